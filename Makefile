@@ -1,0 +1,83 @@
+# Oasis: `make` builds build/oasis; `make test` runs the whole suite under
+# AddressSanitizer and UndefinedBehaviorSanitizer; `make demo` starts the demo
+# base; `make bench` runs the benchmarks.  BUILD=DIR builds elsewhere.
+
+BUILD ?= build
+# V=1 shows the compiler's command lines
+Q := $(if $(V),,@)
+SAN ?=
+CC ?= cc
+PKGS := libmicrohttpd jansson sqlite3 gdal proj libsodium libcurl libmosquitto libpq zlib
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wno-format-nonliteral -Wvla -Werror=implicit-function-declaration
+CFLAGS ?= -O2 -g
+VERSION := 0.1.0
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DOASIS_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
+ALL_LDFLAGS := $(LDFLAGS) -pthread
+LIBS := $(PKG_LIBS) -lm
+
+ifeq ($(SAN),1)
+  ALL_CFLAGS += -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+  ALL_LDFLAGS += -fsanitize=address,undefined
+endif
+
+LIB_SRC := $(shell find src -name '*.c' ! -path src/main.c | sort)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check-deps unit test demo bench fuzz clean format
+
+all: check-deps $(BUILD)/oasis
+
+check-deps:
+	@scripts/deps.sh check
+
+$(BUILD)/oasis: $(BUILD)/obj/src/main.o $(BUILD)/liboasis.a
+	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/liboasis.a: $(LIB_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboasis.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(BUILD)/liboasis.a $(LIBS) $(CMOCKA_LIBS)
+
+unit: all $(TEST_BIN)
+
+# The whole suite: sanitized build, cmocka unit tests, integration tests.
+test:
+	@scripts/deps.sh install test
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit
+	@tests/run.sh build/asan
+
+demo:
+	@scripts/deps.sh install demo
+	@$(MAKE) --no-print-directory all
+	@mkdir -p var
+	./$(BUILD)/oasis demo --data var/demo --listen 127.0.0.1:8080
+
+bench: all
+	@bench/run.sh $(BUILD)
+
+fuzz:
+	@$(MAKE) --no-print-directory -f fuzz/Makefile BUILD=build/fuzz
+
+clean:
+	rm -rf build
+
+format:
+	clang-format -i $$(find src tests -name '*.[ch]')
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/obj/src/main.d

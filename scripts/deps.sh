@@ -1,0 +1,73 @@
+#!/bin/sh
+# deps.sh: what Oasis needs from Debian (and npm), checked and, as root, installed.
+#
+#   scripts/deps.sh check            libraries for the build; names the package to install
+#   scripts/deps.sh install build    install what building needs
+#   scripts/deps.sh install test     ... what `make test` needs (brokers, GDAL tools, browser)
+#   scripts/deps.sh install demo     ... what `make demo` needs
+set -eu
+
+# pkg-config name and the Debian package that provides it
+LIBS="libmicrohttpd:libmicrohttpd-dev jansson:libjansson-dev sqlite3:libsqlite3-dev
+gdal:libgdal-dev proj:libproj-dev libsodium:libsodium-dev libcurl:libcurl4-openssl-dev
+libmosquitto:libmosquitto-dev libpq:libpq-dev zlib:zlib1g-dev cmocka:libcmocka-dev"
+
+BUILD_DEBS="build-essential pkg-config clang"
+TEST_DEBS="mosquitto python3 python3-gdal gdal-bin postgresql"
+DEMO_DEBS=""
+
+lib_debs() {
+	for pair in $LIBS; do printf '%s ' "${pair#*:}"; done
+}
+
+check() {
+	missing=""
+	command -v pkg-config >/dev/null 2>&1 || {
+		echo "pkg-config is missing: apt-get install pkg-config" >&2
+		exit 1
+	}
+	for pair in $LIBS; do
+		pc=${pair%%:*}
+		deb=${pair#*:}
+		if ! pkg-config --exists "$pc"; then
+			echo "missing library $pc: install the Debian package $deb" >&2
+			missing="$missing $deb"
+		fi
+	done
+	if [ -n "$missing" ]; then
+		echo "run: apt-get install -y$missing" >&2
+		exit 1
+	fi
+}
+
+install() {
+	want="$(lib_debs) $BUILD_DEBS"
+	case "$1" in
+	build) ;;
+	test) want="$want $TEST_DEBS" ;;
+	demo) want="$want $DEMO_DEBS" ;;
+	*) echo "deps.sh: unknown set '$1' (build, test, demo)" >&2; exit 2 ;;
+	esac
+	missing=""
+	for deb in $want; do
+		dpkg-query -W -f='${Status}' "$deb" 2>/dev/null | grep -q 'ok installed' ||
+			missing="$missing $deb"
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "Oasis needs Debian packages that are not installed; run:" >&2
+		echo "  sudo apt-get install -y$missing" >&2
+		exit 1
+	fi
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
+
+case "${1:-check}" in
+check) check ;;
+install) install "${2:-build}" ;;
+*) echo "usage: deps.sh check | install build|test|demo" >&2; exit 2 ;;
+esac

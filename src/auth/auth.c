@@ -1,0 +1,242 @@
+#include "auth/auth.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+#define SECRET_BYTES 32
+#define SECRET_PREFIX "oa_"
+
+int auth_init(struct err *e)
+{
+	if (sodium_init() < 0)
+		return err_set(e, ERR_INTERNAL, "libsodium failed to initialise");
+	return ERR_OK;
+}
+
+const char *auth_role_name(enum role r)
+{
+	switch (r) {
+	case ROLE_DEVICE: return "device";
+	case ROLE_VIEWER: return "viewer";
+	case ROLE_OPERATOR: return "operator";
+	case ROLE_ADMIN: return "admin";
+	default: return "none";
+	}
+}
+
+enum role auth_role_parse(const char *name)
+{
+	for (enum role r = ROLE_DEVICE; r <= ROLE_ADMIN; r++)
+		if (!strcmp(name, auth_role_name(r)))
+			return r;
+	return ROLE_NONE;
+}
+
+bool auth_role_allows(enum role have, enum role need)
+{
+	if (need == ROLE_NONE)
+		return true;
+	if (need == ROLE_DEVICE)
+		return have == ROLE_DEVICE || have == ROLE_ADMIN;
+	return have != ROLE_DEVICE && have >= need;
+}
+
+int auth_password_hash(const char *password, char out[DB_HASH_MAX],
+		       struct err *e)
+{
+	_Static_assert(crypto_pwhash_STRBYTES <= DB_HASH_MAX, "hash fits");
+	if (crypto_pwhash_str_alg(out, password, strlen(password),
+				  crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				  crypto_pwhash_MEMLIMIT_INTERACTIVE,
+				  crypto_pwhash_ALG_ARGON2ID13) != 0)
+		return err_set(e, ERR_NOMEM, "not enough memory to hash a password");
+	return ERR_OK;
+}
+
+bool auth_password_verify(const char *hash, const char *password)
+{
+	return crypto_pwhash_str_verify(hash, password, strlen(password)) == 0;
+}
+
+void auth_password_generate(char out[AUTH_PASSWORD_LEN + 1])
+{
+	/* no 0/O, 1/l/I: read off a screen and typed in without mistakes */
+	static const char alphabet[] = "abcdefghijkmnpqrstuvwxyz"
+				       "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+	for (int i = 0; i < AUTH_PASSWORD_LEN; i++)
+		out[i] = alphabet[randombytes_uniform(sizeof(alphabet) - 1)];
+	out[AUTH_PASSWORD_LEN] = '\0';
+}
+
+/* A fresh secret to hand out, "oa_" + base64url of 32 random bytes. */
+static void secret_generate(char out[AUTH_SECRET_MAX])
+{
+	unsigned char raw[SECRET_BYTES];
+
+	randombytes_buf(raw, sizeof(raw));
+	memcpy(out, SECRET_PREFIX, sizeof(SECRET_PREFIX));
+	sodium_bin2base64(out + strlen(SECRET_PREFIX),
+			  AUTH_SECRET_MAX - strlen(SECRET_PREFIX), raw, sizeof(raw),
+			  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof(raw));
+}
+
+/* The stored form of a secret: hex BLAKE2b-256.  The secret has 256 bits of
+ * entropy, so a fast hash is enough; no salt is needed to resist guessing. */
+static void secret_hash(const char *secret, char out[DB_HASH_MAX])
+{
+	unsigned char digest[crypto_generichash_BYTES];
+
+	crypto_generichash(digest, sizeof(digest), (const unsigned char *)secret,
+			   strlen(secret), NULL, 0);
+	sodium_bin2hex(out, DB_HASH_MAX, digest, sizeof(digest));
+}
+
+/* Secrets longer than ours are refused before hashing, bounding the work. */
+static bool secret_plausible(const char *secret)
+{
+	size_t n = strnlen(secret, AUTH_SECRET_MAX);
+
+	return n > 0 && n < AUTH_SECRET_MAX;
+}
+
+int auth_user_create(struct db *db, const char *name, enum role role,
+		     const char *password, struct err *e)
+{
+	struct db_user u = { 0 };
+	int rc;
+
+	if (!*name || strlen(name) >= sizeof(u.name))
+		return err_set(e, ERR_INVALID, "user name must be 1-%zu characters",
+			       sizeof(u.name) - 1);
+	if (role < ROLE_VIEWER)
+		return err_set(e, ERR_INVALID, "a user's role is viewer, operator "
+			       "or admin");
+	if (strlen(password) < 8)
+		return err_set(e, ERR_INVALID, "password must have at least 8 characters");
+	snprintf(u.name, sizeof(u.name), "%s", name);
+	snprintf(u.role, sizeof(u.role), "%s", auth_role_name(role));
+	if ((rc = auth_password_hash(password, u.password_hash, e)))
+		return rc;
+	u.created_ms = time_now_ms();
+	return db_user_create(db, &u, NULL, e);
+}
+
+int auth_token_create(struct db *db, enum role role, const char *name,
+		      const char *device, int64_t expires_ms,
+		      char secret_out[AUTH_SECRET_MAX], int64_t *id_out,
+		      struct err *e)
+{
+	struct db_token t = { 0 };
+	int rc;
+
+	if (role == ROLE_NONE)
+		return err_set(e, ERR_INVALID, "unknown role (viewer, operator, admin)");
+	if (!name || !*name || strlen(name) >= sizeof(t.name))
+		return err_set(e, ERR_INVALID, "token name must be 1-%zu characters",
+			       sizeof(t.name) - 1);
+	if ((role == ROLE_DEVICE) != (device && *device))
+		return err_set(e, ERR_INVALID, "a device token names its device, "
+			       "and only a device token does");
+	snprintf(t.name, sizeof(t.name), "%s", name);
+	snprintf(t.role, sizeof(t.role), "%s", auth_role_name(role));
+	snprintf(t.device, sizeof(t.device), "%s", device ? device : "");
+	secret_generate(secret_out);
+	secret_hash(secret_out, t.hash);
+	t.created_ms = time_now_ms();
+	t.expires_ms = expires_ms;
+	if ((rc = db_token_create(db, &t, id_out, e)))
+		sodium_memzero(secret_out, AUTH_SECRET_MAX);
+	return rc;
+}
+
+int auth_identify_token(struct db *db, const char *secret,
+			struct auth_identity *out, struct err *e)
+{
+	struct db_token t;
+	char hash[DB_HASH_MAX];
+	int rc;
+
+	if (!secret_plausible(secret))
+		return err_set(e, ERR_UNAUTHORIZED, "invalid token");
+	secret_hash(secret, hash);
+	rc = db_token_find(db, hash, time_now_ms(), &t, e);
+	if (rc == ERR_NOT_FOUND)
+		return err_set(e, ERR_UNAUTHORIZED, "invalid or revoked token");
+	if (rc)
+		return rc;
+	memset(out, 0, sizeof(*out));
+	out->role = auth_role_parse(t.role);
+	out->token_id = t.id;
+	snprintf(out->name, sizeof(out->name), "%s", t.name);
+	snprintf(out->device, sizeof(out->device), "%s", t.device);
+	return ERR_OK;
+}
+
+static void identity_of_user(const struct db_user *u, struct auth_identity *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->role = auth_role_parse(u->role);
+	out->user_id = u->id;
+	snprintf(out->name, sizeof(out->name), "%s", u->name);
+}
+
+int auth_login(struct db *db, const char *name, const char *password,
+	       int64_t ttl_ms, char secret_out[AUTH_SECRET_MAX],
+	       struct auth_identity *who, struct err *e)
+{
+	struct db_user u;
+	struct db_session s = { 0 };
+	int64_t now = time_now_ms();
+	int rc;
+
+	rc = db_user_get(db, name, &u, e);
+	if (rc && rc != ERR_NOT_FOUND)
+		return rc;
+	if (rc == ERR_NOT_FOUND || !auth_password_verify(u.password_hash, password))
+		return err_set(e, ERR_UNAUTHORIZED, "wrong user name or password");
+	secret_generate(secret_out);
+	secret_hash(secret_out, s.hash);
+	s.user_id = u.id;
+	s.expires_ms = now + ttl_ms;
+	if ((rc = db_session_create(db, &s, now, e)))
+		return rc;
+	identity_of_user(&u, who);
+	return ERR_OK;
+}
+
+int auth_identify_session(struct db *db, const char *secret,
+			  struct auth_identity *out, struct err *e)
+{
+	struct db_session s;
+	struct db_user u;
+	char hash[DB_HASH_MAX];
+	int rc;
+
+	if (!secret_plausible(secret))
+		return err_set(e, ERR_UNAUTHORIZED, "invalid session");
+	secret_hash(secret, hash);
+	rc = db_session_find(db, hash, time_now_ms(), &s, e);
+	if (rc == ERR_NOT_FOUND)
+		return err_set(e, ERR_UNAUTHORIZED, "session expired or signed out");
+	if (rc || (rc = db_user_get_by_id(db, s.user_id, &u, e)))
+		return rc;
+	identity_of_user(&u, out);
+	return ERR_OK;
+}
+
+int auth_logout(struct db *db, const char *secret, struct err *e)
+{
+	char hash[DB_HASH_MAX];
+	int rc;
+
+	if (!secret_plausible(secret))
+		return ERR_OK;
+	secret_hash(secret, hash);
+	rc = db_session_delete(db, hash, e);
+	return rc == ERR_NOT_FOUND ? ERR_OK : rc;
+}

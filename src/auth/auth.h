@@ -1,0 +1,84 @@
+/*
+ * auth: who is calling and what they may do.
+ *
+ * People sign in with a name and password (argon2id hashes at rest) and get a
+ * browser session; programs and wall screens use API tokens.  Tokens and
+ * session secrets are 256 random bits, shown once, and stored only as their
+ * BLAKE2b hash, so a leaked store gives no working credential.  Every token is
+ * revocable.  A device token can write only its own device's data.
+ */
+#ifndef OASIS_AUTH_AUTH_H
+#define OASIS_AUTH_AUTH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "db/db.h"
+#include "util/err.h"
+
+/* Roles in increasing power; a device is outside the ladder. */
+enum role {
+	ROLE_NONE = 0,
+	ROLE_DEVICE,
+	ROLE_VIEWER,
+	ROLE_OPERATOR,
+	ROLE_ADMIN,
+};
+
+/* Secrets as shown to people: "oa_" + 43 base64url characters. */
+#define AUTH_SECRET_MAX 64
+/* Generated passwords: 20 characters from an unambiguous alphabet. */
+#define AUTH_PASSWORD_LEN 20
+
+struct auth_identity {
+	enum role role;
+	char name[DB_NAME_MAX];    /* user or token name */
+	char device[DB_NAME_MAX];  /* for ROLE_DEVICE: the one device it may write */
+	int64_t user_id;           /* 0 unless signed in as a user */
+	int64_t token_id;          /* 0 unless called with a token */
+};
+
+/* Must be called once before anything else here; initialises libsodium. */
+int auth_init(struct err *e);
+
+const char *auth_role_name(enum role r);
+/* ROLE_NONE for an unknown name. */
+enum role auth_role_parse(const char *name);
+/* Does an identity with role `have` satisfy a route that needs `need`? */
+bool auth_role_allows(enum role have, enum role need);
+
+int auth_password_hash(const char *password, char out[DB_HASH_MAX],
+		       struct err *e);
+bool auth_password_verify(const char *hash, const char *password);
+void auth_password_generate(char out[AUTH_PASSWORD_LEN + 1]);
+
+/* Create a user with this password; ERR_EXISTS if the name is taken. */
+int auth_user_create(struct db *db, const char *name, enum role role,
+		     const char *password, struct err *e);
+
+/*
+ * Create an API token and write its secret (to show once) into secret_out.
+ * device is NULL except for ROLE_DEVICE.  expires_ms 0 means never.
+ */
+int auth_token_create(struct db *db, enum role role, const char *name,
+		      const char *device, int64_t expires_ms,
+		      char secret_out[AUTH_SECRET_MAX], int64_t *id_out,
+		      struct err *e);
+
+/* Who holds this token secret; ERR_UNAUTHORIZED if none (or revoked). */
+int auth_identify_token(struct db *db, const char *secret,
+			struct auth_identity *out, struct err *e);
+
+/*
+ * Check a name and password and open a session of ttl_ms; the session
+ * secret for the cookie goes to secret_out.  ERR_UNAUTHORIZED on a wrong
+ * name or password (the message does not say which).
+ */
+int auth_login(struct db *db, const char *name, const char *password,
+	       int64_t ttl_ms, char secret_out[AUTH_SECRET_MAX],
+	       struct auth_identity *who, struct err *e);
+int auth_identify_session(struct db *db, const char *secret,
+			  struct auth_identity *out, struct err *e);
+int auth_logout(struct db *db, const char *secret, struct err *e);
+
+#endif

@@ -1,0 +1,71 @@
+/* oasis init: create a store and its first admin user. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "db/db.h"
+
+static const char usage[] =
+	"usage: oasis init [--data DIR | --db URL] [--admin NAME]\n"
+	"\n"
+	"Create a store (default ./var) and an admin user, and print the\n"
+	"admin's generated password once.  Refuses a store that has users.\n";
+
+int cmd_init(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_STORE_OPTIONS,
+		{ "admin", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct cli_store store = CLI_STORE_DEFAULT;
+	char password[AUTH_PASSWORD_LEN + 1];
+	const char *admin = "admin";
+	struct err e = { 0 };
+	struct db *db;
+	int64_t users;
+	int opt, rc = CLI_EXIT_OK;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (cli_store_option(opt, optarg, &store))
+			continue;
+		if (opt == 'a')
+			admin = optarg;
+		else if (opt == 'h')
+			return fputs(usage, stdout), CLI_EXIT_OK;
+		else
+			return cli_usage_error("init", "unknown option");
+	}
+	if (optind != argc)
+		return cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	if (cli_store_open(&store, true, &db, &e))
+		return cli_fail("init", &e);
+	if (db_user_count(db, &users, &e)) {
+		rc = cli_fail("init", &e);
+		goto out;
+	}
+	if (users > 0) {
+		err_set(&e, ERR_EXISTS, "the store in %s already has users; use "
+			"`oasis user` to add more", store.db_url ? store.db_url
+								 : store.data_dir);
+		rc = cli_fail("init", &e);
+		goto out;
+	}
+	auth_password_generate(password);
+	if (auth_user_create(db, admin, ROLE_ADMIN, password, &e)) {
+		rc = cli_fail("init", &e);
+		goto out;
+	}
+	printf("store ready in %s\n", store.db_url ? store.db_url : store.data_dir);
+	printf("admin login: %s / %s\n", admin, password);
+	printf("(the password is shown this once; `oasis user passwd %s` "
+	       "sets a new one)\n", admin);
+out:
+	memset(password, 0, sizeof(password));
+	db_close(db);
+	return rc;
+}

@@ -1,0 +1,171 @@
+/* oasis plots: import the field plots from survey files, list them. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "plots/plots.h"
+
+static const char usage[] =
+	"usage: oasis plots import FILE [--code-field NAME] [--crs CRS]\n"
+	"                          [--skip-invalid] [--dry-run]\n"
+	"       oasis plots list [--format geojson|csv] [--crop CROP]\n"
+	"                        [--bbox MINLON,MINLAT,MAXLON,MAXLAT]\n"
+	"       oasis plots show CODE\n"
+	"       oasis plots delete CODE\n"
+	"(each also takes --data DIR or --db URL)\n"
+	"\n"
+	"import reads GeoJSON, Shapefile (or a .zip of one), KML, GeoPackage\n"
+	"and any other vector format GDAL reads, in any CRS (CGCS2000 and its\n"
+	"Gauss-Kruger zones included); plots whose code exists are updated.\n"
+	"It is all or nothing unless --skip-invalid.  --crs gives the CRS of a\n"
+	"file that has none (e.g. EPSG:4538 for a Shapefile without .prj).\n";
+
+struct plots_args {
+	struct plots_import_opts import;
+	struct db_plot_filter filter;
+	const char *format;
+};
+
+static void print_summary(const char *file, const struct plots_import_summary *s,
+			  bool dry_run)
+{
+	char message[PLOTS_REASON_MAX + 64];
+
+	for (size_t i = 0; i < s->rejected; i++) {
+		plots_reject_format(&s->rejects[i], message, sizeof(message));
+		fprintf(stderr, "%s: %s\n", file, message);
+	}
+	printf("%s: %zu features; %zu added, %zu updated, %zu rejected%s\n", file,
+	       s->features, s->added, s->updated, s->rejected,
+	       dry_run ? " (dry run: nothing stored)" : "");
+}
+
+static int import(struct db *db, const char *file, const struct plots_args *a,
+		  struct err *e)
+{
+	struct plots_import_summary s;
+	int rc;
+
+	rc = plots_import_file(db, file, &a->import, &s, e);
+	if (!rc || s.rejected)
+		print_summary(file, &s, a->import.dry_run);
+	plots_import_summary_free(&s);
+	return rc;
+}
+
+static int write_out(struct buf *b)
+{
+	return fwrite(b->data, 1, b->len, stdout) == b->len ? ERR_OK : ERR_IO;
+}
+
+static int list(struct db *db, const struct plots_args *a, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int rc;
+
+	if (a->format && !strcmp(a->format, "csv"))
+		rc = plots_write_csv(db, &a->filter, &b, e);
+	else
+		rc = plots_write_geojson(db, &a->filter, &b, e);
+	if (!rc && !(a->format && !strcmp(a->format, "csv")))
+		buf_putc(&b, '\n');
+	if (!rc && write_out(&b))
+		rc = err_set(e, ERR_IO, "cannot write to standard output");
+	buf_free(&b);
+	return rc;
+}
+
+static int show(struct db *db, const char *code, struct err *e)
+{
+	struct buf b = BUF_INIT;
+	int rc = plots_write_feature(db, code, &b, e);
+
+	buf_putc(&b, '\n');
+	if (!rc && write_out(&b))
+		rc = err_set(e, ERR_IO, "cannot write to standard output");
+	buf_free(&b);
+	return rc;
+}
+
+static int parse(int argc, char **argv, struct cli_store *store,
+		 struct plots_args *a, struct err *e)
+{
+	static const struct option opts[] = {
+		CLI_STORE_OPTIONS,
+		{ "code-field", required_argument, NULL, 'c' },
+		{ "crs", required_argument, NULL, 'C' },
+		{ "skip-invalid", no_argument, NULL, 's' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "crop", required_argument, NULL, 'p' },
+		{ "bbox", required_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (cli_store_option(opt, optarg, store))
+			continue;
+		switch (opt) {
+		case 'c': a->import.read.code_field = optarg; break;
+		case 'C': a->import.read.assign_crs = optarg; break;
+		case 's': a->import.skip_invalid = true; break;
+		case 'n': a->import.dry_run = true; break;
+		case 'f': a->format = optarg; break;
+		case 'p': a->filter.crop = optarg; break;
+		case 'b':
+			if (plots_parse_bbox(optarg, &a->filter, e))
+				return CLI_EXIT_USAGE;
+			break;
+		case 'h': fputs(usage, stdout); return -1;
+		default: return err_set(e, ERR_INVALID, "unknown option"), CLI_EXIT_USAGE;
+		}
+	}
+	if (a->format && strcmp(a->format, "csv") && strcmp(a->format, "geojson"))
+		return err_set(e, ERR_INVALID, "--format '%s': expected geojson "
+			       "or csv", a->format), CLI_EXIT_USAGE;
+	return CLI_EXIT_OK;
+}
+
+int cmd_plots(int argc, char **argv)
+{
+	struct cli_store store = CLI_STORE_DEFAULT;
+	struct plots_args a = { 0 };
+	struct err e = { 0 };
+	const char *verb, *arg;
+	struct db *db;
+	int rc;
+
+	rc = parse(argc, argv, &store, &a, &e);
+	if (rc < 0)
+		return CLI_EXIT_OK;
+	if (rc)
+		return cli_usage_error("plots", "%s", e.msg);
+	if (optind >= argc)
+		return cli_usage_error("plots", "expected import, list, show or delete");
+	verb = argv[optind];
+	arg = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if (strcmp(verb, "list") && !arg)
+		return cli_usage_error("plots", "%s needs %s", verb,
+				       strcmp(verb, "import") ? "a plot code" : "a FILE");
+	if (strcmp(verb, "list") && strcmp(verb, "import") &&
+	    strcmp(verb, "show") && strcmp(verb, "delete"))
+		return cli_usage_error("plots", "unknown action '%s'", verb);
+	if (cli_store_open(&store, !strcmp(verb, "import"), &db, &e))
+		return cli_fail("plots", &e);
+	if (!strcmp(verb, "import"))
+		rc = import(db, arg, &a, &e);
+	else if (!strcmp(verb, "list"))
+		rc = list(db, &a, &e);
+	else if (!strcmp(verb, "show"))
+		rc = show(db, arg, &e);
+	else if (!(rc = plots_delete(db, arg, &e)))
+		printf("plot %s deleted\n", arg);
+	db_close(db);
+	return rc ? cli_fail("plots", &e) : CLI_EXIT_OK;
+}

@@ -1,0 +1,124 @@
+/* oasis token: API tokens for programs, gateways and wall screens. */
+#include "cli/cli.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth/auth.h"
+#include "db/db.h"
+#include "util/timeutil.h"
+
+static const char usage[] =
+	"usage: oasis token create --role viewer|operator|admin --name NAME\n"
+	"                          [--device ID] [--expires DURATION]\n"
+	"       oasis token list\n"
+	"       oasis token revoke ID\n"
+	"(each also takes --data DIR or --db URL)\n"
+	"\n"
+	"create prints the token once; only its hash is stored.\n";
+
+struct token_args {
+	const char *role;
+	const char *name;
+	const char *device;
+	const char *expires;
+};
+
+static int create(struct db *db, const struct token_args *a, struct err *e)
+{
+	char secret[AUTH_SECRET_MAX];
+	enum role role = a->device ? ROLE_DEVICE : auth_role_parse(a->role);
+	int64_t expires = 0, id;
+
+	if (a->expires && time_parse_duration(a->expires, &expires, e))
+		return e->code;
+	if (expires)
+		expires += time_now_ms();
+	if (auth_token_create(db, role, a->name, a->device, expires, secret, &id, e))
+		return e->code;
+	printf("%s\n", secret);
+	fprintf(stderr, "token %lld '%s' (%s) created; it is shown this once\n",
+		(long long)id, a->name, auth_role_name(role));
+	memset(secret, 0, sizeof(secret));
+	return ERR_OK;
+}
+
+static int print_token(const struct db_token *t, void *ctx)
+{
+	char created[32];
+
+	(void)ctx;
+	time_format_iso(t->created_ms, created, sizeof(created));
+	printf("%-6lld %-24s %-9s %-16s %s%s\n", (long long)t->id, t->name,
+	       t->role, t->device[0] ? t->device : "-", created,
+	       t->revoked_ms ? " revoked" : "");
+	return 0;
+}
+
+static int run(struct db *db, const char *verb, const char *arg,
+	       const struct token_args *a, struct err *e)
+{
+	if (!strcmp(verb, "create"))
+		return create(db, a, e);
+	if (!strcmp(verb, "list")) {
+		printf("%-6s %-24s %-9s %-16s %s\n", "ID", "NAME", "ROLE",
+		       "DEVICE", "CREATED");
+		return db_token_list(db, print_token, NULL, e);
+	}
+	return db_token_revoke(db, strtoll(arg, NULL, 10), time_now_ms(), e);
+}
+
+int cmd_token(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_STORE_OPTIONS,
+		{ "role", required_argument, NULL, 'r' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "device", required_argument, NULL, 'd' },
+		{ "expires", required_argument, NULL, 'x' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct cli_store store = CLI_STORE_DEFAULT;
+	struct token_args a = { 0 };
+	struct err e = { 0 };
+	const char *verb;
+	struct db *db;
+	int opt, rc;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (cli_store_option(opt, optarg, &store))
+			continue;
+		switch (opt) {
+		case 'r': a.role = optarg; break;
+		case 'n': a.name = optarg; break;
+		case 'd': a.device = optarg; break;
+		case 'x': a.expires = optarg; break;
+		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
+		default: return cli_usage_error("token", "unknown option");
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error("token", "expected create, list or revoke");
+	verb = argv[optind];
+	if (!strcmp(verb, "create")) {
+		if (!a.name || (!a.role && !a.device))
+			return cli_usage_error("token", "create needs --name and --role");
+		if (a.role && !a.device && auth_role_parse(a.role) < ROLE_VIEWER)
+			return cli_usage_error("token", "--role '%s': expected "
+					       "viewer, operator or admin", a.role);
+	} else if (!strcmp(verb, "revoke")) {
+		if (optind + 1 >= argc || strtoll(argv[optind + 1], NULL, 10) <= 0)
+			return cli_usage_error("token", "revoke needs a token ID "
+					       "(see `oasis token list`)");
+	} else if (strcmp(verb, "list")) {
+		return cli_usage_error("token", "unknown action '%s'", verb);
+	}
+	if (cli_store_open(&store, false, &db, &e))
+		return cli_fail("token", &e);
+	rc = run(db, verb, optind + 1 < argc ? argv[optind + 1] : NULL, &a, &e);
+	db_close(db);
+	return rc ? cli_fail("token", &e) : CLI_EXIT_OK;
+}

@@ -1,0 +1,150 @@
+/*
+ * Running the server in the foreground until SIGINT or SIGTERM, shared by
+ * `oasis serve` and `oasis demo`.
+ */
+#include "cli/serve.h"
+
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util/log.h"
+
+#define STOP_GRACE_MS 5000
+
+/* The web page: beside the program (build/oasis -> web/) or ./web. */
+const char *serve_find_web_root(char *out, size_t size)
+{
+	char exe[PATH_MAX], probe[PATH_MAX + 32];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *dir;
+
+	if (n > 0) {
+		exe[n] = '\0';
+		dir = dirname(exe);
+		for (int up = 0; up < 4; up++) {
+			snprintf(probe, sizeof(probe), "%s/web/index.html", dir);
+			if (access(probe, R_OK) == 0) {
+				snprintf(out, size, "%s/web", dir);
+				return out;
+			}
+			dir = dirname(dir);
+		}
+	}
+	if (access("web/index.html", R_OK) == 0) {
+		snprintf(out, size, "web");
+		return out;
+	}
+	return NULL;
+}
+
+/* Block the stop signals in this thread (and threads started after). */
+void serve_block_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* HOST:PORT with the port actually bound (the listen option may say 0). */
+static void serve_print_address(const char *listen, unsigned port, char *out,
+				size_t size)
+{
+	const char *colon = strrchr(listen, ':');
+	int host_len = colon ? (int)(colon - listen) : (int)strlen(listen);
+
+	snprintf(out, size, "%.*s:%u", host_len, listen, port);
+}
+
+int serve_run(struct db *db, const struct http_config *cfg, struct err *e)
+{
+	char where[300];
+	struct http_server *server;
+	sigset_t stop;
+	int sig;
+
+	serve_block_signals(&stop);
+	if (http_server_start(db, cfg, &server, e))
+		return e->code;
+	serve_print_address(cfg->listen, http_server_port(server), where,
+			    sizeof(where));
+	log_info("serving on http://%s (web page: %s)", where,
+		 cfg->web_root ? cfg->web_root : "none");
+	printf("oasis is serving on http://%s/  (Ctrl-C stops it)\n", where);
+	fflush(stdout);
+	sigwait(&stop, &sig);
+	log_info("%s received: finishing requests and stopping",
+		 sig == SIGINT ? "SIGINT" : "SIGTERM");
+	http_server_stop(server, STOP_GRACE_MS);
+	log_info("stopped cleanly");
+	return ERR_OK;
+}
+
+const char serve_usage[] =
+	"  --listen HOST:PORT     where to listen (default 127.0.0.1:8080)\n"
+	"  --web DIR              the web page's folder (default: found beside\n"
+	"                         the program)\n"
+	"  --max-body BYTES       largest request body (default 64M; K/M/G)\n"
+	"  --max-header BYTES     largest request line + headers (default 32K)\n"
+	"  --max-connections N    simultaneous connections (default 1000)\n"
+	"  --timeout SECONDS      idle connection timeout (default 60)\n"
+	"  --threads N            worker threads (default 2 per core, >= 4)\n";
+
+/* "64M" -> bytes; false on garbage or zero. */
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	unsigned shift = 0;
+
+	if (end == s || v == 0)
+		return false;
+	switch (*end) {
+	case '\0': break;
+	case 'K': case 'k': shift = 10; end++; break;
+	case 'M': case 'm': shift = 20; end++; break;
+	case 'G': case 'g': shift = 30; end++; break;
+	default: return false;
+	}
+	if (*end || v > (SIZE_MAX >> shift))
+		return false;
+	*out = (size_t)v << shift;
+	return true;
+}
+
+static bool parse_count(const char *s, unsigned *out)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (end == s || *end || v == 0 || v > 1000000)
+		return false;
+	*out = (unsigned)v;
+	return true;
+}
+
+int serve_option(int opt, const char *arg, struct http_config *cfg,
+		 struct err *e)
+{
+	bool ok = true;
+
+	switch (opt) {
+	case 'l': cfg->listen = arg; break;
+	case 'w': cfg->web_root = arg; break;
+	case 'B': ok = parse_size(arg, &cfg->max_body); break;
+	case 'H': ok = parse_size(arg, &cfg->max_header); break;
+	case 'M': ok = parse_count(arg, &cfg->max_connections); break;
+	case 'T': ok = parse_count(arg, &cfg->timeout_s); break;
+	case 'P': ok = parse_count(arg, &cfg->threads); break;
+	default: return err_set(e, ERR_NOT_FOUND, "not a server option");
+	}
+	if (!ok)
+		return err_set(e, ERR_INVALID, "bad value '%s'", arg);
+	return ERR_OK;
+}

@@ -1,0 +1,37 @@
+/* Running the HTTP server in the foreground, for `serve` and `demo`. */
+#ifndef OASIS_CLI_SERVE_H
+#define OASIS_CLI_SERVE_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+
+#include "db/db.h"
+#include "http/http.h"
+#include "util/err.h"
+
+/* Find the web page's folder; NULL if none is installed. */
+const char *serve_find_web_root(char *out, size_t size);
+
+/* Block SIGINT/SIGTERM so that only serve_run's sigwait sees them. */
+void serve_block_signals(sigset_t *set);
+
+/* Serve until SIGINT or SIGTERM, then stop gracefully. */
+int serve_run(struct db *db, const struct http_config *cfg, struct err *e);
+
+/* Parse the server options shared by serve and demo; see serve_usage. */
+int serve_option(int opt, const char *arg, struct http_config *cfg,
+		 struct err *e);
+
+#define SERVE_OPTIONS \
+	{ "listen", required_argument, NULL, 'l' }, \
+	{ "web", required_argument, NULL, 'w' }, \
+	{ "max-body", required_argument, NULL, 'B' }, \
+	{ "max-header", required_argument, NULL, 'H' }, \
+	{ "max-connections", required_argument, NULL, 'M' }, \
+	{ "timeout", required_argument, NULL, 'T' }, \
+	{ "threads", required_argument, NULL, 'P' }
+
+extern const char serve_usage[];
+
+#endif

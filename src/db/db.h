@@ -1,0 +1,259 @@
+/*
+ * db: the one storage interface of Oasis.
+ *
+ * Everything above this layer stores and reads through these functions and
+ * knows nothing of the database behind them: no SQLite or libpq type, and no
+ * SQL, ever leaves db/.  Each function is one atomic unit of work: it either
+ * happens whole or not at all, so callers never manage transactions.
+ *
+ * A struct db is safe to use from many threads at once.  Strings in the row
+ * structs are fixed-size and NUL-terminated unless marked "heap"; heap fields
+ * are owned by the struct and released with the matching *_free function.
+ */
+#ifndef OASIS_DB_DB_H
+#define OASIS_DB_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/err.h"
+
+struct db;
+
+/* ---- opening ------------------------------------------------------------ */
+
+/*
+ * Open a store.  `where` is a folder (the embedded store, DIR/oasis.db) or a
+ * postgresql:// URL.  With create, a missing store is made; either way the
+ * schema is migrated to the current version.  ERR_NOT_FOUND when the store
+ * does not exist and create is false.
+ */
+int db_open(const char *where, bool create, struct db **out, struct err *e);
+void db_close(struct db *db);
+/* The schema version the store is at. */
+int db_schema_version(struct db *db, int *out, struct err *e);
+
+/* ---- users, tokens, sessions ---------------------------------------------- */
+
+#define DB_NAME_MAX 64
+#define DB_ROLE_MAX 16
+#define DB_HASH_MAX 160
+
+struct db_user {
+	int64_t id;
+	char name[DB_NAME_MAX];
+	char role[DB_ROLE_MAX];
+	char password_hash[DB_HASH_MAX]; /* argon2id string */
+	int64_t created_ms;
+};
+
+int db_user_create(struct db *db, const struct db_user *u, int64_t *id_out,
+		   struct err *e);
+int db_user_get(struct db *db, const char *name, struct db_user *out,
+		struct err *e);
+int db_user_get_by_id(struct db *db, int64_t id, struct db_user *out,
+		      struct err *e);
+int db_user_set_password(struct db *db, const char *name, const char *hash,
+			 struct err *e);
+int db_user_count(struct db *db, int64_t *out, struct err *e);
+
+struct db_token {
+	int64_t id;
+	char name[DB_NAME_MAX];
+	char role[DB_ROLE_MAX];
+	char device[DB_NAME_MAX];   /* "" unless the token belongs to a device */
+	char hash[DB_HASH_MAX];     /* hex digest of the secret, never the secret */
+	int64_t created_ms;
+	int64_t expires_ms;         /* 0: never */
+	int64_t revoked_ms;         /* 0: live */
+};
+
+int db_token_create(struct db *db, const struct db_token *t, int64_t *id_out,
+		    struct err *e);
+/* The live (not revoked, not expired at now_ms) token with this hash. */
+int db_token_find(struct db *db, const char *hash, int64_t now_ms,
+		  struct db_token *out, struct err *e);
+/* Revoke by id; ERR_NOT_FOUND if no live token has it. */
+int db_token_revoke(struct db *db, int64_t id, int64_t now_ms, struct err *e);
+int db_token_list(struct db *db,
+		  int (*each)(const struct db_token *t, void *ctx), void *ctx,
+		  struct err *e);
+
+struct db_session {
+	char hash[DB_HASH_MAX];
+	int64_t user_id;
+	int64_t expires_ms;
+};
+
+/* Store a new session; sessions expired at now_ms are swept on the way. */
+int db_session_create(struct db *db, const struct db_session *s, int64_t now_ms,
+		      struct err *e);
+int db_session_find(struct db *db, const char *hash, int64_t now_ms,
+		    struct db_session *out, struct err *e);
+int db_session_delete(struct db *db, const char *hash, struct err *e);
+
+/* ---- plots --------------------------------------------------------------- */
+
+#define DB_CODE_MAX 64
+#define DB_TEXT_MAX 128
+
+struct db_plot {
+	char code[DB_CODE_MAX];
+	char name[DB_TEXT_MAX];
+	char crop[DB_TEXT_MAX / 2];
+	char variety[DB_TEXT_MAX / 2];
+	char sowing_date[16];       /* YYYY-MM-DD or "" */
+	char irrigation[DB_TEXT_MAX / 2];
+	char soil_texture[DB_TEXT_MAX / 2];
+	double field_capacity;      /* m3/m3; NAN when unknown */
+	double wilting_point;       /* m3/m3; NAN when unknown */
+	char owner[DB_TEXT_MAX];
+	char *extra;                /* heap: JSON object of other attributes, or NULL */
+	char *geometry;             /* heap: GeoJSON geometry in EPSG:4326 */
+	double bbox[4];             /* min lon, min lat, max lon, max lat */
+	double area_m2;             /* geodesic */
+	int64_t updated_ms;
+};
+
+/* Release the heap fields of p (not p itself). */
+void db_plot_free(struct db_plot *p);
+
+struct db_plot_filter {
+	bool has_bbox;
+	double bbox[4];             /* plots whose bbox intersects this one */
+	const char *crop;           /* NULL: any */
+	const char *code;           /* NULL: any */
+};
+
+/*
+ * Insert or update plots by code, all in one transaction: either every row
+ * is stored or none.  Counts how many were new and how many replaced.
+ */
+int db_plots_upsert(struct db *db, const struct db_plot *rows, size_t n,
+		    size_t *added, size_t *updated, struct err *e);
+/* Which of these codes exist already: sets exists[i]. */
+int db_plots_exist(struct db *db, const char *const *codes, size_t n,
+		   bool *exists, struct err *e);
+int db_plot_get(struct db *db, const char *code, struct db_plot *out,
+		struct err *e);
+int db_plot_delete(struct db *db, const char *code, struct err *e);
+/*
+ * Call each for every matching plot, in code order.  A non-zero return from
+ * each stops the walk and is returned.
+ */
+int db_plot_list(struct db *db, const struct db_plot_filter *f,
+		 int (*each)(const struct db_plot *p, void *ctx), void *ctx,
+		 struct err *e);
+int db_plot_count(struct db *db, int64_t *out, struct err *e);
+
+/* ---- devices -------------------------------------------------------------- */
+
+#define DB_KIND_MAX 32
+
+struct db_device {
+	char id[DB_NAME_MAX];
+	char kind[DB_KIND_MAX];     /* weather_station, soil_probe, valve, ... */
+	char plot[DB_CODE_MAX];     /* the plot it serves, or "" */
+	char name[DB_TEXT_MAX];
+	double lon, lat;            /* NAN when unknown */
+	int64_t created_ms;
+};
+
+/* ERR_EXISTS if the id is taken; ERR_NOT_FOUND if the plot is unknown. */
+int db_device_create(struct db *db, const struct db_device *d, struct err *e);
+int db_device_get(struct db *db, const char *id, struct db_device *out,
+		  struct err *e);
+/* Every device (of one plot when plot is not NULL), in id order. */
+int db_device_list(struct db *db, const char *plot,
+		   int (*each)(const struct db_device *d, void *ctx), void *ctx,
+		   struct err *e);
+
+/* ---- series ---------------------------------------------------------------- */
+
+struct db_series {
+	int64_t id;
+	char device[DB_NAME_MAX];
+	char metric[DB_NAME_MAX + 2];
+};
+
+/* The id of (device, metric), created if new.  The device must exist. */
+int db_series_ensure(struct db *db, const char *device, const char *metric,
+		     int64_t *id_out, struct err *e);
+/* Every series (of one device when device is not NULL), in id order. */
+int db_series_list(struct db *db, const char *device,
+		   int (*each)(const struct db_series *s, void *ctx), void *ctx,
+		   struct err *e);
+
+/* ---- chunks of the time-series engine ------------------------------------------ */
+
+/*
+ * A compressed run of one series' points (the bytes are ts/codec's), kept
+ * with the summary of its header so aggregates need not read the bytes.
+ * Chunks of a series may overlap in time; where two hold the same
+ * timestamp, the one with the higher seq was written later and wins.
+ */
+struct db_chunk {
+	int64_t series;
+	int64_t seq;                /* set by the store on write */
+	int64_t ts_min, ts_max;
+	uint32_t count;
+	double min, max, sum;
+	const void *data;           /* codec bytes; valid during the callback */
+	size_t len;
+};
+
+struct db_chunk_write {
+	const struct db_chunk *add; /* chunks to store (their seq is ignored) */
+	size_t n_add;
+	/*
+	 * Chunks these replace (a compaction): deleted in the same
+	 * transaction.  The first added chunk takes the highest replaced seq,
+	 * so that it still loses to anything written after what it merged.
+	 */
+	const int64_t *replace_seqs;
+	size_t n_replace;
+	/* Newest points to record (kept only where newer than what is). */
+	const struct db_latest *latest;
+	size_t n_latest;
+	/* An engine state value stored with them (e.g. the WAL checkpoint). */
+	const char *state_key;      /* NULL: none */
+	int64_t state_value;
+};
+
+/* Store (and replace) chunks atomically. */
+int db_chunks_write(struct db *db, const struct db_chunk_write *w,
+		    struct err *e);
+
+/* No chunk spans more than this: the engine cuts chunks at windows. */
+#define DB_CHUNK_MAX_SPAN_MS (INT64_C(64) * 86400000)
+
+/*
+ * Call each for every chunk of series that overlaps [from, to], ordered by
+ * ts_min then seq.  With_data false skips reading the bytes (summaries only;
+ * data is NULL).  A non-zero return from each stops and is returned.
+ */
+int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
+		   bool with_data,
+		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
+		   struct err *e);
+
+/* The newest point of each series, kept beside its chunks. */
+struct db_latest {
+	int64_t series;
+	int64_t ts;
+	double value;
+};
+
+/* Every series' newest stored point, by series. */
+int db_latest_list(struct db *db,
+		   int (*each)(const struct db_latest *l, void *ctx), void *ctx,
+		   struct err *e);
+
+/* A value of the engine's state (0 when never set). */
+int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e);
+
+/* Flush the store's own log into the main file (after a bulk load). */
+int db_checkpoint(struct db *db, struct err *e);
+
+#endif

@@ -1,0 +1,316 @@
+/*
+ * The SQLite backend: opening the store, the connection pool, statements and
+ * errors.  The design notes are in sqlite_internal.h.
+ */
+#include "db/sqlite_internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define POOL_MAX 8
+#define BUSY_TIMEOUT_MS 10000
+
+int sqlite__error(struct conn *c, int rc, const char *what, struct err *e)
+{
+	const char *msg = c && c->handle ? sqlite3_errmsg(c->handle) : sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_FULL:
+		return err_set(e, ERR_FULL, "%s: the disk is full (%s)", what, msg);
+	case SQLITE_CONSTRAINT:
+		if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return err_set(e, ERR_EXISTS, "%s: already exists", what);
+		return err_set(e, ERR_INVALID, "%s: %s", what, msg);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return err_set(e, ERR_UNAVAILABLE, "%s: the store is busy (%s)", what, msg);
+	case SQLITE_NOMEM:
+		return err_nomem(e);
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return err_set(e, ERR_STORE, "%s: the store file is damaged (%s)", what, msg);
+	default:
+		return err_set(e, ERR_STORE, "%s: %s", what, msg);
+	}
+}
+
+int sqlite__exec(struct conn *c, const char *sql, struct err *e)
+{
+	int rc = sqlite3_exec(c->handle, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? ERR_OK : sqlite__error(c, rc, "store", e);
+}
+
+int sqlite__stmt(struct conn *c, enum stmt_id id, const char *sql,
+		 sqlite3_stmt **out, struct err *e)
+{
+	sqlite3_stmt *st = c->stmts[id];
+	int rc;
+
+	if (!st) {
+		rc = sqlite3_prepare_v3(c->handle, sql, -1,
+					SQLITE_PREPARE_PERSISTENT, &st, NULL);
+		if (rc != SQLITE_OK)
+			return sqlite__error(c, rc, "preparing a statement", e);
+		c->stmts[id] = st;
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	*out = st;
+	return ERR_OK;
+}
+
+int sqlite__bind_text_or_null(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (!s || !*s)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, s, -1, SQLITE_TRANSIENT);
+}
+
+void sqlite__column_copy(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+static void conn_close(struct conn *c)
+{
+	for (int i = 0; i < ST_COUNT_; i++)
+		sqlite3_finalize(c->stmts[i]);
+	sqlite3_close_v2(c->handle);
+	free(c);
+}
+
+static int conn_open(const char *path, int flags, struct conn **out,
+		     struct err *e)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c)
+		return err_nomem(e);
+	rc = sqlite3_open_v2(path, &c->handle, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		err_set(e, ERR_STORE, "cannot open the store %s: %s", path,
+			c->handle ? sqlite3_errmsg(c->handle) : sqlite3_errstr(rc));
+		goto out_close;
+	}
+	sqlite3_extended_result_codes(c->handle, 1);
+	sqlite3_busy_timeout(c->handle, BUSY_TIMEOUT_MS);
+	if (sqlite__exec(c, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+			 "PRAGMA foreign_keys=ON;", e))
+		goto out_close;
+	*out = c;
+	return ERR_OK;
+
+out_close:
+	conn_close(c);
+	return e ? e->code : ERR_STORE;
+}
+
+int sqlite__conn_get(struct db *db, struct conn **out, struct err *e)
+{
+	struct conn *c = NULL;
+	bool open_new = false;
+
+	pthread_mutex_lock(&db->lock);
+	while (!db->idle && db->open_conns >= db->max_conns)
+		pthread_cond_wait(&db->returned, &db->lock);
+	if (db->idle) {
+		c = db->idle;
+		db->idle = c->next;
+	} else {
+		db->open_conns++;
+		open_new = true;
+	}
+	pthread_mutex_unlock(&db->lock);
+	if (open_new && conn_open(db->path, SQLITE_OPEN_READWRITE, &c, e)) {
+		pthread_mutex_lock(&db->lock);
+		db->open_conns--;
+		pthread_cond_signal(&db->returned);
+		pthread_mutex_unlock(&db->lock);
+		return e ? e->code : ERR_STORE;
+	}
+	*out = c;
+	return ERR_OK;
+}
+
+void sqlite__conn_put(struct db *db, struct conn *c)
+{
+	pthread_mutex_lock(&db->lock);
+	c->next = db->idle;
+	db->idle = c;
+	pthread_cond_signal(&db->returned);
+	pthread_mutex_unlock(&db->lock);
+}
+
+static int make_store_dir(const char *dir, struct err *e)
+{
+	char path[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(path))
+		return err_set(e, ERR_INVALID, "bad store folder '%s'", dir);
+	memcpy(path, dir, len + 1);
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0750) && errno != EEXIST)
+			goto fail;
+		*p = '/';
+	}
+	if (mkdir(path, 0750) && errno != EEXIST)
+		goto fail;
+	return ERR_OK;
+fail:
+	return err_set(e, ERR_IO, "cannot create the store folder %s: %s", path,
+		       strerror(errno));
+}
+
+static int open_sqlite(const char *dir, bool create, struct db **out,
+		       struct err *e)
+{
+	struct db *db;
+	struct conn *c;
+	struct stat st;
+	int flags = SQLITE_OPEN_READWRITE;
+
+	db = calloc(1, sizeof(*db));
+	if (!db)
+		return err_nomem(e);
+	if ((size_t)snprintf(db->path, sizeof(db->path), "%s/oasis.db", dir) >=
+	    sizeof(db->path)) {
+		free(db);
+		return err_set(e, ERR_INVALID, "store folder path too long");
+	}
+	if (stat(db->path, &st) != 0) {
+		if (!create) {
+			free(db);
+			return err_set(e, ERR_NOT_FOUND, "no store in %s (run "
+				       "`oasis init --data %s` first)", dir, dir);
+		}
+		if (make_store_dir(dir, e)) {
+			free(db);
+			return e->code;
+		}
+		flags |= SQLITE_OPEN_CREATE;
+	}
+	pthread_mutex_init(&db->lock, NULL);
+	pthread_cond_init(&db->returned, NULL);
+	db->max_conns = POOL_MAX;
+	if (conn_open(db->path, flags, &c, e))
+		goto out_free;
+	db->open_conns = 1;
+	if (sqlite__migrate(c, e)) {
+		conn_close(c);
+		goto out_free;
+	}
+	sqlite__conn_put(db, c);
+	*out = db;
+	return ERR_OK;
+
+out_free:
+	pthread_cond_destroy(&db->returned);
+	pthread_mutex_destroy(&db->lock);
+	free(db);
+	return e ? e->code : ERR_STORE;
+}
+
+int db_open(const char *where, bool create, struct db **out, struct err *e)
+{
+	if (!strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11))
+		return err_set(e, ERR_UNSUPPORTED, "the PostgreSQL store is not "
+			       "available in this build yet; use --data DIR");
+	if (sqlite3_threadsafe() == 0)
+		return err_set(e, ERR_INTERNAL, "SQLite was built without threads");
+	return open_sqlite(where, create, out, e);
+}
+
+void db_close(struct db *db)
+{
+	struct conn *c, *next;
+
+	if (!db)
+		return;
+	for (c = db->idle; c; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+	pthread_cond_destroy(&db->returned);
+	pthread_mutex_destroy(&db->lock);
+	free(db);
+}
+
+int db_schema_version(struct db *db, int *out, struct err *e)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	rc = sqlite__schema_version(c, out, e);
+	sqlite__conn_put(db, c);
+	return rc;
+}
+
+int sqlite__call_begin(struct db *db, enum stmt_id id, const char *sql,
+		       struct conn **c, sqlite3_stmt **st, struct err *e)
+{
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, c, e)))
+		return rc;
+	if ((rc = sqlite__stmt(*c, id, sql, st, e))) {
+		sqlite__conn_put(db, *c);
+		return rc;
+	}
+	return ERR_OK;
+}
+
+int sqlite__call_end(struct db *db, struct conn *c, sqlite3_stmt *st, int rc)
+{
+	sqlite3_reset(st);
+	sqlite__conn_put(db, c);
+	return rc;
+}
+
+int sqlite__step_change(struct conn *c, sqlite3_stmt *st, const char *what,
+			struct err *e)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE)
+		return sqlite__error(c, rc, what, e);
+	if (sqlite3_changes(c->handle) == 0)
+		return err_set(e, ERR_NOT_FOUND, "%s: not found", what);
+	return ERR_OK;
+}
+
+int sqlite__begin(struct conn *c, struct err *e)
+{
+	return sqlite__exec(c, "BEGIN IMMEDIATE", e);
+}
+
+void sqlite__rollback(struct conn *c)
+{
+	sqlite3_exec(c->handle, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int db_checkpoint(struct db *db, struct err *e)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	rc = sqlite__exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", e);
+	sqlite__conn_put(db, c);
+	return rc;
+}

@@ -1,0 +1,228 @@
+/*
+ * The time-series engine's chunks, newest points and state in the SQLite
+ * store.  A chunk write (a seal, a compaction, a bulk load) is one
+ * transaction: its chunks, the chunks they replace, the newest points and
+ * the engine state value commit together or not at all.
+ */
+#include "db/sqlite_internal.h"
+
+#include <string.h>
+
+static int insert_chunk(struct conn *c, const struct db_chunk *k, int64_t seq,
+			struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (seq)
+		rc = sqlite__stmt(c, ST_CHUNK_INSERT_SEQ, "INSERT INTO chunks (seq,"
+				  " series, ts_min, ts_max, count, vmin, vmax, vsum,"
+				  " data) VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+				  &st, e);
+	else
+		rc = sqlite__stmt(c, ST_CHUNK_INSERT, "INSERT INTO chunks (series,"
+				  " ts_min, ts_max, count, vmin, vmax, vsum, data)"
+				  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st, e);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, k->series);
+	sqlite3_bind_int64(st, 2, k->ts_min);
+	sqlite3_bind_int64(st, 3, k->ts_max);
+	sqlite3_bind_int64(st, 4, k->count);
+	sqlite3_bind_double(st, 5, k->min);
+	sqlite3_bind_double(st, 6, k->max);
+	sqlite3_bind_double(st, 7, k->sum);
+	sqlite3_bind_blob(st, 8, k->data, (int)k->len, SQLITE_STATIC);
+	if (seq)
+		sqlite3_bind_int64(st, 9, seq);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : sqlite__error(c, rc, "storing a chunk", e);
+}
+
+static int delete_chunk(struct conn *c, int64_t seq, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__stmt(c, ST_CHUNK_DELETE,
+			       "DELETE FROM chunks WHERE seq = ?", &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : sqlite__error(c, rc, "replacing a chunk", e);
+}
+
+static int upsert_latest(struct conn *c, const struct db_latest *l,
+			 struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__stmt(c, ST_LATEST_UPSERT, "INSERT INTO latest (series,"
+			       " ts, value) VALUES (?, ?, ?) ON CONFLICT (series)"
+			       " DO UPDATE SET ts = excluded.ts, value = excluded.value"
+			       " WHERE excluded.ts >= latest.ts", &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, l->series);
+	sqlite3_bind_int64(st, 2, l->ts);
+	sqlite3_bind_double(st, 3, l->value);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : sqlite__error(c, rc, "latest value", e);
+}
+
+static int set_state(struct conn *c, const char *key, int64_t value,
+		     struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__stmt(c, ST_STATE_SET, "INSERT INTO ts_state (key, value)"
+			       " VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET"
+			       " value = excluded.value", &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, value);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? ERR_OK : sqlite__error(c, rc, "engine state", e);
+}
+
+static int write_all(struct conn *c, const struct db_chunk_write *w,
+		     struct err *e)
+{
+	int64_t keep_seq = 0;
+	int rc;
+
+	for (size_t i = 0; i < w->n_replace; i++) {
+		if (w->replace_seqs[i] > keep_seq)
+			keep_seq = w->replace_seqs[i];
+		if ((rc = delete_chunk(c, w->replace_seqs[i], e)))
+			return rc;
+	}
+	for (size_t i = 0; i < w->n_add; i++)
+		if ((rc = insert_chunk(c, &w->add[i], i == 0 ? keep_seq : 0, e)))
+			return rc;
+	for (size_t i = 0; i < w->n_latest; i++)
+		if ((rc = upsert_latest(c, &w->latest[i], e)))
+			return rc;
+	if (w->state_key && (rc = set_state(c, w->state_key, w->state_value, e)))
+		return rc;
+	return ERR_OK;
+}
+
+int db_chunks_write(struct db *db, const struct db_chunk_write *w,
+		    struct err *e)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	if ((rc = sqlite__begin(c, e)))
+		goto out_put;
+	if ((rc = write_all(c, w, e)) || (rc = sqlite__exec(c, "COMMIT", e)))
+		sqlite__rollback(c);
+out_put:
+	sqlite__conn_put(db, c);
+	return rc;
+}
+
+int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
+		   bool with_data,
+		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
+		   struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	struct db_chunk k = { .series = series };
+	int rc;
+
+	rc = with_data
+		? sqlite__call_begin(db, ST_CHUNK_READ, "SELECT seq, ts_min, ts_max,"
+				     " count, vmin, vmax, vsum, data FROM chunks"
+				     " WHERE series = ?1 AND ts_min >= ?2 AND"
+				     " ts_min <= ?3 AND ts_max >= ?4"
+				     " ORDER BY ts_min, seq", &c, &st, e)
+		: sqlite__call_begin(db, ST_CHUNK_READ_SUMMARY, "SELECT seq, ts_min,"
+				     " ts_max, count, vmin, vmax, vsum FROM chunks"
+				     " WHERE series = ?1 AND ts_min >= ?2 AND"
+				     " ts_min <= ?3 AND ts_max >= ?4"
+				     " ORDER BY ts_min, seq", &c, &st, e);
+	if (rc)
+		return rc;
+	sqlite3_bind_int64(st, 1, series);
+	sqlite3_bind_int64(st, 2, from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
+			   ? from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN);
+	sqlite3_bind_int64(st, 3, to);
+	sqlite3_bind_int64(st, 4, from);
+	for (;;) {
+		int step = sqlite3_step(st);
+
+		if (step != SQLITE_ROW) {
+			rc = step == SQLITE_DONE ? ERR_OK
+				: sqlite__error(c, step, "reading chunks", e);
+			break;
+		}
+		k.seq = sqlite3_column_int64(st, 0);
+		k.ts_min = sqlite3_column_int64(st, 1);
+		k.ts_max = sqlite3_column_int64(st, 2);
+		k.count = (uint32_t)sqlite3_column_int64(st, 3);
+		k.min = sqlite3_column_double(st, 4);
+		k.max = sqlite3_column_double(st, 5);
+		k.sum = sqlite3_column_double(st, 6);
+		k.data = with_data ? sqlite3_column_blob(st, 7) : NULL;
+		k.len = with_data ? (size_t)sqlite3_column_bytes(st, 7) : 0;
+		if ((rc = each(&k, ctx)))
+			break;
+	}
+	return sqlite__call_end(db, c, st, rc);
+}
+
+int db_latest_list(struct db *db,
+		   int (*each)(const struct db_latest *l, void *ctx), void *ctx,
+		   struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	struct db_latest l;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_LATEST_LIST, "SELECT series, ts, value"
+				     " FROM latest ORDER BY series", &c, &st, e)))
+		return rc;
+	for (;;) {
+		int step = sqlite3_step(st);
+
+		if (step != SQLITE_ROW) {
+			rc = step == SQLITE_DONE ? ERR_OK
+				: sqlite__error(c, step, "reading latest values", e);
+			break;
+		}
+		l.series = sqlite3_column_int64(st, 0);
+		l.ts = sqlite3_column_int64(st, 1);
+		l.value = sqlite3_column_double(st, 2);
+		if ((rc = each(&l, ctx)))
+			break;
+	}
+	return sqlite__call_end(db, c, st, rc);
+}
+
+int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_STATE_GET, "SELECT value FROM ts_state"
+				     " WHERE key = ?", &c, &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK
+		: sqlite__error(c, rc, "reading engine state", e);
+	return sqlite__call_end(db, c, st, rc);
+}

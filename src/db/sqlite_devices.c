@@ -1,0 +1,234 @@
+/* Devices and their series in the SQLite store. */
+#include "db/sqlite_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define DEVICE_COLUMNS "id, kind, coalesce(plot, ''), name, lon, lat, created_ms"
+
+static void read_device(sqlite3_stmt *st, struct db_device *d)
+{
+	sqlite__column_copy(st, 0, d->id, sizeof(d->id));
+	sqlite__column_copy(st, 1, d->kind, sizeof(d->kind));
+	sqlite__column_copy(st, 2, d->plot, sizeof(d->plot));
+	sqlite__column_copy(st, 3, d->name, sizeof(d->name));
+	d->lon = sqlite3_column_type(st, 4) == SQLITE_NULL ? NAN
+		: sqlite3_column_double(st, 4);
+	d->lat = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN
+		: sqlite3_column_double(st, 5);
+	d->created_ms = sqlite3_column_int64(st, 6);
+}
+
+int db_device_create(struct db *db, const struct db_device *d, struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_DEVICE_INSERT,
+				     "INSERT INTO devices (id, kind, plot, name, lon,"
+				     " lat, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+				     &c, &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, d->kind, -1, SQLITE_TRANSIENT);
+	sqlite__bind_text_or_null(st, 3, d->plot);
+	sqlite__bind_text_or_null(st, 4, d->name);
+	if (isfinite(d->lon) && isfinite(d->lat)) {
+		sqlite3_bind_double(st, 5, d->lon);
+		sqlite3_bind_double(st, 6, d->lat);
+	}
+	sqlite3_bind_int64(st, 7, d->created_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		rc = ERR_OK;
+	else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		rc = err_set(e, ERR_NOT_FOUND, "device '%s': no plot with code '%s'",
+			     d->id, d->plot);
+	else if ((rc = sqlite__error(c, rc, "device", e)) == ERR_EXISTS)
+		err_set(e, ERR_EXISTS, "device '%s' already exists", d->id);
+	return sqlite__call_end(db, c, st, rc);
+}
+
+int db_device_get(struct db *db, const char *id, struct db_device *out,
+		  struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_DEVICE_GET, "SELECT " DEVICE_COLUMNS
+				     " FROM devices WHERE id = ?", &c, &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_device(st, out);
+		rc = ERR_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = err_set(e, ERR_NOT_FOUND, "unknown device '%s'", id);
+	} else {
+		rc = sqlite__error(c, rc, "reading a device", e);
+	}
+	return sqlite__call_end(db, c, st, rc);
+}
+
+int db_device_list(struct db *db, const char *plot,
+		   int (*each)(const struct db_device *d, void *ctx), void *ctx,
+		   struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	struct db_device d;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_DEVICE_LIST, "SELECT " DEVICE_COLUMNS
+				     " FROM devices WHERE ?1 IS NULL OR plot = ?1"
+				     " ORDER BY id", &c, &st, e)))
+		return rc;
+	if (plot)
+		sqlite3_bind_text(st, 1, plot, -1, SQLITE_TRANSIENT);
+	for (;;) {
+		int step = sqlite3_step(st);
+
+		if (step != SQLITE_ROW) {
+			rc = step == SQLITE_DONE ? ERR_OK
+				: sqlite__error(c, step, "listing devices", e);
+			break;
+		}
+		read_device(st, &d);
+		if ((rc = each(&d, ctx)))
+			break;
+	}
+	return sqlite__call_end(db, c, st, rc);
+}
+
+/* Find or add a metric name; its small integer id keeps series rows short. */
+static int metric_id(struct conn *c, const char *metric, int64_t *out,
+		     struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__stmt(c, ST_METRIC_FIND,
+			       "SELECT id FROM metrics WHERE name = ?", &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, metric, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return ERR_OK;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sqlite__error(c, rc, "reading a metric", e);
+	if ((rc = sqlite__stmt(c, ST_METRIC_INSERT,
+			       "INSERT INTO metrics (name) VALUES (?)", &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, metric, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return sqlite__error(c, rc, "adding a metric", e);
+	*out = sqlite3_last_insert_rowid(c->handle);
+	return ERR_OK;
+}
+
+static int series_find(struct conn *c, const char *device, int64_t metric,
+		       int64_t *out, bool *found, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__stmt(c, ST_SERIES_FIND, "SELECT id FROM series"
+			       " WHERE device = ? AND metric = ?", &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, metric);
+	rc = sqlite3_step(st);
+	*found = rc == SQLITE_ROW;
+	if (*found)
+		*out = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sqlite__error(c, rc, "reading a series", e);
+	return ERR_OK;
+}
+
+static int series_insert(struct conn *c, const char *device, int64_t metric,
+			 int64_t *out, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__stmt(c, ST_SERIES_INSERT, "INSERT INTO series"
+			       " (device, metric) VALUES (?, ?)", &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, metric);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return err_set(e, ERR_NOT_FOUND, "unknown device '%s'", device);
+	if (rc != SQLITE_DONE)
+		return sqlite__error(c, rc, "adding a series", e);
+	*out = sqlite3_last_insert_rowid(c->handle);
+	return ERR_OK;
+}
+
+int db_series_ensure(struct db *db, const char *device, const char *metric,
+		     int64_t *id_out, struct err *e)
+{
+	struct conn *c;
+	int64_t mid = 0;
+	bool found;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	if ((rc = sqlite__begin(c, e)))
+		goto out_put;
+	if ((rc = metric_id(c, metric, &mid, e)) ||
+	    (rc = series_find(c, device, mid, id_out, &found, e)) ||
+	    (!found && (rc = series_insert(c, device, mid, id_out, e))) ||
+	    (rc = sqlite__exec(c, "COMMIT", e)))
+		sqlite__rollback(c);
+out_put:
+	sqlite__conn_put(db, c);
+	return rc;
+}
+
+int db_series_list(struct db *db, const char *device,
+		   int (*each)(const struct db_series *s, void *ctx), void *ctx,
+		   struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	struct db_series s;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_SERIES_LIST, "SELECT s.id, s.device,"
+				     " m.name FROM series s JOIN metrics m"
+				     " ON m.id = s.metric WHERE ?1 IS NULL OR"
+				     " s.device = ?1 ORDER BY s.id", &c, &st, e)))
+		return rc;
+	if (device)
+		sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
+	for (;;) {
+		int step = sqlite3_step(st);
+
+		if (step != SQLITE_ROW) {
+			rc = step == SQLITE_DONE ? ERR_OK
+				: sqlite__error(c, step, "listing series", e);
+			break;
+		}
+		s.id = sqlite3_column_int64(st, 0);
+		sqlite__column_copy(st, 1, s.device, sizeof(s.device));
+		sqlite__column_copy(st, 2, s.metric, sizeof(s.metric));
+		if ((rc = each(&s, ctx)))
+			break;
+	}
+	return sqlite__call_end(db, c, st, rc);
+}

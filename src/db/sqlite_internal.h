@@ -1,0 +1,127 @@
+/*
+ * The insides of the SQLite backend, shared by its files and nobody else.
+ *
+ * Design notes
+ * 1. One store is one file, DIR/oasis.db, in WAL mode with foreign keys on
+ *    and a busy timeout, so readers never block the writer and short write
+ *    contention waits instead of failing.
+ * 2. A struct db owns a small pool of connections.  Each db_* call borrows
+ *    one connection for its whole duration (conn_get/conn_put), so a call is
+ *    one transaction on one connection and threads never share a handle.
+ * 3. Every statement is prepared once per connection, on first use, with
+ *    SQLITE_PREPARE_PERSISTENT, and kept in the connection's table; calls
+ *    bind, step and reset.
+ * 4. Writes run in BEGIN IMMEDIATE ... COMMIT: the write lock is taken up
+ *    front, so two writers never deadlock upgrading a read lock, and a
+ *    failure anywhere rolls the whole call back.
+ * 5. The schema is a list of migrations applied in order; schema_version
+ *    holds the highest applied.  Each migration commits atomically with its
+ *    version row.
+ */
+#ifndef OASIS_DB_SQLITE_INTERNAL_H
+#define OASIS_DB_SQLITE_INTERNAL_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+
+#include "db/db.h"
+
+enum stmt_id {
+	ST_USER_INSERT,
+	ST_USER_GET,
+	ST_USER_GET_BY_ID,
+	ST_USER_SET_PASSWORD,
+	ST_USER_COUNT,
+	ST_TOKEN_INSERT,
+	ST_TOKEN_FIND,
+	ST_TOKEN_REVOKE,
+	ST_TOKEN_LIST,
+	ST_SESSION_INSERT,
+	ST_SESSION_FIND,
+	ST_SESSION_DELETE,
+	ST_SESSION_PURGE,
+	ST_PLOT_EXISTS,
+	ST_PLOT_UPSERT,
+	ST_PLOT_GET,
+	ST_PLOT_DELETE,
+	ST_PLOT_LIST,
+	ST_PLOT_COUNT,
+	ST_DEVICE_INSERT,
+	ST_DEVICE_GET,
+	ST_DEVICE_LIST,
+	ST_METRIC_FIND,
+	ST_METRIC_INSERT,
+	ST_SERIES_FIND,
+	ST_SERIES_INSERT,
+	ST_SERIES_LIST,
+	ST_CHUNK_INSERT,
+	ST_CHUNK_INSERT_SEQ,
+	ST_CHUNK_DELETE,
+	ST_CHUNK_READ,
+	ST_CHUNK_READ_SUMMARY,
+	ST_LATEST_UPSERT,
+	ST_LATEST_LIST,
+	ST_STATE_SET,
+	ST_STATE_GET,
+	ST_COUNT_
+};
+
+struct conn {
+	sqlite3 *handle;
+	sqlite3_stmt *stmts[ST_COUNT_];
+	struct conn *next;
+};
+
+struct db {
+	char path[4096];
+	pthread_mutex_t lock;
+	pthread_cond_t returned;
+	struct conn *idle;
+	int open_conns;
+	int max_conns;
+};
+
+/* Borrow a connection (opening one if the pool allows), and give it back. */
+int sqlite__conn_get(struct db *db, struct conn **out, struct err *e);
+void sqlite__conn_put(struct db *db, struct conn *c);
+
+/*
+ * The statement cached in slot id of c, prepared from sql on first use; it
+ * comes reset with its bindings cleared.  Each slot always holds one SQL text.
+ */
+int sqlite__stmt(struct conn *c, enum stmt_id id, const char *sql,
+		 sqlite3_stmt **out, struct err *e);
+
+/*
+ * The common shape of a one-statement call: borrow a connection and get its
+ * statement (call_begin), bind and step, then give the connection back
+ * (call_end, which passes rc through).
+ */
+int sqlite__call_begin(struct db *db, enum stmt_id id, const char *sql,
+		       struct conn **c, sqlite3_stmt **st, struct err *e);
+int sqlite__call_end(struct db *db, struct conn *c, sqlite3_stmt *st, int rc);
+
+/* Step a statement that changes rows; ERR_NOT_FOUND when none changed. */
+int sqlite__step_change(struct conn *c, sqlite3_stmt *st, const char *what,
+			struct err *e);
+
+/* Translate the connection's last SQLite error into *e, with context. */
+int sqlite__error(struct conn *c, int rc, const char *what, struct err *e);
+
+/* Run SQL with no results (BEGIN, COMMIT, schema). */
+int sqlite__exec(struct conn *c, const char *sql, struct err *e);
+
+/* Bring the schema to the newest version. */
+int sqlite__migrate(struct conn *c, struct err *e);
+int sqlite__schema_version(struct conn *c, int *out, struct err *e);
+
+/* Run BEGIN IMMEDIATE, and ROLLBACK after a failure. */
+int sqlite__begin(struct conn *c, struct err *e);
+void sqlite__rollback(struct conn *c);
+
+/* Bind a text, or NULL when s is empty. */
+int sqlite__bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
+/* Copy column text into a fixed buffer ("" for NULL). */
+void sqlite__column_copy(sqlite3_stmt *st, int col, char *dst, size_t size);
+
+#endif

@@ -1,0 +1,129 @@
+/*
+ * The schema of the SQLite store, as an ordered list of migrations.
+ * A migration is never edited once released: add a new one instead.
+ */
+#include "db/sqlite_internal.h"
+
+#include <stdio.h>
+
+static const char *const migrations[] = {
+	/* 1: users, tokens, sessions, plots */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL CHECK (role IN ('viewer','operator','admin')),"
+	"  password_hash TEXT NOT NULL,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN ('viewer','operator','admin','device')),"
+	"  device TEXT NOT NULL DEFAULT '',"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL DEFAULT 0,"
+	"  revoked_ms INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE sessions ("
+	"  hash TEXT PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  expires_ms INTEGER NOT NULL);"
+	"CREATE TABLE plots ("
+	"  code TEXT PRIMARY KEY,"
+	"  name TEXT, crop TEXT, variety TEXT, sowing_date TEXT,"
+	"  irrigation TEXT, soil_texture TEXT,"
+	"  field_capacity REAL, wilting_point REAL, owner TEXT,"
+	"  extra TEXT,"
+	"  geometry TEXT NOT NULL,"
+	"  min_lon REAL NOT NULL, min_lat REAL NOT NULL,"
+	"  max_lon REAL NOT NULL, max_lat REAL NOT NULL,"
+	"  area_m2 REAL NOT NULL,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE INDEX plots_crop ON plots (crop);",
+
+	/* 2: devices, series, the time-series engine's chunks and state */
+	"CREATE TABLE devices ("
+	"  id TEXT PRIMARY KEY,"
+	"  kind TEXT NOT NULL,"
+	"  plot TEXT REFERENCES plots(code) ON DELETE SET NULL,"
+	"  name TEXT, lon REAL, lat REAL,"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE INDEX devices_plot ON devices (plot);"
+	"CREATE TABLE metrics ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE);"
+	"CREATE TABLE series ("
+	"  id INTEGER PRIMARY KEY,"
+	"  device TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	"  metric INTEGER NOT NULL REFERENCES metrics(id),"
+	"  UNIQUE (device, metric));"
+	"CREATE TABLE chunks ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  series INTEGER NOT NULL,"
+	"  ts_min INTEGER NOT NULL, ts_max INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL,"
+	"  vmin REAL NOT NULL, vmax REAL NOT NULL, vsum REAL NOT NULL,"
+	"  data BLOB NOT NULL);"
+	"CREATE INDEX chunks_series_time ON chunks (series, ts_min);"
+	"CREATE TABLE latest ("
+	"  series INTEGER PRIMARY KEY,"
+	"  ts INTEGER NOT NULL,"
+	"  value REAL NOT NULL);"
+	"CREATE TABLE ts_state ("
+	"  key TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL);",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int sqlite__schema_version(struct conn *c, int *out, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->handle,
+				"SELECT coalesce(max(version), 0) FROM schema_version",
+				-1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sqlite__error(c, rc, "reading the schema version", e);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return sqlite__error(c, rc, "reading the schema version", e);
+	return ERR_OK;
+}
+
+static int apply(struct conn *c, int version, struct err *e)
+{
+	char record[96];
+
+	if (sqlite__exec(c, "BEGIN IMMEDIATE", e))
+		return e->code;
+	snprintf(record, sizeof(record),
+		 "INSERT INTO schema_version (version) VALUES (%d)", version);
+	if (sqlite__exec(c, migrations[version - 1], e) ||
+	    sqlite__exec(c, record, e)) {
+		sqlite3_exec(c->handle, "ROLLBACK", NULL, NULL, NULL);
+		return err_prefix(e, "migrating the store to version %d", version);
+	}
+	return sqlite__exec(c, "COMMIT", e);
+}
+
+int sqlite__migrate(struct conn *c, struct err *e)
+{
+	int have;
+
+	if (sqlite__exec(c, "CREATE TABLE IF NOT EXISTS schema_version ("
+			 " version INTEGER PRIMARY KEY)", e))
+		return e->code;
+	if (sqlite__schema_version(c, &have, e))
+		return e->code;
+	if (have > N_MIGRATIONS)
+		return err_set(e, ERR_UNSUPPORTED, "the store is at schema version "
+			       "%d, newer than this program knows (%d): "
+			       "upgrade oasis", have, N_MIGRATIONS);
+	for (int v = have + 1; v <= N_MIGRATIONS; v++)
+		if (apply(c, v, e))
+			return e->code;
+	return ERR_OK;
+}

@@ -1,0 +1,96 @@
+/*
+ * http: the HTTP server.  It only translates: parse the request, check the
+ * caller's role, call one service function, serialise the answer.  No
+ * business rule lives in this folder.
+ *
+ * server.c   libmicrohttpd glue: limits, body, one log line per request
+ * routes.c   the route table (method, path, role, handler) and dispatch
+ * route_*.c  the handlers, one file per group of routes
+ * static.c   the web page's files
+ */
+#ifndef OASIS_HTTP_HTTP_H
+#define OASIS_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "auth/auth.h"
+#include "db/db.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+struct http_config {
+	const char *listen;          /* HOST:PORT, default 127.0.0.1:8080 */
+	const char *web_root;        /* folder of the web page; NULL: none */
+	size_t max_body;             /* bytes; larger bodies get 413 */
+	size_t max_header;           /* bytes of request line and headers */
+	unsigned max_connections;
+	unsigned timeout_s;          /* idle connection timeout */
+	unsigned threads;            /* worker threads; 0: one per core */
+	int64_t session_ttl_ms;      /* browser sessions last this long */
+};
+
+/* Defaults for every field, to override from the command line. */
+void http_config_defaults(struct http_config *c);
+
+struct http_server;
+
+/* Start serving; returns once the socket listens.  The db stays the caller's. */
+int http_server_start(struct db *db, const struct http_config *cfg,
+		      struct http_server **out, struct err *e);
+/* The port actually bound (useful with port 0). */
+unsigned http_server_port(const struct http_server *s);
+/*
+ * Stop gracefully: accept no new connection, let requests in flight finish
+ * (up to grace_ms), then close.
+ */
+void http_server_stop(struct http_server *s, int64_t grace_ms);
+
+/* ---- what handlers see ---------------------------------------------------- */
+
+#define HTTP_MAX_PARAMS 3
+
+struct http_ctx {
+	/* the request */
+	void *conn;                  /* struct MHD_Connection */
+	struct db *db;
+	const struct http_config *cfg;
+	const char *method;
+	const char *path;
+	const char *params[HTTP_MAX_PARAMS]; /* {name} segments of the route */
+	struct buf body;
+	struct auth_identity who;
+	/* the answer */
+	unsigned status;
+	const char *content_type;
+	struct buf out;
+	char set_cookie[256];
+	struct err err;              /* filled when a handler fails */
+};
+
+typedef int (*http_handler)(struct http_ctx *c);
+
+/* A query-string argument, or NULL. */
+const char *http_query(struct http_ctx *c, const char *key);
+/* A request header, or NULL. */
+const char *http_header(struct http_ctx *c, const char *name);
+/* A cookie, or NULL. */
+const char *http_cookie(struct http_ctx *c, const char *name);
+
+/* Answer with a JSON value (stolen) and a status. */
+int http_reply_json(struct http_ctx *c, unsigned status, json_t *v);
+/* Answer with no body. */
+int http_reply_empty(struct http_ctx *c, unsigned status);
+/* Parse the request body as a JSON value; ERR_INVALID names line and column. */
+int http_body_json(struct http_ctx *c, json_t **out);
+
+/* The HTTP status for an error code. */
+unsigned http_status_of(enum err_code code);
+
+/* Route the request: match, authenticate, authorise, run. */
+void http_dispatch(struct http_ctx *c);
+
+#endif

@@ -1,0 +1,15 @@
+/* GET /api/v1/health: liveness, without credentials. */
+#include "http/routes.h"
+
+#include <microhttpd.h>
+
+int route_health(struct http_ctx *c)
+{
+	int64_t plots;
+
+	if (db_plot_count(c->db, &plots, &c->err))
+		return c->err.code;
+	return http_reply_json(c, MHD_HTTP_OK,
+			       json_pack("{ss ss}", "status", "ok",
+					 "version", OASIS_VERSION));
+}

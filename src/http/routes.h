@@ -1,0 +1,26 @@
+/* The handlers of the route table, one file per group (route_*.c). */
+#ifndef OASIS_HTTP_ROUTES_H
+#define OASIS_HTTP_ROUTES_H
+
+#include "http/http.h"
+
+/* route_system.c */
+int route_health(struct http_ctx *c);
+
+/* route_auth.c */
+int route_login(struct http_ctx *c);
+int route_logout(struct http_ctx *c);
+int route_me(struct http_ctx *c);
+int route_tokens_create(struct http_ctx *c);
+int route_tokens_list(struct http_ctx *c);
+int route_tokens_revoke(struct http_ctx *c);
+int route_users_create(struct http_ctx *c);
+
+/* route_plots.c */
+int route_plots_list(struct http_ctx *c);
+int route_plots_import(struct http_ctx *c);
+int route_plot_get(struct http_ctx *c);
+int route_plot_patch(struct http_ctx *c);
+int route_plot_delete(struct http_ctx *c);
+
+#endif

@@ -1,0 +1,370 @@
+/*
+ * The libmicrohttpd glue: a pool of worker threads, limits on what a client
+ * may send, the request body collected under its limit, one log line per
+ * request (method, path without query, status, milliseconds; never a
+ * credential), and a graceful stop.
+ */
+#include "http/http_internal.h"
+
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "util/timeutil.h"
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	struct db *db;
+	struct http_config cfg;
+	unsigned port;
+};
+
+/* One request in flight: the handler context plus what the log line needs. */
+struct request {
+	struct http_ctx ctx;
+	struct timespec start;
+	bool too_large;
+	bool answered;
+	char path[256];
+	char method[16];
+};
+
+void http_config_defaults(struct http_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->listen = "127.0.0.1:8080";
+	c->max_body = 64u << 20;
+	c->max_header = 32u << 10;
+	c->max_connections = 1000;
+	c->timeout_s = 60;
+	c->session_ttl_ms = 12 * MS_PER_HOUR;
+}
+
+unsigned http_status_of(enum err_code code)
+{
+	switch (code) {
+	case ERR_OK: return MHD_HTTP_OK;
+	case ERR_INVALID: return MHD_HTTP_BAD_REQUEST;
+	case ERR_NOT_FOUND: return MHD_HTTP_NOT_FOUND;
+	case ERR_EXISTS: return MHD_HTTP_CONFLICT;
+	case ERR_UNAUTHORIZED: return MHD_HTTP_UNAUTHORIZED;
+	case ERR_FORBIDDEN: return MHD_HTTP_FORBIDDEN;
+	case ERR_TOO_LARGE: return MHD_HTTP_CONTENT_TOO_LARGE;
+	case ERR_UNSUPPORTED: return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+	case ERR_FULL: return MHD_HTTP_INSUFFICIENT_STORAGE;
+	case ERR_UNAVAILABLE: return MHD_HTTP_SERVICE_UNAVAILABLE;
+	case ERR_TIMEOUT: return MHD_HTTP_GATEWAY_TIMEOUT;
+	default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
+	}
+}
+
+void http__common_headers(struct MHD_Response *r)
+{
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(r, "X-Frame-Options", "DENY");
+	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+}
+
+static double elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1e3 +
+	       (now.tv_nsec - start->tv_nsec) / 1e6;
+}
+
+/* The JSON error body of DESIGN.md: {"error":{"code":..,"message":..}}. */
+static void error_body(struct http_ctx *c)
+{
+	if (c->err.code == ERR_OK)
+		err_set(&c->err, ERR_INTERNAL, "internal error");
+	c->status = http_status_of(c->err.code);
+	buf_reset(&c->out);
+	buf_puts(&c->out, "{\"error\":{\"code\":");
+	buf_json_string(&c->out, err_code_name(c->err.code));
+	buf_puts(&c->out, ",\"message\":");
+	buf_json_string(&c->out, c->err.msg);
+	buf_puts(&c->out, "}}");
+	c->content_type = "application/json";
+}
+
+static enum MHD_Result send_answer(struct MHD_Connection *conn,
+				   struct request *r)
+{
+	struct http_ctx *c = &r->ctx;
+	struct MHD_Response *resp;
+	size_t len = c->out.len;
+	enum MHD_Result ok;
+
+	resp = MHD_create_response_from_buffer(len, buf_steal(&c->out),
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp)
+		return MHD_NO;
+	http__common_headers(resp);
+	if (c->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+					c->content_type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (c->set_cookie[0])
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+					c->set_cookie);
+	if (c->status == MHD_HTTP_UNAUTHORIZED)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+					"Bearer realm=\"oasis\"");
+	ok = MHD_queue_response(conn, c->status, resp);
+	MHD_destroy_response(resp);
+	r->answered = true;
+	return ok;
+}
+
+static enum MHD_Result answer_error(struct MHD_Connection *conn,
+				    struct request *r, enum err_code code,
+				    const char *msg)
+{
+	err_set(&r->ctx.err, code, "%s", msg);
+	error_body(&r->ctx);
+	return send_answer(conn, r);
+}
+
+static enum MHD_Result serve_static(struct http_server *s,
+				    struct MHD_Connection *conn,
+				    struct request *r)
+{
+	struct MHD_Response *resp;
+	unsigned status = MHD_HTTP_NOT_FOUND;
+	enum MHD_Result ok;
+
+	resp = s->cfg.web_root
+		? http__static_response(s->cfg.web_root, r->path, &status) : NULL;
+	if (!resp)
+		return answer_error(conn, r, ERR_NOT_FOUND, "no such page");
+	ok = MHD_queue_response(conn, status, resp);
+	MHD_destroy_response(resp);
+	r->ctx.status = status;
+	r->answered = true;
+	return ok;
+}
+
+static struct request *request_new(struct http_server *s,
+				   struct MHD_Connection *conn,
+				   const char *url, const char *method)
+{
+	struct request *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	clock_gettime(CLOCK_MONOTONIC, &r->start);
+	snprintf(r->path, sizeof(r->path), "%s", url);
+	snprintf(r->method, sizeof(r->method), "%s", method);
+	r->ctx.conn = conn;
+	r->ctx.db = s->db;
+	r->ctx.cfg = &s->cfg;
+	r->ctx.method = r->method;
+	r->ctx.path = r->path;
+	r->ctx.status = MHD_HTTP_OK;
+	return r;
+}
+
+/* Refuse a body announced larger than the limit before reading any of it. */
+static bool announced_too_large(struct MHD_Connection *conn, size_t max)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return cl && strtoull(cl, NULL, 10) > max;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
+				  const char *url, const char *method,
+				  const char *version, const char *upload,
+				  size_t *upload_size, void **req_cls)
+{
+	struct http_server *s = cls;
+	struct request *r = *req_cls;
+	char limit[96];
+
+	(void)version;
+	if (!r) {
+		if (!(r = request_new(s, conn, url, method)))
+			return MHD_NO;
+		*req_cls = r;
+		if (announced_too_large(conn, s->cfg.max_body))
+			r->too_large = true;
+		else
+			return MHD_YES;
+	}
+	if (*upload_size && !r->too_large) {
+		if (r->ctx.body.len + *upload_size > s->cfg.max_body)
+			r->too_large = true;
+		else
+			buf_append(&r->ctx.body, upload, *upload_size);
+		*upload_size = 0;
+		if (!r->too_large)
+			return MHD_YES;
+	}
+	*upload_size = 0;
+	if (r->answered)
+		return MHD_YES;
+	if (r->too_large) {
+		snprintf(limit, sizeof(limit), "request body larger than the "
+			 "limit of %zu bytes", s->cfg.max_body);
+		return answer_error(conn, r, ERR_TOO_LARGE, limit);
+	}
+	if (buf_failed(&r->ctx.body))
+		return answer_error(conn, r, ERR_NOMEM, "out of memory");
+	if (strncmp(r->path, "/api/", 5) != 0 &&
+	    (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
+		return serve_static(s, conn, r);
+	http_dispatch(&r->ctx);
+	if (r->ctx.err.code != ERR_OK)
+		error_body(&r->ctx);
+	if (buf_failed(&r->ctx.out))
+		return answer_error(conn, r, ERR_NOMEM, "out of memory");
+	return send_answer(conn, r);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn,
+			 void **req_cls, enum MHD_RequestTerminationCode why)
+{
+	struct request *r = *req_cls;
+
+	(void)cls;
+	(void)conn;
+	if (!r)
+		return;
+	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		log_info("%s %s %u %.1fms", r->method, r->path, r->ctx.status,
+			 elapsed_ms(&r->start));
+	else
+		log_info("%s %s %u %.1fms (connection ended early)", r->method,
+			 r->path, r->ctx.status, elapsed_ms(&r->start));
+	buf_free(&r->ctx.body);
+	buf_free(&r->ctx.out);
+	free(r);
+	*req_cls = NULL;
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	line[strcspn(line, "\n")] = '\0';
+	log_warn("http: %s", line);
+}
+
+/* "HOST:PORT" or "[V6]:PORT" into a socket address. */
+static int parse_listen(const char *listen, struct sockaddr_storage *out,
+			socklen_t *len, struct err *e)
+{
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	struct addrinfo hints = { 0 }, *res;
+	size_t hl;
+	int rc;
+
+	if (!colon || colon == listen || !colon[1])
+		return err_set(e, ERR_INVALID, "--listen '%s': expected HOST:PORT",
+			       listen);
+	hl = (size_t)(colon - listen);
+	if (listen[0] == '[' && colon[-1] == ']') {
+		listen++;
+		hl -= 2;
+	}
+	if (hl >= sizeof(host))
+		return err_set(e, ERR_INVALID, "--listen: host name too long");
+	memcpy(host, listen, hl);
+	host[hl] = '\0';
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo(host, colon + 1, &hints, &res);
+	if (rc)
+		return err_set(e, ERR_INVALID, "--listen '%s': %s", listen,
+			       gai_strerror(rc));
+	memcpy(out, res->ai_addr, res->ai_addrlen);
+	*len = res->ai_addrlen;
+	freeaddrinfo(res);
+	return ERR_OK;
+}
+
+static unsigned default_threads(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n > 2 ? (unsigned)n * 2 : 4;
+}
+
+int http_server_start(struct db *db, const struct http_config *cfg,
+		      struct http_server **out, struct err *e)
+{
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	struct http_server *s;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+			 MHD_USE_ERROR_LOG | MHD_USE_ITC;
+	const union MHD_DaemonInfo *info;
+
+	if (parse_listen(cfg->listen, &addr, &addr_len, e))
+		return e->code;
+	if (!(s = calloc(1, sizeof(*s))))
+		return err_nomem(e);
+	s->db = db;
+	s->cfg = *cfg;
+	if (addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+		MHD_OPTION_THREAD_POOL_SIZE,
+		(unsigned)(cfg->threads ? cfg->threads : default_threads()),
+		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+		MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header,
+		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
+		MHD_OPTION_END);
+	if (!s->daemon) {
+		free(s);
+		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s (in use, "
+			       "or not an address of this machine?)", cfg->listen);
+	}
+	info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : 0;
+	*out = s;
+	return ERR_OK;
+}
+
+unsigned http_server_port(const struct http_server *s)
+{
+	return s->port;
+}
+
+void http_server_stop(struct http_server *s, int64_t grace_ms)
+{
+	const union MHD_DaemonInfo *info;
+	int64_t waited = 0;
+	MHD_socket fd;
+
+	if (!s)
+		return;
+	fd = MHD_quiesce_daemon(s->daemon);
+	if (fd != MHD_INVALID_SOCKET)
+		close(fd);
+	while (waited < grace_ms) {
+		info = MHD_get_daemon_info(s->daemon,
+					   MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if (!info || info->num_connections == 0)
+			break;
+		usleep(20 * 1000);
+		waited += 20;
+	}
+	MHD_stop_daemon(s->daemon);
+	free(s);
+}

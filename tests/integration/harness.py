@@ -1,0 +1,192 @@
+"""Black-box test harness: starts the real oasis server on a free loopback
+port with a fresh store, talks HTTP to it, and reports TAP.
+
+Each test file defines functions decorated with @test and ends with run().
+Only the Python standard library is used (and osgeo where a test writes
+vector files with GDAL/OGR)."""
+
+import base64
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+OASIS = os.environ.get("OASIS_BIN") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "oasis")
+
+_tests = []
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+def oasis(*args, data=None, check=True, input=None, timeout=120):
+    """Run an oasis command; returns CompletedProcess with text output."""
+    cmd = [OASIS] + list(args)
+    if data is not None:
+        cmd += ["--data", data]
+    p = subprocess.run(cmd, capture_output=True, text=True, input=input,
+                       timeout=timeout)
+    if check and p.returncode != 0:
+        raise AssertionError("%s failed (%d): %s" % (" ".join(args),
+                                                     p.returncode, p.stderr))
+    return p
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def __repr__(self):
+        return "<%d %s>" % (self.status, self.body[:300])
+
+
+class Server:
+    """A real `oasis serve` on 127.0.0.1 and a free port, on its own store."""
+
+    def __init__(self, extra_args=(), init=True):
+        self.dir = tempfile.mkdtemp(prefix="oasis-test-")
+        self.data = os.path.join(self.dir, "store")
+        self.extra_args = list(extra_args)
+        self.proc = None
+        self.port = None
+        self.admin_password = None
+        self.admin_token = None
+        if init:
+            out = oasis("init", data=self.data).stdout
+            m = re.search(r"admin login: (\S+) / (\S+)", out)
+            assert m, out
+            self.admin_password = m.group(2)
+            self.admin_token = self.token("admin", "test-admin")
+
+    def token(self, role, name):
+        p = oasis("token", "create", "--role", role, "--name", name,
+                  data=self.data)
+        return p.stdout.strip()
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "server.log"), "w+")
+        self.proc = subprocess.Popen(
+            [OASIS, "serve", "--data", self.data, "--listen", "127.0.0.1:0"]
+            + self.extra_args, stdout=subprocess.PIPE, stderr=self.log,
+            text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        if not m:
+            self.proc.kill()
+            raise AssertionError("server did not start: %r %s" %
+                                 (line, self.server_log()))
+        self.port = int(m.group(1))
+        return self
+
+    def server_log(self):
+        self.log.flush()
+        with open(self.log.name) as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM):
+        """Stop the server; returns its exit status."""
+        if not self.proc:
+            return None
+        self.proc.send_signal(sig)
+        try:
+            status = self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            status = self.proc.wait()
+        self.proc.stdout.close()
+        self.proc = None
+        return status
+
+    def close(self):
+        status = self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        return status
+
+    def request(self, method, path, body=None, token=None, headers=None,
+                cookie=None, raw=False):
+        h = dict(headers or {})
+        if token:
+            h["Authorization"] = "Bearer " + token
+        if cookie:
+            h["Cookie"] = cookie
+        if body is not None and not isinstance(body, (bytes, str)):
+            body = json.dumps(body)
+            h.setdefault("Content-Type", "application/json")
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=h)
+            r = conn.getresponse()
+            data = r.read()
+            return Response(r.status, r.getheaders(),
+                            data if raw else data.decode("utf-8", "replace"))
+        finally:
+            conn.close()
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+
+def basic(user, password):
+    return "Basic " + base64.b64encode(
+        ("%s:%s" % (user, password)).encode()).decode()
+
+
+def expect(cond, msg="expectation failed"):
+    if not cond:
+        raise AssertionError(msg)
+
+
+def expect_error(r, status, code=None, contains=None):
+    expect(r.status == status, "expected %d, got %r" % (status, r))
+    err = r.json().get("error")
+    expect(err and "message" in err and "code" in err,
+           "not a JSON error: %r" % r)
+    if code:
+        expect(err["code"] == code, "error code %s, expected %s" %
+               (err["code"], code))
+    if contains:
+        expect(contains in err["message"], "message %r lacks %r" %
+               (err["message"], contains))
+    return err
+
+
+def run():
+    """Run every @test of the calling file; TAP on stdout."""
+    print("1..%d" % len(_tests), flush=True)
+    failures = 0
+    for i, fn in enumerate(_tests, 1):
+        start = time.time()
+        try:
+            fn()
+            print("ok %d - %s (%.2fs)" % (i, fn.__name__, time.time() - start),
+                  flush=True)
+        except Exception:
+            failures += 1
+            print("not ok %d - %s" % (i, fn.__name__), flush=True)
+            for line in traceback.format_exc().splitlines():
+                print("# " + line, flush=True)
+    sys.exit(1 if failures else 0)
