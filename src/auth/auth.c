@@ -1,5 +1,6 @@
 #include "auth/auth.h"
 
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -185,6 +186,26 @@ static void identity_of_user(const struct db_user *u, struct auth_identity *out)
 	snprintf(out->name, sizeof(out->name), "%s", u->name);
 }
 
+/* A hash of a random password, made once: what unknown users are checked by. */
+static char absent_hash[DB_HASH_MAX];
+
+static void make_absent_hash(void)
+{
+	char password[AUTH_PASSWORD_LEN + 1];
+
+	auth_password_generate(password);
+	if (auth_password_hash(password, absent_hash, NULL))
+		absent_hash[0] = '\0';
+}
+
+static const char *absent_user_hash(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	pthread_once(&once, make_absent_hash);
+	return absent_hash;
+}
+
 int auth_login(struct db *db, const char *name, const char *password,
 	       int64_t ttl_ms, char secret_out[AUTH_SECRET_MAX],
 	       struct auth_identity *who, struct err *e)
@@ -197,7 +218,12 @@ int auth_login(struct db *db, const char *name, const char *password,
 	rc = db_user_get(db, name, &u, e);
 	if (rc && rc != ERR_NOT_FOUND)
 		return rc;
-	if (rc == ERR_NOT_FOUND || !auth_password_verify(u.password_hash, password))
+	if (rc == ERR_NOT_FOUND) {
+		/* as slow as a real check, so that timing tells no user names */
+		auth_password_verify(absent_user_hash(), password);
+		return err_set(e, ERR_UNAUTHORIZED, "wrong user name or password");
+	}
+	if (!auth_password_verify(u.password_hash, password))
 		return err_set(e, ERR_UNAUTHORIZED, "wrong user name or password");
 	secret_generate(secret_out);
 	secret_hash(secret_out, s.hash);
