@@ -9,7 +9,10 @@
  * or by a fixed number of points), encodes every chunk, decodes it again and
  * checks that every timestamp and every value's bits came back and that the
  * summary matches.  Prints bytes per point overall and per metric, and
- * encode, decode and summary throughput on one core.
+ * encode, decode and summary throughput on one core.  With --peers it also
+ * sizes the same chunks under two well-known codings: Gorilla (Pelkonen et
+ * al., VLDB 2015: delta-of-delta timestamps, XOR values; bits counted, as
+ * in section 4.1 of the paper) and zlib deflate of the raw 16-byte points.
  *
  *   cc -std=c11 -D_GNU_SOURCE -O2 -Isrc -o build-x/codec_size \
  *      bench/codec_size.c src/ts/codec.c src/util/buf.c src/util/err.c -lz
@@ -24,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <zlib.h>
 
 #include "ts/codec.h"
 #include "util/buf.h"
@@ -412,14 +417,104 @@ static void report(struct dataset *d, const struct chunk *c, size_t nc,
 	       8.0 * (double)bytes / (double)d->points);
 }
 
+/* Gorilla's bits for one timestamp's delta of delta (VLDB 2015, 4.1.1). */
+static unsigned gorilla_ts_bits(int64_t dod)
+{
+	if (dod == 0)
+		return 1;
+	if (dod >= -63 && dod <= 64)
+		return 2 + 7;
+	if (dod >= -255 && dod <= 256)
+		return 3 + 9;
+	if (dod >= -2047 && dod <= 2048)
+		return 4 + 12;
+	return dod >= INT32_MIN && dod <= INT32_MAX ? 4 + 32 : 4 + 64;
+}
+
+/* Gorilla's XOR coding of the values (4.1.2), bits only. */
+struct xor_window {
+	unsigned lead, trail;
+	bool valid;
+};
+
+static unsigned gorilla_value_bits(uint64_t x, struct xor_window *w)
+{
+	unsigned lead, trail;
+
+	if (x == 0)
+		return 1;
+	lead = (unsigned)__builtin_clzll(x);
+	trail = (unsigned)__builtin_ctzll(x);
+	lead = lead > 31 ? 31 : lead;
+	if (w->valid && lead >= w->lead && trail >= w->trail)
+		return 2 + (64 - w->lead - w->trail);
+	w->lead = lead;
+	w->trail = trail;
+	w->valid = true;
+	return 2 + 5 + 6 + (64 - lead - trail);
+}
+
+static uint64_t gorilla_bits(const struct ts_point *p, size_t n)
+{
+	struct xor_window w = { 0, 0, false };
+	uint64_t bits = 64 + 64, prev, cur;
+	int64_t prev_delta = 0;
+
+	memcpy(&prev, &p[0].value, sizeof(prev));
+	for (size_t i = 1; i < n; i++) {
+		int64_t delta = p[i].ts - p[i - 1].ts;
+
+		bits += gorilla_ts_bits(delta - prev_delta);
+		prev_delta = delta;
+		memcpy(&cur, &p[i].value, sizeof(cur));
+		bits += gorilla_value_bits(cur ^ prev, &w);
+		prev = cur;
+	}
+	return bits;
+}
+
+static void report_peers(const struct dataset *d, const struct chunk *c,
+			 size_t nc, size_t ours)
+{
+	uint64_t gbits = 0;
+	size_t zbytes = 0, cap = 0;
+	Bytef *z = NULL;
+
+	for (size_t i = 0; i < nc; i++) {
+		const struct ts_point *p = d->series[c[i].series].pts +
+					   c[i].first;
+		uLongf zlen;
+
+		gbits += gorilla_bits(p, c[i].n);
+		if (compressBound(c[i].n * sizeof(*p)) > cap) {
+			cap = compressBound(c[i].n * sizeof(*p));
+			z = xrealloc(z, cap);
+		}
+		zlen = cap;
+		if (compress2(z, &zlen, (const Bytef *)p, c[i].n * sizeof(*p),
+			      6) != Z_OK)
+			die("zlib failed");
+		zbytes += zlen;
+	}
+	free(z);
+	printf("peers on the same chunks (bytes/point):\n");
+	printf("  this codec            %8.3f\n",
+	       (double)ours / (double)d->points);
+	printf("  Gorilla (bits counted) %7.3f\n",
+	       (double)gbits / 8.0 / (double)d->points);
+	printf("  zlib -6 of raw points %8.3f\n",
+	       (double)zbytes / (double)d->points);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: codec_size [--chunk day|N] [--repeat R] [FILE]\n"
+		"usage: codec_size [--chunk day|N] [--repeat R] [--peers] [FILE]\n"
 		"  Reads line protocol or CSV (series,ts_ms,value) from FILE or\n"
 		"  stdin; --chunk day cuts chunks at UTC midnight (default),\n"
 		"  --chunk N every N points; --repeat R times encode/decode R\n"
-		"  times and reports the best run.\n");
+		"  times and reports the best run; --peers also sizes the chunks\n"
+		"  as Gorilla and as zlib-compressed raw points.\n");
 }
 
 int main(int argc, char **argv)
@@ -427,6 +522,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "chunk", required_argument, NULL, 'c' },
 		{ "repeat", required_argument, NULL, 'r' },
+		{ "peers", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -438,9 +534,10 @@ int main(int argc, char **argv)
 	size_t nc, maxn = 0;
 	double t_enc = 1e30, t_dec = 1e30, t_sum = 1e30, total;
 	FILE *in = stdin;
+	bool peers = false;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "c:r:h", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:r:ph", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
 			per_chunk = strcmp(optarg, "day") ? atol(optarg) : 0;
@@ -452,6 +549,9 @@ int main(int argc, char **argv)
 		case 'r':
 			repeat = atol(optarg);
 			repeat = repeat < 1 ? 1 : repeat;
+			break;
+		case 'p':
+			peers = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -495,6 +595,8 @@ int main(int argc, char **argv)
 	printf("decode  %.1f M points/s\n", (double)d.points / t_dec / 1e6);
 	printf("summary %.2f M chunks/s\n", (double)nc / t_sum / 1e6);
 	printf("round trip verified: every timestamp and value bit\n");
+	if (peers)
+		report_peers(&d, chunks, nc, enc.len);
 	buf_free(&enc);
 	free(tmp);
 	free(chunks);

@@ -14,6 +14,9 @@ static const struct cli_command commands[] = {
 	{ "token", cmd_token, "create or revoke API tokens" },
 	{ "user", cmd_user, "add users or reset a password" },
 	{ "plots", cmd_plots, "import and list field plots" },
+	{ "devices", cmd_devices, "register and list field devices" },
+	{ "ingest", cmd_ingest, "bulk-load sensor data (lp, json, csv)" },
+	{ "query", cmd_query, "read a series, raw or downsampled" },
 	{ "et0", cmd_et0, "FAO-56 reference evapotranspiration (daily, hourly)" },
 };
 
@@ -21,7 +24,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: oasis COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nEvery command takes --data DIR (embedded store, default "
 		"./var) or --db URL.\n`oasis COMMAND --help` tells more.\n");
 }

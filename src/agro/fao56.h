@@ -39,7 +39,7 @@ struct agro_opt {
 
 /* How the actual vapour pressure ea was obtained. */
 enum agro_ea_method {
-	AGRO_EA_MEASURED,   /* given directly (e.g. a monthly mean, Example 17) */
+	AGRO_EA_MEASURED,   /* given directly (a monthly mean in Example 17) */
 	AGRO_EA_TDEW,       /* eq. 14: e°(Tdew) */
 	AGRO_EA_RH_MAX_MIN, /* eq. 17: RHmax and RHmin */
 	AGRO_EA_RH_MAX,     /* eq. 18: RHmax only */
@@ -108,14 +108,14 @@ struct agro_et0_daily_in {
 	struct agro_opt ea;     /* actual vapour pressure, kPa */
 	struct agro_opt tdew;   /* dewpoint temperature, degC */
 	struct agro_opt rh_max; /* maximum relative humidity, % */
-	struct agro_opt rh_min; /* minimum relative humidity, % (needs rh_max) */
+	struct agro_opt rh_min; /* minimum relative humidity, %; needs rh_max */
 	struct agro_opt rh_mean;         /* mean relative humidity, % */
 	struct agro_opt tmin_dew_offset; /* degC, [0, 10]; default 0 */
 
 	struct agro_opt wind;        /* m/s at wind_height */
 	struct agro_opt wind_height; /* m above ground, [0.5, 100]; default 2 */
 
-	struct agro_opt rs;          /* measured solar radiation, MJ m-2 day-1 */
+	struct agro_opt rs;          /* measured solar radiation, MJ/m2/day */
 	struct agro_opt sunshine;    /* actual sunshine duration n, hours */
 	struct agro_opt angstrom_as; /* calibrated as (with bs), default 0.25 */
 	struct agro_opt angstrom_bs; /* calibrated bs (with as), default 0.50 */
@@ -141,12 +141,12 @@ struct agro_et0_daily_out {
 	double vpd;     /* es - ea, kPa */
 	/* radiation */
 	double lat_rad;        /* phi (eq. 22) */
-	double dr;             /* inverse relative distance Earth-Sun (eq. 23) */
+	double dr;             /* inverse relative distance Earth-Sun, eq. 23 */
 	double decl;           /* solar declination delta, rad (eq. 24) */
 	double omega_s;        /* sunset hour angle, rad (eq. 25) */
 	double ra;             /* extraterrestrial radiation (eq. 21) */
 	double daylight_hours; /* N, hours (eq. 34) */
-	double sunshine_ratio; /* n/N (eq. 35); NAN unless rs_method is Angstrom */
+	double sunshine_ratio; /* n/N (eq. 35); NAN unless Rs is Angstrom's */
 	double rs;             /* solar radiation */
 	enum agro_rs_method rs_method;
 	bool rs_capped;        /* eq. 50 estimate was limited to Rso */
@@ -163,10 +163,11 @@ struct agro_et0_daily_out {
 	/* wind */
 	double u2;       /* wind speed at 2 m, m/s */
 	enum agro_u2_method u2_method;
-	double u2_in_et0; /* u2 as used in eq. 6, limited to >= 0.5 m/s (p. 63) */
+	double u2_in_et0; /* u2 as used in eq. 6: at least 0.5 m/s (p. 63) */
 	/* reference evapotranspiration, mm/day */
-	double et0_radiation;   /* 0.408 Delta (Rn - G) / [Delta + gamma (1 + 0.34 u2)] */
-	double et0_aerodynamic; /* gamma 900/(T+273) u2 (es - ea) / [...] */
+	/* den = Delta + gamma (1 + 0.34 u2) */
+	double et0_radiation;   /* 0.408 Delta (Rn - G) / den */
+	double et0_aerodynamic; /* gamma 900/(T + 273) u2 (es - ea) / den */
 	double et0;             /* eq. 6: the sum of the two terms */
 };
 
@@ -180,8 +181,8 @@ struct agro_et0_daily_out {
 struct agro_et0_hourly_in {
 	double lat_deg;    /* latitude, north-positive, [-90, 90] */
 	double lon_deg;    /* site longitude, EAST-positive, [-180, 180] */
-	double tz_lon_deg; /* longitude of the time zone's centre, east-positive,
-			    * e.g. 120 for UTC+8, -15 for UTC-1 */
+	double tz_lon_deg; /* east-positive longitude of the time zone's
+			    * centre: 120 for UTC+8, -15 for UTC-1 */
 	double alt_m;      /* station elevation z, [-500, 9000] m */
 	int doy;           /* day of the year J, 1..366 */
 	int hour;          /* start of the hour, 0..23, local standard time */
@@ -207,7 +208,7 @@ struct agro_et0_hourly_out {
 	double decl;     /* rad (eq. 24) */
 	double omega_s;  /* sunset hour angle, rad (eq. 25) */
 	double b;        /* eq. 33 */
-	double sc;       /* seasonal correction for solar time, hours (eq. 32) */
+	double sc;       /* seasonal correction for solar time, h (eq. 32) */
 	double t_mid;    /* standard clock time at the midpoint, hours */
 	double omega;    /* solar time angle at the midpoint, rad (eq. 31) */
 	double omega1;   /* at the start of the hour, rad (eq. 29) */
@@ -216,7 +217,7 @@ struct agro_et0_hourly_out {
 	double ra;       /* MJ m-2 hour-1 (eq. 28); 0 by night */
 	double rso;      /* eq. 37; 0 by night */
 	double rs;       /* measured */
-	double rs_rso;   /* Rs/Rso limited to <= 1.0, or night_rs_rso by night */
+	double rs_rso;   /* Rs/Rso, at most 1.0; night_rs_rso by night */
 	bool rs_rso_given; /* rs_rso came from night_rs_rso */
 	double rns;      /* eq. 38 */
 	double sigma_t4; /* sigma Thr,K^4 with sigma = 2.043e-10 */

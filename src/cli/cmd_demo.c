@@ -145,7 +145,7 @@ int cmd_demo(int argc, char **argv)
 	if (plots == 0)
 		printf("demo base created in %s\n", store.data_dir);
 	print_login(store.data_dir);
-	rc = serve_run(db, &cfg, &e);
+	rc = serve_run(db, store.data_dir, &cfg, &e);
 	db_close(db);
 	return rc ? cli_fail("demo", &e) : CLI_EXIT_OK;
 }

@@ -48,7 +48,7 @@ int cmd_serve(int argc, char **argv)
 		cfg.web_root = serve_find_web_root(web, sizeof(web));
 	if (cli_store_open(&store, false, &db, &e))
 		return cli_fail("serve", &e);
-	rc = serve_run(db, &cfg, &e);
+	rc = serve_run(db, store.data_dir, &cfg, &e);
 	db_close(db);
 	return rc ? cli_fail("serve", &e) : CLI_EXIT_OK;
 }

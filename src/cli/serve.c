@@ -62,16 +62,43 @@ static void serve_print_address(const char *listen, unsigned port, char *out,
 	snprintf(out, size, "%.*s:%u", host_len, listen, port);
 }
 
-int serve_run(struct db *db, const struct http_config *cfg, struct err *e)
+/* Open what the server serves: the engine (replaying its log) and ingest. */
+static int open_services(struct db *db, const char *data_dir,
+			 struct http_services *svc, struct err *e)
 {
-	char where[300];
+	memset(svc, 0, sizeof(*svc));
+	svc->db = db;
+	if (ts_engine_open(db, data_dir, NULL, &svc->ts, e))
+		return e->code;
+	if (ingest_open(db, &svc->ingest, e)) {
+		ts_engine_close(svc->ts);
+		return e->code;
+	}
+	return ERR_OK;
+}
+
+static void close_services(struct http_services *svc)
+{
+	ingest_close(svc->ingest);
+	ts_engine_close(svc->ts);
+}
+
+int serve_run(struct db *db, const char *data_dir,
+	      const struct http_config *cfg, struct err *e)
+{
+	struct http_services svc;
 	struct http_server *server;
+	char where[300];
 	sigset_t stop;
 	int sig;
 
 	serve_block_signals(&stop);
-	if (http_server_start(db, cfg, &server, e))
+	if (open_services(db, data_dir, &svc, e))
 		return e->code;
+	if (http_server_start(&svc, cfg, &server, e)) {
+		close_services(&svc);
+		return e->code;
+	}
 	serve_print_address(cfg->listen, http_server_port(server), where,
 			    sizeof(where));
 	log_info("serving on http://%s (web page: %s)", where,
@@ -82,6 +109,7 @@ int serve_run(struct db *db, const struct http_config *cfg, struct err *e)
 	log_info("%s received: finishing requests and stopping",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	http_server_stop(server, STOP_GRACE_MS);
+	close_services(&svc);
 	log_info("stopped cleanly");
 	return ERR_OK;
 }

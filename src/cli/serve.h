@@ -16,8 +16,12 @@ const char *serve_find_web_root(char *out, size_t size);
 /* Block SIGINT/SIGTERM so that only serve_run's sigwait sees them. */
 void serve_block_signals(sigset_t *set);
 
-/* Serve until SIGINT or SIGTERM, then stop gracefully. */
-int serve_run(struct db *db, const struct http_config *cfg, struct err *e);
+/*
+ * Serve until SIGINT or SIGTERM, then stop gracefully: finish requests,
+ * seal the time-series heads, close.  data_dir holds the engine's log.
+ */
+int serve_run(struct db *db, const char *data_dir,
+	      const struct http_config *cfg, struct err *e);
 
 /* Parse the server options shared by serve and demo; see serve_usage. */
 int serve_option(int opt, const char *arg, struct http_config *cfg,

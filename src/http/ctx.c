@@ -3,6 +3,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <zlib.h>
 
 const char *http_query(struct http_ctx *c, const char *key)
 {
@@ -56,5 +58,63 @@ int http_body_json(struct http_ctx *c, json_t **out)
 	if (!*out)
 		return err_set(&c->err, ERR_INVALID, "malformed JSON at line %d, "
 			       "column %d: %s", je.line, je.column, je.text);
+	return ERR_OK;
+}
+
+/* Inflate a gzip body into c->inflated, refusing more than limit bytes. */
+static int inflate_body(struct http_ctx *c, size_t limit)
+{
+	z_stream z = { 0 };
+	unsigned char chunk[65536];
+	int zrc;
+
+	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
+		return err_nomem(&c->err);
+	z.next_in = (unsigned char *)c->body.data;
+	z.avail_in = (uInt)c->body.len;
+	do {
+		z.next_out = chunk;
+		z.avail_out = sizeof(chunk);
+		zrc = inflate(&z, Z_NO_FLUSH);
+		if (zrc != Z_OK && zrc != Z_STREAM_END) {
+			inflateEnd(&z);
+			return err_set(&c->err, ERR_INVALID, "the body is not valid "
+				       "gzip (Content-Encoding: gzip): %s",
+				       z.msg ? z.msg : "corrupt data");
+		}
+		buf_append(&c->inflated, chunk, sizeof(chunk) - z.avail_out);
+		if (c->inflated.len > limit) {
+			inflateEnd(&z);
+			return err_set(&c->err, ERR_TOO_LARGE, "the body inflates "
+				       "to more than %zu bytes", limit);
+		}
+		if (zrc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
+			inflateEnd(&z);
+			return err_set(&c->err, ERR_INVALID, "the gzip body is "
+				       "truncated");
+		}
+	} while (zrc != Z_STREAM_END);
+	inflateEnd(&z);
+	return buf_failed(&c->inflated) ? err_nomem(&c->err) : ERR_OK;
+}
+
+int http_body_bytes(struct http_ctx *c, const char **data, size_t *len)
+{
+	const char *enc = http_header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	int rc;
+
+	if (!enc || !strcasecmp(enc, "identity")) {
+		*data = c->body.data ? c->body.data : "";
+		*len = c->body.len;
+		return ERR_OK;
+	}
+	if (strcasecmp(enc, "gzip"))
+		return err_set(&c->err, ERR_UNSUPPORTED, "Content-Encoding '%s' is "
+			       "not supported (use gzip or none)", enc);
+	if (!c->inflated.len && c->body.len &&
+	    (rc = inflate_body(c, c->cfg->max_body * 8)))
+		return rc;
+	*data = c->inflated.data ? c->inflated.data : "";
+	*len = c->inflated.len;
 	return ERR_OK;
 }

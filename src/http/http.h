@@ -19,6 +19,8 @@
 
 #include "auth/auth.h"
 #include "db/db.h"
+#include "ingest/ingest.h"
+#include "ts/engine.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -36,11 +38,19 @@ struct http_config {
 /* Defaults for every field, to override from the command line. */
 void http_config_defaults(struct http_config *c);
 
+/* The services the routes call; all stay the caller's. */
+struct http_services {
+	struct db *db;
+	struct ts_engine *ts;
+	struct ingest *ingest;
+};
+
 struct http_server;
 
-/* Start serving; returns once the socket listens.  The db stays the caller's. */
-int http_server_start(struct db *db, const struct http_config *cfg,
-		      struct http_server **out, struct err *e);
+/* Start serving; returns once the socket listens. */
+int http_server_start(const struct http_services *svc,
+		      const struct http_config *cfg, struct http_server **out,
+		      struct err *e);
 /* The port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *s);
 /*
@@ -56,12 +66,14 @@ void http_server_stop(struct http_server *s, int64_t grace_ms);
 struct http_ctx {
 	/* the request */
 	void *conn;                  /* struct MHD_Connection */
-	struct db *db;
+	const struct http_services *svc;
+	struct db *db;               /* svc->db */
 	const struct http_config *cfg;
 	const char *method;
 	const char *path;
 	const char *params[HTTP_MAX_PARAMS]; /* {name} segments of the route */
 	struct buf body;
+	struct buf inflated;         /* the body, un-gzipped, when it was */
 	struct auth_identity who;
 	/* the answer */
 	unsigned status;
@@ -86,11 +98,18 @@ int http_reply_json(struct http_ctx *c, unsigned status, json_t *v);
 int http_reply_empty(struct http_ctx *c, unsigned status);
 /* Parse the request body as a JSON value; ERR_INVALID names line and column. */
 int http_body_json(struct http_ctx *c, json_t **out);
+/*
+ * The request body as bytes, inflated when it came with
+ * Content-Encoding: gzip (up to 8 times the body limit).
+ */
+int http_body_bytes(struct http_ctx *c, const char **data, size_t *len);
 
 /* The HTTP status for an error code. */
 unsigned http_status_of(enum err_code code);
 
 /* Route the request: match, authenticate, authorise, run. */
 void http_dispatch(struct http_ctx *c);
+/* Is path one of the API's (whatever the method)? */
+bool http_route_known(const char *path);
 
 #endif

@@ -17,22 +17,41 @@ struct route {
 	const char *pattern;   /* "/api/v1/plots/{code}": {..} is one segment */
 	enum role role;        /* ROLE_NONE: open to all */
 	http_handler handler;
+	bool token_in_query;   /* the `p` parameter may carry the token */
 };
 
+#define ROUTE(method, pattern, role, handler) \
+	{ method, pattern, role, handler, false }
+/* Routes InfluxDB 1.x clients call: the token may come as `p`. */
+#define INFLUX_ROUTE(method, pattern, role, handler) \
+	{ method, pattern, role, handler, true }
+
 static const struct route routes[] = {
-	{ "GET", "/api/v1/health", ROLE_NONE, route_health },
-	{ "POST", "/api/v1/login", ROLE_NONE, route_login },
-	{ "POST", "/api/v1/logout", ROLE_NONE, route_logout },
-	{ "GET", "/api/v1/me", ROLE_VIEWER, route_me },
-	{ "GET", "/api/v1/tokens", ROLE_ADMIN, route_tokens_list },
-	{ "POST", "/api/v1/tokens", ROLE_ADMIN, route_tokens_create },
-	{ "DELETE", "/api/v1/tokens/{id}", ROLE_ADMIN, route_tokens_revoke },
-	{ "POST", "/api/v1/users", ROLE_ADMIN, route_users_create },
-	{ "GET", "/api/v1/plots", ROLE_VIEWER, route_plots_list },
-	{ "POST", "/api/v1/plots", ROLE_ADMIN, route_plots_import },
-	{ "GET", "/api/v1/plots/{code}", ROLE_VIEWER, route_plot_get },
-	{ "PATCH", "/api/v1/plots/{code}", ROLE_ADMIN, route_plot_patch },
-	{ "DELETE", "/api/v1/plots/{code}", ROLE_ADMIN, route_plot_delete },
+	ROUTE("GET", "/api/v1/health", ROLE_NONE, route_health),
+	ROUTE("POST", "/api/v1/login", ROLE_NONE, route_login),
+	ROUTE("POST", "/api/v1/logout", ROLE_NONE, route_logout),
+	ROUTE("GET", "/api/v1/me", ROLE_VIEWER, route_me),
+	ROUTE("GET", "/api/v1/tokens", ROLE_ADMIN, route_tokens_list),
+	ROUTE("POST", "/api/v1/tokens", ROLE_ADMIN, route_tokens_create),
+	ROUTE("DELETE", "/api/v1/tokens/{id}", ROLE_ADMIN, route_tokens_revoke),
+	ROUTE("POST", "/api/v1/users", ROLE_ADMIN, route_users_create),
+	ROUTE("GET", "/api/v1/plots", ROLE_VIEWER, route_plots_list),
+	ROUTE("POST", "/api/v1/plots", ROLE_ADMIN, route_plots_import),
+	ROUTE("GET", "/api/v1/plots/{code}", ROLE_VIEWER, route_plot_get),
+	ROUTE("PATCH", "/api/v1/plots/{code}", ROLE_ADMIN, route_plot_patch),
+	ROUTE("DELETE", "/api/v1/plots/{code}", ROLE_ADMIN, route_plot_delete),
+	ROUTE("GET", "/api/v1/devices", ROLE_VIEWER, route_devices_list),
+	ROUTE("POST", "/api/v1/devices", ROLE_ADMIN, route_devices_create),
+	INFLUX_ROUTE("POST", "/api/v1/write", ROLE_DEVICE, route_write_lp),
+	ROUTE("POST", "/api/v1/telemetry", ROLE_DEVICE, route_telemetry),
+	ROUTE("GET", "/api/v1/query", ROLE_VIEWER, route_query),
+	ROUTE("GET", "/api/v1/latest", ROLE_VIEWER, route_latest),
+	/* where InfluxDB clients write and look, unmodified */
+	INFLUX_ROUTE("POST", "/write", ROLE_DEVICE, route_write_lp),
+	ROUTE("POST", "/api/v2/write", ROLE_DEVICE, route_write_lp),
+	ROUTE("GET", "/ping", ROLE_NONE, route_influx_ping),
+	ROUTE("HEAD", "/ping", ROLE_NONE, route_influx_ping),
+	INFLUX_ROUTE("POST", "/query", ROLE_DEVICE, route_influx_query),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -102,11 +121,11 @@ static const char *credential_from_header(const char *auth, char *decoded,
  * Establish c->who from a token (Authorization header) or a browser session
  * (cookie).  No credential leaves c->who at ROLE_NONE; a bad one fails.
  */
-static int identify(struct http_ctx *c)
+static int identify(struct http_ctx *c, bool token_in_query)
 {
 	char decoded[256];
 	const char *auth = http_header(c, MHD_HTTP_HEADER_AUTHORIZATION);
-	const char *secret, *cookie;
+	const char *secret, *cookie, *p = http_query(c, "p");
 
 	memset(&c->who, 0, sizeof(c->who));
 	if (auth) {
@@ -116,15 +135,18 @@ static int identify(struct http_ctx *c)
 				       "Authorization header (use Bearer TOKEN)");
 		return auth_identify_token(c->db, secret, &c->who, &c->err);
 	}
+	if (token_in_query && p)
+		return auth_identify_token(c->db, p, &c->who, &c->err);
 	cookie = http_cookie(c, SESSION_COOKIE);
 	if (cookie)
 		return auth_identify_session(c->db, cookie, &c->who, &c->err);
 	return ERR_OK;
 }
 
-static int authorise(struct http_ctx *c, enum role need)
+static int authorise(struct http_ctx *c, const struct route *r)
 {
-	int rc = identify(c);
+	enum role need = r->role;
+	int rc = identify(c, r->token_in_query);
 
 	if (need == ROLE_NONE)
 		return ERR_OK; /* open routes ignore a bad credential */
@@ -133,11 +155,26 @@ static int authorise(struct http_ctx *c, enum role need)
 	if (c->who.role == ROLE_NONE)
 		return err_set(&c->err, ERR_UNAUTHORIZED, "sign in or send "
 			       "Authorization: Bearer TOKEN");
+	if (!auth_role_allows(c->who.role, need) && need == ROLE_DEVICE)
+		return err_set(&c->err, ERR_FORBIDDEN, "writing data needs a "
+			       "device token (or an admin's); you are %s",
+			       auth_role_name(c->who.role));
 	if (!auth_role_allows(c->who.role, need))
 		return err_set(&c->err, ERR_FORBIDDEN, "this needs the %s role; "
 			       "you are %s", auth_role_name(need),
 			       auth_role_name(c->who.role));
 	return ERR_OK;
+}
+
+bool http_route_known(const char *path)
+{
+	const char *params[HTTP_MAX_PARAMS];
+	char scratch[256];
+
+	for (size_t i = 0; i < N_ROUTES; i++)
+		if (match(routes[i].pattern, path, scratch, sizeof(scratch), params))
+			return true;
+	return false;
 }
 
 void http_dispatch(struct http_ctx *c)
@@ -153,7 +190,7 @@ void http_dispatch(struct http_ctx *c)
 		path_known = true;
 		if (strcmp(r->method, c->method))
 			continue;
-		if (authorise(c, r->role))
+		if (authorise(c, r))
 			return;
 		err_clear(&c->err);
 		r->handler(c);

@@ -23,4 +23,18 @@ int route_plot_get(struct http_ctx *c);
 int route_plot_patch(struct http_ctx *c);
 int route_plot_delete(struct http_ctx *c);
 
+/* route_ingest.c */
+int route_write_lp(struct http_ctx *c);
+int route_telemetry(struct http_ctx *c);
+int route_influx_ping(struct http_ctx *c);
+int route_influx_query(struct http_ctx *c);
+
+/* route_devices.c */
+int route_devices_create(struct http_ctx *c);
+int route_devices_list(struct http_ctx *c);
+
+/* route_query.c */
+int route_query(struct http_ctx *c);
+int route_latest(struct http_ctx *c);
+
 #endif

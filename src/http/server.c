@@ -20,7 +20,7 @@
 
 struct http_server {
 	struct MHD_Daemon *daemon;
-	struct db *db;
+	struct http_services svc;
 	struct http_config cfg;
 	unsigned port;
 };
@@ -164,7 +164,8 @@ static struct request *request_new(struct http_server *s,
 	snprintf(r->path, sizeof(r->path), "%s", url);
 	snprintf(r->method, sizeof(r->method), "%s", method);
 	r->ctx.conn = conn;
-	r->ctx.db = s->db;
+	r->ctx.svc = &s->svc;
+	r->ctx.db = s->svc.db;
 	r->ctx.cfg = &s->cfg;
 	r->ctx.method = r->method;
 	r->ctx.path = r->path;
@@ -219,7 +220,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	}
 	if (buf_failed(&r->ctx.body))
 		return answer_error(conn, r, ERR_NOMEM, "out of memory");
-	if (strncmp(r->path, "/api/", 5) != 0 &&
+	if (strncmp(r->path, "/api/", 5) != 0 && !http_route_known(r->path) &&
 	    (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
 		return serve_static(s, conn, r);
 	http_dispatch(&r->ctx);
@@ -246,6 +247,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 		log_info("%s %s %u %.1fms (connection ended early)", r->method,
 			 r->path, r->ctx.status, elapsed_ms(&r->start));
 	buf_free(&r->ctx.body);
+	buf_free(&r->ctx.inflated);
 	buf_free(&r->ctx.out);
 	free(r);
 	*req_cls = NULL;
@@ -302,8 +304,9 @@ static unsigned default_threads(void)
 	return n > 2 ? (unsigned)n * 2 : 4;
 }
 
-int http_server_start(struct db *db, const struct http_config *cfg,
-		      struct http_server **out, struct err *e)
+int http_server_start(const struct http_services *svc,
+		      const struct http_config *cfg, struct http_server **out,
+		      struct err *e)
 {
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
@@ -316,7 +319,7 @@ int http_server_start(struct db *db, const struct http_config *cfg,
 		return e->code;
 	if (!(s = calloc(1, sizeof(*s))))
 		return err_nomem(e);
-	s->db = db;
+	s->svc = *svc;
 	s->cfg = *cfg;
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;

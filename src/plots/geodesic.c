@@ -92,8 +92,8 @@ int geodesic_polygon_area_m2(OGRGeometryH g, double *out_m2, struct err *e)
 		for (int i = 0; i < OGR_G_GetGeometryCount(g); i++)
 			area += ogr_polygon_area_m2(OGR_G_GetGeometryRef(g, i));
 	} else {
-		return err_set(e, ERR_INVALID,
-			       "area of a %s: only Polygon and MultiPolygon have one",
+		return err_set(e, ERR_INVALID, "area of a %s: only Polygon "
+			       "and MultiPolygon have one",
 			       OGRGeometryTypeToName(type));
 	}
 	*out_m2 = area;

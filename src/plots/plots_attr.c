@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cpl_conv.h>
 #include <cpl_string.h>
 #include <jansson.h>
 
@@ -59,7 +60,9 @@ static int reject(char *reason, const char *fmt, ...)
 
 static void map_known(OGRFeatureDefnH defn, struct plots__fieldmap *m)
 {
-	for (size_t k = 0; k < sizeof(known_fields) / sizeof(*known_fields); k++) {
+	size_t n = sizeof(known_fields) / sizeof(*known_fields);
+
+	for (size_t k = 0; k < n; k++) {
 		const struct known_field *kf = &known_fields[k];
 
 		for (int j = 0; j < 3 && kf->names[j]; j++) {
@@ -160,6 +163,20 @@ static void code_text(OGRFeatureH f, int i, char *out, size_t size)
 	snprintf(out, size, "%s", OGR_F_GetFieldAsString(f, i));
 }
 
+/*
+ * How many of the n bytes of s to quote in a message: at most max, and
+ * never half a UTF-8 character.
+ */
+static int quote_len(const char *s, size_t n, size_t max)
+{
+	if (n > max) {
+		n = max;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return (int)n;
+}
+
 /* Control characters break logs and CSV; '/' cannot be in /plots/CODE. */
 static bool code_chars_ok(const char *s, size_t n)
 {
@@ -183,12 +200,12 @@ int plots__code(OGRFeatureH f, const struct plots__fieldmap *m,
 	s = trimmed(text, &n);
 	if (n == 0)
 		return reject(reason, "no value in code field '%s'", code_field);
+	if (n >= DB_CODE_MAX || strlen(text) >= sizeof(text) - 1)
+		return reject(reason, "code '%.*s...' is too long (at most %d "
+			      "bytes)", quote_len(s, n, 24), s, DB_CODE_MAX - 1);
 	if (!CPLIsUTF8(s, (int)n))
 		return reject(reason, "the code is not UTF-8 text "
 			      ENCODING_HINT);
-	if (n >= DB_CODE_MAX || strlen(text) >= sizeof(text) - 1)
-		return reject(reason, "code '%.24s...' is too long (at most %d "
-			      "bytes)", s, DB_CODE_MAX - 1);
 	if (!code_chars_ok(s, n))
 		return reject(reason, "code '%.*s' holds a control character "
 			      "or '/'", (int)n, s);
@@ -233,6 +250,9 @@ static int read_date(OGRFeatureH f, int i, char out[16], char *reason)
 		s = trimmed(OGR_F_GetFieldAsString(f, i), &n);
 		if (n == 0)
 			return ERR_OK;
+		if (!CPLIsUTF8(s, (int)n))
+			return reject(reason, "field '%s' is not UTF-8 text "
+				      ENCODING_HINT, field_name(f, i));
 		if (n < sizeof(text)) {
 			memcpy(text, s, n);
 			text[n] = '\0';
@@ -241,7 +261,7 @@ static int read_date(OGRFeatureH f, int i, char out[16], char *reason)
 	if (n >= sizeof(text) || time_parse_date(text, &y, &mo, &d))
 		return reject(reason, "field '%s': '%.*s' is not a date "
 			      "(YYYY-MM-DD)", field_name(f, i),
-			      (int)(n > 40 ? 40 : n), s);
+			      quote_len(s, n, 40), s);
 	memcpy(out, text, n + 1);
 	return ERR_OK;
 }
@@ -261,11 +281,14 @@ static int read_fraction(OGRFeatureH f, int i, double *out, char *reason)
 		s = trimmed(OGR_F_GetFieldAsString(f, i), &n);
 		if (n == 0)
 			return ERR_OK;
-		v = strtod(s, &end);
+		if (!CPLIsUTF8(s, (int)n))
+			return reject(reason, "field '%s' is not UTF-8 text "
+				      ENCODING_HINT, field_name(f, i));
+		v = CPLStrtod(s, &end); /* '.' whatever the locale */
 		if (end != s + n || !isfinite(v))
 			return reject(reason, "field '%s': '%.*s' is not a "
 				      "number", field_name(f, i),
-				      (int)(n > 40 ? 40 : n), s);
+				      quote_len(s, n, 40), s);
 	}
 	if (!(v > 0 && v < 1))
 		return reject(reason, "field '%s' is %g; a water content in "
@@ -344,10 +367,13 @@ static int json_list(OGRFeatureH f, int i, json_t **out, char *reason,
 		break;
 	case OFTRealList:
 		reals = OGR_F_GetFieldAsDoubleList(f, i, &n);
-		for (int k = 0; k < n && !rc; k++)
-			if (!append(a, isfinite(reals[k]) ? json_real(reals[k]) :
-				    json_null()))
+		for (int k = 0; k < n && !rc; k++) {
+			json_t *v = isfinite(reals[k]) ? json_real(reals[k]) :
+				    json_null();
+
+			if (!append(a, v))
 				rc = err_nomem(e);
+		}
 		break;
 	default:
 		rc = json_string_list(f, i, a, reason, e);
@@ -525,9 +551,11 @@ int plots__attributes(OGRFeatureH f, const struct plots__fieldmap *m,
 
 	p->field_capacity = NAN;
 	p->wilting_point = NAN;
-	for (int i = 0; i < m->n_fields && !rc; i++)
+	for (int i = 0; i < m->n_fields && !rc; i++) {
 		if (OGR_F_IsFieldSetAndNotNull(f, i))
-			rc = read_field(f, i, m->column[i], p, &extra, reason, e);
+			rc = read_field(f, i, m->column[i], p, &extra, reason,
+					e);
+	}
 	if (!rc && isfinite(p->field_capacity) && isfinite(p->wilting_point) &&
 	    !(p->field_capacity > p->wilting_point))
 		rc = reject(reason, "field capacity %g is not above wilting "

@@ -17,6 +17,7 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 #include <cpl_string.h>
+#include <cpl_vsi.h>
 
 #define CRS_HINT "give one with --crs, e.g. --crs EPSG:4538"
 
@@ -55,7 +56,9 @@ static bool is_wkt(const char *s)
  */
 static bool is_crs_definition(const char *s)
 {
-	static const char *const names[] = { "WGS84", "WGS72", "NAD27", "NAD83" };
+	static const char *const names[] = {
+		"WGS84", "WGS72", "NAD27", "NAD83",
+	};
 
 	if (*s == '+' || *s == '{' || is_wkt(s) || is_authority_code(s))
 		return true;
@@ -97,30 +100,51 @@ int plots__crs_parse(const char *text, OGRSpatialReferenceH *out,
 	return ERR_OK;
 }
 
-/* Whether file (a path) is layer's .prj: same base name, .prj extension. */
-static bool is_layer_prj(const char *file, const char *layer)
+/*
+ * The .prj beside the files of layer in ds, or NULL.  GDAL does not list a
+ * .prj it could not parse, so look for it by name.  The path returned is
+ * in a CPL buffer, valid until the next CPL path call.
+ */
+static const char *find_layer_prj(GDALDatasetH ds, const char *layer)
 {
-	const char *ext = CPLGetExtension(file);
+	static const char *const exts[] = { "prj", "PRJ" };
+	char **files = GDALGetFileList(ds);
+	const char *found = NULL;
+	VSIStatBufL st;
 
-	return strcasecmp(ext, "prj") == 0 &&
-	       strcasecmp(CPLGetBasename(file), layer) == 0;
+	for (int i = 0; files && files[i] && !found; i++) {
+		if (strcasecmp(CPLGetBasename(files[i]), layer) != 0)
+			continue;
+		for (int k = 0; k < 2 && !found; k++) {
+			const char *prj = CPLResetExtension(files[i], exts[k]);
+
+			if (VSIStatL(prj, &st) == 0)
+				found = prj;
+		}
+	}
+	CSLDestroy(files);
+	return found;
 }
 
-/* The error for a layer without a CRS: name its .prj if it has one. */
-static int no_crs_error(GDALDatasetH ds, const char *layer, struct err *e)
+/*
+ * The error for a layer without a CRS: name its .prj if it has one, and
+ * what GDAL said about it.
+ */
+static int no_crs_error(GDALDatasetH ds, const char *layer,
+			const char *crs_failure, struct err *e)
 {
-	char **files = GDALGetFileList(ds);
-	int rc = ERR_OK;
+	const char *prj = find_layer_prj(ds, layer);
+	bool said = crs_failure && *crs_failure;
 
-	for (int i = 0; files && files[i] && !rc; i++)
-		if (is_layer_prj(files[i], layer))
-			rc = err_set(e, ERR_INVALID,
-				     "layer '%s': its CRS file %s is not a CRS "
-				     "GDAL understands; %s", layer,
-				     CPLGetFilename(files[i]), CRS_HINT);
-	CSLDestroy(files);
-	if (rc)
-		return rc;
+	if (prj)
+		return err_set(e, ERR_INVALID,
+			       "layer '%s': its CRS file %s is not a CRS GDAL "
+			       "understands%s%s%s; %s", layer, CPLGetFilename(prj),
+			       said ? " (" : "", said ? crs_failure : "",
+			       said ? ")" : "", CRS_HINT);
+	if (said)
+		return err_set(e, ERR_INVALID, "layer '%s': unknown CRS (%s); %s",
+			       layer, crs_failure, CRS_HINT);
 	return err_set(e, ERR_INVALID,
 		       "layer '%s' has no CRS (a Shapefile without its .prj?); "
 		       "%s", layer, CRS_HINT);
@@ -134,11 +158,13 @@ static int source_srs(GDALDatasetH ds, OGRLayerH layer,
 {
 	const char *name = OGR_L_GetName(layer);
 
+	if (!assigned && !layer_srs)
+		return no_crs_error(ds, name, crs_failure, e);
+	/* a driver that fell back to a default CRS after failing on the
+	 * file's own (GeoJSON does) */
 	if (!assigned && crs_failure && *crs_failure)
 		return err_set(e, ERR_INVALID, "layer '%s': unknown CRS (%s); %s",
 			       name, crs_failure, CRS_HINT);
-	if (!assigned && !layer_srs)
-		return no_crs_error(ds, name, e);
 	*out = OSRClone(assigned ? assigned : layer_srs);
 	if (!*out)
 		return err_nomem(e);

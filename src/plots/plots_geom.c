@@ -10,11 +10,12 @@
  * inside, ...); transformable; inside lon [-180, 180] and lat [-90, 90].
  *
  * Ring closure is checked here, before the validity test, because GEOS
- * cannot even build an unclosed ring and would only say "invalid".  GDAL's
- * GeoJSON, Shapefile and KML readers hand unclosed rings over as they are
- * (GeoJSON only warns "Non closed ring detected"; the unit tests pin this
- * down), so the check is what catches them.  Validity is tested in the
- * file's own CRS, on the coordinates as surveyed.
+ * cannot even build an unclosed ring and would only say "invalid".  GDAL
+ * 3.6's GeoJSON, Shapefile and KML (LIBKML) readers do not close rings:
+ * they hand them over as they are (GeoJSON only warns "Non closed ring
+ * detected"; the unit tests pin this down for the three), so this check is
+ * what catches them.  Validity is tested in the file's own CRS, on the
+ * coordinates as surveyed.
  */
 #include "plots/plots_internal.h"
 

@@ -12,7 +12,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include <cpl_conv.h>
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <jansson.h>
 
 
@@ -20,6 +22,7 @@
 #define MEM_PATH_MAX 128
 #define FIELD_NAMES_MAX 8
 #define GDAL_MSG_MAX 256
+#define SHP_MAGIC "\x00\x00\x27\x0a" /* file code 9994, big-endian */
 
 /*
  * What GDAL said while we read, kept by our error handler (installed for
@@ -89,6 +92,29 @@ static void gdal_log_reset(struct gdal_log *log)
 
 /* ---- results ---- */
 
+/*
+ * Keep a message valid UTF-8, as JSON answers need it: drop a character
+ * cut short at the end, else (a field name in a legacy encoding) replace
+ * the bytes that are not UTF-8.
+ */
+static void utf8_repair(char *s, size_t size)
+{
+	size_t n = strlen(s), k = n;
+	char *ascii;
+
+	if (CPLIsUTF8(s, -1))
+		return;
+	while (k > 0 && n - k < 3 && ((unsigned char)s[k - 1] & 0x80)) {
+		if (CPLIsUTF8(s, (int)--k)) {
+			s[k] = '\0';
+			return;
+		}
+	}
+	ascii = CPLForceToASCII(s, -1, '?');
+	snprintf(s, size, "%s", ascii);
+	CPLFree(ascii);
+}
+
 static int add_plot(struct reader *r, struct db_plot *p, struct err *e)
 {
 	struct plots_read_result *res = r->res;
@@ -126,6 +152,7 @@ static int add_reject(struct reader *r, size_t feature, const char *code,
 	rj->feature = feature;
 	snprintf(rj->code, sizeof(rj->code), "%s", code);
 	snprintf(rj->reason, sizeof(rj->reason), "%s", reason);
+	utf8_repair(rj->reason, sizeof(rj->reason));
 	return ERR_OK;
 }
 
@@ -142,11 +169,14 @@ void plots_read_result_free(struct plots_read_result *r)
 
 void plots_reject_format(const struct plots_reject *r, char *out, size_t size)
 {
+	if (size == 0)
+		return;
 	if (r->code[0])
 		snprintf(out, size, "feature %zu (code %s): %s", r->feature,
 			 r->code, r->reason);
 	else
 		snprintf(out, size, "feature %zu: %s", r->feature, r->reason);
+	utf8_repair(out, size);
 }
 
 /* ---- features ---- */
@@ -163,7 +193,8 @@ static int check_duplicate(struct reader *r, const char *code, size_t feature,
 			 (long long)json_integer_value(first));
 		return ERR_INVALID;
 	}
-	if (json_object_set_new(r->seen, code, json_integer((json_int_t)feature)))
+	first = json_integer((json_int_t)feature);
+	if (!first || json_object_set_new(r->seen, code, first))
 		return err_nomem(e);
 	return ERR_OK;
 }
@@ -271,7 +302,7 @@ static int read_layer(struct reader *r, GDALDatasetH ds, OGRLayerH layer,
 	OGRCoordinateTransformationH ct = NULL;
 	struct plots__fieldmap map = { 0, -1, NULL };
 	OGRSpatialReferenceH srs = NULL;
-	const char *failure;
+	const char *failure, *driver;
 	int rc;
 
 	gdal_log_reset(&r->log);
@@ -283,9 +314,9 @@ static int read_layer(struct reader *r, GDALDatasetH ds, OGRLayerH layer,
 				    e);
 	if (rc)
 		return rc;
+	driver = GDALGetDriverShortName(GDALGetDatasetDriver(ds));
 	rc = plots__fieldmap_build(OGR_L_GetLayerDefn(layer), r->code_field,
-				   GDALGetDriverShortName(GDALGetDatasetDriver(ds)),
-				   &map, e);
+				   driver, &map, e);
 	if (!rc)
 		rc = read_features(r, layer, &map, ct, e);
 	plots__fieldmap_free(&map);
@@ -430,6 +461,8 @@ static int read_source(const char *path, const char *name, bool force_zip,
 	if (rc) {
 		plots_read_result_free(out);
 		err_prefix(e, "%s", name);
+		if (e)
+			utf8_repair(e->msg, sizeof(e->msg));
 	}
 	return rc;
 }
@@ -456,6 +489,11 @@ int plots_read_buffer(const void *data, size_t len,
 	memset(out, 0, sizeof(*out));
 	if (!data || len == 0)
 		return err_set(e, ERR_INVALID, "%s: empty", name);
+	if (len >= sizeof(SHP_MAGIC) - 1 &&
+	    memcmp(data, SHP_MAGIC, sizeof(SHP_MAGIC) - 1) == 0)
+		return err_set(e, ERR_UNSUPPORTED, "%s: the .shp of a Shapefile "
+			       "alone cannot be read; send a .zip of its .shp, "
+			       ".shx, .dbf and .prj", name);
 	pthread_once(&gdal_once, gdal_init);
 	rc = plots__mem_put(data, len, dir, sizeof(dir), path, sizeof(path),
 			    &is_zip, e);

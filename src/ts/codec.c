@@ -22,8 +22,8 @@
  *    header ranges, then while decoding: no read past the stream, exact end
  *    of the stream with zero padding, timestamps non-decreasing and ending at
  *    ts_max, values within [min, max], and min, max, sum and the first value
- *    equal to what the header says.  A chunk that passes is one the encoder
- *    could have written.
+ *    equal to what the header says.  A chunk that passes decodes to a
+ *    well-formed series that agrees with its summary.
  * 5. Reads never go past len: the bit reader assembles its last words byte
  *    by byte and returns zeros past the end while raising a flag; every loop
  *    is bounded by the point count, itself bounded by TS_CODEC_MAX_POINTS
@@ -55,11 +55,16 @@
 #define CADENCE_SAMPLE 255  /* deltas sampled to choose the cadence */
 #define CRC_LEN 4
 #define HEADER_MAX 128	    /* fixed part of a header, generously */
+/* Bytes one block can take at most: header bits, 64 bits a residual (the
+ * cost of packing at width 64, which the choice never exceeds by more than
+ * a descriptor), the flush byte and the writer's 8 bytes of slack. */
+#define BLOCK_BOUND ((2 + 2 * DESC_BITS + 64 * BLOCK_LEN) / 8 + 1 + 8)
 
-#define F_RAW 0x01	/* values as bit patterns, not decimal */
-#define F_SUM_INT 0x02	/* decimal sum stored as an integer */
-#define F_NEGZERO 0x04	/* list of negative-zero positions follows */
+#define F_RAW 0x01u	/* values as bit patterns, not decimal */
+#define F_SUM_INT 0x02u	/* decimal sum stored as an integer */
+#define F_NEGZERO 0x04u	/* list of negative-zero positions follows */
 #define F_KNOWN (F_RAW | F_SUM_INT | F_NEGZERO)
+#define SCALE_SHIFT 3	/* the flags byte holds the scale in bits 3..7 */
 
 #define TWO53 INT64_C(9007199254740992)
 
@@ -231,25 +236,19 @@ static uint64_t get_u64le(struct rd *r)
 	return v;
 }
 
-static uint8_t get_u8(struct rd *r)
-{
-	if (r->pos >= r->end) {
-		r->bad = true;
-		return 0;
-	}
-	return r->p[r->pos++];
-}
-
 /* ---- bits: LSB-first bit stream ---------------------------------------- */
 
 /*
- * Writer into memory reserved in advance; every put stores a whole 64-bit
- * word, so the reservation keeps 8 bytes of slack past the last byte.
+ * Writer appending to a struct buf.  Room is reserved block by block
+ * (bitw_room); every put stores a whole 64-bit word, so a reservation keeps
+ * 8 bytes of slack past the last byte it can fill.
  */
 struct bitw {
-	uint8_t *p;
+	struct buf *b;
+	uint8_t *p;   /* next byte, inside b->data */
 	uint64_t acc; /* pending bits, low bits first */
 	unsigned n;   /* number of pending bits, < 8 between puts */
+	bool failed;  /* out of memory: nothing more is written */
 };
 
 static inline void store_le64(uint8_t *p, uint64_t v)
@@ -301,15 +300,35 @@ static inline void bitw_put64(struct bitw *w, uint64_t v, unsigned nbits)
 	}
 }
 
-/* Flush the last partial byte (zero padded); returns the end pointer. */
-static uint8_t *bitw_finish(struct bitw *w)
+/* Make sure the next bytes (slack included) can be written. */
+static bool bitw_room(struct bitw *w, size_t bytes)
 {
+	size_t used;
+
+	if (w->failed)
+		return false;
+	used = (size_t)(w->p - (uint8_t *)w->b->data);
+	w->b->len = used;
+	if (!buf_reserve(w->b, bytes)) {
+		w->failed = true;
+		return false;
+	}
+	w->p = (uint8_t *)w->b->data + used;
+	return true;
+}
+
+/* Flush the last partial byte (zero padded) and set the buffer length. */
+static void bitw_finish(struct bitw *w)
+{
+	if (w->failed)
+		return;
 	if (w->n) {
 		*w->p++ = (uint8_t)w->acc;
 		w->acc = 0;
 		w->n = 0;
 	}
-	return w->p;
+	w->b->len = (size_t)(w->p - (uint8_t *)w->b->data);
+	w->b->data[w->b->len] = '\0';
 }
 
 struct bitr {
@@ -317,6 +336,7 @@ struct bitr {
 	size_t len;	/* bytes */
 	size_t pos;	/* bit position */
 	bool overrun;	/* a read went past len */
+	bool reserved;	/* a block used a reserved descriptor */
 };
 
 static inline uint64_t bitr_peek(const struct bitr *r, unsigned nbits)
@@ -424,7 +444,9 @@ static struct choice best_code(const uint64_t *z, size_t len)
 		return best;
 	k0 = bitlen(sum / len);
 	k0 = k0 > 1 ? k0 - 2 : 0;
-	nk = k0 + 2 <= RICE_KMAX ? 3 : k0 <= RICE_KMAX ? RICE_KMAX + 1 - k0 : 0;
+	if (k0 > RICE_KMAX)
+		return best;
+	nk = RICE_KMAX + 1 - k0 < 3 ? RICE_KMAX + 1 - k0 : 3;
 	for (size_t i = 0; i < len; i++)
 		for (unsigned j = 0; j < nk; j++)
 			bits[j] += rice_bits(z[i], k0 + j);
@@ -467,6 +489,8 @@ static void block_put(struct bitw *w, struct blockstate *st,
 	bool repeat = best != UINT64_MAX;
 	const uint64_t *v;
 
+	if (!bitw_room(w, BLOCK_BOUND))
+		return;
 	best = repeat ? best + 1 : UINT64_MAX;
 	for (unsigned p = 0; p < npred; p++) {
 		struct choice c = best_code(z[p], len);
@@ -524,8 +548,10 @@ static bool block_get(struct bitr *r, struct blockstate *st, unsigned npred,
 	if (!bitr_get(r, 1)) {
 		st->pred = npred > 1 ? (unsigned)bitr_get(r, 1) : 0;
 		st->desc = (unsigned)bitr_get(r, DESC_BITS);
-		if (st->desc > DESC_RICE + RICE_KMAX)
+		if (st->desc > DESC_RICE + RICE_KMAX) {
+			r->reserved = true;
 			return false;
+		}
 	}
 	d = st->desc;
 	if (d < DESC_RICE) {
@@ -630,7 +656,7 @@ static uint64_t select_kth(uint64_t *a, size_t n, size_t k)
 static void plan_timestamps(const struct ts_point *pts, size_t n,
 			    struct plan *pl)
 {
-	uint64_t g = 0, sample[CADENCE_SAMPLE];
+	uint64_t g = 0, last = 0, sample[CADENCE_SAMPLE];
 	size_t ns, nd = n - 1;
 
 	pl->t_unit = 1;
@@ -640,8 +666,9 @@ static void plan_timestamps(const struct ts_point *pts, size_t n,
 	for (size_t i = 1; i < n && g != 1; i++) {
 		uint64_t d = ts_delta(pts, i);
 
-		if (d && (g == 0 || d % g))
+		if (d && d != last && (g == 0 || d % g))
 			g = gcd_u64(d, g);
+		last = d;
 	}
 	pl->t_unit = g ? g : 1;
 	ns = nd < CADENCE_SAMPLE ? nd : CADENCE_SAMPLE;
@@ -650,37 +677,62 @@ static void plan_timestamps(const struct ts_point *pts, size_t n,
 	pl->t_cadence = select_kth(sample, ns, ns / 2);
 }
 
-/* The smallest scale at which every value looks decimal, or -1. */
-static int find_scale(const struct ts_point *pts, size_t n)
+/* The smallest scale above s at which v is decimal, or -1. */
+static int raise_scale(double v, unsigned s)
 {
-	unsigned s = 0;
 	int64_t m;
 
-	for (size_t i = 0; i < n; i++) {
-		double v = pts[i].value;
-		enum scaled r;
+	while (s < MAX_SCALE) {
+		enum scaled r = to_scaled(v, ++s, &m);
 
-		if (is_negzero(v))
-			continue;
-		while ((r = to_scaled(v, s, &m)) != SCALED_OK) {
-			if (r == SCALED_NEVER || s == MAX_SCALE)
-				return -1;
-			s++;
-		}
+		if (r == SCALED_OK)
+			return (int)s;
+		if (r == SCALED_NEVER)
+			return -1;
 	}
-	return (int)s;
+	return -1;
 }
 
-/* Verify every value at the scale and gather the integer statistics. */
-static bool plan_decimal(const struct ts_point *pts, size_t n, unsigned s,
-			 struct plan *pl)
+static void decimal_stats(struct plan *pl, size_t i, int64_t m, int64_t prev,
+			  uint64_t *g, bool *sum_ok)
 {
-	int64_t m, prev = 0;
-	uint64_t g = 0;
-	bool sum_ok = true;
+	uint64_t d;
 
+	if (*sum_ok && __builtin_add_overflow(pl->m_sum, m, &pl->m_sum))
+		*sum_ok = false;
+	if (i == 0) {
+		pl->m_min = pl->m_max = pl->m_first = m;
+		return;
+	}
+	if (m < pl->m_min)
+		pl->m_min = m;
+	if (m > pl->m_max)
+		pl->m_max = m;
+	d = m > prev ? (uint64_t)(m - prev) : (uint64_t)(prev - m);
+	if (*g != 1 && d && (*g == 0 || d % *g))
+		*g = gcd_u64(d, *g);
+}
+
+/*
+ * Find the smallest scale at which every value is decimal, verifying every
+ * value and gathering the integer statistics in the same scan: a value that
+ * needs a larger scale raises it and restarts the scan (at most MAX_SCALE
+ * times).  False when no scale fits every value.
+ */
+static bool plan_decimal(const struct ts_point *pts, size_t n, struct plan *pl)
+{
+	unsigned s = 0;
+	uint64_t g;
+	bool sum_ok;
+	int64_t m, prev;
+	int raised;
+
+restart:
 	pl->m_sum = 0;
 	pl->negzeros = 0;
+	g = 0;
+	prev = 0;
+	sum_ok = true;
 	for (size_t i = 0; i < n; i++) {
 		double v = pts[i].value;
 
@@ -688,22 +740,13 @@ static bool plan_decimal(const struct ts_point *pts, size_t n, unsigned s,
 			m = 0;
 			pl->negzeros++;
 		} else if (to_scaled(v, s, &m) != SCALED_OK) {
-			return false;
+			raised = raise_scale(v, s);
+			if (raised < 0)
+				return false;
+			s = (unsigned)raised;
+			goto restart;
 		}
-		if (i == 0) {
-			pl->m_min = pl->m_max = pl->m_first = m;
-		} else {
-			uint64_t d = (uint64_t)(m > prev ? m - prev : prev - m);
-
-			if (m < pl->m_min)
-				pl->m_min = m;
-			if (m > pl->m_max)
-				pl->m_max = m;
-			if (g != 1 && d && (g == 0 || d % g))
-				g = gcd_u64(d, g);
-		}
-		if (sum_ok && __builtin_add_overflow(pl->m_sum, m, &pl->m_sum))
-			sum_ok = false;
+		decimal_stats(pl, i, m, prev, &g, &sum_ok);
 		prev = m;
 	}
 	pl->scale = s;
@@ -717,7 +760,7 @@ static bool plan_decimal(const struct ts_point *pts, size_t n, unsigned s,
 static int plan_chunk(const struct ts_point *pts, size_t n, struct plan *pl,
 		      struct err *e)
 {
-	int rc, s;
+	int rc;
 
 	memset(pl, 0, sizeof(*pl));
 	pl->n = n;
@@ -725,8 +768,7 @@ static int plan_chunk(const struct ts_point *pts, size_t n, struct plan *pl,
 	if (rc)
 		return rc;
 	plan_timestamps(pts, n, pl);
-	s = find_scale(pts, n);
-	if (s < 0 || !plan_decimal(pts, n, (unsigned)s, pl)) {
+	if (!plan_decimal(pts, n, pl)) {
 		pl->flags = F_RAW;
 		pl->negzeros = 0;
 	}
@@ -741,7 +783,7 @@ static size_t write_header(const struct plan *pl, const struct ts_point *pts,
 	size_t p = 0;
 
 	h[p++] = TS_CODEC_VERSION;
-	h[p++] = (uint8_t)pl->flags;
+	h[p++] = (uint8_t)(pl->flags | pl->scale << SCALE_SHIFT);
 	p += put_uvarint(h + p, pl->n);
 	p += put_uvarint(h + p, zigzag((uint64_t)pl->ts_min));
 	p += put_uvarint(h + p, (uint64_t)pl->ts_max - (uint64_t)pl->ts_min);
@@ -756,7 +798,6 @@ static size_t write_header(const struct plan *pl, const struct ts_point *pts,
 		p += put_u64le(h + p, dbits(pts[0].value));
 		return p;
 	}
-	h[p++] = (uint8_t)pl->scale;
 	p += put_uvarint(h + p, zigzag((uint64_t)pl->m_min));
 	p += put_uvarint(h + p, (uint64_t)(pl->m_max - pl->m_min));
 	p += put_uvarint(h + p, (uint64_t)(pl->m_first - pl->m_min));
@@ -790,8 +831,9 @@ static void write_negzeros(const struct plan *pl, const struct ts_point *pts,
 static void put_ts_stream(struct bitw *w, const struct plan *pl,
 			  const struct ts_point *pts)
 {
-	uint64_t z[BLOCK_LEN];
+	uint64_t z[1][BLOCK_LEN];
 	uint64_t regular = pl->t_unit * pl->t_cadence;
+	struct blockstate st = { 0, 0 };
 
 	for (size_t i = 1; i < pl->n; i += BLOCK_LEN) {
 		size_t len = pl->n - i < BLOCK_LEN ? pl->n - i : BLOCK_LEN;
@@ -801,26 +843,26 @@ static void put_ts_stream(struct bitw *w, const struct plan *pl,
 			uint64_t q = d == regular ? pl->t_cadence
 						  : d / pl->t_unit;
 
-			z[j] = zigzag(q - pl->t_cadence);
+			z[0][j] = zigzag(q - pl->t_cadence);
 		}
-		block_put(w, z, len);
+		block_put(w, &st, z, 1, len);
 	}
 }
 
-static int64_t scaled_of(double v, unsigned s)
+/* m of a value already verified by to_scaled() (-0.0 gives 0). */
+static inline int64_t scaled_of(double v, unsigned s)
 {
-	int64_t m = 0;
+	double x = v * pow10_tab[s];
 
-	if (!is_negzero(v))
-		to_scaled(v, s, &m);
-	return m;
+	return (int64_t)(x + (x < 0 ? -0.5 : 0.5));
 }
 
 static void put_decimal_stream(struct bitw *w, const struct plan *pl,
 			       const struct ts_point *pts)
 {
-	uint64_t z[BLOCK_LEN];
-	int64_t prev = pl->m_first;
+	uint64_t z[2][BLOCK_LEN];
+	int64_t prev = pl->m_first, prev_d = 0;
+	struct blockstate st = { 0, 0 };
 
 	for (size_t i = 1; i < pl->n; i += BLOCK_LEN) {
 		size_t len = pl->n - i < BLOCK_LEN ? pl->n - i : BLOCK_LEN;
@@ -831,18 +873,21 @@ static void put_decimal_stream(struct bitw *w, const struct plan *pl,
 
 			if (pl->v_unit != 1)
 				d /= (int64_t)pl->v_unit;
-			z[j] = zigzag((uint64_t)d);
+			z[0][j] = zigzag((uint64_t)d);
+			z[1][j] = zigzag((uint64_t)(d - prev_d));
 			prev = m;
+			prev_d = d;
 		}
-		block_put(w, z, len);
+		block_put(w, &st, z, 2, len);
 	}
 }
 
 static void put_raw_stream(struct bitw *w, const struct plan *pl,
 			   const struct ts_point *pts)
 {
-	uint64_t z[BLOCK_LEN];
-	uint64_t prev = order_key(pts[0].value);
+	uint64_t z[2][BLOCK_LEN];
+	uint64_t prev = order_key(pts[0].value), prev_d = 0;
+	struct blockstate st = { 0, 0 };
 
 	for (size_t i = 1; i < pl->n; i += BLOCK_LEN) {
 		size_t len = pl->n - i < BLOCK_LEN ? pl->n - i : BLOCK_LEN;
@@ -850,39 +895,30 @@ static void put_raw_stream(struct bitw *w, const struct plan *pl,
 		for (size_t j = 0; j < len; j++) {
 			uint64_t k = order_key(pts[i + j].value);
 
-			z[j] = zigzag(k - prev);
+			z[0][j] = zigzag(k - prev);
+			z[1][j] = zigzag(k - prev - prev_d);
+			prev_d = k - prev;
 			prev = k;
 		}
-		block_put(w, z, len);
+		block_put(w, &st, z, 2, len);
 	}
-}
-
-/* Bytes the two streams can take at most, with the writer's slack. */
-static size_t stream_bound(size_t n)
-{
-	size_t blocks = (n - 1 + BLOCK_LEN - 1) / BLOCK_LEN;
-
-	return 2 * ((blocks * DESC_BITS + (n - 1) * 64 + 7) / 8) + 8;
 }
 
 static int write_streams(const struct plan *pl, const struct ts_point *pts,
 			 struct buf *out)
 {
-	struct bitw w = { 0 };
+	struct bitw w = { .b = out };
 
 	if (pl->n < 2)
 		return ERR_OK;
-	if (!buf_reserve(out, stream_bound(pl->n)))
-		return ERR_NOMEM;
 	w.p = (uint8_t *)out->data + out->len;
 	put_ts_stream(&w, pl, pts);
 	if (pl->flags & F_RAW)
 		put_raw_stream(&w, pl, pts);
 	else
 		put_decimal_stream(&w, pl, pts);
-	out->len = (size_t)((char *)bitw_finish(&w) - out->data);
-	out->data[out->len] = '\0';
-	return ERR_OK;
+	bitw_finish(&w);
+	return w.failed ? ERR_NOMEM : ERR_OK;
 }
 
 int ts_codec_encode(const struct ts_point *pts, size_t n, struct buf *out,
@@ -901,8 +937,10 @@ int ts_codec_encode(const struct ts_point *pts, size_t n, struct buf *out,
 			       "encode: %zu points, a chunk holds at most %u",
 			       n, TS_CODEC_MAX_POINTS);
 	rc = plan_chunk(pts, n, &pl, e);
-	if (rc)
-		return err_prefix(e, "encode");
+	if (rc) {
+		err_prefix(e, "encode");
+		return rc;
+	}
 	buf_append(out, header, write_header(&pl, pts, header));
 	if (pl.flags & F_NEGZERO)
 		write_negzeros(&pl, pts, out);
@@ -1000,6 +1038,10 @@ static int parse_raw_values(struct rd *r, struct hdr *h, struct err *e)
 		return bad(e, "summary value not a number");
 	if (!(pl->min <= h->first && h->first <= pl->max))
 		return bad(e, "first value outside [min, max]");
+	if (pl->n == 1 && (dbits(pl->min) != dbits(h->first) ||
+			   dbits(pl->max) != dbits(h->first) ||
+			   dbits(pl->sum) != dbits(0.0 + h->first)))
+		return bad(e, "one point but a different summary");
 	return ERR_OK;
 }
 
@@ -1029,7 +1071,6 @@ static int parse_decimal_values(struct rd *r, struct hdr *h, struct err *e)
 	struct plan *pl = &h->pl;
 	uint64_t first_off;
 
-	pl->scale = get_u8(r);
 	pl->m_min = u2i(unzigzag(get_uvarint(r)));
 	h->m_span = get_uvarint(r);
 	first_off = get_uvarint(r);
@@ -1040,13 +1081,14 @@ static int parse_decimal_values(struct rd *r, struct hdr *h, struct err *e)
 	pl->v_unit = pl->n >= 2 ? get_uvarint(r) : 1;
 	if (r->bad)
 		return bad(e, "header cut short");
-	if (pl->scale > MAX_SCALE)
-		return bad(e, "decimal scale out of range");
 	if (pl->m_min < -TWO53 || pl->m_min > TWO53 ||
 	    h->m_span > (uint64_t)(TWO53 - pl->m_min))
 		return bad(e, "value range out of range");
-	if (first_off > h->m_span || (pl->n == 1 && h->m_span))
+	if (first_off > h->m_span)
 		return bad(e, "first value outside [min, max]");
+	if (pl->n == 1 && (h->m_span || ((pl->flags & F_SUM_INT) &&
+					 pl->m_sum != pl->m_min)))
+		return bad(e, "one point but a different summary");
 	if (pl->v_unit == 0)
 		return bad(e, "value unit is zero");
 	if (!(pl->flags & F_SUM_INT) && isnan(pl->sum))
@@ -1084,8 +1126,12 @@ static int parse_header(const void *chunk, size_t len, struct hdr *h,
 		return err_set(e, ERR_UNSUPPORTED,
 			       "chunk format version %u; this build reads %d",
 			       version, TS_CODEC_VERSION);
-	if (flags & ~F_KNOWN || ((flags & F_RAW) && flags != F_RAW))
+	h->pl.scale = flags >> SCALE_SHIFT;
+	flags &= (1u << SCALE_SHIFT) - 1;
+	if (flags & ~F_KNOWN || ((flags & F_RAW) && p[1] != F_RAW))
 		return bad(e, "unknown flags");
+	if (h->pl.scale > MAX_SCALE)
+		return bad(e, "decimal scale out of range");
 	h->pl.flags = flags;
 	rc = parse_times(&r, h, e);
 	if (!rc)
@@ -1122,12 +1168,13 @@ static int get_ts_stream(struct bitr *r, const struct hdr *h,
 {
 	const struct plan *pl = &h->pl;
 	uint64_t z[BLOCK_LEN], off = 0;
+	struct blockstate st = { 0, 0 };
 
 	out[0].ts = pl->ts_min;
 	for (size_t i = 1; i < pl->n; i += BLOCK_LEN) {
 		size_t len = pl->n - i < BLOCK_LEN ? pl->n - i : BLOCK_LEN;
 
-		if (!block_get(r, z, len))
+		if (!block_get(r, &st, 1, z, len))
 			return ERR_INVALID;
 		for (size_t j = 0; j < len; j++) {
 			uint64_t d = (pl->t_cadence + unzigzag(z[j])) *
@@ -1146,17 +1193,19 @@ static int get_decimal_stream(struct bitr *r, const struct hdr *h,
 			      struct ts_point *out)
 {
 	const struct plan *pl = &h->pl;
-	uint64_t z[BLOCK_LEN], sum = (uint64_t)pl->m_first;
+	uint64_t z[BLOCK_LEN], sum = (uint64_t)pl->m_first, d = 0;
 	int64_t m = pl->m_first, lo = m, hi = m;
+	struct blockstate st = { 0, 0 };
 
 	out[0].value = from_scaled(m, pl->scale);
 	for (size_t i = 1; i < pl->n; i += BLOCK_LEN) {
 		size_t len = pl->n - i < BLOCK_LEN ? pl->n - i : BLOCK_LEN;
 
-		if (!block_get(r, z, len))
+		if (!block_get(r, &st, 2, z, len))
 			return ERR_INVALID;
 		for (size_t j = 0; j < len; j++) {
-			m = u2i((uint64_t)m + unzigzag(z[j]) * pl->v_unit);
+			d = st.pred ? d + unzigzag(z[j]) : unzigzag(z[j]);
+			m = u2i((uint64_t)m + d * pl->v_unit);
 			if (m < pl->m_min || m > pl->m_max)
 				return ERR_INVALID;
 			lo = m < lo ? m : lo;
@@ -1176,18 +1225,20 @@ static int get_raw_stream(struct bitr *r, const struct hdr *h,
 			  struct ts_point *out)
 {
 	const struct plan *pl = &h->pl;
-	uint64_t z[BLOCK_LEN], key = order_key(h->first);
+	uint64_t z[BLOCK_LEN], key = order_key(h->first), d = 0;
+	struct blockstate st = { 0, 0 };
 
 	out[0].value = h->first;
 	for (size_t i = 1; i < pl->n; i += BLOCK_LEN) {
 		size_t len = pl->n - i < BLOCK_LEN ? pl->n - i : BLOCK_LEN;
 
-		if (!block_get(r, z, len))
+		if (!block_get(r, &st, 2, z, len))
 			return ERR_INVALID;
 		for (size_t j = 0; j < len; j++) {
 			double v;
 
-			key += unzigzag(z[j]);
+			d = st.pred ? d + unzigzag(z[j]) : unzigzag(z[j]);
+			key += d;
 			v = key_value(key);
 			if (!(v >= pl->min && v <= pl->max))
 				return ERR_INVALID;
@@ -1244,12 +1295,14 @@ static int decode_streams(const uint8_t *p, const struct hdr *h,
 	size_t used;
 
 	if (get_ts_stream(&r, h, out))
-		return bad(e, r.overrun ? "timestamp stream cut short"
-					: "timestamps disagree with header");
+		return bad(e, r.reserved  ? "reserved block descriptor"
+			      : r.overrun ? "timestamp stream cut short"
+					  : "timestamps disagree with header");
 	if ((h->pl.flags & F_RAW) ? get_raw_stream(&r, h, out)
 				  : get_decimal_stream(&r, h, out))
-		return bad(e, r.overrun ? "value stream cut short"
-					: "values disagree with header");
+		return bad(e, r.reserved  ? "reserved block descriptor"
+			      : r.overrun ? "value stream cut short"
+					  : "values disagree with header");
 	used = (r.pos + 7) / 8;
 	if (used != r.len || (r.pos & 7 && bitr_peek(&r, 8)))
 		return bad(e, "bytes after the value stream");

@@ -1,8 +1,9 @@
 /*
- * Unit tests of agro/fao56: the worked examples of FAO Irrigation and
- * Drainage Paper 56 (Allen et al. 1998), chapters 3 and 4, to the precision
- * the paper prints them, then the input checks of the core and the command
- * line parsing of `oasis et0`.
+ * Unit tests of agro/fao56 and agro/crops: the worked examples of FAO
+ * Irrigation and Drainage Paper 56 (Allen et al. 1998), chapters 3 and 4,
+ * and rows of its Annex 2 tables, to the precision the paper prints them;
+ * the input checks of the core; the command line parsing of `oasis et0`;
+ * and the crop data of Tables 11, 12 and 22 with eq. 62 and 65.
  *
  * The paper rounds every intermediate value it prints and carries the
  * rounded value into the next step.  We compute without rounding, so a value
@@ -21,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "agro/crops.h"
 #include "agro/fao56.h"
 
 /* The parsers of src/cli/cmd_et0.c (declared there, not in a header). */
@@ -589,6 +591,74 @@ static void test_example20_missing_data(void **state)
 }
 
 /* ---------------------------------------------------------------------- */
+/* Annex 2, meteorological tables                                          */
+
+/* Table 2.1 (P, eq. 7) and Table 2.2 (gamma, eq. 8) by altitude. */
+static void test_annex2_pressure_gamma_tables(void **state)
+{
+	static const struct { double z, p, gamma; } rows[] = {
+		{ 0, 101.3, 0.067 },   { 500, 95.5, 0.064 },
+		{ 1000, 90.0, 0.060 }, { 2000, 79.8, 0.053 },
+		{ 3000, 70.5, 0.047 }, { 4000, 62.1, 0.041 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		double p = agro_fao56_pressure(rows[i].z);
+
+		assert_printed(p, rows[i].p, 1);
+		assert_printed(agro_fao56_psychrometric(p), rows[i].gamma, 3);
+	}
+}
+
+/* Table 2.3 (e°(T), eq. 11) and Table 2.4 (Delta, eq. 13). */
+static void test_annex2_vapour_pressure_tables(void **state)
+{
+	static const struct { double t, es, delta; } rows[] = {
+		{ 1.0, 0.657, 0.047 },   { 12.5, 1.449, 0.095 },
+		{ 25.0, 3.168, 0.189 },  { 37.0, 6.275, 0.342 },
+		{ 46.0, 10.086, 0.515 }, { 48.5, 11.447, 0.574 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		assert_printed(agro_fao56_svp(rows[i].t), rows[i].es, 3);
+		assert_printed(agro_fao56_slope(rows[i].t), rows[i].delta, 3);
+	}
+}
+
+/* Table 2.8 (sigma T,K^4 per day, T,K = T + 273.16). */
+static void test_annex2_stefan_boltzmann_table(void **state)
+{
+	static const struct { double t, s; } rows[] = {
+		{ 1.0, 27.70 },  { 12.0, 32.42 }, { 21.5, 36.96 },
+		{ 30.0, 41.41 }, { 40.0, 47.15 }, { 48.5, 52.49 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_printed(agro_fao56_sigma_t4_daily(rows[i].t), rows[i].s,
+			       2);
+	/* hourly sigma is the daily one / 24, printed rounded as 2.043e-10 */
+	assert_near(agro_fao56_sigma_t4_hourly(28) * 24,
+		    agro_fao56_sigma_t4_daily(28), 1e-4 * 40.33);
+}
+
+/* Table 2.9 (conversion factors of eq. 47 to 2 m). */
+static void test_annex2_wind_factor_table(void **state)
+{
+	static const struct { double z, f; } rows[] = {
+		{ 1.0, 1.178 }, { 1.6, 1.051 }, { 2.0, 1.000 },
+		{ 4.0, 0.872 }, { 6.5, 0.802 }, { 10.0, 0.748 },
+		{ 10.5, 0.742 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		assert_printed(agro_fao56_u2(1.0, rows[i].z), rows[i].f, 3);
+}
+
+/* ---------------------------------------------------------------------- */
 /* Properties beyond the examples                                          */
 
 /*
@@ -639,6 +709,73 @@ static void test_hourly_ra_sums_to_daily(void **state)
 	}
 }
 
+/*
+ * An hour whose midpoint is in daylight but which starts before sunrise or
+ * ends after sunset counts only its sunlit part in eq. 28: more than the
+ * unclipped integral (whose part below the horizon is negative) and equal
+ * to the integral from sunrise, or to sunset.
+ */
+static int check_clipped_hour(const struct agro_et0_hourly_out *o)
+{
+	double w1 = fmax(o->omega1, -o->omega_s);
+	double w2 = fmin(o->omega2, o->omega_s);
+
+	if (!o->daytime || (w1 == o->omega1 && w2 == o->omega2))
+		return 0;
+	assert_near(o->ra, agro_fao56_ra_period(o->lat_rad, o->dr, o->decl,
+						w1, w2), 1e-12);
+	assert_true(o->ra > agro_fao56_ra_period(o->lat_rad, o->dr, o->decl,
+						 o->omega1, o->omega2));
+	return 1;
+}
+
+static void test_hourly_ra_clipped_at_horizon(void **state)
+{
+	static const double lats[] = { 44.3, 16.2167, -33.9, 60.2 };
+	struct agro_et0_hourly_in in;
+	struct agro_et0_hourly_out o;
+	struct err e;
+	int clipped = 0;
+
+	(void)state;
+	memset(&in, 0, sizeof(in));
+	in.lon_deg = 86.1;
+	in.tz_lon_deg = 120;
+	in.t = 20;
+	in.rh = 50;
+	in.wind = 2;
+	in.night_rs_rso = some(0.7);
+	for (size_t l = 0; l < sizeof(lats) / sizeof(lats[0]); l++) {
+		in.lat_deg = lats[l];
+		for (in.doy = 1; in.doy <= 365; in.doy += 5) {
+			for (in.hour = 0; in.hour < 24; in.hour++) {
+				assert_int_equal(agro_fao56_hourly(&in, &o, &e),
+						 ERR_OK);
+				clipped += check_clipped_hour(&o);
+			}
+		}
+	}
+	assert_true(clipped > 100);
+}
+
+/* A measured Rs above Rso counts as clear sky: Rs/Rso limited to 1.0. */
+static void test_rs_rso_limited_to_one(void **state)
+{
+	struct agro_et0_daily_in in = {
+		.lat_deg = 44.3, .alt_m = 470, .doy = 172,
+		.tmax = 33, .tmin = 18, .rs = some(35),
+	};
+	struct agro_et0_daily_out o;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(agro_fao56_daily(&in, &o, &e), ERR_OK);
+	assert_true(o.rs > o.rso);
+	assert_near(o.rs_rso, 1.0, 0);
+	assert_near(o.rnl, (o.sigma_tmax4 + o.sigma_tmin4) / 2 *
+			   (0.34 - 0.14 * sqrt(o.ea)) * 1.0, 1e-12);
+}
+
 /* eq. 31 with east-positive longitudes, taken the short way round. */
 static void test_solar_time_angle_longitudes(void **state)
 {
@@ -672,6 +809,12 @@ static void test_polar_day_and_night(void **state)
 	(void)state;
 	assert_int_equal(agro_fao56_daily(&in, &o, &e), ERR_OK);
 	assert_near(o.daylight_hours, 24, 1e-9);
+	in.lat_deg = 70; /* -tan(phi) tan(delta) = -1.19 */
+	assert_int_equal(agro_fao56_daily(&in, &o, &e), ERR_OK);
+	assert_near(o.daylight_hours, 24, 1e-9);
+	in.lat_deg = -70;
+	assert_int_equal(agro_fao56_daily(&in, &o, &e), ERR_UNSUPPORTED);
+	in.lat_deg = 80;
 	in.doy = 355;
 	assert_int_equal(agro_fao56_daily(&in, &o, &e), ERR_UNSUPPORTED);
 }
@@ -1025,6 +1168,150 @@ static void test_cli_hourly_errors(void **state)
 	assert_non_null(strstr(e.msg, "--tmax: unknown"));
 }
 
+/* ---------------------------------------------------------------------- */
+/* Crop tables (chapters 6 and 8)                                          */
+
+/* Table 12 (Kc, h) and Table 22 (Zr, p), rows of the four crops. */
+static void test_tables12_22_crops(void **state)
+{
+	const struct agro_crop_info *c;
+
+	(void)state;
+	c = agro_crop_info(AGRO_CROP_COTTON);   /* "g. Fibre crops" */
+	assert_near(c->kc_ini, 0.35, 0);
+	assert_near(c->kc_mid.lo, 1.15, 0);
+	assert_near(c->kc_mid.hi, 1.20, 0);
+	assert_near(c->kc_end.lo, 0.50, 0);
+	assert_near(c->kc_end.hi, 0.70, 0);
+	assert_near(c->height_m.lo, 1.2, 0);
+	assert_near(c->height_m.hi, 1.5, 0);
+	assert_near(c->root_depth_m.lo, 1.0, 0);
+	assert_near(c->root_depth_m.hi, 1.7, 0);
+	assert_near(c->p, 0.65, 0);
+
+	c = agro_crop_info(AGRO_CROP_MAIZE_GRAIN); /* "i. Cereals" */
+	assert_near(c->kc_ini, 0.3, 0);
+	assert_near(c->kc_mid.lo, 1.20, 0);
+	assert_near(c->kc_end.lo, 0.35, 0);
+	assert_near(c->kc_end.hi, 0.60, 0);
+	assert_near(c->height_m.hi, 2, 0);
+	assert_near(c->root_depth_m.lo, 1.0, 0);
+	assert_near(c->root_depth_m.hi, 1.7, 0);
+	assert_near(c->p, 0.55, 0); /* also Example 36 */
+
+	c = agro_crop_info(AGRO_CROP_SPRING_WHEAT);
+	assert_near(c->kc_ini, 0.3, 0);
+	assert_near(c->kc_mid.hi, 1.15, 0);
+	assert_near(c->kc_end.lo, 0.25, 0);
+	assert_near(c->kc_end.hi, 0.4, 0);
+	assert_near(c->height_m.lo, 1, 0);
+	assert_near(c->root_depth_m.hi, 1.5, 0);
+	assert_near(c->p, 0.55, 0);
+
+	c = agro_crop_info(AGRO_CROP_TOMATO); /* "b. Solanum family" */
+	assert_near(c->kc_ini, 0.6, 0);
+	assert_near(c->kc_mid.lo, 1.15, 0);
+	assert_near(c->kc_end.lo, 0.70, 0);
+	assert_near(c->kc_end.hi, 0.90, 0);
+	assert_near(c->height_m.lo, 0.6, 0);
+	assert_near(c->root_depth_m.lo, 0.7, 0);
+	assert_near(c->root_depth_m.hi, 1.5, 0);
+	assert_near(c->p, 0.40, 0); /* also Example 36 */
+
+	assert_null(agro_crop_info((enum agro_crop)AGRO_CROP_COUNT));
+}
+
+/* Table 11: the four stages add up to the printed total in every row. */
+static void test_table11_stage_lengths(void **state)
+{
+	const struct agro_stage_lengths *r;
+	size_t n;
+
+	(void)state;
+	for (int c = 0; c < AGRO_CROP_COUNT; c++) {
+		n = agro_crop_stages((enum agro_crop)c, &r);
+		assert_true(n >= 4);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(r[i].ini + r[i].dev + r[i].mid +
+					 r[i].late, r[i].total);
+	}
+	n = agro_crop_stages(AGRO_CROP_COTTON, &r);
+	assert_int_equal(n, 4);
+	assert_int_equal(r[0].ini, 30); /* Egypt; Pakistan; Calif. */
+	assert_int_equal(r[0].late, 55);
+	assert_int_equal(r[1].dev, 90); /* Calif. Desert */
+	n = agro_crop_stages(AGRO_CROP_MAIZE_GRAIN, &r);
+	assert_int_equal(n, 6);
+	assert_string_equal(r[4].region, "Spain (spr, sum.); Calif.");
+	assert_int_equal(r[4].total, 150);
+	n = agro_crop_stages(AGRO_CROP_SPRING_WHEAT, &r);
+	assert_string_equal(r[1].plant_date, "March/Apr");
+	assert_int_equal(r[1].mid, 60);
+	n = agro_crop_stages(AGRO_CROP_TOMATO, &r);
+	assert_int_equal(n, 5);
+	assert_string_equal(r[1].region, "Calif., USA");
+	assert_int_equal(r[1].total, 155);
+}
+
+static void test_crop_find(void **state)
+{
+	enum agro_crop c;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(agro_crop_find("cotton", &c, &e), ERR_OK);
+	assert_int_equal(c, AGRO_CROP_COTTON);
+	assert_int_equal(agro_crop_find("maize_grain", &c, &e), ERR_OK);
+	assert_int_equal(c, AGRO_CROP_MAIZE_GRAIN);
+	assert_int_equal(agro_crop_find("processing_tomato", &c, &e), ERR_OK);
+	assert_int_equal(c, AGRO_CROP_TOMATO);
+	assert_int_equal(agro_crop_find("rice", &c, &e), ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "rice"));
+}
+
+/* Example 27: Kc mid of maize (1.20, h = 2 m) near Taipei and Mocha. */
+static void test_example27_kc_mid(void **state)
+{
+	(void)state;
+	assert_printed(agro_kc_mid_adjust(1.20, 1.3, 75, 2), 1.07, 2);
+	assert_printed(agro_kc_mid_adjust(1.20, 4.6, 44, 2), 1.30, 2);
+}
+
+/* Box 15: dry beans at Kimberly, Idaho; Kc end 0.35 < 0.45 not adjusted. */
+static void test_box15_kc_adjustments(void **state)
+{
+	(void)state;
+	assert_printed(agro_kc_mid_adjust(1.15, 2.2, 30, 0.4), 1.19, 2);
+	assert_near(agro_kc_end_adjust(0.35, 2.2, 30, 0.4), 0.35, 0);
+}
+
+/* eq. 65 and the limits of eq. 62 (u2 1-6 m/s, RHmin 20-80 %, h). */
+static void test_kc_adjust_limits(void **state)
+{
+	(void)state;
+	/* tomato Kc end 0.80, u2 3, RHmin 25, h 0.6: 0.80 + 0.12 (0.2)^0.3 */
+	assert_near(agro_kc_end_adjust(0.80, 3, 25, 0.6), 0.87404, 1e-5);
+	assert_near(agro_kc_mid_adjust(1.15, 2, 10, 1),
+		    agro_kc_mid_adjust(1.15, 2, 20, 1), 0);
+	assert_near(agro_kc_mid_adjust(1.15, 9, 45, 1),
+		    agro_kc_mid_adjust(1.15, 6, 45, 1), 0);
+	assert_near(agro_kc_mid_adjust(1.15, 0.2, 90, 1),
+		    agro_kc_mid_adjust(1.15, 1, 80, 1), 0);
+	assert_near(agro_kc_mid_adjust(1.15, 4, 20, 0.05), 1.15, 0);
+	assert_near(agro_kc_mid_adjust(1.15, 2, 45, 3), 1.15, 1e-12);
+}
+
+/* Table 22, footnote 2: p = p(Tab) + 0.04 (5 - ETc), within 0.1-0.8. */
+static void test_depletion_fraction(void **state)
+{
+	(void)state;
+	assert_near(agro_depletion_fraction(0.55, 5), 0.55, 1e-12);
+	assert_near(agro_depletion_fraction(0.55, 10), 0.35, 1e-12);
+	assert_near(agro_depletion_fraction(0.40, 12), 0.12, 1e-12);
+	assert_near(agro_depletion_fraction(0.20, 12), 0.1, 0);
+	assert_near(agro_depletion_fraction(0.65, 0), 0.8, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1048,7 +1335,13 @@ int main(void)
 		cmocka_unit_test(test_example19_hourly_day),
 		cmocka_unit_test(test_example19_hourly_night),
 		cmocka_unit_test(test_example20_missing_data),
+		cmocka_unit_test(test_annex2_pressure_gamma_tables),
+		cmocka_unit_test(test_annex2_vapour_pressure_tables),
+		cmocka_unit_test(test_annex2_stefan_boltzmann_table),
+		cmocka_unit_test(test_annex2_wind_factor_table),
 		cmocka_unit_test(test_hourly_ra_sums_to_daily),
+		cmocka_unit_test(test_hourly_ra_clipped_at_horizon),
+		cmocka_unit_test(test_rs_rso_limited_to_one),
 		cmocka_unit_test(test_solar_time_angle_longitudes),
 		cmocka_unit_test(test_polar_day_and_night),
 		cmocka_unit_test(test_hargreaves_limited_to_rso),
@@ -1061,6 +1354,13 @@ int main(void)
 		cmocka_unit_test(test_cli_daily_errors),
 		cmocka_unit_test(test_cli_help_and_coastal),
 		cmocka_unit_test(test_cli_hourly_errors),
+		cmocka_unit_test(test_tables12_22_crops),
+		cmocka_unit_test(test_table11_stage_lengths),
+		cmocka_unit_test(test_crop_find),
+		cmocka_unit_test(test_example27_kc_mid),
+		cmocka_unit_test(test_box15_kc_adjustments),
+		cmocka_unit_test(test_kc_adjust_limits),
+		cmocka_unit_test(test_depletion_fraction),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,105 @@
+/* Registering devices (the answer carries the device's token, once). */
+#include "http/routes.h"
+
+#include <math.h>
+#include <microhttpd.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ingest/ingest.h"
+#include "util/timeutil.h"
+
+static int text_field(struct http_ctx *c, json_t *body, const char *key,
+		      bool required, char *dst, size_t size)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (!v || json_is_null(v)) {
+		if (required)
+			return err_set(&c->err, ERR_INVALID, "field '%s' is "
+				       "required", key);
+		return ERR_OK;
+	}
+	if (!json_is_string(v) || strlen(json_string_value(v)) >= size)
+		return err_set(&c->err, ERR_INVALID, "field '%s': expected a "
+			       "string of at most %zu characters", key, size - 1);
+	snprintf(dst, size, "%s", json_string_value(v));
+	return ERR_OK;
+}
+
+static int location_field(struct http_ctx *c, json_t *body, struct db_device *d)
+{
+	json_t *loc = json_object_get(body, "location");
+
+	d->lon = d->lat = NAN;
+	if (!loc || json_is_null(loc))
+		return ERR_OK;
+	if (!json_is_array(loc) || json_array_size(loc) != 2 ||
+	    !json_is_number(json_array_get(loc, 0)) ||
+	    !json_is_number(json_array_get(loc, 1)))
+		return err_set(&c->err, ERR_INVALID, "field 'location': expected "
+			       "[lon, lat] in degrees");
+	d->lon = json_number_value(json_array_get(loc, 0));
+	d->lat = json_number_value(json_array_get(loc, 1));
+	return ERR_OK;
+}
+
+int route_devices_create(struct http_ctx *c)
+{
+	char token[AUTH_SECRET_MAX];
+	struct db_device d = { 0 };
+	json_t *body;
+	int rc;
+
+	if (http_body_json(c, &body))
+		return c->err.code;
+	if (!json_is_object(body)) {
+		rc = err_set(&c->err, ERR_INVALID, "expected a JSON object");
+		goto out;
+	}
+	if ((rc = text_field(c, body, "id", true, d.id, sizeof(d.id))) ||
+	    (rc = text_field(c, body, "kind", true, d.kind, sizeof(d.kind))) ||
+	    (rc = text_field(c, body, "plot", false, d.plot, sizeof(d.plot))) ||
+	    (rc = text_field(c, body, "name", false, d.name, sizeof(d.name))) ||
+	    (rc = location_field(c, body, &d)))
+		goto out;
+	d.created_ms = time_now_ms();
+	if ((rc = ingest_device_register(c->svc->ingest, &d, token, &c->err)))
+		goto out;
+	rc = http_reply_json(c, MHD_HTTP_CREATED,
+			     json_pack("{ss ss ss}", "id", d.id, "kind", d.kind,
+				       "token", token));
+	sodium_memzero(token, sizeof(token));
+out:
+	json_decref(body);
+	return rc;
+}
+
+static int device_json(const struct db_device *d, void *ctx)
+{
+	json_t *list = ctx;
+	json_t *loc = isfinite(d->lon) ? json_pack("[ff]", d->lon, d->lat)
+				       : json_null();
+	char created[32];
+
+	time_format_iso(d->created_ms, created, sizeof(created));
+	json_array_append_new(list, json_pack("{ss ss s:s? s:s? so ss}",
+		"id", d->id, "kind", d->kind,
+		"plot", d->plot[0] ? d->plot : NULL,
+		"name", d->name[0] ? d->name : NULL,
+		"location", loc, "created", created));
+	return ERR_OK;
+}
+
+int route_devices_list(struct http_ctx *c)
+{
+	json_t *list = json_array();
+
+	if (db_device_list(c->db, http_query(c, "plot"), device_json, list,
+			   &c->err)) {
+		json_decref(list);
+		return c->err.code;
+	}
+	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so}", "devices", list));
+}

@@ -1,0 +1,85 @@
+/*
+ * Writing points: line protocol (ours and where InfluxDB 1.x and 2.x
+ * clients write, unmodified) and telemetry JSON.  A write answers 204 once
+ * its points are durable.
+ */
+#include "http/routes.h"
+
+#include <microhttpd.h>
+#include <string.h>
+
+#include "ingest/batch.h"
+#include "ingest/ingest.h"
+#include "util/timeutil.h"
+
+static int write_batch(struct http_ctx *c, struct ingest_batch *b)
+{
+	struct ingest_opts o = { .who = &c->who, .now_ms = time_now_ms() };
+	struct ingest_summary s;
+
+	if (ingest_write(c->svc->ingest, c->svc->ts, b, &o, &s, &c->err))
+		return c->err.code;
+	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
+}
+
+int route_write_lp(struct http_ctx *c)
+{
+	struct ingest_batch b;
+	enum ingest_precision prec;
+	const char *text;
+	size_t len;
+	int rc;
+
+	if (ingest_precision_parse(http_query(c, "precision"), &prec, &c->err))
+		return err_prefix(&c->err, "parameter 'precision'");
+	if ((rc = http_body_bytes(c, &text, &len)))
+		return rc;
+	ingest_batch_init(&b);
+	rc = ingest_lp_parse(text, len, prec, time_now_ms(), &b, &c->err);
+	if (!rc)
+		rc = write_batch(c, &b);
+	ingest_batch_free(&b);
+	return rc;
+}
+
+int route_telemetry(struct http_ctx *c)
+{
+	struct ingest_batch b;
+	const char *text;
+	size_t len;
+	int rc;
+
+	if ((rc = http_body_bytes(c, &text, &len)))
+		return rc;
+	ingest_batch_init(&b);
+	rc = ingest_json_parse(text, len, NULL, time_now_ms(), &b, &c->err);
+	if (!rc)
+		rc = write_batch(c, &b);
+	ingest_batch_free(&b);
+	return rc;
+}
+
+/* GET /ping: what InfluxDB clients and Telegraf call to see a server. */
+int route_influx_ping(struct http_ctx *c)
+{
+	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
+}
+
+/*
+ * POST /query: InfluxDB 1.x clients send "CREATE DATABASE" before writing.
+ * Oasis has one store, so that succeeds and does nothing; other InfluxQL
+ * is refused with a pointer to /api/v1/query.
+ */
+int route_influx_query(struct http_ctx *c)
+{
+	const char *q = http_query(c, "q");
+
+	if (!q && c->body.len && !strncmp(c->body.data, "q=", 2))
+		q = c->body.data + 2;
+	if (q && !strncasecmp(q, "CREATE", 6) && strcasestr(q, "DATABASE"))
+		return http_reply_json(c, MHD_HTTP_OK,
+				       json_pack("{s[{si}]}", "results",
+						 "statement_id", 0));
+	return err_set(&c->err, ERR_UNSUPPORTED, "InfluxQL is not supported; "
+		       "read with GET /api/v1/query?series=DEVICE/METRIC");
+}

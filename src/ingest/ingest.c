@@ -1,0 +1,443 @@
+/* The validation path and the caches of devices and series it keeps. */
+#include "ingest/ingest.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/metrics.h"
+#include "util/map.h"
+#include "util/timeutil.h"
+
+/* 2000-01-01T00:00:00Z: older timestamps are a device's unset clock. */
+#define EARLIEST_MS INT64_C(946684800000)
+#define KEY_SEP '\x1f'
+
+struct ingest {
+	struct db *db;
+	pthread_mutex_t lock;
+	struct smap devices;     /* registered device ids (value unused) */
+	struct smap series;      /* "device\x1fmetric" -> series id */
+};
+
+static int cache_series(const struct db_series *s, void *ctx)
+{
+	struct ingest *ing = ctx;
+	char key[DB_NAME_MAX * 2 + 4];
+
+	snprintf(key, sizeof(key), "%s%c%s", s->device, KEY_SEP, s->metric);
+	return smap_put(&ing->series, key, s->id);
+}
+
+static int cache_device(const struct db_device *d, void *ctx)
+{
+	struct ingest *ing = ctx;
+
+	return smap_put(&ing->devices, d->id, 1);
+}
+
+int ingest_open(struct db *db, struct ingest **out, struct err *e)
+{
+	struct ingest *ing = calloc(1, sizeof(*ing));
+	int rc;
+
+	if (!ing)
+		return err_nomem(e);
+	ing->db = db;
+	pthread_mutex_init(&ing->lock, NULL);
+	if ((rc = db_device_list(db, NULL, cache_device, ing, e)) ||
+	    (rc = db_series_list(db, NULL, cache_series, ing, e))) {
+		ingest_close(ing);
+		return rc == ERR_NOMEM ? err_nomem(e) : rc;
+	}
+	*out = ing;
+	return ERR_OK;
+}
+
+void ingest_close(struct ingest *ing)
+{
+	if (!ing)
+		return;
+	smap_free(&ing->devices);
+	smap_free(&ing->series);
+	pthread_mutex_destroy(&ing->lock);
+	free(ing);
+}
+
+/* ---- devices --------------------------------------------------------------- */
+
+bool ingest_device_id_valid(const char *id)
+{
+	size_t n = strlen(id);
+
+	if (n == 0 || n >= DB_NAME_MAX)
+		return false;
+	if (!((id[0] >= 'a' && id[0] <= 'z') || (id[0] >= 'A' && id[0] <= 'Z') ||
+	      (id[0] >= '0' && id[0] <= '9')))
+		return false;
+	for (const char *p = id; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr("._:-", *p)))
+			return false;
+	return true;
+}
+
+static const char *const kinds[] = {
+	"weather_station", "soil_probe", "flow_meter", "valve", "camera",
+	"drone", "tractor", "pv_inverter", "pump", "gateway", "sensor",
+};
+
+bool ingest_device_kind_valid(const char *kind)
+{
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(kinds[i], kind))
+			return true;
+	return false;
+}
+
+/* Is the device registered?  The cache first, then the store (another server may have added it). */
+static int device_known(struct ingest *ing, const char *id, bool *known,
+			struct err *e)
+{
+	struct db_device d;
+	int64_t unused;
+	int rc;
+
+	pthread_mutex_lock(&ing->lock);
+	*known = smap_get(&ing->devices, id, &unused);
+	pthread_mutex_unlock(&ing->lock);
+	if (*known)
+		return ERR_OK;
+	rc = db_device_get(ing->db, id, &d, e);
+	if (rc == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (rc)
+		return rc;
+	pthread_mutex_lock(&ing->lock);
+	rc = smap_put(&ing->devices, id, 1);
+	pthread_mutex_unlock(&ing->lock);
+	*known = true;
+	return rc ? err_nomem(e) : ERR_OK;
+}
+
+static int device_check(const struct db_device *d, struct err *e)
+{
+	if (!ingest_device_id_valid(d->id))
+		return err_set(e, ERR_INVALID, "field 'id': '%s' is not a device id "
+			       "(1-63 letters, digits and . _ : -, starting with "
+			       "a letter or digit)", d->id);
+	if (!ingest_device_kind_valid(d->kind))
+		return err_set(e, ERR_INVALID, "field 'kind': unknown kind '%s' "
+			       "(weather_station, soil_probe, flow_meter, valve, "
+			       "camera, drone, tractor, pv_inverter, pump, gateway, "
+			       "sensor)", d->kind);
+	if (isfinite(d->lat) != isfinite(d->lon) ||
+	    (isfinite(d->lat) && (fabs(d->lat) > 90 || fabs(d->lon) > 180)))
+		return err_set(e, ERR_INVALID, "field 'location': expected "
+			       "[lon, lat] within -180..180 and -90..90");
+	return ERR_OK;
+}
+
+static int device_add(struct ingest *ing, const struct db_device *d,
+		      struct err *e)
+{
+	int rc;
+
+	if ((rc = device_check(d, e)) || (rc = db_device_create(ing->db, d, e)))
+		return rc;
+	pthread_mutex_lock(&ing->lock);
+	rc = smap_put(&ing->devices, d->id, 1);
+	pthread_mutex_unlock(&ing->lock);
+	return rc ? err_nomem(e) : ERR_OK;
+}
+
+int ingest_device_register(struct ingest *ing, const struct db_device *d,
+			   char token_out[AUTH_SECRET_MAX], struct err *e)
+{
+	char name[DB_NAME_MAX + 8];
+	int rc;
+
+	if ((rc = device_add(ing, d, e)))
+		return rc;
+	snprintf(name, sizeof(name), "device %s", d->id);
+	name[DB_NAME_MAX - 1] = '\0';
+	return auth_token_create(ing->db, ROLE_DEVICE, name, d->id, 0, token_out,
+				 NULL, e);
+}
+
+/* The kind an unknown device gets from its line-protocol measurement. */
+static const char *kind_from_measurement(const char *m)
+{
+	static const struct { const char *prefix, *kind; } map[] = {
+		{ "weather", "weather_station" }, { "soil", "soil_probe" },
+		{ "flow", "flow_meter" }, { "valve", "valve" },
+		{ "camera", "camera" }, { "drone", "drone" },
+		{ "tractor", "tractor" }, { "pv", "pv_inverter" },
+		{ "pump", "pump" },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (!strncmp(m, map[i].prefix, strlen(map[i].prefix)))
+			return map[i].kind;
+	return "sensor";
+}
+
+/* ---- the validation path ------------------------------------------------------- */
+
+static int point_error(const struct ingest_batch *b, const struct ingest_point *p,
+		       struct err *e, const char *fmt, const char *a,
+		       const char *c)
+{
+	char where[48], what[ERR_MSG_MAX];
+
+	ingest_pos_format(b, &p->pos, where, sizeof(where));
+	snprintf(what, sizeof(what), fmt, a, c);
+	return err_set(e, ERR_INVALID, "%s: %s", where, what);
+}
+
+static int check_value(const struct ingest_batch *b, const struct ingest_point *p,
+		       int64_t now, struct err *e)
+{
+	const char *metric = ingest_str(b, p->metric);
+	const struct metric_def *def;
+	char detail[160];
+
+	if (!metric_name_valid(metric))
+		return point_error(b, p, e, "metric '%s' is not a valid name "
+				   "(expected [a-z][a-z0-9_]{0,63})%s", metric, "");
+	if (!isfinite(p->value))
+		return point_error(b, p, e, "metric '%s': not a finite number%s",
+				   metric, "");
+	if (p->ts_ms < EARLIEST_MS || p->ts_ms > now + MS_PER_DAY) {
+		char when[32];
+
+		time_format_iso(p->ts_ms, when, sizeof(when));
+		return point_error(b, p, e, "metric '%s': timestamp %s is outside "
+				   "[2000-01-01, now + 1 day] (wrong precision "
+				   "or an unset clock?)", metric, when);
+	}
+	def = metric_find(metric);
+	if (def && (p->value < def->min || p->value > def->max)) {
+		snprintf(detail, sizeof(detail), "%g is outside %g..%g %s",
+			 p->value, def->min, def->max, def->unit);
+		return point_error(b, p, e, "metric '%s': %s", metric, detail);
+	}
+	return ERR_OK;
+}
+
+static int check_device(struct ingest *ing, const struct ingest_batch *b,
+			const struct ingest_point *p, const struct ingest_opts *o,
+			bool *unknown, struct err *e)
+{
+	const char *dev = ingest_str(b, p->device);
+	bool known;
+	int rc;
+
+	*unknown = false;
+	if (o->who && o->who->role == ROLE_DEVICE && strcmp(o->who->device, dev))
+		return point_error(b, p, e, "this token belongs to device '%s' "
+				   "and cannot write data of device '%s'",
+				   o->who->device, dev);
+	if ((rc = device_known(ing, dev, &known, e)))
+		return rc;
+	if (known)
+		return ERR_OK;
+	if (!o->auto_register)
+		return point_error(b, p, e, "unknown device '%s' (register it "
+				   "with POST /api/v1/devices%s)", dev,
+				   o->who ? "" : ", or use --auto-register");
+	if (!ingest_device_id_valid(dev))
+		return point_error(b, p, e, "'%s' is not a valid device id%s",
+				   dev, "");
+	*unknown = true;
+	return ERR_OK;
+}
+
+static int register_unknown(struct ingest *ing, const struct ingest_batch *b,
+			    const struct ingest_point *p, struct ingest_summary *s,
+			    struct err *e)
+{
+	struct db_device d = { .lon = NAN, .lat = NAN };
+	bool known;
+	int rc;
+
+	snprintf(d.id, sizeof(d.id), "%s", ingest_str(b, p->device));
+	if ((rc = device_known(ing, d.id, &known, e)) || known)
+		return rc;
+	snprintf(d.kind, sizeof(d.kind), "%s",
+		 kind_from_measurement(ingest_str(b, p->measurement)));
+	d.created_ms = time_now_ms();
+	if ((rc = device_add(ing, &d, e)))
+		return rc;
+	s->devices_registered++;
+	return ERR_OK;
+}
+
+static int series_id(struct ingest *ing, const char *device, const char *metric,
+		     int64_t *id, struct ingest_summary *s, struct err *e)
+{
+	char key[DB_NAME_MAX * 2 + 4];
+	bool hit;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s%c%s", device, KEY_SEP, metric);
+	pthread_mutex_lock(&ing->lock);
+	hit = smap_get(&ing->series, key, id);
+	pthread_mutex_unlock(&ing->lock);
+	if (hit)
+		return ERR_OK;
+	if ((rc = db_series_ensure(ing->db, device, metric, id, e)))
+		return rc;
+	pthread_mutex_lock(&ing->lock);
+	rc = smap_put(&ing->series, key, *id);
+	pthread_mutex_unlock(&ing->lock);
+	s->series_created++;
+	return rc ? err_nomem(e) : ERR_OK;
+}
+
+/* Check every point; note the unknown devices to register. */
+static int validate(struct ingest *ing, const struct ingest_batch *b,
+		    const struct ingest_opts *o, bool *to_register,
+		    struct err *e)
+{
+	uint32_t checked_device = UINT32_MAX;
+	bool unknown = false;
+	int rc;
+
+	for (size_t i = 0; i < b->n; i++) {
+		const struct ingest_point *p = &b->points[i];
+
+		to_register[i] = false;
+		if (p->device != checked_device) {
+			if ((rc = check_device(ing, b, p, o, &unknown, e)))
+				return rc;
+			checked_device = p->device;
+			to_register[i] = unknown;
+		}
+		if ((rc = check_value(b, p, o->now_ms, e)))
+			return rc;
+	}
+	return ERR_OK;
+}
+
+/* Series ids for the points, cached per (device, metric) offsets of the batch. */
+static int resolve(struct ingest *ing, const struct ingest_batch *b,
+		   struct ts_write *w, struct ingest_summary *s, struct err *e)
+{
+	struct imap local = { 0 };
+	int rc = ERR_OK;
+
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		const struct ingest_point *p = &b->points[i];
+		int64_t key = (int64_t)((uint64_t)p->device << 32 | p->metric);
+		void *hit = imap_get(&local, key);
+		int64_t id;
+
+		if (hit) {
+			id = (int64_t)(intptr_t)hit;
+		} else {
+			rc = series_id(ing, ingest_str(b, p->device),
+				       ingest_str(b, p->metric), &id, s, e);
+			if (!rc && imap_put(&local, key, (void *)(intptr_t)id))
+				rc = err_nomem(e);
+		}
+		w[i] = (struct ts_write){ id, p->ts_ms, p->value };
+	}
+	imap_free(&local);
+	return rc;
+}
+
+int ingest_prepare(struct ingest *ing, const struct ingest_batch *b,
+		   const struct ingest_opts *o, struct ts_write **out,
+		   size_t *n, struct ingest_summary *s, struct err *e)
+{
+	struct ts_write *w = NULL;
+	bool *to_register = NULL;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	*out = NULL;
+	*n = 0;
+	if (b->n == 0)
+		return ERR_OK;
+	w = malloc(b->n * sizeof(*w));
+	to_register = malloc(b->n * sizeof(*to_register));
+	if (!w || !to_register) {
+		rc = err_nomem(e);
+		goto fail;
+	}
+	if ((rc = validate(ing, b, o, to_register, e)))
+		goto fail;
+	for (size_t i = 0; i < b->n; i++)
+		if (to_register[i] &&
+		    (rc = register_unknown(ing, b, &b->points[i], s, e)))
+			goto fail;
+	if ((rc = resolve(ing, b, w, s, e)))
+		goto fail;
+	free(to_register);
+	s->points = b->n;
+	*out = w;
+	*n = b->n;
+	return ERR_OK;
+fail:
+	free(w);
+	free(to_register);
+	return rc;
+}
+
+int ingest_write(struct ingest *ing, struct ts_engine *ts,
+		 const struct ingest_batch *b, const struct ingest_opts *o,
+		 struct ingest_summary *s, struct err *e)
+{
+	struct ts_write *w;
+	size_t n;
+	int rc;
+
+	if ((rc = ingest_prepare(ing, b, o, &w, &n, s, e)))
+		return rc;
+	rc = ts_engine_write(ts, w, n, e);
+	free(w);
+	return rc;
+}
+
+struct metric_lookup {
+	const char *metric;
+	int64_t id;
+	bool found;
+};
+
+static int match_metric(const struct db_series *s, void *ctx)
+{
+	struct metric_lookup *l = ctx;
+
+	if (strcmp(s->metric, l->metric))
+		return 0;
+	l->id = s->id;
+	l->found = true;
+	return 1;
+}
+
+int ingest_series_find(struct ingest *ing, const char *device,
+		       const char *metric, int64_t *id, struct err *e)
+{
+	char key[DB_NAME_MAX * 2 + 4];
+	struct metric_lookup l = { .metric = metric };
+	bool hit;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s%c%s", device, KEY_SEP, metric);
+	pthread_mutex_lock(&ing->lock);
+	hit = smap_get(&ing->series, key, id);
+	pthread_mutex_unlock(&ing->lock);
+	if (hit)
+		return ERR_OK;
+	rc = db_series_list(ing->db, device, match_metric, &l, e);
+	if (rc && rc != 1)
+		return rc;
+	if (!l.found)
+		return err_set(e, ERR_NOT_FOUND, "no series %s/%s", device, metric);
+	*id = l.id;
+	return ERR_OK;
+}

@@ -1,0 +1,76 @@
+/*
+ * ingest: the one validation path every point goes through, whatever
+ * brought it (HTTP line protocol or JSON, MQTT, a bulk file), and the
+ * device registry it checks against.
+ *
+ * A batch is checked whole before anything is stored: each device must be
+ * registered (or is registered, with --auto-register), the caller may write
+ * it (a device token only its own device), each metric name is valid and
+ * each standard metric within its physical range, each value finite, each
+ * timestamp within [2000-01-01, now + 1 day].  The first problem found is
+ * the error, naming where (line or item), the device or field, and why.
+ * Only then are new series created and the points handed on.
+ */
+#ifndef OASIS_INGEST_INGEST_H
+#define OASIS_INGEST_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/auth.h"
+#include "db/db.h"
+#include "ingest/batch.h"
+#include "ts/engine.h"
+#include "util/err.h"
+
+struct ingest;
+
+int ingest_open(struct db *db, struct ingest **out, struct err *e);
+void ingest_close(struct ingest *ing);
+
+struct ingest_opts {
+	const struct auth_identity *who; /* NULL: the local command line */
+	bool auto_register;              /* register unknown devices */
+	int64_t now_ms;
+};
+
+struct ingest_summary {
+	size_t points;
+	size_t devices_registered;
+	size_t series_created;
+};
+
+/*
+ * Check a batch and resolve it into engine writes (series ids), in batch
+ * order.  *out is the caller's to free().
+ */
+int ingest_prepare(struct ingest *ing, const struct ingest_batch *b,
+		   const struct ingest_opts *o, struct ts_write **out,
+		   size_t *n, struct ingest_summary *s, struct err *e);
+
+/* Check a batch and make it durable in the engine. */
+int ingest_write(struct ingest *ing, struct ts_engine *ts,
+		 const struct ingest_batch *b, const struct ingest_opts *o,
+		 struct ingest_summary *s, struct err *e);
+
+/* ---- devices ------------------------------------------------------------ */
+
+/* Device ids: 1-64 of [A-Za-z0-9._:-], starting with a letter or digit. */
+bool ingest_device_id_valid(const char *id);
+/* Known kinds: weather_station, soil_probe, flow_meter, valve, camera, ... */
+bool ingest_device_kind_valid(const char *kind);
+
+/*
+ * Register a device and create its token (shown once, written into
+ * token_out).  ERR_EXISTS for a taken id, ERR_NOT_FOUND for an unknown
+ * plot, ERR_INVALID (naming the field) for a bad id, kind or position.
+ */
+int ingest_device_register(struct ingest *ing, const struct db_device *d,
+			   char token_out[AUTH_SECRET_MAX], struct err *e);
+
+/* The series id of DEVICE/METRIC; ERR_NOT_FOUND if it has no data. */
+int ingest_series_find(struct ingest *ing, const char *device,
+		       const char *metric, int64_t *id, struct err *e);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * The standard metrics.  Bounds are what the physics and the instruments
+ * allow, not what is plausible for a season: a reading outside them is a
+ * fault (a unit mix-up, a broken sensor), refused at the door.
+ */
+#include "ingest/metrics.h"
+
+#include <string.h>
+
+static const struct metric_def table[] = {
+	{ "air_temp", "°C", -60, 60, "air temperature" },
+	{ "rh", "%", 0, 100, "relative humidity" },
+	{ "solar_rad", "W/m²", 0, 1500, "global solar radiation" },
+	{ "par", "µmol/m²/s", 0, 3000, "photosynthetically active radiation" },
+	{ "wind_speed", "m/s", 0, 75, "wind speed" },
+	{ "wind_gust", "m/s", 0, 100, "wind gust" },
+	{ "wind_dir", "°", 0, 360, "wind direction, from north, clockwise" },
+	{ "rain", "mm", 0, 500, "rain since the previous report" },
+	{ "pressure", "hPa", 300, 1100, "air pressure" },
+	{ "dew_point", "°C", -80, 60, "dew point" },
+	{ "sunshine", "h", 0, 24, "sunshine duration" },
+	{ "moisture_10cm", "%vol", 0, 100, "soil moisture at 10 cm" },
+	{ "moisture_20cm", "%vol", 0, 100, "soil moisture at 20 cm" },
+	{ "moisture_30cm", "%vol", 0, 100, "soil moisture at 30 cm" },
+	{ "moisture_40cm", "%vol", 0, 100, "soil moisture at 40 cm" },
+	{ "moisture_60cm", "%vol", 0, 100, "soil moisture at 60 cm" },
+	{ "soil_temp_10cm", "°C", -40, 80, "soil temperature at 10 cm" },
+	{ "soil_temp_20cm", "°C", -40, 80, "soil temperature at 20 cm" },
+	{ "soil_temp_30cm", "°C", -40, 80, "soil temperature at 30 cm" },
+	{ "soil_temp_40cm", "°C", -40, 80, "soil temperature at 40 cm" },
+	{ "soil_temp_60cm", "°C", -40, 80, "soil temperature at 60 cm" },
+	{ "ec", "dS/m", 0, 200, "soil electrical conductivity" },
+	{ "flow", "m³/h", 0, 10000, "flow rate" },
+	{ "volume", "m³", 0, 1e12, "metered volume (cumulative)" },
+	{ "pipe_pressure", "kPa", 0, 2500, "irrigation pipe pressure" },
+	{ "valve_state", "0/1", 0, 1, "valve closed (0) or open (1)" },
+	{ "battery", "V", 0, 60, "battery voltage" },
+	{ "signal", "dBm", -150, 0, "radio signal strength" },
+	{ "power", "W", -1e9, 1e9, "electric power" },
+	{ "energy", "kWh", 0, 1e12, "energy (cumulative)" },
+	{ "ndvi", "1", -1, 1, "normalised difference vegetation index" },
+	{ "latitude", "°", -90, 90, "latitude (WGS 84)" },
+	{ "longitude", "°", -180, 180, "longitude (WGS 84)" },
+	{ "speed", "m/s", 0, 200, "ground speed" },
+	{ "heading", "°", 0, 360, "heading, from north, clockwise" },
+	{ "working", "0/1", 0, 1, "implement working (1) or not (0)" },
+};
+
+const struct metric_def *metric_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (!strcmp(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+bool metric_name_valid(const char *name)
+{
+	size_t n = 0;
+
+	if (!(name[0] >= 'a' && name[0] <= 'z'))
+		return false;
+	for (const char *p = name; *p; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_'))
+			return false;
+	return n <= 64;
+}
+
+const struct metric_def *metric_table(size_t *n)
+{
+	*n = sizeof(table) / sizeof(table[0]);
+	return table;
+}

@@ -1,0 +1,287 @@
+/*
+ * Compaction: the chunks a series gets from successive checkpoints are small
+ * and may overlap; once a window has several, they are merged into one
+ * chunk per window (the highest seq winning on repeated timestamps), which
+ * keeps the store small and lets aggregates answer from summaries.  Windows
+ * grow with sparseness (ts__window_for_density), so a probe reporting every
+ * ten minutes gets week-long chunks and a station every minute day-long ones.
+ */
+#include "ts/engine_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/timeutil.h"
+
+/* A window still receiving points is merged only once it has this many. */
+#define OPEN_WINDOW_MAX_CHUNKS 16
+/* A window counts as closed this long after its end. */
+#define CLOSE_GRACE_MS (MS_PER_HOUR)
+
+struct dirty {
+	int64_t series, from, to;
+};
+
+struct dirty_list {
+	struct dirty *items;
+	size_t n, cap;
+	bool failed;
+};
+
+static void take_dirty(int64_t key, void *value, void *ctx)
+{
+	struct head *h = value;
+	struct dirty_list *l = ctx;
+
+	(void)key;
+	if (!h->dirty || l->failed)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 256;
+		struct dirty *d = realloc(l->items, cap * sizeof(*d));
+
+		if (!d) {
+			l->failed = true;
+			return;
+		}
+		l->items = d;
+		l->cap = cap;
+	}
+	l->items[l->n++] = (struct dirty){ h->series, h->dirty_from, h->dirty_to };
+	h->dirty = false;
+}
+
+static void put_back_dirty(struct ts_engine *eng, const struct dirty *d)
+{
+	struct head *h;
+
+	pthread_rwlock_wrlock(&eng->heads_lock);
+	h = ts__head_get(eng, d->series, false);
+	if (h) {
+		if (!h->dirty || d->from < h->dirty_from)
+			h->dirty_from = d->from;
+		if (!h->dirty || d->to > h->dirty_to)
+			h->dirty_to = d->to;
+		h->dirty = true;
+	}
+	pthread_rwlock_unlock(&eng->heads_lock);
+}
+
+struct summaries {
+	struct db_chunk *items;
+	size_t n, cap;
+	struct err *e;
+};
+
+static int collect_summary(const struct db_chunk *k, void *ctx)
+{
+	struct summaries *s = ctx;
+
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct db_chunk *c = realloc(s->items, cap * sizeof(*c));
+
+		if (!c)
+			return err_nomem(s->e);
+		s->items = c;
+		s->cap = cap;
+	}
+	s->items[s->n++] = *k;
+	return ERR_OK;
+}
+
+/* The points of the chunks with these seqs, merged: higher seq wins. */
+struct group_read {
+	const int64_t *seqs;
+	size_t n_seqs;
+	struct ts_point *pts;   /* with ranks in a parallel array */
+	int64_t *ranks;
+	size_t n, cap;
+	struct err *e;
+};
+
+static bool wanted(const struct group_read *g, int64_t seq)
+{
+	for (size_t i = 0; i < g->n_seqs; i++)
+		if (g->seqs[i] == seq)
+			return true;
+	return false;
+}
+
+static int read_member(const struct db_chunk *k, void *ctx)
+{
+	struct group_read *g = ctx;
+	struct ts_point *pts;
+	size_t n;
+	int rc;
+
+	if (!wanted(g, k->seq))
+		return ERR_OK;
+	if ((rc = ts_codec_decode_alloc(k->data, k->len, &pts, &n, g->e)))
+		return err_prefix(g->e, "chunk %lld", (long long)k->seq);
+	if (g->n + n > g->cap) {
+		size_t cap = (g->n + n) * 2;
+		struct ts_point *p = realloc(g->pts, cap * sizeof(*p));
+		int64_t *r = p ? realloc(g->ranks, cap * sizeof(*r)) : NULL;
+
+		if (p)
+			g->pts = p;
+		if (!p || !r) {
+			free(pts);
+			return err_nomem(g->e);
+		}
+		g->ranks = r;
+		g->cap = cap;
+	}
+	for (size_t i = 0; i < n; i++) {
+		g->pts[g->n + i] = pts[i];
+		g->ranks[g->n + i] = k->seq;
+	}
+	g->n += n;
+	free(pts);
+	return ERR_OK;
+}
+
+struct ranked {
+	int64_t ts, rank;
+	double value;
+};
+
+static int compare_ranked(const void *a, const void *b)
+{
+	const struct ranked *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+static int merge_group(struct group_read *g)
+{
+	struct ranked *r = malloc((g->n ? g->n : 1) * sizeof(*r));
+	size_t out = 0;
+
+	if (!r)
+		return err_nomem(g->e);
+	for (size_t i = 0; i < g->n; i++)
+		r[i] = (struct ranked){ g->pts[i].ts, g->ranks[i], g->pts[i].value };
+	qsort(r, g->n, sizeof(*r), compare_ranked);
+	for (size_t i = 0; i < g->n; i++) {
+		if (i + 1 < g->n && r[i + 1].ts == r[i].ts)
+			continue;
+		g->pts[out].ts = r[i].ts;
+		g->pts[out++].value = r[i].value;
+	}
+	g->n = out;
+	free(r);
+	return ERR_OK;
+}
+
+/* Merge chunks [first, last] of s (one window) into chunks of `window`. */
+static int merge_window(struct ts_engine *eng, int64_t series,
+			const struct summaries *s, size_t first, size_t last,
+			int64_t window, struct err *e)
+{
+	size_t count = last - first + 1;
+	int64_t *seqs = malloc(count * sizeof(*seqs));
+	struct group_read g = { .n_seqs = count, .e = e };
+	struct chunk_list cl = { 0 };
+	struct db_chunk_write w;
+	int64_t from = INT64_MAX, to = INT64_MIN;
+	int rc;
+
+	if (!seqs)
+		return err_nomem(e);
+	for (size_t i = 0; i < count; i++) {
+		const struct db_chunk *k = &s->items[first + i];
+
+		seqs[i] = k->seq;
+		from = k->ts_min < from ? k->ts_min : from;
+		to = k->ts_max > to ? k->ts_max : to;
+	}
+	g.seqs = seqs;
+	if ((rc = db_chunks_read(eng->db, series, from, to, true, read_member,
+				 &g, e)) ||
+	    (rc = merge_group(&g)) ||
+	    (rc = ts__encode_windows(&cl, series, g.pts, g.n, window, e)))
+		goto out;
+	ts__chunks_fix(&cl);
+	w = (struct db_chunk_write){ .add = cl.items, .n_add = cl.n,
+				     .replace_seqs = seqs, .n_replace = count };
+	rc = db_chunks_write(eng->db, &w, e);
+out:
+	ts__chunk_list_free(&cl);
+	free(g.pts);
+	free(g.ranks);
+	free(seqs);
+	return rc;
+}
+
+/*
+ * Compact one series around [from, to]; *unfinished is set when a window
+ * was left because it is still open.
+ */
+static int compact_series(struct ts_engine *eng, const struct dirty *d,
+			  int64_t now, bool *unfinished, struct err *e)
+{
+	struct summaries s = { .e = e };
+	int64_t window, span;
+	uint64_t points = 0;
+	size_t i = 0;
+	int rc;
+
+	rc = db_chunks_read(eng->db, d->series, d->from - TS_WINDOW_MAX_MS,
+			    d->to + TS_WINDOW_MAX_MS, false, collect_summary, &s, e);
+	if (rc || s.n < 2)
+		goto out;
+	for (size_t k = 0; k < s.n; k++)
+		points += s.items[k].count;
+	span = s.items[s.n - 1].ts_max - s.items[0].ts_min;
+	window = ts__window_for_density((size_t)points, span);
+	while (i < s.n && !rc) {
+		int64_t start = ts__window_start(s.items[i].ts_min, window);
+		size_t j = i;
+
+		while (j + 1 < s.n && s.items[j + 1].ts_min < start + window)
+			j++;
+		if (j > i) {
+			bool closed = start + window + CLOSE_GRACE_MS <= now;
+
+			if (closed || j - i + 1 >= OPEN_WINDOW_MAX_CHUNKS)
+				rc = merge_window(eng, d->series, &s, i, j, window, e);
+			else
+				*unfinished = true;
+		}
+		i = j + 1;
+	}
+out:
+	free(s.items);
+	return rc;
+}
+
+int ts_engine_compact(struct ts_engine *eng, struct err *e)
+{
+	struct dirty_list l = { 0 };
+	int64_t now = time_now_ms();
+	int rc = ERR_OK;
+
+	if (eng->opts.readonly)
+		return ERR_OK;
+	pthread_mutex_lock(&eng->maint_lock);
+	pthread_rwlock_wrlock(&eng->heads_lock);
+	imap_foreach(&eng->heads, take_dirty, &l);
+	pthread_rwlock_unlock(&eng->heads_lock);
+	for (size_t i = 0; i < l.n; i++) {
+		bool unfinished = false;
+
+		if (!rc)
+			rc = compact_series(eng, &l.items[i], now, &unfinished, e);
+		if (rc || unfinished)
+			put_back_dirty(eng, &l.items[i]);
+	}
+	pthread_mutex_unlock(&eng->maint_lock);
+	free(l.items);
+	if (!rc && l.failed)
+		rc = err_nomem(e);
+	return rc;
+}

@@ -1,0 +1,147 @@
+/*
+ * ts/engine: the time-series engine.  Points are (series id, timestamp in ms
+ * UTC, double value); this module makes them durable, keeps them compactly
+ * for years, and answers range, downsampling and latest-value queries.
+ *
+ * Design notes
+ *
+ * Layout.  Recent points live in memory, in a head per series, backed by
+ * the write-ahead log (DIR/ts/wal/NNNNNNNNNNNN.wal).  Older points live in
+ * chunks in the store (db_chunks_*): each chunk is one series' points in a
+ * window of time, compressed by ts/codec, with its count, time range, min,
+ * max and sum beside it.
+ *
+ * Invariants.
+ *  1. A write is acknowledged only after its WAL record is on disk
+ *     (write + fdatasync).  Concurrent writers share one fdatasync (group
+ *     commit): the first waiter becomes the leader, writes every pending
+ *     record, syncs once, and wakes the others.
+ *  2. Points enter the heads only after their record is durable, in WAL
+ *     order, so a query never sees a point a crash could take back, and
+ *     "the last write wins" follows the WAL order.
+ *  3. A failed write or sync truncates the segment back to where the
+ *     failed records began, so replay never resurrects an unacknowledged
+ *     point; if even that fails the engine refuses further writes (sticky
+ *     error) rather than risk a corrupt log.
+ *  4. A checkpoint rotates the WAL to a new segment, freezes the heads,
+ *     seals the frozen points into chunks and commits them in one store
+ *     transaction together with "wal_checkpoint" = the new segment number.
+ *     Only after that commit are older segments deleted.  At open, segments
+ *     below wal_checkpoint are deleted and the rest are replayed: a crash
+ *     anywhere loses nothing acknowledged and duplicates nothing.
+ *  5. No chunk crosses a window boundary (windows are 2^k UTC days, k <= 5;
+ *     DB_CHUNK_MAX_SPAN_MS bounds them), so a range query finds its chunks
+ *     with one index range scan.
+ *  6. Chunks of a series may overlap (late points, several seals in one
+ *     window); where they hold the same timestamp the higher seq wins, and
+ *     the heads win over every chunk.  Compaction merges a window's chunks
+ *     into one, taking the highest seq it replaced (db_chunks_write), so the
+ *     rule still holds for chunks written while it ran.
+ *
+ * Threads.  Writers call ts_engine_write concurrently.  A maintenance thread
+ * checkpoints (every checkpoint_ms, or sooner when the heads hold more than
+ * max_head_points) and compacts.  Readers take the heads' read lock briefly
+ * to copy what they need.
+ *
+ * A reader-only engine (ts_engine_open with readonly) replays the WAL into
+ * private heads without touching files, so `oasis query` sees every
+ * acknowledged point while a server owns the store.
+ */
+#ifndef OASIS_TS_ENGINE_H
+#define OASIS_TS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "db/db.h"
+#include "ts/codec.h"
+#include "util/err.h"
+
+struct ts_engine;
+
+struct ts_engine_opts {
+	bool readonly;            /* replay the WAL, write nothing */
+	int64_t checkpoint_ms;    /* 0: 10 minutes */
+	size_t max_head_points;   /* 0: 4 M (64 MB of points) */
+	bool no_maintenance;      /* tests: checkpoint only when asked */
+};
+
+/* Open the engine on a store; data_dir holds the WAL (DATA/ts/wal). */
+int ts_engine_open(struct db *db, const char *data_dir,
+		   const struct ts_engine_opts *o, struct ts_engine **out,
+		   struct err *e);
+/* Checkpoint (unless readonly) and close. */
+void ts_engine_close(struct ts_engine *eng);
+/*
+ * Release without a checkpoint, leaving the files as a crash would: the
+ * log still holds every acknowledged point (tests, fatal paths).
+ */
+void ts_engine_drop(struct ts_engine *eng);
+
+struct ts_write {
+	int64_t series;
+	int64_t ts;
+	double value;   /* finite: the caller validated it */
+};
+
+/* Make n points durable; returns once they are (group commit). */
+int ts_engine_write(struct ts_engine *eng, const struct ts_write *pts,
+		    size_t n, struct err *e);
+
+/* Seal the heads into chunks now and trim the WAL. */
+int ts_engine_checkpoint(struct ts_engine *eng, struct err *e);
+/* Merge fragmented windows of the series touched since the last call. */
+int ts_engine_compact(struct ts_engine *eng, struct err *e);
+
+/* The newest point of a series; ERR_NOT_FOUND if it has none. */
+int ts_engine_latest(struct ts_engine *eng, int64_t series, int64_t *ts,
+		     double *value);
+
+/*
+ * Every point of a series in [from, to], in time order, duplicates resolved.
+ * *out is the caller's to free().
+ */
+int ts_engine_read(struct ts_engine *eng, int64_t series, int64_t from,
+		   int64_t to, struct ts_point **out, size_t *n,
+		   struct err *e);
+
+/* Aggregates of a downsampled query. */
+enum ts_agg {
+	TS_AGG_AVG = 1 << 0,
+	TS_AGG_MIN = 1 << 1,
+	TS_AGG_MAX = 1 << 2,
+	TS_AGG_SUM = 1 << 3,
+	TS_AGG_COUNT = 1 << 4,
+	TS_AGG_FIRST = 1 << 5,
+	TS_AGG_LAST = 1 << 6,
+};
+
+struct ts_bucket {
+	int64_t start;            /* bucket start: from + k * step */
+	uint64_t count;
+	double sum, min, max, first, last;
+};
+
+/*
+ * Buckets of step ms over [from, to) for the aggregates in mask; empty
+ * buckets are left out.  Chunks lying whole inside one bucket and touching
+ * no other data answer from their summary when the aggregates allow (not
+ * first/last), without being decoded.  *out is the caller's to free().
+ */
+int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
+			int64_t to, int64_t step, unsigned mask,
+			struct ts_bucket **out, size_t *n, struct err *e);
+
+/* What the engine holds in memory, for /metrics and tests. */
+struct ts_engine_stats {
+	size_t series;            /* series with a head */
+	size_t head_points;
+	uint64_t wal_segment;
+	uint64_t points_written;
+	uint64_t checkpoints;
+};
+
+void ts_engine_stats(struct ts_engine *eng, struct ts_engine_stats *out);
+
+#endif

@@ -1,0 +1,120 @@
+/* The insides of the time-series engine, shared by its files. */
+#ifndef OASIS_TS_ENGINE_INTERNAL_H
+#define OASIS_TS_ENGINE_INTERNAL_H
+
+#include <pthread.h>
+
+#include "ts/engine.h"
+#include "ts/wal.h"
+#include "util/buf.h"
+#include "util/map.h"
+
+/* Windows are 2^k UTC days; the smallest holds a day. */
+#define TS_DAY_MS INT64_C(86400000)
+#define TS_WINDOW_MIN_MS TS_DAY_MS
+#define TS_WINDOW_MAX_MS (32 * TS_DAY_MS)
+/* A window aims at about this many points (codec headers amortised). */
+#define TS_WINDOW_TARGET_POINTS 1000
+
+/*
+ * A series' head: the points of it that are durable in the WAL but not yet
+ * in a chunk.  `pts` takes new points in arrival order; a checkpoint moves
+ * them to `frozen` while it seals them.  Arrival order matters: among
+ * equal timestamps the later arrival wins.
+ */
+struct head {
+	int64_t series;
+	struct ts_point *pts;
+	uint32_t n, cap;
+	struct ts_point *frozen;
+	uint32_t n_frozen;
+	bool has_latest;
+	int64_t latest_ts;
+	double latest_value;
+	/* sealed since the last compaction: [dirty_from, dirty_to] */
+	bool dirty;
+	int64_t dirty_from, dirty_to;
+};
+
+/* A write waiting for the group commit. */
+struct pending {
+	const struct ts_write *pts;
+	size_t n;
+	struct buf record;
+	int rc;
+	struct err err;
+	bool done;
+	struct pending *next;
+};
+
+struct ts_engine {
+	struct db *db;
+	struct ts_engine_opts opts;
+	struct wal wal;
+
+	/* group commit: wal, queue, flushing, sticky are under wal_lock */
+	pthread_mutex_t wal_lock;
+	pthread_cond_t wal_done;
+	struct pending *queue, *queue_tail;
+	bool flushing;
+	int sticky;                 /* a WAL failure that could not be undone */
+
+	/* heads: under heads_lock */
+	pthread_rwlock_t heads_lock;
+	struct imap heads;
+	size_t head_points;
+	uint64_t points_written;
+	uint64_t checkpoints;
+
+	/* one checkpoint or compaction at a time */
+	pthread_mutex_t maint_lock;
+	pthread_t maint_thread;
+	bool maint_running;
+	pthread_mutex_t stop_lock;
+	pthread_cond_t stop_cond;
+	bool stopping;
+};
+
+/* heads.c */
+struct head *ts__head_get(struct ts_engine *eng, int64_t series, bool create);
+int ts__head_append(struct ts_engine *eng, const struct ts_write *pts,
+		    size_t n);
+void ts__heads_free(struct ts_engine *eng);
+/*
+ * Sort points by time and drop repeated timestamps, the later in the array
+ * winning; *n becomes the new count.
+ */
+int ts__sort_dedup(struct ts_point *pts, size_t *n);
+/* The head's points (frozen, then new) in [from, to], sorted, deduped. */
+int ts__head_copy(struct head *h, int64_t from, int64_t to,
+		  struct ts_point **out, size_t *n);
+
+/* seal.c */
+int64_t ts__window_for_density(size_t points, int64_t span_ms);
+static inline int64_t ts__window_start(int64_t ts, int64_t window)
+{
+	return ts >= 0 ? ts - ts % window : ts - ((ts % window) + window) % window;
+}
+
+/*
+ * Encode sorted, unique points into chunks cut at window boundaries and
+ * append them to *chunks (growing *n, *cap); their bytes go to arena and
+ * their data pointers are fixed up by ts__chunks_fix.
+ */
+struct chunk_list {
+	struct db_chunk *items;
+	size_t *offsets;            /* of each chunk's bytes in arena */
+	size_t n, cap;
+	struct buf arena;
+};
+
+int ts__encode_windows(struct chunk_list *cl, int64_t series,
+		       const struct ts_point *pts, size_t n, int64_t window,
+		       struct err *e);
+void ts__chunks_fix(struct chunk_list *cl);
+void ts__chunk_list_free(struct chunk_list *cl);
+
+/* engine.c */
+int ts__checkpoint(struct ts_engine *eng, struct err *e);
+
+#endif

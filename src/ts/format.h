@@ -1,0 +1,36 @@
+/*
+ * ts/format: a series' points or buckets written out as the API and the
+ * command line give them: JSON ({"columns":[...],"values":[[...]...]}, times
+ * in epoch milliseconds) or CSV (a header, times in RFC 3339).
+ */
+#ifndef OASIS_TS_FORMAT_H
+#define OASIS_TS_FORMAT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ts/engine.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+struct ts_query {
+	int64_t series;
+	const char *label;      /* "DEVICE/METRIC", as asked */
+	const char *unit;       /* NULL when unknown */
+	int64_t from, to;       /* inclusive range of raw queries; [from, to) buckets */
+	int64_t step;           /* 0: raw points */
+	unsigned aggs;          /* enum ts_agg mask, with a step */
+	bool csv;
+};
+
+/* "avg,min,max" into a mask; ERR_INVALID naming an unknown aggregate. */
+int ts_aggs_parse(const char *s, unsigned *mask, struct err *e);
+
+/* Run the query and write its answer. */
+int ts_query_write(struct ts_engine *eng, const struct ts_query *q,
+		   struct buf *out, struct err *e);
+
+/* Append a double in its shortest form that reads back exactly. */
+void ts_format_double(struct buf *b, double v);
+
+#endif

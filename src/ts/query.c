@@ -1,0 +1,354 @@
+/*
+ * Reading the engine: a series' points in a range, and downsampled
+ * aggregates that answer from chunk summaries where they can.
+ */
+#include "ts/engine_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Points from one place (a chunk or the head), sorted and unique. */
+struct source {
+	struct ts_point *pts;
+	size_t n;
+	int64_t seq;        /* the head ranks above every chunk */
+};
+
+struct gather {
+	struct source *src;
+	size_t n, cap;
+	int64_t from, to;
+	struct err *e;
+};
+
+static int add_source(struct gather *g, struct ts_point *pts, size_t n,
+		      int64_t seq)
+{
+	if (g->n == g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 16;
+		struct source *s = realloc(g->src, cap * sizeof(*s));
+
+		if (!s) {
+			free(pts);
+			return err_nomem(g->e);
+		}
+		g->src = s;
+		g->cap = cap;
+	}
+	g->src[g->n++] = (struct source){ pts, n, seq };
+	return ERR_OK;
+}
+
+static int gather_chunk(const struct db_chunk *k, void *ctx)
+{
+	struct gather *g = ctx;
+	struct ts_point *pts;
+	size_t n;
+	int rc;
+
+	rc = ts_codec_decode_alloc(k->data, k->len, &pts, &n, g->e);
+	if (rc)
+		return err_prefix(g->e, "chunk %lld of series %lld", (long long)k->seq,
+				  (long long)k->series);
+	return add_source(g, pts, n, k->seq);
+}
+
+static int gather_head(struct ts_engine *eng, int64_t series, struct gather *g)
+{
+	struct ts_point *pts;
+	struct head *h;
+	size_t n = 0;
+	int rc = ERR_OK;
+
+	pthread_rwlock_rdlock(&eng->heads_lock);
+	h = ts__head_get(eng, series, false);
+	if (h && ts__head_copy(h, g->from, g->to, &pts, &n))
+		rc = err_nomem(g->e);
+	pthread_rwlock_unlock(&eng->heads_lock);
+	if (rc || !n)
+		return rc;
+	return add_source(g, pts, n, INT64_MAX);
+}
+
+static void gather_free(struct gather *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->src[i].pts);
+	free(g->src);
+}
+
+/* Do the sources, in order, follow one another without touching? */
+static bool disjoint_in_order(const struct gather *g)
+{
+	for (size_t i = 1; i < g->n; i++)
+		if (g->src[i].pts[0].ts <= g->src[i - 1].pts[g->src[i - 1].n - 1].ts)
+			return false;
+	return true;
+}
+
+struct ranked_point {
+	int64_t ts;
+	int64_t seq;
+	double value;
+};
+
+static int compare_ranked(const void *a, const void *b)
+{
+	const struct ranked_point *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Merge overlapping sources: for a repeated timestamp the highest seq wins. */
+static int merge_overlapping(const struct gather *g, struct ts_point *out,
+			     size_t total, size_t *n_out)
+{
+	struct ranked_point *r = malloc((total ? total : 1) * sizeof(*r));
+	size_t k = 0, n = 0;
+
+	if (!r)
+		return ERR_NOMEM;
+	for (size_t i = 0; i < g->n; i++)
+		for (size_t j = 0; j < g->src[i].n; j++)
+			r[k++] = (struct ranked_point){ g->src[i].pts[j].ts,
+							g->src[i].seq,
+							g->src[i].pts[j].value };
+	qsort(r, total, sizeof(*r), compare_ranked);
+	for (size_t i = 0; i < total; i++) {
+		if (i + 1 < total && r[i + 1].ts == r[i].ts)
+			continue;
+		out[n].ts = r[i].ts;
+		out[n++].value = r[i].value;
+	}
+	free(r);
+	*n_out = n;
+	return ERR_OK;
+}
+
+static int compare_source(const void *a, const void *b)
+{
+	const struct source *x = a, *y = b;
+
+	if (x->pts[0].ts != y->pts[0].ts)
+		return x->pts[0].ts < y->pts[0].ts ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+int ts_engine_read(struct ts_engine *eng, int64_t series, int64_t from,
+		   int64_t to, struct ts_point **out, size_t *n,
+		   struct err *e)
+{
+	struct gather g = { .from = from, .to = to, .e = e };
+	struct ts_point *pts;
+	size_t total = 0, k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = db_chunks_read(eng->db, series, from, to, true, gather_chunk,
+				 &g, e)) ||
+	    (rc = gather_head(eng, series, &g)))
+		goto out;
+	for (size_t i = 0; i < g.n; i++)
+		total += g.src[i].n;
+	if (!(pts = malloc((total ? total : 1) * sizeof(*pts)))) {
+		rc = err_nomem(e);
+		goto out;
+	}
+	if (g.n > 1)
+		qsort(g.src, g.n, sizeof(*g.src), compare_source);
+	if (disjoint_in_order(&g)) {
+		for (size_t i = 0; i < g.n; i++) {
+			memcpy(pts + k, g.src[i].pts, g.src[i].n * sizeof(*pts));
+			k += g.src[i].n;
+		}
+	} else if (merge_overlapping(&g, pts, total, &k)) {
+		free(pts);
+		rc = err_nomem(e);
+		goto out;
+	}
+	/* chunks hold whole windows: trim to the range asked */
+	{
+		size_t lo = 0, hi = k;
+
+		while (lo < hi && pts[lo].ts < from)
+			lo++;
+		while (hi > lo && pts[hi - 1].ts > to)
+			hi--;
+		memmove(pts, pts + lo, (hi - lo) * sizeof(*pts));
+		k = hi - lo;
+	}
+	*out = pts;
+	*n = k;
+out:
+	gather_free(&g);
+	return rc;
+}
+
+/* ---- aggregates -------------------------------------------------------------- */
+
+#define MAX_BUCKETS ((size_t)10 << 20)
+
+struct agg_plan {
+	struct db_chunk *chunks;     /* summaries in the range */
+	size_t n, cap;
+	struct err *e;
+};
+
+static int plan_chunk(const struct db_chunk *k, void *ctx)
+{
+	struct agg_plan *p = ctx;
+
+	if (p->n == p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 64;
+		struct db_chunk *c = realloc(p->chunks, cap * sizeof(*c));
+
+		if (!c)
+			return err_nomem(p->e);
+		p->chunks = c;
+		p->cap = cap;
+	}
+	p->chunks[p->n] = *k;
+	p->chunks[p->n++].data = NULL;
+	return ERR_OK;
+}
+
+static void bucket_add(struct ts_bucket *b, int64_t ts, double v)
+{
+	(void)ts;
+	if (!b->count) {
+		b->min = b->max = b->first = v;
+	} else {
+		if (v < b->min)
+			b->min = v;
+		if (v > b->max)
+			b->max = v;
+	}
+	b->last = v;
+	b->sum += v;
+	b->count++;
+}
+
+static void bucket_add_summary(struct ts_bucket *b, const struct db_chunk *k)
+{
+	if (!b->count) {
+		b->min = k->min;
+		b->max = k->max;
+	} else {
+		if (k->min < b->min)
+			b->min = k->min;
+		if (k->max > b->max)
+			b->max = k->max;
+	}
+	b->sum += k->sum;
+	b->count += k->count;
+}
+
+/* Can chunk i be taken by its summary alone? */
+static bool summary_usable(const struct agg_plan *p, size_t i, int64_t from,
+			   int64_t to, int64_t step, unsigned mask,
+			   int64_t head_min, int64_t head_max)
+{
+	const struct db_chunk *k = &p->chunks[i];
+
+	if (mask & (TS_AGG_FIRST | TS_AGG_LAST))
+		return false;
+	if (k->ts_min < from || k->ts_max >= to ||
+	    (k->ts_min - from) / step != (k->ts_max - from) / step)
+		return false;
+	if (i > 0 && p->chunks[i - 1].ts_max >= k->ts_min)
+		return false;
+	if (i + 1 < p->n && p->chunks[i + 1].ts_min <= k->ts_max)
+		return false;
+	return head_max < k->ts_min || head_min > k->ts_max;
+}
+
+static void accumulate(struct ts_bucket *b, int64_t from, int64_t to,
+		       int64_t step, const struct ts_point *pts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (pts[i].ts >= from && pts[i].ts < to)
+			bucket_add(&b[(pts[i].ts - from) / step], pts[i].ts,
+				   pts[i].value);
+}
+
+static int compact_buckets(struct ts_bucket *b, size_t nb, int64_t from,
+			   int64_t step, struct ts_bucket **out, size_t *n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < nb; i++) {
+		if (!b[i].count)
+			continue;
+		b[k] = b[i];
+		b[k++].start = from + (int64_t)i * step;
+	}
+	*out = b;
+	*n = k;
+	return ERR_OK;
+}
+
+int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
+			int64_t to, int64_t step, unsigned mask,
+			struct ts_bucket **out, size_t *n, struct err *e)
+{
+	struct agg_plan plan = { .e = e };
+	struct ts_point *pts = NULL, *head = NULL;
+	struct ts_bucket *b;
+	size_t nb, np, nh = 0;
+	int64_t head_min = INT64_MAX, head_max = INT64_MIN;
+	bool all_summaries = true;
+	struct head *h;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (step <= 0 || to <= from)
+		return err_set(e, ERR_INVALID, "empty range or step");
+	if ((uint64_t)(to - from) / (uint64_t)step >= MAX_BUCKETS)
+		return err_set(e, ERR_INVALID, "the range makes more than %zu "
+			       "buckets of this step: use a larger step",
+			       MAX_BUCKETS);
+	nb = (size_t)((to - from + step - 1) / step);
+	if (!(b = calloc(nb, sizeof(*b))))
+		return err_nomem(e);
+	if ((rc = db_chunks_read(eng->db, series, from, to - 1, false, plan_chunk,
+				 &plan, e)))
+		goto out;
+	pthread_rwlock_rdlock(&eng->heads_lock);
+	h = ts__head_get(eng, series, false);
+	if (h && ts__head_copy(h, from, to - 1, &head, &nh))
+		rc = err_nomem(e);
+	pthread_rwlock_unlock(&eng->heads_lock);
+	if (rc)
+		goto out;
+	if (nh) {
+		head_min = head[0].ts;
+		head_max = head[nh - 1].ts;
+	}
+	for (size_t i = 0; i < plan.n; i++)
+		all_summaries &= summary_usable(&plan, i, from, to, step, mask,
+						head_min, head_max);
+	if (all_summaries) {
+		for (size_t i = 0; i < plan.n; i++)
+			bucket_add_summary(&b[(plan.chunks[i].ts_min - from) / step],
+					   &plan.chunks[i]);
+		accumulate(b, from, to, step, head, nh);
+	} else {
+		/* overlaps or chunks across buckets: read the points */
+		if ((rc = ts_engine_read(eng, series, from, to - 1, &pts, &np, e)))
+			goto out;
+		accumulate(b, from, to, step, pts, np);
+	}
+	rc = compact_buckets(b, nb, from, step, out, n);
+	b = NULL;
+out:
+	free(b);
+	free(pts);
+	free(head);
+	free(plan.chunks);
+	return rc;
+}

@@ -1,0 +1,260 @@
+/*
+ * ts/engine: durability through the log, checkpoints, replay after a
+ * crash (simulated by dropping the engine without closing it), last write
+ * wins, late points, compaction, aggregates, and bulk loads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "ts/bulk.h"
+#include "ts/engine.h"
+
+#define DAY INT64_C(86400000)
+#define T0 INT64_C(1782864000000) /* 2026-07-01T00:00:00Z */
+
+struct fixture {
+	char dir[64];
+	struct db *db;
+	struct ts_engine *eng;
+};
+
+static const struct ts_engine_opts manual = { .no_maintenance = true };
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct err e;
+
+	strcpy(f->dir, "/tmp/oasis-test-engine-XXXXXX");
+	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e) ||
+	    ts_engine_open(f->db, f->dir, &manual, &f->eng, &e))
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	ts_engine_close(f->eng);
+	db_close(f->db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static void write_minutes(struct ts_engine *eng, int64_t series, int64_t start,
+			  int n, double base)
+{
+	struct ts_write *w = malloc((size_t)n * sizeof(*w));
+	struct err e;
+
+	for (int i = 0; i < n; i++)
+		w[i] = (struct ts_write){ series, start + i * INT64_C(60000),
+					  base + (i % 100) * 0.1 };
+	assert_int_equal(ts_engine_write(eng, w, (size_t)n, &e), 0);
+	free(w);
+}
+
+static size_t count_points(struct ts_engine *eng, int64_t series, int64_t from,
+			   int64_t to)
+{
+	struct ts_point *pts;
+	size_t n;
+	struct err e;
+
+	assert_int_equal(ts_engine_read(eng, series, from, to, &pts, &n, &e), 0);
+	for (size_t i = 1; i < n; i++)
+		assert_true(pts[i].ts > pts[i - 1].ts);
+	free(pts);
+	return n;
+}
+
+/* "Crash": reopen the store and engine without closing the old engine. */
+static void crash_and_reopen(struct fixture *f)
+{
+	struct err e;
+
+	ts_engine_drop(f->eng);
+	f->eng = NULL;
+	db_close(f->db);
+	assert_int_equal(db_open(f->dir, false, &f->db, &e), 0);
+	assert_int_equal(ts_engine_open(f->db, f->dir, &manual, &f->eng, &e), 0);
+}
+
+static void written_points_survive_a_crash(void **state)
+{
+	struct fixture *f = *state;
+	int64_t ts;
+	double v;
+
+	write_minutes(f->eng, 1, T0, 500, 20);
+	assert_int_equal(count_points(f->eng, 1, T0, T0 + DAY), 500);
+	crash_and_reopen(f);
+	assert_int_equal(count_points(f->eng, 1, T0, T0 + DAY), 500);
+	assert_int_equal(ts_engine_latest(f->eng, 1, &ts, &v), 0);
+	assert_int_equal(ts, T0 + 499 * 60000);
+}
+
+static void checkpoint_moves_points_into_chunks(void **state)
+{
+	struct fixture *f = *state;
+	struct ts_engine_stats st;
+	struct err e;
+
+	write_minutes(f->eng, 7, T0, 3000, 10);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	ts_engine_stats(f->eng, &st);
+	assert_int_equal(st.head_points, 0);
+	assert_int_equal(count_points(f->eng, 7, T0, T0 + 3 * DAY), 3000);
+	write_minutes(f->eng, 7, T0 + 3000 * 60000, 10, 10);
+	ts_engine_close(f->eng);
+	f->eng = NULL;
+	assert_int_equal(ts_engine_open(f->db, f->dir, &manual, &f->eng, &e), 0);
+	assert_int_equal(count_points(f->eng, 7, T0, T0 + 3 * DAY), 3010);
+}
+
+static void last_write_wins_and_late_points_merge(void **state)
+{
+	struct fixture *f = *state;
+	struct ts_write first = { 3, T0 + 60000, 1.0 };
+	struct ts_write second = { 3, T0 + 60000, 2.0 };
+	struct ts_write late = { 3, T0 - DAY, 5.0 };
+	struct ts_point *pts;
+	struct err e;
+	size_t n;
+
+	write_minutes(f->eng, 3, T0, 10, 0);
+	assert_int_equal(ts_engine_write(f->eng, &first, 1, &e), 0);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	/* the same timestamp again after the first went into a chunk */
+	assert_int_equal(ts_engine_write(f->eng, &second, 1, &e), 0);
+	assert_int_equal(ts_engine_write(f->eng, &late, 1, &e), 0);
+	assert_int_equal(ts_engine_read(f->eng, 3, T0 - 2 * DAY, T0 + DAY, &pts,
+					&n, &e), 0);
+	assert_int_equal(n, 11);
+	assert_int_equal(pts[0].ts, T0 - DAY);
+	assert_true(pts[2].value == 2.0);
+	free(pts);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	assert_int_equal(ts_engine_read(f->eng, 3, T0, T0 + DAY, &pts, &n, &e), 0);
+	assert_int_equal(n, 10);
+	assert_true(pts[1].value == 2.0);
+	free(pts);
+	/* compaction merges the window's chunks and keeps the newest value */
+	assert_int_equal(ts_engine_compact(f->eng, &e), 0);
+	assert_int_equal(ts_engine_read(f->eng, 3, T0, T0 + DAY, &pts, &n, &e), 0);
+	assert_int_equal(n, 10);
+	assert_true(pts[1].value == 2.0);
+	free(pts);
+}
+
+static void aggregates_from_summaries_and_points(void **state)
+{
+	struct fixture *f = *state;
+	struct ts_bucket *b;
+	struct err e;
+	size_t n;
+
+	/* three full days of minutes, values 20.0 .. 29.9 repeating */
+	write_minutes(f->eng, 9, T0, 3 * 1440, 20);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	assert_int_equal(ts_engine_aggregate(f->eng, 9, T0, T0 + 3 * DAY, DAY,
+					     TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX,
+					     &b, &n, &e), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(b[i].count, 1440);
+		assert_true(fabs(b[i].min - 20.0) < 1e-9);
+		assert_true(fabs(b[i].max - 29.9) < 1e-9);
+		assert_int_equal(b[i].start, T0 + (int64_t)i * DAY);
+	}
+	free(b);
+	/* hourly buckets cross chunks: computed from the points */
+	assert_int_equal(ts_engine_aggregate(f->eng, 9, T0, T0 + DAY, 3600000,
+					     TS_AGG_FIRST | TS_AGG_LAST |
+					     TS_AGG_COUNT, &b, &n, &e), 0);
+	assert_int_equal(n, 24);
+	assert_int_equal(b[0].count, 60);
+	assert_true(fabs(b[0].first - 20.0) < 1e-9);
+	assert_true(fabs(b[0].last - 25.9) < 1e-9);
+	free(b);
+	assert_int_equal(ts_engine_aggregate(f->eng, 9, T0, T0 + DAY, 0,
+					     TS_AGG_AVG, &b, &n, &e), ERR_INVALID);
+}
+
+static void torn_log_tail_is_cut_off(void **state)
+{
+	struct fixture *f = *state;
+	char path[128];
+	int fd;
+
+	write_minutes(f->eng, 4, T0, 100, 1);
+	/* a record whose write was interrupted: header without its payload */
+	snprintf(path, sizeof(path), "%s/ts/wal/000000000001.wal", f->dir);
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\x40\0\0\0\x11\x22\x33\x44\x01", 9), 9);
+	close(fd);
+	crash_and_reopen(f);
+	assert_int_equal(count_points(f->eng, 4, T0, T0 + DAY), 100);
+	write_minutes(f->eng, 4, T0 + DAY, 5, 1);
+	crash_and_reopen(f);
+	assert_int_equal(count_points(f->eng, 4, T0, T0 + 2 * DAY), 105);
+}
+
+static void bulk_load_is_atomic_and_windowed(void **state)
+{
+	struct fixture *f = *state;
+	struct ts_bulk *b;
+	struct ts_bulk_stats st;
+	struct ts_bucket *bk;
+	struct err e;
+	size_t n;
+
+	assert_int_equal(ts_bulk_open(f->db, 1000, &b, &e), 0);
+	for (int i = 0; i < 14 * 144; i++) /* two weeks every ten minutes */
+		assert_int_equal(ts_bulk_add(b, 11, T0 + i * INT64_C(600000),
+					     30.0 + (i % 7) * 0.1, &e), 0);
+	assert_int_equal(ts_bulk_add(b, 11, T0, 99.0, &e), 0); /* later wins */
+	assert_int_equal(count_points(f->eng, 11, T0, T0 + 30 * DAY), 0);
+	assert_int_equal(ts_bulk_commit(b, &e), 0);
+	ts_bulk_stats(b, &st);
+	assert_int_equal(st.points, 14 * 144 + 1);
+	ts_bulk_free(b);
+	assert_int_equal(count_points(f->eng, 11, T0, T0 + 30 * DAY), 14 * 144);
+	assert_int_equal(ts_engine_aggregate(f->eng, 11, T0, T0 + DAY, DAY,
+					     TS_AGG_MAX, &bk, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_true(bk[0].max == 99.0);
+	free(bk);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(written_points_survive_a_crash, setup, teardown),
+		cmocka_unit_test_setup_teardown(checkpoint_moves_points_into_chunks, setup, teardown),
+		cmocka_unit_test_setup_teardown(last_write_wins_and_late_points_merge, setup, teardown),
+		cmocka_unit_test_setup_teardown(aggregates_from_summaries_and_points, setup, teardown),
+		cmocka_unit_test_setup_teardown(torn_log_tail_is_cut_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(bulk_load_is_atomic_and_windowed, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
