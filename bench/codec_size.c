@@ -14,10 +14,12 @@
  * al., VLDB 2015: delta-of-delta timestamps, XOR values; bits counted, as
  * in section 4.1 of the paper) and zlib deflate of the raw 16-byte points.
  *
- *   cc -std=c11 -D_GNU_SOURCE -O2 -Isrc -o build-x/codec_size \
+ *   cc -std=c11 -D_GNU_SOURCE -O2 -Isrc -o build/codec_size \
  *      bench/codec_size.c src/ts/codec.c src/util/buf.c src/util/err.c -lz
- *   python3 gen_telemetry.py --stations 100 --probes 1000 --days 1 \
- *      | build-x/codec_size --chunk day
+ *   python3 ../shared/tools/gen_telemetry.py --stations 100 --probes 1000 \
+ *      --days 1 | build/codec_size --chunk day --peers
+ *
+ * docs/CODEC.md gives the figures.
  */
 #include <errno.h>
 #include <getopt.h>

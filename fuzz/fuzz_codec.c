@@ -47,6 +47,30 @@ static void set_crc(uint8_t *p, size_t len)
 		p[len - 4 + i] = (uint8_t)(c >> (8 * i));
 }
 
+/* The allocating decoder must agree with the one into a caller's array. */
+static void decode_alloc_and_compare(const uint8_t *chunk, size_t len,
+				     int rc, size_t n)
+{
+	struct ts_point *pts = NULL;
+	struct err e = { 0 };
+	size_t got = 0;
+	int rc2 = ts_codec_decode_alloc(chunk, len, &pts, &got, &e);
+
+	if (rc == ERR_TOO_LARGE)
+		check(rc2 == ERR_OK || rc2 == ERR_INVALID,
+		      "decode_alloc fails differently");
+	else
+		check(rc2 == rc, "decode_alloc disagrees with decode");
+	if (rc2) {
+		check(pts == NULL && got == 0, "decode_alloc failed but left data");
+		return;
+	}
+	if (rc == ERR_OK)
+		check(got == n && !memcmp(pts, decoded, n * sizeof(*pts)),
+		      "decode_alloc gives other points");
+	free(pts);
+}
+
 /* Decode; on success the points must agree with the summary. */
 static void decode_and_check(const uint8_t *chunk, size_t len)
 {
@@ -56,6 +80,7 @@ static void decode_and_check(const uint8_t *chunk, size_t len)
 	int rc;
 
 	rc = ts_codec_decode(chunk, len, decoded, MAX_FUZZ_POINTS, &n, &e);
+	decode_alloc_and_compare(chunk, len, rc, n);
 	if (rc) {
 		check(e.msg[0] != '\0', "error without a message");
 		return;

@@ -107,7 +107,7 @@ int cmd_demo(int argc, char **argv)
 		{ 0 },
 	};
 	struct cli_store store = CLI_STORE_DEFAULT;
-	struct http_config cfg;
+	struct serve_opts cfg;
 	char web[PATH_MAX];
 	struct err e = { 0 };
 	uint64_t seed = 1;
@@ -115,7 +115,7 @@ int cmd_demo(int argc, char **argv)
 	int64_t plots;
 	int opt, rc;
 
-	http_config_defaults(&cfg);
+	serve_opts_defaults(&cfg);
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (cli_store_option(opt, optarg, &store))
 			continue;
@@ -133,8 +133,8 @@ int cmd_demo(int argc, char **argv)
 	if (store.db_url)
 		return cli_usage_error("demo", "the demo runs on the embedded "
 				       "store (--data DIR)");
-	if (!cfg.web_root)
-		cfg.web_root = serve_find_web_root(web, sizeof(web));
+	if (!cfg.http.web_root)
+		cfg.http.web_root = serve_find_web_root(web, sizeof(web));
 	if (cli_store_open(&store, true, &db, &e))
 		return cli_fail("demo", &e);
 	if (db_plot_count(db, &plots, &e) ||

@@ -25,13 +25,13 @@ int cmd_serve(int argc, char **argv)
 		{ 0 },
 	};
 	struct cli_store store = CLI_STORE_DEFAULT;
-	struct http_config cfg;
+	struct serve_opts cfg;
 	char web[PATH_MAX];
 	struct err e = { 0 };
 	struct db *db;
 	int opt, rc;
 
-	http_config_defaults(&cfg);
+	serve_opts_defaults(&cfg);
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (cli_store_option(opt, optarg, &store))
 			continue;
@@ -44,8 +44,8 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
-	if (!cfg.web_root)
-		cfg.web_root = serve_find_web_root(web, sizeof(web));
+	if (!cfg.http.web_root)
+		cfg.http.web_root = serve_find_web_root(web, sizeof(web));
 	if (cli_store_open(&store, false, &db, &e))
 		return cli_fail("serve", &e);
 	rc = serve_run(db, store.data_dir, &cfg, &e);

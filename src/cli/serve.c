@@ -12,9 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "ingest/mqtt.h"
 #include "util/log.h"
 
 #define STOP_GRACE_MS 5000
+/* Events kept for late readers and Last-Event-ID resumption. */
+#define EVENTS_KEPT 20000
+/* A comment line to each idle stream this often: proxies and dead clients. */
+#define HEARTBEAT_MS 15000
 
 /* The web page: beside the program (build/oasis -> web/) or ./web. */
 const char *serve_find_web_root(char *out, size_t size)
@@ -68,26 +73,59 @@ static int open_services(struct db *db, const char *data_dir,
 {
 	memset(svc, 0, sizeof(*svc));
 	svc->db = db;
+	if (events_open(EVENTS_KEPT, HEARTBEAT_MS, &svc->events, e))
+		return e->code;
 	if (ts_engine_open(db, data_dir, NULL, &svc->ts, e))
-		return e->code;
-	if (ingest_open(db, &svc->ingest, e)) {
-		ts_engine_close(svc->ts);
-		return e->code;
-	}
+		goto out_events;
+	if (ingest_open(db, &svc->ingest, e))
+		goto out_ts;
+	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
 	return ERR_OK;
+out_ts:
+	ts_engine_close(svc->ts);
+out_events:
+	events_free(svc->events);
+	return e->code;
 }
 
 static void close_services(struct http_services *svc)
 {
 	ingest_close(svc->ingest);
 	ts_engine_close(svc->ts);
+	events_free(svc->events);
 }
 
-int serve_run(struct db *db, const char *data_dir,
-	      const struct http_config *cfg, struct err *e)
+void serve_opts_defaults(struct serve_opts *o)
 {
+	memset(o, 0, sizeof(*o));
+	http_config_defaults(&o->http);
+}
+
+/* Connect to the broker and take telemetry from it. */
+static int start_mqtt(const struct serve_opts *o, unsigned port,
+		      struct http_services *svc, struct mqtt **out,
+		      struct err *e)
+{
+	char id[128], host[64] = "host";
+
+	*out = NULL;
+	if (!o->mqtt_url)
+		return ERR_OK;
+	gethostname(host, sizeof(host) - 1);
+	snprintf(id, sizeof(id), "oasis-%s-%u", host, port);
+	if (mqtt_open(o->mqtt_url, o->mqtt_client_id ? o->mqtt_client_id : id,
+		      out, e))
+		return e->code;
+	return mqtt_on(*out, "telemetry", ingest_on_mqtt_telemetry, svc->ingest, e);
+}
+
+int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
+	      struct err *e)
+{
+	const struct http_config *cfg = &o->http;
 	struct http_services svc;
 	struct http_server *server;
+	struct mqtt *mqtt;
 	char where[300];
 	sigset_t stop;
 	int sig;
@@ -96,6 +134,12 @@ int serve_run(struct db *db, const char *data_dir,
 	if (open_services(db, data_dir, &svc, e))
 		return e->code;
 	if (http_server_start(&svc, cfg, &server, e)) {
+		close_services(&svc);
+		return e->code;
+	}
+	if (start_mqtt(o, http_server_port(server), &svc, &mqtt, e)) {
+		mqtt_close(mqtt);
+		http_server_stop(server, 0);
 		close_services(&svc);
 		return e->code;
 	}
@@ -108,6 +152,8 @@ int serve_run(struct db *db, const char *data_dir,
 	sigwait(&stop, &sig);
 	log_info("%s received: finishing requests and stopping",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
+	mqtt_close(mqtt);
+	events_shutdown(svc.events); /* ends the event streams */
 	http_server_stop(server, STOP_GRACE_MS);
 	close_services(&svc);
 	log_info("stopped cleanly");
@@ -122,7 +168,11 @@ const char serve_usage[] =
 	"  --max-header BYTES     largest request line + headers (default 32K)\n"
 	"  --max-connections N    simultaneous connections (default 1000)\n"
 	"  --timeout SECONDS      idle connection timeout (default 60)\n"
-	"  --threads N            worker threads (default 2 per core, >= 4)\n";
+	"  --threads N            worker threads (default 2 per core, >= 4)\n"
+	"  --mqtt mqtt://HOST:PORT  take telemetry from this broker (topics\n"
+	"                         oasis/DEVICE/telemetry, QoS 1)\n"
+	"  --mqtt-client-id ID    the persistent session's id (default\n"
+	"                         oasis-HOSTNAME-PORT)\n";
 
 /* "64M" -> bytes; false on garbage or zero. */
 static bool parse_size(const char *s, size_t *out)
@@ -157,12 +207,15 @@ static bool parse_count(const char *s, unsigned *out)
 	return true;
 }
 
-int serve_option(int opt, const char *arg, struct http_config *cfg,
+int serve_option(int opt, const char *arg, struct serve_opts *o,
 		 struct err *e)
 {
+	struct http_config *cfg = &o->http;
 	bool ok = true;
 
 	switch (opt) {
+	case 'Q': o->mqtt_url = arg; break;
+	case 'I': o->mqtt_client_id = arg; break;
 	case 'l': cfg->listen = arg; break;
 	case 'w': cfg->web_root = arg; break;
 	case 'B': ok = parse_size(arg, &cfg->max_body); break;

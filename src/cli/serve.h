@@ -16,15 +16,23 @@ const char *serve_find_web_root(char *out, size_t size);
 /* Block SIGINT/SIGTERM so that only serve_run's sigwait sees them. */
 void serve_block_signals(sigset_t *set);
 
+struct serve_opts {
+	struct http_config http;
+	const char *mqtt_url;       /* NULL: no broker */
+	const char *mqtt_client_id; /* NULL: oasis-HOSTNAME-PORT */
+};
+
+void serve_opts_defaults(struct serve_opts *o);
+
 /*
  * Serve until SIGINT or SIGTERM, then stop gracefully: finish requests,
  * seal the time-series heads, close.  data_dir holds the engine's log.
  */
-int serve_run(struct db *db, const char *data_dir,
-	      const struct http_config *cfg, struct err *e);
+int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
+	      struct err *e);
 
 /* Parse the server options shared by serve and demo; see serve_usage. */
-int serve_option(int opt, const char *arg, struct http_config *cfg,
+int serve_option(int opt, const char *arg, struct serve_opts *o,
 		 struct err *e);
 
 #define SERVE_OPTIONS \
@@ -34,7 +42,9 @@ int serve_option(int opt, const char *arg, struct http_config *cfg,
 	{ "max-header", required_argument, NULL, 'H' }, \
 	{ "max-connections", required_argument, NULL, 'M' }, \
 	{ "timeout", required_argument, NULL, 'T' }, \
-	{ "threads", required_argument, NULL, 'P' }
+	{ "threads", required_argument, NULL, 'P' }, \
+	{ "mqtt", required_argument, NULL, 'Q' }, \
+	{ "mqtt-client-id", required_argument, NULL, 'I' }
 
 extern const char serve_usage[];
 

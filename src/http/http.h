@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -21,6 +22,7 @@
 #include "db/db.h"
 #include "ingest/ingest.h"
 #include "ts/engine.h"
+#include "util/events.h"
 #include "util/buf.h"
 #include "util/err.h"
 
@@ -43,6 +45,7 @@ struct http_services {
 	struct db *db;
 	struct ts_engine *ts;
 	struct ingest *ingest;
+	struct events *events;       /* the live feed of GET /api/v1/stream */
 };
 
 struct http_server;
@@ -81,6 +84,18 @@ struct http_ctx {
 	struct buf out;
 	char set_cookie[256];
 	struct err err;              /* filled when a handler fails */
+	/*
+	 * A handler may answer with a stream of unknown length instead of
+	 * out: read fills buf (as libmicrohttpd's content reader: bytes,
+	 * 0 after suspending the connection, -1 at the end) and done is
+	 * called once when the connection ends, after the request is gone:
+	 * cls must not point into this context.
+	 */
+	struct {
+		ssize_t (*read)(void *cls, uint64_t pos, char *buf, size_t max);
+		void (*done)(void *cls);
+		void *cls;
+	} stream;
 };
 
 typedef int (*http_handler)(struct http_ctx *c);

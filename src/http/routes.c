@@ -46,6 +46,7 @@ static const struct route routes[] = {
 	ROUTE("POST", "/api/v1/telemetry", ROLE_DEVICE, route_telemetry),
 	ROUTE("GET", "/api/v1/query", ROLE_VIEWER, route_query),
 	ROUTE("GET", "/api/v1/latest", ROLE_VIEWER, route_latest),
+	ROUTE("GET", "/api/v1/stream", ROLE_VIEWER, route_stream),
 	/* where InfluxDB clients write and look, unmodified */
 	INFLUX_ROUTE("POST", "/write", ROLE_DEVICE, route_write_lp),
 	ROUTE("POST", "/api/v2/write", ROLE_DEVICE, route_write_lp),

@@ -37,4 +37,7 @@ int route_devices_list(struct http_ctx *c);
 int route_query(struct http_ctx *c);
 int route_latest(struct http_ctx *c);
 
+/* route_stream.c */
+int route_stream(struct http_ctx *c);
+
 #endif

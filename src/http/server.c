@@ -103,8 +103,15 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn,
 	size_t len = c->out.len;
 	enum MHD_Result ok;
 
-	resp = MHD_create_response_from_buffer(len, buf_steal(&c->out),
-					       MHD_RESPMEM_MUST_FREE);
+	/* the stream outlives the request: it gets its own context */
+	if (c->stream.read)
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+							 16 * 1024, c->stream.read,
+							 c->stream.cls,
+							 c->stream.done);
+	else
+		resp = MHD_create_response_from_buffer(len, buf_steal(&c->out),
+						       MHD_RESPMEM_MUST_FREE);
 	if (!resp)
 		return MHD_NO;
 	http__common_headers(resp);
@@ -115,6 +122,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn,
 	if (c->set_cookie[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
 					c->set_cookie);
+	if (c->stream.read) /* when a stream ends, so does its connection */
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (c->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"oasis\"");
@@ -312,7 +321,8 @@ int http_server_start(const struct http_services *svc,
 	socklen_t addr_len;
 	struct http_server *s;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-			 MHD_USE_ERROR_LOG | MHD_USE_ITC;
+			 MHD_USE_ERROR_LOG | MHD_USE_ITC |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	const union MHD_DaemonInfo *info;
 
 	if (parse_listen(cfg->listen, &addr, &addr_len, e))

@@ -7,6 +7,7 @@
 
 #include <float.h>
 #include <inttypes.h>
+#include <locale.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,8 +64,8 @@ static int arena_grow(struct ingest_batch *b, size_t need, struct err *e)
 	char *p;
 
 	if (need > ARENA_MAX - b->arena_len)
-		return err_set(e, ERR_TOO_LARGE, "the names of one write exceed "
-			       "4 GiB");
+		return err_set(e, ERR_TOO_LARGE,
+			       "the names of one write exceed 4 GiB");
 	need += b->arena_len;
 	while (cap < need)
 		cap = cap > ARENA_MAX / 2 ? ARENA_MAX : cap * 2;
@@ -79,7 +80,8 @@ static int arena_grow(struct ingest_batch *b, size_t need, struct err *e)
 char *ingest__reserve_tail(struct ingest_batch *b, size_t len, struct err *e)
 {
 	if (len >= ARENA_MAX) {
-		err_set(e, ERR_TOO_LARGE, "the names of one write exceed 4 GiB");
+		err_set(e, ERR_TOO_LARGE,
+			"the names of one write exceed 4 GiB");
 		return NULL;
 	}
 	if (b->arena_cap - b->arena_len < len + 1 &&
@@ -274,8 +276,9 @@ int ingest__check_name(const char *what, const char *s, size_t len,
 		unsigned char c = (unsigned char)s[i];
 
 		if (c < 0x20 || c == 0x7F)
-			return err_set(e, ERR_INVALID, "%s '%s' holds a control "
-				       "character (byte 0x%02X)", what,
+			return err_set(e, ERR_INVALID,
+				       "%s '%s' holds a control character "
+				       "(byte 0x%02X)", what,
 				       ingest__quote(q, s, len), c);
 	}
 	if (!ingest__utf8_valid(s, len))
@@ -422,12 +425,21 @@ static enum ingest_num slow_decimal(const char *s, size_t len, double *out)
 	char copy[NUMBER_MAX + 1];
 	char *end;
 	double v;
+	locale_t c_locale;
 
 	if (len > NUMBER_MAX)
 		return INGEST_NUM_TOO_LONG;
 	memcpy(copy, s, len);
 	copy[len] = '\0';
-	v = strtod(copy, &end);
+	/* The "C" locale whatever the program's LC_NUMERIC says (glibc
+	 * hands out its static C locale here, without allocating). */
+	c_locale = newlocale(LC_ALL_MASK, "C", (locale_t)0);
+	if (c_locale) {
+		v = strtod_l(copy, &end, c_locale);
+		freelocale(c_locale);
+	} else {
+		v = strtod(copy, &end);
+	}
 	/* scan_decimal checked the syntax, so strtod reads all of it. */
 	if (end != copy + len)
 		return INGEST_NUM_SYNTAX;
@@ -503,7 +515,8 @@ int ingest__parse_time_text(const char *s, size_t len, int64_t *ms,
 	    !printable_ascii(s, len))
 		return err_set(e, ERR_INVALID, "'%s' is not a timestamp "
 			       "(expected epoch milliseconds or RFC 3339, e.g. "
-			       "2026-07-01T08:00:00Z)", ingest__quote(q, s, len));
+			       "2026-07-01T08:00:00Z)",
+			       ingest__quote(q, s, len));
 	memcpy(copy, s, len);
 	copy[len] = '\0';
 	if (time_parse(copy, 0, ms, &inner))

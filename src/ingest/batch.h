@@ -274,7 +274,7 @@ uint32_t ingest__commit_tail(struct ingest_batch *b, size_t len);
 enum ingest_num {
 	INGEST_NUM_OK,
 	INGEST_NUM_SYNTAX,     /* not a number */
-	INGEST_NUM_NOT_FINITE, /* NaN or Inf spelt out, or beyond double range */
+	INGEST_NUM_NOT_FINITE, /* NaN or Inf spelt out, or beyond doubles */
 	INGEST_NUM_TOO_LONG,   /* a valid number of more than 1023 bytes */
 };
 
@@ -282,8 +282,7 @@ enum ingest_num {
  * Parse a decimal number, [sign] digits [. digits] [(e|E) [sign] digits]
  * (digits on at least one side of the point), correctly rounded.  The
  * sign may be '-', or '+' too when allow_plus.  NaN/Inf spellings give
- * INGEST_NUM_NOT_FINITE.  Relies on the C locale's decimal point for
- * strtod (the program does not change LC_NUMERIC).
+ * INGEST_NUM_NOT_FINITE.  The decimal point is '.' whatever the locale.
  */
 enum ingest_num ingest__parse_number(const char *s, size_t len,
 				     bool allow_plus, double *out);

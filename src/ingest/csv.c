@@ -420,8 +420,8 @@ static int csv_row(struct csv_parser *cp)
 	cp->pt.pos.line = cp->rec_line;
 	for (col = 1; !last; col++) {
 		if (col > cp->ncols)
-			return csv_fail(cp, 0, "more cells than the header's %u "
-					"columns", cp->ncols);
+			return csv_fail(cp, 0, "more cells than the "
+					"header's %u columns", cp->ncols);
 		rc = csv_cell(cp, col, &c, &last);
 		if (!rc)
 			rc = csv_row_cell(cp, col, &c);
@@ -439,7 +439,7 @@ int ingest_csv_parse(const char *text, size_t len, int64_t now_ms,
 {
 	struct err local;
 	struct csv_parser cp = {
-		.p = text, .end = text + len, .line = 1, .b = out,
+		.p = text, .end = text + len, .line = 1 + out->line_base, .b = out,
 		.e = e ? e : &local,
 	};
 	bool more = true;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ingest/metrics.h"
+#include "util/log.h"
 #include "util/map.h"
 #include "util/timeutil.h"
 
@@ -17,10 +18,35 @@
 
 struct ingest {
 	struct db *db;
+	struct ts_engine *ts;    /* where MQTT messages are written */
+	struct events *events;   /* NULL: no live feed */
 	pthread_mutex_t lock;
-	struct smap devices;     /* registered device ids (value unused) */
+	struct smap devices;     /* device id -> its plot's index + 1, or 0 */
 	struct smap series;      /* "device\x1fmetric" -> series id */
+	char (*plots)[DB_CODE_MAX]; /* the plot codes devices are on */
+	size_t n_plots, cap_plots;
 };
+
+/* The index + 1 of a plot code in ing->plots (added if new); 0 for none. */
+static int64_t plot_slot(struct ingest *ing, const char *code)
+{
+	if (!code[0])
+		return 0;
+	for (size_t i = 0; i < ing->n_plots; i++)
+		if (!strcmp(ing->plots[i], code))
+			return (int64_t)i + 1;
+	if (ing->n_plots == ing->cap_plots) {
+		size_t cap = ing->cap_plots ? ing->cap_plots * 2 : 64;
+		char (*p)[DB_CODE_MAX] = realloc(ing->plots, cap * sizeof(*p));
+
+		if (!p)
+			return 0;
+		ing->plots = p;
+		ing->cap_plots = cap;
+	}
+	snprintf(ing->plots[ing->n_plots], DB_CODE_MAX, "%s", code);
+	return (int64_t)++ing->n_plots;
+}
 
 static int cache_series(const struct db_series *s, void *ctx)
 {
@@ -35,7 +61,7 @@ static int cache_device(const struct db_device *d, void *ctx)
 {
 	struct ingest *ing = ctx;
 
-	return smap_put(&ing->devices, d->id, 1);
+	return smap_put(&ing->devices, d->id, plot_slot(ing, d->plot));
 }
 
 int ingest_open(struct db *db, struct ingest **out, struct err *e)
@@ -62,6 +88,7 @@ void ingest_close(struct ingest *ing)
 		return;
 	smap_free(&ing->devices);
 	smap_free(&ing->series);
+	free(ing->plots);
 	pthread_mutex_destroy(&ing->lock);
 	free(ing);
 }
@@ -116,7 +143,7 @@ static int device_known(struct ingest *ing, const char *id, bool *known,
 	if (rc)
 		return rc;
 	pthread_mutex_lock(&ing->lock);
-	rc = smap_put(&ing->devices, id, 1);
+	rc = smap_put(&ing->devices, id, plot_slot(ing, d.plot));
 	pthread_mutex_unlock(&ing->lock);
 	*known = true;
 	return rc ? err_nomem(e) : ERR_OK;
@@ -148,7 +175,7 @@ static int device_add(struct ingest *ing, const struct db_device *d,
 	if ((rc = device_check(d, e)) || (rc = db_device_create(ing->db, d, e)))
 		return rc;
 	pthread_mutex_lock(&ing->lock);
-	rc = smap_put(&ing->devices, d->id, 1);
+	rc = smap_put(&ing->devices, d->id, plot_slot(ing, d->plot));
 	pthread_mutex_unlock(&ing->lock);
 	return rc ? err_nomem(e) : ERR_OK;
 }
@@ -387,6 +414,80 @@ fail:
 	return rc;
 }
 
+void ingest_set_sinks(struct ingest *ing, struct ts_engine *ts,
+		      struct events *ev)
+{
+	ing->ts = ts;
+	ing->events = ev;
+}
+
+/* The plot of a device, from the cache ("" if none or unknown). */
+static void device_plot(struct ingest *ing, const char *device, char *out)
+{
+	int64_t slot = 0;
+
+	pthread_mutex_lock(&ing->lock);
+	smap_get(&ing->devices, device, &slot);
+	snprintf(out, DB_CODE_MAX, "%s", slot ? ing->plots[slot - 1] : "");
+	pthread_mutex_unlock(&ing->lock);
+}
+
+struct publish {
+	struct ingest *ing;
+	const struct ingest_batch *b;
+	const struct ts_write *w;
+	struct buf data;
+};
+
+static void publish_one(int64_t series, void *value, void *ctx)
+{
+	struct publish *p = ctx;
+	size_t i = (size_t)(uintptr_t)value - 1;
+	const struct ingest_point *pt = &p->b->points[i];
+	char plot[DB_CODE_MAX];
+
+	(void)series;
+	device_plot(p->ing, ingest_str(p->b, pt->device), plot);
+	buf_reset(&p->data);
+	buf_puts(&p->data, "{\"device\":");
+	buf_json_string(&p->data, ingest_str(p->b, pt->device));
+	buf_puts(&p->data, ",\"metric\":");
+	buf_json_string(&p->data, ingest_str(p->b, pt->metric));
+	buf_printf(&p->data, ",\"ts\":%lld,\"value\":%.17g,\"plot\":",
+		   (long long)p->w[i].ts, p->w[i].value);
+	if (plot[0])
+		buf_json_string(&p->data, plot);
+	else
+		buf_puts(&p->data, "null");
+	buf_putc(&p->data, '}');
+	if (!buf_failed(&p->data))
+		events_publish(p->ing->events, "point", plot, p->data.data);
+}
+
+/*
+ * Tell the live feed: one "point" event per series of the batch, with its
+ * newest value (a screen shows the latest, not every point of a bulk).
+ */
+static void publish_points(struct ingest *ing, const struct ingest_batch *b,
+			   const struct ts_write *w)
+{
+	struct publish p = { ing, b, w, BUF_INIT };
+	struct imap newest = { 0 };  /* series -> index + 1 of its newest point */
+
+	for (size_t i = 0; i < b->n; i++) {
+		void *at = imap_get(&newest, w[i].series);
+
+		if (at && w[(uintptr_t)at - 1].ts > w[i].ts)
+			continue;
+		if (imap_put(&newest, w[i].series, (void *)(uintptr_t)(i + 1)))
+			goto out;
+	}
+	imap_foreach(&newest, publish_one, &p);
+out:
+	buf_free(&p.data);
+	imap_free(&newest);
+}
+
 int ingest_write(struct ingest *ing, struct ts_engine *ts,
 		 const struct ingest_batch *b, const struct ingest_opts *o,
 		 struct ingest_summary *s, struct err *e)
@@ -398,6 +499,8 @@ int ingest_write(struct ingest *ing, struct ts_engine *ts,
 	if ((rc = ingest_prepare(ing, b, o, &w, &n, s, e)))
 		return rc;
 	rc = ts_engine_write(ts, w, n, e);
+	if (!rc && ing->events && events_has_readers(ing->events))
+		publish_points(ing, b, w);
 	free(w);
 	return rc;
 }
@@ -440,4 +543,23 @@ int ingest_series_find(struct ingest *ing, const char *device,
 		return err_set(e, ERR_NOT_FOUND, "no series %s/%s", device, metric);
 	*id = l.id;
 	return ERR_OK;
+}
+
+void ingest_on_mqtt_telemetry(const char *device, const void *payload,
+			      size_t len, void *ctx)
+{
+	struct ingest *ing = ctx;
+	struct auth_identity who = { .role = ROLE_DEVICE };
+	struct ingest_opts o = { .who = &who, .now_ms = time_now_ms() };
+	struct ingest_summary s;
+	struct ingest_batch b;
+	struct err e = { 0 };
+
+	snprintf(who.device, sizeof(who.device), "%s", device);
+	snprintf(who.name, sizeof(who.name), "mqtt");
+	ingest_batch_init(&b);
+	if (ingest_json_parse(payload, len, device, o.now_ms, &b, &e) ||
+	    ingest_write(ing, ing->ts, &b, &o, &s, &e))
+		log_warn("mqtt: oasis/%s/telemetry refused: %s", device, e.msg);
+	ingest_batch_free(&b);
 }

@@ -23,11 +23,26 @@
 #include "ingest/batch.h"
 #include "ts/engine.h"
 #include "util/err.h"
+#include "util/events.h"
 
 struct ingest;
 
 int ingest_open(struct db *db, struct ingest **out, struct err *e);
 void ingest_close(struct ingest *ing);
+/*
+ * Where points that arrive without a caller-given engine go (MQTT), and
+ * the live feed the points written are published to (newest per series).
+ */
+void ingest_set_sinks(struct ingest *ing, struct ts_engine *ts,
+		      struct events *ev);
+
+/*
+ * The MQTT handler of oasis/DEVICE/telemetry (ctx: the ingest): the same
+ * JSON as POST /api/v1/telemetry, written as that device.  Refusals are
+ * logged: MQTT has no one to answer.
+ */
+void ingest_on_mqtt_telemetry(const char *device, const void *payload,
+			      size_t len, void *ctx);
 
 struct ingest_opts {
 	const struct auth_identity *who; /* NULL: the local command line */

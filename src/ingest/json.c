@@ -61,7 +61,7 @@ static const char *quote_key(char q[INGEST_QUOTE_SIZE], const char *key)
 
 /* The device of one object: its "device" member or the default. */
 static int tel_device(struct tel_parser *jp, const json_t *dev,
-		       uint32_t *off)
+		      uint32_t *off)
 {
 	char q[INGEST_QUOTE_SIZE], q2[INGEST_QUOTE_SIZE];
 	const char *id;
@@ -76,7 +76,7 @@ static int tel_device(struct tel_parser *jp, const json_t *dev,
 	} else {
 		if (!json_is_string(dev))
 			return tel_fail(jp, "'device': expected a string, got "
-					 "%s", type_name(dev));
+					"%s", type_name(dev));
 		id = json_string_value(dev);
 		len = json_string_length(dev);
 		rc = ingest__check_name("the id", id, len, jp->e);
@@ -85,8 +85,8 @@ static int tel_device(struct tel_parser *jp, const json_t *dev,
 		if (jp->device_default &&
 		    strcmp(id, jp->device_default) != 0)
 			return tel_fail(jp, "'device' is '%s' but the topic "
-					 "names '%s'", ingest__quote(q, id, len),
-					 quote_key(q2, jp->device_default));
+					"names '%s'", ingest__quote(q, id, len),
+					quote_key(q2, jp->device_default));
 	}
 	rc = ingest_batch_intern(jp->b, id, len, off, jp->e);
 	return rc ? err_prefix(jp->e, "%s'device'", jp->where) : ERR_OK;
@@ -109,7 +109,7 @@ static int tel_ts(struct tel_parser *jp, const json_t *ts, int64_t *ms)
 		/* A whole number of ms that a double holds exactly. */
 		if (d != floor(d) || fabs(d) > 9007199254740992.0)
 			return tel_fail(jp, "'ts': %.17g is not a whole number "
-					 "of epoch milliseconds", d);
+					"of epoch milliseconds", d);
 		*ms = (int64_t)d;
 		return ERR_OK;
 	case JSON_STRING:
@@ -119,12 +119,12 @@ static int tel_ts(struct tel_parser *jp, const json_t *ts, int64_t *ms)
 		return ERR_OK;
 	default:
 		return tel_fail(jp, "'ts': expected epoch milliseconds or an "
-				 "RFC 3339 string, got %s", type_name(ts));
+				"RFC 3339 string, got %s", type_name(ts));
 	}
 }
 
 static int tel_value(struct tel_parser *jp, const char *metric,
-		      const json_t *v, double *out)
+		     const json_t *v, double *out)
 {
 	char q[INGEST_QUOTE_SIZE];
 
@@ -144,12 +144,12 @@ static int tel_value(struct tel_parser *jp, const char *metric,
 		return ERR_OK;
 	default:
 		return tel_fail(jp, "'values'.'%s': expected a number, got %s",
-				 quote_key(q, metric), type_name(v));
+				quote_key(q, metric), type_name(v));
 	}
 }
 
 static int tel_values(struct tel_parser *jp, const json_t *values,
-		       struct ingest_point *pt)
+		      struct ingest_point *pt)
 {
 	const char *metric;
 	json_t *v;
@@ -159,7 +159,7 @@ static int tel_values(struct tel_parser *jp, const json_t *values,
 		return tel_fail(jp, "no 'values' member");
 	if (!json_is_object(values))
 		return tel_fail(jp, "'values': expected an object, got %s",
-				 type_name(values));
+				type_name(values));
 	if (json_object_size(values) == 0)
 		return tel_fail(jp, "'values' is empty");
 	json_object_foreach((json_t *)values, metric, v) {
@@ -180,7 +180,7 @@ static int tel_values(struct tel_parser *jp, const json_t *values,
 
 /* One telemetry object at pos; jp->where names it. */
 static int tel_object(struct tel_parser *jp, const json_t *obj,
-			  struct ingest_pos pos)
+		      struct ingest_pos pos)
 {
 	char q[INGEST_QUOTE_SIZE];
 	struct ingest_point pt = { .measurement = jp->empty, .pos = pos };
@@ -190,13 +190,13 @@ static int tel_object(struct tel_parser *jp, const json_t *obj,
 
 	if (!json_is_object(obj))
 		return tel_fail(jp, "expected an object, got %s",
-				 type_name(obj));
+				type_name(obj));
 	json_object_foreach((json_t *)obj, key, v) {
 		if (strcmp(key, "device") && strcmp(key, "ts") &&
 		    strcmp(key, "values"))
 			return tel_fail(jp, "unknown member '%s' (expected "
-					 "'device', 'ts' and 'values')",
-					 quote_key(q, key));
+					"'device', 'ts' and 'values')",
+					quote_key(q, key));
 	}
 	rc = tel_device(jp, json_object_get(obj, "device"), &pt.device);
 	if (!rc)
@@ -206,9 +206,12 @@ static int tel_object(struct tel_parser *jp, const json_t *obj,
 	return rc;
 }
 
-/* jansson's message, with any control byte it quotes made visible. */
+/*
+ * jansson's message, with any control byte (or broken UTF-8) it quotes
+ * shown as '?'; hint is added after it.
+ */
 static int tel_syntax(struct tel_parser *jp, const json_error_t *je,
-		       int line_offset)
+		      int line_offset, const char *hint)
 {
 	char text[sizeof(je->text)];
 	size_t n = strnlen(je->text, sizeof(je->text) - 1);
@@ -218,8 +221,12 @@ static int tel_syntax(struct tel_parser *jp, const json_error_t *je,
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)text[i] < 0x20 || text[i] == 0x7F)
 			text[i] = '?';
-	return err_set(jp->e, ERR_INVALID, "line %d, column %d: %s",
-		       je->line + line_offset, je->column, text);
+	if (!ingest__utf8_valid(text, n))
+		for (size_t i = 0; i < n; i++)
+			if ((unsigned char)text[i] >= 0x80)
+				text[i] = '?';
+	return err_set(jp->e, ERR_INVALID, "line %d, column %d: %s%s",
+		       je->line + line_offset, je->column, text, hint);
 }
 
 static int tel_array(struct tel_parser *jp, const json_t *root)
@@ -230,11 +237,12 @@ static int tel_array(struct tel_parser *jp, const json_t *root)
 
 	json_array_foreach(root, i, item) {
 		if (i > UINT32_MAX)
-			return err_set(jp->e, ERR_TOO_LARGE, "more than %" PRIu32
-				       " items", UINT32_MAX);
+			return err_set(jp->e, ERR_TOO_LARGE,
+				       "more than %" PRIu32 " items",
+				       UINT32_MAX);
 		snprintf(jp->where, sizeof(jp->where), "item %zu: ", i);
 		rc = tel_object(jp, item, (struct ingest_pos){ 0,
-				    (uint32_t)i });
+				(uint32_t)i });
 		if (rc)
 			return rc;
 	}
@@ -255,7 +263,7 @@ static int tel_ndjson(struct tel_parser *jp, const char *text, size_t len)
 	const char *p = text, *end = text + len, *nl;
 	json_error_t je;
 	json_t *obj;
-	uint32_t line = 0;
+	uint32_t line = jp->b->line_base;
 	size_t n;
 	int rc;
 
@@ -265,14 +273,19 @@ static int tel_ndjson(struct tel_parser *jp, const char *text, size_t len)
 			nl = end;
 		n = (size_t)(nl - p);
 		if (line == UINT32_MAX)
-			return err_set(jp->e, ERR_TOO_LARGE, "more than %" PRIu32
-				       " lines", UINT32_MAX);
+			return err_set(jp->e, ERR_TOO_LARGE,
+				       "more than %" PRIu32 " lines",
+				       UINT32_MAX);
 		line++;
 		if (blank_line(p, n))
 			continue;
 		obj = json_loadb(p, n, JSON_FLAGS, &je);
 		if (!obj)
-			return tel_syntax(jp, &je, (int)line - 1);
+			return tel_syntax(jp, &je, (int)line - 1,
+					  json_error_code(&je) ==
+					  json_error_premature_end_of_input ?
+					  " (NDJSON: one whole object per line)"
+					  : "");
 		snprintf(jp->where, sizeof(jp->where), "line %" PRIu32 ": ",
 			 line);
 		rc = tel_object(jp, obj, (struct ingest_pos){ line, 0 });
@@ -314,7 +327,7 @@ int ingest_json_parse(const char *text, size_t len, const char *device_default,
 			out->form = INGEST_FORM_LINES;
 			return tel_ndjson(&jp, text, len);
 		}
-		return tel_syntax(&jp, &je, 0);
+		return tel_syntax(&jp, &je, 0, "");
 	}
 	if (json_is_array(root)) {
 		out->form = INGEST_FORM_JSON_ARRAY;

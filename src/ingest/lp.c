@@ -160,7 +160,8 @@ static size_t unescape(char *dst, const char *raw, size_t len,
 	size_t o = 0;
 
 	for (size_t i = 0; i < len; i++) {
-		if (raw[i] == '\\' && i + 1 < len && escapable(raw[i + 1], elem))
+		if (raw[i] == '\\' && i + 1 < len &&
+		    escapable(raw[i + 1], elem))
 			i++;
 		dst[o++] = raw[i];
 	}
@@ -300,6 +301,8 @@ static bool skip_string(struct lp_parser *lp)
 
 	while (p < lp->end) {
 		if (*p == '\\') {
+			if (lp->end - p < 2)
+				break;
 			p += 2;
 			continue;
 		}
@@ -358,7 +361,8 @@ static int lp_value(struct lp_parser *lp, const char *key, const char *v,
 	if (c == 't' || c == 'T' || c == 'f' || c == 'F') {
 		if (!is_bool_word(v, n, &truth))
 			return lp_fail(lp, "field '%s': '%s' is not a number "
-				       "or boolean", key, ingest__quote(q, v, n));
+				       "or boolean", key,
+				       ingest__quote(q, v, n));
 		*out = truth ? 1.0 : 0.0;
 		return ERR_OK;
 	}
@@ -372,8 +376,9 @@ static int lp_value(struct lp_parser *lp, const char *key, const char *v,
 	}
 	if (last == 'u' && c >= '0' && c <= '9') {
 		if (!parse_uint64(v, n - 1, &u64))
-			return lp_fail(lp, "field '%s': '%s' is not an unsigned "
-				       "integer (or is beyond 64 bits)", key,
+			return lp_fail(lp, "field '%s': '%s' is not an "
+				       "unsigned integer (or is beyond 64 "
+				       "bits)", key,
 				       ingest__quote(q, v, n));
 		*out = (double)u64;
 		return ERR_OK;
@@ -571,7 +576,7 @@ int ingest_lp_parse(const char *text, size_t len, enum ingest_precision prec,
 	memset(&lp, 0, sizeof(lp));
 	lp.p = text;
 	lp.end = text + len;
-	lp.line = 1;
+	lp.line = 1 + out->line_base;
 	lp.prec = prec;
 	lp.now_ms = now_ms;
 	lp.b = out;

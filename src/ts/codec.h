@@ -59,8 +59,9 @@ struct ts_point {
  *   min, max        smallest and largest value (==-equal to a point's value;
  *                   a zero extreme may read +0.0 where the point holds -0.0)
  *   sum             sum of the values: for decimal chunks the exact decimal
- *                   sum rounded once to double; otherwise the values added in
- *                   time order in double arithmetic (may overflow to +-inf)
+ *                   sum converted to double (rounded once while it is below
+ *                   2^53 units of the resolution); otherwise the values added
+ *                   in time order in double arithmetic (may be +-inf)
  */
 struct ts_chunk_summary {
 	uint32_t count;

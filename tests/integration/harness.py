@@ -190,3 +190,67 @@ def run():
             for line in traceback.format_exc().splitlines():
                 print("# " + line, flush=True)
     sys.exit(1 if failures else 0)
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Broker:
+    """A real mosquitto on 127.0.0.1 and a free port, for one test file."""
+
+    def __init__(self, port=None):
+        self.dir = tempfile.mkdtemp(prefix="oasis-mqtt-")
+        self.port = port or free_port()
+        self.conf = os.path.join(self.dir, "mosquitto.conf")
+        with open(self.conf, "w") as f:
+            f.write("listener %d 127.0.0.1\nallow_anonymous true\n"
+                    "persistence false\n" % self.port)
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(self.dir, "broker.log"), "w")
+        self.proc = subprocess.Popen(["mosquitto", "-c", self.conf],
+                                     stdout=self.log, stderr=self.log)
+        deadline = time.time() + 10
+        import socket
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
+                return self
+            except OSError:
+                time.sleep(0.05)
+        raise AssertionError("mosquitto did not start")
+
+    @property
+    def url(self):
+        return "mqtt://127.0.0.1:%d" % self.port
+
+    def publish(self, topic, payload, qos=1):
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p",
+                        str(self.port), "-q", str(qos), "-t", topic, "-m",
+                        payload], check=True, timeout=10)
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def close(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def wait_for(fn, timeout=15, every=0.1):
+    """Call fn until it returns a true value, or fail after timeout."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(every)
+    raise AssertionError("timed out waiting")

@@ -566,6 +566,7 @@ static void test_summary_sum_rules(void **state)
 		{ 0, 0.1 }, { 1, 0.2 }, { 2, 0.3 }, { 3, 0.0 },
 	};
 	struct ts_chunk_summary s;
+	struct ts_point *big;
 	struct buf b = BUF_INIT;
 	struct err e = { 0 };
 	double seq;
@@ -584,6 +585,18 @@ static void test_summary_sum_rules(void **state)
 	checked_encode(p, 4, &b);
 	assert_int_equal(ts_codec_summary(b.data, b.len, &s, &e), ERR_OK);
 	assert_true(double_bits(s.sum) == double_bits(seq));
+	/* decimal values whose integer sum overflows int64: sequential sum */
+	big = points_new(1100);
+	for (int i = 0; i < 1100; i++) {
+		big[i].ts = i;
+		big[i].value = 9007199254740992.0; /* 2^53, scale 0 */
+	}
+	buf_reset(&b);
+	checked_encode(big, 1100, &b);
+	assert_true(b.len < 100);
+	assert_int_equal(ts_codec_summary(b.data, b.len, &s, &e), ERR_OK);
+	assert_true(s.sum == 1100 * 9007199254740992.0);
+	free(big);
 	/* a sum past the double range reads as infinity */
 	p[0].value = p[1].value = p[2].value = DBL_MAX;
 	buf_reset(&b);

@@ -323,6 +323,10 @@ static void test_syntax_errors(void **state)
 		      "line 1, column ", "end of file expected");
 	expect_syntax("[{\"device\":\"a\",\"values\":{\"x\":1}}]\n[]",
 		      "line 2, column 1: ", "end of file expected");
+	/* Objects spread over lines, one after the other: not NDJSON. */
+	expect_syntax("{\"device\":\"a\",\"values\":{\"x\":1}}\n{\n"
+		      "\"device\":\"a\",\"values\":{\"x\":1}}\n",
+		      "line 2, column ", "(NDJSON: one whole object per line)");
 	/* No raw control byte reaches the message. */
 	expect_syntax("{\"device\":\"a\x01\"}", "line 1, column 12: ",
 		      "control character");

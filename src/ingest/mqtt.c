@@ -1,0 +1,259 @@
+/* The MQTT client: connection, subscriptions, dispatch, publishing. */
+#include "ingest/mqtt.h"
+
+#include <mosquitto.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+
+#define MAX_HANDLERS 8
+#define KEEPALIVE_S 30
+
+struct route {
+	char suffix[32];
+	char pattern[64];         /* "oasis/+/<suffix>" */
+	mqtt_handler fn;
+	void *ctx;
+};
+
+struct mqtt {
+	struct mosquitto *mosq;
+	char host[256];
+	int port;
+	pthread_mutex_t lock;
+	struct route routes[MAX_HANDLERS];
+	int n_routes;
+	bool connected;
+};
+
+static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
+
+static void lib_init(void)
+{
+	mosquitto_lib_init();
+}
+
+/* Split mqtt://[user[:pass]@]host[:port] into its parts. */
+static int parse_url(const char *url, struct mqtt *m, char *user,
+		     char *pass, struct err *e)
+{
+	const char *p = url, *at, *colon;
+	size_t n;
+
+	if (strncmp(p, "mqtt://", 7))
+		return err_set(e, ERR_INVALID, "--mqtt '%s': expected "
+			       "mqtt://HOST[:PORT]", url);
+	p += 7;
+	user[0] = pass[0] = '\0';
+	if ((at = strchr(p, '@'))) {
+		colon = memchr(p, ':', (size_t)(at - p));
+		n = (size_t)((colon ? colon : at) - p);
+		if (n >= 128)
+			return err_set(e, ERR_INVALID, "--mqtt: user name too long");
+		memcpy(user, p, n);
+		user[n] = '\0';
+		if (colon) {
+			n = (size_t)(at - colon - 1);
+			if (n >= 128)
+				return err_set(e, ERR_INVALID, "--mqtt: password too long");
+			memcpy(pass, colon + 1, n);
+			pass[n] = '\0';
+		}
+		p = at + 1;
+	}
+	colon = strrchr(p, ':');
+	n = colon ? (size_t)(colon - p) : strlen(p);
+	if (n == 0 || n >= sizeof(m->host))
+		return err_set(e, ERR_INVALID, "--mqtt '%s': no host", url);
+	memcpy(m->host, p, n);
+	m->host[n] = '\0';
+	m->port = colon ? atoi(colon + 1) : 1883;
+	if (m->port <= 0 || m->port > 65535)
+		return err_set(e, ERR_INVALID, "--mqtt '%s': bad port", url);
+	return ERR_OK;
+}
+
+static void on_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	if (rc) {
+		log_warn("mqtt: %s:%d refused the connection: %s", m->host,
+			 m->port, mosquitto_connack_string(rc));
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	m->connected = true;
+	for (int i = 0; i < m->n_routes; i++)
+		mosquitto_subscribe(mosq, NULL, m->routes[i].pattern, 1);
+	pthread_mutex_unlock(&m->lock);
+	log_info("mqtt: connected to %s:%d", m->host, m->port);
+}
+
+static void on_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct mqtt *m = obj;
+
+	(void)mosq;
+	pthread_mutex_lock(&m->lock);
+	m->connected = false;
+	pthread_mutex_unlock(&m->lock);
+	if (rc)
+		log_warn("mqtt: connection to %s:%d lost; reconnecting", m->host,
+			 m->port);
+}
+
+/* "oasis/DEVICE/SUFFIX" -> device and suffix, or false. */
+static bool split_topic(const char *topic, char *device, size_t dsize,
+			const char **suffix)
+{
+	const char *p, *slash;
+	size_t n;
+
+	if (strncmp(topic, "oasis/", 6))
+		return false;
+	p = topic + 6;
+	slash = strchr(p, '/');
+	if (!slash || slash == p || strchr(slash + 1, '/'))
+		return false;
+	n = (size_t)(slash - p);
+	if (n >= dsize)
+		return false;
+	memcpy(device, p, n);
+	device[n] = '\0';
+	*suffix = slash + 1;
+	return true;
+}
+
+static void on_message(struct mosquitto *mosq, void *obj,
+		       const struct mosquitto_message *msg)
+{
+	struct mqtt *m = obj;
+	char device[128];
+	const char *suffix;
+	mqtt_handler fn = NULL;
+	void *ctx = NULL;
+
+	(void)mosq;
+	if (!split_topic(msg->topic, device, sizeof(device), &suffix)) {
+		log_warn("mqtt: ignoring a message on '%s'", msg->topic);
+		return;
+	}
+	pthread_mutex_lock(&m->lock);
+	for (int i = 0; i < m->n_routes; i++)
+		if (!strcmp(m->routes[i].suffix, suffix)) {
+			fn = m->routes[i].fn;
+			ctx = m->routes[i].ctx;
+		}
+	pthread_mutex_unlock(&m->lock);
+	if (fn)
+		fn(device, msg->payload, (size_t)msg->payloadlen, ctx);
+}
+
+int mqtt_open(const char *url, const char *client_id, struct mqtt **out,
+	      struct err *e)
+{
+	char user[128], pass[128];
+	struct mqtt *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (!m)
+		return err_nomem(e);
+	pthread_once(&lib_once, lib_init);
+	pthread_mutex_init(&m->lock, NULL);
+	if (parse_url(url, m, user, pass, e))
+		goto fail;
+	m->mosq = mosquitto_new(client_id, false, m);
+	if (!m->mosq) {
+		err_set(e, ERR_NOMEM, "cannot create an MQTT client");
+		goto fail;
+	}
+	if (user[0])
+		mosquitto_username_pw_set(m->mosq, user, pass[0] ? pass : NULL);
+	mosquitto_connect_callback_set(m->mosq, on_connect);
+	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
+	mosquitto_message_callback_set(m->mosq, on_message);
+	mosquitto_reconnect_delay_set(m->mosq, 1, 60, true);
+	rc = mosquitto_connect_async(m->mosq, m->host, m->port, KEEPALIVE_S);
+	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
+		err_set(e, ERR_INVALID, "mqtt: cannot connect to %s:%d: %s",
+			m->host, m->port, mosquitto_strerror(rc));
+		goto fail;
+	}
+	if (rc == MOSQ_ERR_ERRNO)
+		log_warn("mqtt: %s:%d is not answering yet; retrying in the "
+			 "background", m->host, m->port);
+	if ((rc = mosquitto_loop_start(m->mosq)) != MOSQ_ERR_SUCCESS) {
+		err_set(e, ERR_INTERNAL, "mqtt: %s", mosquitto_strerror(rc));
+		goto fail;
+	}
+	*out = m;
+	return ERR_OK;
+fail:
+	if (m->mosq)
+		mosquitto_destroy(m->mosq);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+	return e->code;
+}
+
+void mqtt_close(struct mqtt *m)
+{
+	if (!m)
+		return;
+	mosquitto_disconnect(m->mosq);
+	mosquitto_loop_stop(m->mosq, false);
+	mosquitto_destroy(m->mosq);
+	pthread_mutex_destroy(&m->lock);
+	free(m);
+}
+
+int mqtt_on(struct mqtt *m, const char *suffix, mqtt_handler fn, void *ctx,
+	    struct err *e)
+{
+	struct route *r;
+
+	pthread_mutex_lock(&m->lock);
+	if (m->n_routes == MAX_HANDLERS || strlen(suffix) >= sizeof(r->suffix)) {
+		pthread_mutex_unlock(&m->lock);
+		return err_set(e, ERR_INVALID, "mqtt: cannot handle '%s'", suffix);
+	}
+	r = &m->routes[m->n_routes++];
+	snprintf(r->suffix, sizeof(r->suffix), "%s", suffix);
+	snprintf(r->pattern, sizeof(r->pattern), "oasis/+/%s", suffix);
+	r->fn = fn;
+	r->ctx = ctx;
+	if (m->connected)
+		mosquitto_subscribe(m->mosq, NULL, r->pattern, 1);
+	pthread_mutex_unlock(&m->lock);
+	return ERR_OK;
+}
+
+int mqtt_publish(struct mqtt *m, const char *device, const char *suffix,
+		 const void *payload, size_t len, struct err *e)
+{
+	char topic[256];
+	int rc;
+
+	snprintf(topic, sizeof(topic), "oasis/%s/%s", device, suffix);
+	rc = mosquitto_publish(m->mosq, NULL, topic, (int)len, payload, 1, false);
+	if (rc == MOSQ_ERR_NO_CONN)
+		return err_set(e, ERR_UNAVAILABLE, "the MQTT broker is not connected");
+	if (rc != MOSQ_ERR_SUCCESS)
+		return err_set(e, ERR_UNAVAILABLE, "mqtt publish to %s: %s", topic,
+			       mosquitto_strerror(rc));
+	return ERR_OK;
+}
+
+bool mqtt_connected(struct mqtt *m)
+{
+	bool c;
+
+	pthread_mutex_lock(&m->lock);
+	c = m->connected;
+	pthread_mutex_unlock(&m->lock);
+	return c;
+}

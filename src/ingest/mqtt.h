@@ -1,0 +1,52 @@
+/*
+ * mqtt: the server's connection to an MQTT broker (libmosquitto).
+ *
+ * One client per server, with a stable client id and a persistent session
+ * (clean_session false), so that QoS 1 messages sent while the server was
+ * away are delivered when it comes back.  It reconnects by itself with
+ * exponential backoff (1 s to 60 s) and subscribes again on every connect.
+ * Handlers run on the client's network thread, one message at a time.
+ *
+ * Delivery: libmosquitto acknowledges a QoS 1 message (PUBACK) as it
+ * arrives, before the handler has made its points durable; a crash in that
+ * window (milliseconds: one group commit) can lose the message.  Gateways
+ * that need every point acknowledged only when durable use HTTP.
+ */
+#ifndef OASIS_INGEST_MQTT_H
+#define OASIS_INGEST_MQTT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/err.h"
+
+struct mqtt;
+
+/* A handler gets the topic's parts: for "oasis/ws-1/telemetry", "ws-1". */
+typedef void (*mqtt_handler)(const char *device, const void *payload,
+			     size_t len, void *ctx);
+
+/*
+ * Connect (in the background) to url, mqtt://[USER[:PASS]@]HOST[:PORT].
+ * A broker that is down is not an error: the client keeps trying.
+ */
+int mqtt_open(const char *url, const char *client_id, struct mqtt **out,
+	      struct err *e);
+/* Disconnect and free. */
+void mqtt_close(struct mqtt *m);
+
+/*
+ * Handle messages on oasis/DEVICE/<suffix> (e.g. "telemetry", "acks") at
+ * QoS 1.  Register handlers before the first connection completes (right
+ * after mqtt_open) or they apply from the next reconnect.
+ */
+int mqtt_on(struct mqtt *m, const char *suffix, mqtt_handler fn, void *ctx,
+	    struct err *e);
+
+/* Publish to oasis/DEVICE/<suffix> at QoS 1; ERR_UNAVAILABLE when offline. */
+int mqtt_publish(struct mqtt *m, const char *device, const char *suffix,
+		 const void *payload, size_t len, struct err *e);
+
+bool mqtt_connected(struct mqtt *m);
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * events: the live event feed behind GET /api/v1/stream.
+ *
+ * Publishers (ingestion, alerts, valve commands) append events to a ring of
+ * the most recent ones; each event has a type ("point", "alert",
+ * "command"), an optional plot code for filtering, a JSON data text and an
+ * id that only grows.  Readers keep the id of the last event they sent and
+ * read on from there; a reader that fell behind the ring is told how many
+ * events it missed.  Readers that wait register a wake-up callback, called
+ * (outside the lock) when something is published, every heartbeat, and at
+ * close.  A reader detached while a wake-up is on its way is released
+ * (its release callback) only once that wake-up has returned, so a
+ * callback never meets freed memory.
+ */
+#ifndef OASIS_UTIL_EVENTS_H
+#define OASIS_UTIL_EVENTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+struct events;
+
+struct events_reader {
+	uint64_t last_id;          /* last event delivered */
+	char plot[64];             /* "" : every plot */
+	void (*wake)(void *ctx);   /* called when there may be news */
+	void (*release)(void *ctx);/* called once, after events_detach */
+	void *ctx;
+	/* the hub's, under its lock */
+	bool waiting;
+	bool heartbeat_due;
+	bool detached;
+	unsigned wakes_in_flight;
+	struct events_reader *next;
+};
+
+/* capacity: events kept for late readers and Last-Event-ID resumption. */
+int events_open(size_t capacity, unsigned heartbeat_ms, struct events **out,
+		struct err *e);
+/*
+ * Stop: every reader is woken one last time and events_read then says
+ * closed.  The hub stays valid for events_detach until events_free.
+ */
+void events_shutdown(struct events *ev);
+/* Free the hub (after shutdown, once no reader is attached). */
+void events_free(struct events *ev);
+
+/* Publish; data is JSON text (copied).  Returns the event's id (0 on OOM). */
+uint64_t events_publish(struct events *ev, const char *type, const char *plot,
+			const char *data);
+/* Are any readers connected?  Publishers may skip building events if not. */
+bool events_has_readers(struct events *ev);
+
+void events_attach(struct events *ev, struct events_reader *r);
+/* Stop reading; r->release is called now or when the last wake-up returns. */
+void events_detach(struct events *ev, struct events_reader *r);
+
+/*
+ * Append to out, in SSE wire format, the events after r->last_id that
+ * match r's plot (at most max_bytes, whole events), and advance r->last_id.
+ * Returns 1 when something was written, 0 when there is nothing (the
+ * reader is then marked waiting and will be woken), -1 when closed.
+ */
+int events_read(struct events *ev, struct events_reader *r, struct buf *out,
+		size_t max_bytes);
+
+/* The newest id published so far (0 if none). */
+uint64_t events_last_id(struct events *ev);
+
+#endif
