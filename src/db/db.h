@@ -162,6 +162,9 @@ struct db_device {
 
 /* ERR_EXISTS if the id is taken; ERR_NOT_FOUND if the plot is unknown. */
 int db_device_create(struct db *db, const struct db_device *d, struct err *e);
+/* Create n devices in one transaction: all of them or none. */
+int db_devices_create(struct db *db, const struct db_device *d, size_t n,
+		      struct err *e);
 int db_device_get(struct db *db, const char *id, struct db_device *out,
 		  struct err *e);
 /* Every device (of one plot when plot is not NULL), in id order. */
@@ -180,6 +183,10 @@ struct db_series {
 /* The id of (device, metric), created if new.  The device must exist. */
 int db_series_ensure(struct db *db, const char *device, const char *metric,
 		     int64_t *id_out, struct err *e);
+/* The same for n pairs in one transaction; ids[i] for pair i. */
+int db_series_ensure_many(struct db *db, const char *const *devices,
+			  const char *const *metrics, size_t n, int64_t *ids,
+			  struct err *e);
 /* Every series (of one device when device is not NULL), in id order. */
 int db_series_list(struct db *db, const char *device,
 		   int (*each)(const struct db_series *s, void *ctx), void *ctx,

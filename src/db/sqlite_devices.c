@@ -20,16 +20,16 @@ static void read_device(sqlite3_stmt *st, struct db_device *d)
 	d->created_ms = sqlite3_column_int64(st, 6);
 }
 
-int db_device_create(struct db *db, const struct db_device *d, struct err *e)
+static int insert_device(struct conn *c, const struct db_device *d,
+			 struct err *e)
 {
-	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = sqlite__call_begin(db, ST_DEVICE_INSERT,
-				     "INSERT INTO devices (id, kind, plot, name, lon,"
-				     " lat, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
-				     &c, &st, e)))
+	if ((rc = sqlite__stmt(c, ST_DEVICE_INSERT,
+			       "INSERT INTO devices (id, kind, plot, name, lon,"
+			       " lat, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)",
+			       &st, e)))
 		return rc;
 	sqlite3_bind_text(st, 1, d->id, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 2, d->kind, -1, SQLITE_TRANSIENT);
@@ -41,14 +41,39 @@ int db_device_create(struct db *db, const struct db_device *d, struct err *e)
 	}
 	sqlite3_bind_int64(st, 7, d->created_ms);
 	rc = sqlite3_step(st);
+	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
-		rc = ERR_OK;
-	else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-		rc = err_set(e, ERR_NOT_FOUND, "device '%s': no plot with code '%s'",
-			     d->id, d->plot);
-	else if ((rc = sqlite__error(c, rc, "device", e)) == ERR_EXISTS)
+		return ERR_OK;
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		return err_set(e, ERR_NOT_FOUND, "device '%s': no plot with code "
+			       "'%s'", d->id, d->plot);
+	if ((rc = sqlite__error(c, rc, "device", e)) == ERR_EXISTS)
 		err_set(e, ERR_EXISTS, "device '%s' already exists", d->id);
-	return sqlite__call_end(db, c, st, rc);
+	return rc;
+}
+
+int db_devices_create(struct db *db, const struct db_device *d, size_t n,
+		      struct err *e)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	if ((rc = sqlite__begin(c, e)))
+		goto out_put;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = insert_device(c, &d[i], e);
+	if (rc || (rc = sqlite__exec(c, "COMMIT", e)))
+		sqlite__rollback(c);
+out_put:
+	sqlite__conn_put(db, c);
+	return rc;
+}
+
+int db_device_create(struct db *db, const struct db_device *d, struct err *e)
+{
+	return db_devices_create(db, d, 1, e);
 }
 
 int db_device_get(struct db *db, const char *id, struct db_device *out,
@@ -178,26 +203,43 @@ static int series_insert(struct conn *c, const char *device, int64_t metric,
 	return ERR_OK;
 }
 
-int db_series_ensure(struct db *db, const char *device, const char *metric,
-		     int64_t *id_out, struct err *e)
+static int series_one(struct conn *c, const char *device, const char *metric,
+		      int64_t *id, struct err *e)
 {
-	struct conn *c;
 	int64_t mid = 0;
 	bool found;
+	int rc;
+
+	if ((rc = metric_id(c, metric, &mid, e)) ||
+	    (rc = series_find(c, device, mid, id, &found, e)))
+		return rc;
+	return found ? ERR_OK : series_insert(c, device, mid, id, e);
+}
+
+int db_series_ensure_many(struct db *db, const char *const *devices,
+			  const char *const *metrics, size_t n, int64_t *ids,
+			  struct err *e)
+{
+	struct conn *c;
 	int rc;
 
 	if ((rc = sqlite__conn_get(db, &c, e)))
 		return rc;
 	if ((rc = sqlite__begin(c, e)))
 		goto out_put;
-	if ((rc = metric_id(c, metric, &mid, e)) ||
-	    (rc = series_find(c, device, mid, id_out, &found, e)) ||
-	    (!found && (rc = series_insert(c, device, mid, id_out, e))) ||
-	    (rc = sqlite__exec(c, "COMMIT", e)))
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = series_one(c, devices[i], metrics[i], &ids[i], e);
+	if (rc || (rc = sqlite__exec(c, "COMMIT", e)))
 		sqlite__rollback(c);
 out_put:
 	sqlite__conn_put(db, c);
 	return rc;
+}
+
+int db_series_ensure(struct db *db, const char *device, const char *metric,
+		     int64_t *id_out, struct err *e)
+{
+	return db_series_ensure_many(db, &device, &metric, 1, id_out, e);
 }
 
 int db_series_list(struct db *db, const char *device,

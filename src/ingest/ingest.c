@@ -48,12 +48,15 @@ static int64_t plot_slot(struct ingest *ing, const char *code)
 	return (int64_t)++ing->n_plots;
 }
 
+static void series_key(char key[DB_NAME_MAX * 2 + 2], const char *device,
+		       const char *metric);
+
 static int cache_series(const struct db_series *s, void *ctx)
 {
 	struct ingest *ing = ctx;
-	char key[DB_NAME_MAX * 2 + 4];
+	char key[DB_NAME_MAX * 2 + 2];
 
-	snprintf(key, sizeof(key), "%s%c%s", s->device, KEY_SEP, s->metric);
+	series_key(key, s->device, s->metric);
 	return smap_put(&ing->series, key, s->id);
 }
 
@@ -224,16 +227,38 @@ static int point_error(const struct ingest_batch *b, const struct ingest_point *
 	return err_set(e, ERR_INVALID, "%s: %s", where, what);
 }
 
-static int check_value(const struct ingest_batch *b, const struct ingest_point *p,
-		       int64_t now, struct err *e)
+/* What a custom metric is checked against: any finite value. */
+static const struct metric_def custom_metric = {
+	"", "", -INFINITY, INFINITY, "custom metric",
+};
+
+/*
+ * The definition a metric is checked against, looked up once per metric of
+ * a batch (names repeat on every line): cache maps arena offsets to it.
+ */
+static int metric_of(const struct ingest_batch *b, const struct ingest_point *p,
+		     struct imap *cache, const struct metric_def **def,
+		     struct err *e)
 {
 	const char *metric = ingest_str(b, p->metric);
-	const struct metric_def *def;
-	char detail[160];
 
+	if ((*def = imap_get(cache, p->metric)))
+		return ERR_OK;
 	if (!metric_name_valid(metric))
 		return point_error(b, p, e, "metric '%s' is not a valid name "
 				   "(expected [a-z][a-z0-9_]{0,63})%s", metric, "");
+	*def = metric_find(metric);
+	if (!*def)
+		*def = &custom_metric;
+	return imap_put(cache, p->metric, (void *)*def) ? err_nomem(e) : ERR_OK;
+}
+
+static int check_value(const struct ingest_batch *b, const struct ingest_point *p,
+		       const struct metric_def *def, int64_t now, struct err *e)
+{
+	const char *metric = ingest_str(b, p->metric);
+	char detail[160];
+
 	if (!isfinite(p->value))
 		return point_error(b, p, e, "metric '%s': not a finite number%s",
 				   metric, "");
@@ -245,8 +270,7 @@ static int check_value(const struct ingest_batch *b, const struct ingest_point *
 				   "[2000-01-01, now + 1 day] (wrong precision "
 				   "or an unset clock?)", metric, when);
 	}
-	def = metric_find(metric);
-	if (def && (p->value < def->min || p->value > def->max)) {
+	if (p->value < def->min || p->value > def->max) {
 		snprintf(detail, sizeof(detail), "%g is outside %g..%g %s",
 			 p->value, def->min, def->max, def->unit);
 		return point_error(b, p, e, "metric '%s': %s", metric, detail);
@@ -282,95 +306,204 @@ static int check_device(struct ingest *ing, const struct ingest_batch *b,
 	return ERR_OK;
 }
 
+/* "device\x1fmetric": the series cache's key. */
+static void series_key(char key[DB_NAME_MAX * 2 + 2], const char *device,
+		       const char *metric)
+{
+	size_t d = strnlen(device, DB_NAME_MAX - 1);
+	size_t m = strnlen(metric, DB_NAME_MAX - 1);
+
+	memcpy(key, device, d);
+	key[d] = KEY_SEP;
+	memcpy(key + d + 1, metric, m);
+	key[d + 1 + m] = '\0';
+}
+
+/* Register the batch's unknown devices, all in one transaction. */
 static int register_unknown(struct ingest *ing, const struct ingest_batch *b,
-			    const struct ingest_point *p, struct ingest_summary *s,
+			    const bool *to_register, struct ingest_summary *s,
 			    struct err *e)
 {
-	struct db_device d = { .lon = NAN, .lat = NAN };
+	struct db_device *d = NULL;
+	struct smap seen = { 0 };  /* equal ids may sit at several offsets */
+	size_t n = 0, cap = 0;
+	int64_t unused;
 	bool known;
-	int rc;
-
-	snprintf(d.id, sizeof(d.id), "%s", ingest_str(b, p->device));
-	if ((rc = device_known(ing, d.id, &known, e)) || known)
-		return rc;
-	snprintf(d.kind, sizeof(d.kind), "%s",
-		 kind_from_measurement(ingest_str(b, p->measurement)));
-	d.created_ms = time_now_ms();
-	if ((rc = device_add(ing, &d, e)))
-		return rc;
-	s->devices_registered++;
-	return ERR_OK;
-}
-
-static int series_id(struct ingest *ing, const char *device, const char *metric,
-		     int64_t *id, struct ingest_summary *s, struct err *e)
-{
-	char key[DB_NAME_MAX * 2 + 4];
-	bool hit;
-	int rc;
-
-	snprintf(key, sizeof(key), "%s%c%s", device, KEY_SEP, metric);
-	pthread_mutex_lock(&ing->lock);
-	hit = smap_get(&ing->series, key, id);
-	pthread_mutex_unlock(&ing->lock);
-	if (hit)
-		return ERR_OK;
-	if ((rc = db_series_ensure(ing->db, device, metric, id, e)))
-		return rc;
-	pthread_mutex_lock(&ing->lock);
-	rc = smap_put(&ing->series, key, *id);
-	pthread_mutex_unlock(&ing->lock);
-	s->series_created++;
-	return rc ? err_nomem(e) : ERR_OK;
-}
-
-/* Check every point; note the unknown devices to register. */
-static int validate(struct ingest *ing, const struct ingest_batch *b,
-		    const struct ingest_opts *o, bool *to_register,
-		    struct err *e)
-{
-	uint32_t checked_device = UINT32_MAX;
-	bool unknown = false;
-	int rc;
-
-	for (size_t i = 0; i < b->n; i++) {
-		const struct ingest_point *p = &b->points[i];
-
-		to_register[i] = false;
-		if (p->device != checked_device) {
-			if ((rc = check_device(ing, b, p, o, &unknown, e)))
-				return rc;
-			checked_device = p->device;
-			to_register[i] = unknown;
-		}
-		if ((rc = check_value(b, p, o->now_ms, e)))
-			return rc;
-	}
-	return ERR_OK;
-}
-
-/* Series ids for the points, cached per (device, metric) offsets of the batch. */
-static int resolve(struct ingest *ing, const struct ingest_batch *b,
-		   struct ts_write *w, struct ingest_summary *s, struct err *e)
-{
-	struct imap local = { 0 };
 	int rc = ERR_OK;
 
 	for (size_t i = 0; i < b->n && !rc; i++) {
 		const struct ingest_point *p = &b->points[i];
-		int64_t key = (int64_t)((uint64_t)p->device << 32 | p->metric);
-		void *hit = imap_get(&local, key);
-		int64_t id;
+		const char *id = ingest_str(b, p->device);
 
-		if (hit) {
-			id = (int64_t)(intptr_t)hit;
-		} else {
-			rc = series_id(ing, ingest_str(b, p->device),
-				       ingest_str(b, p->metric), &id, s, e);
-			if (!rc && imap_put(&local, key, (void *)(intptr_t)id))
+		if (!to_register[i] || smap_get(&seen, id, &unused))
+			continue;
+		if ((rc = device_known(ing, id, &known, e)) || known)
+			continue;
+		if (n == cap) {
+			struct db_device *g = realloc(d, (cap = cap ? cap * 2 : 16) *
+						      sizeof(*d));
+
+			if (!g) {
+				rc = err_nomem(e);
+				break;
+			}
+			d = g;
+		}
+		d[n] = (struct db_device){ .lon = NAN, .lat = NAN,
+					   .created_ms = time_now_ms() };
+		snprintf(d[n].id, sizeof(d[n].id), "%s", id);
+		snprintf(d[n].kind, sizeof(d[n].kind), "%s",
+			 kind_from_measurement(ingest_str(b, p->measurement)));
+		n++;
+		if (smap_put(&seen, id, 1))
+			rc = err_nomem(e);
+	}
+	if (!rc && n && !(rc = db_devices_create(ing->db, d, n, e))) {
+		pthread_mutex_lock(&ing->lock);
+		for (size_t i = 0; i < n && !rc; i++)
+			rc = smap_put(&ing->devices, d[i].id, 0) ? err_nomem(e) : 0;
+		pthread_mutex_unlock(&ing->lock);
+		s->devices_registered += n;
+	}
+	smap_free(&seen);
+	free(d);
+	return rc;
+}
+
+/* The (device, metric) pairs of a batch whose series ids are not cached. */
+struct misses {
+	const char **devices, **metrics;
+	int64_t *keys, *ids;
+	size_t n, cap;
+};
+
+static int miss_add(struct misses *m, const char *device, const char *metric,
+		    int64_t key)
+{
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? m->cap * 2 : 64;
+		const char **d = realloc(m->devices, cap * sizeof(*d));
+		const char **t = d ? realloc(m->metrics, cap * sizeof(*t)) : NULL;
+		int64_t *k = t ? realloc(m->keys, cap * sizeof(*k)) : NULL;
+		int64_t *i = k ? realloc(m->ids, cap * sizeof(*i)) : NULL;
+
+		if (d)
+			m->devices = d;
+		if (t)
+			m->metrics = t;
+		if (k)
+			m->keys = k;
+		if (!i)
+			return ERR_NOMEM;
+		m->ids = i;
+		m->cap = cap;
+	}
+	m->devices[m->n] = device;
+	m->metrics[m->n] = metric;
+	m->keys[m->n++] = key;
+	return ERR_OK;
+}
+
+static void misses_free(struct misses *m)
+{
+	free(m->devices);
+	free(m->metrics);
+	free(m->keys);
+	free(m->ids);
+}
+
+/* Series ids of every distinct (device, metric) of the batch, into local. */
+static int lookup_series(struct ingest *ing, const struct ingest_batch *b,
+			 struct imap *local, struct ingest_summary *s,
+			 struct err *e)
+{
+	char key[DB_NAME_MAX * 2 + 2];
+	struct misses m = { 0 };
+	int rc = ERR_OK;
+
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		const struct ingest_point *p = &b->points[i];
+		int64_t k = (int64_t)((uint64_t)p->device << 32 | p->metric);
+		int64_t id;
+		bool hit;
+
+		if (imap_get(local, k))
+			continue;
+		series_key(key, ingest_str(b, p->device), ingest_str(b, p->metric));
+		pthread_mutex_lock(&ing->lock);
+		hit = smap_get(&ing->series, key, &id);
+		pthread_mutex_unlock(&ing->lock);
+		if (hit)
+			rc = imap_put(local, k, (void *)(intptr_t)id);
+		else if (!(rc = miss_add(&m, ingest_str(b, p->device),
+					 ingest_str(b, p->metric), k)))
+			rc = imap_put(local, k, (void *)(intptr_t)-1);
+		if (rc)
+			rc = err_nomem(e);
+	}
+	if (!rc && m.n)
+		rc = db_series_ensure_many(ing->db, m.devices, m.metrics, m.n,
+					   m.ids, e);
+	for (size_t i = 0; i < m.n && !rc; i++) {
+		series_key(key, m.devices[i], m.metrics[i]);
+		pthread_mutex_lock(&ing->lock);
+		rc = smap_put(&ing->series, key, m.ids[i]);
+		pthread_mutex_unlock(&ing->lock);
+		if (rc || imap_put(local, m.keys[i], (void *)(intptr_t)m.ids[i]))
+			rc = err_nomem(e);
+	}
+	s->series_created += m.n;
+	misses_free(&m);
+	return rc;
+}
+
+/*
+ * Check every point; mark the first point of each unknown device to
+ * register.  Each device is checked once per batch (devices: arena offset
+ * -> 1 known, 2 unknown).
+ */
+static int validate(struct ingest *ing, const struct ingest_batch *b,
+		    const struct ingest_opts *o, bool *to_register,
+		    struct err *e)
+{
+	const struct metric_def *def;
+	struct imap metrics = { 0 }, devices = { 0 };
+	bool unknown = false;
+	int rc = ERR_OK;
+
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		const struct ingest_point *p = &b->points[i];
+
+		to_register[i] = false;
+		if (!imap_get(&devices, p->device)) {
+			if ((rc = check_device(ing, b, p, o, &unknown, e)))
+				break;
+			to_register[i] = unknown;
+			if (imap_put(&devices, p->device, (void *)(uintptr_t)
+				     (unknown ? 2 : 1)))
 				rc = err_nomem(e);
 		}
-		w[i] = (struct ts_write){ id, p->ts_ms, p->value };
+		if (!rc && !(rc = metric_of(b, p, &metrics, &def, e)))
+			rc = check_value(b, p, def, o->now_ms, e);
+	}
+	imap_free(&metrics);
+	imap_free(&devices);
+	return rc;
+}
+
+/* The batch as engine writes, series resolved. */
+static int resolve(struct ingest *ing, const struct ingest_batch *b,
+		   struct ts_write *w, struct ingest_summary *s, struct err *e)
+{
+	struct imap local = { 0 };  /* device and metric offsets -> series id */
+	int rc = lookup_series(ing, b, &local, s, e);
+
+	for (size_t i = 0; i < b->n && !rc; i++) {
+		const struct ingest_point *p = &b->points[i];
+		int64_t k = (int64_t)((uint64_t)p->device << 32 | p->metric);
+
+		w[i] = (struct ts_write){ (int64_t)(intptr_t)imap_get(&local, k),
+					  p->ts_ms, p->value };
 	}
 	imap_free(&local);
 	return rc;
@@ -397,11 +530,8 @@ int ingest_prepare(struct ingest *ing, const struct ingest_batch *b,
 	}
 	if ((rc = validate(ing, b, o, to_register, e)))
 		goto fail;
-	for (size_t i = 0; i < b->n; i++)
-		if (to_register[i] &&
-		    (rc = register_unknown(ing, b, &b->points[i], s, e)))
-			goto fail;
-	if ((rc = resolve(ing, b, w, s, e)))
+	if ((rc = register_unknown(ing, b, to_register, s, e)) ||
+	    (rc = resolve(ing, b, w, s, e)))
 		goto fail;
 	free(to_register);
 	s->points = b->n;
@@ -525,12 +655,12 @@ static int match_metric(const struct db_series *s, void *ctx)
 int ingest_series_find(struct ingest *ing, const char *device,
 		       const char *metric, int64_t *id, struct err *e)
 {
-	char key[DB_NAME_MAX * 2 + 4];
+	char key[DB_NAME_MAX * 2 + 2];
 	struct metric_lookup l = { .metric = metric };
 	bool hit;
 	int rc;
 
-	snprintf(key, sizeof(key), "%s%c%s", device, KEY_SEP, metric);
+	series_key(key, device, metric);
 	pthread_mutex_lock(&ing->lock);
 	hit = smap_get(&ing->series, key, id);
 	pthread_mutex_unlock(&ing->lock);
