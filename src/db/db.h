@@ -195,19 +195,22 @@ int db_series_list(struct db *db, const char *device,
 /* ---- chunks of the time-series engine ------------------------------------------ */
 
 /*
- * A compressed run of one series' points (the bytes are ts/codec's), kept
- * with the summary of its header so aggregates need not read the bytes.
- * Chunks of a series may overlap in time; where two hold the same
- * timestamp, the one with the higher seq was written later and wins.
+ * A compressed run of one series' points (the bytes are ts/codec's; their
+ * header holds the count, min, max and sum).  Chunks of a series may
+ * overlap in time; where two hold the same timestamp, the one with the
+ * higher seq was written later and wins.
  */
 struct db_chunk {
 	int64_t series;
 	int64_t seq;                /* set by the store on write */
 	int64_t ts_min, ts_max;
-	uint32_t count;
-	double min, max, sum;
 	const void *data;           /* codec bytes; valid during the callback */
 	size_t len;
+};
+
+/* Which chunk: its key. */
+struct db_chunk_ref {
+	int64_t series, ts_min, seq;
 };
 
 struct db_chunk_write {
@@ -218,7 +221,7 @@ struct db_chunk_write {
 	 * transaction.  The first added chunk takes the highest replaced seq,
 	 * so that it still loses to anything written after what it merged.
 	 */
-	const int64_t *replace_seqs;
+	const struct db_chunk_ref *replace;
 	size_t n_replace;
 	/* Newest points to record (kept only where newer than what is). */
 	const struct db_latest *latest;
@@ -237,11 +240,9 @@ int db_chunks_write(struct db *db, const struct db_chunk_write *w,
 
 /*
  * Call each for every chunk of series that overlaps [from, to], ordered by
- * ts_min then seq.  With_data false skips reading the bytes (summaries only;
- * data is NULL).  A non-zero return from each stops and is returned.
+ * ts_min then seq.  A non-zero return from each stops and is returned.
  */
 int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
-		   bool with_data,
 		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
 		   struct err *e);
 

@@ -8,39 +8,30 @@
 
 #include <string.h>
 
+#define SEQ_KEY "chunk_seq"
+
 static int insert_chunk(struct conn *c, const struct db_chunk *k, int64_t seq,
 			struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (seq)
-		rc = sqlite__stmt(c, ST_CHUNK_INSERT_SEQ, "INSERT INTO chunks (seq,"
-				  " series, ts_min, ts_max, count, vmin, vmax, vsum,"
-				  " data) VALUES (?9, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-				  &st, e);
-	else
-		rc = sqlite__stmt(c, ST_CHUNK_INSERT, "INSERT INTO chunks (series,"
-				  " ts_min, ts_max, count, vmin, vmax, vsum, data)"
-				  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st, e);
-	if (rc)
+	if ((rc = sqlite__stmt(c, ST_CHUNK_INSERT, "INSERT INTO chunks (series,"
+			       " ts_min, seq, ts_max, data) VALUES (?, ?, ?, ?, ?)",
+			       &st, e)))
 		return rc;
 	sqlite3_bind_int64(st, 1, k->series);
 	sqlite3_bind_int64(st, 2, k->ts_min);
-	sqlite3_bind_int64(st, 3, k->ts_max);
-	sqlite3_bind_int64(st, 4, k->count);
-	sqlite3_bind_double(st, 5, k->min);
-	sqlite3_bind_double(st, 6, k->max);
-	sqlite3_bind_double(st, 7, k->sum);
-	sqlite3_bind_blob(st, 8, k->data, (int)k->len, SQLITE_STATIC);
-	if (seq)
-		sqlite3_bind_int64(st, 9, seq);
+	sqlite3_bind_int64(st, 3, seq);
+	sqlite3_bind_int64(st, 4, k->ts_max);
+	sqlite3_bind_blob(st, 5, k->data, (int)k->len, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? ERR_OK : sqlite__error(c, rc, "storing a chunk", e);
 }
 
-static int delete_chunk(struct conn *c, int64_t seq, struct err *e)
+static int delete_chunk(struct conn *c, const struct db_chunk_ref *r,
+			struct err *e)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -48,7 +39,7 @@ static int delete_chunk(struct conn *c, int64_t seq, struct err *e)
 	if ((rc = sqlite__stmt(c, ST_CHUNK_DELETE,
 			       "DELETE FROM chunks WHERE seq = ?", &st, e)))
 		return rc;
-	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 1, r->seq);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_DONE ? ERR_OK : sqlite__error(c, rc, "replacing a chunk", e);
@@ -90,24 +81,50 @@ static int set_state(struct conn *c, const char *key, int64_t value,
 	return rc == SQLITE_DONE ? ERR_OK : sqlite__error(c, rc, "engine state", e);
 }
 
+static int get_state(struct conn *c, const char *key, int64_t *out,
+		     struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__stmt(c, ST_STATE_GET, "SELECT value FROM ts_state"
+			       " WHERE key = ?", &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK
+		: sqlite__error(c, rc, "reading engine state", e);
+}
+
+/*
+ * Seqs come from a counter in ts_state, read and advanced inside the
+ * write's transaction, so concurrent writers never share one.
+ */
 static int write_all(struct conn *c, const struct db_chunk_write *w,
 		     struct err *e)
 {
-	int64_t keep_seq = 0;
+	int64_t keep_seq = 0, next;
 	int rc;
 
+	if ((rc = get_state(c, SEQ_KEY, &next, e)))
+		return rc;
 	for (size_t i = 0; i < w->n_replace; i++) {
-		if (w->replace_seqs[i] > keep_seq)
-			keep_seq = w->replace_seqs[i];
-		if ((rc = delete_chunk(c, w->replace_seqs[i], e)))
+		if (w->replace[i].seq > keep_seq)
+			keep_seq = w->replace[i].seq;
+		if ((rc = delete_chunk(c, &w->replace[i], e)))
 			return rc;
 	}
 	for (size_t i = 0; i < w->n_add; i++)
-		if ((rc = insert_chunk(c, &w->add[i], i == 0 ? keep_seq : 0, e)))
+		if ((rc = insert_chunk(c, &w->add[i],
+				       i == 0 && keep_seq ? keep_seq : ++next, e)))
 			return rc;
 	for (size_t i = 0; i < w->n_latest; i++)
 		if ((rc = upsert_latest(c, &w->latest[i], e)))
 			return rc;
+	if ((rc = set_state(c, SEQ_KEY, next, e)))
+		return rc;
 	if (w->state_key && (rc = set_state(c, w->state_key, w->state_value, e)))
 		return rc;
 	return ERR_OK;
@@ -131,7 +148,6 @@ out_put:
 }
 
 int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
-		   bool with_data,
 		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
 		   struct err *e)
 {
@@ -140,18 +156,11 @@ int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
 	struct db_chunk k = { .series = series };
 	int rc;
 
-	rc = with_data
-		? sqlite__call_begin(db, ST_CHUNK_READ, "SELECT seq, ts_min, ts_max,"
-				     " count, vmin, vmax, vsum, data FROM chunks"
-				     " WHERE series = ?1 AND ts_min >= ?2 AND"
-				     " ts_min <= ?3 AND ts_max >= ?4"
-				     " ORDER BY ts_min, seq", &c, &st, e)
-		: sqlite__call_begin(db, ST_CHUNK_READ_SUMMARY, "SELECT seq, ts_min,"
-				     " ts_max, count, vmin, vmax, vsum FROM chunks"
-				     " WHERE series = ?1 AND ts_min >= ?2 AND"
-				     " ts_min <= ?3 AND ts_max >= ?4"
-				     " ORDER BY ts_min, seq", &c, &st, e);
-	if (rc)
+	if ((rc = sqlite__call_begin(db, ST_CHUNK_READ, "SELECT ts_min, seq,"
+				     " ts_max, data FROM chunks WHERE series = ?1"
+				     " AND ts_min >= ?2 AND ts_min <= ?3 AND"
+				     " ts_max >= ?4 ORDER BY ts_min, seq",
+				     &c, &st, e)))
 		return rc;
 	sqlite3_bind_int64(st, 1, series);
 	sqlite3_bind_int64(st, 2, from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
@@ -166,15 +175,11 @@ int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
 				: sqlite__error(c, step, "reading chunks", e);
 			break;
 		}
-		k.seq = sqlite3_column_int64(st, 0);
-		k.ts_min = sqlite3_column_int64(st, 1);
+		k.ts_min = sqlite3_column_int64(st, 0);
+		k.seq = sqlite3_column_int64(st, 1);
 		k.ts_max = sqlite3_column_int64(st, 2);
-		k.count = (uint32_t)sqlite3_column_int64(st, 3);
-		k.min = sqlite3_column_double(st, 4);
-		k.max = sqlite3_column_double(st, 5);
-		k.sum = sqlite3_column_double(st, 6);
-		k.data = with_data ? sqlite3_column_blob(st, 7) : NULL;
-		k.len = with_data ? (size_t)sqlite3_column_bytes(st, 7) : 0;
+		k.data = sqlite3_column_blob(st, 3);
+		k.len = (size_t)sqlite3_column_bytes(st, 3);
 		if ((rc = each(&k, ctx)))
 			break;
 	}
@@ -213,16 +218,11 @@ int db_latest_list(struct db *db,
 int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
 {
 	struct conn *c;
-	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = sqlite__call_begin(db, ST_STATE_GET, "SELECT value FROM ts_state"
-				     " WHERE key = ?", &c, &st, e)))
+	if ((rc = sqlite__conn_get(db, &c, e)))
 		return rc;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	*out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-	rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? ERR_OK
-		: sqlite__error(c, rc, "reading engine state", e);
-	return sqlite__call_end(db, c, st, rc);
+	rc = get_state(c, key, out, e);
+	sqlite__conn_put(db, c);
+	return rc;
 }

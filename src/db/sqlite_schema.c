@@ -56,12 +56,15 @@ static const char *const migrations[] = {
 	"  device TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
 	"  metric INTEGER NOT NULL REFERENCES metrics(id),"
 	"  UNIQUE (device, metric));"
+	/*
+	 * The bulk of a store.  seq is the rowid: it only grows, so chunks
+	 * append to densely filled pages; the index serves range scans.
+	 */
 	"CREATE TABLE chunks ("
-	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  seq INTEGER PRIMARY KEY,"
 	"  series INTEGER NOT NULL,"
-	"  ts_min INTEGER NOT NULL, ts_max INTEGER NOT NULL,"
-	"  count INTEGER NOT NULL,"
-	"  vmin REAL NOT NULL, vmax REAL NOT NULL, vsum REAL NOT NULL,"
+	"  ts_min INTEGER NOT NULL,"
+	"  ts_max INTEGER NOT NULL,"
 	"  data BLOB NOT NULL);"
 	"CREATE INDEX chunks_series_time ON chunks (series, ts_min);"
 	"CREATE TABLE latest ("

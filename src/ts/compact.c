@@ -67,8 +67,15 @@ static void put_back_dirty(struct ts_engine *eng, const struct dirty *d)
 	pthread_rwlock_unlock(&eng->heads_lock);
 }
 
+/* The chunks around a dirty range: key, span and point count. */
+struct summary {
+	struct db_chunk_ref ref;
+	int64_t ts_max;
+	uint32_t count;
+};
+
 struct summaries {
-	struct db_chunk *items;
+	struct summary *items;
 	size_t n, cap;
 	struct err *e;
 };
@@ -76,23 +83,29 @@ struct summaries {
 static int collect_summary(const struct db_chunk *k, void *ctx)
 {
 	struct summaries *s = ctx;
+	struct ts_chunk_summary sum;
+	int rc;
 
 	if (s->n == s->cap) {
 		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct db_chunk *c = realloc(s->items, cap * sizeof(*c));
+		struct summary *c = realloc(s->items, cap * sizeof(*c));
 
 		if (!c)
 			return err_nomem(s->e);
 		s->items = c;
 		s->cap = cap;
 	}
-	s->items[s->n++] = *k;
+	if ((rc = ts_codec_summary(k->data, k->len, &sum, s->e)))
+		return err_prefix(s->e, "chunk %lld of series %lld",
+				  (long long)k->seq, (long long)k->series);
+	s->items[s->n++] = (struct summary){
+		{ k->series, k->ts_min, k->seq }, k->ts_max, sum.count };
 	return ERR_OK;
 }
 
 /* The points of the chunks with these seqs, merged: higher seq wins. */
 struct group_read {
-	const int64_t *seqs;
+	const struct db_chunk_ref *seqs;
 	size_t n_seqs;
 	struct ts_point *pts;   /* with ranks in a parallel array */
 	int64_t *ranks;
@@ -103,7 +116,7 @@ struct group_read {
 static bool wanted(const struct group_read *g, int64_t seq)
 {
 	for (size_t i = 0; i < g->n_seqs; i++)
-		if (g->seqs[i] == seq)
+		if (g->seqs[i].seq == seq)
 			return true;
 	return false;
 }
@@ -183,37 +196,36 @@ static int merge_window(struct ts_engine *eng, int64_t series,
 			int64_t window, struct err *e)
 {
 	size_t count = last - first + 1;
-	int64_t *seqs = malloc(count * sizeof(*seqs));
+	struct db_chunk_ref *refs = malloc(count * sizeof(*refs));
 	struct group_read g = { .n_seqs = count, .e = e };
 	struct chunk_list cl = { 0 };
 	struct db_chunk_write w;
 	int64_t from = INT64_MAX, to = INT64_MIN;
 	int rc;
 
-	if (!seqs)
+	if (!refs)
 		return err_nomem(e);
 	for (size_t i = 0; i < count; i++) {
-		const struct db_chunk *k = &s->items[first + i];
+		const struct summary *k = &s->items[first + i];
 
-		seqs[i] = k->seq;
-		from = k->ts_min < from ? k->ts_min : from;
+		refs[i] = k->ref;
+		from = k->ref.ts_min < from ? k->ref.ts_min : from;
 		to = k->ts_max > to ? k->ts_max : to;
 	}
-	g.seqs = seqs;
-	if ((rc = db_chunks_read(eng->db, series, from, to, true, read_member,
-				 &g, e)) ||
+	g.seqs = refs;
+	if ((rc = db_chunks_read(eng->db, series, from, to, read_member, &g, e)) ||
 	    (rc = merge_group(&g)) ||
 	    (rc = ts__encode_windows(&cl, series, g.pts, g.n, window, e)))
 		goto out;
 	ts__chunks_fix(&cl);
 	w = (struct db_chunk_write){ .add = cl.items, .n_add = cl.n,
-				     .replace_seqs = seqs, .n_replace = count };
+				     .replace = refs, .n_replace = count };
 	rc = db_chunks_write(eng->db, &w, e);
 out:
 	ts__chunk_list_free(&cl);
 	free(g.pts);
 	free(g.ranks);
-	free(seqs);
+	free(refs);
 	return rc;
 }
 
@@ -231,18 +243,18 @@ static int compact_series(struct ts_engine *eng, const struct dirty *d,
 	int rc;
 
 	rc = db_chunks_read(eng->db, d->series, d->from - TS_WINDOW_MAX_MS,
-			    d->to + TS_WINDOW_MAX_MS, false, collect_summary, &s, e);
+			    d->to + TS_WINDOW_MAX_MS, collect_summary, &s, e);
 	if (rc || s.n < 2)
 		goto out;
 	for (size_t k = 0; k < s.n; k++)
 		points += s.items[k].count;
-	span = s.items[s.n - 1].ts_max - s.items[0].ts_min;
+	span = s.items[s.n - 1].ts_max - s.items[0].ref.ts_min;
 	window = ts__window_for_density((size_t)points, span);
 	while (i < s.n && !rc) {
-		int64_t start = ts__window_start(s.items[i].ts_min, window);
+		int64_t start = ts__window_start(s.items[i].ref.ts_min, window);
 		size_t j = i;
 
-		while (j + 1 < s.n && s.items[j + 1].ts_min < start + window)
+		while (j + 1 < s.n && s.items[j + 1].ref.ts_min < start + window)
 			j++;
 		if (j > i) {
 			bool closed = start + window + CLOSE_GRACE_MS <= now;

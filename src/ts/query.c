@@ -148,8 +148,7 @@ int ts_engine_read(struct ts_engine *eng, int64_t series, int64_t from,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = db_chunks_read(eng->db, series, from, to, true, gather_chunk,
-				 &g, e)) ||
+	if ((rc = db_chunks_read(eng->db, series, from, to, gather_chunk, &g, e)) ||
 	    (rc = gather_head(eng, series, &g)))
 		goto out;
 	for (size_t i = 0; i < g.n; i++)
@@ -192,8 +191,14 @@ out:
 
 #define MAX_BUCKETS ((size_t)10 << 20)
 
+/* A chunk of the range, by its header's summary. */
+struct planned {
+	int64_t ts_min, ts_max;
+	struct ts_chunk_summary sum;
+};
+
 struct agg_plan {
-	struct db_chunk *chunks;     /* summaries in the range */
+	struct planned *chunks;      /* in the range, by ts_min */
 	size_t n, cap;
 	struct err *e;
 };
@@ -201,18 +206,24 @@ struct agg_plan {
 static int plan_chunk(const struct db_chunk *k, void *ctx)
 {
 	struct agg_plan *p = ctx;
+	struct planned *c;
+	int rc;
 
 	if (p->n == p->cap) {
 		size_t cap = p->cap ? p->cap * 2 : 64;
-		struct db_chunk *c = realloc(p->chunks, cap * sizeof(*c));
 
-		if (!c)
+		if (!(c = realloc(p->chunks, cap * sizeof(*c))))
 			return err_nomem(p->e);
 		p->chunks = c;
 		p->cap = cap;
 	}
-	p->chunks[p->n] = *k;
-	p->chunks[p->n++].data = NULL;
+	c = &p->chunks[p->n];
+	c->ts_min = k->ts_min;
+	c->ts_max = k->ts_max;
+	if ((rc = ts_codec_summary(k->data, k->len, &c->sum, p->e)))
+		return err_prefix(p->e, "chunk %lld of series %lld",
+				  (long long)k->seq, (long long)k->series);
+	p->n++;
 	return ERR_OK;
 }
 
@@ -232,7 +243,8 @@ static void bucket_add(struct ts_bucket *b, int64_t ts, double v)
 	b->count++;
 }
 
-static void bucket_add_summary(struct ts_bucket *b, const struct db_chunk *k)
+static void bucket_add_summary(struct ts_bucket *b,
+			       const struct ts_chunk_summary *k)
 {
 	if (!b->count) {
 		b->min = k->min;
@@ -252,7 +264,7 @@ static bool summary_usable(const struct agg_plan *p, size_t i, int64_t from,
 			   int64_t to, int64_t step, unsigned mask,
 			   int64_t head_min, int64_t head_max)
 {
-	const struct db_chunk *k = &p->chunks[i];
+	const struct planned *k = &p->chunks[i];
 
 	if (mask & (TS_AGG_FIRST | TS_AGG_LAST))
 		return false;
@@ -315,8 +327,8 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 	nb = (size_t)((to - from + step - 1) / step);
 	if (!(b = calloc(nb, sizeof(*b))))
 		return err_nomem(e);
-	if ((rc = db_chunks_read(eng->db, series, from, to - 1, false, plan_chunk,
-				 &plan, e)))
+	if ((rc = db_chunks_read(eng->db, series, from, to - 1, plan_chunk, &plan,
+				 e)))
 		goto out;
 	pthread_rwlock_rdlock(&eng->heads_lock);
 	h = ts__head_get(eng, series, false);
@@ -335,7 +347,7 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 	if (all_summaries) {
 		for (size_t i = 0; i < plan.n; i++)
 			bucket_add_summary(&b[(plan.chunks[i].ts_min - from) / step],
-					   &plan.chunks[i]);
+					   &plan.chunks[i].sum);
 		accumulate(b, from, to, step, head, nh);
 	} else {
 		/* overlaps or chunks across buckets: read the points */

@@ -47,7 +47,6 @@ static int chunk_push(struct chunk_list *cl, int64_t series,
 		return rc;
 	cl->items[cl->n] = (struct db_chunk){
 		.series = series, .ts_min = s.ts_min, .ts_max = s.ts_max,
-		.count = s.count, .min = s.min, .max = s.max, .sum = s.sum,
 		.len = cl->arena.len - start,
 	};
 	cl->offsets[cl->n++] = start;

@@ -190,7 +190,7 @@ static void devices_and_series(void **state)
 
 struct seen {
 	int n;
-	int64_t seqs[8];
+	struct db_chunk_ref refs[8];
 	size_t bytes;
 };
 
@@ -198,7 +198,7 @@ static int collect_chunk(const struct db_chunk *k, void *ctx)
 {
 	struct seen *s = ctx;
 
-	s->seqs[s->n++] = k->seq;
+	s->refs[s->n++] = (struct db_chunk_ref){ k->series, k->ts_min, k->seq };
 	s->bytes += k->len;
 	return 0;
 }
@@ -207,38 +207,41 @@ static void chunks_replace_keeps_the_newest_seq(void **state)
 {
 	struct fixture *f = *state;
 	struct db_chunk k[3] = {
-		{ .series = 1, .ts_min = 0, .ts_max = 10, .count = 2,
-		  .data = "aa", .len = 2 },
-		{ .series = 1, .ts_min = 5, .ts_max = 20, .count = 2,
-		  .data = "bb", .len = 2 },
-		{ .series = 1, .ts_min = 0, .ts_max = 20, .count = 4,
-		  .data = "merged", .len = 6 },
+		{ .series = 1, .ts_min = 0, .ts_max = 10, .data = "aa", .len = 2 },
+		{ .series = 1, .ts_min = 5, .ts_max = 20, .data = "bb", .len = 2 },
+		{ .series = 1, .ts_min = 0, .ts_max = 20, .data = "merged", .len = 6 },
 	};
 	struct db_latest latest = { .series = 1, .ts = 20, .value = 3 };
 	struct db_chunk_write w = { .add = k, .n_add = 2, .latest = &latest,
 				    .n_latest = 1, .state_key = "wal", .state_value = 7 };
 	struct seen s = { 0 };
-	int64_t replace[2], v;
+	struct db_chunk_ref replace[2];
+	int64_t v;
 	struct err e;
 
 	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
-	assert_int_equal(db_chunks_read(f->db, 1, 0, 100, true, collect_chunk, &s,
-					&e), 0);
+	assert_int_equal(db_chunks_read(f->db, 1, 0, 100, collect_chunk, &s, &e), 0);
 	assert_int_equal(s.n, 2);
-	replace[0] = s.seqs[0];
-	replace[1] = s.seqs[1];
+	assert_true(s.refs[1].seq > s.refs[0].seq);
+	replace[0] = s.refs[0];
+	replace[1] = s.refs[1];
 	w = (struct db_chunk_write){ .add = &k[2], .n_add = 1,
-				     .replace_seqs = replace, .n_replace = 2 };
+				     .replace = replace, .n_replace = 2 };
 	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(db_chunks_read(f->db, 1, 15, 16, true, collect_chunk, &s,
-					&e), 0);
+	assert_int_equal(db_chunks_read(f->db, 1, 15, 16, collect_chunk, &s, &e), 0);
 	assert_int_equal(s.n, 1);
-	assert_int_equal(s.seqs[0], replace[1]);
+	assert_int_equal(s.refs[0].seq, replace[1].seq);
 	assert_int_equal(s.bytes, 6);
+	/* a later write gets a higher seq than the merged chunk kept */
+	w = (struct db_chunk_write){ .add = &k[0], .n_add = 1 };
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
 	memset(&s, 0, sizeof(s));
-	assert_int_equal(db_chunks_read(f->db, 1, 21, 30, false, collect_chunk, &s,
-					&e), 0);
+	assert_int_equal(db_chunks_read(f->db, 1, 0, 100, collect_chunk, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(s.refs[0].seq > replace[1].seq || s.refs[1].seq > replace[1].seq);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(db_chunks_read(f->db, 1, 21, 30, collect_chunk, &s, &e), 0);
 	assert_int_equal(s.n, 0);
 	assert_int_equal(db_state_get(f->db, "wal", &v, &e), 0);
 	assert_int_equal(v, 7);
