@@ -7,6 +7,8 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <math.h>
+#include <time.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,18 +18,25 @@
 #include "auth/auth.h"
 #include "cli/serve.h"
 #include "db/db.h"
+#include "sim/demo.h"
 #include "sim/demo_base.h"
 #include "util/timeutil.h"
 
 #define DEMO_USER "admin"
+#define HISTORY_DAYS 30
 
 static void print_usage(void)
 {
-	printf("usage: oasis demo [--data DIR] [--seed N] [OPTIONS]\n\n"
+	printf("usage: oasis demo [--data DIR] [--seed N] [--speed X] [OPTIONS]\n\n"
 	       "Create the demo base near Manas in DIR (default ./var) if it is\n"
-	       "not there, then serve it until Ctrl-C.  A second run reuses it.\n\n"
-	       "  --seed N               the base's random seed (default 1)\n%s",
-	       serve_usage);
+	       "not there (plots, devices, %d days of history), then serve it\n"
+	       "with its devices reporting live until Ctrl-C.  A second run\n"
+	       "reuses it and fills the time it was off.\n\n"
+	       "  --seed N               the base's random seed (default 1)\n"
+	       "  --speed X              simulate X times faster than real time:\n"
+	       "                         the live feed replays the last hours X\n"
+	       "                         times faster until it reaches now\n%s",
+	       HISTORY_DAYS, serve_usage);
 }
 
 static int login_path(const char *dir, char *out, size_t size, struct err *e)
@@ -97,12 +106,71 @@ static int create_base(struct db *db, const char *dir, uint64_t seed,
 	return ERR_OK;
 }
 
+struct live {
+	struct demo *demo;
+	uint64_t seed;
+	double speed;
+	int64_t sim_start;
+};
+
+/* The history ends `lead` before now: what a faster live feed replays. */
+static int64_t lead_ms(double speed)
+{
+	double lead = (speed - 1) * 6 * MS_PER_HOUR;
+
+	return speed <= 1 ? 0 : (int64_t)fmin(lead, (HISTORY_DAYS - 1) * MS_PER_DAY);
+}
+
+/* The devices, and the history up to where the live feed takes over. */
+static int prepare(struct db *db, const struct cli_store *store,
+		   struct live *live, struct err *e)
+{
+	int64_t now = time_now_ms(), end, to = now - lead_ms(live->speed);
+	struct timespec t0, t1;
+
+	if (demo_open(db, store->data_dir, live->seed, &live->demo, e))
+		return e->code;
+	end = demo_history_end(live->demo);
+	live->sim_start = end > to ? end : to;
+	if (end >= to)
+		return ERR_OK;
+	if (!end)
+		end = now - HISTORY_DAYS * MS_PER_DAY;
+	printf("writing the history from %lld hours ago...\n",
+	       (long long)((now - end) / MS_PER_HOUR));
+	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (demo_history(live->demo, end, to, e))
+		return e->code;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("history written in %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +
+	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return ERR_OK;
+}
+
+static int start_live(const char *base_url, void *ctx, struct err *e)
+{
+	struct live *live = ctx;
+
+	return demo_live_start(live->demo, base_url, live->sim_start,
+			       live->speed, e);
+}
+
+static void stop_live(void *ctx)
+{
+	struct live *live = ctx;
+
+	demo_close(live->demo);
+	live->demo = NULL;
+}
+
 int cmd_demo(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_STORE_OPTIONS,
 		SERVE_OPTIONS,
 		{ "seed", required_argument, NULL, 's' },
+		{ "speed", required_argument, NULL, 'x' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -110,7 +178,7 @@ int cmd_demo(int argc, char **argv)
 	struct serve_opts cfg;
 	char web[PATH_MAX];
 	struct err e = { 0 };
-	uint64_t seed = 1;
+	struct live live = { .seed = 1, .speed = 1 };
 	struct db *db;
 	int64_t plots;
 	int opt, rc;
@@ -122,7 +190,13 @@ int cmd_demo(int argc, char **argv)
 		if (opt == 'h')
 			return print_usage(), CLI_EXIT_OK;
 		if (opt == 's') {
-			seed = strtoull(optarg, NULL, 10);
+			live.seed = strtoull(optarg, NULL, 10);
+			continue;
+		}
+		if (opt == 'x') {
+			live.speed = strtod(optarg, NULL);
+			if (!(live.speed >= 1 && live.speed <= 100000))
+				return cli_usage_error("demo", "--speed: 1 to 100000");
 			continue;
 		}
 		if (opt == '?')
@@ -138,14 +212,22 @@ int cmd_demo(int argc, char **argv)
 	if (cli_store_open(&store, true, &db, &e))
 		return cli_fail("demo", &e);
 	if (db_plot_count(db, &plots, &e) ||
-	    (plots == 0 && create_base(db, store.data_dir, seed, &e))) {
+	    (plots == 0 && create_base(db, store.data_dir, live.seed, &e))) {
 		db_close(db);
 		return cli_fail("demo", &e);
 	}
 	if (plots == 0)
 		printf("demo base created in %s\n", store.data_dir);
+	if ((rc = prepare(db, &store, &live, &e))) {
+		db_close(db);
+		return cli_fail("demo", &e);
+	}
 	print_login(store.data_dir);
+	cfg.started = start_live;
+	cfg.stopping = stop_live;
+	cfg.hook_ctx = &live;
 	rc = serve_run(db, store.data_dir, &cfg, &e);
+	demo_close(live.demo);
 	db_close(db);
 	return rc ? cli_fail("demo", &e) : CLI_EXIT_OK;
 }

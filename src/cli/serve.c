@@ -119,6 +119,15 @@ static int start_mqtt(const struct serve_opts *o, unsigned port,
 	return mqtt_on(*out, "telemetry", ingest_on_mqtt_telemetry, svc->ingest, e);
 }
 
+static int started(const struct serve_opts *o, const char *where,
+		   struct err *e)
+{
+	char url[320];
+
+	snprintf(url, sizeof(url), "http://%s", where);
+	return o->started(url, o->hook_ctx, e);
+}
+
 int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	      struct err *e)
 {
@@ -128,7 +137,7 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	struct mqtt *mqtt;
 	char where[300];
 	sigset_t stop;
-	int sig;
+	int sig, rc = ERR_OK;
 
 	serve_block_signals(&stop);
 	if (open_services(db, data_dir, &svc, e))
@@ -149,15 +158,20 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 		 cfg->web_root ? cfg->web_root : "none");
 	printf("oasis is serving on http://%s/  (Ctrl-C stops it)\n", where);
 	fflush(stdout);
-	sigwait(&stop, &sig);
+	if (o->started && (rc = started(o, where, e)))
+		sig = SIGTERM;
+	else
+		sigwait(&stop, &sig);
+	if (o->stopping)
+		o->stopping(o->hook_ctx);
 	log_info("%s received: finishing requests and stopping",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	mqtt_close(mqtt);
 	events_shutdown(svc.events); /* ends the event streams */
 	http_server_stop(server, STOP_GRACE_MS);
 	close_services(&svc);
-	log_info("stopped cleanly");
-	return ERR_OK;
+	log_info(rc ? "stopped" : "stopped cleanly");
+	return rc;
 }
 
 const char serve_usage[] =

@@ -20,6 +20,10 @@ struct serve_opts {
 	struct http_config http;
 	const char *mqtt_url;       /* NULL: no broker */
 	const char *mqtt_client_id; /* NULL: oasis-HOSTNAME-PORT */
+	/* optional: called once serving (with "http://HOST:PORT"), and at stop */
+	int (*started)(const char *base_url, void *ctx, struct err *e);
+	void (*stopping)(void *ctx);
+	void *hook_ctx;
 };
 
 void serve_opts_defaults(struct serve_opts *o);

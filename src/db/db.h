@@ -260,6 +260,7 @@ int db_latest_list(struct db *db,
 
 /* A value of the engine's state (0 when never set). */
 int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e);
+int db_state_set(struct db *db, const char *key, int64_t value, struct err *e);
 
 /* Flush the store's own log into the main file (after a bulk load). */
 int db_checkpoint(struct db *db, struct err *e);

@@ -226,3 +226,15 @@ int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
 	sqlite__conn_put(db, c);
 	return rc;
 }
+
+int db_state_set(struct db *db, const char *key, int64_t value, struct err *e)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	rc = set_state(c, key, value, e);
+	sqlite__conn_put(db, c);
+	return rc;
+}

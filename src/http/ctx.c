@@ -27,7 +27,7 @@ int http_reply_json(struct http_ctx *c, unsigned status, json_t *v)
 
 	if (!v)
 		return err_nomem(&c->err);
-	text = json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+	text = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(15));
 	json_decref(v);
 	if (!text)
 		return err_nomem(&c->err);

@@ -334,6 +334,7 @@ int http_server_start(const struct http_services *svc,
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
+		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
 		MHD_OPTION_THREAD_POOL_SIZE,
 		(unsigned)(cfg->threads ? cfg->threads : default_threads()),
@@ -341,7 +342,6 @@ int http_server_start(const struct http_services *svc,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
 		free(s);

@@ -118,14 +118,16 @@ enum ts_agg {
 };
 
 struct ts_bucket {
-	int64_t start;            /* bucket start: from + k * step */
+	int64_t start;            /* bucket start: a multiple of step */
 	uint64_t count;
 	double sum, min, max, first, last;
 };
 
 /*
- * Buckets of step ms over [from, to) for the aggregates in mask; empty
- * buckets are left out.  Chunks lying whole inside one bucket and touching
+ * Buckets of step ms for the points in [from, to), for the aggregates in
+ * mask; buckets start at multiples of step since the epoch (as InfluxDB's
+ * GROUP BY time), so the first and last may be partial; empty buckets are
+ * left out.  Chunks lying whole inside one bucket and touching
  * no other data answer from their summary when the aggregates allow (not
  * first/last), without being decoded.  *out is the caller's to free().
  */

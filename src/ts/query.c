@@ -259,17 +259,17 @@ static void bucket_add_summary(struct ts_bucket *b,
 	b->count += k->count;
 }
 
-/* Can chunk i be taken by its summary alone? */
+/* Can chunk i be taken by its summary alone?  Buckets start at base. */
 static bool summary_usable(const struct agg_plan *p, size_t i, int64_t from,
-			   int64_t to, int64_t step, unsigned mask,
-			   int64_t head_min, int64_t head_max)
+			   int64_t to, int64_t base, int64_t step,
+			   unsigned mask, int64_t head_min, int64_t head_max)
 {
 	const struct planned *k = &p->chunks[i];
 
 	if (mask & (TS_AGG_FIRST | TS_AGG_LAST))
 		return false;
 	if (k->ts_min < from || k->ts_max >= to ||
-	    (k->ts_min - from) / step != (k->ts_max - from) / step)
+	    (k->ts_min - base) / step != (k->ts_max - base) / step)
 		return false;
 	if (i > 0 && p->chunks[i - 1].ts_max >= k->ts_min)
 		return false;
@@ -279,15 +279,16 @@ static bool summary_usable(const struct agg_plan *p, size_t i, int64_t from,
 }
 
 static void accumulate(struct ts_bucket *b, int64_t from, int64_t to,
-		       int64_t step, const struct ts_point *pts, size_t n)
+		       int64_t base, int64_t step, const struct ts_point *pts,
+		       size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (pts[i].ts >= from && pts[i].ts < to)
-			bucket_add(&b[(pts[i].ts - from) / step], pts[i].ts,
+			bucket_add(&b[(pts[i].ts - base) / step], pts[i].ts,
 				   pts[i].value);
 }
 
-static int compact_buckets(struct ts_bucket *b, size_t nb, int64_t from,
+static int compact_buckets(struct ts_bucket *b, size_t nb, int64_t base,
 			   int64_t step, struct ts_bucket **out, size_t *n)
 {
 	size_t k = 0;
@@ -296,7 +297,7 @@ static int compact_buckets(struct ts_bucket *b, size_t nb, int64_t from,
 		if (!b[i].count)
 			continue;
 		b[k] = b[i];
-		b[k++].start = from + (int64_t)i * step;
+		b[k++].start = base + (int64_t)i * step;
 	}
 	*out = b;
 	*n = k;
@@ -311,7 +312,7 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 	struct ts_point *pts = NULL, *head = NULL;
 	struct ts_bucket *b;
 	size_t nb, np, nh = 0;
-	int64_t head_min = INT64_MAX, head_max = INT64_MIN;
+	int64_t head_min = INT64_MAX, head_max = INT64_MIN, base;
 	bool all_summaries = true;
 	struct head *h;
 	int rc;
@@ -320,11 +321,13 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 	*n = 0;
 	if (step <= 0 || to <= from)
 		return err_set(e, ERR_INVALID, "empty range or step");
-	if ((uint64_t)(to - from) / (uint64_t)step >= MAX_BUCKETS)
+	/* buckets are aligned to multiples of step since the epoch */
+	base = from - ((from % step) + step) % step;
+	if ((uint64_t)(to - base) / (uint64_t)step >= MAX_BUCKETS)
 		return err_set(e, ERR_INVALID, "the range makes more than %zu "
 			       "buckets of this step: use a larger step",
 			       MAX_BUCKETS);
-	nb = (size_t)((to - from + step - 1) / step);
+	nb = (size_t)((to - base + step - 1) / step);
 	if (!(b = calloc(nb, sizeof(*b))))
 		return err_nomem(e);
 	if ((rc = db_chunks_read(eng->db, series, from, to - 1, plan_chunk, &plan,
@@ -342,20 +345,20 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 		head_max = head[nh - 1].ts;
 	}
 	for (size_t i = 0; i < plan.n; i++)
-		all_summaries &= summary_usable(&plan, i, from, to, step, mask,
-						head_min, head_max);
+		all_summaries &= summary_usable(&plan, i, from, to, base, step,
+						mask, head_min, head_max);
 	if (all_summaries) {
 		for (size_t i = 0; i < plan.n; i++)
-			bucket_add_summary(&b[(plan.chunks[i].ts_min - from) / step],
+			bucket_add_summary(&b[(plan.chunks[i].ts_min - base) / step],
 					   &plan.chunks[i].sum);
-		accumulate(b, from, to, step, head, nh);
+		accumulate(b, from, to, base, step, head, nh);
 	} else {
 		/* overlaps or chunks across buckets: read the points */
 		if ((rc = ts_engine_read(eng, series, from, to - 1, &pts, &np, e)))
 			goto out;
-		accumulate(b, from, to, step, pts, np);
+		accumulate(b, from, to, base, step, pts, np);
 	}
-	rc = compact_buckets(b, nb, from, step, out, n);
+	rc = compact_buckets(b, nb, base, step, out, n);
 	b = NULL;
 out:
 	free(b);

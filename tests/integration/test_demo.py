@@ -8,10 +8,10 @@ from harness import OASIS, expect, oasis, run, test
 import json
 
 
-def start_demo(data):
+def start_demo(data, *extra):
     p = subprocess.Popen([OASIS, "demo", "--data", data, "--listen",
-                          "127.0.0.1:0"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+                          "127.0.0.1:0"] + list(extra), stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
     lines = []
     while True:
         line = p.stdout.readline()
@@ -25,9 +25,8 @@ def start_demo(data):
 
 def stop(p):
     p.send_signal(signal.SIGINT)
-    status = p.wait(timeout=30)
+    status = p.wait(timeout=60)
     p.stdout.close()
-    p.stderr.close()
     return status
 
 
@@ -58,6 +57,78 @@ def demo_creates_the_manas_base_then_reuses_it():
     again = oasis("plots", "list", data=data).stdout
     expect(json.loads(again)["features"] == plots, "second run changed the base")
     del first
+
+
+def port_of(out):
+    return int(re.search(r"http://127\.0\.0\.1:(\d+)/", out).group(1))
+
+
+def get(port, path, token):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("GET", path, headers={"Authorization": "Bearer " + token})
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, json.loads(body)
+
+
+@test
+def demo_has_devices_history_and_a_live_feed():
+    import time
+    data = tempfile.mkdtemp() + "/demo"
+    p, out = start_demo(data)
+    try:
+        token = oasis("token", "create", "--role", "viewer", "--name", "t",
+                      data=data).stdout.strip()
+        port = port_of(out)
+        status, devs = get(port, "/api/v1/devices", token)
+        kinds = [d["kind"] for d in devs["devices"]]
+        expect(kinds.count("weather_station") == 6, kinds)
+        expect(kinds.count("soil_probe") == 60 and kinds.count("valve") == 60
+               and kinds.count("flow_meter") == 60, kinds)
+        expect(kinds.count("camera") >= 5 and kinds.count("drone") == 2 and
+               kinds.count("tractor") == 3, kinds)
+        # thirty days of minute data from each station
+        status, q = get(port, "/api/v1/query?series=ws-01/air_temp&from=-30d"
+                        "&step=1d&agg=count", token)
+        counts = [v[1] for v in q["values"]]
+        expect(len(counts) >= 30 and sum(counts) > 29 * 1440, counts)
+        status, q = get(port, "/api/v1/query?series=sp-07/moisture_10cm"
+                        "&from=-30d&step=1d&agg=count", token)
+        expect(sum(v[1] for v in q["values"]) > 29 * 144, q["values"])
+        # and the devices report live, with their own tokens
+        _, first = get(port, "/api/v1/latest?device=ws-02", token)
+        t0 = first["values"]["air_temp"]["ts"]
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            _, now = get(port, "/api/v1/latest?device=ws-02", token)
+            if now["values"]["air_temp"]["ts"] > t0:
+                break
+            time.sleep(1)
+        expect(now["values"]["air_temp"]["ts"] > t0, "no live point")
+    finally:
+        expect(stop(p) == 0)
+
+
+@test
+def a_faster_demo_replays_toward_now():
+    data = tempfile.mkdtemp() + "/fast"
+    p, out = start_demo(data, "--speed", "3600")
+    import time
+    try:
+        token = oasis("token", "create", "--role", "viewer", "--name", "t",
+                      data=data).stdout.strip()
+        port = port_of(out)
+        _, a = get(port, "/api/v1/latest?device=ws-01", token)
+        time.sleep(3)
+        _, b = get(port, "/api/v1/latest?device=ws-01", token)
+        gained = b["values"]["air_temp"]["ts"] - a["values"]["air_temp"]["ts"]
+        # at 3600x, three seconds are about three simulated hours
+        expect(gained > 3600 * 1000, gained)
+        expect(b["values"]["air_temp"]["ts"] <= time.time() * 1000 + 1000)
+    finally:
+        expect(stop(p) == 0)
 
 
 run()

@@ -1,0 +1,560 @@
+/* The living demo base: devices, history and the live simulation. */
+#include "sim/demo.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ingest/ingest.h"
+#include "sim/field.h"
+#include "sim/weather.h"
+#include "ts/bulk.h"
+#include "util/buf.h"
+#include "util/log.h"
+#include "util/map.h"
+#include "util/timeutil.h"
+
+#define PLOTS_PER_STATION 10
+#define MAX_PLOTS 512
+#define PROBE_EVERY (10 * MS_PER_MINUTE)
+
+struct demo_plot {
+	char code[DB_CODE_MAX];
+	int number;               /* 1.. : device ids are derived from it */
+	struct sim_field field;
+};
+
+struct demo {
+	struct db *db;
+	char dir[PATH_MAX];
+	uint64_t seed;
+	struct demo_plot *plots;
+	size_t n_plots;
+	int n_stations;
+	json_t *tokens;           /* device id -> token */
+	/* the live simulation */
+	pthread_t thread;
+	bool running;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	bool stop;
+	char url[256];
+	int64_t sim_start, real_start;
+	double speed;
+	uint64_t posted, refused;
+};
+
+/* ---- the base: plots and devices ------------------------------------------- */
+
+static int sowing_doy(const char *date)
+{
+	int y, m, d;
+
+	if (time_parse_date(date, &y, &m, &d))
+		return 105; /* mid April */
+	return (int)(time_days_from_civil(y, m, d) - time_days_from_civil(y, 1, 1)) + 1;
+}
+
+static int load_plot(const struct db_plot *p, void *ctx)
+{
+	struct demo *d = ctx;
+	struct demo_plot *dp;
+	struct sim_weather w;
+
+	if (d->n_plots == MAX_PLOTS)
+		return 0;
+	dp = &d->plots[d->n_plots];
+	snprintf(dp->code, sizeof(dp->code), "%s", p->code);
+	dp->number = (int)d->n_plots + 1;
+	sim_weather_at(d->seed, (int)d->n_plots / PLOTS_PER_STATION, 0, &w);
+	sim_field_init(&dp->field, d->seed, dp->number,
+		       isfinite(p->field_capacity) ? p->field_capacity : 0.30,
+		       isfinite(p->wilting_point) ? p->wilting_point : 0.12,
+		       p->area_m2, sowing_doy(p->sowing_date), 0, &w);
+	d->n_plots++;
+	return 0;
+}
+
+static void device_id(char *out, size_t size, const char *prefix, int number)
+{
+	snprintf(out, size, "%s-%02d", prefix, number);
+}
+
+static int tokens_path(const struct demo *d, char *out, size_t size)
+{
+	return (size_t)snprintf(out, size, "%s/demo-devices.json", d->dir) < size
+		? ERR_OK : ERR_INVALID;
+}
+
+static int save_tokens(struct demo *d, struct err *e)
+{
+	char path[PATH_MAX + 32];
+	int fd;
+
+	if (tokens_path(d, path, sizeof(path)))
+		return err_set(e, ERR_INVALID, "store path too long");
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0 || json_dumpfd(d->tokens, fd, JSON_INDENT(1)) || close(fd))
+		return err_set(e, ERR_IO, "cannot write %s: %s", path, strerror(errno));
+	return ERR_OK;
+}
+
+/* Register one device (unless it exists) and keep its token. */
+static int add_device(struct demo *d, struct ingest *ing, const char *id,
+		      const char *kind, const char *plot, struct err *e)
+{
+	char token[AUTH_SECRET_MAX];
+	struct db_device dev = { .lon = NAN, .lat = NAN, .created_ms = time_now_ms() };
+	int rc;
+
+	if (json_object_get(d->tokens, id))
+		return ERR_OK;
+	snprintf(dev.id, sizeof(dev.id), "%s", id);
+	snprintf(dev.kind, sizeof(dev.kind), "%s", kind);
+	snprintf(dev.plot, sizeof(dev.plot), "%s", plot ? plot : "");
+	rc = ingest_device_register(ing, &dev, token, e);
+	if (rc == ERR_EXISTS)
+		return ERR_OK; /* registered before, token lost: it stays silent */
+	if (rc)
+		return rc;
+	json_object_set_new(d->tokens, id, json_string(token));
+	return ERR_OK;
+}
+
+static int register_devices(struct demo *d, struct err *e)
+{
+	char id[32];
+	struct ingest *ing;
+	int rc;
+
+	if ((rc = ingest_open(d->db, &ing, e)))
+		return rc;
+	for (int s = 0; s < d->n_stations && !rc; s++) {
+		device_id(id, sizeof(id), "ws", s + 1);
+		rc = add_device(d, ing, id, "weather_station",
+				d->plots[s * PLOTS_PER_STATION].code, e);
+	}
+	for (size_t i = 0; i < d->n_plots && !rc; i++) {
+		const struct demo_plot *p = &d->plots[i];
+		static const char *const kinds[][2] = {
+			{ "sp", "soil_probe" }, { "fm", "flow_meter" },
+			{ "vl", "valve" },
+		};
+
+		for (int k = 0; k < 3 && !rc; k++) {
+			device_id(id, sizeof(id), kinds[k][0], p->number);
+			rc = add_device(d, ing, id, kinds[k][1], p->code, e);
+		}
+		if (!rc && p->number % 6 == 1) {
+			device_id(id, sizeof(id), "cam", p->number);
+			rc = add_device(d, ing, id, "camera", p->code, e);
+		}
+	}
+	for (int k = 1; k <= 2 && !rc; k++) {
+		device_id(id, sizeof(id), "uav", k);
+		rc = add_device(d, ing, id, "drone", NULL, e);
+	}
+	for (int k = 1; k <= 3 && !rc; k++) {
+		device_id(id, sizeof(id), "trac", k);
+		rc = add_device(d, ing, id, "tractor", NULL, e);
+	}
+	ingest_close(ing);
+	return rc ? rc : save_tokens(d, e);
+}
+
+static void load_tokens(struct demo *d)
+{
+	char path[PATH_MAX + 32];
+	json_error_t je;
+
+	d->tokens = NULL;
+	if (!tokens_path(d, path, sizeof(path)))
+		d->tokens = json_load_file(path, 0, &je);
+	if (!json_is_object(d->tokens)) {
+		json_decref(d->tokens);
+		d->tokens = json_object();
+	}
+}
+
+int demo_open(struct db *db, const char *data_dir, uint64_t seed,
+	      struct demo **out, struct err *e)
+{
+	struct demo *d = calloc(1, sizeof(*d));
+	int rc;
+
+	if (!d || !(d->plots = calloc(MAX_PLOTS, sizeof(*d->plots)))) {
+		free(d);
+		return err_nomem(e);
+	}
+	d->db = db;
+	d->seed = seed;
+	snprintf(d->dir, sizeof(d->dir), "%s", data_dir);
+	pthread_mutex_init(&d->lock, NULL);
+	pthread_cond_init(&d->wake, NULL);
+	load_tokens(d);
+	if ((rc = db_plot_list(db, NULL, load_plot, d, e)))
+		goto fail;
+	if (!d->n_plots) {
+		rc = err_set(e, ERR_NOT_FOUND, "the store has no plots");
+		goto fail;
+	}
+	d->n_stations = (int)((d->n_plots + PLOTS_PER_STATION - 1) / PLOTS_PER_STATION);
+	if ((rc = register_devices(d, e)))
+		goto fail;
+	*out = d;
+	return ERR_OK;
+fail:
+	demo_close(d);
+	return rc;
+}
+
+/* ---- what the devices report ----------------------------------------------- */
+
+/* Where the simulated readings go: the store (history) or the server (live). */
+struct sink {
+	int (*point)(struct sink *s, const char *device, const char *metric,
+		     int64_t ts, double value);
+	int (*flush)(struct sink *s, const char *device);
+};
+
+/*
+ * A reading at an instrument's resolution (step 1, 0.1 or 0.01), as the
+ * nearest double to the decimal it would print: scaled, rounded, divided.
+ */
+static double rounded(double v, double step)
+{
+	double per_unit = round(1.0 / step);
+
+	return round(v * per_unit) / per_unit;
+}
+
+static int report_station(struct demo *d, struct sink *k, int s, int64_t t)
+{
+	struct sim_weather w;
+	char id[32];
+	int rc;
+
+	sim_weather_at(d->seed, s, t, &w);
+	device_id(id, sizeof(id), "ws", s + 1);
+	if ((rc = k->point(k, id, "air_temp", t, rounded(w.air_temp, 0.1))) ||
+	    (rc = k->point(k, id, "rh", t, rounded(w.rh, 1))) ||
+	    (rc = k->point(k, id, "solar_rad", t, rounded(w.solar_rad, 1))) ||
+	    (rc = k->point(k, id, "wind_speed", t, rounded(w.wind_speed, 0.1))) ||
+	    (rc = k->point(k, id, "wind_dir", t, rounded(w.wind_dir, 1))) ||
+	    (rc = k->point(k, id, "rain", t, w.rain)) ||
+	    (rc = k->point(k, id, "pressure", t, rounded(w.pressure, 0.1))))
+		return rc;
+	return k->flush(k, id);
+}
+
+static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
+		       int64_t t)
+{
+	static const char *const moisture[] = { "moisture_10cm", "moisture_20cm",
+						"moisture_40cm" };
+	static const char *const soil_t[] = { "soil_temp_10cm", "soil_temp_20cm",
+					      "soil_temp_40cm" };
+	struct sim_weather w;
+	bool was = p->field.irrigating;
+	char id[32];
+	int rc = ERR_OK;
+
+	sim_weather_at(d->seed, (p->number - 1) / PLOTS_PER_STATION, t, &w);
+	sim_field_step(&p->field, &w, t);
+	device_id(id, sizeof(id), "sp", p->number);
+	for (int i = 0; i < 3 && !rc; i++)
+		if (!(rc = k->point(k, id, moisture[i], t,
+				    rounded(p->field.theta[i], 0.1))))
+			rc = k->point(k, id, soil_t[i], t,
+				      rounded(p->field.soil_t[i], 0.1));
+	if (rc || (rc = k->flush(k, id)))
+		return rc;
+	if (!was && !p->field.irrigating)
+		return ERR_OK;
+	device_id(id, sizeof(id), "fm", p->number);
+	if ((rc = k->point(k, id, "flow", t, rounded(p->field.flow, 0.01))) ||
+	    (rc = k->point(k, id, "volume", t, rounded(p->field.volume, 0.1))) ||
+	    (rc = k->flush(k, id)))
+		return rc;
+	if (was == p->field.irrigating)
+		return ERR_OK;
+	device_id(id, sizeof(id), "vl", p->number);
+	if ((rc = k->point(k, id, "valve_state", t, p->field.irrigating)))
+		return rc;
+	return k->flush(k, id);
+}
+
+/* Everything the base reports at minute t. */
+static int report_minute(struct demo *d, struct sink *k, int64_t t)
+{
+	int rc = ERR_OK;
+
+	for (int s = 0; s < d->n_stations && !rc; s++)
+		rc = report_station(d, k, s, t);
+	if (t % PROBE_EVERY)
+		return rc;
+	for (size_t i = 0; i < d->n_plots && !rc; i++)
+		rc = report_plot(d, k, &d->plots[i], t);
+	return rc;
+}
+
+/* ---- history: straight into the store -------------------------------------- */
+
+struct bulk_sink {
+	struct sink base;
+	struct db *db;
+	struct ts_bulk *bulk;
+	struct smap series;
+	struct err *e;
+};
+
+static int bulk_point(struct sink *s, const char *device, const char *metric,
+		      int64_t ts, double value)
+{
+	struct bulk_sink *b = (struct bulk_sink *)s;
+	char key[DB_NAME_MAX * 2 + 2];
+	int64_t id;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s/%s", device, metric);
+	if (!smap_get(&b->series, key, &id)) {
+		if ((rc = db_series_ensure(b->db, device, metric, &id, b->e)))
+			return rc;
+		if (smap_put(&b->series, key, id))
+			return err_nomem(b->e);
+	}
+	return ts_bulk_add(b->bulk, id, ts, value, b->e);
+}
+
+static int bulk_flush(struct sink *s, const char *device)
+{
+	(void)s;
+	(void)device;
+	return ERR_OK;
+}
+
+int64_t demo_history_end(struct demo *d)
+{
+	int64_t end = 0;
+	struct err e;
+
+	if (db_state_get(d->db, "demo_history", &end, &e))
+		return 0;
+	return end;
+}
+
+/* Bring the fields' soil water from `from` to `to` without reporting. */
+static void replay_fields(struct demo *d, int64_t from, int64_t to)
+{
+	struct sim_weather w;
+
+	from -= from % PROBE_EVERY;
+	for (size_t i = 0; i < d->n_plots; i++) {
+		struct demo_plot *p = &d->plots[i];
+		int station = (p->number - 1) / PLOTS_PER_STATION;
+
+		sim_weather_at(d->seed, station, from, &w);
+		sim_field_init(&p->field, d->seed, p->number, p->field.fc / 100,
+			       p->field.wp / 100, p->field.area_m2,
+			       p->field.sowing_doy, from, &w);
+		for (int64_t t = from + PROBE_EVERY; t < to; t += PROBE_EVERY) {
+			sim_weather_at(d->seed, station, t, &w);
+			sim_field_step(&p->field, &w, t);
+		}
+	}
+}
+
+int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e)
+{
+	struct bulk_sink b = { { bulk_point, bulk_flush }, d->db, NULL, { 0 }, e };
+	struct db_chunk_write mark = { .state_key = "demo_history",
+				       .state_value = to };
+	int64_t first = 0;
+	int rc;
+
+	from -= from % MS_PER_MINUTE;
+	if ((rc = db_state_get(d->db, "demo_history_from", &first, e)))
+		return rc;
+	if (!first && (rc = db_state_set(d->db, "demo_history_from",
+					 first = from, e)))
+		return rc;
+	replay_fields(d, first, from);
+	if ((rc = ts_bulk_open(d->db, 0, &b.bulk, e)))
+		return rc;
+	for (int64_t t = from; t < to && !rc; t += MS_PER_MINUTE)
+		rc = report_minute(d, &b.base, t);
+	if (!rc && !(rc = ts_bulk_commit(b.bulk, e)))
+		rc = db_chunks_write(d->db, &mark, e);
+	ts_bulk_free(b.bulk);
+	smap_free(&b.series);
+	return rc;
+}
+
+/* ---- live: over HTTP, with each device's own token ------------------------------- */
+
+struct http_sink {
+	struct sink base;
+	struct demo *d;
+	CURL *curl;
+	struct buf lines;
+	struct buf url;
+	size_t points;
+};
+
+static int http_point(struct sink *s, const char *device, const char *metric,
+		      int64_t ts, double value)
+{
+	struct http_sink *h = (struct http_sink *)s;
+
+	buf_printf(&h->lines, "sim,device=%s %s=%.10g %lld\n", device, metric,
+		   value, (long long)ts);
+	h->points++;
+	return ERR_OK;
+}
+
+static size_t discard(char *p, size_t size, size_t n, void *ctx)
+{
+	(void)p;
+	(void)ctx;
+	return size * n;
+}
+
+/* POST the device's lines with its own token. */
+static int http_flush(struct sink *s, const char *device)
+{
+	struct http_sink *h = (struct http_sink *)s;
+	json_t *tok = json_object_get(h->d->tokens, device);
+	struct curl_slist *headers = NULL;
+	char auth[AUTH_SECRET_MAX + 32];
+	long status = 0;
+
+	if (!h->lines.len || !json_is_string(tok))
+		goto out;
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+		 json_string_value(tok));
+	headers = curl_slist_append(headers, auth);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, h->lines.data);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDSIZE, (long)h->lines.len);
+	if (curl_easy_perform(h->curl) == CURLE_OK)
+		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &status);
+	pthread_mutex_lock(&h->d->lock);
+	if (status == 204)
+		h->d->posted += h->points;
+	else
+		h->d->refused += h->points;
+	pthread_mutex_unlock(&h->d->lock);
+	curl_slist_free_all(headers);
+out:
+	buf_reset(&h->lines);
+	h->points = 0;
+	return ERR_OK;
+}
+
+/* The simulated instant now: replaying fast until it meets the wall. */
+static int64_t sim_now(const struct demo *d)
+{
+	int64_t real = time_now_ms();
+	int64_t sim = d->sim_start + (int64_t)((double)(real - d->real_start) *
+					       d->speed);
+
+	return sim < real ? sim : real;
+}
+
+/* Wait until the simulated clock reaches t; false when stopping. */
+static bool wait_until(struct demo *d, int64_t t)
+{
+	struct timespec until;
+	bool go;
+
+	pthread_mutex_lock(&d->lock);
+	while (!d->stop && sim_now(d) < t) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 50 * 1000000;
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&d->wake, &d->lock, &until);
+	}
+	go = !d->stop;
+	pthread_mutex_unlock(&d->lock);
+	return go;
+}
+
+static void *live_main(void *arg)
+{
+	struct demo *d = arg;
+	struct http_sink h = { { http_point, http_flush }, d, curl_easy_init(),
+			       BUF_INIT, BUF_INIT, 0 };
+	int64_t t = d->sim_start - d->sim_start % MS_PER_MINUTE + MS_PER_MINUTE;
+
+	if (!h.curl)
+		return NULL;
+	buf_printf(&h.url, "%s/api/v1/write?precision=ms", d->url);
+	curl_easy_setopt(h.curl, CURLOPT_URL, h.url.data);
+	curl_easy_setopt(h.curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(h.curl, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h.curl, CURLOPT_NOSIGNAL, 1L);
+	while (wait_until(d, t)) {
+		report_minute(d, &h.base, t);
+		t += MS_PER_MINUTE;
+	}
+	curl_easy_cleanup(h.curl);
+	buf_free(&h.lines);
+	buf_free(&h.url);
+	return NULL;
+}
+
+int demo_live_start(struct demo *d, const char *base_url, int64_t sim_start,
+		    double speed, struct err *e)
+{
+	int64_t from = 0;
+
+	db_state_get(d->db, "demo_history_from", &from, e);
+	replay_fields(d, from ? from : sim_start, sim_start);
+	snprintf(d->url, sizeof(d->url), "%s", base_url);
+	d->sim_start = sim_start;
+	d->real_start = time_now_ms();
+	d->speed = speed < 1 ? 1 : speed;
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (pthread_create(&d->thread, NULL, live_main, d))
+		return err_set(e, ERR_INTERNAL, "cannot start the simulation");
+	d->running = true;
+	return ERR_OK;
+}
+
+void demo_live_counts(struct demo *d, uint64_t *posted, uint64_t *refused)
+{
+	pthread_mutex_lock(&d->lock);
+	*posted = d->posted;
+	*refused = d->refused;
+	pthread_mutex_unlock(&d->lock);
+}
+
+void demo_close(struct demo *d)
+{
+	if (!d)
+		return;
+	if (d->running) {
+		pthread_mutex_lock(&d->lock);
+		d->stop = true;
+		pthread_cond_signal(&d->wake);
+		pthread_mutex_unlock(&d->lock);
+		pthread_join(d->thread, NULL);
+		curl_global_cleanup();
+	}
+	json_decref(d->tokens);
+	pthread_cond_destroy(&d->wake);
+	pthread_mutex_destroy(&d->lock);
+	free(d->plots);
+	free(d);
+}

@@ -1,0 +1,49 @@
+/*
+ * demo: the living demo base.  Its devices (a weather station per row of
+ * fields, about 2,000 mu each; a soil probe, a flow meter and a valve per
+ * plot; cameras on some plots; two drones and three tractors), thirty days
+ * of history written straight into the store, and then the live
+ * simulation: every device reports to the server over HTTP with its own
+ * token, exactly as a real one would.
+ *
+ * Time: with --speed 1 the history ends now and the live feed goes on in
+ * real time.  Faster, the history ends `lead` in the past and the live
+ * feed replays from there `speed` times faster until it reaches now, then
+ * goes on in real time (device clocks never run ahead of the wall).
+ */
+#ifndef OASIS_SIM_DEMO_H
+#define OASIS_SIM_DEMO_H
+
+#include <stdint.h>
+
+#include "db/db.h"
+#include "ts/engine.h"
+#include "util/err.h"
+
+struct demo;
+
+/*
+ * Load the demo base from the store (plots, and devices: registered on
+ * first use, their tokens kept in DIR/demo-devices.json, mode 0600).
+ */
+int demo_open(struct db *db, const char *data_dir, uint64_t seed,
+	      struct demo **out, struct err *e);
+void demo_close(struct demo *d);
+
+/* Where the demo's history ends (0: it has none yet). */
+int64_t demo_history_end(struct demo *d);
+
+/* Write the simulated history of [from, to) straight into the store. */
+int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e);
+
+/*
+ * Start the live simulation from sim_start, posting to base_url
+ * ("http://127.0.0.1:8080"); stops in demo_close.
+ */
+int demo_live_start(struct demo *d, const char *base_url, int64_t sim_start,
+		    double speed, struct err *e);
+
+/* Points posted and refused by the live simulation so far. */
+void demo_live_counts(struct demo *d, uint64_t *posted, uint64_t *refused);
+
+#endif
