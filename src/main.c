@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
 	{ "devices", cmd_devices, "register and list field devices" },
 	{ "ingest", cmd_ingest, "bulk-load sensor data (lp, json, csv)" },
 	{ "query", cmd_query, "read a series, raw or downsampled" },
+	{ "simulate", cmd_simulate, "drive a server with simulated devices" },
 	{ "et0", cmd_et0, "FAO-56 reference evapotranspiration (daily, hourly)" },
 };
 
