@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
 	{ "devices", cmd_devices, "register and list field devices" },
 	{ "ingest", cmd_ingest, "bulk-load sensor data (lp, json, csv)" },
 	{ "query", cmd_query, "read a series, raw or downsampled" },
+	{ "retention", cmd_retention, "keep raw points for a while, then rollups" },
 	{ "simulate", cmd_simulate, "drive a server with simulated devices" },
 	{ "et0", cmd_et0, "FAO-56 reference evapotranspiration (daily, hourly)" },
 };
@@ -25,7 +26,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: oasis COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out, "\nEvery command takes --data DIR (embedded store, default "
 		"./var) or --db URL.\n`oasis COMMAND --help` tells more.\n");
 }

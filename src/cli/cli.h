@@ -29,6 +29,7 @@ int cmd_plots(int argc, char **argv);
 int cmd_devices(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_retention(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_et0(int argc, char **argv);
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "ingest/mqtt.h"
+#include "ingest/retention.h"
 #include "util/log.h"
 
 #define STOP_GRACE_MS 5000
@@ -80,6 +81,7 @@ static int open_services(struct db *db, const char *data_dir,
 	if (ingest_open(db, &svc->ingest, e))
 		goto out_ts;
 	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
+	ts_engine_set_hook(svc->ts, retention_hook, db);
 	return ERR_OK;
 out_ts:
 	ts_engine_close(svc->ts);

@@ -262,6 +262,28 @@ int db_latest_list(struct db *db,
 int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e);
 int db_state_set(struct db *db, const char *key, int64_t value, struct err *e);
 
+/* ---- retention policies ------------------------------------------------- */
+
+/*
+ * Raw points of the matching series are kept raw_ms, then only as rollups
+ * per step_ms.  kind and metric "" match any; the most specific policy of
+ * a series wins (kind and metric, then metric, then kind, then any).
+ */
+struct db_retention {
+	int64_t id;
+	char kind[DB_KIND_MAX];
+	char metric[DB_NAME_MAX];
+	int64_t raw_ms, step_ms;
+};
+
+/* Set the policy for (kind, metric), replacing the one there was. */
+int db_retention_set(struct db *db, const struct db_retention *r,
+		     int64_t *id_out, struct err *e);
+int db_retention_list(struct db *db,
+		      int (*each)(const struct db_retention *r, void *ctx),
+		      void *ctx, struct err *e);
+int db_retention_delete(struct db *db, int64_t id, struct err *e);
+
 /* Flush the store's own log into the main file (after a bulk load). */
 int db_checkpoint(struct db *db, struct err *e);
 

@@ -74,6 +74,15 @@ static const char *const migrations[] = {
 	"CREATE TABLE ts_state ("
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL);",
+
+	/* 3: retention policies ('' matches any kind or metric) */
+	"CREATE TABLE retention ("
+	"  id INTEGER PRIMARY KEY,"
+	"  kind TEXT NOT NULL DEFAULT '',"
+	"  metric TEXT NOT NULL DEFAULT '',"
+	"  raw_ms INTEGER NOT NULL CHECK (raw_ms > 0),"
+	"  step_ms INTEGER NOT NULL CHECK (step_ms > 0),"
+	"  UNIQUE (kind, metric));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

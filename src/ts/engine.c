@@ -78,6 +78,7 @@ static struct ts_engine *engine_new(struct db *db, const struct ts_engine_opts *
 	pthread_mutex_init(&eng->stop_lock, NULL);
 	pthread_cond_init(&eng->stop_cond, NULL);
 	eng->wal.fd = -1;
+	eng->wal.lock_fd = -1;
 	return eng;
 }
 
@@ -470,9 +471,18 @@ static void *maintenance_main(void *arg)
 				  "retrying): %s", e.msg);
 		else if (ts_engine_compact(eng, &e))
 			log_error("compaction failed: %s", e.msg);
+		if (eng->hook)
+			eng->hook(eng, eng->hook_ctx);
 		last = time_now_ms();
 	}
 	return NULL;
+}
+
+void ts_engine_set_hook(struct ts_engine *eng,
+			void (*fn)(struct ts_engine *eng, void *ctx), void *ctx)
+{
+	eng->hook = fn;
+	eng->hook_ctx = ctx;
 }
 
 /* ---- reading the heads -------------------------------------------------------- */

@@ -89,10 +89,38 @@ struct ts_write {
 int ts_engine_write(struct ts_engine *eng, const struct ts_write *pts,
 		    size_t n, struct err *e);
 
+/*
+ * A job the maintenance thread runs after each round of checkpoint and
+ * compaction (retention policies); it must not block for long.
+ */
+void ts_engine_set_hook(struct ts_engine *eng,
+			void (*fn)(struct ts_engine *eng, void *ctx), void *ctx);
+
 /* Seal the heads into chunks now and trim the WAL. */
 int ts_engine_checkpoint(struct ts_engine *eng, struct err *e);
 /* Merge fragmented windows of the series touched since the last call. */
 int ts_engine_compact(struct ts_engine *eng, struct err *e);
+
+/*
+ * Retention: replace the raw points of series older than `before` (whole
+ * chunks) by aggregates per `step` (which divides a day): sum, count, min,
+ * max, first and last, kept in six derived series ts_rollup_series(S, f).
+ * Aggregate queries fold them in transparently; raw queries over a
+ * rolled-up period return one point per step, the step's mean, at its
+ * start.  *rolled counts the raw points replaced.
+ */
+enum ts_rollup_field {
+	TS_ROLLUP_SUM, TS_ROLLUP_COUNT, TS_ROLLUP_MIN, TS_ROLLUP_MAX,
+	TS_ROLLUP_FIRST, TS_ROLLUP_LAST, TS_ROLLUP_FIELDS
+};
+
+static inline int64_t ts_rollup_series(int64_t series, int field)
+{
+	return -(series * 8 + field + 1);
+}
+
+int ts_engine_rollup(struct ts_engine *eng, int64_t series, int64_t before,
+		     int64_t step, size_t *rolled, struct err *e);
 
 /* The newest point of a series; ERR_NOT_FOUND if it has none. */
 int ts_engine_latest(struct ts_engine *eng, int64_t series, int64_t *ts,

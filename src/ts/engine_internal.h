@@ -73,6 +73,8 @@ struct ts_engine {
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
 	bool stopping;
+	void (*hook)(struct ts_engine *eng, void *ctx);
+	void *hook_ctx;
 };
 
 /* heads.c */

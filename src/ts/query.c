@@ -137,9 +137,94 @@ static int compare_source(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
-int ts_engine_read(struct ts_engine *eng, int64_t series, int64_t from,
-		   int64_t to, struct ts_point **out, size_t *n,
-		   struct err *e)
+/* ---- rolled-up periods ------------------------------------------------------- */
+
+/* The points of one derived series over [from, to], decoded, in time order. */
+static int read_field(struct ts_engine *eng, int64_t series, int field,
+		      int64_t from, int64_t to, struct ts_point **out, size_t *n,
+		      struct err *e)
+{
+	struct gather g = { .from = from, .to = to, .e = e };
+	size_t total = 0, k = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = db_chunks_read(eng->db, ts_rollup_series(series, field), from, to,
+			    gather_chunk, &g, e);
+	for (size_t i = 0; !rc && i < g.n; i++)
+		total += g.src[i].n;
+	if (!rc && total && !(*out = malloc(total * sizeof(**out))))
+		rc = err_nomem(e);
+	if (!rc && g.n > 1)
+		qsort(g.src, g.n, sizeof(*g.src), compare_source);
+	for (size_t i = 0; !rc && i < g.n; i++)
+		for (size_t j = 0; j < g.src[i].n; j++)
+			if (g.src[i].pts[j].ts >= from && g.src[i].pts[j].ts <= to)
+				(*out)[k++] = g.src[i].pts[j];
+	*n = k;
+	gather_free(&g);
+	return rc;
+}
+
+/* The rolled-up rows of a series in [from, to]: every field, row-aligned. */
+struct rollup_rows {
+	struct ts_point *f[TS_ROLLUP_FIELDS];
+	size_t n;
+};
+
+static void rollup_rows_free(struct rollup_rows *r)
+{
+	for (int i = 0; i < TS_ROLLUP_FIELDS; i++)
+		free(r->f[i]);
+}
+
+static int read_rollups(struct ts_engine *eng, int64_t series, int64_t from,
+			int64_t to, struct rollup_rows *r, struct err *e)
+{
+	size_t n[TS_ROLLUP_FIELDS];
+	int rc = ERR_OK;
+
+	memset(r, 0, sizeof(*r));
+	for (int i = 0; i < TS_ROLLUP_FIELDS && !rc; i++)
+		rc = read_field(eng, series, i, from, to, &r->f[i], &n[i], e);
+	for (int i = 1; i < TS_ROLLUP_FIELDS && !rc; i++)
+		if (n[i] != n[0])
+			rc = err_set(e, ERR_STORE, "the rollups of series %lld "
+				     "disagree (%zu and %zu rows)",
+				     (long long)series, n[0], n[i]);
+	if (rc)
+		rollup_rows_free(r);
+	else
+		r->n = n[0];
+	return rc;
+}
+
+/* A raw read over a rolled-up period: each step's mean at its start. */
+static int add_rollup_means(struct ts_engine *eng, int64_t series,
+			    struct gather *g, struct err *e)
+{
+	struct rollup_rows r;
+	struct ts_point *pts;
+	int rc;
+
+	if ((rc = read_rollups(eng, series, g->from, g->to, &r, e)) || !r.n) {
+		rollup_rows_free(&r);
+		return rc;
+	}
+	pts = r.f[TS_ROLLUP_SUM];
+	for (size_t i = 0; i < r.n; i++)
+		pts[i].value /= r.f[TS_ROLLUP_COUNT][i].value;
+	r.f[TS_ROLLUP_SUM] = NULL;
+	rc = add_source(g, pts, r.n, 0);
+	rollup_rows_free(&r);
+	return rc;
+}
+
+/* The points in [from, to]; with_rollups adds the rolled-up steps' means. */
+static int read_points(struct ts_engine *eng, int64_t series, int64_t from,
+		       int64_t to, bool with_rollups, struct ts_point **out,
+		       size_t *n, struct err *e)
 {
 	struct gather g = { .from = from, .to = to, .e = e };
 	struct ts_point *pts;
@@ -149,6 +234,7 @@ int ts_engine_read(struct ts_engine *eng, int64_t series, int64_t from,
 	*out = NULL;
 	*n = 0;
 	if ((rc = db_chunks_read(eng->db, series, from, to, gather_chunk, &g, e)) ||
+	    (with_rollups && (rc = add_rollup_means(eng, series, &g, e))) ||
 	    (rc = gather_head(eng, series, &g)))
 		goto out;
 	for (size_t i = 0; i < g.n; i++)
@@ -185,6 +271,13 @@ int ts_engine_read(struct ts_engine *eng, int64_t series, int64_t from,
 out:
 	gather_free(&g);
 	return rc;
+}
+
+int ts_engine_read(struct ts_engine *eng, int64_t series, int64_t from,
+		   int64_t to, struct ts_point **out, size_t *n,
+		   struct err *e)
+{
+	return read_points(eng, series, from, to, true, out, n, e);
 }
 
 /* ---- aggregates -------------------------------------------------------------- */
@@ -278,6 +371,34 @@ static bool summary_usable(const struct agg_plan *p, size_t i, int64_t from,
 	return head_max < k->ts_min || head_min > k->ts_max;
 }
 
+/* Rolled-up rows go into the buckets first: they are older than raw points. */
+static int fold_rollups(struct ts_engine *eng, int64_t series, int64_t from,
+			int64_t to, int64_t base, int64_t step,
+			struct ts_bucket *b, struct err *e)
+{
+	struct rollup_rows r;
+	int rc = read_rollups(eng, series, from, to - 1, &r, e);
+
+	for (size_t i = 0; !rc && i < r.n; i++) {
+		struct ts_bucket *k = &b[(r.f[0][i].ts - base) / step];
+		double min = r.f[TS_ROLLUP_MIN][i].value;
+		double max = r.f[TS_ROLLUP_MAX][i].value;
+
+		if (!k->count) {
+			k->min = min;
+			k->max = max;
+			k->first = r.f[TS_ROLLUP_FIRST][i].value;
+		}
+		k->min = fmin(k->min, min);
+		k->max = fmax(k->max, max);
+		k->last = r.f[TS_ROLLUP_LAST][i].value;
+		k->sum += r.f[TS_ROLLUP_SUM][i].value;
+		k->count += (uint64_t)r.f[TS_ROLLUP_COUNT][i].value;
+	}
+	rollup_rows_free(&r);
+	return rc;
+}
+
 static void accumulate(struct ts_bucket *b, int64_t from, int64_t to,
 		       int64_t base, int64_t step, const struct ts_point *pts,
 		       size_t n)
@@ -330,7 +451,8 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 	nb = (size_t)((to - base + step - 1) / step);
 	if (!(b = calloc(nb, sizeof(*b))))
 		return err_nomem(e);
-	if ((rc = db_chunks_read(eng->db, series, from, to - 1, plan_chunk, &plan,
+	if ((rc = fold_rollups(eng, series, from, to, base, step, b, e)) ||
+	    (rc = db_chunks_read(eng->db, series, from, to - 1, plan_chunk, &plan,
 				 e)))
 		goto out;
 	pthread_rwlock_rdlock(&eng->heads_lock);
@@ -354,7 +476,8 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 		accumulate(b, from, to, base, step, head, nh);
 	} else {
 		/* overlaps or chunks across buckets: read the points */
-		if ((rc = ts_engine_read(eng, series, from, to - 1, &pts, &np, e)))
+		if ((rc = read_points(eng, series, from, to - 1, false, &pts, &np,
+				       e)))
 			goto out;
 		accumulate(b, from, to, base, step, pts, np);
 	}

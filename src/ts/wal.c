@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -276,6 +277,23 @@ static int list_segments(const char *dir, uint64_t **out, size_t *n,
 	return ERR_OK;
 }
 
+static int take_lock(struct wal *w, struct err *e)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/LOCK", w->dir);
+	w->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	if (w->lock_fd < 0)
+		return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
+	if (flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
+		close(w->lock_fd);
+		w->lock_fd = -1;
+		return err_set(e, ERR_UNAVAILABLE, "the store is in use by another "
+			       "process (a running server?): %s is locked", path);
+	}
+	return ERR_OK;
+}
+
 int wal_open(struct wal *w, const char *dir, uint64_t first_kept,
 	     bool readonly, wal_replay_fn fn, void *ctx, struct err *e)
 {
@@ -287,10 +305,13 @@ int wal_open(struct wal *w, const char *dir, uint64_t first_kept,
 
 	memset(w, 0, sizeof(*w));
 	w->fd = -1;
+	w->lock_fd = -1;
 	w->readonly = readonly;
 	snprintf(w->dir, sizeof(w->dir), "%s", dir);
 	if (!readonly && mkdir(dir, 0750) && errno != EEXIST)
 		return err_set(e, ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+	if (!readonly && (rc = take_lock(w, e)))
+		return rc;
 	if ((rc = list_segments(dir, &segs, &n, e)))
 		return rc;
 	if (first_kept == 0)
@@ -316,7 +337,9 @@ void wal_close(struct wal *w)
 {
 	if (w->fd >= 0)
 		close(w->fd);
-	w->fd = -1;
+	if (w->lock_fd >= 0)
+		close(w->lock_fd); /* releases the lock */
+	w->fd = w->lock_fd = -1;
 }
 
 int wal_append(struct wal *w, const struct iovec *iov, int iovcnt,

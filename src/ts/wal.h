@@ -24,6 +24,7 @@
 struct wal {
 	char dir[3968];        /* leaves room for a segment name in PATH_MAX */
 	int fd;               /* the segment appended to; -1 when readonly */
+	int lock_fd;          /* holds DIR/LOCK: one writer per store */
 	uint64_t segment;
 	off_t size;
 	bool readonly;
@@ -36,7 +37,9 @@ typedef int (*wal_replay_fn)(const struct ts_write *pts, size_t n, void *ctx,
 /*
  * Open the log in dir: delete segments below first_kept (unless readonly),
  * replay the others in order through fn, and (unless readonly) make the
- * newest segment ready for appending.
+ * newest segment ready for appending.  A writer takes an exclusive lock on
+ * DIR/LOCK first: ERR_UNAVAILABLE when another process (a running server)
+ * holds it.
  */
 int wal_open(struct wal *w, const char *dir, uint64_t first_kept,
 	     bool readonly, wal_replay_fn fn, void *ctx, struct err *e);

@@ -101,6 +101,32 @@ def a_bad_line_deep_in_a_big_file_stores_nothing_and_is_named():
 
 
 @test
+def retention_rolls_old_points_up_and_queries_still_answer():
+    s = server()
+    start = T0 - 100 * DAY
+    lines = ["soil,device=sp-r1 moisture_10cm=%.1f %d" %
+             (20 + i % 30 / 10, (start + i * 600000) * 10**6)
+             for i in range(20 * 144)]
+    oasis("ingest", write_file(s, "old.lp", "\n".join(lines)),
+          "--auto-register", data=s.data)
+    before = query_csv(s, "sp-r1/moisture_10cm", start, start + 20 * DAY,
+                       "--step", "1d", "--agg", "min,max,count")
+    p = oasis("retention", "set", "--kind", "soil_probe", "--raw", "90d",
+              "--rollup", "1h", data=s.data)
+    expect("policy" in p.stdout, p.stdout)
+    expect("soil_probe" in oasis("retention", "list", data=s.data).stdout)
+    p = oasis("retention", "apply", data=s.data)
+    expect(p.stdout.startswith("2880 raw points"), p.stdout)
+    after = query_csv(s, "sp-r1/moisture_10cm", start, start + 20 * DAY,
+                      "--step", "1d", "--agg", "min,max,count")
+    expect(after == before, (before[:3], after[:3]))
+    raw = query_csv(s, "sp-r1/moisture_10cm", start, start + DAY - 1)
+    expect(len(raw) == 24, len(raw))  # one mean per hour once rolled up
+    expect(oasis("retention", "set", "--raw", "9d", "--rollup", "7h",
+                 data=s.data, check=False).returncode == 2)
+
+
+@test
 def bad_command_lines():
     s = server()
     p = oasis("ingest", data=s.data, check=False)

@@ -250,6 +250,9 @@ def acknowledged_points_survive_kill_9():
     p = oasis("query", "--series", "sp-1/ec", "--from", str(t0), "--to",
               str(t0 + sent * 1000), data=s.data)
     expect(len(p.stdout.strip().splitlines()) == sent + 1, p.stdout[-200:])
+    # a second writer of the same store is refused, clearly
+    p = oasis("retention", "apply", data=s.data, check=False)
+    expect(p.returncode == 1 and "in use" in p.stderr, p.stderr)
     status = s.stop()
     expect(status == 0, s.server_log()[-1500:])
     s.start()

@@ -245,6 +245,54 @@ static void bulk_load_is_atomic_and_windowed(void **state)
 	free(bk);
 }
 
+static void rollups_replace_old_raw_points_transparently(void **state)
+{
+	struct fixture *f = *state;
+	struct ts_bucket *b;
+	struct ts_point *pts;
+	size_t n, rolled;
+	struct err e;
+
+	/* three days of minutes, values 20.0 .. 29.9 repeating */
+	write_minutes(f->eng, 21, T0, 3 * 1440, 20);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	assert_int_equal(ts_engine_rollup(f->eng, 21, T0 + 2 * DAY, 3600000,
+					  &rolled, &e), 0);
+	assert_int_equal(rolled, 2 * 1440);
+	/* raw reads over the rolled-up days: one mean per hour */
+	assert_int_equal(ts_engine_read(f->eng, 21, T0, T0 + DAY - 1, &pts, &n,
+					&e), 0);
+	assert_int_equal(n, 24);
+	assert_int_equal(pts[1].ts, T0 + 3600000);
+	free(pts);
+	assert_int_equal(count_points(f->eng, 21, T0 + 2 * DAY, T0 + 3 * DAY), 1440);
+	/* aggregates are the same as before the rollup */
+	assert_int_equal(ts_engine_aggregate(f->eng, 21, T0, T0 + 3 * DAY, DAY,
+					     TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX |
+					     TS_AGG_COUNT | TS_AGG_FIRST |
+					     TS_AGG_LAST, &b, &n, &e), 0);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		double sum = 0;
+
+		for (int m = 0; m < 1440; m++)
+			sum += 20 + ((int)i * 1440 + m) % 100 * 0.1;
+		assert_int_equal(b[i].count, 1440);
+		assert_true(fabs(b[i].min - 20.0) < 1e-9);
+		assert_true(fabs(b[i].max - 29.9) < 1e-9);
+		assert_true(fabs(b[i].first - (20 + (i * 1440) % 100 * 0.1)) < 1e-9);
+		assert_true(fabs(b[i].last - (20 + (i * 1440 + 1439) % 100 * 0.1)) < 1e-9);
+		assert_true(fabs(b[i].sum - sum) < 1e-6);
+	}
+	free(b);
+	/* a second pass finds nothing more to roll up; a bad step is refused */
+	assert_int_equal(ts_engine_rollup(f->eng, 21, T0 + 2 * DAY, 3600000,
+					  &rolled, &e), 0);
+	assert_int_equal(rolled, 0);
+	assert_int_equal(ts_engine_rollup(f->eng, 21, T0 + 2 * DAY, 7 * 3600000,
+					  &rolled, &e), ERR_INVALID);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,6 +302,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(aggregates_from_summaries_and_points, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_log_tail_is_cut_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_load_is_atomic_and_windowed, setup, teardown),
+		cmocka_unit_test_setup_teardown(rollups_replace_old_raw_points_transparently, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

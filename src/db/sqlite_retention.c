@@ -1,0 +1,78 @@
+/* Retention policies in the SQLite store. */
+#include "db/sqlite_internal.h"
+
+int db_retention_set(struct db *db, const struct db_retention *r,
+		     int64_t *id_out, struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_RETENTION_SET, "INSERT INTO retention"
+				     " (kind, metric, raw_ms, step_ms) VALUES"
+				     " (?, ?, ?, ?) ON CONFLICT (kind, metric) DO"
+				     " UPDATE SET raw_ms = excluded.raw_ms,"
+				     " step_ms = excluded.step_ms RETURNING id",
+				     &c, &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, r->kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, r->metric, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, r->raw_ms);
+	sqlite3_bind_int64(st, 4, r->step_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		if (id_out)
+			*id_out = sqlite3_column_int64(st, 0);
+		rc = sqlite3_step(st) == SQLITE_DONE ? ERR_OK
+			: sqlite__error(c, SQLITE_ERROR, "retention", e);
+	} else {
+		rc = sqlite__error(c, rc, "retention", e);
+	}
+	return sqlite__call_end(db, c, st, rc);
+}
+
+int db_retention_list(struct db *db,
+		      int (*each)(const struct db_retention *r, void *ctx),
+		      void *ctx, struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	struct db_retention r;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_RETENTION_LIST, "SELECT id, kind,"
+				     " metric, raw_ms, step_ms FROM retention"
+				     " ORDER BY id", &c, &st, e)))
+		return rc;
+	for (;;) {
+		int step = sqlite3_step(st);
+
+		if (step != SQLITE_ROW) {
+			rc = step == SQLITE_DONE ? ERR_OK
+				: sqlite__error(c, step, "listing retention", e);
+			break;
+		}
+		r.id = sqlite3_column_int64(st, 0);
+		sqlite__column_copy(st, 1, r.kind, sizeof(r.kind));
+		sqlite__column_copy(st, 2, r.metric, sizeof(r.metric));
+		r.raw_ms = sqlite3_column_int64(st, 3);
+		r.step_ms = sqlite3_column_int64(st, 4);
+		if ((rc = each(&r, ctx)))
+			break;
+	}
+	return sqlite__call_end(db, c, st, rc);
+}
+
+int db_retention_delete(struct db *db, int64_t id, struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_RETENTION_DELETE,
+				     "DELETE FROM retention WHERE id = ?", &c, &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite__step_change(c, st, "retention policy", e);
+	return sqlite__call_end(db, c, st, rc);
+}
