@@ -47,6 +47,7 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/query", ROLE_VIEWER, route_query),
 	ROUTE("GET", "/api/v1/latest", ROLE_VIEWER, route_latest),
 	ROUTE("GET", "/api/v1/stream", ROLE_VIEWER, route_stream),
+	ROUTE("GET", "/api/v1/metrics", ROLE_VIEWER, route_metrics),
 	/* where InfluxDB clients write and look, unmodified */
 	INFLUX_ROUTE("POST", "/write", ROLE_DEVICE, route_write_lp),
 	ROUTE("POST", "/api/v2/write", ROLE_DEVICE, route_write_lp),

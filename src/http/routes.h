@@ -37,6 +37,9 @@ int route_devices_list(struct http_ctx *c);
 int route_query(struct http_ctx *c);
 int route_latest(struct http_ctx *c);
 
+/* route_metrics.c */
+int route_metrics(struct http_ctx *c);
+
 /* route_stream.c */
 int route_stream(struct http_ctx *c);
 

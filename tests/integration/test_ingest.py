@@ -214,6 +214,18 @@ def latest_by_device_and_by_plot():
 
 
 @test
+def prometheus_metrics():
+    s = server()
+    r = s.get("/api/v1/metrics", token=s.admin_token)
+    expect(r.status == 200 and r.header("Content-Type").startswith(
+        "text/plain"), r)
+    written = [l for l in r.body.splitlines()
+               if l.startswith("oasis_points_written_total ")]
+    expect(written and int(written[0].split()[1]) > 0, r.body)
+    expect_error(s.get("/api/v1/metrics"), 401)
+
+
+@test
 def query_refusals():
     s = server()
     for q, needle in (("series=ws-1", "DEVICE/METRIC"),

@@ -1,0 +1,36 @@
+/* GET /api/v1/metrics: the server's own figures, Prometheus text format. */
+#include "http/routes.h"
+
+#include <microhttpd.h>
+
+static void gauge(struct buf *b, const char *name, const char *help,
+		  const char *type, unsigned long long v)
+{
+	buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name, help, name,
+		   type, name, v);
+}
+
+int route_metrics(struct http_ctx *c)
+{
+	struct ts_engine_stats st;
+
+	ts_engine_stats(c->svc->ts, &st);
+	gauge(&c->out, "oasis_points_written_total",
+	      "Points made durable since the server started.", "counter",
+	      st.points_written);
+	gauge(&c->out, "oasis_head_points",
+	      "Points in memory not yet sealed into chunks.", "gauge",
+	      st.head_points);
+	gauge(&c->out, "oasis_series_in_memory",
+	      "Series with a head in memory.", "gauge", st.series);
+	gauge(&c->out, "oasis_checkpoints_total",
+	      "Checkpoints since the server started.", "counter", st.checkpoints);
+	gauge(&c->out, "oasis_wal_segment",
+	      "The write-ahead log segment being written.", "gauge",
+	      st.wal_segment);
+	gauge(&c->out, "oasis_stream_events_total",
+	      "Events published to the live stream.", "counter",
+	      c->svc->events ? events_last_id(c->svc->events) : 0);
+	c->content_type = "text/plain; version=0.0.4";
+	return buf_failed(&c->out) ? err_nomem(&c->err) : ERR_OK;
+}
