@@ -133,18 +133,60 @@ static int collect_device(const struct db_device *d, void *ctx)
 	return 0;
 }
 
+/* Every series (of one metric) at once: compact rows for a base-wide view. */
+struct latest_rows {
+	struct ts_engine *ts;
+	struct buf *out;
+	size_t n;
+};
+
+static void latest_row(const char *device, const char *metric, int64_t id,
+		       void *ctx)
+{
+	struct latest_rows *r = ctx;
+	int64_t ts;
+	double v;
+
+	if (ts_engine_latest(r->ts, id, &ts, &v))
+		return;
+	buf_puts(r->out, r->n++ ? ",[" : "[");
+	buf_json_string(r->out, device);
+	buf_putc(r->out, ',');
+	buf_json_string(r->out, metric);
+	buf_printf(r->out, ",%lld,", (long long)ts);
+	ts_format_double(r->out, v);
+	buf_putc(r->out, ']');
+}
+
+static int latest_all(struct http_ctx *c, const char *metric)
+{
+	struct latest_rows r = { c->svc->ts, &c->out, 0 };
+
+	buf_puts(&c->out, "{\"columns\":[\"device\",\"metric\",\"ts\","
+		 "\"value\"],\"values\":[");
+	ingest_foreach_series(c->svc->ingest, metric, latest_row, &r);
+	buf_puts(&c->out, "]}");
+	c->content_type = "application/json";
+	return buf_failed(&c->out) ? err_nomem(&c->err) : ERR_OK;
+}
+
 int route_latest(struct http_ctx *c)
 {
 	const char *plot = http_query(c, "plot"), *device = http_query(c, "device");
+	const char *metric = http_query(c, "metric"), *all = http_query(c, "all");
 	struct latest_walk w = { c, json_array() };
 	struct db_device d;
 	struct db_plot p;
 	json_t *one;
 
+	if ((metric || all) && !plot && !device) {
+		json_decref(w.values);
+		return latest_all(c, metric);
+	}
 	if (!!plot == !!device) {
 		json_decref(w.values);
-		return err_set(&c->err, ERR_INVALID, "give one of 'plot' or "
-			       "'device'");
+		return err_set(&c->err, ERR_INVALID, "give one of 'plot', "
+			       "'device', 'metric' or all=1");
 	}
 	if (device) {
 		json_decref(w.values);

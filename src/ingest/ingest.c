@@ -693,3 +693,24 @@ void ingest_on_mqtt_telemetry(const char *device, const void *payload,
 		log_warn("mqtt: oasis/%s/telemetry refused: %s", device, e.msg);
 	ingest_batch_free(&b);
 }
+
+void ingest_foreach_series(struct ingest *ing, const char *metric,
+			   void (*each)(const char *device, const char *metric,
+					int64_t id, void *ctx),
+			   void *ctx)
+{
+	char device[DB_NAME_MAX * 2 + 2];
+
+	pthread_mutex_lock(&ing->lock);
+	for (size_t i = 0; i < ing->series.cap; i++) {
+		const char *key = ing->series.keys[i];
+		const char *sep = key ? strchr(key, KEY_SEP) : NULL;
+
+		if (!sep || (metric && strcmp(sep + 1, metric)))
+			continue;
+		memcpy(device, key, (size_t)(sep - key));
+		device[sep - key] = '\0';
+		each(device, sep + 1, ing->series.values[i], ctx);
+	}
+	pthread_mutex_unlock(&ing->lock);
+}

@@ -84,6 +84,16 @@ bool ingest_device_kind_valid(const char *kind);
 int ingest_device_register(struct ingest *ing, const struct db_device *d,
 			   char token_out[AUTH_SECRET_MAX], struct err *e);
 
+/*
+ * Call each for every series known (device, metric, id), in no order;
+ * metric NULL for all metrics.  Runs under the cache's lock: each must be
+ * quick and must not call back into ingest.
+ */
+void ingest_foreach_series(struct ingest *ing, const char *metric,
+			   void (*each)(const char *device, const char *metric,
+					int64_t id, void *ctx),
+			   void *ctx);
+
 /* The series id of DEVICE/METRIC; ERR_NOT_FOUND if it has no data. */
 int ingest_series_find(struct ingest *ing, const char *device,
 		       const char *metric, int64_t *id, struct err *e);

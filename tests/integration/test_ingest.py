@@ -210,6 +210,12 @@ def latest_by_device_and_by_plot():
     expect(set(devs) == {"ws-1", "sp-1", "sp-2"}, devs)
     expect(devs["sp-2"]["values"]["moisture_40cm"]["value"] == 30, devs)
     expect_error(s.get("/api/v1/latest", token=s.admin_token), 400)
+    r = s.get("/api/v1/latest?metric=moisture_40cm", token=s.admin_token)
+    expect(r.status == 200, r)
+    rows = r.json()["values"]
+    expect(rows == [["sp-2", "moisture_40cm", t + 2000, 30]], rows)
+    r = s.get("/api/v1/latest?all=1", token=s.admin_token)
+    expect(len(r.json()["values"]) >= 5, r)
     expect_error(s.get("/api/v1/latest?plot=NOPE", token=s.admin_token), 404)
 
 
