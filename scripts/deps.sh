@@ -13,8 +13,9 @@ gdal:libgdal-dev proj:libproj-dev libsodium:libsodium-dev libcurl:libcurl4-opens
 libmosquitto:libmosquitto-dev libpq:libpq-dev zlib:zlib1g-dev cmocka:libcmocka-dev"
 
 BUILD_DEBS="build-essential pkg-config clang"
-TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb gdal-bin postgresql"
-DEMO_DEBS=""
+TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb gdal-bin postgresql
+nodejs npm chromium fonts-noto-cjk"
+DEMO_DEBS="nodejs npm"
 
 lib_debs() {
 	for pair in $LIBS; do printf '%s ' "${pair#*:}"; done

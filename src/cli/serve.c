@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "agro/valves.h"
 #include "ingest/mqtt.h"
 #include "ingest/retention.h"
 #include "util/log.h"
@@ -70,7 +71,8 @@ static void serve_print_address(const char *listen, unsigned port, char *out,
 
 /* Open what the server serves: the engine (replaying its log) and ingest. */
 static int open_services(struct db *db, const char *data_dir,
-			 struct http_services *svc, struct err *e)
+			 const struct serve_opts *o, struct http_services *svc,
+			 struct err *e)
 {
 	memset(svc, 0, sizeof(*svc));
 	svc->db = db;
@@ -80,9 +82,13 @@ static int open_services(struct db *db, const char *data_dir,
 		goto out_events;
 	if (ingest_open(db, &svc->ingest, e))
 		goto out_ts;
+	if (valves_open(db, svc->events, o->valve_ack_timeout_ms, &svc->valves, e))
+		goto out_ingest;
 	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
 	ts_engine_set_hook(svc->ts, retention_hook, db);
 	return ERR_OK;
+out_ingest:
+	ingest_close(svc->ingest);
 out_ts:
 	ts_engine_close(svc->ts);
 out_events:
@@ -92,6 +98,7 @@ out_events:
 
 static void close_services(struct http_services *svc)
 {
+	valves_close(svc->valves);
 	ingest_close(svc->ingest);
 	ts_engine_close(svc->ts);
 	events_free(svc->events);
@@ -118,6 +125,9 @@ static int start_mqtt(const struct serve_opts *o, unsigned port,
 	if (mqtt_open(o->mqtt_url, o->mqtt_client_id ? o->mqtt_client_id : id,
 		      out, e))
 		return e->code;
+	valves_set_mqtt(svc->valves, *out);
+	if (mqtt_on(*out, "acks", valves_on_mqtt_ack, svc->valves, e))
+		return e->code;
 	return mqtt_on(*out, "telemetry", ingest_on_mqtt_telemetry, svc->ingest, e);
 }
 
@@ -142,7 +152,7 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	int sig, rc = ERR_OK;
 
 	serve_block_signals(&stop);
-	if (open_services(db, data_dir, &svc, e))
+	if (open_services(db, data_dir, o, &svc, e))
 		return e->code;
 	if (http_server_start(&svc, cfg, &server, e)) {
 		close_services(&svc);
@@ -168,9 +178,10 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 		o->stopping(o->hook_ctx);
 	log_info("%s received: finishing requests and stopping",
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
-	mqtt_close(mqtt);
 	events_shutdown(svc.events); /* ends the event streams */
 	http_server_stop(server, STOP_GRACE_MS);
+	valves_set_mqtt(svc.valves, NULL);
+	mqtt_close(mqtt);
 	close_services(&svc);
 	log_info(rc ? "stopped" : "stopped cleanly");
 	return rc;
@@ -188,7 +199,9 @@ const char serve_usage[] =
 	"  --mqtt mqtt://HOST:PORT  take telemetry from this broker (topics\n"
 	"                         oasis/DEVICE/telemetry, QoS 1)\n"
 	"  --mqtt-client-id ID    the persistent session's id (default\n"
-	"                         oasis-HOSTNAME-PORT)\n";
+	"                         oasis-HOSTNAME-PORT)\n"
+	"  --valve-ack-timeout S  a valve command fails when not acknowledged\n"
+	"                         within S seconds (default 30)\n";
 
 /* "64M" -> bytes; false on garbage or zero. */
 static bool parse_size(const char *s, size_t *out)
@@ -227,11 +240,16 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 		 struct err *e)
 {
 	struct http_config *cfg = &o->http;
+	unsigned count = 0;
 	bool ok = true;
 
 	switch (opt) {
 	case 'Q': o->mqtt_url = arg; break;
 	case 'I': o->mqtt_client_id = arg; break;
+	case 'V':
+		ok = parse_count(arg, &count);
+		o->valve_ack_timeout_ms = (int64_t)count * 1000;
+		break;
 	case 'l': cfg->listen = arg; break;
 	case 'w': cfg->web_root = arg; break;
 	case 'B': ok = parse_size(arg, &cfg->max_body); break;

@@ -20,6 +20,7 @@ struct serve_opts {
 	struct http_config http;
 	const char *mqtt_url;       /* NULL: no broker */
 	const char *mqtt_client_id; /* NULL: oasis-HOSTNAME-PORT */
+	int64_t valve_ack_timeout_ms; /* 0: 30 s */
 	/* optional: called once serving (with "http://HOST:PORT"), and at stop */
 	int (*started)(const char *base_url, void *ctx, struct err *e);
 	void (*stopping)(void *ctx);
@@ -48,7 +49,8 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 	{ "timeout", required_argument, NULL, 'T' }, \
 	{ "threads", required_argument, NULL, 'P' }, \
 	{ "mqtt", required_argument, NULL, 'Q' }, \
-	{ "mqtt-client-id", required_argument, NULL, 'I' }
+	{ "mqtt-client-id", required_argument, NULL, 'I' }, \
+	{ "valve-ack-timeout", required_argument, NULL, 'V' }
 
 extern const char serve_usage[];
 

@@ -284,6 +284,48 @@ int db_retention_list(struct db *db,
 		      void *ctx, struct err *e);
 int db_retention_delete(struct db *db, int64_t id, struct err *e);
 
+/* ---- valve commands -------------------------------------------------------- */
+
+struct db_command {
+	int64_t id;
+	char device[DB_NAME_MAX];
+	char action[8];             /* "open" or "close" */
+	int duration_min;           /* open: how long; 0 for close */
+	char state[16];             /* requested, sent, acknowledged, failed */
+	char requested_by[DB_NAME_MAX];
+	int64_t requested_ms, sent_ms, done_ms;
+	int64_t auto_close_ms;      /* an open's planned close; 0 when done */
+	char reason[DB_TEXT_MAX * 2];
+};
+
+int db_command_create(struct db *db, const struct db_command *c,
+		      int64_t *id_out, struct err *e);
+int db_command_get(struct db *db, int64_t id, struct db_command *out,
+		   struct err *e);
+/*
+ * Move command id to state, at at_ms, with a reason, but only from one of
+ * the states in from (space-separated): ERR_NOT_FOUND when it is in none
+ * of them (it had moved on already).  "sent" records sent_ms; the others
+ * done_ms.
+ */
+int db_command_set_state(struct db *db, int64_t id, const char *from,
+			 const char *state, int64_t at_ms, const char *reason,
+			 struct err *e);
+/* A device's commands, newest first (limit 0: 100); state NULL for all. */
+int db_command_list(struct db *db, const char *device, const char *state,
+		    size_t limit,
+		    int (*each)(const struct db_command *c, void *ctx),
+		    void *ctx, struct err *e);
+/*
+ * Commands needing the clock: requested or sent before `stale_ms`, and
+ * opens whose auto_close_ms has come (<= now_ms).
+ */
+int db_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
+		   int (*each)(const struct db_command *c, void *ctx),
+		   void *ctx, struct err *e);
+/* Forget an open's planned close (done, or superseded). */
+int db_command_clear_close(struct db *db, int64_t id, struct err *e);
+
 /* Flush the store's own log into the main file (after a bulk load). */
 int db_checkpoint(struct db *db, struct err *e);
 

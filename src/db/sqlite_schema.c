@@ -83,6 +83,26 @@ static const char *const migrations[] = {
 	"  raw_ms INTEGER NOT NULL CHECK (raw_ms > 0),"
 	"  step_ms INTEGER NOT NULL CHECK (step_ms > 0),"
 	"  UNIQUE (kind, metric));",
+
+	/* 4: valve commands, their life and who asked */
+	"CREATE TABLE commands ("
+	"  id INTEGER PRIMARY KEY,"
+	"  device TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	"  action TEXT NOT NULL CHECK (action IN ('open','close')),"
+	"  duration_min INTEGER NOT NULL DEFAULT 0,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('requested','sent','acknowledged','failed')),"
+	"  requested_by TEXT NOT NULL,"
+	"  requested_ms INTEGER NOT NULL,"
+	"  sent_ms INTEGER NOT NULL DEFAULT 0,"
+	"  done_ms INTEGER NOT NULL DEFAULT 0,"
+	"  auto_close_ms INTEGER NOT NULL DEFAULT 0,"
+	"  reason TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX commands_device ON commands (device, id);"
+	"CREATE INDEX commands_open ON commands (state) WHERE state IN"
+	"  ('requested','sent');"
+	"CREATE INDEX commands_auto_close ON commands (auto_close_ms)"
+	"  WHERE auto_close_ms > 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

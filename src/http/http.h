@@ -41,11 +41,14 @@ struct http_config {
 void http_config_defaults(struct http_config *c);
 
 /* The services the routes call; all stay the caller's. */
+struct valves;
+
 struct http_services {
 	struct db *db;
 	struct ts_engine *ts;
 	struct ingest *ingest;
 	struct events *events;       /* the live feed of GET /api/v1/stream */
+	struct valves *valves;       /* valve commands */
 };
 
 struct http_server;

@@ -32,26 +32,39 @@ static int body_string(struct http_ctx *c, json_t *obj, const char *key,
 	return ERR_OK;
 }
 
+/*
+ * A wall screen's cookie lives as long as browsers keep one (400 days); the
+ * token it carries decides, on every request, whether it still works.
+ */
+#define KIOSK_COOKIE_MAX_AGE_S (400LL * 86400)
+
 int route_login(struct http_ctx *c)
 {
 	char secret[AUTH_SECRET_MAX];
 	struct auth_identity who;
-	const char *name = NULL, *password = NULL;
+	const char *name = NULL, *password = NULL, *token = NULL;
+	long long max_age = c->cfg->session_ttl_ms / 1000;
 	json_t *body;
 	int rc;
 
 	if (http_body_json(c, &body))
 		return c->err.code;
-	if ((rc = body_string(c, body, "username", &name)) ||
-	    (rc = body_string(c, body, "password", &password)))
-		goto out;
-	rc = auth_login(c->db, name, password, c->cfg->session_ttl_ms, secret,
-			&who, &c->err);
-	if (rc)
-		goto out;
+	if (json_object_get(body, "token")) {
+		if ((rc = body_string(c, body, "token", &token)) ||
+		    (rc = auth_kiosk_login(c->db, token, secret, &who, &c->err)))
+			goto out;
+		max_age = KIOSK_COOKIE_MAX_AGE_S;
+	} else {
+		if ((rc = body_string(c, body, "username", &name)) ||
+		    (rc = body_string(c, body, "password", &password)) ||
+		    (rc = auth_login(c->db, name, password,
+				     c->cfg->session_ttl_ms, secret, &who,
+				     &c->err)))
+			goto out;
+	}
 	snprintf(c->set_cookie, sizeof(c->set_cookie),
 		 SESSION_COOKIE "=%s; Path=/; HttpOnly; SameSite=Strict; Max-Age=%lld",
-		 secret, (long long)(c->cfg->session_ttl_ms / 1000));
+		 secret, max_age);
 	sodium_memzero(secret, sizeof(secret));
 	rc = http_reply_json(c, MHD_HTTP_OK, identity_json(&who));
 out:

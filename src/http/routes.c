@@ -48,12 +48,20 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/latest", ROLE_VIEWER, route_latest),
 	ROUTE("GET", "/api/v1/stream", ROLE_VIEWER, route_stream),
 	ROUTE("GET", "/api/v1/metrics", ROLE_VIEWER, route_metrics),
+	ROUTE("POST", "/api/v1/devices/{id}/commands", ROLE_OPERATOR,
+	      route_command_create),
+	ROUTE("GET", "/api/v1/devices/{id}/commands", ROLE_VIEWER,
+	      route_command_list),
+	ROUTE("GET", "/api/v1/devices/{id}/commands/pending", ROLE_DEVICE,
+	      route_command_pending),
+	ROUTE("POST", "/api/v1/devices/{id}/acks", ROLE_DEVICE, route_command_ack),
 	/* where InfluxDB clients write and look, unmodified */
 	INFLUX_ROUTE("POST", "/write", ROLE_DEVICE, route_write_lp),
 	ROUTE("POST", "/api/v2/write", ROLE_DEVICE, route_write_lp),
 	ROUTE("GET", "/ping", ROLE_NONE, route_influx_ping),
 	ROUTE("HEAD", "/ping", ROLE_NONE, route_influx_ping),
 	INFLUX_ROUTE("POST", "/query", ROLE_DEVICE, route_influx_query),
+	ROUTE("GET", "/api/v1/overview", ROLE_VIEWER, route_overview),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -37,10 +37,19 @@ int route_devices_list(struct http_ctx *c);
 int route_query(struct http_ctx *c);
 int route_latest(struct http_ctx *c);
 
+/* route_commands.c */
+int route_command_create(struct http_ctx *c);
+int route_command_list(struct http_ctx *c);
+int route_command_pending(struct http_ctx *c);
+int route_command_ack(struct http_ctx *c);
+
 /* route_metrics.c */
 int route_metrics(struct http_ctx *c);
 
 /* route_stream.c */
 int route_stream(struct http_ctx *c);
+
+/* route_overview.c */
+int route_overview(struct http_ctx *c);
 
 #endif

@@ -1,0 +1,677 @@
+/*
+ * GET /api/v1/overview: the whole base at a glance, for the big screen.
+ *
+ * One read-only pass over what the store holds now: the plot registry
+ * (count, area, crops), the devices by kind, the stations' current weather
+ * (their newest values), a wind rose of the last day, the reference
+ * evapotranspiration accumulated so far today, and soil moisture across the
+ * probes (by depth and by plot).  Sections that later parts of the system
+ * will fill (irrigation, imagery, machinery, alerts) are present with
+ * "available": false, so that a client shows an honest empty state.
+ *
+ * "Current" means the newest value of a series, if it is at most
+ * OV_FRESH_MS old; older values are counted as not reporting.  "Today" is
+ * the civil day of the `tz` parameter (a UTC offset, default +08:00, China
+ * Standard Time).
+ */
+#include "http/routes.h"
+
+#include <math.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agro/fao56.h"
+#include "ingest/metrics.h"
+#include "util/map.h"
+#include "util/timeutil.h"
+
+#define OV_FRESH_MS (3 * MS_PER_HOUR)
+#define OV_ROSE_SECTORS 16
+#define OV_ROSE_CLASSES 5
+#define OV_DEFAULT_TZ_MIN (8 * 60)
+/* FAO-56 chapter 4, p. 75: Rs/Rso by night, 0.7-0.8 in arid climates. */
+#define OV_NIGHT_RS_RSO 0.75
+
+/* The station metrics the overview reads, in this order. */
+enum ov_wx {
+	WX_AIR_TEMP, WX_RH, WX_WIND_SPEED, WX_WIND_DIR, WX_SOLAR_RAD,
+	WX_PRESSURE, WX_COUNT
+};
+
+static const char *const wx_metric[WX_COUNT] = {
+	"air_temp", "rh", "wind_speed", "wind_dir", "solar_rad", "pressure",
+};
+
+struct ov_station {
+	struct db_device dev;
+	int64_t series[WX_COUNT];   /* 0: the station has no such series */
+};
+
+/* Running statistics of a set of values. */
+struct ov_stat {
+	double sum, min, max;
+	size_t n;
+};
+
+struct ov_plot_acc {
+	char code[DB_CODE_MAX];
+	struct ov_stat moisture;
+};
+
+struct overview {
+	struct http_ctx *c;
+	int64_t now, day_start;
+	int tz_min;                 /* minutes east of UTC */
+	/* plots */
+	json_t *crops;              /* crop -> {"plots":n,"area_mu":x} */
+	size_t n_plots;
+	double area_m2;
+	/* devices */
+	json_t *by_kind;            /* kind -> count */
+	size_t n_devices;
+	struct ov_station *stations;
+	size_t n_stations, cap_stations;
+	struct smap station_of;     /* device id -> index in stations */
+	struct smap probe_plot;     /* soil probe id -> index in plots (or -1) */
+	size_t n_probes;
+	struct smap probe_fresh;    /* soil probes with a fresh value -> 1 */
+	/* soil moisture */
+	struct ov_plot_acc *plots;
+	size_t n_acc, cap_acc;
+	struct smap plot_index;     /* plot code -> index in plots */
+	json_t *depths;             /* metric -> struct ov_stat as JSON later */
+	struct ov_stat depth_stat[8];
+	char depth_name[8][DB_NAME_MAX + 2];
+	size_t n_depths;
+	struct ov_stat moisture_all;
+};
+
+static void stat_add(struct ov_stat *s, double v)
+{
+	if (!s->n || v < s->min)
+		s->min = v;
+	if (!s->n || v > s->max)
+		s->max = v;
+	s->sum += v;
+	s->n++;
+}
+
+static json_t *stat_json(const struct ov_stat *s, const char *unit)
+{
+	if (!s->n)
+		return json_null();
+	return json_pack("{sf sf sf sI s:s?}", "value", s->sum / (double)s->n,
+			 "min", s->min, "max", s->max, "n", (json_int_t)s->n,
+			 "unit", unit);
+}
+
+/* ---- the plot registry ---------------------------------------------------- */
+
+static int ov_plot(const struct db_plot *p, void *ctx)
+{
+	struct overview *ov = ctx;
+	const char *crop = p->crop[0] ? p->crop : "unknown";
+	json_t *row = json_object_get(ov->crops, crop);
+
+	ov->n_plots++;
+	ov->area_m2 += p->area_m2;
+	if (!row) {
+		row = json_pack("{sI sf}", "plots", (json_int_t)0, "area_mu", 0.0);
+		if (!row || json_object_set_new(ov->crops, crop, row))
+			return err_nomem(&ov->c->err);
+	}
+	json_object_set_new(row, "plots", json_integer(
+		json_integer_value(json_object_get(row, "plots")) + 1));
+	json_object_set_new(row, "area_mu", json_real(
+		json_real_value(json_object_get(row, "area_mu")) +
+		p->area_m2 * 15.0 / 10000.0));
+	return ERR_OK;
+}
+
+static json_t *plots_section(struct overview *ov)
+{
+	json_t *crops = json_array(), *row;
+	const char *name;
+
+	json_object_foreach(ov->crops, name, row)
+		json_array_append_new(crops, json_pack("{ss sO sO}", "crop", name,
+			"plots", json_object_get(row, "plots"),
+			"area_mu", json_object_get(row, "area_mu")));
+	return json_pack("{sI sf sf so}", "count", (json_int_t)ov->n_plots,
+			 "area_mu", ov->area_m2 * 15.0 / 10000.0,
+			 "area_ha", ov->area_m2 / 10000.0, "crops", crops);
+}
+
+/* ---- devices -------------------------------------------------------------- */
+
+static int add_station(struct overview *ov, const struct db_device *d)
+{
+	struct ov_station *s;
+
+	if (ov->n_stations == ov->cap_stations) {
+		size_t cap = ov->cap_stations ? 2 * ov->cap_stations : 16;
+
+		s = realloc(ov->stations, cap * sizeof(*s));
+		if (!s)
+			return err_nomem(&ov->c->err);
+		ov->stations = s;
+		ov->cap_stations = cap;
+	}
+	s = &ov->stations[ov->n_stations];
+	memset(s, 0, sizeof(*s));
+	s->dev = *d;
+	if (smap_put(&ov->station_of, d->id, (int64_t)ov->n_stations))
+		return err_nomem(&ov->c->err);
+	ov->n_stations++;
+	return ERR_OK;
+}
+
+/* The accumulator of a plot's soil moisture, made on first use. */
+static int plot_acc(struct overview *ov, const char *code, int64_t *index)
+{
+	struct ov_plot_acc *p;
+
+	if (smap_get(&ov->plot_index, code, index))
+		return ERR_OK;
+	if (ov->n_acc == ov->cap_acc) {
+		size_t cap = ov->cap_acc ? 2 * ov->cap_acc : 64;
+
+		p = realloc(ov->plots, cap * sizeof(*p));
+		if (!p)
+			return err_nomem(&ov->c->err);
+		ov->plots = p;
+		ov->cap_acc = cap;
+	}
+	p = &ov->plots[ov->n_acc];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->code, sizeof(p->code), "%s", code);
+	*index = (int64_t)ov->n_acc;
+	if (smap_put(&ov->plot_index, code, *index))
+		return err_nomem(&ov->c->err);
+	ov->n_acc++;
+	return ERR_OK;
+}
+
+static int ov_device(const struct db_device *d, void *ctx)
+{
+	struct overview *ov = ctx;
+	json_t *n = json_object_get(ov->by_kind, d->kind);
+	int64_t plot = -1;
+
+	ov->n_devices++;
+	json_object_set_new(ov->by_kind, d->kind,
+			    json_integer(n ? json_integer_value(n) + 1 : 1));
+	if (!strcmp(d->kind, "weather_station"))
+		return add_station(ov, d);
+	if (strcmp(d->kind, "soil_probe"))
+		return ERR_OK;
+	ov->n_probes++;
+	if (d->plot[0] && plot_acc(ov, d->plot, &plot))
+		return ov->c->err.code;
+	if (smap_put(&ov->probe_plot, d->id, plot))
+		return err_nomem(&ov->c->err);
+	return ERR_OK;
+}
+
+/* ---- series: station metrics and soil moisture ------------------------------ */
+
+static bool fresh_latest(struct overview *ov, int64_t series, double *v)
+{
+	int64_t ts;
+
+	if (ts_engine_latest(ov->c->svc->ts, series, &ts, v))
+		return false;
+	return ov->now - ts <= OV_FRESH_MS;
+}
+
+static struct ov_stat *depth_stat(struct overview *ov, const char *metric)
+{
+	for (size_t i = 0; i < ov->n_depths; i++)
+		if (!strcmp(ov->depth_name[i], metric))
+			return &ov->depth_stat[i];
+	if (ov->n_depths == sizeof(ov->depth_stat) / sizeof(ov->depth_stat[0]))
+		return NULL;
+	snprintf(ov->depth_name[ov->n_depths], sizeof(ov->depth_name[0]), "%s",
+		 metric);
+	return &ov->depth_stat[ov->n_depths++];
+}
+
+static int probe_series(struct overview *ov, const struct db_series *s,
+			int64_t plot)
+{
+	struct ov_stat *depth;
+	double v;
+
+	if (strncmp(s->metric, "moisture_", 9) || !fresh_latest(ov, s->id, &v))
+		return ERR_OK;
+	if (smap_put(&ov->probe_fresh, s->device, 1))
+		return err_nomem(&ov->c->err);
+	stat_add(&ov->moisture_all, v);
+	if ((depth = depth_stat(ov, s->metric)))
+		stat_add(depth, v);
+	if (plot >= 0)
+		stat_add(&ov->plots[plot].moisture, v);
+	return ERR_OK;
+}
+
+static int ov_series(const struct db_series *s, void *ctx)
+{
+	struct overview *ov = ctx;
+	int64_t i;
+
+	if (smap_get(&ov->probe_plot, s->device, &i))
+		return probe_series(ov, s, i);
+	if (!smap_get(&ov->station_of, s->device, &i))
+		return ERR_OK;
+	for (int m = 0; m < WX_COUNT; m++)
+		if (!strcmp(s->metric, wx_metric[m]))
+			ov->stations[i].series[m] = s->id;
+	return ERR_OK;
+}
+
+/* ---- weather: current values, wind rose, ET0 so far today ---------------------- */
+
+static json_t *current_weather(struct overview *ov, size_t *reporting)
+{
+	struct ov_stat stat[WX_COUNT] = { 0 };
+	double east = 0, north = 0, v;
+	json_t *cur = json_object();
+	const struct metric_def *def;
+
+	*reporting = 0;
+	for (size_t i = 0; i < ov->n_stations; i++) {
+		bool any = false;
+
+		for (int m = 0; m < WX_COUNT; m++) {
+			if (!ov->stations[i].series[m] ||
+			    !fresh_latest(ov, ov->stations[i].series[m], &v))
+				continue;
+			any = true;
+			stat_add(&stat[m], v);
+			if (m == WX_WIND_DIR) {
+				east += sin(v * M_PI / 180.0);
+				north += cos(v * M_PI / 180.0);
+			}
+		}
+		*reporting += any;
+	}
+	for (int m = 0; m < WX_COUNT; m++) {
+		def = metric_find(wx_metric[m]);
+		json_object_set_new(cur, wx_metric[m],
+				    stat_json(&stat[m], def ? def->unit : NULL));
+	}
+	if (stat[WX_WIND_DIR].n) {
+		/* directions average as vectors: 350 and 10 make 0, not 180 */
+		v = fmod(atan2(east, north) * 180.0 / M_PI + 360.0, 360.0);
+		json_object_set_new(json_object_get(cur, "wind_dir"), "value",
+				    json_real(v));
+	}
+	return cur;
+}
+
+static const double rose_class_ms[OV_ROSE_CLASSES] = { 0, 2, 4, 6, 8 };
+
+/* Count the last day's (direction, speed) pairs of one station. */
+static int rose_station(struct overview *ov, const struct ov_station *s,
+			uint64_t counts[OV_ROSE_SECTORS][OV_ROSE_CLASSES],
+			uint64_t *samples)
+{
+	struct ts_point *dir = NULL, *spd = NULL;
+	size_t nd = 0, ns = 0, j = 0;
+	int64_t from = ov->now - MS_PER_DAY;
+	int rc;
+
+	if (!s->series[WX_WIND_DIR] || !s->series[WX_WIND_SPEED])
+		return ERR_OK;
+	if ((rc = ts_engine_read(ov->c->svc->ts, s->series[WX_WIND_DIR], from,
+				 ov->now, &dir, &nd, &ov->c->err)) ||
+	    (rc = ts_engine_read(ov->c->svc->ts, s->series[WX_WIND_SPEED], from,
+				 ov->now, &spd, &ns, &ov->c->err)))
+		goto out_free;
+	for (size_t i = 0; i < nd; i++) {
+		int sector, cls = 0;
+
+		while (j < ns && spd[j].ts < dir[i].ts)
+			j++;
+		if (j == ns)
+			break;
+		if (spd[j].ts != dir[i].ts)
+			continue;
+		sector = (int)floor(fmod(dir[i].value + 11.25, 360.0) / 22.5);
+		while (cls + 1 < OV_ROSE_CLASSES &&
+		       spd[j].value >= rose_class_ms[cls + 1])
+			cls++;
+		counts[sector % OV_ROSE_SECTORS][cls]++;
+		(*samples)++;
+	}
+out_free:
+	free(dir);
+	free(spd);
+	return rc;
+}
+
+static json_t *wind_rose(struct overview *ov)
+{
+	uint64_t counts[OV_ROSE_SECTORS][OV_ROSE_CLASSES] = { { 0 } };
+	uint64_t samples = 0;
+	json_t *rows, *classes = json_array();
+
+	for (size_t i = 0; i < ov->n_stations; i++)
+		if (rose_station(ov, &ov->stations[i], counts, &samples))
+			return NULL;
+	rows = json_array();
+	for (int s = 0; s < OV_ROSE_SECTORS; s++) {
+		json_t *row = json_array();
+
+		for (int k = 0; k < OV_ROSE_CLASSES; k++)
+			json_array_append_new(row, json_integer(
+				(json_int_t)counts[s][k]));
+		json_array_append_new(rows, row);
+	}
+	for (int k = 0; k < OV_ROSE_CLASSES; k++)
+		json_array_append_new(classes, json_real(rose_class_ms[k]));
+	return json_pack("{sI sI so so}", "hours", (json_int_t)24,
+			 "samples", (json_int_t)samples,
+			 "speed_classes_ms", classes, "counts", rows);
+}
+
+/* Hourly means since the start of the day of one series. */
+static int hourly_means(struct overview *ov, int64_t series, int64_t to,
+			struct ts_bucket **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (!series)
+		return ERR_OK;
+	return ts_engine_aggregate(ov->c->svc->ts, series, ov->day_start, to,
+				   MS_PER_HOUR, TS_AGG_AVG, out, n, &ov->c->err);
+}
+
+static const struct ts_bucket *bucket_at(const struct ts_bucket *b, size_t n,
+					 int64_t start)
+{
+	for (size_t i = 0; i < n; i++)
+		if (b[i].start == start && b[i].count)
+			return &b[i];
+	return NULL;
+}
+
+static double bucket_mean(const struct ts_bucket *b)
+{
+	return b->sum / (double)b->count;
+}
+
+/* Where a station is: its own location, else the centre of its plot. */
+static bool station_position(struct overview *ov, const struct db_device *d,
+			     double *lon, double *lat)
+{
+	struct db_plot p;
+	struct err ignored;
+
+	if (isfinite(d->lon) && isfinite(d->lat)) {
+		*lon = d->lon;
+		*lat = d->lat;
+		return true;
+	}
+	if (!d->plot[0] || db_plot_get(ov->c->db, d->plot, &p, &ignored))
+		return false;
+	*lon = (p.bbox[0] + p.bbox[2]) / 2;
+	*lat = (p.bbox[1] + p.bbox[3]) / 2;
+	db_plot_free(&p);
+	return true;
+}
+
+/* Elevation from the mean air pressure (hPa), eq. 7 solved for z. */
+static double elevation_of_pressure(const struct ts_bucket *b, size_t n)
+{
+	struct ov_stat s = { 0 };
+	double z;
+
+	for (size_t i = 0; i < n; i++)
+		if (b[i].count)
+			stat_add(&s, bucket_mean(&b[i]));
+	if (!s.n)
+		return 0; /* no barometer: taken at sea level */
+	z = 293.0 / 0.0065 * (1.0 - pow(s.sum / (double)s.n / 10.0 / 101.3,
+					  1.0 / 5.26));
+	return fmax(-500.0, fmin(9000.0, z));
+}
+
+struct et0_hours {
+	double sum[24];
+	size_t n[24];
+};
+
+static void et0_station_hours(struct overview *ov, struct agro_et0_hourly_in *in,
+			      struct ts_bucket *b[WX_COUNT], size_t n[WX_COUNT],
+			      struct et0_hours *acc)
+{
+	struct agro_et0_hourly_out out;
+	const struct ts_bucket *t, *rh, *u, *rs;
+	struct err ignored;
+
+	for (int h = 0; h < 24; h++) {
+		int64_t start = ov->day_start + h * MS_PER_HOUR;
+
+		if (start + MS_PER_HOUR > ov->now)
+			break; /* only whole hours */
+		t = bucket_at(b[WX_AIR_TEMP], n[WX_AIR_TEMP], start);
+		rh = bucket_at(b[WX_RH], n[WX_RH], start);
+		u = bucket_at(b[WX_WIND_SPEED], n[WX_WIND_SPEED], start);
+		rs = bucket_at(b[WX_SOLAR_RAD], n[WX_SOLAR_RAD], start);
+		if (!t || !rh || !u || !rs)
+			continue;
+		in->hour = h;
+		in->t = bucket_mean(t);
+		in->rh = bucket_mean(rh);
+		in->wind = bucket_mean(u);
+		in->rs = bucket_mean(rs) * 3600.0 / 1e6; /* W/m2 -> MJ/m2/h */
+		if (agro_fao56_hourly(in, &out, &ignored))
+			continue;
+		acc->sum[h] += out.et0;
+		acc->n[h]++;
+	}
+}
+
+static int et0_station(struct overview *ov, const struct ov_station *s,
+		       struct et0_hours *acc)
+{
+	static const int needed[] = { WX_AIR_TEMP, WX_RH, WX_WIND_SPEED,
+				      WX_SOLAR_RAD, WX_PRESSURE };
+	struct ts_bucket *b[WX_COUNT] = { NULL };
+	size_t n[WX_COUNT] = { 0 };
+	struct agro_et0_hourly_in in = { 0 };
+	int y, m, d, rc = ERR_OK;
+	int64_t day = (ov->day_start + ov->tz_min * 60000LL) / MS_PER_DAY;
+
+	if (!station_position(ov, &s->dev, &in.lon_deg, &in.lat_deg))
+		return ERR_OK;
+	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
+		if ((rc = hourly_means(ov, s->series[needed[i]], ov->now,
+				       &b[needed[i]], &n[needed[i]])))
+			goto out_free;
+	time_civil_from_days(day, &y, &m, &d);
+	in.doy = (int)(day - time_days_from_civil(y, 1, 1)) + 1;
+	in.tz_lon_deg = ov->tz_min / 4.0; /* 15 degrees an hour */
+	in.alt_m = elevation_of_pressure(b[WX_PRESSURE], n[WX_PRESSURE]);
+	in.night_rs_rso.set = true;
+	in.night_rs_rso.value = OV_NIGHT_RS_RSO;
+	et0_station_hours(ov, &in, b, n, acc);
+out_free:
+	for (int i = 0; i < WX_COUNT; i++)
+		free(b[i]);
+	return rc;
+}
+
+/* FAO-56 hourly ET0 (eq. 53) of each whole hour so far today, averaged
+ * over the stations that have it, summed over the hours. */
+static json_t *et0_today(struct overview *ov)
+{
+	struct et0_hours acc = { { 0 }, { 0 } };
+	double mm = 0;
+	int hours = 0;
+
+	for (size_t i = 0; i < ov->n_stations; i++)
+		if (et0_station(ov, &ov->stations[i], &acc))
+			return NULL;
+	for (int h = 0; h < 24; h++) {
+		if (!acc.n[h])
+			continue;
+		mm += acc.sum[h] / (double)acc.n[h];
+		hours++;
+	}
+	if (!hours)
+		return json_pack("{sb sn}", "available", 0, "mm");
+	return json_pack("{sb sf si ss}", "available", 1, "mm", mm,
+			 "hours", hours, "method", "fao56_hourly_sum");
+}
+
+static json_t *weather_section(struct overview *ov)
+{
+	json_t *cur, *rose, *et0;
+	size_t reporting;
+
+	cur = current_weather(ov, &reporting);
+	if (!(rose = wind_rose(ov))) {
+		json_decref(cur);
+		return NULL;
+	}
+	if (!(et0 = et0_today(ov))) {
+		json_decref(cur);
+		json_decref(rose);
+		return NULL;
+	}
+	return json_pack("{sb sI sI so so so}", "available", reporting > 0,
+			 "stations", (json_int_t)ov->n_stations,
+			 "reporting", (json_int_t)reporting, "current", cur,
+			 "wind_rose", rose, "et0_today", et0);
+}
+
+/* ---- soil moisture ------------------------------------------------------------ */
+
+static json_t *soil_section(struct overview *ov)
+{
+	json_t *depths = json_array(), *plots = json_object();
+
+	for (size_t i = 0; i < ov->n_depths; i++) {
+		json_t *s = stat_json(&ov->depth_stat[i], "%vol");
+
+		json_object_set_new(s, "metric", json_string(ov->depth_name[i]));
+		json_array_append_new(depths, s);
+	}
+	for (size_t i = 0; i < ov->n_acc; i++) {
+		const struct ov_stat *s = &ov->plots[i].moisture;
+
+		if (s->n)
+			json_object_set_new(plots, ov->plots[i].code,
+					    json_real(s->sum / (double)s->n));
+	}
+	return json_pack("{sb sI sI so so so}",
+			 "available", ov->moisture_all.n > 0,
+			 "probes", (json_int_t)ov->n_probes,
+			 "reporting", (json_int_t)ov->probe_fresh.n,
+			 "mean", stat_json(&ov->moisture_all, "%vol"),
+			 "depths", depths, "plots", plots);
+}
+
+/* ---- what later parts of the system bring ----------------------------------------- */
+
+static json_t *empty_sections(json_t *root)
+{
+	json_object_set_new(root, "irrigation", json_pack(
+		"{sb sn sn sn}", "available", 0, "planned_m3", "done_m3",
+		"plots_planned"));
+	json_object_set_new(root, "imagery", json_pack(
+		"{sb sn sn}", "available", 0, "last_satellite", "last_drone"));
+	json_object_set_new(root, "machinery", json_pack(
+		"{sb sn s[]}", "available", 0, "working", "positions"));
+	json_object_set_new(root, "alerts", json_pack(
+		"{sb sn s[]}", "available", 0, "open", "items"));
+	return root;
+}
+
+/* ---- the route ------------------------------------------------------------------- */
+
+/* "+08:00", "-05:30", "+8", "Z": minutes east of UTC. */
+static int parse_tz(struct http_ctx *c, const char *s, int *out)
+{
+	int h = 0, m = 0, sign;
+	char extra;
+
+	*out = OV_DEFAULT_TZ_MIN;
+	if (!s)
+		return ERR_OK;
+	if (!strcmp(s, "Z") || !strcmp(s, "UTC")) {
+		*out = 0;
+		return ERR_OK;
+	}
+	sign = s[0] == '-' ? -1 : 1;
+	if ((s[0] != '+' && s[0] != '-' && s[0] != ' ') ||
+	    sscanf(s + 1, "%2d:%2d%c", &h, &m, &extra) < 1 ||
+	    h > 14 || m < 0 || m > 59)
+		return err_set(&c->err, ERR_INVALID, "parameter 'tz': '%s' is not "
+			       "a UTC offset like +08:00", s);
+	*out = sign * (h * 60 + m);
+	return ERR_OK;
+}
+
+static void overview_free(struct overview *ov)
+{
+	json_decref(ov->crops);
+	json_decref(ov->by_kind);
+	free(ov->stations);
+	free(ov->plots);
+	smap_free(&ov->station_of);
+	smap_free(&ov->probe_plot);
+	smap_free(&ov->probe_fresh);
+	smap_free(&ov->plot_index);
+}
+
+static json_t *overview_json(struct overview *ov)
+{
+	json_t *root, *weather, *soil;
+	char now[32], day[32];
+
+	if (!(weather = weather_section(ov)))
+		return NULL;
+	soil = soil_section(ov);
+	time_format_iso(ov->now, now, sizeof(now));
+	time_format_iso(ov->day_start, day, sizeof(day));
+	root = json_pack("{ss sI s{ss si} so s{sI so} so so}",
+			 "generated", now, "ts", (json_int_t)ov->now,
+			 "day", "start", day, "tz_offset_min", ov->tz_min,
+			 "plots", plots_section(ov),
+			 "devices", "count", (json_int_t)ov->n_devices,
+			 "by_kind", json_incref(ov->by_kind),
+			 "weather", weather, "soil_moisture", soil);
+	return root ? empty_sections(root) : NULL;
+}
+
+int route_overview(struct http_ctx *c)
+{
+	struct overview ov = { .c = c };
+	json_t *root;
+	int rc;
+
+	if (parse_tz(c, http_query(c, "tz"), &ov.tz_min))
+		return c->err.code;
+	ov.now = time_now_ms();
+	ov.day_start = (ov.now + ov.tz_min * 60000LL) / MS_PER_DAY * MS_PER_DAY -
+		       ov.tz_min * 60000LL;
+	ov.crops = json_object();
+	ov.by_kind = json_object();
+	if ((rc = db_plot_list(c->db, NULL, ov_plot, &ov, &c->err)) ||
+	    (rc = db_device_list(c->db, NULL, ov_device, &ov, &c->err)) ||
+	    (rc = db_series_list(c->db, NULL, ov_series, &ov, &c->err)))
+		goto out;
+	if (!(root = overview_json(&ov))) {
+		rc = c->err.code ? (int)c->err.code : err_nomem(&c->err);
+		goto out;
+	}
+	rc = http_reply_json(c, MHD_HTTP_OK, root);
+out:
+	overview_free(&ov);
+	return rc;
+}
