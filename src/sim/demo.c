@@ -404,6 +404,7 @@ struct http_sink {
 	struct sink base;
 	struct demo *d;
 	CURL *curl;
+	CURL *poll;              /* the valves' own calls */
 	struct buf lines;
 	struct buf url;
 	size_t points;
@@ -469,14 +470,18 @@ static int64_t sim_now(const struct demo *d)
 	return sim < real ? sim : real;
 }
 
-/* Wait until the simulated clock reaches t; false when stopping. */
+/*
+ * Wait until the simulated clock reaches t, or a second of real time has
+ * passed (the valves poll for commands every second); false when stopping.
+ */
 static bool wait_until(struct demo *d, int64_t t)
 {
 	struct timespec until;
+	int64_t give_up = time_now_ms() + MS_PER_SECOND;
 	bool go;
 
 	pthread_mutex_lock(&d->lock);
-	while (!d->stop && sim_now(d) < t) {
+	while (!d->stop && sim_now(d) < t && time_now_ms() < give_up) {
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 50 * 1000000;
 		if (until.tv_nsec >= 1000000000) {
@@ -490,25 +495,115 @@ static bool wait_until(struct demo *d, int64_t t)
 	return go;
 }
 
+/* ---- valves: they poll for commands, obey, answer and report ------------------- */
+
+static size_t collect(char *p, size_t size, size_t n, void *ctx)
+{
+	buf_append(ctx, p, size * n);
+	return size * n;
+}
+
+/* One HTTP exchange as a device; the answer's body goes to out. */
+static long device_call(CURL *c, const char *url, const char *token,
+			const char *body, struct buf *out)
+{
+	struct curl_slist *h = NULL;
+	char auth[AUTH_SECRET_MAX + 32];
+	long status = 0;
+
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+	h = curl_slist_append(h, auth);
+	buf_reset(out);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+	curl_easy_setopt(c, CURLOPT_HTTPGET, body ? 0L : 1L);
+	if (body)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+	if (curl_easy_perform(c) == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_slist_free_all(h);
+	return status;
+}
+
+static void obey(struct demo *d, struct http_sink *h, struct demo_plot *p,
+		 json_t *cmd, const char *id, const char *token, struct buf *io,
+		 int64_t now)
+{
+	char url[512], ack[96], meter[32];
+	const char *action = json_string_value(json_object_get(cmd, "action"));
+	json_int_t minutes = json_integer_value(json_object_get(cmd, "duration_min"));
+	json_int_t cmd_id = json_integer_value(json_object_get(cmd, "id"));
+
+	if (!action)
+		return;
+	sim_field_valve(&p->field, now, !strcmp(action, "open")
+			? now + minutes * MS_PER_MINUTE : now);
+	snprintf(url, sizeof(url), "%s/api/v1/devices/%s/acks", d->url, id);
+	snprintf(ack, sizeof(ack), "{\"id\":%lld,\"ok\":true}", (long long)cmd_id);
+	device_call(h->poll, url, token, ack, io);
+	h->base.point(&h->base, id, "valve_state", now, p->field.irrigating);
+	h->base.flush(&h->base, id);
+	device_id(meter, sizeof(meter), "fm", p->number);
+	h->base.point(&h->base, meter, "flow", now, rounded(p->field.flow, 0.01));
+	h->base.flush(&h->base, meter);
+}
+
+static void poll_valves(struct demo *d, struct http_sink *h, int64_t now)
+{
+	struct buf io = BUF_INIT;
+	char id[32], url[512];
+	json_t *answer, *cmd;
+	json_error_t je;
+	size_t k;
+
+	for (size_t i = 0; i < d->n_plots; i++) {
+		struct demo_plot *p = &d->plots[i];
+		json_t *tok;
+
+		device_id(id, sizeof(id), "vl", p->number);
+		tok = json_object_get(d->tokens, id);
+		if (!json_is_string(tok))
+			continue;
+		snprintf(url, sizeof(url), "%s/api/v1/devices/%s/commands/pending",
+			 d->url, id);
+		if (device_call(h->poll, url, json_string_value(tok), NULL, &io) != 200)
+			continue;
+		answer = json_loadb(io.data, io.len, 0, &je);
+		json_array_foreach(json_object_get(answer, "commands"), k, cmd)
+			obey(d, h, p, cmd, id, json_string_value(tok), &io, now);
+		json_decref(answer);
+	}
+	buf_free(&io);
+}
+
 static void *live_main(void *arg)
 {
 	struct demo *d = arg;
 	struct http_sink h = { { http_point, http_flush }, d, curl_easy_init(),
-			       BUF_INIT, BUF_INIT, 0 };
+			       curl_easy_init(), BUF_INIT, BUF_INIT, 0 };
 	int64_t t = d->sim_start - d->sim_start % MS_PER_MINUTE + MS_PER_MINUTE;
 
-	if (!h.curl)
-		return NULL;
+	if (!h.curl || !h.poll)
+		goto out;
 	buf_printf(&h.url, "%s/api/v1/write?precision=ms", d->url);
 	curl_easy_setopt(h.curl, CURLOPT_URL, h.url.data);
 	curl_easy_setopt(h.curl, CURLOPT_WRITEFUNCTION, discard);
 	curl_easy_setopt(h.curl, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(h.curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h.poll, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h.poll, CURLOPT_NOSIGNAL, 1L);
 	while (wait_until(d, t)) {
-		report_minute(d, &h.base, t);
-		t += MS_PER_MINUTE;
+		poll_valves(d, &h, sim_now(d));
+		for (; sim_now(d) >= t; t += MS_PER_MINUTE)
+			report_minute(d, &h.base, t);
 	}
-	curl_easy_cleanup(h.curl);
+out:
+	if (h.curl)
+		curl_easy_cleanup(h.curl);
+	if (h.poll)
+		curl_easy_cleanup(h.poll);
 	buf_free(&h.lines);
 	buf_free(&h.url);
 	return NULL;

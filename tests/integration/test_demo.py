@@ -111,6 +111,50 @@ def demo_has_devices_history_and_a_live_feed():
         expect(stop(p) == 0)
 
 
+def post(port, path, token, body):
+    import http.client
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    c.request("POST", path, body=json.dumps(body),
+              headers={"Authorization": "Bearer " + token,
+                       "Content-Type": "application/json"})
+    r = c.getresponse()
+    data = r.read()
+    c.close()
+    return r.status, json.loads(data) if data else None
+
+
+@test
+def a_valve_command_in_live_mode_changes_flow_and_moisture():
+    import time
+    data = tempfile.mkdtemp() + "/valves"
+    p, out = start_demo(data, "--speed", "60")
+    try:
+        operator = oasis("token", "create", "--role", "operator", "--name",
+                         "ops", data=data).stdout.strip()
+        port = port_of(out)
+        _, before = get(port, "/api/v1/latest?device=sp-05", operator)
+        m0 = before["values"]["moisture_10cm"]
+        status, cmd = post(port, "/api/v1/devices/vl-05/commands", operator,
+                           {"action": "open", "duration_min": 120})
+        expect(status == 202, (status, cmd))
+        deadline = time.time() + 60
+        acked = flowing = wetter = False
+        while time.time() < deadline and not (acked and flowing and wetter):
+            _, h = get(port, "/api/v1/devices/vl-05/commands", operator)
+            acked = h["commands"][0]["state"] == "acknowledged"
+            _, fm = get(port, "/api/v1/latest?device=fm-05", operator)
+            flowing = fm["values"].get("flow", {}).get("value", 0) > 0
+            _, sp = get(port, "/api/v1/latest?device=sp-05", operator)
+            m = sp["values"]["moisture_10cm"]
+            wetter = m["ts"] > m0["ts"] and m["value"] > m0["value"]
+            time.sleep(1)
+        expect(acked and h["valve"]["believed"] == "open", h)
+        expect(flowing, fm)
+        expect(wetter, (m0, m))
+    finally:
+        expect(stop(p) == 0)
+
+
 @test
 def a_faster_demo_replays_toward_now():
     data = tempfile.mkdtemp() + "/fast"
