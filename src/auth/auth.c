@@ -235,6 +235,41 @@ int auth_login(struct db *db, const char *name, const char *password,
 	return ERR_OK;
 }
 
+#define KIOSK_PREFIX "kiosk."
+
+int auth_kiosk_login(struct db *db, const char *token,
+		     char cookie_out[AUTH_SECRET_MAX], struct auth_identity *who,
+		     struct err *e)
+{
+	int rc;
+
+	if (strlen(token) + strlen(KIOSK_PREFIX) >= AUTH_SECRET_MAX)
+		return err_set(e, ERR_UNAUTHORIZED, "invalid token");
+	if ((rc = auth_identify_token(db, token, who, e)))
+		return rc;
+	if (who->role != ROLE_VIEWER)
+		return err_set(e, ERR_FORBIDDEN, "a wall screen signs in with a "
+			       "viewer token; this one is %s",
+			       auth_role_name(who->role));
+	snprintf(cookie_out, AUTH_SECRET_MAX, KIOSK_PREFIX "%s", token);
+	return ERR_OK;
+}
+
+/* A kiosk cookie is its viewer token, checked (revocation too) each time. */
+static int identify_kiosk(struct db *db, const char *token,
+			  struct auth_identity *out, struct err *e)
+{
+	int rc = auth_identify_token(db, token, out, e);
+
+	if (rc == ERR_UNAUTHORIZED)
+		return err_set(e, ERR_UNAUTHORIZED, "the wall screen's token was "
+			       "revoked or has expired; sign in again");
+	if (!rc && out->role != ROLE_VIEWER)
+		return err_set(e, ERR_UNAUTHORIZED, "a kiosk session needs a "
+			       "viewer token");
+	return rc;
+}
+
 int auth_identify_session(struct db *db, const char *secret,
 			  struct auth_identity *out, struct err *e)
 {
@@ -245,6 +280,8 @@ int auth_identify_session(struct db *db, const char *secret,
 
 	if (!secret_plausible(secret))
 		return err_set(e, ERR_UNAUTHORIZED, "invalid session");
+	if (!strncmp(secret, KIOSK_PREFIX, strlen(KIOSK_PREFIX)))
+		return identify_kiosk(db, secret + strlen(KIOSK_PREFIX), out, e);
 	secret_hash(secret, hash);
 	rc = db_session_find(db, hash, time_now_ms(), &s, e);
 	if (rc == ERR_NOT_FOUND)
@@ -260,9 +297,14 @@ int auth_logout(struct db *db, const char *secret, struct err *e)
 	char hash[DB_HASH_MAX];
 	int rc;
 
-	if (!secret_plausible(secret))
-		return ERR_OK;
+	if (!secret_plausible(secret) ||
+	    !strncmp(secret, KIOSK_PREFIX, strlen(KIOSK_PREFIX)))
+		return ERR_OK; /* a kiosk cookie has no session to end */
 	secret_hash(secret, hash);
 	rc = db_session_delete(db, hash, e);
-	return rc == ERR_NOT_FOUND ? ERR_OK : rc;
+	if (rc == ERR_NOT_FOUND) {
+		err_clear(e); /* already ended: signing out again is fine */
+		return ERR_OK;
+	}
+	return rc;
 }

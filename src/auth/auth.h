@@ -77,8 +77,24 @@ int auth_identify_token(struct db *db, const char *secret,
 int auth_login(struct db *db, const char *name, const char *password,
 	       int64_t ttl_ms, char secret_out[AUTH_SECRET_MAX],
 	       struct auth_identity *who, struct err *e);
+/*
+ * Who a session cookie's value is: a session opened by auth_login, or a
+ * kiosk cookie made by auth_kiosk_login (checked as its token, every time).
+ */
 int auth_identify_session(struct db *db, const char *secret,
 			  struct auth_identity *out, struct err *e);
+
+/*
+ * Sign a wall screen in with a viewer token (kiosk mode): check the token and
+ * write into cookie_out the value of a session cookie that carries it
+ * ("kiosk." + the token).  The cookie is identified as the token on every
+ * request, so it lasts as long as the token does and revoking the token
+ * signs the screen out at once.  ERR_UNAUTHORIZED for a bad, expired or
+ * revoked token; ERR_FORBIDDEN for a token whose role is not viewer.
+ */
+int auth_kiosk_login(struct db *db, const char *token,
+		     char cookie_out[AUTH_SECRET_MAX], struct auth_identity *who,
+		     struct err *e);
 int auth_logout(struct db *db, const char *secret, struct err *e);
 
 #endif
