@@ -103,90 +103,21 @@ static int collect_summary(const struct db_chunk *k, void *ctx)
 	return ERR_OK;
 }
 
-/* The points of the chunks with these seqs, merged: higher seq wins. */
+/* The chunks of a window being merged, and their points. */
 struct group_read {
-	const struct db_chunk_ref *seqs;
-	size_t n_seqs;
-	struct ts_point *pts;   /* with ranks in a parallel array */
-	int64_t *ranks;
-	size_t n, cap;
+	const struct db_chunk_ref *refs;
+	size_t n_refs;
+	struct ts_merge merge;
 	struct err *e;
 };
-
-static bool wanted(const struct group_read *g, int64_t seq)
-{
-	for (size_t i = 0; i < g->n_seqs; i++)
-		if (g->seqs[i].seq == seq)
-			return true;
-	return false;
-}
 
 static int read_member(const struct db_chunk *k, void *ctx)
 {
 	struct group_read *g = ctx;
-	struct ts_point *pts;
-	size_t n;
-	int rc;
 
-	if (!wanted(g, k->seq))
-		return ERR_OK;
-	if ((rc = ts_codec_decode_alloc(k->data, k->len, &pts, &n, g->e)))
-		return err_prefix(g->e, "chunk %lld", (long long)k->seq);
-	if (g->n + n > g->cap) {
-		size_t cap = (g->n + n) * 2;
-		struct ts_point *p = realloc(g->pts, cap * sizeof(*p));
-		int64_t *r = p ? realloc(g->ranks, cap * sizeof(*r)) : NULL;
-
-		if (p)
-			g->pts = p;
-		if (!p || !r) {
-			free(pts);
-			return err_nomem(g->e);
-		}
-		g->ranks = r;
-		g->cap = cap;
-	}
-	for (size_t i = 0; i < n; i++) {
-		g->pts[g->n + i] = pts[i];
-		g->ranks[g->n + i] = k->seq;
-	}
-	g->n += n;
-	free(pts);
-	return ERR_OK;
-}
-
-struct ranked {
-	int64_t ts, rank;
-	double value;
-};
-
-static int compare_ranked(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->rank < y->rank ? -1 : x->rank > y->rank;
-}
-
-static int merge_group(struct group_read *g)
-{
-	struct ranked *r = malloc((g->n ? g->n : 1) * sizeof(*r));
-	size_t out = 0;
-
-	if (!r)
-		return err_nomem(g->e);
-	for (size_t i = 0; i < g->n; i++)
-		r[i] = (struct ranked){ g->pts[i].ts, g->ranks[i], g->pts[i].value };
-	qsort(r, g->n, sizeof(*r), compare_ranked);
-	for (size_t i = 0; i < g->n; i++) {
-		if (i + 1 < g->n && r[i + 1].ts == r[i].ts)
-			continue;
-		g->pts[out].ts = r[i].ts;
-		g->pts[out++].value = r[i].value;
-	}
-	g->n = out;
-	free(r);
+	for (size_t i = 0; i < g->n_refs; i++)
+		if (g->refs[i].seq == k->seq)
+			return ts__merge_add_chunk(&g->merge, k, g->e);
 	return ERR_OK;
 }
 
@@ -195,9 +126,10 @@ static int merge_window(struct ts_engine *eng, int64_t series,
 			const struct summaries *s, size_t first, size_t last,
 			int64_t window, struct err *e)
 {
-	size_t count = last - first + 1;
+	size_t count = last - first + 1, n;
 	struct db_chunk_ref *refs = malloc(count * sizeof(*refs));
-	struct group_read g = { .n_seqs = count, .e = e };
+	struct group_read g = { .n_refs = count, .e = e };
+	struct ts_point *pts = NULL;
 	struct chunk_list cl = { 0 };
 	struct db_chunk_write w;
 	int64_t from = INT64_MAX, to = INT64_MIN;
@@ -212,10 +144,15 @@ static int merge_window(struct ts_engine *eng, int64_t series,
 		from = k->ref.ts_min < from ? k->ref.ts_min : from;
 		to = k->ts_max > to ? k->ts_max : to;
 	}
-	g.seqs = refs;
-	if ((rc = db_chunks_read(eng->db, series, from, to, read_member, &g, e)) ||
-	    (rc = merge_group(&g)) ||
-	    (rc = ts__encode_windows(&cl, series, g.pts, g.n, window, e)))
+	g.refs = refs;
+	if ((rc = db_chunks_read(eng->db, series, from, to, read_member, &g, e)))
+		goto out;
+	if (!(pts = malloc((g.merge.n ? g.merge.n : 1) * sizeof(*pts)))) {
+		rc = err_nomem(e);
+		goto out;
+	}
+	n = ts__merge_finish(&g.merge, pts);
+	if ((rc = ts__encode_windows(&cl, series, pts, n, window, e)))
 		goto out;
 	ts__chunks_fix(&cl);
 	w = (struct db_chunk_write){ .add = cl.items, .n_add = cl.n,
@@ -223,8 +160,8 @@ static int merge_window(struct ts_engine *eng, int64_t series,
 	rc = db_chunks_write(eng->db, &w, e);
 out:
 	ts__chunk_list_free(&cl);
-	free(g.pts);
-	free(g.ranks);
+	ts__merge_free(&g.merge);
+	free(pts);
 	free(refs);
 	return rc;
 }

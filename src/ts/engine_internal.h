@@ -116,6 +116,28 @@ int ts__encode_windows(struct chunk_list *cl, int64_t series,
 void ts__chunks_fix(struct chunk_list *cl);
 void ts__chunk_list_free(struct chunk_list *cl);
 
+/* merge.c: points from several places, the highest rank winning a timestamp */
+struct ts_ranked {
+	int64_t ts;
+	int64_t rank;
+	double value;
+};
+
+struct ts_merge {
+	struct ts_ranked *items;
+	size_t n, cap;
+};
+
+/* Add points with a rank; rank < 0 ranks them by arrival.  ERR_NOMEM. */
+int ts__merge_add(struct ts_merge *m, const struct ts_point *pts, size_t n,
+		  int64_t rank);
+/* Decode a chunk and add its points, ranked by the chunk's seq. */
+int ts__merge_add_chunk(struct ts_merge *m, const struct db_chunk *k,
+			struct err *e);
+/* Sort, resolve repeated timestamps into out (room for m->n); the count. */
+size_t ts__merge_finish(struct ts_merge *m, struct ts_point *out);
+void ts__merge_free(struct ts_merge *m);
+
 /* engine.c */
 int ts__checkpoint(struct ts_engine *eng, struct err *e);
 

@@ -75,22 +75,6 @@ void ts__heads_free(struct ts_engine *eng)
 	imap_free(&eng->heads);
 }
 
-/* Points tagged with their position, so a sort can keep arrival order. */
-struct ranked {
-	int64_t ts;
-	size_t rank;
-	double value;
-};
-
-static int compare_ranked(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->rank < y->rank ? -1 : x->rank > y->rank;
-}
-
 static bool sorted_unique(const struct ts_point *pts, size_t n)
 {
 	for (size_t i = 1; i < n; i++)
@@ -101,24 +85,14 @@ static bool sorted_unique(const struct ts_point *pts, size_t n)
 
 int ts__sort_dedup(struct ts_point *pts, size_t *n)
 {
-	struct ranked *r;
-	size_t out = 0, count = *n;
+	struct ts_merge m = { 0 };
 
-	if (sorted_unique(pts, count))
+	if (sorted_unique(pts, *n))
 		return ERR_OK;
-	if (!(r = malloc(count * sizeof(*r))))
+	if (ts__merge_add(&m, pts, *n, -1))
 		return ERR_NOMEM;
-	for (size_t i = 0; i < count; i++)
-		r[i] = (struct ranked){ pts[i].ts, i, pts[i].value };
-	qsort(r, count, sizeof(*r), compare_ranked);
-	for (size_t i = 0; i < count; i++) {
-		if (i + 1 < count && r[i + 1].ts == r[i].ts)
-			continue; /* a later arrival has this timestamp */
-		pts[out].ts = r[i].ts;
-		pts[out++].value = r[i].value;
-	}
-	free(r);
-	*n = out;
+	*n = ts__merge_finish(&m, pts);
+	ts__merge_free(&m);
 	return ERR_OK;
 }
 

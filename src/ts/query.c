@@ -87,45 +87,19 @@ static bool disjoint_in_order(const struct gather *g)
 	return true;
 }
 
-struct ranked_point {
-	int64_t ts;
-	int64_t seq;
-	double value;
-};
-
-static int compare_ranked(const void *a, const void *b)
-{
-	const struct ranked_point *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* Merge overlapping sources: for a repeated timestamp the highest seq wins. */
 static int merge_overlapping(const struct gather *g, struct ts_point *out,
-			     size_t total, size_t *n_out)
+			     size_t *n_out)
 {
-	struct ranked_point *r = malloc((total ? total : 1) * sizeof(*r));
-	size_t k = 0, n = 0;
+	struct ts_merge m = { 0 };
+	int rc = ERR_OK;
 
-	if (!r)
-		return ERR_NOMEM;
-	for (size_t i = 0; i < g->n; i++)
-		for (size_t j = 0; j < g->src[i].n; j++)
-			r[k++] = (struct ranked_point){ g->src[i].pts[j].ts,
-							g->src[i].seq,
-							g->src[i].pts[j].value };
-	qsort(r, total, sizeof(*r), compare_ranked);
-	for (size_t i = 0; i < total; i++) {
-		if (i + 1 < total && r[i + 1].ts == r[i].ts)
-			continue;
-		out[n].ts = r[i].ts;
-		out[n++].value = r[i].value;
-	}
-	free(r);
-	*n_out = n;
-	return ERR_OK;
+	for (size_t i = 0; i < g->n && !rc; i++)
+		rc = ts__merge_add(&m, g->src[i].pts, g->src[i].n, g->src[i].seq);
+	if (!rc)
+		*n_out = ts__merge_finish(&m, out);
+	ts__merge_free(&m);
+	return rc;
 }
 
 static int compare_source(const void *a, const void *b)
@@ -250,7 +224,7 @@ static int read_points(struct ts_engine *eng, int64_t series, int64_t from,
 			memcpy(pts + k, g.src[i].pts, g.src[i].n * sizeof(*pts));
 			k += g.src[i].n;
 		}
-	} else if (merge_overlapping(&g, pts, total, &k)) {
+	} else if (merge_overlapping(&g, pts, &k)) {
 		free(pts);
 		rc = err_nomem(e);
 		goto out;

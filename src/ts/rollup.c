@@ -17,9 +17,7 @@ struct raw_read {
 	struct db_chunk_ref *refs;
 	size_t n_refs, cap_refs;
 	int64_t before;
-	struct ts_point *pts;
-	int64_t *ranks;
-	size_t n, cap;
+	struct ts_merge merge;
 	struct err *e;
 };
 
@@ -27,9 +25,6 @@ struct raw_read {
 static int take_old_chunk(const struct db_chunk *k, void *ctx)
 {
 	struct raw_read *r = ctx;
-	struct ts_point *pts;
-	size_t n;
-	int rc;
 
 	if (k->ts_max >= r->before)
 		return ERR_OK;
@@ -42,66 +37,8 @@ static int take_old_chunk(const struct db_chunk *k, void *ctx)
 		r->refs = g;
 		r->cap_refs = cap;
 	}
-	if ((rc = ts_codec_decode_alloc(k->data, k->len, &pts, &n, r->e)))
-		return err_prefix(r->e, "chunk %lld", (long long)k->seq);
-	if (r->n + n > r->cap) {
-		size_t cap = (r->n + n) * 2;
-		struct ts_point *p = realloc(r->pts, cap * sizeof(*p));
-		int64_t *q = p ? realloc(r->ranks, cap * sizeof(*q)) : NULL;
-
-		if (p)
-			r->pts = p;
-		if (!q) {
-			free(pts);
-			return err_nomem(r->e);
-		}
-		r->ranks = q;
-		r->cap = cap;
-	}
-	for (size_t i = 0; i < n; i++) {
-		r->pts[r->n + i] = pts[i];
-		r->ranks[r->n + i] = k->seq;
-	}
-	r->n += n;
-	free(pts);
 	r->refs[r->n_refs++] = (struct db_chunk_ref){ k->series, k->ts_min, k->seq };
-	return ERR_OK;
-}
-
-struct ranked {
-	int64_t ts, rank;
-	double value;
-};
-
-static int compare_ranked(const void *a, const void *b)
-{
-	const struct ranked *x = a, *y = b;
-
-	if (x->ts != y->ts)
-		return x->ts < y->ts ? -1 : 1;
-	return x->rank < y->rank ? -1 : x->rank > y->rank;
-}
-
-/* Sort by time, the later chunk winning a repeated timestamp. */
-static int merge_points(struct raw_read *r)
-{
-	struct ranked *k = malloc((r->n ? r->n : 1) * sizeof(*k));
-	size_t out = 0;
-
-	if (!k)
-		return err_nomem(r->e);
-	for (size_t i = 0; i < r->n; i++)
-		k[i] = (struct ranked){ r->pts[i].ts, r->ranks[i], r->pts[i].value };
-	qsort(k, r->n, sizeof(*k), compare_ranked);
-	for (size_t i = 0; i < r->n; i++) {
-		if (i + 1 < r->n && k[i + 1].ts == k[i].ts)
-			continue;
-		r->pts[out].ts = k[i].ts;
-		r->pts[out++].value = k[i].value;
-	}
-	r->n = out;
-	free(k);
-	return ERR_OK;
+	return ts__merge_add_chunk(&r->merge, k, r->e);
 }
 
 /* Aggregate sorted points into per-step rows of the six fields. */
@@ -133,17 +70,18 @@ static size_t aggregate(const struct ts_point *pts, size_t n, int64_t step,
 }
 
 static int encode_rollups(struct chunk_list *cl, int64_t series,
-			  const struct raw_read *r, int64_t step, struct err *e)
+			  const struct ts_point *pts, size_t n, int64_t step,
+			  struct err *e)
 {
 	struct ts_point *fields[TS_ROLLUP_FIELDS] = { 0 };
 	size_t rows;
 	int rc = ERR_OK;
 
 	for (int f = 0; f < TS_ROLLUP_FIELDS && !rc; f++)
-		if (!(fields[f] = malloc(r->n * sizeof(struct ts_point))))
+		if (!(fields[f] = malloc((n ? n : 1) * sizeof(struct ts_point))))
 			rc = err_nomem(e);
 	if (!rc) {
-		rows = aggregate(r->pts, r->n, step, fields);
+		rows = aggregate(pts, n, step, fields);
 		for (int f = 0; f < TS_ROLLUP_FIELDS && !rc; f++)
 			rc = ts__encode_windows(cl, ts_rollup_series(series, f),
 						fields[f], rows, TS_WINDOW_MAX_MS, e);
@@ -158,7 +96,9 @@ int ts_engine_rollup(struct ts_engine *eng, int64_t series, int64_t before,
 {
 	struct raw_read r = { .before = before, .e = e };
 	struct chunk_list cl = { 0 };
+	struct ts_point *pts = NULL;
 	struct db_chunk_write w;
+	size_t n = 0;
 	int rc;
 
 	*rolled = 0;
@@ -167,19 +107,25 @@ int ts_engine_rollup(struct ts_engine *eng, int64_t series, int64_t before,
 	pthread_mutex_lock(&eng->maint_lock);
 	rc = db_chunks_read(eng->db, series, INT64_MIN + DB_CHUNK_MAX_SPAN_MS + 1,
 			    before, take_old_chunk, &r, e);
-	if (rc || !r.n_refs || (rc = merge_points(&r)) ||
-	    (rc = encode_rollups(&cl, series, &r, step, e)))
+	if (rc || !r.n_refs)
+		goto out;
+	if (!(pts = malloc(r.merge.n * sizeof(*pts)))) {
+		rc = err_nomem(e);
+		goto out;
+	}
+	n = ts__merge_finish(&r.merge, pts);
+	if ((rc = encode_rollups(&cl, series, pts, n, step, e)))
 		goto out;
 	ts__chunks_fix(&cl);
 	w = (struct db_chunk_write){ .add = cl.items, .n_add = cl.n,
 				     .replace = r.refs, .n_replace = r.n_refs };
 	if (!(rc = db_chunks_write(eng->db, &w, e)))
-		*rolled = r.n;
+		*rolled = n;
 out:
 	pthread_mutex_unlock(&eng->maint_lock);
 	ts__chunk_list_free(&cl);
+	ts__merge_free(&r.merge);
 	free(r.refs);
-	free(r.pts);
-	free(r.ranks);
+	free(pts);
 	return rc;
 }
