@@ -470,6 +470,16 @@ static int64_t sim_now(const struct demo *d)
 	return sim < real ? sim : real;
 }
 
+static bool stopping(struct demo *d)
+{
+	bool stop;
+
+	pthread_mutex_lock(&d->lock);
+	stop = d->stop;
+	pthread_mutex_unlock(&d->lock);
+	return stop;
+}
+
 /*
  * Wait until the simulated clock reaches t, or a second of real time has
  * passed (the valves poll for commands every second); false when stopping.
@@ -595,8 +605,12 @@ static void *live_main(void *arg)
 	curl_easy_setopt(h.poll, CURLOPT_TIMEOUT, 30L);
 	curl_easy_setopt(h.poll, CURLOPT_NOSIGNAL, 1L);
 	while (wait_until(d, t)) {
+		int64_t until = time_now_ms() + MS_PER_SECOND;
+
 		poll_valves(d, &h, sim_now(d));
-		for (; sim_now(d) >= t; t += MS_PER_MINUTE)
+		/* catch up with the simulated clock, a second at a time */
+		for (; sim_now(d) >= t && time_now_ms() < until && !stopping(d);
+		     t += MS_PER_MINUTE)
 			report_minute(d, &h.base, t);
 	}
 out:
