@@ -203,7 +203,10 @@ struct agro_plot {
  */
 void agro_plot_defaults(struct agro_plot *p, enum agro_crop c);
 
-/* The FAO-56 guidance for plastic mulch: Kc reduced 10-30 %; Oasis: 0.85. */
+/*
+ * Kc factor for plastic film: FAO-56 chapter 10 reduces Kc under plastic
+ * mulch by roughly 10-30 %; Oasis takes 15 % (docs/IRRIGATION.md).
+ */
 #define AGRO_FILM_MULCH_FACTOR 0.85
 
 /* Check every field; the message names the field (and the plot code). */

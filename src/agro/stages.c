@@ -5,6 +5,7 @@
 #include "agro/stages.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 const char *agro_stage_name(enum agro_stage s)
 {
@@ -139,6 +140,9 @@ int agro_season_check(const struct agro_season *s, struct err *e)
 	    (!isfinite(s->t_base) || s->t_base < -10 || s->t_base > 40))
 		return err_set(e, ERR_INVALID,
 			       "t_base: %g degC is outside -10..40", s->t_base);
+	if (!isfinite(s->max_days) || s->max_days < 0 || s->max_days > 1000)
+		return err_set(e, ERR_INVALID,
+			       "max_days: %g is outside 0..1000", s->max_days);
 	if ((rc = check_kc("kc_ini", s->kc_ini, e)) ||
 	    (rc = check_kc("kc_mid", s->kc_mid, e)) ||
 	    (rc = check_kc("kc_end", s->kc_end, e)))
@@ -200,6 +204,27 @@ void agro_kc_at(const struct agro_season *s, double x,
 	}
 }
 
+void agro_season_point(const struct agro_season *s, int day, double thermal,
+		       struct agro_kc_point *out)
+{
+	bool thermal_clock = s->clock == AGRO_CLOCK_THERMAL;
+
+	agro_kc_at(s, thermal_clock ? thermal : (double)day, out);
+	if (thermal_clock && s->max_days > 0 && day > s->max_days) {
+		out->stage = AGRO_STAGE_ENDED;
+		out->kc = s->kc_end;
+		out->stage_frac = 1.0;
+		out->dev_frac = 1.0;
+	}
+}
+
+double agro_season_last_day(const struct agro_season *s)
+{
+	if (s->clock == AGRO_CLOCK_CALENDAR)
+		return s->end[3];
+	return s->max_days > 0 ? s->max_days : HUGE_VAL;
+}
+
 int agro_season_thermal_from_calendar(const struct agro_season *cal,
 				      enum agro_gdd_method m, double t_base,
 				      const double *tmean, size_t n,
@@ -224,6 +249,7 @@ int agro_season_thermal_from_calendar(const struct agro_season *cal,
 	th.clock = AGRO_CLOCK_THERMAL;
 	th.gdd_method = m;
 	th.t_base = t_base;
+	th.max_days = cal->end[3] + 30;
 	for (int k = 0; k < 4; k++) {
 		/* day numbers 1..end[k] are tmean[0..end[k] - 1] */
 		while ((double)day < cal->end[k]) {

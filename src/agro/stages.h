@@ -76,6 +76,12 @@ struct agro_season {
 	double kc_ini;
 	double kc_mid; /* adjusted to the climate (eq. 62) when built below */
 	double kc_end; /* adjusted (eq. 65) when built below */
+	/*
+	 * Thermal clock only: the season ends after this many days whatever
+	 * the temperature (an autumn that cools below the base would never
+	 * finish it); 0 = no limit.
+	 */
+	double max_days;
 };
 
 /*
@@ -148,11 +154,27 @@ void agro_kc_at(const struct agro_season *s, double x,
 		struct agro_kc_point *out);
 
 /*
+ * The stage and Kc of the day numbered `day` (1 on the sowing day) with
+ * `thermal` accumulated: agro_kc_at() on the season's clock, and on a
+ * thermal clock AGRO_STAGE_ENDED past max_days.
+ */
+void agro_season_point(const struct agro_season *s, int day, double thermal,
+		       struct agro_kc_point *out);
+
+/*
+ * The last day number of the season as far as the calendar tells: end[3]
+ * on a calendar clock, max_days on a thermal one (HUGE_VAL without a
+ * limit).
+ */
+double agro_season_last_day(const struct agro_season *s);
+
+/*
  * A thermal season equivalent to the calendar season *cal: each stage end
  * becomes the temperature accumulated (by method m with base t_base) over
  * the calendar days up to it, from tmean[0] (the sowing day) onwards.
  * tmean must cover the whole season (n >= the last end); ERR_INVALID
- * otherwise.  The Kc values are copied.
+ * otherwise.  The Kc values are copied; max_days is the calendar season
+ * plus 30 days.
  */
 int agro_season_thermal_from_calendar(const struct agro_season *cal,
 				      enum agro_gdd_method m, double t_base,

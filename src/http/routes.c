@@ -55,6 +55,8 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/devices/{id}/commands/pending", ROLE_DEVICE,
 	      route_command_pending),
 	ROUTE("POST", "/api/v1/devices/{id}/acks", ROLE_DEVICE, route_command_ack),
+	ROUTE("GET", "/api/v1/plots/{code}/water", ROLE_VIEWER, route_plot_water),
+	ROUTE("GET", "/api/v1/irrigation/plan", ROLE_VIEWER, route_irrigation_plan),
 	/* where InfluxDB clients write and look, unmodified */
 	INFLUX_ROUTE("POST", "/write", ROLE_DEVICE, route_write_lp),
 	ROUTE("POST", "/api/v2/write", ROLE_DEVICE, route_write_lp),

@@ -43,6 +43,10 @@ int route_command_list(struct http_ctx *c);
 int route_command_pending(struct http_ctx *c);
 int route_command_ack(struct http_ctx *c);
 
+/* route_water.c */
+int route_plot_water(struct http_ctx *c);
+int route_irrigation_plan(struct http_ctx *c);
+
 /* route_metrics.c */
 int route_metrics(struct http_ctx *c);
 
