@@ -29,6 +29,7 @@
 struct demo_plot {
 	char code[DB_CODE_MAX];
 	int number;               /* 1.. : device ids are derived from it */
+	double bbox[4];           /* lon/lat bounds, for the tractors' lanes */
 	struct sim_field field;
 };
 
@@ -74,6 +75,7 @@ static int load_plot(const struct db_plot *p, void *ctx)
 	dp = &d->plots[d->n_plots];
 	snprintf(dp->code, sizeof(dp->code), "%s", p->code);
 	dp->number = (int)d->n_plots + 1;
+	memcpy(dp->bbox, p->bbox, sizeof(dp->bbox));
 	sim_weather_at(d->seed, (int)d->n_plots / PLOTS_PER_STATION, 0, &w);
 	sim_field_init(&dp->field, d->seed, dp->number,
 		       isfinite(p->field_capacity) ? p->field_capacity : 0.30,
@@ -292,6 +294,60 @@ static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
 	return k->flush(k, id);
 }
 
+/*
+ * The tractors: by day in the field seasons (sowing in April, autumn
+ * tillage from October to November) each works one plot a day, up and
+ * down lanes of its implement's width at a working pace; otherwise it
+ * stands in the yard at the base's south-west corner.
+ */
+#define TRACTORS 3
+#define LANE_M 12.0
+#define PACE_MS 2.0               /* m/s while working */
+
+static bool field_season(int doy)
+{
+	return (doy >= 95 && doy <= 120) || (doy >= 274 && doy <= 334);
+}
+
+static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t)
+{
+	int doy = sim_day_of_year(t);
+	double solar_h = fmod((double)((t % MS_PER_DAY + MS_PER_DAY) % MS_PER_DAY) /
+			      MS_PER_HOUR + SIM_LON / 15.0, 24.0);
+	bool working = field_season(doy) && solar_h >= 9 && solar_h < 18;
+	const struct demo_plot *p = &d->plots[(size_t)(t / MS_PER_DAY * TRACTORS + n) %
+					      d->n_plots];
+	double m_per_lon = 111320.0 * cos(SIM_LAT * M_PI / 180);
+	double width = (p->bbox[2] - p->bbox[0]) * m_per_lon;
+	double height = (p->bbox[3] - p->bbox[1]) * 111132.0;
+	double done = (solar_h - 9) * 3600 * PACE_MS, along, lon, lat, heading;
+	int lane;
+	char id[32];
+	int rc;
+
+	device_id(id, sizeof(id), "trac", n + 1);
+	if (!working) {
+		lon = d->plots[0].bbox[0] - 0.002 * (n + 1);
+		lat = d->plots[0].bbox[1] - 0.001;
+		along = heading = 0;
+	} else {
+		lane = (int)(done / width);
+		along = fmod(done, width);
+		if (lane * LANE_M > height)  /* the plot is done: circle back */
+			lane %= (int)(height / LANE_M) + 1;
+		heading = lane % 2 ? 270 : 90;
+		lon = p->bbox[0] + (lane % 2 ? width - along : along) / m_per_lon;
+		lat = p->bbox[1] + (lane * LANE_M + LANE_M / 2) / 111132.0;
+	}
+	if ((rc = k->point(k, id, "longitude", t, rounded(lon, 0.000001))) ||
+	    (rc = k->point(k, id, "latitude", t, rounded(lat, 0.000001))) ||
+	    (rc = k->point(k, id, "speed", t, working ? PACE_MS : 0)) ||
+	    (rc = k->point(k, id, "heading", t, heading)) ||
+	    (rc = k->point(k, id, "working", t, working)))
+		return rc;
+	return k->flush(k, id);
+}
+
 /* Everything the base reports at minute t. */
 static int report_minute(struct demo *d, struct sink *k, int64_t t)
 {
@@ -299,6 +355,8 @@ static int report_minute(struct demo *d, struct sink *k, int64_t t)
 
 	for (int s = 0; s < d->n_stations && !rc; s++)
 		rc = report_station(d, k, s, t);
+	for (int n = 0; n < TRACTORS && !rc; n++)
+		rc = report_tractor(d, k, n, t);
 	if (t % PROBE_EVERY)
 		return rc;
 	for (size_t i = 0; i < d->n_plots && !rc; i++)

@@ -97,6 +97,13 @@ def demo_has_devices_history_and_a_live_feed():
         status, q = get(port, "/api/v1/query?series=sp-07/moisture_10cm"
                         "&from=-30d&step=1d&agg=count", token)
         expect(sum(v[1] for v in q["values"]) > 29 * 144, q["values"])
+        # tractors at work: autumn tillage by day, in the yard by night
+        status, q = get(port, "/api/v1/query?series=trac-02/working"
+                        "&from=-30d&step=1d&agg=max", token)
+        expect(sum(v[1] for v in q["values"]) >= 25, q["values"])
+        status, q = get(port, "/api/v1/query?series=trac-02/longitude"
+                        "&from=-30d&step=1d&agg=min,max", token)
+        expect(all(86.1 < v[1] <= v[2] < 86.5 for v in q["values"]), q)
         # and the devices report live, with their own tokens
         _, first = get(port, "/api/v1/latest?device=ws-02", token)
         t0 = first["values"]["air_temp"]["ts"]
