@@ -18,8 +18,10 @@ static const struct cli_command commands[] = {
 	{ "ingest", cmd_ingest, "bulk-load sensor data (lp, json, csv)" },
 	{ "query", cmd_query, "read a series, raw or downsampled" },
 	{ "retention", cmd_retention, "keep raw points for a while, then rollups" },
+	{ "irrigation", cmd_irrigation, "pump stations and rotation groups" },
 	{ "simulate", cmd_simulate, "drive a server with simulated devices" },
 	{ "et0", cmd_et0, "FAO-56 reference evapotranspiration (daily, hourly)" },
+	{ "zonal", cmd_zonal, "per-plot statistics of a raster or index" },
 };
 
 static void usage(FILE *out)

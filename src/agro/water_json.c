@@ -174,6 +174,137 @@ static void put_due(struct buf *b, const struct plan *pl, size_t i)
 	buf_putc(b, '}');
 }
 
+/* ---- rotation groups: the day's runs of each pump station ---------------------- */
+
+#define MAX_GROUPS 256
+#define MAX_MEMBERS 4096
+
+struct rotation {
+	const struct plan *pl;
+	struct db_station stations[64];
+	size_t n_stations;
+	struct db_group_member members[MAX_MEMBERS];
+	size_t n_members;
+};
+
+static int take_station(const struct db_station *s, void *ctx)
+{
+	struct rotation *r = ctx;
+
+	if (r->n_stations < 64)
+		r->stations[r->n_stations++] = *s;
+	return 0;
+}
+
+static int take_member(const struct db_group_member *m, void *ctx)
+{
+	struct rotation *r = ctx;
+
+	if (r->n_members < MAX_MEMBERS)
+		r->members[r->n_members++] = *m;
+	return 0;
+}
+
+static void put_clock(struct buf *b, const char *key, double minutes)
+{
+	int m = (int)minutes;
+
+	buf_printf(b, ",\"%s\":\"%s%02d:%02d\"", key, m >= 1440 ? "+1d " : "",
+		   m % 1440 / 60, m % 60);
+}
+
+/* The station's groups as the core takes them; plots without a balance out. */
+static size_t station_groups(struct rotation *r, const char *station,
+			     struct agro_group *groups, const char **names,
+			     size_t *idx)
+{
+	size_t n = 0, used = 0;
+
+	for (size_t i = 0; i < r->n_members && n < MAX_GROUPS; i++) {
+		const struct db_group_member *m = &r->members[i];
+
+		if (strcmp(m->station, station))
+			continue;
+		if (!n || strcmp(names[n - 1], m->group)) {
+			names[n] = m->group;
+			groups[n++] = (struct agro_group){ m->group, idx + used, 0,
+							   m->flow_m3h };
+		}
+		for (size_t k = 0; k < r->pl->n; k++)
+			if (m->plot[0] && !strcmp(r->pl->codes[k], m->plot)) {
+				idx[used++] = k;
+				groups[n - 1].n_plots++;
+			}
+	}
+	return n;
+}
+
+static void put_station(struct buf *b, struct rotation *r,
+			const struct db_station *s, int64_t day)
+{
+	struct agro_group groups[MAX_GROUPS];
+	const char *names[MAX_GROUPS];
+	struct agro_slot slots[MAX_GROUPS];
+	struct agro_deferred later[MAX_GROUPS];
+	struct agro_station st = { s->capacity_m3h, s->start_min, s->end_min };
+	size_t idx[MAX_MEMBERS], n, n_slots = 0, n_later = 0;
+	struct err e = { 0 };
+
+	n = station_groups(r, s->name, groups, names, idx);
+	buf_puts(b, "{\"station\":");
+	buf_json_string(b, s->name);
+	put_num(b, "capacity_m3h", s->capacity_m3h);
+	if (agro_rotation_plan(r->pl->recs, r->pl->n, groups, n, &st, day, slots,
+			       &n_slots, later, &n_later, &e)) {
+		buf_puts(b, ",\"error\":");
+		buf_json_string(b, e.msg);
+		buf_putc(b, '}');
+		return;
+	}
+	buf_puts(b, ",\"runs\":[");
+	for (size_t i = 0; i < n_slots; i++) {
+		buf_puts(b, i ? ",{\"group\":" : "{\"group\":");
+		buf_json_string(b, names[slots[i].group]);
+		put_clock(b, "start", slots[i].start_min);
+		put_clock(b, "end", slots[i].end_min);
+		put_num(b, "flow_m3h", slots[i].flow_m3h);
+		put_num(b, "volume_m3", slots[i].volume_m3);
+		buf_printf(b, ",\"partial\":%s}", slots[i].partial ? "true" : "false");
+	}
+	buf_puts(b, "],\"carried_over\":[");
+	for (size_t i = 0; i < n_later; i++) {
+		buf_puts(b, i ? ",{\"group\":" : "{\"group\":");
+		buf_json_string(b, names[later[i].group]);
+		put_num(b, "volume_m3", later[i].volume_m3);
+		buf_printf(b, ",\"reason\":\"%s\"}",
+			   agro_defer_reason_name(later[i].reason));
+	}
+	buf_puts(b, "]}");
+}
+
+static int put_rotation(const struct water_ctx *w, const struct plan *pl,
+			int64_t day, struct buf *out, struct err *e)
+{
+	struct rotation *r = calloc(1, sizeof(*r));
+	int rc;
+
+	if (!r)
+		return err_nomem(e);
+	r->pl = pl;
+	if (!(rc = db_station_list(w->db, take_station, r, e)) &&
+	    !(rc = db_group_list(w->db, take_member, r, e))) {
+		buf_puts(out, ",\"stations\":[");
+		for (size_t i = 0; i < r->n_stations; i++) {
+			if (i)
+				buf_putc(out, ',');
+			put_station(out, r, &r->stations[i], day);
+		}
+		buf_putc(out, ']');
+	}
+	free(r);
+	return rc;
+}
+
 int water_plan_json(const struct water_ctx *w, int64_t day, struct buf *out,
 		    struct err *e)
 {
@@ -200,7 +331,10 @@ int water_plan_json(const struct water_ctx *w, int64_t day, struct buf *out,
 	buf_printf(out, "],\"plots\":%zu,\"without_balance\":[", pl.n);
 	if (pl.skipped.len)
 		buf_puts(out, pl.skipped.data);
-	buf_puts(out, "]}");
+	buf_putc(out, ']');
+	if ((rc = put_rotation(w, &pl, day, out, e)))
+		goto out;
+	buf_putc(out, '}');
 	rc = buf_failed(out) ? err_nomem(e) : ERR_OK;
 out:
 	free(order);

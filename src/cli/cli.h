@@ -30,8 +30,10 @@ int cmd_devices(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_retention(int argc, char **argv);
+int cmd_irrigation(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_et0(int argc, char **argv);
+int cmd_zonal(int argc, char **argv);
 
 /* Where the store is: --data DIR (default ./var) or --db URL. */
 struct cli_store {

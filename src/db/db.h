@@ -326,6 +326,40 @@ int db_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
 /* Forget an open's planned close (done, or superseded). */
 int db_command_clear_close(struct db *db, int64_t id, struct err *e);
 
+/* ---- pump stations and rotation groups ------------------------------------- */
+
+struct db_station {
+	char name[DB_NAME_MAX];
+	double capacity_m3h;
+	int start_min, end_min;     /* working hours, minutes after midnight */
+};
+
+int db_station_set(struct db *db, const struct db_station *s, struct err *e);
+int db_station_list(struct db *db,
+		    int (*each)(const struct db_station *s, void *ctx),
+		    void *ctx, struct err *e);
+
+/*
+ * Set a rotation group of a station and its plots (replacing its former
+ * members; a plot moves here from any other group), in one transaction.
+ * ERR_NOT_FOUND naming an unknown station or plot.
+ */
+int db_group_set(struct db *db, const char *name, const char *station,
+		 double flow_m3h, const char *const *plots, size_t n_plots,
+		 struct err *e);
+
+/* One member row: each group's plots come in a run, groups by name. */
+struct db_group_member {
+	char group[DB_NAME_MAX];
+	char station[DB_NAME_MAX];
+	double flow_m3h;
+	char plot[DB_CODE_MAX];
+};
+
+int db_group_list(struct db *db,
+		  int (*each)(const struct db_group_member *m, void *ctx),
+		  void *ctx, struct err *e);
+
 /* Flush the store's own log into the main file (after a bulk load). */
 int db_checkpoint(struct db *db, struct err *e);
 

@@ -103,6 +103,20 @@ static const char *const migrations[] = {
 	"  ('requested','sent');"
 	"CREATE INDEX commands_auto_close ON commands (auto_close_ms)"
 	"  WHERE auto_close_ms > 0;",
+
+	/* 5: pump stations and their rotation groups (轮灌组) */
+	"CREATE TABLE pump_stations ("
+	"  name TEXT PRIMARY KEY,"
+	"  capacity_m3h REAL NOT NULL CHECK (capacity_m3h > 0),"
+	"  start_min INTEGER NOT NULL CHECK (start_min BETWEEN 0 AND 1440),"
+	"  end_min INTEGER NOT NULL CHECK (end_min BETWEEN 0 AND 1440));"
+	"CREATE TABLE rotation_groups ("
+	"  name TEXT PRIMARY KEY,"
+	"  station TEXT NOT NULL REFERENCES pump_stations(name) ON DELETE CASCADE,"
+	"  flow_m3h REAL NOT NULL CHECK (flow_m3h > 0));"
+	"CREATE TABLE rotation_members ("
+	"  plot TEXT PRIMARY KEY REFERENCES plots(code) ON DELETE CASCADE,"
+	"  grp TEXT NOT NULL REFERENCES rotation_groups(name) ON DELETE CASCADE);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -113,6 +113,34 @@ def the_irrigation_plan_lists_due_plots_most_urgent_first():
 
 
 @test
+def rotation_groups_run_in_turn_within_the_pump_capacity():
+    s = setup()
+    p = oasis("irrigation", "station", "north", "--capacity", "300",
+              "--hours", "08:00-20:00", data=s.data)
+    p = oasis("irrigation", "group", "g1", "--station", "north", "--flow",
+              "250", "--plots", "W1", data=s.data)
+    listed = oasis("irrigation", "list", data=s.data).stdout
+    expect("north" in listed and "g1" in listed and "W1" in listed, listed)
+    day = TODAY + 15
+    r = s.get("/api/v1/irrigation/plan?date=%s" % iso(day), token=s.admin_token)
+    plan = r.json()
+    st = plan["stations"][0]
+    expect(st["station"] == "north", st)
+    due = [d["plot"] for d in plan["due"]]
+    expect("W1" in due, plan)  # it passes RAW about nine days from now
+    expect(len(st["runs"]) == 1 and st["runs"][0]["group"] == "g1", st)
+    expect(st["runs"][0]["flow_m3h"] <= 300 and
+           st["runs"][0]["start"] >= "08:00", st)
+    expect(st["runs"][0]["volume_m3"] > 0, st)
+    p = oasis("irrigation", "group", "g2", "--station", "south", "--flow",
+              "10", "--plots", "W1", data=s.data, check=False)
+    expect(p.returncode == 1 and "south" in p.stderr, p.stderr)
+    p = oasis("irrigation", "station", "x", "--capacity", "0", data=s.data,
+              check=False)
+    expect(p.returncode == 2, p)
+
+
+@test
 def refusals():
     s = setup()
     expect_error(s.get("/api/v1/plots/NOPE/water", token=s.admin_token), 404)
