@@ -3,6 +3,7 @@
 # base; `make bench` runs the benchmarks.  BUILD=DIR builds elsewhere.
 
 BUILD ?= build
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # V=1 shows the compiler's command lines
 Q := $(if $(V),,@)
 SAN ?=
@@ -32,12 +33,29 @@ LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all check-deps unit test demo bench fuzz clean format
+.PHONY: all check-deps unit test demo bench fuzz clean format web
 
-all: check-deps $(BUILD)/oasis
+all: check-deps web $(BUILD)/oasis
 
 check-deps:
 	@scripts/deps.sh check
+
+# The big screen's npm packages, from the lock file (again only when the lock
+# is newer than node_modules), and ECharts' browser build where the server
+# serves it (web/vendor/, not in git).
+WEB_VENDOR := web/vendor/echarts.esm.min.js
+
+web: $(WEB_VENDOR)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "the big screen needs npm:" \
+		"apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	@touch $@
+
+$(WEB_VENDOR): node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/echarts/dist/echarts.esm.min.js $@
 
 $(BUILD)/oasis: $(BUILD)/obj/src/main.o $(BUILD)/liboasis.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -59,12 +77,12 @@ unit: all $(TEST_BIN)
 # The whole suite: sanitized build, cmocka unit tests, integration tests.
 test:
 	@scripts/deps.sh install test
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 unit
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SAN=1 unit
 	@tests/run.sh build/asan
 
 demo:
 	@scripts/deps.sh install demo
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@mkdir -p var
 	./$(BUILD)/oasis demo --data var/demo --listen 127.0.0.1:8080
 

@@ -57,5 +57,13 @@ for t in tests/integration/test_*.py; do
 	tally "$name" "$log" $?
 done
 
+# The big screen in a real browser: Playwright (npm playwright-core) driving
+# Debian's chromium against a server it starts itself; node's TAP output
+# has one top-level "ok"/"not ok" line per test, which tally counts.
+log="$logs/browser.log"
+OASIS_ARTIFACTS="$top/$BUILD/browser-artifacts" \
+	node --test --test-reporter=tap tests/browser/ >"$log" 2>&1
+tally browser "$log" $?
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

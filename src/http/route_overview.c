@@ -4,10 +4,15 @@
  * One read-only pass over what the store holds now: the plot registry
  * (count, area, crops), the devices by kind, the stations' current weather
  * (their newest values), a wind rose of the last day, the reference
- * evapotranspiration accumulated so far today, and soil moisture across the
- * probes (by depth and by plot).  Sections that later parts of the system
- * will fill (irrigation, imagery, machinery, alerts) are present with
- * "available": false, so that a client shows an honest empty state.
+ * evapotranspiration accumulated so far today, soil moisture across the
+ * probes (by depth and by plot), and where the tractors and drones are.
+ * Sections that later parts of the system will fill (irrigation, imagery,
+ * alerts) are present with "available": false, so that a client shows an
+ * honest empty state.
+ *
+ * The ET0 accumulation below reads the store and calls agro/fao56 hour by
+ * hour; it belongs in agro/ beside the water balance, and moves there when
+ * that service offers the day so far.
  *
  * "Current" means the newest value of a series, if it is at most
  * OV_FRESH_MS old; older values are counted as not reporting.  "Today" is
@@ -16,6 +21,7 @@
  */
 #include "http/routes.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <microhttpd.h>
 #include <stdio.h>
@@ -44,9 +50,32 @@ static const char *const wx_metric[WX_COUNT] = {
 	"air_temp", "rh", "wind_speed", "wind_dir", "solar_rad", "pressure",
 };
 
-struct ov_station {
+/* The machine metrics the overview reads, in this order. */
+enum ov_mx {
+	MX_LATITUDE, MX_LONGITUDE, MX_HEADING, MX_SPEED, MX_WORKING, MX_COUNT
+};
+
+static const char *const mx_metric[MX_COUNT] = {
+	"latitude", "longitude", "heading", "speed", "working",
+};
+
+#define OV_MAX_METRICS 8
+_Static_assert(WX_COUNT <= OV_MAX_METRICS && MX_COUNT <= OV_MAX_METRICS,
+	       "a tracked device has room for its metrics");
+/* Soil moisture depths told apart (moisture_10cm ... moisture_60cm). */
+#define OV_MAX_DEPTHS 8
+
+/* A device whose series of some metrics the overview reads. */
+struct ov_tracked {
 	struct db_device dev;
-	int64_t series[WX_COUNT];   /* 0: the station has no such series */
+	int64_t series[OV_MAX_METRICS]; /* 0: the device has no such series */
+};
+
+/* Weather stations or machines, and their ids. */
+struct ov_fleet {
+	struct ov_tracked *items;
+	size_t n, cap;
+	struct smap index;          /* device id -> index in items */
 };
 
 /* Running statistics of a set of values. */
@@ -71,9 +100,8 @@ struct overview {
 	/* devices */
 	json_t *by_kind;            /* kind -> count */
 	size_t n_devices;
-	struct ov_station *stations;
-	size_t n_stations, cap_stations;
-	struct smap station_of;     /* device id -> index in stations */
+	struct ov_fleet stations;   /* weather stations */
+	struct ov_fleet machines;   /* tractors and drones */
 	struct smap probe_plot;     /* soil probe id -> index in plots (or -1) */
 	size_t n_probes;
 	struct smap probe_fresh;    /* soil probes with a fresh value -> 1 */
@@ -81,9 +109,8 @@ struct overview {
 	struct ov_plot_acc *plots;
 	size_t n_acc, cap_acc;
 	struct smap plot_index;     /* plot code -> index in plots */
-	json_t *depths;             /* metric -> struct ov_stat as JSON later */
-	struct ov_stat depth_stat[8];
-	char depth_name[8][DB_NAME_MAX + 2];
+	struct ov_stat depth_stat[OV_MAX_DEPTHS]; /* by moisture_* metric */
+	char depth_name[OV_MAX_DEPTHS][DB_NAME_MAX + 2];
 	size_t n_depths;
 	struct ov_stat moisture_all;
 };
@@ -146,26 +173,42 @@ static json_t *plots_section(struct overview *ov)
 
 /* ---- devices -------------------------------------------------------------- */
 
-static int add_station(struct overview *ov, const struct db_device *d)
+static int fleet_add(struct overview *ov, struct ov_fleet *f,
+		     const struct db_device *d)
 {
-	struct ov_station *s;
+	struct ov_tracked *t;
 
-	if (ov->n_stations == ov->cap_stations) {
-		size_t cap = ov->cap_stations ? 2 * ov->cap_stations : 16;
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? 2 * f->cap : 16;
 
-		s = realloc(ov->stations, cap * sizeof(*s));
-		if (!s)
+		t = realloc(f->items, cap * sizeof(*t));
+		if (!t)
 			return err_nomem(&ov->c->err);
-		ov->stations = s;
-		ov->cap_stations = cap;
+		f->items = t;
+		f->cap = cap;
 	}
-	s = &ov->stations[ov->n_stations];
-	memset(s, 0, sizeof(*s));
-	s->dev = *d;
-	if (smap_put(&ov->station_of, d->id, (int64_t)ov->n_stations))
+	t = &f->items[f->n];
+	memset(t, 0, sizeof(*t));
+	t->dev = *d;
+	if (smap_put(&f->index, d->id, (int64_t)f->n))
 		return err_nomem(&ov->c->err);
-	ov->n_stations++;
+	f->n++;
 	return ERR_OK;
+}
+
+/* Note the series of a fleet's device whose metric is one of names. */
+static void fleet_series(struct ov_fleet *f, int64_t i, const struct db_series *s,
+			 const char *const *names, int n_names)
+{
+	for (int m = 0; m < n_names; m++)
+		if (!strcmp(s->metric, names[m]))
+			f->items[i].series[m] = s->id;
+}
+
+static void fleet_free(struct ov_fleet *f)
+{
+	free(f->items);
+	smap_free(&f->index);
 }
 
 /* The accumulator of a plot's soil moisture, made on first use. */
@@ -204,7 +247,9 @@ static int ov_device(const struct db_device *d, void *ctx)
 	json_object_set_new(ov->by_kind, d->kind,
 			    json_integer(n ? json_integer_value(n) + 1 : 1));
 	if (!strcmp(d->kind, "weather_station"))
-		return add_station(ov, d);
+		return fleet_add(ov, &ov->stations, d);
+	if (!strcmp(d->kind, "tractor") || !strcmp(d->kind, "drone"))
+		return fleet_add(ov, &ov->machines, d);
 	if (strcmp(d->kind, "soil_probe"))
 		return ERR_OK;
 	ov->n_probes++;
@@ -217,13 +262,22 @@ static int ov_device(const struct db_device *d, void *ctx)
 
 /* ---- series: station metrics and soil moisture ------------------------------ */
 
+/* The newest point of a series, if it is fresh; *ts may be NULL. */
+static bool fresh_point(struct overview *ov, int64_t series, int64_t *ts,
+			double *v)
+{
+	int64_t when;
+
+	if (ts_engine_latest(ov->c->svc->ts, series, &when, v))
+		return false;
+	if (ts)
+		*ts = when;
+	return ov->now - when <= OV_FRESH_MS;
+}
+
 static bool fresh_latest(struct overview *ov, int64_t series, double *v)
 {
-	int64_t ts;
-
-	if (ts_engine_latest(ov->c->svc->ts, series, &ts, v))
-		return false;
-	return ov->now - ts <= OV_FRESH_MS;
+	return fresh_point(ov, series, NULL, v);
 }
 
 static struct ov_stat *depth_stat(struct overview *ov, const char *metric)
@@ -263,11 +317,10 @@ static int ov_series(const struct db_series *s, void *ctx)
 
 	if (smap_get(&ov->probe_plot, s->device, &i))
 		return probe_series(ov, s, i);
-	if (!smap_get(&ov->station_of, s->device, &i))
-		return ERR_OK;
-	for (int m = 0; m < WX_COUNT; m++)
-		if (!strcmp(s->metric, wx_metric[m]))
-			ov->stations[i].series[m] = s->id;
+	if (smap_get(&ov->stations.index, s->device, &i))
+		fleet_series(&ov->stations, i, s, wx_metric, WX_COUNT);
+	else if (smap_get(&ov->machines.index, s->device, &i))
+		fleet_series(&ov->machines, i, s, mx_metric, MX_COUNT);
 	return ERR_OK;
 }
 
@@ -281,12 +334,12 @@ static json_t *current_weather(struct overview *ov, size_t *reporting)
 	const struct metric_def *def;
 
 	*reporting = 0;
-	for (size_t i = 0; i < ov->n_stations; i++) {
+	for (size_t i = 0; i < ov->stations.n; i++) {
 		bool any = false;
 
 		for (int m = 0; m < WX_COUNT; m++) {
-			if (!ov->stations[i].series[m] ||
-			    !fresh_latest(ov, ov->stations[i].series[m], &v))
+			if (!ov->stations.items[i].series[m] ||
+			    !fresh_latest(ov, ov->stations.items[i].series[m], &v))
 				continue;
 			any = true;
 			stat_add(&stat[m], v);
@@ -314,7 +367,7 @@ static json_t *current_weather(struct overview *ov, size_t *reporting)
 static const double rose_class_ms[OV_ROSE_CLASSES] = { 0, 2, 4, 6, 8 };
 
 /* Count the last day's (direction, speed) pairs of one station. */
-static int rose_station(struct overview *ov, const struct ov_station *s,
+static int rose_station(struct overview *ov, const struct ov_tracked *s,
 			uint64_t counts[OV_ROSE_SECTORS][OV_ROSE_CLASSES],
 			uint64_t *samples)
 {
@@ -358,8 +411,8 @@ static json_t *wind_rose(struct overview *ov)
 	uint64_t samples = 0;
 	json_t *rows, *classes = json_array();
 
-	for (size_t i = 0; i < ov->n_stations; i++)
-		if (rose_station(ov, &ov->stations[i], counts, &samples))
+	for (size_t i = 0; i < ov->stations.n; i++)
+		if (rose_station(ov, &ov->stations.items[i], counts, &samples))
 			return NULL;
 	rows = json_array();
 	for (int s = 0; s < OV_ROSE_SECTORS; s++) {
@@ -475,7 +528,7 @@ static void et0_station_hours(struct overview *ov, struct agro_et0_hourly_in *in
 	}
 }
 
-static int et0_station(struct overview *ov, const struct ov_station *s,
+static int et0_station(struct overview *ov, const struct ov_tracked *s,
 		       struct et0_hours *acc)
 {
 	static const int needed[] = { WX_AIR_TEMP, WX_RH, WX_WIND_SPEED,
@@ -513,8 +566,8 @@ static json_t *et0_today(struct overview *ov)
 	double mm = 0;
 	int hours = 0;
 
-	for (size_t i = 0; i < ov->n_stations; i++)
-		if (et0_station(ov, &ov->stations[i], &acc))
+	for (size_t i = 0; i < ov->stations.n; i++)
+		if (et0_station(ov, &ov->stations.items[i], &acc))
 			return NULL;
 	for (int h = 0; h < 24; h++) {
 		if (!acc.n[h])
@@ -544,7 +597,7 @@ static json_t *weather_section(struct overview *ov)
 		return NULL;
 	}
 	return json_pack("{sb sI sI so so so}", "available", reporting > 0,
-			 "stations", (json_int_t)ov->n_stations,
+			 "stations", (json_int_t)ov->stations.n,
 			 "reporting", (json_int_t)reporting, "current", cur,
 			 "wind_rose", rose, "et0_today", et0);
 }
@@ -576,6 +629,56 @@ static json_t *soil_section(struct overview *ov)
 			 "depths", depths, "plots", plots);
 }
 
+/* ---- machinery ---------------------------------------------------------------------- */
+
+/* A machine's fresh position and state, or NULL when it has none. */
+static json_t *machine_json(struct overview *ov, const struct ov_tracked *t)
+{
+	double v[MX_COUNT];
+	bool have[MX_COUNT];
+	int64_t ts[MX_COUNT];
+
+	for (int m = 0; m < MX_COUNT; m++)
+		have[m] = t->series[m] &&
+			  fresh_point(ov, t->series[m], &ts[m], &v[m]);
+	if (!have[MX_LATITUDE] || !have[MX_LONGITUDE])
+		return NULL;
+	return json_pack("{ss ss sI s[ff] s:o s:o s:o}", "device", t->dev.id,
+			 "kind", t->dev.kind, "ts", (json_int_t)ts[MX_LONGITUDE],
+			 "position", v[MX_LONGITUDE], v[MX_LATITUDE],
+			 "heading", have[MX_HEADING] ? json_real(v[MX_HEADING])
+						     : json_null(),
+			 "speed", have[MX_SPEED] ? json_real(v[MX_SPEED])
+						 : json_null(),
+			 "working", have[MX_WORKING]
+				? json_boolean(v[MX_WORKING] >= 0.5) : json_null());
+}
+
+/*
+ * Tractors and drones: how many are registered, which report a position
+ * (newest latitude and longitude, at most OV_FRESH_MS old) and how many of
+ * those are at work.
+ */
+static json_t *machinery_section(struct overview *ov)
+{
+	json_t *positions = json_array(), *one;
+	size_t working = 0;
+
+	for (size_t i = 0; i < ov->machines.n; i++) {
+		if (!(one = machine_json(ov, &ov->machines.items[i])))
+			continue;
+		working += json_is_true(json_object_get(one, "working"));
+		json_array_append_new(positions, one);
+	}
+	if (!json_array_size(positions))
+		return json_pack("{sb sI sn so}", "available", 0, "machines",
+				 (json_int_t)ov->machines.n, "working",
+				 "positions", positions);
+	return json_pack("{sb sI sI so}", "available", 1, "machines",
+			 (json_int_t)ov->machines.n, "working", (json_int_t)working,
+			 "positions", positions);
+}
+
 /* ---- what later parts of the system bring ----------------------------------------- */
 
 static json_t *empty_sections(json_t *root)
@@ -585,8 +688,6 @@ static json_t *empty_sections(json_t *root)
 		"plots_planned"));
 	json_object_set_new(root, "imagery", json_pack(
 		"{sb sn sn}", "available", 0, "last_satellite", "last_drone"));
-	json_object_set_new(root, "machinery", json_pack(
-		"{sb sn s[]}", "available", 0, "working", "positions"));
 	json_object_set_new(root, "alerts", json_pack(
 		"{sb sn s[]}", "available", 0, "open", "items"));
 	return root;
@@ -597,7 +698,7 @@ static json_t *empty_sections(json_t *root)
 /* "+08:00", "-05:30", "+8", "Z": minutes east of UTC. */
 static int parse_tz(struct http_ctx *c, const char *s, int *out)
 {
-	int h = 0, m = 0, sign;
+	int h = 0, m = 0, sign, n;
 	char extra;
 
 	*out = OV_DEFAULT_TZ_MIN;
@@ -608,9 +709,10 @@ static int parse_tz(struct http_ctx *c, const char *s, int *out)
 		return ERR_OK;
 	}
 	sign = s[0] == '-' ? -1 : 1;
-	if ((s[0] != '+' && s[0] != '-' && s[0] != ' ') ||
-	    sscanf(s + 1, "%2d:%2d%c", &h, &m, &extra) < 1 ||
-	    h > 14 || m < 0 || m > 59)
+	/* a '+' may arrive decoded as a space */
+	n = (s[0] == '+' || s[0] == '-' || s[0] == ' ') && isdigit((unsigned char)s[1])
+		? sscanf(s + 1, "%2d:%2d%c", &h, &m, &extra) : 0;
+	if (n < 1 || n > 2 || h > 14 || m < 0 || m > 59)
 		return err_set(&c->err, ERR_INVALID, "parameter 'tz': '%s' is not "
 			       "a UTC offset like +08:00", s);
 	*out = sign * (h * 60 + m);
@@ -621,9 +723,9 @@ static void overview_free(struct overview *ov)
 {
 	json_decref(ov->crops);
 	json_decref(ov->by_kind);
-	free(ov->stations);
+	fleet_free(&ov->stations);
+	fleet_free(&ov->machines);
 	free(ov->plots);
-	smap_free(&ov->station_of);
 	smap_free(&ov->probe_plot);
 	smap_free(&ov->probe_fresh);
 	smap_free(&ov->plot_index);
@@ -639,13 +741,14 @@ static json_t *overview_json(struct overview *ov)
 	soil = soil_section(ov);
 	time_format_iso(ov->now, now, sizeof(now));
 	time_format_iso(ov->day_start, day, sizeof(day));
-	root = json_pack("{ss sI s{ss si} so s{sI so} so so}",
+	root = json_pack("{ss sI s{ss si} so s{sI so} so so so}",
 			 "generated", now, "ts", (json_int_t)ov->now,
 			 "day", "start", day, "tz_offset_min", ov->tz_min,
 			 "plots", plots_section(ov),
 			 "devices", "count", (json_int_t)ov->n_devices,
 			 "by_kind", json_incref(ov->by_kind),
-			 "weather", weather, "soil_moisture", soil);
+			 "weather", weather, "soil_moisture", soil,
+			 "machinery", machinery_section(ov));
 	return root ? empty_sections(root) : NULL;
 }
 

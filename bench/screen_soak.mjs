@@ -1,0 +1,115 @@
+// screen_soak.mjs MINUTES [--rate WRITES_PER_S] [--plots N] [--out FILE]
+//
+// Leave the big screen running under a high rate of live points and watch
+// its memory: a real server (OASIS_BIN, default build/oasis) with N plots,
+// each with a soil probe, the page signed in with a plot's detail open, and
+// WRITES_PER_S writes a second through the API, each carrying a reading of
+// every probe (3 series each, so 3 N stream events per write).  Every 10 s
+// the page's JS heap is measured after a forced garbage collection (CDP
+// HeapProfiler.collectGarbage + Runtime.getHeapUsage), with its DOM node
+// and event listener counts (Memory.getDOMCounters).  Prints one line per
+// sample and a summary comparing the end with the first minute; --out
+// writes the samples as JSON.  Stops by itself after MINUTES.
+
+import { writeFileSync } from 'node:fs';
+import { Oasis, seedBase } from '../tests/browser/lib/oasis.mjs';
+import { launch, signIn } from '../tests/browser/lib/browser.mjs';
+
+function args() {
+  const a = process.argv.slice(2);
+  const opt = { minutes: Number(a[0] || 10), rate: 10, plots: 60, out: null };
+  for (let i = 1; i < a.length; i += 2) {
+    if (a[i] === '--rate') opt.rate = Number(a[i + 1]);
+    else if (a[i] === '--plots') opt.plots = Number(a[i + 1]);
+    else if (a[i] === '--out') opt.out = a[i + 1];
+    else throw new Error('unknown option ' + a[i]);
+  }
+  if (!(opt.minutes > 0) || !(opt.rate > 0) || !(opt.plots > 0)) throw new Error('usage: screen_soak.mjs MINUTES [--rate N] [--plots N] [--out FILE]');
+  return opt;
+}
+
+async function sample(cdp, page) {
+  await cdp.send('HeapProfiler.collectGarbage');
+  const heap = await cdp.send('Runtime.getHeapUsage');
+  const dom = await cdp.send('Memory.getDOMCounters');
+  const seen = await page.evaluate(() => document.querySelector('[data-field="feed.rate"]').textContent);
+  return { used: heap.usedSize, total: heap.totalSize, nodes: dom.nodes, listeners: dom.jsEventListeners, rate: seen };
+}
+
+async function pusher(oasis, opt, deadline, counts) {
+  const period = 1000 / opt.rate;
+  let next = Date.now();
+  let k = 0;
+  while (Date.now() < deadline) {
+    const ts = Date.now();
+    const items = [];
+    for (let i = 1; i <= opt.plots; i++)
+      items.push({ device: 'sp-' + i, ts, values: { moisture_10cm: 15 + ((i + k) % 20), moisture_20cm: 18 + (k % 7), soil_temp_10cm: 12 + (k % 5) } });
+    try {
+      await oasis.telemetry(items);
+      counts.writes++;
+      counts.points += items.length * 3;
+    } catch (e) {
+      counts.errors++;
+    }
+    k++;
+    next += period;
+    const wait = next - Date.now();
+    if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
+    else next = Date.now();
+  }
+}
+
+async function main() {
+  const opt = args();
+  const oasis = new Oasis().init();
+  await oasis.start();
+  const browser = await launch();
+  try {
+    const base = await seedBase(oasis, opt.plots);
+    const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await signIn(page, oasis.url, 'admin', oasis.adminPassword);
+    await page.fill('.map-search input', base.codes[0]);
+    await page.click('.map-search button');
+    await page.waitForSelector('#detail[data-state=ready]');
+    const cdp = await page.context().newCDPSession(page);
+    const start = Date.now();
+    const deadline = start + opt.minutes * 60e3;
+    const counts = { writes: 0, points: 0, errors: 0 };
+    const push = pusher(oasis, opt, deadline, counts);
+    const samples = [];
+    console.log(`soak: ${opt.minutes} min, ${opt.plots} plots, ${opt.rate} writes/s (${opt.rate * opt.plots * 3} stream events/s)`);
+    while (Date.now() < deadline) {
+      await new Promise((ok) => setTimeout(ok, Math.min(10e3, Math.max(0, deadline - Date.now()))));
+      const s = { t_s: Math.round((Date.now() - start) / 1000), ...(await sample(cdp, page)), writes: counts.writes };
+      samples.push(s);
+      console.log(`t=${s.t_s}s heap=${(s.used / 1048576).toFixed(2)} MiB nodes=${s.nodes} listeners=${s.listeners} feed="${s.rate}" writes=${s.writes}`);
+    }
+    await push;
+    const first = samples.find((s) => s.t_s >= 60) || samples[0];
+    const last = samples[samples.length - 1];
+    const summary = {
+      minutes: opt.minutes, plots: opt.plots, writes_per_s: opt.rate,
+      writes: counts.writes, points: counts.points, write_errors: counts.errors,
+      heap_after_1min_mib: +(first.used / 1048576).toFixed(3),
+      heap_end_mib: +(last.used / 1048576).toFixed(3),
+      heap_growth_pct: +(100 * (last.used - first.used) / first.used).toFixed(2),
+      heap_max_mib: +(Math.max(...samples.map((s) => s.used)) / 1048576).toFixed(3),
+      nodes_after_1min: first.nodes, nodes_end: last.nodes,
+      listeners_after_1min: first.listeners, listeners_end: last.listeners,
+      page_errors: errors.length, first_error: errors[0] || null,
+    };
+    console.log('summary ' + JSON.stringify(summary));
+    if (opt.out) writeFileSync(opt.out, JSON.stringify({ summary, samples }, null, 1));
+  } finally {
+    await browser.close();
+    await oasis.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

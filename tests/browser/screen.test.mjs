@@ -1,0 +1,358 @@
+// The big screen in a real browser against a real server: sign-in (password
+// and kiosk token), overview figures against the API, the map's shapes,
+// plot detail, layers, languages, valve buttons by role, and live updates
+// through GET /api/v1/stream, including reconnection after a restart.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Oasis, seedBase } from './lib/oasis.mjs';
+import { launch, signIn, mapEval, artifactsDir } from './lib/browser.mjs';
+
+const N_PLOTS = 12;
+const VIEWPORT = { width: 1920, height: 1080 };
+let oasis, browser, base, operatorPassword;
+const artifacts = artifactsDir();
+
+before(async () => {
+  oasis = new Oasis().init();
+  await oasis.start();
+  base = await seedBase(oasis, N_PLOTS);
+  operatorPassword = 'operator-pass-1';
+  await oasis.user('duty', 'operator', operatorPassword);
+  await oasis.user('watcher', 'viewer', 'viewer-pass-1');
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await oasis?.close();
+});
+
+async function newPage() {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.stack || e.message));
+  return page;
+}
+
+async function adminPage() {
+  const page = await newPage();
+  await signIn(page, oasis.url, 'admin', oasis.adminPassword);
+  return page;
+}
+
+/** Where a plot's centre is on the page, in CSS pixels. */
+async function plotPixel(page, code) {
+  const f = base.fc.features.find((x) => x.properties.code === code);
+  const ring = f.geometry.coordinates[0];
+  const lon = (ring[0][0] + ring[2][0]) / 2, lat = (ring[0][1] + ring[2][1]) / 2;
+  const [x, y] = await mapEval(page, (chart, c) => chart.convertToPixel({ geoIndex: 0 }, c), [lon, lat]);
+  const box = await page.locator('#map').boundingBox();
+  return { x: box.x + x, y: box.y + y };
+}
+
+const text = (page, sel) => page.locator(sel).first().textContent();
+const zh = (v, digits) => new Intl.NumberFormat('zh-CN', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v);
+
+test('a person signs in with a password and out again', async () => {
+  const page = await newPage();
+  await page.goto(oasis.url + '/');
+  await page.fill('[name=username]', 'admin');
+  await page.fill('[name=password]', 'not-the-password');
+  await page.click('#login [type=submit]');
+  await page.waitForSelector('.login-error:not([hidden])');
+  assert.equal(await text(page, '.login-error'), '用户名或密码错误');
+  await signIn(page, oasis.url, 'admin', oasis.adminPassword);
+  assert.match(await text(page, '.whoami'), /admin/);
+  const cookies = await page.context().cookies();
+  const session = cookies.find((c) => c.name === 'oasis_session');
+  assert.ok(session && session.httpOnly && session.sameSite === 'Strict', JSON.stringify(cookies));
+  await page.click('.logout');
+  await page.waitForSelector('#login:not([hidden])');
+  await page.reload();
+  await page.waitForSelector('#login:not([hidden])');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a wall screen signs in with a viewer token and is signed out when it is revoked', async () => {
+  const token = await oasis.token('viewer', 'hall-screen');
+  const page = await newPage();
+  await page.goto(`${oasis.url}/#kiosk=${token.token}`);
+  await page.waitForSelector('#screen[data-ready=true]');
+  assert.equal(new URL(page.url()).hash, '', 'the token stayed in the address');
+  assert.match(await text(page, '.whoami'), /hall-screen/);
+  const stored = await page.evaluate(() => JSON.stringify({ ...localStorage }) + JSON.stringify({ ...sessionStorage }));
+  assert.ok(!stored.includes(token.token), 'the token was kept in page storage');
+  await page.reload();
+  await page.waitForSelector('#screen[data-ready=true]');
+  await oasis.api('DELETE', '/tokens/' + token.id);
+  await page.reload();
+  await page.waitForSelector('#login:not([hidden])');
+  await page.context().close();
+});
+
+test('the overview figures are the API\'s', async () => {
+  const page = await adminPage();
+  const ov = await oasis.api('GET', '/overview');
+  assert.equal(ov.plots.count, N_PLOTS);
+  assert.equal(await text(page, '[data-field="plots.count"]'), String(N_PLOTS));
+  assert.equal(await text(page, '[data-field="plots.area_mu"]'), zh(ov.plots.area_mu, 0));
+  assert.equal(await text(page, '[data-field="devices.count"]'), zh(ov.devices.count, 0));
+  const w = ov.weather.current;
+  assert.equal(await text(page, '[data-field="weather.air_temp"]'), zh(w.air_temp.value, 1));
+  assert.equal(await text(page, '[data-field="weather.rh"]'), zh(w.rh.value, 0));
+  assert.equal(await text(page, '[data-field="weather.wind_speed"]'), zh(w.wind_speed.value, 1));
+  assert.equal(await text(page, '[data-field="weather.solar_rad"]'), zh(w.solar_rad.value, 0));
+  assert.ok(ov.weather.et0_today.available, JSON.stringify(ov.weather.et0_today));
+  assert.equal(await text(page, '[data-field="weather.et0"]'), zh(ov.weather.et0_today.mm, 2));
+  assert.equal(await text(page, '[data-field="weather.note"]'), `${ov.weather.reporting}/${ov.weather.stations} 站在线`);
+  assert.equal(await text(page, '[data-field="soil.mean"]'), zh(ov.soil_moisture.mean.value, 1));
+  assert.equal(await text(page, '[data-field="soil.note"]'), `${ov.soil_moisture.reporting}/${ov.soil_moisture.probes} 探头在线`);
+  // what the API does not have yet is shown as such, not as zero
+  for (const name of ['irrigation', 'imagery', 'alerts'])
+    assert.ok(await page.locator(`[data-empty="${name}"]`).isVisible(), name + ' has no empty state');
+  assert.equal(await text(page, '[data-field="alerts.open"]'), '—');
+  assert.equal(ov.machinery.working, 1);
+  assert.equal(await text(page, '[data-field="machinery.working"]'), '1');
+  assert.ok(await page.locator('[data-empty="machinery"]').isHidden());
+  const machines = await mapEval(page, (chart) => chart.getOption().series.find((x) => x.id === 'machinery').data.map((d) => d.name));
+  assert.deepEqual(machines, ['trac-1']);
+  // today's irrigation plan, summed as the API lists it
+  const plan = await oasis.api('GET', '/irrigation/plan');
+  const planned = plan.due.reduce((sum, d) => sum + d.volume_m3, 0);
+  await page.waitForFunction((v) => document.querySelector('[data-field="irrigation.planned"]').textContent === v,
+    zh(planned, 0));
+  await page.screenshot({ path: join(artifacts, 'overview.png') });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the map has one shape per plot', async () => {
+  const page = await adminPage();
+  const drawn = await mapEval(page, (chart) => chart.getZr().storage.getDisplayList(true)
+    .filter((e) => e.type === 'compound').length);
+  assert.equal(drawn, N_PLOTS);
+  assert.equal(await page.locator('#map').getAttribute('data-plots'), String(N_PLOTS));
+  // each plot is painted where it lies, in a color of the moisture scale
+  const points = [];
+  for (const code of base.codes) {
+    const f = base.fc.features.find((x) => x.properties.code === code);
+    const ring = f.geometry.coordinates[0];
+    points.push([(ring[0][0] + ring[2][0]) / 2, (ring[0][1] + ring[2][1]) / 2]);
+  }
+  points.push([points[0][0] - 0.01, points[0][1] - 0.01]); // outside every plot
+  const colors = await mapEval(page, (chart, lonlats) => {
+    const canvas = chart.getDom().querySelector('canvas');
+    const ctx = canvas.getContext('2d');
+    const ratio = canvas.width / chart.getWidth();
+    return lonlats.map((ll) => {
+      const [x, y] = chart.convertToPixel({ geoIndex: 0 }, ll);
+      return Array.from(ctx.getImageData(Math.round(x * ratio), Math.round(y * ratio), 1, 1).data);
+    });
+  }, points);
+  const outside = colors.pop();
+  assert.equal(outside[3], 0, 'something is painted outside the plots: ' + outside);
+  const neutral = [0x17, 0x32, 0x4f];
+  for (const [i, c] of colors.entries()) {
+    assert.equal(c[3], 255, `plot ${base.codes[i]} is not painted: ${c}`);
+    assert.ok(Math.hypot(c[0] - neutral[0], c[1] - neutral[1], c[2] - neutral[2]) > 40,
+      `plot ${base.codes[i]} has no moisture color: ${c}`);
+  }
+  await page.context().close();
+});
+
+test('clicking a plot opens its detail', async () => {
+  const page = await adminPage();
+  const code = base.codes[4];
+  const at = await plotPixel(page, code);
+  await page.mouse.click(at.x, at.y);
+  await page.waitForSelector(`#detail[data-code="${code}"][data-state=ready]`);
+  assert.equal(await text(page, '.detail-code'), code);
+  assert.equal(await text(page, '.detail-name'), '试验地 5号');
+  assert.equal(await page.locator('.latest-row').count(), 4); // sp-5: three depths and a soil temperature
+  assert.ok(await page.locator('.detail-chart').count() >= 2);
+  for (const empty of ['empty.vegetation', 'empty.camera', 'empty.operations'])
+    assert.ok(await page.locator(`#detail [data-i18n="${empty}"]`).isVisible(), empty);
+  // the water balance's advice is the API's
+  const water = await oasis.api('GET', `/plots/${code}/water`);
+  await page.waitForSelector('#detail .water-advice dd');
+  const advice = await text(page, '#detail .water-advice dd');
+  assert.equal(advice, water.recommendation.season_over ? '本季已结束' : water.recommendation.irrigate_on);
+  await page.click('#detail [data-range=week]');
+  await page.waitForFunction(() => document.querySelectorAll('.detail-chart').length >= 2);
+  await page.click('#detail [data-range=day]');
+  await page.waitForFunction(() => document.querySelectorAll('.detail-chart').length >= 2);
+  await page.screenshot({ path: join(artifacts, 'plot-detail.png') });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#detail', { state: 'hidden' });
+  // search by code opens it too
+  await page.fill('.map-search input', base.codes[7]);
+  await page.click('.map-search button');
+  await page.waitForSelector(`#detail[data-code="${base.codes[7]}"][data-state=ready]`);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('layers and language switch', async () => {
+  const page = await adminPage();
+  await page.click('[data-layer=crop]');
+  assert.equal(await page.locator('#map').getAttribute('data-layer'), 'crop');
+  assert.deepEqual((await page.locator('.map-legend .legend-item').allTextContents()).sort(), ['棉花', '玉米']);
+  const cropColors = await mapEval(page, (chart) => new Set(chart.getOption().geo[0].regions.map((r) => r.itemStyle.areaColor)).size);
+  assert.equal(cropColors, 2);
+  await page.click('[data-layer=growth]');
+  assert.equal(await page.locator('#map').getAttribute('data-layer'), 'growth');
+  assert.match(await text(page, '.map-notice'), /暂无长势数据/);
+  await page.click('[data-layer=moisture]');
+  await page.waitForSelector('.map-notice', { state: 'hidden' });
+  // plot codes appear as labels once zoomed in
+  assert.equal(await mapEval(page, (chart) => chart.getOption().geo[0].label.show), false);
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 8; i++) await page.mouse.wheel(0, -400);
+  await page.waitForFunction(async () => {
+    const echarts = await import('/vendor/echarts.esm.min.js');
+    return echarts.getInstanceByDom(document.getElementById('map')).getOption().geo[0].label.show;
+  }, null, { timeout: 5000 });
+
+  await page.click('.topbar .lang-switch');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.equal(await text(page, '.brand h1'), 'Oasis Digital Farm Control Center');
+  assert.equal(await text(page, '[data-layer=crop]'), 'Crops');
+  assert.equal(await text(page, '#p-weather h2 span'), 'Weather');
+  // no Chinese is left in the labels (plot names are data, not labels)
+  const labels = await page.evaluate(() => [...document.querySelectorAll('#screen [data-i18n], #screen h2, .kpi-label, .panel-note, .layer')]
+    .filter((e) => e.offsetParent !== null).map((e) => e.textContent).join(' | '));
+  assert.doesNotMatch(labels, /[\u4e00-\u9fff]/, labels);
+  await page.reload();
+  await page.waitForSelector('#screen[data-ready=true]');
+  assert.equal(await text(page, '[data-layer=crop]'), 'Crops', 'the language choice was not kept');
+  await page.click('.topbar .lang-switch');
+  await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
+  assert.equal(await text(page, '[data-layer=crop]'), '作物');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the two dictionaries translate the same labels', async () => {
+  const zhDict = (await import('../../web/i18n/zh-CN.js')).default;
+  const enDict = (await import('../../web/i18n/en.js')).default;
+  assert.deepEqual(Object.keys(enDict).sort(), Object.keys(zhDict).sort());
+  for (const [k, v] of Object.entries(enDict))
+    if (!k.startsWith('lang.') && k !== 'metric.ndvi' && !k.startsWith('group.other'))
+      assert.doesNotMatch(v, /[\u4e00-\u9fff]/, `en.js ${k} is not English`);
+});
+
+test('a viewer sees no valve buttons', async () => {
+  const page = await newPage();
+  await signIn(page, oasis.url, 'watcher', 'viewer-pass-1');
+  await page.fill('.map-search input', base.codes[0]);
+  await page.click('.map-search button');
+  await page.waitForSelector(`#detail[data-code="${base.codes[0]}"][data-state=ready]`);
+  assert.equal(await page.locator('.valve-open, .valve-close').count(), 0);
+  assert.ok(await page.locator('#detail .valves').isHidden());
+  await page.context().close();
+});
+
+test('an operator\'s valve command reaches the API', async () => {
+  const page = await newPage();
+  await signIn(page, oasis.url, 'duty', operatorPassword);
+  await page.fill('.map-search input', base.codes[1]);
+  await page.click('.map-search button');
+  await page.waitForSelector(`#detail[data-code="${base.codes[1]}"][data-state=ready]`);
+  assert.equal(await page.locator('.valve-row').count(), 1);
+  const posted = () => page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/api/v1/devices/vl-2/commands'));
+  await page.selectOption('.valve-duration', '60');
+  let request = posted();
+  await page.click('.valve-open');
+  assert.deepEqual((await request).postDataJSON(), { action: 'open', duration_min: 60 });
+  await page.waitForSelector('.valve-message[data-kind=ok]');
+  let stored = (await oasis.api('GET', '/devices/vl-2/commands')).commands;
+  assert.equal(stored[0].action, 'open');
+  assert.equal(stored[0].duration_min, 60);
+  assert.match(stored[0].requested_by, /duty/);
+  request = posted();
+  await page.click('.valve-close');
+  assert.deepEqual((await request).postDataJSON(), { action: 'close' });
+  await page.waitForFunction(() => document.querySelector('.valve-message').textContent.includes('关阀'));
+  stored = (await oasis.api('GET', '/devices/vl-2/commands')).commands;
+  assert.equal(stored[0].action, 'close');
+  // a server without valve commands (404) is told apart from a failure
+  await page.route('**/api/v1/devices/*/commands', (route) => route.fulfill({
+    status: 404, contentType: 'application/json', body: '{"error":{"code":"not_found","message":"no such route"}}',
+  }));
+  await page.click('.valve-open');
+  await page.waitForSelector('.valve-message[data-kind=unavailable]');
+  assert.equal(await text(page, '.valve-message'), '阀门控制暂不可用（服务器尚未提供该功能）');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a point pushed through the API appears without a reload, and the feed stays bounded', async () => {
+  const page = await adminPage();
+  await page.waitForSelector('.live-status[data-state=open]');
+  assert.equal(await text(page, '.live-text'), '实时在线');
+  const code = base.codes[2];
+  await page.fill('.map-search input', code);
+  await page.click('.map-search button');
+  await page.waitForSelector(`#detail[data-code="${code}"][data-state=ready]`);
+  await page.evaluate(() => { window.notReloaded = true; });
+  await oasis.telemetry([{ device: 'sp-3', ts: Date.now(), values: { moisture_10cm: 37.7 } }]);
+  await page.waitForSelector('.feed-row[data-device="sp-3"][data-metric="moisture_10cm"]');
+  assert.equal(await text(page, '.feed-row[data-device="sp-3"] .feed-value'), '37.7 %vol');
+  await page.waitForFunction(() => document.querySelector('.latest-row[data-series="sp-3/moisture_10cm"] .latest-value')
+    .textContent === '37.7 %vol');
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  // many points later the page holds as many rows as before
+  const rowsBefore = await page.locator('.feed li').count();
+  // one event per series and write: 200 writes of 3 series each
+  for (let i = 0; i < 200; i += 10)
+    await Promise.all(Array.from({ length: 10 }, (_, k) => oasis.telemetry([{
+      device: 'sp-' + (1 + ((i + k) % N_PLOTS)), ts: Date.now(),
+      values: { moisture_20cm: 20 + k, moisture_10cm: 21 + k, soil_temp_10cm: 15 },
+    }])));
+  await page.waitForFunction(() => parseInt(document.querySelector('[data-field="feed.rate"]').textContent, 10) >= 600,
+    null, { timeout: 10000 });
+  assert.equal(await page.locator('.feed li').count(), rowsBefore);
+  await page.context().close();
+});
+
+test('the live feed reconnects by itself after the server restarts', async () => {
+  const page = await adminPage();
+  await page.waitForSelector('.live-status[data-state=open]');
+  await oasis.stop();
+  await page.waitForSelector('.live-status:not([data-state=open])', { timeout: 20000 });
+  assert.notEqual(await text(page, '.live-text'), '实时在线');
+  await oasis.start();
+  await page.waitForSelector('.live-status[data-state=open]', { timeout: 30000 });
+  await oasis.telemetry([{ device: 'ws-1', ts: Date.now(), values: { air_temp: 33.3 } }]);
+  await page.waitForSelector('.feed-row[data-device="ws-1"][data-metric="air_temp"]');
+  assert.equal(await text(page, '.feed-row[data-device="ws-1"] .feed-value'), '33.3 °C');
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('live points fold into the chart\'s buckets, so a line stays bounded', async () => {
+  const { addToBuckets } = await import('../../web/js/detail.js');
+  const { Ring } = await import('../../web/js/ring.js');
+  const step = 600e3, start = Date.UTC(2026, 6, 1);
+  const line = { agg: 'avg', stepMs: step, spanMs: 24 * 3600e3, points: [[start, 10]], lastCount: 2 };
+  assert.ok(addToBuckets(line, start + 1000, 16)); // same bucket: (10 * 2 + 16) / 3
+  assert.deepEqual(line.points, [[start, 12]]);
+  assert.equal(addToBuckets(line, start - step, 99), false); // older than the newest bucket
+  for (let i = 0; i < 3 * 24 * 3600; i++) addToBuckets(line, start + i * 1000, i % 7); // three days, one a second
+  assert.ok(line.points.length <= 24 * 6 + 1, `${line.points.length} points`);
+  const maxLine = { agg: 'max', stepMs: step, spanMs: 3600e3, points: [], lastCount: 0 };
+  addToBuckets(maxLine, start, 0);
+  addToBuckets(maxLine, start + 5, 1);
+  addToBuckets(maxLine, start + 9, 0);
+  assert.deepEqual(maxLine.points, [[start, 1]]);
+  const ring = new Ring(3);
+  for (let i = 1; i <= 10; i++) ring.push(i);
+  assert.deepEqual(ring.toArray(), [8, 9, 10]);
+  assert.equal(ring.fromNewest(0), 10);
+  assert.equal(ring.fromNewest(3), undefined);
+});

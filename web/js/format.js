@@ -1,0 +1,105 @@
+// Numbers, times and metric names as the screen shows them, in the
+// current language.
+
+import { currentLang, t, has } from './i18n.js';
+
+const numberFormats = new Map();
+
+function numberFormat(digits) {
+  const key = currentLang() + '/' + digits;
+  let f = numberFormats.get(key);
+  if (!f) {
+    f = new Intl.NumberFormat(currentLang(), {
+      minimumFractionDigits: digits, maximumFractionDigits: digits,
+    });
+    numberFormats.set(key, f);
+  }
+  return f;
+}
+
+/** v with `digits` decimals, grouped; an em dash for a missing value. */
+export function num(v, digits = 0) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  return numberFormat(digits).format(v);
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** HH:MM:SS in the viewer's time zone. */
+export function clockTime(ms) {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+/** YYYY-MM-DD HH:MM in the viewer's time zone. */
+export function dateTime(ms) {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+/** "3 min ago". */
+export function ago(ms, now = Date.now()) {
+  const s = Math.max(0, Math.round((now - ms) / 1000));
+  if (s < 60) return t('time.ago_s', { n: s });
+  if (s < 3600) return t('time.ago_m', { n: Math.floor(s / 60) });
+  if (s < 86400) return t('time.ago_h', { n: Math.floor(s / 3600) });
+  return t('time.ago_d', { n: Math.floor(s / 86400) });
+}
+
+/* Display units and decimals of the standard metrics (docs/API.md). */
+const METRICS = {
+  air_temp: ['°C', 1], rh: ['%', 0], solar_rad: ['W/m²', 0], par: ['µmol/m²/s', 0],
+  wind_speed: ['m/s', 1], wind_gust: ['m/s', 1], wind_dir: ['°', 0], rain: ['mm', 1],
+  pressure: ['hPa', 1], dew_point: ['°C', 1], sunshine: ['h', 1], ec: ['dS/m', 2],
+  flow: ['m³/h', 1], volume: ['m³', 0], pipe_pressure: ['kPa', 0], valve_state: ['', 0],
+  battery: ['V', 2], signal: ['dBm', 0], power: ['W', 0], energy: ['kWh', 1],
+  ndvi: ['', 2], latitude: ['°', 5], longitude: ['°', 5], speed: ['m/s', 1],
+  heading: ['°', 0], working: ['', 0],
+};
+
+function depthOf(metric) {
+  const m = /^(moisture|soil_temp)_(\d+)cm$/.exec(metric);
+  return m ? { kind: m[1], depth: m[2] } : null;
+}
+
+export function metricUnit(metric) {
+  const d = depthOf(metric);
+  if (d) return d.kind === 'moisture' ? '%vol' : '°C';
+  return METRICS[metric] ? METRICS[metric][0] : '';
+}
+
+export function metricDigits(metric) {
+  if (depthOf(metric)) return 1;
+  return METRICS[metric] ? METRICS[metric][1] : 2;
+}
+
+/** The translated name of a metric ("10 cm 含水量"); custom ones as named. */
+export function metricName(metric) {
+  const d = depthOf(metric);
+  if (d) return t('metric.' + d.kind, { d: d.depth });
+  return has('metric.' + metric) ? t('metric.' + metric) : metric;
+}
+
+/** A metric's value with its unit, as the screen prints it. */
+export function metricValue(metric, v) {
+  if (metric === 'valve_state')
+    return v >= 0.5 ? t('valve.state_open') : t('valve.state_closed');
+  if (metric === 'working')
+    return v >= 0.5 ? t('machinery.state_working') : t('machinery.state_idle');
+  const unit = metricUnit(metric);
+  return num(v, metricDigits(metric)) + (unit ? ' ' + unit : '');
+}
+
+/** A translated label of a code from a family ("crop", "kind", ...). */
+export function label(family, code) {
+  if (code === null || code === undefined || code === '') return '—';
+  const key = family + '.' + code;
+  return has(key) ? t(key) : code;
+}
+
+/** Compass point (of 16) of a direction in degrees, translated. */
+export function compass(deg) {
+  if (!Number.isFinite(deg)) return '—';
+  return t('compass.' + (Math.round(deg / 22.5) % 16));
+}

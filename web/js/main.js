@@ -1,0 +1,77 @@
+// The page's entry: translations, then who is signed in (a kiosk token in
+// the address signs a wall screen in first), then the sign-in page or the
+// big screen.
+
+import { initI18n, setLang, otherLang, t } from './i18n.js';
+import { setUnauthorizedHandler } from './api.js';
+import { whoAmI, signInWithToken, signOut, takeKioskToken } from './auth.js';
+import { LoginView, errorText } from './login.js';
+import { Screen } from './screen.js';
+
+async function loadConfig() {
+  try {
+    const res = await fetch('/config.json', { cache: 'no-store' });
+    return res.ok ? await res.json() : {};
+  } catch {
+    return {};
+  }
+}
+
+class App {
+  constructor(config) {
+    this.config = config;
+    this.screen = null;
+    this.login = new LoginView(document.getElementById('login'), (me) => this.showScreen(me));
+    setUnauthorizedHandler(() => this.showLogin(t('login.expired')));
+    for (const b of document.querySelectorAll('.lang-switch'))
+      b.addEventListener('click', () => setLang(otherLang()));
+  }
+
+  async start() {
+    const kiosk = takeKioskToken();
+    let message = '';
+    if (kiosk) {
+      try {
+        await signInWithToken(kiosk);
+      } catch (e) {
+        message = errorText(e, 'token');
+      }
+    }
+    const me = await whoAmI();
+    document.getElementById('boot').hidden = true;
+    if (me) this.showScreen(me);
+    else this.showLogin(message);
+  }
+
+  showScreen(me) {
+    this.screen?.stop();
+    this.screen = new Screen(document.getElementById('screen'), me, this.config,
+      (message) => this.signOut(message));
+    this.screen.start().catch((e) => {
+      if (this.screen) this.showLogin(t('app.error', { message: e.message }));
+    });
+  }
+
+  async signOut(message) {
+    if (!message) await signOut().catch(() => {});
+    this.showLogin(message);
+  }
+
+  showLogin(message) {
+    const screen = this.screen;
+    this.screen = null;
+    screen?.stop();
+    this.login.show(message);
+  }
+}
+
+async function main() {
+  const [config] = await Promise.all([loadConfig(), initI18n()]);
+  await new App(config).start();
+}
+
+main().catch((e) => {
+  const boot = document.getElementById('boot');
+  boot.hidden = false;
+  boot.querySelector('p').textContent = String(e && e.message ? e.message : e);
+});

@@ -1,0 +1,444 @@
+// The map of the base: every plot drawn from its geometry (an ECharts
+// GeoJSON map registered from GET /api/v1/plots; no tile server), colored
+// by the chosen layer, labelled with plot codes when zoomed in, searchable
+// by code, and clickable to open a plot's detail; tractors and drones on
+// top, where they last reported.  An optional basemap image (config.json)
+// lies under the plots.
+
+import { echarts } from './charts.js';
+import { t } from './i18n.js';
+import { num, label } from './format.js';
+import { el } from './dom.js';
+
+const MAP_NAME = 'oasis-plots';
+const NEUTRAL = '#17324f';
+const MOISTURE_RANGE = [10, 40]; // %vol: dry sandy soil to a wet clay loam
+const MOISTURE_COLORS = ['#9a4a16', '#d9903b', '#e8dc7a', '#4cc9c0', '#2a7de1', '#2444b8'];
+const CROP_COLORS = ['#36f1a4', '#ffc94d', '#a98bff', '#ff7a59', '#5b8cff', '#ff5fa2', '#9be15d'];
+const REDRAW_MS = 3000;
+
+/** The map's layers; those without data yet show an empty state. */
+export const LAYERS = ['moisture', 'crop', 'growth', 'irrigation', 'alerts'];
+const AVAILABLE = new Set(['moisture', 'crop']);
+
+export class PlotMap {
+  /**
+   * container: the map's element; charts: a ChartSet; onSelect(code):
+   * a plot was clicked or found.
+   */
+  constructor(container, charts, { onSelect, basemap = null } = {}) {
+    this.container = container;
+    this.chart = charts.get(container);
+    this.onSelect = onSelect;
+    this.basemap = basemap;
+    this.layer = 'moisture';
+    this.plots = new Map();      // code -> properties
+    this.boxes = new Map();      // code -> [minLon, minLat, maxLon, maxLat]
+    this.extent = null;
+    this.moistureBase = new Map(); // code -> mean %vol from the overview
+    this.moistureLive = new Map(); // code -> Map(series -> %vol) from the stream
+    this.machines = new Map();     // device -> {kind, lon, lat, heading, speed, working, ts}
+    this.crops = [];
+    this.zoom = 1;
+    this.labels = false;
+    this.redrawTimer = null;
+    this.firstPaint = null;
+    this.chart.on('click', (p) => {
+      if (p.componentType === 'geo' && this.plots.has(p.name)) this.onSelect(p.name);
+    });
+    this.chart.on('georoam', (p) => this.onRoam(p));
+    this.firstPaintDone = new Promise((resolve) => { this.firstPaint = resolve; });
+    // ECharts cannot lay a map out in a box of no size: wait for one
+    this.pendingReset = null;
+    this.sizeWatch = new ResizeObserver(() => {
+      if (this.pendingReset !== null && this.hasSize()) this.render(this.pendingReset);
+    });
+    this.sizeWatch.observe(container);
+    this.chart.on('finished', () => {
+      if (this.plots.size && this.firstPaint) {
+        this.firstPaint();
+        this.firstPaint = null;
+      }
+    });
+  }
+
+  /** Draw these plots (a GeoJSON FeatureCollection). */
+  setPlots(fc) {
+    this.plots.clear();
+    this.boxes.clear();
+    this.features = new Map();
+    this.selected = null;
+    const crops = new Set();
+    for (const f of fc.features) {
+      const p = f.properties;
+      this.plots.set(p.code, p);
+      this.features.set(p.code, f);
+      this.boxes.set(p.code, bboxOf(f.geometry));
+      crops.add(p.crop || 'unknown');
+    }
+    this.crops = [...crops].sort();
+    this.extent = unionBox([...this.boxes.values()]);
+    echarts.registerMap(MAP_NAME, fc);
+    this.zoom = 1;
+    this.labels = false;
+    this.render(true);
+  }
+
+  codes() {
+    return [...this.plots.keys()];
+  }
+
+  setLayer(id) {
+    if (!LAYERS.includes(id)) return;
+    this.layer = id;
+    this.render(false);
+  }
+
+  /** The per-plot means of GET /api/v1/overview; live values start over. */
+  setMoisture(plots) {
+    this.moistureBase = new Map(Object.entries(plots || {}));
+    this.moistureLive.clear();
+    if (this.layer === 'moisture' && this.plots.size) this.redraw();
+  }
+
+  /** A soil moisture reading from the stream. */
+  addMoisturePoint(plot, series, value) {
+    if (!this.plots.has(plot)) return;
+    let m = this.moistureLive.get(plot);
+    if (!m) this.moistureLive.set(plot, (m = new Map()));
+    m.set(series, value);
+    if (this.layer === 'moisture') this.scheduleRedraw();
+  }
+
+  /** Tractors and drones as GET /api/v1/overview lists them. */
+  setMachines(positions) {
+    this.machines.clear();
+    for (const m of positions || [])
+      this.machines.set(m.device, {
+        kind: m.kind, lon: m.position[0], lat: m.position[1], heading: m.heading,
+        speed: m.speed, working: m.working, ts: m.ts,
+      });
+    if (this.plots.size) this.redraw();
+  }
+
+  /**
+   * A point from the stream: a machine's position or state.  Returns
+   * false when it is not one.
+   */
+  addMachinePoint(device, metric, value, ts) {
+    const fields = { longitude: 'lon', latitude: 'lat', heading: 'heading', speed: 'speed', working: 'working' };
+    const field = fields[metric];
+    if (!field) return false;
+    let m = this.machines.get(device);
+    if (!m) {
+      if (metric !== 'longitude' && metric !== 'latitude') return false;
+      this.machines.set(device, (m = { kind: 'machine', lon: null, lat: null, heading: null, speed: null, working: null, ts }));
+    }
+    m[field] = field === 'working' ? value >= 0.5 : value;
+    m.ts = ts;
+    this.scheduleRedraw();
+    return true;
+  }
+
+  machineData() {
+    const out = [];
+    for (const [device, m] of this.machines) {
+      if (m.lon === null || m.lat === null) continue;
+      out.push({
+        name: device, value: [m.lon, m.lat],
+        symbol: m.kind === 'drone' ? 'diamond' : 'arrow',
+        symbolRotate: m.kind === 'drone' ? 0 : -(m.heading || 0),
+        itemStyle: { color: m.working ? '#ffc94d' : '#9fb4c8' },
+      });
+    }
+    return out;
+  }
+
+  machineTooltip(name) {
+    const m = this.machines.get(name);
+    if (!m) return '';
+    const state = m.working === null ? '' : ' · ' + t(m.working ? 'machinery.state_working' : 'machinery.state_idle');
+    return `<b>${escapeHtml(name)}</b><br>${escapeHtml(label('kind', m.kind))}${state}` +
+      (m.speed === null ? '' : `<br>${num(m.speed, 1)} m/s`);
+  }
+
+  moistureOf(code) {
+    const live = this.moistureLive.get(code);
+    if (live && live.size) {
+      let s = 0;
+      for (const v of live.values()) s += v;
+      return s / live.size;
+    }
+    const base = this.moistureBase.get(code);
+    return base === undefined ? null : base;
+  }
+
+  /**
+   * Center on a plot, select it, and tell onSelect.  coverPx: how much of
+   * the map's right side the detail panel hides; the plot is centered in
+   * what remains.
+   */
+  focus(code, coverPx = 0) {
+    const box = this.boxes.get(code);
+    if (!box) return false;
+    if (this.pendingReset !== null) {
+      this.onSelect(code);
+      return true;
+    }
+    const [w, h] = [this.extent[2] - this.extent[0], this.extent[3] - this.extent[1]];
+    const zoom = Math.min(200, Math.max(1.5, Math.min(w / (box[2] - box[0]), h / (box[3] - box[1])) / 6));
+    const center = [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2];
+    this.zoom = zoom;
+    this.chart.setOption({ geo: { center, zoom, label: { show: this.labelsWanted() } } });
+    if (coverPx > 0) {
+      const a = this.chart.convertToPixel({ geoIndex: 0 }, center);
+      const b = this.chart.convertToPixel({ geoIndex: 0 }, [center[0] + w / 100, center[1]]);
+      const degPerPx = w / 100 / Math.max(1e-9, b[0] - a[0]);
+      this.chart.setOption({ geo: { center: [center[0] + (coverPx / 2) * degPerPx, center[1]] } });
+    }
+    this.labels = this.labelsWanted();
+    this.setSelected(code);
+    this.onSelect(code);
+    return true;
+  }
+
+  /** Outline one plot (null: none), whatever the layer's colors. */
+  setSelected(code) {
+    this.selected = this.plots.has(code) ? code : null;
+    if (this.pendingReset !== null) return;
+    this.chart.setOption({ series: [{ id: 'selected', data: this.selectedData() }] });
+  }
+
+  selectedData() {
+    const f = this.selected && this.features.get(this.selected);
+    if (!f) return [];
+    const polys = f.geometry.type === 'Polygon' ? [f.geometry.coordinates] : f.geometry.coordinates;
+    return polys.map((poly) => ({ coords: poly[0] }));
+  }
+
+  relabel() {
+    this.render(false);
+  }
+
+  labelsWanted() {
+    return this.zoom >= Math.max(2, Math.sqrt(this.plots.size) / 4);
+  }
+
+  onRoam(p) {
+    if (this.pendingReset !== null) return;
+    if (p.zoom) this.zoom *= p.zoom;
+    const want = this.labelsWanted();
+    if (want !== this.labels) {
+      this.labels = want;
+      this.chart.setOption({ geo: { label: { show: want } }, series: [{ id: 'machinery', label: { show: want } }] });
+    }
+  }
+
+  scheduleRedraw() {
+    if (this.redrawTimer) return;
+    this.redrawTimer = setTimeout(() => this.redraw(), REDRAW_MS);
+  }
+
+  /** Recolor the plots with the layer's current values. */
+  redraw() {
+    clearTimeout(this.redrawTimer);
+    this.redrawTimer = null;
+    if (this.pendingReset !== null) return; // not drawn yet
+    this.chart.setOption({ geo: { regions: this.layerRegions() }, series: [{ id: 'machinery', data: this.machineData() }] });
+    this.setNotice(AVAILABLE.has(this.layer) ? this.layerNotice() : t('layer.empty.' + this.layer));
+  }
+
+  dispose() {
+    clearTimeout(this.redrawTimer);
+    this.redrawTimer = null;
+    this.sizeWatch.disconnect();
+  }
+
+  /** The plots' colors in this layer, as geo regions (by code). */
+  layerRegions() {
+    const codes = this.codes();
+    if (this.layer === 'moisture')
+      return codes.flatMap((code) => {
+        const v = this.moistureOf(code);
+        return v === null ? [] : [{ name: code, itemStyle: { areaColor: moistureColor(v) } }];
+      });
+    if (this.layer === 'crop')
+      return codes.map((code) => ({ name: code, itemStyle: { areaColor: this.cropColor(this.plots.get(code).crop) } }));
+    return [];
+  }
+
+  cropColor(crop) {
+    return CROP_COLORS[this.crops.indexOf(crop || 'unknown') % CROP_COLORS.length];
+  }
+
+  /** The legend below the map: a scale, categories, or nothing. */
+  showLegend() {
+    const box = this.container.parentElement.querySelector('.map-legend');
+    if (this.layer === 'moisture') {
+      box.replaceChildren(
+        el('span', { class: 'legend-end', text: t('legend.dry') }),
+        el('span', { class: 'legend-scale', style: `background: linear-gradient(90deg, ${MOISTURE_COLORS.join(', ')})` }),
+        el('span', { class: 'legend-end', text: `${t('legend.wet')} (${MOISTURE_RANGE[0]}–${MOISTURE_RANGE[1]} %vol)` }),
+        el('span', { class: 'legend-item' }, el('i', { style: `background: ${NEUTRAL}` }), t('legend.no_data')));
+    } else if (this.layer === 'crop') {
+      box.replaceChildren(...this.crops.map((c) => el('span', { class: 'legend-item', dataset: { crop: c } },
+        el('i', { style: `background: ${this.cropColor(c)}` }), label('crop', c))));
+    } else {
+      box.replaceChildren();
+    }
+  }
+
+  tooltip(p) {
+    if (p.seriesId === 'machinery') return this.machineTooltip(p.name);
+    const props = this.plots.get(p.name);
+    if (!props) return '';
+    const lines = [`<b>${escapeHtml(props.code)}</b>`];
+    if (props.name) lines.push(escapeHtml(props.name));
+    lines.push(`${escapeHtml(label('crop', props.crop))} · ${num(props.area_mu, 1)} ${t('unit.mu')}`);
+    if (this.layer === 'moisture') {
+      const m = this.moistureOf(props.code);
+      lines.push(`${t('layer.moisture')}: ${m === null ? t('legend.no_data') : num(m, 1) + ' %vol'}`);
+    }
+    return lines.join('<br>');
+  }
+
+  basemapSeries() {
+    const b = this.basemap;
+    return {
+      id: 'basemap', type: 'custom', coordinateSystem: 'geo', geoIndex: 0, silent: true, z: -10,
+      data: b ? [0] : [],
+      renderItem: (params, api) => {
+        const tl = api.coord([b.bbox[0], b.bbox[3]]);
+        const br = api.coord([b.bbox[2], b.bbox[1]]);
+        return {
+          type: 'image',
+          style: { image: b.image, x: tl[0], y: tl[1], width: br[0] - tl[0], height: br[1] - tl[1], opacity: b.opacity ?? 0.8 },
+        };
+      },
+    };
+  }
+
+  hasSize() {
+    return this.container.clientWidth > 0 && this.container.clientHeight > 0;
+  }
+
+  render(reset) {
+    clearTimeout(this.redrawTimer);
+    this.redrawTimer = null;
+    if (!this.hasSize()) {
+      this.pendingReset = this.pendingReset || reset;
+      return;
+    }
+    this.pendingReset = null;
+    // the chart learns its size from a ResizeObserver, which may not have
+    // run yet since the box was shown: a map laid out at size 0 fails
+    if (this.chart.getWidth() !== this.container.clientWidth || this.chart.getHeight() !== this.container.clientHeight)
+      this.chart.resize();
+    this.container.dataset.layer = this.layer;
+    this.container.dataset.plots = String(this.plots.size);
+    if (!this.plots.size) {
+      this.chart.clear();
+      this.setNotice(t('map.no_plots'));
+      return;
+    }
+    const midLat = (this.extent[1] + this.extent[3]) / 2;
+    const geo = {
+      map: MAP_NAME, nameProperty: 'code', roam: true, selectedMode: false,
+      aspectScale: Math.cos((midLat * Math.PI) / 180),
+      layoutCenter: ['50%', '50%'], layoutSize: '94%',
+      scaleLimit: { min: 0.8, max: 400 },
+      itemStyle: { areaColor: this.basemap ? 'rgba(23,50,79,0.35)' : NEUTRAL, borderColor: 'rgba(120, 200, 255, 0.55)', borderWidth: 0.6 },
+      // no label on hover: the tooltip names the plot, and 5,000 labels cost a first paint
+      emphasis: { itemStyle: { areaColor: '#2fd6ff' }, label: { show: false } },
+      label: { show: this.labels, color: '#e6f2ff', fontSize: 11, textBorderColor: '#041220', textBorderWidth: 2 },
+      tooltip: { show: true },
+      regions: this.layerRegions(),
+    };
+    if (reset) Object.assign(geo, { zoom: 1, center: [(this.extent[0] + this.extent[2]) / 2, midLat] });
+    this.chart.setOption({
+      animation: false, // thousands of shapes: draw them at once
+      tooltip: { trigger: 'item', formatter: (p) => this.tooltip(p), confine: true },
+      geo,
+      series: [this.basemapSeries(),
+        {
+          id: 'machinery', type: 'scatter', coordinateSystem: 'geo', geoIndex: 0, z: 6, symbolSize: 16,
+          itemStyle: { borderColor: '#041220', borderWidth: 1, shadowColor: 'rgba(255, 201, 77, 0.8)', shadowBlur: 8 },
+          label: { show: this.labels, position: 'right', formatter: '{b}', color: '#ffe9a8', fontSize: 11 },
+          data: this.machineData(),
+        },
+        {
+          id: 'selected', type: 'lines', coordinateSystem: 'geo', geoIndex: 0, polyline: true, silent: true, z: 5,
+          lineStyle: { color: '#ffe27a', width: 3, opacity: 1, shadowColor: '#ffe27a', shadowBlur: 12 },
+          data: this.selectedData(),
+        }],
+    }, { replaceMerge: ['series'] });
+    this.showLegend();
+    this.setNotice(AVAILABLE.has(this.layer) ? this.layerNotice() : t('layer.empty.' + this.layer));
+  }
+
+  layerNotice() {
+    if (this.layer !== 'moisture') return '';
+    const any = this.codes().some((c) => this.moistureOf(c) !== null);
+    return any ? '' : t('layer.empty.moisture');
+  }
+
+  setNotice(text) {
+    const notice = this.container.parentElement.querySelector('.map-notice');
+    notice.hidden = !text;
+    notice.textContent = text || '';
+  }
+}
+
+/** The layer buttons; onPick(id) when one is chosen. */
+export function layerButtons(container, current, onPick) {
+  container.replaceChildren(...LAYERS.map((id) => el('button', {
+    type: 'button', role: 'radio', class: 'chip layer' + (AVAILABLE.has(id) ? '' : ' unavailable'),
+    'aria-checked': String(id === current), dataset: { layer: id },
+    text: t('layer.' + id),
+    onclick: () => onPick(id),
+  })));
+}
+
+function bboxOf(geometry) {
+  const box = [Infinity, Infinity, -Infinity, -Infinity];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      if (c[0] < box[0]) box[0] = c[0];
+      if (c[1] < box[1]) box[1] = c[1];
+      if (c[0] > box[2]) box[2] = c[0];
+      if (c[1] > box[3]) box[3] = c[1];
+      return;
+    }
+    for (const x of c) walk(x);
+  };
+  walk(geometry.coordinates);
+  return box;
+}
+
+function unionBox(boxes) {
+  const u = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const b of boxes) {
+    u[0] = Math.min(u[0], b[0]); u[1] = Math.min(u[1], b[1]);
+    u[2] = Math.max(u[2], b[2]); u[3] = Math.max(u[3], b[3]);
+  }
+  return u;
+}
+
+function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}
+
+/** The moisture scale's color of v (%vol), interpolated between stops. */
+export function moistureColor(v) {
+  const [lo, hi] = MOISTURE_RANGE;
+  const x = Math.min(1, Math.max(0, (v - lo) / (hi - lo))) * (MOISTURE_COLORS.length - 1);
+  const i = Math.min(MOISTURE_COLORS.length - 2, Math.floor(x));
+  const a = hex(MOISTURE_COLORS[i]), b = hex(MOISTURE_COLORS[i + 1]), f = x - i;
+  const mix = (k) => Math.round(a[k] + (b[k] - a[k]) * f);
+  return `rgb(${mix(0)}, ${mix(1)}, ${mix(2)})`;
+}
+
+function hex(color) {
+  const n = parseInt(color.slice(1), 16);
+  return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
+}

@@ -1,0 +1,216 @@
+// The big screen once signed in: it loads the overview and the plots,
+// follows the live stream, refreshes the overview now and then, and wires
+// the map, the plot detail and the live feed together.  stop() undoes
+// everything start() did (timers, listeners, charts, the stream), so that
+// signing out and in again leaves nothing behind.
+
+import { api } from './api.js';
+import { t, onLangChange } from './i18n.js';
+import { whoAmI } from './auth.js';
+import { ChartSet } from './charts.js';
+import { OverviewPanels } from './overview.js';
+import { PlotMap, layerButtons } from './map.js';
+import { PlotDetail } from './detail.js';
+import { LiveFeed } from './feed.js';
+import { LiveStream } from './live.js';
+import { clockTime, label } from './format.js';
+import { el } from './dom.js';
+
+const PLAN_DELAY_MS = 15 * 1000;
+const PLAN_REFRESH_MS = 10 * 60 * 1000;
+
+export class Screen {
+  /**
+   * root: main#screen; me: {name, role}; config: config.json's settings;
+   * onSignedOut(message): the session ended (signed out or expired).
+   */
+  constructor(root, me, config, onSignedOut) {
+    this.root = root;
+    this.me = me;
+    this.config = config;
+    this.onSignedOut = onSignedOut;
+    this.listeners = new AbortController();
+    this.timers = [];
+    this.charts = new ChartSet();
+    this.overview = new OverviewPanels(root, this.charts);
+    this.detail = new PlotDetail(root.querySelector('#detail'), this.charts, {
+      me, signal: this.listeners.signal, onClose: () => this.map.setSelected(null),
+    });
+    this.map = new PlotMap(root.querySelector('#map'), this.charts, {
+      onSelect: (code) => {
+        this.map.setSelected(code);
+        this.detail.open(code);
+      },
+      basemap: config.basemap || null,
+    });
+    this.feed = new LiveFeed(root.querySelector('#p-feed'));
+    this.live = new LiveStream('/api/v1/stream', { check: () => this.stillSignedIn() });
+    this.unsubscribeLang = onLangChange(() => this.relabel());
+  }
+
+  async start() {
+    this.root.hidden = false;
+    this.wireControls();
+    this.tickClock();
+    this.timers.push(setInterval(() => this.tickClock(), 1000));
+    this.live.onState((state) => this.showLiveState(state));
+    this.live.on('point', (p) => this.onPoint(p));
+    this.live.on('command', (cmd) => this.detail.onCommand(cmd));
+    this.live.on('gap', () => this.refreshOverview());
+    this.live.start();
+    const [overview, plots] = await Promise.all([api('/overview'), api('/plots')]);
+    performance.mark('oasis:data');
+    this.overview.render(overview);
+    this.map.setPlots(plots);
+    performance.mark('oasis:map-set');
+    this.map.setMoisture(overview.soil_moisture.plots);
+    this.map.setMachines(overview.machinery.positions);
+    this.showMachineryNote(overview.machinery);
+    this.fillSearch();
+    await this.map.firstPaintDone;
+    performance.mark('oasis:first-meaningful-paint');
+    this.root.dataset.ready = 'true';
+    const every = Math.max(10, this.config.overview_refresh_s || 60) * 1000;
+    this.timers.push(setInterval(() => this.refreshOverview(), every));
+    // the plan is computed plot by plot on the server: not while loading
+    this.timers.push(setTimeout(() => this.refreshPlan(), PLAN_DELAY_MS));
+    this.timers.push(setInterval(() => this.refreshPlan(), PLAN_REFRESH_MS));
+  }
+
+  stop() {
+    this.listeners.abort();
+    this.timers.forEach((id) => { clearInterval(id); clearTimeout(id); });
+    this.timers = [];
+    this.unsubscribeLang();
+    this.live.stop();
+    this.detail.close();
+    this.map.dispose();
+    this.feed.dispose();
+    this.charts.dispose();
+    this.root.hidden = true;
+    delete this.root.dataset.ready;
+  }
+
+  async stillSignedIn() {
+    const me = await whoAmI();
+    if (!me) this.onSignedOut(t('login.expired'));
+    return !!me;
+  }
+
+  wireControls() {
+    const on = (node, type, fn) => node.addEventListener(type, fn, { signal: this.listeners.signal });
+    on(this.root.querySelector('.logout'), 'click', () => this.onSignedOut(''));
+    on(this.root.querySelector('.map-search'), 'submit', (ev) => {
+      ev.preventDefault();
+      this.search(new FormData(ev.target).get('code'));
+    });
+    on(document, 'keydown', (ev) => {
+      if (ev.key === 'Escape' && this.detail.isOpen()) this.detail.close();
+    });
+    this.showLayers();
+    this.showWho();
+  }
+
+  showLayers() {
+    layerButtons(this.root.querySelector('.layer-switch'), this.map.layer, (id) => {
+      this.map.setLayer(id);
+      this.showLayers();
+    });
+    this.root.querySelector('[data-field="map.layer_title"]').textContent = t('layer.title.' + this.map.layer);
+  }
+
+  showWho() {
+    const who = this.root.querySelector('.whoami');
+    who.textContent = `${this.me.name} · ${label('role', this.me.role)}`;
+    who.dataset.role = this.me.role;
+  }
+
+  fillSearch() {
+    const list = this.root.querySelector('#plot-codes');
+    list.replaceChildren(...this.map.codes().map((code) => el('option', { value: code })));
+  }
+
+  search(text) {
+    const q = String(text || '').trim();
+    if (!q) return;
+    const codes = this.map.codes();
+    const hit = codes.includes(q) ? q : codes.filter((c) => c.startsWith(q));
+    const code = typeof hit === 'string' ? hit : hit.length === 1 ? hit[0] : null;
+    const input = this.root.querySelector('.map-search input');
+    if (code && this.map.focus(code, this.detailCoverPx())) {
+      input.setCustomValidity('');
+      return;
+    }
+    input.setCustomValidity(t('map.not_found', { code: q }));
+    input.reportValidity();
+  }
+
+  /** How much of the map the detail panel covers, in pixels. */
+  detailCoverPx() {
+    const map = this.root.querySelector('#map').getBoundingClientRect();
+    const panel = this.root.querySelector('#detail');
+    const wasHidden = panel.hidden;
+    panel.hidden = false;
+    const cover = Math.max(0, map.right - panel.getBoundingClientRect().left);
+    panel.hidden = wasHidden;
+    return Math.min(cover, map.width * 0.7);
+  }
+
+  onPoint(p) {
+    this.feed.push(p);
+    this.detail.onPoint(p);
+    if (p.plot && p.metric.startsWith('moisture_'))
+      this.map.addMoisturePoint(p.plot, p.device + '/' + p.metric, p.value);
+    else if (this.map.addMachinePoint(p.device, p.metric, p.value, p.ts) && !this.machineryLive)
+      this.showMachineryNote({ available: true });
+  }
+
+  /** The map's note on machinery: a legend once positions come in. */
+  showMachineryNote(machinery) {
+    this.machineryLive = !!(machinery && machinery.available);
+    const note = this.root.querySelector('.machinery-note');
+    note.dataset.i18n = this.machineryLive ? 'map.machinery_legend' : 'map.machinery_empty';
+    note.textContent = t(note.dataset.i18n);
+  }
+
+  async refreshOverview() {
+    try {
+      const overview = await api('/overview');
+      this.overview.render(overview);
+      this.map.setMoisture(overview.soil_moisture.plots);
+      this.map.setMachines(overview.machinery.positions);
+      this.showMachineryNote(overview.machinery);
+    } catch {
+      /* shown by the live state; the next refresh retries */
+    }
+  }
+
+  /** Today's irrigation plan: computed per plot, so fetched seldom. */
+  async refreshPlan() {
+    try {
+      this.overview.setPlan(await api('/irrigation/plan'));
+    } catch {
+      this.overview.setPlan(null); // a server without plans: the empty state
+    }
+  }
+
+  tickClock() {
+    this.root.querySelector('.clock').textContent = clockTime(Date.now());
+  }
+
+  showLiveState(state) {
+    const box = this.root.querySelector('.live-status');
+    box.dataset.state = state;
+    box.querySelector('.live-text').textContent = t('live.' + state);
+  }
+
+  relabel() {
+    this.overview.relabel();
+    this.map.relabel();
+    this.detail.relabel();
+    this.feed.relabel();
+    this.showLayers();
+    this.showWho();
+    this.showLiveState(this.live.state);
+  }
+}
