@@ -30,6 +30,7 @@ struct sender {
 	struct mosquitto *mosq;
 	struct rng rng;
 	double owed;               /* lines due but not yet written */
+	int64_t last_at;           /* the latest instant given a reading */
 	uint64_t points, requests, errors;
 	double *latencies;
 	size_t n_lat;
@@ -117,7 +118,8 @@ static void *sender_main(void *arg)
 	int cursor = 0;
 
 	while (now_s() - start < s->o->seconds) {
-		int64_t ts = time_now_ms();
+		/* a late tick must not reuse the previous one's instants */
+		int64_t ts = time_now_ms() > s->last_at ? time_now_ms() : s->last_at + 1;
 		size_t n = 0;
 
 		s->owed += lines_per_s * TICK_MS / 1000.0;
@@ -131,6 +133,8 @@ static void *sender_main(void *arg)
 				publish(s, device, at);
 			else
 				line(s, &b, device, at);
+			if (at > s->last_at)
+				s->last_at = at;
 		}
 		cursor %= s->count;
 		if (n && !s->mosq)

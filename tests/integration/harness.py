@@ -61,6 +61,22 @@ class Response:
         return "<%d %s>" % (self.status, self.body[:300])
 
 
+_running = []
+
+
+def _stop_leftovers():
+    """Servers a test file left running are stopped when it exits."""
+    for s in list(_running):
+        try:
+            s.stop()
+        except Exception:
+            pass
+
+
+import atexit
+atexit.register(_stop_leftovers)
+
+
 class Server:
     """A real `oasis serve` on 127.0.0.1 and a free port, on its own store."""
 
@@ -90,6 +106,7 @@ class Server:
             [OASIS, "serve", "--data", self.data, "--listen", "127.0.0.1:0"]
             + self.extra_args, stdout=subprocess.PIPE, stderr=self.log,
             text=True)
+        _running.append(self)
         line = self.proc.stdout.readline()
         m = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
         if not m:
@@ -108,6 +125,8 @@ class Server:
         """Stop the server; returns its exit status."""
         if not self.proc:
             return None
+        if self in _running:
+            _running.remove(self)
         self.proc.send_signal(sig)
         try:
             status = self.proc.wait(timeout=30)
