@@ -3,10 +3,20 @@
 // big screen.
 
 import { initI18n, setLang, otherLang, t } from './i18n.js';
-import { setUnauthorizedHandler } from './api.js';
+import { api, setUnauthorizedHandler } from './api.js';
 import { whoAmI, signInWithToken, signOut, takeKioskToken } from './auth.js';
 import { LoginView, errorText } from './login.js';
-import { Screen } from './screen.js';
+
+/*
+ * The screen (and ECharts, 1 MB) is loaded while the data it opens with is
+ * already on its way: a signed-in wall screen paints sooner.  Signed out,
+ * these answer 401, are dropped, and the screen asks again after sign-in.
+ */
+function preload() {
+  const get = (path) => api(path, { quiet401: true }).catch(() => null);
+  return Promise.all([get('/overview'), get('/plots')])
+    .then(([overview, plots]) => (overview && plots ? { overview, plots } : null));
+}
 
 async function loadConfig() {
   try {
@@ -18,8 +28,10 @@ async function loadConfig() {
 }
 
 class App {
-  constructor(config) {
+  constructor(config, screenModule, preloaded) {
     this.config = config;
+    this.screenModule = screenModule;
+    this.preloaded = preloaded;
     this.screen = null;
     this.login = new LoginView(document.getElementById('login'), (me) => this.showScreen(me));
     setUnauthorizedHandler(() => this.showLogin(t('login.expired')));
@@ -43,12 +55,15 @@ class App {
     else this.showLogin(message);
   }
 
-  showScreen(me) {
+  async showScreen(me) {
     this.screen?.stop();
-    this.screen = new Screen(document.getElementById('screen'), me, this.config,
-      (message) => this.signOut(message));
-    this.screen.start().catch((e) => {
-      if (this.screen) this.showLogin(t('app.error', { message: e.message }));
+    const { Screen } = await this.screenModule;
+    const preloaded = this.preloaded;
+    this.preloaded = null; // once: later sign-ins fetch afresh
+    const screen = (this.screen = new Screen(document.getElementById('screen'), me, this.config,
+      (message) => this.signOut(message)));
+    screen.start(preloaded).catch((e) => {
+      if (this.screen === screen) this.showLogin(t('app.error', { message: e.message }));
     });
   }
 
@@ -66,8 +81,10 @@ class App {
 }
 
 async function main() {
+  const preloaded = location.hash.startsWith('#kiosk=') ? null : preload();
+  const screenModule = import('./screen.js');
   const [config] = await Promise.all([loadConfig(), initI18n()]);
-  await new App(config).start();
+  await new App(config, screenModule, preloaded).start();
 }
 
 main().catch((e) => {

@@ -17,6 +17,7 @@ import { clockTime, label } from './format.js';
 import { el } from './dom.js';
 
 const PLAN_DELAY_MS = 15 * 1000;
+const SUGGESTIONS = 20;
 const PLAN_REFRESH_MS = 10 * 60 * 1000;
 
 export class Screen {
@@ -48,7 +49,8 @@ export class Screen {
     this.unsubscribeLang = onLangChange(() => this.relabel());
   }
 
-  async start() {
+  /** preloaded: a promise of {overview, plots} fetched early, or null. */
+  async start(preloaded = null) {
     this.root.hidden = false;
     this.wireControls();
     this.tickClock();
@@ -58,7 +60,9 @@ export class Screen {
     this.live.on('command', (cmd) => this.detail.onCommand(cmd));
     this.live.on('gap', () => this.refreshOverview());
     this.live.start();
-    const [overview, plots] = await Promise.all([api('/overview'), api('/plots')]);
+    const early = preloaded && (await preloaded);
+    const [overview, plots] = early ? [early.overview, early.plots]
+      : await Promise.all([api('/overview'), api('/plots')]);
     performance.mark('oasis:data');
     this.overview.render(overview);
     this.map.setPlots(plots);
@@ -66,7 +70,6 @@ export class Screen {
     this.map.setMoisture(overview.soil_moisture.plots);
     this.map.setMachines(overview.machinery.positions);
     this.showMachineryNote(overview.machinery);
-    this.fillSearch();
     await this.map.firstPaintDone;
     performance.mark('oasis:first-meaningful-paint');
     this.root.dataset.ready = 'true';
@@ -100,6 +103,7 @@ export class Screen {
   wireControls() {
     const on = (node, type, fn) => node.addEventListener(type, fn, { signal: this.listeners.signal });
     on(this.root.querySelector('.logout'), 'click', () => this.onSignedOut(''));
+    on(this.root.querySelector('.map-search input'), 'input', (ev) => this.suggest(ev.target.value));
     on(this.root.querySelector('.map-search'), 'submit', (ev) => {
       ev.preventDefault();
       this.search(new FormData(ev.target).get('code'));
@@ -125,9 +129,16 @@ export class Screen {
     who.dataset.role = this.me.role;
   }
 
-  fillSearch() {
-    const list = this.root.querySelector('#plot-codes');
-    list.replaceChildren(...this.map.codes().map((code) => el('option', { value: code })));
+  /** Suggest the codes that start with what has been typed (a few, not thousands). */
+  suggest(text) {
+    const q = String(text || '').trim();
+    const hits = [];
+    if (q)
+      for (const code of this.map.codes()) {
+        if (code.startsWith(q)) hits.push(code);
+        if (hits.length === SUGGESTIONS) break;
+      }
+    this.root.querySelector('#plot-codes').replaceChildren(...hits.map((code) => el('option', { value: code })));
   }
 
   search(text) {
