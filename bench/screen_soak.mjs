@@ -50,7 +50,7 @@ async function pusher(oasis, opt, deadline, counts) {
       counts.writes++;
       counts.points += items.length * 3;
     } catch (e) {
-      counts.errors++;
+      if (!counts.errors++) counts.firstError = e.message.slice(0, 300);
     }
     k++;
     next += period;
@@ -77,7 +77,7 @@ async function main() {
     const cdp = await page.context().newCDPSession(page);
     const start = Date.now();
     const deadline = start + opt.minutes * 60e3;
-    const counts = { writes: 0, points: 0, errors: 0 };
+    const counts = { writes: 0, points: 0, errors: 0, firstError: null };
     const push = pusher(oasis, opt, deadline, counts);
     const samples = [];
     console.log(`soak: ${opt.minutes} min, ${opt.plots} plots, ${opt.rate} writes/s (${opt.rate * opt.plots * 3} stream events/s)`);
@@ -85,7 +85,8 @@ async function main() {
       await new Promise((ok) => setTimeout(ok, Math.min(10e3, Math.max(0, deadline - Date.now()))));
       const s = { t_s: Math.round((Date.now() - start) / 1000), ...(await sample(cdp, page)), writes: counts.writes };
       samples.push(s);
-      console.log(`t=${s.t_s}s heap=${(s.used / 1048576).toFixed(2)} MiB nodes=${s.nodes} listeners=${s.listeners} feed="${s.rate}" writes=${s.writes}`);
+      console.log(`t=${s.t_s}s heap=${(s.used / 1048576).toFixed(2)} MiB nodes=${s.nodes} listeners=${s.listeners} feed="${s.rate}" writes=${s.writes}` +
+        (counts.errors ? ` write errors=${counts.errors} (first: ${counts.firstError})` : ''));
     }
     await push;
     const first = samples.find((s) => s.t_s >= 60) || samples[0];
@@ -93,6 +94,7 @@ async function main() {
     const summary = {
       minutes: opt.minutes, plots: opt.plots, writes_per_s: opt.rate,
       writes: counts.writes, points: counts.points, write_errors: counts.errors,
+      first_write_error: counts.firstError || null,
       heap_after_1min_mib: +(first.used / 1048576).toFixed(3),
       heap_end_mib: +(last.used / 1048576).toFixed(3),
       heap_growth_pct: +(100 * (last.used - first.used) / first.used).toFixed(2),

@@ -188,7 +188,10 @@ test('clicking a plot opens its detail', async () => {
   await page.screenshot({ path: join(artifacts, 'plot-detail.png') });
   await page.keyboard.press('Escape');
   await page.waitForSelector('#detail', { state: 'hidden' });
-  // search by code opens it too
+  // search by code opens it too, with suggestions as one types
+  await page.fill('.map-search input', base.codes[7].slice(0, 12));
+  const suggested = await page.locator('#plot-codes option').evaluateAll((os) => os.map((o) => o.value));
+  assert.deepEqual(suggested, base.codes.filter((c) => c.startsWith(base.codes[7].slice(0, 12))));
   await page.fill('.map-search input', base.codes[7]);
   await page.click('.map-search button');
   await page.waitForSelector(`#detail[data-code="${base.codes[7]}"][data-state=ready]`);
