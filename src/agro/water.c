@@ -69,12 +69,17 @@ static int daily(const struct water_ctx *w, const char *device,
 		 const char *metric, int64_t first, int64_t last, unsigned aggs,
 		 struct ts_bucket **out, size_t *n, struct err *e)
 {
+	struct err missing = { 0 };
 	int64_t id;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (ingest_series_find(w->ing, device, metric, &id, e))
+	rc = ingest_series_find(w->ing, device, metric, &id, &missing);
+	if (rc == ERR_NOT_FOUND)
 		return ERR_OK; /* no such series: nothing measured */
+	if (rc)
+		return *e = missing, rc;
 	return ts_engine_aggregate(w->ts, id, first * MS_PER_DAY,
 				   (last + 1) * MS_PER_DAY, MS_PER_DAY, aggs, out,
 				   n, e);

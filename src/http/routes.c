@@ -205,7 +205,15 @@ void http_dispatch(struct http_ctx *c)
 		if (authorise(c, r))
 			return;
 		err_clear(&c->err);
-		r->handler(c);
+		/*
+		 * The handler's answer decides: a service may have noted a
+		 * failure it then recovered from (a series that is missing,
+		 * a fallback taken), which must not become the reply.
+		 */
+		if (r->handler(c) == ERR_OK)
+			err_clear(&c->err);
+		else if (c->err.code == ERR_OK)
+			err_set(&c->err, ERR_INTERNAL, "internal error");
 		return;
 	}
 	if (path_known)

@@ -35,7 +35,10 @@ def setup():
         {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [
             [[p[0] + 0.01, p[1]] for p in ring]]},
          "properties": {"code": "W2", "crop": "cotton",
-                        "sowing_date": iso(TODAY + 30)}}]}
+                        "sowing_date": iso(TODAY + 30)}},
+        {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [
+            [[p[0], p[1] + 0.01] for p in ring]]},
+         "properties": {"code": "W3", "crop": "cotton", "sowing_date": iso(sown)}}]}
     path = os.path.join(srv.dir, "plots.geojson")
     with open(path, "w") as f:
         json.dump(fc, f)
@@ -44,6 +47,9 @@ def setup():
                       ("sp-w", "soil_probe")):
         oasis("devices", "add", dev, "--kind", kind, "--plot", "W1",
               data=srv.data)
+    # W3's probe measures one depth only, and it has no flow meter
+    oasis("devices", "add", "sp-w3", "--kind", "soil_probe", "--plot", "W3",
+          data=srv.data)
     lines = []
     for d in range(sown, TODAY):
         for m in range(0, 1440, 10):
@@ -58,6 +64,8 @@ def setup():
         lines.append("flow,device=fm-w volume=%.1f %d" % (vol, (d * DAY + 43200000) * 10**6))
         lines.append("soil,device=sp-w moisture_10cm=24,moisture_20cm=25,"
                      "moisture_40cm=26 %d" % ((d * DAY + 3600000) * 10**6))
+        lines.append("soil,device=sp-w3 moisture_10cm=22 %d" %
+                     ((d * DAY + 3600000) * 10**6))
     path = os.path.join(srv.dir, "weather.lp")
     with open(path, "w") as f:
         f.write("\n".join(lines))
@@ -94,6 +102,18 @@ def a_plots_daily_balance_from_its_station_meter_and_probe():
 def w_area(s):
     r = s.get("/api/v1/plots/W1", token=s.admin_token)
     return r.json()["properties"]["area_m2"]
+
+
+@test
+def missing_series_are_skipped_not_refused():
+    s = setup()
+    r = s.get("/api/v1/plots/W3/water?from=%s&to=%s" % (iso(TODAY - 5),
+                                                        iso(TODAY - 1)),
+              token=s.admin_token)
+    expect(r.status == 200, r)
+    w = r.json()
+    expect(w["station"] == "ws-w" and len(w["days"]) == 5, w)
+    expect(all(d["irrigation_mm"] == 0 and d["et0"] > 0 for d in w["days"]), w)
 
 
 @test
