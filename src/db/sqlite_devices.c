@@ -108,9 +108,13 @@ int db_device_list(struct db *db, const char *plot,
 	struct db_device d;
 	int rc;
 
-	if ((rc = sqlite__call_begin(db, ST_DEVICE_LIST, "SELECT " DEVICE_COLUMNS
-				     " FROM devices WHERE ?1 IS NULL OR plot = ?1"
-				     " ORDER BY id", &c, &st, e)))
+	/* two statements: "?1 IS NULL OR plot = ?1" would not use the index */
+	rc = plot ? sqlite__call_begin(db, ST_DEVICE_LIST_PLOT, "SELECT "
+				       DEVICE_COLUMNS " FROM devices WHERE plot = ?1"
+				       " ORDER BY id", &c, &st, e)
+		  : sqlite__call_begin(db, ST_DEVICE_LIST, "SELECT " DEVICE_COLUMNS
+				       " FROM devices ORDER BY id", &c, &st, e);
+	if (rc)
 		return rc;
 	if (plot)
 		sqlite3_bind_text(st, 1, plot, -1, SQLITE_TRANSIENT);
@@ -251,10 +255,16 @@ int db_series_list(struct db *db, const char *device,
 	struct db_series s;
 	int rc;
 
-	if ((rc = sqlite__call_begin(db, ST_SERIES_LIST, "SELECT s.id, s.device,"
-				     " m.name FROM series s JOIN metrics m"
-				     " ON m.id = s.metric WHERE ?1 IS NULL OR"
-				     " s.device = ?1 ORDER BY s.id", &c, &st, e)))
+	/* two statements: "?1 IS NULL OR device = ?1" would scan the table */
+	rc = device ? sqlite__call_begin(db, ST_SERIES_LIST_DEVICE, "SELECT s.id,"
+					 " s.device, m.name FROM series s JOIN"
+					 " metrics m ON m.id = s.metric WHERE"
+					 " s.device = ?1 ORDER BY s.id", &c, &st, e)
+		    : sqlite__call_begin(db, ST_SERIES_LIST, "SELECT s.id, s.device,"
+					 " m.name FROM series s JOIN metrics m"
+					 " ON m.id = s.metric ORDER BY s.id", &c, &st,
+					 e);
+	if (rc)
 		return rc;
 	if (device)
 		sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
