@@ -2,7 +2,9 @@
 #include "http/routes.h"
 
 #include <microhttpd.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ingest/ingest.h"
@@ -133,41 +135,60 @@ static int collect_device(const struct db_device *d, void *ctx)
 	return 0;
 }
 
-/* Every series (of one metric) at once: compact rows for a base-wide view. */
-struct latest_rows {
-	struct ts_engine *ts;
-	struct buf *out;
-	size_t n;
-};
-
-static void latest_row(const char *device, const char *metric, int64_t id,
-		       void *ctx)
+/* One row of the base-wide answer: ["device","metric",ts,value]. */
+static void latest_row(struct buf *out, const struct ingest_series_ref *r,
+		       const struct ts_point *p, bool first)
 {
-	struct latest_rows *r = ctx;
-	int64_t ts;
-	double v;
-
-	if (ts_engine_latest(r->ts, id, &ts, &v))
-		return;
-	buf_puts(r->out, r->n++ ? ",[" : "[");
-	buf_json_string(r->out, device);
-	buf_putc(r->out, ',');
-	buf_json_string(r->out, metric);
-	buf_printf(r->out, ",%lld,", (long long)ts);
-	ts_format_double(r->out, v);
-	buf_putc(r->out, ']');
+	buf_puts(out, first ? "[" : ",[");
+	buf_json_string(out, r->device);
+	buf_putc(out, ',');
+	buf_json_string(out, r->metric);
+	buf_putc(out, ',');
+	ts_format_int(out, p->ts);
+	buf_putc(out, ',');
+	ts_format_double(out, p->value);
+	buf_putc(out, ']');
 }
 
+/*
+ * Every series (of one metric) at once, sorted by device and metric, as
+ * compact rows for a base-wide view.  The registry is copied first and the
+ * heads read in one go, so writers wait for neither the walk nor the text.
+ */
 static int latest_all(struct http_ctx *c, const char *metric)
 {
-	struct latest_rows r = { c->svc->ts, &c->out, 0 };
+	const struct ingest_snapshot *snap;
+	struct ts_point *pts = NULL;
+	int64_t *ids = NULL;
+	size_t rows = 0;
+	bool ok;
 
-	buf_puts(&c->out, "{\"columns\":[\"device\",\"metric\",\"ts\","
-		 "\"value\"],\"values\":[");
-	ingest_foreach_series(c->svc->ingest, metric, latest_row, &r);
-	buf_puts(&c->out, "]}");
+	if (!(snap = ingest_series_snapshot(c->svc->ingest, &c->err)))
+		return c->err.code;
+	ids = malloc((snap->n ? snap->n : 1) * sizeof(*ids));
+	pts = malloc((snap->n ? snap->n : 1) * sizeof(*pts));
+	ok = ids && pts;
+	if (ok) {
+		for (size_t i = 0; i < snap->n; i++)
+			ids[i] = snap->refs[i].id;
+		ts_engine_latest_many(c->svc->ts, ids, snap->n, pts);
+		buf_reserve(&c->out, 48 * snap->n + 64);
+		buf_puts(&c->out, "{\"columns\":[\"device\",\"metric\","
+			 "\"ts\",\"value\"],\"values\":[");
+		for (size_t i = 0; i < snap->n; i++)
+			if (pts[i].ts != INT64_MIN &&
+			    (!metric || !strcmp(snap->refs[i].metric, metric)))
+				latest_row(&c->out, &snap->refs[i], &pts[i],
+					   rows++ == 0);
+		buf_puts(&c->out, "]}");
+	}
+	ingest_snapshot_release(c->svc->ingest, snap);
+	free(ids);
+	free(pts);
+	if (!ok || buf_failed(&c->out))
+		return err_nomem(&c->err);
 	c->content_type = "application/json";
-	return buf_failed(&c->out) ? err_nomem(&c->err) : ERR_OK;
+	return ERR_OK;
 }
 
 int route_latest(struct http_ctx *c)

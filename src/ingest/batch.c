@@ -1,5 +1,5 @@
 /*
- * batch: growable points and a string arena with a small dedup cache, and
+ * batch: growable points and a string arena with a dedup set, and
  * the helpers the three parsers share (numbers, timestamps, names, quoting
  * input in messages).
  */
@@ -16,8 +16,8 @@
 
 #include "util/timeutil.h"
 
-/* Entries of the recent-strings cache (a power of two). */
-#define RECENT_SLOTS 1024u
+/* First size of the names set (a power of two); it doubles at half full. */
+#define NAMES_MIN 256u
 #define ARENA_MIN 4096u
 #define POINTS_MIN 256u
 /* Offsets are uint32: the arena's bytes (NULs included) stay below 4 GiB. */
@@ -33,20 +33,21 @@ void ingest_batch_reset(struct ingest_batch *b)
 	b->n = 0;
 	b->arena_len = 0;
 	b->form = INGEST_FORM_NONE;
-	if (b->recent)
-		memset(b->recent, 0, RECENT_SLOTS * sizeof(*b->recent));
+	if (b->names)
+		memset(b->names, 0, b->names_cap * sizeof(*b->names));
+	b->names_used = 0;
 }
 
 void ingest_batch_free(struct ingest_batch *b)
 {
 	free(b->points);
 	free(b->arena);
-	free(b->recent);
+	free(b->names);
 	ingest_batch_init(b);
 }
 
-/* FNV-1a, folded: strings here are short and not chosen to collide with
- * each other in a way that matters (a collision only costs a cache miss). */
+/* FNV-1a, folded: strings here are short; a collision costs one more
+ * probe, never a wrong answer. */
 static uint32_t hash_bytes(const char *s, size_t len)
 {
 	uint32_t h = 2166136261u;
@@ -77,6 +78,34 @@ static int arena_grow(struct ingest_batch *b, size_t need, struct err *e)
 	return ERR_OK;
 }
 
+/* Double the names set (or make it) and rehash the offsets it holds. */
+static int names_grow(struct ingest_batch *b, struct err *e)
+{
+	uint32_t cap = b->names_cap ? b->names_cap * 2 : NAMES_MIN;
+	uint32_t *set;
+
+	if (b->names_cap > UINT32_MAX / 4)
+		return err_set(e, ERR_TOO_LARGE,
+			       "one write holds too many distinct names");
+	set = calloc(cap, sizeof(*set));
+	if (!set)
+		return err_nomem(e);
+	for (uint32_t i = 0; i < b->names_cap; i++) {
+		uint32_t off1 = b->names[i], h;
+
+		if (!off1)
+			continue;
+		h = hash_bytes(b->arena + off1 - 1, strlen(b->arena + off1 - 1));
+		while (set[h & (cap - 1)])
+			h++;
+		set[h & (cap - 1)] = off1;
+	}
+	free(b->names);
+	b->names = set;
+	b->names_cap = cap;
+	return ERR_OK;
+}
+
 char *ingest__reserve_tail(struct ingest_batch *b, size_t len, struct err *e)
 {
 	if (len >= ARENA_MAX) {
@@ -87,32 +116,33 @@ char *ingest__reserve_tail(struct ingest_batch *b, size_t len, struct err *e)
 	if (b->arena_cap - b->arena_len < len + 1 &&
 	    arena_grow(b, len + 1, e))
 		return NULL;
-	if (!b->recent) {
-		b->recent = calloc(RECENT_SLOTS, sizeof(*b->recent));
-		if (!b->recent) {
-			err_nomem(e);
-			return NULL;
-		}
-	}
+	/* Room for one more name at most half full: commit cannot fail. */
+	if ((b->names_used + 1) * 2 > b->names_cap && names_grow(b, e))
+		return NULL;
 	return b->arena + b->arena_len;
 }
 
-/* The cache slot for s, and whether it already holds s (*hit). */
-static uint32_t *recent_slot(struct ingest_batch *b, const char *s,
-			     size_t len, bool *hit)
+/* The set's slot holding s, or the empty slot where it goes (*hit false). */
+static uint32_t *names_slot(struct ingest_batch *b, const char *s, size_t len,
+			    bool *hit)
 {
-	uint32_t *slot = &b->recent[hash_bytes(s, len) & (RECENT_SLOTS - 1)];
-	size_t off;
+	uint32_t h = hash_bytes(s, len), mask = b->names_cap - 1;
 
-	*hit = false;
-	if (*slot == 0)
-		return slot;
-	off = *slot - 1;
-	/* The stored string ends with a NUL inside the used arena. */
-	if (len < b->arena_len - off && b->arena[off + len] == '\0' &&
-	    memcmp(b->arena + off, s, len) == 0)
-		*hit = true;
-	return slot;
+	for (;; h++) {
+		uint32_t *slot = &b->names[h & mask];
+		size_t off;
+
+		*hit = false;
+		if (*slot == 0)
+			return slot;
+		off = *slot - 1;
+		/* The stored string ends with a NUL inside the used arena. */
+		if (len < b->arena_len - off && b->arena[off + len] == '\0' &&
+		    memcmp(b->arena + off, s, len) == 0) {
+			*hit = true;
+			return slot;
+		}
+	}
 }
 
 uint32_t ingest__commit_tail(struct ingest_batch *b, size_t len)
@@ -120,13 +150,14 @@ uint32_t ingest__commit_tail(struct ingest_batch *b, size_t len)
 	char *s = b->arena + b->arena_len;
 	uint32_t off = (uint32_t)b->arena_len;
 	bool hit;
-	uint32_t *slot = recent_slot(b, s, len, &hit);
+	uint32_t *slot = names_slot(b, s, len, &hit);
 
 	if (hit)
 		return *slot - 1;
 	s[len] = '\0';
 	b->arena_len += len + 1;
 	*slot = off + 1;
+	b->names_used++;
 	return off;
 }
 

@@ -23,10 +23,11 @@
  *     that is the validator's work.
  *
  * Changes from the first draft of this header, for the record:
- *   - the arena deduplicates through a small cache of recent strings, not
- *     only consecutive runs (last_device/last_measurement are gone); equal
- *     offsets always mean equal strings, and equal strings usually (not
- *     always) share one offset;
+ *   - the arena deduplicates every string through a hash set that grows
+ *     with the batch: equal offsets mean equal strings and equal strings
+ *     share one offset, so whoever keys by offset (the validator, the
+ *     series lookup) sees each device and each (device, metric) pair
+ *     once, however many distinct names a write holds;
  *   - struct ingest_batch records which form the text had (form), and
  *     ingest_pos_format() turns a point's position into "line 12" or
  *     "item 4" for the validator's messages;
@@ -75,7 +76,7 @@ enum ingest_form {
 
 /*
  * A batch.  The caller owns the struct; the batch owns points, arena and
- * recent, and frees them in ingest_batch_free().  Read the fields, do not
+ * names, and frees them in ingest_batch_free().  Read the fields, do not
  * write them except through the functions below.
  *
  * Strings are addressed by uint32 offsets into the arena, each string
@@ -88,7 +89,9 @@ struct ingest_batch {
 	size_t n, cap;
 	char *arena;
 	size_t arena_len, arena_cap;
-	uint32_t *recent;      /* dedup cache: offset + 1 by hash; 0 = empty */
+	uint32_t *names;       /* dedup set: offset + 1 by hash; 0 = empty */
+	uint32_t names_cap;    /* slots, a power of two (0: not made yet) */
+	uint32_t names_used;
 	enum ingest_form form;
 	/*
 	 * Added to every line number the parsers record and report, for text
@@ -111,8 +114,8 @@ static inline const char *ingest_str(const struct ingest_batch *b, uint32_t off)
 
 /*
  * Add a string of len bytes to the arena; returns its offset via *off.
- * The same text added again usually returns the same offset (a cache of
- * recently added strings), and two equal offsets always hold equal text.
+ * The same text added again returns the same offset, and two equal
+ * offsets always hold equal text.
  * ERR_INVALID if s holds a NUL byte; ERR_TOO_LARGE past 4 GiB; ERR_NOMEM.
  */
 int ingest_batch_intern(struct ingest_batch *b, const char *s, size_t len,

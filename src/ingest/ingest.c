@@ -25,6 +25,7 @@ struct ingest {
 	struct smap series;      /* "device\x1fmetric" -> series id */
 	char (*plots)[DB_CODE_MAX]; /* the plot codes devices are on */
 	size_t n_plots, cap_plots;
+	struct ingest_snapshot *snapshot; /* sorted series, while current */
 };
 
 /* The index + 1 of a plot code in ing->plots (added if new); 0 for none. */
@@ -91,6 +92,7 @@ void ingest_close(struct ingest *ing)
 		return;
 	smap_free(&ing->devices);
 	smap_free(&ing->series);
+	free(ing->snapshot);    /* readers are gone by now */
 	free(ing->plots);
 	pthread_mutex_destroy(&ing->lock);
 	free(ing);
@@ -694,23 +696,99 @@ void ingest_on_mqtt_telemetry(const char *device, const void *payload,
 	ingest_batch_free(&b);
 }
 
-void ingest_foreach_series(struct ingest *ing, const char *metric,
-			   void (*each)(const char *device, const char *metric,
-					int64_t id, void *ctx),
-			   void *ctx)
+/* ---- the sorted snapshot --------------------------------------------- */
+
+static int ref_cmp(const void *a, const void *b)
 {
-	char device[DB_NAME_MAX * 2 + 2];
+	const struct ingest_series_ref *x = a, *y = b;
+	int c = strcmp(x->device, y->device);
+
+	return c ? c : strcmp(x->metric, y->metric);
+}
+
+/* A snapshot and its names in one allocation: the copy made under the lock. */
+static struct ingest_snapshot *snapshot_copy(const struct smap *m)
+{
+	struct ingest_snapshot *snap;
+	struct ingest_series_ref *refs;
+	size_t bytes = 0, n = 0;
+	char *names;
+
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->keys[i])
+			bytes += strlen(m->keys[i]) + 1;
+	snap = malloc(sizeof(*snap) + m->n * sizeof(*refs) + bytes);
+	if (!snap)
+		return NULL;
+	refs = (struct ingest_series_ref *)(snap + 1);
+	names = (char *)(refs + m->n);
+	for (size_t i = 0; i < m->cap; i++) {
+		const char *key = m->keys[i];
+		size_t len, dev;
+
+		if (!key)
+			continue;
+		len = strlen(key) + 1;
+		dev = (size_t)(strchr(key, KEY_SEP) - key); /* every key has one */
+		memcpy(names, key, len);
+		names[dev] = '\0';
+		refs[n++] = (struct ingest_series_ref){ names, names + dev + 1,
+							m->values[i] };
+		names += len;
+	}
+	*snap = (struct ingest_snapshot){ refs, n, 1 };
+	return snap;
+}
+
+/* Drop one user of snap (lock held); true when it is to be freed. */
+static bool snapshot_unuse(const struct ingest_snapshot *snap)
+{
+	struct ingest_snapshot *s = (struct ingest_snapshot *)snap;
+
+	return --s->users == 0;
+}
+
+const struct ingest_snapshot *ingest_series_snapshot(struct ingest *ing,
+						     struct err *e)
+{
+	struct ingest_snapshot *snap, *old = NULL;
 
 	pthread_mutex_lock(&ing->lock);
-	for (size_t i = 0; i < ing->series.cap; i++) {
-		const char *key = ing->series.keys[i];
-		const char *sep = key ? strchr(key, KEY_SEP) : NULL;
-
-		if (!sep || (metric && strcmp(sep + 1, metric)))
-			continue;
-		memcpy(device, key, (size_t)(sep - key));
-		device[sep - key] = '\0';
-		each(device, sep + 1, ing->series.values[i], ctx);
+	if ((snap = ing->snapshot) && snap->n == ing->series.n) {
+		snap->users++;
+		pthread_mutex_unlock(&ing->lock);
+		return snap;
+	}
+	snap = snapshot_copy(&ing->series);
+	pthread_mutex_unlock(&ing->lock);
+	if (!snap) {
+		err_nomem(e);
+		return NULL;
+	}
+	qsort((void *)snap->refs, snap->n, sizeof(*snap->refs), ref_cmp);
+	pthread_mutex_lock(&ing->lock);
+	if (!ing->snapshot || ing->snapshot->n < snap->n) {
+		old = ing->snapshot;           /* replaced: the registry's use */
+		ing->snapshot = snap;
+		snap->users++;
+		if (old && !snapshot_unuse(old))
+			old = NULL;
 	}
 	pthread_mutex_unlock(&ing->lock);
+	free(old);
+	return snap;
+}
+
+void ingest_snapshot_release(struct ingest *ing,
+			     const struct ingest_snapshot *snap)
+{
+	bool last;
+
+	if (!snap)
+		return;
+	pthread_mutex_lock(&ing->lock);
+	last = snapshot_unuse(snap);
+	pthread_mutex_unlock(&ing->lock);
+	if (last)
+		free((void *)snap);
 }

@@ -84,15 +84,30 @@ bool ingest_device_kind_valid(const char *kind);
 int ingest_device_register(struct ingest *ing, const struct db_device *d,
 			   char token_out[AUTH_SECRET_MAX], struct err *e);
 
+/* One known series. */
+struct ingest_series_ref {
+	const char *device;
+	const char *metric;
+	int64_t id;
+};
+
+/* Every known series, sorted by device then metric; read-only. */
+struct ingest_snapshot {
+	const struct ingest_series_ref *refs;
+	size_t n;
+	unsigned users;   /* the registry's, under its lock */
+};
+
 /*
- * Call each for every series known (device, metric, id), in no order;
- * metric NULL for all metrics.  Runs under the cache's lock: each must be
- * quick and must not call back into ingest.
+ * The series known now, for a base-wide walk.  The sorted list is built
+ * once and shared until a series is added, and the registry's lock is held
+ * only to copy it, so writers wait for neither the sort nor the reader.
+ * Give it back with ingest_snapshot_release.  NULL (with e) on ERR_NOMEM.
  */
-void ingest_foreach_series(struct ingest *ing, const char *metric,
-			   void (*each)(const char *device, const char *metric,
-					int64_t id, void *ctx),
-			   void *ctx);
+const struct ingest_snapshot *ingest_series_snapshot(struct ingest *ing,
+						     struct err *e);
+void ingest_snapshot_release(struct ingest *ing,
+			     const struct ingest_snapshot *snap);
 
 /* The series id of DEVICE/METRIC; ERR_NOT_FOUND if it has no data. */
 int ingest_series_find(struct ingest *ing, const char *device,

@@ -504,6 +504,20 @@ int ts_engine_latest(struct ts_engine *eng, int64_t series, int64_t *ts,
 	return rc;
 }
 
+void ts_engine_latest_many(struct ts_engine *eng, const int64_t *series,
+			   size_t n, struct ts_point *out)
+{
+	pthread_rwlock_rdlock(&eng->heads_lock);
+	for (size_t i = 0; i < n; i++) {
+		struct head *h = ts__head_get(eng, series[i], false);
+
+		out[i] = h && h->has_latest
+			 ? (struct ts_point){ h->latest_ts, h->latest_value }
+			 : (struct ts_point){ INT64_MIN, 0 };
+	}
+	pthread_rwlock_unlock(&eng->heads_lock);
+}
+
 void ts_engine_stats(struct ts_engine *eng, struct ts_engine_stats *out)
 {
 	pthread_rwlock_rdlock(&eng->heads_lock);

@@ -127,6 +127,13 @@ int ts_engine_latest(struct ts_engine *eng, int64_t series, int64_t *ts,
 		     double *value);
 
 /*
+ * The newest point of each of n series (one lock for all): out[i] for
+ * series[i], with ts INT64_MIN for a series without points.
+ */
+void ts_engine_latest_many(struct ts_engine *eng, const int64_t *series,
+			   size_t n, struct ts_point *out);
+
+/*
  * Every point of a series in [from, to], in time order, duplicates resolved.
  * *out is the caller's to free().
  */

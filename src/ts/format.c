@@ -1,6 +1,7 @@
 /* Query answers as JSON or CSV. */
 #include "ts/format.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,10 +51,84 @@ bad:
 		       "max, sum, count, first, last", s);
 }
 
+/* The decimal digits of u, written backwards ending at end; returns start. */
+static char *digits_before(uint64_t u, char *end)
+{
+	do {
+		*--end = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	return end;
+}
+
+void ts_format_int(struct buf *b, int64_t v)
+{
+	char tmp[24], *end = tmp + sizeof(tmp), *p;
+
+	p = digits_before(v < 0 ? 0 - (uint64_t)v : (uint64_t)v, end);
+	if (v < 0)
+		*--p = '-';
+	buf_append(b, p, (size_t)(end - p));
+}
+
+/* Sensor readings have a fixed resolution: most have at most this many
+ * decimals, and below this magnitude k = v * 10^d stays an exact integer. */
+#define FIXED_DECIMALS 6
+#define FIXED_LIMIT 1e9
+
+/*
+ * v as k / 10^d with the fewest decimals d <= FIXED_DECIMALS, if one reads
+ * back exactly: k and 10^d are exact doubles, so a correctly rounded
+ * parser computes the same division as the check below.  False otherwise.
+ */
+static bool format_fixed(struct buf *b, double v)
+{
+	static const double pow10[FIXED_DECIMALS + 1] = {
+		1, 10, 100, 1e3, 1e4, 1e5, 1e6,
+	};
+	char dig[24], *end = dig + sizeof(dig), *p, out[48];
+	long long k = 0;
+	size_t n, o = 0;
+	int d;
+
+	if (!(fabs(v) < FIXED_LIMIT) || (v == 0 && signbit(v)))
+		return false;
+	for (d = 0; d <= FIXED_DECIMALS; d++) {
+		k = llround(v * pow10[d]);
+		if ((double)k / pow10[d] == v)
+			break;
+	}
+	if (d > FIXED_DECIMALS)
+		return false;
+	p = digits_before(k < 0 ? 0 - (uint64_t)k : (uint64_t)k, end);
+	n = (size_t)(end - p);
+	if (k < 0)
+		out[o++] = '-';
+	if (n > (size_t)d) {                  /* 213 -> 21.3 */
+		memcpy(out + o, p, n - (size_t)d);
+		o += n - (size_t)d;
+	} else {                              /* 5 -> 0.05 */
+		out[o++] = '0';
+	}
+	if (d) {
+		size_t frac = n > (size_t)d ? (size_t)d : n;
+
+		out[o++] = '.';
+		for (size_t z = n; z < (size_t)d; z++)
+			out[o++] = '0';
+		memcpy(out + o, end - frac, frac);
+		o += frac;
+	}
+	buf_append(b, out, o);
+	return true;
+}
+
 void ts_format_double(struct buf *b, double v)
 {
 	char s[32];
 
+	if (format_fixed(b, v))
+		return;
 	snprintf(s, sizeof(s), "%.15g", v);
 	if (strtod(s, NULL) != v)
 		snprintf(s, sizeof(s), "%.17g", v);
@@ -65,7 +140,7 @@ static void put_time(struct buf *b, int64_t ms, bool csv)
 	char iso[32];
 
 	if (!csv) {
-		buf_printf(b, "%lld", (long long)ms);
+		ts_format_int(b, ms);
 		return;
 	}
 	time_format_iso(ms, iso, sizeof(iso));

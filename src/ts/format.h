@@ -33,4 +33,7 @@ int ts_query_write(struct ts_engine *eng, const struct ts_query *q,
 /* Append a double in its shortest form that reads back exactly. */
 void ts_format_double(struct buf *b, double v);
 
+/* Append an integer in decimal (as "%lld", without printf). */
+void ts_format_int(struct buf *b, int64_t v);
+
 #endif

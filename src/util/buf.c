@@ -63,24 +63,34 @@ void buf_printf(struct buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* Bytes a JSON string must escape: quote, backslash, controls. */
+static bool json_escaped(unsigned char c)
+{
+	return c == '"' || c == '\\' || c < 0x20;
+}
+
 void buf_json_string(struct buf *b, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 
 	buf_putc(b, '"');
-	for (; *p; p++) {
+	while (*p) {
+		const unsigned char *run = p;
+
+		while (*p && !json_escaped(*p))
+			p++;
+		buf_append(b, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		switch (*p) {
 		case '"': buf_puts(b, "\\\""); break;
 		case '\\': buf_puts(b, "\\\\"); break;
 		case '\n': buf_puts(b, "\\n"); break;
 		case '\r': buf_puts(b, "\\r"); break;
 		case '\t': buf_puts(b, "\\t"); break;
-		default:
-			if (*p < 0x20)
-				buf_printf(b, "\\u%04x", *p);
-			else
-				buf_putc(b, (char)*p);
+		default: buf_printf(b, "\\u%04x", *p);
 		}
+		p++;
 	}
 	buf_putc(b, '"');
 }

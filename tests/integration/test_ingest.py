@@ -215,7 +215,16 @@ def latest_by_device_and_by_plot():
     rows = r.json()["values"]
     expect(rows == [["sp-2", "moisture_40cm", t + 2000, 30]], rows)
     r = s.get("/api/v1/latest?all=1", token=s.admin_token)
-    expect(len(r.json()["values"]) >= 5, r)
+    rows = r.json()["values"]
+    expect(len(rows) >= 5, r)
+    keys = [(row[0], row[1]) for row in rows]
+    expect(keys == sorted(keys), keys)
+    # a series added after a base-wide answer is in the next one
+    expect(s.post("/api/v1/write", body=lp_line("sp-2", {"battery": 3.7},
+                                                t + 5000, "soil"),
+                  token=tok).status == 204)
+    r = s.get("/api/v1/latest?all=1", token=s.admin_token)
+    expect(["sp-2", "battery", t + 5000, 3.7] in r.json()["values"], r)
     expect_error(s.get("/api/v1/latest?plot=NOPE", token=s.admin_token), 404)
 
 
