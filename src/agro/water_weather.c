@@ -211,15 +211,20 @@ static int load(struct water_cache *c, struct wx_station *s, int64_t first,
 	return ERR_OK;
 }
 
-/* Make sure station s holds [first, first + n); the range only grows. */
+/*
+ * Make sure station s holds [first, first + n), read from `lookback` days
+ * earlier when it must be read again; the range only grows.  A station
+ * read as a neighbour is read over exactly the range asked, so that
+ * neighbours do not widen each other's ranges in turn.
+ */
 static int ensure_loaded(struct water_cache *c, struct wx_station *s,
-			 int64_t first, size_t n, struct err *e)
+			 int64_t first, size_t n, int lookback, struct err *e)
 {
 	int64_t last = first + (int64_t)n - 1, lo, hi;
 
 	if (s->n && first >= s->first && last < s->first + (int64_t)s->n)
 		return ERR_OK;
-	lo = first - LOOKBACK_DAYS;
+	lo = first - lookback;
 	hi = last;
 	if (s->n) {
 		lo = lo < s->first ? lo : s->first;
@@ -287,7 +292,7 @@ static int neighbour_day(struct water_cache *c, size_t s, int64_t day,
 		struct wx_station *nb = &c->stations[st->near[i]];
 		const struct wx_day *d;
 
-		if ((rc = ensure_loaded(c, nb, st->first, st->n, e)))
+		if ((rc = ensure_loaded(c, nb, st->first, st->n, 0, e)))
 			return rc;
 		d = &nb->days[day - nb->first];
 		if (!isfinite(d->et0_daily))
@@ -357,7 +362,7 @@ int water__station_days(struct water_cache *c, size_t s, int64_t first,
 	struct wx_station *st = &c->stations[s];
 	int rc;
 
-	if ((rc = ensure_loaded(c, st, first, n, e)))
+	if ((rc = ensure_loaded(c, st, first, n, LOOKBACK_DAYS, e)))
 		return rc;
 	if (!st->rn && (rc = resolve(c, s, e)))
 		return rc;
