@@ -148,7 +148,7 @@ int water_settings_parse(const json_t *obj, struct water_settings *out,
 		if ((rc = parse_key(key, v, out, e)))
 			return rc;
 	}
-	if (out->has_gdd && out->has_clock && out->clock != AGRO_CLOCK_THERMAL)
+	if (out->has_gdd && !(out->has_clock && out->clock == AGRO_CLOCK_THERMAL))
 		return err_set(e, ERR_INVALID, "water.stage_gdd: needs "
 			       "\"clock\": \"gdd\"");
 	if (out->zr_min.set && out->zr_max.set &&
@@ -222,7 +222,7 @@ int water_settings_apply(const struct water_settings *s, int sowing_doy,
 		p->season.kc_mid = s->kc_mid.value;
 	if (!rc && s->kc_end.set)
 		p->season.kc_end = s->kc_end.value;
-	if (!rc && (s->has_gdd || (s->has_clock && s->clock == AGRO_CLOCK_THERMAL)))
+	if (!rc && s->has_clock && s->clock == AGRO_CLOCK_THERMAL)
 		rc = make_thermal(s, sowing_doy, p, e);
 	for (size_t i = 0; !rc && i < sizeof(field) / sizeof(field[0]); i++)
 		if (plain[i]->set)

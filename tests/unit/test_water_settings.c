@@ -147,6 +147,7 @@ static void test_refusals(void **state)
 	expect_refused("{\"stage_gdd\":[1,2,3,-4]}", "water.stage_gdd[3]");
 	expect_refused("{\"clock\":\"calendar\",\"stage_gdd\":[1,2,3,4]}",
 		       "needs \"clock\": \"gdd\"");
+	expect_refused("{\"stage_gdd\":[1,2,3,4]}", "needs \"clock\": \"gdd\"");
 	expect_refused("{\"clock\":\"moon\"}", "water.clock");
 	expect_refused("{\"gdd_method\":\"sum\"}", "water.gdd_method");
 	expect_refused("{\"depth\":1}", "water.depth: not a setting");
