@@ -1,5 +1,5 @@
 /* The water picture and the irrigation plan as the API gives them. */
-#include "agro/water.h"
+#include "agro/water_internal.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -33,9 +33,16 @@ static void put_day(struct buf *b, const struct water_day *d)
 
 	buf_putc(b, '{');
 	put_date(b, "date", d->day);
-	buf_printf(b, ",\"day\":%d,\"stage\":\"%s\",\"weather_complete\":%s",
+	buf_printf(b, ",\"day\":%d,\"stage\":\"%s\",\"weather_complete\":%s,"
+		   "\"weather_source\":\"%s\",\"weather_station\":",
 		   o->day, agro_stage_name(o->stage),
-		   d->weather_complete ? "true" : "false");
+		   d->weather_complete ? "true" : "false",
+		   water_source_name(d->source));
+	if (d->weather_station)
+		buf_json_string(b, d->weather_station);
+	else
+		buf_puts(b, "null");
+	buf_printf(b, ",\"et0_method\":\"%s\"", d->et0_hourly ? "hourly" : "daily");
 	put_num(b, "et0", d->et0);
 	put_num(b, "kc", o->kc);
 	put_num(b, "etc", o->etc);
@@ -78,16 +85,28 @@ static void put_rec(struct buf *b, const struct water_plot *p)
 	buf_putc(b, '}');
 }
 
-int water_plot_json(const struct water_ctx *w, const char *code,
-		    int64_t from_day, int64_t to_day, struct buf *out,
-		    struct err *e)
+int water_plot_json(const struct water_ctx *w, const struct water_opts *o,
+		    const char *code, int64_t from_day, int64_t to_day,
+		    struct buf *out, struct err *e)
 {
+	struct water_cache *c;
 	struct water_plot p;
+	struct db_plot row;
 	size_t k = 0;
 	int rc;
 
-	if ((rc = water_compute(w, code, to_day, &p, e)))
+	if ((rc = db_plot_get(w->db, code, &row, e)))
 		return rc;
+	if ((rc = water_cache_open(w, o, &c, e))) {
+		db_plot_free(&row);
+		return rc;
+	}
+	rc = water_compute(c, &row, to_day, &p, e);
+	db_plot_free(&row);
+	if (rc) {
+		water_cache_close(c);
+		return rc;
+	}
 	buf_puts(out, "{\"plot\":");
 	buf_json_string(out, code);
 	buf_puts(out, ",\"station\":");
@@ -107,13 +126,14 @@ int water_plot_json(const struct water_ctx *w, const char *code,
 	put_rec(out, &p);
 	buf_putc(out, '}');
 	water_plot_free(&p);
+	water_cache_close(c);
 	return buf_failed(out) ? err_nomem(e) : ERR_OK;
 }
 
 /* ---- the plan ---------------------------------------------------------------- */
 
 struct plan {
-	const struct water_ctx *w;
+	struct water_cache *cache;
 	int64_t day;
 	struct agro_rec *recs;
 	char (*codes)[DB_CODE_MAX];
@@ -141,7 +161,7 @@ static int plan_plot(const struct db_plot *p, void *ctx)
 		pl->codes = c;
 		pl->cap = cap;
 	}
-	if (water_compute(pl->w, p->code, pl->day - 1, &wp, &why) || !wp.has_rec) {
+	if (water_compute(pl->cache, p, pl->day - 1, &wp, &why) || !wp.has_rec) {
 		buf_puts(&pl->skipped, pl->n_skipped++ ? ",{\"plot\":" : "{\"plot\":");
 		buf_json_string(&pl->skipped, p->code);
 		buf_puts(&pl->skipped, ",\"reason\":");
@@ -305,13 +325,15 @@ static int put_rotation(const struct water_ctx *w, const struct plan *pl,
 	return rc;
 }
 
-int water_plan_json(const struct water_ctx *w, int64_t day, struct buf *out,
-		    struct err *e)
+int water_plan_json(const struct water_ctx *w, const struct water_opts *o,
+		    int64_t day, struct buf *out, struct err *e)
 {
-	struct plan pl = { .w = w, .day = day, .skipped = BUF_INIT, .e = e };
+	struct plan pl = { .day = day, .skipped = BUF_INIT, .e = e };
 	size_t *order = NULL, n_due = 0;
 	int rc;
 
+	if ((rc = water_cache_open(w, o, &pl.cache, e)))
+		return rc;
 	if ((rc = db_plot_list(w->db, NULL, plan_plot, &pl, e)))
 		goto out;
 	if (!(order = malloc((pl.n ? pl.n : 1) * sizeof(*order)))) {
@@ -337,6 +359,7 @@ int water_plan_json(const struct water_ctx *w, int64_t day, struct buf *out,
 	buf_putc(out, '}');
 	rc = buf_failed(out) ? err_nomem(e) : ERR_OK;
 out:
+	water_cache_close(pl.cache);
 	free(order);
 	free(pl.recs);
 	free(pl.codes);

@@ -10,9 +10,8 @@
  * alerts) are present with "available": false, so that a client shows an
  * honest empty state.
  *
- * The ET0 accumulation below reads the store and calls agro/fao56 hour by
- * hour; it belongs in agro/ beside the water balance, and moves there when
- * that service offers the day so far.
+ * The ET0 so far today is agro/et0_station's hourly FAO-56 ET0 of each
+ * station, averaged over the stations hour by hour.
  *
  * "Current" means the newest value of a series, if it is at most
  * OV_FRESH_MS old; older values are counted as not reporting.  "Today" is
@@ -28,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agro/fao56.h"
+#include "agro/et0_station.h"
 #include "ingest/metrics.h"
 #include "util/map.h"
 #include "util/timeutil.h"
@@ -37,8 +36,6 @@
 #define OV_ROSE_SECTORS 16
 #define OV_ROSE_CLASSES 5
 #define OV_DEFAULT_TZ_MIN (8 * 60)
-/* FAO-56 chapter 4, p. 75: Rs/Rso by night, 0.7-0.8 in arid climates. */
-#define OV_NIGHT_RS_RSO 0.75
 
 /* The station metrics the overview reads, in this order. */
 enum ov_wx {
@@ -430,32 +427,6 @@ static json_t *wind_rose(struct overview *ov)
 			 "speed_classes_ms", classes, "counts", rows);
 }
 
-/* Hourly means since the start of the day of one series. */
-static int hourly_means(struct overview *ov, int64_t series, int64_t to,
-			struct ts_bucket **out, size_t *n)
-{
-	*out = NULL;
-	*n = 0;
-	if (!series)
-		return ERR_OK;
-	return ts_engine_aggregate(ov->c->svc->ts, series, ov->day_start, to,
-				   MS_PER_HOUR, TS_AGG_AVG, out, n, &ov->c->err);
-}
-
-static const struct ts_bucket *bucket_at(const struct ts_bucket *b, size_t n,
-					 int64_t start)
-{
-	for (size_t i = 0; i < n; i++)
-		if (b[i].start == start && b[i].count)
-			return &b[i];
-	return NULL;
-}
-
-static double bucket_mean(const struct ts_bucket *b)
-{
-	return b->sum / (double)b->count;
-}
-
 /* Where a station is: its own location, else the centre of its plot. */
 static bool station_position(struct overview *ov, const struct db_device *d,
 			     double *lon, double *lat)
@@ -476,86 +447,46 @@ static bool station_position(struct overview *ov, const struct db_device *d,
 	return true;
 }
 
-/* Elevation from the mean air pressure (hPa), eq. 7 solved for z. */
-static double elevation_of_pressure(const struct ts_bucket *b, size_t n)
-{
-	struct ov_stat s = { 0 };
-	double z;
-
-	for (size_t i = 0; i < n; i++)
-		if (b[i].count)
-			stat_add(&s, bucket_mean(&b[i]));
-	if (!s.n)
-		return 0; /* no barometer: taken at sea level */
-	z = 293.0 / 0.0065 * (1.0 - pow(s.sum / (double)s.n / 10.0 / 101.3,
-					  1.0 / 5.26));
-	return fmax(-500.0, fmin(9000.0, z));
-}
-
 struct et0_hours {
 	double sum[24];
 	size_t n[24];
 };
 
-static void et0_station_hours(struct overview *ov, struct agro_et0_hourly_in *in,
-			      struct ts_bucket *b[WX_COUNT], size_t n[WX_COUNT],
-			      struct et0_hours *acc)
-{
-	struct agro_et0_hourly_out out;
-	const struct ts_bucket *t, *rh, *u, *rs;
-	struct err ignored;
-
-	for (int h = 0; h < 24; h++) {
-		int64_t start = ov->day_start + h * MS_PER_HOUR;
-
-		if (start + MS_PER_HOUR > ov->now)
-			break; /* only whole hours */
-		t = bucket_at(b[WX_AIR_TEMP], n[WX_AIR_TEMP], start);
-		rh = bucket_at(b[WX_RH], n[WX_RH], start);
-		u = bucket_at(b[WX_WIND_SPEED], n[WX_WIND_SPEED], start);
-		rs = bucket_at(b[WX_SOLAR_RAD], n[WX_SOLAR_RAD], start);
-		if (!t || !rh || !u || !rs)
-			continue;
-		in->hour = h;
-		in->t = bucket_mean(t);
-		in->rh = bucket_mean(rh);
-		in->wind = bucket_mean(u);
-		in->rs = bucket_mean(rs) * 3600.0 / 1e6; /* W/m2 -> MJ/m2/h */
-		if (agro_fao56_hourly(in, &out, &ignored))
-			continue;
-		acc->sum[h] += out.et0;
-		acc->n[h]++;
-	}
-}
-
+/* Add one station's hourly ET0 of the whole hours so far today to acc. */
 static int et0_station(struct overview *ov, const struct ov_tracked *s,
 		       struct et0_hours *acc)
 {
-	static const int needed[] = { WX_AIR_TEMP, WX_RH, WX_WIND_SPEED,
-				      WX_SOLAR_RAD, WX_PRESSURE };
-	struct ts_bucket *b[WX_COUNT] = { NULL };
-	size_t n[WX_COUNT] = { 0 };
-	struct agro_et0_hourly_in in = { 0 };
-	int y, m, d, rc = ERR_OK;
-	int64_t day = (ov->day_start + ov->tz_min * 60000LL) / MS_PER_DAY;
+	const int64_t series[ET0_WX_COUNT] = {
+		[ET0_WX_TEMP] = s->series[WX_AIR_TEMP],
+		[ET0_WX_RH] = s->series[WX_RH],
+		[ET0_WX_WIND] = s->series[WX_WIND_SPEED],
+		[ET0_WX_RS] = s->series[WX_SOLAR_RAD],
+		[ET0_WX_PRESSURE] = s->series[WX_PRESSURE],
+	};
+	struct et0_station_hours h;
+	struct agro_et0_hourly_in site = { 0 };
+	double et0[24];
+	bool have[24];
+	int64_t whole = (ov->now - ov->day_start) / MS_PER_HOUR;
+	int rc;
 
-	if (!station_position(ov, &s->dev, &in.lon_deg, &in.lat_deg))
+	if (!station_position(ov, &s->dev, &site.lon_deg, &site.lat_deg))
 		return ERR_OK;
-	for (size_t i = 0; i < sizeof(needed) / sizeof(needed[0]); i++)
-		if ((rc = hourly_means(ov, s->series[needed[i]], ov->now,
-				       &b[needed[i]], &n[needed[i]])))
-			goto out_free;
-	time_civil_from_days(day, &y, &m, &d);
-	in.doy = (int)(day - time_days_from_civil(y, 1, 1)) + 1;
-	in.tz_lon_deg = ov->tz_min / 4.0; /* 15 degrees an hour */
-	in.alt_m = elevation_of_pressure(b[WX_PRESSURE], n[WX_PRESSURE]);
-	in.night_rs_rso.set = true;
-	in.night_rs_rso.value = OV_NIGHT_RS_RSO;
-	et0_station_hours(ov, &in, b, n, acc);
-out_free:
-	for (int i = 0; i < WX_COUNT; i++)
-		free(b[i]);
-	return rc;
+	if ((rc = et0_station_read(ov->c->svc->ts, series, ov->day_start,
+				   ov->now, &h, &ov->c->err)))
+		return rc;
+	site.tz_lon_deg = ov->tz_min / 4.0; /* 15 degrees an hour */
+	site.alt_m = et0_station_elevation(&h, 0); /* no barometer: sea level */
+	et0_station_hourly(&h, &site, ov->day_start,
+			   (size_t)(whole < 0 ? 0 : whole > 24 ? 24 : whole), et0,
+			   have);
+	for (int k = 0; k < 24 && k < whole; k++)
+		if (have[k]) {
+			acc->sum[k] += et0[k];
+			acc->n[k]++;
+		}
+	et0_station_hours_free(&h);
+	return ERR_OK;
 }
 
 /* FAO-56 hourly ET0 (eq. 53) of each whole hour so far today, averaged

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plots/plots_read.h"
 #include "util/timeutil.h"
 
 enum field_kind { FIELD_TEXT, FIELD_DATE, FIELD_FRACTION };
@@ -86,6 +87,49 @@ static int set_fraction(struct db_plot *p, const struct editable *f,
 	return ERR_OK;
 }
 
+/*
+ * Fields kept in the plot's attributes (extra) as JSON objects: "water",
+ * the plot's irrigation settings (agro/water_settings.h, checked by the
+ * route before the edit).  null removes the key.
+ */
+static int set_attribute(struct db_plot *p, const char *key, const json_t *v,
+			 struct err *e)
+{
+	json_t *extra = p->extra ? json_loads(p->extra, 0, NULL) : json_object();
+	char *text;
+
+	if (!json_is_null(v) && !json_is_object(v)) {
+		json_decref(extra);
+		return err_set(e, ERR_INVALID, "field '%s': expected an object or "
+			       "null", key);
+	}
+	if (!json_is_object(extra)) {
+		json_decref(extra);
+		extra = json_object();
+	}
+	if (!extra)
+		return err_nomem(e);
+	if (json_is_null(v))
+		json_object_del(extra, key);
+	else
+		json_object_set(extra, key, (json_t *)v);
+	text = json_object_size(extra) ? json_dumps(extra, JSON_COMPACT) : NULL;
+	if (json_object_size(extra) && !text) {
+		json_decref(extra);
+		return err_nomem(e);
+	}
+	json_decref(extra);
+	if (text && strlen(text) > PLOTS_EXTRA_MAX) {
+		free(text);
+		return err_set(e, ERR_INVALID, "field '%s': the plot's attributes "
+			       "would exceed %d bytes of JSON", key,
+			       PLOTS_EXTRA_MAX);
+	}
+	free(p->extra);
+	p->extra = text;
+	return ERR_OK;
+}
+
 static int apply_fields(struct db_plot *p, const json_t *fields, struct err *e)
 {
 	const char *key;
@@ -95,6 +139,11 @@ static int apply_fields(struct db_plot *p, const json_t *fields, struct err *e)
 	json_object_foreach((json_t *)fields, key, v) {
 		const struct editable *f = find_editable(key);
 
+		if (!strcmp(key, "water")) {
+			if ((rc = set_attribute(p, key, v, e)))
+				return rc;
+			continue;
+		}
 		if (!f) {
 			if (!strcmp(key, "code") && json_is_string(v) &&
 			    !strcmp(json_string_value(v), p->code))
@@ -102,7 +151,8 @@ static int apply_fields(struct db_plot *p, const json_t *fields, struct err *e)
 			return err_set(e, ERR_INVALID, "field '%s' cannot be "
 				       "edited (editable: name, crop, variety, "
 				       "sowing_date, irrigation, soil_texture, "
-				       "field_capacity, wilting_point, owner)", key);
+				       "field_capacity, wilting_point, owner, water)",
+				       key);
 		}
 		rc = f->kind == FIELD_FRACTION ? set_fraction(p, f, v, e)
 					       : set_text(p, f, v, e);
