@@ -1,4 +1,5 @@
 // screen_soak.mjs MINUTES [--rate WRITES_PER_S] [--plots N] [--out FILE]
+// screen_soak.mjs MINUTES --demo [--speed X] [--out FILE]
 //
 // Leave the big screen running under a high rate of live points and watch
 // its memory: a real server (OASIS_BIN, default build/oasis) with N plots,
@@ -10,16 +11,28 @@
 // and event listener counts (Memory.getDOMCounters).  Prints one line per
 // sample and a summary comparing the end with the first minute; --out
 // writes the samples as JSON.  Stops by itself after MINUTES.
+//
+// With --demo the load is the demo base itself: `oasis demo --speed X`
+// (default 60) in a fresh folder, its simulated devices writing live as
+// real ones do, the page signed in as the demo's admin with the first
+// plot's detail open.
 
-import { writeFileSync } from 'node:fs';
-import { Oasis, seedBase } from '../tests/browser/lib/oasis.mjs';
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Oasis, seedBase, freePort, OASIS_BIN, REPO } from '../tests/browser/lib/oasis.mjs';
 import { launch, signIn } from '../tests/browser/lib/browser.mjs';
 
 function args() {
   const a = process.argv.slice(2);
-  const opt = { minutes: Number(a[0] || 10), rate: 10, plots: 60, out: null };
+  const opt = { minutes: Number(a[0] || 10), rate: 10, plots: 60, out: null, demo: false, speed: 60 };
   for (let i = 1; i < a.length; i += 2) {
-    if (a[i] === '--rate') opt.rate = Number(a[i + 1]);
+    if (a[i] === '--demo') {
+      opt.demo = true;
+      i--;
+    } else if (a[i] === '--speed') opt.speed = Number(a[i + 1]);
+    else if (a[i] === '--rate') opt.rate = Number(a[i + 1]);
     else if (a[i] === '--plots') opt.plots = Number(a[i + 1]);
     else if (a[i] === '--out') opt.out = a[i + 1];
     else throw new Error('unknown option ' + a[i]);
@@ -60,39 +73,101 @@ async function pusher(oasis, opt, deadline, counts) {
   }
 }
 
-async function main() {
-  const opt = args();
+/** `oasis demo --speed X` in a fresh folder; resolves with its URL and login. */
+async function startDemo(speed) {
+  const dir = mkdtempSync(join(tmpdir(), 'oasis-soak-'));
+  const port = await freePort();
+  const log = openSync(join(dir, 'demo.log'), 'a');
+  const proc = spawn(OASIS_BIN, ['demo', '--data', join(dir, 'demo'), '--speed', String(speed),
+    '--listen', `127.0.0.1:${port}`, '--web', join(REPO, 'web')], { stdio: ['ignore', 'pipe', log] });
+  closeSync(log);
+  let seen = '';
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('oasis demo did not start: ' + seen)), 120e3);
+    proc.stdout.on('data', (chunk) => {
+      seen += chunk;
+      if (/login: \S+ \/ \S+/.test(seen) && /http:\/\/127\.0\.0\.1:\d+\//.test(seen)) {
+        clearTimeout(timer);
+        ok();
+      }
+    });
+    proc.on('exit', (code) => fail(new Error(`oasis demo exited (${code}): ${seen}`)));
+  });
+  proc.stdout.resume();
+  proc.removeAllListeners('exit');
+  const m = /login: (\S+) \/ (\S+)/.exec(seen);
+  return {
+    url: `http://127.0.0.1:${port}`, user: m[1], password: m[2], pid: proc.pid,
+    async close() {
+      await new Promise((ok) => {
+        proc.on('exit', ok);
+        proc.kill('SIGTERM');
+      });
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The base under load: a seeded test base with a pusher, or the demo. */
+async function startBase(opt) {
+  if (opt.demo) {
+    const demo = await startDemo(opt.speed);
+    return { ...demo, push: async () => {}, firstCode: null };
+  }
   const oasis = new Oasis().init();
   await oasis.start();
+  const base = await seedBase(oasis, opt.plots);
+  return {
+    url: oasis.url, user: 'admin', password: oasis.adminPassword, pid: oasis.proc.pid,
+    push: (deadline, counts) => pusher(oasis, opt, deadline, counts),
+    firstCode: base.codes[0], close: () => oasis.close(),
+  };
+}
+
+/** Resident memory of a process in MiB (VmRSS), or null. */
+function rssMiB(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? +(m[1] / 1024).toFixed(1) : null;
+  } catch {
+    return null;
+  }
+}
+
+async function main() {
+  const opt = args();
+  const base = await startBase(opt);
   const browser = await launch();
   try {
-    const base = await seedBase(oasis, opt.plots);
     const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await signIn(page, oasis.url, 'admin', oasis.adminPassword);
-    await page.fill('.map-search input', base.codes[0]);
+    await signIn(page, base.url, base.user, base.password);
+    const code = base.firstCode || (await page.evaluate(async () =>
+      (await (await fetch('/api/v1/plots')).json()).features[0].properties.code));
+    await page.fill('.map-search input', code);
     await page.click('.map-search button');
     await page.waitForSelector('#detail[data-state=ready]');
     const cdp = await page.context().newCDPSession(page);
     const start = Date.now();
     const deadline = start + opt.minutes * 60e3;
     const counts = { writes: 0, points: 0, errors: 0, firstError: null };
-    const push = pusher(oasis, opt, deadline, counts);
+    const push = base.push(deadline, counts);
     const samples = [];
-    console.log(`soak: ${opt.minutes} min, ${opt.plots} plots, ${opt.rate} writes/s (${opt.rate * opt.plots * 3} stream events/s)`);
+    console.log(opt.demo ? `soak: ${opt.minutes} min, the demo base at --speed ${opt.speed}`
+      : `soak: ${opt.minutes} min, ${opt.plots} plots, ${opt.rate} writes/s (${opt.rate * opt.plots * 3} stream events/s)`);
     while (Date.now() < deadline) {
       await new Promise((ok) => setTimeout(ok, Math.min(10e3, Math.max(0, deadline - Date.now()))));
-      const s = { t_s: Math.round((Date.now() - start) / 1000), ...(await sample(cdp, page)), writes: counts.writes };
+      const s = { t_s: Math.round((Date.now() - start) / 1000), ...(await sample(cdp, page)), writes: counts.writes, server_rss_mib: rssMiB(base.pid) };
       samples.push(s);
-      console.log(`t=${s.t_s}s heap=${(s.used / 1048576).toFixed(2)} MiB nodes=${s.nodes} listeners=${s.listeners} feed="${s.rate}" writes=${s.writes}` +
+      console.log(`t=${s.t_s}s heap=${(s.used / 1048576).toFixed(2)} MiB nodes=${s.nodes} listeners=${s.listeners} feed="${s.rate}" writes=${s.writes} server=${s.server_rss_mib} MiB` +
         (counts.errors ? ` write errors=${counts.errors} (first: ${counts.firstError})` : ''));
     }
     await push;
     const first = samples.find((s) => s.t_s >= 60) || samples[0];
     const last = samples[samples.length - 1];
     const summary = {
-      minutes: opt.minutes, plots: opt.plots, writes_per_s: opt.rate,
+      minutes: opt.minutes, ...(opt.demo ? { demo_speed: opt.speed } : { plots: opt.plots, writes_per_s: opt.rate }),
       writes: counts.writes, points: counts.points, write_errors: counts.errors,
       first_write_error: counts.firstError || null,
       heap_after_1min_mib: +(first.used / 1048576).toFixed(3),
@@ -102,12 +177,13 @@ async function main() {
       nodes_after_1min: first.nodes, nodes_end: last.nodes,
       listeners_after_1min: first.listeners, listeners_end: last.listeners,
       page_errors: errors.length, first_error: errors[0] || null,
+      server_rss_after_1min_mib: first.server_rss_mib, server_rss_end_mib: last.server_rss_mib,
     };
     console.log('summary ' + JSON.stringify(summary));
     if (opt.out) writeFileSync(opt.out, JSON.stringify({ summary, samples }, null, 1));
   } finally {
     await browser.close();
-    await oasis.close();
+    await base.close();
   }
 }
 
