@@ -192,6 +192,55 @@ static int metered(const struct water_ctx *w, const struct water_devices *pd,
 	return rc;
 }
 
+/* How far back the value a meter stood at before a day is looked for. */
+#define METER_LOOKBACK_MS (7 * MS_PER_DAY)
+
+/* The last (or first) value of series in [from, to); *found false if none.
+ * Buckets are aligned to the epoch, so one step of to - from gives one or
+ * two of them, empty ones left out. */
+static int value_in(struct ts_engine *ts, int64_t series, int64_t from,
+		    int64_t to, unsigned agg, double *v, bool *found,
+		    struct err *e)
+{
+	struct ts_bucket *b = NULL;
+	size_t n = 0;
+	int rc;
+
+	*found = false;
+	if (to <= from)
+		return ERR_OK;
+	rc = ts_engine_aggregate(ts, series, from, to, to - from, agg, &b, &n,
+				 e);
+	if (!rc && n) {
+		*v = agg == TS_AGG_LAST ? b[n - 1].last : b[0].first;
+		*found = true;
+	}
+	free(b);
+	return rc;
+}
+
+int water_metered_since(struct ts_engine *ts, int64_t volume_series,
+			int64_t since_ms, double *m3, struct err *e)
+{
+	int64_t now_ts;
+	double now_v, base;
+	bool found;
+	int rc;
+
+	*m3 = 0;
+	if (ts_engine_latest(ts, volume_series, &now_ts, &now_v) ||
+	    now_ts < since_ms)
+		return ERR_OK;
+	rc = value_in(ts, volume_series, since_ms - METER_LOOKBACK_MS,
+		      since_ms, TS_AGG_LAST, &base, &found, e);
+	if (!rc && !found)
+		rc = value_in(ts, volume_series, since_ms, now_ts + 1,
+			      TS_AGG_FIRST, &base, &found, e);
+	if (!rc && found)
+		*m3 = now_v >= base ? now_v - base : now_v;
+	return rc;
+}
+
 #define PROBE_DEPTHS 3
 
 struct probe_day {

@@ -110,6 +110,15 @@ int water_compute(struct water_cache *c, const struct db_plot *p,
 		  int64_t to_day, struct water_plot *out, struct err *e);
 void water_plot_free(struct water_plot *p);
 
+/*
+ * Water a flow meter metered since since_ms, from its cumulative `volume`
+ * series: the newest value less the last one before since_ms (or, without
+ * one, the first one after it); a counter that went back (a reset or a
+ * replaced meter) counts from zero.  *m3 is 0 when nothing was metered.
+ */
+int water_metered_since(struct ts_engine *ts, int64_t volume_series,
+			int64_t since_ms, double *m3, struct err *e);
+
 /* GET /plots/CODE/water: the days in [from_day, to_day] and the advice. */
 int water_plot_json(const struct water_ctx *w, const struct water_opts *o,
 		    const char *code, int64_t from_day, int64_t to_day,
