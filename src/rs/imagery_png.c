@@ -28,7 +28,7 @@
 
 #define LEGEND_H 34      /* rows under the picture */
 #define MIN_WIDTH 200    /* narrower pictures are widened (legend room) */
-#define PLOT_MIN_SIDE 256 /* a plot's picture is enlarged to this */
+#define MIN_SIDE 256     /* smaller pictures are enlarged to this */
 #define DIM_ALPHA 70     /* outside the plot */
 
 static const unsigned char ramp[5][3] = {
@@ -263,13 +263,9 @@ static int paint(const struct window *win, const char *index,
 		 struct picture *p, struct err *e)
 {
 	double lo, hi;
-	int scale = 1, iw, ih, pad;
+	int side = win->w > win->h ? win->w : win->h;
+	int scale = (MIN_SIDE + side - 1) / side, iw, ih, pad;
 
-	if (win->inside) {
-		int side = win->w > win->h ? win->w : win->h;
-
-		scale = (PLOT_MIN_SIDE + side - 1) / side;
-	}
 	iw = win->w * scale;
 	ih = win->h * scale;
 	p->w = iw < MIN_WIDTH ? MIN_WIDTH : iw;

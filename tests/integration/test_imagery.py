@@ -252,7 +252,8 @@ def http_upload_series_anomalies_and_pictures():
     # pictures
     r = SRV.get("/api/v1/imagery/2/ndvi.png", token=viewer, raw=True)
     expect(r.status == 200 and r.header("Content-Type") == "image/png", r)
-    expect(png_size(r.body) == (200, H + 34), png_size(r.body))
+    # 60 x 20 preview pixels, enlarged 5 times to reach 256 on the long side
+    expect(png_size(r.body) == (300, 5 * H + 34), png_size(r.body))
     r = SRV.get("/api/v1/plots/P0/indices.png?index=ndvi&scene=1", token=viewer, raw=True)
     expect(r.status == 200, r)
     # the plot's 12 x 13 preview pixels (2 of margin), enlarged 20 times
