@@ -250,7 +250,7 @@ static int write_one(const struct imagery__scene *sc, size_t k,
 {
 	const struct imagery__preview *pv = &sc->previews[k];
 	GDALDriverH drv = GDALGetDriverByName("GTiff");
-	char *co[] = { "COMPRESS=DEFLATE", "PREDICTOR=3", NULL };
+	char *co[] = { "COMPRESS=DEFLATE", "ZLEVEL=1", NULL };
 	double gt[6];
 	GDALDatasetH ds;
 	CPLErr err;
