@@ -110,6 +110,29 @@ def ingest(*args, data=None, check=True):
     return oasis("imagery", "ingest", *args, data=data or SRV.data, check=check)
 
 
+def stream_events(port, token, query, n):
+    """The first n events (type, data) of GET /api/v1/stream + query."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/api/v1/stream" + query,
+                 headers={"Authorization": "Bearer " + token})
+    resp = conn.getresponse()
+    events, ev = [], {}
+    while len(events) < n:
+        line = resp.fp.readline().decode()
+        if line == "":
+            break
+        line = line.rstrip("\n")
+        if line == "" and "data" in ev:
+            events.append((ev.get("event"), json.loads(ev["data"])))
+            ev = {}
+        elif line and not line.startswith(":"):
+            key, _, value = line.partition(": ")
+            ev[key] = value
+    conn.close()
+    return events
+
+
 def png_size(body):
     expect(body[:8] == b"\x89PNG\r\n\x1a\n", body[:16])
     expect(body[12:16] == b"IHDR", body[:32])
@@ -191,6 +214,38 @@ def jpeg2000_bands_give_the_same_numbers():
 
 
 @test
+def classification_band_offset_and_cloud_share():
+    """Sentinel-2 L2A since baseline 04.00: DN = 10000 * reflectance + 1000,
+    and an SCL band with cloud (9) on rows 5 and 6."""
+    scl = np.full((H, W), 4, dtype=np.uint16)
+    scl[5:7, :] = 9
+    red = RED1.astype(np.uint32) + 1000
+    nir = NIR1.astype(np.uint32) + 1000
+    l2a = write_raster("l2a.tif", [red.astype(np.uint16), nir.astype(np.uint16), scl])
+    s = Server()
+    try:
+        oasis("plots", "import", PLOTS, data=s.data)
+        p = ingest(l2a, "--source", "sentinel-2a", "--acquired", T1, "--red", "1",
+                   "--nir", "2", "--scl-band", "3", "--scale", "0.0001", "--offset", "-0.1",
+                   data=s.data)
+        expect("cloud 10.0%" in p.stdout, p.stdout)
+        cat = json.loads(oasis("imagery", "list", data=s.data).stdout)["scenes"]
+        expect(abs(cat[0]["cloud_share"] - 0.1) < 1e-12, cat[0])
+        s.start()
+        doc = s.get("/api/v1/plots/P0/indices", token=s.admin_token).json()
+        e = doc["satellite"][0]
+        # rows 7..12 of P0 remain: 48 of its 64 pixels, NDVI of the reflectances
+        r = RED1[7:13, 1:9].astype(float)
+        n = NIR1[7:13, 1:9].astype(float)
+        v = (n - r) / (n + r)
+        expect(e["count"] == 48 and e["valid_fraction"] == 0.75, e)
+        expect(abs(e["mean"] - v.mean()) < 1e-12 and abs(e["p10"] - np.percentile(v, 10)) < 1e-12,
+               (e, v.mean()))
+    finally:
+        s.close()
+
+
+@test
 def http_upload_series_anomalies_and_pictures():
     SRV.start()
     admin, viewer = SRV.admin_token, SRV.token("viewer", "v")
@@ -201,9 +256,22 @@ def http_upload_series_anomalies_and_pictures():
     expect_error(SRV.post("/api/v1/imagery?acquired=" + T2, body=body, token=admin), 400,
                  contains="source")
     expect_error(SRV.post(q, body=b"junk", token=admin), 400, contains="cannot open")
+    import threading
+    got_events = []
+    reader = threading.Thread(target=lambda: got_events.extend(
+        stream_events(SRV.port, viewer, "?plot=P4", 2)))
+    reader.start()
+    import time
+    time.sleep(0.5)
     r = SRV.post(q, body=body, token=admin)
     expect(r.status == 201, r)
     res = r.json()
+    reader.join(15)
+    # the flags on the event feed, for the monitoring rules
+    expect(sorted((t, d["plot"], d["rule"]) for t, d in got_events) ==
+           [("anomaly", "P4", "drop"), ("anomaly", "P4", "peers")], got_events)
+    expect("fell from" in [d for t, d in got_events if d["rule"] == "drop"][0]["message"],
+           got_events)
     expect(res["scene"] == 2 and res["indices"] == "ndvi,savi" and res["plots_seen"] == 6, res)
     # P2 lags its peers in both scenes; P4 fell between the passes
     expect(res["anomalies"] == 3, res)
