@@ -18,33 +18,16 @@ pass for SAVI, the registry read from the store instead of a file, the
 previews and the rows written.
 
 Standard library only; run with /usr/bin/python3."""
-import argparse
 import os
 import statistics
 import subprocess
-import sys
 
-from common import machine, oasis_bin, shared_tool, tmpdir
-from zonal_bench import TIME, summary, timed
+from common import machine, tmpdir
+from zonal_bench import summary, tile_args, timed
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("build", nargs="?", default="build")
-    ap.add_argument("--data", help="folder with scene.tif and plots.geojson")
-    ap.add_argument("--runs", type=int, default=5)
-    a = ap.parse_args()
-    if not os.path.exists(TIME):
-        sys.exit("bench: %s is missing: apt-get install time" % TIME)
-    oasis = oasis_bin(a.build)
-    data = a.data
-    if not data or not os.path.exists(os.path.join(data, "scene.tif")):
-        data = data or tmpdir("oasis-bench-imagery-")
-        print("generating the tile in %s (about a minute)" % data)
-        subprocess.run(["/usr/bin/python3", shared_tool("gen_scene.py"), "--size", "10980",
-                        "--plots", "10000", "--out", data], check=True,
-                       stdout=subprocess.DEVNULL)
+    a, oasis, data = tile_args(__doc__, "oasis-bench-imagery-")
     scene = os.path.join(data, "scene.tif")
     plots = os.path.join(data, "plots.geojson")
     work = tmpdir("oasis-bench-imagery-out-")

@@ -20,21 +20,6 @@ void db_scene_free(struct db_scene *s)
 	s->footprint = NULL;
 }
 
-static void bind_real(sqlite3_stmt *st, int idx, double v)
-{
-	if (isfinite(v))
-		sqlite3_bind_double(st, idx, v);
-	else
-		sqlite3_bind_null(st, idx);
-}
-
-static double column_real(sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return NAN;
-	return sqlite3_column_double(st, col);
-}
-
 static int step_insert(struct conn *c, sqlite3_stmt *st, const char *what,
 		       struct err *e)
 {
@@ -65,7 +50,7 @@ static int insert_scene(struct conn *c, const struct db_scene *s,
 	sqlite3_bind_text(st, 4, s->crs ? s->crs : "", -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 5, s->footprint ? s->footprint : "", -1,
 			  SQLITE_TRANSIENT);
-	bind_real(st, 6, s->cloud_share);
+	sqlite__bind_real_or_null(st, 6, s->cloud_share);
 	sqlite3_bind_text(st, 7, s->file, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 8, s->width);
 	sqlite3_bind_int(st, 9, s->height);
@@ -95,7 +80,7 @@ static int insert_stat(struct conn *c, int64_t scene,
 	sqlite3_bind_text(st, 3, t->index, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_double(st, 4, isfinite(t->count) ? t->count : 0);
 	for (int i = 0; i < 8; i++)
-		bind_real(st, 5 + i, v[i]);
+		sqlite__bind_real_or_null(st, 5 + i, v[i]);
 	return step_insert(c, st, t->plot, e);
 }
 
@@ -170,7 +155,7 @@ static int read_scene(sqlite3_stmt *st, struct db_scene *s, struct err *e)
 	s->acquired_ms = sqlite3_column_int64(st, 3);
 	s->crs = strdup(crs ? (const char *)crs : "");
 	s->footprint = strdup(fp ? (const char *)fp : "");
-	s->cloud_share = column_real(st, 6);
+	s->cloud_share = sqlite__column_real_or_nan(st, 6);
 	sqlite__column_copy(st, 7, s->file, sizeof(s->file));
 	s->width = sqlite3_column_int(st, 8);
 	s->height = sqlite3_column_int(st, 9);
@@ -249,7 +234,7 @@ static void read_stat(sqlite3_stmt *st, int col, struct db_scene_stat *t)
 	sqlite__column_copy(st, col + 1, t->index, sizeof(t->index));
 	t->count = sqlite3_column_double(st, col + 2);
 	for (int i = 0; i < 8; i++)
-		*v[i] = column_real(st, col + 3 + i);
+		*v[i] = sqlite__column_real_or_nan(st, col + 3 + i);
 }
 
 int db_scene_stats(struct db *db, int64_t scene, const char *index,

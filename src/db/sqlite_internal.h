@@ -146,6 +146,9 @@ void sqlite__rollback(struct conn *c);
 
 /* Bind a text, or NULL when s is empty. */
 int sqlite__bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
+/* Bind a real, or NULL when v is not finite; read one back (NAN for NULL). */
+void sqlite__bind_real_or_null(sqlite3_stmt *st, int idx, double v);
+double sqlite__column_real_or_nan(sqlite3_stmt *st, int col);
 /* Copy column text into a fixed buffer ("" for NULL). */
 void sqlite__column_copy(sqlite3_stmt *st, int col, char *dst, size_t size);
 
