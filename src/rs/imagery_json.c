@@ -129,31 +129,30 @@ void imagery_anomaly_summary(const struct db_anomaly *a, char *out,
 			 (long long)a->scene);
 }
 
+/* Which flags a series shows: its index, its time range. */
+struct flag_filter {
+	json_t *arr;
+	const char *index;        /* NULL: any */
+	int64_t from_ms, to_ms;
+};
+
 static int add_anomaly(const struct db_anomaly *a, void *ctx)
 {
-	return json_array_append_new(ctx, imagery_anomaly_json(a))
+	struct flag_filter *f = ctx;
+
+	if ((f->index && strcmp(a->index, f->index)) ||
+	    a->acquired_ms < f->from_ms || a->acquired_ms >= f->to_ms)
+		return 0;
+	return json_array_append_new(f->arr, imagery_anomaly_json(a))
 		? ERR_NOMEM : 0;
 }
 
 static int anomalies_of(struct db *db, int64_t scene, const char *plot,
-			const char *index, json_t *arr, struct err *e)
+			struct flag_filter *f, struct err *e)
 {
-	int rc = db_anomaly_list(db, scene, plot, add_anomaly, arr, e);
-	size_t i;
-	json_t *v;
+	int rc = db_anomaly_list(db, scene, plot, add_anomaly, f, e);
 
-	if (rc)
-		return rc == ERR_NOMEM ? err_nomem(e) : rc;
-	if (!index)
-		return ERR_OK;
-	json_array_foreach(arr, i, v) {
-		if (strcmp(json_string_value(json_object_get(v, "index")),
-			   index)) {
-			json_array_remove(arr, i);
-			i--;
-		}
-	}
-	return ERR_OK;
+	return rc == ERR_NOMEM ? err_nomem(e) : rc;
 }
 
 int imagery_series_json(struct db *db, const char *plot, const char *index,
@@ -174,9 +173,12 @@ int imagery_series_json(struct db *db, const char *plot, const char *index,
 	rc = db_index_series(db, plot, index, from_ms, to_ms, add_entry, doc, e);
 	if (rc == ERR_NOMEM)
 		err_nomem(e);
-	if (!rc)
-		rc = anomalies_of(db, 0, plot, index,
-				  json_object_get(doc, "anomalies"), e);
+	if (!rc) {
+		struct flag_filter f = { json_object_get(doc, "anomalies"),
+					 index, from_ms, to_ms };
+
+		rc = anomalies_of(db, 0, plot, &f, e);
+	}
 	if (rc) {
 		json_decref(doc);
 		return rc;
@@ -189,7 +191,8 @@ int imagery_anomalies_json(struct db *db, int64_t scene, const char *plot,
 			   json_t **out, struct err *e)
 {
 	json_t *arr = json_array();
-	int rc = anomalies_of(db, scene, plot, NULL, arr, e);
+	struct flag_filter f = { arr, NULL, INT64_MIN, INT64_MAX };
+	int rc = anomalies_of(db, scene, plot, &f, e);
 
 	if (rc) {
 		json_decref(arr);

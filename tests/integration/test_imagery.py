@@ -297,6 +297,11 @@ def http_upload_series_anomalies_and_pictures():
     expect(len(doc["anomalies"]) == 2, doc["anomalies"])
     doc = SRV.get("/api/v1/plots/P4/indices?index=ndvi&from=2026-07-02", token=viewer).json()
     expect([e["scene"] for e in doc["satellite"]] == [2], doc)
+    expect(len(doc["anomalies"]) == 2, doc["anomalies"])
+    doc = SRV.get("/api/v1/plots/P2/indices?index=ndvi&to=2026-07-02", token=viewer).json()
+    expect([(a["scene"], a["rule"]) for a in doc["anomalies"]] == [(1, "peers")], doc)
+    doc = SRV.get("/api/v1/plots/P2/indices?index=savi", token=viewer).json()
+    expect(len(doc["satellite"]) == 2 and doc["anomalies"] == [], doc)
     expect_error(SRV.get("/api/v1/plots/NOPE/indices", token=viewer), 404)
     expect_error(SRV.get("/api/v1/plots/P4/indices?index=ndwi", token=viewer), 400)
     # a drone's RGB mosaic: VARI and ExG, in the drone series
