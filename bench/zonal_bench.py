@@ -82,8 +82,10 @@ def summary(name, walls, rss):
         name, statistics.median(walls), min(walls), max(walls), statistics.median(rss))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__,
+def tile_args(doc, prefix):
+    """The command line of a tile benchmark: (args, oasis, data folder),
+    the tile generated into data when it has none."""
+    ap = argparse.ArgumentParser(description=doc,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("build", nargs="?", default="build")
     ap.add_argument("--data", help="folder with scene.tif and plots.geojson")
@@ -91,14 +93,18 @@ def main():
     a = ap.parse_args()
     if not os.path.exists(TIME):
         sys.exit("bench: %s is missing: apt-get install time" % TIME)
-    oasis = oasis_bin(a.build)
     data = a.data
     if not data or not os.path.exists(os.path.join(data, "scene.tif")):
-        data = data or tmpdir("oasis-bench-zonal-")
+        data = data or tmpdir(prefix)
         print("generating the tile in %s (about a minute)" % data)
         subprocess.run(["/usr/bin/python3", shared_tool("gen_scene.py"), "--size", "10980",
                         "--plots", "10000", "--out", data], check=True,
                        stdout=subprocess.DEVNULL)
+    return a, oasis_bin(a.build), data
+
+
+def main():
+    a, oasis, data = tile_args(__doc__, "oasis-bench-zonal-")
     scene = os.path.join(data, "scene.tif")
     plots = os.path.join(data, "plots.geojson")
     work = tmpdir("oasis-bench-zonal-out-")

@@ -22,6 +22,7 @@ static const struct cli_command commands[] = {
 	{ "simulate", cmd_simulate, "drive a server with simulated devices" },
 	{ "et0", cmd_et0, "FAO-56 reference evapotranspiration (daily, hourly)" },
 	{ "zonal", cmd_zonal, "per-plot statistics of a raster or index" },
+	{ "imagery", cmd_imagery, "add satellite and drone scenes; the catalogue" },
 };
 
 static void usage(FILE *out)

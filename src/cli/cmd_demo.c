@@ -20,6 +20,7 @@
 #include "db/db.h"
 #include "sim/demo.h"
 #include "sim/demo_base.h"
+#include "sim/demo_imagery.h"
 #include "util/timeutil.h"
 
 #define DEMO_USER "admin"
@@ -127,6 +128,7 @@ static int prepare(struct db *db, const struct cli_store *store,
 {
 	int64_t now = time_now_ms(), end, to = now - lead_ms(live->speed);
 	struct timespec t0, t1;
+	int scenes = 0;
 
 	if (demo_open(db, store->data_dir, live->seed, &live->demo, e))
 		return e->code;
@@ -145,6 +147,12 @@ static int prepare(struct db *db, const struct cli_store *store,
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("history written in %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +
 	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (demo_imagery(db, store->data_dir, live->seed, end, to, &scenes, e))
+		return err_prefix(e, "the demo's imagery");
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	printf("%d satellite scenes and drone mosaics ingested in %.1f s\n",
+	       scenes, (double)(t0.tv_sec - t1.tv_sec) +
+	       (t0.tv_nsec - t1.tv_nsec) / 1e9);
 	return ERR_OK;
 }
 

@@ -18,6 +18,7 @@
 #include <jansson.h>
 
 #include "plots/plots_read.h"
+#include "rs/rs_args.h"
 #include "rs/rs_plots.h"
 #include "rs/rs_raster.h"
 #include "util/buf.h"
@@ -106,71 +107,13 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-/* The band options as given: a band number or a path. */
-struct band_arg {
-	const char *text; /* NULL: not given */
-	int number;	  /* > 0 when text is a number */
-};
-
 struct zonal_args {
 	const char *raster, *plots, *code_field, *format;
 	bool index_given, exact, json, help;
-	struct band_arg role[RS_ROLE_COUNT];
+	struct rs_band_arg role[RS_ROLE_COUNT];
 	struct rs_raster_opts ro;
 	int threads;
 };
-
-/* SCL classes left out by default: cloud shadow, cloud medium/high, cirrus. */
-static const int default_scl_drop[] = {3, 8, 9, 10};
-
-static bool parse_int(const char *s, long lo, long hi, long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtol(s, &end, 10);
-	return *s && !*end && !errno && *out >= lo && *out <= hi;
-}
-
-static bool parse_double(const char *s, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return *s && !*end && !errno && isfinite(*out);
-}
-
-/* "4": band 4; anything else names a file. */
-static void parse_band(const char *s, struct band_arg *b)
-{
-	long n;
-
-	b->text = s;
-	b->number = parse_int(s, 1, 100000, &n) ? (int)n : 0;
-}
-
-static int parse_drop_list(const char *s, bool drop[256])
-{
-	char *copy = strdup(s), *save = NULL;
-	int rc = 0;
-
-	if (!copy)
-		return -1;
-	memset(drop, 0, 256 * sizeof(bool));
-	for (char *t = strtok_r(copy, ",", &save); t;
-	     t = strtok_r(NULL, ",", &save)) {
-		long k;
-
-		if (!parse_int(t, 0, 255, &k)) {
-			rc = -1;
-			break;
-		}
-		drop[k] = true;
-	}
-	free(copy);
-	return rc;
-}
 
 static int role_of_option(int opt)
 {
@@ -200,7 +143,7 @@ static int take_option(int opt, const char *arg, struct zonal_args *a,
 	long n;
 
 	if (role_of_option(opt) >= 0) {
-		parse_band(arg, &a->role[role_of_option(opt)]);
+		rs_band_arg_parse(arg, &a->role[role_of_option(opt)]);
 		return 0;
 	}
 	switch (opt) {
@@ -231,7 +174,7 @@ static int take_option(int opt, const char *arg, struct zonal_args *a,
 		a->index_given = true;
 		break;
 	case OPT_SCALE:
-		if (!parse_double(arg, &a->ro.scale) || a->ro.scale == 0)
+		if (!rs_parse_double(arg, &a->ro.scale) || a->ro.scale == 0)
 			return cli_usage_error("zonal",
 					       "--scale: '%s' is not a "
 					       "non-zero number",
@@ -239,7 +182,7 @@ static int take_option(int opt, const char *arg, struct zonal_args *a,
 		a->ro.has_scale = true;
 		break;
 	case OPT_OFFSET:
-		if (!parse_double(arg, &a->ro.offset))
+		if (!rs_parse_double(arg, &a->ro.offset))
 			return cli_usage_error("zonal",
 					       "--offset: '%s' is not "
 					       "a number",
@@ -247,7 +190,7 @@ static int take_option(int opt, const char *arg, struct zonal_args *a,
 		a->ro.has_offset = true;
 		break;
 	case OPT_SCL_DROP:
-		if (parse_drop_list(arg, a->ro.drop_class))
+		if (rs_class_list_parse(arg, a->ro.drop_class))
 			return cli_usage_error(
 			    "zonal",
 			    "--scl-drop: '%s' is not "
@@ -265,7 +208,7 @@ static int take_option(int opt, const char *arg, struct zonal_args *a,
 		a->json = !strcmp(arg, "json");
 		break;
 	case OPT_THREADS:
-		if (!parse_int(arg, 1, RS_ZONAL_MAX_THREADS, &n))
+		if (!rs_parse_long(arg, 1, RS_ZONAL_MAX_THREADS, &n))
 			return cli_usage_error("zonal",
 					       "--threads: '%s' is not "
 					       "a number from 1 to %d",
@@ -288,7 +231,7 @@ static int settle_bands(struct zonal_args *a)
 		    a->role[RS_ROLE_VALUE].text ? RS_INDEX_BAND : RS_INDEX_NDVI;
 	roles = rs_index_roles(a->ro.index);
 	for (int k = 0; k < RS_ROLE_COUNT; k++) {
-		const struct band_arg *b = &a->role[k];
+		const struct rs_band_arg *b = &a->role[k];
 		struct rs_band_ref *ref = &a->ro.role[k];
 
 		if (b->text && !(roles & (1u << k)))
@@ -342,10 +285,7 @@ static int parse_args(int argc, char **argv, struct zonal_args *a)
 	if (scl_drop_given && !a->ro.class_path)
 		return cli_usage_error("zonal", "--scl-drop needs --scl FILE");
 	if (a->ro.class_path && !scl_drop_given)
-		for (size_t i = 0;
-		     i < sizeof(default_scl_drop) / sizeof(*default_scl_drop);
-		     i++)
-			a->ro.drop_class[default_scl_drop[i]] = true;
+		rs_class_default_drop(a->ro.drop_class);
 	return settle_bands(a);
 }
 

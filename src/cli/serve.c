@@ -76,6 +76,7 @@ static int open_services(struct db *db, const char *data_dir,
 {
 	memset(svc, 0, sizeof(*svc));
 	svc->db = db;
+	svc->data_dir = data_dir;
 	if (events_open(EVENTS_KEPT, HEARTBEAT_MS, &svc->events, e))
 		return e->code;
 	if (ts_engine_open(db, data_dir, NULL, &svc->ts, e))

@@ -363,4 +363,95 @@ int db_group_list(struct db *db,
 /* Flush the store's own log into the main file (after a bulk load). */
 int db_checkpoint(struct db *db, struct err *e);
 
+/* ---- imagery: scenes, per-plot index statistics, anomalies (rs/imagery) --- */
+
+#define DB_INDEX_MAX 16
+#define DB_SCENE_KIND_MAX 16
+
+struct db_scene {
+	int64_t id;
+	char source[DB_NAME_MAX];
+	char kind[DB_SCENE_KIND_MAX]; /* satellite | drone */
+	int64_t acquired_ms;
+	char *crs;                  /* heap: "EPSG:32645" or WKT */
+	char *footprint;            /* heap: GeoJSON Polygon, EPSG:4326 */
+	double cloud_share;         /* 0..1; NAN when no mask was given */
+	char file[256];             /* the file's name, without its folder */
+	int width, height;
+	char indices[DB_TEXT_MAX];  /* "ndvi,savi": the indices computed */
+	char preview[512];          /* folder of the reduced index rasters */
+	int64_t created_ms;
+};
+
+void db_scene_free(struct db_scene *s);
+
+/* One plot's statistics of one index in one scene (NAN: no value). */
+struct db_scene_stat {
+	char plot[DB_CODE_MAX];
+	char index[DB_INDEX_MAX];
+	double count, valid_fraction;
+	double mean, std, min, max, median, p10, p90;
+};
+
+/* A flag raised on a plot in a scene; see rs/rs_anomaly.h for the rules. */
+struct db_anomaly {
+	int64_t scene;
+	char plot[DB_CODE_MAX];
+	char index[DB_INDEX_MAX];
+	char rule[DB_INDEX_MAX];    /* peers | drop */
+	double value;               /* the plot's index */
+	double reference;           /* the peers' median, or the previous pass */
+	double threshold;           /* the bound it crossed */
+	/* listing only: the scene's */
+	int64_t acquired_ms;
+	char kind[DB_SCENE_KIND_MAX];
+};
+
+/*
+ * Store a scene with its statistics and anomalies in one transaction:
+ * all or nothing.  The id is assigned (s->id is ignored) into *id_out.
+ * ERR_NOT_FOUND naming a plot that is not (or no longer) registered.
+ */
+int db_scene_add(struct db *db, const struct db_scene *s,
+		 const struct db_scene_stat *stats, size_t n_stats,
+		 const struct db_anomaly *anomalies, size_t n_anomalies,
+		 int64_t *id_out, struct err *e);
+int db_scene_get(struct db *db, int64_t id, struct db_scene *out,
+		 struct err *e);
+/* Scenes acquired in [from_ms, to_ms), newest first. */
+int db_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
+		  int (*each)(const struct db_scene *s, void *ctx), void *ctx,
+		  struct err *e);
+/* The statistics of one index in one scene, plot by plot in code order. */
+int db_scene_stats(struct db *db, int64_t scene, const char *index,
+		   int (*each)(const struct db_scene_stat *st, void *ctx),
+		   void *ctx, struct err *e);
+
+/* One entry of a plot's series: a scene and the plot's statistics in it. */
+struct db_index_point {
+	int64_t scene;
+	int64_t acquired_ms;
+	char kind[DB_SCENE_KIND_MAX];
+	char source[DB_NAME_MAX];
+	struct db_scene_stat stat;
+};
+
+/* A plot's statistics of an index over scenes in [from_ms, to_ms), oldest first. */
+int db_index_series(struct db *db, const char *plot, const char *index,
+		    int64_t from_ms, int64_t to_ms,
+		    int (*each)(const struct db_index_point *p, void *ctx),
+		    void *ctx, struct err *e);
+/*
+ * For every plot, its latest value (mean) of index in a scene of this kind
+ * acquired before before_ms with at least one valid pixel.
+ */
+int db_index_previous(struct db *db, const char *index, const char *kind,
+		      int64_t before_ms,
+		      int (*each)(const struct db_index_point *p, void *ctx),
+		      void *ctx, struct err *e);
+/* Anomalies of a scene (0: any) and/or a plot (NULL: any), newest first. */
+int db_anomaly_list(struct db *db, int64_t scene, const char *plot,
+		    int (*each)(const struct db_anomaly *a, void *ctx),
+		    void *ctx, struct err *e);
+
 #endif

@@ -79,6 +79,21 @@ void sqlite__column_copy(sqlite3_stmt *st, int col, char *dst, size_t size)
 	snprintf(dst, size, "%s", t ? (const char *)t : "");
 }
 
+void sqlite__bind_real_or_null(sqlite3_stmt *st, int idx, double v)
+{
+	if (isfinite(v))
+		sqlite3_bind_double(st, idx, v);
+	else
+		sqlite3_bind_null(st, idx);
+}
+
+double sqlite__column_real_or_nan(sqlite3_stmt *st, int col)
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return NAN;
+	return sqlite3_column_double(st, col);
+}
+
 static void conn_close(struct conn *c)
 {
 	for (int i = 0; i < ST_COUNT_; i++)

@@ -78,6 +78,16 @@ enum stmt_id {
 	ST_GROUP_CLEAR,
 	ST_MEMBER_ADD,
 	ST_GROUP_LIST,
+	/* imagery (sqlite_imagery.c) */
+	ST_SCENE_INSERT,
+	ST_SCENE_STAT_INSERT,
+	ST_ANOMALY_INSERT,
+	ST_SCENE_GET,
+	ST_SCENE_LIST,
+	ST_INDEX_SERIES,
+	ST_INDEX_PREVIOUS,
+	ST_ANOMALY_LIST,
+	ST_SCENE_STATS,
 	ST_COUNT_
 };
 
@@ -136,6 +146,9 @@ void sqlite__rollback(struct conn *c);
 
 /* Bind a text, or NULL when s is empty. */
 int sqlite__bind_text_or_null(sqlite3_stmt *st, int idx, const char *s);
+/* Bind a real, or NULL when v is not finite; read one back (NAN for NULL). */
+void sqlite__bind_real_or_null(sqlite3_stmt *st, int idx, double v);
+double sqlite__column_real_or_nan(sqlite3_stmt *st, int col);
 /* Copy column text into a fixed buffer ("" for NULL). */
 void sqlite__column_copy(sqlite3_stmt *st, int col, char *dst, size_t size);
 

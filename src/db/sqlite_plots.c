@@ -19,21 +19,6 @@ void db_plot_free(struct db_plot *p)
 	p->geometry = NULL;
 }
 
-static void bind_real_or_null(sqlite3_stmt *st, int idx, double v)
-{
-	if (isfinite(v))
-		sqlite3_bind_double(st, idx, v);
-	else
-		sqlite3_bind_null(st, idx);
-}
-
-static double column_real_or_nan(sqlite3_stmt *st, int col)
-{
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return NAN;
-	return sqlite3_column_double(st, col);
-}
-
 static char *column_dup(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -52,8 +37,8 @@ static int read_plot(sqlite3_stmt *st, struct db_plot *p, struct err *e)
 	sqlite__column_copy(st, 4, p->sowing_date, sizeof(p->sowing_date));
 	sqlite__column_copy(st, 5, p->irrigation, sizeof(p->irrigation));
 	sqlite__column_copy(st, 6, p->soil_texture, sizeof(p->soil_texture));
-	p->field_capacity = column_real_or_nan(st, 7);
-	p->wilting_point = column_real_or_nan(st, 8);
+	p->field_capacity = sqlite__column_real_or_nan(st, 7);
+	p->wilting_point = sqlite__column_real_or_nan(st, 8);
 	sqlite__column_copy(st, 9, p->owner, sizeof(p->owner));
 	p->extra = column_dup(st, 10);
 	p->geometry = column_dup(st, 11);
@@ -77,8 +62,8 @@ static void bind_plot(sqlite3_stmt *st, const struct db_plot *p)
 	sqlite__bind_text_or_null(st, 5, p->sowing_date);
 	sqlite__bind_text_or_null(st, 6, p->irrigation);
 	sqlite__bind_text_or_null(st, 7, p->soil_texture);
-	bind_real_or_null(st, 8, p->field_capacity);
-	bind_real_or_null(st, 9, p->wilting_point);
+	sqlite__bind_real_or_null(st, 8, p->field_capacity);
+	sqlite__bind_real_or_null(st, 9, p->wilting_point);
 	sqlite__bind_text_or_null(st, 10, p->owner);
 	sqlite__bind_text_or_null(st, 11, p->extra);
 	sqlite3_bind_text(st, 12, p->geometry, -1, SQLITE_STATIC);

@@ -117,6 +117,43 @@ static const char *const migrations[] = {
 	"CREATE TABLE rotation_members ("
 	"  plot TEXT PRIMARY KEY REFERENCES plots(code) ON DELETE CASCADE,"
 	"  grp TEXT NOT NULL REFERENCES rotation_groups(name) ON DELETE CASCADE);",
+
+	/* imagery (rs/imagery.c): scenes, per-plot index statistics, anomalies */
+	"CREATE TABLE scenes ("
+	"  id INTEGER PRIMARY KEY,"
+	"  source TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('satellite','drone')),"
+	"  acquired_ms INTEGER NOT NULL,"
+	"  crs TEXT NOT NULL,"
+	"  footprint TEXT NOT NULL,"
+	"  cloud_share REAL,"
+	"  file TEXT NOT NULL,"
+	"  width INTEGER NOT NULL,"
+	"  height INTEGER NOT NULL,"
+	"  indices TEXT NOT NULL,"
+	"  preview TEXT NOT NULL DEFAULT '',"
+	"  created_ms INTEGER NOT NULL);"
+	"CREATE INDEX scenes_acquired ON scenes (acquired_ms);"
+	"CREATE TABLE scene_stats ("
+	"  scene INTEGER NOT NULL REFERENCES scenes(id) ON DELETE CASCADE,"
+	"  plot TEXT NOT NULL REFERENCES plots(code) ON DELETE CASCADE,"
+	"  idx TEXT NOT NULL,"
+	"  count REAL NOT NULL,"
+	"  valid_fraction REAL,"
+	"  mean REAL, std REAL, min REAL, max REAL,"
+	"  median REAL, p10 REAL, p90 REAL,"
+	"  PRIMARY KEY (scene, plot, idx));"
+	"CREATE INDEX scene_stats_plot ON scene_stats (plot, idx);"
+	"CREATE TABLE anomalies ("
+	"  scene INTEGER NOT NULL REFERENCES scenes(id) ON DELETE CASCADE,"
+	"  plot TEXT NOT NULL REFERENCES plots(code) ON DELETE CASCADE,"
+	"  idx TEXT NOT NULL,"
+	"  rule TEXT NOT NULL CHECK (rule IN ('peers','drop')),"
+	"  value REAL NOT NULL,"
+	"  reference REAL NOT NULL,"
+	"  threshold REAL NOT NULL,"
+	"  PRIMARY KEY (scene, plot, idx, rule));"
+	"CREATE INDEX anomalies_plot ON anomalies (plot);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -49,6 +49,7 @@ struct http_services {
 	struct ingest *ingest;
 	struct events *events;       /* the live feed of GET /api/v1/stream */
 	struct valves *valves;       /* valve commands */
+	const char *data_dir;        /* the store's folder (imagery previews) */
 };
 
 struct http_server;

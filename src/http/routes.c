@@ -64,6 +64,16 @@ static const struct route routes[] = {
 	ROUTE("HEAD", "/ping", ROLE_NONE, route_influx_ping),
 	INFLUX_ROUTE("POST", "/query", ROLE_DEVICE, route_influx_query),
 	ROUTE("GET", "/api/v1/overview", ROLE_VIEWER, route_overview),
+	/* imagery: scenes, index series, anomalies, pictures */
+	ROUTE("POST", "/api/v1/imagery", ROLE_ADMIN, route_imagery_upload),
+	ROUTE("GET", "/api/v1/imagery", ROLE_VIEWER, route_imagery_list),
+	ROUTE("GET", "/api/v1/imagery/{id}/{picture}", ROLE_VIEWER,
+	      route_imagery_png),
+	ROUTE("GET", "/api/v1/plots/{code}/indices", ROLE_VIEWER,
+	      route_plot_indices),
+	ROUTE("GET", "/api/v1/plots/{code}/indices.png", ROLE_VIEWER,
+	      route_plot_indices_png),
+	ROUTE("GET", "/api/v1/anomalies", ROLE_VIEWER, route_anomalies),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

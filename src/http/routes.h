@@ -56,4 +56,12 @@ int route_stream(struct http_ctx *c);
 /* route_overview.c */
 int route_overview(struct http_ctx *c);
 
+/* route_imagery.c */
+int route_imagery_upload(struct http_ctx *c);
+int route_imagery_list(struct http_ctx *c);
+int route_imagery_png(struct http_ctx *c);
+int route_plot_indices(struct http_ctx *c);
+int route_plot_indices_png(struct http_ctx *c);
+int route_anomalies(struct http_ctx *c);
+
 #endif

@@ -211,13 +211,26 @@ int rs_zonal_plots(struct rs_raster *r, const char *const *geojson, size_t n,
 		   void *bad_ctx, struct rs_zonal_result *out, struct err *e)
 {
 	struct rs_zonal_source src;
-	struct rs_placer *p;
-	struct rs_shape *shapes;
 	double gt[6];
-	int rc;
 
 	rs_raster_geotransform(r, gt);
-	if (rs_placer_new(rs_raster_crs_wkt(r), gt, &p, e))
+	rs_raster_source(r, &src);
+	return rs_zonal_plots_source(&src, rs_raster_crs_wkt(r), gt, geojson,
+				     n, o, bad, bad_ctx, out, e);
+}
+
+int rs_zonal_plots_source(const struct rs_zonal_source *src,
+			  const char *crs_wkt, const double gt[6],
+			  const char *const *geojson, size_t n,
+			  const struct rs_zonal_opts *o, rs_bad_plot_fn bad,
+			  void *bad_ctx, struct rs_zonal_result *out,
+			  struct err *e)
+{
+	struct rs_placer *p;
+	struct rs_shape *shapes;
+	int rc;
+
+	if (rs_placer_new(crs_wkt, gt, &p, e))
 		return e->code;
 	shapes = calloc(n ? n : 1, sizeof(*shapes));
 	if (!shapes) {
@@ -238,8 +251,7 @@ int rs_zonal_plots(struct rs_raster *r, const char *const *geojson, size_t n,
 		if (bad)
 			bad(i, pe.msg, bad_ctx);
 	}
-	rs_raster_source(r, &src);
-	rc = rs_zonal_scan(&src, shapes, n, o, out, e);
+	rc = rs_zonal_scan(src, shapes, n, o, out, e);
 out_free_shapes:
 	free_shapes(shapes, n);
 	rs_placer_free(p);

@@ -56,4 +56,16 @@ int rs_zonal_plots(struct rs_raster *r, const char *const *geojson, size_t n,
 		   const struct rs_zonal_opts *o, rs_bad_plot_fn bad,
 		   void *bad_ctx, struct rs_zonal_result *out, struct err *e);
 
+/*
+ * The same over any source of values on the grid (crs_wkt, gt): a reader
+ * wrapping rs_raster_source's, for instance, that also keeps a reduced
+ * copy of the values (the imagery service's previews).
+ */
+int rs_zonal_plots_source(const struct rs_zonal_source *src,
+			  const char *crs_wkt, const double gt[6],
+			  const char *const *geojson, size_t n,
+			  const struct rs_zonal_opts *o, rs_bad_plot_fn bad,
+			  void *bad_ctx, struct rs_zonal_result *out,
+			  struct err *e);
+
 #endif

@@ -228,6 +228,13 @@ static int find_band(const char *path, enum rs_role role, int *band,
 		       rs_role_name(role));
 }
 
+int rs_raster_find_band(const char *path, enum rs_role role, int *band,
+			struct err *e)
+{
+	GDALAllRegister();
+	return find_band(path, role, band, e);
+}
+
 /* Nodata, scale, offset and mask of band u->band of its file. */
 static int describe_band(struct rs_raster *r, struct band_use *u,
 			 const char *option, struct err *e)

@@ -72,6 +72,14 @@ int rs_raster_open(const struct rs_raster_opts *o, struct rs_raster **out,
 		   struct err *e);
 void rs_raster_close(struct rs_raster *r);
 
+/*
+ * The band of path that plays role (by colour or description, as band 0
+ * above) into *band; ERR_INVALID saying which option to give when none
+ * does, or the error of opening path.
+ */
+int rs_raster_find_band(const char *path, enum rs_role role, int *band,
+			struct err *e);
+
 /* The grid: size, geotransform (GDAL's six numbers), CRS as WKT. */
 int rs_raster_width(const struct rs_raster *r);
 int rs_raster_height(const struct rs_raster *r);

@@ -59,6 +59,11 @@ def demo_creates_the_manas_base_then_reuses_it():
     del first
 
 
+def plots_of(data):
+    fc = json.loads(oasis("plots", "list", data=data).stdout)
+    return sorted(f["properties"]["code"] for f in fc["features"])
+
+
 def port_of(out):
     return int(re.search(r"http://127\.0\.0\.1:(\d+)/", out).group(1))
 
@@ -104,6 +109,18 @@ def demo_has_devices_history_and_a_live_feed():
         status, q = get(port, "/api/v1/query?series=trac-02/longitude"
                         "&from=-30d&step=1d&agg=min,max", token)
         expect(all(86.1 < v[1] <= v[2] < 86.5 for v in q["values"]), q)
+        # imagery: a satellite scene every 3 days, a drone mosaic a day
+        status, cat = get(port, "/api/v1/imagery", token)
+        kinds = [s["kind"] for s in cat["scenes"]]
+        expect(9 <= kinds.count("satellite") <= 11 and
+               29 <= kinds.count("drone") <= 31, kinds)
+        sat = [s for s in cat["scenes"] if s["kind"] == "satellite"][0]
+        expect(sat["indices"][0] == "ndvi" and sat["crs"] == "EPSG:32645", sat)
+        code = plots_of(data)[0]
+        status, series = get(port, "/api/v1/plots/%s/indices?index=ndvi" % code, token)
+        expect(len(series["satellite"]) >= 9, series)
+        expect(all(e["mean"] is None or 0 < e["mean"] < 1
+                   for e in series["satellite"]), series)
         # and the devices report live, with their own tokens
         _, first = get(port, "/api/v1/latest?device=ws-02", token)
         t0 = first["values"]["air_temp"]["ts"]

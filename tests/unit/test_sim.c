@@ -10,6 +10,7 @@
 #include <cmocka.h>
 #include <math.h>
 
+#include "sim/demo_imagery.h"
 #include "sim/field.h"
 #include "sim/weather.h"
 #include "util/timeutil.h"
@@ -131,6 +132,23 @@ static void valve_command_opens_and_closes(void **state)
 	assert_true(f.flow == 0);
 }
 
+/* The demo's NDVI: bare soil, green-up, full canopy, defoliation, harvest. */
+static void demo_ndvi_follows_the_season(void **state)
+{
+	(void)state;
+	assert_true(fabs(demo_ndvi(-5, 1) - 0.13) < 1e-12);
+	assert_true(demo_ndvi(10, 1) < 0.16);
+	assert_true(fabs(demo_ndvi(55, 1) - (0.13 + 0.35)) < 1e-12);
+	assert_true(demo_ndvi(110, 1) > 0.82 && demo_ndvi(110, 1) < 0.83);
+	for (int d = 1; d <= 135; d++)
+		assert_true(demo_ndvi(d, 1) >= demo_ndvi(d - 1, 1));
+	for (int d = 137; d <= 190; d++)
+		assert_true(demo_ndvi(d, 1) < demo_ndvi(d - 1, 1));
+	assert_true(fabs(demo_ndvi(200, 1) - 0.13) < 1e-12);
+	/* a weak plot (vigour 0.72) is 0.2 below at full canopy: flagged */
+	assert_true(demo_ndvi(110, 1) - demo_ndvi(110, 0.72) > 0.19);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -140,6 +158,7 @@ int main(void)
 		cmocka_unit_test(weather_is_reproducible_and_stations_differ),
 		cmocka_unit_test(field_dries_in_summer_and_irrigation_wets_it),
 		cmocka_unit_test(valve_command_opens_and_closes),
+		cmocka_unit_test(demo_ndvi_follows_the_season),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
