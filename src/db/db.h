@@ -422,6 +422,9 @@ int db_scene_get(struct db *db, int64_t id, struct db_scene *out,
 int db_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
 		  int (*each)(const struct db_scene *s, void *ctx), void *ctx,
 		  struct err *e);
+/* The newest scene of a kind acquired before before_ms; ERR_NOT_FOUND if none. */
+int db_scene_newest(struct db *db, const char *kind, int64_t before_ms,
+		    struct db_scene *out, struct err *e);
 /* The statistics of one index in one scene, plot by plot in code order. */
 int db_scene_stats(struct db *db, int64_t scene, const char *index,
 		   int (*each)(const struct db_scene_stat *st, void *ctx),

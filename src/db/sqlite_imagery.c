@@ -190,6 +190,30 @@ int db_scene_get(struct db *db, int64_t id, struct db_scene *out,
 	return sqlite__call_end(db, c, st, rc);
 }
 
+int db_scene_newest(struct db *db, const char *kind, int64_t before_ms,
+		    struct db_scene *out, struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc, step;
+
+	if ((rc = sqlite__call_begin(db, ST_SCENE_NEWEST, "SELECT "
+				     SCENE_COLUMNS " FROM scenes WHERE kind = ?"
+				     " AND acquired_ms < ? ORDER BY acquired_ms"
+				     " DESC, id DESC LIMIT 1", &c, &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, before_ms);
+	step = sqlite3_step(st);
+	if (step == SQLITE_ROW)
+		rc = read_scene(st, out, e);
+	else if (step == SQLITE_DONE)
+		rc = err_set(e, ERR_NOT_FOUND, "no %s scene", kind);
+	else
+		rc = sqlite__error(c, step, "reading the newest scene", e);
+	return sqlite__call_end(db, c, st, rc);
+}
+
 int db_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
 		  int (*each)(const struct db_scene *s, void *ctx), void *ctx,
 		  struct err *e)

@@ -5,10 +5,11 @@
  * (count, area, crops), the devices by kind, the stations' current weather
  * (their newest values), a wind rose of the last day, the reference
  * evapotranspiration accumulated so far today, soil moisture across the
- * probes (by depth and by plot), and where the tractors and drones are.
- * Sections that later parts of the system will fill (irrigation, imagery,
- * alerts) are present with "available": false, so that a client shows an
- * honest empty state.
+ * probes (by depth and by plot), where the tractors and drones are, the
+ * water the flow meters metered today, and the newest satellite and drone
+ * scenes with each plot's newest NDVI (rs/imagery).  A section without
+ * data (no flow meter, no scene yet, alerts until monitoring runs) says
+ * "available": false, so that a client shows an honest empty state.
  *
  * The ET0 so far today is agro/et0_station's hourly FAO-56 ET0 of each
  * station, averaged over the stations hour by hour.
@@ -28,7 +29,9 @@
 #include <string.h>
 
 #include "agro/et0_station.h"
+#include "agro/water.h"
 #include "ingest/metrics.h"
+#include "rs/imagery.h"
 #include "util/map.h"
 #include "util/timeutil.h"
 
@@ -110,6 +113,10 @@ struct overview {
 	char depth_name[OV_MAX_DEPTHS][DB_NAME_MAX + 2];
 	size_t n_depths;
 	struct ov_stat moisture_all;
+	/* irrigation today */
+	struct smap meters;         /* flow meter id -> 1 */
+	size_t n_meters, meters_metering;
+	double done_m3;             /* metered since the start of the day */
 };
 
 static void stat_add(struct ov_stat *s, double v)
@@ -247,6 +254,11 @@ static int ov_device(const struct db_device *d, void *ctx)
 		return fleet_add(ov, &ov->stations, d);
 	if (!strcmp(d->kind, "tractor") || !strcmp(d->kind, "drone"))
 		return fleet_add(ov, &ov->machines, d);
+	if (!strcmp(d->kind, "flow_meter")) {
+		ov->n_meters++;
+		return smap_put(&ov->meters, d->id, 1) ? err_nomem(&ov->c->err)
+						       : ERR_OK;
+	}
 	if (strcmp(d->kind, "soil_probe"))
 		return ERR_OK;
 	ov->n_probes++;
@@ -307,6 +319,19 @@ static int probe_series(struct overview *ov, const struct db_series *s,
 	return ERR_OK;
 }
 
+/* A flow meter's cumulative volume: what it metered today. */
+static int meter_series(struct overview *ov, const struct db_series *s)
+{
+	double m3;
+
+	if (water_metered_since(ov->c->svc->ts, s->id, ov->day_start, &m3,
+				&ov->c->err))
+		return ov->c->err.code;
+	ov->done_m3 += m3;
+	ov->meters_metering += m3 > 0;
+	return ERR_OK;
+}
+
 static int ov_series(const struct db_series *s, void *ctx)
 {
 	struct overview *ov = ctx;
@@ -314,6 +339,8 @@ static int ov_series(const struct db_series *s, void *ctx)
 
 	if (smap_get(&ov->probe_plot, s->device, &i))
 		return probe_series(ov, s, i);
+	if (!strcmp(s->metric, "volume") && smap_get(&ov->meters, s->device, &i))
+		return meter_series(ov, s);
 	if (smap_get(&ov->stations.index, s->device, &i))
 		fleet_series(&ov->stations, i, s, wx_metric, WX_COUNT);
 	else if (smap_get(&ov->machines.index, s->device, &i))
@@ -610,15 +637,43 @@ static json_t *machinery_section(struct overview *ov)
 			 "positions", positions);
 }
 
-/* ---- what later parts of the system bring ----------------------------------------- */
+/* ---- irrigation done today, imagery, and what later parts bring ---------------- */
 
-static json_t *empty_sections(json_t *root)
+/*
+ * Water the flow meters metered since the start of the day; the plan's
+ * volumes are GET /api/v1/irrigation/plan's (planned_m3 stays null here).
+ */
+static json_t *irrigation_section(struct overview *ov)
 {
-	json_object_set_new(root, "irrigation", json_pack(
-		"{sb sn sn sn}", "available", 0, "planned_m3", "done_m3",
-		"plots_planned"));
-	json_object_set_new(root, "imagery", json_pack(
-		"{sb sn sn}", "available", 0, "last_satellite", "last_drone"));
+	return json_pack("{sb sn s:o sn sI sI}", "available", ov->n_meters > 0,
+			 "planned_m3", "done_m3",
+			 ov->n_meters ? json_real(ov->done_m3) : json_null(),
+			 "plots_planned", "meters", (json_int_t)ov->n_meters,
+			 "meters_metering", (json_int_t)ov->meters_metering);
+}
+
+static json_t *imagery_section(struct overview *ov)
+{
+	json_t *im = NULL;
+
+	if (imagery_overview_json(ov->c->db, ov->now, &im, &ov->c->err))
+		return NULL;
+	json_object_set_new(im, "available", json_boolean(
+		!json_is_null(json_object_get(im, "last_satellite")) ||
+		!json_is_null(json_object_get(im, "last_drone"))));
+	return im;
+}
+
+static json_t *later_sections(struct overview *ov, json_t *root)
+{
+	json_t *im = imagery_section(ov);
+
+	if (!im) {
+		json_decref(root);
+		return NULL;
+	}
+	json_object_set_new(root, "irrigation", irrigation_section(ov));
+	json_object_set_new(root, "imagery", im);
 	json_object_set_new(root, "alerts", json_pack(
 		"{sb sn s[]}", "available", 0, "open", "items"));
 	return root;
@@ -660,6 +715,7 @@ static void overview_free(struct overview *ov)
 	smap_free(&ov->probe_plot);
 	smap_free(&ov->probe_fresh);
 	smap_free(&ov->plot_index);
+	smap_free(&ov->meters);
 }
 
 static json_t *overview_json(struct overview *ov)
@@ -680,7 +736,7 @@ static json_t *overview_json(struct overview *ov)
 			 "by_kind", json_incref(ov->by_kind),
 			 "weather", weather, "soil_moisture", soil,
 			 "machinery", machinery_section(ov));
-	return root ? empty_sections(root) : NULL;
+	return root ? later_sections(ov, root) : NULL;
 }
 
 int route_overview(struct http_ctx *c)

@@ -93,6 +93,15 @@ int imagery_catalogue_json(struct db *db, int64_t from_ms, int64_t to_ms,
 int imagery_series_json(struct db *db, const char *plot, const char *index,
 			int64_t from_ms, int64_t to_ms, json_t **out,
 			struct err *e);
+/*
+ * The big screen's imagery section: the newest satellite and drone scene
+ * acquired before now_ms (null when none), how many plots those two scenes
+ * flagged, and each plot's newest NDVI mean,
+ * {"last_satellite":{...}|null, "last_drone":..., "ndvi":{CODE:mean},
+ * "ndvi_kind":{CODE:"satellite"|"drone"}, "anomalies":N}.
+ */
+int imagery_overview_json(struct db *db, int64_t now_ms, json_t **out,
+			  struct err *e);
 /* Anomalies of a scene (0: any) and/or a plot (NULL: any). */
 int imagery_anomalies_json(struct db *db, int64_t scene, const char *plot,
 			   json_t **out, struct err *e);

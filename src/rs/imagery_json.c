@@ -201,3 +201,106 @@ int imagery_anomalies_json(struct db *db, int64_t scene, const char *plot,
 	*out = json_pack("{s:o}", "anomalies", arr);
 	return ERR_OK;
 }
+
+/* ---- the big screen's section ------------------------------------------- */
+
+struct newest {
+	json_t *satellite, *drone;  /* the newest scene of each kind, or NULL */
+};
+
+/* The newest scene of a kind before before_ms as JSON in *out, or NULL. */
+static int newest_scene(struct db *db, const char *kind, int64_t before_ms,
+			json_t **out, struct err *e)
+{
+	struct db_scene s;
+	struct err missing;
+	int rc = db_scene_newest(db, kind, before_ms, &s, &missing);
+
+	*out = NULL;
+	if (rc == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (rc)
+		return *e = missing, rc;
+	*out = scene_json(&s);
+	db_scene_free(&s);
+	return *out ? ERR_OK : err_nomem(e);
+}
+
+/* Each plot's newest NDVI mean, the newer of a satellite's and a drone's. */
+struct ndvi_now {
+	json_t *values, *kinds, *when;
+};
+
+static int note_ndvi(const struct db_index_point *p, void *ctx)
+{
+	struct ndvi_now *n = ctx;
+	json_t *seen = json_object_get(n->when, p->stat.plot);
+
+	if (!isfinite(p->stat.mean) ||
+	    (seen && json_integer_value(seen) >= p->acquired_ms))
+		return 0;
+	json_object_set_new(n->values, p->stat.plot, json_real(p->stat.mean));
+	json_object_set_new(n->kinds, p->stat.plot, json_string(p->kind));
+	json_object_set_new(n->when, p->stat.plot,
+			    json_integer(p->acquired_ms));
+	return 0;
+}
+
+static int count_flagged(const struct db_anomaly *a, void *ctx)
+{
+	json_t *plots = ctx;
+
+	return json_object_set_new(plots, a->plot, json_true()) ? ERR_NOMEM : 0;
+}
+
+/* Plots flagged by the newest scene of each kind. */
+static int flagged_plots(struct db *db, const struct newest *n, size_t *count,
+			 struct err *e)
+{
+	json_t *plots = json_object();
+	const json_t *scenes[] = { n->satellite, n->drone };
+	int rc = ERR_OK;
+
+	for (size_t i = 0; i < 2 && !rc; i++)
+		if (scenes[i])
+			rc = db_anomaly_list(db, json_integer_value(
+				json_object_get(scenes[i], "id")), NULL,
+				count_flagged, plots, e);
+	*count = json_object_size(plots);
+	json_decref(plots);
+	return rc;
+}
+
+int imagery_overview_json(struct db *db, int64_t now_ms, json_t **out,
+			  struct err *e)
+{
+	struct newest n = { NULL, NULL };
+	struct ndvi_now v = { json_object(), json_object(), json_object() };
+	static const char *const kinds[] = { "satellite", "drone" };
+	size_t flagged = 0;
+	int rc;
+
+	if (!(rc = newest_scene(db, "satellite", now_ms + 1, &n.satellite, e)))
+		rc = newest_scene(db, "drone", now_ms + 1, &n.drone, e);
+	for (size_t i = 0; i < 2 && !rc; i++)
+		rc = db_index_previous(db, "ndvi", kinds[i], now_ms + 1,
+				       note_ndvi, &v, e);
+	if (!rc)
+		rc = flagged_plots(db, &n, &flagged, e);
+	json_decref(v.when);
+	if (rc) {
+		json_decref(n.satellite);
+		json_decref(n.drone);
+		json_decref(v.values);
+		json_decref(v.kinds);
+		return rc;
+	}
+	/* json_pack takes the "o" values, even when it fails */
+	*out = json_pack("{s:o,s:o,s:o,s:o,s:I}", "last_satellite",
+			 n.satellite ? n.satellite : json_null(), "last_drone",
+			 n.drone ? n.drone : json_null(), "ndvi", v.values,
+			 "ndvi_kind", v.kinds, "anomalies", (json_int_t)flagged);
+	if (!*out)
+		rc = err_nomem(e);
+	return rc;
+}

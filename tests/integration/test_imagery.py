@@ -322,6 +322,13 @@ def http_upload_series_anomalies_and_pictures():
     cat = SRV.get("/api/v1/imagery", token=viewer).json()["scenes"]
     expect([(c["id"], c["kind"]) for c in cat] == [(3, "drone"), (2, "satellite"),
                                                    (1, "satellite")], cat)
+    # the big screen's summary: the newest pass of each kind, each plot's
+    # newest NDVI (the drone's RGB has none), the plots the passes flagged
+    im = SRV.get("/api/v1/overview", token=viewer).json()["imagery"]
+    expect(im["available"] is True and im["last_satellite"]["id"] == 2 and
+           im["last_drone"]["id"] == 3, im)
+    expect(abs(im["ndvi"]["P4"] - expected(RED2, NIR2, 4)["mean"]) < 1e-12, im)
+    expect(im["ndvi_kind"]["P4"] == "satellite" and im["anomalies"] == 2, im)
     # pictures
     r = SRV.get("/api/v1/imagery/2/ndvi.png", token=viewer, raw=True)
     expect(r.status == 200 and r.header("Content-Type") == "image/png", r)

@@ -200,6 +200,32 @@ def machines_report_where_they_are():
 
 
 @test
+def water_metered_today_by_the_flow_meters():
+    s = server()
+    for dev in ("fm-1", "fm-2"):
+        expect(s.post("/api/v1/devices", body={"id": dev, "kind": "flow_meter"},
+                      token=s.admin_token).status == 201)
+    irr = overview()["irrigation"]
+    expect(irr["available"] is True and irr["done_m3"] == 0 and
+           irr["meters"] == 2 and irr["meters_metering"] == 0, irr)
+    # today is the civil day at +08:00
+    day = 86400000
+    start = (NOW + 8 * 3600000) // day * day - 8 * 3600000
+    telemetry([
+        # the counter stood at 100 before the day, 110 now: 10 m3
+        {"device": "fm-1", "ts": start - 3600000, "values": {"volume": 100}},
+        {"device": "fm-1", "ts": start + 1000, "values": {"volume": 103.5}},
+        {"device": "fm-1", "ts": start + 2000, "values": {"volume": 110}},
+        # a new meter: counted from its first reading of the day
+        {"device": "fm-2", "ts": start + 1000, "values": {"volume": 50}},
+        {"device": "fm-2", "ts": start + 2000, "values": {"volume": 52.5}},
+    ])
+    irr = overview()["irrigation"]
+    expect(abs(irr["done_m3"] - 12.5) < 1e-9 and irr["meters_metering"] == 2,
+           irr)
+
+
+@test
 def a_viewer_may_read_it():
     viewer = server().token("viewer", "overview-viewer")
     expect(overview(token=viewer)["plots"]["count"] == 3)
