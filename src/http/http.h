@@ -42,6 +42,7 @@ void http_config_defaults(struct http_config *c);
 
 /* The services the routes call; all stay the caller's. */
 struct valves;
+struct fleet;
 
 struct http_services {
 	struct db *db;
@@ -49,6 +50,7 @@ struct http_services {
 	struct ingest *ingest;
 	struct events *events;       /* the live feed of GET /api/v1/stream */
 	struct valves *valves;       /* valve commands */
+	struct fleet *fleet;         /* machinery and cameras */
 };
 
 struct http_server;

@@ -64,6 +64,23 @@ static const struct route routes[] = {
 	ROUTE("HEAD", "/ping", ROLE_NONE, route_influx_ping),
 	INFLUX_ROUTE("POST", "/query", ROLE_DEVICE, route_influx_query),
 	ROUTE("GET", "/api/v1/overview", ROLE_VIEWER, route_overview),
+	/* fleet: machinery positions and operations, cameras */
+	ROUTE("POST", "/api/v1/devices/{id}/nmea", ROLE_DEVICE, route_nmea),
+	ROUTE("PUT", "/api/v1/devices/{id}/equipment", ROLE_ADMIN,
+	      route_equipment_set),
+	ROUTE("GET", "/api/v1/machines", ROLE_VIEWER, route_machines),
+	ROUTE("GET", "/api/v1/machines/{id}/track", ROLE_VIEWER,
+	      route_machine_track),
+	ROUTE("GET", "/api/v1/plots/{code}/operations", ROLE_VIEWER,
+	      route_plot_operations),
+	ROUTE("GET", "/api/v1/plots/{code}/cameras", ROLE_VIEWER,
+	      route_plot_cameras),
+	ROUTE("POST", "/api/v1/devices/{id}/snapshot", ROLE_DEVICE,
+	      route_snapshot_put),
+	ROUTE("GET", "/api/v1/devices/{id}/snapshot", ROLE_VIEWER,
+	      route_snapshot_get),
+	ROUTE("GET", "/api/v1/devices/{id}/snapshots", ROLE_VIEWER,
+	      route_snapshot_list),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -56,4 +56,15 @@ int route_stream(struct http_ctx *c);
 /* route_overview.c */
 int route_overview(struct http_ctx *c);
 
+/* route_fleet.c: machinery and cameras */
+int route_nmea(struct http_ctx *c);
+int route_equipment_set(struct http_ctx *c);
+int route_machines(struct http_ctx *c);
+int route_machine_track(struct http_ctx *c);
+int route_plot_operations(struct http_ctx *c);
+int route_plot_cameras(struct http_ctx *c);
+int route_snapshot_put(struct http_ctx *c);
+int route_snapshot_get(struct http_ctx *c);
+int route_snapshot_list(struct http_ctx *c);
+
 #endif
