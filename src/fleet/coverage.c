@@ -11,7 +11,7 @@
 #include <ogr_srs_api.h>
 
 #define DEFAULT_GAP_MS INT64_C(300000)
-#define DEFAULT_SIMPLIFY_M 0.05
+#define DEFAULT_SIMPLIFY_M 0.1
 #define BUFFER_QUADSEGS 8
 
 /* Everything one computation holds; released by release(). */

@@ -44,7 +44,7 @@ struct coverage_plot {
 struct coverage_opts {
 	double swath_m;       /* working width */
 	int64_t max_gap_ms;   /* a longer silence ends a run (0: 5 minutes) */
-	double simplify_m;    /* tolerance of the simplification (0: 0.05 m;
+	double simplify_m;    /* tolerance of the simplification (0: 0.1 m;
 				 negative: none) */
 };
 
