@@ -107,6 +107,13 @@ typedef int (*http_handler)(struct http_ctx *c);
 
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_ctx *c, const char *key);
+/*
+ * A day argument: a date or any time (see time_parse), as its UTC day
+ * number (days since 1970-01-01); fallback when absent.  ERR_INVALID
+ * naming the parameter.
+ */
+int http_query_day(struct http_ctx *c, const char *key, int64_t fallback,
+		   int64_t *out);
 /* A request header, or NULL. */
 const char *http_header(struct http_ctx *c, const char *name);
 /* A cookie, or NULL. */

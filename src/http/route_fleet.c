@@ -12,22 +12,6 @@
 #include "fleet/fleet.h"
 #include "util/timeutil.h"
 
-/* A day parameter (a date or any time: its UTC day number); fallback. */
-static int day_param(struct http_ctx *c, const char *name, int64_t fallback,
-		     int64_t *out)
-{
-	const char *v = http_query(c, name);
-	int64_t ms;
-
-	*out = fallback;
-	if (!v)
-		return ERR_OK;
-	if (time_parse(v, time_now_ms(), &ms, &c->err))
-		return err_prefix(&c->err, "parameter '%s'", name);
-	*out = ms >= 0 ? ms / MS_PER_DAY : (ms - MS_PER_DAY + 1) / MS_PER_DAY;
-	return ERR_OK;
-}
-
 int route_nmea(struct http_ctx *c)
 {
 	struct fleet_nmea_summary s;
@@ -127,7 +111,7 @@ int route_machine_track(struct http_ctx *c)
 	int64_t day;
 	json_t *v = NULL;
 
-	if (day_param(c, "date", time_now_ms() / MS_PER_DAY, &day))
+	if (http_query_day(c, "date", time_now_ms() / MS_PER_DAY, &day))
 		return c->err.code;
 	return reply(c, fleet_track(c->svc->fleet, c->params[0], day * MS_PER_DAY,
 				    (day + 1) * MS_PER_DAY, &v, &c->err), &v);
@@ -138,7 +122,7 @@ int route_plot_operations(struct http_ctx *c)
 	int64_t today = time_now_ms() / MS_PER_DAY, from, to;
 	json_t *v = NULL;
 
-	if (day_param(c, "to", today, &to) || day_param(c, "from", to - 29, &from))
+	if (http_query_day(c, "to", today, &to) || http_query_day(c, "from", to - 29, &from))
 		return c->err.code;
 	if (to < from)
 		return err_set(&c->err, ERR_INVALID, "'to' is before 'from'");
