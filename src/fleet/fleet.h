@@ -86,6 +86,9 @@ int fleet_track(struct fleet *f, const char *device, int64_t from, int64_t to,
 /* The operations on a plot by every machine, per UTC day in [from, to). */
 int fleet_plot_operations(struct fleet *f, const char *code, int64_t from,
 			  int64_t to, json_t **out, struct err *e);
+/* The operations on every plot, per UTC day in [from, to). */
+int fleet_operations(struct fleet *f, int64_t from, int64_t to, json_t **out,
+		     struct err *e);
 /* A plot's cameras: stream URL and newest snapshot's id and time. */
 int fleet_plot_cameras(struct fleet *f, const char *code, json_t **out,
 		       struct err *e);

@@ -234,15 +234,58 @@ int fleet_machines(struct fleet *f, json_t **out, struct err *e)
 
 /* ---- operations ----------------------------------------------------------------- */
 
+/* A plot operations are looked for on. */
+struct ops_plot {
+	char code[DB_CODE_MAX];
+	char *geometry;              /* heap */
+	double bbox[4];
+};
+
 struct ops_ctx {
 	struct fleet *f;
-	const struct db_plot *plot;
+	struct ops_plot *plots;
+	size_t n_plots, cap_plots;
 	int64_t from, to;
 	json_t *list;
 	struct coverage_fix *fx;     /* scratch, one day of one machine */
 	size_t cap;
+	struct coverage_plot *near;  /* scratch: the plots near that day's work */
+	size_t *near_idx;
 	struct err *e;
 };
+
+static int keep_plot(const struct db_plot *p, void *ctx)
+{
+	struct ops_ctx *o = ctx;
+	struct ops_plot *q;
+
+	if (o->n_plots == o->cap_plots) {
+		size_t cap = o->cap_plots ? o->cap_plots * 2 : 64;
+
+		q = realloc(o->plots, cap * sizeof(*q));
+		if (!q)
+			return err_nomem(o->e);
+		o->plots = q;
+		o->cap_plots = cap;
+	}
+	q = &o->plots[o->n_plots];
+	snprintf(q->code, sizeof(q->code), "%s", p->code);
+	memcpy(q->bbox, p->bbox, sizeof(q->bbox));
+	if (!(q->geometry = strdup(p->geometry ? p->geometry : "")))
+		return err_nomem(o->e);
+	o->n_plots++;
+	return ERR_OK;
+}
+
+static void ops_free(struct ops_ctx *o)
+{
+	for (size_t i = 0; i < o->n_plots; i++)
+		free(o->plots[i].geometry);
+	free(o->plots);
+	free(o->fx);
+	free(o->near);
+	free(o->near_idx);
+}
 
 static int grow_fixes(struct ops_ctx *o, size_t n)
 {
@@ -259,7 +302,7 @@ static int grow_fixes(struct ops_ctx *o, size_t n)
 }
 
 static json_t *op_json(const struct db_device *d, const struct fleet_profile *p,
-		       int64_t day, const struct coverage_op *op)
+		       const char *plot, int64_t day, const struct coverage_op *op)
 {
 	char date[16], start[32], end[32];
 	int y, m, dd;
@@ -268,8 +311,8 @@ static json_t *op_json(const struct db_device *d, const struct fleet_profile *p,
 	snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, dd);
 	time_format_iso(op->start_ms, start, sizeof(start));
 	time_format_iso(op->end_ms, end, sizeof(end));
-	return json_pack("{ss ss ss s:s? s:s? sf ss ss sf sf sf}",
-		"machine", d->id, "kind", d->kind, "date", date,
+	return json_pack("{ss ss ss ss s:s? s:s? sf ss ss sf sf sf}",
+		"plot", plot, "machine", d->id, "kind", d->kind, "date", date,
 		"operation", p->operation, "implement",
 		p->implement[0] ? p->implement : NULL, "swath_m", p->swath_m,
 		"start", start, "end", end,
@@ -278,40 +321,56 @@ static json_t *op_json(const struct db_device *d, const struct fleet_profile *p,
 		"share", round(op->share * 10000) / 10000);
 }
 
-/* Does any working fix of the day come near the plot's box? */
-static bool near_plot(const struct coverage_fix *fx, size_t n,
-		      const double bbox[4])
+/*
+ * The plots whose box, widened by the margin, holds the box of the day's
+ * working fixes or meets it; their count.
+ */
+static size_t plots_near(struct ops_ctx *o, size_t n)
 {
+	double b[4] = { INFINITY, INFINITY, -INFINITY, -INFINITY };
+	size_t k = 0;
+
 	for (size_t i = 0; i < n; i++)
-		if (fx[i].working && fx[i].lon >= bbox[0] - BBOX_MARGIN_DEG &&
-		    fx[i].lon <= bbox[2] + BBOX_MARGIN_DEG &&
-		    fx[i].lat >= bbox[1] - BBOX_MARGIN_DEG &&
-		    fx[i].lat <= bbox[3] + BBOX_MARGIN_DEG)
-			return true;
-	return false;
+		if (o->fx[i].working && isfinite(o->fx[i].lon)) {
+			b[0] = fmin(b[0], o->fx[i].lon);
+			b[1] = fmin(b[1], o->fx[i].lat);
+			b[2] = fmax(b[2], o->fx[i].lon);
+			b[3] = fmax(b[3], o->fx[i].lat);
+		}
+	for (size_t i = 0; i < o->n_plots && b[0] <= b[2]; i++) {
+		const double *p = o->plots[i].bbox;
+
+		if (p[0] - BBOX_MARGIN_DEG > b[2] || b[0] > p[2] + BBOX_MARGIN_DEG ||
+		    p[1] - BBOX_MARGIN_DEG > b[3] || b[1] > p[3] + BBOX_MARGIN_DEG)
+			continue;
+		o->near[k].code = o->plots[i].code;
+		o->near[k].geojson = o->plots[i].geometry;
+		o->near_idx[k++] = i;
+	}
+	return k;
 }
 
 static int day_operations(struct ops_ctx *o, const struct db_device *d,
 			  const struct fleet_profile *p, int64_t day, size_t n)
 {
 	struct coverage_opts co = { .swath_m = p->swath_m };
-	struct coverage_plot cp = { o->plot->code, o->plot->geometry };
 	struct coverage_op *ops;
-	size_t n_ops;
+	size_t n_ops, k = plots_near(o, n);
 	int rc;
 
-	if (!near_plot(o->fx, n, o->plot->bbox))
+	if (k == 0)
 		return ERR_OK;
-	if ((rc = coverage_operations(o->fx, n, &co, &cp, 1, &ops, &n_ops, NULL,
-				      o->e)))
+	if ((rc = coverage_operations(o->fx, n, &co, o->near, k, &ops, &n_ops,
+				      NULL, o->e)))
 		return rc;
 	for (size_t i = 0; i < n_ops; i++)
-		json_array_append_new(o->list, op_json(d, p, day, &ops[i]));
+		json_array_append_new(o->list, op_json(d, p,
+			o->plots[o->near_idx[ops[i].plot]].code, day, &ops[i]));
 	free(ops);
 	return ERR_OK;
 }
 
-/* One machine's operations on the plot, day by day. */
+/* One machine's operations on the plots, day by day. */
 static int machine_operations(struct ops_ctx *o, const struct db_device *d,
 			      const struct fleet_profile *p)
 {
@@ -354,36 +413,63 @@ static int ops_machine(const struct db_device *d, void *ctx)
 	return machine_operations(o, d, &p);
 }
 
+/* Every machine's operations on the plots of o, into o->list. */
+static int operations(struct ops_ctx *o, int64_t from, int64_t to)
+{
+	from -= ((from % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY;
+	if (to <= from || (to - from) / MS_PER_DAY > MAX_DAYS)
+		return err_set(o->e, ERR_INVALID, "the range must be 1 to %d days",
+			       MAX_DAYS);
+	o->from = from;
+	o->to = to;
+	o->near = calloc(o->n_plots ? o->n_plots : 1, sizeof(*o->near));
+	o->near_idx = calloc(o->n_plots ? o->n_plots : 1, sizeof(*o->near_idx));
+	o->list = json_array();
+	if (!o->near || !o->near_idx || !o->list)
+		return err_nomem(o->e);
+	return db_device_list(o->f->db, NULL, ops_machine, o, o->e);
+}
+
+static json_t *ops_answer(struct ops_ctx *o)
+{
+	char a[32], b[32];
+
+	time_format_iso(o->from, a, sizeof(a));
+	time_format_iso(o->to, b, sizeof(b));
+	return json_pack("{ss ss sO}", "from", a, "to", b, "operations", o->list);
+}
+
 int fleet_plot_operations(struct fleet *f, const char *code, int64_t from,
 			  int64_t to, json_t **out, struct err *e)
 {
 	struct ops_ctx o = { .f = f, .e = e };
 	struct db_plot plot = { 0 };
-	char a[32], b[32];
 	int rc;
 
-	from -= ((from % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY;
-	if (to <= from || (to - from) / MS_PER_DAY > MAX_DAYS)
-		return err_set(e, ERR_INVALID, "the range must be 1 to %d days",
-			       MAX_DAYS);
 	if ((rc = db_plot_get(f->db, code, &plot, e)))
 		return rc;
-	o.plot = &plot;
-	o.from = from;
-	o.to = to;
-	o.list = json_array();
-	rc = db_device_list(f->db, NULL, ops_machine, &o, e);
-	free(o.fx);
-	if (!rc) {
-		time_format_iso(from, a, sizeof(a));
-		time_format_iso(to, b, sizeof(b));
-		*out = json_pack("{ss ss ss sf so}", "plot", code, "from", a,
-				 "to", b, "area_m2", plot.area_m2,
-				 "operations", o.list);
-	} else {
-		json_decref(o.list);
+	if (!(rc = keep_plot(&plot, &o)) && !(rc = operations(&o, from, to))) {
+		*out = ops_answer(&o);
+		json_object_set_new(*out, "plot", json_string(code));
+		json_object_set_new(*out, "area_m2", json_real(plot.area_m2));
 	}
+	json_decref(o.list);
 	db_plot_free(&plot);
+	ops_free(&o);
+	return rc;
+}
+
+int fleet_operations(struct fleet *f, int64_t from, int64_t to, json_t **out,
+		     struct err *e)
+{
+	struct ops_ctx o = { .f = f, .e = e };
+	int rc;
+
+	if (!(rc = db_plot_list(f->db, NULL, keep_plot, &o, e)) &&
+	    !(rc = operations(&o, from, to)))
+		*out = ops_answer(&o);
+	json_decref(o.list);
+	ops_free(&o);
 	return rc;
 }
 

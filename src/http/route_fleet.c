@@ -131,6 +131,20 @@ int route_plot_operations(struct http_ctx *c)
 					      (to + 1) * MS_PER_DAY, &v, &c->err), &v);
 }
 
+int route_operations(struct http_ctx *c)
+{
+	int64_t today = time_now_ms() / MS_PER_DAY, from, to;
+	json_t *v = NULL;
+
+	if (http_query_day(c, "to", today, &to) ||
+	    http_query_day(c, "from", to, &from))
+		return c->err.code;
+	if (to < from)
+		return err_set(&c->err, ERR_INVALID, "'to' is before 'from'");
+	return reply(c, fleet_operations(c->svc->fleet, from * MS_PER_DAY,
+					 (to + 1) * MS_PER_DAY, &v, &c->err), &v);
+}
+
 int route_plot_cameras(struct http_ctx *c)
 {
 	json_t *v = NULL;

@@ -73,6 +73,7 @@ static const struct route routes[] = {
 	      route_machine_track),
 	ROUTE("GET", "/api/v1/plots/{code}/operations", ROLE_VIEWER,
 	      route_plot_operations),
+	ROUTE("GET", "/api/v1/operations", ROLE_VIEWER, route_operations),
 	ROUTE("GET", "/api/v1/plots/{code}/cameras", ROLE_VIEWER,
 	      route_plot_cameras),
 	ROUTE("POST", "/api/v1/devices/{id}/snapshot", ROLE_DEVICE,

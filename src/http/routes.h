@@ -62,6 +62,7 @@ int route_equipment_set(struct http_ctx *c);
 int route_machines(struct http_ctx *c);
 int route_machine_track(struct http_ctx *c);
 int route_plot_operations(struct http_ctx *c);
+int route_operations(struct http_ctx *c);
 int route_plot_cameras(struct http_ctx *c);
 int route_snapshot_put(struct http_ctx *c);
 int route_snapshot_get(struct http_ctx *c);

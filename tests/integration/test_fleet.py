@@ -15,6 +15,8 @@ DAY = 86400000
 TODAY = int(time.time() * 1000) // DAY * DAY
 YESTERDAY = TODAY - DAY
 LON0, LAT0 = 86.2, 44.3
+F2_RING = [[LON0, LAT0 + 0.003], [LON0 + 0.004, LAT0 + 0.003],
+           [LON0 + 0.004, LAT0 + 0.006], [LON0, LAT0 + 0.006], [LON0, LAT0 + 0.003]]
 srv = None
 broker = None
 tokens = {}
@@ -30,7 +32,9 @@ def setup():
             "type": "Feature", "properties": {"code": "F1", "crop": "cotton"},
             "geometry": {"type": "Polygon", "coordinates": [[
                 [LON0, LAT0], [LON0 + 0.004, LAT0], [LON0 + 0.004, LAT0 + 0.003],
-                [LON0, LAT0 + 0.003], [LON0, LAT0]]]}}]}
+                [LON0, LAT0 + 0.003], [LON0, LAT0]]]}},
+            {"type": "Feature", "properties": {"code": "F2", "crop": "cotton"},
+             "geometry": {"type": "Polygon", "coordinates": [F2_RING]}}]}
         r = srv.post("/api/v1/plots", body=plot, token=srv.admin_token)
         expect(r.status in (200, 201), r)
         for dev, kind, p in (("trac-1", "tractor", None), ("uav-1", "drone", None),
@@ -251,6 +255,15 @@ def operations_match_ogr_on_a_synthetic_day():
     expect(set(ms) == {"trac-1", "uav-1"}, ms.keys())
     expect(ms["trac-1"]["operation"] == "sowing" and ms["trac-1"]["position"], ms)
     expect(ms["uav-1"]["operation"] == "spraying" and ms["uav-1"]["swath_m"] == 6, ms)
+    # the whole base that day: the pass leaving F1 works F2 too
+    r = s.get("/api/v1/operations?from=%s&to=%s" % (day, day), token=tokens["viewer"])
+    expect(r.status == 200, r)
+    by_plot = {o["plot"]: o for o in r.json()["operations"]}
+    expect(set(by_plot) == {"F1", "F2"}, by_plot)
+    expect(by_plot["F1"]["worked_m2"] == op["worked_m2"], (by_plot["F1"], op))
+    want2, _ = reference_area(pts, 8.0, [tuple(p) for p in F2_RING])
+    expect(abs(by_plot["F2"]["worked_m2"] - want2) <= 1e-3 * want2,
+           "F2 worked %.1f m2, OGR says %.1f" % (by_plot["F2"]["worked_m2"], want2))
     # a day without work, an unknown plot
     r = s.get("/api/v1/plots/F1/operations?from=%d&to=%d" % (TODAY - 5 * DAY,
               TODAY - 3 * DAY), token=tokens["viewer"])
