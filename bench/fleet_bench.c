@@ -5,6 +5,7 @@
  * reading the tracks.
  *
  *   fleet_bench [MACHINES [SECONDS [RUNS [DUMP]]]]
+ *   fleet_bench --store DIR [MACHINES [SECONDS [RUNS]]]
  *
  * Defaults: 50 machines, 86400 fixes each (a day at 1 Hz), 5 runs.  Each
  * machine has its plot (about 1,000 x 400 m, 40 ha, in a grid near Manas)
@@ -23,7 +24,15 @@
  *   swath, float64 plot box [4] (lon/lat), and fixes as float64 arrays
  *   lon [seconds], lat [seconds], working [seconds] (0/1; ts = 1 s apart).
  *
- * Built by bench/fleet_bench.py (optimised, no sanitizers).
+ * With --store, the same day goes through a fresh store in DIR instead:
+ * the plots imported as any GeoJSON, the machines registered with their
+ * implement and swath, their latitude, longitude and working series bulk
+ * loaded into the engine; a run then times fleet_operations() for the
+ * day, what GET /api/v1/operations does: reading the 50 machines' series
+ * from the engine's chunks, and the coverage.
+ *
+ * Built by bench/fleet_bench.py (optimised, no sanitizers), linked with
+ * BUILD/liboasis.a.
  */
 #include <math.h>
 #include <stdint.h>
@@ -33,6 +42,10 @@
 #include <time.h>
 
 #include "fleet/coverage.h"
+#include "fleet/fleet.h"
+#include "plots/plots.h"
+#include "ts/bulk.h"
+#include "util/buf.h"
 
 #define LON0 86.10
 #define LAT0 44.25
@@ -216,6 +229,135 @@ static int dump(const char *path, const struct machine *ms, int n, int seconds)
 	return fclose(f);
 }
 
+static int cmp_double(const void *a, const void *b);
+
+/* ---- through the store ------------------------------------------------------ */
+
+static int store_plots(struct db *db, const struct machine *ms, int n,
+		       struct err *e)
+{
+	struct plots_import_opts o = { 0 };
+	struct plots_import_summary sum;
+	struct buf b = { 0 };
+	int rc;
+
+	buf_puts(&b, "{\"type\":\"FeatureCollection\",\"features\":[");
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "%s{\"type\":\"Feature\",\"properties\":{\"code\":"
+			   "\"FB%02d\"},\"geometry\":%s}", i ? "," : "", i,
+			   ms[i].geojson);
+	buf_puts(&b, "]}");
+	rc = plots_import_buffer(db, b.data, b.len, &o, &sum, e);
+	buf_free(&b);
+	return rc;
+}
+
+static int store_machines(struct db *db, const struct machine *ms, int n,
+			  int seconds, struct err *e)
+{
+	static const char *const metrics[] = { "longitude", "latitude", "working" };
+	char token[AUTH_SECRET_MAX];
+	struct ingest *ing;
+	struct ts_bulk *bulk;
+	int rc;
+
+	if ((rc = ingest_open(db, &ing, e)))
+		return rc;
+	if ((rc = ts_bulk_open(db, 0, &bulk, e)))
+		goto out_ingest;
+	for (int i = 0; i < n && !rc; i++) {
+		struct db_device d = { .lon = NAN, .lat = NAN };
+		struct db_equipment q = { .swath_m = ms[i].swath };
+		int64_t ids[3];
+
+		snprintf(d.id, sizeof(d.id), "m-%02d", i);
+		snprintf(d.kind, sizeof(d.kind), "tractor");
+		snprintf(q.device, sizeof(q.device), "%s", d.id);
+		snprintf(q.implement, sizeof(q.implement), "seeder");
+		if ((rc = ingest_device_register(ing, &d, token, e)) ||
+		    (rc = db_equipment_set(db, &q, e)))
+			break;
+		for (int k = 0; k < 3 && !rc; k++)
+			rc = db_series_ensure(db, d.id, metrics[k], &ids[k], e);
+		for (int s = 0; s < seconds && !rc; s++) {
+			const struct coverage_fix *f = &ms[i].fx[s];
+
+			if (!(rc = ts_bulk_add(bulk, ids[0], f->ts_ms, f->lon, e)) &&
+			    !(rc = ts_bulk_add(bulk, ids[1], f->ts_ms, f->lat, e)))
+				rc = ts_bulk_add(bulk, ids[2], f->ts_ms, f->working, e);
+		}
+	}
+	if (!rc)
+		rc = ts_bulk_commit(bulk, e);
+	ts_bulk_free(bulk);
+out_ingest:
+	ingest_close(ing);
+	return rc;
+}
+
+/* The worked area in an operations answer. */
+static double answer_worked(json_t *v)
+{
+	json_t *op;
+	size_t i;
+	double sum = 0;
+
+	json_array_foreach(json_object_get(v, "operations"), i, op)
+		sum += json_number_value(json_object_get(op, "worked_m2"));
+	return sum;
+}
+
+static int through_store(const char *dir, struct machine *ms, int n,
+			 int seconds, int runs)
+{
+	struct ts_engine *ts = NULL;
+	struct ingest *ing = NULL;
+	struct fleet *f = NULL;
+	struct db *db;
+	struct err e = { 0 };
+	double *times = calloc((size_t)runs, sizeof(double)), worked = 0;
+	size_t n_ops = 0;
+	int rc;
+
+	if ((rc = db_open(dir, true, &db, &e)))
+		goto out;
+	if ((rc = store_plots(db, ms, n, &e)) ||
+	    (rc = store_machines(db, ms, n, seconds, &e)) ||
+	    (rc = ts_engine_open(db, dir, NULL, &ts, &e)) ||
+	    (rc = ingest_open(db, &ing, &e)) ||
+	    (rc = fleet_open(db, ts, ing, NULL, &f, &e)))
+		goto out_close;
+	for (int r = 0; r < runs && !rc; r++) {
+		double t0 = now_s();
+		json_t *v;
+
+		if ((rc = fleet_operations(f, T_DAY, T_DAY + 86400000, &v, &e)))
+			break;
+		times[r] = now_s() - t0;
+		worked = answer_worked(v);
+		n_ops = json_array_size(json_object_get(v, "operations"));
+		json_decref(v);
+		printf("run %d: %.3f s\n", r + 1, times[r]);
+	}
+	if (!rc) {
+		qsort(times, (size_t)runs, sizeof(double), cmp_double);
+		printf("store: operations %zu worked_m2 %.1f\n", n_ops, worked);
+		printf("median %.3f s\n", times[runs / 2]);
+	}
+out_close:
+	fleet_close(f);
+	if (ing)
+		ingest_close(ing);
+	if (ts)
+		ts_engine_close(ts);
+	db_close(db);
+out:
+	if (rc)
+		fprintf(stderr, "fleet_bench: %s\n", e.msg);
+	free(times);
+	return rc ? 1 : 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -226,7 +368,12 @@ static int cmp_double(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	static const double swaths[] = { 6, 8, 9, 12 };
-	int n = argc > 1 ? atoi(argv[1]) : 50;
+	const char *store = argc > 2 && !strcmp(argv[1], "--store") ? argv[2] : NULL;
+	int n;
+
+	if (store)
+		argc -= 2, argv += 2;
+	n = argc > 1 ? atoi(argv[1]) : 50;
 	int seconds = argc > 2 ? atoi(argv[2]) : 86400;
 	int runs = argc > 3 ? atoi(argv[3]) : 5;
 	struct machine *ms = calloc((size_t)n, sizeof(*ms));
@@ -243,6 +390,8 @@ int main(int argc, char **argv)
 		if (make_track(&ms[i], i, seconds))
 			return 1;
 	}
+	if (store)
+		return through_store(store, ms, n, seconds, runs);
 	if (argc > 4 && dump(argv[4], ms, n, seconds))
 		return 1;
 	times = calloc((size_t)runs, sizeof(double));

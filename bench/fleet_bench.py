@@ -15,6 +15,10 @@ receiver noise) and dumps it.  Then, round after round:
      (geometry built from WKB, so Python loops do not dominate)
   C  the plain peer without simplification: buffer+union of the raw runs
      and intersection, on the first K machines (default 5), scaled to 50
+  D  fleet_bench --store: the same day in a fresh store (plots imported,
+     tracks bulk-loaded into the engine), timing fleet_operations() for
+     the day as GET /api/v1/operations runs it: reading the 150 series
+     from the engine, then the coverage (loading not timed)
 
 A and B each report the median of their own timed runs (making the input
 not timed).  Worked areas are compared machine by machine (A against B,
@@ -35,7 +39,8 @@ import time
 from common import machine
 
 TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SOURCES = ["bench/fleet_bench.c", "src/fleet/coverage.c", "src/util/err.c"]
+PKGS = ["libmicrohttpd", "jansson", "sqlite3", "gdal", "proj", "libsodium",
+        "libcurl", "libmosquitto", "libpq", "zlib"]
 
 
 def load(path):
@@ -143,17 +148,18 @@ def main():
             raw_k = int(sys.argv[i + 1])
     exe = os.path.join(TOP, build, "bench", "fleet_bench")
     os.makedirs(os.path.dirname(exe), exist_ok=True)
-    flags = subprocess.run(["pkg-config", "--cflags", "--libs", "gdal"],
+    flags = subprocess.run(["pkg-config", "--cflags", "--libs"] + PKGS,
                            capture_output=True, text=True, check=True).stdout.split()
     subprocess.run(["cc", "-std=c11", "-D_GNU_SOURCE", "-O2", "-I" + os.path.join(TOP, "src"),
-                    "-o", exe] + [os.path.join(TOP, s) for s in SOURCES] + flags + ["-lm"],
+                    "-o", exe, os.path.join(TOP, "bench", "fleet_bench.c"),
+                    os.path.join(TOP, build, "liboasis.a")] + flags + ["-lm", "-pthread"],
                    check=True)
     print(machine())
     with tempfile.TemporaryDirectory() as tmp:
         dump = os.path.join(tmp, "day.bin")
         subprocess.run([exe, "50", "86400", "1", dump], check=True,
                        stdout=subprocess.DEVNULL)
-        ta, tb, tc, ratios = [], [], [], []
+        ta, tb, tc, td, ratios = [], [], [], [], []
         for r in range(runs):
             a = subprocess.run([exe, "50", "86400", "3"], capture_output=True,
                                text=True, check=True).stdout
@@ -163,13 +169,19 @@ def main():
             c = subprocess.run([sys.executable, __file__, "--peer", "raw", dump,
                                 str(raw_k)], capture_output=True, text=True,
                                check=True).stdout
+            store = os.path.join(tmp, "store%d" % r)
+            d = subprocess.run([exe, "--store", store, "50", "86400", "3"],
+                               capture_output=True, text=True, check=True).stdout
             (t_a, area_a), (t_b, area_b), (t_c, area_c) = parse(a), parse(b), parse(c)
+            t_d = float(re.search(r"median ([\d.]+)", d).group(1))
+            worked_d = float(re.search(r"store: operations \d+ worked_m2 ([\d.]+)", d).group(1))
+            td.append(t_d)
             ta.append(t_a)
             tb.append(t_b)
             tc.append(t_c * 50 / raw_k)
             ratios.append(t_a / t_b)
-            print("round %d: A %.3f s, B %.3f s, C %.3f s (%d machines, x%.0f)" % (
-                r + 1, t_a, t_b, t_c, raw_k, 50 / raw_k))
+            print("round %d: A %.3f s, B %.3f s, C %.3f s (%d machines, x%.0f), D %.3f s" % (
+                r + 1, t_a, t_b, t_c, raw_k, 50 / raw_k, t_d))
     fixes = re.search(r"fixes (\d+) runs (\d+) vertices_after_simplify (\d+)", a)
     print("day: %s fixes, %s working runs, %s vertices after simplifying" %
           fixes.groups())
@@ -177,6 +189,7 @@ def main():
     print("B  Python + OGR, same method:            median %.3f s" % statistics.median(tb))
     print("C  Python + OGR, raw buffer+union (x%d): median %.3f s" % (
         50 // raw_k, statistics.median(tc)))
+    print("D  through the store (engine reads + A):  median %.3f s" % statistics.median(td))
     print("A/B median %.2f; A/C %.3f" % (statistics.median(ratios),
                                          statistics.median(ta) / statistics.median(tc)))
     worst_ab = max(abs(area_a[i] - area_b[i]) / area_b[i] for i in area_b)
@@ -184,8 +197,8 @@ def main():
     print("worked area: A vs B largest relative difference %.2e over %d machines; "
           "A vs C (no simplification) %.2e over %d" % (worst_ab, len(area_b),
                                                          worst_ac, len(area_c)))
-    print("total worked: A %.1f ha, B %.1f ha" % (sum(area_a.values()) / 1e4,
-                                                  sum(area_b.values()) / 1e4))
+    print("total worked: A %.1f ha, B %.1f ha, D %.1f ha" % (
+        sum(area_a.values()) / 1e4, sum(area_b.values()) / 1e4, worked_d / 1e4))
 
 
 if __name__ == "__main__":
