@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "agro/valves.h"
+#include "fleet/fleet.h"
 #include "ingest/mqtt.h"
 #include "ingest/retention.h"
 #include "util/log.h"
@@ -85,9 +86,13 @@ static int open_services(struct db *db, const char *data_dir,
 		goto out_ts;
 	if (valves_open(db, svc->events, o->valve_ack_timeout_ms, &svc->valves, e))
 		goto out_ingest;
+	if (fleet_open(db, svc->ts, svc->ingest, NULL, &svc->fleet, e))
+		goto out_valves;
 	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
 	ts_engine_set_hook(svc->ts, retention_hook, db);
 	return ERR_OK;
+out_valves:
+	valves_close(svc->valves);
 out_ingest:
 	ingest_close(svc->ingest);
 out_ts:
@@ -99,6 +104,7 @@ out_events:
 
 static void close_services(struct http_services *svc)
 {
+	fleet_close(svc->fleet);
 	valves_close(svc->valves);
 	ingest_close(svc->ingest);
 	ts_engine_close(svc->ts);
@@ -127,7 +133,8 @@ static int start_mqtt(const struct serve_opts *o, unsigned port,
 		      out, e))
 		return e->code;
 	valves_set_mqtt(svc->valves, *out);
-	if (mqtt_on(*out, "acks", valves_on_mqtt_ack, svc->valves, e))
+	if (mqtt_on(*out, "acks", valves_on_mqtt_ack, svc->valves, e) ||
+	    mqtt_on(*out, "nmea", fleet_on_mqtt_nmea, svc->fleet, e))
 		return e->code;
 	return mqtt_on(*out, "telemetry", ingest_on_mqtt_telemetry, svc->ingest, e);
 }
@@ -198,7 +205,8 @@ const char serve_usage[] =
 	"  --timeout SECONDS      idle connection timeout (default 60)\n"
 	"  --threads N            worker threads (default 2 per core, >= 4)\n"
 	"  --mqtt mqtt://HOST:PORT  take telemetry from this broker (topics\n"
-	"                         oasis/DEVICE/telemetry, QoS 1)\n"
+	"                         oasis/DEVICE/telemetry and oasis/DEVICE/nmea,\n"
+	"                         QoS 1)\n"
 	"  --mqtt-client-id ID    the persistent session's id (default\n"
 	"                         oasis-HOSTNAME-PORT)\n"
 	"  --valve-ack-timeout S  a valve command fails when not acknowledged\n"

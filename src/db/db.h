@@ -456,5 +456,52 @@ int db_index_previous(struct db *db, const char *index, const char *kind,
 int db_anomaly_list(struct db *db, int64_t scene, const char *plot,
 		    int (*each)(const struct db_anomaly *a, void *ctx),
 		    void *ctx, struct err *e);
+/* ---- fleet: machinery equipment and camera snapshots ---------------------- */
+
+#define DB_IMPLEMENT_MAX 32
+#define DB_URL_MAX 512
+
+/* What a device carries: a machine's implement and swath, a camera's stream. */
+struct db_equipment {
+	char device[DB_NAME_MAX];
+	char implement[DB_IMPLEMENT_MAX]; /* "" unless set */
+	double swath_m;                   /* working width; NAN unless set */
+	char stream_url[DB_URL_MAX];      /* "" unless set */
+	int64_t updated_ms;
+};
+
+/* Set (replace) a device's equipment; ERR_NOT_FOUND for an unknown device. */
+int db_equipment_set(struct db *db, const struct db_equipment *q,
+		     struct err *e);
+/* ERR_NOT_FOUND when the device has none. */
+int db_equipment_get(struct db *db, const char *device,
+		     struct db_equipment *out, struct err *e);
+int db_equipment_list(struct db *db,
+		      int (*each)(const struct db_equipment *q, void *ctx),
+		      void *ctx, struct err *e);
+
+struct db_snapshot {
+	int64_t id;
+	char device[DB_NAME_MAX];
+	int64_t taken_ms;
+	unsigned width, height;
+	size_t len;
+	void *jpeg;                 /* heap (db_snapshot_get) or NULL (lists) */
+};
+
+void db_snapshot_free(struct db_snapshot *s);
+/*
+ * Store a snapshot and keep only the newest `keep` of its device, in one
+ * transaction; ERR_NOT_FOUND for an unknown device.
+ */
+int db_snapshot_add(struct db *db, const struct db_snapshot *s, size_t keep,
+		    int64_t *id_out, struct err *e);
+/* One snapshot by id, or the newest when id is 0; ERR_NOT_FOUND. */
+int db_snapshot_get(struct db *db, const char *device, int64_t id,
+		    struct db_snapshot *out, struct err *e);
+/* A device's snapshots, newest first, without their bytes. */
+int db_snapshot_list(struct db *db, const char *device,
+		     int (*each)(const struct db_snapshot *s, void *ctx),
+		     void *ctx, struct err *e);
 
 #endif

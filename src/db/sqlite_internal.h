@@ -89,6 +89,15 @@ enum stmt_id {
 	ST_INDEX_PREVIOUS,
 	ST_ANOMALY_LIST,
 	ST_SCENE_STATS,
+	/* fleet (src/db/sqlite_fleet.c): equipment and camera snapshots */
+	ST_EQUIPMENT_SET,
+	ST_EQUIPMENT_GET,
+	ST_EQUIPMENT_LIST,
+	ST_SNAPSHOT_INSERT,
+	ST_SNAPSHOT_TRIM,
+	ST_SNAPSHOT_GET,
+	ST_SNAPSHOT_LATEST,
+	ST_SNAPSHOT_LIST,
 	ST_COUNT_
 };
 

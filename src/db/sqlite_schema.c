@@ -154,6 +154,21 @@ static const char *const migrations[] = {
 	"  threshold REAL NOT NULL,"
 	"  PRIMARY KEY (scene, plot, idx, rule));"
 	"CREATE INDEX anomalies_plot ON anomalies (plot);",
+	/*
+	 * fleet (src/fleet/): a machine's implement and swath or a camera's
+	 * stream, and the latest snapshots of each camera
+	 */
+	"CREATE TABLE fleet_equipment ("
+	"  device TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,"
+	"  implement TEXT, swath_m REAL, stream_url TEXT,"
+	"  updated_ms INTEGER NOT NULL);"
+	"CREATE TABLE snapshots ("
+	"  id INTEGER PRIMARY KEY,"
+	"  device TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,"
+	"  taken_ms INTEGER NOT NULL,"
+	"  width INTEGER NOT NULL, height INTEGER NOT NULL,"
+	"  jpeg BLOB NOT NULL);"
+	"CREATE INDEX snapshots_device ON snapshots (device, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

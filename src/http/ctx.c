@@ -6,9 +6,26 @@
 #include <strings.h>
 #include <zlib.h>
 
+#include "util/timeutil.h"
+
 const char *http_query(struct http_ctx *c, const char *key)
 {
 	return MHD_lookup_connection_value(c->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+int http_query_day(struct http_ctx *c, const char *key, int64_t fallback,
+		   int64_t *out)
+{
+	const char *v = http_query(c, key);
+	int64_t ms;
+
+	*out = fallback;
+	if (!v)
+		return ERR_OK;
+	if (time_parse(v, time_now_ms(), &ms, &c->err))
+		return err_prefix(&c->err, "parameter '%s'", key);
+	*out = ms >= 0 ? ms / MS_PER_DAY : (ms - MS_PER_DAY + 1) / MS_PER_DAY;
+	return ERR_OK;
 }
 
 const char *http_header(struct http_ctx *c, const char *name)

@@ -42,6 +42,7 @@ void http_config_defaults(struct http_config *c);
 
 /* The services the routes call; all stay the caller's. */
 struct valves;
+struct fleet;
 
 struct http_services {
 	struct db *db;
@@ -50,6 +51,7 @@ struct http_services {
 	struct events *events;       /* the live feed of GET /api/v1/stream */
 	struct valves *valves;       /* valve commands */
 	const char *data_dir;        /* the store's folder (imagery previews) */
+	struct fleet *fleet;         /* machinery and cameras */
 };
 
 struct http_server;
@@ -106,6 +108,13 @@ typedef int (*http_handler)(struct http_ctx *c);
 
 /* A query-string argument, or NULL. */
 const char *http_query(struct http_ctx *c, const char *key);
+/*
+ * A day argument: a date or any time (see time_parse), as its UTC day
+ * number (days since 1970-01-01); fallback when absent.  ERR_INVALID
+ * naming the parameter.
+ */
+int http_query_day(struct http_ctx *c, const char *key, int64_t fallback,
+		   int64_t *out);
 /* A request header, or NULL. */
 const char *http_header(struct http_ctx *c, const char *name);
 /* A cookie, or NULL. */

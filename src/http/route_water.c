@@ -7,22 +7,6 @@
 #include "agro/water.h"
 #include "util/timeutil.h"
 
-/* A day parameter: a date or any time (its UTC day); fallback if absent. */
-static int day_param(struct http_ctx *c, const char *name, int64_t fallback,
-		     int64_t *out)
-{
-	const char *v = http_query(c, name);
-	int64_t ms;
-
-	*out = fallback;
-	if (!v)
-		return ERR_OK;
-	if (time_parse(v, time_now_ms(), &ms, &c->err))
-		return err_prefix(&c->err, "parameter '%s'", name);
-	*out = ms >= 0 ? ms / MS_PER_DAY : (ms - MS_PER_DAY + 1) / MS_PER_DAY;
-	return ERR_OK;
-}
-
 static struct water_ctx water_of(struct http_ctx *c)
 {
 	return (struct water_ctx){ c->db, c->svc->ts, c->svc->ingest };
@@ -50,8 +34,8 @@ int route_plot_water(struct http_ctx *c)
 	struct water_opts o;
 	int64_t today = time_now_ms() / MS_PER_DAY, from, to;
 
-	if (day_param(c, "to", today, &to) || day_param(c, "from", to - 30, &from) ||
-	    opts_param(c, &o))
+	if (http_query_day(c, "to", today, &to) ||
+	    http_query_day(c, "from", to - 30, &from) || opts_param(c, &o))
 		return c->err.code;
 	if (to < from)
 		return err_set(&c->err, ERR_INVALID, "'to' is before 'from'");
@@ -65,7 +49,7 @@ int route_irrigation_plan(struct http_ctx *c)
 	struct water_opts o;
 	int64_t day;
 
-	if (day_param(c, "date", time_now_ms() / MS_PER_DAY, &day) ||
+	if (http_query_day(c, "date", time_now_ms() / MS_PER_DAY, &day) ||
 	    opts_param(c, &o))
 		return c->err.code;
 	c->content_type = "application/json";

@@ -74,6 +74,24 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/plots/{code}/indices.png", ROLE_VIEWER,
 	      route_plot_indices_png),
 	ROUTE("GET", "/api/v1/anomalies", ROLE_VIEWER, route_anomalies),
+	/* fleet: machinery positions and operations, cameras */
+	ROUTE("POST", "/api/v1/devices/{id}/nmea", ROLE_DEVICE, route_nmea),
+	ROUTE("PUT", "/api/v1/devices/{id}/equipment", ROLE_ADMIN,
+	      route_equipment_set),
+	ROUTE("GET", "/api/v1/machines", ROLE_VIEWER, route_machines),
+	ROUTE("GET", "/api/v1/machines/{id}/track", ROLE_VIEWER,
+	      route_machine_track),
+	ROUTE("GET", "/api/v1/plots/{code}/operations", ROLE_VIEWER,
+	      route_plot_operations),
+	ROUTE("GET", "/api/v1/operations", ROLE_VIEWER, route_operations),
+	ROUTE("GET", "/api/v1/plots/{code}/cameras", ROLE_VIEWER,
+	      route_plot_cameras),
+	ROUTE("POST", "/api/v1/devices/{id}/snapshot", ROLE_DEVICE,
+	      route_snapshot_put),
+	ROUTE("GET", "/api/v1/devices/{id}/snapshot", ROLE_VIEWER,
+	      route_snapshot_get),
+	ROUTE("GET", "/api/v1/devices/{id}/snapshots", ROLE_VIEWER,
+	      route_snapshot_list),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -63,5 +63,16 @@ int route_imagery_png(struct http_ctx *c);
 int route_plot_indices(struct http_ctx *c);
 int route_plot_indices_png(struct http_ctx *c);
 int route_anomalies(struct http_ctx *c);
+/* route_fleet.c: machinery and cameras */
+int route_nmea(struct http_ctx *c);
+int route_equipment_set(struct http_ctx *c);
+int route_machines(struct http_ctx *c);
+int route_machine_track(struct http_ctx *c);
+int route_plot_operations(struct http_ctx *c);
+int route_operations(struct http_ctx *c);
+int route_plot_cameras(struct http_ctx *c);
+int route_snapshot_put(struct http_ctx *c);
+int route_snapshot_get(struct http_ctx *c);
+int route_snapshot_list(struct http_ctx *c);
 
 #endif

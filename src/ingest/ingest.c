@@ -118,7 +118,8 @@ bool ingest_device_id_valid(const char *id)
 
 static const char *const kinds[] = {
 	"weather_station", "soil_probe", "flow_meter", "valve", "camera",
-	"drone", "tractor", "pv_inverter", "pump", "gateway", "sensor",
+	"drone", "tractor", "harvester", "pv_inverter", "pump", "gateway",
+	"sensor",
 };
 
 bool ingest_device_kind_valid(const char *kind)

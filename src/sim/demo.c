@@ -131,6 +131,22 @@ static int add_device(struct demo *d, struct ingest *ing, const char *id,
 	return ERR_OK;
 }
 
+/*
+ * What the demo's machines and cameras carry: the tractors' implements
+ * (lanes are 12 m apart: LANE_M below) and the cameras' streams, on the
+ * documentation address range (RFC 5737: they do not play).
+ */
+static int set_equipment(struct demo *d, const char *id, const char *implement,
+			 double swath_m, const char *stream_url, struct err *e)
+{
+	struct db_equipment q = { .swath_m = swath_m, .updated_ms = time_now_ms() };
+
+	snprintf(q.device, sizeof(q.device), "%s", id);
+	snprintf(q.implement, sizeof(q.implement), "%s", implement);
+	snprintf(q.stream_url, sizeof(q.stream_url), "%s", stream_url);
+	return db_equipment_set(d->db, &q, e);
+}
+
 static int register_devices(struct demo *d, struct err *e)
 {
 	char id[32];
@@ -156,8 +172,13 @@ static int register_devices(struct demo *d, struct err *e)
 			rc = add_device(d, ing, id, kinds[k][1], p->code, e);
 		}
 		if (!rc && p->number % 6 == 1) {
+			char url[96];
+
 			device_id(id, sizeof(id), "cam", p->number);
-			rc = add_device(d, ing, id, "camera", p->code, e);
+			snprintf(url, sizeof(url), "rtsp://192.0.2.%d:554/live/ch1",
+				 p->number % 250 + 1);
+			if (!(rc = add_device(d, ing, id, "camera", p->code, e)))
+				rc = set_equipment(d, id, "", NAN, url, e);
 		}
 	}
 	for (int k = 1; k <= 2 && !rc; k++) {
@@ -165,8 +186,12 @@ static int register_devices(struct demo *d, struct err *e)
 		rc = add_device(d, ing, id, "drone", NULL, e);
 	}
 	for (int k = 1; k <= 3 && !rc; k++) {
+		int doy = sim_day_of_year(time_now_ms());
+
 		device_id(id, sizeof(id), "trac", k);
-		rc = add_device(d, ing, id, "tractor", NULL, e);
+		if (!(rc = add_device(d, ing, id, "tractor", NULL, e)))
+			rc = set_equipment(d, id, doy < 200 ? "seeder" : "cultivator",
+					   12.0, "", e);
 	}
 	ingest_close(ing);
 	return rc ? rc : save_tokens(d, e);

@@ -359,3 +359,64 @@ test('live points fold into the chart\'s buckets, so a line stays bounded', asyn
   assert.equal(ring.fromNewest(0), 10);
   assert.equal(ring.fromNewest(3), undefined);
 });
+
+test('a plot\'s cameras show their stream link and latest snapshot; its operations are listed', async () => {
+  const code = base.codes[2];
+  const cam = await oasis.device('cam-3', 'camera', code);
+  await oasis.device('cam-4', 'camera', code);
+  await oasis.api('PUT', '/devices/cam-3/equipment', { stream_url: 'rtsp://192.0.2.7:554/live/ch1' });
+  await oasis.api('PUT', '/devices/cam-4/equipment', { stream_url: 'https://video.example/cam4/index.m3u8' });
+  // a JPEG the browser encodes, uploaded with the camera's own token
+  const page = await adminPage();
+  const b64 = await page.evaluate(() => {
+    const c = document.createElement('canvas');
+    c.width = 64; c.height = 36;
+    const g = c.getContext('2d');
+    g.fillStyle = '#3a7'; g.fillRect(0, 0, 64, 36);
+    return c.toDataURL('image/jpeg', 0.8).split(',')[1];
+  });
+  const jpeg = Buffer.from(b64, 'base64');
+  const up = await fetch(oasis.url + '/api/v1/devices/cam-3/snapshot', {
+    method: 'POST', headers: { Authorization: 'Bearer ' + cam.token, 'Content-Type': 'image/jpeg' }, body: jpeg,
+  });
+  assert.equal(up.status, 201, await up.text());
+  // yesterday the tractor sowed across the plot with an 8 m seeder
+  await oasis.api('PUT', '/devices/trac-1/equipment', { implement: 'seeder', swath_m: 8 });
+  const ring = base.fc.features[2].geometry.coordinates[0];
+  const day = Math.floor(Date.now() / 86400e3) * 86400e3 - 86400e3;
+  const items = [];
+  for (let i = 0; i <= 100; i++)
+    items.push({ device: 'trac-1', ts: day + 4 * 3600e3 + i * 1000, values: {
+      longitude: ring[0][0] + 0.002, latitude: ring[0][1] + 0.0002 + i * 0.000024, working: 1, speed: 2 } });
+  await oasis.telemetry(items);
+  const ops = await oasis.api('GET', `/plots/${code}/operations`);
+  assert.equal(ops.operations.length, 1, JSON.stringify(ops));
+
+  const at = await plotPixel(page, code);
+  await page.mouse.click(at.x, at.y);
+  await page.waitForSelector(`#detail[data-code="${code}"][data-state=ready]`);
+  const link = page.locator('#detail .camera[data-camera="cam-3"] a.camera-stream');
+  assert.equal(await link.getAttribute('href'), 'rtsp://192.0.2.7:554/live/ch1');
+  assert.equal(await link.textContent(), '打开视频流 (RTSP)');
+  assert.equal(await page.locator('#detail .camera[data-camera="cam-4"] a.camera-stream').textContent(), '打开视频流 (HLS)');
+  assert.ok(await page.locator('#detail .camera[data-camera="cam-4"] .camera-no-snapshot').isVisible());
+  const img = page.locator('#detail .camera[data-camera="cam-3"] img');
+  await page.waitForFunction(() => {
+    const i = document.querySelector('#detail .camera[data-camera="cam-3"] img');
+    return i && i.complete && i.naturalWidth > 0;
+  });
+  assert.deepEqual(await img.evaluate((i) => [i.naturalWidth, i.naturalHeight]), [64, 36]);
+  assert.ok(await page.locator('#detail [data-i18n="empty.camera"]').isHidden());
+  // the operation, as the API has it
+  const row = page.locator('#detail table.operations tbody tr');
+  assert.equal(await row.count(), 1);
+  assert.deepEqual(await row.locator('td').allTextContents(), [
+    ops.operations[0].date, '播种', 'trac-1', zh(ops.operations[0].worked_mu, 1),
+    zh(ops.operations[0].share * 100, 0) + '%']);
+  assert.ok(await page.locator('#detail [data-i18n="empty.operations"]').isHidden());
+  const section = page.locator('#detail .detail-block', { has: page.locator('.camera-list') });
+  await section.scrollIntoViewIfNeeded();
+  await section.screenshot({ path: join(artifacts, 'plot-cameras.png') });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

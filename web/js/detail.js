@@ -1,9 +1,9 @@
 // One plot's detail: its record (GET /api/v1/plots/CODE), its devices'
 // latest readings (GET /api/v1/latest?plot=CODE), sensor charts over 24 h,
 // 7 days or the season (GET /api/v1/query with step and agg), the water
-// balance and next irrigation, valve controls for operators, and the
-// sections later parts of the system will fill (vegetation index, camera,
-// operations).
+// balance and next irrigation, valve controls for operators, the plot's
+// cameras and machinery operations (fleet.js), and the vegetation index
+// section later parts of the system will fill.
 
 import { api, qs, mapLimited, ApiError } from './api.js';
 import { t } from './i18n.js';
@@ -11,6 +11,7 @@ import { num, label, metricName, metricValue, metricUnit, metricDigits, clockTim
 import { el } from './dom.js';
 import { ValveControls } from './valves.js';
 import { WaterBalance } from './water.js';
+import { PlotFleet } from './fleet.js';
 
 const RANGES = {
   day: { from: '-24h', step: '10m', stepMs: 600e3, spanMs: 24 * 3600e3 },
@@ -56,6 +57,7 @@ export class PlotDetail {
     this.abort = null;
     this.valves = new ValveControls(root.querySelector('.valves'), me);
     this.water = new WaterBalance(root.querySelector('.water').parentElement, charts);
+    this.fleet = new PlotFleet(root);
     root.querySelector('.close').addEventListener('click', () => this.close(), { signal });
     for (const b of root.querySelectorAll('[data-range]'))
       b.addEventListener('click', () => this.setRange(b.dataset.range), { signal });
@@ -85,7 +87,8 @@ export class PlotDetail {
       if (abort.signal.aborted) return;
       this.data = { plot: plot.properties, devices: devices.devices, latest: latest.devices };
       this.renderAll();
-      await Promise.all([this.loadCharts(abort.signal), this.water.load(code, abort.signal)]);
+      await Promise.all([this.loadCharts(abort.signal), this.water.load(code, abort.signal),
+        this.fleet.load(code, abort.signal)]);
       if (!abort.signal.aborted) this.root.dataset.state = 'ready';
     } catch (e) {
       if (abort.signal.aborted) return;
@@ -104,6 +107,7 @@ export class PlotDetail {
     this.clearCharts();
     this.valves.clear();
     this.water.clear();
+    this.fleet.clear();
     this.onClose?.();
   }
 
@@ -123,6 +127,7 @@ export class PlotDetail {
     if (!this.data) return;
     this.renderAll();
     this.water.render();
+    this.fleet.render();
     for (const group of this.chartBoxes.keys()) this.dirty.add(group);
     this.redrawCharts();
   }
@@ -130,7 +135,6 @@ export class PlotDetail {
   renderAll() {
     this.renderRecord();
     this.renderLatest();
-    this.renderCameras();
     this.valves.render(this.data.devices, this.data.latest);
   }
 
@@ -171,12 +175,6 @@ export class PlotDetail {
       }
     }
     box.replaceChildren(...rows);
-  }
-
-  renderCameras() {
-    const cams = this.data.devices.filter((d) => d.kind === 'camera');
-    this.root.querySelector('.camera-list').replaceChildren(
-      ...cams.map((d) => el('p', { class: 'muted', text: t('camera.no_stream', { id: d.id }) })));
   }
 
   /** The series to chart: every (device, metric) with a value, by group. */

@@ -1,0 +1,207 @@
+/*
+ * Machinery and cameras: NMEA positions, equipment, machines and their
+ * tracks, a plot's operations and cameras, camera snapshots.
+ */
+#include "http/routes.h"
+
+#include <math.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fleet/fleet.h"
+#include "util/timeutil.h"
+
+int route_nmea(struct http_ctx *c)
+{
+	struct fleet_nmea_summary s;
+	const char *text;
+	size_t len;
+	int rc;
+
+	if ((rc = http_body_bytes(c, &text, &len)))
+		return rc;
+	if ((rc = fleet_nmea_write(c->svc->fleet, c->params[0], text, len,
+				   &c->who, time_now_ms(), &s, &c->err)))
+		return rc;
+	return http_reply_json(c, MHD_HTTP_OK, json_pack("{sI sI sI sI}",
+		"sentences", (json_int_t)s.sentences,
+		"skipped", (json_int_t)s.skipped, "fixes", (json_int_t)s.fixes,
+		"points", (json_int_t)s.points));
+}
+
+static int text_member(struct http_ctx *c, json_t *body, const char *key,
+		       char *dst, size_t size)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (!v || json_is_null(v))
+		return ERR_OK;
+	if (!json_is_string(v) || strlen(json_string_value(v)) >= size)
+		return err_set(&c->err, ERR_INVALID, "field '%s': expected a "
+			       "string of at most %zu characters", key, size - 1);
+	snprintf(dst, size, "%s", json_string_value(v));
+	return ERR_OK;
+}
+
+static int equipment_of(struct http_ctx *c, json_t *body, struct db_equipment *q)
+{
+	const char *key;
+	json_t *v, *swath;
+
+	json_object_foreach(body, key, v)
+		if (strcmp(key, "implement") && strcmp(key, "swath_m") &&
+		    strcmp(key, "stream_url"))
+			return err_set(&c->err, ERR_INVALID, "unknown field '%s' "
+				       "(implement, swath_m, stream_url)", key);
+	swath = json_object_get(body, "swath_m");
+	q->swath_m = NAN;
+	if (swath && !json_is_null(swath)) {
+		if (!json_is_number(swath))
+			return err_set(&c->err, ERR_INVALID, "field 'swath_m': "
+				       "expected a number of metres");
+		q->swath_m = json_number_value(swath);
+	}
+	if (text_member(c, body, "implement", q->implement, sizeof(q->implement)) ||
+	    text_member(c, body, "stream_url", q->stream_url, sizeof(q->stream_url)))
+		return c->err.code;
+	return ERR_OK;
+}
+
+int route_equipment_set(struct http_ctx *c)
+{
+	struct db_equipment q = { 0 };
+	json_t *body;
+	int rc;
+
+	if (http_body_json(c, &body))
+		return c->err.code;
+	if (!json_is_object(body))
+		rc = err_set(&c->err, ERR_INVALID, "expected a JSON object");
+	else
+		rc = equipment_of(c, body, &q);
+	json_decref(body);
+	if (rc)
+		return rc;
+	snprintf(q.device, sizeof(q.device), "%s", c->params[0]);
+	q.updated_ms = time_now_ms();
+	if ((rc = fleet_equipment_set(c->svc->fleet, &q, &c->err)))
+		return rc;
+	return http_reply_json(c, MHD_HTTP_OK, json_pack("{ss s:s? s:o s:s?}",
+		"device", q.device, "implement", q.implement[0] ? q.implement : NULL,
+		"swath_m", isfinite(q.swath_m) ? json_real(q.swath_m) : json_null(),
+		"stream_url", q.stream_url[0] ? q.stream_url : NULL));
+}
+
+/* Answer with *v once the service call (its rc) has filled it. */
+static int reply(struct http_ctx *c, int rc, json_t **v)
+{
+	return rc ? rc : http_reply_json(c, MHD_HTTP_OK, *v);
+}
+
+int route_machines(struct http_ctx *c)
+{
+	json_t *v = NULL;
+
+	return reply(c, fleet_machines(c->svc->fleet, &v, &c->err), &v);
+}
+
+int route_machine_track(struct http_ctx *c)
+{
+	int64_t day;
+	json_t *v = NULL;
+
+	if (http_query_day(c, "date", time_now_ms() / MS_PER_DAY, &day))
+		return c->err.code;
+	return reply(c, fleet_track(c->svc->fleet, c->params[0], day * MS_PER_DAY,
+				    (day + 1) * MS_PER_DAY, &v, &c->err), &v);
+}
+
+int route_plot_operations(struct http_ctx *c)
+{
+	int64_t today = time_now_ms() / MS_PER_DAY, from, to;
+	json_t *v = NULL;
+
+	if (http_query_day(c, "to", today, &to) || http_query_day(c, "from", to - 29, &from))
+		return c->err.code;
+	if (to < from)
+		return err_set(&c->err, ERR_INVALID, "'to' is before 'from'");
+	return reply(c, fleet_plot_operations(c->svc->fleet, c->params[0],
+					      from * MS_PER_DAY,
+					      (to + 1) * MS_PER_DAY, &v, &c->err), &v);
+}
+
+int route_operations(struct http_ctx *c)
+{
+	int64_t today = time_now_ms() / MS_PER_DAY, from, to;
+	json_t *v = NULL;
+
+	if (http_query_day(c, "to", today, &to) ||
+	    http_query_day(c, "from", to, &from))
+		return c->err.code;
+	if (to < from)
+		return err_set(&c->err, ERR_INVALID, "'to' is before 'from'");
+	return reply(c, fleet_operations(c->svc->fleet, from * MS_PER_DAY,
+					 (to + 1) * MS_PER_DAY, &v, &c->err), &v);
+}
+
+int route_plot_cameras(struct http_ctx *c)
+{
+	json_t *v = NULL;
+
+	return reply(c, fleet_plot_cameras(c->svc->fleet, c->params[0], &v,
+					   &c->err), &v);
+}
+
+int route_snapshot_put(struct http_ctx *c)
+{
+	const char *type = http_header(c, MHD_HTTP_HEADER_CONTENT_TYPE);
+	struct db_snapshot s;
+	const char *data;
+	size_t len;
+	int rc;
+
+	if (type && strncasecmp(type, "image/jpeg", 10) &&
+	    strncasecmp(type, "application/octet-stream", 24))
+		return err_set(&c->err, ERR_UNSUPPORTED, "a snapshot is sent as "
+			       "image/jpeg, not %.40s", type);
+	if ((rc = http_body_bytes(c, &data, &len)))
+		return rc;
+	if ((rc = fleet_snapshot_put(c->svc->fleet, c->params[0], &c->who, data,
+				     len, time_now_ms(), &s, &c->err)))
+		return rc;
+	return http_reply_json(c, MHD_HTTP_CREATED, json_pack("{ss sI si si sI}",
+		"device", s.device, "id", (json_int_t)s.id, "width", (int)s.width,
+		"height", (int)s.height, "bytes", (json_int_t)s.len));
+}
+
+int route_snapshot_get(struct http_ctx *c)
+{
+	const char *idp = http_query(c, "id");
+	struct db_snapshot s;
+	long long id = 0;
+	char end;
+	int rc;
+
+	if (idp && (sscanf(idp, "%lld%c", &id, &end) != 1 || id <= 0))
+		return err_set(&c->err, ERR_INVALID, "parameter 'id': expected a "
+			       "snapshot id");
+	if ((rc = fleet_snapshot_get(c->svc->fleet, c->params[0], id, &s, &c->err)))
+		return rc;
+	buf_reset(&c->out);
+	buf_append(&c->out, s.jpeg, s.len);
+	db_snapshot_free(&s);
+	if (buf_failed(&c->out))
+		return err_nomem(&c->err);
+	c->status = MHD_HTTP_OK;
+	c->content_type = "image/jpeg";
+	return ERR_OK;
+}
+
+int route_snapshot_list(struct http_ctx *c)
+{
+	json_t *v = NULL;
+
+	return reply(c, fleet_snapshot_list(c->svc->fleet, c->params[0], &v,
+					    &c->err), &v);
+}
