@@ -17,11 +17,9 @@
 // real ones do, the page signed in as the demo's admin with the first
 // plot's detail open.
 
-import { spawn } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Oasis, seedBase, freePort, OASIS_BIN, REPO } from '../tests/browser/lib/oasis.mjs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { Oasis, seedBase } from '../tests/browser/lib/oasis.mjs';
+import { startDemo } from './screen_demo.mjs';
 import { launch, signIn } from '../tests/browser/lib/browser.mjs';
 
 function args() {
@@ -71,41 +69,6 @@ async function pusher(oasis, opt, deadline, counts) {
     if (wait > 0) await new Promise((ok) => setTimeout(ok, wait));
     else next = Date.now();
   }
-}
-
-/** `oasis demo --speed X` in a fresh folder; resolves with its URL and login. */
-async function startDemo(speed) {
-  const dir = mkdtempSync(join(tmpdir(), 'oasis-soak-'));
-  const port = await freePort();
-  const log = openSync(join(dir, 'demo.log'), 'a');
-  const proc = spawn(OASIS_BIN, ['demo', '--data', join(dir, 'demo'), '--speed', String(speed),
-    '--listen', `127.0.0.1:${port}`, '--web', join(REPO, 'web')], { stdio: ['ignore', 'pipe', log] });
-  closeSync(log);
-  let seen = '';
-  await new Promise((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error('oasis demo did not start: ' + seen)), 120e3);
-    proc.stdout.on('data', (chunk) => {
-      seen += chunk;
-      if (/login: \S+ \/ \S+/.test(seen) && /http:\/\/127\.0\.0\.1:\d+\//.test(seen)) {
-        clearTimeout(timer);
-        ok();
-      }
-    });
-    proc.on('exit', (code) => fail(new Error(`oasis demo exited (${code}): ${seen}`)));
-  });
-  proc.stdout.resume();
-  proc.removeAllListeners('exit');
-  const m = /login: (\S+) \/ (\S+)/.exec(seen);
-  return {
-    url: `http://127.0.0.1:${port}`, user: m[1], password: m[2], pid: proc.pid,
-    async close() {
-      await new Promise((ok) => {
-        proc.on('exit', ok);
-        proc.kill('SIGTERM');
-      });
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
 }
 
 /** The base under load: a seeded test base with a pusher, or the demo. */
