@@ -42,6 +42,7 @@ void http_config_defaults(struct http_config *c);
 
 /* The services the routes call; all stay the caller's. */
 struct valves;
+struct alerts;
 
 struct http_services {
 	struct db *db;
@@ -49,6 +50,7 @@ struct http_services {
 	struct ingest *ingest;
 	struct events *events;       /* the live feed of GET /api/v1/stream */
 	struct valves *valves;       /* valve commands */
+	struct alerts *alerts;       /* monitoring: rules, alerts, freshness */
 };
 
 struct http_server;
