@@ -199,6 +199,10 @@ int notify_open(struct db *db, const struct notify_opts *o,
 
 	if (!n)
 		return err_nomem(e);
+	if (sodium_init() < 0) {
+		free(n);
+		return err_set(e, ERR_INTERNAL, "libsodium cannot start");
+	}
 	n->db = db;
 	snprintf(n->url, sizeof(n->url), "%s", o->url ? o->url : "");
 	n->attempts = o->attempts > 0 ? o->attempts : 5;
