@@ -101,20 +101,25 @@ static struct mon_binding *bind_series(struct alerts *a,
 	return b;
 }
 
+/*
+ * Freshness counts a point as of its time, but never later than now: a
+ * device whose clock runs ahead must not look fresh for hours.
+ */
 static void note_source(struct alerts *a, struct mon_device *d,
-			const struct ingest_seen *p)
+			const struct ingest_seen *p, int64_t now)
 {
 	struct mon_plot *pl;
 	enum fresh_source src = fresh_source_of_kind(d->kind);
+	int64_t ts = p->ts < now ? p->ts : now;
 
-	eval_cadence_note(&d->cadence, p->ts);
+	eval_cadence_note(&d->cadence, ts);
 	if (d->plot < 0)
 		return;
 	pl = &a->plots[d->plot];
-	if (p->ts > pl->last[src])
-		pl->last[src] = p->ts;
-	if (p->ts > pl->last_any)
-		pl->last_any = p->ts;
+	if (ts > pl->last[src])
+		pl->last[src] = ts;
+	if (ts > pl->last_any)
+		pl->last_any = ts;
 	if (!strcmp(p->metric, "flow") && p->ts >= pl->flow_ts) {
 		pl->flow = p->value;
 		pl->flow_ts = p->ts;
@@ -160,18 +165,19 @@ static void eval_point(struct alerts *a, const struct mon_binding *b,
 void alerts_observe(const struct ingest_seen *pts, size_t n, void *ctx)
 {
 	struct alerts *a = ctx;
-	int64_t oldest;
+	int64_t now, oldest;
 	bool act;
 
 	pthread_mutex_lock(&a->lock);
-	oldest = alerts__now(a) - a->o.max_age_ms;
+	now = alerts__now(a);
+	oldest = now - a->o.max_age_ms;
 	for (size_t i = 0; i < n; i++) {
 		const struct ingest_seen *p = &pts[i];
 		struct mon_binding *b = imap_get(&a->bindings, p->series);
 
 		if (!b && !(b = bind_series(a, p)))
 			continue;
-		note_source(a, &a->devices[b->dev], p);
+		note_source(a, &a->devices[b->dev], p, now);
 		if (b->n && p->ts >= oldest)
 			eval_point(a, b, p);
 	}

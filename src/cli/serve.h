@@ -43,8 +43,8 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 int serve_option(int opt, const char *arg, struct serve_opts *o,
 		 struct err *e);
 
-/* Long options without a letter. */
-enum { SERVE_OPT_WEBHOOK = 1001, SERVE_OPT_WEBHOOK_SECRET,
+/* Long options without a letter (clear of cli.h CLI_OPT_*). */
+enum { SERVE_OPT_WEBHOOK = 1100, SERVE_OPT_WEBHOOK_SECRET,
        SERVE_OPT_ALERT_TICK };
 
 #define SERVE_OPTIONS \
