@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alert/alerts.h"
 #include "util/timeutil.h"
@@ -419,6 +420,33 @@ static void repeat_escalate_and_close_by_hand(void **state)
 	assert_int_equal(alerts_of(f, id, "active").n, 0);
 }
 
+/* Nothing listens on port 9 of loopback: every attempt fails. */
+static void webhook_dead_letter_after_the_last_retry(void **state)
+{
+	struct fixture *f = *state;
+	struct notify_opts o = { .url = "http://127.0.0.1:9/hook",
+				 .secret = "k", .attempts = 3,
+				 .first_backoff_ms = 10, .timeout_ms = 500 };
+	struct notify *n;
+	uint64_t delivered = 0, dead = 0;
+	int64_t count = 0;
+	struct err e;
+
+	assert_int_equal(notify_open(f->db, &o, &n, &e), 0);
+	notify_send(n, 42, "{\"event\":\"opened\"}");
+	for (int i = 0; i < 500 && !dead; i++) {
+		struct timespec ts = { 0, 10000000 };
+
+		nanosleep(&ts, NULL);
+		notify_counts(n, &delivered, &dead);
+	}
+	notify_close(n);
+	assert_int_equal(dead, 1);
+	assert_int_equal(delivered, 0);
+	assert_int_equal(db_alert_dead_letter_count(f->db, &count, &e), 0);
+	assert_int_equal(count, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +460,7 @@ int main(void)
 		T(valves),
 		T(vegetation_anomaly_from_another_module),
 		T(repeat_escalate_and_close_by_hand),
+		T(webhook_dead_letter_after_the_last_retry),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
