@@ -329,7 +329,7 @@ void alerts__act(struct alerts *a, bool raise, int rule, const char *subject,
 		return;
 	x = &a->actions[a->n_actions++];
 	x->raise = raise;
-	x->rule = rule;
+	x->rule = a->rules[rule];
 	snprintf(x->subject, sizeof(x->subject), "%s", subject);
 	x->plot = plot;
 	x->value = value;
@@ -339,27 +339,21 @@ void alerts__act(struct alerts *a, bool raise, int rule, const char *subject,
 void alerts__flush(struct alerts *a)
 {
 	struct mon_action *xs;
-	struct alert_rule *rs;
 	size_t n;
 
 	pthread_mutex_lock(&a->lock);
 	n = a->n_actions;
 	xs = n ? malloc(n * sizeof(*xs)) : NULL;
-	rs = n ? malloc(n * sizeof(*rs)) : NULL;
-	if (xs && rs) {
+	if (xs)
 		memcpy(xs, a->actions, n * sizeof(*xs));
-		for (size_t i = 0; i < n; i++)
-			rs[i] = a->rules[xs[i].rule];
-	}
 	a->n_actions = 0;
 	pthread_mutex_unlock(&a->lock);
-	for (size_t i = 0; xs && rs && i < n; i++)
+	for (size_t i = 0; xs && i < n; i++)
 		if (xs[i].raise)
-			open_alert(a, &xs[i], &rs[i]);
+			open_alert(a, &xs[i], &xs[i].rule);
 		else
-			clear_alert(a, &xs[i], &rs[i]);
+			clear_alert(a, &xs[i], &xs[i].rule);
 	free(xs);
-	free(rs);
 }
 
 int alerts_ack(struct alerts *a, int64_t id, const char *who,
@@ -429,31 +423,22 @@ static int load_rule(int64_t id, const char *body, void *ctx)
 	return 0;
 }
 
+/* Read the rules from the store (outside the lock), then install them. */
 static int load_rules(struct alerts *a, struct err *e)
 {
+	struct alerts fresh = { 0 };   /* only its rules are used */
+	int rc = db_alert_rule_list(a->db, load_rule, &fresh, e);
+
+	if (rc) {
+		free(fresh.rules);
+		return rc == 1 ? err_nomem(e) : rc;
+	}
 	pthread_mutex_lock(&a->lock);
 	alerts__unbind(a);
 	free(a->rules);
-	a->rules = NULL;
-	a->n_rules = 0;
+	a->rules = fresh.rules;
+	a->n_rules = fresh.n_rules;
 	pthread_mutex_unlock(&a->lock);
-	/* read outside the lock, then install */
-	{
-		struct alerts tmp = { 0 };
-		int rc;
-
-		tmp.rules = NULL;
-		if ((rc = db_alert_rule_list(a->db, load_rule, &tmp, e))) {
-			free(tmp.rules);
-			return rc == 1 ? err_nomem(e) : rc;
-		}
-		pthread_mutex_lock(&a->lock);
-		alerts__unbind(a);
-		free(a->rules);
-		a->rules = tmp.rules;
-		a->n_rules = tmp.n_rules;
-		pthread_mutex_unlock(&a->lock);
-	}
 	return ERR_OK;
 }
 

@@ -62,7 +62,7 @@ struct mon_valve {
 /* A change decided under the lock, carried out after it. */
 struct mon_action {
 	bool raise;
-	int rule;
+	struct alert_rule rule;       /* a copy: rules may change before flush */
 	char subject[DB_NAME_MAX * 2];
 	int plot;
 	double value;

@@ -541,13 +541,7 @@ static void *timer_main(void *arg)
 
 	pthread_mutex_lock(&a->lock);
 	while (!a->stop) {
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += a->o.tick_ms / 1000;
-		until.tv_nsec += (a->o.tick_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		until = time_deadline_in(a->o.tick_ms);
 		pthread_cond_timedwait(&a->stop_cond, &a->lock, &until);
 		if (a->stop)
 			break;

@@ -102,16 +102,9 @@ static int post_once(struct notify *n, const char *payload, struct err *e)
 /* Wait ms unless stopping; true when stopping. */
 static bool backoff(struct notify *n, int64_t ms)
 {
-	struct timespec until;
+	struct timespec until = time_deadline_in(ms);
 	bool stop;
 
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	pthread_mutex_lock(&n->lock);
 	while (!n->stop && pthread_cond_timedwait(&n->cond, &n->lock, &until) == 0)
 		;
