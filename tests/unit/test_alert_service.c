@@ -331,6 +331,30 @@ static void no_data_and_stale_sources(void **state)
 	assert_int_equal(alerts_of(f, sat, "open").n, 1);
 }
 
+/*
+ * The drone flies by day (08:00-20:00 UTC+6, i.e. 02:00-14:00 UTC): seen
+ * at 19:00 local, it is not late at 09:00 the next morning (2 h of
+ * daytime since) but is at 11:00 (4 h > 1.5 x 2 h).
+ */
+static void drone_stale_counts_daytime(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"drone_stale\",\"plot\":\"P2\"}");
+
+	f->now = T0 + 13 * MS_PER_HOUR;
+	alerts_source_seen(f->a, "drone", "P2", f->now);
+	f->now = T0 + MS_PER_DAY + 3 * MS_PER_HOUR;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, id, NULL).n, 0);
+	f->now = T0 + MS_PER_DAY + 5 * MS_PER_HOUR;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	assert_string_equal(alerts_of(f, id, NULL).last.subject, "P2/drone");
+	alerts_source_seen(f->a, "drone", "P2", f->now);
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, id, "closed").n, 1);
+}
+
 static struct db_command command(const char *action, const char *state_name)
 {
 	struct db_command c = { .id = 7 };
@@ -457,6 +481,7 @@ int main(void)
 		T(root_zone_depletion),
 		T(stuck_and_silent),
 		T(no_data_and_stale_sources),
+		T(drone_stale_counts_daytime),
 		T(valves),
 		T(vegetation_anomaly_from_another_module),
 		T(repeat_escalate_and_close_by_hand),
