@@ -437,6 +437,29 @@ static void check_no_flow(struct alerts *a, int ri, int64_t now)
 	}
 }
 
+/* Last values count as holding this long when the clock completes a wait. */
+#define HOLD_FRESH_MS (15 * MS_PER_MINUTE)
+
+/* Threshold rules whose duration is met by the clock, between points. */
+static void check_durations(struct alerts *a, int64_t now)
+{
+	char msg[1024];
+
+	for (size_t i = 0; i < a->n_subjects; i++) {
+		struct mon_subject *s = a->subjects[i];
+		const struct alert_rule *r = &a->rules[s->rule];
+
+		if ((r->kind != ALERT_THRESHOLD && r->kind != ALERT_RAW) ||
+		    !r->enabled || s->st.active || !s->st.holds_since ||
+		    eval_conditions_at(r->n_cond, r->for_ms, HOLD_FRESH_MS,
+				       &s->st, now) != EVAL_RAISE)
+			continue;
+		describe(a, s, r, s->st.value[0], msg, sizeof(msg));
+		alerts__act(a, true, s->rule, s->subject, s->plot,
+			    s->st.value[0], msg);
+	}
+}
+
 /* A repeat or an escalation to carry out after the lock. */
 struct due {
 	int64_t id;
@@ -527,6 +550,7 @@ void alerts_tick(struct alerts *a, int64_t now)
 		default: break;
 		}
 	}
+	check_durations(a, now);
 	n_due = collect_due(a, now, due, DUE_MAX);
 	pthread_mutex_unlock(&a->lock);
 	alerts__flush(a);

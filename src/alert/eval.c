@@ -48,6 +48,18 @@ enum eval_change eval_conditions(const struct alert_cond *conds, int n,
 	return EVAL_RAISE;
 }
 
+enum eval_change eval_conditions_at(int n, int64_t for_ms, int64_t fresh_ms,
+				    struct eval_state *s, int64_t now)
+{
+	if (s->active || !s->holds_since || now - s->holds_since < for_ms)
+		return EVAL_SAME;
+	for (int i = 0; i < n; i++)
+		if (now - s->ts[i] > fresh_ms)
+			return EVAL_SAME;
+	s->active = true;
+	return EVAL_RAISE;
+}
+
 enum eval_change eval_stuck(int64_t window_ms, struct eval_state *s,
 			    int64_t ts, double v)
 {

@@ -34,6 +34,15 @@ enum eval_change eval_conditions(const struct alert_cond *conds, int n,
 				 int64_t ts, double v);
 
 /*
+ * The clock's side of the same rule: at now, a rule holding since
+ * holds_since for for_ms opens without waiting for the next point,
+ * provided every condition's latest value is at most fresh_ms old (the
+ * last values are taken to hold until then).
+ */
+enum eval_change eval_conditions_at(int n, int64_t for_ms, int64_t fresh_ms,
+				    struct eval_state *s, int64_t now);
+
+/*
  * Stuck sensor: the same value (to 1e-9) for window_ms raises; any change
  * clears.  Uses value[0], ts[0] and holds_since (the value's first time).
  */

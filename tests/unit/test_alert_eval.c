@@ -58,6 +58,25 @@ static void frost_needs_duration_and_clears_with_hysteresis(void **state)
 	assert_false(s.active);
 }
 
+/* The clock completes a wait between points, on fresh values only. */
+static void the_clock_completes_the_duration(void **state)
+{
+	struct alert_rule r = from_template("frost");
+	struct eval_state s = { 0 };
+
+	(void)state;
+	eval_conditions(r.cond, r.n_cond, r.for_ms, &s, 0, T0, 1.0);
+	assert_int_equal(eval_conditions_at(r.n_cond, r.for_ms, 15 * MIN, &s,
+					    T0 + 9 * MIN), EVAL_SAME);
+	assert_int_equal(eval_conditions_at(r.n_cond, r.for_ms, 5 * MIN, &s,
+					    T0 + 10 * MIN), EVAL_SAME);
+	assert_int_equal(eval_conditions_at(r.n_cond, r.for_ms, 15 * MIN, &s,
+					    T0 + 10 * MIN), EVAL_RAISE);
+	assert_true(s.active);
+	assert_int_equal(eval_conditions_at(r.n_cond, r.for_ms, 15 * MIN, &s,
+					    T0 + 11 * MIN), EVAL_SAME);
+}
+
 /* A break in the condition restarts the wait. */
 static void interruption_resets_the_wait(void **state)
 {
@@ -215,6 +234,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(frost_needs_duration_and_clears_with_hysteresis),
 		cmocka_unit_test(interruption_resets_the_wait),
+		cmocka_unit_test(the_clock_completes_the_duration),
 		cmocka_unit_test(dry_hot_wind_needs_all_three),
 		cmocka_unit_test(strong_wind_and_battery),
 		cmocka_unit_test(stuck_sensor),

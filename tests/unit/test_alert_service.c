@@ -182,9 +182,14 @@ static void frost_lifecycle(void **state)
 	f->now += 5 * MIN;
 	point(f, "ws-1", "air_temp", "P1", 0.5);
 	assert_int_equal(alerts_of(f, id, NULL).n, 0); /* 10 min not yet met */
-	f->now += 5 * MIN;
-	point(f, "ws-1", "air_temp", "P1", 0.2);
+	f->now += 4 * MIN;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, id, NULL).n, 0);
+	f->now += MIN;
+	alerts_tick(f->a, f->now);                     /* the clock completes it */
 	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	point(f, "ws-1", "air_temp", "P1", 0.2);
+	assert_int_equal(alerts_of(f, id, NULL).n, 1);
 	f->now += MIN;
 	point(f, "ws-1", "air_temp", "P1", -1.0);      /* no storm */
 	assert_int_equal(alerts_of(f, id, NULL).n, 1);
