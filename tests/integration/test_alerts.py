@@ -42,7 +42,7 @@ def server():
             f.write(SECRET + "\n")
         srv.extra_args = ["--webhook", "http://127.0.0.1:%d/hook" % hook_port,
                           "--webhook-secret-file", secret_file,
-                          "--alert-tick", "100"]
+                          "--alert-tick", "100", "--valve-ack-timeout", "1"]
         srv.start()
         ring = [[86.2, 44.3], [86.21, 44.3], [86.21, 44.31], [86.2, 44.31],
                 [86.2, 44.3]]
@@ -52,10 +52,11 @@ def server():
             for c in ("A", "B")]}
         expect(srv.post("/api/v1/plots", body=fc, token=srv.admin_token)
                .status == 201)
-        for dev, plot in (("ws-a", "A"), ("ws-b", "B")):
+        for dev, plot, kind in (("ws-a", "A", "weather_station"),
+                                ("ws-b", "B", "weather_station"),
+                                ("v-a", "A", "valve")):
             r = srv.post("/api/v1/devices", token=srv.admin_token,
-                         body={"id": dev, "kind": "weather_station",
-                               "plot": plot})
+                         body={"id": dev, "kind": kind, "plot": plot})
             expect(r.status == 201, r)
         srv.viewer = srv.token("viewer", "screen")
         srv.operator = srv.token("operator", "duty")
@@ -248,6 +249,19 @@ def a_restart_raises_no_alert_twice():
     r = s.post("/api/v1/alerts/%d/close" % mine[0]["id"], token=s.operator,
                body={"comment": "sensor replaced"})
     expect(r.status == 200 and r.json()["state"] == "closed", r)
+
+
+@test
+def a_valve_command_nobody_acknowledges_raises_an_alert():
+    s = server()
+    rule = make_rule(s, {"template": "valve_failed"})
+    r = s.post("/api/v1/devices/v-a/commands", token=s.operator,
+               body={"action": "open", "duration_min": 5})
+    expect(r.status == 202, r)
+    mine = wait_for(lambda: [a for a in alerts(s, "?state=open&plot=A")
+                             if a["rule_id"] == rule["id"]], timeout=15)
+    expect(mine[0]["subject"] == "v-a", mine)
+    expect("failed" in mine[0]["message"], mine)
 
 
 @test
