@@ -145,6 +145,10 @@ struct mon_subject *alerts__subject(struct alerts *a, int rule,
 		  sizeof(*a->subjects)) || !(s = calloc(1, sizeof(*s))))
 		return NULL;
 	s->rule = rule;
+	s->kind = a->rules[rule].kind;
+	s->n_cond = a->rules[rule].n_cond;
+	s->for_ms = a->rules[rule].for_ms;
+	s->window_ms = a->rules[rule].window_ms;
 	s->plot = plot;
 	snprintf(s->subject, sizeof(s->subject), "%s", subject);
 	memcpy(s->cond, a->rules[rule].cond, sizeof(s->cond));

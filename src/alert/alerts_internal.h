@@ -30,11 +30,15 @@ struct mon_plot {
 
 /* The state of one rule on one subject. */
 struct mon_subject {
+	struct eval_state st;
+	/* what evaluating a point needs of the rule, kept here, together */
+	enum alert_kind kind;
+	int n_cond;
+	int64_t for_ms, window_ms;
 	int rule;                     /* index in rules */
-	char subject[DB_NAME_MAX * 2];
 	int plot;
 	struct alert_cond cond[ALERT_MAX_CONDS]; /* effective (raw: from soil) */
-	struct eval_state st;
+	char subject[DB_NAME_MAX * 2];
 };
 
 /* What a series' points touch: its device, and (subject, condition) pairs. */

@@ -148,15 +148,14 @@ static void eval_point(struct alerts *a, const struct mon_binding *b,
 
 	for (int k = 0; k < b->n; k++) {
 		struct mon_subject *s = b->to[k].s;
-		const struct alert_rule *r = &a->rules[s->rule];
-		enum eval_change ch = r->kind == ALERT_STUCK
-			? eval_stuck(r->window_ms, &s->st, p->ts, p->value)
-			: eval_conditions(s->cond, r->n_cond, r->for_ms, &s->st,
+		enum eval_change ch = s->kind == ALERT_STUCK
+			? eval_stuck(s->window_ms, &s->st, p->ts, p->value)
+			: eval_conditions(s->cond, s->n_cond, s->for_ms, &s->st,
 					  b->to[k].cond, p->ts, p->value);
 
 		if (ch == EVAL_SAME)
 			continue;
-		describe(a, s, r, p->value, msg, sizeof(msg));
+		describe(a, s, &a->rules[s->rule], p->value, msg, sizeof(msg));
 		alerts__act(a, ch == EVAL_RAISE, s->rule, s->subject, s->plot,
 			    p->value, msg);
 	}
