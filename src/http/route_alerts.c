@@ -169,7 +169,12 @@ static int comment_of(struct http_ctx *c, char *out, size_t size)
 	return ERR_OK;
 }
 
-int route_alert_ack(struct http_ctx *c)
+typedef int (*alert_action)(struct alerts *a, int64_t id, const char *who,
+			    const char *comment, struct db_alert *out,
+			    struct err *e);
+
+/* Acknowledge or close: the caller, the optional comment, the answer. */
+static int act_on_alert(struct http_ctx *c, alert_action act)
 {
 	char who[DB_NAME_MAX + 16], comment[DB_TEXT_MAX * 2];
 	struct db_alert a;
@@ -177,22 +182,19 @@ int route_alert_ack(struct http_ctx *c)
 
 	who_of(c, who, sizeof(who));
 	if (parse_id(c, &id) || comment_of(c, comment, sizeof(comment)) ||
-	    alerts_ack(c->svc->alerts, id, who, comment, &a, &c->err))
+	    act(c->svc->alerts, id, who, comment, &a, &c->err))
 		return c->err.code;
 	return http_reply_json(c, MHD_HTTP_OK, alerts_alert_json(&a));
 }
 
+int route_alert_ack(struct http_ctx *c)
+{
+	return act_on_alert(c, alerts_ack);
+}
+
 int route_alert_close(struct http_ctx *c)
 {
-	char who[DB_NAME_MAX + 16], comment[DB_TEXT_MAX * 2];
-	struct db_alert a;
-	int64_t id;
-
-	who_of(c, who, sizeof(who));
-	if (parse_id(c, &id) || comment_of(c, comment, sizeof(comment)) ||
-	    alerts_close_alert(c->svc->alerts, id, who, comment, &a, &c->err))
-		return c->err.code;
-	return http_reply_json(c, MHD_HTTP_OK, alerts_alert_json(&a));
+	return act_on_alert(c, alerts_close_alert);
 }
 
 int route_freshness(struct http_ctx *c)
