@@ -18,6 +18,8 @@ struct valves {
 	struct db *db;
 	struct events *events;
 	struct mqtt *mqtt;
+	valves_observer observer;
+	void *observer_ctx;
 	int64_t ack_timeout_ms;
 	pthread_t clock;
 	pthread_mutex_t lock;
@@ -46,8 +48,12 @@ static void announce(struct valves *v, int64_t id)
 	json_t *j;
 	char *text;
 
-	if (!v->events || db_command_get(v->db, id, &c, &e) ||
+	if ((!v->events && !v->observer) || db_command_get(v->db, id, &c, &e) ||
 	    db_device_get(v->db, c.device, &d, &e))
+		return;
+	if (v->observer)
+		v->observer(&c, d.plot, v->observer_ctx);
+	if (!v->events)
 		return;
 	j = valves_command_json(&c);
 	json_object_set_new(j, "plot", d.plot[0] ? json_string(d.plot) : json_null());
@@ -302,6 +308,12 @@ void valves_set_mqtt(struct valves *v, struct mqtt *m)
 	pthread_mutex_lock(&v->lock);
 	v->mqtt = m;
 	pthread_mutex_unlock(&v->lock);
+}
+
+void valves_set_observer(struct valves *v, valves_observer fn, void *ctx)
+{
+	v->observer = fn;
+	v->observer_ctx = ctx;
 }
 
 void valves_close(struct valves *v)

@@ -37,6 +37,13 @@ int valves_open(struct db *db, struct events *ev, int64_t ack_timeout_ms,
 /* Send commands over this broker from now on (NULL: none). */
 void valves_set_mqtt(struct valves *v, struct mqtt *m);
 void valves_close(struct valves *v);
+/*
+ * An observer of every change of a command's state (the monitoring):
+ * called with the command as stored and its valve's plot ("" if none).
+ */
+typedef void (*valves_observer)(const struct db_command *c, const char *plot,
+				void *ctx);
+void valves_set_observer(struct valves *v, valves_observer fn, void *ctx);
 
 /*
  * Command a valve: action "open" (duration_min 1..1440) or "close".

@@ -5,6 +5,7 @@
 #include "cli/serve.h"
 
 #include <libgen.h>
+#include <sodium.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,9 +15,12 @@
 
 #include "agro/valves.h"
 #include "fleet/fleet.h"
+#include "alert/alerts.h"
 #include "ingest/mqtt.h"
+#include "rs/imagery.h"
 #include "ingest/retention.h"
 #include "util/log.h"
+#include "util/timeutil.h"
 
 #define STOP_GRACE_MS 5000
 /* Events kept for late readers and Last-Event-ID resumption. */
@@ -70,6 +74,59 @@ static void serve_print_address(const char *listen, unsigned port, char *out,
 	snprintf(out, size, "%.*s:%u", host_len, listen, port);
 }
 
+/* The webhook's secret from its file (trailing newline dropped). */
+static int read_secret(const char *path, char *out, size_t size,
+		       struct err *e)
+{
+	FILE *f;
+	size_t n;
+
+	out[0] = '\0';
+	if (!path)
+		return ERR_OK;
+	if (!(f = fopen(path, "r")))
+		return err_set(e, ERR_IO, "--webhook-secret-file %s: cannot "
+			       "open it", path);
+	n = fread(out, 1, size - 1, f);
+	fclose(f);
+	out[n] = '\0';
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+		out[--n] = '\0';
+	return ERR_OK;
+}
+
+static void imagery_seen(const char *kind, const char *plot,
+			 int64_t acquired_ms, void *ctx)
+{
+	alerts_source_seen(ctx, kind, plot, acquired_ms);
+}
+
+/* The monitoring, watching ingestion, the valves and the imagery catalogue. */
+static int open_alerts(struct http_services *svc, const struct serve_opts *o,
+		       struct err *e)
+{
+	char secret[1024];
+	struct alerts_opts ao = {
+		.tick_ms = o->alert_tick_ms ? o->alert_tick_ms : 1000,
+		.notify = { .url = o->webhook_url, .secret = secret },
+	};
+	int rc = read_secret(o->webhook_secret_file, secret, sizeof(secret), e);
+
+	if (!rc)
+		rc = alerts_open(svc->db, svc->events, &ao, &svc->alerts, e);
+	sodium_memzero(secret, sizeof(secret));
+	if (rc)
+		return rc;
+	if (imagery_latest_passes(svc->db, time_now_ms() + 1, imagery_seen,
+				  svc->alerts, e)) {
+		alerts_close(svc->alerts);
+		return e->code;
+	}
+	ingest_set_observer(svc->ingest, alerts_observe, svc->alerts);
+	valves_set_observer(svc->valves, alerts_on_valve, svc->alerts);
+	return ERR_OK;
+}
+
 /* Open what the server serves: the engine (replaying its log) and ingest. */
 static int open_services(struct db *db, const char *data_dir,
 			 const struct serve_opts *o, struct http_services *svc,
@@ -90,7 +147,11 @@ static int open_services(struct db *db, const char *data_dir,
 		goto out_valves;
 	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
 	ts_engine_set_hook(svc->ts, retention_hook, db);
+	if (open_alerts(svc, o, e))
+		goto out_fleet;
 	return ERR_OK;
+out_fleet:
+	fleet_close(svc->fleet);
 out_valves:
 	valves_close(svc->valves);
 out_ingest:
@@ -106,6 +167,8 @@ static void close_services(struct http_services *svc)
 {
 	fleet_close(svc->fleet);
 	valves_close(svc->valves);
+	ingest_set_observer(svc->ingest, NULL, NULL);
+	alerts_close(svc->alerts);
 	ingest_close(svc->ingest);
 	ts_engine_close(svc->ts);
 	events_free(svc->events);
@@ -210,7 +273,10 @@ const char serve_usage[] =
 	"  --mqtt-client-id ID    the persistent session's id (default\n"
 	"                         oasis-HOSTNAME-PORT)\n"
 	"  --valve-ack-timeout S  a valve command fails when not acknowledged\n"
-	"                         within S seconds (default 30)\n";
+	"                         within S seconds (default 30)\n"
+	"  --webhook URL          POST alert notifications there (JSON, signed)\n"
+	"  --webhook-secret-file FILE  the webhook's HMAC-SHA256 key\n"
+	"  --alert-tick MS        the monitoring clock's period (default 1000)\n";
 
 /* "64M" -> bytes; false on garbage or zero. */
 static bool parse_size(const char *s, size_t *out)
@@ -258,6 +324,12 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 	case 'V':
 		ok = parse_count(arg, &count);
 		o->valve_ack_timeout_ms = (int64_t)count * 1000;
+		break;
+	case SERVE_OPT_WEBHOOK: o->webhook_url = arg; break;
+	case SERVE_OPT_WEBHOOK_SECRET: o->webhook_secret_file = arg; break;
+	case SERVE_OPT_ALERT_TICK:
+		ok = parse_count(arg, &count);
+		o->alert_tick_ms = count;
 		break;
 	case 'l': cfg->listen = arg; break;
 	case 'w': cfg->web_root = arg; break;

@@ -21,6 +21,9 @@ struct serve_opts {
 	const char *mqtt_url;       /* NULL: no broker */
 	const char *mqtt_client_id; /* NULL: oasis-HOSTNAME-PORT */
 	int64_t valve_ack_timeout_ms; /* 0: 30 s */
+	const char *webhook_url;    /* alert notifications; NULL: none */
+	const char *webhook_secret_file; /* the HMAC key, read at start */
+	int64_t alert_tick_ms;      /* the monitoring clock; 0: 1 s */
 	/* optional: called once serving (with "http://HOST:PORT"), and at stop */
 	int (*started)(const char *base_url, void *ctx, struct err *e);
 	void (*stopping)(void *ctx);
@@ -40,6 +43,10 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 int serve_option(int opt, const char *arg, struct serve_opts *o,
 		 struct err *e);
 
+/* Long options without a letter (clear of cli.h CLI_OPT_*). */
+enum { SERVE_OPT_WEBHOOK = 1100, SERVE_OPT_WEBHOOK_SECRET,
+       SERVE_OPT_ALERT_TICK };
+
 #define SERVE_OPTIONS \
 	{ "listen", required_argument, NULL, 'l' }, \
 	{ "web", required_argument, NULL, 'w' }, \
@@ -50,7 +57,11 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 	{ "threads", required_argument, NULL, 'P' }, \
 	{ "mqtt", required_argument, NULL, 'Q' }, \
 	{ "mqtt-client-id", required_argument, NULL, 'I' }, \
-	{ "valve-ack-timeout", required_argument, NULL, 'V' }
+	{ "valve-ack-timeout", required_argument, NULL, 'V' }, \
+	{ "webhook", required_argument, NULL, SERVE_OPT_WEBHOOK }, \
+	{ "webhook-secret-file", required_argument, NULL, \
+	  SERVE_OPT_WEBHOOK_SECRET }, \
+	{ "alert-tick", required_argument, NULL, SERVE_OPT_ALERT_TICK }
 
 extern const char serve_usage[];
 

@@ -503,5 +503,63 @@ int db_snapshot_get(struct db *db, const char *device, int64_t id,
 int db_snapshot_list(struct db *db, const char *device,
 		     int (*each)(const struct db_snapshot *s, void *ctx),
 		     void *ctx, struct err *e);
+/* ---- alerts (alert/) ------------------------------------------------------ */
+
+/* A monitoring rule is stored as its JSON text (alert/rules.c's form). */
+int db_alert_rule_save(struct db *db, int64_t id, const char *body,
+		       int64_t now_ms, int64_t *id_out, struct err *e);
+int db_alert_rule_delete(struct db *db, int64_t id, struct err *e);
+int db_alert_rule_list(struct db *db,
+		       int (*each)(int64_t id, const char *body, void *ctx),
+		       void *ctx, struct err *e);
+
+struct db_alert {
+	int64_t id;
+	int64_t rule_id;
+	char subject[DB_NAME_MAX * 2];  /* device, plot or device/metric */
+	char plot[DB_CODE_MAX];
+	char severity[16];
+	char state[16];                 /* open, acknowledged, closed */
+	char message[DB_TEXT_MAX * 2];
+	double value;                   /* NAN: none */
+	int64_t opened_ms;
+	char acked_by[DB_NAME_MAX + 16];
+	int64_t acked_ms;
+	char ack_comment[DB_TEXT_MAX * 2];
+	int64_t closed_ms;
+	char closed_by[DB_NAME_MAX + 16];
+	int64_t notified_ms;
+	bool escalated;
+};
+
+/*
+ * Open an alert (state open).  ERR_EXISTS when the rule already has an
+ * alert not closed on this subject: one open alert per rule and subject.
+ */
+int db_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
+		  struct err *e);
+int db_alert_get(struct db *db, int64_t id, struct db_alert *out,
+		 struct err *e);
+/* Store a's state, acknowledgement, closing and notification fields. */
+int db_alert_update(struct db *db, const struct db_alert *a, struct err *e);
+
+struct db_alert_filter {
+	const char *state;   /* NULL any; "active": open or acknowledged */
+	const char *plot;    /* NULL any */
+	int64_t from, to;    /* opened within; 0: unbounded */
+	int64_t rule_id;     /* 0 any */
+	size_t limit;        /* 0: 1000 */
+};
+
+/* Alerts matching f, newest first. */
+int db_alert_list(struct db *db, const struct db_alert_filter *f,
+		  int (*each)(const struct db_alert *a, void *ctx), void *ctx,
+		  struct err *e);
+/* A webhook delivery that failed its last retry. */
+int db_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,
+			 const char *payload, int attempts, const char *error,
+			 int64_t at_ms, struct err *e);
+/* How many dead letters there are. */
+int db_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e);
 
 #endif

@@ -43,6 +43,7 @@ void http_config_defaults(struct http_config *c);
 /* The services the routes call; all stay the caller's. */
 struct valves;
 struct fleet;
+struct alerts;
 
 struct http_services {
 	struct db *db;
@@ -52,6 +53,7 @@ struct http_services {
 	struct valves *valves;       /* valve commands */
 	const char *data_dir;        /* the store's folder (imagery previews) */
 	struct fleet *fleet;         /* machinery and cameras */
+	struct alerts *alerts;       /* monitoring: rules, alerts, freshness */
 };
 
 struct http_server;

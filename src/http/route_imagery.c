@@ -13,8 +13,10 @@
 #include <cpl_vsi.h>
 #include <microhttpd.h>
 
+#include "alert/alerts.h"
 #include "rs/imagery.h"
 #include "rs/rs_args.h"
+#include "util/log.h"
 #include "util/timeutil.h"
 
 /* A time parameter, or fallback when absent. */
@@ -138,16 +140,61 @@ static int upload_params(struct http_ctx *c, struct upload *u,
 }
 
 /* Each flag on the event feed: the monitoring rules read it there. */
+/* A flag as it is stored: on the event feed, and an alert where a
+ * vegetation_anomaly rule covers the plot. */
 static void publish_anomaly(const struct db_anomaly *a, void *ctx)
 {
-	struct events *ev = ctx;
+	const struct http_services *svc = ctx;
 	json_t *j = imagery_anomaly_json(a);
 	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char msg[512];
+	struct err e;
+	bool raised;
 
-	if (text && ev)
-		events_publish(ev, "anomaly", a->plot, text);
+	if (text && svc->events)
+		events_publish(svc->events, "anomaly", a->plot, text);
 	free(text);
 	json_decref(j);
+	imagery_anomaly_summary(a, msg, sizeof(msg));
+	if (svc->alerts && alerts_raise_external(svc->alerts,
+						 "vegetation_anomaly", a->plot,
+						 msg, &raised, &e))
+		log_warn("imagery: no alert for %s: %s", a->plot, e.msg);
+}
+
+/* Every plot the scene saw has fresh imagery of its kind, for monitoring. */
+struct seen_ctx {
+	struct alerts *alerts;
+	const struct db_scene *scene;
+};
+
+static int plot_seen(const struct db_scene_stat *st, void *ctx)
+{
+	struct seen_ctx *s = ctx;
+
+	if (st->count > 0)
+		alerts_source_seen(s->alerts, s->scene->kind, st->plot,
+				   s->scene->acquired_ms);
+	return 0;
+}
+
+static void tell_monitoring(struct http_ctx *c, const struct imagery_result *r)
+{
+	struct db_scene scene;
+	char index[DB_INDEX_MAX];
+	struct seen_ctx s = { c->svc->alerts, &scene };
+	struct err e;
+
+	if (!c->svc->alerts)
+		return;
+	snprintf(index, sizeof(index), "%.*s", (int)strcspn(r->indices, ","),
+		 r->indices);
+	if (db_scene_get(c->db, r->scene, &scene, &e))
+		return;
+	if (db_scene_stats(c->db, r->scene, index, plot_seen, &s, &e))
+		log_warn("imagery: scene %lld not told to monitoring: %s",
+			 (long long)r->scene, e.msg);
+	db_scene_free(&scene);
 }
 
 /*
@@ -199,11 +246,12 @@ int route_imagery_upload(struct http_ctx *c)
 	VSIFCloseL(f);
 	o.data_dir = c->svc->data_dir;
 	o.on_anomaly = publish_anomaly;
-	o.anomaly_ctx = c->svc->events;
+	o.anomaly_ctx = (void *)c->svc;
 	rc = imagery_ingest(c->db, &o, &r, &c->err);
 	VSIUnlink(u.path);
 	if (rc)
 		return upload_error(c, u.path);
+	tell_monitoring(c, &r);
 	return http_reply_json(c, MHD_HTTP_CREATED, imagery_result_json(&r));
 }
 

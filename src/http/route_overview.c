@@ -7,9 +7,10 @@
  * evapotranspiration accumulated so far today, soil moisture across the
  * probes (by depth and by plot), where the tractors and drones are, the
  * water the flow meters metered today, and the newest satellite and drone
- * scenes with each plot's newest NDVI (rs/imagery).  A section without
- * data (no flow meter, no scene yet, alerts until monitoring runs) says
- * "available": false, so that a client shows an honest empty state.
+ * scenes with each plot's newest NDVI (rs/imagery), and the alerts still
+ * open or acknowledged (alert/).  A section without data (no flow meter,
+ * no scene yet) says "available": false, so that a client shows an honest
+ * empty state.
  *
  * The ET0 so far today is agro/et0_station's hourly FAO-56 ET0 of each
  * station, averaged over the stations hour by hour.
@@ -29,6 +30,7 @@
 #include <string.h>
 
 #include "agro/et0_station.h"
+#include "alert/alerts.h"
 #include "agro/water.h"
 #include "ingest/metrics.h"
 #include "rs/imagery.h"
@@ -664,18 +666,56 @@ static json_t *imagery_section(struct overview *ov)
 	return im;
 }
 
+/* The newest OV_ALERT_ITEMS alerts still open or acknowledged, and their count. */
+#define OV_ALERT_ITEMS 10
+#define OV_ALERTS_COUNTED 1000
+
+struct ov_alerts {
+	json_t *items;
+	size_t n;
+};
+
+static int ov_alert(const struct db_alert *a, void *ctx)
+{
+	struct ov_alerts *al = ctx;
+
+	if (al->n++ < OV_ALERT_ITEMS &&
+	    json_array_append_new(al->items, alerts_alert_json(a)))
+		return ERR_NOMEM;
+	return 0;
+}
+
+static json_t *alerts_section(struct overview *ov)
+{
+	struct db_alert_filter f = { .state = "active",
+				     .limit = OV_ALERTS_COUNTED };
+	struct ov_alerts al = { json_array(), 0 };
+
+	if (!ov->c->svc->alerts) {
+		json_decref(al.items);
+		return json_pack("{sb sn s[]}", "available", 0, "open", "items");
+	}
+	if (db_alert_list(ov->c->db, &f, ov_alert, &al, &ov->c->err)) {
+		json_decref(al.items);
+		return NULL;
+	}
+	return json_pack("{sb sI so sb}", "available", 1, "open",
+			 (json_int_t)al.n, "items", al.items, "more",
+			 al.n >= OV_ALERTS_COUNTED);
+}
+
 static json_t *later_sections(struct overview *ov, json_t *root)
 {
-	json_t *im = imagery_section(ov);
+	json_t *im = imagery_section(ov), *al = im ? alerts_section(ov) : NULL;
 
-	if (!im) {
+	if (!im || !al) {
+		json_decref(im);
 		json_decref(root);
 		return NULL;
 	}
 	json_object_set_new(root, "irrigation", irrigation_section(ov));
 	json_object_set_new(root, "imagery", im);
-	json_object_set_new(root, "alerts", json_pack(
-		"{sb sn s[]}", "available", 0, "open", "items"));
+	json_object_set_new(root, "alerts", al);
 	return root;
 }
 

@@ -92,6 +92,18 @@ static const struct route routes[] = {
 	      route_snapshot_get),
 	ROUTE("GET", "/api/v1/devices/{id}/snapshots", ROLE_VIEWER,
 	      route_snapshot_list),
+	/* monitoring (alert/): viewers read, operators edit rules and act */
+	ROUTE("GET", "/api/v1/rules", ROLE_VIEWER, route_rules_list),
+	ROUTE("POST", "/api/v1/rules", ROLE_OPERATOR, route_rule_create),
+	ROUTE("GET", "/api/v1/rules/{id}", ROLE_VIEWER, route_rule_get),
+	ROUTE("PATCH", "/api/v1/rules/{id}", ROLE_OPERATOR, route_rule_patch),
+	ROUTE("DELETE", "/api/v1/rules/{id}", ROLE_OPERATOR, route_rule_delete),
+	ROUTE("GET", "/api/v1/alerts", ROLE_VIEWER, route_alerts_list),
+	ROUTE("GET", "/api/v1/alerts/{id}", ROLE_VIEWER, route_alert_get),
+	ROUTE("POST", "/api/v1/alerts/{id}/ack", ROLE_OPERATOR, route_alert_ack),
+	ROUTE("POST", "/api/v1/alerts/{id}/close", ROLE_OPERATOR,
+	      route_alert_close),
+	ROUTE("GET", "/api/v1/freshness", ROLE_VIEWER, route_freshness),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -74,5 +74,16 @@ int route_plot_cameras(struct http_ctx *c);
 int route_snapshot_put(struct http_ctx *c);
 int route_snapshot_get(struct http_ctx *c);
 int route_snapshot_list(struct http_ctx *c);
+/* route_alerts.c */
+int route_rules_list(struct http_ctx *c);
+int route_rule_get(struct http_ctx *c);
+int route_rule_create(struct http_ctx *c);
+int route_rule_patch(struct http_ctx *c);
+int route_rule_delete(struct http_ctx *c);
+int route_alerts_list(struct http_ctx *c);
+int route_alert_get(struct http_ctx *c);
+int route_alert_ack(struct http_ctx *c);
+int route_alert_close(struct http_ctx *c);
+int route_freshness(struct http_ctx *c);
 
 #endif

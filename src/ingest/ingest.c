@@ -20,6 +20,8 @@ struct ingest {
 	struct db *db;
 	struct ts_engine *ts;    /* where MQTT messages are written */
 	struct events *events;   /* NULL: no live feed */
+	ingest_observer observer; /* NULL: none */
+	void *observer_ctx;
 	pthread_mutex_t lock;
 	struct smap devices;     /* device id -> its plot's index + 1, or 0 */
 	struct smap series;      /* "device\x1fmetric" -> series id */
@@ -621,6 +623,44 @@ out:
 	imap_free(&newest);
 }
 
+void ingest_set_observer(struct ingest *ing, ingest_observer fn, void *ctx)
+{
+	ing->observer = fn;
+	ing->observer_ctx = ctx;
+}
+
+/* Hand the durable points to the observer, their plots resolved at once. */
+static void observe_points(struct ingest *ing, const struct ingest_batch *b,
+			   const struct ts_write *w)
+{
+	struct ingest_seen *seen = malloc(b->n * sizeof(*seen));
+	char (*plots)[DB_CODE_MAX] = malloc(b->n * sizeof(*plots));
+	int64_t slot;
+
+	if (!seen || !plots)
+		goto out;
+	pthread_mutex_lock(&ing->lock);
+	for (size_t i = 0; i < b->n; i++) {
+		const struct ingest_point *p = &b->points[i];
+
+		seen[i] = (struct ingest_seen){ ingest_str(b, p->device),
+			ingest_str(b, p->metric), plots[i], w[i].series,
+			w[i].ts, w[i].value };
+		slot = 0;
+		if (i > 0 && p->device == b->points[i - 1].device)
+			memcpy(plots[i], plots[i - 1], DB_CODE_MAX);
+		else
+			snprintf(plots[i], DB_CODE_MAX, "%s",
+				 smap_get(&ing->devices, seen[i].device, &slot) &&
+				 slot ? ing->plots[slot - 1] : "");
+	}
+	pthread_mutex_unlock(&ing->lock);
+	ing->observer(seen, b->n, ing->observer_ctx);
+out:
+	free(seen);
+	free(plots);
+}
+
 int ingest_write(struct ingest *ing, struct ts_engine *ts,
 		 const struct ingest_batch *b, const struct ingest_opts *o,
 		 struct ingest_summary *s, struct err *e)
@@ -634,6 +674,8 @@ int ingest_write(struct ingest *ing, struct ts_engine *ts,
 	rc = ts_engine_write(ts, w, n, e);
 	if (!rc && ing->events && events_has_readers(ing->events))
 		publish_points(ing, b, w);
+	if (!rc && ing->observer && n)
+		observe_points(ing, b, w);
 	free(w);
 	return rc;
 }

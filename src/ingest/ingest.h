@@ -37,6 +37,25 @@ void ingest_set_sinks(struct ingest *ing, struct ts_engine *ts,
 		      struct events *ev);
 
 /*
+ * An observer of the points written (the monitoring): called after a batch
+ * is durable, with its points resolved (series, device, metric, the
+ * device's plot), in batch order, on the writer's thread.  The strings are
+ * valid during the call only.  fn NULL: none.
+ */
+struct ingest_seen {
+	const char *device;
+	const char *metric;
+	const char *plot;        /* "" when the device is on no plot */
+	int64_t series;
+	int64_t ts;
+	double value;
+};
+
+typedef void (*ingest_observer)(const struct ingest_seen *pts, size_t n,
+				void *ctx);
+void ingest_set_observer(struct ingest *ing, ingest_observer fn, void *ctx);
+
+/*
  * The MQTT handler of oasis/DEVICE/telemetry (ctx: the ingest): the same
  * JSON as POST /api/v1/telemetry, written as that device.  Refusals are
  * logged: MQTT has no one to answer.

@@ -102,6 +102,16 @@ int imagery_series_json(struct db *db, const char *plot, const char *index,
  */
 int imagery_overview_json(struct db *db, int64_t now_ms, json_t **out,
 			  struct err *e);
+/*
+ * Each plot's newest pass of each kind before before_ms: each(kind, plot,
+ * acquired_ms, ctx) for every plot a satellite or drone scene has values
+ * for (NDVI, or VARI for an RGB mosaic), so that monitoring knows at
+ * start-up how fresh each plot's imagery is.
+ */
+int imagery_latest_passes(struct db *db, int64_t before_ms,
+			  void (*each)(const char *kind, const char *plot,
+				       int64_t acquired_ms, void *ctx),
+			  void *ctx, struct err *e);
 /* Anomalies of a scene (0: any) and/or a plot (NULL: any). */
 int imagery_anomalies_json(struct db *db, int64_t scene, const char *plot,
 			   json_t **out, struct err *e);

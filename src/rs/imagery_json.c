@@ -304,3 +304,36 @@ int imagery_overview_json(struct db *db, int64_t now_ms, json_t **out,
 		rc = err_nomem(e);
 	return rc;
 }
+
+/* ---- freshness for monitoring ------------------------------------------- */
+
+struct passes {
+	void (*each)(const char *kind, const char *plot, int64_t acquired_ms,
+		     void *ctx);
+	void *ctx;
+};
+
+static int note_pass(const struct db_index_point *p, void *ctx)
+{
+	struct passes *ps = ctx;
+
+	ps->each(p->kind, p->stat.plot, p->acquired_ms, ps->ctx);
+	return 0;
+}
+
+int imagery_latest_passes(struct db *db, int64_t before_ms,
+			  void (*each)(const char *kind, const char *plot,
+				       int64_t acquired_ms, void *ctx),
+			  void *ctx, struct err *e)
+{
+	static const char *const kinds[] = { "satellite", "drone" };
+	static const char *const indices[] = { "ndvi", "vari" };
+	struct passes ps = { each, ctx };
+	int rc = ERR_OK;
+
+	for (size_t k = 0; k < 2 && !rc; k++)
+		for (size_t i = 0; i < 2 && !rc; i++)
+			rc = db_index_previous(db, indices[i], kinds[k],
+					       before_ms, note_pass, &ps, e);
+	return rc;
+}

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "util/err.h"
 
@@ -16,6 +17,8 @@
 #define MS_PER_DAY (24 * MS_PER_HOUR)
 
 int64_t time_now_ms(void);
+/* The CLOCK_REALTIME instant ms from now, for pthread_cond_timedwait. */
+struct timespec time_deadline_in(int64_t ms);
 
 /*
  * Parse an instant: RFC 3339 ("2026-07-01T08:00:00Z", "...+08:00", fractional

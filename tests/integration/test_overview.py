@@ -51,11 +51,12 @@ def an_empty_store_says_what_it_lacks():
     expect(ov["weather"]["current"]["air_temp"] is None)
     expect(ov["weather"]["et0_today"] == {"available": False, "mm": None})
     expect(ov["soil_moisture"]["available"] is False)
-    for name in ("irrigation", "imagery", "machinery", "alerts"):
+    for name in ("irrigation", "imagery", "machinery"):
         expect(ov[name]["available"] is False, name)
     expect(ov["machinery"] == {"available": False, "machines": 0,
                                "working": None, "positions": []})
-    expect(ov["alerts"]["open"] is None and ov["alerts"]["items"] == [])
+    expect(ov["alerts"] == {"available": True, "open": 0, "items": [],
+                            "more": False}, ov["alerts"])
 
 
 @test

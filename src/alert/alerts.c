@@ -1,0 +1,591 @@
+/*
+ * The alert service: rules, the registry of devices and plots it watches,
+ * and the lifecycle of alerts (open, acknowledged, closed), stored,
+ * published and notified.
+ */
+#include "alert/alerts_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/timeutil.h"
+
+int64_t alerts__now(struct alerts *a)
+{
+	return a->o.now ? a->o.now(a->o.now_ctx) : time_now_ms();
+}
+
+/* Grow an array of elem bytes to hold one more; false on OOM. */
+static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
+{
+	size_t c = *cap ? *cap * 2 : 32;
+	void *p;
+
+	if (n < *cap)
+		return true;
+	if (!(p = realloc(*arr, c * elem)))
+		return false;
+	*arr = p;
+	*cap = c;
+	return true;
+}
+
+/* ---- the registry ----------------------------------------------------------- */
+
+static int add_plot(struct alerts *a, const struct db_plot *p)
+{
+	struct mon_plot *m;
+
+	if (!grow((void **)&a->plots, &a->cap_plots, a->n_plots, sizeof(*m)))
+		return -1;
+	m = &a->plots[a->n_plots];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->code, sizeof(m->code), "%s", p->code);
+	snprintf(m->crop, sizeof(m->crop), "%s", p->crop);
+	m->fc = p->field_capacity;
+	m->wp = p->wilting_point;
+	if (smap_put(&a->plot_index, p->code, (int64_t)a->n_plots + 1))
+		return -1;
+	return (int)a->n_plots++;
+}
+
+int alerts__plot(struct alerts *a, const char *code)
+{
+	struct db_plot p;
+	struct err e;
+	int64_t at;
+	int i;
+
+	if (!code || !code[0])
+		return -1;
+	if (smap_get(&a->plot_index, code, &at))
+		return (int)at - 1;
+	if (db_plot_get(a->db, code, &p, &e))
+		return -1;
+	i = add_plot(a, &p);
+	db_plot_free(&p);
+	return i;
+}
+
+static int add_device(struct alerts *a, const struct db_device *d)
+{
+	struct mon_device *m;
+
+	if (!grow((void **)&a->devices, &a->cap_devices, a->n_devices,
+		  sizeof(*m)))
+		return -1;
+	m = &a->devices[a->n_devices];
+	memset(m, 0, sizeof(*m));
+	snprintf(m->id, sizeof(m->id), "%s", d->id);
+	snprintf(m->kind, sizeof(m->kind), "%s", d->kind);
+	m->plot = alerts__plot(a, d->plot);
+	if (m->plot >= 0)
+		a->plots[m->plot].n_devices++;
+	if (smap_put(&a->device_index, d->id, (int64_t)a->n_devices + 1))
+		return -1;
+	return (int)a->n_devices++;
+}
+
+int alerts__device(struct alerts *a, const char *id, const char *plot)
+{
+	struct db_device d;
+	struct err e;
+	int64_t at;
+
+	if (smap_get(&a->device_index, id, &at))
+		return (int)at - 1;
+	if (db_device_get(a->db, id, &d, &e)) {
+		memset(&d, 0, sizeof(d));
+		snprintf(d.id, sizeof(d.id), "%s", id);
+		snprintf(d.plot, sizeof(d.plot), "%s", plot ? plot : "");
+	}
+	return add_device(a, &d);
+}
+
+static int load_plot(const struct db_plot *p, void *ctx)
+{
+	return add_plot(ctx, p) < 0;
+}
+
+static int load_device(const struct db_device *d, void *ctx)
+{
+	return add_device(ctx, d) < 0;
+}
+
+/* ---- subjects and bindings ------------------------------------------------- */
+
+static void subject_key(char *out, size_t size, int64_t rule_id,
+			const char *subject)
+{
+	snprintf(out, size, "%lld/%s", (long long)rule_id, subject);
+}
+
+static struct mon_active *find_active(struct alerts *a, const char *key)
+{
+	for (size_t i = 0; i < a->n_active; i++)
+		if (!strcmp(a->active[i].key, key))
+			return &a->active[i];
+	return NULL;
+}
+
+struct mon_subject *alerts__subject(struct alerts *a, int rule,
+				    const char *subject, int plot)
+{
+	char key[DB_NAME_MAX * 3];
+	struct mon_subject *s;
+	int64_t at;
+
+	subject_key(key, sizeof(key), a->rules[rule].id, subject);
+	if (smap_get(&a->subject_index, key, &at))
+		return a->subjects[at - 1];
+	if (!grow((void **)&a->subjects, &a->cap_subjects, a->n_subjects,
+		  sizeof(*a->subjects)) || !(s = calloc(1, sizeof(*s))))
+		return NULL;
+	s->rule = rule;
+	s->kind = a->rules[rule].kind;
+	s->n_cond = a->rules[rule].n_cond;
+	s->for_ms = a->rules[rule].for_ms;
+	s->window_ms = a->rules[rule].window_ms;
+	s->plot = plot;
+	snprintf(s->subject, sizeof(s->subject), "%s", subject);
+	memcpy(s->cond, a->rules[rule].cond, sizeof(s->cond));
+	s->st.active = find_active(a, key) != NULL;
+	if (smap_put(&a->subject_index, key, (int64_t)a->n_subjects + 1)) {
+		free(s);
+		return NULL;
+	}
+	a->subjects[a->n_subjects++] = s;
+	return s;
+}
+
+static void free_binding(int64_t key, void *value, void *ctx)
+{
+	struct mon_binding *b = value;
+
+	(void)key;
+	(void)ctx;
+	free(b->to);
+	free(b);
+}
+
+void alerts__unbind(struct alerts *a)
+{
+	imap_foreach(&a->bindings, free_binding, NULL);
+	imap_free(&a->bindings);
+	for (size_t i = 0; i < a->n_subjects; i++)
+		free(a->subjects[i]);
+	a->n_subjects = 0;
+	smap_free(&a->subject_index);
+}
+
+/* ---- alerts ------------------------------------------------------------------ */
+
+json_t *alerts_alert_json(const struct db_alert *al)
+{
+	char opened[32], acked[32], closed[32];
+	json_t *j;
+
+	time_format_iso(al->opened_ms, opened, sizeof(opened));
+	time_format_iso(al->acked_ms, acked, sizeof(acked));
+	time_format_iso(al->closed_ms, closed, sizeof(closed));
+	j = json_pack("{sI sI ss s:s? ss ss ss ss sI}", "id", (json_int_t)al->id,
+		      "rule_id", (json_int_t)al->rule_id, "subject", al->subject,
+		      "plot", al->plot[0] ? al->plot : NULL, "severity",
+		      al->severity, "state", al->state, "message", al->message,
+		      "opened", opened, "opened_ms", (json_int_t)al->opened_ms);
+	json_object_set_new(j, "value", isfinite(al->value)
+			    ? json_real(al->value) : json_null());
+	json_object_set_new(j, "escalated", json_boolean(al->escalated));
+	if (al->acked_ms)
+		json_object_set_new(j, "acknowledged", json_pack("{ss ss ss}",
+				    "by", al->acked_by, "at", acked, "comment",
+				    al->ack_comment));
+	if (al->closed_ms)
+		json_object_set_new(j, "closed", json_pack("{ss ss}", "by",
+				    al->closed_by, "at", closed));
+	return j;
+}
+
+/* Tell the stream and the webhook that alert al had event what. */
+static void announce(struct alerts *a, const struct db_alert *al,
+		     const char *what)
+{
+	json_t *j = alerts_alert_json(al);
+	json_t *msg = json_pack("{ss sO}", "event", what, "alert", j);
+	char *text;
+
+	json_object_set_new(j, "event", json_string(what));
+	if (a->events && (text = json_dumps(j, JSON_COMPACT))) {
+		events_publish(a->events, "alert", al->plot, text);
+		free(text);
+	}
+	if ((text = json_dumps(msg, JSON_COMPACT))) {
+		notify_send(a->notify, al->id, text);
+		free(text);
+	}
+	json_decref(msg);
+	json_decref(j);
+}
+
+static void add_active(struct alerts *a, const struct db_alert *al)
+{
+	struct mon_active *m;
+
+	if (!grow((void **)&a->active, &a->cap_active, a->n_active, sizeof(*m)))
+		return;
+	m = &a->active[a->n_active++];
+	memset(m, 0, sizeof(*m));
+	m->id = al->id;
+	m->rule_id = al->rule_id;
+	subject_key(m->key, sizeof(m->key), al->rule_id, al->subject);
+	m->opened_ms = al->opened_ms;
+	m->notified_ms = al->notified_ms ? al->notified_ms : al->opened_ms;
+	m->acked = !strcmp(al->state, "acknowledged");
+	m->escalated = al->escalated;
+}
+
+static void drop_active(struct alerts *a, int64_t id)
+{
+	for (size_t i = 0; i < a->n_active; i++)
+		if (a->active[i].id == id) {
+			a->active[i] = a->active[--a->n_active];
+			return;
+		}
+}
+
+static void open_alert(struct alerts *a, const struct mon_action *x,
+		       const struct alert_rule *r)
+{
+	struct db_alert al = { 0 };
+	struct err e;
+
+	al.rule_id = r->id;
+	snprintf(al.subject, sizeof(al.subject), "%s", x->subject);
+	snprintf(al.plot, sizeof(al.plot), "%s",
+		 x->plot >= 0 ? a->plots[x->plot].code : "");
+	snprintf(al.severity, sizeof(al.severity), "%s", r->severity);
+	snprintf(al.state, sizeof(al.state), "open");
+	snprintf(al.message, sizeof(al.message), "%s", x->message);
+	al.value = x->value;
+	al.opened_ms = al.notified_ms = alerts__now(a);
+	if (db_alert_open(a->db, &al, &al.id, &e)) {
+		if (e.code != ERR_EXISTS)
+			log_error("alert %s on %s: %s", r->name, x->subject, e.msg);
+		return;  /* ERR_EXISTS: it is open already, e.g. before a restart */
+	}
+	pthread_mutex_lock(&a->lock);
+	add_active(a, &al);
+	pthread_mutex_unlock(&a->lock);
+	announce(a, &al, "opened");
+}
+
+/* Close alert id (state not closed) by who; announce. */
+static int close_alert(struct alerts *a, int64_t id, const char *who,
+		       const char *comment, struct db_alert *al, struct err *e)
+{
+	if (db_alert_get(a->db, id, al, e))
+		return e->code;
+	if (!strcmp(al->state, "closed"))
+		return err_set(e, ERR_INVALID, "alert %lld is closed already",
+			       (long long)id);
+	snprintf(al->state, sizeof(al->state), "closed");
+	al->closed_ms = alerts__now(a);
+	snprintf(al->closed_by, sizeof(al->closed_by), "%s", who);
+	if (comment && comment[0] && !al->ack_comment[0])
+		snprintf(al->ack_comment, sizeof(al->ack_comment), "%s", comment);
+	if (db_alert_update(a->db, al, e))
+		return e->code;
+	pthread_mutex_lock(&a->lock);
+	drop_active(a, id);
+	pthread_mutex_unlock(&a->lock);
+	announce(a, al, "closed");
+	return ERR_OK;
+}
+
+static void clear_alert(struct alerts *a, const struct mon_action *x,
+			const struct alert_rule *r)
+{
+	char key[DB_NAME_MAX * 3];
+	struct mon_active *m;
+	struct db_alert al;
+	struct err e;
+	int64_t id;
+
+	subject_key(key, sizeof(key), r->id, x->subject);
+	pthread_mutex_lock(&a->lock);
+	m = find_active(a, key);
+	id = m ? m->id : 0;
+	pthread_mutex_unlock(&a->lock);
+	if (id && close_alert(a, id, "auto: condition cleared", NULL, &al, &e))
+		log_error("closing alert %lld: %s", (long long)id, e.msg);
+}
+
+void alerts__act(struct alerts *a, bool raise, int rule, const char *subject,
+		 int plot, double value, const char *message)
+{
+	struct mon_action *x;
+
+	if (!grow((void **)&a->actions, &a->cap_actions, a->n_actions,
+		  sizeof(*x)))
+		return;
+	x = &a->actions[a->n_actions++];
+	x->raise = raise;
+	x->rule = a->rules[rule];
+	snprintf(x->subject, sizeof(x->subject), "%s", subject);
+	x->plot = plot;
+	x->value = value;
+	snprintf(x->message, sizeof(x->message), "%s", message ? message : "");
+}
+
+void alerts__flush(struct alerts *a)
+{
+	struct mon_action *xs;
+	size_t n;
+
+	pthread_mutex_lock(&a->lock);
+	n = a->n_actions;
+	xs = n ? malloc(n * sizeof(*xs)) : NULL;
+	if (xs)
+		memcpy(xs, a->actions, n * sizeof(*xs));
+	a->n_actions = 0;
+	pthread_mutex_unlock(&a->lock);
+	for (size_t i = 0; xs && i < n; i++)
+		if (xs[i].raise)
+			open_alert(a, &xs[i], &xs[i].rule);
+		else
+			clear_alert(a, &xs[i], &xs[i].rule);
+	free(xs);
+}
+
+int alerts_ack(struct alerts *a, int64_t id, const char *who,
+	       const char *comment, struct db_alert *out, struct err *e)
+{
+	if (db_alert_get(a->db, id, out, e))
+		return e->code;
+	if (strcmp(out->state, "open"))
+		return err_set(e, ERR_INVALID, "alert %lld is %s, not open",
+			       (long long)id, out->state);
+	snprintf(out->state, sizeof(out->state), "acknowledged");
+	snprintf(out->acked_by, sizeof(out->acked_by), "%s", who);
+	out->acked_ms = alerts__now(a);
+	snprintf(out->ack_comment, sizeof(out->ack_comment), "%s",
+		 comment ? comment : "");
+	if (db_alert_update(a->db, out, e))
+		return e->code;
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < a->n_active; i++)
+		if (a->active[i].id == id)
+			a->active[i].acked = true;
+	pthread_mutex_unlock(&a->lock);
+	announce(a, out, "acknowledged");
+	return ERR_OK;
+}
+
+int alerts_close_alert(struct alerts *a, int64_t id, const char *who,
+		       const char *comment, struct db_alert *out, struct err *e)
+{
+	char key[DB_NAME_MAX * 3];
+	int64_t at;
+
+	if (close_alert(a, id, who, comment, out, e))
+		return e->code;
+	/* closed by hand: the condition must clear and hold again to reopen */
+	subject_key(key, sizeof(key), out->rule_id, out->subject);
+	pthread_mutex_lock(&a->lock);
+	if (smap_get(&a->subject_index, key, &at)) {
+		a->subjects[at - 1]->st.active = false;
+		a->subjects[at - 1]->st.holds_since = 0;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return ERR_OK;
+}
+
+/* ---- rules ----------------------------------------------------------------- */
+
+static int load_rule(int64_t id, const char *body, void *ctx)
+{
+	struct alerts *a = ctx;
+	struct alert_rule r;
+	json_error_t je;
+	json_t *j = json_loads(body, 0, &je);
+	struct err e;
+	size_t cap = a->n_rules;
+
+	if (!j || alert_rule_from_json(j, NULL, &r, &e)) {
+		log_error("alert rule %lld is unreadable; skipped", (long long)id);
+		json_decref(j);
+		return 0;
+	}
+	json_decref(j);
+	r.id = id;
+	if (!grow((void **)&a->rules, &cap, a->n_rules, sizeof(r)))
+		return 1;
+	a->rules[a->n_rules++] = r;
+	return 0;
+}
+
+/* Read the rules from the store (outside the lock), then install them. */
+static int load_rules(struct alerts *a, struct err *e)
+{
+	struct alerts fresh = { 0 };   /* only its rules are used */
+	int rc = db_alert_rule_list(a->db, load_rule, &fresh, e);
+
+	if (rc) {
+		free(fresh.rules);
+		return rc == 1 ? err_nomem(e) : rc;
+	}
+	pthread_mutex_lock(&a->lock);
+	alerts__unbind(a);
+	free(a->rules);
+	a->rules = fresh.rules;
+	a->n_rules = fresh.n_rules;
+	pthread_mutex_unlock(&a->lock);
+	return ERR_OK;
+}
+
+static int save_rule(struct alerts *a, struct alert_rule *r, struct err *e)
+{
+	json_t *j = alert_rule_to_json(r);
+	char *text;
+	int rc;
+
+	json_object_del(j, "id");
+	if (r->template_name[0])
+		json_object_set_new(j, "template", json_string(r->template_name));
+	text = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (!text)
+		return err_nomem(e);
+	rc = db_alert_rule_save(a->db, r->id, text, alerts__now(a), &r->id, e);
+	free(text);
+	return rc ? rc : load_rules(a, e);
+}
+
+int alerts_rule_create(struct alerts *a, json_t *body, struct alert_rule *out,
+		       struct err *e)
+{
+	if (alert_rule_from_json(body, NULL, out, e))
+		return e->code;
+	out->id = 0;
+	return save_rule(a, out, e);
+}
+
+int alerts_rule_get(struct alerts *a, int64_t id, struct alert_rule *out,
+		    struct err *e)
+{
+	int rc = err_set(e, ERR_NOT_FOUND, "no rule %lld", (long long)id);
+
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < a->n_rules; i++)
+		if (a->rules[i].id == id) {
+			*out = a->rules[i];
+			err_clear(e);
+			rc = ERR_OK;
+		}
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int alerts_rule_update(struct alerts *a, int64_t id, json_t *body,
+		       struct alert_rule *out, struct err *e)
+{
+	struct alert_rule old;
+
+	if (alerts_rule_get(a, id, &old, e) ||
+	    alert_rule_from_json(body, &old, out, e))
+		return e->code;
+	out->id = id;
+	return save_rule(a, out, e);
+}
+
+static int close_each(const struct db_alert *al, void *ctx)
+{
+	struct alerts *a = ctx;
+	struct db_alert tmp;
+	struct err e;
+
+	close_alert(a, al->id, "rule deleted", NULL, &tmp, &e);
+	return 0;
+}
+
+int alerts_rule_delete(struct alerts *a, int64_t id, struct err *e)
+{
+	struct db_alert_filter f = { .state = "active", .rule_id = id };
+
+	if (db_alert_rule_delete(a->db, id, e))
+		return e->code;
+	if (load_rules(a, e))
+		return e->code;
+	return db_alert_list(a->db, &f, close_each, a, e);
+}
+
+json_t *alerts_rules_json(struct alerts *a)
+{
+	json_t *arr = json_array();
+
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < a->n_rules; i++)
+		json_array_append_new(arr, alert_rule_to_json(&a->rules[i]));
+	pthread_mutex_unlock(&a->lock);
+	return arr;
+}
+
+/* ---- opening ------------------------------------------------------------------ */
+
+static int load_active(const struct db_alert *al, void *ctx)
+{
+	add_active(ctx, al);
+	return 0;
+}
+
+int alerts_open(struct db *db, struct events *ev, const struct alerts_opts *o,
+		struct alerts **out, struct err *e)
+{
+	struct alerts *a = calloc(1, sizeof(*a));
+	struct db_alert_filter f = { .state = "active", .limit = 1000000 };
+
+	if (!a)
+		return err_nomem(e);
+	a->db = db;
+	a->events = ev;
+	a->o = *o;
+	if (!a->o.max_age_ms)
+		a->o.max_age_ms = MS_PER_DAY;
+	a->started_ms = alerts__now(a);
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->stop_cond, NULL);
+	if (db_plot_list(db, NULL, load_plot, a, e) ||
+	    db_device_list(db, NULL, load_device, a, e) ||
+	    load_rules(a, e) || db_alert_list(db, &f, load_active, a, e) ||
+	    notify_open(db, &o->notify, &a->notify, e)) {
+		alerts_close(a);
+		return e->code != ERR_OK ? (int)e->code : err_nomem(e);
+	}
+	alerts__timer_start(a);
+	*out = a;
+	return ERR_OK;
+}
+
+void alerts_close(struct alerts *a)
+{
+	if (!a)
+		return;
+	alerts__timer_stop(a);
+	notify_close(a->notify);
+	alerts__unbind(a);
+	smap_free(&a->device_index);
+	smap_free(&a->plot_index);
+	free(a->subjects);
+	free(a->rules);
+	free(a->devices);
+	free(a->plots);
+	free(a->active);
+	free(a->valves);
+	free(a->actions);
+	pthread_cond_destroy(&a->stop_cond);
+	pthread_mutex_destroy(&a->lock);
+	free(a);
+}

@@ -1,0 +1,103 @@
+/*
+ * alerts: the 24-hour monitoring service.
+ *
+ * It keeps the rules (stored in the store, surviving restarts), watches the
+ * points as ingestion makes them durable (alerts_observe, the ingest
+ * observer) and the valve commands (alerts_on_valve), runs a clock for
+ * what only time reveals (silent devices, plots with no data, late sources,
+ * valves open without flow, repeats and escalation), and moves alerts
+ * through their life: open -> acknowledged (who, when, comment) -> closed
+ * (automatically when the condition clears past its hysteresis, or by
+ * hand).  One alert at most is open per rule and subject (device or plot),
+ * which the store enforces, so a restart never raises one twice.  Every
+ * change is published on the live stream ("alert" events with the plot)
+ * and sent to the webhook.
+ *
+ * Evaluation is incremental: a series is bound, on its first point, to the
+ * rules that concern it (by metric, device, plot, crop); each later point
+ * touches only those.  A change of rules drops the bindings.
+ *
+ * The clock is injectable (opts.now) and the timer can be off (tick_ms 0)
+ * so that tests call alerts_tick with the time they choose.
+ */
+#ifndef OASIS_ALERT_ALERTS_H
+#define OASIS_ALERT_ALERTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "alert/notify.h"
+#include "alert/rules.h"
+#include "db/db.h"
+#include "ingest/ingest.h"
+#include "util/err.h"
+#include "util/events.h"
+
+struct alerts;
+
+struct alerts_opts {
+	int64_t (*now)(void *ctx);   /* NULL: the system clock */
+	void *now_ctx;
+	int64_t tick_ms;             /* the timer's period; 0: no timer */
+	int64_t max_age_ms;          /* older points are not evaluated; 0: 1 d */
+	struct notify_opts notify;
+};
+
+int alerts_open(struct db *db, struct events *ev, const struct alerts_opts *o,
+		struct alerts **out, struct err *e);
+void alerts_close(struct alerts *a);
+
+/* The ingest observer (ctx: the alerts). */
+void alerts_observe(const struct ingest_seen *pts, size_t n, void *ctx);
+/* The valve observer (ctx: the alerts): a command changed state. */
+void alerts_on_valve(const struct db_command *c, const char *plot, void *ctx);
+
+/*
+ * For other modules (remote sensing): open an alert of a rule made from
+ * template (e.g. "vegetation_anomaly") on plot, with message; the rules of
+ * that template whose filters match the plot are used (none: nothing
+ * happens, *raised false).  alerts_clear_external closes them.
+ */
+int alerts_raise_external(struct alerts *a, const char *template_name,
+			  const char *plot, const char *message, bool *raised,
+			  struct err *e);
+int alerts_clear_external(struct alerts *a, const char *template_name,
+			  const char *plot, struct err *e);
+/* Data of a source ("drone", "satellite") arrived for plot at ts. */
+void alerts_source_seen(struct alerts *a, const char *source,
+			const char *plot, int64_t ts);
+
+/* Run the clock's checks at now (the timer calls it every tick_ms). */
+void alerts_tick(struct alerts *a, int64_t now);
+
+/* ---- rules --------------------------------------------------------------- */
+
+int alerts_rule_create(struct alerts *a, json_t *body, struct alert_rule *out,
+		       struct err *e);
+int alerts_rule_update(struct alerts *a, int64_t id, json_t *body,
+		       struct alert_rule *out, struct err *e);
+/* Delete a rule; its open alerts are closed ("rule deleted"). */
+int alerts_rule_delete(struct alerts *a, int64_t id, struct err *e);
+/* Every rule as a JSON array (new reference). */
+json_t *alerts_rules_json(struct alerts *a);
+int alerts_rule_get(struct alerts *a, int64_t id, struct alert_rule *out,
+		    struct err *e);
+
+/* ---- alerts --------------------------------------------------------------- */
+
+json_t *alerts_alert_json(const struct db_alert *al);
+/* Acknowledge an open alert (ERR_INVALID if closed or acknowledged). */
+int alerts_ack(struct alerts *a, int64_t id, const char *who,
+	       const char *comment, struct db_alert *out, struct err *e);
+/* Close an alert by hand. */
+int alerts_close_alert(struct alerts *a, int64_t id, const char *who,
+		       const char *comment, struct db_alert *out, struct err *e);
+
+/* Freshness of each source of one plot, or of the base (plot NULL). */
+json_t *alerts_freshness_json(struct alerts *a, const char *plot,
+			      struct err *e);
+
+#endif

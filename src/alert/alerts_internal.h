@@ -1,0 +1,124 @@
+/* The insides of the alert service, shared by alerts.c and alerts_watch.c. */
+#ifndef OASIS_ALERT_ALERTS_INTERNAL_H
+#define OASIS_ALERT_ALERTS_INTERNAL_H
+
+#include <pthread.h>
+
+#include "alert/alerts.h"
+#include "alert/eval.h"
+#include "alert/freshness.h"
+#include "util/map.h"
+
+/* A device as the monitoring knows it. */
+struct mon_device {
+	char id[DB_NAME_MAX];
+	char kind[DB_KIND_MAX];
+	int plot;                     /* index in plots, -1 none */
+	struct eval_cadence cadence;
+};
+
+struct mon_plot {
+	char code[DB_CODE_MAX];
+	char crop[DB_TEXT_MAX / 2];
+	double fc, wp;                /* m3/m3, NAN unknown */
+	int n_devices;
+	int64_t last[FRESH_N_];       /* newest data per source; 0 none */
+	int64_t last_any;             /* newest of any of its devices */
+	double flow;                  /* newest flow on the plot */
+	int64_t flow_ts;
+};
+
+/* The state of one rule on one subject. */
+struct mon_subject {
+	struct eval_state st;
+	/* what evaluating a point needs of the rule, kept here, together */
+	enum alert_kind kind;
+	int n_cond;
+	int64_t for_ms, window_ms;
+	int rule;                     /* index in rules */
+	int plot;
+	struct alert_cond cond[ALERT_MAX_CONDS]; /* effective (raw: from soil) */
+	char subject[DB_NAME_MAX * 2];
+};
+
+/* What a series' points touch: its device, and (subject, condition) pairs. */
+struct mon_binding {
+	int dev;                      /* index in devices */
+	int n;
+	struct { struct mon_subject *s; int cond; } *to;
+};
+
+/* An alert not closed, as the clock needs it. */
+struct mon_active {
+	int64_t id, rule_id;
+	char key[DB_NAME_MAX * 3];    /* "rule_id/subject" */
+	int64_t opened_ms, notified_ms;
+	bool acked, escalated;
+};
+
+/* A valve open waiting for flow. */
+struct mon_valve {
+	char device[DB_NAME_MAX];
+	int plot;
+	int64_t due_ms, since_ms;
+};
+
+/* A change decided under the lock, carried out after it. */
+struct mon_action {
+	bool raise;
+	struct alert_rule rule;       /* a copy: rules may change before flush */
+	char subject[DB_NAME_MAX * 2];
+	int plot;
+	double value;
+	char message[DB_TEXT_MAX * 2];
+};
+
+struct alerts {
+	struct db *db;
+	struct events *events;
+	struct notify *notify;
+	struct alerts_opts o;
+	int64_t started_ms;
+	pthread_mutex_t lock;
+	struct alert_rule *rules;
+	size_t n_rules;
+	struct mon_device *devices;
+	size_t n_devices, cap_devices;
+	struct smap device_index;     /* id -> index + 1 */
+	struct mon_plot *plots;
+	size_t n_plots, cap_plots;
+	struct smap plot_index;       /* code -> index + 1 */
+	struct imap bindings;         /* series -> struct mon_binding * */
+	struct mon_subject **subjects;
+	size_t n_subjects, cap_subjects;
+	struct smap subject_index;    /* "rule_id/subject" -> index + 1 */
+	struct mon_active *active;
+	size_t n_active, cap_active;
+	struct mon_valve *valves;
+	size_t n_valves, cap_valves;
+	struct mon_action *actions;   /* pending, under the lock */
+	size_t n_actions, cap_actions;
+	pthread_t timer;
+	pthread_cond_t stop_cond;
+	bool stop, timer_started;
+};
+
+int64_t alerts__now(struct alerts *a);
+/* Under the lock: the device's index (loaded from the store if new), or -1. */
+int alerts__device(struct alerts *a, const char *id,
+				  const char *plot);
+int alerts__plot(struct alerts *a, const char *code);
+/* Under the lock: the state of rule on subject (made if new), or NULL. */
+struct mon_subject *alerts__subject(struct alerts *a, int rule,
+				    const char *subject, int plot);
+/* Under the lock: queue a raise or clear. */
+void alerts__act(struct alerts *a, bool raise, int rule, const char *subject,
+		 int plot, double value, const char *message);
+/* Without the lock: carry out the queued actions. */
+void alerts__flush(struct alerts *a);
+/* Under the lock: drop every binding and subject (rules changed). */
+void alerts__unbind(struct alerts *a);
+void alerts__timer_start(struct alerts *a);
+void alerts__timer_stop(struct alerts *a);
+
+#endif

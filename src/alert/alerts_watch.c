@@ -1,0 +1,690 @@
+/*
+ * What the alert service watches: the points as they become durable (bound
+ * once per series to the rules that concern it), the valve commands, other
+ * modules' signals, and the clock (silence, no data, late sources, valves
+ * without flow, repeats and escalation).
+ */
+#include "alert/alerts_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "util/log.h"
+#include "util/timeutil.h"
+
+static const char *plot_code(struct alerts *a, int plot)
+{
+	return plot >= 0 ? a->plots[plot].code : "";
+}
+
+static const char *plot_crop(struct alerts *a, int plot)
+{
+	return plot >= 0 ? a->plots[plot].crop : "";
+}
+
+static bool binds_points(const struct alert_rule *r)
+{
+	return r->enabled && (r->kind == ALERT_THRESHOLD ||
+			      r->kind == ALERT_RAW || r->kind == ALERT_STUCK);
+}
+
+/* The soil's readily available water limit as %vol (FAO-56 eq. 83). */
+static bool raw_level(const struct mon_plot *p, double depletion_p,
+		      double *level)
+{
+	if (!isfinite(p->fc) || !isfinite(p->wp) || p->fc <= p->wp)
+		return false;
+	*level = 100.0 * (p->fc - depletion_p * (p->fc - p->wp));
+	return true;
+}
+
+static int bind_to(struct mon_binding *b, struct mon_subject *s, int cond)
+{
+	void *p = realloc(b->to, (size_t)(b->n + 1) * sizeof(*b->to));
+
+	if (!p)
+		return -1;
+	b->to = p;
+	b->to[b->n].s = s;
+	b->to[b->n].cond = cond;
+	b->n++;
+	return 0;
+}
+
+/* Bind rule ri to a series of dev's metric, if it concerns it. */
+static void bind_rule(struct alerts *a, struct mon_binding *b, int ri,
+		      const char *metric)
+{
+	const struct alert_rule *r = &a->rules[ri];
+	const struct mon_device *d = &a->devices[b->dev];
+	char subject[DB_NAME_MAX * 2];
+	struct mon_subject *s;
+	double level = 0;
+
+	if (!binds_points(r) ||
+	    !alert_rule_matches(r, d->id, plot_code(a, d->plot),
+				plot_crop(a, d->plot)))
+		return;
+	for (int i = 0; i < r->n_cond; i++) {
+		if (strcmp(r->cond[i].metric, metric))
+			continue;
+		if (r->kind == ALERT_RAW && (d->plot < 0 ||
+		    !raw_level(&a->plots[d->plot], r->p, &level)))
+			continue;
+		snprintf(subject, sizeof(subject), r->kind == ALERT_STUCK
+			 ? "%s/%s" : "%s", d->id, metric);
+		if (!(s = alerts__subject(a, ri, subject, d->plot)))
+			return;
+		if (r->kind == ALERT_RAW)
+			s->cond[i].threshold = s->cond[i].clear = level;
+		bind_to(b, s, i);
+	}
+}
+
+static struct mon_binding *bind_series(struct alerts *a,
+				       const struct ingest_seen *p)
+{
+	struct mon_binding *b = calloc(1, sizeof(*b));
+
+	if (!b)
+		return NULL;
+	b->dev = alerts__device(a, p->device, p->plot);
+	if (b->dev < 0 || imap_put(&a->bindings, p->series, b)) {
+		free(b);
+		return NULL;
+	}
+	for (size_t ri = 0; ri < a->n_rules; ri++)
+		bind_rule(a, b, (int)ri, p->metric);
+	return b;
+}
+
+/*
+ * Freshness counts a point as of its time, but never later than now: a
+ * device whose clock runs ahead must not look fresh for hours.
+ */
+static void note_source(struct alerts *a, struct mon_device *d,
+			const struct ingest_seen *p, int64_t now)
+{
+	struct mon_plot *pl;
+	enum fresh_source src = fresh_source_of_kind(d->kind);
+	int64_t ts = p->ts < now ? p->ts : now;
+
+	eval_cadence_note(&d->cadence, ts);
+	if (d->plot < 0)
+		return;
+	pl = &a->plots[d->plot];
+	if (ts > pl->last[src])
+		pl->last[src] = ts;
+	if (ts > pl->last_any)
+		pl->last_any = ts;
+	if (!strcmp(p->metric, "flow") && p->ts >= pl->flow_ts) {
+		pl->flow = p->value;
+		pl->flow_ts = p->ts;
+	}
+}
+
+static void describe(struct alerts *a, const struct mon_subject *s,
+		     const struct alert_rule *r, double v, char *out,
+		     size_t size)
+{
+	const struct alert_cond *c = &s->cond[0];
+
+	if (r->kind == ALERT_STUCK)
+		snprintf(out, size, "%s: %s has read %g for %lld min", r->name,
+			 s->subject, v, (long long)(r->window_ms / MS_PER_MINUTE));
+	else
+		snprintf(out, size, "%s: %s %s %g %s %g%s%s", r->name, s->subject,
+			 c->metric, v, alert_op_name(c->op), c->threshold,
+			 s->plot >= 0 ? " on plot " : "", plot_code(a, s->plot));
+}
+
+static void eval_point(struct alerts *a, const struct mon_binding *b,
+		       const struct ingest_seen *p)
+{
+	char msg[1024];
+
+	for (int k = 0; k < b->n; k++) {
+		struct mon_subject *s = b->to[k].s;
+		enum eval_change ch = s->kind == ALERT_STUCK
+			? eval_stuck(s->window_ms, &s->st, p->ts, p->value)
+			: eval_conditions(s->cond, s->n_cond, s->for_ms, &s->st,
+					  b->to[k].cond, p->ts, p->value);
+
+		if (ch == EVAL_SAME)
+			continue;
+		describe(a, s, &a->rules[s->rule], p->value, msg, sizeof(msg));
+		alerts__act(a, ch == EVAL_RAISE, s->rule, s->subject, s->plot,
+			    p->value, msg);
+	}
+}
+
+void alerts_observe(const struct ingest_seen *pts, size_t n, void *ctx)
+{
+	struct alerts *a = ctx;
+	int64_t now, oldest;
+	bool act;
+
+	pthread_mutex_lock(&a->lock);
+	now = alerts__now(a);
+	oldest = now - a->o.max_age_ms;
+	for (size_t i = 0; i < n; i++) {
+		const struct ingest_seen *p = &pts[i];
+		struct mon_binding *b = imap_get(&a->bindings, p->series);
+
+		if (!b && !(b = bind_series(a, p)))
+			continue;
+		note_source(a, &a->devices[b->dev], p, now);
+		if (b->n && p->ts >= oldest)
+			eval_point(a, b, p);
+	}
+	act = a->n_actions > 0;
+	pthread_mutex_unlock(&a->lock);
+	if (act)
+		alerts__flush(a);
+}
+
+/* ---- valves ------------------------------------------------------------------ */
+
+static void forget_valve(struct alerts *a, const char *device)
+{
+	for (size_t i = 0; i < a->n_valves; i++)
+		if (!strcmp(a->valves[i].device, device)) {
+			a->valves[i] = a->valves[--a->n_valves];
+			return;
+		}
+}
+
+static void watch_valve(struct alerts *a, const char *device, int plot,
+			int64_t now)
+{
+	struct mon_valve *v;
+	void *p;
+
+	forget_valve(a, device);
+	if (a->n_valves == a->cap_valves) {
+		size_t cap = a->cap_valves ? a->cap_valves * 2 : 16;
+
+		if (!(p = realloc(a->valves, cap * sizeof(*v))))
+			return;
+		a->valves = p;
+		a->cap_valves = cap;
+	}
+	v = &a->valves[a->n_valves++];
+	snprintf(v->device, sizeof(v->device), "%s", device);
+	v->plot = plot;
+	v->since_ms = now;
+}
+
+/* Raise or clear the valve rules of kind on a device. */
+static void valve_rules(struct alerts *a, enum alert_kind kind, bool raise,
+			const char *device, int plot, const char *msg)
+{
+	for (size_t ri = 0; ri < a->n_rules; ri++) {
+		const struct alert_rule *r = &a->rules[ri];
+		struct mon_subject *s;
+
+		if (r->kind != kind || !r->enabled ||
+		    !alert_rule_matches(r, device, plot_code(a, plot),
+					plot_crop(a, plot)) ||
+		    !(s = alerts__subject(a, (int)ri, device, plot)) ||
+		    s->st.active == raise)
+			continue;
+		s->st.active = raise;
+		alerts__act(a, raise, (int)ri, device, plot, NAN, msg);
+	}
+}
+
+void alerts_on_valve(const struct db_command *c, const char *plot, void *ctx)
+{
+	struct alerts *a = ctx;
+	char msg[1024];
+	int p;
+
+	pthread_mutex_lock(&a->lock);
+	p = alerts__plot(a, plot);
+	if (!strcmp(c->state, "failed")) {
+		snprintf(msg, sizeof(msg), "valve %s: command %lld (%s) failed: %s",
+			 c->device, (long long)c->id, c->action, c->reason);
+		valve_rules(a, ALERT_VALVE_FAILED, true, c->device, p, msg);
+	} else if (!strcmp(c->state, "acknowledged")) {
+		valve_rules(a, ALERT_VALVE_FAILED, false, c->device, p, "");
+		if (!strcmp(c->action, "open")) {
+			watch_valve(a, c->device, p, alerts__now(a));
+		} else {
+			forget_valve(a, c->device);
+			valve_rules(a, ALERT_VALVE_NO_FLOW, false, c->device, p, "");
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	alerts__flush(a);
+}
+
+/* ---- other modules ------------------------------------------------------------- */
+
+static int external(struct alerts *a, const char *tpl, const char *plot,
+		    const char *message, bool raise, bool *raised,
+		    struct err *e)
+{
+	int p;
+
+	if (raised)
+		*raised = false;
+	pthread_mutex_lock(&a->lock);
+	p = alerts__plot(a, plot);
+	if (p < 0) {
+		pthread_mutex_unlock(&a->lock);
+		return err_set(e, ERR_NOT_FOUND, "no plot '%s'", plot);
+	}
+	for (size_t ri = 0; ri < a->n_rules; ri++) {
+		const struct alert_rule *r = &a->rules[ri];
+		struct mon_subject *s;
+
+		if (!r->enabled || strcmp(r->template_name, tpl) ||
+		    !alert_rule_matches(r, "", plot, a->plots[p].crop) ||
+		    r->device[0] || !(s = alerts__subject(a, (int)ri, plot, p)))
+			continue;
+		if (raised && raise)
+			*raised = true;
+		if (s->st.active == raise)
+			continue;
+		s->st.active = raise;
+		alerts__act(a, raise, (int)ri, plot, p, NAN, message);
+	}
+	pthread_mutex_unlock(&a->lock);
+	alerts__flush(a);
+	return ERR_OK;
+}
+
+int alerts_raise_external(struct alerts *a, const char *template_name,
+			  const char *plot, const char *message, bool *raised,
+			  struct err *e)
+{
+	return external(a, template_name, plot, message, true, raised, e);
+}
+
+int alerts_clear_external(struct alerts *a, const char *template_name,
+			  const char *plot, struct err *e)
+{
+	return external(a, template_name, plot, "", false, NULL, e);
+}
+
+void alerts_source_seen(struct alerts *a, const char *source,
+			const char *plot, int64_t ts)
+{
+	int src = fresh_source_from_name(source), p;
+
+	pthread_mutex_lock(&a->lock);
+	p = alerts__plot(a, plot);
+	if (src >= 0 && p >= 0 && ts > a->plots[p].last[src])
+		a->plots[p].last[src] = ts;
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* ---- the clock ---------------------------------------------------------------- */
+
+/* Raise or clear rule ri on subject as late says. */
+static void judge(struct alerts *a, int ri, const char *subject, int plot,
+		  bool late, const char *msg)
+{
+	struct mon_subject *s = alerts__subject(a, ri, subject, plot);
+
+	if (!s || s->st.active == late)
+		return;
+	s->st.active = late;
+	alerts__act(a, late, ri, subject, plot, NAN, msg);
+}
+
+static void check_silent(struct alerts *a, int ri, int64_t now)
+{
+	const struct alert_rule *r = &a->rules[ri];
+	char msg[1024];
+
+	for (size_t i = 0; i < a->n_devices; i++) {
+		const struct mon_device *d = &a->devices[i];
+
+		if (!d->cadence.last_ts ||
+		    !alert_rule_matches(r, d->id, plot_code(a, d->plot),
+					plot_crop(a, d->plot)))
+			continue;
+		snprintf(msg, sizeof(msg), "%s: device %s silent since %lld s "
+			 "(usually every %.0f s)", r->name, d->id,
+			 (long long)((now - d->cadence.last_ts) / 1000),
+			 d->cadence.interval_ms / 1000);
+		judge(a, ri, d->id, d->plot,
+		      eval_silent(&d->cadence, r->factor, now), msg);
+	}
+}
+
+static void check_no_data(struct alerts *a, int ri, int64_t now)
+{
+	const struct alert_rule *r = &a->rules[ri];
+	char msg[1024];
+
+	if (r->device[0]) {
+		int d = alerts__device(a, r->device, NULL);
+		int64_t last;
+
+		if (d < 0)
+			return;
+		last = a->devices[d].cadence.last_ts;
+		snprintf(msg, sizeof(msg), "%s: no data from %s for %lld min",
+			 r->name, r->device, (long long)r->window_ms / MS_PER_MINUTE);
+		judge(a, ri, r->device, a->devices[d].plot,
+		      now - (last ? last : a->started_ms) > r->window_ms, msg);
+		return;
+	}
+	for (size_t i = 0; i < a->n_plots; i++) {
+		const struct mon_plot *p = &a->plots[i];
+		int64_t last = p->last_any ? p->last_any : a->started_ms;
+
+		if (!p->n_devices || !alert_rule_matches(r, "", p->code, p->crop))
+			continue;
+		snprintf(msg, sizeof(msg), "%s: no data from any device of plot "
+			 "%s for %lld min", r->name, p->code,
+			 (long long)((now - last) / MS_PER_MINUTE));
+		judge(a, ri, p->code, (int)i, now - last > r->window_ms, msg);
+	}
+}
+
+static void check_stale(struct alerts *a, int ri, int64_t now)
+{
+	const struct alert_rule *r = &a->rules[ri];
+	int src = fresh_source_from_name(r->source);
+	char msg[1024], subject[DB_NAME_MAX * 2];
+
+	if (src < 0)
+		return;
+	for (size_t i = 0; i < a->n_plots; i++) {
+		const struct mon_plot *p = &a->plots[i];
+
+		if ((src == FRESH_STATION && !p->n_devices) ||
+		    !alert_rule_matches(r, "", p->code, p->crop))
+			continue;
+		snprintf(subject, sizeof(subject), "%s/%s", p->code, r->source);
+		snprintf(msg, sizeof(msg), "%s: %s data of plot %s missed its "
+			 "cadence (%lld min)", r->name, r->source, p->code,
+			 (long long)(r->cadence_ms / MS_PER_MINUTE));
+		judge(a, ri, subject, (int)i,
+		      fresh_late((enum fresh_source)src, p->last[src],
+				 a->started_ms, r->cadence_ms, r->factor, now),
+		      msg);
+	}
+}
+
+static void check_no_flow(struct alerts *a, int ri, int64_t now)
+{
+	const struct alert_rule *r = &a->rules[ri];
+	char msg[1024];
+
+	for (size_t i = 0; i < a->n_valves; i++) {
+		const struct mon_valve *v = &a->valves[i];
+		const struct mon_plot *p = v->plot >= 0 ? &a->plots[v->plot] : NULL;
+		bool flowing = p && p->flow_ts > v->since_ms &&
+			       !alert_cond_breached(&r->cond[0], p->flow);
+
+		if (!alert_rule_matches(r, v->device, plot_code(a, v->plot),
+					plot_crop(a, v->plot)))
+			continue;
+		snprintf(msg, sizeof(msg), "%s: valve %s open for %lld min and no "
+			 "flow on its plot", r->name, v->device,
+			 (long long)((now - v->since_ms) / MS_PER_MINUTE));
+		if (flowing || now - v->since_ms >= r->window_ms)
+			judge(a, ri, v->device, v->plot, !flowing, msg);
+	}
+}
+
+/* Last values count as holding this long when the clock completes a wait. */
+#define HOLD_FRESH_MS (15 * MS_PER_MINUTE)
+
+/* Threshold rules whose duration is met by the clock, between points. */
+static void check_durations(struct alerts *a, int64_t now)
+{
+	char msg[1024];
+
+	for (size_t i = 0; i < a->n_subjects; i++) {
+		struct mon_subject *s = a->subjects[i];
+		const struct alert_rule *r = &a->rules[s->rule];
+
+		if ((r->kind != ALERT_THRESHOLD && r->kind != ALERT_RAW) ||
+		    !r->enabled || s->st.active || !s->st.holds_since ||
+		    eval_conditions_at(r->n_cond, r->for_ms, HOLD_FRESH_MS,
+				       &s->st, now) != EVAL_RAISE)
+			continue;
+		describe(a, s, r, s->st.value[0], msg, sizeof(msg));
+		alerts__act(a, true, s->rule, s->subject, s->plot,
+			    s->st.value[0], msg);
+	}
+}
+
+/* A repeat or an escalation to carry out after the lock. */
+struct due {
+	int64_t id;
+	bool escalate;
+	char to[16];
+};
+
+static size_t collect_due(struct alerts *a, int64_t now, struct due *out,
+			  size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < a->n_active && n < max; i++) {
+		struct mon_active *m = &a->active[i];
+		const struct alert_rule *r = NULL;
+
+		for (size_t k = 0; k < a->n_rules; k++)
+			if (a->rules[k].id == m->rule_id)
+				r = &a->rules[k];
+		if (!r || m->acked)
+			continue;
+		if (r->escalate_ms && !m->escalated &&
+		    now - m->opened_ms >= r->escalate_ms) {
+			m->escalated = true;
+			m->notified_ms = now;
+			out[n++] = (struct due){ m->id, true, "" };
+			snprintf(out[n - 1].to, sizeof(out[n - 1].to), "%s",
+				 r->escalate_to[0] ? r->escalate_to : "critical");
+		} else if (r->repeat_ms && now - m->notified_ms >= r->repeat_ms) {
+			m->notified_ms = now;
+			out[n++] = (struct due){ m->id, false, "" };
+		}
+	}
+	return n;
+}
+
+static void carry_out(struct alerts *a, const struct due *d, int64_t now)
+{
+	struct db_alert al;
+	struct err e;
+	json_t *j, *msg;
+	char *text;
+
+	if (db_alert_get(a->db, d->id, &al, &e) || !strcmp(al.state, "closed"))
+		return;
+	al.notified_ms = now;
+	if (d->escalate) {
+		al.escalated = true;
+		snprintf(al.severity, sizeof(al.severity), "%s", d->to);
+	}
+	if (db_alert_update(a->db, &al, &e)) {
+		log_error("alert %lld: %s", (long long)d->id, e.msg);
+		return;
+	}
+	j = alerts_alert_json(&al);
+	json_object_set_new(j, "event", json_string(d->escalate ? "escalated"
+						    : "repeated"));
+	if (a->events && (text = json_dumps(j, JSON_COMPACT))) {
+		events_publish(a->events, "alert", al.plot, text);
+		free(text);
+	}
+	msg = json_pack("{ss sO}", "event", d->escalate ? "escalated"
+			: "repeated", "alert", j);
+	if ((text = json_dumps(msg, JSON_COMPACT))) {
+		notify_send(a->notify, al.id, text);
+		free(text);
+	}
+	json_decref(msg);
+	json_decref(j);
+}
+
+#define DUE_MAX 256
+
+void alerts_tick(struct alerts *a, int64_t now)
+{
+	struct due due[DUE_MAX];
+	size_t n_due;
+
+	pthread_mutex_lock(&a->lock);
+	for (size_t ri = 0; ri < a->n_rules; ri++) {
+		if (!a->rules[ri].enabled)
+			continue;
+		switch (a->rules[ri].kind) {
+		case ALERT_SILENT: check_silent(a, (int)ri, now); break;
+		case ALERT_NO_DATA: check_no_data(a, (int)ri, now); break;
+		case ALERT_STALE: check_stale(a, (int)ri, now); break;
+		case ALERT_VALVE_NO_FLOW: check_no_flow(a, (int)ri, now); break;
+		default: break;
+		}
+	}
+	check_durations(a, now);
+	n_due = collect_due(a, now, due, DUE_MAX);
+	pthread_mutex_unlock(&a->lock);
+	alerts__flush(a);
+	for (size_t i = 0; i < n_due; i++)
+		carry_out(a, &due[i], now);
+}
+
+static void *timer_main(void *arg)
+{
+	struct alerts *a = arg;
+	struct timespec until;
+
+	pthread_mutex_lock(&a->lock);
+	while (!a->stop) {
+		until = time_deadline_in(a->o.tick_ms);
+		pthread_cond_timedwait(&a->stop_cond, &a->lock, &until);
+		if (a->stop)
+			break;
+		pthread_mutex_unlock(&a->lock);
+		alerts_tick(a, alerts__now(a));
+		pthread_mutex_lock(&a->lock);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+void alerts__timer_start(struct alerts *a)
+{
+	if (a->o.tick_ms > 0 && !pthread_create(&a->timer, NULL, timer_main, a))
+		a->timer_started = true;
+}
+
+void alerts__timer_stop(struct alerts *a)
+{
+	if (!a->timer_started)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->stop = true;
+	pthread_cond_signal(&a->stop_cond);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->timer, NULL);
+	a->timer_started = false;
+}
+
+/* ---- freshness ----------------------------------------------------------------- */
+
+/* The stale rule of src that applies to plot, or NULL. */
+static const struct alert_rule *stale_rule(struct alerts *a, int src,
+					   const struct mon_plot *p)
+{
+	for (size_t i = 0; i < a->n_rules; i++) {
+		const struct alert_rule *r = &a->rules[i];
+
+		if (r->kind == ALERT_STALE && r->enabled &&
+		    fresh_source_from_name(r->source) == src &&
+		    alert_rule_matches(r, "", p->code, p->crop))
+			return r;
+	}
+	return NULL;
+}
+
+static const double default_factor[FRESH_N_] = { 3.0, 1.5, 3.0 };
+
+static json_t *source_json(int src, int64_t last, int64_t cadence,
+			   double factor, bool late, int64_t now)
+{
+	char when[32];
+	json_t *j = json_pack("{ss sI sf sb}", "source",
+			      fresh_source_name((enum fresh_source)src),
+			      "cadence_s", (json_int_t)(cadence / 1000),
+			      "factor", factor, "late", late);
+
+	time_format_iso(last, when, sizeof(when));
+	json_object_set_new(j, "last", last ? json_string(when) : json_null());
+	json_object_set_new(j, "age_s", last ? json_integer((json_int_t)
+			    (fresh_age_ms((enum fresh_source)src, last, now) /
+			     1000)) : json_null());
+	return j;
+}
+
+static json_t *plot_freshness(struct alerts *a, const struct mon_plot *p,
+			      int64_t now, int *late_count)
+{
+	json_t *arr = json_array();
+
+	for (int src = 0; src < FRESH_N_; src++) {
+		const struct alert_rule *r = stale_rule(a, src, p);
+		int64_t cadence = r ? r->cadence_ms
+			: fresh_default_cadence_ms((enum fresh_source)src);
+		double factor = r ? r->factor : default_factor[src];
+		bool late = fresh_late((enum fresh_source)src, p->last[src],
+				       a->started_ms, cadence, factor, now);
+
+		if (late && late_count)
+			late_count[src]++;
+		json_array_append_new(arr, source_json(src, p->last[src], cadence,
+						       factor, late, now));
+	}
+	return arr;
+}
+
+json_t *alerts_freshness_json(struct alerts *a, const char *plot,
+			      struct err *e)
+{
+	int64_t now = alerts__now(a), newest[FRESH_N_] = { 0 };
+	int late[FRESH_N_] = { 0 }, p;
+	json_t *out = NULL, *base;
+
+	pthread_mutex_lock(&a->lock);
+	if (plot) {
+		if ((p = alerts__plot(a, plot)) < 0)
+			err_set(e, ERR_NOT_FOUND, "no plot '%s'", plot);
+		else
+			out = json_pack("{ss so}", "plot", plot, "sources",
+					plot_freshness(a, &a->plots[p], now, NULL));
+		pthread_mutex_unlock(&a->lock);
+		return out;
+	}
+	for (size_t i = 0; i < a->n_plots; i++) {
+		json_decref(plot_freshness(a, &a->plots[i], now, late));
+		for (int s = 0; s < FRESH_N_; s++)
+			if (a->plots[i].last[s] > newest[s])
+				newest[s] = a->plots[i].last[s];
+	}
+	base = json_array();
+	for (int s = 0; s < FRESH_N_; s++) {
+		json_t *j = source_json(s, newest[s],
+			fresh_default_cadence_ms((enum fresh_source)s),
+			default_factor[s], late[s] > 0, now);
+
+		json_object_set_new(j, "plots_late", json_integer(late[s]));
+		json_array_append_new(base, j);
+	}
+	out = json_pack("{so sI}", "sources", base, "plots",
+			(json_int_t)a->n_plots);
+	pthread_mutex_unlock(&a->lock);
+	return out;
+}

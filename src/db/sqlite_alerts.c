@@ -1,0 +1,257 @@
+/*
+ * Monitoring rules, alerts and webhook dead letters in the SQLite store.
+ *
+ * Invariant: at most one alert not closed per (rule, subject), held by the
+ * partial unique index alerts_one_open, so a restart (or a race) can never
+ * open the same alert twice.
+ */
+#include "db/sqlite_internal.h"
+
+#include <math.h>
+#include <string.h>
+
+#define ALERT_COLUMNS "id, rule_id, subject, plot, severity, state, message," \
+	" value, opened_ms, acked_by, acked_ms, ack_comment, closed_ms," \
+	" closed_by, notified_ms, escalated"
+
+int db_alert_rule_save(struct db *db, int64_t id, const char *body,
+		       int64_t now_ms, int64_t *id_out, struct err *e)
+{
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if (id)
+		rc = sqlite__call_begin(db, ST_ALERT_RULE_UPDATE, "UPDATE alert_rules"
+					" SET body = ?2, updated_ms = ?3 WHERE id = ?1",
+					&k, &st, e);
+	else
+		rc = sqlite__call_begin(db, ST_ALERT_RULE_INSERT, "INSERT INTO"
+					" alert_rules (body, updated_ms) VALUES (?2, ?3)",
+					&k, &st, e);
+	if (rc)
+		return rc;
+	if (id)
+		sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, body, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, now_ms);
+	rc = sqlite__step_change(k, st, "alert rule", e);
+	if (!rc && id_out)
+		*id_out = id ? id : sqlite3_last_insert_rowid(k->handle);
+	return sqlite__call_end(db, k, st, rc);
+}
+
+int db_alert_rule_delete(struct db *db, int64_t id, struct err *e)
+{
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_ALERT_RULE_DELETE, "DELETE FROM"
+				     " alert_rules WHERE id = ?", &k, &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite__step_change(k, st, "alert rule", e);
+	return sqlite__call_end(db, k, st, rc);
+}
+
+int db_alert_rule_list(struct db *db,
+		       int (*each)(int64_t id, const char *body, void *ctx),
+		       void *ctx, struct err *e)
+{
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc, step;
+
+	if ((rc = sqlite__call_begin(db, ST_ALERT_RULE_LIST, "SELECT id, body"
+				     " FROM alert_rules ORDER BY id", &k, &st, e)))
+		return rc;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if ((rc = each(sqlite3_column_int64(st, 0),
+			       (const char *)sqlite3_column_text(st, 1), ctx)))
+			break;
+	if (!rc && step != SQLITE_DONE)
+		rc = sqlite__error(k, step, "listing alert rules", e);
+	return sqlite__call_end(db, k, st, rc);
+}
+
+static void read_alert(sqlite3_stmt *st, struct db_alert *a)
+{
+	a->id = sqlite3_column_int64(st, 0);
+	a->rule_id = sqlite3_column_int64(st, 1);
+	sqlite__column_copy(st, 2, a->subject, sizeof(a->subject));
+	sqlite__column_copy(st, 3, a->plot, sizeof(a->plot));
+	sqlite__column_copy(st, 4, a->severity, sizeof(a->severity));
+	sqlite__column_copy(st, 5, a->state, sizeof(a->state));
+	sqlite__column_copy(st, 6, a->message, sizeof(a->message));
+	a->value = sqlite3_column_type(st, 7) == SQLITE_NULL
+		? NAN : sqlite3_column_double(st, 7);
+	a->opened_ms = sqlite3_column_int64(st, 8);
+	sqlite__column_copy(st, 9, a->acked_by, sizeof(a->acked_by));
+	a->acked_ms = sqlite3_column_int64(st, 10);
+	sqlite__column_copy(st, 11, a->ack_comment, sizeof(a->ack_comment));
+	a->closed_ms = sqlite3_column_int64(st, 12);
+	sqlite__column_copy(st, 13, a->closed_by, sizeof(a->closed_by));
+	a->notified_ms = sqlite3_column_int64(st, 14);
+	a->escalated = sqlite3_column_int(st, 15) != 0;
+}
+
+int db_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
+		  struct err *e)
+{
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_ALERT_INSERT, "INSERT INTO alerts"
+				     " (rule_id, subject, plot, severity, state,"
+				     " message, value, opened_ms, notified_ms)"
+				     " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+				     &k, &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, a->rule_id);
+	sqlite3_bind_text(st, 2, a->subject, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, a->plot, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, a->severity, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 5, a->message, -1, SQLITE_TRANSIENT);
+	if (isfinite(a->value))
+		sqlite3_bind_double(st, 6, a->value);
+	sqlite3_bind_int64(st, 7, a->opened_ms);
+	sqlite3_bind_int64(st, 8, a->notified_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		rc = ERR_OK;
+		*id_out = sqlite3_last_insert_rowid(k->handle);
+	} else {
+		rc = sqlite__error(k, rc, "alert", e);
+	}
+	return sqlite__call_end(db, k, st, rc);
+}
+
+int db_alert_get(struct db *db, int64_t id, struct db_alert *out,
+		 struct err *e)
+{
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_ALERT_GET, "SELECT " ALERT_COLUMNS
+				     " FROM alerts WHERE id = ?", &k, &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_alert(st, out);
+		rc = ERR_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = err_set(e, ERR_NOT_FOUND, "no alert %lld", (long long)id);
+	} else {
+		rc = sqlite__error(k, rc, "reading an alert", e);
+	}
+	return sqlite__call_end(db, k, st, rc);
+}
+
+int db_alert_update(struct db *db, const struct db_alert *a, struct err *e)
+{
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_ALERT_UPDATE, "UPDATE alerts SET"
+				     " severity = ?2, state = ?3, acked_by = ?4,"
+				     " acked_ms = ?5, ack_comment = ?6,"
+				     " closed_ms = ?7, closed_by = ?8,"
+				     " notified_ms = ?9, escalated = ?10"
+				     " WHERE id = ?1", &k, &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, a->id);
+	sqlite3_bind_text(st, 2, a->severity, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, a->state, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, a->acked_by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, a->acked_ms);
+	sqlite3_bind_text(st, 6, a->ack_comment, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 7, a->closed_ms);
+	sqlite3_bind_text(st, 8, a->closed_by, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 9, a->notified_ms);
+	sqlite3_bind_int(st, 10, a->escalated);
+	rc = sqlite__step_change(k, st, "alert", e);
+	return sqlite__call_end(db, k, st, rc);
+}
+
+int db_alert_list(struct db *db, const struct db_alert_filter *f,
+		  int (*each)(const struct db_alert *a, void *ctx), void *ctx,
+		  struct err *e)
+{
+	struct db_alert a;
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc, step;
+
+	if ((rc = sqlite__call_begin(db, ST_ALERT_LIST, "SELECT " ALERT_COLUMNS
+				     " FROM alerts WHERE"
+				     " (?1 IS NULL OR state = ?1 OR (?1 = 'active'"
+				     "   AND state != 'closed'))"
+				     " AND (?2 IS NULL OR plot = ?2)"
+				     " AND (?3 = 0 OR opened_ms >= ?3)"
+				     " AND (?4 = 0 OR opened_ms <= ?4)"
+				     " AND (?5 = 0 OR rule_id = ?5)"
+				     " ORDER BY opened_ms DESC, id DESC LIMIT ?6",
+				     &k, &st, e)))
+		return rc;
+	sqlite__bind_text_or_null(st, 1, f->state ? f->state : "");
+	sqlite__bind_text_or_null(st, 2, f->plot ? f->plot : "");
+	sqlite3_bind_int64(st, 3, f->from);
+	sqlite3_bind_int64(st, 4, f->to);
+	sqlite3_bind_int64(st, 5, f->rule_id);
+	sqlite3_bind_int64(st, 6, f->limit ? (int64_t)f->limit : 1000);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		read_alert(st, &a);
+		if ((rc = each(&a, ctx)))
+			break;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = sqlite__error(k, step, "listing alerts", e);
+	return sqlite__call_end(db, k, st, rc);
+}
+
+int db_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,
+			 const char *payload, int attempts, const char *error,
+			 int64_t at_ms, struct err *e)
+{
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_ALERT_DEAD_LETTER, "INSERT INTO"
+				     " alert_dead_letters (alert_id, url, payload,"
+				     " attempts, error, at_ms)"
+				     " VALUES (?, ?, ?, ?, ?, ?)", &k, &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, alert_id);
+	sqlite3_bind_text(st, 2, url, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, payload, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 4, attempts);
+	sqlite3_bind_text(st, 5, error, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 6, at_ms);
+	rc = sqlite__step_change(k, st, "dead letter", e);
+	return sqlite__call_end(db, k, st, rc);
+}
+
+int db_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e)
+{
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_ALERT_DEAD_LETTER_COUNT, "SELECT"
+				     " count(*) FROM alert_dead_letters", &k, &st, e)))
+		return rc;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = ERR_OK;
+	} else {
+		rc = sqlite__error(k, rc, "counting dead letters", e);
+	}
+	return sqlite__call_end(db, k, st, rc);
+}

@@ -1,0 +1,208 @@
+/* Monitoring over HTTP: rules, alerts (list, ack, close), freshness. */
+#include "http/routes.h"
+
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alert/alerts.h"
+#include "util/timeutil.h"
+
+static int parse_id(struct http_ctx *c, int64_t *id)
+{
+	char *end;
+	long long v = strtoll(c->params[0], &end, 10);
+
+	if (*end || v <= 0)
+		return err_set(&c->err, ERR_NOT_FOUND, "no such id '%s'",
+			       c->params[0]);
+	*id = v;
+	return ERR_OK;
+}
+
+static void who_of(struct http_ctx *c, char *out, size_t size)
+{
+	snprintf(out, size, "%s (%s)", c->who.name, auth_role_name(c->who.role));
+}
+
+int route_rules_list(struct http_ctx *c)
+{
+	json_t *tpl = json_array();
+
+	for (const struct alert_template *t = alert_templates; t->name; t++) {
+		struct alert_rule r = { 0 };
+
+		t->fill(&r);
+		snprintf(r.name, sizeof(r.name), "%s", t->name);
+		snprintf(r.template_name, sizeof(r.template_name), "%s", t->name);
+		json_t *j = alert_rule_to_json(&r);
+
+		json_object_del(j, "id");
+		json_object_set_new(j, "doc", json_string(t->doc));
+		json_array_append_new(tpl, j);
+	}
+	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so so}", "rules",
+			       alerts_rules_json(c->svc->alerts), "templates", tpl));
+}
+
+int route_rule_get(struct http_ctx *c)
+{
+	struct alert_rule r;
+	int64_t id;
+
+	if (parse_id(c, &id) || alerts_rule_get(c->svc->alerts, id, &r, &c->err))
+		return c->err.code;
+	return http_reply_json(c, MHD_HTTP_OK, alert_rule_to_json(&r));
+}
+
+int route_rule_create(struct http_ctx *c)
+{
+	struct alert_rule r;
+	json_t *body;
+	int rc;
+
+	if (http_body_json(c, &body))
+		return c->err.code;
+	rc = alerts_rule_create(c->svc->alerts, body, &r, &c->err);
+	json_decref(body);
+	if (rc)
+		return rc;
+	return http_reply_json(c, MHD_HTTP_CREATED, alert_rule_to_json(&r));
+}
+
+int route_rule_patch(struct http_ctx *c)
+{
+	struct alert_rule r;
+	json_t *body;
+	int64_t id;
+	int rc;
+
+	if (parse_id(c, &id) || http_body_json(c, &body))
+		return c->err.code;
+	rc = alerts_rule_update(c->svc->alerts, id, body, &r, &c->err);
+	json_decref(body);
+	if (rc)
+		return rc;
+	return http_reply_json(c, MHD_HTTP_OK, alert_rule_to_json(&r));
+}
+
+int route_rule_delete(struct http_ctx *c)
+{
+	int64_t id;
+
+	if (parse_id(c, &id) || alerts_rule_delete(c->svc->alerts, id, &c->err))
+		return c->err.code;
+	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
+}
+
+static int to_list(const struct db_alert *a, void *ctx)
+{
+	json_array_append_new(ctx, alerts_alert_json(a));
+	return 0;
+}
+
+static int instant_arg(struct http_ctx *c, const char *key, int64_t *out)
+{
+	const char *v = http_query(c, key);
+
+	*out = 0;
+	if (v && time_parse(v, time_now_ms(), out, &c->err))
+		return err_prefix(&c->err, "parameter '%s'", key);
+	return ERR_OK;
+}
+
+int route_alerts_list(struct http_ctx *c)
+{
+	struct db_alert_filter f = { 0 };
+	const char *state = http_query(c, "state"), *limit = http_query(c, "limit");
+	json_t *arr;
+
+	if (state && strcmp(state, "open") && strcmp(state, "acknowledged") &&
+	    strcmp(state, "closed") && strcmp(state, "active"))
+		return err_set(&c->err, ERR_INVALID, "parameter 'state': expected "
+			       "open, acknowledged, closed or active");
+	f.state = state;
+	f.plot = http_query(c, "plot");
+	if (instant_arg(c, "from", &f.from) || instant_arg(c, "to", &f.to))
+		return c->err.code;
+	if (limit && (atol(limit) <= 0 || atol(limit) > 10000))
+		return err_set(&c->err, ERR_INVALID, "parameter 'limit': 1 to 10000");
+	f.limit = limit ? (size_t)atol(limit) : 0;
+	arr = json_array();
+	if (db_alert_list(c->db, &f, to_list, arr, &c->err)) {
+		json_decref(arr);
+		return c->err.code;
+	}
+	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so}", "alerts", arr));
+}
+
+int route_alert_get(struct http_ctx *c)
+{
+	struct db_alert a;
+	int64_t id;
+
+	if (parse_id(c, &id) || db_alert_get(c->db, id, &a, &c->err))
+		return c->err.code;
+	return http_reply_json(c, MHD_HTTP_OK, alerts_alert_json(&a));
+}
+
+/* The optional {"comment": "..."} of an ack or a close. */
+static int comment_of(struct http_ctx *c, char *out, size_t size)
+{
+	json_t *body = NULL, *v;
+
+	out[0] = '\0';
+	if (c->body.len == 0)
+		return ERR_OK;
+	if (http_body_json(c, &body))
+		return c->err.code;
+	v = json_object_get(body, "comment");
+	if (v && (!json_is_string(v) || json_string_length(v) >= size)) {
+		json_decref(body);
+		return err_set(&c->err, ERR_INVALID, "field 'comment': a string "
+			       "of at most %zu bytes", size - 1);
+	}
+	if (v)
+		snprintf(out, size, "%s", json_string_value(v));
+	json_decref(body);
+	return ERR_OK;
+}
+
+typedef int (*alert_action)(struct alerts *a, int64_t id, const char *who,
+			    const char *comment, struct db_alert *out,
+			    struct err *e);
+
+/* Acknowledge or close: the caller, the optional comment, the answer. */
+static int act_on_alert(struct http_ctx *c, alert_action act)
+{
+	char who[DB_NAME_MAX + 16], comment[DB_TEXT_MAX * 2];
+	struct db_alert a;
+	int64_t id;
+
+	who_of(c, who, sizeof(who));
+	if (parse_id(c, &id) || comment_of(c, comment, sizeof(comment)) ||
+	    act(c->svc->alerts, id, who, comment, &a, &c->err))
+		return c->err.code;
+	return http_reply_json(c, MHD_HTTP_OK, alerts_alert_json(&a));
+}
+
+int route_alert_ack(struct http_ctx *c)
+{
+	return act_on_alert(c, alerts_ack);
+}
+
+int route_alert_close(struct http_ctx *c)
+{
+	return act_on_alert(c, alerts_close_alert);
+}
+
+int route_freshness(struct http_ctx *c)
+{
+	json_t *j = alerts_freshness_json(c->svc->alerts, http_query(c, "plot"),
+					  &c->err);
+
+	if (!j)
+		return c->err.code != ERR_OK ? (int)c->err.code : err_nomem(&c->err);
+	return http_reply_json(c, MHD_HTTP_OK, j);
+}

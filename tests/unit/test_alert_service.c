@@ -1,0 +1,497 @@
+/*
+ * alert/alerts.c with a real store and a synthetic clock: each rule
+ * template driven by synthetic points, valve changes and time; the
+ * lifecycle (acknowledge, close by hand, clear with hysteresis); repeat
+ * and escalation; and a restart that does not raise an alert twice.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "alert/alerts.h"
+#include "util/timeutil.h"
+
+#define T0 INT64_C(1782864000000) /* 2026-07-01T00:00:00Z */
+#define MIN MS_PER_MINUTE
+
+struct fixture {
+	char dir[64];
+	struct db *db;
+	struct events *ev;
+	struct alerts *a;
+	int64_t now;
+};
+
+static int64_t fake_now(void *ctx)
+{
+	return ((struct fixture *)ctx)->now;
+}
+
+static void add_plot(struct db *db, const char *code, double fc, double wp)
+{
+	struct db_plot p = { .field_capacity = fc, .wilting_point = wp };
+	struct err e;
+
+	snprintf(p.code, sizeof(p.code), "%s", code);
+	strcpy(p.crop, "cotton");
+	p.geometry = "{\"type\":\"Polygon\",\"coordinates\":[]}";
+	p.area_m2 = 1000;
+	assert_int_equal(db_plots_upsert(db, &p, 1, NULL, NULL, &e), 0);
+}
+
+static void add_device(struct db *db, const char *id, const char *kind,
+		       const char *plot)
+{
+	struct db_device d = { .lon = NAN, .lat = NAN, .created_ms = 1 };
+	struct err e;
+
+	snprintf(d.id, sizeof(d.id), "%s", id);
+	snprintf(d.kind, sizeof(d.kind), "%s", kind);
+	snprintf(d.plot, sizeof(d.plot), "%s", plot);
+	assert_int_equal(db_device_create(db, &d, &e), 0);
+}
+
+static void start(struct fixture *f)
+{
+	struct alerts_opts o = { .now = fake_now, .now_ctx = f };
+	struct err e;
+
+	assert_int_equal(alerts_open(f->db, f->ev, &o, &f->a, &e), 0);
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct err e;
+
+	strcpy(f->dir, "/tmp/oasis-test-alert-XXXXXX");
+	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e) ||
+	    events_open(1000, 0, &f->ev, &e))
+		return -1;
+	add_plot(f->db, "P1", 0.30, 0.12);
+	add_plot(f->db, "P2", NAN, NAN);
+	add_device(f->db, "ws-1", "weather_station", "P1");
+	add_device(f->db, "sp-1", "soil_probe", "P1");
+	add_device(f->db, "fm-1", "flow_meter", "P1");
+	add_device(f->db, "v-1", "valve", "P1");
+	f->now = T0;
+	start(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	alerts_close(f->a);
+	events_shutdown(f->ev);
+	events_free(f->ev);
+	db_close(f->db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+static int64_t rule(struct fixture *f, const char *json)
+{
+	struct alert_rule r;
+	json_error_t je;
+	json_t *j = json_loads(json, 0, &je);
+	struct err e;
+
+	assert_non_null(j);
+	if (alerts_rule_create(f->a, j, &r, &e))
+		fail_msg("rule %s: %s", json, e.msg);
+	json_decref(j);
+	return r.id;
+}
+
+/* A point of device/metric (series id from a small table) at f->now. */
+static void point(struct fixture *f, const char *device, const char *metric,
+		  const char *plot, double v)
+{
+	static const char *names[32];
+	int64_t series = 0;
+	char key[128];
+
+	snprintf(key, sizeof(key), "%s/%s", device, metric);
+	for (int i = 0; i < 32 && !series; i++) {
+		if (!names[i])
+			names[i] = strdup(key);
+		if (!strcmp(names[i], key))
+			series = i + 1;
+	}
+	struct ingest_seen p = { device, metric, plot, series, f->now, v };
+	alerts_observe(&p, 1, f->a);
+}
+
+struct count {
+	int n;
+	struct db_alert last;
+};
+
+static int count_one(const struct db_alert *a, void *ctx)
+{
+	struct count *c = ctx;
+
+	if (!c->n)
+		c->last = *a;
+	c->n++;
+	return 0;
+}
+
+/* Alerts in state (NULL any) of rule id; the newest in c.last. */
+static struct count alerts_of(struct fixture *f, int64_t rule_id,
+			      const char *state)
+{
+	struct db_alert_filter flt = { .state = state, .rule_id = rule_id };
+	struct count c = { 0 };
+	struct err e;
+
+	assert_int_equal(db_alert_list(f->db, &flt, count_one, &c, &e), 0);
+	return c;
+}
+
+static void nothing(void *ctx)
+{
+	(void)ctx;
+}
+
+static void frost_lifecycle(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"frost\"}");
+	struct events_reader rd = { .wake = nothing, .release = nothing };
+	struct buf out = BUF_INIT;
+	struct db_alert al;
+	struct err e;
+
+	events_attach(f->ev, &rd);
+	point(f, "ws-1", "air_temp", "P1", 1.0);
+	f->now += 5 * MIN;
+	point(f, "ws-1", "air_temp", "P1", 0.5);
+	assert_int_equal(alerts_of(f, id, NULL).n, 0); /* 10 min not yet met */
+	f->now += 4 * MIN;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, id, NULL).n, 0);
+	f->now += MIN;
+	alerts_tick(f->a, f->now);                     /* the clock completes it */
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	point(f, "ws-1", "air_temp", "P1", 0.2);
+	assert_int_equal(alerts_of(f, id, NULL).n, 1);
+	f->now += MIN;
+	point(f, "ws-1", "air_temp", "P1", -1.0);      /* no storm */
+	assert_int_equal(alerts_of(f, id, NULL).n, 1);
+	al = alerts_of(f, id, NULL).last;
+	assert_string_equal(al.subject, "ws-1");
+	assert_string_equal(al.plot, "P1");
+	assert_int_equal(alerts_ack(f->a, al.id, "op", "on it", &al, &e), 0);
+	assert_string_equal(al.state, "acknowledged");
+	assert_int_equal(alerts_ack(f->a, al.id, "op", "", &al, &e), ERR_INVALID);
+	point(f, "ws-1", "air_temp", "P1", 2.5);       /* inside the band */
+	assert_int_equal(alerts_of(f, id, "acknowledged").n, 1);
+	f->now += MIN;
+	point(f, "ws-1", "air_temp", "P1", 3.2);       /* past the clear level */
+	al = alerts_of(f, id, NULL).last;
+	assert_string_equal(al.state, "closed");
+	assert_string_equal(al.acked_by, "op");
+	assert_string_equal(al.ack_comment, "on it");
+	/* opened, acknowledged, closed: three "alert" events for plot P1 */
+	assert_int_equal(events_read(f->ev, &rd, &out, 1 << 20), 1);
+	assert_non_null(strstr(out.data, "event: alert"));
+	assert_non_null(strstr(out.data, "\"acknowledged\""));
+	assert_non_null(strstr(out.data, "\"closed\""));
+	events_detach(f->ev, &rd);
+	buf_free(&out);
+}
+
+static void restart_raises_no_duplicate(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"strong_wind\",\"for_s\":0}");
+
+	point(f, "ws-1", "wind_speed", "P1", 15);
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	alerts_close(f->a);
+	start(f);                                  /* the rule survived */
+	f->now += MIN;
+	point(f, "ws-1", "wind_speed", "P1", 16);
+	point(f, "ws-1", "wind_speed", "P1", 17);
+	assert_int_equal(alerts_of(f, id, NULL).n, 1);
+	f->now += MIN;
+	point(f, "ws-1", "wind_speed", "P1", 5);   /* and it still clears */
+	assert_int_equal(alerts_of(f, id, "closed").n, 1);
+}
+
+static void several_weather_templates(void **state)
+{
+	struct fixture *f = *state;
+	int64_t heat = rule(f, "{\"template\":\"heat_stress\",\"crop\":\"cotton\"}");
+	int64_t dhw = rule(f, "{\"template\":\"dry_hot_wind\"}");
+	int64_t bat = rule(f, "{\"template\":\"low_battery\"}");
+
+	for (int i = 0; i <= 60; i += 10) {
+		point(f, "ws-1", "air_temp", "P1", 36);
+		point(f, "ws-1", "rh", "P1", 20);
+		point(f, "ws-1", "wind_speed", "P1", 4);
+		point(f, "sp-1", "battery", "P1", 3.3);
+		f->now += 10 * MIN;
+	}
+	assert_int_equal(alerts_of(f, heat, "open").n, 1);
+	assert_int_equal(alerts_of(f, dhw, "open").n, 1);
+	assert_int_equal(alerts_of(f, bat, "open").n, 1);
+	assert_string_equal(alerts_of(f, bat, NULL).last.subject, "sp-1");
+}
+
+/* FC 0.30, WP 0.12, p 0.65: RAW limit 100 (0.30 - 0.65 x 0.18) = 18.3 %vol. */
+static void root_zone_depletion(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"root_zone_depletion\"}");
+
+	point(f, "sp-1", "moisture_30cm", "P1", 18.4);
+	f->now += 2 * MS_PER_HOUR;
+	point(f, "sp-1", "moisture_30cm", "P1", 18.4);
+	assert_int_equal(alerts_of(f, id, NULL).n, 0);
+	point(f, "sp-1", "moisture_30cm", "P1", 18.2);
+	f->now += MS_PER_HOUR;
+	point(f, "sp-1", "moisture_30cm", "P1", 17.0);
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+}
+
+static void stuck_and_silent(void **state)
+{
+	struct fixture *f = *state;
+	int64_t stuck = rule(f, "{\"template\":\"stuck_sensor\"}");
+	int64_t silent = rule(f, "{\"template\":\"sensor_silent\"}");
+
+	for (int i = 0; i <= 40; i++) {
+		point(f, "ws-1", "air_temp", "P1", 21.0);
+		f->now += 5 * MIN;
+	}
+	assert_int_equal(alerts_of(f, stuck, "open").n, 1);
+	assert_string_equal(alerts_of(f, stuck, NULL).last.subject,
+			    "ws-1/air_temp");
+	/* last point at now - 5 min; silent after 15 min */
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, silent, NULL).n, 0);
+	f->now += 11 * MIN;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, silent, "open").n, 1);
+	point(f, "ws-1", "air_temp", "P1", 21.5);
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, silent, "closed").n, 1);
+	assert_int_equal(alerts_of(f, stuck, "closed").n, 1);
+}
+
+static void no_data_and_stale_sources(void **state)
+{
+	struct fixture *f = *state;
+	int64_t nodata = rule(f, "{\"template\":\"no_data\"}");
+	int64_t st = rule(f, "{\"template\":\"station_stale\",\"plot\":\"P1\"}");
+	int64_t sat = rule(f, "{\"template\":\"satellite_stale\"}");
+	json_t *fr;
+	struct err e;
+
+	point(f, "ws-1", "air_temp", "P1", 20);
+	f->now += 14 * MIN;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, st, NULL).n, 0);
+	f->now += 2 * MIN;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, st, "open").n, 1);
+	assert_int_equal(alerts_of(f, nodata, NULL).n, 0);
+	f->now += 15 * MIN;
+	alerts_tick(f->a, f->now);
+	/* only P1 has devices: one plot without data */
+	assert_int_equal(alerts_of(f, nodata, "open").n, 1);
+	assert_string_equal(alerts_of(f, nodata, NULL).last.subject, "P1");
+	fr = alerts_freshness_json(f->a, "P1", &e);
+	assert_non_null(fr);
+	assert_true(json_is_true(json_object_get(json_array_get(
+		json_object_get(fr, "sources"), 0), "late")));
+	json_decref(fr);
+	point(f, "sp-1", "moisture_30cm", "P1", 25);
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, nodata, "closed").n, 1);
+	assert_int_equal(alerts_of(f, st, "closed").n, 1);
+	/* satellite: every plot, late after 9 days without a scene */
+	alerts_source_seen(f->a, "satellite", "P2", f->now);
+	f->now += 9 * MS_PER_DAY + MIN;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, sat, "open").n, 2);
+	alerts_source_seen(f->a, "satellite", "P2", f->now);
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, sat, "open").n, 1);
+}
+
+/*
+ * The drone flies by day (08:00-20:00 UTC+6, i.e. 02:00-14:00 UTC): seen
+ * at 19:00 local, it is not late at 09:00 the next morning (2 h of
+ * daytime since) but is at 11:00 (4 h > 1.5 x 2 h).
+ */
+static void drone_stale_counts_daytime(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"drone_stale\",\"plot\":\"P2\"}");
+
+	f->now = T0 + 13 * MS_PER_HOUR;
+	alerts_source_seen(f->a, "drone", "P2", f->now);
+	f->now = T0 + MS_PER_DAY + 3 * MS_PER_HOUR;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, id, NULL).n, 0);
+	f->now = T0 + MS_PER_DAY + 5 * MS_PER_HOUR;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	assert_string_equal(alerts_of(f, id, NULL).last.subject, "P2/drone");
+	alerts_source_seen(f->a, "drone", "P2", f->now);
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, id, "closed").n, 1);
+}
+
+static struct db_command command(const char *action, const char *state_name)
+{
+	struct db_command c = { .id = 7 };
+
+	strcpy(c.device, "v-1");
+	strcpy(c.action, action);
+	strcpy(c.state, state_name);
+	strcpy(c.reason, "no answer within 30 s");
+	return c;
+}
+
+static void valves(void **state)
+{
+	struct fixture *f = *state;
+	int64_t failed = rule(f, "{\"template\":\"valve_failed\"}");
+	int64_t noflow = rule(f, "{\"template\":\"valve_no_flow\"}");
+	struct db_command c = command("open", "failed");
+
+	alerts_on_valve(&c, "P1", f->a);
+	assert_int_equal(alerts_of(f, failed, "open").n, 1);
+	c = command("open", "acknowledged");
+	alerts_on_valve(&c, "P1", f->a);
+	assert_int_equal(alerts_of(f, failed, "closed").n, 1);
+	f->now += 4 * MIN;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, noflow, NULL).n, 0);
+	f->now += 2 * MIN;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, noflow, "open").n, 1);
+	point(f, "fm-1", "flow", "P1", 12.5);
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, noflow, "closed").n, 1);
+}
+
+static void vegetation_anomaly_from_another_module(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"vegetation_anomaly\"}");
+	bool raised;
+	struct err e;
+
+	assert_int_equal(alerts_raise_external(f->a, "vegetation_anomaly", "P2",
+			 "NDVI 0.21 below the plot's 0.45 median", &raised, &e), 0);
+	assert_true(raised);
+	alerts_raise_external(f->a, "vegetation_anomaly", "P2", "again", &raised,
+			      &e);
+	assert_int_equal(alerts_of(f, id, NULL).n, 1);
+	assert_string_equal(alerts_of(f, id, NULL).last.message,
+			    "NDVI 0.21 below the plot's 0.45 median");
+	assert_int_equal(alerts_raise_external(f->a, "vegetation_anomaly", "NOPE",
+			 "x", &raised, &e), ERR_NOT_FOUND);
+	assert_int_equal(alerts_clear_external(f->a, "vegetation_anomaly", "P2",
+					       &e), 0);
+	assert_int_equal(alerts_of(f, id, "closed").n, 1);
+}
+
+static void repeat_escalate_and_close_by_hand(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"frost\",\"for_s\":0,"
+			  "\"repeat_s\":600,\"escalate_s\":1800,"
+			  "\"severity\":\"warning\"}");
+	struct db_alert al;
+	struct err e;
+
+	point(f, "ws-1", "air_temp", "P1", 0);
+	al = alerts_of(f, id, NULL).last;
+	f->now += 10 * MIN;
+	alerts_tick(f->a, f->now);
+	assert_int_equal(alerts_of(f, id, NULL).last.notified_ms, f->now);
+	f->now += 20 * MIN;
+	alerts_tick(f->a, f->now);
+	al = alerts_of(f, id, NULL).last;
+	assert_true(al.escalated);
+	assert_string_equal(al.severity, "critical");
+	assert_int_equal(alerts_close_alert(f->a, al.id, "op", "fixed", &al, &e),
+			 0);
+	assert_string_equal(al.state, "closed");
+	assert_int_equal(alerts_close_alert(f->a, al.id, "op", "", &al, &e),
+			 ERR_INVALID);
+	/* still freezing: a new alert opens after a manual close */
+	f->now += MIN;
+	point(f, "ws-1", "air_temp", "P1", -1);
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	/* deleting the rule closes its alerts */
+	assert_int_equal(alerts_rule_delete(f->a, id, &e), 0);
+	assert_int_equal(alerts_of(f, id, "active").n, 0);
+}
+
+/* Nothing listens on port 9 of loopback: every attempt fails. */
+static void webhook_dead_letter_after_the_last_retry(void **state)
+{
+	struct fixture *f = *state;
+	struct notify_opts o = { .url = "http://127.0.0.1:9/hook",
+				 .secret = "k", .attempts = 3,
+				 .first_backoff_ms = 10, .timeout_ms = 500 };
+	struct notify *n;
+	uint64_t delivered = 0, dead = 0;
+	int64_t count = 0;
+	struct err e;
+
+	assert_int_equal(notify_open(f->db, &o, &n, &e), 0);
+	notify_send(n, 42, "{\"event\":\"opened\"}");
+	for (int i = 0; i < 500 && !dead; i++) {
+		struct timespec ts = { 0, 10000000 };
+
+		nanosleep(&ts, NULL);
+		notify_counts(n, &delivered, &dead);
+	}
+	notify_close(n);
+	assert_int_equal(dead, 1);
+	assert_int_equal(delivered, 0);
+	assert_int_equal(db_alert_dead_letter_count(f->db, &count, &e), 0);
+	assert_int_equal(count, 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+		T(frost_lifecycle),
+		T(restart_raises_no_duplicate),
+		T(several_weather_templates),
+		T(root_zone_depletion),
+		T(stuck_and_silent),
+		T(no_data_and_stale_sources),
+		T(drone_stale_counts_daytime),
+		T(valves),
+		T(vegetation_anomaly_from_another_module),
+		T(repeat_escalate_and_close_by_hand),
+		T(webhook_dead_letter_after_the_last_retry),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
