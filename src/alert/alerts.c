@@ -446,7 +446,9 @@ static int load_rules(struct alerts *a, struct err *e)
 	return ERR_OK;
 }
 
-static int save_rule(struct alerts *a, struct alert_rule *r, struct err *e)
+/* A rule as the store keeps it: its JSON without the id, *id_out its id. */
+static int store_rule(struct db *db, const struct alert_rule *r, int64_t now,
+		      int64_t *id_out, struct err *e)
 {
 	json_t *j = alert_rule_to_json(r);
 	char *text;
@@ -459,9 +461,34 @@ static int save_rule(struct alerts *a, struct alert_rule *r, struct err *e)
 	json_decref(j);
 	if (!text)
 		return err_nomem(e);
-	rc = db_alert_rule_save(a->db, r->id, text, alerts__now(a), &r->id, e);
+	rc = db_alert_rule_save(db, r->id, text, now, id_out, e);
 	free(text);
+	return rc;
+}
+
+static int save_rule(struct alerts *a, struct alert_rule *r, struct err *e)
+{
+	int rc = store_rule(a->db, r, alerts__now(a), &r->id, e);
+
 	return rc ? rc : load_rules(a, e);
+}
+
+int alerts_store_templates(struct db *db, const char *const *names, size_t n,
+			   int64_t now, struct err *e)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_t *body = json_pack("{ss}", "template", names[i]);
+		struct alert_rule r;
+		int64_t id;
+		int rc = body ? alert_rule_from_json(body, NULL, &r, e)
+			      : err_nomem(e);
+
+		json_decref(body);
+		r.id = 0;
+		if (rc || (rc = store_rule(db, &r, now, &id, e)))
+			return rc;
+	}
+	return ERR_OK;
 }
 
 int alerts_rule_create(struct alerts *a, json_t *body, struct alert_rule *out,

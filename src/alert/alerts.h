@@ -70,6 +70,14 @@ int alerts_clear_external(struct alerts *a, const char *template_name,
 void alerts_source_seen(struct alerts *a, const char *source,
 			const char *plot, int64_t ts);
 
+/*
+ * Store, without a running service, one rule of each named template with
+ * its defaults (a new base's starting set: `oasis demo`).  ERR_INVALID for
+ * an unknown template.
+ */
+int alerts_store_templates(struct db *db, const char *const *names, size_t n,
+			   int64_t now, struct err *e);
+
 /* Run the clock's checks at now (the timer calls it every tick_ms). */
 void alerts_tick(struct alerts *a, int64_t now);
 

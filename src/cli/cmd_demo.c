@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alert/alerts.h"
 #include "auth/auth.h"
 #include "cli/serve.h"
 #include "db/db.h"
@@ -86,6 +87,18 @@ static void print_login(const char *dir)
 	fclose(f);
 }
 
+/*
+ * The monitoring a new demo base starts with: the templates' defaults for
+ * what the data say.  Not the freshness ones (silent sensors, stale
+ * sources): with --speed the live feed replays hours behind the wall
+ * clock until it catches up, and the live demo flies no new scenes.
+ */
+static const char *const demo_rules[] = {
+	"frost", "heat_stress", "dry_hot_wind", "strong_wind",
+	"vegetation_anomaly", "stuck_sensor", "low_battery", "valve_failed",
+	"valve_no_flow",
+};
+
 static int create_base(struct db *db, const char *dir, uint64_t seed,
 		       struct err *e)
 {
@@ -102,7 +115,10 @@ static int create_base(struct db *db, const char *dir, uint64_t seed,
 		return ERR_OK;
 	auth_password_generate(password);
 	if (auth_user_create(db, DEMO_USER, ROLE_ADMIN, password, e) ||
-	    save_login(dir, password, e))
+	    save_login(dir, password, e) ||
+	    alerts_store_templates(db, demo_rules,
+				   sizeof(demo_rules) / sizeof(demo_rules[0]),
+				   time_now_ms(), e))
 		return e->code;
 	return ERR_OK;
 }
@@ -231,6 +247,8 @@ int cmd_demo(int argc, char **argv)
 		return cli_fail("demo", &e);
 	}
 	print_login(store.data_dir);
+	/* the replay's readings are as old as its lead: monitoring judges them */
+	cfg.alert_max_age_ms = lead_ms(live.speed) + MS_PER_DAY;
 	cfg.started = start_live;
 	cfg.stopping = stop_live;
 	cfg.hook_ctx = &live;

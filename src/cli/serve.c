@@ -108,6 +108,7 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 	char secret[1024];
 	struct alerts_opts ao = {
 		.tick_ms = o->alert_tick_ms ? o->alert_tick_ms : 1000,
+		.max_age_ms = o->alert_max_age_ms,
 		.notify = { .url = o->webhook_url, .secret = secret },
 	};
 	int rc = read_secret(o->webhook_secret_file, secret, sizeof(secret), e);

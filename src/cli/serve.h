@@ -24,6 +24,7 @@ struct serve_opts {
 	const char *webhook_url;    /* alert notifications; NULL: none */
 	const char *webhook_secret_file; /* the HMAC key, read at start */
 	int64_t alert_tick_ms;      /* the monitoring clock; 0: 1 s */
+	int64_t alert_max_age_ms;   /* older points are not evaluated; 0: 1 d */
 	/* optional: called once serving (with "http://HOST:PORT"), and at stop */
 	int (*started)(const char *base_url, void *ctx, struct err *e);
 	void (*stopping)(void *ctx);

@@ -121,6 +121,12 @@ def demo_has_devices_history_and_a_live_feed():
         expect(len(series["satellite"]) >= 9, series)
         expect(all(e["mean"] is None or 0 < e["mean"] < 1
                    for e in series["satellite"]), series)
+        # the monitoring it starts with: the templates on what data say
+        status, rules = get(port, "/api/v1/rules", token)
+        names = {r["template"] for r in rules["rules"]}
+        expect({"frost", "heat_stress", "dry_hot_wind", "valve_no_flow",
+                "vegetation_anomaly"} <= names and
+               "sensor_silent" not in names, names)
         # and the devices report live, with their own tokens
         _, first = get(port, "/api/v1/latest?device=ws-02", token)
         t0 = first["values"]["air_temp"]["ts"]
