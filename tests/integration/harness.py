@@ -273,3 +273,51 @@ def wait_for(fn, timeout=15, every=0.1):
             return v
         time.sleep(every)
     raise AssertionError("timed out waiting")
+
+
+class EventStream:
+    """A client of GET /api/v1/stream (server-sent events) on port, as
+    token, from just after last_id if given.  The connection's 10 s
+    timeout bounds each wait."""
+
+    def __init__(self, port, token, query="", last_id=None):
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        headers = {"Authorization": "Bearer " + token}
+        if last_id is not None:
+            headers["Last-Event-ID"] = str(last_id)
+        self.conn.request("GET", "/api/v1/stream" + query, headers=headers)
+        self.resp = self.conn.getresponse()
+        expect(self.resp.status == 200, self.resp.status)
+        expect(self.resp.getheader("Content-Type") == "text/event-stream")
+
+    def next_event(self):
+        """The next event as (id, type, data); comments are skipped; None
+        when the server ends the stream."""
+        ev = {}
+        while True:
+            line = self.resp.fp.readline().decode()
+            if line == "":
+                return None
+            line = line.rstrip("\n")
+            if line == "":
+                if "data" in ev:
+                    return (int(ev.get("id", 0)), ev.get("event"),
+                            json.loads(ev["data"]))
+                ev = {}
+                continue
+            if line.startswith(":"):
+                continue
+            key, _, value = line.partition(": ")
+            ev[key] = value
+
+    def next_of(self, kind):
+        """The next event of this type as (id, data), or None."""
+        while True:
+            ev = self.next_event()
+            if ev is None:
+                return None
+            if ev[1] == kind:
+                return ev[0], ev[2]
+
+    def close(self):
+        self.conn.close()

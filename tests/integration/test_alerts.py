@@ -5,15 +5,14 @@ twice, the signed webhook (retried while the receiver is down) and the
 live stream of alerts resumed from Last-Event-ID."""
 import hashlib
 import hmac
-import http.client
 import http.server
 import json
 import os
 import threading
 import time
 
-from harness import Server, expect, expect_error, free_port, run, test, \
-    wait_for
+from harness import EventStream, Server, expect, expect_error, free_port, \
+    run, test, wait_for
 
 SECRET = "s3cret-for-the-webhook-test"
 NOW = int(time.time() * 1000)
@@ -164,40 +163,11 @@ def the_webhook_is_signed_and_retried_while_the_receiver_is_down():
     expect("attempt 1 failed" in s.server_log(), s.server_log()[-2000:])
 
 
-class Stream:
-    def __init__(self, s, query="", last_id=None):
-        self.conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
-        headers = {"Authorization": "Bearer " + s.viewer}
-        if last_id is not None:
-            headers["Last-Event-ID"] = str(last_id)
-        self.conn.request("GET", "/api/v1/stream" + query, headers=headers)
-        self.resp = self.conn.getresponse()
-        expect(self.resp.status == 200, self.resp.status)
-
-    def next_of(self, kind):
-        ev = {}
-        while True:
-            line = self.resp.fp.readline().decode()
-            if line == "":
-                return None
-            line = line.rstrip("\n")
-            if line == "":
-                if ev.get("event") == kind:
-                    return int(ev["id"]), json.loads(ev["data"])
-                ev = {}
-            elif not line.startswith(":"):
-                key, _, value = line.partition(": ")
-                ev[key] = value
-
-    def close(self):
-        self.conn.close()
-
-
 @test
 def alerts_stream_live_and_resume_after_a_reconnect():
     s = server()
     make_rule(s, {"template": "strong_wind", "for_s": 0})
-    st = Stream(s, "?plot=A")
+    st = EventStream(s.port, s.viewer, "?plot=A")
     write(s, "ws-b", "wind_speed", 20.0, NOW + 2000)   # plot B: filtered out
     write(s, "ws-a", "wind_speed", 20.0, NOW + 2000)
     first_id, ev = st.next_of("alert")
@@ -206,7 +176,7 @@ def alerts_stream_live_and_resume_after_a_reconnect():
     # while disconnected: cleared, and opened again
     write(s, "ws-a", "wind_speed", 2.0, NOW + 3000)
     write(s, "ws-a", "wind_speed", 21.0, NOW + 4000)
-    st = Stream(s, "?plot=A", last_id=first_id)
+    st = EventStream(s.port, s.viewer, "?plot=A", last_id=first_id)
     got = [st.next_of("alert")[1]["event"] for _ in range(2)]
     expect(got == ["closed", "opened"], got)
     st.close()

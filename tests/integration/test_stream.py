@@ -1,11 +1,10 @@
 """GET /api/v1/stream: server-sent events of new points, filtered by plot,
 resumed from Last-Event-ID; streams end when the server stops."""
 import http.client
-import json
 import socket
 import time
 
-from harness import Server, expect, run, test
+from harness import EventStream, Server, expect, run, test
 
 srv = None
 NOW = int(time.time() * 1000)
@@ -31,41 +30,6 @@ def server():
     return srv
 
 
-class Stream:
-    def __init__(self, s, query="", last_id=None):
-        self.conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=10)
-        headers = {"Authorization": "Bearer " + s.viewer}
-        if last_id is not None:
-            headers["Last-Event-ID"] = str(last_id)
-        self.conn.request("GET", "/api/v1/stream" + query, headers=headers)
-        self.resp = self.conn.getresponse()
-        expect(self.resp.status == 200, self.resp.status)
-        expect(self.resp.getheader("Content-Type") == "text/event-stream")
-
-    def next_event(self):
-        """The next event as (id, type, data); comments are skipped.  The
-        connection's 10 s timeout bounds the wait."""
-        ev = {}
-        while True:
-            line = self.resp.fp.readline().decode()
-            if line == "":
-                return None
-            line = line.rstrip("\n")
-            if line == "":
-                if "data" in ev:
-                    return (int(ev.get("id", 0)), ev.get("event"),
-                            json.loads(ev["data"]))
-                ev = {}
-                continue
-            if line.startswith(":"):
-                continue
-            key, _, value = line.partition(": ")
-            ev[key] = value
-
-    def close(self):
-        self.conn.close()
-
-
 def write(s, device, metric, value, ts):
     r = s.post("/api/v1/telemetry", token=s.admin_token,
                body={"device": device, "ts": ts, "values": {metric: value}})
@@ -75,7 +39,7 @@ def write(s, device, metric, value, ts):
 @test
 def a_written_point_arrives_on_the_stream():
     s = server()
-    st = Stream(s)
+    st = EventStream(s.port, s.viewer)
     write(s, "a-1", "moisture_10cm", 21.5, NOW)
     ev = st.next_event()
     expect(ev and ev[1] == "point", ev)
@@ -87,7 +51,7 @@ def a_written_point_arrives_on_the_stream():
 @test
 def plot_filter_and_resume_after_last_event_id():
     s = server()
-    st = Stream(s, "?plot=B")
+    st = EventStream(s.port, s.viewer, "?plot=B")
     write(s, "a-1", "moisture_10cm", 1, NOW + 1)
     write(s, "b-1", "moisture_10cm", 2, NOW + 2)
     ev = st.next_event()
@@ -97,7 +61,7 @@ def plot_filter_and_resume_after_last_event_id():
     # while disconnected, more points
     write(s, "b-1", "moisture_10cm", 3, NOW + 3)
     write(s, "b-1", "moisture_10cm", 4, NOW + 4)
-    st = Stream(s, "?plot=B", last_id=first_id)
+    st = EventStream(s.port, s.viewer, "?plot=B", last_id=first_id)
     got = [st.next_event()[2]["value"] for _ in range(2)]
     expect(got == [3, 4], got)
     st.close()
@@ -106,7 +70,7 @@ def plot_filter_and_resume_after_last_event_id():
 @test
 def many_clients_all_receive_every_event():
     s = server()
-    clients = [Stream(s) for _ in range(20)]
+    clients = [EventStream(s.port, s.viewer) for _ in range(20)]
     for i in range(5):
         write(s, "a-1", "moisture_20cm", i, NOW + 100 + i)
     for c in clients:
@@ -121,7 +85,7 @@ def streams_need_a_viewer_and_end_when_the_server_stops():
     s = server()
     r = s.get("/api/v1/stream")
     expect(r.status == 401, r)
-    st = Stream(s)
+    st = EventStream(s.port, s.viewer)
     start = time.time()
     status = s.stop()
     expect(status == 0, s.server_log()[-1500:])
