@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ingest/ingest.h"
+#include "sim/demo_imagery.h"
 #include "sim/field.h"
 #include "sim/weather.h"
 #include "ts/bulk.h"
@@ -671,12 +672,28 @@ static void poll_valves(struct demo *d, struct http_sink *h, int64_t now)
 	buf_free(&io);
 }
 
+/*
+ * The satellite and drone passes of [from, to) of simulated time, made and
+ * ingested as the history's are; a failure is logged, the feed goes on.
+ */
+static void fly(struct demo *d, int64_t from, int64_t to)
+{
+	struct err e;
+	int n = 0;
+
+	if (demo_imagery(d->db, d->dir, d->seed, from, to, &n, &e))
+		log_warn("demo: imagery of the simulated hour: %s", e.msg);
+	else if (n)
+		log_info("demo: %d new scene%s", n, n == 1 ? "" : "s");
+}
+
 static void *live_main(void *arg)
 {
 	struct demo *d = arg;
 	struct http_sink h = { { http_point, http_flush }, d, curl_easy_init(),
 			       curl_easy_init(), BUF_INIT, BUF_INIT, 0 };
 	int64_t t = d->sim_start - d->sim_start % MS_PER_MINUTE + MS_PER_MINUTE;
+	int64_t flown = d->sim_start;  /* imagery made up to here */
 
 	if (!h.curl || !h.poll)
 		goto out;
@@ -695,6 +712,10 @@ static void *live_main(void *arg)
 		for (; sim_now(d) >= t && time_now_ms() < until && !stopping(d);
 		     t += MS_PER_MINUTE)
 			report_minute(d, &h.base, t);
+		if (t - flown >= MS_PER_HOUR) {
+			fly(d, flown, t);
+			flown = t;
+		}
 	}
 out:
 	if (h.curl)
