@@ -616,3 +616,17 @@ test('without imagery or monitoring every new section shows its empty state', as
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
+
+test('a machine\'s tooltip names its operation and implement (GET /api/v1/machines)', async () => {
+  await oasis.api('PUT', '/devices/trac-1/equipment', { implement: 'seeder', swath_m: 8 });
+  const machines = (await oasis.api('GET', '/machines')).machines;
+  assert.equal(machines.find((m) => m.id === 'trac-1').operation, 'sowing');
+  const page = await adminPage();
+  await page.waitForFunction(async () => {
+    const echarts = await import('/vendor/echarts.esm.min.js');
+    const chart = echarts.getInstanceByDom(document.getElementById('map'));
+    return chart.getOption().tooltip[0].formatter({ seriesId: 'machinery', name: 'trac-1' }).includes('播种 (seeder, 8.0 m)');
+  }, null, { timeout: 10000 });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});

@@ -45,6 +45,7 @@ export class PlotMap {
     this.moistureBase = new Map(); // code -> mean %vol from the overview
     this.moistureLive = new Map(); // code -> Map(series -> %vol) from the stream
     this.machines = new Map();     // device -> {kind, lon, lat, heading, speed, working, ts}
+    this.machineInfo = new Map();  // device -> GET /api/v1/machines' entry
     this.ndvi = new Map();         // code -> newest NDVI (overview.imagery.ndvi)
     this.ndviKind = new Map();     // code -> satellite or drone
     this.plan = null;              // code -> due entry of today's plan; null: no plan
@@ -196,11 +197,19 @@ export class PlotMap {
     return out;
   }
 
+  /** What GET /api/v1/machines adds: each machine's implement and operation. */
+  setMachineInfo(machines) {
+    this.machineInfo = new Map((machines || []).map((m) => [m.id, m]));
+  }
+
   machineTooltip(name) {
     const m = this.machines.get(name);
     if (!m) return '';
     const state = m.working === null ? '' : ' · ' + t(m.working ? 'machinery.state_working' : 'machinery.state_idle');
-    return `<b>${escapeHtml(name)}</b><br>${escapeHtml(label('kind', m.kind))}${state}` +
+    const info = this.machineInfo.get(name);
+    const work = info && info.operation ? `<br>${escapeHtml(label('operation', info.operation))}` +
+      (info.implement ? ` (${escapeHtml(info.implement)}${info.swath_m ? ', ' + num(info.swath_m, 1) + ' m' : ''})` : '') : '';
+    return `<b>${escapeHtml(name)}</b><br>${escapeHtml(label('kind', m.kind))}${state}${work}` +
       (m.speed === null ? '' : `<br>${num(m.speed, 1)} m/s`);
   }
 

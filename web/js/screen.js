@@ -82,6 +82,7 @@ export class Screen {
     performance.mark('oasis:first-meaningful-paint');
     this.root.dataset.ready = 'true';
     this.loadAlerts();
+    this.loadMachines();
     const every = Math.max(10, this.config.overview_refresh_s || 60) * 1000;
     this.timers.push(setInterval(() => this.refreshOverview(), every));
     // the plan is computed plot by plot on the server: not while loading
@@ -198,6 +199,15 @@ export class Screen {
     }, ANOMALY_SETTLE_MS);
   }
 
+  /** Machines' implements and operations, for the map's tooltips (optional). */
+  async loadMachines() {
+    try {
+      this.map.setMachineInfo((await api('/machines')).machines);
+    } catch {
+      /* a server without machinery: the tooltips say less */
+    }
+  }
+
   /** Every active alert (the overview lists only the newest). */
   async loadAlerts() {
     try {
@@ -248,7 +258,7 @@ export class Screen {
       const overview = await api('/overview');
       this.overview.render(overview);
       this.showOnMap(overview);
-      await this.loadAlerts();
+      await Promise.all([this.loadAlerts(), overview.machinery.available ? this.loadMachines() : null]);
     } catch {
       /* shown by the live state; the next refresh retries */
     }
