@@ -95,8 +95,11 @@ export class PlotAlerts {
   /** The screen's set changed (an `alert` event): take this plot's from it. */
   update(active) {
     if (this.code === null || this.alerts === null) return;
-    this.alerts = active.ofPlot(this.code);
-    this.render();
+    const mine = active.ofPlot(this.code);
+    const key = (list) => list.map((a) => `${a.id}:${a.state}:${a.severity}`).join();
+    const changed = key(mine) !== key(this.alerts);
+    this.alerts = mine;
+    if (changed) this.render(); // another plot's alert leaves a comment being typed here alone
   }
 
   clear() {
