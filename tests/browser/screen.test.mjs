@@ -1,12 +1,14 @@
 // The big screen in a real browser against a real server: sign-in (password
 // and kiosk token), overview figures against the API, the map's shapes,
 // plot detail, layers, languages, valve buttons by role, and live updates
-// through GET /api/v1/stream, including reconnection after a restart.
+// through GET /api/v1/stream, including reconnection after a restart;
+// alerts (count, list, layer, acknowledgement, live), imagery (growth
+// layer, the plot's NDVI chart) and the empty states when the API has none.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { Oasis, seedBase } from './lib/oasis.mjs';
+import { Oasis, seedBase, seedFrost, seedImagery } from './lib/oasis.mjs';
 import { launch, signIn, mapEval, artifactsDir } from './lib/browser.mjs';
 
 const N_PLOTS = 12;
@@ -18,6 +20,8 @@ before(async () => {
   oasis = new Oasis().init();
   await oasis.start();
   base = await seedBase(oasis, N_PLOTS);
+  await seedFrost(oasis, base.codes);
+  await seedImagery(oasis, base.fc, base.codes[3]);
   operatorPassword = 'operator-pass-1';
   await oasis.user('duty', 'operator', operatorPassword);
   await oasis.user('watcher', 'viewer', 'viewer-pass-1');
@@ -111,10 +115,27 @@ test('the overview figures are the API\'s', async () => {
   assert.equal(await text(page, '[data-field="weather.note"]'), `${ov.weather.reporting}/${ov.weather.stations} 站在线`);
   assert.equal(await text(page, '[data-field="soil.mean"]'), zh(ov.soil_moisture.mean.value, 1));
   assert.equal(await text(page, '[data-field="soil.note"]'), `${ov.soil_moisture.reporting}/${ov.soil_moisture.probes} 探头在线`);
-  // what the API does not have yet is shown as such, not as zero
-  for (const name of ['irrigation', 'imagery', 'alerts'])
-    assert.ok(await page.locator(`[data-empty="${name}"]`).isVisible(), name + ' has no empty state');
-  assert.equal(await text(page, '[data-field="alerts.open"]'), '—');
+  // no flow meter: water applied today is said to be missing, not zero
+  assert.ok(await page.locator('[data-empty="irrigation"]').isVisible(), 'irrigation has no empty state');
+  assert.equal(await text(page, '[data-field="irrigation.done"]'), '—');
+  // the imagery passes, as when they were, and the plots flagged
+  assert.ok(await page.locator('[data-empty="imagery"]').isHidden());
+  const sat = new Date(ov.imagery.last_satellite.acquired_ms);
+  const pad = (x) => String(x).padStart(2, '0');
+  assert.equal(await text(page, '[data-field="imagery.satellite"]'),
+    `3 天前（${sat.getFullYear()}-${pad(sat.getMonth() + 1)}-${pad(sat.getDate())}）`);
+  assert.equal(await text(page, '[data-field="imagery.drone"]'), '—');
+  assert.equal(ov.imagery.anomalies, 1);
+  assert.equal(await text(page, '[data-field="imagery.anomalies"]'), '1 块');
+  // the open alerts: the API's count, the newest listed
+  assert.ok(ov.alerts.open >= 1, JSON.stringify(ov.alerts));
+  await page.waitForFunction((n) => document.querySelector('[data-field="alerts.open"]').textContent === n,
+    String(ov.alerts.open));
+  assert.ok(await page.locator('[data-empty="alerts"]').isHidden());
+  const first = page.locator('#p-alerts .alert-row').first();
+  assert.equal(await first.getAttribute('data-plot'), ov.alerts.items[0].plot);
+  assert.equal(await first.locator('.alert-message').textContent(), ov.alerts.items[0].message);
+  assert.equal(await first.getAttribute('data-severity'), 'critical');
   assert.equal(ov.machinery.working, 1);
   assert.equal(await text(page, '[data-field="machinery.working"]'), '1');
   assert.ok(await page.locator('[data-empty="machinery"]').isHidden());
@@ -174,7 +195,7 @@ test('clicking a plot opens its detail', async () => {
   assert.equal(await text(page, '.detail-name'), '试验地 5号');
   assert.equal(await page.locator('.latest-row').count(), 4); // sp-5: three depths and a soil temperature
   assert.ok(await page.locator('.detail-chart').count() >= 2);
-  for (const empty of ['empty.vegetation', 'empty.camera', 'empty.operations'])
+  for (const empty of ['empty.camera', 'empty.operations', 'empty.plot_alerts'])
     assert.ok(await page.locator(`#detail [data-i18n="${empty}"]`).isVisible(), empty);
   // the water balance's advice is the API's
   const water = await oasis.api('GET', `/plots/${code}/water`);
@@ -208,7 +229,7 @@ test('layers and language switch', async () => {
   assert.equal(cropColors, 2);
   await page.click('[data-layer=growth]');
   assert.equal(await page.locator('#map').getAttribute('data-layer'), 'growth');
-  assert.match(await text(page, '.map-notice'), /暂无长势数据/);
+  assert.ok(await page.locator('.map-notice').isHidden());
   await page.click('[data-layer=moisture]');
   await page.waitForSelector('.map-notice', { state: 'hidden' });
   // plot codes appear as labels once zoomed in
@@ -417,6 +438,195 @@ test('a plot\'s cameras show their stream link and latest snapshot; its operatio
   const section = page.locator('#detail .detail-block', { has: page.locator('.camera-list') });
   await section.scrollIntoViewIfNeeded();
   await section.screenshot({ path: join(artifacts, 'plot-cameras.png') });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+/**
+ * The colors the map's geo regions have in the current layer, by code
+ * (ECharts keeps a region's name once set; a region without a color is
+ * drawn neutral).
+ */
+const regionColors = (page) => mapEval(page, (chart) => Object.fromEntries(chart.getOption().geo[0].regions
+  .filter((r) => r.itemStyle && r.itemStyle.areaColor).map((r) => [r.name, r.itemStyle.areaColor])));
+
+test('the growth layer colors each plot by its newest NDVI; the detail charts the passes', async () => {
+  const page = await adminPage();
+  const ov = await oasis.api('GET', '/overview');
+  await page.click('[data-layer=growth]');
+  const colors = await regionColors(page);
+  assert.deepEqual(Object.keys(colors).sort(), Object.keys(ov.imagery.ndvi).sort());
+  const dropped = colors[base.codes[3]];
+  assert.notEqual(dropped, colors[base.codes[0]], 'the flagged plot looks like the others');
+  assert.equal(colors[base.codes[1]], colors[base.codes[0]]);
+  assert.ok(await page.locator('.map-notice').isHidden());
+  assert.ok(await page.locator('.map-legend .legend-scale').isVisible());
+  // the plot's NDVI: two satellite passes, the second flagged
+  await page.fill('.map-search input', base.codes[3]);
+  await page.click('.map-search button');
+  await page.waitForSelector(`#detail[data-code="${base.codes[3]}"][data-state=ready]`);
+  const chart = page.locator('#detail .vegetation-chart');
+  assert.ok(await chart.isVisible());
+  assert.equal(await chart.getAttribute('data-points'), '2');
+  assert.equal(await chart.getAttribute('data-anomalies'), '1');
+  assert.ok(await page.locator('#detail [data-i18n="empty.vegetation"]').isHidden());
+  const href = await page.locator('#detail a.vegetation-png').getAttribute('href');
+  const png = await page.evaluate(async (u) => {
+    const r = await fetch(u);
+    return [r.status, r.headers.get('content-type')];
+  }, href);
+  assert.deepEqual(png, [200, 'image/png']);
+  await chart.scrollIntoViewIfNeeded();
+  await page.locator('#detail .detail-block', { has: page.locator('.vegetation-chart') }).screenshot({ path: join(artifacts, 'plot-vegetation.png') });
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the irrigation layer colors the plots of today\'s plan', async () => {
+  const page = await adminPage();
+  const plan = await oasis.api('GET', '/irrigation/plan');
+  await page.click('[data-layer=irrigation]');
+  await page.waitForSelector('.map-notice', { state: 'hidden' });
+  const colors = await regionColors(page);
+  const without = new Set(plan.without_balance.map((w) => w.plot));
+  assert.deepEqual(Object.keys(colors).sort(), base.codes.filter((c) => !without.has(c)).sort());
+  const due = new Set(plan.due.map((d) => d.plot));
+  const notDue = Object.entries(colors).filter(([c]) => !due.has(c)).map(([, color]) => color);
+  assert.ok(notDue.every((c) => c === '#2a6f8f'), JSON.stringify(colors));
+  for (const d of plan.due) assert.notEqual(colors[d.plot], '#2a6f8f', d.plot);
+  assert.ok(await page.locator('.map-legend .legend-scale').isVisible());
+  await page.context().close();
+});
+
+test('the alerts layer colors the alerted plot, and clicking an alert opens its plot', async () => {
+  const page = await adminPage();
+  const active = (await oasis.api('GET', '/alerts?state=active')).alerts;
+  const alerted = new Set(active.map((a) => a.plot).filter(Boolean));
+  assert.ok(alerted.has(base.codes[0]));
+  await page.click('[data-layer=alerts]');
+  await page.waitForFunction(async (n) => {
+    const echarts = await import('/vendor/echarts.esm.min.js');
+    return echarts.getInstanceByDom(document.getElementById('map')).getOption().geo[0].regions
+      .filter((r) => r.itemStyle && r.itemStyle.areaColor).length === n;
+  }, alerted.size);
+  const colors = await regionColors(page);
+  assert.deepEqual(Object.keys(colors).sort(), [...alerted].sort());
+  assert.equal(colors[base.codes[0]], '#ff4d4f'); // critical
+  assert.deepEqual(await page.locator('.map-legend .legend-item[data-severity]').evaluateAll((e) => e.map((x) => x.dataset.severity)),
+    ['critical', 'warning', 'info']);
+  await page.click(`#p-alerts .alert-row[data-plot="${base.codes[0]}"]`);
+  await page.waitForSelector(`#detail[data-code="${base.codes[0]}"][data-state=ready]`);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a viewer sees the plot\'s alert without an ack button; an operator\'s ack reaches the API', async () => {
+  const code = base.codes[0];
+  const [open] = (await oasis.api('GET', `/alerts?state=open&plot=${code}`)).alerts;
+  assert.ok(open, 'no open alert on ' + code);
+  const viewer = await newPage();
+  await signIn(viewer, oasis.url, 'watcher', 'viewer-pass-1');
+  await viewer.fill('.map-search input', code);
+  await viewer.click('.map-search button');
+  await viewer.waitForSelector(`#detail[data-code="${code}"][data-state=ready]`);
+  const row = viewer.locator(`#detail .alert-row[data-id="${open.id}"]`);
+  assert.equal(await row.locator('.alert-message').textContent(), open.message);
+  assert.equal(await viewer.locator('#detail .alert-ack').count(), 0);
+  await viewer.context().close();
+
+  const page = await newPage();
+  await signIn(page, oasis.url, 'duty', operatorPassword);
+  await page.fill('.map-search input', code);
+  await page.click('.map-search button');
+  await page.waitForSelector(`#detail[data-code="${code}"][data-state=ready]`);
+  await page.fill(`#detail .alert-row[data-id="${open.id}"] .alert-comment`, 'smudge pots lit');
+  const request = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith(`/api/v1/alerts/${open.id}/ack`));
+  await page.click(`#detail .alert-row[data-id="${open.id}"] .alert-ack`);
+  assert.deepEqual((await request).postDataJSON(), { comment: 'smudge pots lit' });
+  await page.waitForSelector(`#detail .alert-row[data-id="${open.id}"][data-state=acknowledged]`);
+  const stored = await oasis.api('GET', `/alerts/${open.id}`);
+  assert.equal(stored.state, 'acknowledged');
+  assert.equal(stored.acknowledged.comment, 'smudge pots lit');
+  assert.match(stored.acknowledged.by, /duty/);
+  assert.equal(await page.locator('#detail .alert-ack').count(), 0);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('an alert opened through the API appears without a reload', async () => {
+  const page = await adminPage();
+  await page.waitForSelector('.live-status[data-state=open]');
+  const code = base.codes[N_PLOTS - 1]; // ws-2's plot
+  const before = Number(await text(page, '[data-field="alerts.open"]'));
+  await page.click('[data-layer=alerts]');
+  await page.evaluate(() => { window.notReloaded = true; });
+  await oasis.api('POST', '/rules', { template: 'frost', plot: code, for_s: 0 });
+  const now = Date.now();
+  await oasis.telemetry([{ device: 'ws-2', ts: now - 2000, values: { air_temp: 1.5 } }]);
+  await oasis.telemetry([{ device: 'ws-2', ts: now - 1000, values: { air_temp: -0.5 } }]);
+  await page.waitForSelector(`#p-alerts .alert-row[data-plot="${code}"]`, { timeout: 10000 });
+  const ov = await oasis.api('GET', '/overview');
+  assert.equal(ov.alerts.open, before + 1);
+  assert.equal(await text(page, '[data-field="alerts.open"]'), String(before + 1));
+  // the newest first, and its plot on the alerts layer
+  assert.equal(await page.locator('#p-alerts .alert-row').first().getAttribute('data-plot'), code);
+  await page.waitForFunction(async (c) => {
+    const echarts = await import('/vendor/echarts.esm.min.js');
+    return echarts.getInstanceByDom(document.getElementById('map')).getOption().geo[0].regions
+      .some((r) => r.name === c && r.itemStyle && r.itemStyle.areaColor);
+  }, code);
+  assert.equal(await page.evaluate(() => window.notReloaded), true);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('without imagery or monitoring every new section shows its empty state', async () => {
+  const page = await newPage();
+  // a server whose overview has no imagery and no monitoring, and no passes over the plot
+  const path = (p) => (url) => url.pathname === p || new RegExp(p).test(url.pathname);
+  await page.route(path('/api/v1/overview'), async (route) => {
+    const res = await route.fetch();
+    const ov = await res.json();
+    ov.imagery = { available: false, last_satellite: null, last_drone: null, ndvi: {}, ndvi_kind: {}, anomalies: 0 };
+    ov.alerts = { available: false, open: null, items: [] };
+    await route.fulfill({ response: res, json: ov });
+  });
+  const missing = { status: 404, contentType: 'application/json', body: '{"error":{"code":"not_found","message":"no such route"}}' };
+  await page.route(path('^/api/v1/alerts$'), (route) => route.fulfill(missing));
+  await page.route(path('^/api/v1/plots/[^/]+/indices$'), (route) => route.fulfill({
+    status: 200, contentType: 'application/json',
+    body: JSON.stringify({ plot: base.codes[5], index: 'ndvi', satellite: [], drone: [], anomalies: [] }),
+  }));
+  await signIn(page, oasis.url, 'admin', oasis.adminPassword);
+  for (const name of ['imagery', 'alerts'])
+    assert.ok(await page.locator(`[data-empty="${name}"]`).isVisible(), name + ' has no empty state');
+  assert.equal(await text(page, '[data-field="alerts.open"]'), '—');
+  assert.equal(await text(page, '[data-field="imagery.satellite"]'), '—');
+  assert.equal(await page.locator('#p-alerts .alert-row').count(), 0);
+  await page.click('[data-layer=growth]');
+  assert.match(await text(page, '.map-notice'), /暂无长势数据/);
+  await page.click('[data-layer=alerts]');
+  assert.match(await text(page, '.map-notice'), /暂无告警数据/);
+  await page.fill('.map-search input', base.codes[5]);
+  await page.click('.map-search button');
+  await page.waitForSelector(`#detail[data-code="${base.codes[5]}"][data-state=ready]`);
+  assert.ok(await page.locator('#detail [data-i18n="empty.vegetation"]').isVisible());
+  assert.ok(await page.locator('#detail .vegetation-chart').isHidden());
+  assert.ok(await page.locator('#detail [data-i18n="empty.plot_alerts"]').isVisible());
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('a machine\'s tooltip names its operation and implement (GET /api/v1/machines)', async () => {
+  await oasis.api('PUT', '/devices/trac-1/equipment', { implement: 'seeder', swath_m: 8 });
+  const machines = (await oasis.api('GET', '/machines')).machines;
+  assert.equal(machines.find((m) => m.id === 'trac-1').operation, 'sowing');
+  const page = await adminPage();
+  await page.waitForFunction(async () => {
+    const echarts = await import('/vendor/echarts.esm.min.js');
+    const chart = echarts.getInstanceByDom(document.getElementById('map'));
+    return chart.getOption().tooltip[0].formatter({ seriesId: 'machinery', name: 'trac-1' }).includes('播种 (seeder, 8.0 m)');
+  }, null, { timeout: 10000 });
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -2,8 +2,9 @@
 // latest readings (GET /api/v1/latest?plot=CODE), sensor charts over 24 h,
 // 7 days or the season (GET /api/v1/query with step and agg), the water
 // balance and next irrigation, valve controls for operators, the plot's
-// cameras and machinery operations (fleet.js), and the vegetation index
-// section later parts of the system will fill.
+// active alerts with acknowledgement for operators (alerts.js), its NDVI
+// across imagery passes (vegetation.js), and its cameras and machinery
+// operations (fleet.js).
 
 import { api, qs, mapLimited, ApiError } from './api.js';
 import { t } from './i18n.js';
@@ -12,6 +13,8 @@ import { el } from './dom.js';
 import { ValveControls } from './valves.js';
 import { WaterBalance } from './water.js';
 import { PlotFleet } from './fleet.js';
+import { PlotAlerts } from './alerts.js';
+import { VegetationChart } from './vegetation.js';
 
 const RANGES = {
   day: { from: '-24h', step: '10m', stepMs: 600e3, spanMs: 24 * 3600e3 },
@@ -58,6 +61,8 @@ export class PlotDetail {
     this.valves = new ValveControls(root.querySelector('.valves'), me);
     this.water = new WaterBalance(root.querySelector('.water').parentElement, charts);
     this.fleet = new PlotFleet(root);
+    this.alerts = new PlotAlerts(root, me);
+    this.vegetation = new VegetationChart(root, charts);
     root.querySelector('.close').addEventListener('click', () => this.close(), { signal });
     for (const b of root.querySelectorAll('[data-range]'))
       b.addEventListener('click', () => this.setRange(b.dataset.range), { signal });
@@ -88,7 +93,8 @@ export class PlotDetail {
       this.data = { plot: plot.properties, devices: devices.devices, latest: latest.devices };
       this.renderAll();
       await Promise.all([this.loadCharts(abort.signal), this.water.load(code, abort.signal),
-        this.fleet.load(code, abort.signal)]);
+        this.fleet.load(code, abort.signal), this.alerts.load(code, abort.signal),
+        this.vegetation.load(code, abort.signal)]);
       if (!abort.signal.aborted) this.root.dataset.state = 'ready';
     } catch (e) {
       if (abort.signal.aborted) return;
@@ -108,6 +114,8 @@ export class PlotDetail {
     this.valves.clear();
     this.water.clear();
     this.fleet.clear();
+    this.alerts.clear();
+    this.vegetation.clear();
     this.onClose?.();
   }
 
@@ -128,6 +136,8 @@ export class PlotDetail {
     this.renderAll();
     this.water.render();
     this.fleet.render();
+    this.alerts.render();
+    this.vegetation.render();
     for (const group of this.chartBoxes.keys()) this.dirty.add(group);
     this.redrawCharts();
   }
@@ -219,6 +229,16 @@ export class PlotDetail {
       }
     });
     if (this.code === code) this.redrawCharts();
+  }
+
+  /** New imagery arrived: the open plot's NDVI series anew. */
+  onImagery() {
+    if (this.data && this.abort) this.vegetation.load(this.code, this.abort.signal).catch(() => {});
+  }
+
+  /** The screen's active alerts changed (an `alert` event). */
+  onAlerts(active) {
+    if (this.data) this.alerts.update(active);
   }
 
   /** A valve command's change of state, from the stream. */

@@ -30,3 +30,8 @@ export function setEmpty(root, name, message) {
   e.hidden = !message;
   if (message) e.textContent = message;
 }
+
+/** Text made safe to put in HTML (ECharts tooltips are HTML). */
+export function escapeHtml(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
+}

@@ -47,6 +47,12 @@ export function ago(ms, now = Date.now()) {
   return t('time.ago_d', { n: Math.floor(s / 86400) });
 }
 
+/** When a pass was: "3 days ago (2026-11-26)"; within a day with its time. */
+export function passWhen(ms, now = Date.now()) {
+  const when = dateTime(ms);
+  return t('time.pass', { ago: ago(ms, now), date: now - ms < 86400e3 ? when : when.slice(0, 10) });
+}
+
 /* Display units and decimals of the standard metrics (docs/API.md). */
 const METRICS = {
   air_temp: ['°C', 1], rh: ['%', 0], solar_rad: ['W/m²', 0], par: ['µmol/m²/s', 0],

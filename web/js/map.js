@@ -1,6 +1,7 @@
 // The map of the base: every plot drawn from its geometry (an ECharts
 // GeoJSON map registered from GET /api/v1/plots; no tile server), colored
-// by the chosen layer, labelled with plot codes when zoomed in, searchable
+// by the chosen layer (soil moisture, crop, NDVI growth, today's
+// irrigation need, active alerts), labelled with plot codes when zoomed in, searchable
 // by code, and clickable to open a plot's detail; tractors and drones on
 // top, where they last reported.  An optional basemap image (config.json)
 // lies under the plots.
@@ -8,18 +9,24 @@
 import { echarts } from './charts.js';
 import { t } from './i18n.js';
 import { num, label } from './format.js';
-import { el } from './dom.js';
+import { el, escapeHtml } from './dom.js';
 
 const MAP_NAME = 'oasis-plots';
 const NEUTRAL = '#17324f';
 const MOISTURE_RANGE = [10, 40]; // %vol: dry sandy soil to a wet clay loam
 const MOISTURE_COLORS = ['#9a4a16', '#d9903b', '#e8dc7a', '#4cc9c0', '#2a7de1', '#2444b8'];
 const CROP_COLORS = ['#36f1a4', '#ffc94d', '#a98bff', '#ff7a59', '#5b8cff', '#ff5fa2', '#9be15d'];
+const NDVI_RANGE = [0.1, 0.9]; // bare soil to a closed cotton canopy
+const NDVI_COLORS = ['#7a5a2e', '#b59a45', '#d9e06a', '#8fd14f', '#3fae3a', '#17702a'];
+const URGENCY_RANGE = [-0.2, 0.3]; // (Dr - RAW) / TAW: a little before RAW to well past it
+const URGENCY_COLORS = ['#ffe27a', '#ffa347', '#ff5a3c', '#c4162a'];
+const NOT_DUE = '#2a6f8f';
+export const SEVERITY_COLORS = { info: '#5b8cff', warning: '#ffc94d', critical: '#ff4d4f' };
+const SEVERITY_RANK = { info: 1, warning: 2, critical: 3 };
 const REDRAW_MS = 3000;
 
-/** The map's layers; those without data yet show an empty state. */
+/** The map's layers; each shows an empty state while it has no data. */
 export const LAYERS = ['moisture', 'crop', 'growth', 'irrigation', 'alerts'];
-const AVAILABLE = new Set(['moisture', 'crop']);
 
 export class PlotMap {
   /**
@@ -38,6 +45,13 @@ export class PlotMap {
     this.moistureBase = new Map(); // code -> mean %vol from the overview
     this.moistureLive = new Map(); // code -> Map(series -> %vol) from the stream
     this.machines = new Map();     // device -> {kind, lon, lat, heading, speed, working, ts}
+    this.machineInfo = new Map();  // device -> GET /api/v1/machines' entry
+    this.ndvi = new Map();         // code -> newest NDVI (overview.imagery.ndvi)
+    this.ndviKind = new Map();     // code -> satellite or drone
+    this.plan = null;              // code -> due entry of today's plan; null: no plan
+    this.unplanned = new Set();    // codes the plan has no balance for
+    this.worst = new Map();        // code -> worst severity of its active alerts
+    this.alertsKnown = false;      // the server has monitoring
     this.crops = [];
     this.zoom = 1;
     this.labels = false;
@@ -101,6 +115,35 @@ export class PlotMap {
     if (this.layer === 'moisture' && this.plots.size) this.redraw();
   }
 
+  /** Each plot's newest NDVI and its kind (GET /api/v1/overview's imagery). */
+  setGrowth(imagery) {
+    this.ndvi = new Map(Object.entries((imagery && imagery.ndvi) || {}));
+    this.ndviKind = new Map(Object.entries((imagery && imagery.ndvi_kind) || {}));
+    if (this.layer === 'growth' && this.plots.size) this.redraw();
+  }
+
+  /** Today's plan (GET /api/v1/irrigation/plan), or null without one. */
+  setPlan(plan) {
+    this.plan = plan ? new Map((plan.due || []).map((d) => [d.plot, d])) : null;
+    this.unplanned = new Set(plan ? (plan.without_balance || []).map((w) => w.plot) : []);
+    if (this.layer === 'irrigation' && this.plots.size) this.redraw();
+  }
+
+  /**
+   * The active alerts (GET /api/v1/alerts?state=active): each plot's
+   * worst; null when the server has no monitoring.
+   */
+  setAlerts(alerts) {
+    this.alertsKnown = alerts !== null && alerts !== undefined;
+    this.worst.clear();
+    for (const a of alerts || []) {
+      if (!a.plot) continue;
+      const had = this.worst.get(a.plot);
+      if (!had || (SEVERITY_RANK[a.severity] || 0) > (SEVERITY_RANK[had] || 0)) this.worst.set(a.plot, a.severity);
+    }
+    if (this.layer === 'alerts' && this.plots.size) this.redraw();
+  }
+
   /** A soil moisture reading from the stream. */
   addMoisturePoint(plot, series, value) {
     if (!this.plots.has(plot)) return;
@@ -154,11 +197,19 @@ export class PlotMap {
     return out;
   }
 
+  /** What GET /api/v1/machines adds: each machine's implement and operation. */
+  setMachineInfo(machines) {
+    this.machineInfo = new Map((machines || []).map((m) => [m.id, m]));
+  }
+
   machineTooltip(name) {
     const m = this.machines.get(name);
     if (!m) return '';
     const state = m.working === null ? '' : ' · ' + t(m.working ? 'machinery.state_working' : 'machinery.state_idle');
-    return `<b>${escapeHtml(name)}</b><br>${escapeHtml(label('kind', m.kind))}${state}` +
+    const info = this.machineInfo.get(name);
+    const work = info && info.operation ? `<br>${escapeHtml(label('operation', info.operation))}` +
+      (info.implement ? ` (${escapeHtml(info.implement)}${info.swath_m ? ', ' + num(info.swath_m, 1) + ' m' : ''})` : '') : '';
+    return `<b>${escapeHtml(name)}</b><br>${escapeHtml(label('kind', m.kind))}${state}${work}` +
       (m.speed === null ? '' : `<br>${num(m.speed, 1)} m/s`);
   }
 
@@ -245,7 +296,7 @@ export class PlotMap {
     this.redrawTimer = null;
     if (this.pendingReset !== null) return; // not drawn yet
     this.chart.setOption({ geo: { regions: this.layerRegions() }, series: [{ id: 'machinery', data: this.machineData() }] });
-    this.setNotice(AVAILABLE.has(this.layer) ? this.layerNotice() : t('layer.empty.' + this.layer));
+    this.setNotice(this.layerNotice());
   }
 
   dispose() {
@@ -264,6 +315,22 @@ export class PlotMap {
       });
     if (this.layer === 'crop')
       return codes.map((code) => ({ name: code, itemStyle: { areaColor: this.cropColor(this.plots.get(code).crop) } }));
+    if (this.layer === 'growth')
+      return codes.flatMap((code) => {
+        const v = this.ndvi.get(code);
+        return v === undefined || v === null ? [] : [{ name: code, itemStyle: { areaColor: scaleColor(NDVI_COLORS, NDVI_RANGE, v) } }];
+      });
+    if (this.layer === 'irrigation' && this.plan)
+      return codes.flatMap((code) => {
+        const due = this.plan.get(code);
+        if (due) return [{ name: code, itemStyle: { areaColor: scaleColor(URGENCY_COLORS, URGENCY_RANGE, due.urgency) } }];
+        return this.unplanned.has(code) ? [] : [{ name: code, itemStyle: { areaColor: NOT_DUE } }];
+      });
+    if (this.layer === 'alerts')
+      return codes.flatMap((code) => {
+        const sev = this.worst.get(code);
+        return sev ? [{ name: code, itemStyle: { areaColor: SEVERITY_COLORS[sev] || SEVERITY_COLORS.warning } }] : [];
+      });
     return [];
   }
 
@@ -283,6 +350,24 @@ export class PlotMap {
     } else if (this.layer === 'crop') {
       box.replaceChildren(...this.crops.map((c) => el('span', { class: 'legend-item', dataset: { crop: c } },
         el('i', { style: `background: ${this.cropColor(c)}` }), label('crop', c))));
+    } else if (this.layer === 'growth') {
+      box.replaceChildren(
+        el('span', { class: 'legend-end', text: `NDVI ${NDVI_RANGE[0]}` }),
+        el('span', { class: 'legend-scale', style: `background: linear-gradient(90deg, ${NDVI_COLORS.join(', ')})` }),
+        el('span', { class: 'legend-end', text: String(NDVI_RANGE[1]) }),
+        el('span', { class: 'legend-item' }, el('i', { style: `background: ${NEUTRAL}` }), t('legend.no_data')));
+    } else if (this.layer === 'irrigation') {
+      box.replaceChildren(
+        el('span', { class: 'legend-end', text: t('legend.due_soon') }),
+        el('span', { class: 'legend-scale', style: `background: linear-gradient(90deg, ${URGENCY_COLORS.join(', ')})` }),
+        el('span', { class: 'legend-end', text: t('legend.due_urgent') }),
+        el('span', { class: 'legend-item' }, el('i', { style: `background: ${NOT_DUE}` }), t('legend.not_due')),
+        el('span', { class: 'legend-item' }, el('i', { style: `background: ${NEUTRAL}` }), t('legend.no_balance')));
+    } else if (this.layer === 'alerts') {
+      box.replaceChildren(
+        ...['critical', 'warning', 'info'].map((sev) => el('span', { class: 'legend-item', dataset: { severity: sev } },
+          el('i', { style: `background: ${SEVERITY_COLORS[sev]}` }), label('severity', sev))),
+        el('span', { class: 'legend-item' }, el('i', { style: `background: ${NEUTRAL}` }), t('legend.no_alert')));
     } else {
       box.replaceChildren();
     }
@@ -298,6 +383,17 @@ export class PlotMap {
     if (this.layer === 'moisture') {
       const m = this.moistureOf(props.code);
       lines.push(`${t('layer.moisture')}: ${m === null ? t('legend.no_data') : num(m, 1) + ' %vol'}`);
+    } else if (this.layer === 'growth') {
+      const v = this.ndvi.get(props.code);
+      lines.push(v === undefined ? `NDVI: ${t('legend.no_data')}`
+        : `NDVI: ${num(v, 2)} (${escapeHtml(label('source_kind', this.ndviKind.get(props.code)))})`);
+    } else if (this.layer === 'irrigation' && this.plan) {
+      const due = this.plan.get(props.code);
+      lines.push(due ? t('map.due_tip', { dr: num(due.depletion, 1), raw: num(due.raw, 1), m3: num(due.volume_m3, 0) })
+        : t(this.unplanned.has(props.code) ? 'legend.no_balance' : 'legend.not_due'));
+    } else if (this.layer === 'alerts') {
+      const sev = this.worst.get(props.code);
+      lines.push(`${t('layer.alerts')}: ${sev ? escapeHtml(label('severity', sev)) : t('legend.no_alert')}`);
     }
     return lines.join('<br>');
   }
@@ -373,13 +469,19 @@ export class PlotMap {
         }],
     }, { replaceMerge: ['series'] });
     this.showLegend();
-    this.setNotice(AVAILABLE.has(this.layer) ? this.layerNotice() : t('layer.empty.' + this.layer));
+    this.setNotice(this.layerNotice());
   }
 
+  /** The layer's empty state, or '' when it has something to show. */
   layerNotice() {
-    if (this.layer !== 'moisture') return '';
-    const any = this.codes().some((c) => this.moistureOf(c) !== null);
-    return any ? '' : t('layer.empty.moisture');
+    const codes = this.codes();
+    let any = true;
+    if (this.layer === 'moisture') any = codes.some((c) => this.moistureOf(c) !== null);
+    else if (this.layer === 'growth') any = codes.some((c) => this.ndvi.has(c));
+    else if (this.layer === 'irrigation') any = this.plan !== null;
+    else if (this.layer === 'alerts')
+      return !this.alertsKnown ? t('layer.empty.alerts') : this.worst.size ? '' : t('layer.none.alerts');
+    return any ? '' : t('layer.empty.' + this.layer);
   }
 
   setNotice(text) {
@@ -392,7 +494,7 @@ export class PlotMap {
 /** The layer buttons; onPick(id) when one is chosen. */
 export function layerButtons(container, current, onPick) {
   container.replaceChildren(...LAYERS.map((id) => el('button', {
-    type: 'button', role: 'radio', class: 'chip layer' + (AVAILABLE.has(id) ? '' : ' unavailable'),
+    type: 'button', role: 'radio', class: 'chip layer',
     'aria-checked': String(id === current), dataset: { layer: id },
     text: t('layer.' + id),
     onclick: () => onPick(id),
@@ -424,16 +526,16 @@ function unionBox(boxes) {
   return u;
 }
 
-function escapeHtml(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
-}
-
 /** The moisture scale's color of v (%vol), interpolated between stops. */
 export function moistureColor(v) {
-  const [lo, hi] = MOISTURE_RANGE;
-  const x = Math.min(1, Math.max(0, (v - lo) / (hi - lo))) * (MOISTURE_COLORS.length - 1);
-  const i = Math.min(MOISTURE_COLORS.length - 2, Math.floor(x));
-  const a = hex(MOISTURE_COLORS[i]), b = hex(MOISTURE_COLORS[i + 1]), f = x - i;
+  return scaleColor(MOISTURE_COLORS, MOISTURE_RANGE, v);
+}
+
+/** The color of v on a scale of stops over [lo, hi], interpolated; clamped at the ends. */
+export function scaleColor(stops, [lo, hi], v) {
+  const x = Math.min(1, Math.max(0, (v - lo) / (hi - lo))) * (stops.length - 1);
+  const i = Math.min(stops.length - 2, Math.floor(x));
+  const a = hex(stops[i]), b = hex(stops[i + 1]), f = x - i;
   const mix = (k) => Math.round(a[k] + (b[k] - a[k]) * f);
   return `rgb(${mix(0)}, ${mix(1)}, ${mix(2)})`;
 }

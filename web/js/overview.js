@@ -1,22 +1,27 @@
 // The overview panels: totals, weather with its wind rose, soil moisture,
-// today's irrigation plan, and the sections the API does not fill yet
-// (shown as honest empty states).  Every figure is the API's: GET
-// /api/v1/overview's and GET /api/v1/irrigation/plan's.
+// today's irrigation plan and water metered, imagery passes, machinery and
+// the active alerts; a section the API has no data for says so (an honest
+// empty state, never a zero).  Every figure is the API's: GET
+// /api/v1/overview's, GET /api/v1/irrigation/plan's and (kept current from
+// the stream) GET /api/v1/alerts?state=active's.
 
 import { t } from './i18n.js';
-import { num, compass, label } from './format.js';
+import { num, compass, label, passWhen } from './format.js';
 import { setField, setEmpty } from './dom.js';
 import { MUTED, GRID_LINE } from './charts.js';
+import { alertRow, ALERT_ITEMS } from './alerts.js';
 
 const ROSE_COLORS = ['#1e6fa8', '#2fd6ff', '#36f1a4', '#ffc94d', '#ff7a59'];
 
 export class OverviewPanels {
-  /** root: the screen; charts: a ChartSet. */
-  constructor(root, charts) {
+  /** root: the screen; charts: a ChartSet; onPickPlot(code): an alert's plot was clicked. */
+  constructor(root, charts, { onPickPlot } = {}) {
     this.root = root;
     this.charts = charts;
+    this.onPickPlot = onPickPlot;
     this.data = null;
     this.plan = null;
+    this.alerts = null; // {available, open, items} newer than the overview's
   }
 
   render(ov) {
@@ -160,14 +165,32 @@ export class OverviewPanels {
       section && section.available ? '' : t('empty.' + name));
     this.renderIrrigation();
     pending(ov.imagery, 'imagery');
-    setField(this.root, 'imagery.satellite', ov.imagery.last_satellite || '—');
-    setField(this.root, 'imagery.drone', ov.imagery.last_drone || '—');
+    const pass = (scene) => (scene && scene.acquired_ms ? passWhen(scene.acquired_ms) : '—');
+    setField(this.root, 'imagery.satellite', pass(ov.imagery.last_satellite));
+    setField(this.root, 'imagery.drone', pass(ov.imagery.last_drone));
+    setField(this.root, 'imagery.anomalies', ov.imagery.available
+      ? t('imagery.anomalies_value', { n: num(ov.imagery.anomalies ?? null) }) : '—');
     pending(ov.machinery, 'machinery');
     setField(this.root, 'machinery.working', num(ov.machinery.available ? ov.machinery.working : null));
     setField(this.root, 'machinery.tractors', num(ov.devices.by_kind.tractor || 0));
     setField(this.root, 'machinery.drones', num(ov.devices.by_kind.drone || 0));
-    pending(ov.alerts, 'alerts');
-    setField(this.root, 'alerts.open', num(ov.alerts.open));
+    this.renderAlerts();
+  }
+
+  /** The active alerts, newer than the overview's (from the stream). */
+  setAlerts(section) {
+    this.alerts = section;
+    if (this.data) this.renderAlerts();
+  }
+
+  renderAlerts() {
+    const al = this.alerts || this.data.alerts || {};
+    setEmpty(this.root, 'alerts', !al.available ? t('empty.alerts')
+      : al.open === 0 ? t('alerts.none') : '');
+    setField(this.root, 'alerts.open', al.available ? num(al.open) + (al.more ? '+' : '') : '—');
+    const items = al.available ? (al.items || []).slice(0, ALERT_ITEMS) : [];
+    this.root.querySelector('#p-alerts .alert-list').replaceChildren(
+      ...items.map((a) => alertRow(a, this.onPickPlot)));
   }
 }
 

@@ -1,6 +1,7 @@
 // The big screen once signed in: it loads the overview and the plots,
-// follows the live stream, refreshes the overview now and then, and wires
-// the map, the plot detail and the live feed together.  stop() undoes
+// follows the live stream, refreshes the overview now and then, keeps the
+// active alerts current, and wires the map, the plot detail and the live
+// feed together.  stop() undoes
 // everything start() did (timers, listeners, charts, the stream), so that
 // signing out and in again leaves nothing behind.
 
@@ -13,12 +14,15 @@ import { PlotMap, layerButtons } from './map.js';
 import { PlotDetail } from './detail.js';
 import { LiveFeed } from './feed.js';
 import { LiveStream } from './live.js';
+import { ActiveAlerts, ALERT_ITEMS } from './alerts.js';
 import { clockTime, label } from './format.js';
 import { el } from './dom.js';
 
 const PLAN_DELAY_MS = 15 * 1000;
 const SUGGESTIONS = 20;
 const PLAN_REFRESH_MS = 10 * 60 * 1000;
+const ALERTS_LIMIT = 1000;
+const ANOMALY_SETTLE_MS = 2000;
 
 export class Screen {
   /**
@@ -33,7 +37,10 @@ export class Screen {
     this.listeners = new AbortController();
     this.timers = [];
     this.charts = new ChartSet();
-    this.overview = new OverviewPanels(root, this.charts);
+    this.overview = new OverviewPanels(root, this.charts, { onPickPlot: (code) => this.openPlot(code) });
+    this.active = new ActiveAlerts();
+    this.anomalyTimer = null;
+    this.alertsLoaded = false;
     this.detail = new PlotDetail(root.querySelector('#detail'), this.charts, {
       me, signal: this.listeners.signal, onClose: () => this.map.setSelected(null),
     });
@@ -58,6 +65,8 @@ export class Screen {
     this.live.onState((state) => this.showLiveState(state));
     this.live.on('point', (p) => this.onPoint(p));
     this.live.on('command', (cmd) => this.detail.onCommand(cmd));
+    this.live.on('alert', (a) => this.onAlert(a));
+    this.live.on('anomaly', () => this.onAnomaly());
     this.live.on('gap', () => this.refreshOverview());
     this.live.start();
     const early = preloaded && (await preloaded);
@@ -67,12 +76,13 @@ export class Screen {
     this.overview.render(overview);
     this.map.setPlots(plots);
     performance.mark('oasis:map-set');
-    this.map.setMoisture(overview.soil_moisture.plots);
-    this.map.setMachines(overview.machinery.positions);
-    this.showMachineryNote(overview.machinery);
+    this.showOnMap(overview);
+    this.map.setAlerts(overview.alerts.available ? overview.alerts.items : null);
     await this.map.firstPaintDone;
     performance.mark('oasis:first-meaningful-paint');
     this.root.dataset.ready = 'true';
+    this.loadAlerts();
+    this.loadMachines();
     const every = Math.max(10, this.config.overview_refresh_s || 60) * 1000;
     this.timers.push(setInterval(() => this.refreshOverview(), every));
     // the plan is computed plot by plot on the server: not while loading
@@ -84,6 +94,8 @@ export class Screen {
     this.listeners.abort();
     this.timers.forEach((id) => { clearInterval(id); clearTimeout(id); });
     this.timers = [];
+    clearTimeout(this.anomalyTimer);
+    this.anomalyTimer = null;
     this.unsubscribeLang();
     this.live.stop();
     this.detail.close();
@@ -119,6 +131,7 @@ export class Screen {
     layerButtons(this.root.querySelector('.layer-switch'), this.map.layer, (id) => {
       this.map.setLayer(id);
       this.showLayers();
+      if (id === 'irrigation' && !this.planAsked) this.refreshPlan(); // not waiting for its timer
     });
     this.root.querySelector('[data-field="map.layer_title"]').textContent = t('layer.title.' + this.map.layer);
   }
@@ -167,6 +180,62 @@ export class Screen {
     return Math.min(cover, map.width * 0.7);
   }
 
+  /** Open a plot's detail, centred on the map (an alert's plot, a search). */
+  openPlot(code) {
+    this.map.focus(code, this.detailCoverPx());
+  }
+
+  /**
+   * An `anomaly` event: a scene just flagged a plot, so there is new
+   * imagery; the overview (passes, each plot's NDVI) is fetched once for
+   * however many flags the scene raised.
+   */
+  onAnomaly() {
+    if (this.anomalyTimer) return;
+    this.anomalyTimer = setTimeout(() => {
+      this.anomalyTimer = null;
+      this.refreshOverview();
+      this.detail.onImagery();
+    }, ANOMALY_SETTLE_MS);
+  }
+
+  /** Machines' implements and operations, for the map's tooltips (optional). */
+  async loadMachines() {
+    try {
+      this.map.setMachineInfo((await api('/machines')).machines);
+    } catch {
+      /* a server without machinery: the tooltips say less */
+    }
+  }
+
+  /** Every active alert (the overview lists only the newest). */
+  async loadAlerts() {
+    try {
+      const r = await api('/alerts?state=active&limit=' + ALERTS_LIMIT);
+      this.active.setAll(r.alerts);
+      this.alertsLoaded = true;
+      this.showAlerts(r.alerts.length >= ALERTS_LIMIT);
+    } catch {
+      /* a server without monitoring: the overview's section says so */
+    }
+  }
+
+  /** An `alert` event: opened, repeated, escalated, acknowledged or closed. */
+  onAlert(a) {
+    if (!this.alertsLoaded) {
+      this.loadAlerts();
+      return;
+    }
+    if (this.active.apply(a)) this.showAlerts(false);
+  }
+
+  showAlerts(more) {
+    const list = this.active.list();
+    this.overview.setAlerts({ available: true, open: list.length, more, items: list.slice(0, ALERT_ITEMS) });
+    this.map.setAlerts(list);
+    this.detail.onAlerts(this.active);
+  }
+
   onPoint(p) {
     this.feed.push(p);
     this.detail.onPoint(p);
@@ -188,21 +257,32 @@ export class Screen {
     try {
       const overview = await api('/overview');
       this.overview.render(overview);
-      this.map.setMoisture(overview.soil_moisture.plots);
-      this.map.setMachines(overview.machinery.positions);
-      this.showMachineryNote(overview.machinery);
+      this.showOnMap(overview);
+      await Promise.all([this.loadAlerts(), overview.machinery.available ? this.loadMachines() : null]);
     } catch {
       /* shown by the live state; the next refresh retries */
     }
   }
 
+  /** What of the overview the map shows: moisture, growth, machines. */
+  showOnMap(overview) {
+    this.map.setMoisture(overview.soil_moisture.plots);
+    this.map.setGrowth(overview.imagery);
+    this.map.setMachines(overview.machinery.positions);
+    this.showMachineryNote(overview.machinery);
+  }
+
   /** Today's irrigation plan: computed per plot, so fetched seldom. */
   async refreshPlan() {
+    this.planAsked = true;
+    let plan = null; // a server without plans: the empty state
     try {
-      this.overview.setPlan(await api('/irrigation/plan'));
+      plan = await api('/irrigation/plan');
     } catch {
-      this.overview.setPlan(null); // a server without plans: the empty state
+      /* kept null */
     }
+    this.overview.setPlan(plan);
+    this.map.setPlan(plan);
   }
 
   tickClock() {

@@ -3,7 +3,7 @@
 // points sent through the API, the server on a free loopback port.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, rmSync, openSync, closeSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, readFileSync, copyFileSync, rmSync, openSync, closeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
@@ -204,4 +204,64 @@ export async function seedBase(oasis, n) {
   items.push({ device: 'trac-1', ts: now - 30e3, values: { longitude: f[0] + 0.001, latitude: f[1] + 0.001, heading: 90, speed: 2, working: 1 } });
   for (let i = 0; i < items.length; i += 2000) await oasis.telemetry(items.slice(i, i + 2000));
   return { fc, codes };
+}
+
+/**
+ * Monitoring for the tests: a frost rule on the first plot (at once, no
+ * waiting time) and two freezing readings of a thermometer of its own
+ * there (ws-frost, which no other test writes to), which open a critical
+ * alert.  Returns the rule.
+ */
+export async function seedFrost(oasis, codes) {
+  await oasis.device('ws-frost', 'weather_station', codes[0]);
+  const rule = await oasis.api('POST', '/rules', { template: 'frost', plot: codes[0], for_s: 0 });
+  const now = Date.now();
+  await oasis.telemetry([{ device: 'ws-frost', ts: now - 20e3, values: { air_temp: 1.0 } }]);
+  await oasis.telemetry([{ device: 'ws-frost', ts: now - 10e3, values: { air_temp: 0.0 } }]);
+  return rule;
+}
+
+/**
+ * Two satellite scenes over the base (red and NIR bands written by GDAL's
+ * gdal_create, gdal-bin), uploaded through POST /api/v1/imagery: NDVI 0.72
+ * everywhere ten days ago, and three days ago the same but for plot
+ * `dropped`, whose NIR gdal_rasterize lowers (NDVI 0.30: flagged).
+ */
+export async function seedImagery(oasis, fc, dropped) {
+  const box = unionOf(fc.features.map((f) => f.geometry.coordinates[0]));
+  const m = 0.005;
+  const [w, s, e, n] = [box[0] - m, box[1] - m, box[2] + m, box[3] + m];
+  const size = [Math.round((e - w) / 0.0001), Math.round((n - s) / 0.0001)];
+  const first = join(oasis.dir, 'scene1.tif'), second = join(oasis.dir, 'scene2.tif');
+  const one = join(oasis.dir, 'dropped.geojson');
+  execFileSync('gdal_create', ['-q', '-of', 'GTiff', '-ot', 'Float32', '-outsize', String(size[0]), String(size[1]),
+    '-bands', '2', '-burn', '0.08', '-burn', '0.5', '-a_srs', 'EPSG:4326',
+    '-a_ullr', String(w), String(n), String(e), String(s), first]);
+  copyFileSync(first, second);
+  writeFileSync(one, JSON.stringify({ type: 'FeatureCollection',
+    features: fc.features.filter((f) => f.properties.code === dropped) }));
+  execFileSync('gdal_rasterize', ['-q', '-b', '2', '-burn', '0.15', one, second]);
+  const day = 86400e3, now = Date.now();
+  const scenes = [];
+  for (const [file, ago] of [[first, 10 * day], [second, 3 * day]]) {
+    const q = new URLSearchParams({ source: 'sentinel-2a', acquired: new Date(now - ago).toISOString(), red: '1', nir: '2' });
+    const res = await fetch(`${oasis.url}/api/v1/imagery?${q}`, {
+      method: 'POST', headers: { Authorization: 'Bearer ' + oasis.adminToken, 'Content-Type': 'application/octet-stream' },
+      body: readFileSync(file),
+    });
+    const text = await res.text();
+    if (res.status !== 201) throw new Error(`POST /imagery: ${res.status} ${text}`);
+    scenes.push(JSON.parse(text));
+  }
+  return scenes;
+}
+
+function unionOf(rings) {
+  const b = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const ring of rings)
+    for (const [x, y] of ring) {
+      b[0] = Math.min(b[0], x); b[1] = Math.min(b[1], y);
+      b[2] = Math.max(b[2], x); b[3] = Math.max(b[3], y);
+    }
+  return b;
 }

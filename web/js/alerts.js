@@ -1,0 +1,148 @@
+// The monitoring's active alerts on the screen: the set the screen keeps
+// (GET /api/v1/alerts?state=active, then the stream's `alert` events), the
+// overview's short list, and a plot's alerts in its detail with the
+// acknowledge button operators and admins get (POST /api/v1/alerts/ID/ack).
+
+import { api, qs, ApiError } from './api.js';
+import { t } from './i18n.js';
+import { label, dateTime, ago } from './format.js';
+import { el } from './dom.js';
+
+export const ALERT_ITEMS = 6;      // rows of the overview's list
+const CLOSED_EVENTS = new Set(['closed']);
+const CAN_ACK = new Set(['operator', 'admin']);
+
+/** The active (open or acknowledged) alerts, by id, kept current from the stream. */
+export class ActiveAlerts {
+  constructor() {
+    this.byId = new Map();
+  }
+
+  /** The whole list, as GET /api/v1/alerts?state=active gives it. */
+  setAll(alerts) {
+    this.byId = new Map((alerts || []).map((a) => [a.id, a]));
+  }
+
+  /** An `alert` event of the stream; true when the set changed. */
+  apply(a) {
+    if (!a || typeof a.id !== 'number') return false;
+    if (CLOSED_EVENTS.has(a.event) || a.state === 'closed') return this.byId.delete(a.id);
+    const { event, ...alert } = a;
+    this.byId.set(a.id, alert);
+    return true;
+  }
+
+  get size() {
+    return this.byId.size;
+  }
+
+  /** Newest first. */
+  list() {
+    return [...this.byId.values()].sort((x, y) => y.opened_ms - x.opened_ms || y.id - x.id);
+  }
+
+  ofPlot(code) {
+    return this.list().filter((a) => a.plot === code);
+  }
+}
+
+/** One alert as a row: severity colour, plot code, message, when it opened. */
+export function alertRow(a, onPick) {
+  const row = el('li', {
+    class: 'alert-row' + (a.plot && onPick ? ' pickable' : ''),
+    dataset: { id: String(a.id), severity: a.severity, state: a.state, plot: a.plot || '' },
+    title: a.message,
+  },
+  el('span', { class: 'alert-sev', text: label('severity', a.severity) }),
+  el('span', { class: 'alert-plot', text: a.plot || a.subject }),
+  el('span', { class: 'alert-message', text: a.message }),
+  el('time', { class: 'alert-time muted', datetime: a.opened, title: dateTime(a.opened_ms), text: ago(a.opened_ms) }));
+  if (a.plot && onPick) {
+    row.tabIndex = 0;
+    row.addEventListener('click', () => onPick(a.plot));
+    row.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') onPick(a.plot); });
+  }
+  return row;
+}
+
+/** A plot's active alerts in its detail, with acknowledge buttons for operators. */
+export class PlotAlerts {
+  /** root: section#detail; me: who is signed in. */
+  constructor(root, me) {
+    this.box = root.querySelector('.alert-list');
+    this.empty = root.querySelector('[data-i18n="empty.plot_alerts"]');
+    this.message = root.querySelector('.alert-message-line');
+    this.canAck = CAN_ACK.has(me && me.role);
+    this.code = null;
+    this.alerts = null;
+  }
+
+  async load(code, signal) {
+    this.code = code;
+    this.alerts = null;
+    this.say('');
+    try {
+      const r = await api('/alerts' + qs({ state: 'active', plot: code }), { signal });
+      if (signal?.aborted || this.code !== code) return;
+      this.alerts = r.alerts || [];
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      this.alerts = null; // a server without monitoring: the empty state
+    }
+    this.render();
+  }
+
+  /** The screen's set changed (an `alert` event): take this plot's from it. */
+  update(active) {
+    if (this.code === null || this.alerts === null) return;
+    const mine = active.ofPlot(this.code);
+    const key = (list) => list.map((a) => `${a.id}:${a.state}:${a.severity}`).join();
+    const changed = key(mine) !== key(this.alerts);
+    this.alerts = mine;
+    if (changed) this.render(); // another plot's alert leaves a comment being typed here alone
+  }
+
+  clear() {
+    this.code = null;
+    this.alerts = null;
+    this.say('');
+    this.render();
+  }
+
+  render() {
+    const list = this.alerts || [];
+    this.box.replaceChildren(...list.map((a) => {
+      const row = alertRow(a, null);
+      if (a.state === 'acknowledged' && a.acknowledged)
+        row.append(el('span', { class: 'alert-acked muted',
+          text: t('alerts.acked_by', { by: a.acknowledged.by, comment: a.acknowledged.comment || '' }) }));
+      else if (this.canAck && a.state === 'open') {
+        const comment = el('input', { class: 'alert-comment', maxlength: '200', placeholder: t('alerts.comment') });
+        row.append(el('span', { class: 'alert-actions' }, comment,
+          el('button', { type: 'button', class: 'chip alert-ack', text: t('alerts.ack'),
+            onclick: () => this.ack(a, comment.value.trim()) })));
+      }
+      return row;
+    }));
+    this.empty.hidden = list.length > 0 || this.code === null;
+  }
+
+  async ack(a, typed) {
+    const comment = typed || t('alerts.ack_comment');
+    try {
+      const got = await api(`/alerts/${a.id}/ack`, { method: 'POST', body: { comment } });
+      if (this.alerts) this.alerts = this.alerts.map((x) => (x.id === got.id ? got : x));
+      this.render();
+      this.say(t('alerts.acked', { id: a.id }), 'ok');
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      this.say(t('alerts.ack_failed', { message: e.message }), 'error');
+    }
+  }
+
+  say(text, kind = '') {
+    this.message.hidden = !text;
+    this.message.textContent = text;
+    this.message.dataset.kind = kind;
+  }
+}
