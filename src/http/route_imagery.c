@@ -189,8 +189,11 @@ static void tell_monitoring(struct http_ctx *c, const struct imagery_result *r)
 		return;
 	snprintf(index, sizeof(index), "%.*s", (int)strcspn(r->indices, ","),
 		 r->indices);
-	if (db_scene_get(c->db, r->scene, &scene, &e))
+	if (db_scene_get(c->db, r->scene, &scene, &e)) {
+		log_warn("imagery: scene %lld not told to monitoring: %s",
+			 (long long)r->scene, e.msg);
 		return;
+	}
 	if (db_scene_stats(c->db, r->scene, index, plot_seen, &s, &e))
 		log_warn("imagery: scene %lld not told to monitoring: %s",
 			 (long long)r->scene, e.msg);
