@@ -22,7 +22,10 @@
 #define MARGIN_M 150.0
 #define SAT_EVERY_DAYS 3
 #define SAT_TIME_MS (5 * MS_PER_HOUR + 10 * MS_PER_MINUTE) /* 05:10 UTC */
-#define DRONE_TIME_MS (6 * MS_PER_HOUR)                     /* 12:00 local */
+/* The drone's patrol: every 2 hours by day, 08:00 to 18:00 local (UTC+6). */
+#define DRONE_FIRST_MS (2 * MS_PER_HOUR)                    /* 08:00 local */
+#define DRONE_EVERY_MS (2 * MS_PER_HOUR)
+#define DRONE_FLIGHTS 6
 #define DRONE_PLOTS 10     /* the first row of fields */
 #define MAX_DEMO_PLOTS 512
 #define UTM_45N 32645
@@ -302,8 +305,9 @@ static int satellite_scene(struct db *db, const char *dir,
 }
 
 static int drone_mosaic(struct db *db, const char *dir, const struct dbase *b,
-			const struct grid *g, int64_t day, struct err *e)
+			const struct grid *g, int64_t acquired_ms, struct err *e)
 {
+	int64_t day = acquired_ms / MS_PER_DAY;
 	size_t np = (size_t)g->w * g->h;
 	unsigned char *v = malloc(3 * np);
 	struct imagery_opts o;
@@ -322,7 +326,7 @@ static int drone_mosaic(struct db *db, const char *dir, const struct dbase *b,
 		v[2 * np + k] = (unsigned char)lround(115 - 75 * f); /* blue */
 	}
 	snprintf(path, sizeof(path), "/vsimem/oasis-demo-%ld/UAV_%lld.tif",
-		 (long)getpid(), (long long)day);
+		 (long)getpid(), (long long)acquired_ms);
 	rc = write_bands(path, g, 3, GDT_Byte, v, NULL, e);
 	free(v);
 	if (rc)
@@ -330,7 +334,7 @@ static int drone_mosaic(struct db *db, const char *dir, const struct dbase *b,
 	imagery_opts_defaults(&o);
 	o.raster = path;
 	o.source = "drone-1";
-	o.acquired_ms = day * MS_PER_DAY + DRONE_TIME_MS;
+	o.acquired_ms = acquired_ms;
 	o.data_dir = dir;
 	rc = imagery_ingest(db, &o, &r, e);
 	VSIUnlink(path);
@@ -351,9 +355,13 @@ static int make_scenes(struct db *db, const char *dir, const struct dbase *b,
 		    t + SAT_TIME_MS < to_ms && !(rc = satellite_scene(db, dir, b,
 		    sat, day, e)))
 			(*n)++;
-		if (!rc && t + DRONE_TIME_MS >= from_ms && t + DRONE_TIME_MS < to_ms &&
-		    !(rc = drone_mosaic(db, dir, b, uav, day, e)))
-			(*n)++;
+		for (int f = 0; f < DRONE_FLIGHTS && !rc; f++) {
+			int64_t at = t + DRONE_FIRST_MS + f * DRONE_EVERY_MS;
+
+			if (at >= from_ms && at < to_ms &&
+			    !(rc = drone_mosaic(db, dir, b, uav, at, e)))
+				(*n)++;
+		}
 	}
 	return rc;
 }

@@ -2,8 +2,8 @@
  * demo_imagery: the demo base's imagery history.  Synthetic Sentinel-2 L2A
  * scenes every 3 days (10 m, UTM 45N, bands B03 B04 B08 with the
  * baseline 04.00 offset of 1000, and an SCL band with the odd cloud) and a
- * daily drone RGB mosaic (4 m) over the first row of fields, made with
- * GDAL in /vsimem/ and ingested through the imagery service like any
+ * drone RGB mosaic (4 m) every 2 hours by day over the first row of
+ * fields, made with GDAL in /vsimem/ and ingested through the imagery service like any
  * uploaded scene.  Each plot's NDVI follows its growth stage (days since
  * sowing: emergence, canopy, defoliation, harvest), with a per-plot vigour
  * and two weak plots, so that the series and the anomaly flags have
