@@ -165,7 +165,7 @@ static void publish_anomaly(const struct db_anomaly *a, void *ctx)
 /* Every plot the scene saw has fresh imagery of its kind, for monitoring. */
 struct seen_ctx {
 	struct alerts *alerts;
-	const struct db_scene *scene;
+	const struct imagery_result *scene;
 };
 
 static int plot_seen(const struct db_scene_stat *st, void *ctx)
@@ -180,24 +180,17 @@ static int plot_seen(const struct db_scene_stat *st, void *ctx)
 
 static void tell_monitoring(struct http_ctx *c, const struct imagery_result *r)
 {
-	struct db_scene scene;
 	char index[DB_INDEX_MAX];
-	struct seen_ctx s = { c->svc->alerts, &scene };
+	struct seen_ctx s = { c->svc->alerts, r };
 	struct err e;
 
 	if (!c->svc->alerts)
 		return;
 	snprintf(index, sizeof(index), "%.*s", (int)strcspn(r->indices, ","),
 		 r->indices);
-	if (db_scene_get(c->db, r->scene, &scene, &e)) {
-		log_warn("imagery: scene %lld not told to monitoring: %s",
-			 (long long)r->scene, e.msg);
-		return;
-	}
 	if (db_scene_stats(c->db, r->scene, index, plot_seen, &s, &e))
 		log_warn("imagery: scene %lld not told to monitoring: %s",
 			 (long long)r->scene, e.msg);
-	db_scene_free(&scene);
 }
 
 /*

@@ -440,6 +440,8 @@ static void fill_result(const struct imagery__scene *sc,
 {
 	memset(out, 0, sizeof(*out));
 	out->scene = sc->scene.id;
+	snprintf(out->kind, sizeof(out->kind), "%s", sc->scene.kind);
+	out->acquired_ms = sc->scene.acquired_ms;
 	snprintf(out->indices, sizeof(out->indices), "%s", sc->scene.indices);
 	out->plots = sc->plots->n;
 	out->plots_seen = sc->n_first;

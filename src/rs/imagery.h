@@ -64,6 +64,8 @@ void imagery_opts_defaults(struct imagery_opts *o);
 
 struct imagery_result {
 	int64_t scene;
+	char kind[DB_SCENE_KIND_MAX]; /* satellite | drone */
+	int64_t acquired_ms;
 	char indices[DB_TEXT_MAX]; /* "ndvi,savi" */
 	size_t plots;              /* registered plots */
 	size_t plots_seen;         /* plots the image covers (some pixel) */

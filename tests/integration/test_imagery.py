@@ -310,10 +310,16 @@ def http_upload_series_anomalies_and_pictures():
            np.full((H, W), 40, np.uint8)]
     drone = write_raster("drone.tif", rgb, dtype=gdal.GDT_Byte, options=["PHOTOMETRIC=RGB"],
                          nodata=None)
+    def drone_seen(plot):
+        doc = SRV.get("/api/v1/freshness?plot=" + plot, token=viewer).json()
+        return {x["source"]: x for x in doc["sources"]}["drone"]["last"]
+    expect(not drone_seen("P0"), drone_seen("P0"))
     with open(drone, "rb") as f:
         r = SRV.post("/api/v1/imagery?source=drone-1&acquired=2026-07-04T09:00:00Z",
                      body=f.read(), token=admin)
     expect(r.status == 201 and r.json()["indices"] == "vari,exg", r)
+    # monitoring knows the plots the flight saw
+    expect(drone_seen("P0"), drone_seen("P0"))
     doc = SRV.get("/api/v1/plots/P0/indices?index=vari", token=viewer).json()
     expect(len(doc["drone"]) == 1 and doc["satellite"] == [], doc)
     g = (100 + np.arange(1, 9)).astype(float)
