@@ -446,10 +446,11 @@ int db_index_series(struct db *db, const char *plot, const char *index,
 		    void *ctx, struct err *e);
 /*
  * For every plot, its latest value (mean) of index in a scene of this kind
- * acquired before before_ms with at least one valid pixel.
+ * acquired in [since_ms, before_ms) with at least one valid pixel.  The
+ * window bounds the work: only the scenes inside it are read.
  */
 int db_index_previous(struct db *db, const char *index, const char *kind,
-		      int64_t before_ms,
+		      int64_t since_ms, int64_t before_ms,
 		      int (*each)(const struct db_index_point *p, void *ctx),
 		      void *ctx, struct err *e);
 /* Anomalies of a scene (0: any) and/or a plot (NULL: any), newest first. */

@@ -345,7 +345,7 @@ int db_index_series(struct db *db, const char *plot, const char *index,
 }
 
 int db_index_previous(struct db *db, const char *index, const char *kind,
-		      int64_t before_ms,
+		      int64_t since_ms, int64_t before_ms,
 		      int (*each)(const struct db_index_point *p, void *ctx),
 		      void *ctx, struct err *e)
 {
@@ -353,20 +353,26 @@ int db_index_previous(struct db *db, const char *index, const char *kind,
 	sqlite3_stmt *st;
 	int rc;
 
-	/* SQLite: with max(), the bare columns come from the max row. */
+	/*
+	 * CROSS JOIN keeps scenes the outer loop, so the window is a range of
+	 * scenes_acquired and years of older scenes are never read.  With
+	 * max(), SQLite takes the bare columns from the max row.
+	 */
 	if ((rc = sqlite__call_begin(db, ST_INDEX_PREVIOUS, "SELECT s.id,"
 				     " max(s.acquired_ms), s.kind, s.source,"
 				     " t.plot, t.idx, t.count, t.valid_fraction,"
 				     " t.mean, t.std, t.min, t.max, t.median,"
-				     " t.p10, t.p90 FROM scene_stats t JOIN scenes"
-				     " s ON s.id = t.scene WHERE t.idx = ? AND"
-				     " s.kind = ? AND s.acquired_ms < ? AND"
+				     " t.p10, t.p90 FROM scenes s CROSS JOIN"
+				     " scene_stats t ON t.scene = s.id WHERE"
+				     " s.acquired_ms >= ? AND s.acquired_ms < ?"
+				     " AND s.kind = ? AND t.idx = ? AND"
 				     " t.count > 0 AND t.mean IS NOT NULL"
 				     " GROUP BY t.plot ORDER BY t.plot", &c, &st, e)))
 		return rc;
-	sqlite3_bind_text(st, 1, index, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 3, before_ms);
+	sqlite3_bind_int64(st, 1, since_ms);
+	sqlite3_bind_int64(st, 2, before_ms);
+	sqlite3_bind_text(st, 3, kind, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, index, -1, SQLITE_TRANSIENT);
 	return walk_points(db, c, st, each, ctx, e);
 }
 

@@ -270,6 +270,17 @@ static int take_previous(const struct db_index_point *p, void *ctx)
 	return 0;
 }
 
+/* The oldest pass the drop rule still compares with. */
+static int64_t previous_since(const struct imagery_opts *o,
+			      const struct imagery__scene *sc)
+{
+	double gap = o->anomaly.max_gap_days;
+
+	if (!(gap >= 0) || gap > IMAGERY_RECENT_DAYS)
+		gap = IMAGERY_RECENT_DAYS;
+	return sc->scene.acquired_ms - (int64_t)(gap * MS_PER_DAY) - 1;
+}
+
 static int cmp_key(const void *a, const void *b, void *ctx)
 {
 	const struct imagery__plot *p = ctx;
@@ -317,9 +328,11 @@ static int flag_anomalies(struct db *db, const struct imagery_opts *o,
 	}
 	for (size_t i = 0; i < n; i++)
 		prev[i] = NAN;
+	/* the drop rule ignores older passes: no need to read them */
 	if ((rc = db_index_previous(db, rs_index_name(sc->indices[0]),
-				    sc->scene.kind, sc->scene.acquired_ms,
-				    take_previous, &pv, e)))
+				    sc->scene.kind, previous_since(o, sc),
+				    sc->scene.acquired_ms, take_previous, &pv,
+				    e)))
 		goto out;
 	for (size_t i = 0; i < n; i++)
 		order[i] = i;

@@ -33,6 +33,13 @@
 #include "util/err.h"
 
 #define IMAGERY_PREVIEW_MAX 1024
+/*
+ * How far back "a plot's latest pass" looks (the map's NDVI, monitoring's
+ * start-up freshness, the drop rule at most): older passes say nothing
+ * about the crop today, and not reading them keeps the work bounded by
+ * recent scenes however many years the catalogue holds.
+ */
+#define IMAGERY_RECENT_DAYS 60
 
 struct imagery_opts {
 	const char *raster;        /* the scene's file (bands found here), or NULL */
@@ -98,14 +105,16 @@ int imagery_series_json(struct db *db, const char *plot, const char *index,
 /*
  * The big screen's imagery section: the newest satellite and drone scene
  * acquired before now_ms (null when none), how many plots those two scenes
- * flagged, and each plot's newest NDVI mean,
+ * flagged, and each plot's newest NDVI mean (of the last
+ * IMAGERY_RECENT_DAYS),
  * {"last_satellite":{...}|null, "last_drone":..., "ndvi":{CODE:mean},
  * "ndvi_kind":{CODE:"satellite"|"drone"}, "anomalies":N}.
  */
 int imagery_overview_json(struct db *db, int64_t now_ms, json_t **out,
 			  struct err *e);
 /*
- * Each plot's newest pass of each kind before before_ms: each(kind, plot,
+ * Each plot's newest pass of each kind in the IMAGERY_RECENT_DAYS before
+ * before_ms: each(kind, plot,
  * acquired_ms, ctx) for every plot a satellite or drone scene has values
  * for (NDVI, or VARI for an RGB mosaic), so that monitoring knows at
  * start-up how fresh each plot's imagery is.

@@ -283,8 +283,9 @@ int imagery_overview_json(struct db *db, int64_t now_ms, json_t **out,
 	if (!(rc = newest_scene(db, "satellite", now_ms + 1, &n.satellite, e)))
 		rc = newest_scene(db, "drone", now_ms + 1, &n.drone, e);
 	for (size_t i = 0; i < 2 && !rc; i++)
-		rc = db_index_previous(db, "ndvi", kinds[i], now_ms + 1,
-				       note_ndvi, &v, e);
+		rc = db_index_previous(db, "ndvi", kinds[i],
+				       now_ms - IMAGERY_RECENT_DAYS * MS_PER_DAY,
+				       now_ms + 1, note_ndvi, &v, e);
 	if (!rc)
 		rc = flagged_plots(db, &n, &flagged, e);
 	json_decref(v.when);
@@ -334,6 +335,8 @@ int imagery_latest_passes(struct db *db, int64_t before_ms,
 	for (size_t k = 0; k < 2 && !rc; k++)
 		for (size_t i = 0; i < 2 && !rc; i++)
 			rc = db_index_previous(db, indices[i], kinds[k],
-					       before_ms, note_pass, &ps, e);
+					       before_ms - IMAGERY_RECENT_DAYS *
+					       MS_PER_DAY, before_ms, note_pass,
+					       &ps, e);
 	return rc;
 }

@@ -329,10 +329,20 @@ def http_upload_series_anomalies_and_pictures():
     expect([(c["id"], c["kind"]) for c in cat] == [(3, "drone"), (2, "satellite"),
                                                    (1, "satellite")], cat)
     # the big screen's summary: the newest pass of each kind, each plot's
-    # newest NDVI (the drone's RGB has none), the plots the passes flagged
+    # NDVI of the last 60 days (July is long past: none yet)
     im = SRV.get("/api/v1/overview", token=viewer).json()["imagery"]
     expect(im["available"] is True and im["last_satellite"]["id"] == 2 and
-           im["last_drone"]["id"] == 3, im)
+           im["last_drone"]["id"] == 3 and im["ndvi"] == {}, im)
+    # a pass of yesterday: each plot's newest NDVI (the drone's RGB has
+    # none), the plots the newest passes flagged (the peers rule again; the
+    # July pass is too old for the drop rule)
+    import datetime
+    yesterday = (datetime.datetime.now(datetime.timezone.utc) -
+                 datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    r = SRV.post(q.replace(T2, yesterday), body=body, token=admin)
+    expect(r.status == 201 and r.json()["scene"] == 4, r)
+    im = SRV.get("/api/v1/overview", token=viewer).json()["imagery"]
+    expect(im["last_satellite"]["id"] == 4, im)
     expect(abs(im["ndvi"]["P4"] - expected(RED2, NIR2, 4)["mean"]) < 1e-12, im)
     expect(im["ndvi_kind"]["P4"] == "satellite" and im["anomalies"] == 2, im)
     # pictures

@@ -1,6 +1,7 @@
 /*
  * db/ with the SQLite backend: migrations, users, tokens, sessions, plots,
- * devices, series, chunks, and that a failed write leaves nothing behind.
+ * devices, series, chunks, a plot's latest imagery pass in a window, and
+ * that a failed write leaves nothing behind.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -249,6 +250,79 @@ static void chunks_replace_keeps_the_newest_seq(void **state)
 	assert_int_equal(v, 0);
 }
 
+static int64_t add_scene(struct db *db, const char *kind, int64_t at_ms,
+			 const char *plot, double mean)
+{
+	struct db_scene s = { .acquired_ms = at_ms, .crs = "EPSG:4326",
+			      .footprint = "{}", .cloud_share = NAN,
+			      .width = 1, .height = 1, .created_ms = 1 };
+	struct db_scene_stat st = { .count = 1, .valid_fraction = 1,
+				    .mean = mean, .std = 0, .min = mean,
+				    .max = mean, .median = mean, .p10 = mean,
+				    .p90 = mean };
+	int64_t id = 0;
+	struct err e;
+
+	strcpy(s.source, kind);
+	strcpy(s.kind, kind);
+	strcpy(s.file, "f.tif");
+	strcpy(s.indices, "ndvi");
+	strcpy(st.plot, plot);
+	strcpy(st.index, "ndvi");
+	assert_int_equal(db_scene_add(db, &s, &st, 1, NULL, 0, &id, &e), 0);
+	return id;
+}
+
+struct latest {
+	int n;
+	char plot[2][16];
+	int64_t at[2];
+	double mean[2];
+};
+
+static int note_latest(const struct db_index_point *p, void *ctx)
+{
+	struct latest *l = ctx;
+
+	assert_true(l->n < 2);
+	strcpy(l->plot[l->n], p->stat.plot);
+	l->at[l->n] = p->acquired_ms;
+	l->mean[l->n++] = p->stat.mean;
+	return 0;
+}
+
+static void latest_pass_in_a_window(void **state)
+{
+	struct fixture *f = *state;
+	struct db_plot rows[2] = { plot("A", 86), plot("B", 86.1) };
+	struct latest l = { 0 };
+	size_t added, updated;
+	struct err e;
+
+	assert_int_equal(db_plots_upsert(f->db, rows, 2, &added, &updated, &e), 0);
+	add_scene(f->db, "satellite", 1000, "A", 0.5);
+	add_scene(f->db, "satellite", 3000, "A", 0.7);
+	add_scene(f->db, "satellite", 5000, "A", 0.9);  /* not before 5000 */
+	add_scene(f->db, "drone", 4000, "A", 0.1);      /* another kind */
+	add_scene(f->db, "satellite", 500, "B", 0.3);   /* before the window */
+	add_scene(f->db, "satellite", 2500, "B", 0.4);
+	assert_int_equal(db_index_previous(f->db, "ndvi", "satellite", 1000,
+					   5000, note_latest, &l, &e), 0);
+	assert_int_equal(l.n, 2);
+	assert_string_equal(l.plot[0], "A");
+	assert_int_equal(l.at[0], 3000);
+	assert_float_equal(l.mean[0], 0.7, 1e-12);
+	assert_string_equal(l.plot[1], "B");
+	assert_int_equal(l.at[1], 2500);
+	/* a window that starts after B's passes leaves B out */
+	l.n = 0;
+	assert_int_equal(db_index_previous(f->db, "ndvi", "satellite", 2600,
+					   6000, note_latest, &l, &e), 0);
+	assert_int_equal(l.n, 1);
+	assert_string_equal(l.plot[0], "A");
+	assert_int_equal(l.at[0], 5000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +332,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(plot_upsert_is_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(devices_and_series, setup, teardown),
 		cmocka_unit_test_setup_teardown(chunks_replace_keeps_the_newest_seq, setup, teardown),
+		cmocka_unit_test_setup_teardown(latest_pass_in_a_window, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
