@@ -1,5 +1,7 @@
 // screen_soak.mjs MINUTES [--rate WRITES_PER_S] [--plots N] [--out FILE]
 // screen_soak.mjs MINUTES --demo [--speed X] [--out FILE]
+// (either form: [--browser-arg ARG]... passes ARG to chromium, e.g.
+// --js-flags=--no-opt to see what V8's optimizing compilers add)
 //
 // Leave the big screen running under a high rate of live points and watch
 // its memory: a real server (OASIS_BIN, default build/oasis) with N plots,
@@ -24,7 +26,7 @@ import { launch, signIn } from '../tests/browser/lib/browser.mjs';
 
 function args() {
   const a = process.argv.slice(2);
-  const opt = { minutes: Number(a[0] || 10), rate: 10, plots: 60, out: null, demo: false, speed: 60 };
+  const opt = { minutes: Number(a[0] || 10), rate: 10, plots: 60, out: null, demo: false, speed: 60, browserArgs: [] };
   for (let i = 1; i < a.length; i += 2) {
     if (a[i] === '--demo') {
       opt.demo = true;
@@ -33,17 +35,23 @@ function args() {
     else if (a[i] === '--rate') opt.rate = Number(a[i + 1]);
     else if (a[i] === '--plots') opt.plots = Number(a[i + 1]);
     else if (a[i] === '--out') opt.out = a[i + 1];
+    else if (a[i] === '--browser-arg') opt.browserArgs.push(a[i + 1]);
     else throw new Error('unknown option ' + a[i]);
   }
   if (!(opt.minutes > 0) || !(opt.rate > 0) || !(opt.plots > 0)) throw new Error('usage: screen_soak.mjs MINUTES [--rate N] [--plots N] [--out FILE]');
   return opt;
 }
 
-async function sample(cdp, page) {
+const FEED_RATE = 'document.querySelector(\'[data-field="feed.rate"]\').textContent';
+
+async function sample(cdp) {
   await cdp.send('HeapProfiler.collectGarbage');
   const heap = await cdp.send('Runtime.getHeapUsage');
   const dom = await cdp.send('Memory.getDOMCounters');
-  const seen = await page.evaluate(() => document.querySelector('[data-field="feed.rate"]').textContent);
+  // one constant expression through the debugger protocol: Playwright's
+  // page.evaluate would run its own helper script in the page each time,
+  // whose compiled code the heap would count as the page's
+  const seen = (await cdp.send('Runtime.evaluate', { expression: FEED_RATE, returnByValue: true })).result.value;
   return { used: heap.usedSize, total: heap.totalSize, nodes: dom.nodes, listeners: dom.jsEventListeners, rate: seen };
 }
 
@@ -100,7 +108,7 @@ function rssMiB(pid) {
 async function main() {
   const opt = args();
   const base = await startBase(opt);
-  const browser = await launch();
+  const browser = await launch(opt.browserArgs);
   try {
     const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
     const errors = [];
@@ -121,7 +129,7 @@ async function main() {
       : `soak: ${opt.minutes} min, ${opt.plots} plots, ${opt.rate} writes/s (${opt.rate * opt.plots * 3} stream events/s)`);
     while (Date.now() < deadline) {
       await new Promise((ok) => setTimeout(ok, Math.min(10e3, Math.max(0, deadline - Date.now()))));
-      const s = { t_s: Math.round((Date.now() - start) / 1000), ...(await sample(cdp, page)), writes: counts.writes, server_rss_mib: rssMiB(base.pid) };
+      const s = { t_s: Math.round((Date.now() - start) / 1000), ...(await sample(cdp)), writes: counts.writes, server_rss_mib: rssMiB(base.pid) };
       samples.push(s);
       console.log(`t=${s.t_s}s heap=${(s.used / 1048576).toFixed(2)} MiB nodes=${s.nodes} listeners=${s.listeners} feed="${s.rate}" writes=${s.writes} server=${s.server_rss_mib} MiB` +
         (counts.errors ? ` write errors=${counts.errors} (first: ${counts.firstError})` : ''));
@@ -130,7 +138,7 @@ async function main() {
     const first = samples.find((s) => s.t_s >= 60) || samples[0];
     const last = samples[samples.length - 1];
     const summary = {
-      minutes: opt.minutes, ...(opt.demo ? { demo_speed: opt.speed } : { plots: opt.plots, writes_per_s: opt.rate }),
+      minutes: opt.minutes, browser_args: opt.browserArgs, ...(opt.demo ? { demo_speed: opt.speed } : { plots: opt.plots, writes_per_s: opt.rate }),
       writes: counts.writes, points: counts.points, write_errors: counts.errors,
       first_write_error: counts.firstError || null,
       heap_after_1min_mib: +(first.used / 1048576).toFixed(3),

@@ -45,6 +45,7 @@ echarts.registerTheme(THEME, {
 export class ChartSet {
   constructor() {
     this.charts = new Map();
+    this.shown = new Map(); // container -> key of what its chart shows
     this.observer = new ResizeObserver((entries) => {
       for (const entry of entries) {
         const chart = this.charts.get(entry.target);
@@ -61,12 +62,28 @@ export class ChartSet {
     if (!chart || chart.isDisposed()) {
       chart = echarts.init(container, THEME, { renderer: 'canvas', ...opts });
       this.charts.set(container, chart);
+      this.shown.delete(container);
       this.observer.observe(container);
     } else if (container.clientWidth > 0 && container.clientHeight > 0 &&
                (chart.getWidth() !== container.clientWidth || chart.getHeight() !== container.clientHeight)) {
       chart.resize(); // shown since the last resize the observer reported
     }
     return chart;
+  }
+
+  /**
+   * Draw an option on a container's chart only when what it shows changed:
+   * key is a string of the inputs (language included).  Later options
+   * merge into the chart the first one built (the series replaced as a
+   * whole), so ECharts updates its components in place rather than
+   * building them anew: a wall screen refreshing every minute for weeks
+   * runs less code, and less of it only now and then.
+   */
+  show(container, key, makeOption) {
+    const chart = this.get(container);
+    if (this.shown.get(container) === key) return;
+    chart.setOption(makeOption(), { replaceMerge: ['series'] });
+    this.shown.set(container, key);
   }
 
   /** Dispose the chart of one container (before it leaves the page). */
@@ -76,6 +93,7 @@ export class ChartSet {
     this.observer.unobserve(container);
     chart.dispose();
     this.charts.delete(container);
+    this.shown.delete(container);
   }
 
   dispose() {

@@ -5,7 +5,7 @@
 // /api/v1/overview's, GET /api/v1/irrigation/plan's and (kept current from
 // the stream) GET /api/v1/alerts?state=active's.
 
-import { t } from './i18n.js';
+import { t, currentLang } from './i18n.js';
 import { num, compass, label, passWhen } from './format.js';
 import { setField, setEmpty } from './dom.js';
 import { MUTED, GRID_LINE } from './charts.js';
@@ -37,8 +37,9 @@ export class OverviewPanels {
     if (this.data) this.render(this.data);
   }
 
-  chart(name) {
-    return this.charts.get(this.root.querySelector(`[data-chart="${name}"]`));
+  /** Show a chart's option when its key (what it shows) changed. */
+  show(name, key, makeOption) {
+    this.charts.show(this.root.querySelector(`[data-chart="${name}"]`), currentLang() + key, makeOption);
   }
 
   renderTotals(ov) {
@@ -47,7 +48,7 @@ export class OverviewPanels {
     setField(this.root, 'devices.count', num(ov.devices.count));
     const crops = [...ov.plots.crops].sort((a, b) => b.area_mu - a.area_mu);
     const total = crops.reduce((s, c) => s + c.area_mu, 0) || 1;
-    this.chart('crops').setOption({
+    this.show('crops', JSON.stringify(crops), () => ({
       tooltip: { trigger: 'item', valueFormatter: (v) => num(v, 0) + ' ' + t('unit.mu') },
       legend: {
         orient: 'vertical', right: 4, top: 'middle', itemWidth: 10, itemHeight: 10,
@@ -61,7 +62,7 @@ export class OverviewPanels {
         label: { show: false }, itemStyle: { borderColor: '#07162a', borderWidth: 2 },
         data: crops.map((c) => ({ name: label('crop', c.crop), value: c.area_mu })),
       }],
-    }, { notMerge: true });
+    }));
   }
 
   renderWeather(w) {
@@ -82,6 +83,10 @@ export class OverviewPanels {
   }
 
   renderRose(rose) {
+    this.show('rose', JSON.stringify(rose || null), () => this.roseOption(rose));
+  }
+
+  roseOption(rose) {
     const sectors = Array.from({ length: 16 }, (_, i) => t('compass.' + i));
     const samples = rose && rose.samples ? rose.samples : 0;
     const classes = rose ? rose.speed_classes_ms : [];
@@ -92,7 +97,7 @@ export class OverviewPanels {
       itemStyle: { color: ROSE_COLORS[k % ROSE_COLORS.length] },
       data: rose.counts.map((row) => (samples ? (100 * row[k]) / samples : 0)),
     }));
-    this.chart('rose').setOption({
+    return {
       title: {
         text: t('weather.rose'), left: 0, top: 0,
         textStyle: { fontSize: 12, fontWeight: 'normal', color: MUTED },
@@ -107,7 +112,7 @@ export class OverviewPanels {
       },
       radiusAxis: { axisLabel: { show: false }, axisLine: { show: false }, splitLine: { lineStyle: { color: GRID_LINE } } },
       series,
-    }, { notMerge: true });
+    };
   }
 
   renderSoil(s) {
@@ -118,7 +123,7 @@ export class OverviewPanels {
       ? t('soil.reporting', { n: s.reporting, m: s.probes }) : t('soil.none'));
     const depths = (s && s.depths ? [...s.depths] : []).sort((a, b) => depthCm(a.metric) - depthCm(b.metric));
     const names = depths.map((d) => t('soil.depth', { d: depthCm(d.metric) }));
-    this.chart('depths').setOption({
+    this.show('depths', JSON.stringify(depths), () => ({
       grid: { left: 52, right: 44, top: 8, bottom: 8 },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       xAxis: { type: 'value', min: 0, max: (x) => Math.ceil(x.max / 10) * 10, show: false },
@@ -134,7 +139,7 @@ export class OverviewPanels {
           label: { show: true, position: 'right', color: '#e6f2ff', formatter: (p) => num(p.value, 1) },
         },
       ],
-    }, { notMerge: true });
+    }));
   }
 
   /** Today's plan (GET /api/v1/irrigation/plan), or null without one. */
