@@ -376,6 +376,17 @@ int db_index_previous(struct db *db, const char *index, const char *kind,
 	return walk_points(db, c, st, each, ctx, e);
 }
 
+/*
+ * One statement per filter, so that each uses its index (the primary key
+ * for a scene, anomalies_plot for a plot) rather than reading every flag
+ * of every year.  Each names both parameters, so they are bound alike.
+ */
+#define ANOMALY_SELECT "SELECT a.scene, a.plot, a.idx, a.rule, a.value," \
+	" a.reference, a.threshold, s.acquired_ms, s.kind FROM anomalies a" \
+	" JOIN scenes s ON s.id = a.scene WHERE "
+#define ANOMALY_ORDER " ORDER BY s.acquired_ms DESC, a.scene DESC, a.plot," \
+	" a.idx, a.rule"
+
 int db_anomaly_list(struct db *db, int64_t scene, const char *plot,
 		    int (*each)(const struct db_anomaly *a, void *ctx),
 		    void *ctx, struct err *e)
@@ -385,14 +396,20 @@ int db_anomaly_list(struct db *db, int64_t scene, const char *plot,
 	struct db_anomaly a;
 	int rc;
 
-	if ((rc = sqlite__call_begin(db, ST_ANOMALY_LIST, "SELECT a.scene,"
-				     " a.plot, a.idx, a.rule, a.value,"
-				     " a.reference, a.threshold, s.acquired_ms,"
-				     " s.kind FROM anomalies a JOIN scenes s ON"
-				     " s.id = a.scene WHERE (?1 = 0 OR a.scene ="
-				     " ?1) AND (?2 IS NULL OR a.plot = ?2) ORDER BY"
-				     " s.acquired_ms DESC, a.scene DESC, a.plot,"
-				     " a.idx, a.rule", &c, &st, e)))
+	if (scene)
+		rc = sqlite__call_begin(db, ST_ANOMALY_LIST_SCENE, ANOMALY_SELECT
+					"a.scene = ?1 AND (?2 IS NULL OR"
+					" a.plot = ?2)" ANOMALY_ORDER, &c, &st,
+					e);
+	else if (plot)
+		rc = sqlite__call_begin(db, ST_ANOMALY_LIST_PLOT, ANOMALY_SELECT
+					"a.plot = ?2 AND ?1 = 0" ANOMALY_ORDER,
+					&c, &st, e);
+	else
+		rc = sqlite__call_begin(db, ST_ANOMALY_LIST, ANOMALY_SELECT
+					"?1 = 0 AND ?2 IS NULL" ANOMALY_ORDER,
+					&c, &st, e);
+	if (rc)
 		return rc;
 	sqlite3_bind_int64(st, 1, scene);
 	if (plot)

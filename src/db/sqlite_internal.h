@@ -88,6 +88,8 @@ enum stmt_id {
 	ST_INDEX_SERIES,
 	ST_INDEX_PREVIOUS,
 	ST_ANOMALY_LIST,
+	ST_ANOMALY_LIST_SCENE,
+	ST_ANOMALY_LIST_PLOT,
 	ST_SCENE_STATS,
 	/* fleet (src/db/sqlite_fleet.c): equipment and camera snapshots */
 	ST_EQUIPMENT_SET,
