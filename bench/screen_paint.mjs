@@ -10,9 +10,12 @@
 //                                      figures are in and the map has drawn
 //                                      every plot (ECharts' "finished").
 // The first load is cold (ECharts not cached yet); the others warm.
+// Then, on the last load, what one live redraw costs: the map given every
+// plot a new color 10 times (what a redraw after new readings does), the
+// time from the option to the next painted frame.
 
 import { Oasis, plotsGeoJSON } from '../tests/browser/lib/oasis.mjs';
-import { launch } from '../tests/browser/lib/browser.mjs';
+import { launch, mapEval } from '../tests/browser/lib/browser.mjs';
 
 const PLOTS = Number(process.argv[2] || 5000);
 const RUNS = Number(process.argv[3] || 5);
@@ -58,8 +61,27 @@ async function measure(browser, oasis) {
     times.push(t);
     console.log(`load ${run + 1}${run ? '' : ' (cold)'}: FCP ${t.fcp?.toFixed(0)} ms, first meaningful paint ${t.fmp.toFixed(0)} ms, ${t.plots} plots drawn; marks ${JSON.stringify(t.marks)} ${JSON.stringify(t.nav)}`);
   }
+  times.redrawMs = await redraws(page);
+  console.log(`live redraw of every plot's color: ${times.redrawMs.join(', ')} ms`);
   await context.close();
   return times;
+}
+
+/** Ten recolorings of every plot, each timed to the next painted frame. */
+function redraws(page) {
+  return mapEval(page, async (chart) => {
+    const regions = chart.getOption().geo[0].regions;
+    const frame = () => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok)));
+    const out = [];
+    for (let k = 0; k < 10; k++) {
+      const shade = 40 + 10 * k;
+      const t0 = performance.now();
+      chart.setOption({ geo: { regions: regions.map((r) => ({ name: r.name, itemStyle: { areaColor: `rgb(${shade}, 120, 200)` } })) } });
+      await frame();
+      out.push(Math.round(performance.now() - t0));
+    }
+    return out;
+  });
 }
 
 async function main() {
@@ -82,6 +104,7 @@ async function main() {
     console.log('summary ' + JSON.stringify({
       plots: PLOTS, cold_fmp_ms: Math.round(times[0].fmp), warm_fmp_median_ms: Math.round(median),
       warm_fmp_max_ms: Math.round(Math.max(...warm, 0)), fcp_ms: Math.round(times[0].fcp ?? -1),
+      redraw_median_ms: [...times.redrawMs].sort((a, b) => a - b)[5],
     }));
   } finally {
     await browser.close();

@@ -13,6 +13,9 @@ export const GRID_LINE = 'rgba(90, 140, 190, 0.16)';
 const THEME = 'oasis-dark';
 
 echarts.registerTheme(THEME, {
+  // a wall screen's figures change every minute for weeks: no transition
+  // to watch, and none to compute (the map sets the same for itself)
+  animation: false,
   color: PALETTE,
   backgroundColor: 'transparent',
   textStyle: { color: TEXT, fontFamily: 'inherit' },

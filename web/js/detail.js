@@ -21,7 +21,7 @@ const RANGES = {
   week: { from: '-7d', step: '1h', stepMs: 3600e3, spanMs: 7 * 86400e3 },
   season: { from: '-180d', step: '1d', stepMs: 86400e3, spanMs: 366 * 86400e3 },
 };
-const CHART_REDRAW_MS = 1000;
+const CHART_REDRAW_MS = 10000;
 const SKIPPED = new Set(['wind_dir', 'battery', 'signal', 'latitude', 'longitude', 'heading']);
 
 /** The chart a metric goes on. */
