@@ -1,10 +1,15 @@
 #!/bin/sh
-# run.sh BUILD: every benchmark, each side by side with its peer in one run.
+# run.sh BUILD: every benchmark, each side by side with its peer in one run,
+# then the big screen's first paint with 5,000 plots (its hour-long memory
+# soak is apart: node bench/screen_soak.mjs 60 --demo).
 # The figures go to docs/BENCHMARKS.md by hand, with the machine line.
 set -eu
 BUILD=${1:-build}
 cd "$(dirname "$0")"
+case $BUILD in /*) bin=$BUILD/oasis ;; *) bin=$(pwd)/../$BUILD/oasis ;; esac
 for b in *_bench.py; do
 	echo "== $b"
 	/usr/bin/python3 "$b" "$BUILD"
 done
+echo "== screen_paint.mjs"
+OASIS_BIN=$bin node screen_paint.mjs 5000 5

@@ -24,8 +24,10 @@ const NOT_DUE = '#2a6f8f';
 export const SEVERITY_COLORS = { info: '#5b8cff', warning: '#ffc94d', critical: '#ff4d4f' };
 const SEVERITY_RANK = { info: 1, warning: 2, critical: 3 };
 // Live points (moisture, machines) recolor the map at most this often: a
-// redraw rebuilds every plot's shape (about 0.x s of CPU at 5,000 plots),
-// and V8 compiles ECharts' once-per-redraw code sooner the more often it runs
+// redraw rebuilds every plot's shape (a third of a second of the page's
+// main thread at 5,000 plots: bench/screen_paint.mjs), and the more often
+// it runs the sooner V8 compiles and keeps optimized code for ECharts'
+// once-per-redraw functions (docs/BIG_SCREEN.md, "Memory over time")
 const REDRAW_MS = 10000;
 
 /** The map's layers; each shows an empty state while it has no data. */
