@@ -9,7 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Oasis, seedBase, seedFrost, seedImagery } from './lib/oasis.mjs';
-import { launch, signIn, mapEval, artifactsDir } from './lib/browser.mjs';
+import { launch, signIn, mapEval, chartEval, artifactsDir } from './lib/browser.mjs';
 
 const N_PLOTS = 12;
 const VIEWPORT = { width: 1920, height: 1080 };
@@ -251,12 +251,18 @@ test('layers and language switch', async () => {
   const labels = await page.evaluate(() => [...document.querySelectorAll('#screen [data-i18n], #screen h2, .kpi-label, .panel-note, .layer')]
     .filter((e) => e.offsetParent !== null).map((e) => e.textContent).join(' | '));
   assert.doesNotMatch(labels, /[\u4e00-\u9fff]/, labels);
+  // the charts too: drawn again in the new language, though their data did not change
+  const roseSectors = (chart) => chart.getOption().angleAxis[0].data.slice(0, 2);
+  assert.deepEqual(await chartEval(page, '[data-chart="rose"]', roseSectors), ['N', 'NNE']);
+  assert.deepEqual(await chartEval(page, '[data-chart="crops"]', (chart) => chart.getOption().series[0].data.map((d) => d.name).sort()),
+    ['Cotton', 'Maize']);
   await page.reload();
   await page.waitForSelector('#screen[data-ready=true]');
   assert.equal(await text(page, '[data-layer=crop]'), 'Crops', 'the language choice was not kept');
   await page.click('.topbar .lang-switch');
   await page.waitForFunction(() => document.documentElement.lang === 'zh-CN');
   assert.equal(await text(page, '[data-layer=crop]'), '作物');
+  assert.deepEqual(await chartEval(page, '[data-chart="rose"]', roseSectors), ['北', '北东北']);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

@@ -37,14 +37,20 @@ export async function signIn(page, url, username, password) {
 }
 
 /**
- * Run fn(chart, arg) in the page with the map's ECharts instance.  fn is
- * sent as source text and evaluated by the debugger protocol, not by the
- * page (whose Content-Security-Policy forbids eval).
+ * Run fn(chart, arg) in the page with the ECharts instance of the element
+ * that selector finds.  fn is sent as source text and evaluated by the
+ * debugger protocol, not by the page (whose Content-Security-Policy
+ * forbids eval).
  */
-export function mapEval(page, fn, arg = null) {
+export function chartEval(page, selector, fn, arg = null) {
   return page.evaluate(`(async () => {
     const echarts = await import('/vendor/echarts.esm.min.js');
-    const chart = echarts.getInstanceByDom(document.getElementById('map'));
+    const chart = echarts.getInstanceByDom(document.querySelector(${JSON.stringify(selector)}));
     return (${fn.toString()})(chart, ${JSON.stringify(arg)});
   })()`);
+}
+
+/** chartEval on the map. */
+export function mapEval(page, fn, arg = null) {
+  return chartEval(page, '#map', fn, arg);
 }
