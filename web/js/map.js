@@ -24,7 +24,7 @@ const NOT_DUE = '#2a6f8f';
 export const SEVERITY_COLORS = { info: '#5b8cff', warning: '#ffc94d', critical: '#ff4d4f' };
 const SEVERITY_RANK = { info: 1, warning: 2, critical: 3 };
 // Live points (moisture, machines) recolor the map at most this often: a
-// redraw rebuilds every plot's shape (a third of a second of the page's
+// redraw rebuilds every plot's shape (a quarter of a second of the page's
 // main thread at 5,000 plots: bench/screen_paint.mjs), and the more often
 // it runs the sooner V8 compiles and keeps optimized code for ECharts'
 // once-per-redraw functions (docs/BIG_SCREEN.md, "Memory over time")
