@@ -20,7 +20,6 @@ pair by pair; A as a median of 20 requests.  Standard library only.
 """
 import http.client
 import os
-import re
 import shutil
 import sqlite3
 import statistics
@@ -28,7 +27,7 @@ import subprocess
 import sys
 import time
 
-from common import machine, oasis_bin, tmpdir
+from common import machine, oasis_bin, serve, tmpdir
 
 DAY_MS = 86400000
 WINDOW_DAYS = 60
@@ -92,17 +91,6 @@ def grow(db_path, years):
     return n
 
 
-def serve(binary, store):
-    proc = subprocess.Popen([binary, "serve", "--data", store, "--listen",
-                             "127.0.0.1:0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    m = re.search(r"127\.0\.0\.1:(\d+)", proc.stdout.readline())
-    if not m:
-        proc.kill()
-        sys.exit("catalogue_bench: oasis serve did not start")
-    return proc, int(m.group(1))
-
-
 def overview_times(port, token, rounds):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     times = []
@@ -157,7 +145,7 @@ def main():
         token = subprocess.run([binary, "token", "create", "--role", "viewer",
                                 "--name", "bench", "--data", store], check=True,
                                capture_output=True, text=True).stdout.strip()
-        proc, port = serve(binary, store)
+        proc, port = serve(binary, store, "catalogue_bench")
         try:
             ta = overview_times(port, token, 20)
         finally:

@@ -74,3 +74,15 @@ def shared_tool(name):
 
 def tmpdir(prefix):
     return tempfile.mkdtemp(prefix=prefix)
+
+
+def serve(binary, store, who="bench"):
+    """`oasis serve` on store at a free loopback port: (process, port)."""
+    proc = subprocess.Popen([binary, "serve", "--data", store, "--listen",
+                             "127.0.0.1:0"], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    m = re.search(r"127\.0\.0\.1:(\d+)", proc.stdout.readline())
+    if not m:
+        proc.kill()
+        sys.exit("%s: %s did not start" % (who, binary))
+    return proc, int(m.group(1))

@@ -25,14 +25,13 @@ import http.client
 import json
 import math
 import os
-import re
 import shutil
 import statistics
 import subprocess
 import sys
 import time
 
-from common import TOP, machine, oasis_bin, report, tmpdir
+from common import TOP, machine, oasis_bin, report, serve, tmpdir
 
 PEER_COMMIT = "93e4a49"
 PLOTS, STATIONS, SEASON = 5000, 10, 90
@@ -102,14 +101,7 @@ class Client:
 
 
 def start(binary, store):
-    proc = subprocess.Popen([binary, "serve", "--data", store, "--listen",
-                             "127.0.0.1:0"], stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
-    m = re.search(r"127\.0\.0\.1:(\d+)", proc.stdout.readline())
-    if not m:
-        proc.kill()
-        sys.exit("plan_bench: %s did not start" % binary)
-    return proc, int(m.group(1))
+    return serve(binary, store, "plan_bench")
 
 
 def stop(proc):
