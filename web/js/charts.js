@@ -2,6 +2,7 @@
 // follow their containers' size and are disposed together.
 
 import * as echarts from '/vendor/echarts.esm.min.js';
+import { currentLang } from './i18n.js';
 
 export { echarts };
 
@@ -76,7 +77,8 @@ export class ChartSet {
 
   /**
    * Draw an option on a container's chart only when what it shows changed:
-   * key is a string of the inputs (language included).  Later options
+   * key is a string of the inputs; the language is added here, since every
+   * chart's labels follow it.  Later options
    * merge into the chart the first one built (the series replaced as a
    * whole), so ECharts updates its components in place rather than
    * building them anew: a wall screen refreshing every minute for weeks
@@ -84,9 +86,10 @@ export class ChartSet {
    */
   show(container, key, makeOption) {
     const chart = this.get(container);
-    if (this.shown.get(container) === key) return;
+    const shown = currentLang() + '\n' + key;
+    if (this.shown.get(container) === shown) return;
     chart.setOption(makeOption(), { replaceMerge: ['series'] });
-    this.shown.set(container, key);
+    this.shown.set(container, shown);
   }
 
   /** Dispose the chart of one container (before it leaves the page). */

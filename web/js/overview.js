@@ -5,7 +5,7 @@
 // /api/v1/overview's, GET /api/v1/irrigation/plan's and (kept current from
 // the stream) GET /api/v1/alerts?state=active's.
 
-import { t, currentLang } from './i18n.js';
+import { t } from './i18n.js';
 import { num, compass, label, passWhen } from './format.js';
 import { setField, setEmpty } from './dom.js';
 import { MUTED, GRID_LINE } from './charts.js';
@@ -39,7 +39,7 @@ export class OverviewPanels {
 
   /** Show a chart's option when its key (what it shows) changed. */
   show(name, key, makeOption) {
-    this.charts.show(this.root.querySelector(`[data-chart="${name}"]`), currentLang() + key, makeOption);
+    this.charts.show(this.root.querySelector(`[data-chart="${name}"]`), key, makeOption);
   }
 
   renderTotals(ov) {

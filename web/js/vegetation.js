@@ -4,7 +4,7 @@
 // plot's picture of the newest pass (GET /api/v1/plots/CODE/indices.png).
 
 import { api, qs, ApiError } from './api.js';
-import { t, currentLang } from './i18n.js';
+import { t } from './i18n.js';
 import { num, dateTime } from './format.js';
 import { el, escapeHtml } from './dom.js';
 
@@ -67,7 +67,7 @@ export class VegetationChart {
       const p = byScene.get(a.scene);
       return p ? [{ value: [p[0], p[1]], message: a.message }] : [];
     });
-    this.charts.show(this.box, currentLang() + JSON.stringify([sat, drone, flagged]), () => ({
+    this.charts.show(this.box, JSON.stringify([sat, drone, flagged]), () => ({
       title: { text: 'NDVI', left: 0, top: 0, textStyle: { fontSize: 13, fontWeight: 'normal' } },
       tooltip: {
         trigger: 'item',

@@ -4,7 +4,7 @@
 // totally (TAW) available water, with the crop's daily water use.
 
 import { api, ApiError } from './api.js';
-import { t, currentLang } from './i18n.js';
+import { t } from './i18n.js';
 import { num } from './format.js';
 import { el } from './dom.js';
 
@@ -67,7 +67,7 @@ export class WaterBalance {
     if (d.station) rows.push(['water.station', d.station]);
     this.advice.replaceChildren(...rows.flatMap(([k, v]) => [el('dt', { text: t(k) }), el('dd', { text: v })]));
     const days = d.days.slice(-30);
-    this.charts.show(this.box, currentLang() + JSON.stringify(days), () => ({
+    this.charts.show(this.box, JSON.stringify(days), () => ({
       title: { text: t('water.chart'), left: 0, top: 0, textStyle: { fontSize: 13, fontWeight: 'normal' } },
       tooltip: { trigger: 'axis', valueFormatter: (v) => num(v, 1) + ' mm' },
       legend: { top: 0, right: 0, itemWidth: 12, itemHeight: 6, textStyle: { fontSize: 11 } },
