@@ -233,7 +233,7 @@ bad:
 
 int time_parse_step(const char *s, int64_t *out_ms, struct err *e)
 {
-	int64_t ms;
+	int64_t ms = 0;
 	int rc;
 
 	if ((rc = time_parse_duration(s, &ms, e)))
@@ -286,7 +286,7 @@ static int parse_instant(const char *s, int64_t now_ms, int64_t *out_ms,
 
 int time_parse(const char *s, int64_t now_ms, int64_t *out_ms, struct err *e)
 {
-	int64_t ms;
+	int64_t ms = 0;
 	int rc;
 
 	if ((rc = parse_instant(s, now_ms, &ms, e)))
