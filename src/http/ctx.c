@@ -24,7 +24,7 @@ int http_query_day(struct http_ctx *c, const char *key, int64_t fallback,
 		return ERR_OK;
 	if (time_parse(v, time_now_ms(), &ms, &c->err))
 		return err_prefix(&c->err, "parameter '%s'", key);
-	*out = ms >= 0 ? ms / MS_PER_DAY : (ms - MS_PER_DAY + 1) / MS_PER_DAY;
+	*out = time_floor_div(ms, MS_PER_DAY);
 	return ERR_OK;
 }
 

@@ -112,8 +112,8 @@ typedef int (*http_handler)(struct http_ctx *c);
 const char *http_query(struct http_ctx *c, const char *key);
 /*
  * A day argument: a date or any time (see time_parse), as its UTC day
- * number (days since 1970-01-01); fallback when absent.  ERR_INVALID
- * naming the parameter.
+ * number (days since 1970-01-01, so 0 to 47482); fallback when absent.
+ * ERR_INVALID naming the parameter.
  */
 int http_query_day(struct http_ctx *c, const char *key, int64_t fallback,
 		   int64_t *out);

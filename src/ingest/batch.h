@@ -139,8 +139,9 @@ enum ingest_precision {
 };
 
 /*
- * "ns", "n", "us", "u", "ms", "s", "m" (minutes), "h" (NULL or "": ns);
- * ERR_INVALID else.  "n", "u", "m" and "h" are InfluxDB 1.x's spellings.
+ * "ns", "n", "us", "u", "ms", "s", "m" (minutes), "h" (NULL: ns);
+ * ERR_INVALID else, "" included.  "n", "u", "m" and "h" are InfluxDB 1.x's
+ * spellings.
  */
 int ingest_precision_parse(const char *s, enum ingest_precision *out,
 			   struct err *e);
@@ -155,7 +156,9 @@ int ingest_precision_parse(const char *s, enum ingest_precision *out,
  *     byte is kept as it is (so "a\\b" is a\\b, and "a\\ b" is a\ b).
  *     Unescaped control characters end an element and are refused;
  *   - the `device` tag names the device (required, once); other tags are
- *     read and ignored; every field is a metric named by its key;
+ *     read and ignored, but a tag key repeated in a line is refused as
+ *     InfluxDB refuses it ("tag 'host' appears twice"); every field is a
+ *     metric named by its key;
  *   - field values: floats ("27.3", "-1.5E-2", "1e3", ".5", "1."), integers
  *     with `i` ("42i"), unsigned with `u` ("42u"), booleans (t T true True
  *     TRUE f F false False FALSE) stored as 1 and 0.  Integers beyond 2^53
