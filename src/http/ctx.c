@@ -1,6 +1,7 @@
 /* What handlers use to read the request and write the answer. */
 #include "http/http_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -78,41 +79,84 @@ int http_body_json(struct http_ctx *c, json_t **out)
 	return ERR_OK;
 }
 
-/* Inflate a gzip body into c->inflated, refusing more than limit bytes. */
+/* Bytes zlib hands back at a time, and what the budget is charged by. */
+#define INFLATE_CHUNK ((size_t)64 << 10)
+
+static int inflate_refused(struct http_ctx *c, z_stream *z, int code,
+			   const char *what)
+{
+	inflateEnd(z);
+	buf_free(&c->inflated);
+	return err_set(&c->err, code, "the gzip body (Content-Encoding: gzip) "
+		       "%s", what);
+}
+
+/* One step of inflate into room bytes held against the budget. */
+static int inflate_step(struct http_ctx *c, z_stream *z, size_t room, int *zrc)
+{
+	if (!http__budget_take(c, room))
+		return inflate_refused(c, z, ERR_UNAVAILABLE, "does not fit in "
+				       "the memory the server holds for "
+				       "bodies now (--max-buffered); retry "
+				       "shortly");
+	if (!buf_reserve(&c->inflated, room))
+		return inflate_refused(c, z, ERR_NOMEM, "is too large for the "
+				       "memory left");
+	z->next_out = (unsigned char *)c->inflated.data + c->inflated.len;
+	z->avail_out = (uInt)room;
+	*zrc = inflate(z, Z_NO_FLUSH);
+	c->inflated.len += room - z->avail_out;
+	c->inflated.data[c->inflated.len] = '\0';
+	http__budget_give(c, z->avail_out);
+	return ERR_OK;
+}
+
+/*
+ * Inflate a gzip body into c->inflated, a chunk at a time, refusing more
+ * than limit bytes.  Members follow one another as gzip(1) reads them;
+ * anything after the last member that is not a member is refused.
+ */
 static int inflate_body(struct http_ctx *c, size_t limit)
 {
 	z_stream z = { 0 };
-	unsigned char chunk[65536];
-	int zrc;
+	char what[96];
+	size_t room;
+	int zrc, rc;
 
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
 		return err_nomem(&c->err);
 	z.next_in = (unsigned char *)c->body.data;
 	z.avail_in = (uInt)c->body.len;
-	do {
-		z.next_out = chunk;
-		z.avail_out = sizeof(chunk);
-		zrc = inflate(&z, Z_NO_FLUSH);
-		if (zrc != Z_OK && zrc != Z_STREAM_END) {
-			inflateEnd(&z);
-			return err_set(&c->err, ERR_INVALID, "the body is not valid "
-				       "gzip (Content-Encoding: gzip): %s",
-				       z.msg ? z.msg : "corrupt data");
-		}
-		buf_append(&c->inflated, chunk, sizeof(chunk) - z.avail_out);
+	for (;;) {
+		/* up to one byte past the limit: that byte refuses the body */
+		room = limit + 1 - c->inflated.len;
+		if (room > INFLATE_CHUNK)
+			room = INFLATE_CHUNK;
+		if ((rc = inflate_step(c, &z, room, &zrc)))
+			return rc;
 		if (c->inflated.len > limit) {
-			inflateEnd(&z);
-			return err_set(&c->err, ERR_TOO_LARGE, "the body inflates "
-				       "to more than %zu bytes", limit);
+			snprintf(what, sizeof(what), "inflates to more than the "
+				 "limit of %zu bytes (--max-inflated)", limit);
+			return inflate_refused(c, &z, ERR_TOO_LARGE, what);
 		}
-		if (zrc == Z_OK && z.avail_in == 0 && z.avail_out != 0) {
-			inflateEnd(&z);
-			return err_set(&c->err, ERR_INVALID, "the gzip body is "
-				       "truncated");
+		if (zrc == Z_STREAM_END) {
+			if (z.avail_in == 0)
+				break;
+			if (z.avail_in < 2 || z.next_in[0] != 0x1f ||
+			    z.next_in[1] != 0x8b)
+				return inflate_refused(c, &z, ERR_INVALID,
+						       "has bytes after its end");
+			inflateReset(&z); /* the next member */
+			continue;
 		}
-	} while (zrc != Z_STREAM_END);
+		if (zrc == Z_BUF_ERROR && z.avail_in == 0)
+			return inflate_refused(c, &z, ERR_INVALID, "is truncated");
+		if (zrc != Z_OK && zrc != Z_BUF_ERROR)
+			return inflate_refused(c, &z, ERR_INVALID, z.msg ? z.msg
+					       : "is not valid gzip");
+	}
 	inflateEnd(&z);
-	return buf_failed(&c->inflated) ? err_nomem(&c->err) : ERR_OK;
+	return ERR_OK;
 }
 
 int http_body_bytes(struct http_ctx *c, const char **data, size_t *len)
@@ -129,7 +173,7 @@ int http_body_bytes(struct http_ctx *c, const char **data, size_t *len)
 		return err_set(&c->err, ERR_UNSUPPORTED, "Content-Encoding '%s' is "
 			       "not supported (use gzip or none)", enc);
 	if (!c->inflated.len && c->body.len &&
-	    (rc = inflate_body(c, c->cfg->max_body * 8)))
+	    (rc = inflate_body(c, c->cfg->max_inflated)))
 		return rc;
 	*data = c->inflated.data ? c->inflated.data : "";
 	*len = c->inflated.len;

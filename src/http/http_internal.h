@@ -13,6 +13,14 @@
 struct MHD_Response *http__static_response(const char *root, const char *path,
 					   unsigned *status);
 
+/*
+ * Hold n more bytes of the server's budget for request c (returned when the
+ * request ends); false, with c->retry_after_s set, when it would exceed it.
+ */
+bool http__budget_take(struct http_ctx *c, size_t n);
+/* Give back n bytes of what c holds. */
+void http__budget_give(struct http_ctx *c, size_t n);
+
 /* Headers every answer carries. */
 void http__common_headers(struct MHD_Response *r);
 

@@ -35,6 +35,7 @@ int route_write_lp(struct http_ctx *c)
 	if ((rc = http_body_bytes(c, &text, &len)))
 		return rc;
 	ingest_batch_init(&b);
+	b.max_points = c->cfg->max_batch_points;
 	rc = ingest_lp_parse(text, len, prec, time_now_ms(), &b, &c->err);
 	if (!rc)
 		rc = write_batch(c, &b);
@@ -52,6 +53,7 @@ int route_telemetry(struct http_ctx *c)
 	if ((rc = http_body_bytes(c, &text, &len)))
 		return rc;
 	ingest_batch_init(&b);
+	b.max_points = c->cfg->max_batch_points;
 	rc = ingest_json_parse(text, len, NULL, time_now_ms(), &b, &c->err);
 	if (!rc)
 		rc = write_batch(c, &b);
