@@ -27,6 +27,7 @@
 #include <arpa/inet.h>
 #include <limits.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,6 +55,10 @@ struct http_server {
 	struct http_config cfg;
 	char web_root[PATH_MAX];     /* cfg.web_root's real path */
 	unsigned port;
+	pthread_mutex_t log_lock;    /* on_mhd_log's: */
+	char log_last[512];          /* the last message logged, */
+	int64_t log_last_ms;         /* when, */
+	unsigned log_left_out;       /* and how many since were left out */
 };
 
 /* One request in flight: the handler context plus what the log line needs. */
@@ -419,14 +424,38 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	*req_cls = NULL;
 }
 
+/*
+ * Libmicrohttpd's messages, a repeated one (a connection refused at a
+ * limit, by the thousand in a flood) once per MHD_LOG_EVERY_MS with how
+ * many were left out.
+ */
+#define MHD_LOG_EVERY_MS 10000
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct http_server *s = cls;
 	char line[512];
+	int64_t now = time_now_ms();
+	unsigned left_out = 0;
 
-	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	log_warn("http: %s", line);
+	pthread_mutex_lock(&s->log_lock);
+	if (!strcmp(line, s->log_last) && now - s->log_last_ms < MHD_LOG_EVERY_MS) {
+		s->log_left_out++;
+		pthread_mutex_unlock(&s->log_lock);
+		return;
+	}
+	left_out = s->log_left_out;
+	s->log_left_out = 0;
+	s->log_last_ms = now;
+	snprintf(s->log_last, sizeof(s->log_last), "%s", line);
+	pthread_mutex_unlock(&s->log_lock);
+	if (left_out)
+		log_warn("http: %s (and %u more like the last in %d s)", line,
+			 left_out, MHD_LOG_EVERY_MS / 1000);
+	else
+		log_warn("http: %s", line);
 }
 
 /* "HOST:PORT" or "[V6]:PORT" into a socket address. */
@@ -506,6 +535,7 @@ int http_server_start(const struct http_services *svc,
 	} else if (s->cfg.web_root) {
 		s->cfg.web_root = s->web_root;
 	}
+	pthread_mutex_init(&s->log_lock, NULL);
 	s->budget.max = s->cfg.max_buffered;
 	atomic_init(&s->budget.used, 0);
 	if (addr.ss_family == AF_INET6)
@@ -523,6 +553,7 @@ int http_server_start(const struct http_services *svc,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
+		pthread_mutex_destroy(&s->log_lock);
 		free(s);
 		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s (in use, "
 			       "or not an address of this machine?)", cfg->listen);
@@ -558,5 +589,6 @@ void http_server_stop(struct http_server *s, int64_t grace_ms)
 		waited += 20;
 	}
 	MHD_stop_daemon(s->daemon);
+	pthread_mutex_destroy(&s->log_lock);
 	free(s);
 }

@@ -435,13 +435,18 @@ def static_files_never_follow_a_symlink_out_of_the_web_root():
 
 @test
 def the_web_page_is_not_looked_for_in_the_working_directory():
+    """A program with no web/ beside it, started where a web/ was planted."""
+    import harness
     top = tempfile.mkdtemp(prefix="oasis-cwd-")
-    old = os.getcwd()
+    old, program = os.getcwd(), harness.OASIS
     try:
-        os.makedirs(os.path.join(top, "web"))
-        with open(os.path.join(top, "web", "index.html"), "w") as f:
+        os.makedirs(os.path.join(top, "bin"))
+        os.makedirs(os.path.join(top, "run", "web"))
+        harness.OASIS = os.path.join(top, "bin", "oasis")
+        shutil.copy(program, harness.OASIS)
+        with open(os.path.join(top, "run", "web", "index.html"), "w") as f:
             f.write("planted")
-        os.chdir(top)
+        os.chdir(os.path.join(top, "run"))
         s = Server().start()
         try:
             expect("planted" not in s.get("/").body)
@@ -449,6 +454,7 @@ def the_web_page_is_not_looked_for_in_the_working_directory():
             s.close()
     finally:
         os.chdir(old)
+        harness.OASIS = program
         shutil.rmtree(top, ignore_errors=True)
 
 
