@@ -121,7 +121,7 @@ static int inflate_body(struct http_ctx *c, size_t limit)
 	z_stream z = { 0 };
 	char what[96];
 	size_t room;
-	int zrc, rc;
+	int zrc = Z_OK, rc;
 
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
 		return err_nomem(&c->err);
