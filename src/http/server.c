@@ -6,8 +6,10 @@
  *
  * The limits, in the order a request meets them:
  *   - connections: at most max_per_address from one address and
- *     max_connections in all; a connection has header_timeout_s to send
- *     its request line and headers, then timeout_s of silence (idle);
+ *     max_connections in all; a connection has header_timeout_s from its
+ *     start to send its request line and headers, and timeout_s from the
+ *     end of a request to send the next (deadline.c), and is closed after
+ *     timeout_s of silence in any case;
  *   - admission: once the headers are in and before a byte of body is
  *     read, the route is matched, the caller identified and the role
  *     checked (404, 405, 401, 403), and a body announced larger than the
@@ -51,6 +53,7 @@ struct http_budget {
 struct http_server {
 	struct MHD_Daemon *daemon;
 	struct http_budget budget;
+	struct http_deadlines *deadlines;
 	struct http_services svc;
 	struct http_config cfg;
 	char web_root[PATH_MAX];     /* cfg.web_root's real path */
@@ -314,9 +317,7 @@ static enum MHD_Result on_headers(struct http_server *s,
 {
 	uint64_t announced;
 
-	/* the request is in: from now on the idle timeout applies */
-	MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
-				  s->cfg.timeout_s);
+	http__deadlines_set(s->deadlines, conn, true);
 	if ((r->is_static = is_static_request(r)))
 		return MHD_YES;
 	if (http_admit(&r->ctx)) {
@@ -404,12 +405,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 static void on_completed(void *cls, struct MHD_Connection *conn,
 			 void **req_cls, enum MHD_RequestTerminationCode why)
 {
+	struct http_server *s = cls;
 	struct request *r = *req_cls;
 
-	(void)cls;
-	(void)conn;
 	if (!r)
 		return;
+	http__deadlines_set(s->deadlines, conn, false);
 	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		log_info("%s %s %u %.1fms", r->method, r->path, r->ctx.status,
 			 elapsed_ms(&r->start));
@@ -499,14 +500,6 @@ static unsigned default_threads(void)
 	return n > 2 ? (unsigned)n * 2 : 4;
 }
 
-/* A connection's first deadline: the headers, within the idle timeout. */
-static unsigned header_timeout(const struct http_config *cfg)
-{
-	unsigned t = cfg->header_timeout_s;
-
-	return !t || (cfg->timeout_s && t > cfg->timeout_s) ? cfg->timeout_s : t;
-}
-
 int http_server_start(const struct http_services *svc,
 		      const struct http_config *cfg, struct http_server **out,
 		      struct err *e)
@@ -535,6 +528,11 @@ int http_server_start(const struct http_services *svc,
 	} else if (s->cfg.web_root) {
 		s->cfg.web_root = s->web_root;
 	}
+	if (http__deadlines_open(cfg->header_timeout_s, cfg->timeout_s,
+				 &s->deadlines, e)) {
+		free(s);
+		return e->code;
+	}
 	pthread_mutex_init(&s->log_lock, NULL);
 	s->budget.max = s->cfg.max_buffered;
 	atomic_init(&s->budget.used, 0);
@@ -547,12 +545,14 @@ int http_server_start(const struct http_services *svc,
 		(unsigned)(cfg->threads ? cfg->threads : default_threads()),
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_address,
-		/* until the headers are in; on_headers sets timeout_s then */
-		MHD_OPTION_CONNECTION_TIMEOUT, header_timeout(cfg),
+		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+		MHD_OPTION_NOTIFY_CONNECTION, http__deadlines_notify,
+		s->deadlines,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
+		http__deadlines_close(s->deadlines);
 		pthread_mutex_destroy(&s->log_lock);
 		free(s);
 		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s (in use, "
@@ -573,6 +573,7 @@ void http_server_stop(struct http_server *s, int64_t grace_ms)
 {
 	const union MHD_DaemonInfo *info;
 	int64_t waited = 0;
+	unsigned long cut;
 	MHD_socket fd;
 
 	if (!s)
@@ -589,6 +590,10 @@ void http_server_stop(struct http_server *s, int64_t grace_ms)
 		waited += 20;
 	}
 	MHD_stop_daemon(s->daemon);
+	cut = http__deadlines_close(s->deadlines);
+	if (cut)
+		log_info("http: %lu connections were cut for not sending a "
+			 "request in time (--header-timeout, --timeout)", cut);
 	pthread_mutex_destroy(&s->log_lock);
 	free(s);
 }

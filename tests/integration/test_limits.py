@@ -358,29 +358,45 @@ def health_answers_fast_with_2000_hostile_sockets_from_one_address():
         s.close()
 
 
-@test
-def a_connection_that_sends_no_headers_is_closed():
-    s = Server(extra_args=["--header-timeout", "1"]).start()
-    socks = []
+def closed_by_server(c):
+    ready, _, _ = select.select([c], [], [], 2)
+    if not ready:
+        return False
     try:
-        socks = [open_socket(s.port, "127.0.0.2") for _ in range(5)]
-        time.sleep(2.5)
-        for c in socks:
-            ready, _, _ = select.select([c], [], [], 2)
-            expect(ready, "still open")
-            try:
-                expect(c.recv(1) == b"", "data instead of a close")
-            except ConnectionResetError:
-                pass
+        return c.recv(1) == b""
+    except ConnectionResetError:
+        return True
+
+
+@test
+def a_connection_must_send_its_headers_in_time():
+    s = Server(extra_args=["--header-timeout", "2"]).start()
+    idle, slow = [], []
+    try:
+        idle = [open_socket(s.port, "127.0.0.2") for _ in range(5)]
+        slow = [open_socket(s.port, "127.0.0.2") for _ in range(5)]
+        for c in slow:
+            c.sendall(b"GET /api/v1/health HTTP/1.1\r\n")
+        # slowloris: a byte of header every 0.3 s, never silent for long
+        end = time.time() + 3.5
+        while time.time() < end:
+            for c in slow:
+                try:
+                    c.send(b"X")
+                except OSError:
+                    pass
+            time.sleep(0.3)
+        for c in idle + slow:
+            expect(closed_by_server(c), "a connection is still open")
         # a request whose headers are in gets the idle timeout instead
         c = open_socket(s.port)
         c.sendall(head("/api/v1/write", 10, s.admin_token))
-        time.sleep(2)
+        time.sleep(3)
         c.sendall(b"#123456789")
         expect(read_answer(c)[0] == 204)
         c.close()
     finally:
-        for c in socks:
+        for c in idle + slow:
             c.close()
         s.close()
 
