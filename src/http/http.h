@@ -4,6 +4,7 @@
  * business rule lives in this folder.
  *
  * server.c   libmicrohttpd glue: limits, body, one log line per request
+ * deadline.c the time a connection has to send a request's headers
  * routes.c   the route table (method, path, role, handler) and dispatch
  * route_*.c  the handlers, one file per group of routes
  * static.c   the web page's files

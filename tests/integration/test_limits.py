@@ -135,12 +135,12 @@ def unauthenticated_big_bodies_are_refused_before_upload():
 
 def exact_lp(device, size):
     """Line protocol of exactly size bytes (a comment pads it)."""
-    lines, i, text = [], 0, ""
-    while len(text) + 200 < size:
-        lines.append(lp(device, i))
+    lines, i, n = [], 0, 0
+    while n + 200 < size:
+        lines.append(lp(device, i) + "\n")
+        n += len(lines[-1])
         i += 1
-        text = "\n".join(lines) + "\n"
-    return (text + "#" + "p" * (size - len(text) - 1)).encode()
+    return ("".join(lines) + "#" + "p" * (size - n - 1)).encode()
 
 
 @test
