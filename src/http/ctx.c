@@ -81,6 +81,8 @@ int http_body_json(struct http_ctx *c, json_t **out)
 
 /* Bytes zlib hands back at a time, and what the budget is charged by. */
 #define INFLATE_CHUNK ((size_t)64 << 10)
+/* What http_body_lines holds inflated before handing it over. */
+#define INFLATE_PIECE ((size_t)1 << 20)
 
 static int inflate_refused(struct http_ctx *c, z_stream *z, int code,
 			   const char *what)
@@ -112,68 +114,139 @@ static int inflate_step(struct http_ctx *c, z_stream *z, size_t room, int *zrc)
 }
 
 /*
- * Inflate a gzip body into c->inflated, a chunk at a time, refusing more
- * than limit bytes.  Members follow one another as gzip(1) reads them;
- * anything after the last member that is not a member is refused.
+ * Hand the lines of c->inflated that are complete (all of it when all) to
+ * the sink and keep the rest; a line longer than the buffer stays and the
+ * buffer grows.  The bytes handed over are given back to the budget.
  */
-static int inflate_body(struct http_ctx *c, size_t limit)
+static int hand_lines(struct http_ctx *c, const struct http_body_sink *k,
+		      bool all)
+{
+	struct buf *b = &c->inflated;
+	const char *nl;
+	size_t n = b->len;
+	int rc;
+
+	if (!all) {
+		nl = b->len ? memrchr(b->data, '\n', b->len) : NULL;
+		if (!nl)
+			return ERR_OK;
+		n = (size_t)(nl - b->data) + 1;
+	}
+	if ((rc = k->take(k->cls, b->data ? b->data : "", n, &c->err)))
+		return rc;
+	if (n) {
+		memmove(b->data, b->data + n, b->len - n);
+		b->len -= n;
+		b->data[b->len] = '\0';
+		http__budget_give(c, n);
+	}
+	return ERR_OK;
+}
+
+/* The end of a member: go on to the next, stop, or refuse what follows. */
+static int member_end(struct http_ctx *c, z_stream *z, bool *done)
+{
+	*done = z->avail_in == 0;
+	if (*done)
+		return ERR_OK;
+	if (z->avail_in < 2 || z->next_in[0] != 0x1f || z->next_in[1] != 0x8b)
+		return inflate_refused(c, z, ERR_INVALID, "has bytes after its "
+				       "end");
+	inflateReset(z);
+	return ERR_OK;
+}
+
+/*
+ * Inflate a gzip body, a chunk at a time, refusing more than limit bytes
+ * in all.  Members follow one another as gzip(1) reads them; anything
+ * after the last member that is not a member is refused.  Without a sink
+ * the whole text collects in c->inflated; with one, c->inflated holds a
+ * piece of about INFLATE_PIECE bytes, handed over at line ends.
+ */
+static int inflate_body(struct http_ctx *c, size_t limit,
+			const struct http_body_sink *k)
 {
 	z_stream z = { 0 };
 	char what[96];
-	size_t room;
-	int zrc = Z_OK, rc;
+	size_t room, total = 0, before;
+	bool done = false;
+	int zrc = Z_OK, rc = ERR_OK;
 
 	if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
 		return err_nomem(&c->err);
 	z.next_in = (unsigned char *)c->body.data;
 	z.avail_in = (uInt)c->body.len;
-	for (;;) {
+	while (!done) {
 		/* up to one byte past the limit: that byte refuses the body */
-		room = limit + 1 - c->inflated.len;
+		room = limit + 1 - total;
 		if (room > INFLATE_CHUNK)
 			room = INFLATE_CHUNK;
+		before = c->inflated.len;
 		if ((rc = inflate_step(c, &z, room, &zrc)))
 			return rc;
-		if (c->inflated.len > limit) {
+		total += c->inflated.len - before;
+		if (total > limit) {
 			snprintf(what, sizeof(what), "inflates to more than the "
 				 "limit of %zu bytes (--max-inflated)", limit);
 			return inflate_refused(c, &z, ERR_TOO_LARGE, what);
 		}
-		if (zrc == Z_STREAM_END) {
-			if (z.avail_in == 0)
-				break;
-			if (z.avail_in < 2 || z.next_in[0] != 0x1f ||
-			    z.next_in[1] != 0x8b)
-				return inflate_refused(c, &z, ERR_INVALID,
-						       "has bytes after its end");
-			inflateReset(&z); /* the next member */
-			continue;
-		}
-		if (zrc == Z_BUF_ERROR && z.avail_in == 0)
-			return inflate_refused(c, &z, ERR_INVALID, "is truncated");
-		if (zrc != Z_OK && zrc != Z_BUF_ERROR)
-			return inflate_refused(c, &z, ERR_INVALID, z.msg ? z.msg
-					       : "is not valid gzip");
+		if (zrc == Z_STREAM_END)
+			rc = member_end(c, &z, &done);
+		else if (zrc == Z_BUF_ERROR && z.avail_in == 0)
+			rc = inflate_refused(c, &z, ERR_INVALID, "is truncated");
+		else if (zrc != Z_OK && zrc != Z_BUF_ERROR)
+			rc = inflate_refused(c, &z, ERR_INVALID, z.msg ? z.msg
+					     : "is not valid gzip");
+		if (!rc && k && (done || c->inflated.len >= INFLATE_PIECE))
+			rc = hand_lines(c, k, done);
+		if (rc)
+			break;
 	}
 	inflateEnd(&z);
+	return rc;
+}
+
+/* The Content-Encoding: gzip (true), none (false), or refused. */
+static int body_gzipped(struct http_ctx *c, bool *gzipped)
+{
+	const char *enc = http_header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
+
+	*gzipped = enc && strcasecmp(enc, "identity");
+	if (*gzipped && strcasecmp(enc, "gzip"))
+		return err_set(&c->err, ERR_UNSUPPORTED, "Content-Encoding '%s' is "
+			       "not supported (use gzip or none)", enc);
 	return ERR_OK;
+}
+
+int http_body_lines(struct http_ctx *c, const struct http_body_sink *k)
+{
+	bool gzipped;
+	int rc;
+
+	if ((rc = body_gzipped(c, &gzipped)))
+		return rc;
+	if (!gzipped)
+		return k->take(k->cls, c->body.data ? c->body.data : "",
+			       c->body.len, &c->err);
+	if (!c->body.len)
+		return k->take(k->cls, "", 0, &c->err);
+	return inflate_body(c, c->cfg->max_inflated, k);
 }
 
 int http_body_bytes(struct http_ctx *c, const char **data, size_t *len)
 {
-	const char *enc = http_header(c, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	bool gzipped;
 	int rc;
 
-	if (!enc || !strcasecmp(enc, "identity")) {
+	if ((rc = body_gzipped(c, &gzipped)))
+		return rc;
+	if (!gzipped) {
 		*data = c->body.data ? c->body.data : "";
 		*len = c->body.len;
 		return ERR_OK;
 	}
-	if (strcasecmp(enc, "gzip"))
-		return err_set(&c->err, ERR_UNSUPPORTED, "Content-Encoding '%s' is "
-			       "not supported (use gzip or none)", enc);
 	if (!c->inflated.len && c->body.len &&
-	    (rc = inflate_body(c, c->cfg->max_inflated)))
+	    (rc = inflate_body(c, c->cfg->max_inflated, NULL)))
 		return rc;
 	*data = c->inflated.data ? c->inflated.data : "";
 	*len = c->inflated.len;

@@ -150,6 +150,20 @@ int http_body_json(struct http_ctx *c, json_t **out);
  */
 int http_body_bytes(struct http_ctx *c, const char **data, size_t *len);
 
+/*
+ * The request body handed to take() in pieces that end at a line end (the
+ * last may not): the body itself in one piece, or a gzip body as it
+ * inflates, about a mebibyte at a time, so that only one piece is held
+ * inflated whatever the body's inflated size.  The refusals of
+ * http_body_bytes; an error of take ends it and is returned.
+ */
+struct http_body_sink {
+	int (*take)(void *cls, const char *text, size_t len, struct err *e);
+	void *cls;
+};
+
+int http_body_lines(struct http_ctx *c, const struct http_body_sink *k);
+
 /* The HTTP status for an error code. */
 unsigned http_status_of(enum err_code code);
 

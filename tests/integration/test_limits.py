@@ -260,6 +260,11 @@ def every_gzip_member_is_read_and_nothing_after_the_last():
         expect(r.status == 200, r)
         values = [v[1] for v in r.json()["values"]]
         expect(values == [1.5, 2.5], values)
+        # a body inflating past a piece: lines are numbered across pieces
+        text = "".join(lp("ws-1", i) + "\n" for i in range(40000))
+        r = s.post("/api/v1/write", token=token, headers=gz,
+                   body=gzip.compress((text + "w,device=ws-1 t=x\n").encode()))
+        expect_error(r, 400, contains="line 40001")
         one = gzip.compress(lp("ws-1", 2).encode())
         for tail in (b"garbage", b"\0\0\0\0", b"\x1f"):
             r = s.post("/api/v1/write", body=one + tail, token=token,
