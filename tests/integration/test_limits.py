@@ -231,6 +231,19 @@ def gzip_bodies_inflate_under_a_limit_in_bounded_memory():
         expect("4194304" in r.body, r)
         expect(took < 5, "took %.1f s" % took)
         expect(grown < 40, "RSS grew by %.0f MB" % grown)
+        # line protocol is parsed as it inflates: more than the budget holds
+        s3 = Server(extra_args=["--max-body", "1M", "--max-buffered", "2M"])
+        s3.start()
+        try:
+            tok3 = with_device(s3)
+            text = "".join(lp("ws-1", i) + "\n" for i in range(80000))
+            expect(len(text) > 3 << 20, len(text))
+            r = s3.post("/api/v1/write?precision=ns", token=tok3,
+                        body=gzip.compress(text.encode()),
+                        headers={"Content-Encoding": "gzip"})
+            expect(r.status == 204, r)
+        finally:
+            s3.close()
         # --max-inflated sets the limit itself
         s2 = Server(extra_args=["--max-inflated", "64K"]).start()
         try:
