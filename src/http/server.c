@@ -47,6 +47,9 @@ struct http_budget {
 	size_t max;
 };
 
+/* A body sent with a page request is read (not kept) up to this, then cut. */
+#define STATIC_MAX_BODY ((size_t)64 << 10)
+
 /* A 503 for want of budget asks the client to come back after this. */
 #define BUDGET_RETRY_AFTER_S 2
 
@@ -318,8 +321,10 @@ static enum MHD_Result on_headers(struct http_server *s,
 	uint64_t announced;
 
 	http__deadlines_set(s->deadlines, conn, true);
-	if ((r->is_static = is_static_request(r)))
+	if ((r->is_static = is_static_request(r))) {
+		r->max_body = STATIC_MAX_BODY;
 		return MHD_YES;
+	}
 	if (http_admit(&r->ctx)) {
 		error_body(&r->ctx);
 		return send_answer(conn, r);
@@ -346,8 +351,8 @@ static enum MHD_Result on_body(struct request *r, const char *data,
 {
 	struct http_ctx *c = &r->ctx;
 
-	if (r->is_static)
-		return MHD_YES; /* static files take no body: dropped */
+	if (r->is_static && r->refusal == ERR_OK)
+		r->refusal = ERR_INVALID; /* static files take no body */
 	if (r->refusal == ERR_OK) {
 		if (n > r->max_body - c->body.len)
 			r->refusal = ERR_TOO_LARGE;
@@ -390,6 +395,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return answer_too_large(conn, r);
 	if (r->refusal == ERR_UNAVAILABLE)
 		return answer_busy(conn, r);
+	if (r->refusal == ERR_INVALID)
+		return answer_error(conn, r, ERR_INVALID, "a page is read with "
+				    "no request body");
 	if (buf_failed(&r->ctx.body))
 		return answer_error(conn, r, ERR_NOMEM, "out of memory");
 	if (r->is_static)
