@@ -372,8 +372,12 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 	case 'M': ok = parse_count(arg, &cfg->max_connections); break;
 	case 'T': ok = parse_count(arg, &cfg->timeout_s); break;
 	case 'P': ok = parse_count(arg, &cfg->threads); break;
-	case SERVE_OPT_MAX_BUFFERED: ok = parse_size(arg, &cfg->max_buffered); break;
-	case SERVE_OPT_MAX_INFLATED: ok = parse_size(arg, &cfg->max_inflated); break;
+	case SERVE_OPT_MAX_BUFFERED:
+		ok = parse_size(arg, &cfg->max_buffered);
+		break;
+	case SERVE_OPT_MAX_INFLATED:
+		ok = parse_size(arg, &cfg->max_inflated);
+		break;
 	case SERVE_OPT_MAX_BATCH_POINTS:
 		ok = parse_size(arg, &cfg->max_batch_points);
 		break;

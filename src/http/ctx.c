@@ -193,7 +193,8 @@ static int inflate_body(struct http_ctx *c, size_t limit,
 		if (zrc == Z_STREAM_END)
 			rc = member_end(c, &z, &done);
 		else if (zrc == Z_BUF_ERROR && z.avail_in == 0)
-			rc = inflate_refused(c, &z, ERR_INVALID, "is truncated");
+			rc = inflate_refused(c, &z, ERR_INVALID,
+					     "is truncated");
 		else if (zrc != Z_OK && zrc != Z_BUF_ERROR)
 			rc = inflate_refused(c, &z, ERR_INVALID, z.msg ? z.msg
 					     : "is not valid gzip");

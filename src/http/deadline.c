@@ -139,8 +139,8 @@ void http__deadlines_notify(void *cls, struct MHD_Connection *conn,
 	const union MHD_ConnectionInfo *info;
 
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		info = MHD_get_connection_info(conn,
-					       MHD_CONNECTION_INFO_CONNECTION_FD);
+		info = MHD_get_connection_info(
+			conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 		if (!info || !d->header_ms || !(e = calloc(1, sizeof(*e))))
 			return; /* not watched: the idle timeout still holds */
 		e->fd = info->connect_fd;
@@ -171,8 +171,8 @@ void http__deadlines_notify(void *cls, struct MHD_Connection *conn,
 /* The connection's entry, or NULL when it is not watched. */
 static struct deadline_entry *entry_of(struct MHD_Connection *conn)
 {
-	const union MHD_ConnectionInfo *info =
-		MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+		conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 
 	return info ? info->socket_context : NULL;
 }

@@ -12,9 +12,9 @@
  *     timeout_s of silence in any case;
  *   - admission: once the headers are in and before a byte of body is
  *     read, the route is matched, the caller identified and the role
- *     checked (404, 405, 401, 403), and a body announced larger than the
- *     route takes is refused (413).  Libmicrohttpd then closes the
- *     connection instead of reading the body;
+ *     checked (404, 400 for a method, 401, 403), and a body announced
+ *     larger than the route takes is refused (413).  Libmicrohttpd then
+ *     closes the connection instead of reading the body;
  *   - the budget: the bodies held by all requests together (and what gzip
  *     bodies inflate to) stay under max_buffered.  A body is charged when
  *     announced (Content-Length) or as its chunks arrive; past the budget
@@ -177,7 +177,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn,
 		char secs[16];
 
 		snprintf(secs, sizeof(secs), "%u", c->retry_after_s);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, secs);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					secs);
 	}
 	if (c->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -334,7 +335,7 @@ static enum MHD_Result on_headers(struct http_server *s,
 		return MHD_YES;
 	if (announced > r->max_body)
 		return answer_too_large(conn, r);
-	if (!http__budget_take(&r->ctx, (size_t)announced))
+	if (!http__budget_take(&r->ctx, (size_t)announced + 1)) /* + NUL */
 		return answer_busy(conn, r);
 	if (!buf_reserve(&r->ctx.body, (size_t)announced))
 		return answer_error(conn, r, ERR_NOMEM, "out of memory");
@@ -356,8 +357,9 @@ static enum MHD_Result on_body(struct request *r, const char *data,
 	if (r->refusal == ERR_OK) {
 		if (n > r->max_body - c->body.len)
 			r->refusal = ERR_TOO_LARGE;
-		else if (c->body.len + n + 1 > c->budgeted &&
-			 !http__budget_take(c, c->body.len + n + 1 - c->budgeted))
+		else if (c->body.len + n + 1 > c->budgeted && /* + NUL */
+			 !http__budget_take(c, c->body.len + n + 1 -
+					    c->budgeted))
 			r->refusal = ERR_UNAVAILABLE;
 		else
 			buf_append(&c->body, data, n);
@@ -450,7 +452,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
 	pthread_mutex_lock(&s->log_lock);
-	if (!strcmp(line, s->log_last) && now - s->log_last_ms < MHD_LOG_EVERY_MS) {
+	if (!strcmp(line, s->log_last) &&
+	    now - s->log_last_ms < MHD_LOG_EVERY_MS) {
 		s->log_left_out++;
 		pthread_mutex_unlock(&s->log_lock);
 		return;
