@@ -84,10 +84,8 @@ int http_body_json(struct http_ctx *c, json_t **out)
 /* What http_body_lines holds inflated before handing it over. */
 #define INFLATE_PIECE ((size_t)1 << 20)
 
-static int inflate_refused(struct http_ctx *c, z_stream *z, int code,
-			   const char *what)
+static int inflate_refused(struct http_ctx *c, int code, const char *what)
 {
-	inflateEnd(z);
 	buf_free(&c->inflated);
 	return err_set(&c->err, code, "the gzip body (Content-Encoding: gzip) "
 		       "%s", what);
@@ -97,12 +95,12 @@ static int inflate_refused(struct http_ctx *c, z_stream *z, int code,
 static int inflate_step(struct http_ctx *c, z_stream *z, size_t room, int *zrc)
 {
 	if (!http__budget_take(c, room))
-		return inflate_refused(c, z, ERR_UNAVAILABLE, "does not fit in "
+		return inflate_refused(c, ERR_UNAVAILABLE, "does not fit in "
 				       "the memory the server holds for "
 				       "bodies now (--max-buffered); retry "
 				       "shortly");
 	if (!buf_reserve(&c->inflated, room))
-		return inflate_refused(c, z, ERR_NOMEM, "is too large for the "
+		return inflate_refused(c, ERR_NOMEM, "is too large for the "
 				       "memory left");
 	z->next_out = (unsigned char *)c->inflated.data + c->inflated.len;
 	z->avail_out = (uInt)room;
@@ -150,7 +148,7 @@ static int member_end(struct http_ctx *c, z_stream *z, bool *done)
 	if (*done)
 		return ERR_OK;
 	if (z->avail_in < 2 || z->next_in[0] != 0x1f || z->next_in[1] != 0x8b)
-		return inflate_refused(c, z, ERR_INVALID, "has bytes after its "
+		return inflate_refused(c, ERR_INVALID, "has bytes after its "
 				       "end");
 	inflateReset(z);
 	return ERR_OK;
@@ -183,20 +181,19 @@ static int inflate_body(struct http_ctx *c, size_t limit,
 			room = INFLATE_CHUNK;
 		before = c->inflated.len;
 		if ((rc = inflate_step(c, &z, room, &zrc)))
-			return rc;
+			break;
 		total += c->inflated.len - before;
 		if (total > limit) {
 			snprintf(what, sizeof(what), "inflates to more than the "
 				 "limit of %zu bytes (--max-inflated)", limit);
-			return inflate_refused(c, &z, ERR_TOO_LARGE, what);
-		}
-		if (zrc == Z_STREAM_END)
+			rc = inflate_refused(c, ERR_TOO_LARGE, what);
+		} else if (zrc == Z_STREAM_END)
 			rc = member_end(c, &z, &done);
 		else if (zrc == Z_BUF_ERROR && z.avail_in == 0)
-			rc = inflate_refused(c, &z, ERR_INVALID,
+			rc = inflate_refused(c, ERR_INVALID,
 					     "is truncated");
 		else if (zrc != Z_OK && zrc != Z_BUF_ERROR)
-			rc = inflate_refused(c, &z, ERR_INVALID, z.msg ? z.msg
+			rc = inflate_refused(c, ERR_INVALID, z.msg ? z.msg
 					     : "is not valid gzip");
 		if (!rc && k && (done || c->inflated.len >= INFLATE_PIECE))
 			rc = hand_lines(c, k, done);
