@@ -19,6 +19,10 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 CFLAGS ?= -O2 -g
 VERSION := 0.1.0
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DOASIS_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
+# Where an installation keeps the web page (oasis serve's default --web-root).
+PREFIX ?= /usr/local
+WEB_DIR ?= $(PREFIX)/share/oasis/web
+ALL_CFLAGS += -DOASIS_WEB_DIR=\"$(WEB_DIR)\"
 ALL_LDFLAGS := $(LDFLAGS) -pthread
 LIBS := $(PKG_LIBS) -lm
 

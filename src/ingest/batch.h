@@ -99,7 +99,16 @@ struct ingest_batch {
 	 * first.  Kept by ingest_batch_reset; 0 after ingest_batch_init.
 	 */
 	uint32_t line_base;
+	/*
+	 * At most this many points (ERR_TOO_LARGE naming the limit past it);
+	 * 0: no limit.  INGEST_BATCH_MAX_POINTS after ingest_batch_init;
+	 * kept by ingest_batch_reset.
+	 */
+	size_t max_points;
 };
+
+/* The points one batch takes unless its owner says otherwise. */
+#define INGEST_BATCH_MAX_POINTS ((size_t)1000000)
 
 void ingest_batch_init(struct ingest_batch *b);
 /* Forget the points and strings but keep the memory, for the next write. */
@@ -120,7 +129,10 @@ static inline const char *ingest_str(const struct ingest_batch *b, uint32_t off)
  */
 int ingest_batch_intern(struct ingest_batch *b, const char *s, size_t len,
 			uint32_t *off, struct err *e);
-/* Append a copy of *p; the arrays grow geometrically.  ERR_NOMEM. */
+/*
+ * Append a copy of *p; the arrays grow geometrically.  ERR_NOMEM;
+ * ERR_TOO_LARGE past b->max_points.
+ */
 int ingest_batch_add(struct ingest_batch *b, const struct ingest_point *p,
 		     struct err *e);
 

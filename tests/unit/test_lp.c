@@ -828,6 +828,29 @@ static void test_batch_grows_and_resets(void **state)
 	assert_true(batch.cap >= 100000);
 }
 
+static void test_batch_point_limit(void **state)
+{
+	struct ingest_point p = { 0 };
+	const char *text = "m,device=d a=1,b=2\nm,device=d c=3,d=4\n";
+
+	(void)state;
+	assert_int_equal(batch.max_points, INGEST_BATCH_MAX_POINTS);
+	assert_int_equal(INGEST_BATCH_MAX_POINTS, 1000000);
+	batch.max_points = 3;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(ingest_batch_add(&batch, &p, &err), 0);
+	assert_int_equal(ingest_batch_add(&batch, &p, &err), ERR_TOO_LARGE);
+	assert_non_null(strstr(err.msg, "more than 3 points"));
+	assert_non_null(strstr(err.msg, "--max-batch-points"));
+	ingest_batch_reset(&batch);
+	assert_int_equal(batch.max_points, 3);
+	/* the parser names the line where the limit was passed */
+	assert_int_equal(ingest_lp_parse(text, strlen(text), PRECISION_NS, 0,
+					 &batch, &err), ERR_TOO_LARGE);
+	assert_non_null(strstr(err.msg, "line 2"));
+	assert_int_equal(batch.n, 3);
+}
+
 static void test_pos_format(void **state)
 {
 	char s[32];
@@ -880,6 +903,7 @@ int main(void)
 		T(test_number_parser_edges),
 		T(test_batch_intern),
 		T(test_batch_grows_and_resets),
+		T(test_batch_point_limit),
 		T(test_pos_format),
 	};
 
