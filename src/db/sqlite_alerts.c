@@ -8,6 +8,7 @@
 #include "db/sqlite_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ALERT_COLUMNS "id, rule_id, subject, plot, severity, state, message," \
@@ -55,24 +56,47 @@ int db_alert_rule_delete(struct db *db, int64_t id, struct err *e)
 	return sqlite__call_end(db, k, st, rc);
 }
 
+struct rule_row {
+	int64_t id;
+	char *body;
+};
+
+static int read_rule(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct rule_row *r = row;
+	const unsigned char *body = sqlite3_column_text(st, 1);
+
+	r->id = sqlite3_column_int64(st, 0);
+	if (!(r->body = strdup(body ? (const char *)body : "")))
+		return err_nomem(e);
+	return ERR_OK;
+}
+
+static void free_rule(void *row)
+{
+	free(((struct rule_row *)row)->body);
+}
+
 int db_alert_rule_list(struct db *db,
 		       int (*each)(int64_t id, const char *body, void *ctx),
 		       void *ctx, struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct rule_row *r;
 	struct conn *k;
 	sqlite3_stmt *st;
-	int rc, step;
+	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_ALERT_RULE_LIST, "SELECT id, body"
-				     " FROM alert_rules ORDER BY id", &k, &st, e)))
+				     " FROM alert_rules ORDER BY id", &k, &st, e)) ||
+	    (rc = sqlite__rows_collect(db, k, st, &rows, sizeof(*r), read_rule,
+				       free_rule, "listing alert rules", e)))
 		return rc;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if ((rc = each(sqlite3_column_int64(st, 0),
-			       (const char *)sqlite3_column_text(st, 1), ctx)))
-			break;
-	if (!rc && step != SQLITE_DONE)
-		rc = sqlite__error(k, step, "listing alert rules", e);
-	return sqlite__call_end(db, k, st, rc);
+	r = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(r[i].id, r[i].body, ctx);
+	sqlite__rows_free(&rows, free_rule);
+	return rc;
 }
 
 static void read_alert(sqlite3_stmt *st, struct db_alert *a)
@@ -94,6 +118,13 @@ static void read_alert(sqlite3_stmt *st, struct db_alert *a)
 	sqlite__column_copy(st, 13, a->closed_by, sizeof(a->closed_by));
 	a->notified_ms = sqlite3_column_int64(st, 14);
 	a->escalated = sqlite3_column_int(st, 15) != 0;
+}
+
+static int alert_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	(void)e;
+	read_alert(st, row);
+	return ERR_OK;
 }
 
 int db_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
@@ -182,10 +213,11 @@ int db_alert_list(struct db *db, const struct db_alert_filter *f,
 		  int (*each)(const struct db_alert *a, void *ctx), void *ctx,
 		  struct err *e)
 {
-	struct db_alert a;
+	struct sqlite_rows rows;
+	const struct db_alert *a;
 	struct conn *k;
 	sqlite3_stmt *st;
-	int rc, step;
+	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_ALERT_LIST, "SELECT " ALERT_COLUMNS
 				     " FROM alerts WHERE"
@@ -204,14 +236,14 @@ int db_alert_list(struct db *db, const struct db_alert_filter *f,
 	sqlite3_bind_int64(st, 4, f->to);
 	sqlite3_bind_int64(st, 5, f->rule_id);
 	sqlite3_bind_int64(st, 6, f->limit ? (int64_t)f->limit : 1000);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		read_alert(st, &a);
-		if ((rc = each(&a, ctx)))
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = sqlite__error(k, step, "listing alerts", e);
-	return sqlite__call_end(db, k, st, rc);
+	if ((rc = sqlite__rows_collect(db, k, st, &rows, sizeof(*a), alert_row,
+				       NULL, "listing alerts", e)))
+		return rc;
+	a = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&a[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
 int db_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,
