@@ -546,8 +546,15 @@ int db_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
 		  struct err *e);
 int db_alert_get(struct db *db, int64_t id, struct db_alert *out,
 		 struct err *e);
-/* Store a's state, acknowledgement, closing and notification fields. */
-int db_alert_update(struct db *db, const struct db_alert *a, struct err *e);
+/*
+ * Store a's state, acknowledgement, closing and notification fields, but
+ * only if the alert is still in one of the states in from (space-separated,
+ * e.g. "open acknowledged"): a compare-and-set, so that of two racing
+ * changes read from the same state only one lands.  ERR_NOT_FOUND when
+ * the alert is in none of them (it moved on) or does not exist.
+ */
+int db_alert_update(struct db *db, const struct db_alert *a, const char *from,
+		    struct err *e);
 
 struct db_alert_filter {
 	const char *state;   /* NULL any; "active": open or acknowledged */

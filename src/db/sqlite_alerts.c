@@ -1,9 +1,13 @@
 /*
  * Monitoring rules, alerts and webhook dead letters in the SQLite store.
  *
- * Invariant: at most one alert not closed per (rule, subject), held by the
- * partial unique index alerts_one_open, so a restart (or a race) can never
- * open the same alert twice.
+ * Invariants
+ * 1. At most one alert not closed per (rule, subject), held by the partial
+ *    unique index alerts_one_open, so a restart (or a race) can never open
+ *    the same alert twice.
+ * 2. Every change of an alert is a compare-and-set from the states its
+ *    writer read (db_alert_update's from): an acknowledgement racing a
+ *    close cannot reopen the closed alert, and each transition lands once.
  */
 #include "db/sqlite_internal.h"
 
@@ -182,18 +186,21 @@ int db_alert_get(struct db *db, int64_t id, struct db_alert *out,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-int db_alert_update(struct db *db, const struct db_alert *a, struct err *e)
+int db_alert_update(struct db *db, const struct db_alert *a, const char *from,
+		    struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
 	int rc;
 
+	/* instr(' ' || from || ' ', ' ' || state || ' '): state is in from */
 	if ((rc = sqlite__call_begin(db, ST_ALERT_UPDATE, "UPDATE alerts SET"
 				     " severity = ?2, state = ?3, acked_by = ?4,"
 				     " acked_ms = ?5, ack_comment = ?6,"
 				     " closed_ms = ?7, closed_by = ?8,"
 				     " notified_ms = ?9, escalated = ?10"
-				     " WHERE id = ?1", &k, &st, e)))
+				     " WHERE id = ?1 AND instr(' ' || ?11 || ' ',"
+				     " ' ' || state || ' ') > 0", &k, &st, e)))
 		return rc;
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_text(st, 2, a->severity, -1, SQLITE_TRANSIENT);
@@ -205,7 +212,11 @@ int db_alert_update(struct db *db, const struct db_alert *a, struct err *e)
 	sqlite3_bind_text(st, 8, a->closed_by, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 9, a->notified_ms);
 	sqlite3_bind_int(st, 10, a->escalated);
+	sqlite3_bind_text(st, 11, from, -1, SQLITE_TRANSIENT);
 	rc = sqlite__step_change(k, st, "alert", e);
+	if (rc == ERR_NOT_FOUND)
+		err_set(e, ERR_NOT_FOUND, "alert %lld is no longer %s",
+			(long long)a->id, from);
 	return sqlite__call_end(db, k, st, rc);
 }
 
