@@ -31,6 +31,7 @@ struct fixture {
 	struct db *db;
 	struct events *ev;
 	struct alerts *a;
+	void *scratch;          /* freed by teardown, even after a failure */
 };
 
 static int64_t fixed_now(void *ctx)
@@ -49,12 +50,14 @@ static int setup(void **state)
 	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e) ||
 	    events_open(100000, 60000, &f->ev, &e))
 		return -1;
-	strcpy(p.code, "P1");
 	strcpy(p.crop, "cotton");
 	p.geometry = "{\"type\":\"Polygon\",\"coordinates\":[]}";
 	p.area_m2 = 1000;
-	if (db_plots_upsert(f->db, &p, 1, NULL, NULL, &e))
-		return -1;
+	for (int i = 1; i <= 4; i++) {
+		snprintf(p.code, sizeof(p.code), "P%d", i);
+		if (db_plots_upsert(f->db, &p, 1, NULL, NULL, &e))
+			return -1;
+	}
 	*state = f;
 	return 0;
 }
@@ -74,6 +77,7 @@ static int teardown(void **state)
 	char cmd[128];
 
 	alerts_close(f->a);
+	free(f->scratch);
 	events_shutdown(f->ev);
 	events_free(f->ev);
 	db_close(f->db);
@@ -187,6 +191,7 @@ static void acks_racing_closes_never_reopen_a_closed_alert(void **state)
 	int acked = 0;
 
 	assert_non_null(r);
+	f->scratch = r;
 	r->f = f;
 	for (int i = 0; i < N_ALERTS; i++) {
 		memset(&al, 0, sizeof(al));
@@ -232,35 +237,28 @@ static void acks_racing_closes_never_reopen_a_closed_alert(void **state)
 	}
 	print_message("# %d of %d alerts acknowledged before they closed\n",
 		      acked, N_ALERTS);
-	free(r);
 }
 
 /* ---- raises and clears in the order decided ------------------------------ */
 
-struct flapper {
-	pthread_t thread;
-	struct alerts *a;
+#define FLAPPERS 4
+#define ROUNDS 25
+#define PLOTS 4
+
+struct flap {
+	struct fixture *f;
+	pthread_barrier_t round_done, checked;
+	int left_open;          /* alerts found open after a round of clears */
+	int rounds_open;
 	int failures;
 	char error[ERR_MSG_MAX];
 };
 
-static void *flapper_main(void *arg)
-{
-	struct flapper *w = arg;
-	struct err e;
-	bool raised;
-
-	for (int i = 0; i < 150; i++) {
-		if (alerts_raise_external(w->a, "vegetation_anomaly", "P1",
-					  "NDVI dropped", &raised, &e) ||
-		    alerts_clear_external(w->a, "vegetation_anomaly", "P1",
-					  &e)) {
-			w->failures++;
-			snprintf(w->error, sizeof(w->error), "%s", e.msg);
-		}
-	}
-	return NULL;
-}
+struct flapper {
+	pthread_t thread;
+	struct flap *fl;
+	int n;
+};
 
 static int count_alert(const struct db_alert *al, void *ctx)
 {
@@ -269,54 +267,110 @@ static int count_alert(const struct db_alert *al, void *ctx)
 	return 0;
 }
 
+static int count_active(struct db *db)
+{
+	struct db_alert_filter active = { .state = "active" };
+	struct err e;
+	int n = 0;
+
+	assert_int_equal(db_alert_list(db, &active, count_alert, &n, &e), 0);
+	return n;
+}
+
+static const char *plot_code(int i)
+{
+	static const char *codes[PLOTS] = { "P1", "P2", "P3", "P4" };
+
+	return codes[i % PLOTS];
+}
+
+/*
+ * Each round every thread raises and clears each plot (its own order),
+ * ending with a clear; once all are done, nothing may be open.
+ */
+static void *flapper_main(void *arg)
+{
+	struct flapper *w = arg;
+	struct flap *fl = w->fl;
+	struct err e;
+	bool raised;
+	int rc;
+
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int k = 0; k < 2 * PLOTS; k++) {
+			const char *plot = plot_code(k + w->n);
+
+			if ((rc = alerts_raise_external(fl->f->a,
+							"vegetation_anomaly", plot,
+							"NDVI dropped", &raised,
+							&e)) ||
+			    (rc = alerts_clear_external(fl->f->a,
+							"vegetation_anomaly", plot,
+							&e))) {
+				__atomic_add_fetch(&fl->failures, 1,
+						   __ATOMIC_RELAXED);
+				snprintf(fl->error, sizeof(fl->error), "%s",
+					 e.msg);
+			}
+		}
+		pthread_barrier_wait(&fl->round_done);
+		if (w->n == 0) {
+			int open = count_active(fl->f->db);
+
+			fl->left_open += open;
+			fl->rounds_open += open > 0;
+		}
+		pthread_barrier_wait(&fl->checked);
+	}
+	return NULL;
+}
+
 static void raises_and_clears_land_in_the_order_decided(void **state)
 {
 	struct fixture *f = *state;
-	struct flapper w[4];
-	pthread_t threads[4];
+	struct flap fl = { .f = f };
+	struct flapper w[FLAPPERS];
+	pthread_t threads[FLAPPERS];
 	struct alert_rule rule;
 	json_t *body = json_pack("{ss}", "template", "vegetation_anomaly");
-	struct db_alert_filter active = { .state = "active" };
 	struct db_alert_filter all = { .limit = 100000 };
 	struct err e;
-	int n_active = 0, n_all = 0;
+	int n_all = 0;
 	bool raised;
 
 	start(f);
 	assert_int_equal(alerts_rule_create(f->a, body, &rule, &e), 0);
 	json_decref(body);
-	for (int i = 0; i < 4; i++) {
-		w[i] = (struct flapper){ .a = f->a };
+	pthread_barrier_init(&fl.round_done, NULL, FLAPPERS);
+	pthread_barrier_init(&fl.checked, NULL, FLAPPERS);
+	for (int i = 0; i < FLAPPERS; i++) {
+		w[i] = (struct flapper){ .fl = &fl, .n = i };
 		assert_int_equal(pthread_create(&w[i].thread, NULL, flapper_main,
 						&w[i]), 0);
 		threads[i] = w[i].thread;
 	}
-	join_all(threads, 4);
-	for (int i = 0; i < 4; i++)
-		if (w[i].failures)
-			fail_msg("thread %d: %d failures, last: %s", i,
-				 w[i].failures, w[i].error);
-	/* every thread ended with a clear: nothing may stay open */
-	assert_int_equal(db_alert_list(f->db, &active, count_alert, &n_active,
-				       &e), 0);
+	join_all(threads, FLAPPERS);
+	pthread_barrier_destroy(&fl.round_done);
+	pthread_barrier_destroy(&fl.checked);
+	if (fl.failures)
+		fail_msg("%d raises or clears failed, last: %s", fl.failures,
+			 fl.error);
 	assert_int_equal(db_alert_list(f->db, &all, count_alert, &n_all, &e),
 			 0);
-	print_message("# %d alerts raised and cleared\n", n_all);
-	assert_int_equal(n_active, 0);
-	assert_true(n_all >= 1);
+	print_message("# %d alerts raised and cleared in %d rounds\n", n_all,
+		      ROUNDS);
+	/* every thread ended each round with clears: nothing stays open */
+	if (fl.left_open)
+		fail_msg("%d alerts stayed open after their clear, in %d of %d "
+			 "rounds", fl.left_open, fl.rounds_open, ROUNDS);
+	assert_true(n_all >= PLOTS);
 	/* and the service still follows: a raise opens, a clear closes */
 	assert_int_equal(alerts_raise_external(f->a, "vegetation_anomaly", "P1",
 					       "again", &raised, &e), 0);
-	n_active = 0;
-	assert_int_equal(db_alert_list(f->db, &active, count_alert, &n_active,
-				       &e), 0);
-	assert_int_equal(n_active, 1);
+	assert_int_equal(count_active(f->db), 1);
 	assert_int_equal(alerts_clear_external(f->a, "vegetation_anomaly", "P1",
 					       &e), 0);
-	n_active = 0;
-	assert_int_equal(db_alert_list(f->db, &active, count_alert, &n_active,
-				       &e), 0);
-	assert_int_equal(n_active, 0);
+	assert_int_equal(count_active(f->db), 0);
 }
 
 int main(void)
