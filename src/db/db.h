@@ -583,7 +583,8 @@ int db_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e);
  * back, so it may call the store again).  Size the pool to the threads that
  * may call the store at once, so that no call ever waits for a connection;
  * a call that still waits longer than wait_ms (0: 10 s) fails with
- * ERR_UNAVAILABLE.  The default is DB_POOL_DEFAULT connections.
+ * ERR_UNAVAILABLE.  The default is DB_POOL_DEFAULT connections.  A new
+ * size applies from the next call (a smaller one closes nothing).
  */
 #define DB_POOL_DEFAULT 8
 #define DB_POOL_MAX 1024
