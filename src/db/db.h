@@ -551,7 +551,9 @@ int db_alert_get(struct db *db, int64_t id, struct db_alert *out,
  * only if the alert is still in one of the states in from (space-separated,
  * e.g. "open acknowledged"): a compare-and-set, so that of two racing
  * changes read from the same state only one lands.  ERR_NOT_FOUND when
- * the alert is in none of them (it moved on) or does not exist.
+ * the alert is in none of them (it moved on) or does not exist.  The
+ * notification fields only move forward: notified_ms and escalated never
+ * decrease, and the severity changes only with the escalation.
  */
 int db_alert_update(struct db *db, const struct db_alert *a, const char *from,
 		    struct err *e);

@@ -193,12 +193,20 @@ int db_alert_update(struct db *db, const struct db_alert *a, const char *from,
 	sqlite3_stmt *st;
 	int rc;
 
-	/* instr(' ' || from || ' ', ' ' || state || ' '): state is in from */
+	/*
+	 * instr(' ' || from || ' ', ' ' || state || ' '): state is in from.
+	 * The notification fields only move forward (an escalation sets the
+	 * severity once), so an ack or close written from a read older than a
+	 * repeat or an escalation does not undo it.
+	 */
 	if ((rc = sqlite__call_begin(db, ST_ALERT_UPDATE, "UPDATE alerts SET"
-				     " severity = ?2, state = ?3, acked_by = ?4,"
+				     " severity = CASE WHEN ?10 AND NOT escalated"
+				     "   THEN ?2 ELSE severity END,"
+				     " state = ?3, acked_by = ?4,"
 				     " acked_ms = ?5, ack_comment = ?6,"
 				     " closed_ms = ?7, closed_by = ?8,"
-				     " notified_ms = ?9, escalated = ?10"
+				     " notified_ms = max(notified_ms, ?9),"
+				     " escalated = max(escalated, ?10)"
 				     " WHERE id = ?1 AND instr(' ' || ?11 || ' ',"
 				     " ' ' || state || ' ') > 0", &k, &st, e)))
 		return rc;

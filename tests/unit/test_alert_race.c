@@ -1,5 +1,6 @@
 /*
  * Alert states under threads (alert/alerts.c, db/sqlite_alerts.c):
+ * each change is a compare-and-set from the state its writer read;
  * acknowledgements racing closes on many alerts never reopen a closed one
  * and each transition happens once; raises and clears decided in one order
  * on several threads land in that order, so a cleared condition never
@@ -373,6 +374,53 @@ static void raises_and_clears_land_in_the_order_decided(void **state)
 	assert_int_equal(count_active(f->db), 0);
 }
 
+/* ---- the compare-and-set itself, step by step ------------------------------ */
+
+static void a_change_lands_only_from_the_state_it_read(void **state)
+{
+	struct fixture *f = *state;
+	struct db_alert al = { .rule_id = 1, .value = NAN, .opened_ms = T0,
+			       .notified_ms = T0 };
+	struct db_alert ack, esc, now;
+	struct err e;
+
+	strcpy(al.subject, "dev-1");
+	strcpy(al.severity, "warning");
+	strcpy(al.message, "test");
+	assert_int_equal(db_alert_open(f->db, &al, &al.id, &e), 0);
+	assert_int_equal(db_alert_get(f->db, al.id, &ack, &e), 0);
+	esc = ack;
+	/* the clock escalates it ... */
+	esc.escalated = true;
+	esc.notified_ms = T0 + 60000;
+	strcpy(esc.severity, "critical");
+	assert_int_equal(db_alert_update(f->db, &esc, "open", &e), 0);
+	/* ... while an operator acknowledges what was read before */
+	strcpy(ack.state, "acknowledged");
+	strcpy(ack.acked_by, "op");
+	ack.acked_ms = T0 + 1000;
+	assert_int_equal(db_alert_update(f->db, &ack, "open", &e), 0);
+	assert_int_equal(db_alert_get(f->db, al.id, &now, &e), 0);
+	assert_string_equal(now.state, "acknowledged");
+	assert_string_equal(now.acked_by, "op");
+	assert_string_equal(now.severity, "critical");   /* kept */
+	assert_true(now.escalated);
+	assert_true(now.notified_ms == T0 + 60000);
+	/* a close from acknowledged lands; a second from there does not */
+	strcpy(now.state, "closed");
+	now.closed_ms = T0 + 2000;
+	assert_int_equal(db_alert_update(f->db, &now, "open acknowledged", &e),
+			 0);
+	assert_int_equal(db_alert_update(f->db, &now, "open acknowledged", &e),
+			 ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "no longer open acknowledged"));
+	/* an acknowledgement read while it was open cannot reopen it */
+	assert_int_equal(db_alert_update(f->db, &ack, "open", &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_alert_get(f->db, al.id, &now, &e), 0);
+	assert_string_equal(now.state, "closed");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +429,9 @@ int main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(
 			raises_and_clears_land_in_the_order_decided, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			a_change_lands_only_from_the_state_it_read, setup,
 			teardown),
 	};
 

@@ -449,6 +449,9 @@ static void a_nested_store_call_aborts(void **state)
 	int status;
 	pid_t pid;
 
+#ifdef NDEBUG
+	skip(); /* release builds log the nested call instead */
+#endif
 	add_chunk(f->db);
 	fflush(NULL);
 	pid = fork();
