@@ -5,9 +5,12 @@
  * 1. One store is one file, DIR/oasis.db, in WAL mode with foreign keys on
  *    and a busy timeout, so readers never block the writer and short write
  *    contention waits instead of failing.
- * 2. A struct db owns a small pool of connections.  Each db_* call borrows
- *    one connection for its whole duration (conn_get/conn_put), so a call is
+ * 2. A struct db owns a pool of connections.  Each db_* call borrows one
+ *    connection for its whole duration (conn_get/conn_put), so a call is
  *    one transaction on one connection and threads never share a handle.
+ *    A thread holds one connection at a time: listings collect their rows
+ *    before calling back (the pool's invariants are at the top of
+ *    sqlite.c).
  * 3. Every statement is prepared once per connection, on first use, with
  *    SQLITE_PREPARE_PERSISTENT, and kept in the connection's table; calls
  *    bind, step and reset.
