@@ -378,6 +378,11 @@ void alerts__flush(struct alerts *a)
 	struct mon_action *xs;
 	size_t n;
 
+	pthread_mutex_lock(&a->lock);
+	n = a->n_actions;
+	pthread_mutex_unlock(&a->lock);
+	if (!n)
+		return; /* the common case: nothing decided, nobody waits */
 	pthread_mutex_lock(&a->flush_lock);
 	pthread_mutex_lock(&a->lock);
 	n = a->n_actions;
@@ -386,6 +391,8 @@ void alerts__flush(struct alerts *a)
 		memcpy(xs, a->actions, n * sizeof(*xs));
 	a->n_actions = 0;
 	pthread_mutex_unlock(&a->lock);
+	if (n && !xs)
+		log_error("alerts: out of memory: %zu raises or clears dropped", n);
 	for (size_t i = 0; xs && i < n; i++)
 		if (xs[i].raise)
 			open_alert(a, &xs[i], &xs[i].rule);
