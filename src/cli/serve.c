@@ -28,6 +28,13 @@
 #define EVENTS_KEPT 20000
 /* A comment line to each idle stream this often: proxies and dead clients. */
 #define HEARTBEAT_MS 15000
+/*
+ * Threads besides the HTTP workers that call the store: the engine's
+ * maintenance, the valve clock, the alert timer, the webhook sender, the
+ * MQTT loop and the demo's simulator, with room for a few more.  The store
+ * keeps a connection for each (db_pool_config), so none ever waits for one.
+ */
+#define STORE_BACKGROUND_THREADS 10
 
 /*
  * Where the installation puts the web page (the Makefile's WEB_DIR, under
@@ -247,7 +254,9 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	int sig, rc = ERR_OK;
 
 	serve_block_signals(&stop);
-	if (open_services(db, data_dir, o, &svc, e))
+	if (db_pool_config(db, http_worker_threads(cfg) + STORE_BACKGROUND_THREADS,
+			   0, e) ||
+	    open_services(db, data_dir, o, &svc, e))
 		return e->code;
 	if (http_server_start(&svc, cfg, &server, e)) {
 		close_services(&svc);

@@ -68,6 +68,8 @@ struct http_server;
 int http_server_start(const struct http_services *svc,
 		      const struct http_config *cfg, struct http_server **out,
 		      struct err *e);
+/* How many worker threads cfg gives (threads, or 2 per core, at least 4). */
+unsigned http_worker_threads(const struct http_config *cfg);
 /* The port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *s);
 /*

@@ -511,6 +511,11 @@ static unsigned default_threads(void)
 	return n > 2 ? (unsigned)n * 2 : 4;
 }
 
+unsigned http_worker_threads(const struct http_config *cfg)
+{
+	return cfg->threads ? cfg->threads : default_threads();
+}
+
 int http_server_start(const struct http_services *svc,
 		      const struct http_config *cfg, struct http_server **out,
 		      struct err *e)
@@ -552,8 +557,7 @@ int http_server_start(const struct http_services *svc,
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned)(cfg->threads ? cfg->threads : default_threads()),
+		MHD_OPTION_THREAD_POOL_SIZE, http_worker_threads(cfg),
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_address,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
