@@ -33,6 +33,8 @@ struct db;
  * does not exist and create is false.
  */
 int db_open(const char *where, bool create, struct db **out, struct err *e);
+/* Whether where names a PostgreSQL store (postgresql:// or postgres://). */
+bool db_is_postgres_url(const char *where);
 void db_close(struct db *db);
 /* The schema version the store is at. */
 int db_schema_version(struct db *db, int *out, struct err *e);

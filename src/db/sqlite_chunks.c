@@ -130,7 +130,7 @@ static int write_all(struct conn *c, const struct db_chunk_write *w,
 	return ERR_OK;
 }
 
-int db_chunks_write(struct db *db, const struct db_chunk_write *w,
+int sqlite_chunks_write(struct db *db, const struct db_chunk_write *w,
 		    struct err *e)
 {
 	struct conn *c;
@@ -147,7 +147,7 @@ out_put:
 	return rc;
 }
 
-int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
+int sqlite_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
 		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
 		   struct err *e)
 {
@@ -186,7 +186,7 @@ int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_latest_list(struct db *db,
+int sqlite_latest_list(struct db *db,
 		   int (*each)(const struct db_latest *l, void *ctx), void *ctx,
 		   struct err *e)
 {
@@ -215,7 +215,7 @@ int db_latest_list(struct db *db,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
+int sqlite_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -227,7 +227,7 @@ int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
 	return rc;
 }
 
-int db_state_set(struct db *db, const char *key, int64_t value, struct err *e)
+int sqlite_state_set(struct db *db, const char *key, int64_t value, struct err *e)
 {
 	struct conn *c;
 	int rc;
