@@ -15,4 +15,10 @@ int sqlite_open(const char *dir, bool create, struct db **out,
 /* A postgresql:// or postgres:// URL (pg.c). */
 int pg_open(const char *url, bool create, struct db **out, struct err *e);
 
+/*
+ * The password read from the file of db_password_file into *out (heap; the
+ * caller wipes and frees it), or NULL when none was set.
+ */
+int db__password(char **out, struct err *e);
+
 #endif

@@ -8,6 +8,9 @@
  */
 #include "db/db_ops.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +20,77 @@ bool db_is_postgres_url(const char *where)
 {
 	return where && (!strncmp(where, "postgresql://", 13) ||
 			 !strncmp(where, "postgres://", 11));
+}
+
+void db_where_shown(const char *where, char *out, size_t size)
+{
+	const char *at, *colon, *start, *pw;
+	size_t n;
+
+	snprintf(out, size, "%s", where ? where : "");
+	if (!db_is_postgres_url(where))
+		return;
+	start = strstr(where, "://") + 3;
+	at = strchr(start, '@');
+	colon = memchr(start, ':', at ? (size_t)(at - start) : 0);
+	if (at && colon && !memchr(start, '/', (size_t)(at - start)))
+		snprintf(out, size, "%.*s:***%s", (int)(colon - where), where, at);
+	/* password=... among the parameters */
+	if ((pw = strstr(out, "password=")) != NULL) {
+		char rest[1024];
+
+		n = strcspn(pw + 9, "&");
+		snprintf(rest, sizeof(rest), "%s", pw + 9 + n);
+		snprintf(out + (pw - out) + 9, size - (size_t)(pw - out) - 9,
+			 "***%s", rest);
+	}
+}
+
+static pthread_mutex_t password_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *password_path;
+
+int db_password_file(const char *path, struct err *e)
+{
+	char *copy = NULL;
+
+	if (path && !(copy = strdup(path)))
+		return err_nomem(e);
+	pthread_mutex_lock(&password_lock);
+	free(password_path);
+	password_path = copy;
+	pthread_mutex_unlock(&password_lock);
+	return ERR_OK;
+}
+
+int db__password(char **out, struct err *e)
+{
+	char line[1024];
+	FILE *f = NULL;
+	int rc = ERR_OK;
+
+	*out = NULL;
+	pthread_mutex_lock(&password_lock);
+	if (!password_path)
+		goto out;
+	if (!(f = fopen(password_path, "r"))) {
+		rc = err_set(e, ERR_IO, "--data-password-file %s: %s",
+			     password_path, strerror(errno));
+		goto out;
+	}
+	if (!fgets(line, sizeof(line), f)) {
+		rc = err_set(e, ERR_INVALID, "--data-password-file %s: empty",
+			     password_path);
+		goto out;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!(*out = strdup(line)))
+		rc = err_nomem(e);
+out:
+	if (f)
+		fclose(f);
+	memset(line, 0, sizeof(line));
+	pthread_mutex_unlock(&password_lock);
+	return rc;
 }
 
 int db_open(const char *where, bool create, struct db **out, struct err *e)
