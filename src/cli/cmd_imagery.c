@@ -264,7 +264,7 @@ static int parse_args(int argc, char **argv, struct imagery_args *a)
 	int opt;
 
 	memset(a, 0, sizeof(*a));
-	a->store = (struct cli_store)CLI_STORE_DEFAULT;
+	a->store = CLI_STORE_DEFAULT;
 	imagery_opts_defaults(&a->o);
 	optind = 1;
 	opterr = 0;

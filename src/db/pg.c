@@ -34,7 +34,12 @@
 	X(series_ensure) X(series_ensure_many) X(series_list) \
 	X(plots_upsert) X(plots_exist) X(plot_get) X(plot_delete) \
 	X(plot_list) X(plot_count) \
-	X(chunks_write) X(chunks_read) X(latest_list)
+	X(chunks_write) X(chunks_read) X(latest_list) \
+	X(alert_rule_save) X(alert_rule_delete) X(alert_rule_list) \
+	X(alert_open) X(alert_get) X(alert_update) X(alert_list) \
+	X(alert_dead_letter) X(alert_dead_letter_count) \
+	X(scene_add) X(scene_get) X(scene_newest) X(scene_list) \
+	X(scene_stats) X(index_series) X(index_previous) X(anomaly_list)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);

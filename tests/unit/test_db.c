@@ -389,7 +389,6 @@ static void latest_pass_in_a_window(void **state)
 	size_t added, updated;
 	struct err e;
 
-	NOT_YET_ON_PG(f, "db_scene_add, db_index_previous");
 	assert_int_equal(db_plots_upsert(f->db, rows, 2, &added, &updated, &e), 0);
 	add_scene(f->db, "satellite", 1000, "A", 0.5);
 	add_scene(f->db, "satellite", 3000, "A", 0.7);
