@@ -39,7 +39,13 @@
 	X(alert_open) X(alert_get) X(alert_update) X(alert_list) \
 	X(alert_dead_letter) X(alert_dead_letter_count) \
 	X(scene_add) X(scene_get) X(scene_newest) X(scene_list) \
-	X(scene_stats) X(index_series) X(index_previous) X(anomaly_list)
+	X(scene_stats) X(index_series) X(index_previous) X(anomaly_list) \
+	X(command_create) X(command_get) X(command_set_state) \
+	X(command_list) X(command_due) X(command_clear_close) \
+	X(retention_set) X(retention_list) X(retention_delete) \
+	X(station_set) X(station_list) X(group_set) X(group_list) \
+	X(equipment_set) X(equipment_get) X(equipment_list) \
+	X(snapshot_add) X(snapshot_get) X(snapshot_list)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);
