@@ -188,9 +188,9 @@ int pg_alert_list(struct db *db, const struct db_alert_filter *f,
 			   " FROM alerts WHERE ($1::text IS NULL OR state = $1"
 			   "   OR ($1 = 'active' AND state <> 'closed'))"
 			   " AND ($2::text IS NULL OR plot = $2)"
-			   " AND ($3 = 0 OR opened_ms >= $3)"
-			   " AND ($4 = 0 OR opened_ms <= $4)"
-			   " AND ($5 = 0 OR rule_id = $5)"
+			   " AND ($3::bigint = 0 OR opened_ms >= $3)"
+			   " AND ($4::bigint = 0 OR opened_ms <= $4)"
+			   " AND ($5::bigint = 0 OR rule_id = $5)"
 			   " ORDER BY opened_ms DESC, id DESC LIMIT $6", &p,
 			   false, &r, "listing alerts", e)))
 		return rc;
