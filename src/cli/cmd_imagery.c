@@ -309,7 +309,8 @@ static int ingest(struct db *db, struct imagery_args *a, struct err *e)
 	struct imagery_result r;
 	int last = -1, rc;
 
-	a->o.data_dir = a->store.db_url ? NULL : a->store.data_dir;
+	/* previews go to the local folder, which a PostgreSQL store has too */
+	a->o.data_dir = a->store.data_dir;
 	if (isatty(STDERR_FILENO)) {
 		a->o.progress = show_progress;
 		a->o.progress_ctx = &last;
