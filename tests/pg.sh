@@ -8,9 +8,11 @@
 #   tests/pg.sh stop DIR           stop it and remove DIR
 #
 # The cluster lives in a temporary folder (its data, its log and its unix
-# socket), listens on a free loopback port only, trusts local connections
-# (a test cluster: nothing else can reach it) and has one database,
-# oasis_test, with its superuser `postgres`.  initdb refuses to run as root,
+# socket), listens on a free loopback port only and has one database,
+# oasis_test, with its superuser `postgres`.  TCP connections need the
+# password (scram-sha-256), as a real server would: it is in DIR/pgpass,
+# which `run` exports as PGPASSFILE (`start` prints the URL; point
+# PGPASSFILE at DIR/pgpass yourself).  initdb refuses to run as root,
 # so as root the server runs as the `postgres` user of Debian's package
 # (runuser); as anyone else it runs as that user.  PGBIN names the folder of
 # initdb and pg_ctl (default: the newest /usr/lib/postgresql/*/bin).
@@ -50,7 +52,14 @@ start() {
 		chown postgres "$dir"
 		chmod 700 "$dir"
 	fi
-	as_owner "$bin/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 \
+	# a random password for the superuser, in a pgpass file of its own
+	pw=$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+	printf '%s\n' "$pw" >"$dir/password"
+	if [ "$(id -u)" -eq 0 ]; then
+		chown postgres "$dir/password"
+	fi
+	as_owner "$bin/initdb" -D "$dir/data" -U postgres --auth-local=trust \
+		--auth-host=scram-sha-256 --pwfile="$dir/password" -E UTF8 \
 		--no-locale >"$dir/initdb.log" 2>&1 || {
 		cat "$dir/initdb.log" >&2
 		exit 1
@@ -73,8 +82,10 @@ start() {
 		exit 1
 	fi
 	echo "$port" >"$dir/port"
-	"$bin/psql" -q -h 127.0.0.1 -p "$port" -U postgres -d postgres \
-		-c 'CREATE DATABASE oasis_test' >/dev/null
+	printf '127.0.0.1:%s:*:postgres:%s\n' "$port" "$pw" >"$dir/pgpass"
+	chmod 600 "$dir/pgpass"
+	PGPASSFILE="$dir/pgpass" "$bin/psql" -q -h 127.0.0.1 -p "$port" \
+		-U postgres -d postgres -c 'CREATE DATABASE oasis_test' >/dev/null
 	echo "postgresql://postgres@127.0.0.1:$port/oasis_test"
 }
 
@@ -96,7 +107,8 @@ run)
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/oasis-pg-XXXXXX")
 	trap 'stop "$dir"' EXIT INT TERM
 	OASIS_TEST_PG=$(start "$dir")
-	export OASIS_TEST_PG
+	PGPASSFILE="$dir/pgpass"
+	export OASIS_TEST_PG PGPASSFILE
 	echo "PostgreSQL for the tests: $OASIS_TEST_PG"
 	status=0
 	"$@" || status=$?

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -54,12 +55,8 @@ def the_command_line_on_postgresql():
     folder, url = new_store()
     out = run_cli(folder, url, "init").stdout
     expect("admin login" in out, out)
-    # the URL is printed without a password, and the password never shows
-    secret_url = url.replace("postgres@", "postgres:hunter2@")
-    p = oasis("init", "--db", secret_url, "--data", folder, check=False)
+    p = run_cli(folder, url, "init", check=False)
     expect(p.returncode != 0 and "already has users" in p.stderr, p.stderr)
-    expect("hunter2" not in p.stdout + p.stderr, p.stdout + p.stderr)
-    expect("postgres:***@" in p.stderr, p.stderr)
     token = run_cli(folder, url, "token", "create", "--role", "operator",
                     "--name", "ops").stdout.strip()
     expect(token.startswith("oa_"), token)
@@ -78,6 +75,46 @@ def the_command_line_on_postgresql():
     rows = got.strip().splitlines()
     expect(len(rows) == 501, got[-300:])
     expect(rows[-1].endswith("0.699"), rows[-1])
+
+
+@test
+def passwords_come_from_files_and_are_never_printed():
+    """The test server wants a password (tests/pg.sh): from PGPASSFILE, or
+    --data-password-file; a password in the URL is never printed."""
+    folder, url = new_store()
+    run_cli(folder, url, "init")  # PGPASSFILE: the cluster's pgpass
+    password_file = os.path.join(os.path.dirname(os.environ["PGPASSFILE"]),
+                                 "password")
+    empty = os.path.join(folder, "empty.pgpass")
+    open(empty, "w").close()
+    os.chmod(empty, 0o600)
+    env = dict(os.environ, PGPASSFILE=empty, HOME=folder)
+
+    def cli(*args):
+        return subprocess.run([harness.OASIS, "plots", "list", "--data",
+                               folder] + list(args), capture_output=True,
+                              text=True, env=env, timeout=60)
+
+    p = cli("--db", url)
+    expect(p.returncode != 0 and "password" in p.stderr and
+           "--data-password-file" in p.stderr, p.stderr)
+    p = cli("--db", url, "--data-password-file", password_file)
+    expect(p.returncode == 0, p.stderr)
+    p = cli("--db", url, "--data-password-file", "/no/such/file")
+    expect(p.returncode != 0 and "/no/such/file" in p.stderr, p.stderr)
+    wrong = url.replace("postgres@", "postgres:hunter2@")
+    p = cli("--db", wrong)
+    expect(p.returncode != 0 and "hunter2" not in p.stderr and
+           "postgres:***@" in p.stderr, p.stderr)
+    p = cli("--db", url + "?password=hunter2&sslmode=disable")
+    expect(p.returncode != 0 and "hunter2" not in p.stderr and
+           "password=***&sslmode=disable" in p.stderr, p.stderr)
+    # OASIS_DATA names the store when --data is not given
+    env["OASIS_DATA"] = url
+    env["PGPASSFILE"] = os.environ["PGPASSFILE"]
+    p = subprocess.run([harness.OASIS, "plots", "list"], capture_output=True,
+                       text=True, env=env, timeout=60, cwd=folder)
+    expect(p.returncode == 0, p.stderr)
 
 
 @test
