@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "db/db.h"
+#include "db/db_ops.h"
 
 struct fixture {
 	bool pg;
@@ -962,6 +963,42 @@ static void the_pool_is_configured(void **state)
 	assert_int_equal(st.timeouts, 0);
 }
 
+/* The dispatch: an operation a backend lacks is named, not crashed on. */
+static void a_missing_operation_is_named(void **state)
+{
+	static const struct db_backend none = { .name = "Nothing" };
+	struct db fake = { .ops = &none };
+	struct err e;
+	int64_t n;
+
+	(void)state;
+	assert_int_equal(db_user_count(&fake, &n, &e), ERR_UNSUPPORTED);
+	assert_string_equal(e.msg, "db_user_count: not yet on Nothing");
+}
+
+static void urls_are_shown_without_passwords(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "var/store", "var/store" },
+		{ "postgresql://ada@db:5432/oasis", "postgresql://ada@db:5432/oasis" },
+		{ "postgresql://ada:s3cret@db/oasis", "postgresql://ada:***@db/oasis" },
+		{ "postgres://ada:s3cret@db/oasis?sslmode=require",
+		  "postgres://ada:***@db/oasis?sslmode=require" },
+		{ "postgresql://db/oasis?password=s3cret&sslmode=verify-full",
+		  "postgresql://db/oasis?password=***&sslmode=verify-full" },
+		{ "postgresql://db/oasis?options=a@b", "postgresql://db/oasis?options=a@b" },
+	};
+	char out[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		db_where_shown(cases[i][0], out, sizeof(out));
+		assert_string_equal(out, cases[i][1]);
+	}
+	assert_true(db_is_postgres_url("postgres://x"));
+	assert_false(db_is_postgres_url("postgresql:x"));
+}
+
 #define BOTH(name) \
 	cmocka_unit_test_setup_teardown(name, setup, teardown)
 #define BOTH_PG(name) \
@@ -988,9 +1025,15 @@ int main(void)
 {
 	const struct CMUnitTest sqlite_tests[] = TESTS(BOTH);
 	const struct CMUnitTest pg_tests[] = TESTS(BOTH_PG);
+
+	const struct CMUnitTest common[] = {
+		cmocka_unit_test(a_missing_operation_is_named),
+		cmocka_unit_test(urls_are_shown_without_passwords),
+	};
 	int failed;
 
-	failed = cmocka_run_group_tests_name("SQLite", sqlite_tests, NULL, NULL);
+	failed = cmocka_run_group_tests_name("dispatch", common, NULL, NULL);
+	failed += cmocka_run_group_tests_name("SQLite", sqlite_tests, NULL, NULL);
 	if (!getenv("OASIS_TEST_PG") || !*getenv("OASIS_TEST_PG")) {
 		printf("# PostgreSQL: OASIS_TEST_PG is not set (make test sets "
 		       "it), so only SQLite was tested\n");
