@@ -20,7 +20,7 @@
 	" closed_by, notified_ms, escalated"
 
 int sqlite_alert_rule_save(struct db *db, int64_t id, const char *body,
-		       int64_t now_ms, int64_t *id_out, struct err *e)
+			   int64_t now_ms, int64_t *id_out, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -82,8 +82,8 @@ static void free_rule(void *row)
 }
 
 int sqlite_alert_rule_list(struct db *db,
-		       int (*each)(int64_t id, const char *body, void *ctx),
-		       void *ctx, struct err *e)
+			   int (*each)(int64_t id, const char *body, void *ctx),
+			   void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct rule_row *r;
@@ -132,7 +132,7 @@ static int alert_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
-		  struct err *e)
+		      struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -164,7 +164,7 @@ int sqlite_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
 }
 
 int sqlite_alert_get(struct db *db, int64_t id, struct db_alert *out,
-		 struct err *e)
+		     struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -187,7 +187,7 @@ int sqlite_alert_get(struct db *db, int64_t id, struct db_alert *out,
 }
 
 int sqlite_alert_update(struct db *db, const struct db_alert *a, const char *from,
-		    struct err *e)
+			struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -229,8 +229,8 @@ int sqlite_alert_update(struct db *db, const struct db_alert *a, const char *fro
 }
 
 int sqlite_alert_list(struct db *db, const struct db_alert_filter *f,
-		  int (*each)(const struct db_alert *a, void *ctx), void *ctx,
-		  struct err *e)
+		      int (*each)(const struct db_alert *a, void *ctx), void *ctx,
+		      struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_alert *a;
@@ -266,8 +266,8 @@ int sqlite_alert_list(struct db *db, const struct db_alert_filter *f,
 }
 
 int sqlite_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,
-			 const char *payload, int attempts, const char *error,
-			 int64_t at_ms, struct err *e)
+			     const char *payload, int attempts, const char *error,
+			     int64_t at_ms, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;

@@ -18,7 +18,7 @@ static void read_user(sqlite3_stmt *st, struct db_user *u)
 #define USER_COLUMNS "id, name, role, password_hash, created_ms"
 
 int sqlite_user_create(struct db *db, const struct db_user *u, int64_t *id_out,
-		   struct err *e)
+		       struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -72,21 +72,21 @@ static int user_fetch(struct db *db, enum stmt_id id, const char *sql,
 }
 
 int sqlite_user_get(struct db *db, const char *name, struct db_user *out,
-		struct err *e)
+		    struct err *e)
 {
 	return user_fetch(db, ST_USER_GET, "SELECT " USER_COLUMNS
 			  " FROM users WHERE name = ?", name, 0, out, e);
 }
 
 int sqlite_user_get_by_id(struct db *db, int64_t id, struct db_user *out,
-		      struct err *e)
+			  struct err *e)
 {
 	return user_fetch(db, ST_USER_GET_BY_ID, "SELECT " USER_COLUMNS
 			  " FROM users WHERE id = ?", NULL, id, out, e);
 }
 
 int sqlite_user_set_password(struct db *db, const char *name, const char *hash,
-			 struct err *e)
+			     struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -147,7 +147,7 @@ static void read_token(sqlite3_stmt *st, struct db_token *t)
 }
 
 int sqlite_token_create(struct db *db, const struct db_token *t, int64_t *id_out,
-		    struct err *e)
+			struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -176,7 +176,7 @@ int sqlite_token_create(struct db *db, const struct db_token *t, int64_t *id_out
 }
 
 int sqlite_token_find(struct db *db, const char *hash, int64_t now_ms,
-		  struct db_token *out, struct err *e)
+		      struct db_token *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -225,8 +225,8 @@ static int token_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_token_list(struct db *db,
-		  int (*each)(const struct db_token *t, void *ctx), void *ctx,
-		  struct err *e)
+		      int (*each)(const struct db_token *t, void *ctx), void *ctx,
+		      struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_token *t;
@@ -247,7 +247,7 @@ int sqlite_token_list(struct db *db,
 }
 
 int sqlite_session_create(struct db *db, const struct db_session *s, int64_t now_ms,
-		      struct err *e)
+			  struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -276,7 +276,7 @@ int sqlite_session_create(struct db *db, const struct db_session *s, int64_t now
 }
 
 int sqlite_session_find(struct db *db, const char *hash, int64_t now_ms,
-		    struct db_session *out, struct err *e)
+			struct db_session *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;

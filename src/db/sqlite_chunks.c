@@ -131,7 +131,7 @@ static int write_all(struct conn *c, const struct db_chunk_write *w,
 }
 
 int sqlite_chunks_write(struct db *db, const struct db_chunk_write *w,
-		    struct err *e)
+			struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -148,8 +148,8 @@ out_put:
 }
 
 int sqlite_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
-		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
-		   struct err *e)
+		       int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
+		       struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -187,8 +187,8 @@ int sqlite_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
 }
 
 int sqlite_latest_list(struct db *db,
-		   int (*each)(const struct db_latest *l, void *ctx), void *ctx,
-		   struct err *e)
+		       int (*each)(const struct db_latest *l, void *ctx), void *ctx,
+		       struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;

@@ -22,7 +22,7 @@ static void read_command(sqlite3_stmt *st, struct db_command *c)
 }
 
 int sqlite_command_create(struct db *db, const struct db_command *c,
-		      int64_t *id_out, struct err *e)
+			  int64_t *id_out, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -51,7 +51,7 @@ int sqlite_command_create(struct db *db, const struct db_command *c,
 }
 
 int sqlite_command_get(struct db *db, int64_t id, struct db_command *out,
-		   struct err *e)
+		       struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -74,8 +74,8 @@ int sqlite_command_get(struct db *db, int64_t id, struct db_command *out,
 }
 
 int sqlite_command_set_state(struct db *db, int64_t id, const char *from,
-			 const char *state, int64_t at_ms, const char *reason,
-			 struct err *e)
+			     const char *state, int64_t at_ms, const char *reason,
+			     struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -130,9 +130,9 @@ static int each_row(struct db *db, struct conn *k, sqlite3_stmt *st,
 }
 
 int sqlite_command_list(struct db *db, const char *device, const char *state,
-		    size_t limit,
-		    int (*each)(const struct db_command *c, void *ctx),
-		    void *ctx, struct err *e)
+			size_t limit,
+			int (*each)(const struct db_command *c, void *ctx),
+			void *ctx, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -151,8 +151,8 @@ int sqlite_command_list(struct db *db, const char *device, const char *state,
 }
 
 int sqlite_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
-		   int (*each)(const struct db_command *c, void *ctx),
-		   void *ctx, struct err *e)
+		       int (*each)(const struct db_command *c, void *ctx),
+		       void *ctx, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;

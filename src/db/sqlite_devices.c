@@ -53,7 +53,7 @@ static int insert_device(struct conn *c, const struct db_device *d,
 }
 
 int sqlite_devices_create(struct db *db, const struct db_device *d, size_t n,
-		      struct err *e)
+			  struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -77,7 +77,7 @@ int sqlite_device_create(struct db *db, const struct db_device *d, struct err *e
 }
 
 int sqlite_device_get(struct db *db, const char *id, struct db_device *out,
-		  struct err *e)
+		      struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -107,8 +107,8 @@ static int device_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_device_list(struct db *db, const char *plot,
-		   int (*each)(const struct db_device *d, void *ctx), void *ctx,
-		   struct err *e)
+		       int (*each)(const struct db_device *d, void *ctx), void *ctx,
+		       struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_device *d;
@@ -224,8 +224,8 @@ static int series_one(struct conn *c, const char *device, const char *metric,
 }
 
 int sqlite_series_ensure_many(struct db *db, const char *const *devices,
-			  const char *const *metrics, size_t n, int64_t *ids,
-			  struct err *e)
+			      const char *const *metrics, size_t n, int64_t *ids,
+			      struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -244,7 +244,7 @@ out_put:
 }
 
 int sqlite_series_ensure(struct db *db, const char *device, const char *metric,
-		     int64_t *id_out, struct err *e)
+			 int64_t *id_out, struct err *e)
 {
 	return sqlite_series_ensure_many(db, &device, &metric, 1, id_out, e);
 }
@@ -261,8 +261,8 @@ static int series_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_series_list(struct db *db, const char *device,
-		   int (*each)(const struct db_series *s, void *ctx), void *ctx,
-		   struct err *e)
+		       int (*each)(const struct db_series *s, void *ctx), void *ctx,
+		       struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_series *s;

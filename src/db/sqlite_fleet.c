@@ -18,7 +18,7 @@ static int step_write(struct conn *c, sqlite3_stmt *st, const char *what,
 }
 
 int sqlite_equipment_set(struct db *db, const struct db_equipment *q,
-		     struct err *e)
+			 struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -58,7 +58,7 @@ static void equipment_row(sqlite3_stmt *st, struct db_equipment *q)
 #define EQUIPMENT_COLS "device, implement, swath_m, stream_url, updated_ms"
 
 int sqlite_equipment_get(struct db *db, const char *device,
-		     struct db_equipment *out, struct err *e)
+			 struct db_equipment *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -91,8 +91,8 @@ static int equipment_list_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_equipment_list(struct db *db,
-		      int (*each)(const struct db_equipment *q, void *ctx),
-		      void *ctx, struct err *e)
+			  int (*each)(const struct db_equipment *q, void *ctx),
+			  void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_equipment *q;
@@ -143,7 +143,7 @@ static int snapshot_insert(struct conn *c, const struct db_snapshot *s,
 }
 
 int sqlite_snapshot_add(struct db *db, const struct db_snapshot *s, size_t keep,
-		    int64_t *id_out, struct err *e)
+			int64_t *id_out, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -172,7 +172,7 @@ static void snapshot_row(sqlite3_stmt *st, struct db_snapshot *s)
 }
 
 int sqlite_snapshot_get(struct db *db, const char *device, int64_t id,
-		    struct db_snapshot *out, struct err *e)
+			struct db_snapshot *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -220,8 +220,8 @@ static int snapshot_list_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_snapshot_list(struct db *db, const char *device,
-		     int (*each)(const struct db_snapshot *s, void *ctx),
-		     void *ctx, struct err *e)
+			 int (*each)(const struct db_snapshot *s, void *ctx),
+			 void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_snapshot *s;

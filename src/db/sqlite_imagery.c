@@ -113,9 +113,9 @@ static int add_scene(struct conn *c, const struct db_scene *s,
 }
 
 int sqlite_scene_add(struct db *db, const struct db_scene *s,
-		 const struct db_scene_stat *stats, size_t n_stats,
-		 const struct db_anomaly *anomalies, size_t n_anomalies,
-		 int64_t *id_out, struct err *e)
+		     const struct db_scene_stat *stats, size_t n_stats,
+		     const struct db_anomaly *anomalies, size_t n_anomalies,
+		     int64_t *id_out, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -160,7 +160,7 @@ static int read_scene(sqlite3_stmt *st, struct db_scene *s, struct err *e)
 }
 
 int sqlite_scene_get(struct db *db, int64_t id, struct db_scene *out,
-		 struct err *e)
+		     struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -181,7 +181,7 @@ int sqlite_scene_get(struct db *db, int64_t id, struct db_scene *out,
 }
 
 int sqlite_scene_newest(struct db *db, const char *kind, int64_t before_ms,
-		    struct db_scene *out, struct err *e)
+			struct db_scene *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -215,8 +215,8 @@ static void scene_row_free(void *row)
 }
 
 int sqlite_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
-		  int (*each)(const struct db_scene *s, void *ctx), void *ctx,
-		  struct err *e)
+		      int (*each)(const struct db_scene *s, void *ctx), void *ctx,
+		      struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_scene *s;
@@ -265,8 +265,8 @@ static int scene_stats_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_scene_stats(struct db *db, int64_t scene, const char *index,
-		   int (*each)(const struct db_scene_stat *t, void *ctx),
-		   void *ctx, struct err *e)
+		       int (*each)(const struct db_scene_stat *t, void *ctx),
+		       void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_scene_stat *t;
@@ -323,9 +323,9 @@ static int walk_points(struct db *db, struct conn *c, sqlite3_stmt *st,
 }
 
 int sqlite_index_series(struct db *db, const char *plot, const char *index,
-		    int64_t from_ms, int64_t to_ms,
-		    int (*each)(const struct db_index_point *p, void *ctx),
-		    void *ctx, struct err *e)
+			int64_t from_ms, int64_t to_ms,
+			int (*each)(const struct db_index_point *p, void *ctx),
+			void *ctx, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -348,9 +348,9 @@ int sqlite_index_series(struct db *db, const char *plot, const char *index,
 }
 
 int sqlite_index_previous(struct db *db, const char *index, const char *kind,
-		      int64_t since_ms, int64_t before_ms,
-		      int (*each)(const struct db_index_point *p, void *ctx),
-		      void *ctx, struct err *e)
+			  int64_t since_ms, int64_t before_ms,
+			  int (*each)(const struct db_index_point *p, void *ctx),
+			  void *ctx, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -409,8 +409,8 @@ static int anomaly_list_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_anomaly_list(struct db *db, int64_t scene, const char *plot,
-		    int (*each)(const struct db_anomaly *a, void *ctx),
-		    void *ctx, struct err *e)
+			int (*each)(const struct db_anomaly *a, void *ctx),
+			void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_anomaly *a;

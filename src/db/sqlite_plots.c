@@ -116,7 +116,7 @@ static int upsert_one(struct conn *c, const struct db_plot *p, bool *existed,
 }
 
 int sqlite_plots_upsert(struct db *db, const struct db_plot *rows, size_t n,
-		    size_t *added, size_t *updated, struct err *e)
+			size_t *added, size_t *updated, struct err *e)
 {
 	struct conn *c;
 	size_t n_added = 0, n_updated = 0;
@@ -150,7 +150,7 @@ out_put:
 }
 
 int sqlite_plots_exist(struct db *db, const char *const *codes, size_t n,
-		   bool *exists, struct err *e)
+		       bool *exists, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -164,7 +164,7 @@ int sqlite_plots_exist(struct db *db, const char *const *codes, size_t n,
 }
 
 int sqlite_plot_get(struct db *db, const char *code, struct db_plot *out,
-		struct err *e)
+		    struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -211,8 +211,8 @@ static void plot_row_free(void *row)
 }
 
 int sqlite_plot_list(struct db *db, const struct db_plot_filter *f,
-		 int (*each)(const struct db_plot *p, void *ctx), void *ctx,
-		 struct err *e)
+		     int (*each)(const struct db_plot *p, void *ctx), void *ctx,
+		     struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_plot *p;

@@ -2,7 +2,7 @@
 #include "db/sqlite_internal.h"
 
 int sqlite_retention_set(struct db *db, const struct db_retention *r,
-		     int64_t *id_out, struct err *e)
+			 int64_t *id_out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -46,8 +46,8 @@ static int retention_list_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_retention_list(struct db *db,
-		      int (*each)(const struct db_retention *r, void *ctx),
-		      void *ctx, struct err *e)
+			  int (*each)(const struct db_retention *r, void *ctx),
+			  void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_retention *r;

@@ -39,8 +39,8 @@ static int station_list_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_station_list(struct db *db,
-		    int (*each)(const struct db_station *s, void *ctx),
-		    void *ctx, struct err *e)
+			int (*each)(const struct db_station *s, void *ctx),
+			void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_station *s;
@@ -112,8 +112,8 @@ static int set_group(struct conn *c, const char *name, const char *station,
 }
 
 int sqlite_group_set(struct db *db, const char *name, const char *station,
-		 double flow_m3h, const char *const *plots, size_t n_plots,
-		 struct err *e)
+		     double flow_m3h, const char *const *plots, size_t n_plots,
+		     struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -144,8 +144,8 @@ static int group_list_row(sqlite3_stmt *st, void *row, struct err *e)
 }
 
 int sqlite_group_list(struct db *db,
-		  int (*each)(const struct db_group_member *m, void *ctx),
-		  void *ctx, struct err *e)
+		      int (*each)(const struct db_group_member *m, void *ctx),
+		      void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_group_member *m;
