@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -999,6 +1000,49 @@ static void urls_are_shown_without_passwords(void **state)
 	assert_false(db_is_postgres_url("postgresql:x"));
 }
 
+/* PostgreSQL: several nodes opening one new database at once. */
+struct opener {
+	const char *where;
+	int rc, version;
+	char msg[ERR_MSG_MAX];
+};
+
+static void *open_one(void *arg)
+{
+	struct opener *o = arg;
+	struct db *db;
+	struct err e = { 0 };
+
+	o->rc = db_open(o->where, true, &db, &e);
+	if (!o->rc) {
+		o->rc = db_schema_version(db, &o->version, &e);
+		db_close(db);
+	}
+	snprintf(o->msg, sizeof(o->msg), "%s", e.msg);
+	return NULL;
+}
+
+static void concurrent_opens_migrate_once(void **state)
+{
+	struct fixture *f = *state;
+	struct opener o[4];
+	pthread_t t[4];
+	struct err e;
+	int v;
+
+	assert_int_equal(db_schema_version(f->db, &v, &e), 0);
+	for (int i = 0; i < 4; i++) {
+		o[i] = (struct opener){ .where = f->empty };
+		assert_int_equal(pthread_create(&t[i], NULL, open_one, &o[i]), 0);
+	}
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		if (o[i].rc)
+			fail_msg("opener %d: %s", i, o[i].msg);
+		assert_int_equal(o[i].version, v);
+	}
+}
+
 #define BOTH(name) \
 	cmocka_unit_test_setup_teardown(name, setup, teardown)
 #define BOTH_PG(name) \
@@ -1025,6 +1069,10 @@ int main(void)
 {
 	const struct CMUnitTest sqlite_tests[] = TESTS(BOTH);
 	const struct CMUnitTest pg_tests[] = TESTS(BOTH_PG);
+	/* SQLite's store has one process (the engine's lock): PostgreSQL's only */
+	const struct CMUnitTest pg_only[] = {
+		BOTH_PG(concurrent_opens_migrate_once),
+	};
 
 	const struct CMUnitTest common[] = {
 		cmocka_unit_test(a_missing_operation_is_named),
@@ -1039,6 +1087,8 @@ int main(void)
 		       "it), so only SQLite was tested\n");
 		return failed;
 	}
-	return failed + cmocka_run_group_tests_name("PostgreSQL", pg_tests,
+	failed += cmocka_run_group_tests_name("PostgreSQL", pg_tests, NULL,
+					      NULL);
+	return failed + cmocka_run_group_tests_name("PostgreSQL only", pg_only,
 						      NULL, NULL);
 }
