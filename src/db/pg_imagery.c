@@ -350,7 +350,7 @@ int pg_anomaly_list(struct db *db, int64_t scene, const char *plot,
 	int rc;
 
 	pg__p_int(&p, scene);
-	pg__p_text_or_null(&p, plot);
+	pg__p_text(&p, plot);
 	if (scene)
 		rc = pg__call(db, PG_ANOMALY_LIST_SCENE, ANOMALY_SELECT
 			      "a.scene = $1 AND ($2::text IS NULL OR a.plot ="

@@ -199,8 +199,8 @@ int pg_plot_list(struct db *db, const struct db_plot_filter *f,
 	PGresult *r;
 	int rc;
 
-	pg__p_text_or_null(&p, f ? f->crop : NULL);
-	pg__p_text_or_null(&p, f ? f->code : NULL);
+	pg__p_text(&p, f ? f->crop : NULL);  /* "" matches nothing, as on SQLite */
+	pg__p_text(&p, f ? f->code : NULL);
 	if (f && f->has_bbox) {
 		for (int i = 0; i < 4; i++)
 			pg__p_real_or_null(&p, f->bbox[i]);
