@@ -399,6 +399,11 @@ int pg__conn_get(struct db *base, struct pg_conn **out, struct err *e)
 	bool open_new = false;
 	int rc;
 
+	/* a db_* function written for PostgreSQL alone, outside db_ops.h */
+	if (base->ops != &pg_backend)
+		return err_set(e, ERR_INTERNAL, "store: a PostgreSQL operation "
+			       "was called on a %s store (is it missing from "
+			       "db/db_ops.h?)", base->ops->name);
 	if (held_by_thread == base)
 		nested_acquire(db);
 	pthread_mutex_lock(&db->lock);

@@ -41,6 +41,8 @@
 #define POOL_WAIT_MS 10000
 #define BUSY_TIMEOUT_MS 10000
 
+static const struct db_backend sqlite_backend;
+
 /* The store whose connection this thread holds (invariant 1), or NULL. */
 static _Thread_local const struct db *held_by_thread;
 
@@ -218,6 +220,12 @@ int sqlite__conn_get(struct db *base, struct conn **out, struct err *e)
 	struct conn *c = NULL;
 	bool open_new = false;
 	int rc;
+
+	/* a db_* function written for SQLite alone, outside db_ops.h */
+	if (base->ops != &sqlite_backend)
+		return err_set(e, ERR_INTERNAL, "store: a SQLite operation was "
+			       "called on a %s store (is it missing from "
+			       "db/db_ops.h?)", base->ops->name);
 
 	if (held_by_thread == base)
 		nested_acquire(db);
