@@ -1,0 +1,114 @@
+/*
+ * spa: where the sun is, seen from a place on Earth at an instant: NREL's
+ * Solar Position Algorithm (I. Reda and A. Andreas, "Solar position
+ * algorithm for solar radiation applications", Solar Energy 76 (2004)
+ * 577-589, and its corrigendum, Solar Energy 81 (2007) 838), valid for the
+ * years -2000 to 6000 to +/-0.0003 degrees.  Written from the paper's
+ * equations, with pvlib-python's BSD-licensed spa.py as the reading of
+ * record for conventions: the zenith and elevation with and without
+ * refraction, the azimuth east of north, the equation of time in minutes,
+ * the refraction switched off below -(0.26667 + atmos_refract) degrees.
+ *
+ * Pure functions: no I/O, no clock, no globals.  Angles in degrees.
+ */
+#ifndef OASIS_PV_SPA_H
+#define OASIS_PV_SPA_H
+
+/* The observer and the air: pvlib's `spa_python` parameters. */
+struct pv_spa_site {
+	double latitude;      /* degrees, north-positive */
+	double longitude;     /* degrees, east-positive */
+	double altitude;      /* metres above sea level */
+	double pressure;      /* Pa, only for refraction */
+	double temperature;   /* degC, only for refraction */
+	double atmos_refract; /* degrees, refraction at sunrise (0.5667) */
+};
+
+/* The part of the algorithm that depends on the instant only (eqs 1-33). */
+struct pv_spa_sun {
+	double jd, jde, jc, jce, jme;     /* Julian day, ephemeris day, ... */
+	double l, b, r;                   /* heliocentric L, B (deg), R (AU) */
+	double theta, beta;               /* geocentric longitude, latitude */
+	double x[5];                      /* X0..X4 of the nutation */
+	double delta_psi, delta_epsilon;  /* nutation in longitude, obliquity */
+	double epsilon0, epsilon;         /* obliquity: mean (arcsec), true */
+	double delta_tau, lambda;         /* aberration, apparent longitude */
+	double nu0, nu;                   /* sidereal time, mean and apparent */
+	double alpha, delta;              /* geocentric right asc., decl. */
+	double eot;                       /* equation of time, minutes */
+};
+
+/* The topocentric part (eqs 34-44 of the paper). */
+struct pv_spa_topo {
+	double h, xi;                     /* local hour angle, parallax */
+	double delta_alpha, alpha_prime, delta_prime, h_prime;
+	double e0, delta_e, e;            /* elevation: true, refraction, app. */
+	double theta, theta0;             /* zenith: apparent, true */
+	double gamma, phi;                /* azimuth: astronomers', from north */
+};
+
+/* What `oasis pv solpos` prints, named as pvlib names it. */
+struct pv_solpos {
+	double apparent_zenith, zenith;
+	double apparent_elevation, elevation;
+	double azimuth;
+	double equation_of_time; /* minutes */
+};
+
+/* Rows of Tables A4.2 (all series together) and A4.3. */
+#define PV_SPA_HELIO_TERMS 195
+#define PV_SPA_NUTATION_TERMS 63
+#define PV_SPA_SERIES_TERMS (PV_SPA_HELIO_TERMS + PV_SPA_NUTATION_TERMS)
+
+/* Defaults of pvlib's spa_python and Location.get_solarposition. */
+#define PV_SPA_DELTA_T 67.0
+#define PV_SPA_TEMPERATURE 12.0
+#define PV_SPA_ATMOS_REFRACT 0.5667
+
+/* pvlib atmosphere.alt2pres: standard pressure (Pa) at an altitude (m). */
+double pv_alt2pres(double altitude);
+
+/*
+ * The sun at unixtime (seconds since 1970-01-01T00:00:00Z, UTC) with
+ * delta_t = TT - UT1 seconds.
+ */
+void pv_spa_sun(double unixtime, double delta_t, struct pv_spa_sun *out);
+
+/* The sun as the site sees it. */
+void pv_spa_topo(const struct pv_spa_sun *sun, const struct pv_spa_site *site,
+		 struct pv_spa_topo *out);
+
+/* Both, reduced to the six angles pvlib returns. */
+void pv_spa_solpos(double unixtime, double delta_t,
+		   const struct pv_spa_site *site, struct pv_solpos *out);
+
+/*
+ * A regular series of instants t0 + i step (i = 0, 1, ...), computed fast:
+ * within a block of at most a day, each periodic term cos(b + c JME) and
+ * each nutation term is advanced from the previous instant by a rotation
+ * (cos(x + d) = cos x cos d - sin x sin d) instead of being evaluated
+ * afresh; every block starts again from the direct evaluation.  The result
+ * differs from pv_spa_sun() at the same instant by rounding only (below
+ * 1e-9 degrees; tests/unit/test_pv_spa.c holds it there), and makes a year
+ * of minutes several times faster.
+ */
+struct pv_spa_series {
+	double t0, step, delta_t;
+	long next;          /* index of the next instant */
+	long block_len;     /* instants per block */
+	long block_left;    /* instants left in the current block */
+	/* term j: amplitude, cos and sin of its argument now, and of the
+	 * argument's step; heliocentric terms first, then nutation */
+	double amp[PV_SPA_SERIES_TERMS];
+	double c[PV_SPA_SERIES_TERMS], s[PV_SPA_SERIES_TERMS];
+	double dc[PV_SPA_SERIES_TERMS], ds[PV_SPA_SERIES_TERMS];
+};
+
+/* Start a series at t0 (unix seconds) with step seconds (> 0). */
+void pv_spa_series_init(struct pv_spa_series *s, double t0, double step,
+			double delta_t);
+
+/* The sun at the next instant of the series. */
+void pv_spa_series_next(struct pv_spa_series *s, struct pv_spa_sun *out);
+
+#endif
