@@ -91,18 +91,36 @@ void pv_spa_series_init(struct pv_spa_series *s, double t0, double step,
 		s->amp[NUT0 + i] = 0.0; /* a + b JCE varies: see sums_now() */
 }
 
+/* sum amp[j] c[j] over [from, to), in four independent partial sums so
+ * that the additions do not wait on each other. */
+static double dot(const double *amp, const double *c, int from, int to)
+{
+	double s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0;
+	int j = from;
+
+	for (; j + 4 <= to; j += 4) {
+		s0 += amp[j] * c[j];
+		s1 += amp[j + 1] * c[j + 1];
+		s2 += amp[j + 2] * c[j + 2];
+		s3 += amp[j + 3] * c[j + 3];
+	}
+	for (; j < to; j++)
+		s0 += amp[j] * c[j];
+	return (s0 + s1) + (s2 + s3);
+}
+
 /* The sums of the current instant from the rotations' cosines and sines. */
 static void sums_now(const struct pv_spa_series *s, double jce,
 		     struct pv__spa_sums *out)
 {
+	double psi[2] = { 0.0, 0.0 }, eps[2] = { 0.0, 0.0 };
 	int j = 0;
 
 	for (int k = 0; k < HELIO_SERIES; k++) {
-		size_t n = helio_series(k)->n;
-		double sum = 0.0;
+		int n = (int)helio_series(k)->n;
+		double sum = dot(s->amp, s->c, j, j + n);
 
-		for (size_t i = 0; i < n; i++, j++)
-			sum += s->amp[j] * s->c[j];
+		j += n;
 		if (k < PV__SPA_L_N)
 			out->l[k] = sum;
 		else if (k < PV__SPA_L_N + PV__SPA_B_N)
@@ -110,13 +128,14 @@ static void sums_now(const struct pv_spa_series *s, double jce,
 		else
 			out->r[k - PV__SPA_L_N - PV__SPA_B_N] = sum;
 	}
-	out->psi = out->eps = 0.0;
 	for (int i = 0; i < PV__SPA_NUTATION_N; i++) {
 		const struct pv__spa_nutation *n = &pv__spa_nutation[i];
 
-		out->psi += (n->a + n->b * jce) * s->s[NUT0 + i];
-		out->eps += (n->c + n->d * jce) * s->c[NUT0 + i];
+		psi[i & 1] += (n->a + n->b * jce) * s->s[NUT0 + i];
+		eps[i & 1] += (n->c + n->d * jce) * s->c[NUT0 + i];
 	}
+	out->psi = psi[0] + psi[1];
+	out->eps = eps[0] + eps[1];
 }
 
 /* Turn every term's argument on by one step. */

@@ -90,7 +90,9 @@ size_t g17_format(double x, char *out)
 	memcpy(&bits, &a, sizeof(bits));
 	m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
 	e = (int)(bits >> 52) - 1075;
-	xp = (int)floor(log10(a));
+	/* floor(log10 a) or one less: the loop below corrects it */
+	xp = (int)floor((double)((int)(bits >> 52) - 1023) *
+			0.30102999566398120);
 	for (tries = 0; tries < 3; tries++) {
 		if (xp < -4 || xp > 16)
 			goto slow;
