@@ -21,6 +21,11 @@ static const char *const col_names[COL_N] = {
 	"p_dc_kw", "p_ac_kw",
 };
 
+/* Physical bounds of each column (time has none): a value outside is a
+ * unit or sensor mistake, and the bounds keep every sum finite. */
+static const double col_min[COL_N] = { 0, -100, -90, 0, -90, -1e9, -1e9 };
+static const double col_max[COL_N] = { 0, 3000, 90, 100, 150, 1e9, 1e9 };
+
 #define MAX_FIELDS 64
 #define FIELD_MAX 64
 
@@ -91,9 +96,10 @@ static int map_header(const struct line *h, int where[COL_N], struct err *e)
 	return ERR_OK;
 }
 
-/* A finite number; empty is NaN when allowed. */
+/* A finite number within [lo, hi]; empty is NaN when allowed. */
 static int number(const char *s, size_t len, bool may_be_empty,
-		  size_t lineno, const char *col, double *out, struct err *e)
+		  double lo, double hi, size_t lineno, const char *col,
+		  double *out, struct err *e)
 {
 	char buf[FIELD_MAX];
 	char *end;
@@ -110,6 +116,10 @@ static int number(const char *s, size_t len, bool may_be_empty,
 	*out = strtod(buf, &end);
 	if (*end || errno == ERANGE || !isfinite(*out))
 		goto bad;
+	if (*out < lo || *out > hi)
+		return err_set(e, ERR_INVALID, "line %zu, column '%s': %s is "
+			       "out of range [%g, %g]", lineno, col, buf, lo,
+			       hi);
 	return ERR_OK;
 bad:
 	return err_set(e, ERR_INVALID, "line %zu, column '%s': '%.*s' is not "
@@ -159,7 +169,8 @@ static int row(const struct line *l, const int where[COL_N], size_t lineno,
 			       "after the previous row's time", lineno);
 	for (int c = 1; c < COL_N; c++)
 		if ((rc = number(l->f[where[c]], l->len[where[c]],
-				 c == COL_TAIR || c == COL_WIND, lineno,
+				 c == COL_TAIR || c == COL_WIND, col_min[c],
+				 col_max[c], lineno,
 				 col_names[c], dst[c], e)))
 			return rc;
 	r->time_ms[r->n++] = t;

@@ -187,6 +187,10 @@ static void test_csv_errors(void **state)
 		    "line 2, column 'poa_global': 'nan' is not a number");
 	parse_fails(HEADER "2025-06-21T10:00:00Z,1e999,20,2,25,38,36\n",
 		    "line 2, column 'poa_global'");
+	parse_fails(HEADER "2025-06-21T10:00:00Z,5000,20,2,25,38,36\n",
+		    "line 2, column 'poa_global': 5000 is out of range");
+	parse_fails(HEADER "2025-06-21T10:00:00Z,500,20,-2,25,38,36\n",
+		    "line 2, column 'wind_speed': -2 is out of range");
 }
 
 int main(void)
