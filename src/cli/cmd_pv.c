@@ -362,9 +362,14 @@ void pvj_times(struct pv_json *j, const struct pv_instants *in, int64_t ms)
 	raw(j, "\"", 1);
 }
 
-int pvj_end(struct pv_json *j, struct err *e)
+void pvj_close(struct pv_json *j)
 {
 	raw(j, "}\n", 2);
+}
+
+int pvj_end(struct pv_json *j, struct err *e)
+{
+	pvj_close(j);
 	if (fwrite(j->buf, 1, j->n, stdout) != j->n)
 		return err_set(e, ERR_IO, "cannot write the answer: %s",
 			       strerror(errno));

@@ -81,6 +81,8 @@ void pvj_str_array(struct pv_json *j, const char *key,
 void pvj_times(struct pv_json *j, const struct pv_instants *in, int64_t ms);
 /* Close the object and write it and a newline to stdout; 0 or ERR_IO. */
 int pvj_end(struct pv_json *j, struct err *e);
+/* Close the object and add the newline, leaving it in j->buf. */
+void pvj_close(struct pv_json *j);
 
 /* Flush stdout; 0 or ERR_IO. */
 int pv_flush(struct err *e);

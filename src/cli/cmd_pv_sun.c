@@ -3,14 +3,18 @@
  * sub-commands that follow the sun through time (one instant, or a series
  * as JSON Lines).  The models are pv/spa.c and pv/irradiance.c.
  */
+#include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/cmd_pv.h"
 #include "pv/irradiance.h"
 #include "pv/spa.h"
+#include "util/buf.h"
 #include "util/timeutil.h"
 
 static const char solpos_usage[] =
@@ -137,13 +141,137 @@ static int start(struct pv_args *a, const char *cmd,
 	return -1;
 }
 
+/* One solpos line: the instant's times and the six angles. */
+static void solpos_line(struct pv_json *j, const struct pv_instants *in,
+			int64_t ms, const struct pv_spa_sun *sun,
+			const struct pv_spa_topo *t)
+{
+	pvj_begin(j);
+	pvj_times(j, in, ms);
+	pvj_num(j, "apparent_zenith", t->theta);
+	pvj_num(j, "zenith", t->theta0);
+	pvj_num(j, "apparent_elevation", t->e);
+	pvj_num(j, "elevation", t->e0);
+	pvj_num(j, "azimuth", t->phi);
+	pvj_num(j, "equation_of_time", sun->eot);
+	pvj_close(j);
+}
+
+/*
+ * A long series is cut into chunks of whole series blocks (so each chunk's
+ * numbers are those of one uninterrupted series) that up to SOLPOS_THREADS
+ * threads compute side by side into buffers; the buffers are written in
+ * order.
+ */
+#define SOLPOS_THREADS 4
+#define SOLPOS_CHUNK (1440L * 12)
+
+struct solpos_job {
+	const struct pv_instants *in;
+	const struct pv_spa_observer *obs;
+	double delta_t;
+	long first, count;
+	struct buf out;
+	struct pv_json j;
+};
+
+static void *solpos_chunk(void *arg)
+{
+	struct solpos_job *job = arg;
+	const struct pv_instants *in = job->in;
+	int64_t t0 = in->from_ms + job->first * in->step_ms;
+	struct pv_spa_series ser;
+
+	buf_reset(&job->out);
+	buf_reserve(&job->out, (size_t)job->count * 240);
+	pv_spa_series_init(&ser, (double)t0 / 1000.0,
+			   (double)in->step_ms / 1000.0, job->delta_t);
+	for (long i = 0; i < job->count; i++) {
+		struct pv_spa_sun sun;
+		struct pv_spa_topo t;
+
+		pv_spa_series_next(&ser, &sun);
+		pv_spa_topo_at(&sun, job->obs, &t);
+		solpos_line(&job->j, in, t0 + i * in->step_ms, &sun, &t);
+		buf_append(&job->out, job->j.buf, job->j.n);
+	}
+	return NULL;
+}
+
+static int solpos_threads(long count)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n > SOLPOS_THREADS)
+		n = SOLPOS_THREADS;
+	if (n > (count + SOLPOS_CHUNK - 1) / SOLPOS_CHUNK)
+		n = (count + SOLPOS_CHUNK - 1) / SOLPOS_CHUNK;
+	return n < 1 ? 1 : (int)n;
+}
+
+/* Compute and write one round of chunks: job[k] takes chunk first + k. */
+static int solpos_round(struct solpos_job *job, int n, long chunk,
+			long count, struct err *e)
+{
+	pthread_t tid[SOLPOS_THREADS];
+	bool started[SOLPOS_THREADS] = { false };
+	int used = 0;
+
+	for (int k = 0; k < n && (chunk + k) * SOLPOS_CHUNK < count; k++) {
+		job[k].first = (chunk + k) * SOLPOS_CHUNK;
+		job[k].count = count - job[k].first < SOLPOS_CHUNK ?
+			       count - job[k].first : SOLPOS_CHUNK;
+		used = k + 1;
+	}
+	for (int k = 1; k < used; k++)
+		started[k] = pthread_create(&tid[k], NULL, solpos_chunk,
+					    &job[k]) == 0;
+	solpos_chunk(&job[0]);
+	for (int k = 1; k < used; k++) {
+		if (started[k])
+			pthread_join(tid[k], NULL);
+		else
+			solpos_chunk(&job[k]); /* no thread: do it here */
+	}
+	for (int k = 0; k < used; k++) {
+		if (buf_failed(&job[k].out))
+			return err_nomem(e);
+		if (fwrite(job[k].out.data, 1, job[k].out.len, stdout) !=
+		    job[k].out.len)
+			return err_set(e, ERR_IO, "cannot write the answer: %s",
+				       strerror(errno));
+	}
+	return ERR_OK;
+}
+
+static int solpos_series(const struct pv_instants *in,
+			 const struct pv_spa_observer *obs, double delta_t,
+			 struct err *e)
+{
+	static struct solpos_job job[SOLPOS_THREADS];
+	int n = solpos_threads(in->count), rc = ERR_OK;
+
+	for (int k = 0; k < n; k++) {
+		job[k] = (struct solpos_job){ .in = in, .obs = obs,
+					      .delta_t = delta_t };
+		job[k].out = (struct buf)BUF_INIT;
+	}
+	for (long c = 0; c * SOLPOS_CHUNK < in->count && !rc; c += n)
+		rc = solpos_round(job, n, c, in->count, e);
+	for (int k = 0; k < n; k++)
+		buf_free(&job[k].out);
+	return rc;
+}
+
 int cmd_pv_solpos(int argc, char **argv)
 {
 	static const char cmd[] = "pv solpos";
 	struct pv_args a;
 	struct pv_spa_site site;
+	struct pv_spa_observer obs;
 	struct pv_instants in;
-	struct sun_walk w;
+	struct pv_spa_sun sun;
+	struct pv_spa_topo t;
 	struct pv_json j;
 	struct err e = { ERR_OK, "" };
 	double delta_t;
@@ -156,22 +284,15 @@ int cmd_pv_solpos(int argc, char **argv)
 	if (read_site(&a, true, &site, &delta_t, &e) ||
 	    pv_instants(&a, true, &given, &in, &e))
 		return pv_usage_error(cmd, &e);
-	walk_init(&w, &in, delta_t);
-	for (long i = 0; i < in.count; i++) {
-		struct pv_spa_sun sun;
-		struct pv_spa_topo t;
-
-		walk_next(&w, &sun);
-		pv_spa_topo(&sun, &site, &t);
-		pvj_begin(&j);
-		pvj_times(&j, &in, in.from_ms + i * in.step_ms);
-		pvj_num(&j, "apparent_zenith", t.theta);
-		pvj_num(&j, "zenith", t.theta0);
-		pvj_num(&j, "apparent_elevation", t.e);
-		pvj_num(&j, "elevation", t.e0);
-		pvj_num(&j, "azimuth", t.phi);
-		pvj_num(&j, "equation_of_time", sun.eot);
-		if (pvj_end(&j, &e))
+	pv_spa_observer_init(&site, &obs);
+	if (in.series) {
+		if (solpos_series(&in, &obs, delta_t, &e))
+			return pv_fail(cmd, &e);
+	} else {
+		pv_spa_sun((double)in.from_ms / 1000.0, delta_t, &sun);
+		pv_spa_topo_at(&sun, &obs, &t);
+		solpos_line(&j, &in, in.from_ms, &sun, &t);
+		if (fwrite(j.buf, 1, j.n, stdout) != j.n)
 			return pv_fail(cmd, &e);
 	}
 	return pv_flush(&e) ? pv_fail(cmd, &e) : CLI_EXIT_OK;
@@ -314,6 +435,7 @@ static int poa_over_time(const struct pv_args *a, struct pv_poa_in *p,
 						 "solar-azimuth", "dni-extra",
 						 "airmass" };
 	struct pv_spa_site site;
+	struct pv_spa_observer obs;
 	struct pv_instants in;
 	struct sun_walk w;
 	struct err e = { ERR_OK, "" };
@@ -330,13 +452,14 @@ static int poa_over_time(const struct pv_args *a, struct pv_poa_in *p,
 	    pv_instants(a, true, &given, &in, &e))
 		return pv_usage_error(cmd, &e);
 	walk_init(&w, &in, delta_t);
+	pv_spa_observer_init(&site, &obs);
 	for (long i = 0; i < in.count; i++) {
 		int64_t ms = in.from_ms + i * in.step_ms;
 		struct pv_spa_sun sun;
 		struct pv_spa_topo t;
 
 		walk_next(&w, &sun);
-		pv_spa_topo(&sun, &site, &t);
+		pv_spa_topo_at(&sun, &obs, &t);
 		p->solar_zenith = t.theta;
 		p->solar_azimuth = t.phi;
 		p->dni_extra = pv_extra_spencer(utc_doy(ms), PV_SOLAR_CONSTANT);

@@ -162,7 +162,7 @@ void pv_spa_sun(double unixtime, double delta_t, struct pv_spa_sun *o)
 
 void pv__spa_sun_finish(struct pv_spa_sun *o, const struct pv__spa_sums *s)
 {
-	double lam, eps, num;
+	double lam, sl, cl, se, ce, sb, cb, num;
 
 	heliocentric(o, s);
 	pv__spa_nutation_x(o->jce, o->x);
@@ -176,47 +176,62 @@ void pv__spa_sun_finish(struct pv_spa_sun *o, const struct pv__spa_sums *s)
 		       360.98564736629 * (o->jd - 2451545.0) +
 		       0.000387933 * o->jc * o->jc -
 		       o->jc * o->jc * o->jc / 38710000.0, 360.0);
-	o->nu = o->nu0 + o->delta_psi * cos(rad(o->epsilon));   /* eq. 29 */
 	lam = rad(o->lambda);
-	eps = rad(o->epsilon);
-	num = sin(lam) * cos(eps) - tan(rad(o->beta)) * sin(eps);
-	o->alpha = pymod(deg(atan2(num, cos(lam))), 360.0);     /* eq. 30 */
-	o->delta = deg(asin(sin(rad(o->beta)) * cos(eps) +      /* eq. 31 */
-			    cos(rad(o->beta)) * sin(eps) * sin(lam)));
+	sincos(lam, &sl, &cl);
+	sincos(rad(o->epsilon), &se, &ce);
+	sincos(rad(o->beta), &sb, &cb);
+	o->nu = o->nu0 + o->delta_psi * ce;                      /* eq. 29 */
+	num = sl * ce - sb / cb * se;
+	o->alpha = pymod(deg(atan2(num, cl)), 360.0);            /* eq. 30 */
+	o->delta = deg(asin(sb * ce + cb * se * sl));            /* eq. 31 */
 	o->eot = equation_of_time(o);
 }
 
-/* Eqs 34-39: the parallax of the observer moves the sun. */
-static void parallax(const struct pv_spa_sun *s,
-		     const struct pv_spa_site *site, struct pv_spa_topo *t)
+void pv_spa_observer_init(const struct pv_spa_site *site,
+			  struct pv_spa_observer *o)
 {
-	double lat = rad(site->latitude), u, x, y, sxi, num, den;
+	double lat = rad(site->latitude), u;
 
-	t->h = pymod(s->nu + site->longitude - s->alpha, 360.0);
+	o->site = *site;
+	o->sin_lat = sin(lat);
+	o->cos_lat = cos(lat);
+	u = atan(0.99664719 * tan(lat));                         /* eq. 36 */
+	o->x = cos(u) + site->altitude / 6378140.0 * o->cos_lat; /* eq. 37 */
+	o->y = 0.99664719 * sin(u) +                             /* eq. 38 */
+	       site->altitude / 6378140.0 * o->sin_lat;
+}
+
+/* Eqs 33-40: the parallax of the observer moves the sun. */
+static void parallax(const struct pv_spa_sun *s,
+		     const struct pv_spa_observer *o, struct pv_spa_topo *t)
+{
+	double sxi, num, den, sh, ch, sd, cd;
+
+	t->h = pymod(s->nu + o->site.longitude - s->alpha, 360.0);
 	t->xi = 8.794 / (3600.0 * s->r);
-	u = atan(0.99664719 * tan(lat));
-	x = cos(u) + site->altitude / 6378140.0 * cos(lat);
-	y = 0.99664719 * sin(u) + site->altitude / 6378140.0 * sin(lat);
 	sxi = sin(rad(t->xi));
-	num = -x * sxi * sin(rad(t->h));
-	den = cos(rad(s->delta)) - x * sxi * cos(rad(t->h));
+	sincos(rad(t->h), &sh, &ch);
+	sincos(rad(s->delta), &sd, &cd);
+	num = -o->x * sxi * sh;
+	den = cd - o->x * sxi * ch;
 	t->delta_alpha = deg(atan2(num, den));
 	t->alpha_prime = s->alpha + t->delta_alpha;
-	num = (sin(rad(s->delta)) - y * sxi) * cos(rad(t->delta_alpha));
+	num = (sd - o->y * sxi) * cos(rad(t->delta_alpha));
 	t->delta_prime = deg(atan2(num, den));
 	t->h_prime = t->h - t->delta_alpha;
 }
 
-void pv_spa_topo(const struct pv_spa_sun *s, const struct pv_spa_site *site,
-		 struct pv_spa_topo *t)
+void pv_spa_topo_at(const struct pv_spa_sun *s,
+		    const struct pv_spa_observer *o, struct pv_spa_topo *t)
 {
-	double lat = rad(site->latitude), hp, dp;
+	const struct pv_spa_site *site = &o->site;
+	double shp, chp, sdp, cdp;
 
-	parallax(s, site, t);
-	hp = rad(t->h_prime);
-	dp = rad(t->delta_prime);
-	t->e0 = deg(asin(sin(lat) * sin(dp) +                    /* eq. 41 */
-			 cos(lat) * cos(dp) * cos(hp)));
+	parallax(s, o, t);
+	sincos(rad(t->h_prime), &shp, &chp);
+	sincos(rad(t->delta_prime), &sdp, &cdp);
+	t->e0 = deg(asin(o->sin_lat * sdp +                      /* eq. 41 */
+			 o->cos_lat * cdp * chp));
 	t->delta_e = 0.0;                                        /* eq. 42 */
 	if (t->e0 >= -(0.26667 + site->atmos_refract))
 		t->delta_e = (site->pressure / 100.0 / 1010.0) *
@@ -225,9 +240,18 @@ void pv_spa_topo(const struct pv_spa_sun *s, const struct pv_spa_site *site,
 	t->e = t->e0 + t->delta_e;                               /* eq. 43 */
 	t->theta = 90.0 - t->e;                                  /* eq. 44 */
 	t->theta0 = 90.0 - t->e0;
-	t->gamma = pymod(deg(atan2(sin(hp), cos(hp) * sin(lat) - /* eq. 45 */
-				   tan(dp) * cos(lat))), 360.0);
+	t->gamma = pymod(deg(atan2(shp, chp * o->sin_lat -       /* eq. 45 */
+				   sdp / cdp * o->cos_lat)), 360.0);
 	t->phi = pymod(t->gamma + 180.0, 360.0);                 /* eq. 46 */
+}
+
+void pv_spa_topo(const struct pv_spa_sun *s, const struct pv_spa_site *site,
+		 struct pv_spa_topo *t)
+{
+	struct pv_spa_observer o;
+
+	pv_spa_observer_init(site, &o);
+	pv_spa_topo_at(s, &o, t);
 }
 
 void pv_spa_solpos(double unixtime, double delta_t,

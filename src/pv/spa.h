@@ -78,6 +78,19 @@ void pv_spa_sun(double unixtime, double delta_t, struct pv_spa_sun *out);
 void pv_spa_topo(const struct pv_spa_sun *sun, const struct pv_spa_site *site,
 		 struct pv_spa_topo *out);
 
+/* The site with what depends on it alone worked out once (eqs 36-38), for
+ * many instants at one place. */
+struct pv_spa_observer {
+	struct pv_spa_site site;
+	double sin_lat, cos_lat, x, y;
+};
+
+void pv_spa_observer_init(const struct pv_spa_site *site,
+			  struct pv_spa_observer *out);
+/* pv_spa_topo() with the observer worked out. */
+void pv_spa_topo_at(const struct pv_spa_sun *sun,
+		    const struct pv_spa_observer *obs, struct pv_spa_topo *out);
+
 /* Both, reduced to the six angles pvlib returns. */
 void pv_spa_solpos(double unixtime, double delta_t,
 		   const struct pv_spa_site *site, struct pv_solpos *out);
