@@ -108,6 +108,25 @@ def solpos_series_is_json_lines():
 
 
 @test
+def solpos_long_series_across_chunks():
+    """A long series is computed in chunks of 17,280 instants on several
+    threads: the lines come in order, and the instants on both sides of a
+    chunk boundary are the single instants."""
+    out = oasis("pv", "solpos", *MULEI, "--from", "2025-03-01T00:00:00Z",
+                "--to", "2025-03-13T23:59:00Z", "--step", "1m").stdout
+    lines = out.splitlines()
+    expect(len(lines) == 13 * 1440, len(lines))
+    for i in (0, 17279, 17280, 13 * 1440 - 1):
+        r = json.loads(lines[i])
+        minute = "2025-03-%02dT%02d:%02d:00Z" % (1 + i // 1440,
+                                                 i % 1440 // 60, i % 60)
+        expect(r["time"] == minute, (i, r["time"], minute))
+        single = one("solpos", *MULEI, "--time", minute)
+        for k in SOLPOS_KEYS[2:]:
+            near(r[k], single[k], 1e-9)
+
+
+@test
 def solpos_usage_errors():
     t = ["--time", "2025-06-21T14:00:00+08:00"]
     usage_error("lat", "solpos", "--lon", "90", "--alt", "0", *t)
