@@ -115,8 +115,8 @@ int pv_args_parse(struct pv_args *a, const char *cmd,
 				       names[k]);
 		if (eq)
 			a->val[k] = eq + 1;
-		else if (i + 1 < argc)
-			a->val[k] = argv[++i];
+		else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
+			a->val[k] = argv[++i]; /* "-105.2" is a value */
 		else
 			return err_set(e, ERR_INVALID, "--%s: needs a value",
 				       names[k]);

@@ -292,8 +292,11 @@ int cmd_pv_solpos(int argc, char **argv)
 		pv_spa_sun((double)in.from_ms / 1000.0, delta_t, &sun);
 		pv_spa_topo_at(&sun, &obs, &t);
 		solpos_line(&j, &in, in.from_ms, &sun, &t);
-		if (fwrite(j.buf, 1, j.n, stdout) != j.n)
+		if (fwrite(j.buf, 1, j.n, stdout) != j.n) {
+			err_set(&e, ERR_IO, "cannot write the answer: %s",
+				strerror(errno));
 			return pv_fail(cmd, &e);
+		}
 	}
 	return pv_flush(&e) ? pv_fail(cmd, &e) : CLI_EXIT_OK;
 }

@@ -142,6 +142,9 @@ def solpos_usage_errors():
                 "--to", "2025-06-21T01:00:00Z", "--step", "1m")
     usage_error("bogus", "solpos", *MULEI, *t, "--bogus", "1")
     usage_error("lat", "solpos", *MULEI, "--lat", "40", *t)
+    usage_error("lat", "solpos", "--lat", "--lon", "90", "--alt", "0", *t)
+    # a negative number is a value, not a flag
+    one("solpos", "--lat", "-33.9", "--lon", "-70.6", "--alt", "500", *t)
 
 
 @test
