@@ -47,6 +47,27 @@ static uint64_t scaled(uint64_t m, int e, int k)
 	return d;
 }
 
+static const char pairs[201] =
+	"00010203040506070809101112131415161718192021222324252627282930313233"
+	"34353637383940414243444546474849505152535455565758596061626364656667"
+	"6869707172737475767778798081828384858687888990919293949596979899";
+
+/* The 17 decimal digits of d < 1e17, two at a time in 32-bit halves. */
+static void digits17(uint64_t d, char dig[17])
+{
+	uint32_t hi = (uint32_t)(d / 100000000), lo = (uint32_t)(d % 100000000);
+
+	for (int i = 15; i >= 9; i -= 2) {
+		memcpy(dig + i, pairs + 2 * (lo % 100), 2);
+		lo /= 100;
+	}
+	for (int i = 7; i >= 1; i -= 2) {
+		memcpy(dig + i, pairs + 2 * (hi % 100), 2);
+		hi /= 100;
+	}
+	dig[0] = (char)('0' + hi);
+}
+
 /* The 17 digits of d (1e16 <= d < 1e17) written as %g does at exponent x. */
 static size_t write_fixed(uint64_t d, int x, char *out)
 {
@@ -54,10 +75,7 @@ static size_t write_fixed(uint64_t d, int x, char *out)
 	size_t n = 0;
 	int last;
 
-	for (int i = 16; i >= 0; i--) {
-		dig[i] = (char)('0' + d % 10);
-		d /= 10;
-	}
+	digits17(d, dig);
 	for (last = 16; last > x && dig[last] == '0'; last--)
 		; /* drop the fraction's trailing zeros */
 	if (x < 0) {
