@@ -164,7 +164,7 @@ static void solpos_line(struct pv_json *j, const struct pv_instants *in,
  * order.
  */
 #define SOLPOS_THREADS 4
-#define SOLPOS_CHUNK (1440L * 12)
+#define SOLPOS_CHUNK (1440L * 12) /* a whole number of 30-minute nodes */
 
 struct solpos_job {
 	const struct pv_instants *in;

@@ -89,7 +89,7 @@ double pv__spa_nutation_arg(int i, const double x[5])
 }
 
 /* Eqs 9-10 and 15-23 term by term: the sums one instant needs. */
-static void direct_sums(double jme, double jce, struct pv__spa_sums *s)
+void pv__spa_direct_sums(double jme, double jce, struct pv__spa_sums *s)
 {
 	double x[5];
 
@@ -156,7 +156,7 @@ void pv_spa_sun(double unixtime, double delta_t, struct pv_spa_sun *o)
 	struct pv__spa_sums sums;
 
 	pv__spa_julian(unixtime, delta_t, o);
-	direct_sums(o->jme, o->jce, &sums);
+	pv__spa_direct_sums(o->jme, o->jce, &sums);
 	pv__spa_sun_finish(o, &sums);
 }
 

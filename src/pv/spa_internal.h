@@ -46,6 +46,8 @@ struct pv__spa_sums {
 
 /* Eqs 4-8 into o->jd..o->jme. */
 void pv__spa_julian(double unixtime, double delta_t, struct pv_spa_sun *o);
+/* The sums by evaluating every term (eqs 9-10, 15-23). */
+void pv__spa_direct_sums(double jme, double jce, struct pv__spa_sums *s);
 /* Eqs 11-33 and the equation of time from the Julian days and the sums. */
 void pv__spa_sun_finish(struct pv_spa_sun *o, const struct pv__spa_sums *s);
 /* Eqs 15-19: X0..X4 in degrees at Julian ephemeris century t. */
