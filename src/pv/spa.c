@@ -1,8 +1,9 @@
 /*
  * spa: NREL's Solar Position Algorithm (see pv/spa.h for the sources).
- * Equation numbers are those of Reda & Andreas 2004, section 3; the
- * corrigendum of 2007 fixed eq. 28 (the sidereal time) and the sign in
- * eq. 43 (the topocentric azimuth), both written here as corrected.
+ * Equation numbers are those of Reda & Andreas 2004, section 3.  Where
+ * the 2007 corrigendum changed the paper, the corrected form is the one
+ * written here, as in pvlib's spa.py; the worked example of the paper's
+ * appendix (tests/unit/test_pv_spa.c) checks every step.
  */
 #include "pv/spa.h"
 
@@ -195,13 +196,13 @@ void pv_spa_observer_init(const struct pv_spa_site *site,
 	o->site = *site;
 	o->sin_lat = sin(lat);
 	o->cos_lat = cos(lat);
-	u = atan(0.99664719 * tan(lat));                         /* eq. 36 */
-	o->x = cos(u) + site->altitude / 6378140.0 * o->cos_lat; /* eq. 37 */
-	o->y = 0.99664719 * sin(u) +                             /* eq. 38 */
+	u = atan(0.99664719 * tan(lat));                         /* eq. 34 */
+	o->x = cos(u) + site->altitude / 6378140.0 * o->cos_lat; /* eq. 35 */
+	o->y = 0.99664719 * sin(u) +                             /* eq. 36 */
 	       site->altitude / 6378140.0 * o->sin_lat;
 }
 
-/* Eqs 33-40: the parallax of the observer moves the sun. */
+/* Eqs 32-40: the hour angle, and the parallax of the observer. */
 static void parallax(const struct pv_spa_sun *s,
 		     const struct pv_spa_observer *o, struct pv_spa_topo *t)
 {

@@ -26,7 +26,8 @@ struct pv_spa_site {
 	double atmos_refract; /* degrees, refraction at sunrise (0.5667) */
 };
 
-/* The part of the algorithm that depends on the instant only (eqs 1-33). */
+/* The part of the algorithm that depends on the instant only (eqs 1-31,
+ * and the equation of time of Appendix A.1). */
 struct pv_spa_sun {
 	double jd, jde, jc, jce, jme;     /* Julian day, ephemeris day, ... */
 	double l, b, r;                   /* heliocentric L, B (deg), R (AU) */
@@ -40,7 +41,7 @@ struct pv_spa_sun {
 	double eot;                       /* equation of time, minutes */
 };
 
-/* The topocentric part (eqs 34-44 of the paper). */
+/* The topocentric part (eqs 32-46 of the paper). */
 struct pv_spa_topo {
 	double h, xi;                     /* local hour angle, parallax */
 	double delta_alpha, alpha_prime, delta_prime, h_prime;
@@ -75,7 +76,7 @@ void pv_spa_sun(double unixtime, double delta_t, struct pv_spa_sun *out);
 void pv_spa_topo(const struct pv_spa_sun *sun, const struct pv_spa_site *site,
 		 struct pv_spa_topo *out);
 
-/* The site with what depends on it alone worked out once (eqs 36-38), for
+/* The site with what depends on it alone worked out once (eqs 34-36), for
  * many instants at one place. */
 struct pv_spa_observer {
 	struct pv_spa_site site;
