@@ -3,6 +3,7 @@
 # then the big screen's first paint with 5,000 plots (its hour-long memory
 # soak is apart: node bench/screen_soak.mjs 60 --demo).
 # The figures go to docs/BENCHMARKS.md by hand, with the machine line.
+# pv_bench.py times `oasis pv solpos` against a numpy SPA (pv_peer.py).
 set -eu
 BUILD=${1:-build}
 cd "$(dirname "$0")"
