@@ -65,6 +65,9 @@ struct ts_engine_opts {
 	int64_t checkpoint_ms;    /* 0: 10 minutes */
 	size_t max_head_points;   /* 0: 4 M (64 MB of points) */
 	bool no_maintenance;      /* tests: checkpoint only when asked */
+	/* run by the maintenance thread after each round (ts_engine_set_hook) */
+	void (*hook)(struct ts_engine *eng, void *ctx);
+	void *hook_ctx;
 };
 
 /* Open the engine on a store; data_dir holds the WAL (DATA/ts/wal). */
@@ -91,7 +94,9 @@ int ts_engine_write(struct ts_engine *eng, const struct ts_write *pts,
 
 /*
  * A job the maintenance thread runs after each round of checkpoint and
- * compaction (retention policies); it must not block for long.
+ * compaction (retention policies); it must not block for long.  Better
+ * given in ts_engine_opts, before the thread starts; this may replace it
+ * at any time (under a lock).
  */
 void ts_engine_set_hook(struct ts_engine *eng,
 			void (*fn)(struct ts_engine *eng, void *ctx), void *ctx);
@@ -177,6 +182,8 @@ struct ts_engine_stats {
 	uint64_t wal_segment;
 	uint64_t points_written;
 	uint64_t checkpoints;
+	uint64_t read_retries;    /* reads begun again (invariant 7) */
+	int sticky;               /* the log's sticky error; 0: none */
 };
 
 void ts_engine_stats(struct ts_engine *eng, struct ts_engine_stats *out);
