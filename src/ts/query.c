@@ -185,8 +185,10 @@ struct rollup_rows {
 
 static void rollup_rows_free(struct rollup_rows *r)
 {
-	for (int i = 0; i < TS_ROLLUP_FIELDS; i++)
+	for (int i = 0; i < TS_ROLLUP_FIELDS; i++) {
 		free(r->f[i]);
+		r->f[i] = NULL; /* freed twice on errors otherwise */
+	}
 }
 
 static int read_rollups(struct rollup_gather *rg, int64_t series,

@@ -216,6 +216,7 @@ static int scan_v2(const unsigned char *buf, size_t len, size_t pos,
 		   struct err *e)
 {
 	size_t gap = SIZE_MAX;       /* start of the damage being skipped */
+	bool boundary = true;        /* pos is where a record must start */
 	int rc;
 
 	while (pos < len) {
@@ -231,6 +232,7 @@ static int scan_v2(const unsigned char *buf, size_t len, size_t pos,
 				if (gap != SIZE_MAX)
 					skipped(st, gap, pos, false);
 				gap = SIZE_MAX;
+				boundary = true;
 				pos = st->valid_end;
 				continue;
 			}
@@ -250,11 +252,13 @@ static int scan_v2(const unsigned char *buf, size_t len, size_t pos,
 		if (c == REC_BAD_PAYLOAD) {
 			/* the header holds: skip the record whole */
 			st->bad_records++;
+			boundary = true;
 			pos += WAL_RECORD_HEADER + plen;
 			continue;
 		}
-		if (pos == gap)
-			st->bad_records++;
+		if (boundary)
+			st->bad_records++;   /* a record's header is damaged */
+		boundary = false;
 		pos = next_magic(buf, len, pos + 1);
 	}
 	if (gap != SIZE_MAX)
