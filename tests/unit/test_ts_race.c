@@ -3,6 +3,8 @@
  * points a checkpointing thread keeps moving from the heads into chunks
  * (and compacting), and aggregates racing rollups that replace raw chunks.
  * Every point acknowledged before a read began must be in it, once.
+ * Also the engine's shared state under concurrent writers and its
+ * maintenance thread: the sticky error, the hook.
  * Runs under AddressSanitizer (make test) and ThreadSanitizer.
  */
 #include <setjmp.h>
@@ -10,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +23,7 @@
 
 #include "db/db.h"
 #include "ts/engine.h"
+#include "ts/wal.h"
 
 #define DAY INT64_C(86400000)
 #define T0 INT64_C(1782864000000) /* 2026-07-01T00:00:00Z */
@@ -261,11 +265,94 @@ static void aggregates_never_miss_a_rolled_up_point(void **state)
 	assert_int_equal(atomic_load(&r->extra), 0);
 }
 
+/* ---- shared state: the sticky error, the maintenance hook ----------------- */
+
+static ssize_t failing_pwritev(int fd, const struct iovec *iov, int n, off_t at)
+{
+	(void)fd;
+	(void)iov;
+	(void)n;
+	(void)at;
+	errno = EIO;
+	return -1;
+}
+
+static int failing_ftruncate(int fd, off_t size)
+{
+	(void)fd;
+	(void)size;
+	errno = EIO;
+	return -1;
+}
+
+static void *doomed_writer(void *arg)
+{
+	struct race *r = arg;
+	struct ts_write w = { 3, T0, 1 };
+	struct err e;
+
+	for (int i = 0; i < 50; i++) {
+		w.ts++;
+		if (ts_engine_write(r->eng, &w, 1, &e) != ERR_INTERNAL)
+			atomic_fetch_add(&r->extra, 1);
+	}
+	return NULL;
+}
+
+/* Writers that find the log broken all see it, the sticky error included. */
+static void concurrent_writers_share_the_sticky_error(void **state)
+{
+	struct race *r = *state;
+	struct ts_engine_stats st;
+	pthread_t t[4];
+
+	wal_sys.pwritev = failing_pwritev;
+	wal_sys.ftruncate = failing_ftruncate;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, doomed_writer, r), 0);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	wal_sys_reset();
+	assert_int_equal(atomic_load(&r->extra), 0);
+	ts_engine_stats(r->eng, &st);
+	assert_int_equal(st.sticky, ERR_INTERNAL);
+}
+
+static void count_round(struct ts_engine *eng, void *ctx)
+{
+	(void)eng;
+	atomic_fetch_add((atomic_int_fast64_t *)ctx, 1);
+}
+
+/* The hook given at open runs; replacing it while the thread runs is safe. */
+static void the_maintenance_hook_is_set_safely(void **state)
+{
+	struct race *r = *state;
+	atomic_int_fast64_t first = 0, second = 0;
+	struct ts_engine_opts o = { .checkpoint_ms = 1, .hook = count_round,
+				    .hook_ctx = &first };
+	struct err e;
+
+	ts_engine_close(r->eng);
+	assert_int_equal(ts_engine_open(r->db, r->dir, &o, &r->eng, &e), 0);
+	for (int i = 0; i < 300 && !atomic_load(&first); i++)
+		usleep(10000);
+	assert_true(atomic_load(&first) > 0);
+	ts_engine_set_hook(r->eng, count_round, &second);
+	for (int i = 0; i < 300 && !atomic_load(&second); i++)
+		usleep(10000);
+	assert_true(atomic_load(&second) > 0);
+	ts_engine_close(r->eng);
+	r->eng = NULL;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(raw_reads_never_miss_a_checkpointed_point, setup, teardown),
 		cmocka_unit_test_setup_teardown(aggregates_never_miss_a_rolled_up_point, setup, teardown),
+		cmocka_unit_test_setup_teardown(concurrent_writers_share_the_sticky_error, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_maintenance_hook_is_set_safely, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
