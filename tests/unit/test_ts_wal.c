@@ -21,6 +21,7 @@
 #include <zlib.h>
 
 #include "db/db.h"
+#include "http/http.h"
 #include "ts/engine.h"
 #include "ts/wal.h"
 
@@ -407,6 +408,7 @@ static void a_full_disk_refuses_the_write_and_recovers(void **state)
 	fault.pwritev_errno = ENOSPC;
 	assert_int_equal(write_record(f->eng, 3, &e), ERR_FULL);
 	assert_non_null(strstr(e.msg, "No space"));
+	assert_int_equal(http_status_of(e.code), 507);
 	clear_faults();
 	fault.half_then_errno = ENOSPC;  /* half a record reaches the file */
 	assert_int_equal(write_record(f->eng, 4, &e), ERR_FULL);
