@@ -335,11 +335,11 @@ static void the_maintenance_hook_is_set_safely(void **state)
 
 	ts_engine_close(r->eng);
 	assert_int_equal(ts_engine_open(r->db, r->dir, &o, &r->eng, &e), 0);
-	for (int i = 0; i < 300 && !atomic_load(&first); i++)
+	for (int i = 0; i < 1000 && !atomic_load(&first); i++)
 		usleep(10000);
 	assert_true(atomic_load(&first) > 0);
 	ts_engine_set_hook(r->eng, count_round, &second);
-	for (int i = 0; i < 300 && !atomic_load(&second); i++)
+	for (int i = 0; i < 1000 && !atomic_load(&second); i++)
 		usleep(10000);
 	assert_true(atomic_load(&second) > 0);
 	ts_engine_close(r->eng);
