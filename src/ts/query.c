@@ -323,17 +323,17 @@ int ts_engine_read(struct ts_engine *eng, int64_t series, int64_t from,
 
 #define MAX_BUCKETS ((size_t)10 << 20)
 
-/* A chunk of the range: its header's summary, and its bytes kept. */
+/* A chunk of the range: its header's summary, and where its bytes are. */
 struct planned {
 	int64_t ts_min, ts_max, seq;
 	struct ts_chunk_summary sum;
-	void *data;
-	size_t len;
+	size_t offset, len;          /* in agg_plan.bytes */
 };
 
 struct agg_plan {
 	struct planned *chunks;      /* in the range, by ts_min */
 	size_t n, cap;
+	struct buf bytes;            /* the chunks' bytes, one after another */
 	struct err *e;
 };
 
@@ -359,10 +359,11 @@ static int plan_chunk(const struct db_chunk *k, void *ctx)
 		return err_prefix(p->e, "chunk %lld of series %lld",
 				  (long long)k->seq, (long long)k->series);
 	/* kept: the points may be needed after the view's transaction */
-	if (!(c->data = malloc(k->len ? k->len : 1)))
-		return err_nomem(p->e);
-	memcpy(c->data, k->data, k->len);
+	c->offset = p->bytes.len;
 	c->len = k->len;
+	buf_append(&p->bytes, k->data, k->len);
+	if (buf_failed(&p->bytes))
+		return err_nomem(p->e);
 	p->n++;
 	return ERR_OK;
 }
@@ -371,15 +372,14 @@ static void plan_clear(void *ctx)
 {
 	struct agg_plan *p = ctx;
 
-	for (size_t i = 0; i < p->n; i++)
-		free(p->chunks[i].data);
 	p->n = 0;
+	buf_reset(&p->bytes);
 }
 
 static void plan_free(struct agg_plan *p)
 {
-	plan_clear(p);
 	free(p->chunks);
+	buf_free(&p->bytes);
 }
 
 /* What an aggregate gathers from its view. */
@@ -412,6 +412,54 @@ static int agg_view(struct ts_engine *eng, int64_t series, int64_t from,
 	return ts__view_read(eng, &v, head, nh, e);
 }
 
+/* Do the planned chunks, then the head, follow one another in time? */
+static bool plan_in_order(const struct agg_plan *p, const struct ts_point *head,
+			  size_t nh)
+{
+	for (size_t i = 1; i < p->n; i++)
+		if (p->chunks[i].ts_min <= p->chunks[i - 1].ts_max)
+			return false;
+	return !nh || !p->n || head[0].ts > p->chunks[p->n - 1].ts_max;
+}
+
+/*
+ * The common case, chunks and head in order: decode straight into one
+ * array (the summaries give the counts), then trim it to [from, to].
+ */
+static int plan_points_in_order(const struct agg_plan *p,
+				const struct ts_point *head, size_t nh,
+				int64_t from, int64_t to, struct ts_point **out,
+				size_t *n, struct err *e)
+{
+	size_t total = nh, k = 0, lo = 0, hi, got;
+	struct ts_point *pts;
+	int rc;
+
+	for (size_t i = 0; i < p->n; i++)
+		total += p->chunks[i].sum.count;
+	if (!(pts = malloc((total ? total : 1) * sizeof(*pts))))
+		return err_nomem(e);
+	for (size_t i = 0; i < p->n; i++, k += got)
+		if ((rc = ts_codec_decode(p->bytes.data + p->chunks[i].offset,
+					  p->chunks[i].len, pts + k, total - k,
+					  &got, e))) {
+			free(pts);
+			return err_prefix(e, "chunk %lld",
+					  (long long)p->chunks[i].seq);
+		}
+	if (nh)
+		memcpy(pts + k, head, nh * sizeof(*pts));
+	hi = k + nh;
+	while (lo < hi && pts[lo].ts < from)
+		lo++;
+	while (hi > lo && pts[hi - 1].ts > to)
+		hi--;
+	memmove(pts, pts + lo, (hi - lo) * sizeof(*pts));
+	*out = pts;
+	*n = hi - lo;
+	return ERR_OK;
+}
+
 /* The points of the planned chunks and the head, in [from, to]. */
 static int plan_points(const struct agg_plan *p, struct ts_point **head,
 		       size_t nh, int64_t from, int64_t to,
@@ -422,8 +470,11 @@ static int plan_points(const struct agg_plan *p, struct ts_point **head,
 	size_t np;
 	int rc = ERR_OK;
 
+	if (plan_in_order(p, *head, nh))
+		return plan_points_in_order(p, *head, nh, from, to, out, n, e);
 	for (size_t i = 0; i < p->n && !rc; i++) {
-		if ((rc = ts_codec_decode_alloc(p->chunks[i].data, p->chunks[i].len,
+		if ((rc = ts_codec_decode_alloc(p->bytes.data + p->chunks[i].offset,
+						p->chunks[i].len,
 						&pts, &np, e)))
 			err_prefix(e, "chunk %lld", (long long)p->chunks[i].seq);
 		else
