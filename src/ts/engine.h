@@ -22,8 +22,9 @@
  *  3. A failed write or sync truncates the segment back to where the
  *     failed records began and syncs the cut, so replay never resurrects
  *     an unacknowledged point: the writers get ERR_FULL (no space; HTTP
- *     507) or ERR_IO (500) and the engine goes on.
- *     If even the cut fails, the engine refuses every later write with
+ *     507) or ERR_IO (500) and the engine goes on (wal.h, wal_sys: the
+ *     tests inject these faults).  If even the cut fails, the engine
+ *     refuses every later write with
  *     ERR_INTERNAL (a sticky error, under wal_lock) until it is reopened
  *     (a restart): the log can no longer be trusted to end where the
  *     engine thinks.  The failed records may then be cut short (a torn
@@ -51,7 +52,8 @@
  *     a rollup (each one transaction) is seen whole or not at all; its
  *     head is copied after the chunks, and a checkpoint that dropped
  *     points from the heads after committing them (seal_gen, bumped under
- *     heads_lock) between the two makes the read begin again (view.c).
+ *     heads_lock) between the two makes the read begin again (view.c;
+ *     after three tries it holds checkpoints off for the last one).
  *  8. Replay never stops at damage.  A record cut short at the end of
  *     the newest segment is an interrupted write, never acknowledged: it
  *     is cut off.  Any other bad bytes are skipped, replay resynchronises
