@@ -133,7 +133,8 @@ static void point(struct fixture *f, const char *device, const char *metric,
 			series = i + 1;
 	}
 	struct ingest_seen p = { device, metric, plot, series, f->now, v };
-	alerts_observe(&p, 1, f->a);
+	alerts_observe_points(f->a, &p, 1);
+	assert_true(alerts_settle(f->a, 10000));
 }
 
 struct count {
