@@ -119,6 +119,7 @@ struct mon_queue {
 	size_t cap_dev_last;
 	size_t max;                   /* points waiting at most */
 	uint64_t seq, done_seq;       /* records queued; evaluated */
+	size_t n_taken;               /* points being evaluated */
 	uint64_t evaluated, dropped, dropped_unlogged;
 	int64_t dropped_logged_ms;
 	pthread_t thread;

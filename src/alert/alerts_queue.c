@@ -218,7 +218,7 @@ static void take(struct mon_queue *q, size_t *n, size_t *n_names)
 	c = q->cap_out, q->cap_out = q->cap, q->cap = c;
 	p = q->out_names, q->out_names = q->names, q->names = p;
 	c = q->cap_out_names, q->cap_out_names = q->cap_names, q->cap_names = c;
-	*n = q->n;
+	*n = q->n_taken = q->n;
 	*n_names = q->n_names;
 	q->n = q->n_names = 0;
 	pthread_cond_broadcast(&q->room);
@@ -244,6 +244,7 @@ static void *monitor_main(void *arg)
 		pthread_mutex_lock(&q->lock);
 		q->done_seq = upto;
 		q->evaluated += n;
+		q->n_taken = 0;
 		pthread_cond_broadcast(&q->done);
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -321,7 +322,7 @@ void alerts_stats(struct alerts *a, struct alerts_stats *out)
 	struct mon_queue *q = &a->queue;
 
 	pthread_mutex_lock(&q->lock);
-	out->queued = q->seq - q->done_seq;
+	out->queued = q->n + q->n_taken;
 	out->evaluated = q->evaluated;
 	out->dropped = q->dropped;
 	pthread_mutex_unlock(&q->lock);
