@@ -29,8 +29,8 @@ sys.dont_write_bytecode = True   # no __pycache__ beside the sources
 from common import machine, oasis_bin, tmpdir
 import ts_data
 from ts_peers import (Influx, KeepAlive, OasisServer, Postgres, du_bytes,
-                      ensure_packages, fan_out, post_batches, proc_memory,
-                      sqlite_import_cmd)
+                      ensure_packages, fan_out, post_batches, proc_cpu,
+                      proc_memory, sqlite_import_cmd)
 
 PARTS = ("ingest", "write", "query", "latest")
 SUMMARY = []
@@ -256,7 +256,8 @@ def oasis_http_write(oasis, work, register_lp, batches, rules):
     """Fresh store with every device registered (and the demo's monitoring
     rules if rules); POST all batches.  Returns a dict: secs (to the last
     acknowledgement), drain (then until the monitoring evaluated all),
-    written, dropped, rss, hwm."""
+    cpu (the server's CPU seconds from the first POST to the end of the
+    drain), written, dropped, evaluated, rss, hwm."""
     store = os.path.join(work, "write-store")
     fresh_store(oasis, store)
     run_quiet([oasis, "ingest", register_lp, "--auto-register", "--data",
@@ -266,14 +267,18 @@ def oasis_http_write(oasis, work, register_lp, batches, rules):
     try:
         if rules:
             add_rules(srv.port, tok, DEMO_RULES)
+        cpu = proc_cpu(srv.pid)
         secs = post_batches(srv.port, "/api/v1/write?precision=ns", batches,
                             bearer(tok))
         ka = KeepAlive(srv.port, bearer(tok))
         drain, body = wait_monitoring(ka)
+        cpu = proc_cpu(srv.pid) - cpu
         ka.close()
-        r = {"secs": secs, "drain": drain,
+        r = {"secs": secs, "drain": drain, "cpu": cpu,
              "written": metric(body, "oasis_points_written_total"),
-             "dropped": metric(body, "oasis_monitoring_dropped_points_total")}
+             "dropped": metric(body, "oasis_monitoring_dropped_points_total"),
+             "evaluated": metric(body,
+                                 "oasis_monitoring_evaluated_points_total")}
         r["rss"], r["hwm"] = proc_memory(srv.pid)
     finally:
         srv.stop()
@@ -297,6 +302,7 @@ def bench_write(oasis, work, runs, influx):
               n_dev, len(DEMO_RULES), ",".join(DEMO_RULES),
               " ".join(load_note())))
     t = {"off": [], "on": [], "influx": []}
+    cpu = {"off": [], "on": [], "influx": []}
     for i in range(runs + 1):
         for k in ("off", "on"):
             r = oasis_http_write(oasis, work, register_lp, batches, k == "on")
@@ -307,39 +313,58 @@ def bench_write(oasis, work, runs, influx):
                 print("  WARNING: the monitoring dropped %d points"
                       % r["dropped"])
             t[k].append(r["secs"])
-            print("  run %d%s: oasis monitoring %-3s %.2f s, evaluated all "
-                  "%.2f s later (RSS %.0f MB, peak %.0f MB)" % (
+            cpu[k].append(r["cpu"])
+            print("  run %d%s: oasis monitoring %-3s %.2f s (CPU %.2f s), "
+                  "evaluated %d points, all %.2f s after the last answer "
+                  "(RSS %.0f MB, peak %.0f MB)" % (
                       i, " (warm-up)" if i == 0 else "", k, r["secs"],
-                      r["drain"], r["rss"] / 2**20, r["hwm"] / 2**20),
-                  flush=True)
+                      r["cpu"], r["evaluated"], r["drain"], r["rss"] / 2**20,
+                      r["hwm"] / 2**20), flush=True)
         if influx:
             influx.fresh_db("http")
-            t["influx"].append(influx.write("http", batches))
-            print("  run %d: influxdb %.2f s; load average %s" % (
-                i, t["influx"][-1], " ".join(load_note())), flush=True)
+            secs, c = influx.write_cpu("http", batches)
+            t["influx"].append(secs)
+            cpu["influx"].append(c)
+            print("  run %d: influxdb %.2f s (CPU %.2f s); load average %s" % (
+                i, secs, c, " ".join(load_note())), flush=True)
     for k in t:
         t[k] = t[k][1:]
-    print("  A oasis, no rules:               %s, %s" % (
-        spread(t["off"]), mpts(points, med(t["off"]))))
-    print("  B oasis, the demo's rules:       %s, %s" % (
-        spread(t["on"]), mpts(points, med(t["on"]))))
-    pairs = [a / b for a, b in zip(t["off"], t["on"])]
-    print("  monitoring on/off throughput: median %.2f (pairs: min %.2f, "
-          "max %.2f)" % (med(pairs), min(pairs), max(pairs)))
-    if not influx:
+        cpu[k] = cpu[k][1:]
+    report_write(points, t, cpu)
+
+
+def pair_line(what, xs):
+    return "  %-44s median %.2f (pairs: min %.2f, max %.2f)" % (
+        what + ":", med(xs), min(xs), max(xs))
+
+
+def report_write(points, t, cpu):
+    """Wall time (to the last answer) and the server's CPU time per run;
+    ratios of each run's pair, so that a busy moment hits both sides."""
+    for k, name in (("off", "A oasis, no rules:"),
+                    ("on", "B oasis, the demo's rules:"),
+                    ("influx", "C influxdb POST /write?db=:")):
+        if t[k]:
+            print("  %-32s %s, %s; CPU %s" % (name, spread(t[k]),
+                                              mpts(points, med(t[k])),
+                                              spread(cpu[k])))
+    print(pair_line("monitoring on/off, throughput",
+                    [a / b for a, b in zip(t["off"], t["on"])]))
+    print(pair_line("monitoring on/off, server CPU per point",
+                    [b / a for a, b in zip(cpu["off"], cpu["on"])]))
+    if not t["influx"]:
         summary("HTTP write, 1 day, monitoring on (off)",
                 "%s (%s)" % (mpts(points, med(t["on"])),
                              mpts(points, med(t["off"]))), "-", "",
                 ">= 3x InfluxDB")
         return
-    print("  C influxdb POST /write?db=:      %s, %s" % (
-        spread(t["influx"]), mpts(points, med(t["influx"]))))
-    ratio = {k: [c / x for x, c in zip(t[k], t["influx"])]
-             for k in ("off", "on")}
+    ratio = {}
     for k in ("off", "on"):
-        print("  oasis (monitoring %s)/influxdb throughput: median %.2fx "
-              "(pairs: min %.2f, max %.2f)" % (k, med(ratio[k]),
-                                               min(ratio[k]), max(ratio[k])))
+        ratio[k] = [c / x for x, c in zip(t[k], t["influx"])]
+        print(pair_line("oasis (monitoring %s)/influxdb, throughput" % k,
+                        ratio[k]))
+        print(pair_line("influxdb/oasis (monitoring %s), CPU" % k,
+                        [c / x for x, c in zip(cpu[k], cpu["influx"])]))
     summary("HTTP write, 1-day file, 4 clients x 5,000 lines, monitoring "
             "on (off)",
             "%s (%s)" % (mpts(points, med(t["on"])).replace(" points/s", "/s"),
