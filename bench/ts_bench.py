@@ -1,6 +1,7 @@
-"""Sensor data: bulk ingest, store size, HTTP writes, a year's downsampled
-query, the newest values of 60,000 series and the server's memory, each
-side by side with its peers in the same run.
+"""Sensor data: bulk ingest, store size, HTTP writes (without monitoring
+rules and with the demo's), a year's downsampled query, the newest values
+of 60,000 series and the server's memory, each side by side with its
+peers in the same run.
 
 Peers: InfluxDB 1.6 (Debian's influxdb; writes over HTTP /write in
 5,000-line batches from 4 concurrent keep-alive clients), SQLite (one row
@@ -10,6 +11,13 @@ ts)).  Every server is a throwaway instance in a temporary folder on a
 free loopback port, stopped at the end.
 
   python3 bench/ts_bench.py [BUILD] [--week] [--runs N] [--only PARTS]
+
+The HTTP write moves the 1-day file to end a minute ago (the monitoring
+evaluates only the last day's points) and runs, in turn each round, Oasis
+without rules, Oasis with the rules `oasis demo` stores, and InfluxDB;
+it reports wall time to the last answer and each server's CPU time, and
+the ratios of each round's pairs (steadier than single timings on a
+shared machine).
 
 BUILD is the build folder (default build); --week adds the 7-day file
 (13.1 M points) to the ingest and size measurements; PARTS is a comma list
