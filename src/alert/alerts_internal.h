@@ -106,6 +106,8 @@ struct mon_name {
  * Lock order: the alerts' lock before the queue's.
  */
 enum { MON_PENDING = 1, MON_WATCH = 2, MON_QUIET = 3 /* + device index */ };
+/* Series ids are the store's row ids, dense from 1: an array up to here. */
+#define MON_DENSE (1 << 22)
 
 struct mon_queue {
 	pthread_mutex_t lock;
@@ -114,7 +116,9 @@ struct mon_queue {
 	size_t n, cap, cap_out;
 	struct mon_name *names, *out_names;
 	size_t n_names, cap_names, cap_out_names;
-	struct imap seen;             /* series -> MON_* as a pointer */
+	uint32_t *seen;               /* series id -> MON_*, ids < MON_DENSE */
+	size_t n_seen;
+	struct imap seen_far;         /* larger ids -> MON_* as a pointer */
 	int64_t *dev_last;            /* per device: newest ts of its quiet points */
 	size_t cap_dev_last;
 	size_t max;                   /* points waiting at most */

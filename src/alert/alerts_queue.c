@@ -54,6 +54,28 @@ static bool grow_to(void **arr, size_t *cap, size_t want, size_t elem)
 	return true;
 }
 
+/* What to queue of a series' points: MON_*, 0 if never seen. */
+static uintptr_t class_of(const struct mon_queue *q, int64_t series)
+{
+	if (series >= 0 && series < MON_DENSE)
+		return (size_t)series < q->n_seen ? q->seen[series] : 0;
+	return (uintptr_t)imap_get(&q->seen_far, series);
+}
+
+static bool set_class(struct mon_queue *q, int64_t series, uintptr_t what)
+{
+	size_t had = q->n_seen;
+
+	if (series < 0 || series >= MON_DENSE)
+		return !imap_put(&q->seen_far, series, (void *)what);
+	if (!grow_to((void **)&q->seen, &q->n_seen, (size_t)series + 1,
+		     sizeof(*q->seen)))
+		return false;
+	memset(q->seen + had, 0, (q->n_seen - had) * sizeof(*q->seen));
+	q->seen[series] = (uint32_t)what;
+	return true;
+}
+
 static bool queue_name(struct mon_queue *q, const struct name_src *src,
 		       size_t i, int64_t series)
 {
@@ -62,8 +84,7 @@ static bool queue_name(struct mon_queue *q, const struct name_src *src,
 	char plot[DB_CODE_MAX];
 
 	if (!grow_to((void **)&q->names, &q->cap_names, q->n_names + 1,
-		     sizeof(*nm)) ||
-	    imap_put(&q->seen, series, (void *)(uintptr_t)MON_PENDING))
+		     sizeof(*nm)) || !set_class(q, series, MON_PENDING))
 		return false;
 	if (src->batch)
 		ingest_observed_point(src->batch, i, &p, plot);
@@ -99,7 +120,7 @@ static bool make_room(struct mon_queue *q, struct budget *b)
 static bool queue_point(struct mon_queue *q, const struct name_src *src,
 			size_t i, const struct mon_point *pt, struct budget *b)
 {
-	uintptr_t what = (uintptr_t)imap_get(&q->seen, pt->series);
+	uintptr_t what = class_of(q, pt->series);
 
 	if (!what) {
 		if (!queue_name(q, src, i, pt->series))
@@ -187,7 +208,7 @@ void alerts__classify(struct alerts *a, int64_t series, uintptr_t what)
 	pthread_mutex_lock(&q->lock);
 	had = q->cap_dev_last;
 	/* only a series still pending: a change of rules may have reset it */
-	if ((uintptr_t)imap_get(&q->seen, series) != MON_PENDING)
+	if (class_of(q, series) != MON_PENDING || what > UINT32_MAX)
 		goto out;
 	if (what >= MON_QUIET) {
 		if (!grow_to((void **)&q->dev_last, &q->cap_dev_last, dev + 1,
@@ -196,16 +217,20 @@ void alerts__classify(struct alerts *a, int64_t series, uintptr_t what)
 		memset(q->dev_last + had, 0,
 		       (q->cap_dev_last - had) * sizeof(*q->dev_last));
 	}
-	imap_put(&q->seen, series, (void *)what);
+	set_class(q, series, what);
 out:
 	pthread_mutex_unlock(&q->lock);
 }
 
 void alerts__forget_classes(struct alerts *a)
 {
-	pthread_mutex_lock(&a->queue.lock);
-	imap_free(&a->queue.seen);
-	pthread_mutex_unlock(&a->queue.lock);
+	struct mon_queue *q = &a->queue;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->seen)
+		memset(q->seen, 0, q->n_seen * sizeof(*q->seen));
+	imap_free(&q->seen_far);
+	pthread_mutex_unlock(&q->lock);
 }
 
 /* Under the queue's lock: take what is queued; the writers get room. */
@@ -287,7 +312,8 @@ void alerts__queue_free(struct alerts *a)
 
 	if (!q->max)
 		return;   /* never set up */
-	imap_free(&q->seen);
+	free(q->seen);
+	imap_free(&q->seen_far);
 	free(q->pts);
 	free(q->out);
 	free(q->names);
