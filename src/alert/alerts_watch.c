@@ -1,8 +1,9 @@
 /*
- * What the alert service watches: the points as they become durable (bound
- * once per series to the rules that concern it), the valve commands, other
- * modules' signals, and the clock (silence, no data, late sources, valves
- * without flow, repeats and escalation).
+ * What the alert service watches: the points as they become durable
+ * (evaluated on the monitoring thread from the queue of alerts_queue.c,
+ * each series bound once to the rules that concern it), the valve
+ * commands, other modules' signals, and the clock (silence, no data, late
+ * sources, valves without flow, repeats and escalation).
  */
 #include "alert/alerts_internal.h"
 
