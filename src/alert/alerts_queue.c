@@ -24,6 +24,9 @@
 #include "util/timeutil.h"
 
 #define QUEUE_MAX_DEFAULT 262144
+/* Past a burst, arrays larger than these are given back (names are rare). */
+#define KEEP_POINTS 131072
+#define KEEP_NAMES 1024
 #define DROP_LOG_EVERY_MS (10 * 1000)
 
 /* Where a writer's point gets its names, asked once per new series. */
@@ -249,6 +252,21 @@ static void take(struct mon_queue *q, size_t *n, size_t *n_names)
 	pthread_cond_broadcast(&q->room);
 }
 
+/* Under the queue's lock: give back what a burst grew the evaluated arrays to. */
+static void trim(struct mon_queue *q)
+{
+	if (q->cap_out > KEEP_POINTS) {
+		free(q->out);
+		q->out = NULL;
+		q->cap_out = 0;
+	}
+	if (q->cap_out_names > KEEP_NAMES) {
+		free(q->out_names);
+		q->out_names = NULL;
+		q->cap_out_names = 0;
+	}
+}
+
 static void *monitor_main(void *arg)
 {
 	struct alerts *a = arg;
@@ -270,6 +288,7 @@ static void *monitor_main(void *arg)
 		q->done_seq = upto;
 		q->evaluated += n;
 		q->n_taken = 0;
+		trim(q);
 		pthread_cond_broadcast(&q->done);
 	}
 	pthread_mutex_unlock(&q->lock);
