@@ -618,6 +618,10 @@ void alerts_close(struct alerts *a)
 	alerts__unbind(a);
 	imap_foreach(&a->series, free_series, NULL);
 	imap_free(&a->series);
+	for (size_t i = 0; i < a->n_metrics; i++)
+		free(a->metrics[i]);
+	free(a->metrics);
+	smap_free(&a->metric_index);
 	alerts__queue_free(a);
 	smap_free(&a->device_index);
 	smap_free(&a->plot_index);

@@ -44,8 +44,8 @@ struct mon_subject {
 /* What a series is, kept while the service runs (rules come and go). */
 struct mon_series {
 	int dev;                      /* index in devices */
+	int metric;                   /* index in metrics */
 	bool flow;                    /* its metric is "flow" (valves watch it) */
-	char metric[DB_NAME_MAX];
 };
 
 /* What a series' points touch: its device, and (subject, condition) pairs. */
@@ -146,6 +146,9 @@ struct alerts {
 	size_t n_plots, cap_plots;
 	struct smap plot_index;       /* code -> index + 1 */
 	struct imap series;           /* series -> struct mon_series * */
+	char **metrics;               /* the metric names seen, each once */
+	size_t n_metrics, cap_metrics;
+	struct smap metric_index;     /* name -> index + 1 */
 	struct imap bindings;         /* series -> struct mon_binding * */
 	struct mon_subject **subjects;
 	size_t n_subjects, cap_subjects;

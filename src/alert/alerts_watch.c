@@ -99,7 +99,7 @@ static struct mon_binding *bind_series(struct alerts *a, int64_t series,
 		return NULL;
 	}
 	for (size_t ri = 0; ri < a->n_rules; ri++)
-		bind_rule(a, b, (int)ri, ms->metric);
+		bind_rule(a, b, (int)ri, a->metrics[ms->metric]);
 	return b;
 }
 
@@ -115,19 +115,47 @@ static struct mon_binding *binding_of(struct alerts *a, int64_t series)
 	return ms ? bind_series(a, series, ms) : NULL;
 }
 
+/* The index of a metric name in a->metrics (added if new), or -1. */
+static int metric_index(struct alerts *a, const char *name)
+{
+	int64_t at;
+	char *copy;
+
+	if (smap_get(&a->metric_index, name, &at))
+		return (int)at - 1;
+	if (a->n_metrics == a->cap_metrics) {
+		size_t cap = a->cap_metrics ? a->cap_metrics * 2 : 32;
+		char **p = realloc(a->metrics, cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		a->metrics = p;
+		a->cap_metrics = cap;
+	}
+	if (!(copy = strdup(name)))
+		return -1;
+	if (smap_put(&a->metric_index, name, (int64_t)a->n_metrics + 1)) {
+		free(copy);
+		return -1;
+	}
+	a->metrics[a->n_metrics] = copy;
+	return (int)a->n_metrics++;
+}
+
 /* Learn a series from its names (its device loaded if new); its binding. */
 static struct mon_binding *learn(struct alerts *a, const struct mon_name *nm)
 {
 	struct mon_series *ms = imap_get(&a->series, nm->series);
-	int dev;
+	int dev, metric;
 
 	if (!ms) {
 		if ((dev = alerts__device(a, nm->device, nm->plot)) < 0 ||
+		    (metric = metric_index(a, nm->metric)) < 0 ||
 		    !(ms = calloc(1, sizeof(*ms))))
 			return NULL;
 		ms->dev = dev;
+		ms->metric = metric;
 		ms->flow = !strcmp(nm->metric, "flow");
-		snprintf(ms->metric, sizeof(ms->metric), "%s", nm->metric);
 		if (imap_put(&a->series, nm->series, ms)) {
 			free(ms);
 			return NULL;
