@@ -7,6 +7,7 @@
 # the sqlite3 shell): ts_bench.py installs a missing one with apt-get when
 # run as root, else skips that peer and says so.  ts_bench.py's HTTP write
 # runs Oasis with the monitoring rules of `oasis demo` and without.
+# pv_bench.py times `oasis pv solpos` against a numpy SPA (pv_peer.py).
 set -eu
 BUILD=${1:-build}
 cd "$(dirname "$0")"
