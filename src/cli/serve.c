@@ -153,6 +153,7 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 		alerts_close(svc->alerts);
 		return e->code;
 	}
+	/* before the HTTP workers and the MQTT loop, the writers, start */
 	ingest_set_observer(svc->ingest, alerts_observe, svc->alerts);
 	valves_set_observer(svc->valves, alerts_on_valve, svc->alerts);
 	return ERR_OK;
