@@ -162,20 +162,25 @@ static void count_dropped(struct mon_queue *q, size_t dropped)
 	q->dropped_logged_ms = now;
 }
 
-void alerts_observe(const struct ingest_observed *batch,
-		    const struct ts_write *pts, size_t n, void *ctx)
+/* Queue the n points of a batch (writes, or given points), under the lock. */
+static void enqueue(struct mon_queue *q, const struct name_src *src,
+		    const struct ts_write *writes, size_t n)
 {
-	struct alerts *a = ctx;
-	struct mon_queue *q = &a->queue;
-	struct name_src src = { batch, NULL };
 	struct budget b = { 0 };
 	size_t dropped = 0;
 
 	pthread_mutex_lock(&q->lock);
 	for (size_t i = 0; i < n; i++) {
-		struct mon_point pt = { pts[i].series, pts[i].ts, pts[i].value };
+		struct mon_point pt;
 
-		dropped += !queue_point(q, &src, i, &pt, &b);
+		if (writes)
+			pt = (struct mon_point){ writes[i].series, writes[i].ts,
+						 writes[i].value };
+		else
+			pt = (struct mon_point){ src->seen[i].series,
+						 src->seen[i].ts,
+						 src->seen[i].value };
+		dropped += !queue_point(q, src, i, &pt, &b);
 	}
 	if (dropped)
 		count_dropped(q, dropped);
@@ -183,24 +188,21 @@ void alerts_observe(const struct ingest_observed *batch,
 	pthread_mutex_unlock(&q->lock);
 }
 
+void alerts_observe(const struct ingest_observed *batch,
+		    const struct ts_write *pts, size_t n, void *ctx)
+{
+	struct alerts *a = ctx;
+	struct name_src src = { batch, NULL };
+
+	enqueue(&a->queue, &src, pts, n);
+}
+
 void alerts_observe_points(struct alerts *a, const struct ingest_seen *pts,
 			   size_t n)
 {
-	struct mon_queue *q = &a->queue;
 	struct name_src src = { NULL, pts };
-	struct budget b = { 0 };
-	size_t dropped = 0;
 
-	pthread_mutex_lock(&q->lock);
-	for (size_t i = 0; i < n; i++) {
-		struct mon_point pt = { pts[i].series, pts[i].ts, pts[i].value };
-
-		dropped += !queue_point(q, &src, i, &pt, &b);
-	}
-	if (dropped)
-		count_dropped(q, dropped);
-	pthread_cond_signal(&q->work);
-	pthread_mutex_unlock(&q->lock);
+	enqueue(&a->queue, &src, NULL, n);
 }
 
 void alerts__classify(struct alerts *a, int64_t series, uintptr_t what)

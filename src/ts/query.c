@@ -235,6 +235,21 @@ static int add_rollup_means(struct rollup_gather *rg, int64_t series,
 	return rc;
 }
 
+/* Trim n sorted points to [from, to], in place: *out = pts, *kept. */
+static void keep_range(struct ts_point *pts, size_t n, int64_t from,
+		       int64_t to, struct ts_point **out, size_t *kept)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi && pts[lo].ts < from)
+		lo++;
+	while (hi > lo && pts[hi - 1].ts > to)
+		hi--;
+	memmove(pts, pts + lo, (hi - lo) * sizeof(*pts));
+	*out = pts;
+	*kept = hi - lo;
+}
+
 /*
  * Sources in time order into one array of sorted, unique points, trimmed
  * to [from, to] (chunks hold whole windows).  *out is the caller's.
@@ -243,7 +258,7 @@ static int combine(struct gather *g, int64_t from, int64_t to,
 		   struct ts_point **out, size_t *n, struct err *e)
 {
 	struct ts_point *pts;
-	size_t total = 0, k = 0, lo = 0, hi;
+	size_t total = 0, k = 0;
 
 	for (size_t i = 0; i < g->n; i++)
 		total += g->src[i].n;
@@ -260,14 +275,7 @@ static int combine(struct gather *g, int64_t from, int64_t to,
 		free(pts);
 		return err_nomem(e);
 	}
-	hi = k;
-	while (lo < hi && pts[lo].ts < from)
-		lo++;
-	while (hi > lo && pts[hi - 1].ts > to)
-		hi--;
-	memmove(pts, pts + lo, (hi - lo) * sizeof(*pts));
-	*out = pts;
-	*n = hi - lo;
+	keep_range(pts, k, from, to, out, n);
 	return ERR_OK;
 }
 
@@ -433,7 +441,7 @@ static int plan_points_in_order(const struct agg_plan *p,
 				int64_t from, int64_t to, struct ts_point **out,
 				size_t *n, struct err *e)
 {
-	size_t total = nh, k = 0, lo = 0, hi, got;
+	size_t total = nh, k = 0, got;
 	struct ts_point *pts;
 	int rc;
 
@@ -451,14 +459,7 @@ static int plan_points_in_order(const struct agg_plan *p,
 		}
 	if (nh)
 		memcpy(pts + k, head, nh * sizeof(*pts));
-	hi = k + nh;
-	while (lo < hi && pts[lo].ts < from)
-		lo++;
-	while (hi > lo && pts[hi - 1].ts > to)
-		hi--;
-	memmove(pts, pts + lo, (hi - lo) * sizeof(*pts));
-	*out = pts;
-	*n = hi - lo;
+	keep_range(pts, k + nh, from, to, out, n);
 	return ERR_OK;
 }
 
