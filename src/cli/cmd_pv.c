@@ -160,6 +160,18 @@ int pv_num(const struct pv_args *a, const char *name, double def, double lo,
 	return ERR_OK;
 }
 
+int pv_start(struct pv_args *a, const char *cmd, const char *const *flags,
+	     const char *usage, int argc, char **argv, struct err *e)
+{
+	if (pv_args_parse(a, cmd, flags, argc, argv, e))
+		return pv_usage_error(cmd, e);
+	if (a->help) {
+		fputs(usage, stdout);
+		return CLI_EXIT_OK;
+	}
+	return -1;
+}
+
 int pv_usage_error(const char *cmd, const struct err *e)
 {
 	fprintf(stderr, "oasis %s: %s\n", cmd, e->msg);

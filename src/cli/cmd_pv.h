@@ -40,6 +40,13 @@ const char *pv_str(const struct pv_args *a, const char *name);
 int pv_num(const struct pv_args *a, const char *name, double def, double lo,
 	   double hi, double *out, struct err *e);
 
+/*
+ * A sub-command's start: parse argv against flags, or print usage for
+ * --help.  -1 to go on, else the exit code to return (2 on a bad flag).
+ */
+int pv_start(struct pv_args *a, const char *cmd, const char *const *flags,
+	     const char *usage, int argc, char **argv, struct err *e);
+
 /* Print "oasis CMD: msg" as one line on stderr; returns 2. */
 int pv_usage_error(const char *cmd, const struct err *e);
 /* Print "oasis CMD: msg" on stderr; returns 1. */

@@ -76,19 +76,6 @@ static const char *const tracker_flags[] = {
 static const char *const strings_flags[] = { "poa-global", "currents",
 					     NULL };
 
-static int start(struct pv_args *a, const char *cmd,
-		 const char *const *flags, const char *usage, int argc,
-		 char **argv, struct err *e)
-{
-	if (pv_args_parse(a, cmd, flags, argc, argv, e))
-		return pv_usage_error(cmd, e);
-	if (a->help) {
-		fputs(usage, stdout);
-		return CLI_EXIT_OK;
-	}
-	return -1;
-}
-
 static int print(struct pv_json *j, const char *cmd)
 {
 	struct err e = { ERR_OK, "" };
@@ -181,7 +168,7 @@ int cmd_pv_temp(int argc, char **argv)
 	double g, t, w;
 	int rc;
 
-	if ((rc = start(&a, cmd, temp_flags, temp_usage, argc, argv, &e)) >= 0)
+	if ((rc = pv_start(&a, cmd, temp_flags, temp_usage, argc, argv, &e)) >= 0)
 		return rc;
 	if (!(model = pv_str(&a, "model"))) {
 		err_set(&e, ERR_INVALID, "--model is required: sapm, faiman "
@@ -217,7 +204,7 @@ int cmd_pv_pvwatts(int argc, char **argv)
 	double g, tc, pdc0, gamma, tref, inv = NAN, nom, ref, pdc;
 	int rc;
 
-	if ((rc = start(&a, cmd, pvwatts_flags, pvwatts_usage, argc, argv,
+	if ((rc = pv_start(&a, cmd, pvwatts_flags, pvwatts_usage, argc, argv,
 			&e)) >= 0)
 		return rc;
 	if (pv_num(&a, "effective-irradiance", NAN, -100, 2000, &g, &e) ||
@@ -279,7 +266,7 @@ int cmd_pv_tracker(int argc, char **argv)
 	double z, az;
 	int rc;
 
-	if ((rc = start(&a, cmd, tracker_flags, tracker_usage, argc, argv,
+	if ((rc = pv_start(&a, cmd, tracker_flags, tracker_usage, argc, argv,
 			&e)) >= 0)
 		return rc;
 	if (pv_num(&a, "solar-zenith", NAN, 0, 180, &z, &e) ||
@@ -345,7 +332,7 @@ int cmd_pv_strings(int argc, char **argv)
 	size_t n;
 	int rc;
 
-	if ((rc = start(&a, cmd, strings_flags, strings_usage, argc, argv,
+	if ((rc = pv_start(&a, cmd, strings_flags, strings_usage, argc, argv,
 			&e)) >= 0)
 		return rc;
 	if (pv_num(&a, "poa-global", NAN, -100, 2000, &g, &e) ||

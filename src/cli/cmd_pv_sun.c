@@ -127,20 +127,6 @@ static void walk_next(struct sun_walk *w, struct pv_spa_sun *sun)
 		pv_spa_sun((double)w->in->from_ms / 1000.0, w->delta_t, sun);
 }
 
-/* Parse, or answer --help; returns -1 to go on, else the exit code. */
-static int start(struct pv_args *a, const char *cmd,
-		 const char *const *flags, const char *usage, int argc,
-		 char **argv, struct err *e)
-{
-	if (pv_args_parse(a, cmd, flags, argc, argv, e))
-		return pv_usage_error(cmd, e);
-	if (a->help) {
-		fputs(usage, stdout);
-		return CLI_EXIT_OK;
-	}
-	return -1;
-}
-
 /* One solpos line: the instant's times and the six angles. */
 static void solpos_line(struct pv_json *j, const struct pv_instants *in,
 			int64_t ms, const struct pv_spa_sun *sun,
@@ -278,7 +264,7 @@ int cmd_pv_solpos(int argc, char **argv)
 	bool given;
 	int rc;
 
-	if ((rc = start(&a, cmd, solpos_flags, solpos_usage, argc, argv,
+	if ((rc = pv_start(&a, cmd, solpos_flags, solpos_usage, argc, argv,
 			&e)) >= 0)
 		return rc;
 	if (read_site(&a, true, &site, &delta_t, &e) ||
@@ -323,7 +309,7 @@ int cmd_pv_extra(int argc, char **argv)
 	bool given;
 	int rc;
 
-	if ((rc = start(&a, cmd, extra_flags, extra_usage, argc, argv,
+	if ((rc = pv_start(&a, cmd, extra_flags, extra_usage, argc, argv,
 			&e)) >= 0)
 		return rc;
 	if (pv_num(&a, "solar-constant", PV_SOLAR_CONSTANT, 1, 1e4, &s0,
@@ -481,7 +467,7 @@ int cmd_pv_poa(int argc, char **argv)
 	struct err e = { ERR_OK, "" };
 	int rc;
 
-	if ((rc = start(&a, cmd, poa_flags, poa_usage, argc, argv, &e)) >= 0)
+	if ((rc = pv_start(&a, cmd, poa_flags, poa_usage, argc, argv, &e)) >= 0)
 		return rc;
 	memset(&p, 0, sizeof(p));
 	if (read_plane(&a, &p, &e))
