@@ -136,7 +136,8 @@ static int open_services(struct db *db, const char *data_dir,
 	memset(svc, 0, sizeof(*svc));
 	svc->db = db;
 	svc->data_dir = data_dir;
-	if (events_open(EVENTS_KEPT, HEARTBEAT_MS, &svc->events, e))
+	if (events_open(EVENTS_KEPT, o->heartbeat_ms ? o->heartbeat_ms :
+			HEARTBEAT_MS, &svc->events, e))
 		return e->code;
 	if (ts_engine_open(db, data_dir, NULL, &svc->ts, e))
 		goto out_events;
@@ -277,7 +278,11 @@ const char serve_usage[] =
 	"                         within S seconds (default 30)\n"
 	"  --webhook URL          POST alert notifications there (JSON, signed)\n"
 	"  --webhook-secret-file FILE  the webhook's HMAC-SHA256 key\n"
-	"  --alert-tick MS        the monitoring clock's period (default 1000)\n";
+	"  --alert-tick MS        the monitoring clock's period (default 1000)\n"
+	"  --heartbeat MS         event streams' keep-alive, and how often they\n"
+	"                         check their credential (default 15000)\n"
+	"  --mqtt-password-file FILE  the broker password (not in --mqtt's URL,\n"
+	"                         where ps shows it)\n";
 
 /* "64M" -> bytes; false on garbage or zero. */
 static bool parse_size(const char *s, size_t *out)
@@ -332,6 +337,10 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 		ok = parse_count(arg, &count);
 		o->alert_tick_ms = count;
 		break;
+	case SERVE_OPT_HEARTBEAT:
+		ok = parse_count(arg, &o->heartbeat_ms) && o->heartbeat_ms >= 50;
+		break;
+	case SERVE_OPT_MQTT_PASSWORD_FILE: o->mqtt_password_file = arg; break;
 	case 'l': cfg->listen = arg; break;
 	case 'w': cfg->web_root = arg; break;
 	case 'B': ok = parse_size(arg, &cfg->max_body); break;

@@ -137,6 +137,26 @@ int http_body_bytes(struct http_ctx *c, const char **data, size_t *len);
 /* The HTTP status for an error code. */
 unsigned http_status_of(enum err_code code);
 
+/*
+ * The credential a request carries, kept by what outlives the request (an
+ * event stream) to check it again: a token (Authorization header, or the
+ * `p` parameter where token_in_query) or a session cookie.
+ */
+struct http_credential {
+	bool present;
+	bool session;                 /* the session cookie, else a token */
+	char secret[AUTH_SECRET_MAX]; /* zero it when done */
+};
+/* Read the request's credential; ERR_UNAUTHORIZED for a bad header. */
+int http_credential_get(struct http_ctx *c, bool token_in_query,
+			struct http_credential *out);
+/*
+ * Who holds it now (ROLE_NONE when none is present): ERR_UNAUTHORIZED once
+ * it is revoked, expired or signed out.
+ */
+int http_credential_identify(struct db *db, const struct http_credential *cr,
+			     struct auth_identity *who, struct err *e);
+
 /* Route the request: match, authenticate, authorise, run. */
 void http_dispatch(struct http_ctx *c);
 /* Is path one of the API's (whatever the method)? */

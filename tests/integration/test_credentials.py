@@ -1,0 +1,222 @@
+"""Credentials: a device writes only its own data, revoked credentials end
+their streams, sign-in floods are slowed, secrets stay out of messages and
+the store's files are private."""
+import json
+import os
+import socket
+import stat
+import subprocess
+import threading
+import time
+
+from harness import (OASIS, Broker, Server, expect, expect_error, oasis, run,
+                     test, wait_for)
+
+NOW = 1767225600000  # 2026-01-01T00:00:00Z, fixed: no test reads the clock
+
+srv = None
+
+
+def server():
+    global srv
+    if srv is None:
+        srv = Server(extra_args=["--heartbeat", "300"]).start()
+        srv.tokens = {}
+        for dev in ("ws-1", "ws-2"):
+            r = srv.post("/api/v1/devices", token=srv.admin_token,
+                         body={"id": dev, "kind": "weather_station"})
+            expect(r.status == 201, r)
+            srv.tokens[dev] = r.json()["token"]
+    return srv
+
+
+def count_points(s, series):
+    r = s.get("/api/v1/query?series=%s&from=2020-01-01&to=2030-01-01" %
+              series, token=s.admin_token)
+    if r.status == 404:
+        return 0
+    expect(r.status == 200, r)
+    return len(r.json().get("values", []))
+
+
+# ---- a device writes only its own data -----------------------------------
+
+@test
+def a_device_token_writing_another_devices_data_is_403():
+    s = server()
+    t1 = s.tokens["ws-1"]
+    line = "weather,device=ws-2 air_temp=20 %d" % (NOW * 1000000)
+    for path in ("/api/v1/write?precision=ns", "/write?precision=ns",
+                 "/api/v2/write?precision=ns"):
+        expect_error(s.post(path, body=line, token=t1), 403, "forbidden",
+                     contains="ws-2")
+    # a batch of its own line and another's stores nothing
+    both = "weather,device=ws-1 air_temp=20 %d\n%s" % (NOW * 1000000, line)
+    expect_error(s.post("/api/v1/write?precision=ns", body=both, token=t1),
+                 403)
+    tel = {"device": "ws-2", "ts": NOW, "values": {"air_temp": 20}}
+    expect_error(s.post("/api/v1/telemetry", body=tel, token=t1), 403,
+                 contains="ws-2")
+    nd = json.dumps({"device": "ws-1", "ts": NOW, "values": {"rh": 5}}) + \
+        "\n" + json.dumps(tel)
+    expect_error(s.post("/api/v1/telemetry", body=nd, token=t1), 403)
+    expect(count_points(s, "ws-2/air_temp") == 0)
+    expect(count_points(s, "ws-1/air_temp") == 0)
+    expect(count_points(s, "ws-1/rh") == 0)
+    # its own data is fine
+    own = "weather,device=ws-1 air_temp=21 %d" % (NOW * 1000000)
+    r = s.post("/api/v1/write?precision=ns", body=own, token=t1)
+    expect(r.status == 204, r)
+
+
+@test
+def an_mqtt_message_for_another_device_than_its_topic_stores_nothing():
+    broker = Broker().start()
+    s = Server(extra_args=["--mqtt", broker.url]).start()
+    try:
+        for dev in ("mq-1", "mq-2"):
+            r = s.post("/api/v1/devices", token=s.admin_token,
+                       body={"id": dev, "kind": "weather_station"})
+            expect(r.status == 201, r)
+        wait_for(lambda: "mqtt: connected" in s.server_log())
+        broker.publish("oasis/mq-1/telemetry", json.dumps(
+            {"device": "mq-2", "ts": NOW, "values": {"air_temp": 3}}))
+        broker.publish("oasis/mq-1/telemetry", json.dumps(
+            {"ts": NOW, "values": {"air_temp": 4}}))
+        wait_for(lambda: count_points(s, "mq-1/air_temp") == 1)
+        expect(count_points(s, "mq-2/air_temp") == 0)
+        expect("'device' is 'mq-2' but the topic" in s.server_log())
+    finally:
+        s.close()
+        broker.stop()
+
+
+# ---- revoked credentials end their streams -------------------------------
+
+HEARTBEAT_S = 0.3
+
+
+class RawStream:
+    """GET /api/v1/stream with any headers; reads lines with a deadline."""
+
+    def __init__(self, port, headers):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        req = "GET /api/v1/stream HTTP/1.1\r\nHost: x\r\n" + "".join(
+            "%s: %s\r\n" % kv for kv in headers.items()) + "\r\n"
+        self.sock.sendall(req.encode())
+        self.f = self.sock.makefile("rb")
+        status = self.f.readline().decode()
+        expect(" 200 " in status, status)
+        while self.f.readline() not in (b"\r\n", b""):
+            pass
+
+    def until_signed_out(self, within):
+        """Seconds until `event: signed-out` and the end of the stream;
+        fails if either does not come within `within` seconds."""
+        start = time.time()
+        self.sock.settimeout(within)
+        seen = None
+        text = b""
+        while True:
+            line = self.f.readline()
+            if not line:
+                break
+            text += line
+            if b"event: signed-out" in line and seen is None:
+                seen = time.time() - start
+        expect(seen is not None, "no signed-out event: %r" % text[-300:])
+        # chunked encoding ends with a zero-length chunk, then the close
+        expect(time.time() - start < within, "stream did not end")
+        return seen
+
+    def close(self):
+        self.sock.close()
+
+
+def bearer(token):
+    return {"Authorization": "Bearer " + token}
+
+
+@test
+def a_revoked_tokens_stream_is_signed_out_within_a_heartbeat():
+    s = server()
+    r = s.post("/api/v1/tokens", token=s.admin_token,
+               body={"name": "wall-api", "role": "viewer"})
+    expect(r.status == 201, r)
+    tid, tok = r.json()["id"], r.json()["token"]
+    st = RawStream(s.port, bearer(tok))
+    time.sleep(2 * HEARTBEAT_S)  # still delivering while valid
+    t0 = time.time()
+    r = s.request("DELETE", "/api/v1/tokens/%d" % tid, token=s.admin_token)
+    expect(r.status == 204, r)
+    st.until_signed_out(within=5)
+    took = time.time() - t0
+    expect(took < HEARTBEAT_S + 0.5, "took %.2fs" % took)
+    st.close()
+    expect_error(s.get("/api/v1/stream", token=tok), 401)
+
+
+@test
+def a_token_revoked_on_the_command_line_ends_its_stream():
+    s = server()
+    r = s.post("/api/v1/tokens", token=s.admin_token,
+               body={"name": "wall-cli", "role": "operator"})
+    tid, tok = r.json()["id"], r.json()["token"]
+    st = RawStream(s.port, bearer(tok))
+    oasis("token", "revoke", str(tid), data=s.data)
+    st.until_signed_out(within=HEARTBEAT_S + 2)
+    st.close()
+
+
+@test
+def an_expiring_token_and_a_signed_out_session_end_their_streams():
+    s = server()
+    tok = oasis("token", "create", "--role", "viewer", "--name", "brief",
+                "--expires", "2s", data=s.data).stdout.strip()
+    st = RawStream(s.port, bearer(tok))
+    took = st.until_signed_out(within=6)
+    expect(took > 1, "signed out before expiry: %.2f" % took)
+    st.close()
+    # a browser session, then its logout
+    r = s.post("/api/v1/login", body={"username": "admin",
+                                      "password": s.admin_password})
+    expect(r.status == 200, r)
+    cookie = r.header("Set-Cookie").split(";")[0]
+    st = RawStream(s.port, {"Cookie": cookie})
+    time.sleep(HEARTBEAT_S)
+    r = s.post("/api/v1/logout", cookie=cookie)
+    expect(r.status == 204, r)
+    st.until_signed_out(within=HEARTBEAT_S + 2)
+    st.close()
+
+
+@test
+def a_kiosk_screens_stream_ends_when_its_token_is_revoked():
+    s = server()
+    r = s.post("/api/v1/tokens", token=s.admin_token,
+               body={"name": "kiosk", "role": "viewer"})
+    tid, tok = r.json()["id"], r.json()["token"]
+    r = s.post("/api/v1/login", body={"token": tok})
+    expect(r.status == 200, r)
+    cookie = r.header("Set-Cookie").split(";")[0]
+    st = RawStream(s.port, {"Cookie": cookie})
+    s.request("DELETE", "/api/v1/tokens/%d" % tid, token=s.admin_token)
+    st.until_signed_out(within=HEARTBEAT_S + 2)
+    st.close()
+    # a stream whose token stays valid is not signed out
+    keep = s.token("viewer", "keeps")
+    st = RawStream(s.port, bearer(keep))
+    st.sock.settimeout(4 * HEARTBEAT_S)
+    got = b""
+    deadline = time.time() + 4 * HEARTBEAT_S
+    while time.time() < deadline:
+        line = st.f.readline()
+        if not line:
+            break
+        got += line
+    expect(b"signed-out" not in got and b"keep-alive" in got, got)
+    st.close()
+
+
+if __name__ == "__main__":
+    run()
