@@ -19,6 +19,7 @@
 #include "ingest/mqtt.h"
 #include "rs/imagery.h"
 #include "ingest/retention.h"
+#include "util/gdal_guard.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -225,6 +226,7 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	int sig, rc = ERR_OK;
 
 	serve_block_signals(&stop);
+	gdal_guard_network(); /* what callers upload reaches no URL */
 	if (open_services(db, data_dir, o, &svc, e))
 		return e->code;
 	if (http_server_start(&svc, cfg, &server, e)) {
