@@ -35,6 +35,8 @@ struct http_config {
 	unsigned timeout_s;          /* idle connection timeout */
 	unsigned threads;            /* worker threads; 0: one per core */
 	int64_t session_ttl_ms;      /* browser sessions last this long */
+	unsigned login_threads;      /* password checks at once (default 2) */
+	unsigned login_queue;        /* sign-ins waiting for them (default 8) */
 };
 
 /* Defaults for every field, to override from the command line. */
@@ -54,6 +56,10 @@ struct http_services {
 	const char *data_dir;        /* the store's folder (imagery previews) */
 	struct fleet *fleet;         /* machinery and cameras */
 	struct alerts *alerts;       /* monitoring: rules, alerts, freshness */
+	/* the server's own, made by http_server_start: sign-in limits and
+	 * the threads that check passwords */
+	struct auth_limit *login_limit;
+	struct auth_pool *login_pool;
 };
 
 struct http_server;
@@ -104,6 +110,16 @@ struct http_ctx {
 		void (*done)(void *cls);
 		void *cls;
 	} stream;
+	unsigned retry_after_s;      /* > 0: sent as Retry-After */
+	/*
+	 * A handler that waits for work done elsewhere (http_suspend) keeps
+	 * it in job; the handler runs again when the work resumes the
+	 * request (http_resume) and finds job there.  job_free releases it
+	 * if the request ends first.
+	 */
+	void *job;
+	void (*job_free)(void *job);
+	bool suspended;
 };
 
 typedef int (*http_handler)(struct http_ctx *c);
@@ -121,6 +137,13 @@ int http_query_day(struct http_ctx *c, const char *key, int64_t fallback,
 const char *http_header(struct http_ctx *c, const char *name);
 /* A cookie, or NULL. */
 const char *http_cookie(struct http_ctx *c, const char *name);
+
+/* The caller's IP address as text ("127.0.0.1", "::1"); "" if unknown. */
+void http_client_address(struct http_ctx *c, char *out, size_t size);
+/* Answer later: the handler returns ERR_OK and runs again once resumed. */
+void http_suspend(struct http_ctx *c);
+/* Resume a request suspended by http_suspend (from any thread). */
+void http_resume(void *conn);
 
 /* Answer with a JSON value (stolen) and a status. */
 int http_reply_json(struct http_ctx *c, unsigned status, json_t *v);

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/auth_limit.h"
+#include "auth/auth_pool.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -44,6 +46,8 @@ void http_config_defaults(struct http_config *c)
 	c->max_connections = 1000;
 	c->timeout_s = 60;
 	c->session_ttl_ms = 12 * MS_PER_HOUR;
+	c->login_threads = 2;
+	c->login_queue = 8;
 }
 
 unsigned http_status_of(enum err_code code)
@@ -60,6 +64,7 @@ unsigned http_status_of(enum err_code code)
 	case ERR_FULL: return MHD_HTTP_INSUFFICIENT_STORAGE;
 	case ERR_UNAVAILABLE: return MHD_HTTP_SERVICE_UNAVAILABLE;
 	case ERR_TIMEOUT: return MHD_HTTP_GATEWAY_TIMEOUT;
+	case ERR_LIMITED: return MHD_HTTP_TOO_MANY_REQUESTS;
 	default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
 }
@@ -124,6 +129,12 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn,
 					c->set_cookie);
 	if (c->stream.read) /* when a stream ends, so does its connection */
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+	if (c->retry_after_s) {
+		char after[16];
+
+		snprintf(after, sizeof(after), "%u", c->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, after);
+	}
 	if (c->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Bearer realm=\"oasis\"");
@@ -232,7 +243,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	if (strncmp(r->path, "/api/", 5) != 0 && !http_route_known(r->path) &&
 	    (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
 		return serve_static(s, conn, r);
+	r->ctx.suspended = false;
 	http_dispatch(&r->ctx);
+	if (r->ctx.suspended && r->ctx.err.code == ERR_OK)
+		return MHD_YES; /* the answer comes when it is resumed */
 	if (r->ctx.err.code != ERR_OK)
 		error_body(&r->ctx);
 	if (buf_failed(&r->ctx.out))
@@ -255,6 +269,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	else
 		log_info("%s %s %u %.1fms (connection ended early)", r->method,
 			 r->path, r->ctx.status, elapsed_ms(&r->start));
+	if (r->ctx.job && r->ctx.job_free)
+		r->ctx.job_free(r->ctx.job);
 	buf_free(&r->ctx.body);
 	buf_free(&r->ctx.inflated);
 	buf_free(&r->ctx.out);
@@ -313,6 +329,28 @@ static unsigned default_threads(void)
 	return n > 2 ? (unsigned)n * 2 : 4;
 }
 
+/* The sign-in limits and the threads that check passwords. */
+static int login_open(struct http_server *s, struct err *e)
+{
+	struct auth_limit_opts lo;
+
+	auth_limit_defaults(&lo);
+	if (auth_limit_open(&lo, &s->svc.login_limit, e))
+		return e->code;
+	if (auth_pool_open(s->cfg.login_threads ? s->cfg.login_threads : 2,
+			   s->cfg.login_queue, &s->svc.login_pool, e)) {
+		auth_limit_close(s->svc.login_limit);
+		return e->code;
+	}
+	return ERR_OK;
+}
+
+static void login_close(struct http_server *s)
+{
+	auth_pool_close(s->svc.login_pool);
+	auth_limit_close(s->svc.login_limit);
+}
+
 int http_server_start(const struct http_services *svc,
 		      const struct http_config *cfg, struct http_server **out,
 		      struct err *e)
@@ -331,6 +369,10 @@ int http_server_start(const struct http_services *svc,
 		return err_nomem(e);
 	s->svc = *svc;
 	s->cfg = *cfg;
+	if (login_open(s, e)) {
+		free(s);
+		return e->code;
+	}
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -344,6 +386,7 @@ int http_server_start(const struct http_services *svc,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
+		login_close(s);
 		free(s);
 		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s (in use, "
 			       "or not an address of this machine?)", cfg->listen);
@@ -378,6 +421,10 @@ void http_server_stop(struct http_server *s, int64_t grace_ms)
 		usleep(20 * 1000);
 		waited += 20;
 	}
+	/* sign-ins in flight finish and resume their requests first */
+	auth_pool_close(s->svc.login_pool);
+	s->svc.login_pool = NULL;
 	MHD_stop_daemon(s->daemon);
+	login_close(s);
 	free(s);
 }

@@ -74,6 +74,7 @@ const char *err_code_name(enum err_code code)
 		[ERR_UNAVAILABLE] = "unavailable",
 		[ERR_TIMEOUT] = "timeout",
 		[ERR_INTERNAL] = "internal",
+		[ERR_LIMITED] = "too_many_requests",
 	};
 
 	if ((size_t)code >= sizeof(names) / sizeof(names[0]) || !names[code])

@@ -29,6 +29,7 @@ enum err_code {
 	ERR_UNAVAILABLE,  /* a dependency (broker, peer) is down */
 	ERR_TIMEOUT,      /* something did not answer in time */
 	ERR_INTERNAL,     /* a bug: an invariant did not hold */
+	ERR_LIMITED,      /* too many attempts: wait (Retry-After) */
 };
 
 #define ERR_MSG_MAX 512

@@ -218,5 +218,84 @@ def a_kiosk_screens_stream_ends_when_its_token_is_revoked():
     st.close()
 
 
+# ---- a flood of wrong passwords ------------------------------------------
+
+def login(s, user, password, source="127.0.0.1"):
+    """POST /api/v1/login from a loopback source address: (status, headers,
+    seconds)."""
+    import http.client
+    conn = http.client.HTTPConnection("127.0.0.1", s.port, timeout=30,
+                                      source_address=(source, 0))
+    t0 = time.time()
+    try:
+        conn.request("POST", "/api/v1/login", body=json.dumps(
+            {"username": user, "password": password}),
+            headers={"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        return r.status, dict(r.getheaders()), time.time() - t0
+    finally:
+        conn.close()
+
+
+@test
+def a_sign_in_flood_is_slowed_and_health_stays_fast():
+    s = Server().start()
+    try:
+        r = s.post("/api/v1/users", token=s.admin_token,
+                   body={"username": "victim", "role": "viewer",
+                         "password": "right-password-1"})
+        expect(r.status == 201, r)
+        statuses, lock = [], threading.Lock()
+        stop = time.time() + 4
+
+        def flood():
+            while time.time() < stop:
+                st, _, _ = login(s, "victim", "wrong-password")
+                with lock:
+                    statuses.append(st)
+
+        threads = [threading.Thread(target=flood) for _ in range(16)]
+        for t in threads:
+            t.start()
+        health = []
+        time.sleep(0.3)
+        while time.time() < stop - 0.2:
+            t0 = time.time()
+            r = s.get("/api/v1/health")
+            health.append(time.time() - t0)
+            expect(r.status == 200, r)
+            time.sleep(0.05)
+        for t in threads:
+            t.join()
+        health.sort()
+        median = health[len(health) // 2]
+        print("# %d sign-ins: %d x 401, %d x 429, %d x 503; health median "
+              "%.1f ms, worst %.1f ms over %d probes" % (
+                  len(statuses), statuses.count(401), statuses.count(429),
+                  statuses.count(503), median * 1e3, health[-1] * 1e3,
+                  len(health)))
+        expect(statuses.count(429) > 0, "no 429 among %d" % len(statuses))
+        expect(set(statuses) <= {401, 429, 503}, set(statuses))
+        expect(median < 0.1, "health median %.3f s" % median)
+        # one line per interval, not one per attempt
+        log = s.server_log()
+        expect(log.count("failed sign-in") <= 4, log.count("failed sign-in"))
+        # another account from another address signs in at once
+        st, _, _ = login(s, "admin", s.admin_password, source="127.0.0.2")
+        expect(st == 200, st)
+        # the flooded account waits out its backoff, then signs in
+        st, h, _ = login(s, "victim", "right-password-1", source="127.0.0.3")
+        if st == 429:
+            wait = int(h["Retry-After"])
+            expect(0 < wait <= 16, "Retry-After %d" % wait)
+            time.sleep(wait)
+            st, _, _ = login(s, "victim", "right-password-1",
+                             source="127.0.0.3")
+        expect(st == 200, st)
+    finally:
+        s.close()
+
+
 if __name__ == "__main__":
     run()
