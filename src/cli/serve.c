@@ -75,9 +75,9 @@ static void serve_print_address(const char *listen, unsigned port, char *out,
 	snprintf(out, size, "%.*s:%u", host_len, listen, port);
 }
 
-/* The webhook's secret from its file (trailing newline dropped). */
-static int read_secret(const char *path, char *out, size_t size,
-		       struct err *e)
+/* A secret from its file (trailing newline dropped); option names it. */
+static int read_secret_file(const char *option, const char *path, char *out,
+			    size_t size, struct err *e)
 {
 	FILE *f;
 	size_t n;
@@ -86,8 +86,8 @@ static int read_secret(const char *path, char *out, size_t size,
 	if (!path)
 		return ERR_OK;
 	if (!(f = fopen(path, "r")))
-		return err_set(e, ERR_IO, "--webhook-secret-file %s: cannot "
-			       "open it", path);
+		return err_set(e, ERR_IO, "--%s %s: cannot open it", option,
+			       path);
 	n = fread(out, 1, size - 1, f);
 	fclose(f);
 	out[n] = '\0';
@@ -112,7 +112,8 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 		.max_age_ms = o->alert_max_age_ms,
 		.notify = { .url = o->webhook_url, .secret = secret },
 	};
-	int rc = read_secret(o->webhook_secret_file, secret, sizeof(secret), e);
+	int rc = read_secret_file("webhook-secret-file", o->webhook_secret_file,
+				  secret, sizeof(secret), e);
 
 	if (!rc)
 		rc = alerts_open(svc->db, svc->events, &ao, &svc->alerts, e);
@@ -188,16 +189,23 @@ static int start_mqtt(const struct serve_opts *o, unsigned port,
 		      struct http_services *svc, struct mqtt **out,
 		      struct err *e)
 {
-	char id[128], host[64] = "host";
+	char id[128], host[64] = "host", password[256];
+	int rc;
 
 	*out = NULL;
 	if (!o->mqtt_url)
 		return ERR_OK;
 	gethostname(host, sizeof(host) - 1);
 	snprintf(id, sizeof(id), "oasis-%s-%u", host, port);
-	if (mqtt_open(o->mqtt_url, o->mqtt_client_id ? o->mqtt_client_id : id,
-		      out, e))
-		return e->code;
+	rc = read_secret_file("mqtt-password-file", o->mqtt_password_file,
+			      password, sizeof(password), e);
+	if (!rc)
+		rc = mqtt_open(o->mqtt_url, o->mqtt_client_id ?
+			       o->mqtt_client_id : id, o->mqtt_password_file ?
+			       password : NULL, out, e);
+	sodium_memzero(password, sizeof(password));
+	if (rc)
+		return rc;
 	valves_set_mqtt(svc->valves, *out);
 	if (mqtt_on(*out, "acks", valves_on_mqtt_ack, svc->valves, e) ||
 	    mqtt_on(*out, "nmea", fleet_on_mqtt_nmea, svc->fleet, e))

@@ -28,10 +28,12 @@ typedef void (*mqtt_handler)(const char *device, const void *payload,
 
 /*
  * Connect (in the background) to url, mqtt://[USER[:PASS]@]HOST[:PORT].
- * A broker that is down is not an error: the client keeps trying.
+ * password, when not NULL, is the broker password (from a file, so that
+ * ps does not show it) and wins over the URL's.  A broker that is down is
+ * not an error: the client keeps trying.  No message names the password.
  */
-int mqtt_open(const char *url, const char *client_id, struct mqtt **out,
-	      struct err *e);
+int mqtt_open(const char *url, const char *client_id, const char *password,
+	      struct mqtt **out, struct err *e);
 /* Disconnect and free. */
 void mqtt_close(struct mqtt *m);
 

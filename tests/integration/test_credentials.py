@@ -297,5 +297,81 @@ def a_sign_in_flood_is_slowed_and_health_stays_fast():
         s.close()
 
 
+# ---- the broker password -------------------------------------------------
+
+class PasswordBroker(Broker):
+    """A mosquitto that lets in only user 'oasis' with its password."""
+
+    def __init__(self, password):
+        super().__init__()
+        pw = os.path.join(self.dir, "passwords")
+        subprocess.run(["mosquitto_passwd", "-b", "-c", pw, "oasis",
+                        password], check=True, capture_output=True)
+        # mosquitto started as root reads it as user mosquitto
+        os.chmod(self.dir, 0o755)
+        os.chmod(pw, 0o644)
+        with open(self.conf, "w") as f:
+            f.write("listener %d 127.0.0.1\nallow_anonymous false\n"
+                    "password_file %s\npersistence false\n" % (self.port, pw))
+
+    def publish_as(self, topic, payload, password):
+        subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p",
+                        str(self.port), "-u", "oasis", "-P", password, "-q",
+                        "1", "-t", topic, "-m", payload], check=True,
+                       timeout=10)
+
+
+@test
+def the_broker_password_comes_from_a_file_and_is_never_printed():
+    password = "pw-%d-secret" % os.getpid()
+    broker = PasswordBroker(password).start()
+    s = Server()
+    pwfile = os.path.join(s.dir, "mqtt-password")
+    with open(pwfile, "w") as f:
+        f.write(password + "\n")
+    os.chmod(pwfile, 0o600)
+    s.extra_args = ["--mqtt", "mqtt://oasis@127.0.0.1:%d" % broker.port,
+                    "--mqtt-password-file", pwfile]
+    s.start()
+    try:
+        r = s.post("/api/v1/devices", token=s.admin_token,
+                   body={"id": "pw-1", "kind": "weather_station"})
+        expect(r.status == 201, r)
+        wait_for(lambda: "mqtt: connected" in s.server_log())
+        # the password is nowhere on the command line ps shows
+        with open("/proc/%d/cmdline" % s.proc.pid, "rb") as f:
+            expect(password.encode() not in f.read())
+        broker.publish_as("oasis/pw-1/telemetry", json.dumps(
+            {"ts": NOW, "values": {"air_temp": 7}}), password)
+        wait_for(lambda: count_points(s, "pw-1/air_temp") == 1)
+    finally:
+        s.close()
+    # a wrong password: refused, and the log does not show it
+    bad = Server()
+    bad.extra_args = ["--mqtt", "mqtt://oasis:wrong-%s@127.0.0.1:%d" %
+                      (password, broker.port)]
+    bad.start()
+    try:
+        wait_for(lambda: "refused the connection" in bad.server_log())
+        expect(password not in bad.server_log(), bad.server_log())
+    finally:
+        bad.close()
+        broker.stop()
+
+
+@test
+def a_url_password_in_an_error_is_redacted():
+    d = Server()
+    for url in ("mqtt://oasis:hunter2-secret@", "http://oasis:hunter2-secret@"
+                "127.0.0.1:1"):
+        p = subprocess.run([OASIS, "serve", "--data", d.data, "--listen",
+                            "127.0.0.1:0", "--mqtt", url], capture_output=True,
+                           text=True, timeout=60)
+        expect(p.returncode != 0, p)
+        expect("hunter2" not in p.stderr + p.stdout, p.stderr)
+        expect("oasis:***@" in p.stderr, p.stderr)
+    d.close()
+
+
 if __name__ == "__main__":
     run()
