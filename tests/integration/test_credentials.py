@@ -300,23 +300,33 @@ def a_sign_in_flood_is_slowed_and_health_stays_fast():
 # ---- the broker password -------------------------------------------------
 
 class PasswordBroker(Broker):
-    """A mosquitto that lets in only user 'oasis' with its password."""
+    """A mosquitto that lets in only its users (user 'oasis' and any
+    others given as {name: password}), with an ACL file if given."""
 
-    def __init__(self, password):
+    def __init__(self, password, users=None, acl=None):
         super().__init__()
         pw = os.path.join(self.dir, "passwords")
-        subprocess.run(["mosquitto_passwd", "-b", "-c", pw, "oasis",
-                        password], check=True, capture_output=True)
-        # mosquitto started as root reads it as user mosquitto
+        users = dict(users or {}, oasis=password)
+        for i, (name, secret) in enumerate(sorted(users.items())):
+            subprocess.run(["mosquitto_passwd", "-b"] + (["-c"] if i == 0
+                           else []) + [pw, name, secret], check=True,
+                           capture_output=True)
+        conf = "listener %d 127.0.0.1\nallow_anonymous false\n" \
+            "password_file %s\npersistence false\n" % (self.port, pw)
+        if acl is not None:
+            with open(os.path.join(self.dir, "acl"), "w") as f:
+                f.write(acl)
+            conf += "acl_file %s\n" % os.path.join(self.dir, "acl")
+        # mosquitto started as root reads them as user mosquitto
         os.chmod(self.dir, 0o755)
-        os.chmod(pw, 0o644)
+        for name in os.listdir(self.dir):
+            os.chmod(os.path.join(self.dir, name), 0o644)
         with open(self.conf, "w") as f:
-            f.write("listener %d 127.0.0.1\nallow_anonymous false\n"
-                    "password_file %s\npersistence false\n" % (self.port, pw))
+            f.write(conf)
 
-    def publish_as(self, topic, payload, password):
+    def publish_as(self, topic, payload, password, user="oasis"):
         subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p",
-                        str(self.port), "-u", "oasis", "-P", password, "-q",
+                        str(self.port), "-u", user, "-P", password, "-q",
                         "1", "-t", topic, "-m", payload], check=True,
                        timeout=10)
 
@@ -356,6 +366,41 @@ def the_broker_password_comes_from_a_file_and_is_never_printed():
         expect(password not in bad.server_log(), bad.server_log())
     finally:
         bad.close()
+        broker.stop()
+
+
+@test
+def the_acl_of_oasis_mqtt_acl_keeps_each_device_to_its_own_topics():
+    s = Server()
+    tokens = {}
+    for dev in ("acl-1", "acl-2"):
+        tokens[dev] = oasis("devices", "add", dev, "--kind",
+                            "weather_station", data=s.data).stdout.strip()
+    acl = oasis("mqtt-acl", data=s.data).stdout
+    expect("user acl-1\ntopic write oasis/acl-1/telemetry\n" in acl, acl)
+    expect("user oasis\ntopic read oasis/+/telemetry\n" in acl, acl)
+    password = "server-pw-%d" % os.getpid()
+    broker = PasswordBroker(password, users=tokens, acl=acl).start()
+    pwfile = os.path.join(s.dir, "mqtt-password")
+    with open(pwfile, "w") as f:
+        f.write(password)
+    s.extra_args = ["--mqtt", "mqtt://oasis@127.0.0.1:%d" % broker.port,
+                    "--mqtt-password-file", pwfile]
+    s.start()
+    try:
+        wait_for(lambda: "mqtt: connected" in s.server_log())
+        # acl-1 may not publish as acl-2: the broker drops it
+        broker.publish_as("oasis/acl-2/telemetry", json.dumps(
+            {"ts": NOW, "values": {"air_temp": 1}}), tokens["acl-1"],
+            user="acl-1")
+        broker.publish_as("oasis/acl-1/telemetry", json.dumps(
+            {"ts": NOW, "values": {"air_temp": 2}}), tokens["acl-1"],
+            user="acl-1")
+        wait_for(lambda: count_points(s, "acl-1/air_temp") == 1)
+        time.sleep(0.3)
+        expect(count_points(s, "acl-2/air_temp") == 0)
+    finally:
+        s.close()
         broker.stop()
 
 
