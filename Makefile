@@ -1,6 +1,7 @@
 # Oasis: `make` builds build/oasis; `make test` runs the whole suite under
-# AddressSanitizer and UndefinedBehaviorSanitizer; `make demo` starts the demo
-# base; `make bench` runs the benchmarks.  BUILD=DIR builds elsewhere.
+# AddressSanitizer and UndefinedBehaviorSanitizer, then the concurrency tests
+# under ThreadSanitizer (a build of their own, build/tsan); `make demo` starts
+# the demo base; `make bench` runs the benchmarks.  BUILD=DIR builds elsewhere.
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -19,6 +20,10 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 CFLAGS ?= -O2 -g
 VERSION := 0.1.0
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DOASIS_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
+# Where an installation keeps the web page (oasis serve's default --web-root).
+PREFIX ?= /usr/local
+WEB_DIR ?= $(PREFIX)/share/oasis/web
+ALL_CFLAGS += -DOASIS_WEB_DIR=\"$(WEB_DIR)\"
 ALL_LDFLAGS := $(LDFLAGS) -pthread
 LIBS := $(PKG_LIBS) -lm
 
@@ -27,13 +32,25 @@ ifeq ($(SAN),1)
 	-fno-sanitize-recover=undefined
   ALL_LDFLAGS += -fsanitize=address,undefined
 endif
+ifeq ($(SAN),thread)
+  ALL_CFLAGS += -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+  ALL_LDFLAGS += -fsanitize=thread
+endif
 
 LIB_SRC := $(shell find src -name '*.c' ! -path src/main.c | sort)
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# The concurrency tests, run again under ThreadSanitizer by `make test`:
+# every test_*race*.c, and the tests whose code under test starts threads.
+TSAN_BUILD := build/tsan
+TSAN_SRC := $(sort $(wildcard tests/unit/test_*race*.c) \
+	tests/unit/test_engine.c tests/unit/test_alert_service.c \
+	tests/unit/test_zonal.c tests/unit/test_zonal_gdal.c \
+	tests/unit/test_plots_read.c)
+TSAN_BIN := $(TSAN_SRC:tests/unit/%.c=$(TSAN_BUILD)/tests/%)
 
-.PHONY: all check-deps unit test demo bench fuzz clean format web
+.PHONY: all check-deps unit tsan test demo bench fuzz clean format web
 
 all: check-deps web $(BUILD)/oasis
 
@@ -74,11 +91,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboasis.a
 
 unit: all $(TEST_BIN)
 
-# The whole suite: sanitized build, cmocka unit tests, integration tests.
+# The concurrency tests built with ThreadSanitizer (only them: the library
+# and these tests, no server).
+tsan:
+	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=$(TSAN_BUILD) SAN=thread \
+		$(TSAN_BIN)
+
+# The whole suite: sanitized build, cmocka unit tests, integration tests,
+# the browser tests, then the concurrency tests under ThreadSanitizer.
 test:
 	@scripts/deps.sh install test
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SAN=1 unit
-	@tests/run.sh build/asan
+	@$(MAKE) --no-print-directory tsan
+	@tests/run.sh build/asan $(TSAN_BUILD)
 
 demo:
 	@scripts/deps.sh install demo

@@ -1,9 +1,12 @@
 #!/bin/sh
-# run.sh BUILD: run every test of the suite against the programs in BUILD
-# (cmocka unit tests, then the integration tests against the real server),
-# and end with one line "N passed, N failed".
+# run.sh BUILD [TSAN_BUILD]: run every test of the suite against the programs
+# in BUILD (cmocka unit tests, the integration tests against the real server,
+# the browser tests), then the concurrency tests built in TSAN_BUILD under
+# ThreadSanitizer; print each suite's time ("suite unit: N s") and end with
+# one line "N passed, N failed".
 set -u
 BUILD=${1:-build/asan}
+TSAN_BUILD=${2:-}
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 export OASIS_BIN="$top/$BUILD/oasis"
@@ -16,6 +19,14 @@ logs="$top/$BUILD/test-logs"
 rm -rf "$logs" && mkdir -p "$logs"
 passed=0
 failed=0
+
+# Each suite's wall time, so that a slow one shows.
+suite_start() {
+	suite_t0=$(date +%s)
+}
+suite_end() {
+	echo "suite $1: $(($(date +%s) - suite_t0)) s"
+}
 
 # Count one TAP stream: ok / not ok lines, a missing plan or a crash fail.
 tally() {
@@ -41,6 +52,7 @@ tally() {
 	fi
 }
 
+suite_start
 for t in "$BUILD"/tests/test_*; do
 	[ -x "$t" ] || continue
 	name=$(basename "$t")
@@ -48,7 +60,9 @@ for t in "$BUILD"/tests/test_*; do
 	"$t" >"$log" 2>&1
 	tally "$name" "$log" $?
 done
+suite_end unit
 
+suite_start
 for t in tests/integration/test_*.py; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .py)
@@ -56,14 +70,41 @@ for t in tests/integration/test_*.py; do
 	/usr/bin/python3 "$t" >"$log" 2>&1
 	tally "$name" "$log" $?
 done
+suite_end integration
 
 # The big screen in a real browser: Playwright (npm playwright-core) driving
 # Debian's chromium against a server it starts itself; node's TAP output
 # has one top-level "ok"/"not ok" line per test, which tally counts.
+suite_start
 log="$logs/browser.log"
 OASIS_ARTIFACTS="$top/$BUILD/browser-artifacts" \
 	node --test --test-reporter=tap tests/browser/ >"$log" 2>&1
 tally browser "$log" $?
+suite_end browser
+
+# The concurrency tests again under ThreadSanitizer (make tsan builds them):
+# the first race report stops the test and fails it.  tsan.supp silences
+# only the insides of libraries that are not built with TSan.
+if [ -n "$TSAN_BUILD" ]; then
+	suite_start
+	tlogs="$top/$TSAN_BUILD/test-logs"
+	rm -rf "$tlogs" && mkdir -p "$tlogs"
+	ran=0
+	for t in "$TSAN_BUILD"/tests/test_*; do
+		[ -x "$t" ] || continue
+		name=tsan/$(basename "$t")
+		log="$tlogs/$(basename "$t").log"
+		TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$top/tests/tsan.supp" \
+			"$t" >"$log" 2>&1
+		tally "$name" "$log" $?
+		ran=$((ran + 1))
+	done
+	if [ "$ran" -eq 0 ]; then
+		echo "FAIL tsan (no test built in $TSAN_BUILD: run make tsan)"
+		failed=$((failed + 1))
+	fi
+	suite_end tsan
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -223,7 +223,7 @@ int water_metered_since(struct ts_engine *ts, int64_t volume_series,
 			int64_t since_ms, double *m3, struct err *e)
 {
 	int64_t now_ts;
-	double now_v, base;
+	double now_v, base = 0;
 	bool found;
 	int rc;
 

@@ -13,6 +13,9 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
+/* A close read again this often when other changes keep landing first. */
+#define CAS_ATTEMPTS 8
+
 int64_t alerts__now(struct alerts *a)
 {
 	return a->o.now ? a->o.now(a->o.now_ctx) : time_now_ms();
@@ -247,7 +250,7 @@ static void add_active(struct alerts *a, const struct db_alert *al)
 	m->escalated = al->escalated;
 }
 
-static void drop_active(struct alerts *a, int64_t id)
+void alerts__drop_active(struct alerts *a, int64_t id)
 {
 	for (size_t i = 0; i < a->n_active; i++)
 		if (a->active[i].id == id) {
@@ -282,27 +285,45 @@ static void open_alert(struct alerts *a, const struct mon_action *x,
 	announce(a, &al, "opened");
 }
 
-/* Close alert id (state not closed) by who; announce. */
+/*
+ * Close alert id (state not closed) by who; announce.  A compare-and-set
+ * from the state read: an acknowledgement landing in between makes it read
+ * again and close the acknowledged alert; a close landing in between makes
+ * this one say it is closed already, so the close happens (and is
+ * announced) once.
+ */
 static int close_alert(struct alerts *a, int64_t id, const char *who,
 		       const char *comment, struct db_alert *al, struct err *e)
 {
-	if (db_alert_get(a->db, id, al, e))
-		return e->code;
-	if (!strcmp(al->state, "closed"))
-		return err_set(e, ERR_INVALID, "alert %lld is closed already",
-			       (long long)id);
-	snprintf(al->state, sizeof(al->state), "closed");
-	al->closed_ms = alerts__now(a);
-	snprintf(al->closed_by, sizeof(al->closed_by), "%s", who);
-	if (comment && comment[0] && !al->ack_comment[0])
-		snprintf(al->ack_comment, sizeof(al->ack_comment), "%s", comment);
-	if (db_alert_update(a->db, al, e))
-		return e->code;
-	pthread_mutex_lock(&a->lock);
-	drop_active(a, id);
-	pthread_mutex_unlock(&a->lock);
-	announce(a, al, "closed");
-	return ERR_OK;
+	char from[sizeof(al->state)];
+	int rc;
+
+	for (int attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
+		if (db_alert_get(a->db, id, al, e))
+			return e->code;
+		if (!strcmp(al->state, "closed"))
+			return err_set(e, ERR_INVALID, "alert %lld is closed "
+				       "already", (long long)id);
+		snprintf(from, sizeof(from), "%s", al->state);
+		snprintf(al->state, sizeof(al->state), "closed");
+		al->closed_ms = alerts__now(a);
+		snprintf(al->closed_by, sizeof(al->closed_by), "%s", who);
+		if (comment && comment[0] && !al->ack_comment[0])
+			snprintf(al->ack_comment, sizeof(al->ack_comment), "%s",
+				 comment);
+		rc = db_alert_update(a->db, al, from, e);
+		if (rc == ERR_NOT_FOUND)
+			continue; /* it moved on meanwhile: read it again */
+		if (rc)
+			return rc;
+		pthread_mutex_lock(&a->lock);
+		alerts__drop_active(a, id);
+		pthread_mutex_unlock(&a->lock);
+		announce(a, al, "closed");
+		return ERR_OK;
+	}
+	return err_set(e, ERR_UNAVAILABLE, "alert %lld kept changing while "
+		       "being closed; try again", (long long)id);
 }
 
 static void clear_alert(struct alerts *a, const struct mon_action *x,
@@ -319,8 +340,15 @@ static void clear_alert(struct alerts *a, const struct mon_action *x,
 	m = find_active(a, key);
 	id = m ? m->id : 0;
 	pthread_mutex_unlock(&a->lock);
-	if (id && close_alert(a, id, "auto: condition cleared", NULL, &al, &e))
-		log_error("closing alert %lld: %s", (long long)id, e.msg);
+	if (!id || !close_alert(a, id, "auto: condition cleared", NULL, &al, &e))
+		return;
+	if (e.code == ERR_INVALID) { /* closed by hand meanwhile: not an error */
+		pthread_mutex_lock(&a->lock);
+		alerts__drop_active(a, id);
+		pthread_mutex_unlock(&a->lock);
+		return;
+	}
+	log_error("closing alert %lld: %s", (long long)id, e.msg);
 }
 
 void alerts__act(struct alerts *a, bool raise, int rule, const char *subject,
@@ -340,6 +368,11 @@ void alerts__act(struct alerts *a, bool raise, int rule, const char *subject,
 	snprintf(x->message, sizeof(x->message), "%s", message ? message : "");
 }
 
+/*
+ * Raises and clears are carried out in the order they were decided: one
+ * flush at a time (flush_lock), each taking the queue as it stands, so a
+ * clear decided after a raise never lands before it on another thread.
+ */
 void alerts__flush(struct alerts *a)
 {
 	struct mon_action *xs;
@@ -347,22 +380,34 @@ void alerts__flush(struct alerts *a)
 
 	pthread_mutex_lock(&a->lock);
 	n = a->n_actions;
+	pthread_mutex_unlock(&a->lock);
+	if (!n)
+		return; /* the common case: nothing decided, nobody waits */
+	pthread_mutex_lock(&a->flush_lock);
+	pthread_mutex_lock(&a->lock);
+	n = a->n_actions;
 	xs = n ? malloc(n * sizeof(*xs)) : NULL;
 	if (xs)
 		memcpy(xs, a->actions, n * sizeof(*xs));
 	a->n_actions = 0;
 	pthread_mutex_unlock(&a->lock);
+	if (n && !xs)
+		log_error("alerts: out of memory: %zu raises or clears dropped", n);
 	for (size_t i = 0; xs && i < n; i++)
 		if (xs[i].raise)
 			open_alert(a, &xs[i], &xs[i].rule);
 		else
 			clear_alert(a, &xs[i], &xs[i].rule);
+	pthread_mutex_unlock(&a->flush_lock);
 	free(xs);
 }
 
+/* An acknowledgement is a compare-and-set from open: never reopens. */
 int alerts_ack(struct alerts *a, int64_t id, const char *who,
 	       const char *comment, struct db_alert *out, struct err *e)
 {
+	int rc;
+
 	if (db_alert_get(a->db, id, out, e))
 		return e->code;
 	if (strcmp(out->state, "open"))
@@ -373,7 +418,11 @@ int alerts_ack(struct alerts *a, int64_t id, const char *who,
 	out->acked_ms = alerts__now(a);
 	snprintf(out->ack_comment, sizeof(out->ack_comment), "%s",
 		 comment ? comment : "");
-	if (db_alert_update(a->db, out, e))
+	rc = db_alert_update(a->db, out, "open", e);
+	if (rc == ERR_NOT_FOUND && !db_alert_get(a->db, id, out, e))
+		return err_set(e, ERR_INVALID, "alert %lld is %s, not open",
+			       (long long)id, out->state);
+	if (rc)
 		return e->code;
 	pthread_mutex_lock(&a->lock);
 	for (size_t i = 0; i < a->n_active; i++)
@@ -583,6 +632,7 @@ int alerts_open(struct db *db, struct events *ev, const struct alerts_opts *o,
 		a->o.max_age_ms = MS_PER_DAY;
 	a->started_ms = alerts__now(a);
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_mutex_init(&a->flush_lock, NULL);
 	pthread_cond_init(&a->stop_cond, NULL);
 	if (db_plot_list(db, NULL, load_plot, a, e) ||
 	    db_device_list(db, NULL, load_device, a, e) ||
@@ -613,6 +663,7 @@ void alerts_close(struct alerts *a)
 	free(a->valves);
 	free(a->actions);
 	pthread_cond_destroy(&a->stop_cond);
+	pthread_mutex_destroy(&a->flush_lock);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }

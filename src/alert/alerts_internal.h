@@ -80,6 +80,7 @@ struct alerts {
 	struct alerts_opts o;
 	int64_t started_ms;
 	pthread_mutex_t lock;
+	pthread_mutex_t flush_lock;   /* one alerts__flush at a time, in order */
 	struct alert_rule *rules;
 	size_t n_rules;
 	struct mon_device *devices;
@@ -114,6 +115,8 @@ struct mon_subject *alerts__subject(struct alerts *a, int rule,
 /* Under the lock: queue a raise or clear. */
 void alerts__act(struct alerts *a, bool raise, int rule, const char *subject,
 		 int plot, double value, const char *message);
+/* Under the lock: forget an alert not closed (it was closed). */
+void alerts__drop_active(struct alerts *a, int64_t id);
 /* Without the lock: carry out the queued actions. */
 void alerts__flush(struct alerts *a);
 /* Under the lock: drop every binding and subject (rules changed). */

@@ -502,15 +502,27 @@ static void carry_out(struct alerts *a, const struct due *d, int64_t now)
 	json_t *j, *msg;
 	char *text;
 
-	if (db_alert_get(a->db, d->id, &al, &e) || !strcmp(al.state, "closed"))
+	char from[sizeof(al.state)];
+	int rc;
+
+	if (db_alert_get(a->db, d->id, &al, &e))
 		return;
+	if (!strcmp(al.state, "closed")) {
+		pthread_mutex_lock(&a->lock);
+		alerts__drop_active(a, d->id);
+		pthread_mutex_unlock(&a->lock);
+		return;
+	}
+	snprintf(from, sizeof(from), "%s", al.state);
 	al.notified_ms = now;
 	if (d->escalate) {
 		al.escalated = true;
 		snprintf(al.severity, sizeof(al.severity), "%s", d->to);
 	}
-	if (db_alert_update(a->db, &al, &e)) {
-		log_error("alert %lld: %s", (long long)d->id, e.msg);
+	/* from the state read: an ack or close meanwhile wins, this one goes */
+	if ((rc = db_alert_update(a->db, &al, from, &e))) {
+		if (rc != ERR_NOT_FOUND)
+			log_error("alert %lld: %s", (long long)d->id, e.msg);
 		return;
 	}
 	j = alerts_alert_json(&al);

@@ -19,6 +19,7 @@
 #include "auth/auth.h"
 #include "cli/serve.h"
 #include "db/db.h"
+#include "sim/clock.h"
 #include "sim/demo.h"
 #include "sim/demo_base.h"
 #include "sim/demo_imagery.h"
@@ -29,7 +30,8 @@
 
 static void print_usage(void)
 {
-	printf("usage: oasis demo [--data DIR] [--seed N] [--speed X] [OPTIONS]\n\n"
+	printf("usage: oasis demo [--data DIR] [--seed N] [--speed X] [--at T]"
+	       " [OPTIONS]\n\n"
 	       "Create the demo base near Manas in DIR (default ./var) if it is\n"
 	       "not there (plots, devices, %d days of history), then serve it\n"
 	       "with its devices reporting live until Ctrl-C.  A second run\n"
@@ -37,7 +39,10 @@ static void print_usage(void)
 	       "  --seed N               the base's random seed (default 1)\n"
 	       "  --speed X              simulate X times faster than real time:\n"
 	       "                         the live feed replays the last hours X\n"
-	       "                         times faster until it reaches now\n%s",
+	       "                         times faster until it reaches now\n"
+	       "  --at T                 run the base as if now were T (RFC 3339,\n"
+	       "                         e.g. 2026-07-20T10:00:00+08:00): history\n"
+	       "                         before it, live from it on\n%s",
 	       HISTORY_DAYS, serve_usage);
 }
 
@@ -99,14 +104,15 @@ static const char *const demo_rules[] = {
 	"valve_no_flow",
 };
 
+/* The base's season: this year's from April on, else last year's. */
 static int create_base(struct db *db, const char *dir, uint64_t seed,
-		       struct err *e)
+		       const struct sim_clock *clock, struct err *e)
 {
 	char password[AUTH_PASSWORD_LEN + 1];
 	int y, m, d;
 	int64_t users;
 
-	time_civil_from_days(time_now_ms() / MS_PER_DAY, &y, &m, &d);
+	time_civil_from_days(sim_clock_now(clock) / MS_PER_DAY, &y, &m, &d);
 	if (demo_base_create(db, seed, m < 4 ? y - 1 : y, e))
 		return e->code;
 	if (db_user_count(db, &users, e))
@@ -127,6 +133,7 @@ struct live {
 	struct demo *demo;
 	uint64_t seed;
 	double speed;
+	struct sim_clock clock;
 	int64_t sim_start;
 };
 
@@ -142,13 +149,22 @@ static int64_t lead_ms(double speed)
 static int prepare(struct db *db, const struct cli_store *store,
 		   struct live *live, struct err *e)
 {
-	int64_t now = time_now_ms(), end, to = now - lead_ms(live->speed);
+	int64_t now = sim_clock_now(&live->clock), end;
+	int64_t to = now - lead_ms(live->speed);
 	struct timespec t0, t1;
+	char at[32];
 	int scenes = 0;
 
-	if (demo_open(db, store->data_dir, live->seed, &live->demo, e))
+	if (demo_open(db, store->data_dir, live->seed, &live->clock,
+		      &live->demo, e))
 		return e->code;
 	end = demo_history_end(live->demo);
+	if (end > now) {
+		time_format_iso(end, at, sizeof(at));
+		return err_set(e, ERR_INVALID, "the base's history already "
+			       "reaches %s: --at must be later, or use a new "
+			       "--data folder", at);
+	}
 	live->sim_start = end > to ? end : to;
 	if (end >= to)
 		return ERR_OK;
@@ -195,6 +211,7 @@ int cmd_demo(int argc, char **argv)
 		SERVE_OPTIONS,
 		{ "seed", required_argument, NULL, 's' },
 		{ "speed", required_argument, NULL, 'x' },
+		{ "at", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -217,6 +234,14 @@ int cmd_demo(int argc, char **argv)
 			live.seed = strtoull(optarg, NULL, 10);
 			continue;
 		}
+		if (opt == 'a') {
+			int64_t at;
+
+			if (time_parse(optarg, time_now_ms(), &at, &e))
+				return cli_usage_error("demo", "--at: %s", e.msg);
+			sim_clock_start_at(&live.clock, at);
+			continue;
+		}
 		if (opt == 'x') {
 			live.speed = strtod(optarg, NULL);
 			if (!(live.speed >= 1 && live.speed <= 100000))
@@ -236,7 +261,8 @@ int cmd_demo(int argc, char **argv)
 	if (cli_store_open(&store, true, &db, &e))
 		return cli_fail("demo", &e);
 	if (db_plot_count(db, &plots, &e) ||
-	    (plots == 0 && create_base(db, store.data_dir, live.seed, &e))) {
+	    (plots == 0 && create_base(db, store.data_dir, live.seed,
+				       &live.clock, &e))) {
 		db_close(db);
 		return cli_fail("demo", &e);
 	}
@@ -247,8 +273,12 @@ int cmd_demo(int argc, char **argv)
 		return cli_fail("demo", &e);
 	}
 	print_login(store.data_dir);
-	/* the replay's readings are as old as its lead: monitoring judges them */
-	cfg.alert_max_age_ms = lead_ms(live.speed) + MS_PER_DAY;
+	/*
+	 * the replay's readings are as old as its lead (and as --at is behind
+	 * the real clock): monitoring judges them
+	 */
+	cfg.alert_max_age_ms = lead_ms(live.speed) + MS_PER_DAY +
+			       sim_clock_behind_ms(&live.clock);
 	cfg.started = start_live;
 	cfg.stopping = stop_live;
 	cfg.hook_ctx = &live;

@@ -120,7 +120,7 @@ static int parse(int argc, char **argv, struct cli_store *store,
 		case 'p': a->filter.crop = optarg; break;
 		case 'b':
 			if (plots_parse_bbox(optarg, &a->filter, e))
-				return CLI_EXIT_USAGE;
+				return err_prefix(e, "--bbox"), CLI_EXIT_USAGE;
 			break;
 		case 'h': fputs(usage, stdout); return -1;
 		default: return err_set(e, ERR_INVALID, "unknown option"), CLI_EXIT_USAGE;

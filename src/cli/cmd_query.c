@@ -85,13 +85,20 @@ static int build_query(const struct query_args *a, struct ts_query *q,
 	q->to = now;
 	q->csv = !a->format || !strcmp(a->format, "csv");
 	q->aggs = TS_AGG_AVG;
-	if ((a->from && time_parse(a->from, now, &q->from, e)) ||
-	    (a->to && time_parse(a->to, now, &q->to, e)) ||
-	    (a->step && time_parse_duration(a->step, &q->step, e)) ||
-	    (a->agg && ts_aggs_parse(a->agg, &q->aggs, e)))
+	if (a->from && time_parse(a->from, now, &q->from, e))
+		return err_prefix(e, "--from");
+	if (a->to && time_parse(a->to, now, &q->to, e))
+		return err_prefix(e, "--to");
+	if (a->step && time_parse_step(a->step, &q->step, e))
+		return err_prefix(e, "--step");
+	if (a->agg && ts_aggs_parse(a->agg, &q->aggs, e))
 		return ERR_INVALID;
+	if (q->to < q->from)
+		return err_set(e, ERR_INVALID, "--to is before --from");
 	if (q->step)
-		q->to += 1;
+		q->to += 1;  /* buckets are [from, to): the range is inclusive */
+	if (q->step && time_check_buckets(q->from, q->to, q->step, e))
+		return ERR_INVALID;
 	return ERR_OK;
 }
 

@@ -8,17 +8,20 @@
 #include <unistd.h>
 
 #include "sim/loadgen.h"
+#include "util/timeutil.h"
 
 static const char usage[] =
 	"usage: oasis simulate --url URL --token TOKEN --devices N --rate R\n"
 	"                      [--mqtt mqtt://HOST:PORT] [--duration SECONDS]\n"
-	"                      [--threads N] [--seed N]\n"
+	"                      [--threads N] [--seed N] [--at T]\n"
 	"\n"
 	"Drive a running server with N simulated devices (sim-00000 ...,\n"
 	"registered with the admin TOKEN) reporting R points/s in all, over\n"
 	"HTTP line protocol or, with --mqtt, MQTT telemetry; for DURATION\n"
 	"seconds (default 10).  Reports the rate achieved, errors and\n"
-	"latencies.  Only use it against servers of your own.\n";
+	"latencies.  With --at T the readings are stamped from the instant T\n"
+	"on (RFC 3339 or milliseconds) instead of the wall clock.  Only use\n"
+	"it against servers of your own.\n";
 
 int cmd_simulate(int argc, char **argv)
 {
@@ -31,12 +34,14 @@ int cmd_simulate(int argc, char **argv)
 		{ "duration", required_argument, NULL, 's' },
 		{ "threads", required_argument, NULL, 'n' },
 		{ "seed", required_argument, NULL, 'S' },
+		{ "at", required_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct loadgen_opts o = { .seconds = 10, .threads = 4, .seed = 1 };
 	struct loadgen_report r;
 	struct err e = { 0 };
+	int64_t at;
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -49,6 +54,11 @@ int cmd_simulate(int argc, char **argv)
 		case 's': o.seconds = atof(optarg); break;
 		case 'n': o.threads = atoi(optarg); break;
 		case 'S': o.seed = strtoull(optarg, NULL, 10); break;
+		case 'a':
+			if (time_parse(optarg, time_now_ms(), &at, &e))
+				return cli_usage_error("simulate", "--at: %s", e.msg);
+			sim_clock_start_at(&o.clock, at);
+			break;
 		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
 		default: return cli_usage_error("simulate", "unknown option");
 		}

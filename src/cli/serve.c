@@ -5,8 +5,9 @@
 #include "cli/serve.h"
 
 #include <libgen.h>
-#include <sodium.h>
 #include <limits.h>
+#include <sodium.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +29,39 @@
 #define EVENTS_KEPT 20000
 /* A comment line to each idle stream this often: proxies and dead clients. */
 #define HEARTBEAT_MS 15000
+/*
+ * Threads besides the HTTP workers that call the store: the engine's
+ * maintenance, the valve clock, the alert timer, the webhook sender, the
+ * MQTT loop and the demo's simulator, with room for a few more.  The store
+ * keeps a connection for each (db_pool_config), so none ever waits for one.
+ */
+#define STORE_BACKGROUND_THREADS 10
 
-/* The web page: beside the program (build/oasis -> web/) or ./web. */
+/*
+ * Where the installation puts the web page (the Makefile's WEB_DIR, under
+ * its PREFIX).
+ */
+#ifndef OASIS_WEB_DIR
+#define OASIS_WEB_DIR "/usr/local/share/oasis/web"
+#endif
+
+/* dir/web when it holds the page. */
+static bool web_in(const char *dir, char *out, size_t size)
+{
+	char probe[PATH_MAX + 32];
+
+	snprintf(probe, sizeof(probe), "%s/web/index.html", dir);
+	if (access(probe, R_OK) != 0)
+		return false;
+	snprintf(out, size, "%s/web", dir);
+	return true;
+}
+
+/*
+ * The web page: a build tree's web/ beside the program (build/oasis or
+ * build/asan/oasis -> web/), else the installation's OASIS_WEB_DIR.  Never
+ * looked for in the working directory.
+ */
 const char *serve_find_web_root(char *out, size_t size)
 {
 	char exe[PATH_MAX], probe[PATH_MAX + 32];
@@ -39,17 +71,15 @@ const char *serve_find_web_root(char *out, size_t size)
 	if (n > 0) {
 		exe[n] = '\0';
 		dir = dirname(exe);
-		for (int up = 0; up < 4; up++) {
-			snprintf(probe, sizeof(probe), "%s/web/index.html", dir);
-			if (access(probe, R_OK) == 0) {
-				snprintf(out, size, "%s/web", dir);
+		for (int up = 0; up < 3; up++) {
+			if (web_in(dir, out, size))
 				return out;
-			}
 			dir = dirname(dir);
 		}
 	}
-	if (access("web/index.html", R_OK) == 0) {
-		snprintf(out, size, "web");
+	snprintf(probe, sizeof(probe), "%s/index.html", OASIS_WEB_DIR);
+	if (access(probe, R_OK) == 0) {
+		snprintf(out, size, "%s", OASIS_WEB_DIR);
 		return out;
 	}
 	return NULL;
@@ -235,7 +265,9 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 
 	serve_block_signals(&stop);
 	gdal_guard_network(); /* what callers upload reaches no URL */
-	if (open_services(db, data_dir, o, &svc, e))
+	if (db_pool_config(db, http_worker_threads(cfg) + STORE_BACKGROUND_THREADS,
+			   0, e) ||
+	    open_services(db, data_dir, o, &svc, e))
 		return e->code;
 	if (http_server_start(&svc, cfg, &server, e)) {
 		close_services(&svc);
@@ -272,12 +304,22 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 
 const char serve_usage[] =
 	"  --listen HOST:PORT     where to listen (default 127.0.0.1:8080)\n"
-	"  --web DIR              the web page's folder (default: found beside\n"
-	"                         the program)\n"
+	"  --web-root DIR, --web DIR  the web page's folder (default: the\n"
+	"                         installation's, " OASIS_WEB_DIR ",\n"
+	"                         or web/ beside the program in a build tree)\n"
 	"  --max-body BYTES       largest request body (default 64M; K/M/G)\n"
+	"  --max-inflated BYTES   largest gzip body once inflated (default\n"
+	"                         4 x --max-body)\n"
+	"  --max-buffered BYTES   request bodies held by all requests together;\n"
+	"                         past it 503 + Retry-After (default 256M)\n"
+	"  --max-batch-points N   points in one write (default 1000000)\n"
 	"  --max-header BYTES     largest request line + headers (default 32K)\n"
 	"  --max-connections N    simultaneous connections (default 1000)\n"
-	"  --timeout SECONDS      idle connection timeout (default 60)\n"
+	"  --max-connections-per-address N  from one client address (default 64)\n"
+	"  --header-timeout SECONDS  from connecting to the first request's\n"
+	"                         headers (default 10)\n"
+	"  --timeout SECONDS      idle connection timeout, and from a request's\n"
+	"                         end to the next one's headers (default 60)\n"
 	"  --threads N            worker threads (default 2 per core, >= 4)\n"
 	"  --mqtt mqtt://HOST:PORT  take telemetry from this broker (topics\n"
 	"                         oasis/DEVICE/telemetry and oasis/DEVICE/nmea,\n"
@@ -358,6 +400,21 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 	case 'M': ok = parse_count(arg, &cfg->max_connections); break;
 	case 'T': ok = parse_count(arg, &cfg->timeout_s); break;
 	case 'P': ok = parse_count(arg, &cfg->threads); break;
+	case SERVE_OPT_MAX_BUFFERED:
+		ok = parse_size(arg, &cfg->max_buffered);
+		break;
+	case SERVE_OPT_MAX_INFLATED:
+		ok = parse_size(arg, &cfg->max_inflated);
+		break;
+	case SERVE_OPT_MAX_BATCH_POINTS:
+		ok = parse_size(arg, &cfg->max_batch_points);
+		break;
+	case SERVE_OPT_MAX_PER_ADDRESS:
+		ok = parse_count(arg, &cfg->max_per_address);
+		break;
+	case SERVE_OPT_HEADER_TIMEOUT:
+		ok = parse_count(arg, &cfg->header_timeout_s);
+		break;
 	default: return err_set(e, ERR_NOT_FOUND, "not a server option");
 	}
 	if (!ok)

@@ -49,6 +49,10 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 /* Long options without a letter (clear of cli.h CLI_OPT_*). */
 enum { SERVE_OPT_WEBHOOK = 1100, SERVE_OPT_WEBHOOK_SECRET,
        SERVE_OPT_ALERT_TICK };
+/* The HTTP limits (docs/SECURITY.md, "HTTP limits"). */
+enum { SERVE_OPT_MAX_BUFFERED = 1150, SERVE_OPT_MAX_INFLATED,
+       SERVE_OPT_MAX_BATCH_POINTS, SERVE_OPT_MAX_PER_ADDRESS,
+       SERVE_OPT_HEADER_TIMEOUT };
 /* Credentials (docs/SECURITY.md). */
 enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
 
@@ -69,7 +73,18 @@ enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
 	{ "alert-tick", required_argument, NULL, SERVE_OPT_ALERT_TICK }, \
 	{ "heartbeat", required_argument, NULL, SERVE_OPT_HEARTBEAT }, \
 	{ "mqtt-password-file", required_argument, NULL, \
-	  SERVE_OPT_MQTT_PASSWORD_FILE }
+	  SERVE_OPT_MQTT_PASSWORD_FILE }, \
+	SERVE_LIMIT_OPTIONS
+
+#define SERVE_LIMIT_OPTIONS \
+	{ "web-root", required_argument, NULL, 'w' }, \
+	{ "max-buffered", required_argument, NULL, SERVE_OPT_MAX_BUFFERED }, \
+	{ "max-inflated", required_argument, NULL, SERVE_OPT_MAX_INFLATED }, \
+	{ "max-batch-points", required_argument, NULL, \
+	  SERVE_OPT_MAX_BATCH_POINTS }, \
+	{ "max-connections-per-address", required_argument, NULL, \
+	  SERVE_OPT_MAX_PER_ADDRESS }, \
+	{ "header-timeout", required_argument, NULL, SERVE_OPT_HEADER_TIMEOUT }
 
 extern const char serve_usage[];
 

@@ -6,7 +6,10 @@
  * SQL, ever leaves db/.  Each function is one atomic unit of work: it either
  * happens whole or not at all, so callers never manage transactions.
  *
- * A struct db is safe to use from many threads at once.  Strings in the row
+ * A struct db is safe to use from many threads at once.  A listing
+ * (db_*_list and the like) reads its rows, ends its call, then calls its
+ * callback for each row, so a callback may call the store again; the two
+ * engine streams (db_chunks_read, db_latest_list) are the exceptions.  Strings in the row
  * structs are fixed-size and NUL-terminated unless marked "heap"; heap fields
  * are owned by the struct and released with the matching *_free function.
  */
@@ -241,6 +244,8 @@ int db_chunks_write(struct db *db, const struct db_chunk_write *w,
 /*
  * Call each for every chunk of series that overlaps [from, to], ordered by
  * ts_min then seq.  A non-zero return from each stops and is returned.
+ * Unlike the other listings, this one streams: each runs while the call
+ * holds its connection, so each must not call the store (see the pool).
  */
 int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
 		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
@@ -253,7 +258,7 @@ struct db_latest {
 	double value;
 };
 
-/* Every series' newest stored point, by series. */
+/* Every series' newest stored point, by series; streams like db_chunks_read. */
 int db_latest_list(struct db *db,
 		   int (*each)(const struct db_latest *l, void *ctx), void *ctx,
 		   struct err *e);
@@ -541,8 +546,17 @@ int db_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
 		  struct err *e);
 int db_alert_get(struct db *db, int64_t id, struct db_alert *out,
 		 struct err *e);
-/* Store a's state, acknowledgement, closing and notification fields. */
-int db_alert_update(struct db *db, const struct db_alert *a, struct err *e);
+/*
+ * Store a's state, acknowledgement, closing and notification fields, but
+ * only if the alert is still in one of the states in from (space-separated,
+ * e.g. "open acknowledged"): a compare-and-set, so that of two racing
+ * changes read from the same state only one lands.  ERR_NOT_FOUND when
+ * the alert is in none of them (it moved on) or does not exist.  The
+ * notification fields only move forward: notified_ms and escalated never
+ * decrease, and the severity changes only with the escalation.
+ */
+int db_alert_update(struct db *db, const struct db_alert *a, const char *from,
+		    struct err *e);
 
 struct db_alert_filter {
 	const char *state;   /* NULL any; "active": open or acknowledged */
@@ -562,5 +576,29 @@ int db_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,
 			 int64_t at_ms, struct err *e);
 /* How many dead letters there are. */
 int db_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e);
+
+/* ---- the connection pool -------------------------------------------------- */
+
+/*
+ * Every db_* call borrows one connection for its duration; a thread holds
+ * one at a time (a row iterator's callback runs after its connection went
+ * back, so it may call the store again).  Size the pool to the threads that
+ * may call the store at once, so that no call ever waits for a connection;
+ * a call that still waits longer than wait_ms (0: 10 s) fails with
+ * ERR_UNAVAILABLE.  The default is DB_POOL_DEFAULT connections.  A new
+ * size applies from the next call (a smaller one closes nothing).
+ */
+#define DB_POOL_DEFAULT 8
+#define DB_POOL_MAX 1024
+int db_pool_config(struct db *db, unsigned connections, unsigned wait_ms,
+		   struct err *e);
+
+struct db_pool_stats {
+	unsigned connections;  /* the pool's size */
+	unsigned open;         /* connections open now */
+	uint64_t waits;        /* calls that found every connection in use */
+	uint64_t timeouts;     /* calls that gave up waiting (ERR_UNAVAILABLE) */
+};
+void db_pool_stats(struct db *db, struct db_pool_stats *out);
 
 #endif

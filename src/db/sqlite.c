@@ -1,6 +1,26 @@
 /*
  * The SQLite backend: opening the store, the connection pool, statements and
  * errors.  The design notes are in sqlite_internal.h.
+ *
+ * The pool's invariants (what keeps a busy server from deadlocking on it)
+ * 1. A thread holds at most one connection of a store at a time.  No store
+ *    call runs inside another: a row iterator (db_*_list and the like)
+ *    collects its rows, gives its connection back, and only then calls its
+ *    callback, so a callback may call the store again.  The two streaming
+ *    iterators of the time-series engine (db_chunks_read, db_latest_list)
+ *    call back while they hold the connection: their callbacks never call
+ *    the store.  "Collect, then act."
+ * 2. sqlite__conn_get checks invariant 1: a thread-local marks the store
+ *    whose connection this thread holds, and asking for a second one is a
+ *    bug that aborts in builds without NDEBUG (the tests) and is logged in
+ *    the others.
+ * 3. The pool is sized to the threads that may call the store at once
+ *    (db_pool_config: the HTTP workers plus the background threads), so by
+ *    1 and 3 a connection is always free and conn_get never waits in a
+ *    correct program.
+ * 4. Should it wait all the same (a bug, or more callers than sized), it
+ *    waits at most wait_ms and then fails with ERR_UNAVAILABLE naming the
+ *    wait (503 over HTTP): never for ever.
  */
 #include "db/sqlite_internal.h"
 
@@ -11,9 +31,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
-#define POOL_MAX 8
+#include "util/log.h"
+
+#define POOL_MAX DB_POOL_DEFAULT
+#define POOL_WAIT_MS 10000
 #define BUSY_TIMEOUT_MS 10000
+
+/* The store whose connection this thread holds (invariant 1), or NULL. */
+static _Thread_local const struct db *held_by_thread;
 
 int sqlite__error(struct conn *c, int rc, const char *what, struct err *e)
 {
@@ -129,14 +156,73 @@ out_close:
 	return e ? e->code : ERR_STORE;
 }
 
+/* Invariant 2: a second connection of the same store on one thread. */
+static void nested_acquire(const struct db *db)
+{
+#ifndef NDEBUG
+	log_error("store: a thread asked for a second connection of %s while "
+		  "holding one (a store call inside a row callback?): this can "
+		  "deadlock the pool; collect the rows, then act", db->path);
+	abort();
+#else
+	static _Atomic int logged;
+
+	if (!logged++)
+		log_error("store: a thread asked for a second connection of %s "
+			  "while holding one: this can deadlock the pool",
+			  db->path);
+#endif
+}
+
+/* The instant wait_ms from now on the pool's (monotonic) clock. */
+static struct timespec deadline_after(unsigned wait_ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += wait_ms / 1000;
+	t.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+/* Under db->lock: wait for a connection to come back or room to open one. */
+static int wait_for_room(struct db *db, struct err *e)
+{
+	struct timespec until;
+
+	if (db->idle || db->open_conns < db->max_conns)
+		return ERR_OK;
+	until = deadline_after(db->wait_ms);
+	db->waits++;
+	while (!db->idle && db->open_conns >= db->max_conns)
+		if (pthread_cond_timedwait(&db->returned, &db->lock, &until) ==
+		    ETIMEDOUT && !db->idle && db->open_conns >= db->max_conns) {
+			db->timeouts++;
+			return err_set(e, ERR_UNAVAILABLE, "the store is busy: "
+				       "all %d of its connections stayed in use "
+				       "for %u ms while waiting for one",
+				       db->max_conns, db->wait_ms);
+		}
+	return ERR_OK;
+}
+
 int sqlite__conn_get(struct db *db, struct conn **out, struct err *e)
 {
 	struct conn *c = NULL;
 	bool open_new = false;
+	int rc;
 
+	if (held_by_thread == db)
+		nested_acquire(db);
 	pthread_mutex_lock(&db->lock);
-	while (!db->idle && db->open_conns >= db->max_conns)
-		pthread_cond_wait(&db->returned, &db->lock);
+	if ((rc = wait_for_room(db, e))) {
+		pthread_mutex_unlock(&db->lock);
+		return rc;
+	}
 	if (db->idle) {
 		c = db->idle;
 		db->idle = c->next;
@@ -152,16 +238,44 @@ int sqlite__conn_get(struct db *db, struct conn **out, struct err *e)
 		pthread_mutex_unlock(&db->lock);
 		return e ? e->code : ERR_STORE;
 	}
+	c->held_before = held_by_thread;
+	held_by_thread = db;
 	*out = c;
 	return ERR_OK;
 }
 
 void sqlite__conn_put(struct db *db, struct conn *c)
 {
+	held_by_thread = c->held_before;
+	c->held_before = NULL;
 	pthread_mutex_lock(&db->lock);
 	c->next = db->idle;
 	db->idle = c;
 	pthread_cond_signal(&db->returned);
+	pthread_mutex_unlock(&db->lock);
+}
+
+int db_pool_config(struct db *db, unsigned connections, unsigned wait_ms,
+		   struct err *e)
+{
+	if (connections < 1 || connections > DB_POOL_MAX)
+		return err_set(e, ERR_INVALID, "store connections: %u is not "
+			       "between 1 and %d", connections, DB_POOL_MAX);
+	pthread_mutex_lock(&db->lock);
+	db->max_conns = (int)connections;
+	db->wait_ms = wait_ms ? wait_ms : POOL_WAIT_MS;
+	pthread_cond_broadcast(&db->returned);
+	pthread_mutex_unlock(&db->lock);
+	return ERR_OK;
+}
+
+void db_pool_stats(struct db *db, struct db_pool_stats *out)
+{
+	pthread_mutex_lock(&db->lock);
+	out->connections = (unsigned)db->max_conns;
+	out->open = (unsigned)db->open_conns;
+	out->waits = db->waits;
+	out->timeouts = db->timeouts;
 	pthread_mutex_unlock(&db->lock);
 }
 
@@ -187,6 +301,26 @@ static int make_store_dir(const char *dir, struct err *e)
 fail:
 	return err_set(e, ERR_IO, "cannot create the store folder %s: %s", path,
 		       strerror(errno));
+}
+
+/* The pool's lock and its condition, on the monotonic clock (invariant 4). */
+static int pool_init(struct db *db)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	if (pthread_condattr_init(&attr))
+		return -1;
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) ||
+	     pthread_cond_init(&db->returned, &attr);
+	pthread_condattr_destroy(&attr);
+	if (rc)
+		return -1;
+	if (pthread_mutex_init(&db->lock, NULL)) {
+		pthread_cond_destroy(&db->returned);
+		return -1;
+	}
+	return 0;
 }
 
 static int open_sqlite(const char *dir, bool create, struct db **out,
@@ -217,9 +351,12 @@ static int open_sqlite(const char *dir, bool create, struct db **out,
 		}
 		flags |= SQLITE_OPEN_CREATE;
 	}
-	pthread_mutex_init(&db->lock, NULL);
-	pthread_cond_init(&db->returned, NULL);
+	if (pool_init(db)) {
+		free(db);
+		return err_set(e, ERR_INTERNAL, "cannot set up the store's pool");
+	}
 	db->max_conns = POOL_MAX;
+	db->wait_ms = POOL_WAIT_MS;
 	if (conn_open(db->path, flags, &c, e))
 		goto out_free;
 	db->open_conns = 1;
@@ -328,4 +465,58 @@ int db_checkpoint(struct db *db, struct err *e)
 	rc = sqlite__exec(c, "PRAGMA wal_checkpoint(TRUNCATE)", e);
 	sqlite__conn_put(db, c);
 	return rc;
+}
+
+/* ---- collect, then act (invariant 1) ------------------------------------- */
+
+static void *rows_next(struct sqlite_rows *rows)
+{
+	if (rows->n == rows->cap) {
+		size_t cap = rows->cap ? 2 * rows->cap : 16;
+		void *v = realloc(rows->v, cap * rows->row_size);
+
+		if (!v)
+			return NULL;
+		rows->v = v;
+		rows->cap = cap;
+	}
+	return (char *)rows->v + rows->n * rows->row_size;
+}
+
+int sqlite__rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
+			 struct sqlite_rows *rows, size_t row_size,
+			 int (*read)(sqlite3_stmt *st, void *row, struct err *e),
+			 void (*free_row)(void *row), const char *what,
+			 struct err *e)
+{
+	void *row;
+	int rc = ERR_OK, step;
+
+	memset(rows, 0, sizeof(*rows));
+	rows->row_size = row_size;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!(row = rows_next(rows))) {
+			rc = err_nomem(e);
+			break;
+		}
+		memset(row, 0, row_size);
+		if ((rc = read(st, row, e)))
+			break;
+		rows->n++;
+	}
+	if (!rc && step != SQLITE_DONE)
+		rc = sqlite__error(c, step, what, e);
+	sqlite__call_end(db, c, st, rc);
+	if (rc)
+		sqlite__rows_free(rows, free_row);
+	return rc;
+}
+
+void sqlite__rows_free(struct sqlite_rows *rows, void (*free_row)(void *row))
+{
+	if (free_row)
+		for (size_t i = 0; i < rows->n; i++)
+			free_row((char *)rows->v + i * rows->row_size);
+	free(rows->v);
+	memset(rows, 0, sizeof(*rows));
 }

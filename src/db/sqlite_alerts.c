@@ -1,13 +1,18 @@
 /*
  * Monitoring rules, alerts and webhook dead letters in the SQLite store.
  *
- * Invariant: at most one alert not closed per (rule, subject), held by the
- * partial unique index alerts_one_open, so a restart (or a race) can never
- * open the same alert twice.
+ * Invariants
+ * 1. At most one alert not closed per (rule, subject), held by the partial
+ *    unique index alerts_one_open, so a restart (or a race) can never open
+ *    the same alert twice.
+ * 2. Every change of an alert is a compare-and-set from the states its
+ *    writer read (db_alert_update's from): an acknowledgement racing a
+ *    close cannot reopen the closed alert, and each transition lands once.
  */
 #include "db/sqlite_internal.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ALERT_COLUMNS "id, rule_id, subject, plot, severity, state, message," \
@@ -55,24 +60,47 @@ int db_alert_rule_delete(struct db *db, int64_t id, struct err *e)
 	return sqlite__call_end(db, k, st, rc);
 }
 
+struct rule_row {
+	int64_t id;
+	char *body;
+};
+
+static int read_rule(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct rule_row *r = row;
+	const unsigned char *body = sqlite3_column_text(st, 1);
+
+	r->id = sqlite3_column_int64(st, 0);
+	if (!(r->body = strdup(body ? (const char *)body : "")))
+		return err_nomem(e);
+	return ERR_OK;
+}
+
+static void free_rule(void *row)
+{
+	free(((struct rule_row *)row)->body);
+}
+
 int db_alert_rule_list(struct db *db,
 		       int (*each)(int64_t id, const char *body, void *ctx),
 		       void *ctx, struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct rule_row *r;
 	struct conn *k;
 	sqlite3_stmt *st;
-	int rc, step;
+	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_ALERT_RULE_LIST, "SELECT id, body"
-				     " FROM alert_rules ORDER BY id", &k, &st, e)))
+				     " FROM alert_rules ORDER BY id", &k, &st, e)) ||
+	    (rc = sqlite__rows_collect(db, k, st, &rows, sizeof(*r), read_rule,
+				       free_rule, "listing alert rules", e)))
 		return rc;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if ((rc = each(sqlite3_column_int64(st, 0),
-			       (const char *)sqlite3_column_text(st, 1), ctx)))
-			break;
-	if (!rc && step != SQLITE_DONE)
-		rc = sqlite__error(k, step, "listing alert rules", e);
-	return sqlite__call_end(db, k, st, rc);
+	r = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(r[i].id, r[i].body, ctx);
+	sqlite__rows_free(&rows, free_rule);
+	return rc;
 }
 
 static void read_alert(sqlite3_stmt *st, struct db_alert *a)
@@ -94,6 +122,13 @@ static void read_alert(sqlite3_stmt *st, struct db_alert *a)
 	sqlite__column_copy(st, 13, a->closed_by, sizeof(a->closed_by));
 	a->notified_ms = sqlite3_column_int64(st, 14);
 	a->escalated = sqlite3_column_int(st, 15) != 0;
+}
+
+static int alert_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	(void)e;
+	read_alert(st, row);
+	return ERR_OK;
 }
 
 int db_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
@@ -151,18 +186,29 @@ int db_alert_get(struct db *db, int64_t id, struct db_alert *out,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-int db_alert_update(struct db *db, const struct db_alert *a, struct err *e)
+int db_alert_update(struct db *db, const struct db_alert *a, const char *from,
+		    struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
 	int rc;
 
+	/*
+	 * instr(' ' || from || ' ', ' ' || state || ' '): state is in from.
+	 * The notification fields only move forward (an escalation sets the
+	 * severity once), so an ack or close written from a read older than a
+	 * repeat or an escalation does not undo it.
+	 */
 	if ((rc = sqlite__call_begin(db, ST_ALERT_UPDATE, "UPDATE alerts SET"
-				     " severity = ?2, state = ?3, acked_by = ?4,"
+				     " severity = CASE WHEN ?10 AND NOT escalated"
+				     "   THEN ?2 ELSE severity END,"
+				     " state = ?3, acked_by = ?4,"
 				     " acked_ms = ?5, ack_comment = ?6,"
 				     " closed_ms = ?7, closed_by = ?8,"
-				     " notified_ms = ?9, escalated = ?10"
-				     " WHERE id = ?1", &k, &st, e)))
+				     " notified_ms = max(notified_ms, ?9),"
+				     " escalated = max(escalated, ?10)"
+				     " WHERE id = ?1 AND instr(' ' || ?11 || ' ',"
+				     " ' ' || state || ' ') > 0", &k, &st, e)))
 		return rc;
 	sqlite3_bind_int64(st, 1, a->id);
 	sqlite3_bind_text(st, 2, a->severity, -1, SQLITE_TRANSIENT);
@@ -174,7 +220,11 @@ int db_alert_update(struct db *db, const struct db_alert *a, struct err *e)
 	sqlite3_bind_text(st, 8, a->closed_by, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 9, a->notified_ms);
 	sqlite3_bind_int(st, 10, a->escalated);
+	sqlite3_bind_text(st, 11, from, -1, SQLITE_TRANSIENT);
 	rc = sqlite__step_change(k, st, "alert", e);
+	if (rc == ERR_NOT_FOUND)
+		err_set(e, ERR_NOT_FOUND, "alert %lld is no longer %s",
+			(long long)a->id, from);
 	return sqlite__call_end(db, k, st, rc);
 }
 
@@ -182,10 +232,11 @@ int db_alert_list(struct db *db, const struct db_alert_filter *f,
 		  int (*each)(const struct db_alert *a, void *ctx), void *ctx,
 		  struct err *e)
 {
-	struct db_alert a;
+	struct sqlite_rows rows;
+	const struct db_alert *a;
 	struct conn *k;
 	sqlite3_stmt *st;
-	int rc, step;
+	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_ALERT_LIST, "SELECT " ALERT_COLUMNS
 				     " FROM alerts WHERE"
@@ -204,14 +255,14 @@ int db_alert_list(struct db *db, const struct db_alert_filter *f,
 	sqlite3_bind_int64(st, 4, f->to);
 	sqlite3_bind_int64(st, 5, f->rule_id);
 	sqlite3_bind_int64(st, 6, f->limit ? (int64_t)f->limit : 1000);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		read_alert(st, &a);
-		if ((rc = each(&a, ctx)))
-			break;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = sqlite__error(k, step, "listing alerts", e);
-	return sqlite__call_end(db, k, st, rc);
+	if ((rc = sqlite__rows_collect(db, k, st, &rows, sizeof(*a), alert_row,
+				       NULL, "listing alerts", e)))
+		return rc;
+	a = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&a[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
 int db_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,

@@ -217,31 +217,33 @@ int db_token_revoke(struct db *db, int64_t id, int64_t now_ms, struct err *e)
 	return sqlite__call_end(db, c, st, rc);
 }
 
+static int token_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	(void)e;
+	read_token(st, row);
+	return ERR_OK;
+}
+
 int db_token_list(struct db *db,
 		  int (*each)(const struct db_token *t, void *ctx), void *ctx,
 		  struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_token *t;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_token t;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_TOKEN_LIST, "SELECT " TOKEN_COLUMNS
-				     " FROM tokens ORDER BY id", &c, &st, e)))
+				     " FROM tokens ORDER BY id", &c, &st, e)) ||
+	    (rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*t), token_row,
+				       NULL, "listing tokens", e)))
 		return rc;
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing tokens", e);
-			break;
-		}
-		read_token(st, &t);
-		if ((rc = each(&t, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	t = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&t[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
 int db_session_create(struct db *db, const struct db_session *s, int64_t now_ms,

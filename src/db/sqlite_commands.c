@@ -103,23 +103,30 @@ int db_command_set_state(struct db *db, int64_t id, const char *from,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-static int each_row(struct conn *k, sqlite3_stmt *st,
+static int command_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	(void)e;
+	read_command(st, row);
+	return ERR_OK;
+}
+
+/* Collect, then act: the callbacks change commands (valves.c). */
+static int each_row(struct db *db, struct conn *k, sqlite3_stmt *st,
 		    int (*each)(const struct db_command *c, void *ctx),
 		    void *ctx, struct err *e)
 {
-	struct db_command c;
+	struct sqlite_rows rows;
+	const struct db_command *c;
 	int rc;
 
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW)
-			return step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(k, step, "listing commands", e);
-		read_command(st, &c);
-		if ((rc = each(&c, ctx)))
-			return rc;
-	}
+	if ((rc = sqlite__rows_collect(db, k, st, &rows, sizeof(*c),
+				       command_row, NULL, "listing commands", e)))
+		return rc;
+	c = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&c[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
 int db_command_list(struct db *db, const char *device, const char *state,
@@ -140,8 +147,7 @@ int db_command_list(struct db *db, const char *device, const char *state,
 	if (state)
 		sqlite3_bind_text(st, 2, state, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 3, limit ? (int64_t)limit : 100);
-	rc = each_row(k, st, each, ctx, e);
-	return sqlite__call_end(db, k, st, rc);
+	return each_row(db, k, st, each, ctx, e);
 }
 
 int db_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
@@ -160,8 +166,7 @@ int db_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
 		return rc;
 	sqlite3_bind_int64(st, 1, stale_ms);
 	sqlite3_bind_int64(st, 2, now_ms);
-	rc = each_row(k, st, each, ctx, e);
-	return sqlite__call_end(db, k, st, rc);
+	return each_row(db, k, st, each, ctx, e);
 }
 
 int db_command_clear_close(struct db *db, int64_t id, struct err *e)

@@ -99,13 +99,21 @@ int db_device_get(struct db *db, const char *id, struct db_device *out,
 	return sqlite__call_end(db, c, st, rc);
 }
 
+static int device_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	(void)e;
+	read_device(st, row);
+	return ERR_OK;
+}
+
 int db_device_list(struct db *db, const char *plot,
 		   int (*each)(const struct db_device *d, void *ctx), void *ctx,
 		   struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_device *d;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_device d;
 	int rc;
 
 	/* two statements: "?1 IS NULL OR plot = ?1" would not use the index */
@@ -118,19 +126,14 @@ int db_device_list(struct db *db, const char *plot,
 		return rc;
 	if (plot)
 		sqlite3_bind_text(st, 1, plot, -1, SQLITE_TRANSIENT);
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing devices", e);
-			break;
-		}
-		read_device(st, &d);
-		if ((rc = each(&d, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*d), device_row,
+				       NULL, "listing devices", e)))
+		return rc;
+	d = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&d[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
 /* Find or add a metric name; its small integer id keeps series rows short. */
@@ -246,13 +249,25 @@ int db_series_ensure(struct db *db, const char *device, const char *metric,
 	return db_series_ensure_many(db, &device, &metric, 1, id_out, e);
 }
 
+static int series_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct db_series *s = row;
+
+	(void)e;
+	s->id = sqlite3_column_int64(st, 0);
+	sqlite__column_copy(st, 1, s->device, sizeof(s->device));
+	sqlite__column_copy(st, 2, s->metric, sizeof(s->metric));
+	return ERR_OK;
+}
+
 int db_series_list(struct db *db, const char *device,
 		   int (*each)(const struct db_series *s, void *ctx), void *ctx,
 		   struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_series *s;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_series s;
 	int rc;
 
 	/* two statements: "?1 IS NULL OR device = ?1" would scan the table */
@@ -268,19 +283,12 @@ int db_series_list(struct db *db, const char *device,
 		return rc;
 	if (device)
 		sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing series", e);
-			break;
-		}
-		s.id = sqlite3_column_int64(st, 0);
-		sqlite__column_copy(st, 1, s.device, sizeof(s.device));
-		sqlite__column_copy(st, 2, s.metric, sizeof(s.metric));
-		if ((rc = each(&s, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*s), series_row,
+				       NULL, "listing series", e)))
+		return rc;
+	s = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&s[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }

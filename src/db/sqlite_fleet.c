@@ -80,32 +80,38 @@ int db_equipment_get(struct db *db, const char *device,
 	return sqlite__call_end(db, c, st, rc);
 }
 
+/* One row of db_equipment_list, collected (see sqlite__rows_collect). */
+static int equipment_list_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct db_equipment *q = row;
+
+	(void)e;
+	equipment_row(st, q);
+	return ERR_OK;
+}
+
 int db_equipment_list(struct db *db,
 		      int (*each)(const struct db_equipment *q, void *ctx),
 		      void *ctx, struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_equipment *q;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_equipment q;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_EQUIPMENT_LIST, "SELECT "
 				     EQUIPMENT_COLS " FROM fleet_equipment"
 				     " ORDER BY device", &c, &st, e)))
 		return rc;
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing equipment", e);
-			break;
-		}
-		equipment_row(st, &q);
-		if ((rc = each(&q, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*q),
+				       equipment_list_row, NULL, "listing equipment", e)))
+		return rc;
+	q = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&q[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
 void db_snapshot_free(struct db_snapshot *s)
@@ -209,13 +215,24 @@ int db_snapshot_get(struct db *db, const char *device, int64_t id,
 	return sqlite__call_end(db, c, st, rc);
 }
 
+/* One row of db_snapshot_list, collected (see sqlite__rows_collect). */
+static int snapshot_list_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct db_snapshot *s = row;
+
+	(void)e;
+	snapshot_row(st, s);
+	return ERR_OK;
+}
+
 int db_snapshot_list(struct db *db, const char *device,
 		     int (*each)(const struct db_snapshot *s, void *ctx),
 		     void *ctx, struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_snapshot *s;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_snapshot s;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_SNAPSHOT_LIST, "SELECT id, device,"
@@ -224,17 +241,12 @@ int db_snapshot_list(struct db *db, const char *device,
 				     &c, &st, e)))
 		return rc;
 	sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing snapshots", e);
-			break;
-		}
-		snapshot_row(st, &s);
-		if ((rc = each(&s, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*s),
+				       snapshot_list_row, NULL, "listing snapshots", e)))
+		return rc;
+	s = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&s[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }

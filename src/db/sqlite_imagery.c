@@ -214,13 +214,24 @@ int db_scene_newest(struct db *db, const char *kind, int64_t before_ms,
 	return sqlite__call_end(db, c, st, rc);
 }
 
+static int scene_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	return read_scene(st, row, e);
+}
+
+static void scene_row_free(void *row)
+{
+	db_scene_free(row);
+}
+
 int db_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
 		  int (*each)(const struct db_scene *s, void *ctx), void *ctx,
 		  struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_scene *s;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_scene s;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_SCENE_LIST, "SELECT " SCENE_COLUMNS
@@ -230,22 +241,14 @@ int db_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
 		return rc;
 	sqlite3_bind_int64(st, 1, from_ms);
 	sqlite3_bind_int64(st, 2, to_ms);
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing scenes", e);
-			break;
-		}
-		if ((rc = read_scene(st, &s, e)))
-			break;
-		rc = each(&s, ctx);
-		db_scene_free(&s);
-		if (rc)
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*s), scene_row,
+				       scene_row_free, "listing scenes", e)))
+		return rc;
+	s = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&s[i], ctx);
+	sqlite__rows_free(&rows, scene_row_free);
+	return rc;
 }
 
 /* A row of STAT_COLUMNS from column col on. */
@@ -261,13 +264,24 @@ static void read_stat(sqlite3_stmt *st, int col, struct db_scene_stat *t)
 		*v[i] = sqlite__column_real_or_nan(st, col + 3 + i);
 }
 
+/* One row of db_scene_stats, collected (see sqlite__rows_collect). */
+static int scene_stats_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct db_scene_stat *t = row;
+
+	(void)e;
+	read_stat(st, 0, t);
+	return ERR_OK;
+}
+
 int db_scene_stats(struct db *db, int64_t scene, const char *index,
 		   int (*each)(const struct db_scene_stat *t, void *ctx),
 		   void *ctx, struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_scene_stat *t;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_scene_stat t;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_SCENE_STATS, "SELECT " STAT_COLUMNS
@@ -276,47 +290,46 @@ int db_scene_stats(struct db *db, int64_t scene, const char *index,
 		return rc;
 	sqlite3_bind_int64(st, 1, scene);
 	sqlite3_bind_text(st, 2, index, -1, SQLITE_TRANSIENT);
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "reading statistics", e);
-			break;
-		}
-		read_stat(st, 0, &t);
-		if ((rc = each(&t, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*t),
+				       scene_stats_row, NULL, "reading statistics", e)))
+		return rc;
+	t = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&t[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
-/* Rows of scene, acquired_ms, kind, source, then STAT_COLUMNS. */
+/* A row of scene, acquired_ms, kind, source, then STAT_COLUMNS. */
+static int walk_points_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct db_index_point *p = row;
+
+	(void)e;
+	p->scene = sqlite3_column_int64(st, 0);
+	p->acquired_ms = sqlite3_column_int64(st, 1);
+	sqlite__column_copy(st, 2, p->kind, sizeof(p->kind));
+	sqlite__column_copy(st, 3, p->source, sizeof(p->source));
+	read_stat(st, 4, &p->stat);
+	return ERR_OK;
+}
+
 static int walk_points(struct db *db, struct conn *c, sqlite3_stmt *st,
 		       int (*each)(const struct db_index_point *p, void *ctx),
 		       void *ctx, struct err *e)
 {
-	struct db_index_point p;
+	struct sqlite_rows rows;
+	const struct db_index_point *p;
 	int rc;
 
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "reading a series", e);
-			break;
-		}
-		memset(&p, 0, sizeof(p));
-		p.scene = sqlite3_column_int64(st, 0);
-		p.acquired_ms = sqlite3_column_int64(st, 1);
-		sqlite__column_copy(st, 2, p.kind, sizeof(p.kind));
-		sqlite__column_copy(st, 3, p.source, sizeof(p.source));
-		read_stat(st, 4, &p.stat);
-		if ((rc = each(&p, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*p),
+				       walk_points_row, NULL, "reading a series", e)))
+		return rc;
+	p = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&p[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
 int db_index_series(struct db *db, const char *plot, const char *index,
@@ -387,13 +400,32 @@ int db_index_previous(struct db *db, const char *index, const char *kind,
 #define ANOMALY_ORDER " ORDER BY s.acquired_ms DESC, a.scene DESC, a.plot," \
 	" a.idx, a.rule"
 
+/* One row of db_anomaly_list, collected (see sqlite__rows_collect). */
+static int anomaly_list_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct db_anomaly *a = row;
+
+	(void)e;
+	a->scene = sqlite3_column_int64(st, 0);
+	sqlite__column_copy(st, 1, a->plot, sizeof(a->plot));
+	sqlite__column_copy(st, 2, a->index, sizeof(a->index));
+	sqlite__column_copy(st, 3, a->rule, sizeof(a->rule));
+	a->value = sqlite3_column_double(st, 4);
+	a->reference = sqlite3_column_double(st, 5);
+	a->threshold = sqlite3_column_double(st, 6);
+	a->acquired_ms = sqlite3_column_int64(st, 7);
+	sqlite__column_copy(st, 8, a->kind, sizeof(a->kind));
+	return ERR_OK;
+}
+
 int db_anomaly_list(struct db *db, int64_t scene, const char *plot,
 		    int (*each)(const struct db_anomaly *a, void *ctx),
 		    void *ctx, struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_anomaly *a;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_anomaly a;
 	int rc;
 
 	if (scene)
@@ -414,26 +446,12 @@ int db_anomaly_list(struct db *db, int64_t scene, const char *plot,
 	sqlite3_bind_int64(st, 1, scene);
 	if (plot)
 		sqlite3_bind_text(st, 2, plot, -1, SQLITE_TRANSIENT);
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing anomalies", e);
-			break;
-		}
-		memset(&a, 0, sizeof(a));
-		a.scene = sqlite3_column_int64(st, 0);
-		sqlite__column_copy(st, 1, a.plot, sizeof(a.plot));
-		sqlite__column_copy(st, 2, a.index, sizeof(a.index));
-		sqlite__column_copy(st, 3, a.rule, sizeof(a.rule));
-		a.value = sqlite3_column_double(st, 4);
-		a.reference = sqlite3_column_double(st, 5);
-		a.threshold = sqlite3_column_double(st, 6);
-		a.acquired_ms = sqlite3_column_int64(st, 7);
-		sqlite__column_copy(st, 8, a.kind, sizeof(a.kind));
-		if ((rc = each(&a, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*a),
+				       anomaly_list_row, NULL, "listing anomalies", e)))
+		return rc;
+	a = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&a[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }

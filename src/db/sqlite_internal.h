@@ -5,9 +5,12 @@
  * 1. One store is one file, DIR/oasis.db, in WAL mode with foreign keys on
  *    and a busy timeout, so readers never block the writer and short write
  *    contention waits instead of failing.
- * 2. A struct db owns a small pool of connections.  Each db_* call borrows
- *    one connection for its whole duration (conn_get/conn_put), so a call is
+ * 2. A struct db owns a pool of connections.  Each db_* call borrows one
+ *    connection for its whole duration (conn_get/conn_put), so a call is
  *    one transaction on one connection and threads never share a handle.
+ *    A thread holds one connection at a time: listings collect their rows
+ *    before calling back (the pool's invariants are at the top of
+ *    sqlite.c).
  * 3. Every statement is prepared once per connection, on first use, with
  *    SQLITE_PREPARE_PERSISTENT, and kept in the connection's table; calls
  *    bind, step and reset.
@@ -118,18 +121,25 @@ struct conn {
 	sqlite3 *handle;
 	sqlite3_stmt *stmts[ST_COUNT_];
 	struct conn *next;
+	const struct db *held_before; /* the thread's mark before this one */
 };
 
 struct db {
 	char path[4096];
 	pthread_mutex_t lock;
-	pthread_cond_t returned;
+	pthread_cond_t returned;      /* on CLOCK_MONOTONIC */
 	struct conn *idle;
 	int open_conns;
 	int max_conns;
+	unsigned wait_ms;             /* the longest wait for a connection */
+	uint64_t waits, timeouts;     /* under lock: db_pool_stats */
 };
 
-/* Borrow a connection (opening one if the pool allows), and give it back. */
+/*
+ * Borrow a connection (opening one if the pool allows), and give it back.
+ * A thread holds one connection at a time (see the invariants at the top
+ * of sqlite.c); conn_get waits at most db->wait_ms, then ERR_UNAVAILABLE.
+ */
 int sqlite__conn_get(struct db *db, struct conn **out, struct err *e);
 void sqlite__conn_put(struct db *db, struct conn *c);
 
@@ -152,6 +162,27 @@ int sqlite__call_end(struct db *db, struct conn *c, sqlite3_stmt *st, int rc);
 /* Step a statement that changes rows; ERR_NOT_FOUND when none changed. */
 int sqlite__step_change(struct conn *c, sqlite3_stmt *st, const char *what,
 			struct err *e);
+
+/*
+ * Collect, then act: the rows of a listing read into memory so that the
+ * connection goes back to the pool before any callback runs.
+ * sqlite__rows_collect steps st to its end, reading each row into a new
+ * element of rows (row_size bytes each) with read, then gives c back
+ * (call_end) whatever happened; on failure the rows read so far are freed
+ * with free_row (may be NULL).  The caller walks rows->v as an array of its
+ * row type, then frees them with sqlite__rows_free.
+ */
+struct sqlite_rows {
+	void *v;
+	size_t n, cap, row_size;
+};
+
+int sqlite__rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
+			 struct sqlite_rows *rows, size_t row_size,
+			 int (*read)(sqlite3_stmt *st, void *row, struct err *e),
+			 void (*free_row)(void *row), const char *what,
+			 struct err *e);
+void sqlite__rows_free(struct sqlite_rows *rows, void (*free_row)(void *row));
 
 /* Translate the connection's last SQLite error into *e, with context. */
 int sqlite__error(struct conn *c, int rc, const char *what, struct err *e);

@@ -210,13 +210,24 @@ int db_plot_delete(struct db *db, const char *code, struct err *e)
 	return sqlite__call_end(db, c, st, rc);
 }
 
+static int plot_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	return read_plot(st, row, e);
+}
+
+static void plot_row_free(void *row)
+{
+	db_plot_free(row);
+}
+
 int db_plot_list(struct db *db, const struct db_plot_filter *f,
 		 int (*each)(const struct db_plot *p, void *ctx), void *ctx,
 		 struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_plot *p;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_plot p;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_PLOT_LIST, "SELECT " PLOT_COLUMNS
@@ -233,23 +244,12 @@ int db_plot_list(struct db *db, const struct db_plot_filter *f,
 	if (f && f->has_bbox)
 		for (int i = 0; i < 4; i++)
 			sqlite3_bind_double(st, 3 + i, f->bbox[i]);
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step == SQLITE_DONE) {
-			rc = ERR_OK;
-			break;
-		}
-		if (step != SQLITE_ROW) {
-			rc = sqlite__error(c, step, "listing plots", e);
-			break;
-		}
-		if ((rc = read_plot(st, &p, e)))
-			break;
-		rc = each(&p, ctx);
-		db_plot_free(&p);
-		if (rc)
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*p), plot_row,
+				       plot_row_free, "listing plots", e)))
+		return rc;
+	p = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&p[i], ctx);
+	sqlite__rows_free(&rows, plot_row_free);
+	return rc;
 }

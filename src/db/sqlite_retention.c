@@ -31,36 +31,42 @@ int db_retention_set(struct db *db, const struct db_retention *r,
 	return sqlite__call_end(db, c, st, rc);
 }
 
+/* One row of db_retention_list, collected (see sqlite__rows_collect). */
+static int retention_list_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct db_retention *r = row;
+
+	(void)e;
+	r->id = sqlite3_column_int64(st, 0);
+	sqlite__column_copy(st, 1, r->kind, sizeof(r->kind));
+	sqlite__column_copy(st, 2, r->metric, sizeof(r->metric));
+	r->raw_ms = sqlite3_column_int64(st, 3);
+	r->step_ms = sqlite3_column_int64(st, 4);
+	return ERR_OK;
+}
+
 int db_retention_list(struct db *db,
 		      int (*each)(const struct db_retention *r, void *ctx),
 		      void *ctx, struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_retention *r;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_retention r;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_RETENTION_LIST, "SELECT id, kind,"
 				     " metric, raw_ms, step_ms FROM retention"
 				     " ORDER BY id", &c, &st, e)))
 		return rc;
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing retention", e);
-			break;
-		}
-		r.id = sqlite3_column_int64(st, 0);
-		sqlite__column_copy(st, 1, r.kind, sizeof(r.kind));
-		sqlite__column_copy(st, 2, r.metric, sizeof(r.metric));
-		r.raw_ms = sqlite3_column_int64(st, 3);
-		r.step_ms = sqlite3_column_int64(st, 4);
-		if ((rc = each(&r, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*r),
+				       retention_list_row, NULL, "listing retention", e)))
+		return rc;
+	r = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&r[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
 int db_retention_delete(struct db *db, int64_t id, struct err *e)

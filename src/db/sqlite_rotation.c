@@ -25,35 +25,41 @@ int db_station_set(struct db *db, const struct db_station *s, struct err *e)
 	return sqlite__call_end(db, c, st, rc);
 }
 
+/* One row of db_station_list, collected (see sqlite__rows_collect). */
+static int station_list_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct db_station *s = row;
+
+	(void)e;
+	sqlite__column_copy(st, 0, s->name, sizeof(s->name));
+	s->capacity_m3h = sqlite3_column_double(st, 1);
+	s->start_min = sqlite3_column_int(st, 2);
+	s->end_min = sqlite3_column_int(st, 3);
+	return ERR_OK;
+}
+
 int db_station_list(struct db *db,
 		    int (*each)(const struct db_station *s, void *ctx),
 		    void *ctx, struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_station *s;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_station s;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_STATION_LIST, "SELECT name,"
 				     " capacity_m3h, start_min, end_min FROM"
 				     " pump_stations ORDER BY name", &c, &st, e)))
 		return rc;
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing stations", e);
-			break;
-		}
-		sqlite__column_copy(st, 0, s.name, sizeof(s.name));
-		s.capacity_m3h = sqlite3_column_double(st, 1);
-		s.start_min = sqlite3_column_int(st, 2);
-		s.end_min = sqlite3_column_int(st, 3);
-		if ((rc = each(&s, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*s),
+				       station_list_row, NULL, "listing stations", e)))
+		return rc;
+	s = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&s[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }
 
 static int step_write(struct conn *c, sqlite3_stmt *st, const char *what,
@@ -124,13 +130,27 @@ out_put:
 	return rc;
 }
 
+/* One row of db_group_list, collected (see sqlite__rows_collect). */
+static int group_list_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	struct db_group_member *m = row;
+
+	(void)e;
+	sqlite__column_copy(st, 0, m->group, sizeof(m->group));
+	sqlite__column_copy(st, 1, m->station, sizeof(m->station));
+	m->flow_m3h = sqlite3_column_double(st, 2);
+	sqlite__column_copy(st, 3, m->plot, sizeof(m->plot));
+	return ERR_OK;
+}
+
 int db_group_list(struct db *db,
 		  int (*each)(const struct db_group_member *m, void *ctx),
 		  void *ctx, struct err *e)
 {
+	struct sqlite_rows rows;
+	const struct db_group_member *m;
 	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_group_member m;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_GROUP_LIST, "SELECT g.name, g.station,"
@@ -139,20 +159,12 @@ int db_group_list(struct db *db,
 				     " ON m.grp = g.name ORDER BY g.name, m.plot",
 				     &c, &st, e)))
 		return rc;
-	for (;;) {
-		int step = sqlite3_step(st);
-
-		if (step != SQLITE_ROW) {
-			rc = step == SQLITE_DONE ? ERR_OK
-				: sqlite__error(c, step, "listing groups", e);
-			break;
-		}
-		sqlite__column_copy(st, 0, m.group, sizeof(m.group));
-		sqlite__column_copy(st, 1, m.station, sizeof(m.station));
-		m.flow_m3h = sqlite3_column_double(st, 2);
-		sqlite__column_copy(st, 3, m.plot, sizeof(m.plot));
-		if ((rc = each(&m, ctx)))
-			break;
-	}
-	return sqlite__call_end(db, c, st, rc);
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*m),
+				       group_list_row, NULL, "listing groups", e)))
+		return rc;
+	m = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&m[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
 }

@@ -413,11 +413,26 @@ static int ops_machine(const struct db_device *d, void *ctx)
 	return machine_operations(o, d, &p);
 }
 
+/*
+ * [from, to) with from moved back to its day's start, if it spans 1 to
+ * MAX_DAYS days; checked without overflow, and so that a day after to
+ * (where machine_operations looks) is still an int64.
+ */
+static bool day_range(int64_t *from, int64_t to)
+{
+	int64_t r = *from % MS_PER_DAY, span;
+
+	if (r < 0)
+		r += MS_PER_DAY;
+	return !__builtin_sub_overflow(*from, r, from) &&
+	       !__builtin_sub_overflow(to, *from, &span) && span > 0 &&
+	       span / MS_PER_DAY <= MAX_DAYS && to <= INT64_MAX - MS_PER_DAY;
+}
+
 /* Every machine's operations on the plots of o, into o->list. */
 static int operations(struct ops_ctx *o, int64_t from, int64_t to)
 {
-	from -= ((from % MS_PER_DAY) + MS_PER_DAY) % MS_PER_DAY;
-	if (to <= from || (to - from) / MS_PER_DAY > MAX_DAYS)
+	if (!day_range(&from, to))
 		return err_set(o->e, ERR_INVALID, "the range must be 1 to %d days",
 			       MAX_DAYS);
 	o->from = from;

@@ -4,6 +4,7 @@
  * business rule lives in this folder.
  *
  * server.c   libmicrohttpd glue: limits, body, one log line per request
+ * deadline.c the time a connection has to send a request's headers
  * routes.c   the route table (method, path, role, handler) and dispatch
  * route_*.c  the handlers, one file per group of routes
  * static.c   the web page's files
@@ -33,6 +34,11 @@ struct http_config {
 	size_t max_header;           /* bytes of request line and headers */
 	unsigned max_connections;
 	unsigned timeout_s;          /* idle connection timeout */
+	size_t max_buffered;         /* bodies of all requests together; 503 */
+	size_t max_inflated;         /* a gzip body inflated; 0: 4 x max_body */
+	size_t max_batch_points;     /* points in one write; 413 */
+	unsigned max_per_address;    /* connections from one address */
+	unsigned header_timeout_s;   /* to send the request line and headers */
 	unsigned threads;            /* worker threads; 0: one per core */
 	int64_t session_ttl_ms;      /* browser sessions last this long */
 	unsigned login_threads;      /* password checks at once (default 2) */
@@ -68,6 +74,8 @@ struct http_server;
 int http_server_start(const struct http_services *svc,
 		      const struct http_config *cfg, struct http_server **out,
 		      struct err *e);
+/* How many worker threads cfg gives (threads, or 2 per core, at least 4). */
+unsigned http_worker_threads(const struct http_config *cfg);
 /* The port actually bound (useful with port 0). */
 unsigned http_server_port(const struct http_server *s);
 /*
@@ -79,6 +87,8 @@ void http_server_stop(struct http_server *s, int64_t grace_ms);
 /* ---- what handlers see ---------------------------------------------------- */
 
 #define HTTP_MAX_PARAMS 3
+
+struct http_budget;
 
 struct http_ctx {
 	/* the request */
@@ -98,6 +108,11 @@ struct http_ctx {
 	struct buf out;
 	char set_cookie[256];
 	struct err err;              /* filled when a handler fails */
+	unsigned retry_after_s;      /* a Retry-After header, when not 0 */
+	/* server.c's: the route admitted, the bytes held of the shared budget */
+	const void *route;
+	struct http_budget *budget;
+	size_t budgeted;
 	/*
 	 * A handler may answer with a stream of unknown length instead of
 	 * out: read fills buf (as libmicrohttpd's content reader: bytes,
@@ -110,7 +125,6 @@ struct http_ctx {
 		void (*done)(void *cls);
 		void *cls;
 	} stream;
-	unsigned retry_after_s;      /* > 0: sent as Retry-After */
 	/*
 	 * A handler that waits for work done elsewhere (http_suspend) keeps
 	 * it in job; the handler runs again when the work resumes the
@@ -128,8 +142,8 @@ typedef int (*http_handler)(struct http_ctx *c);
 const char *http_query(struct http_ctx *c, const char *key);
 /*
  * A day argument: a date or any time (see time_parse), as its UTC day
- * number (days since 1970-01-01); fallback when absent.  ERR_INVALID
- * naming the parameter.
+ * number (days since 1970-01-01, so 0 to 47482); fallback when absent.
+ * ERR_INVALID naming the parameter.
  */
 int http_query_day(struct http_ctx *c, const char *key, int64_t fallback,
 		   int64_t *out);
@@ -153,9 +167,26 @@ int http_reply_empty(struct http_ctx *c, unsigned status);
 int http_body_json(struct http_ctx *c, json_t **out);
 /*
  * The request body as bytes, inflated when it came with
- * Content-Encoding: gzip (up to 8 times the body limit).
+ * Content-Encoding: gzip: every member of a multi-member body, nothing
+ * after the last (ERR_INVALID), at most max_inflated bytes (ERR_TOO_LARGE
+ * naming the limit), its bytes held against the server's budget
+ * (ERR_UNAVAILABLE when the server holds too much already).
  */
 int http_body_bytes(struct http_ctx *c, const char **data, size_t *len);
+
+/*
+ * The request body handed to take() in pieces that end at a line end (the
+ * last may not): the body itself in one piece, or a gzip body as it
+ * inflates, about a mebibyte at a time, so that only one piece is held
+ * inflated whatever the body's inflated size.  The refusals of
+ * http_body_bytes; an error of take ends it and is returned.
+ */
+struct http_body_sink {
+	int (*take)(void *cls, const char *text, size_t len, struct err *e);
+	void *cls;
+};
+
+int http_body_lines(struct http_ctx *c, const struct http_body_sink *k);
 
 /* The HTTP status for an error code. */
 unsigned http_status_of(enum err_code code);
@@ -180,7 +211,15 @@ int http_credential_get(struct http_ctx *c, bool token_in_query,
 int http_credential_identify(struct db *db, const struct http_credential *cr,
 			     struct auth_identity *who, struct err *e);
 
-/* Route the request: match, authenticate, authorise, run. */
+/*
+ * Admit a request once its headers are in, before its body is read: match
+ * the route, establish who calls, check the role.  ERR_NOT_FOUND,
+ * ERR_INVALID (method), ERR_UNAUTHORIZED, ERR_FORBIDDEN in c->err.
+ */
+int http_admit(struct http_ctx *c);
+/* The largest body the admitted route takes (open routes take little). */
+size_t http_admitted_max_body(const struct http_ctx *c);
+/* Run the admitted route's handler (admitting it first if need be). */
 void http_dispatch(struct http_ctx *c);
 /* Is path one of the API's (whatever the method)? */
 bool http_route_known(const char *path);

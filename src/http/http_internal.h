@@ -13,6 +13,37 @@
 struct MHD_Response *http__static_response(const char *root, const char *path,
 					   unsigned *status);
 
+/*
+ * Hold n more bytes of the server's budget for request c (returned when the
+ * request ends); false, with c->retry_after_s set, when it would exceed it.
+ */
+bool http__budget_take(struct http_ctx *c, size_t n);
+/* Give back n bytes of what c holds. */
+void http__budget_give(struct http_ctx *c, size_t n);
+
+/* ---- deadline.c: the time a connection has to send its headers ---- */
+
+struct http_deadlines;
+
+/*
+ * Watch connections: header_timeout_s from accept to the first request's
+ * headers, idle_s from a request's end to the next one's (0: no deadline).
+ */
+int http__deadlines_open(unsigned header_timeout_s, unsigned idle_s,
+			 struct http_deadlines **out, struct err *e);
+/* Stop watching (after the daemon stopped); returns the connections cut. */
+unsigned long http__deadlines_close(struct http_deadlines *d);
+/* MHD_OPTION_NOTIFY_CONNECTION's callback, with d as its closure. */
+void http__deadlines_notify(void *cls, struct MHD_Connection *conn,
+			    void **socket_context,
+			    enum MHD_ConnectionNotificationCode code);
+/*
+ * A request's headers are in (serving: no deadline while it is served), or
+ * it ended (the next one's headers are due within the idle time).
+ */
+void http__deadlines_set(struct http_deadlines *d, struct MHD_Connection *conn,
+			 bool serving);
+
 /* Headers every answer carries. */
 void http__common_headers(struct MHD_Response *r);
 

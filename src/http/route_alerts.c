@@ -112,6 +112,21 @@ static int instant_arg(struct http_ctx *c, const char *key, int64_t *out)
 	return ERR_OK;
 }
 
+/* "1".."10000", digits only (atol took "5x" and wrapped past 64 bits). */
+static int limit_param(const char *s, size_t *out)
+{
+	size_t n = 0, len = strspn(s, "0123456789");
+
+	if (len == 0 || len > 5 || s[len])
+		return ERR_INVALID;
+	for (size_t i = 0; i < len; i++)
+		n = n * 10 + (size_t)(s[i] - '0');
+	if (n < 1 || n > 10000)
+		return ERR_INVALID;
+	*out = n;
+	return ERR_OK;
+}
+
 int route_alerts_list(struct http_ctx *c)
 {
 	struct db_alert_filter f = { 0 };
@@ -126,9 +141,9 @@ int route_alerts_list(struct http_ctx *c)
 	f.plot = http_query(c, "plot");
 	if (instant_arg(c, "from", &f.from) || instant_arg(c, "to", &f.to))
 		return c->err.code;
-	if (limit && (atol(limit) <= 0 || atol(limit) > 10000))
-		return err_set(&c->err, ERR_INVALID, "parameter 'limit': 1 to 10000");
-	f.limit = limit ? (size_t)atol(limit) : 0;
+	if (limit && limit_param(limit, &f.limit))
+		return err_set(&c->err, ERR_INVALID, "parameter 'limit': '%s' is "
+			       "not a whole number from 1 to 10000", limit);
 	arr = json_array();
 	if (db_alert_list(c->db, &f, to_list, arr, &c->err)) {
 		json_decref(arr);

@@ -1,11 +1,23 @@
 /* Valve commands over HTTP: operators command, valves poll and answer. */
 #include "http/routes.h"
 
+#include <limits.h>
 #include <microhttpd.h>
 #include <string.h>
 
 #include "agro/valves.h"
 #include "ingest/ingest.h"
+
+/*
+ * Whole minutes as an int, clamped (not wrapped: 2^32 + 5 is not 5) so
+ * that valves_command refuses what lies outside its range.
+ */
+static int minutes_of(const json_t *v)
+{
+	json_int_t n = json_integer_value(v);
+
+	return n > INT_MAX ? INT_MAX : n < INT_MIN ? INT_MIN : (int)n;
+}
 
 /* A device token may act only for its own device. */
 static int own_device(struct http_ctx *c)
@@ -38,7 +50,7 @@ int route_command_create(struct http_ctx *c)
 			 auth_role_name(c->who.role));
 		rc = valves_command(c->svc->valves, c->params[0],
 				    json_string_value(action),
-				    duration ? (int)json_integer_value(duration) : 0,
+				    duration ? minutes_of(duration) : 0,
 				    who, &cmd, &c->err);
 	}
 	json_decref(body);

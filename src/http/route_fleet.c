@@ -175,15 +175,29 @@ int route_snapshot_put(struct http_ctx *c)
 		"height", (int)s.height, "bytes", (json_int_t)s.len));
 }
 
+/* Digits only, 1 to INT64_MAX (sscanf's %lld is undefined past it). */
+static bool positive_id(const char *s, int64_t *out)
+{
+	int64_t v = 0;
+
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9' || __builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, *s - '0', &v))
+			return false;
+	*out = v;
+	return v > 0;
+}
+
 int route_snapshot_get(struct http_ctx *c)
 {
 	const char *idp = http_query(c, "id");
 	struct db_snapshot s;
-	long long id = 0;
-	char end;
+	int64_t id = 0;
 	int rc;
 
-	if (idp && (sscanf(idp, "%lld%c", &id, &end) != 1 || id <= 0))
+	if (idp && !positive_id(idp, &id))
 		return err_set(&c->err, ERR_INVALID, "parameter 'id': expected a "
 			       "snapshot id");
 	if ((rc = fleet_snapshot_get(c->svc->fleet, c->params[0], id, &s, &c->err)))

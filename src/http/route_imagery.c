@@ -196,19 +196,30 @@ static void tell_monitoring(struct http_ctx *c, const struct imagery_result *r)
 
 /*
  * An error naming the upload's /vsimem/ path names "the upload" instead;
- * a file that cannot be found there is a body that is not a raster.
+ * a file that cannot be found or read there is a body that is not a
+ * raster, or a broken one.
  */
 static int upload_error(struct http_ctx *c, const char *vsi)
 {
 	char msg[ERR_MSG_MAX];
-	const char *at = strstr(c->err.msg, vsi);
+	const char *p = c->err.msg, *at = strstr(p, vsi);
 	enum err_code code = c->err.code;
+	bool about_upload = at == p;    /* "/vsimem/...: cannot read rows" */
+	size_t o = 0;
 
 	if (!at)
 		return code;
-	snprintf(msg, sizeof(msg), "%.*sthe upload%s", (int)(at - c->err.msg),
-		 c->err.msg, at + strlen(vsi));
-	if (code == ERR_NOT_FOUND)
+	for (; at && o < sizeof(msg); at = strstr(p, vsi)) {
+		o += (size_t)snprintf(msg + o, sizeof(msg) - o, "%.*sthe upload",
+				      (int)(at - p), p);
+		p = at + strlen(vsi);
+	}
+	if (o < sizeof(msg))
+		snprintf(msg + o, sizeof(msg) - o, "%s", p);
+	/* failing to read the upload (a truncated TIFF...) is the upload's
+	 * fault, not the server's: 400, not 404 or 500 (a failure to write
+	 * the store names a file of the store, and keeps its code) */
+	if (code == ERR_NOT_FOUND || (code == ERR_IO && about_upload))
 		code = ERR_INVALID;
 	return err_set(&c->err, code, "%s", msg);
 }

@@ -22,20 +22,40 @@ static int write_batch(struct http_ctx *c, struct ingest_batch *b)
 	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
 }
 
+/* Line protocol arriving in pieces of whole lines (a gzip body). */
+struct lp_pieces {
+	struct ingest_batch *b;
+	enum ingest_precision prec;
+	int64_t now_ms;
+};
+
+static int take_lp(void *cls, const char *text, size_t len, struct err *e)
+{
+	struct lp_pieces *p = cls;
+	const char *nl = text, *end = text + len;
+	int rc = ingest_lp_parse(text, len, p->prec, p->now_ms, p->b, e);
+
+	/* the next piece's lines are numbered on from this one's */
+	while ((nl = memchr(nl, '\n', (size_t)(end - nl)))) {
+		p->b->line_base++;
+		nl++;
+	}
+	return rc;
+}
+
 int route_write_lp(struct http_ctx *c)
 {
 	struct ingest_batch b;
-	enum ingest_precision prec;
-	const char *text;
-	size_t len;
+	struct lp_pieces pieces = { .b = &b, .now_ms = time_now_ms() };
+	struct http_body_sink sink = { take_lp, &pieces };
 	int rc;
 
-	if (ingest_precision_parse(http_query(c, "precision"), &prec, &c->err))
+	if (ingest_precision_parse(http_query(c, "precision"), &pieces.prec,
+				   &c->err))
 		return err_prefix(&c->err, "parameter 'precision'");
-	if ((rc = http_body_bytes(c, &text, &len)))
-		return rc;
 	ingest_batch_init(&b);
-	rc = ingest_lp_parse(text, len, prec, time_now_ms(), &b, &c->err);
+	b.max_points = c->cfg->max_batch_points;
+	rc = http_body_lines(c, &sink);
 	if (!rc)
 		rc = write_batch(c, &b);
 	ingest_batch_free(&b);
@@ -52,6 +72,7 @@ int route_telemetry(struct http_ctx *c)
 	if ((rc = http_body_bytes(c, &text, &len)))
 		return rc;
 	ingest_batch_init(&b);
+	b.max_points = c->cfg->max_batch_points;
 	rc = ingest_json_parse(text, len, NULL, time_now_ms(), &b, &c->err);
 	if (!rc)
 		rc = write_batch(c, &b);

@@ -13,8 +13,10 @@ static void gauge(struct buf *b, const char *name, const char *help,
 int route_metrics(struct http_ctx *c)
 {
 	struct ts_engine_stats st;
+	struct db_pool_stats ps;
 
 	ts_engine_stats(c->svc->ts, &st);
+	db_pool_stats(c->db, &ps);
 	gauge(&c->out, "oasis_points_written_total",
 	      "Points made durable since the server started.", "counter",
 	      st.points_written);
@@ -31,6 +33,14 @@ int route_metrics(struct http_ctx *c)
 	gauge(&c->out, "oasis_stream_events_total",
 	      "Events published to the live stream.", "counter",
 	      c->svc->events ? events_last_id(c->svc->events) : 0);
+	gauge(&c->out, "oasis_store_connections",
+	      "Connections the store's pool may open.", "gauge", ps.connections);
+	gauge(&c->out, "oasis_store_pool_waits_total",
+	      "Store calls that found every connection in use.", "counter",
+	      ps.waits);
+	gauge(&c->out, "oasis_store_pool_timeouts_total",
+	      "Store calls that gave up waiting for a connection (503).",
+	      "counter", ps.timeouts);
 	c->content_type = "text/plain; version=0.0.4";
 	return buf_failed(&c->out) ? err_nomem(&c->err) : ERR_OK;
 }

@@ -15,7 +15,7 @@ int route_plots_list(struct http_ctx *c)
 
 	f.crop = http_query(c, "crop");
 	if (bbox && plots_parse_bbox(bbox, &f, &c->err))
-		return c->err.code;
+		return err_prefix(&c->err, "parameter 'bbox'");
 	if (format && !strcmp(format, "csv")) {
 		c->content_type = "text/csv; charset=utf-8";
 		return plots_write_csv(c->db, &f, &c->out, &c->err);

@@ -21,10 +21,14 @@ static int split_series(struct http_ctx *c, const char *s, char *device,
 	if (!s)
 		return err_set(&c->err, ERR_INVALID, "parameter 'series' is "
 			       "required (DEVICE/METRIC)");
-	if (!slash || slash == s || !slash[1] ||
-	    (size_t)(slash - s) >= DB_NAME_MAX || strlen(slash + 1) >= DB_NAME_MAX)
+	if (!slash || slash == s || !slash[1])
 		return err_set(&c->err, ERR_INVALID, "parameter 'series': '%s' is "
 			       "not DEVICE/METRIC", s);
+	/* what ingest accepts (ingest_device_id_valid, metric_name_valid) */
+	if ((size_t)(slash - s) >= DB_NAME_MAX || strlen(slash + 1) > METRIC_NAME_MAX)
+		return err_set(&c->err, ERR_INVALID, "parameter 'series': a device "
+			       "id or metric name has at most %d characters",
+			       METRIC_NAME_MAX);
 	memcpy(device, s, (size_t)(slash - s));
 	device[slash - s] = '\0';
 	strcpy(metric, slash + 1);
@@ -53,8 +57,11 @@ static int query_params(struct http_ctx *c, struct ts_query *q)
 		return c->err.code;
 	if (q->to < q->from)
 		return err_set(&c->err, ERR_INVALID, "'to' is before 'from'");
-	if (step && time_parse_duration(step, &q->step, &c->err))
+	if (step && time_parse_step(step, &q->step, &c->err))
 		return err_prefix(&c->err, "parameter 'step'");
+	/* buckets cover [from, to] (to < TIME_MAX_MS + 1: no overflow) */
+	if (step && time_check_buckets(q->from, q->to + 1, q->step, &c->err))
+		return c->err.code;
 	if (agg && !step)
 		return err_set(&c->err, ERR_INVALID, "parameter 'agg' needs a 'step'");
 	q->aggs = TS_AGG_AVG;

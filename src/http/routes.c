@@ -259,11 +259,18 @@ bool http_route_known(const char *path)
 	return false;
 }
 
-void http_dispatch(struct http_ctx *c)
+/*
+ * Routes open to all (login, health) take small bodies: a caller nobody
+ * knows cannot make the server hold much.
+ */
+#define OPEN_MAX_BODY ((size_t)64 << 10)
+
+int http_admit(struct http_ctx *c)
 {
 	char scratch[256];
 	bool path_known = false;
 
+	c->route = NULL;
 	for (size_t i = 0; i < N_ROUTES; i++) {
 		const struct route *r = &routes[i];
 
@@ -273,23 +280,48 @@ void http_dispatch(struct http_ctx *c)
 		if (strcmp(r->method, c->method))
 			continue;
 		if (authorise(c, r))
-			return;
+			return c->err.code;
 		err_clear(&c->err);
-		/*
-		 * The handler's answer decides: a service may have noted a
-		 * failure it then recovered from (a series that is missing,
-		 * a fallback taken), which must not become the reply.
-		 */
-		if (r->handler(c) == ERR_OK)
-			err_clear(&c->err);
-		else if (c->err.code == ERR_OK)
-			err_set(&c->err, ERR_INTERNAL, "internal error");
-		return;
+		c->route = r;
+		return ERR_OK;
 	}
 	if (path_known)
-		err_set(&c->err, ERR_INVALID, "method %s is not allowed on %s",
-			c->method, c->path);
-	else
-		err_set(&c->err, ERR_NOT_FOUND, "no such route: %s %s", c->method,
-			c->path);
+		return err_set(&c->err, ERR_INVALID, "method %s is not allowed "
+			       "on %s", c->method, c->path);
+	return err_set(&c->err, ERR_NOT_FOUND, "no such route: %s %s",
+		       c->method, c->path);
+}
+
+size_t http_admitted_max_body(const struct http_ctx *c)
+{
+	const struct route *r = c->route;
+
+	if (r && r->role == ROLE_NONE && c->cfg->max_body > OPEN_MAX_BODY)
+		return OPEN_MAX_BODY;
+	return c->cfg->max_body;
+}
+
+void http_dispatch(struct http_ctx *c)
+{
+	const struct route *r;
+	char scratch[256];
+
+	if (!c->route && http_admit(c))
+		return;
+	r = c->route;
+	/* the {param} pointers point into the scratch of the admission */
+	if (!match(r->pattern, c->path, scratch, sizeof(scratch), c->params)) {
+		err_set(&c->err, ERR_INTERNAL, "route no longer matches");
+		return;
+	}
+	err_clear(&c->err);
+	/*
+	 * The handler's answer decides: a service may have noted a
+	 * failure it then recovered from (a series that is missing,
+	 * a fallback taken), which must not become the reply.
+	 */
+	if (r->handler(c) == ERR_OK)
+		err_clear(&c->err);
+	else if (c->err.code == ERR_OK)
+		err_set(&c->err, ERR_INTERNAL, "internal error");
 }

@@ -3,11 +3,34 @@
  * may send, the request body collected under its limit, one log line per
  * request (method, path without query, status, milliseconds; never a
  * credential), and a graceful stop.
+ *
+ * The limits, in the order a request meets them:
+ *   - connections: at most max_per_address from one address and
+ *     max_connections in all; a connection has header_timeout_s from its
+ *     start to send its request line and headers, and timeout_s from the
+ *     end of a request to send the next (deadline.c), and is closed after
+ *     timeout_s of silence in any case;
+ *   - admission: once the headers are in and before a byte of body is
+ *     read, the route is matched, the caller identified and the role
+ *     checked (404, 400 for a method, 401, 403), and a body announced
+ *     larger than the route takes is refused (413).  Libmicrohttpd then
+ *     closes the connection instead of reading the body;
+ *   - the budget: the bodies held by all requests together (and what gzip
+ *     bodies inflate to) stay under max_buffered.  A body is charged when
+ *     announced (Content-Length) or as its chunks arrive; past the budget
+ *     the request gets 503 with Retry-After.  The charge is returned when
+ *     the request ends;
+ *   - a body that grows past its limit while arriving (chunked) is read
+ *     to its end without being kept and answered 413; one that goes on
+ *     for more than another limit's worth is cut off.
  */
 #include "http/http_internal.h"
 
 #include <arpa/inet.h>
+#include <limits.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,18 +43,40 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
+/* Bytes of request bodies held by all requests together. */
+struct http_budget {
+	atomic_size_t used;
+	size_t max;
+};
+
+/* A body sent with a page request is read (not kept) up to this, then cut. */
+#define STATIC_MAX_BODY ((size_t)64 << 10)
+
+/* A 503 for want of budget asks the client to come back after this. */
+#define BUDGET_RETRY_AFTER_S 2
+
 struct http_server {
 	struct MHD_Daemon *daemon;
+	struct http_budget budget;
+	struct http_deadlines *deadlines;
 	struct http_services svc;
 	struct http_config cfg;
+	char web_root[PATH_MAX];     /* cfg.web_root's real path */
 	unsigned port;
+	pthread_mutex_t log_lock;    /* on_mhd_log's: */
+	char log_last[512];          /* the last message logged, */
+	int64_t log_last_ms;         /* when, */
+	unsigned log_left_out;       /* and how many since were left out */
 };
 
 /* One request in flight: the handler context plus what the log line needs. */
 struct request {
 	struct http_ctx ctx;
 	struct timespec start;
-	bool too_large;
+	enum err_code refusal;  /* decided while the body arrived */
+	size_t discarded;       /* body bytes read and dropped since then */
+	size_t max_body;        /* what the admitted route takes */
+	bool is_static;
 	bool answered;
 	char path[256];
 	char method[16];
@@ -45,6 +90,10 @@ void http_config_defaults(struct http_config *c)
 	c->max_header = 32u << 10;
 	c->max_connections = 1000;
 	c->timeout_s = 60;
+	c->max_buffered = (size_t)256 << 20;
+	c->max_batch_points = 1000000;
+	c->max_per_address = 64;
+	c->header_timeout_s = 10;
 	c->session_ttl_ms = 12 * MS_PER_HOUR;
 	c->login_threads = 2;
 	c->login_queue = 8;
@@ -130,10 +179,11 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn,
 	if (c->stream.read) /* when a stream ends, so does its connection */
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
 	if (c->retry_after_s) {
-		char after[16];
+		char secs[16];
 
-		snprintf(after, sizeof(after), "%u", c->retry_after_s);
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, after);
+		snprintf(secs, sizeof(secs), "%u", c->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+					secs);
 	}
 	if (c->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -190,16 +240,141 @@ static struct request *request_new(struct http_server *s,
 	r->ctx.method = r->method;
 	r->ctx.path = r->path;
 	r->ctx.status = MHD_HTTP_OK;
+	r->ctx.budget = &s->budget;
+	r->max_body = s->cfg.max_body;
 	return r;
 }
 
-/* Refuse a body announced larger than the limit before reading any of it. */
-static bool announced_too_large(struct MHD_Connection *conn, size_t max)
+bool http__budget_take(struct http_ctx *c, size_t n)
+{
+	struct http_budget *b = c->budget;
+	size_t used = atomic_load(&b->used);
+
+	do {
+		if (n > b->max || used > b->max - n) {
+			c->retry_after_s = BUDGET_RETRY_AFTER_S;
+			return false;
+		}
+	} while (!atomic_compare_exchange_weak(&b->used, &used, used + n));
+	c->budgeted += n;
+	return true;
+}
+
+void http__budget_give(struct http_ctx *c, size_t n)
+{
+	if (n > c->budgeted)
+		n = c->budgeted;
+	if (n)
+		atomic_fetch_sub(&c->budget->used, n);
+	c->budgeted -= n;
+}
+
+static void budget_return(struct http_ctx *c)
+{
+	http__budget_give(c, c->budgeted);
+}
+
+/* The announced body length; false when none (chunked) or unreadable. */
+static bool content_length(struct MHD_Connection *conn, uint64_t *out)
 {
 	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+	char *end;
 
-	return cl && strtoull(cl, NULL, 10) > max;
+	if (!cl)
+		return false;
+	*out = strtoull(cl, &end, 10);
+	return end != cl;
+}
+
+static bool is_static_request(const struct request *r)
+{
+	return strncmp(r->path, "/api/", 5) != 0 &&
+	       !http_route_known(r->path) &&
+	       (!strcmp(r->method, "GET") || !strcmp(r->method, "HEAD"));
+}
+
+static enum MHD_Result answer_too_large(struct MHD_Connection *conn,
+					struct request *r)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "request body larger than the limit of %zu "
+		 "bytes", r->max_body);
+	return answer_error(conn, r, ERR_TOO_LARGE, msg);
+}
+
+static enum MHD_Result answer_busy(struct MHD_Connection *conn,
+				   struct request *r)
+{
+	char msg[160];
+
+	snprintf(msg, sizeof(msg), "the server holds its limit of %zu bytes of "
+		 "request bodies (--max-buffered); retry shortly",
+		 r->ctx.budget->max);
+	r->ctx.retry_after_s = BUDGET_RETRY_AFTER_S;
+	return answer_error(conn, r, ERR_UNAVAILABLE, msg);
+}
+
+/*
+ * The first call, headers in and no body read: admit the request, or
+ * answer it at once (libmicrohttpd then skips the body and closes).
+ */
+static enum MHD_Result on_headers(struct http_server *s,
+				  struct MHD_Connection *conn,
+				  struct request *r)
+{
+	uint64_t announced;
+
+	http__deadlines_set(s->deadlines, conn, true);
+	if ((r->is_static = is_static_request(r))) {
+		r->max_body = STATIC_MAX_BODY;
+		return MHD_YES;
+	}
+	if (http_admit(&r->ctx)) {
+		error_body(&r->ctx);
+		return send_answer(conn, r);
+	}
+	r->max_body = http_admitted_max_body(&r->ctx);
+	if (!content_length(conn, &announced) || announced == 0)
+		return MHD_YES;
+	if (announced > r->max_body)
+		return answer_too_large(conn, r);
+	if (!http__budget_take(&r->ctx, (size_t)announced + 1)) /* + NUL */
+		return answer_busy(conn, r);
+	if (!buf_reserve(&r->ctx.body, (size_t)announced))
+		return answer_error(conn, r, ERR_NOMEM, "out of memory");
+	return MHD_YES;
+}
+
+/*
+ * A piece of body: kept, or (once refused) read and dropped until the
+ * end so that the client gets its answer.  MHD_NO cuts off a body that
+ * goes on for more than another limit's worth past the refusal.
+ */
+static enum MHD_Result on_body(struct request *r, const char *data,
+			       size_t n)
+{
+	struct http_ctx *c = &r->ctx;
+
+	if (r->is_static && r->refusal == ERR_OK)
+		r->refusal = ERR_INVALID; /* static files take no body */
+	if (r->refusal == ERR_OK) {
+		if (n > r->max_body - c->body.len)
+			r->refusal = ERR_TOO_LARGE;
+		else if (c->body.len + n + 1 > c->budgeted && /* + NUL */
+			 !http__budget_take(c, c->body.len + n + 1 -
+					    c->budgeted))
+			r->refusal = ERR_UNAVAILABLE;
+		else
+			buf_append(&c->body, data, n);
+		if (r->refusal == ERR_OK)
+			return MHD_YES;
+		buf_free(&c->body);
+		budget_return(c);
+	}
+	r->discarded += n;
+	return r->discarded > r->max_body ? MHD_NO : MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
@@ -209,39 +384,30 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 {
 	struct http_server *s = cls;
 	struct request *r = *req_cls;
-	char limit[96];
+	size_t n = *upload_size;
 
 	(void)version;
 	if (!r) {
 		if (!(r = request_new(s, conn, url, method)))
 			return MHD_NO;
 		*req_cls = r;
-		if (announced_too_large(conn, s->cfg.max_body))
-			r->too_large = true;
-		else
-			return MHD_YES;
-	}
-	if (*upload_size && !r->too_large) {
-		if (r->ctx.body.len + *upload_size > s->cfg.max_body)
-			r->too_large = true;
-		else
-			buf_append(&r->ctx.body, upload, *upload_size);
-		*upload_size = 0;
-		if (!r->too_large)
-			return MHD_YES;
+		return on_headers(s, conn, r);
 	}
 	*upload_size = 0;
 	if (r->answered)
 		return MHD_YES;
-	if (r->too_large) {
-		snprintf(limit, sizeof(limit), "request body larger than the "
-			 "limit of %zu bytes", s->cfg.max_body);
-		return answer_error(conn, r, ERR_TOO_LARGE, limit);
-	}
+	if (n)
+		return on_body(r, upload, n);
+	if (r->refusal == ERR_TOO_LARGE)
+		return answer_too_large(conn, r);
+	if (r->refusal == ERR_UNAVAILABLE)
+		return answer_busy(conn, r);
+	if (r->refusal == ERR_INVALID)
+		return answer_error(conn, r, ERR_INVALID, "a page is read with "
+				    "no request body");
 	if (buf_failed(&r->ctx.body))
 		return answer_error(conn, r, ERR_NOMEM, "out of memory");
-	if (strncmp(r->path, "/api/", 5) != 0 && !http_route_known(r->path) &&
-	    (!strcmp(method, "GET") || !strcmp(method, "HEAD")))
+	if (r->is_static)
 		return serve_static(s, conn, r);
 	r->ctx.suspended = false;
 	http_dispatch(&r->ctx);
@@ -257,12 +423,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 static void on_completed(void *cls, struct MHD_Connection *conn,
 			 void **req_cls, enum MHD_RequestTerminationCode why)
 {
+	struct http_server *s = cls;
 	struct request *r = *req_cls;
 
-	(void)cls;
-	(void)conn;
 	if (!r)
 		return;
+	http__deadlines_set(s->deadlines, conn, false);
 	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		log_info("%s %s %u %.1fms", r->method, r->path, r->ctx.status,
 			 elapsed_ms(&r->start));
@@ -274,18 +440,44 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	buf_free(&r->ctx.body);
 	buf_free(&r->ctx.inflated);
 	buf_free(&r->ctx.out);
+	budget_return(&r->ctx);
 	free(r);
 	*req_cls = NULL;
 }
 
+/*
+ * Libmicrohttpd's messages, a repeated one (a connection refused at a
+ * limit, by the thousand in a flood) once per MHD_LOG_EVERY_MS with how
+ * many were left out.
+ */
+#define MHD_LOG_EVERY_MS 10000
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	struct http_server *s = cls;
 	char line[512];
+	int64_t now = time_now_ms();
+	unsigned left_out = 0;
 
-	(void)cls;
 	vsnprintf(line, sizeof(line), fmt, ap);
 	line[strcspn(line, "\n")] = '\0';
-	log_warn("http: %s", line);
+	pthread_mutex_lock(&s->log_lock);
+	if (!strcmp(line, s->log_last) &&
+	    now - s->log_last_ms < MHD_LOG_EVERY_MS) {
+		s->log_left_out++;
+		pthread_mutex_unlock(&s->log_lock);
+		return;
+	}
+	left_out = s->log_left_out;
+	s->log_left_out = 0;
+	s->log_last_ms = now;
+	snprintf(s->log_last, sizeof(s->log_last), "%s", line);
+	pthread_mutex_unlock(&s->log_lock);
+	if (left_out)
+		log_warn("http: %s (and %u more like the last in %d s)", line,
+			 left_out, MHD_LOG_EVERY_MS / 1000);
+	else
+		log_warn("http: %s", line);
 }
 
 /* "HOST:PORT" or "[V6]:PORT" into a socket address. */
@@ -351,6 +543,11 @@ static void login_close(struct http_server *s)
 	auth_limit_close(s->svc.login_limit);
 }
 
+unsigned http_worker_threads(const struct http_config *cfg)
+{
+	return cfg->threads ? cfg->threads : default_threads();
+}
+
 int http_server_start(const struct http_services *svc,
 		      const struct http_config *cfg, struct http_server **out,
 		      struct err *e)
@@ -369,7 +566,27 @@ int http_server_start(const struct http_services *svc,
 		return err_nomem(e);
 	s->svc = *svc;
 	s->cfg = *cfg;
+	if (!s->cfg.max_inflated)
+		s->cfg.max_inflated = s->cfg.max_body > SIZE_MAX / 4
+			? SIZE_MAX : s->cfg.max_body * 4;
+	if (s->cfg.web_root && !realpath(s->cfg.web_root, s->web_root)) {
+		log_warn("web page folder %s: cannot resolve it; no web page",
+			 s->cfg.web_root);
+		s->cfg.web_root = NULL;
+	} else if (s->cfg.web_root) {
+		s->cfg.web_root = s->web_root;
+	}
+	if (http__deadlines_open(cfg->header_timeout_s, cfg->timeout_s,
+				 &s->deadlines, e)) {
+		free(s);
+		return e->code;
+	}
+	pthread_mutex_init(&s->log_lock, NULL);
+	s->budget.max = s->cfg.max_buffered;
+	atomic_init(&s->budget.used, 0);
 	if (login_open(s, e)) {
+		http__deadlines_close(s->deadlines);
+		pthread_mutex_destroy(&s->log_lock);
 		free(s);
 		return e->code;
 	}
@@ -378,15 +595,19 @@ int http_server_start(const struct http_services *svc,
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
 		MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, s,
 		MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
-		MHD_OPTION_THREAD_POOL_SIZE,
-		(unsigned)(cfg->threads ? cfg->threads : default_threads()),
+		MHD_OPTION_THREAD_POOL_SIZE, http_worker_threads(cfg),
 		MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+		MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_address,
 		MHD_OPTION_CONNECTION_TIMEOUT, cfg->timeout_s,
+		MHD_OPTION_NOTIFY_CONNECTION, http__deadlines_notify,
+		s->deadlines,
 		MHD_OPTION_CONNECTION_MEMORY_LIMIT, cfg->max_header,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
 		login_close(s);
+		http__deadlines_close(s->deadlines);
+		pthread_mutex_destroy(&s->log_lock);
 		free(s);
 		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s (in use, "
 			       "or not an address of this machine?)", cfg->listen);
@@ -406,6 +627,7 @@ void http_server_stop(struct http_server *s, int64_t grace_ms)
 {
 	const union MHD_DaemonInfo *info;
 	int64_t waited = 0;
+	unsigned long cut;
 	MHD_socket fd;
 
 	if (!s)
@@ -425,6 +647,11 @@ void http_server_stop(struct http_server *s, int64_t grace_ms)
 	auth_pool_close(s->svc.login_pool);
 	s->svc.login_pool = NULL;
 	MHD_stop_daemon(s->daemon);
+	cut = http__deadlines_close(s->deadlines);
+	if (cut)
+		log_info("http: %lu connections were cut for not sending a "
+			 "request in time (--header-timeout, --timeout)", cut);
+	pthread_mutex_destroy(&s->log_lock);
 	login_close(s);
 	free(s);
 }

@@ -26,6 +26,7 @@
 void ingest_batch_init(struct ingest_batch *b)
 {
 	memset(b, 0, sizeof(*b));
+	b->max_points = INGEST_BATCH_MAX_POINTS;
 }
 
 void ingest_batch_reset(struct ingest_batch *b)
@@ -182,6 +183,10 @@ int ingest_batch_add(struct ingest_batch *b, const struct ingest_point *p,
 	struct ingest_point *pts;
 	size_t cap;
 
+	if (b->max_points && b->n >= b->max_points)
+		return err_set(e, ERR_TOO_LARGE, "more than %zu points in one "
+			       "write (the limit, --max-batch-points): split "
+			       "it into smaller batches", b->max_points);
 	if (b->n == b->cap) {
 		cap = b->cap ? b->cap : POINTS_MIN;
 		if (b->cap) {

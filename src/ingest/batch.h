@@ -99,7 +99,16 @@ struct ingest_batch {
 	 * first.  Kept by ingest_batch_reset; 0 after ingest_batch_init.
 	 */
 	uint32_t line_base;
+	/*
+	 * At most this many points (ERR_TOO_LARGE naming the limit past it);
+	 * 0: no limit.  INGEST_BATCH_MAX_POINTS after ingest_batch_init;
+	 * kept by ingest_batch_reset.
+	 */
+	size_t max_points;
 };
+
+/* The points one batch takes unless its owner says otherwise. */
+#define INGEST_BATCH_MAX_POINTS ((size_t)1000000)
 
 void ingest_batch_init(struct ingest_batch *b);
 /* Forget the points and strings but keep the memory, for the next write. */
@@ -120,7 +129,10 @@ static inline const char *ingest_str(const struct ingest_batch *b, uint32_t off)
  */
 int ingest_batch_intern(struct ingest_batch *b, const char *s, size_t len,
 			uint32_t *off, struct err *e);
-/* Append a copy of *p; the arrays grow geometrically.  ERR_NOMEM. */
+/*
+ * Append a copy of *p; the arrays grow geometrically.  ERR_NOMEM;
+ * ERR_TOO_LARGE past b->max_points.
+ */
 int ingest_batch_add(struct ingest_batch *b, const struct ingest_point *p,
 		     struct err *e);
 
@@ -139,8 +151,9 @@ enum ingest_precision {
 };
 
 /*
- * "ns", "n", "us", "u", "ms", "s", "m" (minutes), "h" (NULL or "": ns);
- * ERR_INVALID else.  "n", "u", "m" and "h" are InfluxDB 1.x's spellings.
+ * "ns", "n", "us", "u", "ms", "s", "m" (minutes), "h" (NULL: ns);
+ * ERR_INVALID else, "" included.  "n", "u", "m" and "h" are InfluxDB 1.x's
+ * spellings.
  */
 int ingest_precision_parse(const char *s, enum ingest_precision *out,
 			   struct err *e);
@@ -155,7 +168,9 @@ int ingest_precision_parse(const char *s, enum ingest_precision *out,
  *     byte is kept as it is (so "a\\b" is a\\b, and "a\\ b" is a\ b).
  *     Unescaped control characters end an element and are refused;
  *   - the `device` tag names the device (required, once); other tags are
- *     read and ignored; every field is a metric named by its key;
+ *     read and ignored, but a tag key repeated in a line is refused as
+ *     InfluxDB refuses it ("tag 'host' appears twice"); every field is a
+ *     metric named by its key;
  *   - field values: floats ("27.3", "-1.5E-2", "1e3", ".5", "1."), integers
  *     with `i` ("42i"), unsigned with `u` ("42u"), booleans (t T true True
  *     TRUE f F false False FALSE) stored as 1 and 0.  Integers beyond 2^53

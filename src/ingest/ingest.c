@@ -232,11 +232,6 @@ static int point_error(const struct ingest_batch *b, const struct ingest_point *
 	return err_set(e, ERR_INVALID, "%s: %s", where, what);
 }
 
-/* What a custom metric is checked against: any finite value. */
-static const struct metric_def custom_metric = {
-	"", "", -INFINITY, INFINITY, "custom metric",
-};
-
 /*
  * The definition a metric is checked against, looked up once per metric of
  * a batch (names repeat on every line): cache maps arena offsets to it.
@@ -251,10 +246,10 @@ static int metric_of(const struct ingest_batch *b, const struct ingest_point *p,
 		return ERR_OK;
 	if (!metric_name_valid(metric))
 		return point_error(b, p, e, "metric '%s' is not a valid name "
-				   "(expected [a-z][a-z0-9_]{0,63})%s", metric, "");
+				   "(expected [a-z][a-z0-9_]{0,62})%s", metric, "");
 	*def = metric_find(metric);
 	if (!*def)
-		*def = &custom_metric;
+		*def = &metric_custom;
 	return imap_put(cache, p->metric, (void *)*def) ? err_nomem(e) : ERR_OK;
 }
 

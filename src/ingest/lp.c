@@ -2,22 +2,37 @@
  * lp: InfluxDB line protocol into a batch (see ingest_lp_parse in batch.h
  * for the grammar and its edge cases).
  *
- * One pass over the text, no copy of it, no allocation but the batch's.
+ * One pass over the text, no copy of it, no allocation but the batch's (and
+ * one small scratch array for the tag keys of a line).
  * Names repeat from line to line (the same measurement, often the same
  * device, the same field keys in the same order), so the parser remembers
  * the raw bytes of the previous line's measurement, device and field keys
  * and reuses their arena offsets when the bytes are the same: the common
  * line costs a few memcmp calls, the number conversions and the appends.
+ *
+ * Tags other than device are not stored, but as InfluxDB does a line that
+ * repeats a tag key is refused: the keys of a line are compared pairwise
+ * (a few tags) or sorted (many, in a scratch array kept across lines).
  */
 #include "ingest/batch.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Field keys remembered by position in the line. */
 #define LP_FIELD_CACHE 64
+
+/* Tag keys of one line compared pairwise; more are sorted. */
+#define LP_TAG_PAIRWISE 16
+
+/* A tag key as the line spells it (escaped: one spelling per key). */
+struct lp_span {
+	const char *p;
+	size_t n;
+};
 
 /* A name as the previous line spelt it, and where it went in the arena. */
 struct lp_name {
@@ -35,6 +50,8 @@ struct lp_parser {
 	struct err *e;
 	struct lp_name meas, dev;
 	struct lp_name fields[LP_FIELD_CACHE + 1]; /* the last one: overflow */
+	struct lp_span *tags;        /* this line's tag keys but device (heap) */
+	size_t n_tags, cap_tags;
 };
 
 /* What a scan met inside a name. */
@@ -57,7 +74,7 @@ int ingest_precision_parse(const char *s, enum ingest_precision *out,
 	};
 	char q[INGEST_QUOTE_SIZE];
 
-	if (!s || !*s) {
+	if (!s) {
 		*out = PRECISION_NS;
 		return ERR_OK;
 	}
@@ -229,6 +246,59 @@ static int lp_measurement(struct lp_parser *lp, uint32_t *off)
 			 LP_MEASUREMENT, "measurement", off);
 }
 
+/* Remember a tag key of the line, for lp_unique_tags. */
+static int lp_keep_tag(struct lp_parser *lp, const char *key, size_t len)
+{
+	if (lp->n_tags == lp->cap_tags) {
+		size_t cap = lp->cap_tags ? lp->cap_tags * 2 : LP_TAG_PAIRWISE;
+		struct lp_span *t = realloc(lp->tags, cap * sizeof(*t));
+
+		if (!t)
+			return err_nomem(lp->e);
+		lp->tags = t;
+		lp->cap_tags = cap;
+	}
+	lp->tags[lp->n_tags++] = (struct lp_span){ key, len };
+	return ERR_OK;
+}
+
+static int compare_span(const void *a, const void *b)
+{
+	const struct lp_span *x = a, *y = b;
+	int c = memcmp(x->p, y->p, x->n < y->n ? x->n : y->n);
+
+	return c ? c : (x->n > y->n) - (x->n < y->n);
+}
+
+static bool same_span(const struct lp_span *x, const struct lp_span *y)
+{
+	return x->n == y->n && memcmp(x->p, y->p, x->n) == 0;
+}
+
+/* Refuse a line whose tags repeat a key, as InfluxDB does. */
+static int lp_unique_tags(struct lp_parser *lp)
+{
+	char q[INGEST_QUOTE_SIZE];
+	const struct lp_span *dup = NULL;
+	size_t n = lp->n_tags;
+
+	if (n <= LP_TAG_PAIRWISE) {
+		for (size_t i = 1; i < n && !dup; i++)
+			for (size_t j = 0; j < i && !dup; j++)
+				if (same_span(&lp->tags[i], &lp->tags[j]))
+					dup = &lp->tags[i];
+	} else {
+		qsort(lp->tags, n, sizeof(*lp->tags), compare_span);
+		for (size_t i = 1; i < n && !dup; i++)
+			if (same_span(&lp->tags[i], &lp->tags[i - 1]))
+				dup = &lp->tags[i];
+	}
+	if (dup)
+		return lp_fail(lp, "tag '%s' appears twice",
+			       ingest__quote(q, dup->p, dup->n));
+	return ERR_OK;
+}
+
 /* One tag after its ',': sets *dev (and *have_dev) for the device tag. */
 static int lp_tag(struct lp_parser *lp, bool *have_dev, uint32_t *dev)
 {
@@ -258,7 +328,7 @@ static int lp_tag(struct lp_parser *lp, bool *have_dev, uint32_t *dev)
 			       *lp->p == '=' ? " (escape it as \\=)" :
 			       " (expected ',' or a space)");
 	if (key_len != 6 || memcmp(key, "device", 6) != 0)
-		return ERR_OK;
+		return lp_keep_tag(lp, key, key_len);
 	if (*have_dev)
 		return lp_fail(lp, "tag 'device' appears twice");
 	*have_dev = true;
@@ -273,11 +343,14 @@ static int lp_series(struct lp_parser *lp, uint32_t *meas, uint32_t *dev)
 	char c[16];
 	int rc;
 
+	lp->n_tags = 0;
 	rc = lp_measurement(lp, meas);
 	while (!rc && lp->p < lp->end && *lp->p == ',') {
 		lp->p++;
 		rc = lp_tag(lp, &have_dev, dev);
 	}
+	if (!rc && lp->n_tags > 1)
+		rc = lp_unique_tags(lp);
 	if (rc)
 		return rc;
 	if (lp->p == lp->end || *lp->p != ' ')
@@ -584,7 +657,8 @@ int ingest_lp_parse(const char *text, size_t len, enum ingest_precision prec,
 	out->form = INGEST_FORM_LINES;
 	if ((unsigned)prec > PRECISION_H)
 		return err_set(lp.e, ERR_INVALID, "unknown precision %d", prec);
-	while (lp.p < lp.end) {
+	rc = ERR_OK;
+	while (lp.p < lp.end && !rc) {
 		while (lp.p < lp.end && (*lp.p == ' ' || *lp.p == '\t'))
 			lp.p++;
 		if (lp.p == lp.end)
@@ -597,12 +671,10 @@ int ingest_lp_parse(const char *text, size_t len, enum ingest_precision prec,
 			lp.p++;
 		} else if (*lp.p != '\n') {
 			rc = lp_point(&lp);
-			if (rc)
-				return rc;
 		}
-		rc = lp_next_line(&lp);
-		if (rc)
-			return rc;
+		if (!rc)
+			rc = lp_next_line(&lp);
 	}
-	return ERR_OK;
+	free(lp.tags);
+	return rc;
 }

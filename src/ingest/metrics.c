@@ -7,6 +7,14 @@
 
 #include <string.h>
 
+#include "db/db.h"
+
+_Static_assert(METRIC_NAME_MAX < DB_NAME_MAX, "a metric name fits a series");
+
+const struct metric_def metric_custom = {
+	"", "", -METRIC_CUSTOM_LIMIT, METRIC_CUSTOM_LIMIT, "custom metric",
+};
+
 static const struct metric_def table[] = {
 	{ "air_temp", "°C", -60, 60, "air temperature" },
 	{ "rh", "%", 0, 100, "relative humidity" },
@@ -64,7 +72,7 @@ bool metric_name_valid(const char *name)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
 		      *p == '_'))
 			return false;
-	return n <= 64;
+	return n <= METRIC_NAME_MAX;
 }
 
 const struct metric_def *metric_table(size_t *n)

@@ -131,12 +131,13 @@ int plots_parse_bbox(const char *s, struct db_plot_filter *f, struct err *e)
 	char tail;
 
 	if (sscanf(s, "%lf,%lf,%lf,%lf%c", &v[0], &v[1], &v[2], &v[3], &tail) != 4)
-		return err_set(e, ERR_INVALID, "bbox '%s': expected "
+		return err_set(e, ERR_INVALID, "'%s': expected "
 			       "minlon,minlat,maxlon,maxlat", s);
-	if (v[0] > v[2] || v[1] > v[3] || v[0] < -180 || v[2] > 180 ||
-	    v[1] < -90 || v[3] > 90)
-		return err_set(e, ERR_INVALID, "bbox '%s': corners out of order "
-			       "or outside lon/lat range", s);
+	/* written so that NaN (which compares false) fails too */
+	if (!(v[0] <= v[2] && v[1] <= v[3] && v[0] >= -180 && v[2] <= 180 &&
+	      v[1] >= -90 && v[3] <= 90))
+		return err_set(e, ERR_INVALID, "'%s': corners out of order, "
+			       "outside the lon/lat range or not numbers", s);
 	memcpy(f->bbox, v, sizeof(v));
 	f->has_bbox = true;
 	return ERR_OK;

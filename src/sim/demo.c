@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ingest/ingest.h"
+#include "sim/clock.h"
 #include "sim/demo_imagery.h"
 #include "sim/field.h"
 #include "sim/weather.h"
@@ -38,6 +39,7 @@ struct demo {
 	struct db *db;
 	char dir[PATH_MAX];
 	uint64_t seed;
+	struct sim_clock clock;   /* the simulated wall clock */
 	struct demo_plot *plots;
 	size_t n_plots;
 	int n_stations;
@@ -187,7 +189,7 @@ static int register_devices(struct demo *d, struct err *e)
 		rc = add_device(d, ing, id, "drone", NULL, e);
 	}
 	for (int k = 1; k <= 3 && !rc; k++) {
-		int doy = sim_day_of_year(time_now_ms());
+		int doy = sim_day_of_year(sim_clock_now(&d->clock));
 
 		device_id(id, sizeof(id), "trac", k);
 		if (!(rc = add_device(d, ing, id, "tractor", NULL, e)))
@@ -213,7 +215,7 @@ static void load_tokens(struct demo *d)
 }
 
 int demo_open(struct db *db, const char *data_dir, uint64_t seed,
-	      struct demo **out, struct err *e)
+	      const struct sim_clock *clock, struct demo **out, struct err *e)
 {
 	struct demo *d = calloc(1, sizeof(*d));
 	int rc;
@@ -224,6 +226,7 @@ int demo_open(struct db *db, const char *data_dir, uint64_t seed,
 	}
 	d->db = db;
 	d->seed = seed;
+	d->clock = *clock;
 	snprintf(d->dir, sizeof(d->dir), "%s", data_dir);
 	pthread_mutex_init(&d->lock, NULL);
 	pthread_cond_init(&d->wake, NULL);
@@ -335,12 +338,24 @@ static bool field_season(int doy)
 	return (doy >= 95 && doy <= 120) || (doy >= 274 && doy <= 334);
 }
 
+/* The hour of the sun at the base (local mean solar time) at instant t. */
+static double solar_hour(int64_t t)
+{
+	return fmod((double)((t % MS_PER_DAY + MS_PER_DAY) % MS_PER_DAY) /
+		    MS_PER_HOUR + SIM_LON / 15.0, 24.0);
+}
+
+bool demo_tractor_at_work(int64_t t)
+{
+	double h = solar_hour(t);
+
+	return field_season(sim_day_of_year(t)) && h >= 9 && h < 18;
+}
+
 static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t)
 {
-	int doy = sim_day_of_year(t);
-	double solar_h = fmod((double)((t % MS_PER_DAY + MS_PER_DAY) % MS_PER_DAY) /
-			      MS_PER_HOUR + SIM_LON / 15.0, 24.0);
-	bool working = field_season(doy) && solar_h >= 9 && solar_h < 18;
+	double solar_h = solar_hour(t);
+	bool working = demo_tractor_at_work(t);
 	const struct demo_plot *p = &d->plots[(size_t)(t / MS_PER_DAY * TRACTORS + n) %
 					      d->n_plots];
 	double m_per_lon = 111320.0 * cos(SIM_LAT * M_PI / 180);
@@ -544,14 +559,18 @@ out:
 	return ERR_OK;
 }
 
-/* The simulated instant now: replaying fast until it meets the wall. */
+/*
+ * The simulated instant now: replaying fast until it meets the wall (the
+ * simulated clock's, which is the real one unless the demo runs --at).
+ */
 static int64_t sim_now(const struct demo *d)
 {
 	int64_t real = time_now_ms();
+	int64_t wall = real + d->clock.offset_ms;
 	int64_t sim = d->sim_start + (int64_t)((double)(real - d->real_start) *
 					       d->speed);
 
-	return sim < real ? sim : real;
+	return sim < wall ? sim : wall;
 }
 
 static bool stopping(struct demo *d)

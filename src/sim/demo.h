@@ -6,17 +6,21 @@
  * simulation: every device reports to the server over HTTP with its own
  * token, exactly as a real one would.
  *
- * Time: with --speed 1 the history ends now and the live feed goes on in
- * real time.  Faster, the history ends `lead` in the past and the live
- * feed replays from there `speed` times faster until it reaches now, then
- * goes on in real time (device clocks never run ahead of the wall).
+ * Time: "now" is the simulated wall clock (sim/clock.h): the real one, or
+ * the instant given with --at running on from there.  With --speed 1 the
+ * history ends now and the live feed goes on in real time.  Faster, the
+ * history ends `lead` in the past and the live feed replays from there
+ * `speed` times faster until it reaches now, then goes on in real time
+ * (device clocks never run ahead of the simulated wall).
  */
 #ifndef OASIS_SIM_DEMO_H
 #define OASIS_SIM_DEMO_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "db/db.h"
+#include "sim/clock.h"
 #include "ts/engine.h"
 #include "util/err.h"
 
@@ -25,9 +29,10 @@ struct demo;
 /*
  * Load the demo base from the store (plots, and devices: registered on
  * first use, their tokens kept in DIR/demo-devices.json, mode 0600).
+ * The live feed never runs ahead of clock (copied).
  */
 int demo_open(struct db *db, const char *data_dir, uint64_t seed,
-	      struct demo **out, struct err *e);
+	      const struct sim_clock *clock, struct demo **out, struct err *e);
 void demo_close(struct demo *d);
 
 /* Where the demo's history ends (0: it has none yet). */
@@ -42,6 +47,13 @@ int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e);
  */
 int demo_live_start(struct demo *d, const char *base_url, int64_t sim_start,
 		    double speed, struct err *e);
+
+/*
+ * Whether the demo's tractors are at work at instant t: by day (9 to 18
+ * solar time) in the field seasons, sowing (April) and autumn tillage
+ * (October and November).
+ */
+bool demo_tractor_at_work(int64_t t);
 
 /* Points posted and refused by the live simulation so far. */
 void demo_live_counts(struct demo *d, uint64_t *posted, uint64_t *refused);

@@ -119,7 +119,8 @@ static void *sender_main(void *arg)
 
 	while (now_s() - start < s->o->seconds) {
 		/* a late tick must not reuse the previous one's instants */
-		int64_t ts = time_now_ms() > s->last_at ? time_now_ms() : s->last_at + 1;
+		int64_t now = sim_clock_now(&s->o->clock);
+		int64_t ts = now > s->last_at ? now : s->last_at + 1;
 		size_t n = 0;
 
 		s->owed += lines_per_s * TICK_MS / 1000.0;

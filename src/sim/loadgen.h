@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "sim/clock.h"
 #include "util/err.h"
 
 struct loadgen_opts {
@@ -21,6 +22,7 @@ struct loadgen_opts {
 	int threads;
 	uint64_t seed;
 	bool progress;            /* a line a second on stderr */
+	struct sim_clock clock;   /* stamps the readings; zero: the real one */
 };
 
 struct loadgen_report {

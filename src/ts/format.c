@@ -127,12 +127,25 @@ void ts_format_double(struct buf *b, double v)
 {
 	char s[32];
 
+	if (!isfinite(v)) {             /* JSON has no inf or nan */
+		buf_puts(b, "null");
+		return;
+	}
 	if (format_fixed(b, v))
 		return;
 	snprintf(s, sizeof(s), "%.15g", v);
 	if (strtod(s, NULL) != v)
 		snprintf(s, sizeof(s), "%.17g", v);
 	buf_puts(b, s);
+}
+
+/* A value: a number, or where there is none (a sum past the largest
+ * double) null in JSON and an empty field in CSV. */
+static void put_value(struct buf *b, double v, bool csv)
+{
+	if (csv && !isfinite(v))
+		return;
+	ts_format_double(b, v);
 }
 
 static void put_time(struct buf *b, int64_t ms, bool csv)
@@ -186,7 +199,7 @@ static void put_bucket(struct buf *b, const struct ts_bucket *k, unsigned aggs,
 		if (!(aggs & agg_names[i].bit))
 			continue;
 		buf_putc(b, ',');
-		ts_format_double(b, values[i]);
+		put_value(b, values[i], csv);
 	}
 	buf_puts(b, csv ? "\n" : "]");
 }
@@ -196,7 +209,7 @@ static void put_point(struct buf *b, const struct ts_point *p, bool csv)
 	buf_puts(b, csv ? "" : "[");
 	put_time(b, p->ts, csv);
 	buf_putc(b, ',');
-	ts_format_double(b, p->value);
+	put_value(b, p->value, csv);
 	buf_puts(b, csv ? "\n" : "]");
 }
 

@@ -30,7 +30,10 @@ int ts_aggs_parse(const char *s, unsigned *mask, struct err *e);
 int ts_query_write(struct ts_engine *eng, const struct ts_query *q,
 		   struct buf *out, struct err *e);
 
-/* Append a double in its shortest form that reads back exactly. */
+/*
+ * Append a double in its shortest form that reads back exactly; null for
+ * inf and nan (which JSON cannot spell), so an answer is always JSON.
+ */
 void ts_format_double(struct buf *b, double v);
 
 /* Append an integer in decimal (as "%lld", without printf). */

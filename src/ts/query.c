@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/timeutil.h"
+
 /* Points from one place (a chunk or the head), sorted and unique. */
 struct source {
 	struct ts_point *pts;
@@ -408,6 +410,7 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 	struct ts_bucket *b;
 	size_t nb, np, nh = 0;
 	int64_t head_min = INT64_MAX, head_max = INT64_MIN, base;
+	uint64_t count;
 	bool all_summaries = true;
 	struct head *h;
 	int rc;
@@ -416,13 +419,13 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 	*n = 0;
 	if (step <= 0 || to <= from)
 		return err_set(e, ERR_INVALID, "empty range or step");
-	/* buckets are aligned to multiples of step since the epoch */
-	base = from - ((from % step) + step) % step;
-	if ((uint64_t)(to - base) / (uint64_t)step >= MAX_BUCKETS)
+	/* buckets are aligned to multiples of step since the epoch; the
+	 * count is computed without overflow whatever from, to and step */
+	if (time_buckets(from, to, step, &base, &count) || count > MAX_BUCKETS)
 		return err_set(e, ERR_INVALID, "the range makes more than %zu "
 			       "buckets of this step: use a larger step",
 			       MAX_BUCKETS);
-	nb = (size_t)((to - base + step - 1) / step);
+	nb = (size_t)count;
 	if (!(b = calloc(nb, sizeof(*b))))
 		return err_nomem(e);
 	if ((rc = fold_rollups(eng, series, from, to, base, step, b, e)) ||

@@ -97,12 +97,25 @@ static void integers_print_like_printf(void **state)
 	assert_string_equal(fmt_int(INT64_MIN), "-9223372036854775808");
 }
 
+/* JSON has no inf or nan: a sum past DBL_MAX prints null, not "inf". */
+static void non_finite_numbers_print_null(void **state)
+{
+	(void)state;
+	assert_string_equal(fmt_double(INFINITY), "null");
+	assert_string_equal(fmt_double(-INFINITY), "null");
+	assert_string_equal(fmt_double(NAN), "null");
+	assert_string_equal(fmt_double(1e308 + 1e308), "null");
+	assert_string_equal(fmt_double(1.7976931348623157e308),
+			    "1.7976931348623157e+308");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(readings_print_as_written),
 		cmocka_unit_test(every_double_reads_back),
 		cmocka_unit_test(integers_print_like_printf),
+		cmocka_unit_test(non_finite_numbers_print_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -309,7 +309,6 @@ static void test_precision_names(void **state)
 		{ "us", PRECISION_US }, { "u", PRECISION_US },
 		{ "ms", PRECISION_MS }, { "s", PRECISION_S },
 		{ "m", PRECISION_M }, { "h", PRECISION_H },
-		{ "", PRECISION_NS },
 	};
 	enum ingest_precision p;
 
@@ -327,6 +326,10 @@ static void test_precision_names(void **state)
 	assert_string_equal(err.msg, "precision 'sec' is not one of ns, us, "
 			    "ms, s (or n, u, m, h)");
 	assert_int_equal(ingest_precision_parse("MS", &p, &err), ERR_INVALID);
+	/* absent is ns; present but empty is a mistake, not a default */
+	assert_int_equal(ingest_precision_parse("", &p, &err), ERR_INVALID);
+	assert_string_equal(err.msg, "precision '' is not one of ns, us, "
+			    "ms, s (or n, u, m, h)");
 }
 
 static void test_missing_timestamp_is_now(void **state)
@@ -504,6 +507,36 @@ static void test_string_fields_refused(void **state)
 }
 
 /* ---- refusals --------------------------------------------------------- */
+
+/* InfluxDB 1.6 refuses a line repeating a tag key ("duplicate tags"). */
+static void test_duplicate_tags(void **state)
+{
+	char line[4096];
+	size_t o;
+
+	(void)state;
+	expect_error("cpu,device=lp-1,host=a,host=b value=1i",
+		     "line 1: tag 'host' appears twice");
+	expect_error("cpu,device=lp-1 value=1i\ncpu,host=a,device=lp-1,"
+		     "region=x,host=a value=2i", "line 2: tag 'host' appears "
+		     "twice");
+	/* escaped keys compare as written: "h\,x" twice, but not "hx" */
+	expect_error("cpu,device=d,h\\,x=1,h\\,x=2 v=1",
+		     "line 1: tag 'h\\,x' appears twice");
+	parse_ok("cpu,device=d,h\\,x=1,hx=2,host=a,hosts=a,Host=a v=1");
+	/* a tag key repeating a field key is fine, as in InfluxDB */
+	parse_ok("cpu,device=d,value=a value=1");
+	/* many tags go through the sorted path: the last one repeats */
+	o = (size_t)snprintf(line, sizeof(line), "m,device=d");
+	for (int i = 0; i < 100; i++)
+		o += (size_t)snprintf(line + o, sizeof(line) - o, ",t%d=v", i);
+	snprintf(line + o, sizeof(line) - o, ",t57=w x=1");
+	expect_error(line, "line 1: tag 't57' appears twice");
+	line[o] = '\0';
+	snprintf(line + o, sizeof(line) - o, ",t100=w x=1\nm,device=d,a=1 x=2");
+	parse_ok(line);
+	assert_int_equal(batch.n, 2);
+}
 
 static void test_missing_device(void **state)
 {
@@ -795,6 +828,29 @@ static void test_batch_grows_and_resets(void **state)
 	assert_true(batch.cap >= 100000);
 }
 
+static void test_batch_point_limit(void **state)
+{
+	struct ingest_point p = { 0 };
+	const char *text = "m,device=d a=1,b=2\nm,device=d c=3,d=4\n";
+
+	(void)state;
+	assert_int_equal(batch.max_points, INGEST_BATCH_MAX_POINTS);
+	assert_int_equal(INGEST_BATCH_MAX_POINTS, 1000000);
+	batch.max_points = 3;
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(ingest_batch_add(&batch, &p, &err), 0);
+	assert_int_equal(ingest_batch_add(&batch, &p, &err), ERR_TOO_LARGE);
+	assert_non_null(strstr(err.msg, "more than 3 points"));
+	assert_non_null(strstr(err.msg, "--max-batch-points"));
+	ingest_batch_reset(&batch);
+	assert_int_equal(batch.max_points, 3);
+	/* the parser names the line where the limit was passed */
+	assert_int_equal(ingest_lp_parse(text, strlen(text), PRECISION_NS, 0,
+					 &batch, &err), ERR_TOO_LARGE);
+	assert_non_null(strstr(err.msg, "line 2"));
+	assert_int_equal(batch.n, 3);
+}
+
 static void test_pos_format(void **state)
 {
 	char s[32];
@@ -836,6 +892,7 @@ int main(void)
 		T(test_escapes_backslashes),
 		T(test_string_fields_refused),
 		T(test_missing_device),
+		T(test_duplicate_tags),
 		T(test_bad_numbers),
 		T(test_non_finite),
 		T(test_missing_field_set),
@@ -846,6 +903,7 @@ int main(void)
 		T(test_number_parser_edges),
 		T(test_batch_intern),
 		T(test_batch_grows_and_resets),
+		T(test_batch_point_limit),
 		T(test_pos_format),
 	};
 

@@ -9,7 +9,10 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <stdlib.h>
 
+#include "sim/clock.h"
+#include "sim/demo.h"
 #include "sim/demo_imagery.h"
 #include "sim/field.h"
 #include "sim/weather.h"
@@ -149,6 +152,40 @@ static void demo_ndvi_follows_the_season(void **state)
 	assert_true(demo_ndvi(110, 1) - demo_ndvi(110, 0.72) > 0.19);
 }
 
+/* At fixed instants, never today's: tillage in October, none in December. */
+static void tractors_work_by_day_in_the_field_seasons(void **state)
+{
+	int64_t oct20 = time_days_from_civil(2026, 10, 20) * MS_PER_DAY;
+	int64_t dec7 = time_days_from_civil(2026, 12, 7) * MS_PER_DAY;
+	int64_t apr15 = time_days_from_civil(2026, 4, 15) * MS_PER_DAY;
+	int64_t jul20 = time_days_from_civil(2026, 7, 20) * MS_PER_DAY;
+
+	(void)state;
+	/* 04:00 UTC is about 09:45 solar time at Manas (86.2 E) */
+	assert_true(demo_tractor_at_work(oct20 + 6 * MS_PER_HOUR));
+	assert_true(demo_tractor_at_work(apr15 + 6 * MS_PER_HOUR));
+	assert_false(demo_tractor_at_work(oct20 + 18 * MS_PER_HOUR)); /* night */
+	assert_false(demo_tractor_at_work(oct20 + 2 * MS_PER_HOUR));  /* 07:45 */
+	assert_false(demo_tractor_at_work(dec7 + 6 * MS_PER_HOUR));   /* winter */
+	assert_false(demo_tractor_at_work(jul20 + 6 * MS_PER_HOUR));  /* growing */
+}
+
+/* A clock started at an instant reads it, and runs on at the real pace. */
+static void a_clock_started_at_an_instant_reads_it(void **state)
+{
+	struct sim_clock real = SIM_CLOCK_REAL, c;
+	int64_t at = time_days_from_civil(2026, 7, 20) * MS_PER_DAY, now;
+
+	(void)state;
+	sim_clock_start_at(&c, at);
+	now = sim_clock_now(&c);
+	assert_true(now >= at && now < at + 5 * MS_PER_SECOND);
+	assert_true(llabs(sim_clock_now(&real) - time_now_ms()) < MS_PER_SECOND);
+	assert_int_equal(sim_clock_behind_ms(&real), 0);
+	sim_clock_start_at(&c, time_now_ms() + MS_PER_DAY);
+	assert_int_equal(sim_clock_behind_ms(&c), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +196,8 @@ int main(void)
 		cmocka_unit_test(field_dries_in_summer_and_irrigation_wets_it),
 		cmocka_unit_test(valve_command_opens_and_closes),
 		cmocka_unit_test(demo_ndvi_follows_the_season),
+		cmocka_unit_test(tractors_work_by_day_in_the_field_seasons),
+		cmocka_unit_test(a_clock_started_at_an_instant_reads_it),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

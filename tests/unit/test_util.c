@@ -99,8 +99,172 @@ static void formats_and_round_trips(void **state)
 		time_civil_from_days(d, &y, &m, &dd);
 		assert_int_equal(time_days_from_civil(y, m, dd), d);
 	}
-	assert_int_equal(time_parse("1969-12-31T23:59:59.999Z", 0, &back, NULL), 0);
-	assert_int_equal(back, -1);
+	assert_int_equal(time_parse("1970-01-01T00:00:00.001Z", 0, &back, NULL), 0);
+	assert_int_equal(back, 1);
+	/* any int64, even where ms - day * days would overflow */
+	time_format_iso(INT64_MIN, s, sizeof(s));
+	assert_string_equal(s, "-292275055-05-16T16:47:04.192Z");
+	time_format_iso(INT64_MAX, s, sizeof(s));
+	assert_string_equal(s, "292278994-08-17T07:12:55.807Z");
+}
+
+/* Instants are 1970-01-01 to 2100-01-01, both included, whatever the form. */
+static void instants_lie_in_1970_to_2100(void **state)
+{
+	static const char *const out_of_range[] = {
+		"1969-12-31T23:59:59.999Z", "1969-12-31", "0000-01-01",
+		"2100-01-01T00:00:00.001Z", "2100-01-02", "9999-12-31T23:59:59Z",
+		"2100-01-01T08:00:00+07:59", "1970-01-01T07:59:59+08:00",
+		"4102444800001", "9223372036854775807", "9223372036854775808",
+		"99999999999999999999999999", "now-1000000d",
+		"now-106751991167d", "now-9223372036854775807ms", "-15250284452w",
+	};
+	int64_t ms;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(time_parse("1970-01-01T00:00:00Z", 0, &ms, &e), 0);
+	assert_int_equal(ms, TIME_MIN_MS);
+	assert_int_equal(time_parse("2100-01-01T00:00:00Z", 0, &ms, &e), 0);
+	assert_int_equal(ms, TIME_MAX_MS);
+	assert_int_equal(time_parse("2100-01-01", 0, &ms, &e), 0);
+	assert_int_equal(ms, TIME_MAX_MS);
+	assert_int_equal(time_parse("2100-01-01T08:00:00+08:00", 0, &ms, &e), 0);
+	assert_int_equal(ms, TIME_MAX_MS);
+	assert_int_equal(time_parse("4102444800000", 0, &ms, &e), 0);
+	assert_int_equal(ms, TIME_MAX_MS);
+	assert_int_equal(time_parse("000000000", 0, &ms, &e), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(time_parse("now-1d", MS_PER_DAY, &ms, &e), 0);
+	assert_int_equal(ms, 0);
+	assert_int_equal(time_parse("now-1ms", 0, &ms, &e), ERR_INVALID);
+	/* "now" is whatever the caller says; it too must be in range */
+	assert_int_equal(time_parse("now", INT64_MIN, &ms, &e), ERR_INVALID);
+	assert_int_equal(time_parse("-1h", INT64_MIN, &ms, &e), ERR_INVALID);
+	for (size_t i = 0; i < sizeof(out_of_range) / sizeof(out_of_range[0]);
+	     i++) {
+		err_clear(&e);
+		ms = 42;
+		assert_int_equal(time_parse(out_of_range[i], 10 * MS_PER_DAY,
+					    &ms, &e), ERR_INVALID);
+		assert_int_equal(ms, 42);     /* untouched on failure */
+		assert_non_null(strstr(e.msg, out_of_range[i]));
+	}
+	assert_string_equal(e.msg, "'-15250284452w': '15250284452w' is longer "
+			    "than 47482 days (the span from 1970 to 2100)");
+	time_parse("2100-01-02", 0, &ms, &e);
+	assert_string_equal(e.msg, "'2100-01-02' is outside 1970-01-01 to "
+			    "2100-01-01");
+}
+
+/* POSIX time has no leap second: 23:59:60 is refused, not rolled over. */
+static void leap_seconds_are_refused(void **state)
+{
+	int64_t ms;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(time_parse("2016-12-31T23:59:60Z", 0, &ms, &e),
+			 ERR_INVALID);
+	assert_non_null(strstr(e.msg, "leap second"));
+	assert_int_equal(time_parse("2016-12-31T23:59:60.500+00:00", 0, &ms, &e),
+			 ERR_INVALID);
+	assert_non_null(strstr(e.msg, "leap second"));
+	assert_int_equal(time_parse("2016-12-31T23:59:61Z", 0, &ms, &e),
+			 ERR_INVALID);
+	assert_int_equal(time_parse("2016-12-31T23:59:59.999Z", 0, &ms, &e), 0);
+	assert_int_equal(ms, INT64_C(1483228799999));
+}
+
+/* Durations: digits and a unit, no overflow, at most 1970..2100 long. */
+static void durations_are_checked_for_overflow_and_range(void **state)
+{
+	static const char *const bad[] = {
+		"9223372036854775807ms", "9223372036854775808ms",
+		"106751991167d", "15250284452w", "9223372036854775s",
+		"99999999999999999999ms", "47483d", "4102444800001ms",
+		"+1h", " 1h", "1h ", "-1h", "1.5h", "1e3s", "0x10s", "1", "h",
+		"", "0ms", "00s", "1hh", "NaN",
+	};
+	int64_t ms;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(time_parse_duration("47482d", &ms, &e), 0);
+	assert_int_equal(ms, TIME_SPAN_MAX_MS);
+	assert_int_equal(time_parse_duration("4102444800000ms", &ms, &e), 0);
+	assert_int_equal(time_parse_duration("007s", &ms, &e), 0);
+	assert_int_equal(ms, 7000);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err_clear(&e);
+		ms = 42;
+		assert_int_equal(time_parse_duration(bad[i], &ms, &e),
+				 ERR_INVALID);
+		assert_int_equal(ms, 42);
+		assert_true(e.msg[0] != '\0');
+	}
+}
+
+/* A query step: 1 s to 366 d, both included. */
+static void steps_lie_in_1s_to_366d(void **state)
+{
+	int64_t ms;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(time_parse_step("1s", &ms, &e), 0);
+	assert_int_equal(ms, TIME_STEP_MIN_MS);
+	assert_int_equal(time_parse_step("1000ms", &ms, &e), 0);
+	assert_int_equal(time_parse_step("366d", &ms, &e), 0);
+	assert_int_equal(ms, TIME_STEP_MAX_MS);
+	assert_int_equal(time_parse_step("999ms", &ms, &e), ERR_INVALID);
+	assert_string_equal(e.msg, "'999ms' is not a step between 1s and 366d");
+	assert_int_equal(time_parse_step("367d", &ms, &e), ERR_INVALID);
+	assert_int_equal(time_parse_step("31622400001ms", &ms, &e), ERR_INVALID);
+	assert_int_equal(time_parse_step("53w", &ms, &e), ERR_INVALID);
+	assert_int_equal(time_parse_step("9223372036854775807ms", &ms, &e),
+			 ERR_INVALID);
+	assert_int_equal(time_parse_step("106751991167d", &ms, &e), ERR_INVALID);
+}
+
+/* Bucket alignment and counts, for any int64 (the heap overflow of #14). */
+static void buckets_are_counted_without_overflow(void **state)
+{
+	int64_t base;
+	uint64_t n;
+	struct err e;
+
+	(void)state;
+	assert_int_equal(time_buckets(1500, 4001, 1000, &base, &n), 0);
+	assert_int_equal(base, 1000);
+	assert_int_equal(n, 4);               /* 1000, 2000, 3000, 4000 */
+	assert_int_equal(time_buckets(-1500, 0, 1000, &base, &n), 0);
+	assert_int_equal(base, -2000);
+	assert_int_equal(n, 2);
+	assert_int_equal(time_buckets(1796581915159, INT64_MAX, INT64_MAX,
+				      &base, &n), 0);
+	assert_int_equal(base, 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(time_buckets(INT64_MIN, INT64_MAX, 1, &base, &n), 0);
+	assert_int_equal(base, INT64_MIN);
+	assert_true(n == UINT64_MAX);
+	assert_int_equal(time_buckets(INT64_MIN + 1, 0, 1000, &base, &n),
+			 ERR_INVALID);       /* the first bucket is before int64 */
+	/* exactly 100,000 buckets pass, one more is refused with advice */
+	assert_int_equal(time_check_buckets(0, 100000 * MS_PER_SECOND,
+					    MS_PER_SECOND, &e), 0);
+	assert_int_equal(time_check_buckets(1, 100000 * MS_PER_SECOND + 1,
+					    MS_PER_SECOND, &e), ERR_INVALID);
+	assert_non_null(strstr(e.msg, "100001 buckets, more than 100000: use "
+			       "a larger 'step' or a shorter range"));
+	assert_int_equal(time_check_buckets(INT64_MIN + 1, INT64_MAX, 1, &e),
+			 ERR_INVALID);
+	assert_int_equal(time_check_buckets(0, TIME_MAX_MS + 1,
+					    TIME_STEP_MAX_MS, &e), 0);
+	assert_int_equal(time_floor_div(-1, MS_PER_DAY), -1);
+	assert_int_equal(time_floor_div(INT64_MIN, MS_PER_DAY),
+			 INT64_C(-106751991168));
+	assert_int_equal(time_floor_div(MS_PER_DAY, MS_PER_DAY), 1);
 }
 
 static void buffers_escape_json_and_csv(void **state)
@@ -191,6 +355,11 @@ int main(void)
 		cmocka_unit_test(refuses_bad_times),
 		cmocka_unit_test(durations),
 		cmocka_unit_test(formats_and_round_trips),
+		cmocka_unit_test(instants_lie_in_1970_to_2100),
+		cmocka_unit_test(leap_seconds_are_refused),
+		cmocka_unit_test(durations_are_checked_for_overflow_and_range),
+		cmocka_unit_test(steps_lie_in_1s_to_366d),
+		cmocka_unit_test(buckets_are_counted_without_overflow),
 		cmocka_unit_test(buffers_escape_json_and_csv),
 		cmocka_unit_test(errors_carry_context),
 		cmocka_unit_test(secrets_never_reach_a_message),
