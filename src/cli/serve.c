@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agro/valves.h"
@@ -252,6 +253,18 @@ static int started(const struct serve_opts *o, const char *where,
 	return o->started(url, o->hook_ctx, e);
 }
 
+/* Say so when others may read the store (made before umask 077 held). */
+static void warn_open_store(const char *data_dir)
+{
+	struct stat st;
+
+	if (data_dir && !stat(data_dir, &st) &&
+	    (st.st_mode & (S_IRWXG | S_IRWXO)))
+		log_warn("the store %s is open to other users (mode %04o): "
+			 "`chmod -R go= %s` makes it private", data_dir,
+			 (unsigned)(st.st_mode & 07777), data_dir);
+}
+
 int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	      struct err *e)
 {
@@ -265,7 +278,10 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 
 	serve_block_signals(&stop);
 	gdal_guard_network(); /* what callers upload reaches no URL */
-	if (db_pool_config(db, http_worker_threads(cfg) + STORE_BACKGROUND_THREADS,
+	warn_open_store(data_dir);
+	/* the sign-in threads (cfg->login_threads) call the store too */
+	if (db_pool_config(db, http_worker_threads(cfg) + cfg->login_threads +
+			   STORE_BACKGROUND_THREADS,
 			   0, e) ||
 	    open_services(db, data_dir, o, &svc, e))
 		return e->code;

@@ -63,6 +63,11 @@ def a_served_store_has_only_private_files_whatever_the_umask():
     expect(r.status == 204, r)
     expect(s.stop() == 0)
     expect(loose_entries(s.data) == [], loose_entries(s.data))
+    # a store opened to others by hand: the server says so
+    os.chmod(s.data, 0o755)
+    s.start()
+    expect("is open to other users (mode 0755)" in s.server_log(),
+           s.server_log()[-500:])
     s.close()
 
 

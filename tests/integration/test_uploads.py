@@ -162,6 +162,23 @@ def vrts_to_a_url_are_400_for_plots_and_imagery_and_contact_nobody():
 
 
 @test
+def a_geojson_crs_link_fetches_nothing():
+    ln = Listener()
+    try:
+        body = ('{"type":"FeatureCollection","crs":{"type":"link",'
+                '"properties":{"href":"http://127.0.0.1:%d/crs.proj4",'
+                '"type":"proj4"}},"features":[{"type":"Feature",'
+                '"properties":{"code":"L1"},"geometry":{"type":"Polygon",'
+                '"coordinates":[[[86,44],[86.01,44],[86.01,44.01],'
+                '[86,44]]]}}]}' % ln.port)
+        r = upload_plots(body.encode())
+        expect(r.status < 500, r)
+        expect(ln.contacts == 0, "the server fetched the CRS link")
+    finally:
+        ln.close()
+
+
+@test
 def a_scene_vrt_reading_a_local_file_is_400():
     path = secret_file()
     r = upload_scene(raster_vrt(path).encode())
