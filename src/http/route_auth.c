@@ -116,7 +116,9 @@ static int login_start(struct http_ctx *c, const char *name,
 	char address[64];
 	int64_t wait;
 
-	if (strlen(password) >= sizeof(j->password))
+	/* longer than any user's name or our buffer: no such user */
+	if (strlen(password) >= sizeof(j->password) ||
+	    strlen(name) >= sizeof(j->name))
 		return err_set(&c->err, ERR_UNAUTHORIZED,
 			       "wrong user name or password");
 	http_client_address(c, address, sizeof(address));
