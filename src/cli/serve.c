@@ -239,9 +239,12 @@ static int start_mqtt(const struct serve_opts *o, unsigned port,
 		return rc;
 	valves_set_mqtt(svc->valves, *out);
 	if (mqtt_on(*out, "acks", valves_on_mqtt_ack, svc->valves, e) ||
-	    mqtt_on(*out, "nmea", fleet_on_mqtt_nmea, svc->fleet, e))
+	    mqtt_on(*out, "nmea", fleet_on_mqtt_nmea, svc->fleet, e) ||
+	    mqtt_on(*out, "telemetry", ingest_on_mqtt_telemetry, svc->ingest,
+		    e))
 		return e->code;
-	return mqtt_on(*out, "telemetry", ingest_on_mqtt_telemetry, svc->ingest, e);
+	/* only now: what waited in the session finds its handler */
+	return mqtt_start(*out, e);
 }
 
 static int started(const struct serve_opts *o, const char *where,

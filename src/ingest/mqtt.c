@@ -159,7 +159,6 @@ int mqtt_open(const char *url, const char *client_id, const char *password,
 {
 	char user[128], pass[128];
 	struct mqtt *m = calloc(1, sizeof(*m));
-	int rc;
 
 	if (!m)
 		return err_nomem(e);
@@ -191,19 +190,6 @@ int mqtt_open(const char *url, const char *client_id, const char *password,
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_message_callback_set(m->mosq, on_message);
 	mosquitto_reconnect_delay_set(m->mosq, 1, 60, true);
-	rc = mosquitto_connect_async(m->mosq, m->host, m->port, KEEPALIVE_S);
-	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
-		err_set(e, ERR_INVALID, "mqtt: cannot connect to %s:%d: %s",
-			m->host, m->port, mosquitto_strerror(rc));
-		goto fail;
-	}
-	if (rc == MOSQ_ERR_ERRNO)
-		log_warn("mqtt: %s:%d is not answering yet; retrying in the "
-			 "background", m->host, m->port);
-	if ((rc = mosquitto_loop_start(m->mosq)) != MOSQ_ERR_SUCCESS) {
-		err_set(e, ERR_INTERNAL, "mqtt: %s", mosquitto_strerror(rc));
-		goto fail;
-	}
 	sodium_memzero(pass, sizeof(pass));
 	*out = m;
 	return ERR_OK;
@@ -214,6 +200,23 @@ fail:
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 	return e->code;
+}
+
+int mqtt_start(struct mqtt *m, struct err *e)
+{
+	int rc = mosquitto_connect_async(m->mosq, m->host, m->port,
+					 KEEPALIVE_S);
+
+	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO)
+		return err_set(e, ERR_INVALID, "mqtt: cannot connect to %s:%d: "
+			       "%s", m->host, m->port, mosquitto_strerror(rc));
+	if (rc == MOSQ_ERR_ERRNO)
+		log_warn("mqtt: %s:%d is not answering yet; retrying in the "
+			 "background", m->host, m->port);
+	if ((rc = mosquitto_loop_start(m->mosq)) != MOSQ_ERR_SUCCESS)
+		return err_set(e, ERR_INTERNAL, "mqtt: %s",
+			       mosquitto_strerror(rc));
+	return ERR_OK;
 }
 
 void mqtt_close(struct mqtt *m)
