@@ -24,6 +24,7 @@ static const struct cli_command commands[] = {
 	{ "et0", cmd_et0, "FAO-56 reference evapotranspiration (daily, hourly)" },
 	{ "zonal", cmd_zonal, "per-plot statistics of a raster or index" },
 	{ "imagery", cmd_imagery, "add satellite and drone scenes; the catalogue" },
+	{ "pv", cmd_pv, "PV park models: sun, POA, temperature, PVWatts, PR" },
 	{ "mqtt-acl", cmd_mqtt_acl, "print a mosquitto ACL file for the devices" },
 };
 

@@ -156,6 +156,7 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 		alerts_close(svc->alerts);
 		return e->code;
 	}
+	/* before the HTTP workers and the MQTT loop, the writers, start */
 	ingest_set_observer(svc->ingest, alerts_observe, svc->alerts);
 	valves_set_observer(svc->valves, alerts_on_valve, svc->alerts);
 	return ERR_OK;
@@ -166,22 +167,24 @@ static int open_services(struct db *db, const char *data_dir,
 			 const struct serve_opts *o, struct http_services *svc,
 			 struct err *e)
 {
+	/* hook and sinks are set before any thread that uses them starts */
+	struct ts_engine_opts ts_opts = { .hook = retention_hook, .hook_ctx = db };
+
 	memset(svc, 0, sizeof(*svc));
 	svc->db = db;
 	svc->data_dir = data_dir;
 	if (events_open(EVENTS_KEPT, o->heartbeat_ms ? o->heartbeat_ms :
 			HEARTBEAT_MS, &svc->events, e))
 		return e->code;
-	if (ts_engine_open(db, data_dir, NULL, &svc->ts, e))
+	if (ts_engine_open(db, data_dir, &ts_opts, &svc->ts, e))
 		goto out_events;
 	if (ingest_open(db, &svc->ingest, e))
 		goto out_ts;
+	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
 	if (valves_open(db, svc->events, o->valve_ack_timeout_ms, &svc->valves, e))
 		goto out_ingest;
 	if (fleet_open(db, svc->ts, svc->ingest, NULL, &svc->fleet, e))
 		goto out_valves;
-	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
-	ts_engine_set_hook(svc->ts, retention_hook, db);
 	if (open_alerts(svc, o, e))
 		goto out_fleet;
 	return ERR_OK;
