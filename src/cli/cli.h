@@ -36,6 +36,7 @@ int cmd_et0(int argc, char **argv);
 int cmd_zonal(int argc, char **argv);
 int cmd_imagery(int argc, char **argv);
 int cmd_pv(int argc, char **argv);
+int cmd_mqtt_acl(int argc, char **argv);
 
 /* Where the store is: --data DIR (default ./var) or --db URL. */
 struct cli_store {

@@ -287,10 +287,16 @@ static int check_device(struct ingest *ing, const struct ingest_batch *b,
 	int rc;
 
 	*unknown = false;
-	if (o->who && o->who->role == ROLE_DEVICE && strcmp(o->who->device, dev))
-		return point_error(b, p, e, "this token belongs to device '%s' "
-				   "and cannot write data of device '%s'",
-				   o->who->device, dev);
+	if (o->who && o->who->role == ROLE_DEVICE &&
+	    strcmp(o->who->device, dev)) {
+		/* forbidden, not malformed: as NMEA and snapshots answer */
+		point_error(b, p, e, "this token belongs to device '%s' and "
+			    "cannot write data of device '%s'",
+			    o->who->device, dev);
+		if (e)
+			e->code = ERR_FORBIDDEN;
+		return ERR_FORBIDDEN;
+	}
 	if ((rc = device_known(ing, dev, &known, e)))
 		return rc;
 	if (known)

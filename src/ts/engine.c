@@ -111,7 +111,7 @@ int ts_engine_open(struct db *db, const char *data_dir,
 	if (!eng)
 		return err_nomem(e);
 	snprintf(dir, sizeof(dir), "%s/ts", data_dir);
-	if (!eng->opts.readonly && mkdir(dir, 0750) && errno != EEXIST) {
+	if (!eng->opts.readonly && mkdir(dir, 0700) && errno != EEXIST) {
 		rc = err_set(e, ERR_IO, "cannot create %s: %s", dir, strerror(errno));
 		goto fail;
 	}

@@ -138,7 +138,7 @@ static int create_segment(struct wal *w, uint64_t seg, struct err *e)
 	int fd;
 
 	segment_path(w, seg, path, sizeof(path));
-	fd = wal_sys.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = wal_sys.open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return err_set(e, full_code(errno), "cannot create %s: %s", path,
 			       strerror(errno));
@@ -233,7 +233,7 @@ static int take_lock(struct wal *w, struct err *e)
 	char path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/LOCK", w->dir);
-	w->lock_fd = wal_sys.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
+	w->lock_fd = wal_sys.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (w->lock_fd < 0)
 		return err_set(e, ERR_IO, "cannot open %s: %s", path, strerror(errno));
 	if (flock(w->lock_fd, LOCK_EX | LOCK_NB)) {
@@ -263,7 +263,7 @@ static int copy_aside(const char *aside, const unsigned char *buf, size_t len)
 	int fd, rc;
 
 	snprintf(tmp, sizeof(tmp), "%s.tmp", aside);
-	fd = wal_sys.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = wal_sys.open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return -1;
 	rc = write_all_at(fd, buf, len, 0) || wal_sys.fdatasync(fd) ? -1 : 0;
@@ -392,7 +392,7 @@ int wal_open(struct wal *w, const char *dir, uint64_t first_kept,
 	w->lock_fd = -1;
 	w->readonly = readonly;
 	snprintf(w->dir, sizeof(w->dir), "%s", dir);
-	if (!readonly && mkdir(dir, 0750) && errno != EEXIST)
+	if (!readonly && mkdir(dir, 0700) && errno != EEXIST)
 		return err_set(e, ERR_IO, "cannot create %s: %s", dir, strerror(errno));
 	if (!readonly && (rc = take_lock(w, e)))
 		return rc;
