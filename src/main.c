@@ -39,7 +39,8 @@ static const struct cli_command commands[] = {
  */
 static int global_options(int *argc, char **argv)
 {
-	enum log_level level = (enum log_level)-1;
+	enum log_level level = LOG_WARN;
+	bool level_set = false;
 	enum access_mode mode = ACCESS_SAMPLED;
 	int kept = 1;
 
@@ -66,18 +67,20 @@ static int global_options(int *argc, char **argv)
 			val = argv[++i];
 		bad = !val || (is_level ? log_level_parse(val, &level)
 					: access_mode_parse(val, &mode));
+		level_set |= is_level;
 		if (bad) {
-			fprintf(stderr, "oasis: %s takes %s, not '%s'\n",
+			fprintf(stderr, "oasis: %s takes %s%s%s%s\n",
 				is_level ? "--log-level" : "--access-log",
 				is_level ? "error, warn, info or debug"
 					 : "off, sampled or all",
-				val ? val : "");
+				val ? ", not '" : "", val ? val : "",
+				val ? "'" : "");
 			return CLI_EXIT_USAGE;
 		}
 	}
 	argv[kept] = NULL;
 	*argc = kept;
-	if (level == (enum log_level)-1)
+	if (!level_set)
 		level = kept > 1 && (!strcmp(argv[1], "serve") ||
 				     !strcmp(argv[1], "demo"))
 			? LOG_INFO : LOG_WARN;
