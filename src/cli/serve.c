@@ -356,7 +356,12 @@ const char serve_usage[] =
 	"  --heartbeat MS         event streams' keep-alive, and how often they\n"
 	"                         check their credential (default 15000)\n"
 	"  --mqtt-password-file FILE  the broker password (not in --mqtt's URL,\n"
-	"                         where ps shows it)\n";
+	"                         where ps shows it)\n"
+	"  --log-level LEVEL      error, warn, info (default) or debug\n"
+	"  --access-log MODE      a line per request: off, sampled (default:\n"
+	"                         errors and slow requests, at most one a\n"
+	"                         minute per route and status) or all; a\n"
+	"                         summary line a minute in any case\n";
 
 /* "64M" -> bytes; false on garbage or zero. */
 static bool parse_size(const char *s, size_t *out)

@@ -1,8 +1,9 @@
 /*
  * The libmicrohttpd glue: a pool of worker threads, limits on what a client
- * may send, the request body collected under its limit, one log line per
- * request (method, path without query, status, milliseconds; never a
- * credential), and a graceful stop.
+ * may send, the request body collected under its limit, the access log
+ * (util/log.h: a line for an error or a slow request, method, path without
+ * query, status, milliseconds, never a credential; a summary a minute),
+ * and a graceful stop.
  *
  * The limits, in the order a request meets them:
  *   - connections: at most max_per_address from one address and
@@ -67,6 +68,7 @@ struct http_server {
 	char log_last[512];          /* the last message logged, */
 	int64_t log_last_ms;         /* when, */
 	unsigned log_left_out;       /* and how many since were left out */
+	struct access_log *access;   /* which requests get a line; summaries */
 };
 
 /* One request in flight: the handler context plus what the log line needs. */
@@ -420,6 +422,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 	return send_answer(conn, r);
 }
 
+/* The request's line if the access log gives it one, and the summary of
+ * the last interval once it has passed. */
+static void log_request(struct http_server *s, const struct request *r,
+			bool ended_early)
+{
+	char line[2048];
+	enum log_level level;
+	int64_t now = time_now_ms();
+
+	if (access_log_record(s->access, r->method, r->path, r->ctx.status,
+			      elapsed_ms(&r->start), ended_early, now, &level,
+			      line, sizeof(line)))
+		log_msg(level, "%s", line);
+	if (access_log_summary(s->access, now, false, line, sizeof(line)))
+		log_info("%s", line);
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn,
 			 void **req_cls, enum MHD_RequestTerminationCode why)
 {
@@ -429,12 +448,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	if (!r)
 		return;
 	http__deadlines_set(s->deadlines, conn, false);
-	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		log_info("%s %s %u %.1fms", r->method, r->path, r->ctx.status,
-			 elapsed_ms(&r->start));
-	else
-		log_info("%s %s %u %.1fms (connection ended early)", r->method,
-			 r->path, r->ctx.status, elapsed_ms(&r->start));
+	log_request(s, r, why != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->ctx.job && r->ctx.job_free)
 		r->ctx.job_free(r->ctx.job);
 	buf_free(&r->ctx.body);
@@ -566,6 +580,12 @@ int http_server_start(const struct http_services *svc,
 		return err_nomem(e);
 	s->svc = *svc;
 	s->cfg = *cfg;
+	s->access = access_log_new(log_get_access_mode(), ACCESS_INTERVAL_MS,
+				   time_now_ms());
+	if (!s->access) {
+		free(s);
+		return err_nomem(e);
+	}
 	if (!s->cfg.max_inflated)
 		s->cfg.max_inflated = s->cfg.max_body > SIZE_MAX / 4
 			? SIZE_MAX : s->cfg.max_body * 4;
@@ -578,6 +598,7 @@ int http_server_start(const struct http_services *svc,
 	}
 	if (http__deadlines_open(cfg->header_timeout_s, cfg->timeout_s,
 				 &s->deadlines, e)) {
+		access_log_free(s->access);
 		free(s);
 		return e->code;
 	}
@@ -587,6 +608,7 @@ int http_server_start(const struct http_services *svc,
 	if (login_open(s, e)) {
 		http__deadlines_close(s->deadlines);
 		pthread_mutex_destroy(&s->log_lock);
+		access_log_free(s->access);
 		free(s);
 		return e->code;
 	}
@@ -608,6 +630,7 @@ int http_server_start(const struct http_services *svc,
 		login_close(s);
 		http__deadlines_close(s->deadlines);
 		pthread_mutex_destroy(&s->log_lock);
+		access_log_free(s->access);
 		free(s);
 		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s (in use, "
 			       "or not an address of this machine?)", cfg->listen);
@@ -652,6 +675,14 @@ void http_server_stop(struct http_server *s, int64_t grace_ms)
 		log_info("http: %lu connections were cut for not sending a "
 			 "request in time (--header-timeout, --timeout)", cut);
 	pthread_mutex_destroy(&s->log_lock);
+	{
+		char line[2048];
+
+		if (access_log_summary(s->access, time_now_ms(), true, line,
+				       sizeof(line)))
+			log_info("%s", line);
+		access_log_free(s->access);
+	}
 	login_close(s);
 	free(s);
 }
