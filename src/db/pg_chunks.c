@@ -11,6 +11,7 @@
 #include "db/pg_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define DAY_MS INT64_C(86400000)
@@ -244,39 +245,84 @@ out_put:
 	return rc;
 }
 
-/*
- * The rows come whole into the result (binary: int8 and bytea as they
- * are), the connection goes back, then each runs: stricter than the
- * streaming the interface allows, and each may even call the store.
- */
-int pg_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
-		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
-		   struct err *e)
+/* One range's rows, whole and binary (int8 and bytea as they are), on c. */
+static int read_range(struct pg_conn *c, const struct db_chunk_range *g,
+		      PGresult **out, struct err *e)
 {
 	struct pg_params p = { 0 };
-	struct db_chunk k = { .series = series };
-	PGresult *r;
-	int rc;
 
-	pg__p_int(&p, series);
-	pg__p_int(&p, from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
-		  ? from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN);
-	pg__p_int(&p, to);
-	pg__p_int(&p, from);
-	if ((rc = pg__call(db, PG_CHUNK_READ, "SELECT ts_min, seq, ts_max, data"
-			   " FROM chunks WHERE series = $1 AND ts_min >= $2"
-			   " AND ts_min <= $3 AND ts_max >= $4 ORDER BY ts_min,"
-			   " seq", &p, true, &r, "reading chunks", e)))
-		return rc;
+	pg__p_int(&p, g->series);
+	pg__p_int(&p, g->from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
+		  ? g->from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN);
+	pg__p_int(&p, g->to);
+	pg__p_int(&p, g->from);
+	return pg__run(c, PG_CHUNK_READ, "SELECT ts_min, seq, ts_max, data"
+		       " FROM chunks WHERE series = $1 AND ts_min >= $2"
+		       " AND ts_min <= $3 AND ts_max >= $4 ORDER BY ts_min,"
+		       " seq", &p, true, out, "reading chunks", e);
+}
+
+/* Hand one range's rows to its each; stops at the first non-zero. */
+static int deliver(const struct db_chunk_range *g, const PGresult *r)
+{
+	struct db_chunk k = { .series = g->series };
+	int rc = 0;
+
 	for (int i = 0; !rc && i < PQntuples(r); i++) {
 		k.ts_min = pg__bin_int(r, i, 0);
 		k.seq = pg__bin_int(r, i, 1);
 		k.ts_max = pg__bin_int(r, i, 2);
 		k.data = PQgetvalue(r, i, 3);
 		k.len = (size_t)PQgetlength(r, i, 3);
-		rc = each(&k, ctx);
+		rc = g->each(&k, g->ctx);
 	}
-	PQclear(r);
+	return rc;
+}
+
+int pg_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
+		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
+		   struct err *e)
+{
+	struct db_chunk_range g = { series, from, to, each, ctx };
+
+	return pg_chunks_read_view(db, &g, 1, e);
+}
+
+/*
+ * The rows come whole into the results, the connection goes back, then
+ * each runs: stricter than the streaming the interface allows, and each
+ * may even call the store.  Several ranges share one REPEATABLE READ
+ * transaction, so all see one snapshot, as on SQLite.
+ */
+int pg_chunks_read_view(struct db *db, const struct db_chunk_range *g,
+			size_t n, struct err *e)
+{
+	struct pg_conn *c;
+	PGresult **r;
+	size_t got = 0;
+	int rc;
+
+	if (n == 0)
+		return ERR_OK;
+	if (!(r = calloc(n, sizeof(*r))))
+		return err_nomem(e);
+	if ((rc = pg__conn_get(db, &c, e)))
+		goto out_free;
+	if (n > 1 && (rc = pg__exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ"
+				    " READ ONLY", "starting a read", e)))
+		goto out_put;
+	for (; got < n && !rc; got++)
+		rc = read_range(c, &g[got], &r[got], e);
+	if (n > 1 && (rc || (rc = pg__commit(c, e))))
+		pg__rollback(c);
+out_put:
+	pg__conn_put(db, c);
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = deliver(&g[i], r[i]);
+	for (size_t i = 0; i < got; i++)
+		PQclear(r[i]);
+out_free:
+	free(r);
 	return rc;
 }
 

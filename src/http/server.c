@@ -1,8 +1,9 @@
 /*
  * The libmicrohttpd glue: a pool of worker threads, limits on what a client
- * may send, the request body collected under its limit, one log line per
- * request (method, path without query, status, milliseconds; never a
- * credential), and a graceful stop.
+ * may send, the request body collected under its limit, the access log
+ * (util/log.h: a line for an error or a slow request, method, path without
+ * query, status, milliseconds, never a credential; a summary a minute),
+ * and a graceful stop.
  *
  * The limits, in the order a request meets them:
  *   - connections: at most max_per_address from one address and
@@ -38,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/auth_limit.h"
+#include "auth/auth_pool.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -65,6 +68,7 @@ struct http_server {
 	char log_last[512];          /* the last message logged, */
 	int64_t log_last_ms;         /* when, */
 	unsigned log_left_out;       /* and how many since were left out */
+	struct access_log *access;   /* which requests get a line; summaries */
 };
 
 /* One request in flight: the handler context plus what the log line needs. */
@@ -93,6 +97,8 @@ void http_config_defaults(struct http_config *c)
 	c->max_per_address = 64;
 	c->header_timeout_s = 10;
 	c->session_ttl_ms = 12 * MS_PER_HOUR;
+	c->login_threads = 2;
+	c->login_queue = 8;
 }
 
 unsigned http_status_of(enum err_code code)
@@ -109,6 +115,7 @@ unsigned http_status_of(enum err_code code)
 	case ERR_FULL: return MHD_HTTP_INSUFFICIENT_STORAGE;
 	case ERR_UNAVAILABLE: return MHD_HTTP_SERVICE_UNAVAILABLE;
 	case ERR_TIMEOUT: return MHD_HTTP_GATEWAY_TIMEOUT;
+	case ERR_LIMITED: return MHD_HTTP_TOO_MANY_REQUESTS;
 	default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
 }
@@ -404,12 +411,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return answer_error(conn, r, ERR_NOMEM, "out of memory");
 	if (r->is_static)
 		return serve_static(s, conn, r);
+	r->ctx.suspended = false;
 	http_dispatch(&r->ctx);
+	if (r->ctx.suspended && r->ctx.err.code == ERR_OK)
+		return MHD_YES; /* the answer comes when it is resumed */
 	if (r->ctx.err.code != ERR_OK)
 		error_body(&r->ctx);
 	if (buf_failed(&r->ctx.out))
 		return answer_error(conn, r, ERR_NOMEM, "out of memory");
 	return send_answer(conn, r);
+}
+
+/* The request's line if the access log gives it one, and the summary of
+ * the last interval once it has passed. */
+static void log_request(struct http_server *s, const struct request *r,
+			bool ended_early)
+{
+	char line[2048];
+	enum log_level level;
+	int64_t now = time_now_ms();
+
+	if (access_log_record(s->access, r->method, r->path, r->ctx.status,
+			      elapsed_ms(&r->start), ended_early, now, &level,
+			      line, sizeof(line)))
+		log_msg(level, "%s", line);
+	if (access_log_summary(s->access, now, false, line, sizeof(line)))
+		log_info("%s", line);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn,
@@ -421,12 +448,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	if (!r)
 		return;
 	http__deadlines_set(s->deadlines, conn, false);
-	if (why == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-		log_info("%s %s %u %.1fms", r->method, r->path, r->ctx.status,
-			 elapsed_ms(&r->start));
-	else
-		log_info("%s %s %u %.1fms (connection ended early)", r->method,
-			 r->path, r->ctx.status, elapsed_ms(&r->start));
+	log_request(s, r, why != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	if (r->ctx.job && r->ctx.job_free)
+		r->ctx.job_free(r->ctx.job);
 	buf_free(&r->ctx.body);
 	buf_free(&r->ctx.inflated);
 	buf_free(&r->ctx.out);
@@ -511,6 +535,28 @@ static unsigned default_threads(void)
 	return n > 2 ? (unsigned)n * 2 : 4;
 }
 
+/* The sign-in limits and the threads that check passwords. */
+static int login_open(struct http_server *s, struct err *e)
+{
+	struct auth_limit_opts lo;
+
+	auth_limit_defaults(&lo);
+	if (auth_limit_open(&lo, &s->svc.login_limit, e))
+		return e->code;
+	if (auth_pool_open(s->cfg.login_threads ? s->cfg.login_threads : 2,
+			   s->cfg.login_queue, &s->svc.login_pool, e)) {
+		auth_limit_close(s->svc.login_limit);
+		return e->code;
+	}
+	return ERR_OK;
+}
+
+static void login_close(struct http_server *s)
+{
+	auth_pool_close(s->svc.login_pool);
+	auth_limit_close(s->svc.login_limit);
+}
+
 unsigned http_worker_threads(const struct http_config *cfg)
 {
 	return cfg->threads ? cfg->threads : default_threads();
@@ -534,6 +580,12 @@ int http_server_start(const struct http_services *svc,
 		return err_nomem(e);
 	s->svc = *svc;
 	s->cfg = *cfg;
+	s->access = access_log_new(log_get_access_mode(), ACCESS_INTERVAL_MS,
+				   time_now_ms());
+	if (!s->access) {
+		free(s);
+		return err_nomem(e);
+	}
 	if (!s->cfg.max_inflated)
 		s->cfg.max_inflated = s->cfg.max_body > SIZE_MAX / 4
 			? SIZE_MAX : s->cfg.max_body * 4;
@@ -546,12 +598,20 @@ int http_server_start(const struct http_services *svc,
 	}
 	if (http__deadlines_open(cfg->header_timeout_s, cfg->timeout_s,
 				 &s->deadlines, e)) {
+		access_log_free(s->access);
 		free(s);
 		return e->code;
 	}
 	pthread_mutex_init(&s->log_lock, NULL);
 	s->budget.max = s->cfg.max_buffered;
 	atomic_init(&s->budget.used, 0);
+	if (login_open(s, e)) {
+		http__deadlines_close(s->deadlines);
+		pthread_mutex_destroy(&s->log_lock);
+		access_log_free(s->access);
+		free(s);
+		return e->code;
+	}
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -567,8 +627,10 @@ int http_server_start(const struct http_services *svc,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
+		login_close(s);
 		http__deadlines_close(s->deadlines);
 		pthread_mutex_destroy(&s->log_lock);
+		access_log_free(s->access);
 		free(s);
 		return err_set(e, ERR_UNAVAILABLE, "cannot listen on %s (in use, "
 			       "or not an address of this machine?)", cfg->listen);
@@ -604,11 +666,23 @@ void http_server_stop(struct http_server *s, int64_t grace_ms)
 		usleep(20 * 1000);
 		waited += 20;
 	}
+	/* sign-ins in flight finish and resume their requests first */
+	auth_pool_close(s->svc.login_pool);
+	s->svc.login_pool = NULL;
 	MHD_stop_daemon(s->daemon);
 	cut = http__deadlines_close(s->deadlines);
 	if (cut)
 		log_info("http: %lu connections were cut for not sending a "
 			 "request in time (--header-timeout, --timeout)", cut);
 	pthread_mutex_destroy(&s->log_lock);
+	{
+		char line[2048];
+
+		if (access_log_summary(s->access, time_now_ms(), true, line,
+				       sizeof(line)))
+			log_info("%s", line);
+		access_log_free(s->access);
+	}
+	login_close(s);
 	free(s);
 }

@@ -9,7 +9,9 @@ srv = None
 def server():
     global srv
     if srv is None:
-        srv = Server(extra_args=["--max-body", "64K"]).start()
+        # every request has its line: the test below reads them
+        srv = Server(extra_args=["--max-body", "64K",
+                                 "--access-log", "all"]).start()
     return srv
 
 
