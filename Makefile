@@ -19,7 +19,9 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral -Wvla -Werror=implicit-function-declaration
 CFLAGS ?= -O2 -g
 VERSION := 0.1.0
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DOASIS_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
+# The commit built, for `oasis --version` and /api/v1/health ("unknown" outside git).
+COMMIT := $(or $(shell git rev-parse --short HEAD 2>/dev/null),unknown)
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DOASIS_VERSION=\"$(VERSION)\" -DOASIS_COMMIT=\"$(COMMIT)\" $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
 # Where an installation keeps the web page (oasis serve's default --web-root).
 PREFIX ?= /usr/local
 WEB_DIR ?= $(PREFIX)/share/oasis/web

@@ -33,6 +33,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: oasis COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "  %-10s %s\n", "version", "print the version and commit (also --version)");
 	fprintf(out, "\nEvery command takes --data DIR (embedded store, default "
 		"./var) or --db URL.\n`oasis COMMAND --help` tells more.\n");
 }
@@ -49,6 +50,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("oasis %s (commit %s)\n", OASIS_VERSION, OASIS_COMMIT);
+		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {

@@ -10,6 +10,7 @@ int route_health(struct http_ctx *c)
 	if (db_plot_count(c->db, &plots, &c->err))
 		return c->err.code;
 	return http_reply_json(c, MHD_HTTP_OK,
-			       json_pack("{ss ss}", "status", "ok",
-					 "version", OASIS_VERSION));
+			       json_pack("{ss ss ss}", "status", "ok",
+					 "version", OASIS_VERSION,
+					 "commit", OASIS_COMMIT));
 }

@@ -70,7 +70,8 @@ static int tel_device(struct tel_parser *jp, const json_t *dev,
 
 	if (!dev) {
 		if (!jp->device_default)
-			return tel_fail(jp, "no 'device' member");
+			return tel_fail(jp, "no 'device' member (it may be left "
+					"out only with a device's token)");
 		id = jp->device_default;
 		len = strlen(id);
 	} else {
@@ -85,7 +86,7 @@ static int tel_device(struct tel_parser *jp, const json_t *dev,
 		if (jp->device_default &&
 		    strcmp(id, jp->device_default) != 0)
 			return tel_fail(jp, "'device' is '%s' but the topic "
-					"names '%s'", ingest__quote(q, id, len),
+					"or token names '%s'", ingest__quote(q, id, len),
 					quote_key(q2, jp->device_default));
 	}
 	rc = ingest_batch_intern(jp->b, id, len, off, jp->e);

@@ -230,12 +230,13 @@ static void test_device_default(void **state)
 	parse_ok("{\"values\":{\"x\":1}}\n{\"values\":{\"y\":2}}", "d");
 	expect_point(1, "d", "y", 2, NOW);
 	expect_error("{\"device\":\"sp-00002\",\"values\":{\"x\":1}}",
-		     "sp-00001", "'device' is 'sp-00002' but the topic names "
+		     "sp-00001", "'device' is 'sp-00002' but the topic or token names "
 		     "'sp-00001'");
 	expect_error("[{\"values\":{\"x\":1}},{\"device\":\"b\",\"values\":"
-		     "{\"x\":1}}]", "a", "item 1: 'device' is 'b' but the topic "
+		     "{\"x\":1}}]", "a", "item 1: 'device' is 'b' but the topic or token "
 		     "names 'a'");
-	expect_error("{\"values\":{\"x\":1}}", NULL, "no 'device' member");
+	expect_error("{\"values\":{\"x\":1}}", NULL, "no 'device' member (it may "
+		     "be left out only with a device's token)");
 	expect_error("{\"values\":{\"x\":1}}", "", "the default device is "
 		     "empty");
 }
