@@ -12,7 +12,7 @@
 
 static const char usage[] =
 	"usage: oasis plots import FILE [--code-field NAME] [--crs CRS]\n"
-	"                          [--skip-invalid] [--dry-run]\n"
+	"                          [--encoding NAME] [--skip-invalid] [--dry-run]\n"
 	"       oasis plots list [--format geojson|json|csv|table] [--crop CROP]\n"
 	"                        [--bbox MINLON,MINLAT,MAXLON,MAXLAT]\n"
 	"       oasis plots show CODE\n"
@@ -23,7 +23,9 @@ static const char usage[] =
 	"and any other vector format GDAL reads, in any CRS (CGCS2000 and its\n"
 	"Gauss-Kruger zones included); plots whose code exists are updated.\n"
 	"It is all or nothing unless --skip-invalid.  --crs gives the CRS of a\n"
-	"file that has none (e.g. EPSG:4538 for a Shapefile without .prj).\n";
+	"file that has none (e.g. EPSG:4538 for a Shapefile without .prj);\n"
+	"--encoding the text encoding of a Shapefile without .cpg (GBK,\n"
+	"CP936, UTF-8...).\n";
 
 struct plots_args {
 	struct plots_import_opts import;
@@ -134,6 +136,7 @@ static int parse(int argc, char **argv, struct cli_store *store,
 		CLI_STORE_OPTIONS,
 		{ "code-field", required_argument, NULL, 'c' },
 		{ "crs", required_argument, NULL, 'C' },
+		{ "encoding", required_argument, NULL, 'E' },
 		{ "skip-invalid", no_argument, NULL, 's' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
@@ -150,6 +153,7 @@ static int parse(int argc, char **argv, struct cli_store *store,
 		switch (opt) {
 		case 'c': a->import.read.code_field = optarg; break;
 		case 'C': a->import.read.assign_crs = optarg; break;
+		case 'E': a->import.read.encoding = optarg; break;
 		case 's': a->import.skip_invalid = true; break;
 		case 'n': a->import.dry_run = true; break;
 		case 'f': a->format = optarg; break;

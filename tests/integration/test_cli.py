@@ -198,4 +198,62 @@ def plots_list_as_a_table():
     expect(fc["type"] == "FeatureCollection", fc)
 
 
+def gbk_shapefile(folder):
+    """A Shapefile whose .dbf holds GBK text and says nothing of it: no
+    .cpg, no language driver mark (byte 29 of the .dbf)."""
+    from osgeo import ogr, osr
+    path = os.path.join(folder, "gbk.shp")
+    ds = ogr.GetDriverByName("ESRI Shapefile").CreateDataSource(path)
+    srs = osr.SpatialReference()
+    srs.ImportFromEPSG(4326)
+    layer = ds.CreateLayer("gbk", srs, ogr.wkbPolygon, ["ENCODING=GBK"])
+    for name in ("code", "name"):
+        layer.CreateField(ogr.FieldDefn(name, ogr.OFTString))
+    f = ogr.Feature(layer.GetLayerDefn())
+    f.SetField("code", "G1")
+    f.SetField("name", "一号地")
+    f.SetGeometry(ogr.CreateGeometryFromWkt(
+        "POLYGON ((86.2 44.3,86.2 44.301,86.201 44.301,86.201 44.3,"
+        "86.2 44.3))"))
+    layer.CreateFeature(f)
+    f = layer = ds = None
+    if os.path.exists(path[:-4] + ".cpg"):
+        os.unlink(path[:-4] + ".cpg")
+    with open(path[:-4] + ".dbf", "r+b") as dbf:
+        dbf.seek(29)
+        dbf.write(b"\0")
+        dbf.seek(0)
+        raw = dbf.read()
+    expect("一号地".encode("gbk") in raw, "the .dbf does not hold GBK")
+    return path
+
+
+@test
+def a_gbk_shapefile_imports_with_its_encoding():
+    s = server()
+    folder = os.path.join(s.dir, "gbk")
+    os.mkdir(folder)
+    shp = gbk_shapefile(folder)
+    p = oasis("plots", "import", shp, data=s.data, check=False)
+    expect(p.returncode == 1 and "--encoding GBK" in p.stderr, p.stderr)
+    p = oasis("plots", "import", shp, "--encoding", "GBK", data=s.data)
+    expect("1 added" in p.stdout, p.stdout)
+    got = json.loads(oasis("plots", "show", "G1", data=s.data).stdout)
+    expect(got["properties"]["name"] == "一号地", got)
+    # over HTTP: a zipped Shapefile and ?encoding=
+    import zipfile
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        for ext in ("shp", "shx", "dbf", "prj"):
+            z.write(shp[:-3] + ext, "gbk." + ext)
+    body = buf.getvalue()
+    r = s.post("/api/v1/plots?dry_run=1", body=body, token=s.admin_token,
+               headers={"Content-Type": "application/zip"})
+    expect(r.status == 422 and "?encoding=GBK" in r.body, r)
+    r = s.post("/api/v1/plots?dry_run=1&encoding=GBK", body=body,
+               token=s.admin_token,
+               headers={"Content-Type": "application/zip"})
+    expect(r.status == 200, r)
+
+
 run()
