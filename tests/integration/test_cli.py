@@ -198,6 +198,24 @@ def plots_list_as_a_table():
     expect(fc["type"] == "FeatureCollection", fc)
 
 
+@test
+def token_list_formats():
+    s = server()
+    s.token("viewer", "大屏幕")
+    c = list(csv.reader(io.StringIO(
+        oasis("token", "list", "--format", "csv", data=s.data).stdout)))
+    expect(c[0] == ["id", "name", "role", "device", "created", "expires",
+                    "revoked"], c)
+    expect(["大屏幕", "viewer", ""] in [r[1:4] for r in c], c)
+    j = json.loads(oasis("token", "list", "--format", "json",
+                         data=s.data).stdout)
+    expect(any(t["name"] == "大屏幕" and t["revoked"] == "" for t in j), j)
+    lines = oasis("token", "list", data=s.data).stdout.splitlines()
+    row = [l for l in lines if "大屏幕" in l][0]
+    expect(width(row[:row.index("viewer")]) ==
+           width(lines[0][:lines[0].index("role")]), lines)
+
+
 def gbk_shapefile(folder):
     """A Shapefile whose .dbf holds GBK text and says nothing of it: no
     .cpg, no language driver mark (byte 29 of the .dbf)."""
