@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "util/version.h"
 
 static const struct cli_command commands[] = {
 	{ "init", cmd_init, "create a store and an admin user" },
@@ -52,7 +53,7 @@ int main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
-		printf("oasis %s (commit %s)\n", OASIS_VERSION, OASIS_COMMIT);
+		printf("oasis %s (commit %s)\n", oasis_version(), oasis_commit());
 		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||

@@ -3,6 +3,8 @@
 
 #include <microhttpd.h>
 
+#include "util/version.h"
+
 int route_health(struct http_ctx *c)
 {
 	int64_t plots;
@@ -11,6 +13,6 @@ int route_health(struct http_ctx *c)
 		return c->err.code;
 	return http_reply_json(c, MHD_HTTP_OK,
 			       json_pack("{ss ss ss}", "status", "ok",
-					 "version", OASIS_VERSION,
-					 "commit", OASIS_COMMIT));
+					 "version", oasis_version(),
+					 "commit", oasis_commit()));
 }
