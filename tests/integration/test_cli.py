@@ -94,6 +94,7 @@ def deleting_a_device_revokes_its_tokens_and_keeps_its_data():
                         body={"device": "ws-del1", "ts": t + 1000,
                               "values": {"air_temp": 22}}), 401)
     expect("ws-del1" not in oasis("devices", "list", data=s.data).stdout)
+    expect("ws-del1" not in oasis("mqtt-acl", data=s.data).stdout)
     shown = json.loads(oasis("devices", "show", "ws-del1", "--format", "json",
                              data=s.data).stdout)
     expect(shown[0]["deleted"], shown)
