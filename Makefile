@@ -19,6 +19,8 @@ WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wno-format-nonliteral -Wvla -Werror=implicit-function-declaration
 CFLAGS ?= -O2 -g
 VERSION := 0.1.0
+# The commit built, for `oasis --version` and /api/v1/health ("unknown" outside git).
+COMMIT := $(or $(shell git rev-parse --short HEAD 2>/dev/null),unknown)
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -DOASIS_VERSION=\"$(VERSION)\" $(WARN) $(CFLAGS) -Isrc $(PKG_CFLAGS) -MMD -MP
 # Where an installation keeps the web page (oasis serve's default --web-root).
 PREFIX ?= /usr/local
@@ -84,6 +86,16 @@ $(BUILD)/liboasis.a: $(LIB_OBJ)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# The commit is compiled into one object (src/util/version.c), rebuilt when
+# the stamp changes, and the stamp only when HEAD moves.
+$(BUILD)/commit-stamp: FORCE
+	@mkdir -p $(@D)
+	@echo '$(COMMIT)' | cmp -s - $@ || echo '$(COMMIT)' > $@
+$(BUILD)/obj/src/util/version.o: $(BUILD)/commit-stamp
+$(BUILD)/obj/src/util/version.o: ALL_CFLAGS += -DOASIS_COMMIT=\"$(COMMIT)\"
+.PHONY: FORCE
+FORCE:
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liboasis.a
 	@mkdir -p $(dir $@)

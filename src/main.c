@@ -9,15 +9,16 @@
 
 #include "cli/cli.h"
 #include "util/log.h"
+#include "util/version.h"
 
 static const struct cli_command commands[] = {
 	{ "init", cmd_init, "create a store and an admin user" },
 	{ "serve", cmd_serve, "run the HTTP server" },
 	{ "demo", cmd_demo, "create the demo base near Manas and serve it" },
 	{ "token", cmd_token, "create or revoke API tokens" },
-	{ "user", cmd_user, "add users or reset a password" },
+	{ "user", cmd_user, "add, list, disable or delete users; reset a password" },
 	{ "plots", cmd_plots, "import and list field plots" },
-	{ "devices", cmd_devices, "register and list field devices" },
+	{ "devices", cmd_devices, "register, list, show or delete field devices" },
 	{ "ingest", cmd_ingest, "bulk-load sensor data (lp, json, csv)" },
 	{ "query", cmd_query, "read a series, raw or downsampled" },
 	{ "retention", cmd_retention, "keep raw points for a while, then rollups" },
@@ -94,6 +95,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: oasis COMMAND [OPTIONS]\n\ncommands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(out, "  %-10s %s\n", "version", "print the version and commit (also --version)");
 	fprintf(out, "\nEvery command takes --data DIR (embedded store, default "
 		"./var) or --db URL, and\n"
 		"  --log-level error|warn|info|debug  (default info for serve "
@@ -122,6 +124,10 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+		printf("oasis %s (commit %s)\n", oasis_version(), oasis_commit());
+		return 0;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {

@@ -80,6 +80,8 @@ static int take_device(const struct db_device *d, void *ctx)
 	struct water_devices *pd;
 	bool meter = !strcmp(d->kind, "flow_meter");
 
+	if (d->deleted_ms)
+		return ERR_OK; /* deleted: it measures nothing now */
 	if (!strcmp(d->kind, "weather_station"))
 		return add_station(wk->c, d, wk->e);
 	if ((!meter && strcmp(d->kind, "soil_probe")) || !d->plot[0])

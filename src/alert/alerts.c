@@ -115,6 +115,8 @@ static int load_plot(const struct db_plot *p, void *ctx)
 
 static int load_device(const struct db_device *d, void *ctx)
 {
+	if (d->deleted_ms)
+		return 0; /* deleted: not watched (an "offline" alert otherwise) */
 	return add_device(ctx, d) < 0;
 }
 

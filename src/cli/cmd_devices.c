@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/table.h"
 #include "db/db.h"
 #include "ingest/ingest.h"
 #include "util/timeutil.h"
@@ -13,19 +14,82 @@
 static const char usage[] =
 	"usage: oasis devices add ID --kind KIND [--plot CODE] [--name NAME]\n"
 	"                         [--location LON,LAT]\n"
-	"       oasis devices list [--plot CODE]\n"
+	"       oasis devices list [--plot CODE] [--format table|csv|json]\n"
+	"       oasis devices show ID [--format table|csv|json]\n"
+	"       oasis devices delete ID\n"
 	"(each also takes --data DIR)\n"
 	"\n"
 	"add prints the device's token once: the device writes with it, and\n"
 	"only its own data.  Kinds: weather_station, soil_probe, flow_meter,\n"
-	"valve, camera, drone, tractor, pv_inverter, pump, gateway, sensor.\n";
+	"valve, camera, drone, tractor, pv_inverter, pump, gateway, sensor.\n"
+	"delete revokes the device's tokens and keeps its data (still\n"
+	"queryable); its id stays taken.  list leaves deleted devices out.\n";
 
-static int print_device(const struct db_device *d, void *ctx)
+static const char *const device_head[] = {
+	"id", "kind", "plot", "name", "lon", "lat", "created", "deleted",
+};
+#define DEVICE_NCOLS (sizeof(device_head) / sizeof(device_head[0]))
+
+struct device_rows {
+	struct cli_table t;
+	bool all;             /* deleted devices too */
+	struct err *e;
+};
+
+static void format_ms(int64_t ms, char *out, size_t size)
 {
-	(void)ctx;
-	printf("%-20s %-16s %-16s %s\n", d->id, d->kind, d->plot[0] ? d->plot : "-",
-	       d->name);
-	return 0;
+	if (ms)
+		time_format_iso(ms, out, size);
+	else
+		out[0] = '\0';
+}
+
+static int add_device_row(const struct db_device *d, void *ctx)
+{
+	struct device_rows *r = ctx;
+	char lon[32] = "", lat[32] = "", created[40], deleted[40];
+	const char *row[DEVICE_NCOLS];
+
+	if (d->deleted_ms && !r->all)
+		return 0;
+	if (isfinite(d->lon) && isfinite(d->lat)) {
+		snprintf(lon, sizeof(lon), "%.6f", d->lon);
+		snprintf(lat, sizeof(lat), "%.6f", d->lat);
+	}
+	format_ms(d->created_ms, created, sizeof(created));
+	format_ms(d->deleted_ms, deleted, sizeof(deleted));
+	row[0] = d->id; row[1] = d->kind; row[2] = d->plot; row[3] = d->name;
+	row[4] = lon; row[5] = lat; row[6] = created; row[7] = deleted;
+	return cli_table_add(&r->t, row, r->e);
+}
+
+static int list(struct db *db, const char *plot, const char *id,
+		enum cli_format f, struct err *e)
+{
+	struct device_rows r = { .all = id != NULL, .e = e };
+	struct db_device d;
+	int rc;
+
+	cli_table_init(&r.t, DEVICE_NCOLS, device_head);
+	if (id)
+		rc = db_device_get(db, id, &d, e) ? (int)e->code
+						  : add_device_row(&d, &r);
+	else
+		rc = db_device_list(db, plot, add_device_row, &r, e);
+	if (!rc)
+		rc = cli_table_print(&r.t, f, stdout, e);
+	cli_table_free(&r.t);
+	return rc;
+}
+
+static int delete(struct db *db, const char *id, struct err *e)
+{
+	int rc = db_device_delete(db, id, time_now_ms(), e);
+
+	if (!rc)
+		printf("device %s deleted; its tokens are revoked, its data "
+		       "kept\n", id);
+	return rc;
 }
 
 static int add(struct db *db, struct db_device *d, struct err *e)
@@ -55,12 +119,14 @@ int cmd_devices(int argc, char **argv)
 		{ "plot", required_argument, NULL, 'p' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "location", required_argument, NULL, 'l' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	struct cli_store store = CLI_STORE_DEFAULT;
 	struct db_device d = { .lon = NAN, .lat = NAN };
 	struct err e = { 0 };
+	enum cli_format format = CLI_FORMAT_TABLE;
 	const char *verb;
 	struct db *db;
 	int opt, rc;
@@ -76,6 +142,10 @@ int cmd_devices(int argc, char **argv)
 			if (sscanf(optarg, "%lf,%lf", &d.lon, &d.lat) != 2)
 				return cli_usage_error("devices", "--location LON,LAT");
 			break;
+		case 'f':
+			if (cli_format_parse(optarg, &format, &e))
+				return cli_usage_error("devices", "%s", e.msg);
+			break;
 		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
 		default: return cli_usage_error("devices", "unknown option");
 		}
@@ -87,6 +157,11 @@ int cmd_devices(int argc, char **argv)
 		if (optind + 1 >= argc || !d.kind[0])
 			return cli_usage_error("devices", "add needs an ID and --kind");
 		snprintf(d.id, sizeof(d.id), "%s", argv[optind + 1]);
+	} else if (!strcmp(verb, "show") || !strcmp(verb, "delete")) {
+		if (optind + 1 >= argc)
+			return cli_usage_error("devices", "%s needs a device ID",
+					       verb);
+		snprintf(d.id, sizeof(d.id), "%s", argv[optind + 1]);
 	} else if (strcmp(verb, "list")) {
 		return cli_usage_error("devices", "unknown action '%s'", verb);
 	}
@@ -94,9 +169,12 @@ int cmd_devices(int argc, char **argv)
 		return cli_fail("devices", &e);
 	if (!strcmp(verb, "add"))
 		rc = add(db, &d, &e);
+	else if (!strcmp(verb, "show"))
+		rc = list(db, NULL, d.id, format, &e);
+	else if (!strcmp(verb, "delete"))
+		rc = delete(db, d.id, &e);
 	else
-		rc = db_device_list(db, d.plot[0] ? d.plot : NULL, print_device,
-				    NULL, &e);
+		rc = list(db, d.plot[0] ? d.plot : NULL, NULL, format, &e);
 	db_close(db);
 	return rc ? cli_fail("devices", &e) : CLI_EXIT_OK;
 }

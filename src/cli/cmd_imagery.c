@@ -17,6 +17,7 @@
 #include "db/db.h"
 #include "rs/imagery.h"
 #include "rs/rs_args.h"
+#include "cli/table.h"
 #include "util/timeutil.h"
 
 static const char usage[] =
@@ -25,7 +26,7 @@ static const char usage[] =
     "           --blue B --rededge B] [--scale S] [--offset O]\n"
     "           [--mask FILE | --mask-band N] [--scl FILE | --scl-band N]\n"
     "           [--scl-drop LIST] [--exact] [--threads N]\n"
-    "       oasis imagery list [--from T] [--to T]\n"
+    "       oasis imagery list [--from T] [--to T] [--format json|table|csv]\n"
     "(each also takes --data DIR or --db URL)\n"
     "\n"
     "ingest reads a scene (any raster GDAL reads: GeoTIFF, COG, JPEG 2000;\n"
@@ -75,6 +76,7 @@ enum {
 	OPT_FROM,
 	OPT_TO,
 	OPT_HELP,
+	OPT_FORMAT,
 };
 
 static const struct option options[] = {
@@ -99,6 +101,7 @@ static const struct option options[] = {
 	{ "from", required_argument, NULL, OPT_FROM },
 	{ "to", required_argument, NULL, OPT_TO },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -107,6 +110,7 @@ struct imagery_args {
 	struct imagery_opts o;
 	struct rs_band_arg role[RS_ROLE_COUNT];
 	const char *acquired, *mask_band, *scl_band, *from, *to;
+	enum cli_format format;     /* list: JSON unless --format says */
 	bool scl_drop_given, help;
 	char mask_vrt[4200], scl_vrt[4200];
 };
@@ -180,6 +184,13 @@ static int take_option(int opt, const char *arg, struct imagery_args *a)
 	case OPT_FROM: a->from = arg; break;
 	case OPT_TO: a->to = arg; break;
 	case OPT_HELP: a->help = true; break;
+	case OPT_FORMAT: {
+		struct err e = { 0 };
+
+		if (cli_format_parse(arg, &a->format, &e))
+			return cli_usage_error("imagery", "%s", e.msg);
+		break;
+	}
 	default: return take_number(opt, arg, a);
 	}
 	return 0;
@@ -265,6 +276,7 @@ static int parse_args(int argc, char **argv, struct imagery_args *a)
 
 	memset(a, 0, sizeof(*a));
 	a->store = CLI_STORE_DEFAULT;
+	a->format = CLI_FORMAT_JSON;
 	imagery_opts_defaults(&a->o);
 	optind = 1;
 	opterr = 0;
@@ -329,6 +341,56 @@ static int ingest(struct db *db, struct imagery_args *a, struct err *e)
 	return ERR_OK;
 }
 
+static const char *const scene_head[] = {
+	"id", "source", "kind", "acquired", "cloud_share", "width", "height",
+	"indices", "file",
+};
+#define SCENE_NCOLS (sizeof(scene_head) / sizeof(scene_head[0]))
+
+/* One catalogue entry as the text of its table cells. */
+static void scene_cells(const json_t *sc, char text[SCENE_NCOLS][320])
+{
+	for (size_t i = 0; i < SCENE_NCOLS; i++) {
+		const json_t *v = json_object_get(sc, scene_head[i]);
+
+		text[i][0] = '\0';
+		if (json_is_string(v))
+			snprintf(text[i], 320, "%s", json_string_value(v));
+		else if (json_is_integer(v))
+			snprintf(text[i], 320, "%" JSON_INTEGER_FORMAT,
+				 json_integer_value(v));
+		else if (json_is_real(v))
+			snprintf(text[i], 320, "%.3f", json_real_value(v));
+		else if (json_is_array(v))
+			for (size_t k = 0; k < json_array_size(v); k++)
+				snprintf(text[i] + strlen(text[i]),
+					 320 - strlen(text[i]), "%s%s",
+					 k ? "," : "", json_string_value(
+						 json_array_get(v, k)));
+	}
+}
+
+static int print_scenes(const json_t *doc, enum cli_format f, struct err *e)
+{
+	const json_t *scenes = json_object_get(doc, "scenes");
+	char text[SCENE_NCOLS][320];
+	const char *row[SCENE_NCOLS];
+	struct cli_table t;
+	int rc = ERR_OK;
+
+	cli_table_init(&t, SCENE_NCOLS, scene_head);
+	for (size_t i = 0; !rc && i < json_array_size(scenes); i++) {
+		scene_cells(json_array_get(scenes, i), text);
+		for (size_t c = 0; c < SCENE_NCOLS; c++)
+			row[c] = text[c];
+		rc = cli_table_add(&t, row, e);
+	}
+	if (!rc)
+		rc = cli_table_print(&t, f, stdout, e);
+	cli_table_free(&t);
+	return rc;
+}
+
 static int list(struct db *db, const struct imagery_args *a, struct err *e)
 {
 	int64_t from = INT64_MIN, to = INT64_MAX;
@@ -340,6 +402,11 @@ static int list(struct db *db, const struct imagery_args *a, struct err *e)
 		return e->code;
 	if ((rc = imagery_catalogue_json(db, from, to, &doc, e)))
 		return rc;
+	if (a->format != CLI_FORMAT_JSON) {
+		rc = print_scenes(doc, a->format, e);
+		json_decref(doc);
+		return rc;
+	}
 	rc = json_dumpf(doc, stdout, JSON_INDENT(1) | JSON_REAL_PRECISION(15));
 	json_decref(doc);
 	fputc('\n', stdout);

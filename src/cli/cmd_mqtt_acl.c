@@ -31,6 +31,8 @@ static int print_device(const struct db_device *d, void *ctx)
 {
 	size_t *n = ctx;
 
+	if (d->deleted_ms)
+		return 0; /* a deleted device may publish nothing */
 	printf("\n# %s (%s%s%s)\nuser %s\n", d->id, d->kind,
 	       d->plot[0] ? ", plot " : "", d->plot, d->id);
 	for (size_t i = 0; i < sizeof(device_writes) / sizeof(*device_writes);

@@ -6,13 +6,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/table.h"
 #include "db/db.h"
 #include "plots/plots.h"
 
 static const char usage[] =
 	"usage: oasis plots import FILE [--code-field NAME] [--crs CRS]\n"
-	"                          [--skip-invalid] [--dry-run]\n"
-	"       oasis plots list [--format geojson|csv] [--crop CROP]\n"
+	"                          [--encoding NAME] [--skip-invalid] [--dry-run]\n"
+	"       oasis plots list [--format geojson|json|csv|table] [--crop CROP]\n"
 	"                        [--bbox MINLON,MINLAT,MAXLON,MAXLAT]\n"
 	"       oasis plots show CODE\n"
 	"       oasis plots delete CODE\n"
@@ -22,7 +23,9 @@ static const char usage[] =
 	"and any other vector format GDAL reads, in any CRS (CGCS2000 and its\n"
 	"Gauss-Kruger zones included); plots whose code exists are updated.\n"
 	"It is all or nothing unless --skip-invalid.  --crs gives the CRS of a\n"
-	"file that has none (e.g. EPSG:4538 for a Shapefile without .prj).\n";
+	"file that has none (e.g. EPSG:4538 for a Shapefile without .prj);\n"
+	"--encoding the text encoding of a Shapefile without .cpg (GBK,\n"
+	"CP936, UTF-8...).\n";
 
 struct plots_args {
 	struct plots_import_opts import;
@@ -62,11 +65,46 @@ static int write_out(struct buf *b)
 	return fwrite(b->data, 1, b->len, stdout) == b->len ? ERR_OK : ERR_IO;
 }
 
+static const char *const plot_head[] = {
+	"code", "name", "crop", "variety", "area_ha", "owner",
+};
+
+struct plot_rows {
+	struct cli_table t;
+	struct err *e;
+};
+
+static int add_plot_row(const struct db_plot *p, void *ctx)
+{
+	struct plot_rows *r = ctx;
+	char area[32];
+	const char *row[6] = { p->code, p->name, p->crop, p->variety, area,
+			       p->owner };
+
+	snprintf(area, sizeof(area), "%.2f", p->area_m2 / 10000);
+	return cli_table_add(&r->t, row, r->e);
+}
+
+static int list_table(struct db *db, const struct plots_args *a, struct err *e)
+{
+	struct plot_rows r = { .e = e };
+	int rc;
+
+	cli_table_init(&r.t, 6, plot_head);
+	rc = db_plot_list(db, &a->filter, add_plot_row, &r, e);
+	if (!rc)
+		rc = cli_table_print(&r.t, CLI_FORMAT_TABLE, stdout, e);
+	cli_table_free(&r.t);
+	return rc;
+}
+
 static int list(struct db *db, const struct plots_args *a, struct err *e)
 {
 	struct buf b = BUF_INIT;
 	int rc;
 
+	if (a->format && !strcmp(a->format, "table"))
+		return list_table(db, a, e);
 	if (a->format && !strcmp(a->format, "csv"))
 		rc = plots_write_csv(db, &a->filter, &b, e);
 	else
@@ -98,6 +136,7 @@ static int parse(int argc, char **argv, struct cli_store *store,
 		CLI_STORE_OPTIONS,
 		{ "code-field", required_argument, NULL, 'c' },
 		{ "crs", required_argument, NULL, 'C' },
+		{ "encoding", required_argument, NULL, 'E' },
 		{ "skip-invalid", no_argument, NULL, 's' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "format", required_argument, NULL, 'f' },
@@ -114,6 +153,7 @@ static int parse(int argc, char **argv, struct cli_store *store,
 		switch (opt) {
 		case 'c': a->import.read.code_field = optarg; break;
 		case 'C': a->import.read.assign_crs = optarg; break;
+		case 'E': a->import.read.encoding = optarg; break;
 		case 's': a->import.skip_invalid = true; break;
 		case 'n': a->import.dry_run = true; break;
 		case 'f': a->format = optarg; break;
@@ -126,9 +166,10 @@ static int parse(int argc, char **argv, struct cli_store *store,
 		default: return err_set(e, ERR_INVALID, "unknown option"), CLI_EXIT_USAGE;
 		}
 	}
-	if (a->format && strcmp(a->format, "csv") && strcmp(a->format, "geojson"))
+	if (a->format && strcmp(a->format, "csv") && strcmp(a->format, "geojson")
+	    && strcmp(a->format, "json") && strcmp(a->format, "table"))
 		return err_set(e, ERR_INVALID, "--format '%s': expected geojson "
-			       "or csv", a->format), CLI_EXIT_USAGE;
+			       "(json), csv or table", a->format), CLI_EXIT_USAGE;
 	return CLI_EXIT_OK;
 }
 

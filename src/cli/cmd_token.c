@@ -7,13 +7,14 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "cli/table.h"
 #include "db/db.h"
 #include "util/timeutil.h"
 
 static const char usage[] =
 	"usage: oasis token create --role viewer|operator|admin --name NAME\n"
 	"                          [--device ID] [--expires DURATION]\n"
-	"       oasis token list\n"
+	"       oasis token list [--format table|csv|json]\n"
 	"       oasis token revoke ID\n"
 	"(each also takes --data DIR or --db URL)\n"
 	"\n"
@@ -24,6 +25,7 @@ struct token_args {
 	const char *name;
 	const char *device;
 	const char *expires;
+	enum cli_format format;
 };
 
 static int create(struct db *db, const struct token_args *a, struct err *e)
@@ -45,16 +47,43 @@ static int create(struct db *db, const struct token_args *a, struct err *e)
 	return ERR_OK;
 }
 
-static int print_token(const struct db_token *t, void *ctx)
-{
-	char created[32];
+static const char *const token_head[] = {
+	"id", "name", "role", "device", "created", "expires", "revoked",
+};
+#define TOKEN_NCOLS (sizeof(token_head) / sizeof(token_head[0]))
 
-	(void)ctx;
+struct token_rows {
+	struct cli_table t;
+	struct err *e;
+};
+
+static int add_token_row(const struct db_token *t, void *ctx)
+{
+	struct token_rows *r = ctx;
+	char id[24], created[40], expires[40] = "", revoked[40] = "";
+	const char *row[TOKEN_NCOLS] = { id, t->name, t->role, t->device,
+					 created, expires, revoked };
+
+	snprintf(id, sizeof(id), "%lld", (long long)t->id);
 	time_format_iso(t->created_ms, created, sizeof(created));
-	printf("%-6lld %-24s %-9s %-16s %s%s\n", (long long)t->id, t->name,
-	       t->role, t->device[0] ? t->device : "-", created,
-	       t->revoked_ms ? " revoked" : "");
-	return 0;
+	if (t->expires_ms)
+		time_format_iso(t->expires_ms, expires, sizeof(expires));
+	if (t->revoked_ms)
+		time_format_iso(t->revoked_ms, revoked, sizeof(revoked));
+	return cli_table_add(&r->t, row, r->e);
+}
+
+static int list(struct db *db, enum cli_format f, struct err *e)
+{
+	struct token_rows r = { .e = e };
+	int rc;
+
+	cli_table_init(&r.t, TOKEN_NCOLS, token_head);
+	rc = db_token_list(db, add_token_row, &r, e);
+	if (!rc)
+		rc = cli_table_print(&r.t, f, stdout, e);
+	cli_table_free(&r.t);
+	return rc;
 }
 
 static int run(struct db *db, const char *verb, const char *arg,
@@ -62,11 +91,8 @@ static int run(struct db *db, const char *verb, const char *arg,
 {
 	if (!strcmp(verb, "create"))
 		return create(db, a, e);
-	if (!strcmp(verb, "list")) {
-		printf("%-6s %-24s %-9s %-16s %s\n", "ID", "NAME", "ROLE",
-		       "DEVICE", "CREATED");
-		return db_token_list(db, print_token, NULL, e);
-	}
+	if (!strcmp(verb, "list"))
+		return list(db, a->format, e);
 	return db_token_revoke(db, strtoll(arg, NULL, 10), time_now_ms(), e);
 }
 
@@ -78,6 +104,7 @@ int cmd_token(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "device", required_argument, NULL, 'd' },
 		{ "expires", required_argument, NULL, 'x' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -96,6 +123,10 @@ int cmd_token(int argc, char **argv)
 		case 'n': a.name = optarg; break;
 		case 'd': a.device = optarg; break;
 		case 'x': a.expires = optarg; break;
+		case 'f':
+			if (cli_format_parse(optarg, &a.format, &e))
+				return cli_usage_error("token", "%s", e.msg);
+			break;
 		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
 		default: return cli_usage_error("token", "unknown option");
 		}

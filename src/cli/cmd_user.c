@@ -6,13 +6,72 @@
 #include <string.h>
 
 #include "auth/auth.h"
+#include "cli/table.h"
 #include "db/db.h"
+#include "util/timeutil.h"
 
 static const char usage[] =
 	"usage: oasis user add NAME --role viewer|operator|admin [--data DIR]\n"
 	"       oasis user passwd NAME [--data DIR]\n"
+	"       oasis user list [--format table|csv|json] [--data DIR]\n"
+	"       oasis user disable NAME [--data DIR]\n"
+	"       oasis user delete NAME [--data DIR]\n"
 	"\n"
-	"Both print a generated password once.\n";
+	"add and passwd print a generated password once; passwd also enables\n"
+	"a disabled user again.  A disabled user cannot sign in and their\n"
+	"sessions end at once; API tokens are not a user's and stay.\n";
+
+static const char *const user_head[] = { "name", "role", "state", "created" };
+
+struct user_rows {
+	struct cli_table t;
+	struct err *e;
+};
+
+static int add_user_row(const struct db_user *u, void *ctx)
+{
+	struct user_rows *r = ctx;
+	char created[40];
+	const char *row[4];
+
+	time_format_iso(u->created_ms, created, sizeof(created));
+	row[0] = u->name;
+	row[1] = u->role;
+	row[2] = u->password_hash[0] == DB_USER_DISABLED ? "disabled" : "active";
+	row[3] = created;
+	return cli_table_add(&r->t, row, r->e);
+}
+
+static int list(struct db *db, enum cli_format f, struct err *e)
+{
+	struct user_rows r = { .e = e };
+	int rc;
+
+	cli_table_init(&r.t, 4, user_head);
+	rc = db_user_list(db, add_user_row, &r, e);
+	if (!rc)
+		rc = cli_table_print(&r.t, f, stdout, e);
+	cli_table_free(&r.t);
+	return rc;
+}
+
+/* list, disable, delete: the actions that print no password. */
+static int administer(struct db *db, const char *verb, const char *name,
+		      enum cli_format f, struct err *e)
+{
+	int rc;
+
+	if (!strcmp(verb, "list"))
+		return list(db, f, e);
+	if (!strcmp(verb, "disable"))
+		rc = db_user_disable(db, name, e);
+	else
+		rc = db_user_delete(db, name, e);
+	if (!rc)
+		printf("user %s %s; their sessions are ended\n", name,
+		       !strcmp(verb, "disable") ? "disabled" : "deleted");
+	return rc;
+}
 
 static int set_password(struct db *db, const char *name, const char *password,
 			struct err *e)
@@ -29,6 +88,7 @@ int cmd_user(int argc, char **argv)
 	static const struct option opts[] = {
 		CLI_STORE_OPTIONS,
 		{ "role", required_argument, NULL, 'r' },
+		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -36,6 +96,7 @@ int cmd_user(int argc, char **argv)
 	char password[AUTH_PASSWORD_LEN + 1];
 	const char *role = NULL, *verb, *name;
 	struct err e = { 0 };
+	enum cli_format format = CLI_FORMAT_TABLE;
 	struct db *db;
 	int opt, rc;
 
@@ -44,15 +105,34 @@ int cmd_user(int argc, char **argv)
 			continue;
 		if (opt == 'r')
 			role = optarg;
+		else if (opt == 'f' && cli_format_parse(optarg, &format, &e))
+			return cli_usage_error("user", "%s", e.msg);
+		else if (opt == 'f')
+			continue;
 		else if (opt == 'h')
 			return fputs(usage, stdout), CLI_EXIT_OK;
 		else
 			return cli_usage_error("user", "unknown option");
 	}
+	if (argc - optind == 1 && !strcmp(argv[optind], "list")) {
+		if (cli_store_open(&store, false, &db, &e))
+			return cli_fail("user", &e);
+		rc = administer(db, "list", NULL, format, &e);
+		db_close(db);
+		return rc ? cli_fail("user", &e) : CLI_EXIT_OK;
+	}
 	if (argc - optind != 2)
-		return cli_usage_error("user", "expected add|passwd and a user name");
+		return cli_usage_error("user", "expected list, or add|passwd|"
+				       "disable|delete and a user name");
 	verb = argv[optind];
 	name = argv[optind + 1];
+	if (!strcmp(verb, "disable") || !strcmp(verb, "delete")) {
+		if (cli_store_open(&store, false, &db, &e))
+			return cli_fail("user", &e);
+		rc = administer(db, verb, name, format, &e);
+		db_close(db);
+		return rc ? cli_fail("user", &e) : CLI_EXIT_OK;
+	}
 	if (strcmp(verb, "add") && strcmp(verb, "passwd"))
 		return cli_usage_error("user", "unknown action '%s'", verb);
 	if (!strcmp(verb, "add") && (!role || auth_role_parse(role) < ROLE_VIEWER))

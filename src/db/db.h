@@ -73,6 +73,20 @@ int db_user_get_by_id(struct db *db, int64_t id, struct db_user *out,
 int db_user_set_password(struct db *db, const char *name, const char *hash,
 			 struct err *e);
 int db_user_count(struct db *db, int64_t *out, struct err *e);
+/* Every user, in name order. */
+int db_user_list(struct db *db,
+		 int (*each)(const struct db_user *u, void *ctx), void *ctx,
+		 struct err *e);
+/*
+ * A disabled user's password_hash starts with DB_USER_DISABLED ('!', as in
+ * shadow(5)): no password matches it.  Disabling ends the user's sessions,
+ * in the same transaction; disabling twice is fine.  ERR_NOT_FOUND for an
+ * unknown name.  db_user_set_password enables the user again.
+ */
+#define DB_USER_DISABLED '!'
+int db_user_disable(struct db *db, const char *name, struct err *e);
+/* Delete a user and their sessions; ERR_NOT_FOUND for an unknown name. */
+int db_user_delete(struct db *db, const char *name, struct err *e);
 
 struct db_token {
 	int64_t id;
@@ -174,6 +188,7 @@ struct db_device {
 	char name[DB_TEXT_MAX];
 	double lon, lat;            /* NAN when unknown */
 	int64_t created_ms;
+	int64_t deleted_ms;         /* 0: live; else when it was deleted */
 };
 
 /* ERR_EXISTS if the id is taken; ERR_NOT_FOUND if the plot is unknown. */
@@ -183,10 +198,21 @@ int db_devices_create(struct db *db, const struct db_device *d, size_t n,
 		      struct err *e);
 int db_device_get(struct db *db, const char *id, struct db_device *out,
 		  struct err *e);
-/* Every device (of one plot when plot is not NULL), in id order. */
+/*
+ * Every device (of one plot when plot is not NULL), in id order, deleted
+ * ones too (their data is kept): callers showing devices skip those.
+ */
 int db_device_list(struct db *db, const char *plot,
 		   int (*each)(const struct db_device *d, void *ctx), void *ctx,
 		   struct err *e);
+
+/*
+ * Delete a device: mark it deleted at now_ms and revoke its tokens, in one
+ * transaction.  Its row, series and data are kept, so its id stays taken.
+ * ERR_NOT_FOUND for an unknown or already deleted device.
+ */
+int db_device_delete(struct db *db, const char *id, int64_t now_ms,
+		     struct err *e);
 
 /* ---- series ---------------------------------------------------------------- */
 

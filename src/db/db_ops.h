@@ -31,6 +31,14 @@
 	  (db, name, hash, e)) \
 	X(user_count, (struct db *db, int64_t *out, struct err *e), \
 	  (db, out, e)) \
+	X(user_list, (struct db *db, \
+	  int (*each)(const struct db_user *u, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, each, ctx, e)) \
+	X(user_disable, (struct db *db, const char *name, struct err *e), \
+	  (db, name, e)) \
+	X(user_delete, (struct db *db, const char *name, struct err *e), \
+	  (db, name, e)) \
 	X(token_create, (struct db *db, const struct db_token *t, \
 	  int64_t *id_out, struct err *e), \
 	  (db, t, id_out, e)) \
@@ -75,6 +83,9 @@
 	X(devices_create, (struct db *db, const struct db_device *d, \
 	  size_t n, struct err *e), \
 	  (db, d, n, e)) \
+	X(device_delete, (struct db *db, const char *id, int64_t now_ms, \
+	  struct err *e), \
+	  (db, id, now_ms, e)) \
 	X(device_get, (struct db *db, const char *id, struct db_device *out, \
 	  struct err *e), \
 	  (db, id, out, e)) \

@@ -27,10 +27,12 @@
 #define PG_DONE(X) \
 	X(schema_version) X(pool_config) X(checkpoint) \
 	X(user_create) X(user_get) X(user_get_by_id) X(user_set_password) \
-	X(user_count) X(token_create) X(token_find) X(token_revoke) \
+	X(user_count) X(user_list) X(user_disable) X(user_delete) \
+	X(token_create) X(token_find) X(token_revoke) \
 	X(token_list) X(session_create) X(session_find) X(session_delete) \
 	X(state_get) X(state_set) \
 	X(device_create) X(devices_create) X(device_get) X(device_list) \
+	X(device_delete) \
 	X(series_ensure) X(series_ensure_many) X(series_list) \
 	X(plots_upsert) X(plots_exist) X(plot_get) X(plot_delete) \
 	X(plot_list) X(plot_count) \

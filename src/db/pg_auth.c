@@ -305,3 +305,81 @@ int pg_state_set(struct db *db, const char *key, int64_t value, struct err *e)
 	PQclear(r);
 	return ERR_OK;
 }
+
+int pg_user_list(struct db *db,
+		 int (*each)(const struct db_user *u, void *ctx), void *ctx,
+		 struct err *e)
+{
+	struct db_user u;
+	PGresult *r;
+	int rc;
+
+	if ((rc = pg__call(db, PG_USER_LIST, "SELECT " USER_COLUMNS " FROM users"
+			   " ORDER BY name COLLATE \"C\"", NULL, false, &r,
+			   "listing users", e)))
+		return rc;
+	for (int i = 0; !rc && i < PQntuples(r); i++) {
+		memset(&u, 0, sizeof(u));
+		read_user(r, i, &u);
+		rc = each(&u, ctx);
+	}
+	PQclear(r);
+	return rc;
+}
+
+/* Run one statement binding a user name; ERR_NOT_FOUND if it changed nothing. */
+static int change_by_name(struct pg_conn *c, enum pg_stmt_id id,
+			  const char *sql, const char *name, bool need_change,
+			  struct err *e)
+{
+	struct pg_params p = { 0 };
+	PGresult *r;
+	int rc;
+
+	pg__p_text(&p, name);
+	if ((rc = pg__run(c, id, sql, &p, false, &r, "user", e)))
+		return rc;
+	if (need_change && !strcmp(PQcmdTuples(r), "0"))
+		rc = err_set(e, ERR_NOT_FOUND, "no such user '%s'", name);
+	PQclear(r);
+	return rc;
+}
+
+int pg_user_disable(struct db *db, const char *name, struct err *e)
+{
+	struct pg_conn *c;
+	int rc;
+
+	if ((rc = pg__conn_get(db, &c, e)))
+		return rc;
+	if ((rc = pg__begin(c, e)))
+		goto out_put;
+	/* the CASE keeps a disabled hash as it is: disabling twice is fine */
+	rc = change_by_name(c, PG_USER_DISABLE, "UPDATE users SET password_hash ="
+			    " CASE WHEN left(password_hash, 1) = '!' THEN"
+			    " password_hash ELSE '!' || password_hash END"
+			    " WHERE name = $1", name, true, e);
+	if (!rc)
+		rc = change_by_name(c, PG_USER_END_SESSIONS, "DELETE FROM sessions"
+				    " WHERE user_id = (SELECT id FROM users"
+				    " WHERE name = $1)", name, false, e);
+	if (rc || (rc = pg__commit(c, e)))
+		pg__rollback(c);
+out_put:
+	pg__conn_put(db, c);
+	return rc;
+}
+
+int pg_user_delete(struct db *db, const char *name, struct err *e)
+{
+	struct pg_conn *c;
+	int rc;
+
+	if ((rc = pg__conn_get(db, &c, e)))
+		return rc;
+	/* sessions go with the user: ON DELETE CASCADE */
+	rc = change_by_name(c, PG_USER_DELETE, "DELETE FROM users WHERE"
+			    " name = $1", name, true, e);
+	pg__conn_put(db, c);
+	return rc;
+}

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define DEVICE_COLUMNS "id, kind, coalesce(plot, ''), name, lon, lat," \
-	" created_ms"
+	" created_ms, deleted_ms"
 
 static void read_device(const PGresult *r, int i, struct db_device *d)
 {
@@ -22,6 +22,7 @@ static void read_device(const PGresult *r, int i, struct db_device *d)
 	d->lon = pg__real_or_nan(r, i, 4);
 	d->lat = pg__real_or_nan(r, i, 5);
 	d->created_ms = pg__int(r, i, 6);
+	d->deleted_ms = pg__int(r, i, 7);
 }
 
 static int insert_device(struct pg_conn *c, const struct db_device *d,
@@ -260,5 +261,48 @@ int pg_series_list(struct db *db, const char *device,
 		rc = each(&s, ctx);
 	}
 	PQclear(r);
+	return rc;
+}
+
+/* Run one statement binding (int8, text); ERR_NOT_FOUND if no row changed. */
+static int change_int_text(struct pg_conn *c, enum pg_stmt_id id,
+			   const char *sql, int64_t v, const char *text,
+			   bool need_change, struct err *e)
+{
+	struct pg_params p = { 0 };
+	PGresult *r;
+	int rc;
+
+	pg__p_int(&p, v);
+	pg__p_text(&p, text);
+	if ((rc = pg__run(c, id, sql, &p, false, &r, "deleting a device", e)))
+		return rc;
+	if (need_change && !strcmp(PQcmdTuples(r), "0"))
+		rc = err_set(e, ERR_NOT_FOUND, "unknown device '%s'", text);
+	PQclear(r);
+	return rc;
+}
+
+int pg_device_delete(struct db *db, const char *id, int64_t now_ms,
+		     struct err *e)
+{
+	struct pg_conn *c;
+	int rc;
+
+	if ((rc = pg__conn_get(db, &c, e)))
+		return rc;
+	if ((rc = pg__begin(c, e)))
+		goto out_put;
+	rc = change_int_text(c, PG_DEVICE_DELETE, "UPDATE devices SET deleted_ms"
+			     " = $1 WHERE id = $2 AND deleted_ms = 0", now_ms,
+			     id, true, e);
+	if (!rc)
+		rc = change_int_text(c, PG_DEVICE_REVOKE_TOKENS, "UPDATE tokens"
+				     " SET revoked_ms = $1 WHERE device = $2 AND"
+				     " revoked_ms = 0", now_ms, id, false, e);
+	if (rc || (rc = pg__commit(c, e)))
+		pg__rollback(c);
+out_put:
+	pg__conn_put(db, c);
 	return rc;
 }

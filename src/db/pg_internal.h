@@ -113,6 +113,13 @@ enum pg_stmt_id {
 	PG_SNAPSHOT_GET,
 	PG_SNAPSHOT_LATEST,
 	PG_SNAPSHOT_LIST,
+	/* administration: users listed, disabled, deleted; devices deleted */
+	PG_USER_LIST,
+	PG_USER_DISABLE,
+	PG_USER_END_SESSIONS,
+	PG_USER_DELETE,
+	PG_DEVICE_DELETE,
+	PG_DEVICE_REVOKE_TOKENS,
 	PG_STMT_COUNT_
 };
 

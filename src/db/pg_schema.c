@@ -207,6 +207,12 @@ static const char *const migrations[] = {
 	"  attempts INTEGER NOT NULL,"
 	"  error TEXT NOT NULL,"
 	"  at_ms BIGINT NOT NULL);",
+
+	/*
+	 * 5: a deleted device keeps its row (and so its series and data) with
+	 * the time it was deleted; 0 while it is live
+	 */
+	"ALTER TABLE devices ADD COLUMN deleted_ms BIGINT NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -315,3 +315,93 @@ int sqlite_session_delete(struct db *db, const char *hash, struct err *e)
 	rc = sqlite__step_change(c, st, "session", e);
 	return sqlite__call_end(db, c, st, rc);
 }
+
+static int user_row(sqlite3_stmt *st, void *row, struct err *e)
+{
+	(void)e;
+	read_user(st, row);
+	return ERR_OK;
+}
+
+int sqlite_user_list(struct db *db,
+		     int (*each)(const struct db_user *u, void *ctx), void *ctx,
+		     struct err *e)
+{
+	struct sqlite_rows rows;
+	const struct db_user *u;
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_USER_LIST, "SELECT " USER_COLUMNS
+				     " FROM users ORDER BY name", &c, &st, e)))
+		return rc;
+	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*u), user_row,
+				       NULL, "listing users", e)))
+		return rc;
+	u = rows.v;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each(&u[i], ctx);
+	sqlite__rows_free(&rows, NULL);
+	return rc;
+}
+
+/* Run one cached statement binding a user name; ERR_NOT_FOUND if it changed nothing. */
+static int change_by_name(struct conn *c, enum stmt_id id, const char *sql,
+			  const char *name, bool need_change, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__stmt(c, id, sql, &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		rc = sqlite__error(c, rc, "user", e);
+	else if (need_change && sqlite3_changes(c->handle) == 0)
+		rc = err_set(e, ERR_NOT_FOUND, "no such user '%s'", name);
+	else
+		rc = ERR_OK;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int sqlite_user_disable(struct db *db, const char *name, struct err *e)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	if ((rc = sqlite__begin(c, e)))
+		goto out_put;
+	/* the CASE keeps a disabled hash as it is: disabling twice is fine */
+	rc = change_by_name(c, ST_USER_DISABLE, "UPDATE users SET password_hash ="
+			    " CASE WHEN substr(password_hash, 1, 1) = '!' THEN"
+			    " password_hash ELSE '!' || password_hash END"
+			    " WHERE name = ?", name, true, e);
+	if (!rc)
+		rc = change_by_name(c, ST_USER_END_SESSIONS, "DELETE FROM sessions"
+				    " WHERE user_id = (SELECT id FROM users"
+				    " WHERE name = ?)", name, false, e);
+	if (rc || (rc = sqlite__exec(c, "COMMIT", e)))
+		sqlite__rollback(c);
+out_put:
+	sqlite__conn_put(db, c);
+	return rc;
+}
+
+int sqlite_user_delete(struct db *db, const char *name, struct err *e)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	/* sessions go with the user: ON DELETE CASCADE */
+	rc = change_by_name(c, ST_USER_DELETE, "DELETE FROM users WHERE name = ?",
+			    name, true, e);
+	sqlite__conn_put(db, c);
+	return rc;
+}

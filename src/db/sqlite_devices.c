@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DEVICE_COLUMNS "id, kind, coalesce(plot, ''), name, lon, lat, created_ms"
+#define DEVICE_COLUMNS "id, kind, coalesce(plot, ''), name, lon, lat, created_ms," \
+	" deleted_ms"
 
 static void read_device(sqlite3_stmt *st, struct db_device *d)
 {
@@ -18,6 +19,7 @@ static void read_device(sqlite3_stmt *st, struct db_device *d)
 	d->lat = sqlite3_column_type(st, 5) == SQLITE_NULL ? NAN
 		: sqlite3_column_double(st, 5);
 	d->created_ms = sqlite3_column_int64(st, 6);
+	d->deleted_ms = sqlite3_column_int64(st, 7);
 }
 
 static int insert_device(struct conn *c, const struct db_device *d,
@@ -290,5 +292,52 @@ int sqlite_series_list(struct db *db, const char *device,
 	for (size_t i = 0; !rc && i < rows.n; i++)
 		rc = each(&s[i], ctx);
 	sqlite__rows_free(&rows, NULL);
+	return rc;
+}
+
+/* Run one cached statement binding (int64, text); ERR_NOT_FOUND if no row changed. */
+static int change_int_text(struct conn *c, enum stmt_id id, const char *sql,
+			   int64_t v, const char *text, bool need_change,
+			   struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__stmt(c, id, sql, &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, v);
+	sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		rc = sqlite__error(c, rc, "deleting a device", e);
+	else if (need_change && sqlite3_changes(c->handle) == 0)
+		rc = err_set(e, ERR_NOT_FOUND, "unknown device '%s'", text);
+	else
+		rc = ERR_OK;
+	sqlite3_reset(st);
+	return rc;
+}
+
+int sqlite_device_delete(struct db *db, const char *id, int64_t now_ms,
+			 struct err *e)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	if ((rc = sqlite__begin(c, e)))
+		goto out_put;
+	rc = change_int_text(c, ST_DEVICE_DELETE, "UPDATE devices SET deleted_ms"
+			     " = ? WHERE id = ? AND deleted_ms = 0", now_ms, id,
+			     true, e);
+	if (!rc)
+		rc = change_int_text(c, ST_DEVICE_REVOKE_TOKENS, "UPDATE tokens"
+				     " SET revoked_ms = ? WHERE device = ? AND"
+				     " revoked_ms = 0", now_ms, id, false, e);
+	if (rc || (rc = sqlite__exec(c, "COMMIT", e)))
+		sqlite__rollback(c);
+out_put:
+	sqlite__conn_put(db, c);
 	return rc;
 }

@@ -114,6 +114,13 @@ enum stmt_id {
 	ST_ALERT_LIST,
 	ST_ALERT_DEAD_LETTER,
 	ST_ALERT_DEAD_LETTER_COUNT,
+	/* administration: users listed, disabled, deleted; devices deleted */
+	ST_USER_LIST,
+	ST_USER_DISABLE,
+	ST_USER_END_SESSIONS,
+	ST_USER_DELETE,
+	ST_DEVICE_DELETE,
+	ST_DEVICE_REVOKE_TOKENS,
 	ST_COUNT_
 };
 

@@ -202,6 +202,11 @@ static const char *const migrations[] = {
 	"  attempts INTEGER NOT NULL,"
 	"  error TEXT NOT NULL,"
 	"  at_ms INTEGER NOT NULL);",
+	/*
+	 * a deleted device keeps its row (and so its series and data) with
+	 * the time it was deleted; 0 while it is live
+	 */
+	"ALTER TABLE devices ADD COLUMN deleted_ms INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

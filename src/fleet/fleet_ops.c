@@ -209,6 +209,8 @@ static int machine_item(const struct db_device *d, void *ctx)
 	struct machines_ctx *m = ctx;
 	struct fleet_profile p;
 
+	if (d->deleted_ms)
+		return ERR_OK; /* deleted: off the machine list */
 	if (!fleet__is_machine(d->kind)) {
 		fleet__profile(m->f, d, &p);
 		if (!p.operation)

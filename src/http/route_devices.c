@@ -83,6 +83,8 @@ static int device_json(const struct db_device *d, void *ctx)
 				       : json_null();
 	char created[32];
 
+	if (d->deleted_ms)
+		return ERR_OK; /* deleted: its data is kept, it is not listed */
 	time_format_iso(d->created_ms, created, sizeof(created));
 	json_array_append_new(list, json_pack("{ss ss s:s? s:s? so ss}",
 		"id", d->id, "kind", d->kind,
@@ -102,4 +104,12 @@ int route_devices_list(struct http_ctx *c)
 		return c->err.code;
 	}
 	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so}", "devices", list));
+}
+
+/* DELETE /api/v1/devices/{id}: revoke its tokens, keep its data. */
+int route_devices_delete(struct http_ctx *c)
+{
+	if (db_device_delete(c->db, c->params[0], time_now_ms(), &c->err))
+		return c->err.code;
+	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
 }

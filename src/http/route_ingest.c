@@ -73,7 +73,13 @@ int route_telemetry(struct http_ctx *c)
 		return rc;
 	ingest_batch_init(&b);
 	b.max_points = c->cfg->max_batch_points;
-	rc = ingest_json_parse(text, len, NULL, time_now_ms(), &b, &c->err);
+	/* a device's token names its device: "device" may be left out */
+	if (c->who.role == ROLE_DEVICE)
+		rc = ingest_json_parse_owned(text, len, c->who.device,
+					     time_now_ms(), &b, &c->err);
+	else
+		rc = ingest_json_parse(text, len, NULL, time_now_ms(), &b,
+				       &c->err);
 	if (!rc)
 		rc = write_batch(c, &b);
 	ingest_batch_free(&b);

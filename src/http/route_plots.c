@@ -40,6 +40,7 @@ int route_plots_import(struct http_ctx *c)
 			       "(expected GeoJSON, KML, GeoPackage or a zipped "
 			       "Shapefile)");
 	o.read.code_field = http_query(c, "code_field");
+	o.read.encoding = http_query(c, "encoding");
 	o.skip_invalid = skip && (!strcmp(skip, "1") || !strcmp(skip, "true"));
 	o.dry_run = http_query(c, "dry_run") != NULL;
 	rc = plots_import_buffer(c->db, c->body.data, c->body.len, &o, &s, &c->err);

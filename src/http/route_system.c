@@ -3,6 +3,8 @@
 
 #include <microhttpd.h>
 
+#include "util/version.h"
+
 int route_health(struct http_ctx *c)
 {
 	int64_t plots;
@@ -10,6 +12,7 @@ int route_health(struct http_ctx *c)
 	if (db_plot_count(c->db, &plots, &c->err))
 		return c->err.code;
 	return http_reply_json(c, MHD_HTTP_OK,
-			       json_pack("{ss ss}", "status", "ok",
-					 "version", OASIS_VERSION));
+			       json_pack("{ss ss ss}", "status", "ok",
+					 "version", oasis_version(),
+					 "commit", oasis_commit()));
 }

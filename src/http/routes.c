@@ -42,6 +42,7 @@ static const struct route routes[] = {
 	ROUTE("DELETE", "/api/v1/plots/{code}", ROLE_ADMIN, route_plot_delete),
 	ROUTE("GET", "/api/v1/devices", ROLE_VIEWER, route_devices_list),
 	ROUTE("POST", "/api/v1/devices", ROLE_ADMIN, route_devices_create),
+	ROUTE("DELETE", "/api/v1/devices/{id}", ROLE_ADMIN, route_devices_delete),
 	INFLUX_ROUTE("POST", "/api/v1/write", ROLE_DEVICE, route_write_lp),
 	ROUTE("POST", "/api/v1/telemetry", ROLE_DEVICE, route_telemetry),
 	ROUTE("GET", "/api/v1/query", ROLE_VIEWER, route_query),

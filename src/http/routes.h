@@ -31,6 +31,7 @@ int route_influx_query(struct http_ctx *c);
 
 /* route_devices.c */
 int route_devices_create(struct http_ctx *c);
+int route_devices_delete(struct http_ctx *c);
 int route_devices_list(struct http_ctx *c);
 
 /* route_query.c */

@@ -227,6 +227,14 @@ int ingest_lp_parse(const char *text, size_t len, enum ingest_precision prec,
  */
 int ingest_json_parse(const char *text, size_t len, const char *device_default,
 		      int64_t now_ms, struct ingest_batch *out, struct err *e);
+/*
+ * The same for a device's token over HTTP: owner (not NULL) is the device
+ * of objects without "device"; an object naming another device is parsed
+ * as it is, for the write's authorization to refuse (403, naming both).
+ */
+int ingest_json_parse_owned(const char *text, size_t len, const char *owner,
+			    int64_t now_ms, struct ingest_batch *out,
+			    struct err *e);
 
 /*
  * Parse CSV (RFC 4180: comma-separated, "..." quoting with "" for a quote,

@@ -15,6 +15,7 @@
 
 struct tel_parser {
 	const char *device_default;
+	bool default_only;  /* a named device is not checked against it */
 	int64_t now_ms;
 	struct ingest_batch *b;
 	struct err *e;
@@ -70,7 +71,8 @@ static int tel_device(struct tel_parser *jp, const json_t *dev,
 
 	if (!dev) {
 		if (!jp->device_default)
-			return tel_fail(jp, "no 'device' member");
+			return tel_fail(jp, "no 'device' member (it may be left "
+					"out only with a device's token)");
 		id = jp->device_default;
 		len = strlen(id);
 	} else {
@@ -82,7 +84,7 @@ static int tel_device(struct tel_parser *jp, const json_t *dev,
 		rc = ingest__check_name("the id", id, len, jp->e);
 		if (rc)
 			return err_prefix(jp->e, "%s'device'", jp->where);
-		if (jp->device_default &&
+		if (jp->device_default && !jp->default_only &&
 		    strcmp(id, jp->device_default) != 0)
 			return tel_fail(jp, "'device' is '%s' but the topic "
 					"names '%s'", ingest__quote(q, id, len),
@@ -296,13 +298,14 @@ static int tel_ndjson(struct tel_parser *jp, const char *text, size_t len)
 	return ERR_OK;
 }
 
-int ingest_json_parse(const char *text, size_t len, const char *device_default,
-		      int64_t now_ms, struct ingest_batch *out, struct err *e)
+static int json_parse(const char *text, size_t len, const char *device_default,
+		      bool default_only, int64_t now_ms,
+		      struct ingest_batch *out, struct err *e)
 {
 	struct err local;
 	struct tel_parser jp = {
-		.device_default = device_default, .now_ms = now_ms,
-		.b = out, .e = e ? e : &local,
+		.device_default = device_default, .default_only = default_only,
+		.now_ms = now_ms, .b = out, .e = e ? e : &local,
 	};
 	json_error_t je;
 	json_t *root;
@@ -337,4 +340,17 @@ int ingest_json_parse(const char *text, size_t len, const char *device_default,
 	}
 	json_decref(root);
 	return rc;
+}
+
+int ingest_json_parse(const char *text, size_t len, const char *device_default,
+		      int64_t now_ms, struct ingest_batch *out, struct err *e)
+{
+	return json_parse(text, len, device_default, false, now_ms, out, e);
+}
+
+int ingest_json_parse_owned(const char *text, size_t len, const char *owner,
+			    int64_t now_ms, struct ingest_batch *out,
+			    struct err *e)
+{
+	return json_parse(text, len, owner, true, now_ms, out, e);
 }

@@ -219,6 +219,8 @@ static int ov_device(const struct db_device *d, void *ctx)
 	json_t *n = json_object_get(ov->by_kind, d->kind);
 	int64_t plot = -1;
 
+	if (d->deleted_ms)
+		return ERR_OK; /* deleted: off the screen, its data kept */
 	ov->n_devices++;
 	json_object_set_new(ov->by_kind, d->kind,
 			    json_integer(n ? json_integer_value(n) + 1 : 1));

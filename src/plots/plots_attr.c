@@ -18,7 +18,8 @@
 
 #include "util/timeutil.h"
 
-#define ENCODING_HINT "(a Shapefile without its .cpg? give its encoding)"
+#define ENCODING_HINT "(a Shapefile without its .cpg? give its encoding: " \
+	"--encoding GBK, or ?encoding=GBK over HTTP)"
 /* Integers a double holds exactly: codes stored as reals are printed whole. */
 #define EXACT_INTEGER_MAX 9007199254740992.0
 

@@ -154,6 +154,20 @@ def cli_ingest_stores_exact_statistics():
     expect(s["cloud_share"] is None and s["footprint"]["type"] == "Polygon", s)
     ring = s["footprint"]["coordinates"][0]
     expect(all(85 < x < 87 and 44 < y < 45 for x, y in ring), ring[:3])
+    # --format: JSON stays the default; a table and CSV one line a scene
+    same = oasis("imagery", "list", "--format", "json", data=SRV.data).stdout
+    expect(json.loads(same)["scenes"] == cat, same[:200])
+    table = oasis("imagery", "list", "--format", "table",
+                  data=SRV.data).stdout.splitlines()
+    expect(table[0].split()[:4] == ["id", "source", "kind", "acquired"], table)
+    expect(len(table) == 2 and "sentinel-2a" in table[1] and
+           "ndvi,savi" in table[1] and "scene1.tif" in table[1], table)
+    rows = oasis("imagery", "list", "--format", "csv",
+                 data=SRV.data).stdout.splitlines()
+    expect(rows[1].startswith("1,sentinel-2a,satellite,"), rows)
+    p = oasis("imagery", "list", "--format", "yaml", data=SRV.data,
+              check=False)
+    expect(p.returncode == 2 and "--format 'yaml'" in p.stderr, p.stderr)
 
 
 @test

@@ -281,6 +281,86 @@ static void devices_and_series(void **state)
 			 ERR_NOT_FOUND);
 }
 
+static int count_user(const struct db_user *u, void *ctx)
+{
+	int *n = ctx;
+
+	(*n)++;
+	assert_true(u->name[0] != '\0');
+	return 0;
+}
+
+static void users_disable_and_delete(void **state)
+{
+	struct fixture *f = *state;
+	struct db_user u = { .role = "viewer", .password_hash = "$argon2id$x",
+			     .created_ms = 1 }, got;
+	struct db_session s = { .hash = "sess", .expires_ms = 100 }, found;
+	struct err e;
+	int64_t id;
+	int n = 0;
+
+	strcpy(u.name, "ada");
+	assert_int_equal(db_user_create(f->db, &u, &id, &e), 0);
+	s.user_id = id;
+	assert_int_equal(db_session_create(f->db, &s, 1, &e), 0);
+	assert_int_equal(db_user_disable(f->db, "ada", &e), 0);
+	assert_int_equal(db_user_disable(f->db, "ada", &e), 0);
+	assert_int_equal(db_user_get(f->db, "ada", &got, &e), 0);
+	assert_string_equal(got.password_hash, "!$argon2id$x");
+	assert_int_equal(db_session_find(f->db, "sess", 2, &found, &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_user_disable(f->db, "bob", &e), ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "bob"));
+	assert_int_equal(db_user_list(f->db, count_user, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(db_session_create(f->db, &s, 1, &e), 0);
+	assert_int_equal(db_user_delete(f->db, "ada", &e), 0);
+	assert_int_equal(db_session_find(f->db, "sess", 2, &found, &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_user_delete(f->db, "ada", &e), ERR_NOT_FOUND);
+}
+
+static int count_device(const struct db_device *d, void *ctx)
+{
+	int *n = ctx;
+
+	*n += d->deleted_ms ? 100 : 1;
+	return 0;
+}
+
+static void deleted_devices_keep_their_series(void **state)
+{
+	struct fixture *f = *state;
+	struct db_device d = { .lon = NAN, .lat = NAN, .created_ms = 1 }, got;
+	struct db_token t = { .role = "device", .created_ms = 1 }, tok;
+	struct err e;
+	int64_t a, b;
+	int n = 0;
+
+	strcpy(d.id, "ws-9");
+	strcpy(d.kind, "weather_station");
+	assert_int_equal(db_device_create(f->db, &d, &e), 0);
+	assert_int_equal(db_series_ensure(f->db, "ws-9", "rh", &a, &e), 0);
+	strcpy(t.name, "ws-9");
+	strcpy(t.device, "ws-9");
+	strcpy(t.hash, "devtok");
+	assert_int_equal(db_token_create(f->db, &t, NULL, &e), 0);
+	assert_int_equal(db_device_delete(f->db, "ws-9", 50, &e), 0);
+	assert_int_equal(db_token_find(f->db, "devtok", 60, &tok, &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_device_get(f->db, "ws-9", &got, &e), 0);
+	assert_int_equal(got.deleted_ms, 50);
+	assert_int_equal(db_series_ensure(f->db, "ws-9", "rh", &b, &e), 0);
+	assert_int_equal(a, b);
+	assert_int_equal(db_device_list(f->db, NULL, count_device, &n, &e), 0);
+	assert_int_equal(n, 100);
+	assert_int_equal(db_device_delete(f->db, "ws-9", 70, &e), ERR_NOT_FOUND);
+	assert_int_equal(db_device_delete(f->db, "nope", 70, &e), ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "nope"));
+	assert_int_equal(db_device_create(f->db, &d, &e), ERR_EXISTS);
+}
+
 struct seen {
 	int n;
 	struct db_chunk_ref refs[8];
@@ -1051,6 +1131,8 @@ static void concurrent_opens_migrate_once(void **state)
 	T(migrates_and_reopens), \
 	T(users_are_unique), \
 	T(tokens_expire_and_revoke), \
+	T(users_disable_and_delete), \
+	T(deleted_devices_keep_their_series), \
 	T(plot_upsert_is_all_or_nothing), \
 	T(devices_and_series), \
 	T(chunks_replace_keeps_the_newest_seq), \

@@ -235,9 +235,24 @@ static void test_device_default(void **state)
 	expect_error("[{\"values\":{\"x\":1}},{\"device\":\"b\",\"values\":"
 		     "{\"x\":1}}]", "a", "item 1: 'device' is 'b' but the topic "
 		     "names 'a'");
-	expect_error("{\"values\":{\"x\":1}}", NULL, "no 'device' member");
+	expect_error("{\"values\":{\"x\":1}}", NULL, "no 'device' member (it may "
+		     "be left out only with a device's token)");
 	expect_error("{\"values\":{\"x\":1}}", "", "the default device is "
 		     "empty");
+}
+
+/* HTTP with a device's token: its device by default, others left to authorization. */
+static void test_owned(void **state)
+{
+	static const char text[] = "[{\"values\":{\"x\":1}},"
+				   "{\"device\":\"b\",\"values\":{\"x\":2}}]";
+
+	(void)state;
+	ingest_batch_reset(&batch);
+	assert_int_equal(ingest_json_parse_owned(text, strlen(text), "a", NOW,
+						 &batch, &err), ERR_OK);
+	expect_point(0, "a", "x", 1, NOW);
+	expect_point(1, "b", "x", 2, NOW);
 }
 
 static void test_value_refusals(void **state)
@@ -356,6 +371,7 @@ int main(void)
 		T(test_timestamps),
 		T(test_timestamp_refusals),
 		T(test_device_default),
+		T(test_owned),
 		T(test_value_refusals),
 		T(test_member_refusals),
 		T(test_syntax_errors),

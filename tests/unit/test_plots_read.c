@@ -1117,7 +1117,8 @@ static void test_shapefile_encoding_option(void **state)
 	assert_int_equal(r.n_plots, 0);
 	assert_string_equal(reject_message(&r, 1), "feature 1 (code G1): "
 			    "field 'name' is not UTF-8 text (a Shapefile "
-			    "without its .cpg? give its encoding)");
+			    "without its .cpg? give its encoding: --encoding "
+			    "GBK, or ?encoding=GBK over HTTP)");
 	plots_read_result_free(&r);
 	assert_read_ok(plots_read_file(path, &o, &r, &e));
 	assert_int_equal(r.n_plots, 1);
