@@ -3,6 +3,11 @@
 # then the big screen's first paint with 5,000 plots (its hour-long memory
 # soak is apart: node bench/screen_soak.mjs 60 --demo).
 # The figures go to docs/BENCHMARKS.md by hand, with the machine line.
+# Peers come from Debian packages (InfluxDB 1.6: influxdb; PostgreSQL 15;
+# the sqlite3 shell): ts_bench.py installs a missing one with apt-get when
+# run as root, else skips that peer and says so.  ts_bench.py's HTTP write
+# runs Oasis with the monitoring rules of `oasis demo` and without.
+# pv_bench.py times `oasis pv solpos` against a numpy SPA (pv_peer.py).
 set -eu
 BUILD=${1:-build}
 cd "$(dirname "$0")"

@@ -1,6 +1,7 @@
-"""Sensor data: bulk ingest, store size, HTTP writes, a year's downsampled
-query, the newest values of 60,000 series and the server's memory, each
-side by side with its peers in the same run.
+"""Sensor data: bulk ingest, store size, HTTP writes (without monitoring
+rules and with the demo's), a year's downsampled query, the newest values
+of 60,000 series and the server's memory, each side by side with its
+peers in the same run.
 
 Peers: InfluxDB 1.6 (Debian's influxdb; writes over HTTP /write in
 5,000-line batches from 4 concurrent keep-alive clients), SQLite (one row
@@ -10,6 +11,13 @@ ts)).  Every server is a throwaway instance in a temporary folder on a
 free loopback port, stopped at the end.
 
   python3 bench/ts_bench.py [BUILD] [--week] [--runs N] [--only PARTS]
+
+The HTTP write moves the 1-day file to end a minute ago (the monitoring
+evaluates only the last day's points) and runs, in turn each round, Oasis
+without rules, Oasis with the rules `oasis demo` stores, and InfluxDB;
+it reports wall time to the last answer and each server's CPU time, and
+the ratios of each round's pairs (steadier than single timings on a
+shared machine).
 
 BUILD is the build folder (default build); --week adds the 7-day file
 (13.1 M points) to the ingest and size measurements; PARTS is a comma list
@@ -29,8 +37,8 @@ sys.dont_write_bytecode = True   # no __pycache__ beside the sources
 from common import machine, oasis_bin, tmpdir
 import ts_data
 from ts_peers import (Influx, KeepAlive, OasisServer, Postgres, du_bytes,
-                      ensure_packages, fan_out, post_batches, proc_memory,
-                      sqlite_import_cmd)
+                      ensure_packages, fan_out, post_batches, proc_cpu,
+                      proc_memory, sqlite_import_cmd)
 
 PARTS = ("ingest", "write", "query", "latest")
 SUMMARY = []
@@ -200,9 +208,64 @@ def report_sizes(days, points, s, encoded):
 
 # ---- 3: HTTP writes ---------------------------------------------------------------
 
-def oasis_http_write(oasis, work, register_lp, batches):
-    """Fresh store with every device registered; POST all batches.
-    Returns (seconds, points acknowledged per /metrics, rss, hwm)."""
+# The monitoring templates `oasis demo` stores (src/cli/cmd_demo.c demo_rules).
+DEMO_RULES = ("frost", "heat_stress", "dry_hot_wind", "strong_wind",
+              "vegetation_anomaly", "stuck_sensor", "low_battery",
+              "valve_failed", "valve_no_flow")
+
+
+def recent_batches(lp):
+    """The file's batches moved in time so that the day ends a minute ago:
+    the monitoring evaluates only points of the last day, and the bench
+    must make it evaluate every point it would in the field."""
+    with open(lp, "rb") as f:
+        lines = f.readlines()
+    newest = max(int(ln.rsplit(b" ", 1)[1]) for ln in lines)
+    shift = (int(time.time()) - 60) * 10 ** 9 - newest
+    moved = [b"%s %d\n" % (head, int(ts) + shift) for head, ts in
+             (ln.rsplit(b" ", 1) for ln in lines)]
+    return [b"".join(moved[i:i + 5000]) for i in range(0, len(moved), 5000)], \
+        shift
+
+
+def add_rules(port, tok, names):
+    ka = KeepAlive(port, bearer(tok))
+    for name in names:
+        ka.conn.request("POST", "/api/v1/rules",
+                        body=json.dumps({"template": name}),
+                        headers=dict(bearer(tok), **{
+                            "Content-Type": "application/json"}))
+        r = ka.conn.getresponse()
+        body = r.read()
+        if r.status != 201 and r.status != 200:
+            raise RuntimeError("POST /api/v1/rules %s: %d %s" % (
+                name, r.status, body[:200]))
+    ka.close()
+
+
+def metric(body, name):
+    m = re.search(rb"^" + name.encode() + rb" (\d+)", body, re.M)
+    return int(m.group(1)) if m else -1
+
+
+def wait_monitoring(ka, timeout=120.0):
+    """Seconds until the monitoring has evaluated every queued point (its
+    queue empty), and the /metrics body then."""
+    start = time.perf_counter()
+    while True:
+        _, body = ka.get("/api/v1/metrics")
+        if metric(body, "oasis_monitoring_queued_points") <= 0 or \
+                time.perf_counter() - start > timeout:
+            return time.perf_counter() - start, body
+        time.sleep(0.01)
+
+
+def oasis_http_write(oasis, work, register_lp, batches, rules):
+    """Fresh store with every device registered (and the demo's monitoring
+    rules if rules); POST all batches.  Returns a dict: secs (to the last
+    acknowledgement), drain (then until the monitoring evaluated all),
+    cpu (the server's CPU seconds from the first POST to the end of the
+    drain), written, dropped, evaluated, rss, hwm."""
     store = os.path.join(work, "write-store")
     fresh_store(oasis, store)
     run_quiet([oasis, "ingest", register_lp, "--auto-register", "--data",
@@ -210,60 +273,114 @@ def oasis_http_write(oasis, work, register_lp, batches):
     tok = token(oasis, store, "admin")
     srv = OasisServer(oasis, store)
     try:
+        if rules:
+            add_rules(srv.port, tok, DEMO_RULES)
+        cpu = proc_cpu(srv.pid)
         secs = post_batches(srv.port, "/api/v1/write?precision=ns", batches,
                             bearer(tok))
         ka = KeepAlive(srv.port, bearer(tok))
-        _, body = ka.get("/api/v1/metrics")
+        drain, body = wait_monitoring(ka)
+        cpu = proc_cpu(srv.pid) - cpu
         ka.close()
-        m = re.search(rb"oasis_points_written_total (\d+)", body)
-        written = int(m.group(1)) if m else -1
-        rss, hwm = proc_memory(srv.pid)
+        r = {"secs": secs, "drain": drain, "cpu": cpu,
+             "written": metric(body, "oasis_points_written_total"),
+             "dropped": metric(body, "oasis_monitoring_dropped_points_total"),
+             "evaluated": metric(body,
+                                 "oasis_monitoring_evaluated_points_total")}
+        r["rss"], r["hwm"] = proc_memory(srv.pid)
     finally:
         srv.stop()
-    return secs, written, rss, hwm
+    return r
 
 
 def bench_write(oasis, work, runs, influx):
     lp, _, meta = ts_data.telemetry(1)
     points = meta["points"]
     register_lp = os.path.join(work, "devices.lp")
-    n_dev = ts_data.first_line_per_device(lp, register_lp, 3600 * 10 ** 9)
-    batches = ts_data.lp_batches(lp)
-    print("\n[write] POST of the 1-day file (%d points) in %d batches of "
-          "5,000 lines, 4 concurrent keep-alive clients, precision ns" % (
-              points, len(batches)))
+    batches, shift = recent_batches(lp)
+    n_dev = ts_data.first_line_per_device(lp, register_lp,
+                                          3600 * 10 ** 9 - shift)
+    print("\n[write] POST of the 1-day file (%d points, moved to end a "
+          "minute ago) in %d batches of 5,000 lines, 4 concurrent keep-alive "
+          "clients, precision ns" % (points, len(batches)))
     print("  oasis: fresh store each run, %d devices registered first "
-          "(oasis ingest --auto-register of one line each)" % n_dev)
-    ta, tb = [], []
+          "(oasis ingest --auto-register of one line each);\n"
+          "  A without monitoring rules, B with the demo's %d (%s);\n"
+          "  in turn A B C each run, load average %s" % (
+              n_dev, len(DEMO_RULES), ",".join(DEMO_RULES),
+              " ".join(load_note())))
+    t = {"off": [], "on": [], "influx": []}
+    cpu = {"off": [], "on": [], "influx": []}
     for i in range(runs + 1):
-        secs, written, rss, hwm = oasis_http_write(oasis, work,
-                                                   register_lp, batches)
-        if written != points:
-            print("  WARNING: the server counted %d points written, not %d"
-                  % (written, points))
-        ta.append(secs)
+        for k in ("off", "on"):
+            r = oasis_http_write(oasis, work, register_lp, batches, k == "on")
+            if r["written"] != points:
+                print("  WARNING: the server counted %d points written, not "
+                      "%d" % (r["written"], points))
+            if r["dropped"] > 0:
+                print("  WARNING: the monitoring dropped %d points"
+                      % r["dropped"])
+            t[k].append(r["secs"])
+            cpu[k].append(r["cpu"])
+            print("  run %d%s: oasis monitoring %-3s %.2f s (CPU %.2f s), "
+                  "evaluated %d points, all %.2f s after the last answer "
+                  "(RSS %.0f MB, peak %.0f MB)" % (
+                      i, " (warm-up)" if i == 0 else "", k, r["secs"],
+                      r["cpu"], r["evaluated"], r["drain"], r["rss"] / 2**20,
+                      r["hwm"] / 2**20), flush=True)
         if influx:
             influx.fresh_db("http")
-            tb.append(influx.write("http", batches))
-        print("  run %d%s: oasis %.2f s (RSS %.0f MB, peak %.0f MB)%s" % (
-            i, " (warm-up)" if i == 0 else "", secs, rss / 2**20, hwm / 2**20,
-            ", influxdb %.2f s" % tb[-1] if influx else ""), flush=True)
-    ta = ta[1:]
-    print("  A oasis POST /api/v1/write:      %s, %s" % (
-        spread(ta), mpts(points, med(ta))))
-    if not influx:
-        summary("HTTP write, 1 day", mpts(points, med(ta)), "-", "", ">= 1.5x")
+            secs, c = influx.write_cpu("http", batches)
+            t["influx"].append(secs)
+            cpu["influx"].append(c)
+            print("  run %d: influxdb %.2f s (CPU %.2f s); load average %s" % (
+                i, secs, c, " ".join(load_note())), flush=True)
+    for k in t:
+        t[k] = t[k][1:]
+        cpu[k] = cpu[k][1:]
+    report_write(points, t, cpu)
+
+
+def pair_line(what, xs):
+    return "  %-44s median %.2f (pairs: min %.2f, max %.2f)" % (
+        what + ":", med(xs), min(xs), max(xs))
+
+
+def report_write(points, t, cpu):
+    """Wall time (to the last answer) and the server's CPU time per run;
+    ratios of each run's pair, so that a busy moment hits both sides."""
+    for k, name in (("off", "A oasis, no rules:"),
+                    ("on", "B oasis, the demo's rules:"),
+                    ("influx", "C influxdb POST /write?db=:")):
+        if t[k]:
+            print("  %-32s %s, %s; CPU %s" % (name, spread(t[k]),
+                                              mpts(points, med(t[k])),
+                                              spread(cpu[k])))
+    print(pair_line("monitoring on/off, throughput",
+                    [a / b for a, b in zip(t["off"], t["on"])]))
+    print(pair_line("monitoring on/off, server CPU per point",
+                    [b / a for a, b in zip(cpu["off"], cpu["on"])]))
+    if not t["influx"]:
+        summary("HTTP write, 1 day, monitoring on (off)",
+                "%s (%s)" % (mpts(points, med(t["on"])),
+                             mpts(points, med(t["off"]))), "-", "",
+                ">= 3x InfluxDB")
         return
-    tb = tb[1:]
-    ratios = [b / a for a, b in zip(ta, tb)]
-    print("  B influxdb POST /write?db=:      %s, %s" % (
-        spread(tb), mpts(points, med(tb))))
-    print("  oasis/influxdb throughput: median %.2fx (pairs: min %.2f, max "
-          "%.2f)" % (med(ratios), min(ratios), max(ratios)))
-    summary("HTTP write, 1-day file, 4 clients x 5,000 lines",
-            mpts(points, med(ta)).replace(" points/s", "/s"),
-            "InfluxDB " + mpts(points, med(tb)).replace(" points/s", "/s"),
-            "%.2f" % med(ratios), ">= 1.5x InfluxDB")
+    ratio = {}
+    for k in ("off", "on"):
+        ratio[k] = [c / x for x, c in zip(t[k], t["influx"])]
+        print(pair_line("oasis (monitoring %s)/influxdb, throughput" % k,
+                        ratio[k]))
+        print(pair_line("influxdb/oasis (monitoring %s), CPU" % k,
+                        [c / x for x, c in zip(cpu[k], cpu["influx"])]))
+    summary("HTTP write, 1-day file, 4 clients x 5,000 lines, monitoring "
+            "on (off)",
+            "%s (%s)" % (mpts(points, med(t["on"])).replace(" points/s", "/s"),
+                         mpts(points, med(t["off"])).replace(" points/s", "")),
+            "InfluxDB " + mpts(points, med(t["influx"])).replace(
+                " points/s", "/s"),
+            "%.2f (%.2f)" % (med(ratio["on"]), med(ratio["off"])),
+            ">= 3x InfluxDB with monitoring on")
 
 
 # ---- 4: a year downsampled to days ----------------------------------------------

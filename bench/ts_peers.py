@@ -72,6 +72,14 @@ def proc_memory(pid):
     return out["VmRSS"], out["VmHWM"]
 
 
+def proc_cpu(pid):
+    """CPU seconds (user + system, all threads) a process has used: on a
+    shared machine a steadier measure of work than wall time."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def dir_bytes(path, suffix=None):
     total = 0
     for root, _, files in os.walk(path):
@@ -259,6 +267,12 @@ class Influx:
     def write(self, db, batches, clients=4):
         return post_batches(self.port, "/write?db=%s&precision=ns" % db,
                             batches, clients=clients)
+
+    def write_cpu(self, db, batches, clients=4):
+        """write(), and the CPU seconds influxd used meanwhile."""
+        cpu = proc_cpu(self.proc.pid)
+        secs = self.write(db, batches, clients)
+        return secs, proc_cpu(self.proc.pid) - cpu
 
     def db_bytes(self, db):
         """(.tsm bytes, data+wal bytes) of a database."""

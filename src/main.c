@@ -4,6 +4,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 
@@ -23,6 +24,8 @@ static const struct cli_command commands[] = {
 	{ "et0", cmd_et0, "FAO-56 reference evapotranspiration (daily, hourly)" },
 	{ "zonal", cmd_zonal, "per-plot statistics of a raster or index" },
 	{ "imagery", cmd_imagery, "add satellite and drone scenes; the catalogue" },
+	{ "pv", cmd_pv, "PV park models: sun, POA, temperature, PVWatts, PR" },
+	{ "mqtt-acl", cmd_mqtt_acl, "print a mosquitto ACL file for the devices" },
 };
 
 static void usage(FILE *out)
@@ -36,6 +39,13 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/*
+	 * Everything oasis creates is its own: the store (SQLite and its WAL,
+	 * the time-series log, chunks, previews, snapshots, demo files)
+	 * holds password hashes, token hashes and the farm's data.  Files
+	 * are 0600 and folders 0700 whatever the caller's umask.
+	 */
+	umask(S_IRWXG | S_IRWXO);
 	if (argc < 2) {
 		usage(stderr);
 		return CLI_EXIT_USAGE;

@@ -174,8 +174,16 @@ static void free_binding(int64_t key, void *value, void *ctx)
 	free(b);
 }
 
+static void free_series(int64_t key, void *value, void *ctx)
+{
+	(void)key;
+	(void)ctx;
+	free(value);
+}
+
 void alerts__unbind(struct alerts *a)
 {
+	alerts__forget_classes(a);
 	imap_foreach(&a->bindings, free_binding, NULL);
 	imap_free(&a->bindings);
 	for (size_t i = 0; i < a->n_subjects; i++)
@@ -634,6 +642,10 @@ int alerts_open(struct db *db, struct events *ev, const struct alerts_opts *o,
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_mutex_init(&a->flush_lock, NULL);
 	pthread_cond_init(&a->stop_cond, NULL);
+	if (alerts__queue_start(a)) {
+		alerts_close(a);
+		return err_set(e, ERR_IO, "cannot start the monitoring thread");
+	}
 	if (db_plot_list(db, NULL, load_plot, a, e) ||
 	    db_device_list(db, NULL, load_device, a, e) ||
 	    load_rules(a, e) || db_alert_list(db, &f, load_active, a, e) ||
@@ -650,9 +662,17 @@ void alerts_close(struct alerts *a)
 {
 	if (!a)
 		return;
+	alerts__queue_stop(a);    /* evaluates what is queued first */
 	alerts__timer_stop(a);
 	notify_close(a->notify);
 	alerts__unbind(a);
+	imap_foreach(&a->series, free_series, NULL);
+	imap_free(&a->series);
+	for (size_t i = 0; i < a->n_metrics; i++)
+		free(a->metrics[i]);
+	free(a->metrics);
+	smap_free(&a->metric_index);
+	alerts__queue_free(a);
 	smap_free(&a->device_index);
 	smap_free(&a->plot_index);
 	free(a->subjects);

@@ -13,6 +13,15 @@
  * change is published on the live stream ("alert" events with the plot)
  * and sent to the webhook.
  *
+ * Evaluation is off the acknowledgement path: the observer only queues the
+ * points (those of series some rule watches; of the others, what the
+ * devices' freshness needs) and a monitoring thread evaluates them in
+ * batches, in order.  A full queue holds the writer at most
+ * ALERTS_QUEUE_WAIT_MS, then drops the points it cannot queue, counted
+ * (alerts_stats, /api/v1/metrics) and logged.  Reads of alerts first let
+ * the queue drain (alerts_settle), so a reader sees what every point
+ * acknowledged before the read raised.
+ *
  * Evaluation is incremental: a series is bound, on its first point, to the
  * rules that concern it (by metric, device, plot, crop); each later point
  * touches only those.  A change of rules drops the bindings.
@@ -43,6 +52,7 @@ struct alerts_opts {
 	void *now_ctx;
 	int64_t tick_ms;             /* the timer's period; 0: no timer */
 	int64_t max_age_ms;          /* older points are not evaluated; 0: 1 d */
+	size_t queue_max;            /* points waiting at most; 0: 262,144 */
 	struct notify_opts notify;
 };
 
@@ -50,8 +60,29 @@ int alerts_open(struct db *db, struct events *ev, const struct alerts_opts *o,
 		struct alerts **out, struct err *e);
 void alerts_close(struct alerts *a);
 
-/* The ingest observer (ctx: the alerts). */
-void alerts_observe(const struct ingest_seen *pts, size_t n, void *ctx);
+/* How long a writer waits at most for room in a full queue, per batch. */
+#define ALERTS_QUEUE_WAIT_MS 100
+
+/* The ingest observer (ctx: the alerts): queues the points, returns. */
+void alerts_observe(const struct ingest_observed *batch,
+		    const struct ts_write *pts, size_t n, void *ctx);
+/* The same for points with their names (tests, benchmarks). */
+void alerts_observe_points(struct alerts *a, const struct ingest_seen *pts,
+			   size_t n);
+/*
+ * Wait until every point queued before the call is evaluated and its
+ * alerts opened or closed, at most timeout_ms; false if time ran out.
+ */
+bool alerts_settle(struct alerts *a, int64_t timeout_ms);
+/* How long a read of alerts waits at most for the queue to drain. */
+#define ALERTS_READ_SETTLE_MS 1000
+
+struct alerts_stats {
+	uint64_t queued;             /* points waiting now */
+	uint64_t evaluated;          /* points evaluated since the start */
+	uint64_t dropped;            /* points dropped: the queue was full */
+};
+void alerts_stats(struct alerts *a, struct alerts_stats *out);
 /* The valve observer (ctx: the alerts): a command changed state. */
 void alerts_on_valve(const struct db_command *c, const char *plot, void *ctx);
 

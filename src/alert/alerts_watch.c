@@ -1,8 +1,9 @@
 /*
- * What the alert service watches: the points as they become durable (bound
- * once per series to the rules that concern it), the valve commands, other
- * modules' signals, and the clock (silence, no data, late sources, valves
- * without flow, repeats and escalation).
+ * What the alert service watches: the points as they become durable
+ * (evaluated on the monitoring thread from the queue of alerts_queue.c,
+ * each series bound once to the rules that concern it), the valve
+ * commands, other modules' signals, and the clock (silence, no data, late
+ * sources, valves without flow, repeats and escalation).
  */
 #include "alert/alerts_internal.h"
 
@@ -84,30 +85,93 @@ static void bind_rule(struct alerts *a, struct mon_binding *b, int ri,
 	}
 }
 
-static struct mon_binding *bind_series(struct alerts *a,
-				       const struct ingest_seen *p)
+static struct mon_binding *bind_series(struct alerts *a, int64_t series,
+				       const struct mon_series *ms)
 {
 	struct mon_binding *b = calloc(1, sizeof(*b));
 
 	if (!b)
 		return NULL;
-	b->dev = alerts__device(a, p->device, p->plot);
-	if (b->dev < 0 || imap_put(&a->bindings, p->series, b)) {
+	b->dev = ms->dev;
+	b->flow = ms->flow;
+	if (imap_put(&a->bindings, series, b)) {
 		free(b);
 		return NULL;
 	}
 	for (size_t ri = 0; ri < a->n_rules; ri++)
-		bind_rule(a, b, (int)ri, p->metric);
+		bind_rule(a, b, (int)ri, a->metrics[ms->metric]);
 	return b;
+}
+
+/* A series' binding, made from what is known of it if the rules changed. */
+static struct mon_binding *binding_of(struct alerts *a, int64_t series)
+{
+	struct mon_binding *b = imap_get(&a->bindings, series);
+	const struct mon_series *ms;
+
+	if (b)
+		return b;
+	ms = imap_get(&a->series, series);
+	return ms ? bind_series(a, series, ms) : NULL;
+}
+
+/* The index of a metric name in a->metrics (added if new), or -1. */
+static int metric_index(struct alerts *a, const char *name)
+{
+	int64_t at;
+	char *copy;
+
+	if (smap_get(&a->metric_index, name, &at))
+		return (int)at - 1;
+	if (a->n_metrics == a->cap_metrics) {
+		size_t cap = a->cap_metrics ? a->cap_metrics * 2 : 32;
+		char **p = realloc(a->metrics, cap * sizeof(*p));
+
+		if (!p)
+			return -1;
+		a->metrics = p;
+		a->cap_metrics = cap;
+	}
+	if (!(copy = strdup(name)))
+		return -1;
+	if (smap_put(&a->metric_index, name, (int64_t)a->n_metrics + 1)) {
+		free(copy);
+		return -1;
+	}
+	a->metrics[a->n_metrics] = copy;
+	return (int)a->n_metrics++;
+}
+
+/* Learn a series from its names (its device loaded if new); its binding. */
+static struct mon_binding *learn(struct alerts *a, const struct mon_name *nm)
+{
+	struct mon_series *ms = imap_get(&a->series, nm->series);
+	int dev, metric;
+
+	if (!ms) {
+		if ((dev = alerts__device(a, nm->device, nm->plot)) < 0 ||
+		    (metric = metric_index(a, nm->metric)) < 0 ||
+		    !(ms = calloc(1, sizeof(*ms))))
+			return NULL;
+		ms->dev = dev;
+		ms->metric = metric;
+		ms->flow = !strcmp(nm->metric, "flow");
+		if (imap_put(&a->series, nm->series, ms)) {
+			free(ms);
+			return NULL;
+		}
+	}
+	return binding_of(a, nm->series);
 }
 
 /*
  * Freshness counts a point as of its time, but never later than now: a
  * device whose clock runs ahead must not look fresh for hours.
  */
-static void note_source(struct alerts *a, struct mon_device *d,
-			const struct ingest_seen *p, int64_t now)
+static void note_source(struct alerts *a, const struct mon_binding *b,
+			const struct mon_point *p, int64_t now)
 {
+	struct mon_device *d = &a->devices[b->dev];
 	struct mon_plot *pl;
 	enum fresh_source src = fresh_source_of_kind(d->kind);
 	int64_t ts = p->ts < now ? p->ts : now;
@@ -120,7 +184,7 @@ static void note_source(struct alerts *a, struct mon_device *d,
 		pl->last[src] = ts;
 	if (ts > pl->last_any)
 		pl->last_any = ts;
-	if (!strcmp(p->metric, "flow") && p->ts >= pl->flow_ts) {
+	if (b->flow && p->ts >= pl->flow_ts) {
 		pl->flow = p->value;
 		pl->flow_ts = p->ts;
 	}
@@ -142,7 +206,7 @@ static void describe(struct alerts *a, const struct mon_subject *s,
 }
 
 static void eval_point(struct alerts *a, const struct mon_binding *b,
-		       const struct ingest_seen *p)
+		       const struct mon_point *p)
 {
 	char msg[1024];
 
@@ -161,9 +225,12 @@ static void eval_point(struct alerts *a, const struct mon_binding *b,
 	}
 }
 
-void alerts_observe(const struct ingest_seen *pts, size_t n, void *ctx)
+/* Points evaluated under the lock at a time: reads and acks get their turn. */
+#define SLICE 4096
+
+static void evaluate_slice(struct alerts *a, const struct mon_point *pts,
+			   size_t n)
 {
-	struct alerts *a = ctx;
 	int64_t now, oldest;
 	bool act;
 
@@ -171,12 +238,12 @@ void alerts_observe(const struct ingest_seen *pts, size_t n, void *ctx)
 	now = alerts__now(a);
 	oldest = now - a->o.max_age_ms;
 	for (size_t i = 0; i < n; i++) {
-		const struct ingest_seen *p = &pts[i];
-		struct mon_binding *b = imap_get(&a->bindings, p->series);
+		const struct mon_point *p = &pts[i];
+		struct mon_binding *b = binding_of(a, p->series);
 
-		if (!b && !(b = bind_series(a, p)))
+		if (!b)
 			continue;
-		note_source(a, &a->devices[b->dev], p, now);
+		note_source(a, b, p, now);
 		if (b->n && p->ts >= oldest)
 			eval_point(a, b, p);
 	}
@@ -184,6 +251,22 @@ void alerts_observe(const struct ingest_seen *pts, size_t n, void *ctx)
 	pthread_mutex_unlock(&a->lock);
 	if (act)
 		alerts__flush(a);
+}
+
+void alerts__evaluate(struct alerts *a, const struct mon_name *names,
+		      size_t n_names, const struct mon_point *pts, size_t n)
+{
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < n_names; i++) {
+		const struct mon_binding *b = learn(a, &names[i]);
+
+		if (b)
+			alerts__classify(a, names[i].series, b->n || b->flow
+					 ? MON_WATCH : MON_QUIET + (uintptr_t)b->dev);
+	}
+	pthread_mutex_unlock(&a->lock);
+	for (size_t off = 0; off < n; off += SLICE)
+		evaluate_slice(a, pts + off, n - off < SLICE ? n - off : SLICE);
 }
 
 /* ---- valves ------------------------------------------------------------------ */

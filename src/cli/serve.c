@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "agro/valves.h"
@@ -20,6 +21,7 @@
 #include "ingest/mqtt.h"
 #include "rs/imagery.h"
 #include "ingest/retention.h"
+#include "util/gdal_guard.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -104,9 +106,9 @@ static void serve_print_address(const char *listen, unsigned port, char *out,
 	snprintf(out, size, "%.*s:%u", host_len, listen, port);
 }
 
-/* The webhook's secret from its file (trailing newline dropped). */
-static int read_secret(const char *path, char *out, size_t size,
-		       struct err *e)
+/* A secret from its file (trailing newline dropped); option names it. */
+static int read_secret_file(const char *option, const char *path, char *out,
+			    size_t size, struct err *e)
 {
 	FILE *f;
 	size_t n;
@@ -115,8 +117,8 @@ static int read_secret(const char *path, char *out, size_t size,
 	if (!path)
 		return ERR_OK;
 	if (!(f = fopen(path, "r")))
-		return err_set(e, ERR_IO, "--webhook-secret-file %s: cannot "
-			       "open it", path);
+		return err_set(e, ERR_IO, "--%s %s: cannot open it", option,
+			       path);
 	n = fread(out, 1, size - 1, f);
 	fclose(f);
 	out[n] = '\0';
@@ -141,7 +143,8 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 		.max_age_ms = o->alert_max_age_ms,
 		.notify = { .url = o->webhook_url, .secret = secret },
 	};
-	int rc = read_secret(o->webhook_secret_file, secret, sizeof(secret), e);
+	int rc = read_secret_file("webhook-secret-file", o->webhook_secret_file,
+				  secret, sizeof(secret), e);
 
 	if (!rc)
 		rc = alerts_open(svc->db, svc->events, &ao, &svc->alerts, e);
@@ -153,6 +156,7 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 		alerts_close(svc->alerts);
 		return e->code;
 	}
+	/* before the HTTP workers and the MQTT loop, the writers, start */
 	ingest_set_observer(svc->ingest, alerts_observe, svc->alerts);
 	valves_set_observer(svc->valves, alerts_on_valve, svc->alerts);
 	return ERR_OK;
@@ -163,21 +167,24 @@ static int open_services(struct db *db, const char *data_dir,
 			 const struct serve_opts *o, struct http_services *svc,
 			 struct err *e)
 {
+	/* hook and sinks are set before any thread that uses them starts */
+	struct ts_engine_opts ts_opts = { .hook = retention_hook, .hook_ctx = db };
+
 	memset(svc, 0, sizeof(*svc));
 	svc->db = db;
 	svc->data_dir = data_dir;
-	if (events_open(EVENTS_KEPT, HEARTBEAT_MS, &svc->events, e))
+	if (events_open(EVENTS_KEPT, o->heartbeat_ms ? o->heartbeat_ms :
+			HEARTBEAT_MS, &svc->events, e))
 		return e->code;
-	if (ts_engine_open(db, data_dir, NULL, &svc->ts, e))
+	if (ts_engine_open(db, data_dir, &ts_opts, &svc->ts, e))
 		goto out_events;
 	if (ingest_open(db, &svc->ingest, e))
 		goto out_ts;
+	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
 	if (valves_open(db, svc->events, o->valve_ack_timeout_ms, &svc->valves, e))
 		goto out_ingest;
 	if (fleet_open(db, svc->ts, svc->ingest, NULL, &svc->fleet, e))
 		goto out_valves;
-	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
-	ts_engine_set_hook(svc->ts, retention_hook, db);
 	if (open_alerts(svc, o, e))
 		goto out_fleet;
 	return ERR_OK;
@@ -216,21 +223,31 @@ static int start_mqtt(const struct serve_opts *o, unsigned port,
 		      struct http_services *svc, struct mqtt **out,
 		      struct err *e)
 {
-	char id[128], host[64] = "host";
+	char id[128], host[64] = "host", password[256];
+	int rc;
 
 	*out = NULL;
 	if (!o->mqtt_url)
 		return ERR_OK;
 	gethostname(host, sizeof(host) - 1);
 	snprintf(id, sizeof(id), "oasis-%s-%u", host, port);
-	if (mqtt_open(o->mqtt_url, o->mqtt_client_id ? o->mqtt_client_id : id,
-		      out, e))
-		return e->code;
+	rc = read_secret_file("mqtt-password-file", o->mqtt_password_file,
+			      password, sizeof(password), e);
+	if (!rc)
+		rc = mqtt_open(o->mqtt_url, o->mqtt_client_id ?
+			       o->mqtt_client_id : id, o->mqtt_password_file ?
+			       password : NULL, out, e);
+	sodium_memzero(password, sizeof(password));
+	if (rc)
+		return rc;
 	valves_set_mqtt(svc->valves, *out);
 	if (mqtt_on(*out, "acks", valves_on_mqtt_ack, svc->valves, e) ||
-	    mqtt_on(*out, "nmea", fleet_on_mqtt_nmea, svc->fleet, e))
+	    mqtt_on(*out, "nmea", fleet_on_mqtt_nmea, svc->fleet, e) ||
+	    mqtt_on(*out, "telemetry", ingest_on_mqtt_telemetry, svc->ingest,
+		    e))
 		return e->code;
-	return mqtt_on(*out, "telemetry", ingest_on_mqtt_telemetry, svc->ingest, e);
+	/* only now: what waited in the session finds its handler */
+	return mqtt_start(*out, e);
 }
 
 static int started(const struct serve_opts *o, const char *where,
@@ -240,6 +257,18 @@ static int started(const struct serve_opts *o, const char *where,
 
 	snprintf(url, sizeof(url), "http://%s", where);
 	return o->started(url, o->hook_ctx, e);
+}
+
+/* Say so when others may read the store (made before umask 077 held). */
+static void warn_open_store(const char *data_dir)
+{
+	struct stat st;
+
+	if (data_dir && !stat(data_dir, &st) &&
+	    (st.st_mode & (S_IRWXG | S_IRWXO)))
+		log_warn("the store %s is open to other users (mode %04o): "
+			 "`chmod -R go= %s` makes it private", data_dir,
+			 (unsigned)(st.st_mode & 07777), data_dir);
 }
 
 int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
@@ -254,7 +283,11 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	int sig, rc = ERR_OK;
 
 	serve_block_signals(&stop);
-	if (db_pool_config(db, http_worker_threads(cfg) + STORE_BACKGROUND_THREADS,
+	gdal_guard_network(); /* what callers upload reaches no URL */
+	warn_open_store(data_dir);
+	/* the sign-in threads (cfg->login_threads) call the store too */
+	if (db_pool_config(db, http_worker_threads(cfg) + cfg->login_threads +
+			   STORE_BACKGROUND_THREADS,
 			   0, e) ||
 	    open_services(db, data_dir, o, &svc, e))
 		return e->code;
@@ -319,7 +352,11 @@ const char serve_usage[] =
 	"                         within S seconds (default 30)\n"
 	"  --webhook URL          POST alert notifications there (JSON, signed)\n"
 	"  --webhook-secret-file FILE  the webhook's HMAC-SHA256 key\n"
-	"  --alert-tick MS        the monitoring clock's period (default 1000)\n";
+	"  --alert-tick MS        the monitoring clock's period (default 1000)\n"
+	"  --heartbeat MS         event streams' keep-alive, and how often they\n"
+	"                         check their credential (default 15000)\n"
+	"  --mqtt-password-file FILE  the broker password (not in --mqtt's URL,\n"
+	"                         where ps shows it)\n";
 
 /* "64M" -> bytes; false on garbage or zero. */
 static bool parse_size(const char *s, size_t *out)
@@ -374,6 +411,10 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 		ok = parse_count(arg, &count);
 		o->alert_tick_ms = count;
 		break;
+	case SERVE_OPT_HEARTBEAT:
+		ok = parse_count(arg, &o->heartbeat_ms) && o->heartbeat_ms >= 50;
+		break;
+	case SERVE_OPT_MQTT_PASSWORD_FILE: o->mqtt_password_file = arg; break;
 	case 'l': cfg->listen = arg; break;
 	case 'w': cfg->web_root = arg; break;
 	case 'B': ok = parse_size(arg, &cfg->max_body); break;

@@ -25,6 +25,8 @@ struct serve_opts {
 	const char *webhook_secret_file; /* the HMAC key, read at start */
 	int64_t alert_tick_ms;      /* the monitoring clock; 0: 1 s */
 	int64_t alert_max_age_ms;   /* older points are not evaluated; 0: 1 d */
+	unsigned heartbeat_ms;      /* event streams' heartbeat; 0: 15 s */
+	const char *mqtt_password_file; /* the broker password; NULL: URL's */
 	/* optional: called once serving (with "http://HOST:PORT"), and at stop */
 	int (*started)(const char *base_url, void *ctx, struct err *e);
 	void (*stopping)(void *ctx);
@@ -51,6 +53,8 @@ enum { SERVE_OPT_WEBHOOK = 1100, SERVE_OPT_WEBHOOK_SECRET,
 enum { SERVE_OPT_MAX_BUFFERED = 1150, SERVE_OPT_MAX_INFLATED,
        SERVE_OPT_MAX_BATCH_POINTS, SERVE_OPT_MAX_PER_ADDRESS,
        SERVE_OPT_HEADER_TIMEOUT };
+/* Credentials (docs/SECURITY.md). */
+enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
 
 #define SERVE_OPTIONS \
 	{ "listen", required_argument, NULL, 'l' }, \
@@ -67,6 +71,9 @@ enum { SERVE_OPT_MAX_BUFFERED = 1150, SERVE_OPT_MAX_INFLATED,
 	{ "webhook-secret-file", required_argument, NULL, \
 	  SERVE_OPT_WEBHOOK_SECRET }, \
 	{ "alert-tick", required_argument, NULL, SERVE_OPT_ALERT_TICK }, \
+	{ "heartbeat", required_argument, NULL, SERVE_OPT_HEARTBEAT }, \
+	{ "mqtt-password-file", required_argument, NULL, \
+	  SERVE_OPT_MQTT_PASSWORD_FILE }, \
 	SERVE_LIMIT_OPTIONS
 
 #define SERVE_LIMIT_OPTIONS \

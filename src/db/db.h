@@ -264,6 +264,21 @@ int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
 		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
 		   struct err *e);
 
+/* One range of one series' chunks, for db_chunks_read_view. */
+struct db_chunk_range {
+	int64_t series, from, to;
+	int (*each)(const struct db_chunk *c, void *ctx);
+	void *ctx;
+};
+
+/*
+ * Several db_chunks_read in one read transaction: they all see the store
+ * as it was at one instant, whatever commits meanwhile.  A non-zero return
+ * from an each stops and is returned.
+ */
+int db_chunks_read_view(struct db *db, const struct db_chunk_range *r,
+			size_t n, struct err *e);
+
 /* The newest point of each series, kept beside its chunks. */
 struct db_latest {
 	int64_t series;

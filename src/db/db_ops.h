@@ -99,6 +99,9 @@
 	  int64_t to, int (*each)(const struct db_chunk *c, void *ctx), \
 	  void *ctx, struct err *e), \
 	  (db, series, from, to, each, ctx, e)) \
+	X(chunks_read_view, (struct db *db, const struct db_chunk_range *r, \
+	  size_t n, struct err *e), \
+	  (db, r, n, e)) \
 	X(latest_list, (struct db *db, \
 	  int (*each)(const struct db_latest *l, void *ctx), void *ctx, \
 	  struct err *e), \

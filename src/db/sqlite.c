@@ -308,11 +308,11 @@ static int make_store_dir(const char *dir, struct err *e)
 		if (*p != '/')
 			continue;
 		*p = '\0';
-		if (mkdir(path, 0750) && errno != EEXIST)
+		if (mkdir(path, 0700) && errno != EEXIST)
 			goto fail;
 		*p = '/';
 	}
-	if (mkdir(path, 0750) && errno != EEXIST)
+	if (mkdir(path, 0700) && errno != EEXIST)
 		goto fail;
 	return ERR_OK;
 fail:

@@ -147,26 +147,24 @@ out_put:
 	return rc;
 }
 
-int sqlite_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
-		       int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
-		       struct err *e)
+/* One range read on a borrowed connection (inside or outside a transaction). */
+static int read_range(struct conn *c, const struct db_chunk_range *r,
+		      struct err *e)
 {
-	struct conn *c;
 	sqlite3_stmt *st;
-	struct db_chunk k = { .series = series };
+	struct db_chunk k = { .series = r->series };
 	int rc;
 
-	if ((rc = sqlite__call_begin(db, ST_CHUNK_READ, "SELECT ts_min, seq,"
-				     " ts_max, data FROM chunks WHERE series = ?1"
-				     " AND ts_min >= ?2 AND ts_min <= ?3 AND"
-				     " ts_max >= ?4 ORDER BY ts_min, seq",
-				     &c, &st, e)))
+	if ((rc = sqlite__stmt(c, ST_CHUNK_READ, "SELECT ts_min, seq,"
+			       " ts_max, data FROM chunks WHERE series = ?1"
+			       " AND ts_min >= ?2 AND ts_min <= ?3 AND"
+			       " ts_max >= ?4 ORDER BY ts_min, seq", &st, e)))
 		return rc;
-	sqlite3_bind_int64(st, 1, series);
-	sqlite3_bind_int64(st, 2, from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
-			   ? from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN);
-	sqlite3_bind_int64(st, 3, to);
-	sqlite3_bind_int64(st, 4, from);
+	sqlite3_bind_int64(st, 1, r->series);
+	sqlite3_bind_int64(st, 2, r->from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
+			   ? r->from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN);
+	sqlite3_bind_int64(st, 3, r->to);
+	sqlite3_bind_int64(st, 4, r->from);
 	for (;;) {
 		int step = sqlite3_step(st);
 
@@ -180,10 +178,46 @@ int sqlite_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
 		k.ts_max = sqlite3_column_int64(st, 2);
 		k.data = sqlite3_column_blob(st, 3);
 		k.len = (size_t)sqlite3_column_bytes(st, 3);
-		if ((rc = each(&k, ctx)))
+		if ((rc = r->each(&k, r->ctx)))
 			break;
 	}
-	return sqlite__call_end(db, c, st, rc);
+	sqlite3_reset(st);
+	return rc;
+}
+
+int sqlite_chunks_read(struct db *db, int64_t series, int64_t from,
+		       int64_t to,
+		       int (*each)(const struct db_chunk *c, void *ctx),
+		       void *ctx, struct err *e)
+{
+	struct db_chunk_range r = { series, from, to, each, ctx };
+
+	return sqlite_chunks_read_view(db, &r, 1, e);
+}
+
+/*
+ * One range needs no transaction (a statement sees one snapshot); several
+ * share a deferred read transaction, whose snapshot is taken at the first
+ * SELECT and held until COMMIT: commits meanwhile (a rollup replacing raw
+ * chunks, a compaction) are seen whole or not at all.
+ */
+int sqlite_chunks_read_view(struct db *db, const struct db_chunk_range *r,
+			    size_t n, struct err *e)
+{
+	struct conn *c;
+	int rc;
+
+	if ((rc = sqlite__conn_get(db, &c, e)))
+		return rc;
+	if (n > 1 && (rc = sqlite__exec(c, "BEGIN", e)))
+		goto out_put;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = read_range(c, &r[i], e);
+	if (n > 1 && (rc || (rc = sqlite__exec(c, "COMMIT", e))))
+		sqlite__rollback(c);
+out_put:
+	sqlite__conn_put(db, c);
+	return rc;
 }
 
 int sqlite_latest_list(struct db *db,

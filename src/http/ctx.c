@@ -1,6 +1,8 @@
 /* What handlers use to read the request and write the answer. */
 #include "http/http_internal.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +39,33 @@ const char *http_header(struct http_ctx *c, const char *name)
 const char *http_cookie(struct http_ctx *c, const char *name)
 {
 	return MHD_lookup_connection_value(c->conn, MHD_COOKIE_KIND, name);
+}
+
+void http_client_address(struct http_ctx *c, char *out, size_t size)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
+		c->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+
+	out[0] = '\0';
+	if (sa && sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+			  out, (socklen_t)size);
+	else if (sa && sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+			  &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+			  (socklen_t)size);
+}
+
+void http_suspend(struct http_ctx *c)
+{
+	c->suspended = true;
+	MHD_suspend_connection(c->conn);
+}
+
+void http_resume(void *conn)
+{
+	MHD_resume_connection(conn);
 }
 
 int http_reply_json(struct http_ctx *c, unsigned status, json_t *v)

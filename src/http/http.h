@@ -41,6 +41,8 @@ struct http_config {
 	unsigned header_timeout_s;   /* to send the request line and headers */
 	unsigned threads;            /* worker threads; 0: one per core */
 	int64_t session_ttl_ms;      /* browser sessions last this long */
+	unsigned login_threads;      /* password checks at once (default 2) */
+	unsigned login_queue;        /* sign-ins waiting for them (default 8) */
 };
 
 /* Defaults for every field, to override from the command line. */
@@ -60,6 +62,10 @@ struct http_services {
 	const char *data_dir;        /* the store's folder (imagery previews) */
 	struct fleet *fleet;         /* machinery and cameras */
 	struct alerts *alerts;       /* monitoring: rules, alerts, freshness */
+	/* the server's own, made by http_server_start: sign-in limits and
+	 * the threads that check passwords */
+	struct auth_limit *login_limit;
+	struct auth_pool *login_pool;
 };
 
 struct http_server;
@@ -119,6 +125,15 @@ struct http_ctx {
 		void (*done)(void *cls);
 		void *cls;
 	} stream;
+	/*
+	 * A handler that waits for work done elsewhere (http_suspend) keeps
+	 * it in job; the handler runs again when the work resumes the
+	 * request (http_resume) and finds job there.  job_free releases it
+	 * if the request ends first.
+	 */
+	void *job;
+	void (*job_free)(void *job);
+	bool suspended;
 };
 
 typedef int (*http_handler)(struct http_ctx *c);
@@ -136,6 +151,13 @@ int http_query_day(struct http_ctx *c, const char *key, int64_t fallback,
 const char *http_header(struct http_ctx *c, const char *name);
 /* A cookie, or NULL. */
 const char *http_cookie(struct http_ctx *c, const char *name);
+
+/* The caller's IP address as text ("127.0.0.1", "::1"); "" if unknown. */
+void http_client_address(struct http_ctx *c, char *out, size_t size);
+/* Answer later: the handler returns ERR_OK and runs again once resumed. */
+void http_suspend(struct http_ctx *c);
+/* Resume a request suspended by http_suspend (from any thread). */
+void http_resume(void *conn);
 
 /* Answer with a JSON value (stolen) and a status. */
 int http_reply_json(struct http_ctx *c, unsigned status, json_t *v);
@@ -168,6 +190,26 @@ int http_body_lines(struct http_ctx *c, const struct http_body_sink *k);
 
 /* The HTTP status for an error code. */
 unsigned http_status_of(enum err_code code);
+
+/*
+ * The credential a request carries, kept by what outlives the request (an
+ * event stream) to check it again: a token (Authorization header, or the
+ * `p` parameter where token_in_query) or a session cookie.
+ */
+struct http_credential {
+	bool present;
+	bool session;                 /* the session cookie, else a token */
+	char secret[AUTH_SECRET_MAX]; /* zero it when done */
+};
+/* Read the request's credential; ERR_UNAUTHORIZED for a bad header. */
+int http_credential_get(struct http_ctx *c, bool token_in_query,
+			struct http_credential *out);
+/*
+ * Who holds it now (ROLE_NONE when none is present): ERR_UNAUTHORIZED once
+ * it is revoked, expired or signed out.
+ */
+int http_credential_identify(struct db *db, const struct http_credential *cr,
+			     struct auth_identity *who, struct err *e);
 
 /*
  * Admit a request once its headers are in, before its body is read: match

@@ -112,6 +112,17 @@ static int instant_arg(struct http_ctx *c, const char *key, int64_t *out)
 	return ERR_OK;
 }
 
+/*
+ * A read of alerts sees what every point acknowledged before it raised:
+ * the monitoring evaluates off the write path, so let its queue drain
+ * first (bounded: a stuck monitoring must not stall the screens).
+ */
+static void settle(struct http_ctx *c)
+{
+	if (c->svc->alerts)
+		alerts_settle(c->svc->alerts, ALERTS_READ_SETTLE_MS);
+}
+
 /* "1".."10000", digits only (atol took "5x" and wrapped past 64 bits). */
 static int limit_param(const char *s, size_t *out)
 {
@@ -144,6 +155,7 @@ int route_alerts_list(struct http_ctx *c)
 	if (limit && limit_param(limit, &f.limit))
 		return err_set(&c->err, ERR_INVALID, "parameter 'limit': '%s' is "
 			       "not a whole number from 1 to 10000", limit);
+	settle(c);
 	arr = json_array();
 	if (db_alert_list(c->db, &f, to_list, arr, &c->err)) {
 		json_decref(arr);
@@ -157,7 +169,10 @@ int route_alert_get(struct http_ctx *c)
 	struct db_alert a;
 	int64_t id;
 
-	if (parse_id(c, &id) || db_alert_get(c->db, id, &a, &c->err))
+	if (parse_id(c, &id))
+		return c->err.code;
+	settle(c);
+	if (db_alert_get(c->db, id, &a, &c->err))
 		return c->err.code;
 	return http_reply_json(c, MHD_HTTP_OK, alerts_alert_json(&a));
 }
@@ -214,8 +229,11 @@ int route_alert_close(struct http_ctx *c)
 
 int route_freshness(struct http_ctx *c)
 {
-	json_t *j = alerts_freshness_json(c->svc->alerts, http_query(c, "plot"),
-					  &c->err);
+	json_t *j;
+
+	settle(c);
+	j = alerts_freshness_json(c->svc->alerts, http_query(c, "plot"),
+				  &c->err);
 
 	if (!j)
 		return c->err.code != ERR_OK ? (int)c->err.code : err_nomem(&c->err);

@@ -16,6 +16,7 @@
 #include "alert/alerts.h"
 #include "rs/imagery.h"
 #include "rs/rs_args.h"
+#include "util/gdal_guard.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -252,6 +253,7 @@ int route_imagery_upload(struct http_ctx *c)
 		return err_set(&c->err, ERR_NOMEM, "cannot hold the upload");
 	VSIFCloseL(f);
 	o.data_dir = c->svc->data_dir;
+	o.drivers = gdal_guard_raster_drivers;
 	o.on_anomaly = publish_anomaly;
 	o.anomaly_ctx = (void *)c->svc;
 	rc = imagery_ingest(c->db, &o, &r, &c->err);

@@ -3,6 +3,8 @@
 
 #include <microhttpd.h>
 
+#include "alert/alerts.h"
+
 static void gauge(struct buf *b, const char *name, const char *help,
 		  const char *type, unsigned long long v)
 {
@@ -41,6 +43,20 @@ int route_metrics(struct http_ctx *c)
 	gauge(&c->out, "oasis_store_pool_timeouts_total",
 	      "Store calls that gave up waiting for a connection (503).",
 	      "counter", ps.timeouts);
+	if (c->svc->alerts) {
+		struct alerts_stats as;
+
+		alerts_stats(c->svc->alerts, &as);
+		gauge(&c->out, "oasis_monitoring_queued_points",
+		      "Points acknowledged and queued, not yet evaluated by the "
+		      "monitoring.", "gauge", as.queued);
+		gauge(&c->out, "oasis_monitoring_evaluated_points_total",
+		      "Points the monitoring evaluated since the server started.",
+		      "counter", as.evaluated);
+		gauge(&c->out, "oasis_monitoring_dropped_points_total",
+		      "Points the monitoring could not queue (its queue full).",
+		      "counter", as.dropped);
+	}
 	c->content_type = "text/plain; version=0.0.4";
 	return buf_failed(&c->out) ? err_nomem(&c->err) : ERR_OK;
 }

@@ -169,30 +169,60 @@ static const char *credential_from_header(const char *auth, char *decoded,
 	return colon ? colon + 1 : NULL;
 }
 
+int http_credential_get(struct http_ctx *c, bool token_in_query,
+			struct http_credential *out)
+{
+	char decoded[256];
+	const char *auth = http_header(c, MHD_HTTP_HEADER_AUTHORIZATION);
+	const char *secret = NULL, *p = http_query(c, "p");
+
+	memset(out, 0, sizeof(*out));
+	if (auth) {
+		secret = credential_from_header(auth, decoded, sizeof(decoded));
+		if (!secret)
+			return err_set(&c->err, ERR_UNAUTHORIZED, "unsupported "
+				       "Authorization header (use Bearer TOKEN)");
+	} else if (token_in_query && p) {
+		secret = p;
+	} else if ((secret = http_cookie(c, SESSION_COOKIE))) {
+		out->session = true;
+	}
+	if (secret) {
+		out->present = true;
+		/* longer than any of ours: kept as "", which no check accepts */
+		if (strlen(secret) < sizeof(out->secret))
+			memcpy(out->secret, secret, strlen(secret) + 1);
+	}
+	sodium_memzero(decoded, sizeof(decoded));
+	return ERR_OK;
+}
+
+int http_credential_identify(struct db *db, const struct http_credential *cr,
+			     struct auth_identity *who, struct err *e)
+{
+	memset(who, 0, sizeof(*who));
+	if (!cr->present)
+		return ERR_OK;
+	if (cr->session)
+		return auth_identify_session(db, cr->secret, who, e);
+	return auth_identify_token(db, cr->secret, who, e);
+}
+
 /*
  * Establish c->who from a token (Authorization header) or a browser session
  * (cookie).  No credential leaves c->who at ROLE_NONE; a bad one fails.
  */
 static int identify(struct http_ctx *c, bool token_in_query)
 {
-	char decoded[256];
-	const char *auth = http_header(c, MHD_HTTP_HEADER_AUTHORIZATION);
-	const char *secret, *cookie, *p = http_query(c, "p");
+	struct http_credential cr;
+	int rc;
 
 	memset(&c->who, 0, sizeof(c->who));
-	if (auth) {
-		secret = credential_from_header(auth, decoded, sizeof(decoded));
-		if (!secret)
-			return err_set(&c->err, ERR_UNAUTHORIZED, "unsupported "
-				       "Authorization header (use Bearer TOKEN)");
-		return auth_identify_token(c->db, secret, &c->who, &c->err);
-	}
-	if (token_in_query && p)
-		return auth_identify_token(c->db, p, &c->who, &c->err);
-	cookie = http_cookie(c, SESSION_COOKIE);
-	if (cookie)
-		return auth_identify_session(c->db, cookie, &c->who, &c->err);
-	return ERR_OK;
+	if ((rc = http_credential_get(c, token_in_query, &cr)))
+		return rc;
+	rc = http_credential_identify(c->db, &cr, &c->who, &c->err);
+	sodium_memzero(&cr, sizeof(cr));
+	return rc;
 }
 
 static int authorise(struct http_ctx *c, const struct route *r)

@@ -38,6 +38,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "auth/auth_limit.h"
+#include "auth/auth_pool.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -93,6 +95,8 @@ void http_config_defaults(struct http_config *c)
 	c->max_per_address = 64;
 	c->header_timeout_s = 10;
 	c->session_ttl_ms = 12 * MS_PER_HOUR;
+	c->login_threads = 2;
+	c->login_queue = 8;
 }
 
 unsigned http_status_of(enum err_code code)
@@ -109,6 +113,7 @@ unsigned http_status_of(enum err_code code)
 	case ERR_FULL: return MHD_HTTP_INSUFFICIENT_STORAGE;
 	case ERR_UNAVAILABLE: return MHD_HTTP_SERVICE_UNAVAILABLE;
 	case ERR_TIMEOUT: return MHD_HTTP_GATEWAY_TIMEOUT;
+	case ERR_LIMITED: return MHD_HTTP_TOO_MANY_REQUESTS;
 	default: return MHD_HTTP_INTERNAL_SERVER_ERROR;
 	}
 }
@@ -404,7 +409,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return answer_error(conn, r, ERR_NOMEM, "out of memory");
 	if (r->is_static)
 		return serve_static(s, conn, r);
+	r->ctx.suspended = false;
 	http_dispatch(&r->ctx);
+	if (r->ctx.suspended && r->ctx.err.code == ERR_OK)
+		return MHD_YES; /* the answer comes when it is resumed */
 	if (r->ctx.err.code != ERR_OK)
 		error_body(&r->ctx);
 	if (buf_failed(&r->ctx.out))
@@ -427,6 +435,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn,
 	else
 		log_info("%s %s %u %.1fms (connection ended early)", r->method,
 			 r->path, r->ctx.status, elapsed_ms(&r->start));
+	if (r->ctx.job && r->ctx.job_free)
+		r->ctx.job_free(r->ctx.job);
 	buf_free(&r->ctx.body);
 	buf_free(&r->ctx.inflated);
 	buf_free(&r->ctx.out);
@@ -511,6 +521,28 @@ static unsigned default_threads(void)
 	return n > 2 ? (unsigned)n * 2 : 4;
 }
 
+/* The sign-in limits and the threads that check passwords. */
+static int login_open(struct http_server *s, struct err *e)
+{
+	struct auth_limit_opts lo;
+
+	auth_limit_defaults(&lo);
+	if (auth_limit_open(&lo, &s->svc.login_limit, e))
+		return e->code;
+	if (auth_pool_open(s->cfg.login_threads ? s->cfg.login_threads : 2,
+			   s->cfg.login_queue, &s->svc.login_pool, e)) {
+		auth_limit_close(s->svc.login_limit);
+		return e->code;
+	}
+	return ERR_OK;
+}
+
+static void login_close(struct http_server *s)
+{
+	auth_pool_close(s->svc.login_pool);
+	auth_limit_close(s->svc.login_limit);
+}
+
 unsigned http_worker_threads(const struct http_config *cfg)
 {
 	return cfg->threads ? cfg->threads : default_threads();
@@ -552,6 +584,12 @@ int http_server_start(const struct http_services *svc,
 	pthread_mutex_init(&s->log_lock, NULL);
 	s->budget.max = s->cfg.max_buffered;
 	atomic_init(&s->budget.used, 0);
+	if (login_open(s, e)) {
+		http__deadlines_close(s->deadlines);
+		pthread_mutex_destroy(&s->log_lock);
+		free(s);
+		return e->code;
+	}
 	if (addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s,
@@ -567,6 +605,7 @@ int http_server_start(const struct http_services *svc,
 		MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
 		MHD_OPTION_END);
 	if (!s->daemon) {
+		login_close(s);
 		http__deadlines_close(s->deadlines);
 		pthread_mutex_destroy(&s->log_lock);
 		free(s);
@@ -604,11 +643,15 @@ void http_server_stop(struct http_server *s, int64_t grace_ms)
 		usleep(20 * 1000);
 		waited += 20;
 	}
+	/* sign-ins in flight finish and resume their requests first */
+	auth_pool_close(s->svc.login_pool);
+	s->svc.login_pool = NULL;
 	MHD_stop_daemon(s->daemon);
 	cut = http__deadlines_close(s->deadlines);
 	if (cut)
 		log_info("http: %lu connections were cut for not sending a "
 			 "request in time (--header-timeout, --timeout)", cut);
 	pthread_mutex_destroy(&s->log_lock);
+	login_close(s);
 	free(s);
 }

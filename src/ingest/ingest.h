@@ -38,9 +38,11 @@ void ingest_set_sinks(struct ingest *ing, struct ts_engine *ts,
 
 /*
  * An observer of the points written (the monitoring): called after a batch
- * is durable, with its points resolved (series, device, metric, the
- * device's plot), in batch order, on the writer's thread.  The strings are
- * valid during the call only.  fn NULL: none.
+ * is durable, on the writer's thread and before the writer is answered, so
+ * it must be quick: copy what it needs and do its work elsewhere.  pts are
+ * the batch's n points (series, ts, value) in batch order, valid during the
+ * call only; ingest_observed_point gives point i with its names.  fn NULL:
+ * none.
  */
 struct ingest_seen {
 	const char *device;
@@ -51,8 +53,18 @@ struct ingest_seen {
 	double value;
 };
 
-typedef void (*ingest_observer)(const struct ingest_seen *pts, size_t n,
+struct ingest_observed;  /* the batch being observed, opaque */
+
+typedef void (*ingest_observer)(const struct ingest_observed *batch,
+				const struct ts_write *pts, size_t n,
 				void *ctx);
+/*
+ * Point i of the observed batch with its device, metric and the device's
+ * plot (copied to plot, which out->plot points to).  It takes the
+ * registry's lock: ask once per series, not per point.
+ */
+void ingest_observed_point(const struct ingest_observed *batch, size_t i,
+			   struct ingest_seen *out, char plot[DB_CODE_MAX]);
 void ingest_set_observer(struct ingest *ing, ingest_observer fn, void *ctx);
 
 /*

@@ -2,6 +2,7 @@
 #include "ingest/mqtt.h"
 
 #include <mosquitto.h>
+#include <sodium.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,12 +154,11 @@ static void on_message(struct mosquitto *mosq, void *obj,
 		fn(device, msg->payload, (size_t)msg->payloadlen, ctx);
 }
 
-int mqtt_open(const char *url, const char *client_id, struct mqtt **out,
-	      struct err *e)
+int mqtt_open(const char *url, const char *client_id, const char *password,
+	      struct mqtt **out, struct err *e)
 {
 	char user[128], pass[128];
 	struct mqtt *m = calloc(1, sizeof(*m));
-	int rc;
 
 	if (!m)
 		return err_nomem(e);
@@ -166,6 +166,19 @@ int mqtt_open(const char *url, const char *client_id, struct mqtt **out,
 	pthread_mutex_init(&m->lock, NULL);
 	if (parse_url(url, m, user, pass, e))
 		goto fail;
+	if (password) {
+		if (strlen(password) >= sizeof(pass)) {
+			err_set(e, ERR_INVALID, "mqtt: the password is longer "
+				"than %zu bytes", sizeof(pass) - 1);
+			goto fail;
+		}
+		snprintf(pass, sizeof(pass), "%s", password);
+	}
+	if (pass[0] && !user[0]) {
+		err_set(e, ERR_INVALID, "mqtt: a password needs a user name "
+			"(mqtt://USER@HOST:PORT)");
+		goto fail;
+	}
 	m->mosq = mosquitto_new(client_id, false, m);
 	if (!m->mosq) {
 		err_set(e, ERR_NOMEM, "cannot create an MQTT client");
@@ -177,27 +190,33 @@ int mqtt_open(const char *url, const char *client_id, struct mqtt **out,
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_message_callback_set(m->mosq, on_message);
 	mosquitto_reconnect_delay_set(m->mosq, 1, 60, true);
-	rc = mosquitto_connect_async(m->mosq, m->host, m->port, KEEPALIVE_S);
-	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO) {
-		err_set(e, ERR_INVALID, "mqtt: cannot connect to %s:%d: %s",
-			m->host, m->port, mosquitto_strerror(rc));
-		goto fail;
-	}
-	if (rc == MOSQ_ERR_ERRNO)
-		log_warn("mqtt: %s:%d is not answering yet; retrying in the "
-			 "background", m->host, m->port);
-	if ((rc = mosquitto_loop_start(m->mosq)) != MOSQ_ERR_SUCCESS) {
-		err_set(e, ERR_INTERNAL, "mqtt: %s", mosquitto_strerror(rc));
-		goto fail;
-	}
+	sodium_memzero(pass, sizeof(pass));
 	*out = m;
 	return ERR_OK;
 fail:
+	sodium_memzero(pass, sizeof(pass));
 	if (m->mosq)
 		mosquitto_destroy(m->mosq);
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 	return e->code;
+}
+
+int mqtt_start(struct mqtt *m, struct err *e)
+{
+	int rc = mosquitto_connect_async(m->mosq, m->host, m->port,
+					 KEEPALIVE_S);
+
+	if (rc != MOSQ_ERR_SUCCESS && rc != MOSQ_ERR_ERRNO)
+		return err_set(e, ERR_INVALID, "mqtt: cannot connect to %s:%d: "
+			       "%s", m->host, m->port, mosquitto_strerror(rc));
+	if (rc == MOSQ_ERR_ERRNO)
+		log_warn("mqtt: %s:%d is not answering yet; retrying in the "
+			 "background", m->host, m->port);
+	if ((rc = mosquitto_loop_start(m->mosq)) != MOSQ_ERR_SUCCESS)
+		return err_set(e, ERR_INTERNAL, "mqtt: %s",
+			       mosquitto_strerror(rc));
+	return ERR_OK;
 }
 
 void mqtt_close(struct mqtt *m)

@@ -27,18 +27,27 @@ typedef void (*mqtt_handler)(const char *device, const void *payload,
 			     size_t len, void *ctx);
 
 /*
- * Connect (in the background) to url, mqtt://[USER[:PASS]@]HOST[:PORT].
- * A broker that is down is not an error: the client keeps trying.
+ * A client for url, mqtt://[USER[:PASS]@]HOST[:PORT], not connected yet:
+ * register the handlers (mqtt_on), then mqtt_start.  password, when not
+ * NULL, is the broker password (from a file, so that ps does not show it)
+ * and wins over the URL's.  No message names the password.
  */
-int mqtt_open(const char *url, const char *client_id, struct mqtt **out,
-	      struct err *e);
+int mqtt_open(const char *url, const char *client_id, const char *password,
+	      struct mqtt **out, struct err *e);
+/*
+ * Connect in the background.  The persistent session's queued messages
+ * arrive right after the connection, so every handler is registered
+ * before this: none is dropped for want of one.  A broker that is down
+ * is not an error: the client keeps trying.
+ */
+int mqtt_start(struct mqtt *m, struct err *e);
 /* Disconnect and free. */
 void mqtt_close(struct mqtt *m);
 
 /*
  * Handle messages on oasis/DEVICE/<suffix> (e.g. "telemetry", "acks") at
- * QoS 1.  Register handlers before the first connection completes (right
- * after mqtt_open) or they apply from the next reconnect.
+ * QoS 1.  Register handlers before mqtt_start or they apply from the next
+ * reconnect.
  */
 int mqtt_on(struct mqtt *m, const char *suffix, mqtt_handler fn, void *ctx,
 	    struct err *e);

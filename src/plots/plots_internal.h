@@ -32,10 +32,12 @@
 /*
  * Open the vector dataset at path read-only; a .zip (or, with force_zip,
  * any path) is looked into and the one dataset it holds is opened.
- * encoding, if not NULL, is the Shapefile ENCODING open option.
+ * encoding, if not NULL, is the Shapefile ENCODING open option.  An
+ * upload opens only as the formats uploads may be, and nothing in it may
+ * refer to other files or the network (ERR_INVALID naming it).
  */
 int plots__open(const char *path, bool force_zip, const char *encoding,
-		GDALDatasetH *out, struct err *e);
+		bool upload, GDALDatasetH *out, struct err *e);
 
 /*
  * Put a copy-free view of data in /vsimem/ under a fresh folder; writes

@@ -3,6 +3,10 @@
  * zip (looked into, so that a zip of a Shapefile in a folder, a KMZ or a
  * zipped GeoPackage all open, and a zip of several datasets is refused
  * rather than half read), or a buffer placed in /vsimem/.
+ *
+ * An upload (a buffer) opens only with the drivers of
+ * gdal_guard_vector_drivers, and is refused when a name or a reference in
+ * it is a GDAL virtual path, a URL or a path out of it (util/gdal_guard.h).
  */
 #include "plots/plots_internal.h"
 
@@ -21,6 +25,11 @@
 #include <cpl_vsi.h>
 
 #include "util/buf.h"
+#include "util/gdal_guard.h"
+
+/* What uploads may be, for messages. */
+#define UPLOAD_FORMATS "GeoJSON, a zipped Shapefile, KML, KMZ, GeoPackage, " \
+	"FlatGeobuf or a zipped FileGDB"
 
 #define ZIP_MAGIC "PK\x03\x04"
 #define SQLITE_MAGIC "SQLite format 3" /* and its NUL: 16 bytes */
@@ -74,8 +83,10 @@ static int open_failure(const char *path, struct err *e)
 }
 
 static int open_dataset(const char *path, const char *encoding,
-			GDALDatasetH *out, struct err *e)
+			bool upload, GDALDatasetH *out, struct err *e)
 {
+	const char *const *drivers = upload ? gdal_guard_vector_drivers : NULL;
+	const char *driver;
 	char option[64];
 	const char *options[2] = { NULL, NULL };
 
@@ -86,8 +97,14 @@ static int open_dataset(const char *path, const char *encoding,
 	CPLErrorReset();
 	*out = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY |
 				GDAL_OF_VERBOSE_ERROR,
-			  NULL, options, NULL);
-	return *out ? ERR_OK : open_failure(path, e);
+			  (const char *const *)drivers, options, NULL);
+	if (*out)
+		return ERR_OK;
+	/* a format uploads may not be (a VRT...) is named as such */
+	if (drivers && gdal_guard_driver(path, GDAL_OF_VECTOR, drivers,
+					 UPLOAD_FORMATS, &driver, e) == ERR_INVALID)
+		return e->code;
+	return open_failure(path, e);
 }
 
 /* Resource forks and dot files that archivers add beside the data. */
@@ -207,8 +224,33 @@ out_free_lists:
 	return rc;
 }
 
-static int open_zip(const char *path, const char *encoding, GDALDatasetH *out,
-		    struct err *e)
+/* Every file of an uploaded zip: its name, and what it refers to. */
+static int zip_check(const char *root, char **listing, struct err *e)
+{
+	struct buf member = BUF_INIT;
+	char label[300];
+	int rc = ERR_OK;
+
+	for (int i = 0; listing[i] && !rc; i++) {
+		if ((rc = gdal_guard_name(listing[i], "a file in the zip", e)))
+			break;
+		if (has_suffix(listing[i], "/"))
+			continue;
+		buf_reset(&member);
+		buf_printf(&member, "%s/%s", root, listing[i]);
+		if (buf_failed(&member)) {
+			rc = err_nomem(e);
+			break;
+		}
+		snprintf(label, sizeof(label), "'%s' in the zip", listing[i]);
+		rc = gdal_guard_scan(member.data, label, e);
+	}
+	buf_free(&member);
+	return rc;
+}
+
+static int open_zip(const char *path, const char *encoding, bool upload,
+		    GDALDatasetH *out, struct err *e)
 {
 	struct buf root = BUF_INIT, inner = BUF_INIT;
 	char **listing;
@@ -220,6 +262,8 @@ static int open_zip(const char *path, const char *encoding, GDALDatasetH *out,
 	buf_puts(&root, path);
 	if (buf_failed(&root))
 		return err_nomem(e);
+	if (upload && (rc = gdal_guard_zip_names(path, e)))
+		goto out_free_root;
 	CPLErrorReset();
 	listing = VSIReadDirRecursive(root.data);
 	if (!listing) {
@@ -230,7 +274,9 @@ static int open_zip(const char *path, const char *encoding, GDALDatasetH *out,
 			err_set(e, ERR_UNSUPPORTED, "not a zip file GDAL can read");
 		goto out_free_root;
 	}
-	rc = zip_choose(listing, &chosen, e);
+	rc = upload ? zip_check(root.data, listing, e) : ERR_OK;
+	if (!rc)
+		rc = zip_choose(listing, &chosen, e);
 	CSLDestroy(listing);
 	if (rc)
 		goto out_free_root;
@@ -241,7 +287,7 @@ static int open_zip(const char *path, const char *encoding, GDALDatasetH *out,
 		rc = err_nomem(e);
 		goto out_free_inner;
 	}
-	rc = open_dataset(inner.data, encoding, out, e);
+	rc = open_dataset(inner.data, encoding, upload, out, e);
 	if (rc && *chosen)
 		err_prefix(e, "%s in the zip", chosen);
 out_free_inner:
@@ -253,12 +299,16 @@ out_free_root:
 }
 
 int plots__open(const char *path, bool force_zip, const char *encoding,
-		GDALDatasetH *out, struct err *e)
+		bool upload, GDALDatasetH *out, struct err *e)
 {
+	int rc;
+
 	*out = NULL;
 	if (force_zip || has_suffix(path, ".zip"))
-		return open_zip(path, encoding, out, e);
-	return open_dataset(path, encoding, out, e);
+		return open_zip(path, encoding, upload, out, e);
+	if (upload && (rc = gdal_guard_scan(path, "the upload", e)))
+		return rc;
+	return open_dataset(path, encoding, upload, out, e);
 }
 
 /* The extension that tells GDAL what kind of file the bytes are. */

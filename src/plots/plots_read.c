@@ -423,12 +423,12 @@ static void reader_fini(struct reader *r)
 
 /* Open path (the zip inside it with force_zip) and read it into r. */
 static int read_path(struct reader *r, const char *path, bool force_zip,
-		     struct err *e)
+		     bool upload, struct err *e)
 {
 	GDALDatasetH ds;
 	int rc;
 
-	rc = plots__open(path, force_zip, r->encoding, &ds, e);
+	rc = plots__open(path, force_zip, r->encoding, upload, &ds, e);
 	if (rc)
 		return rc;
 	snprintf(r->open_crs_failure, sizeof(r->open_crs_failure), "%s",
@@ -438,9 +438,12 @@ static int read_path(struct reader *r, const char *path, bool force_zip,
 	return rc;
 }
 
-/* The whole read of one source; name is what messages call it. */
+/*
+ * The whole read of one source; name is what messages call it.  An upload
+ * (a buffer a caller sent) is read with the checks of plots__open.
+ */
 static int read_source(const char *path, const char *name, bool force_zip,
-		       const struct plots_read_opts *o,
+		       bool upload, const struct plots_read_opts *o,
 		       struct plots_read_result *out, struct err *e)
 {
 	struct reader r;
@@ -455,7 +458,7 @@ static int read_source(const char *path, const char *name, bool force_zip,
 			       "GEOS, so polygons cannot be validated");
 	}
 	CPLPushErrorHandlerEx(gdal_collect, &r.log);
-	rc = read_path(&r, path, force_zip, e);
+	rc = read_path(&r, path, force_zip, upload, e);
 	CPLPopErrorHandler();
 	reader_fini(&r);
 	if (rc) {
@@ -474,7 +477,7 @@ int plots_read_file(const char *path, const struct plots_read_opts *o,
 	if (!path || !*path)
 		return err_set(e, ERR_INVALID, "no file named");
 	pthread_once(&gdal_once, gdal_init);
-	return read_source(path, path, false, o, out, e);
+	return read_source(path, path, false, false, o, out, e);
 }
 
 int plots_read_buffer(const void *data, size_t len,
@@ -499,7 +502,7 @@ int plots_read_buffer(const void *data, size_t len,
 			    &is_zip, e);
 	if (rc)
 		return err_prefix(e, "%s", name);
-	rc = read_source(path, name, is_zip, o, out, e);
+	rc = read_source(path, name, is_zip, true, o, out, e);
 	plots__mem_drop(dir);
 	return rc;
 }

@@ -97,9 +97,12 @@ int plots_read_file(const char *path, const struct plots_read_opts *o,
 		    struct plots_read_result *out, struct err *e);
 
 /*
- * The same from len bytes in memory: GeoJSON, KML, GeoPackage, FlatGeobuf,
- * GML, or a zip (a zipped Shapefile, a KMZ).  data is only read and not
- * kept after the call.
+ * The same from len bytes in memory, an upload: GeoJSON, KML, GeoPackage,
+ * FlatGeobuf, or a zip (a zipped Shapefile or FileGDB, a KMZ), and only
+ * those (a VRT, GML, ... is ERR_INVALID naming its format); a file that
+ * names a GDAL virtual path, a zip member named as a URL or outside the
+ * zip, a KML NetworkLink are ERR_INVALID too (util/gdal_guard.h).  data
+ * is only read and not kept after the call.
  */
 int plots_read_buffer(const void *data, size_t len,
 		      const struct plots_read_opts *o,

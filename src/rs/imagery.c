@@ -17,7 +17,13 @@
 
 #include "rs/imagery_internal.h"
 #include "rs/rs_plots.h"
+#include "util/gdal_guard.h"
 #include "util/timeutil.h"
+
+#include <gdal.h>
+
+/* What uploads may be, for messages. */
+#define UPLOAD_FORMATS "GeoTIFF (COG too) and JPEG 2000"
 
 /* The indices tried, in this order; the first computed is the one flagged. */
 static const enum rs_index candidates[] = {
@@ -368,6 +374,34 @@ out:
 
 /* ---- the whole ingest ---- */
 
+/* An upload's files are of the allowed formats (a scene's bands and masks). */
+static int check_formats(const struct imagery_opts *o, struct err *e)
+{
+	const char *paths[RS_ROLE_COUNT + 3], *driver;
+	size_t n = 0;
+
+	if (!o->drivers)
+		return ERR_OK;
+	GDALAllRegister();
+	paths[n++] = o->raster;
+	paths[n++] = o->ro.mask_path;
+	paths[n++] = o->ro.class_path;
+	for (int k = 0; k < RS_ROLE_COUNT; k++)
+		paths[n++] = o->ro.role[k].path;
+	for (size_t i = 0; i < n; i++) {
+		int rc = paths[i] ? gdal_guard_driver(paths[i], GDAL_OF_RASTER,
+						      o->drivers, UPLOAD_FORMATS,
+						      &driver, e) : ERR_OK;
+
+		if (rc == ERR_UNSUPPORTED) /* no format at all: bad bytes */
+			return err_set(e, ERR_INVALID, "%s: cannot open as a "
+				       "raster (%s)", paths[i], UPLOAD_FORMATS);
+		if (rc)
+			return rc;
+	}
+	return ERR_OK;
+}
+
 static int check_opts(const struct imagery_opts *o, struct err *e)
 {
 	if (!o->source || !*o->source || strlen(o->source) >= DB_NAME_MAX)
@@ -384,7 +418,7 @@ static int check_opts(const struct imagery_opts *o, struct err *e)
 	if (o->acquired_ms <= 0)
 		return err_set(e, ERR_INVALID, "the acquisition time is needed "
 			       "(--acquired 2026-07-15T05:10:00Z)");
-	return ERR_OK;
+	return check_formats(o, e);
 }
 
 static void fill_catalogue(const struct imagery_opts *o,

@@ -64,6 +64,12 @@ struct imagery_opts {
 	/* Fraction of the work done (0..1); may be NULL. */
 	void (*progress)(double done, void *ctx);
 	void *progress_ctx;
+	/*
+	 * An upload: every file must be one these GDAL drivers read
+	 * (NULL-terminated, e.g. gdal_guard_raster_drivers), else ERR_INVALID
+	 * naming its format; NULL: any format GDAL reads.
+	 */
+	const char *const *drivers;
 };
 
 /* Defaults: no bands, anomaly defaults, kind from the source. */

@@ -277,7 +277,7 @@ static int write_one(const struct imagery__scene *sc, size_t k,
 
 static int make_dir(const char *path, struct err *e)
 {
-	if (mkdir(path, 0755) && errno != EEXIST)
+	if (mkdir(path, 0700) && errno != EEXIST)
 		return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
 	return ERR_OK;
 }

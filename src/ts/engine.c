@@ -6,6 +6,7 @@
 #include "ts/engine_internal.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,9 @@ static struct ts_engine *engine_new(struct db *db, const struct ts_engine_opts *
 		eng->opts.checkpoint_ms = DEFAULT_CHECKPOINT_MS;
 	if (!eng->opts.max_head_points)
 		eng->opts.max_head_points = DEFAULT_MAX_HEAD_POINTS;
+	/* set before the maintenance thread starts */
+	eng->hook = eng->opts.hook;
+	eng->hook_ctx = eng->opts.hook_ctx;
 	pthread_mutex_init(&eng->wal_lock, NULL);
 	pthread_cond_init(&eng->wal_done, NULL);
 	pthread_rwlock_init(&eng->heads_lock, NULL);
@@ -100,13 +104,14 @@ int ts_engine_open(struct db *db, const char *data_dir,
 {
 	char dir[PATH_MAX];
 	struct ts_engine *eng = engine_new(db, o);
+	struct wal_open_stats ws;
 	int64_t checkpoint;
 	int rc;
 
 	if (!eng)
 		return err_nomem(e);
 	snprintf(dir, sizeof(dir), "%s/ts", data_dir);
-	if (!eng->opts.readonly && mkdir(dir, 0750) && errno != EEXIST) {
+	if (!eng->opts.readonly && mkdir(dir, 0700) && errno != EEXIST) {
 		rc = err_set(e, ERR_IO, "cannot create %s: %s", dir, strerror(errno));
 		goto fail;
 	}
@@ -115,12 +120,19 @@ int ts_engine_open(struct db *db, const char *data_dir,
 	    (rc = db_latest_list(db, load_latest, eng, e)))
 		goto fail;
 	rc = wal_open(&eng->wal, dir, (uint64_t)checkpoint, eng->opts.readonly,
-		      replay_into_heads, eng, e);
+		      replay_into_heads, eng, &ws, e);
 	if (rc || (rc = start_maintenance(eng, e)))
 		goto fail;
-	if (eng->head_points)
-		log_info("time-series log replayed: %zu points in %zu series",
-			 eng->head_points, eng->heads.n);
+	if (ws.damaged_segments)
+		log_error("time-series log replayed with DAMAGE: %" PRIu64 " points "
+			  "in %" PRIu64 " records replayed, %" PRIu64 " bytes (at "
+			  "least %" PRIu64 " records) skipped in %" PRIu64
+			  " damaged segments, kept aside as *.wal.damaged in %s",
+			  ws.points, ws.records, ws.skipped_bytes - ws.torn_bytes,
+			  ws.bad_records, ws.damaged_segments, dir);
+	else if (ws.points)
+		log_info("time-series log replayed: %" PRIu64 " points in %zu "
+			 "series", ws.points, eng->heads.n);
 	*out = eng;
 	return ERR_OK;
 fail:
@@ -144,11 +156,15 @@ static void stop_maintenance(struct ts_engine *eng)
 void ts_engine_close(struct ts_engine *eng)
 {
 	struct err e;
+	int sticky;
 
 	if (!eng)
 		return;
 	stop_maintenance(eng);
-	if (!eng->opts.readonly && !eng->sticky && eng->head_points &&
+	pthread_mutex_lock(&eng->wal_lock);
+	sticky = eng->sticky;
+	pthread_mutex_unlock(&eng->wal_lock);
+	if (!eng->opts.readonly && !sticky && eng->head_points &&
 	    ts_engine_checkpoint(eng, &e))
 		log_warn("closing the time-series engine: %s (the log keeps "
 			 "the points)", e.msg);
@@ -170,14 +186,15 @@ void ts_engine_drop(struct ts_engine *eng)
 /*
  * The leader's work: write and sync every queued record at once, then put
  * their points into the heads in log order.  Called without wal_lock;
- * owns the batch list.
+ * owns the batch list.  Returns the sticky error to record (under
+ * wal_lock, by the caller), 0 if none.
  */
-static void flush_batch(struct ts_engine *eng, struct pending *list)
+static int flush_batch(struct ts_engine *eng, struct pending *list)
 {
 	struct iovec iov[256];
 	struct pending *p, *start = list;
 	struct err e = { 0 };
-	int rc = ERR_OK;
+	int rc = ERR_OK, sticky = 0;
 
 	while (start && !rc) {
 		int n = 0;
@@ -194,21 +211,23 @@ static void flush_batch(struct ts_engine *eng, struct pending *list)
 					rc = err_nomem(&e);
 			pthread_rwlock_unlock(&eng->heads_lock);
 			start = p;
+			/* durable, but the heads lack points: reads would miss them */
+			if (rc)
+				sticky = ERR_NOMEM;
 		}
 	}
 	for (p = start; rc && p; p = p->next) {
 		p->rc = rc;
 		p->err = e;
 	}
-	if (rc == ERR_INTERNAL)
-		eng->sticky = rc;
+	return rc == ERR_INTERNAL ? rc : sticky;
 }
 
 int ts_engine_write(struct ts_engine *eng, const struct ts_write *pts,
 		    size_t n, struct err *e)
 {
 	struct pending me = { .pts = pts, .n = n };
-	int rc;
+	int rc, sticky;
 
 	if (eng->opts.readonly)
 		return err_set(e, ERR_INTERNAL, "the engine is open read-only");
@@ -239,8 +258,10 @@ int ts_engine_write(struct ts_engine *eng, const struct ts_write *pts,
 		eng->queue = eng->queue_tail = NULL;
 		eng->flushing = true;
 		pthread_mutex_unlock(&eng->wal_lock);
-		flush_batch(eng, list);
+		sticky = flush_batch(eng, list);
 		pthread_mutex_lock(&eng->wal_lock);
+		if (sticky && !eng->sticky)
+			eng->sticky = sticky;
 		for (p = list; p; p = p->next)
 			p->done = true;
 		eng->flushing = false;
@@ -384,11 +405,14 @@ int ts__checkpoint(struct ts_engine *eng, struct err *e)
 	struct seal s = { .e = e };
 	uint64_t first_kept;
 	struct db_chunk_write w;
-	size_t frozen_before = eng->head_points;
+	size_t frozen_before;
 	int rc;
 
 	if ((rc = rotate_and_freeze(eng, &first_kept, e)))
 		return rc;
+	pthread_rwlock_rdlock(&eng->heads_lock);
+	frozen_before = eng->head_points;
+	pthread_rwlock_unlock(&eng->heads_lock);
 	/* frozen arrays change only here, under maint_lock: safe to read */
 	pthread_rwlock_rdlock(&eng->heads_lock);
 	imap_foreach(&eng->heads, seal_head, &s);
@@ -406,6 +430,7 @@ int ts__checkpoint(struct ts_engine *eng, struct err *e)
 	pthread_rwlock_wrlock(&eng->heads_lock);
 	imap_foreach(&eng->heads, release_frozen, eng);
 	eng->checkpoints++;
+	atomic_fetch_add(&eng->seal_gen, 1); /* after the commit: invariant 7 */
 	pthread_rwlock_unlock(&eng->heads_lock);
 	wal_remove_below(&eng->wal, first_kept);
 	log_debug("checkpoint: %zu points sealed into %zu chunks", frozen_before,
@@ -458,6 +483,8 @@ static void *maintenance_main(void *arg)
 	struct err e;
 
 	while (nap(eng, 1000)) {
+		void (*hook)(struct ts_engine *eng, void *ctx);
+		void *hook_ctx;
 		size_t pending;
 
 		pthread_rwlock_rdlock(&eng->heads_lock);
@@ -471,8 +498,12 @@ static void *maintenance_main(void *arg)
 				  "retrying): %s", e.msg);
 		else if (ts_engine_compact(eng, &e))
 			log_error("compaction failed: %s", e.msg);
-		if (eng->hook)
-			eng->hook(eng, eng->hook_ctx);
+		pthread_mutex_lock(&eng->stop_lock);
+		hook = eng->hook;
+		hook_ctx = eng->hook_ctx;
+		pthread_mutex_unlock(&eng->stop_lock);
+		if (hook)
+			hook(eng, hook_ctx);
 		last = time_now_ms();
 	}
 	return NULL;
@@ -481,8 +512,10 @@ static void *maintenance_main(void *arg)
 void ts_engine_set_hook(struct ts_engine *eng,
 			void (*fn)(struct ts_engine *eng, void *ctx), void *ctx)
 {
+	pthread_mutex_lock(&eng->stop_lock);
 	eng->hook = fn;
 	eng->hook_ctx = ctx;
+	pthread_mutex_unlock(&eng->stop_lock);
 }
 
 /* ---- reading the heads -------------------------------------------------------- */
@@ -526,5 +559,9 @@ void ts_engine_stats(struct ts_engine *eng, struct ts_engine_stats *out)
 	out->points_written = eng->points_written;
 	out->checkpoints = eng->checkpoints;
 	pthread_rwlock_unlock(&eng->heads_lock);
+	out->read_retries = atomic_load(&eng->read_retries);
+	pthread_mutex_lock(&eng->wal_lock);
 	out->wal_segment = eng->wal.segment;
+	out->sticky = eng->sticky;
+	pthread_mutex_unlock(&eng->wal_lock);
 }

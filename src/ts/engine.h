@@ -20,9 +20,18 @@
  *     order, so a query never sees a point a crash could take back, and
  *     "the last write wins" follows the WAL order.
  *  3. A failed write or sync truncates the segment back to where the
- *     failed records began, so replay never resurrects an unacknowledged
- *     point; if even that fails the engine refuses further writes (sticky
- *     error) rather than risk a corrupt log.
+ *     failed records began and syncs the cut, so replay never resurrects
+ *     an unacknowledged point: the writers get ERR_FULL (no space; HTTP
+ *     507) or ERR_IO (500) and the engine goes on (wal.h, wal_sys: the
+ *     tests inject these faults).  If even the cut fails, the engine
+ *     refuses every later write with
+ *     ERR_INTERNAL (a sticky error, under wal_lock) until it is reopened
+ *     (a restart): the log can no longer be trusted to end where the
+ *     engine thinks.  The failed records may then be cut short (a torn
+ *     tail, dropped at replay) or whole (replayed though refused: a
+ *     retried write lands on the same timestamps, so it does no harm);
+ *     never half a record.  Out of memory while putting durable points
+ *     into the heads is sticky too (reads would miss them).
  *  4. A checkpoint rotates the WAL to a new segment, freezes the heads,
  *     seals the frozen points into chunks and commits them in one store
  *     transaction together with "wal_checkpoint" = the new segment number.
@@ -37,11 +46,38 @@
  *     the heads win over every chunk.  Compaction merges a window's chunks
  *     into one, taking the highest seq it replaced (db_chunks_write), so the
  *     rule still holds for chunks written while it ran.
+ *  7. A read sees one consistent view: every point acknowledged before
+ *     the read began is in its answer, once.  Its chunks (raw and
+ *     rolled-up) come from one store read transaction, so a compaction or
+ *     a rollup (each one transaction) is seen whole or not at all; its
+ *     head is copied after the chunks, and a checkpoint that dropped
+ *     points from the heads after committing them (seal_gen, bumped under
+ *     heads_lock) between the two makes the read begin again (view.c;
+ *     after three tries it holds checkpoints off for the last one).
+ *  8. Replay never stops at damage.  A record cut short at the end of
+ *     the newest segment is an interrupted write, never acknowledged: it
+ *     is cut off.  Any other bad bytes are skipped, replay resynchronises
+ *     on the next record whose magic and both CRCs hold, the damaged
+ *     segment is kept aside (NNN.wal.damaged, a hard link: never written,
+ *     cut or deleted; appends go to a new segment) and log_error says how
+ *     many bytes and records were skipped and where the copy is.
+ *
+ * Crash story.  Killed anywhere, the engine reopens to: every chunk that
+ * committed, wal_checkpoint naming the first segment not in them, and the
+ * segments from there replayed into the heads.  A crash during a write
+ * leaves at most a torn tail (never acknowledged: cut); during a
+ * checkpoint, either the commit happened (its segments are replayed no
+ * more, and deleted) or not (they are replayed again; the chunks did not
+ * commit).  Duplicates cannot arise: a point is in chunks or in replayed
+ * segments, not both.  A disk that damages acknowledged bytes loses those
+ * records only (invariant 8); docs/SECURITY.md, "Durability", says how
+ * to recover.
  *
  * Threads.  Writers call ts_engine_write concurrently.  A maintenance thread
  * checkpoints (every checkpoint_ms, or sooner when the heads hold more than
  * max_head_points) and compacts.  Readers take the heads' read lock briefly
- * to copy what they need.
+ * to copy what they need.  ts_engine_opts.hook is set before the
+ * maintenance thread starts (ts_engine_set_hook replaces it under a lock).
  *
  * A reader-only engine (ts_engine_open with readonly) replays the WAL into
  * private heads without touching files, so `oasis query` sees every
@@ -65,6 +101,9 @@ struct ts_engine_opts {
 	int64_t checkpoint_ms;    /* 0: 10 minutes */
 	size_t max_head_points;   /* 0: 4 M (64 MB of points) */
 	bool no_maintenance;      /* tests: checkpoint only when asked */
+	/* run by the maintenance thread after each round (ts_engine_set_hook) */
+	void (*hook)(struct ts_engine *eng, void *ctx);
+	void *hook_ctx;
 };
 
 /* Open the engine on a store; data_dir holds the WAL (DATA/ts/wal). */
@@ -91,7 +130,9 @@ int ts_engine_write(struct ts_engine *eng, const struct ts_write *pts,
 
 /*
  * A job the maintenance thread runs after each round of checkpoint and
- * compaction (retention policies); it must not block for long.
+ * compaction (retention policies); it must not block for long.  Better
+ * given in ts_engine_opts, before the thread starts; this may replace it
+ * at any time (under a lock).
  */
 void ts_engine_set_hook(struct ts_engine *eng,
 			void (*fn)(struct ts_engine *eng, void *ctx), void *ctx);
@@ -177,6 +218,8 @@ struct ts_engine_stats {
 	uint64_t wal_segment;
 	uint64_t points_written;
 	uint64_t checkpoints;
+	uint64_t read_retries;    /* reads begun again (invariant 7) */
+	int sticky;               /* the log's sticky error; 0: none */
 };
 
 void ts_engine_stats(struct ts_engine *eng, struct ts_engine_stats *out);

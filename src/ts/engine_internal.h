@@ -3,6 +3,7 @@
 #define OASIS_TS_ENGINE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "ts/engine.h"
 #include "ts/wal.h"
@@ -65,6 +66,14 @@ struct ts_engine {
 	size_t head_points;
 	uint64_t points_written;
 	uint64_t checkpoints;
+	/*
+	 * Bumped (under heads_lock, held for writing) each time a checkpoint
+	 * that has committed its chunks drops their points from the heads;
+	 * readers compare it before their chunks and at their head copy
+	 * (invariant 7).
+	 */
+	atomic_uint_fast64_t seal_gen;
+	atomic_uint_fast64_t read_retries;
 
 	/* one checkpoint or compaction at a time */
 	pthread_mutex_t maint_lock;
@@ -73,6 +82,7 @@ struct ts_engine {
 	pthread_mutex_t stop_lock;
 	pthread_cond_t stop_cond;
 	bool stopping;
+	/* the maintenance hook: under stop_lock */
 	void (*hook)(struct ts_engine *eng, void *ctx);
 	void *hook_ctx;
 };
@@ -140,5 +150,24 @@ void ts__merge_free(struct ts_merge *m);
 
 /* engine.c */
 int ts__checkpoint(struct ts_engine *eng, struct err *e);
+
+/*
+ * view.c: one consistent view of a series for a read (invariant 7): the
+ * chunk ranges are read in one store transaction (each range's callback
+ * gathering what it needs), then the head's points in [head_from,
+ * head_to] are copied; if a checkpoint moved points from the heads into
+ * chunks in between, reset(ctx) drops what the ranges gathered and the
+ * read starts again.  *head (sorted, unique) is the caller's to free().
+ */
+struct ts_view {
+	const struct db_chunk_range *ranges;
+	size_t n_ranges;
+	int64_t series, head_from, head_to;
+	void (*reset)(void *ctx);
+	void *ctx;
+};
+
+int ts__view_read(struct ts_engine *eng, const struct ts_view *v,
+		  struct ts_point **head, size_t *n_head, struct err *e);
 
 #endif

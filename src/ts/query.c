@@ -1,6 +1,8 @@
 /*
  * Reading the engine: a series' points in a range, and downsampled
- * aggregates that answer from chunk summaries where they can.
+ * aggregates that answer from chunk summaries where they can.  Each read
+ * gathers its chunks (raw and rolled up) and its head from one consistent
+ * view (view.c, invariant 7).
  */
 #include "ts/engine_internal.h"
 
@@ -56,28 +58,34 @@ static int gather_chunk(const struct db_chunk *k, void *ctx)
 	return add_source(g, pts, n, k->seq);
 }
 
-static int gather_head(struct ts_engine *eng, int64_t series, struct gather *g)
+/* The head's copy joins the sources, ranked above every chunk. */
+static int gather_head(struct gather *g, struct ts_point *head, size_t n)
 {
-	struct ts_point *pts;
-	struct head *h;
-	size_t n = 0;
-	int rc = ERR_OK;
+	if (!n) {
+		free(head);
+		return ERR_OK;
+	}
+	return add_source(g, head, n, INT64_MAX);
+}
 
-	pthread_rwlock_rdlock(&eng->heads_lock);
-	h = ts__head_get(eng, series, false);
-	if (h && ts__head_copy(h, g->from, g->to, &pts, &n))
-		rc = err_nomem(g->e);
-	pthread_rwlock_unlock(&eng->heads_lock);
-	if (rc || !n)
-		return rc;
-	return add_source(g, pts, n, INT64_MAX);
+/* Drop what was gathered (a view read starting again), keep the range. */
+static void gather_clear(struct gather *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->src[i].pts);
+	g->n = 0;
 }
 
 static void gather_free(struct gather *g)
 {
-	for (size_t i = 0; i < g->n; i++)
-		free(g->src[i].pts);
+	gather_clear(g);
 	free(g->src);
+}
+
+/* A range of the view whose chunks are decoded into g. */
+static struct db_chunk_range gather_range(int64_t series, struct gather *g)
+{
+	return (struct db_chunk_range){ series, g->from, g->to, gather_chunk, g };
 }
 
 /* Do the sources, in order, follow one another without touching? */
@@ -115,31 +123,59 @@ static int compare_source(const void *a, const void *b)
 
 /* ---- rolled-up periods ------------------------------------------------------- */
 
-/* The points of one derived series over [from, to], decoded, in time order. */
-static int read_field(struct ts_engine *eng, int64_t series, int field,
-		      int64_t from, int64_t to, struct ts_point **out, size_t *n,
-		      struct err *e)
+/* The chunks of the six derived series over [from, to], as gathered. */
+struct rollup_gather {
+	struct gather f[TS_ROLLUP_FIELDS];
+};
+
+static void rollup_gather_init(struct rollup_gather *rg, int64_t from,
+			       int64_t to, struct err *e)
 {
-	struct gather g = { .from = from, .to = to, .e = e };
+	for (int i = 0; i < TS_ROLLUP_FIELDS; i++)
+		rg->f[i] = (struct gather){ .from = from, .to = to, .e = e };
+}
+
+/* Six ranges of a view, one per field, into r[0..5]. */
+static void rollup_ranges(int64_t series, struct rollup_gather *rg,
+			  struct db_chunk_range *r)
+{
+	for (int i = 0; i < TS_ROLLUP_FIELDS; i++)
+		r[i] = gather_range(ts_rollup_series(series, i), &rg->f[i]);
+}
+
+static void rollup_gather_clear(struct rollup_gather *rg)
+{
+	for (int i = 0; i < TS_ROLLUP_FIELDS; i++)
+		gather_clear(&rg->f[i]);
+}
+
+static void rollup_gather_free(struct rollup_gather *rg)
+{
+	for (int i = 0; i < TS_ROLLUP_FIELDS; i++)
+		gather_free(&rg->f[i]);
+}
+
+/* The points one derived series' chunks gathered, in range, in time order. */
+static int field_points(struct gather *g, struct ts_point **out, size_t *n,
+			struct err *e)
+{
 	size_t total = 0, k = 0;
-	int rc;
+	int rc = ERR_OK;
 
 	*out = NULL;
 	*n = 0;
-	rc = db_chunks_read(eng->db, ts_rollup_series(series, field), from, to,
-			    gather_chunk, &g, e);
-	for (size_t i = 0; !rc && i < g.n; i++)
-		total += g.src[i].n;
-	if (!rc && total && !(*out = malloc(total * sizeof(**out))))
+	for (size_t i = 0; i < g->n; i++)
+		total += g->src[i].n;
+	if (total && !(*out = malloc(total * sizeof(**out))))
 		rc = err_nomem(e);
-	if (!rc && g.n > 1)
-		qsort(g.src, g.n, sizeof(*g.src), compare_source);
-	for (size_t i = 0; !rc && i < g.n; i++)
-		for (size_t j = 0; j < g.src[i].n; j++)
-			if (g.src[i].pts[j].ts >= from && g.src[i].pts[j].ts <= to)
-				(*out)[k++] = g.src[i].pts[j];
+	if (!rc && g->n > 1)
+		qsort(g->src, g->n, sizeof(*g->src), compare_source);
+	for (size_t i = 0; !rc && i < g->n; i++)
+		for (size_t j = 0; j < g->src[i].n; j++)
+			if (g->src[i].pts[j].ts >= g->from &&
+			    g->src[i].pts[j].ts <= g->to)
+				(*out)[k++] = g->src[i].pts[j];
 	*n = k;
-	gather_free(&g);
 	return rc;
 }
 
@@ -151,19 +187,21 @@ struct rollup_rows {
 
 static void rollup_rows_free(struct rollup_rows *r)
 {
-	for (int i = 0; i < TS_ROLLUP_FIELDS; i++)
+	for (int i = 0; i < TS_ROLLUP_FIELDS; i++) {
 		free(r->f[i]);
+		r->f[i] = NULL; /* freed twice on errors otherwise */
+	}
 }
 
-static int read_rollups(struct ts_engine *eng, int64_t series, int64_t from,
-			int64_t to, struct rollup_rows *r, struct err *e)
+static int read_rollups(struct rollup_gather *rg, int64_t series,
+			struct rollup_rows *r, struct err *e)
 {
 	size_t n[TS_ROLLUP_FIELDS];
 	int rc = ERR_OK;
 
 	memset(r, 0, sizeof(*r));
 	for (int i = 0; i < TS_ROLLUP_FIELDS && !rc; i++)
-		rc = read_field(eng, series, i, from, to, &r->f[i], &n[i], e);
+		rc = field_points(&rg->f[i], &r->f[i], &n[i], e);
 	for (int i = 1; i < TS_ROLLUP_FIELDS && !rc; i++)
 		if (n[i] != n[0])
 			rc = err_set(e, ERR_STORE, "the rollups of series %lld "
@@ -177,14 +215,14 @@ static int read_rollups(struct ts_engine *eng, int64_t series, int64_t from,
 }
 
 /* A raw read over a rolled-up period: each step's mean at its start. */
-static int add_rollup_means(struct ts_engine *eng, int64_t series,
+static int add_rollup_means(struct rollup_gather *rg, int64_t series,
 			    struct gather *g, struct err *e)
 {
 	struct rollup_rows r;
 	struct ts_point *pts;
 	int rc;
 
-	if ((rc = read_rollups(eng, series, g->from, g->to, &r, e)) || !r.n) {
+	if ((rc = read_rollups(rg, series, &r, e)) || !r.n) {
 		rollup_rows_free(&r);
 		return rc;
 	}
@@ -197,55 +235,90 @@ static int add_rollup_means(struct ts_engine *eng, int64_t series,
 	return rc;
 }
 
+/* Trim n sorted points to [from, to], in place: *out = pts, *kept. */
+static void keep_range(struct ts_point *pts, size_t n, int64_t from,
+		       int64_t to, struct ts_point **out, size_t *kept)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi && pts[lo].ts < from)
+		lo++;
+	while (hi > lo && pts[hi - 1].ts > to)
+		hi--;
+	memmove(pts, pts + lo, (hi - lo) * sizeof(*pts));
+	*out = pts;
+	*kept = hi - lo;
+}
+
+/*
+ * Sources in time order into one array of sorted, unique points, trimmed
+ * to [from, to] (chunks hold whole windows).  *out is the caller's.
+ */
+static int combine(struct gather *g, int64_t from, int64_t to,
+		   struct ts_point **out, size_t *n, struct err *e)
+{
+	struct ts_point *pts;
+	size_t total = 0, k = 0;
+
+	for (size_t i = 0; i < g->n; i++)
+		total += g->src[i].n;
+	if (!(pts = malloc((total ? total : 1) * sizeof(*pts))))
+		return err_nomem(e);
+	if (g->n > 1)
+		qsort(g->src, g->n, sizeof(*g->src), compare_source);
+	if (disjoint_in_order(g)) {
+		for (size_t i = 0; i < g->n; i++) {
+			memcpy(pts + k, g->src[i].pts, g->src[i].n * sizeof(*pts));
+			k += g->src[i].n;
+		}
+	} else if (merge_overlapping(g, pts, &k)) {
+		free(pts);
+		return err_nomem(e);
+	}
+	keep_range(pts, k, from, to, out, n);
+	return ERR_OK;
+}
+
+/* What a raw read gathers from its view. */
+struct point_read {
+	struct gather raw;
+	struct rollup_gather rg;
+};
+
+static void point_read_reset(void *ctx)
+{
+	struct point_read *pr = ctx;
+
+	gather_clear(&pr->raw);
+	rollup_gather_clear(&pr->rg);
+}
+
 /* The points in [from, to]; with_rollups adds the rolled-up steps' means. */
 static int read_points(struct ts_engine *eng, int64_t series, int64_t from,
 		       int64_t to, bool with_rollups, struct ts_point **out,
 		       size_t *n, struct err *e)
 {
-	struct gather g = { .from = from, .to = to, .e = e };
-	struct ts_point *pts;
-	size_t total = 0, k = 0;
+	struct point_read pr = { .raw = { .from = from, .to = to, .e = e } };
+	struct db_chunk_range r[1 + TS_ROLLUP_FIELDS];
+	struct ts_view v = { r, with_rollups ? 1 + TS_ROLLUP_FIELDS : 1, series,
+			     from, to, point_read_reset, &pr };
+	struct ts_point *head;
+	size_t nh;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = db_chunks_read(eng->db, series, from, to, gather_chunk, &g, e)) ||
-	    (with_rollups && (rc = add_rollup_means(eng, series, &g, e))) ||
-	    (rc = gather_head(eng, series, &g)))
+	rollup_gather_init(&pr.rg, from, to, e);
+	r[0] = gather_range(series, &pr.raw);
+	rollup_ranges(series, &pr.rg, r + 1);
+	if ((rc = ts__view_read(eng, &v, &head, &nh, e)) ||
+	    (rc = gather_head(&pr.raw, head, nh)) ||
+	    (with_rollups && (rc = add_rollup_means(&pr.rg, series, &pr.raw, e))))
 		goto out;
-	for (size_t i = 0; i < g.n; i++)
-		total += g.src[i].n;
-	if (!(pts = malloc((total ? total : 1) * sizeof(*pts)))) {
-		rc = err_nomem(e);
-		goto out;
-	}
-	if (g.n > 1)
-		qsort(g.src, g.n, sizeof(*g.src), compare_source);
-	if (disjoint_in_order(&g)) {
-		for (size_t i = 0; i < g.n; i++) {
-			memcpy(pts + k, g.src[i].pts, g.src[i].n * sizeof(*pts));
-			k += g.src[i].n;
-		}
-	} else if (merge_overlapping(&g, pts, &k)) {
-		free(pts);
-		rc = err_nomem(e);
-		goto out;
-	}
-	/* chunks hold whole windows: trim to the range asked */
-	{
-		size_t lo = 0, hi = k;
-
-		while (lo < hi && pts[lo].ts < from)
-			lo++;
-		while (hi > lo && pts[hi - 1].ts > to)
-			hi--;
-		memmove(pts, pts + lo, (hi - lo) * sizeof(*pts));
-		k = hi - lo;
-	}
-	*out = pts;
-	*n = k;
+	rc = combine(&pr.raw, from, to, out, n, e);
 out:
-	gather_free(&g);
+	gather_free(&pr.raw);
+	rollup_gather_free(&pr.rg);
 	return rc;
 }
 
@@ -260,15 +333,17 @@ int ts_engine_read(struct ts_engine *eng, int64_t series, int64_t from,
 
 #define MAX_BUCKETS ((size_t)10 << 20)
 
-/* A chunk of the range, by its header's summary. */
+/* A chunk of the range: its header's summary, and where its bytes are. */
 struct planned {
-	int64_t ts_min, ts_max;
+	int64_t ts_min, ts_max, seq;
 	struct ts_chunk_summary sum;
+	size_t offset, len;          /* in agg_plan.bytes */
 };
 
 struct agg_plan {
 	struct planned *chunks;      /* in the range, by ts_min */
 	size_t n, cap;
+	struct buf bytes;            /* the chunks' bytes, one after another */
 	struct err *e;
 };
 
@@ -289,11 +364,133 @@ static int plan_chunk(const struct db_chunk *k, void *ctx)
 	c = &p->chunks[p->n];
 	c->ts_min = k->ts_min;
 	c->ts_max = k->ts_max;
+	c->seq = k->seq;
 	if ((rc = ts_codec_summary(k->data, k->len, &c->sum, p->e)))
 		return err_prefix(p->e, "chunk %lld of series %lld",
 				  (long long)k->seq, (long long)k->series);
+	/* kept: the points may be needed after the view's transaction */
+	c->offset = p->bytes.len;
+	c->len = k->len;
+	buf_append(&p->bytes, k->data, k->len);
+	if (buf_failed(&p->bytes))
+		return err_nomem(p->e);
 	p->n++;
 	return ERR_OK;
+}
+
+static void plan_clear(void *ctx)
+{
+	struct agg_plan *p = ctx;
+
+	p->n = 0;
+	buf_reset(&p->bytes);
+}
+
+static void plan_free(struct agg_plan *p)
+{
+	free(p->chunks);
+	buf_free(&p->bytes);
+}
+
+/* What an aggregate gathers from its view. */
+struct agg_read {
+	struct agg_plan *plan;
+	struct rollup_gather rg;
+};
+
+static void agg_read_reset(void *ctx)
+{
+	struct agg_read *ar = ctx;
+
+	plan_clear(ar->plan);
+	rollup_gather_clear(&ar->rg);
+}
+
+/* The planned chunks, rollups and head of [from, to) in one view. */
+static int agg_view(struct ts_engine *eng, int64_t series, int64_t from,
+		    int64_t to, struct agg_read *ar, struct ts_point **head,
+		    size_t *nh, struct err *e)
+{
+	struct db_chunk_range r[1 + TS_ROLLUP_FIELDS];
+	struct ts_view v = { r, 1 + TS_ROLLUP_FIELDS, series, from, to - 1,
+			     agg_read_reset, ar };
+
+	rollup_gather_init(&ar->rg, from, to - 1, e);
+	r[0] = (struct db_chunk_range){ series, from, to - 1, plan_chunk,
+					ar->plan };
+	rollup_ranges(series, &ar->rg, r + 1);
+	return ts__view_read(eng, &v, head, nh, e);
+}
+
+/* Do the planned chunks, then the head, follow one another in time? */
+static bool plan_in_order(const struct agg_plan *p, const struct ts_point *head,
+			  size_t nh)
+{
+	for (size_t i = 1; i < p->n; i++)
+		if (p->chunks[i].ts_min <= p->chunks[i - 1].ts_max)
+			return false;
+	return !nh || !p->n || head[0].ts > p->chunks[p->n - 1].ts_max;
+}
+
+/*
+ * The common case, chunks and head in order: decode straight into one
+ * array (the summaries give the counts), then trim it to [from, to].
+ */
+static int plan_points_in_order(const struct agg_plan *p,
+				const struct ts_point *head, size_t nh,
+				int64_t from, int64_t to, struct ts_point **out,
+				size_t *n, struct err *e)
+{
+	size_t total = nh, k = 0, got;
+	struct ts_point *pts;
+	int rc;
+
+	for (size_t i = 0; i < p->n; i++)
+		total += p->chunks[i].sum.count;
+	if (!(pts = malloc((total ? total : 1) * sizeof(*pts))))
+		return err_nomem(e);
+	for (size_t i = 0; i < p->n; i++, k += got)
+		if ((rc = ts_codec_decode(p->bytes.data + p->chunks[i].offset,
+					  p->chunks[i].len, pts + k, total - k,
+					  &got, e))) {
+			free(pts);
+			return err_prefix(e, "chunk %lld",
+					  (long long)p->chunks[i].seq);
+		}
+	if (nh)
+		memcpy(pts + k, head, nh * sizeof(*pts));
+	keep_range(pts, k + nh, from, to, out, n);
+	return ERR_OK;
+}
+
+/* The points of the planned chunks and the head, in [from, to]. */
+static int plan_points(const struct agg_plan *p, struct ts_point **head,
+		       size_t nh, int64_t from, int64_t to,
+		       struct ts_point **out, size_t *n, struct err *e)
+{
+	struct gather g = { .from = from, .to = to, .e = e };
+	struct ts_point *pts;
+	size_t np;
+	int rc = ERR_OK;
+
+	if (plan_in_order(p, *head, nh))
+		return plan_points_in_order(p, *head, nh, from, to, out, n, e);
+	for (size_t i = 0; i < p->n && !rc; i++) {
+		if ((rc = ts_codec_decode_alloc(p->bytes.data + p->chunks[i].offset,
+						p->chunks[i].len,
+						&pts, &np, e)))
+			err_prefix(e, "chunk %lld", (long long)p->chunks[i].seq);
+		else
+			rc = add_source(&g, pts, np, p->chunks[i].seq);
+	}
+	if (!rc) {
+		rc = gather_head(&g, *head, nh);
+		*head = NULL;
+	}
+	if (!rc)
+		rc = combine(&g, from, to, out, n, e);
+	gather_free(&g);
+	return rc;
 }
 
 static void bucket_add(struct ts_bucket *b, int64_t ts, double v)
@@ -348,12 +545,12 @@ static bool summary_usable(const struct agg_plan *p, size_t i, int64_t from,
 }
 
 /* Rolled-up rows go into the buckets first: they are older than raw points. */
-static int fold_rollups(struct ts_engine *eng, int64_t series, int64_t from,
-			int64_t to, int64_t base, int64_t step,
-			struct ts_bucket *b, struct err *e)
+static int fold_rollups(struct rollup_gather *rg, int64_t series,
+			int64_t base, int64_t step, struct ts_bucket *b,
+			struct err *e)
 {
 	struct rollup_rows r;
-	int rc = read_rollups(eng, series, from, to - 1, &r, e);
+	int rc = read_rollups(rg, series, &r, e);
 
 	for (size_t i = 0; !rc && i < r.n; i++) {
 		struct ts_bucket *k = &b[(r.f[0][i].ts - base) / step];
@@ -406,13 +603,13 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 			struct ts_bucket **out, size_t *n, struct err *e)
 {
 	struct agg_plan plan = { .e = e };
+	struct agg_read ar = { .plan = &plan };
 	struct ts_point *pts = NULL, *head = NULL;
 	struct ts_bucket *b;
 	size_t nb, np, nh = 0;
 	int64_t head_min = INT64_MAX, head_max = INT64_MIN, base;
 	uint64_t count;
 	bool all_summaries = true;
-	struct head *h;
 	int rc;
 
 	*out = NULL;
@@ -428,16 +625,8 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 	nb = (size_t)count;
 	if (!(b = calloc(nb, sizeof(*b))))
 		return err_nomem(e);
-	if ((rc = fold_rollups(eng, series, from, to, base, step, b, e)) ||
-	    (rc = db_chunks_read(eng->db, series, from, to - 1, plan_chunk, &plan,
-				 e)))
-		goto out;
-	pthread_rwlock_rdlock(&eng->heads_lock);
-	h = ts__head_get(eng, series, false);
-	if (h && ts__head_copy(h, from, to - 1, &head, &nh))
-		rc = err_nomem(e);
-	pthread_rwlock_unlock(&eng->heads_lock);
-	if (rc)
+	if ((rc = agg_view(eng, series, from, to, &ar, &head, &nh, e)) ||
+	    (rc = fold_rollups(&ar.rg, series, base, step, b, e)))
 		goto out;
 	if (nh) {
 		head_min = head[0].ts;
@@ -453,8 +642,8 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 		accumulate(b, from, to, base, step, head, nh);
 	} else {
 		/* overlaps or chunks across buckets: read the points */
-		if ((rc = read_points(eng, series, from, to - 1, false, &pts, &np,
-				       e)))
+		if ((rc = plan_points(&plan, &head, nh, from, to - 1, &pts, &np,
+				      e)))
 			goto out;
 		accumulate(b, from, to, base, step, pts, np);
 	}
@@ -464,6 +653,7 @@ out:
 	free(b);
 	free(pts);
 	free(head);
-	free(plan.chunks);
+	plan_free(&plan);
+	rollup_gather_free(&ar.rg);
 	return rc;
 }

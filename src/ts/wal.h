@@ -1,13 +1,23 @@
 /*
- * ts/wal: the engine's write-ahead log, a folder of numbered segments.
+ * ts/wal: the engine's write-ahead log, a folder of numbered segments
+ * (DIR/NNNNNNNNNNNN.wal); the bytes of a segment are ts/wal_format's.
  *
- * A segment is "OASISWAL" then records; a record is
- *   u32 payload length | u32 CRC-32 of the payload | payload
- * (little-endian), the payload being a varint point count and per point a
- * varint series id, a zigzag varint timestamp delta (from the previous
- * point, the first from 0) and the value's 8 bytes.  Replay stops at the
- * first record that is short or fails its CRC: that is the torn tail of a
- * write that was never acknowledged, and it is cut off before appending.
+ * Appending: records are written at the end of the newest segment and
+ * synced (fdatasync) before wal_append returns.  A failed write or sync
+ * cuts the segment back to where the failed records began and syncs that,
+ * so nothing of a failed append survives; if even the cut fails, the log
+ * can no longer be trusted and wal_append says so (ERR_INTERNAL).
+ *
+ * Opening: each segment from first_kept on is read whole and replayed.  A
+ * torn tail (an interrupted, never acknowledged write) of the newest
+ * segment is cut off before appending.  A damaged segment (bytes that are
+ * not a torn tail) is replayed around the damage (wal_format.h), reported
+ * with log_error, and kept aside as NNNNNNNNNNNN.wal.damaged (a hard link,
+ * or a copy where links are not supported): it is never appended to, cut
+ * or deleted, and checkpoints later delete only its .wal name.
+ *
+ * System calls go through wal_sys, a table of function pointers that tests
+ * replace to inject failures (write and sync errors, short writes, ENOSPC).
  */
 #ifndef OASIS_TS_WAL_H
 #define OASIS_TS_WAL_H
@@ -18,8 +28,31 @@
 #include <sys/uio.h>
 
 #include "ts/engine.h"
+#include "ts/wal_format.h"
 #include "util/buf.h"
 #include "util/err.h"
+
+/*
+ * The system calls under the log.  Replace entries only while no engine
+ * thread is inside the log (tests: before writing, from the writing
+ * thread); wal_sys_reset() puts the real ones back.
+ */
+struct wal_syscalls {
+	int (*open)(const char *path, int flags, mode_t mode);
+	int (*close)(int fd);
+	ssize_t (*read)(int fd, void *buf, size_t n);
+	ssize_t (*pwrite)(int fd, const void *buf, size_t n, off_t at);
+	ssize_t (*pwritev)(int fd, const struct iovec *iov, int n, off_t at);
+	int (*fsync)(int fd);
+	int (*fdatasync)(int fd);
+	int (*ftruncate)(int fd, off_t size);
+	int (*rename)(const char *from, const char *to);
+	int (*link)(const char *from, const char *to);
+	int (*unlink)(const char *path);
+};
+
+extern struct wal_syscalls wal_sys;
+void wal_sys_reset(void);
 
 struct wal {
 	char dir[3968];        /* leaves room for a segment name in PATH_MAX */
@@ -30,29 +63,30 @@ struct wal {
 	bool readonly;
 };
 
-/* Called for each replayed record's points, in log order. */
-typedef int (*wal_replay_fn)(const struct ts_write *pts, size_t n, void *ctx,
-			     struct err *e);
+/* What opening the log replayed and skipped, over every segment. */
+struct wal_open_stats {
+	uint64_t records, points;
+	uint64_t damaged_segments;   /* kept aside as .damaged */
+	uint64_t bad_records, skipped_bytes, torn_bytes;
+};
 
 /*
  * Open the log in dir: delete segments below first_kept (unless readonly),
  * replay the others in order through fn, and (unless readonly) make the
  * newest segment ready for appending.  A writer takes an exclusive lock on
  * DIR/LOCK first: ERR_UNAVAILABLE when another process (a running server)
- * holds it.
+ * holds it.  stats may be NULL.
  */
 int wal_open(struct wal *w, const char *dir, uint64_t first_kept,
-	     bool readonly, wal_replay_fn fn, void *ctx, struct err *e);
+	     bool readonly, wal_replay_fn fn, void *ctx,
+	     struct wal_open_stats *stats, struct err *e);
 void wal_close(struct wal *w);
-
-/* Append a record for n points to out (the framing included). */
-int wal_encode(const struct ts_write *pts, size_t n, struct buf *out,
-	       struct err *e);
 
 /*
  * Write the records in iov and sync.  On failure the segment is cut back
- * to its size before the call; ERR_INTERNAL if even that failed (the log
- * can then no longer be trusted).
+ * to its size before the call: ERR_FULL (no space) or ERR_IO, and the log
+ * goes on; ERR_INTERNAL if even that failed (the log can then no longer be
+ * trusted).
  */
 int wal_append(struct wal *w, const struct iovec *iov, int iovcnt,
 	       struct err *e);

@@ -2,7 +2,78 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <ctype.h>
 #include <string.h>
+
+#define MASK "***"
+
+/* Replace the n bytes at p with MASK, within a string of size bytes. */
+static void mask(char *text, size_t size, char *p, size_t n)
+{
+	size_t len = strlen(text), tail = len - (size_t)(p - text) - n;
+	size_t m = sizeof(MASK) - 1;
+
+	if (n == m && !memcmp(p, MASK, m))
+		return;
+	if (len - n + m >= size) { /* no room to grow: shorten the tail */
+		if (n < m)
+			tail -= m - n > tail ? tail : m - n;
+	}
+	memmove(p + m, p + n, tail);
+	memcpy(p, MASK, m);
+	p[m + tail] = '\0';
+}
+
+/* scheme://user:PASSWORD@host: the password of each URL. */
+static void redact_userinfo(char *text, size_t size)
+{
+	for (char *p = strstr(text, "://"); p; p = strstr(p + 3, "://")) {
+		char *info = p + 3;
+		size_t span = strcspn(info, "/?#@ \t\r\n'\"<>");
+		char *colon;
+
+		if (info[span] != '@')
+			continue;
+		colon = memchr(info, ':', span);
+		if (colon && colon + 1 < info + span)
+			mask(text, size, colon + 1,
+			     (size_t)(info + span - colon - 1));
+	}
+}
+
+/* key=VALUE where key names a secret: query strings, libpq, forms. */
+static void redact_pairs(char *text, size_t size)
+{
+	static const char *const keys[] = {
+		"password=", "passwd=", "pass=", "pwd=", "secret=", "token=",
+		"api_key=", "apikey=", "access_token=", "sslpassword=",
+	};
+
+	for (size_t k = 0; k < sizeof(keys) / sizeof(*keys); k++) {
+		size_t kl = strlen(keys[k]);
+
+		for (char *p = strcasestr(text, keys[k]); p;
+		     p = strcasestr(p + kl, keys[k])) {
+			char *v = p + kl;
+			size_t n = strcspn(v, "& \t\r\n'\"<>;,");
+
+			/* a whole key, not the end of a longer one */
+			if (p > text && (isalnum((unsigned char)p[-1]) ||
+					 p[-1] == '_'))
+				continue;
+			if (n)
+				mask(text, size, v, n);
+		}
+	}
+}
+
+void err_redact(char *text, size_t size)
+{
+	if (strstr(text, "://"))
+		redact_userinfo(text, size);
+	if (strchr(text, '='))
+		redact_pairs(text, size);
+}
 
 int err_set(struct err *e, enum err_code code, const char *fmt, ...)
 {
@@ -14,6 +85,7 @@ int err_set(struct err *e, enum err_code code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	err_redact(e->msg, sizeof(e->msg));
 	return code;
 }
 
@@ -40,6 +112,7 @@ int err_prefix(struct err *e, const char *fmt, ...)
 		rest = sizeof(e->msg) - 1 - used;
 	memcpy(e->msg + used, old, rest);
 	e->msg[used + rest] = '\0';
+	err_redact(e->msg, sizeof(e->msg));
 	return e->code;
 }
 
@@ -74,6 +147,7 @@ const char *err_code_name(enum err_code code)
 		[ERR_UNAVAILABLE] = "unavailable",
 		[ERR_TIMEOUT] = "timeout",
 		[ERR_INTERNAL] = "internal",
+		[ERR_LIMITED] = "too_many_requests",
 	};
 
 	if ((size_t)code >= sizeof(names) / sizeof(names[0]) || !names[code])

@@ -29,6 +29,7 @@ enum err_code {
 	ERR_UNAVAILABLE,  /* a dependency (broker, peer) is down */
 	ERR_TIMEOUT,      /* something did not answer in time */
 	ERR_INTERNAL,     /* a bug: an invariant did not hold */
+	ERR_LIMITED,      /* too many attempts: wait (Retry-After) */
 };
 
 #define ERR_MSG_MAX 512
@@ -51,6 +52,15 @@ void err_clear(struct err *e);
 
 /* Stable machine name of a code, as used in JSON errors ("invalid", ...). */
 const char *err_code_name(enum err_code code);
+
+/*
+ * Hide the secrets text may carry, in place: a URL's password
+ * (scheme://user:PASSWORD@host) and the values of password=, secret=,
+ * token= and their kin (query strings, libpq key=value).  Each becomes
+ * "***".  Every error message (err_set, err_prefix) and log line goes
+ * through it, so an option echoed in an error shows no secret.
+ */
+void err_redact(char *text, size_t size);
 
 /* ERR_NOMEM with a fixed message; for allocation failure paths. */
 int err_nomem(struct err *e);

@@ -37,7 +37,7 @@ static void collect_waiting(struct events *ev, struct wake_list *w, bool beat)
 	w->n = 0;
 	for (struct events_reader *r = ev->readers; r; r = r->next) {
 		if (beat)
-			r->heartbeat_due = true;
+			r->heartbeat_due = r->beat_seen = true;
 		if (!r->waiting || w->n == 64)
 			continue;
 		r->waiting = false;
@@ -183,6 +183,17 @@ bool events_has_readers(struct events *ev)
 	any = ev->n_readers > 0;
 	pthread_mutex_unlock(&ev->lock);
 	return any;
+}
+
+bool events_heartbeat_passed(struct events *ev, struct events_reader *r)
+{
+	bool beat;
+
+	pthread_mutex_lock(&ev->lock);
+	beat = r->beat_seen;
+	r->beat_seen = false;
+	pthread_mutex_unlock(&ev->lock);
+	return beat;
 }
 
 uint64_t events_last_id(struct events *ev)

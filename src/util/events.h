@@ -33,6 +33,7 @@ struct events_reader {
 	/* the hub's, under its lock */
 	bool waiting;
 	bool heartbeat_due;
+	bool beat_seen;            /* a heartbeat since events_heartbeat_passed */
 	bool detached;
 	unsigned wakes_in_flight;
 	struct events_reader *next;
@@ -67,6 +68,13 @@ void events_detach(struct events *ev, struct events_reader *r);
  */
 int events_read(struct events *ev, struct events_reader *r, struct buf *out,
 		size_t max_bytes);
+
+/*
+ * Has a heartbeat passed since the last call (or the attach)?  A reader
+ * that checks something once a heartbeat (its credential) asks this each
+ * time it is woken: every heartbeat wakes it.
+ */
+bool events_heartbeat_passed(struct events *ev, struct events_reader *r);
 
 /* The newest id published so far (0 if none). */
 uint64_t events_last_id(struct events *ev);

@@ -1,4 +1,5 @@
 #include "util/log.h"
+#include "util/err.h"
 #include "util/timeutil.h"
 
 #include <stdarg.h>
@@ -24,6 +25,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
+	err_redact(line, sizeof(line)); /* no password reaches a log */
 	/* one fprintf per line: stdio locks the stream, lines never interleave */
 	fprintf(stderr, "%s %s %s\n", when, names[level], line);
 }

@@ -238,6 +238,39 @@ def a_valve_command_nobody_acknowledges_raises_an_alert():
     expect("failed" in mine[0]["message"], mine)
 
 
+def monitoring_figures(s):
+    r = s.get("/api/v1/metrics", token=s.viewer)
+    expect(r.status == 200, r)
+    return {k: int(v) for k, v in (line.split() for line in
+            r.body.splitlines() if line.startswith("oasis_mon"))}
+
+
+@test
+def rules_are_evaluated_after_the_answer_and_reads_see_them():
+    s = server()
+    rule = make_rule(s, {"template": "frost", "plot": "A", "for_s": 0,
+                         "device": "ws-a"})
+    before = monitoring_figures(s)
+    for i in range(20):     # rh: no rule on it, one point per instant
+        write(s, "ws-a", "rh", 50 + i, NOW + 600000 + i * 1000)
+    lines = "".join("weather,device=ws-a air_temp=%d,rh=60 %d\n"
+                    % (v, NOW + 700000 + k * 60000)
+                    for k, v in enumerate((5, -1, 5)))
+    r = s.post("/api/v1/write?precision=ms", token=s.admin_token,
+               body=lines.encode(), headers={"Content-Type": "text/plain"})
+    expect(r.status == 204, r)
+    # the alert opened and closed by that one write is there at once
+    mine = [a for a in alerts(s, "?plot=A") if a["rule_id"] == rule["id"]]
+    expect(len(mine) == 1 and mine[0]["state"] == "closed", mine)
+    after = monitoring_figures(s)
+    expect(after["oasis_monitoring_queued_points"] == 0, after)
+    expect(after["oasis_monitoring_dropped_points_total"] == 0, after)
+    # 20 rh points, then air_temp 3 (watched) and rh 3 (one per instant)
+    got = (after["oasis_monitoring_evaluated_points_total"] -
+           before["oasis_monitoring_evaluated_points_total"])
+    expect(26 <= got <= 26 + 3, (before, after))
+
+
 @test
 def stop():
     global srv

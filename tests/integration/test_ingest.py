@@ -180,7 +180,7 @@ def tokens_write_only_their_own_device():
     t = NOW_MS - HOUR
     r = s.post("/api/v1/write", body=lp_line("sp-2", {"rh": 50}, t),
                token=s.tokens["sp-1"])
-    expect_error(r, 400, contains="sp-2")
+    expect_error(r, 403, "forbidden", contains="sp-2")
     r = s.post("/api/v1/write", body=lp_line("ghost", {"rh": 50}, t),
                token=s.admin_token)
     expect_error(r, 400, contains="unknown device 'ghost'")

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,11 +28,64 @@ struct fixture {
 	struct events *ev;
 	struct alerts *a;
 	int64_t now;
+	/* a gate in the clock: evaluation stops there while closed (5 s at most) */
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate_cond;
+	bool gated, at_gate;
 };
 
 static int64_t fake_now(void *ctx)
 {
-	return ((struct fixture *)ctx)->now;
+	struct fixture *f = ctx;
+	struct timespec until;
+
+	pthread_mutex_lock(&f->gate_lock);
+	if (f->gated) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 5;
+		f->at_gate = true;
+		pthread_cond_broadcast(&f->gate_cond);
+		while (f->gated && pthread_cond_timedwait(&f->gate_cond,
+				&f->gate_lock, &until) == 0)
+			;
+	}
+	pthread_mutex_unlock(&f->gate_lock);
+	return f->now;
+}
+
+static void gate(struct fixture *f, bool closed)
+{
+	pthread_mutex_lock(&f->gate_lock);
+	f->gated = closed;
+	f->at_gate = false;
+	pthread_cond_broadcast(&f->gate_cond);
+	pthread_mutex_unlock(&f->gate_lock);
+}
+
+/* Wait until the clock is asked behind the closed gate (5 s at most). */
+static bool reached_gate(struct fixture *f)
+{
+	struct timespec until;
+	bool at;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&f->gate_lock);
+	while (!f->at_gate && pthread_cond_timedwait(&f->gate_cond,
+			&f->gate_lock, &until) == 0)
+		;
+	at = f->at_gate;
+	pthread_mutex_unlock(&f->gate_lock);
+	return at;
+}
+
+static double elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 +
+	       (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
 static void add_plot(struct db *db, const char *code, double fc, double wp)
@@ -71,6 +125,8 @@ static int setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	struct err e;
 
+	pthread_mutex_init(&f->gate_lock, NULL);
+	pthread_cond_init(&f->gate_cond, NULL);
 	strcpy(f->dir, "/tmp/oasis-test-alert-XXXXXX");
 	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e) ||
 	    events_open(1000, 0, &f->ev, &e))
@@ -99,6 +155,8 @@ static int teardown(void **state)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
 		return -1;
+	pthread_cond_destroy(&f->gate_cond);
+	pthread_mutex_destroy(&f->gate_lock);
 	free(f);
 	return 0;
 }
@@ -133,7 +191,8 @@ static void point(struct fixture *f, const char *device, const char *metric,
 			series = i + 1;
 	}
 	struct ingest_seen p = { device, metric, plot, series, f->now, v };
-	alerts_observe(&p, 1, f->a);
+	alerts_observe_points(f->a, &p, 1);
+	assert_true(alerts_settle(f->a, 10000));
 }
 
 struct count {
@@ -476,6 +535,113 @@ static void webhook_dead_letter_after_the_last_retry(void **state)
 	assert_int_equal(count, 1);
 }
 
+/* ---- the queue between the writers and the monitoring thread ------------- */
+
+static void observe_one(struct fixture *f, const char *device,
+			const char *metric, int64_t series, double v)
+{
+	struct ingest_seen p = { device, metric, "P1", series, f->now, v };
+
+	alerts_observe_points(f->a, &p, 1);
+}
+
+static struct alerts_stats stats(struct fixture *f)
+{
+	struct alerts_stats st;
+
+	alerts_stats(f->a, &st);
+	return st;
+}
+
+/* The writer is answered before the rules are evaluated, not after. */
+static void writer_does_not_wait_for_evaluation(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"frost\",\"for_s\":0}");
+	struct timespec t0;
+
+	gate(f, true);   /* evaluation stops in the clock */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	observe_one(f, "ws-1", "air_temp", 101, -2.0);
+	assert_true(elapsed_ms(&t0) < 1000);
+	assert_true(reached_gate(f));
+	assert_int_equal(alerts_of(f, id, NULL).n, 0);
+	gate(f, false);
+	assert_true(alerts_settle(f->a, 10000));
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	assert_int_equal(stats(f).evaluated, 1);
+}
+
+/* A full queue holds the writer ALERTS_QUEUE_WAIT_MS, then counts drops. */
+static void full_queue_holds_the_writer_then_counts_drops(void **state)
+{
+	struct fixture *f = *state;
+	struct alerts_opts o = { .now = fake_now, .now_ctx = f, .queue_max = 4 };
+	struct ingest_seen p[10];
+	struct timespec t0;
+	struct err e;
+	double ms;
+
+	alerts_close(f->a);
+	assert_int_equal(alerts_open(f->db, f->ev, &o, &f->a, &e), 0);
+	gate(f, true);
+	observe_one(f, "ws-1", "air_temp", 101, 20.0);
+	assert_true(reached_gate(f));  /* the monitoring thread holds 1 */
+	for (int i = 0; i < 10; i++)
+		p[i] = (struct ingest_seen){ "ws-1", "air_temp", "P1", 101,
+					     f->now + (i + 1) * MIN, 20.0 };
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	alerts_observe_points(f->a, p, 10);  /* 4 fit, 6 do not */
+	ms = elapsed_ms(&t0);
+	assert_true(ms >= ALERTS_QUEUE_WAIT_MS * 0.9 && ms < 3000);
+	assert_int_equal(stats(f).dropped, 6);
+	assert_int_equal(stats(f).queued, 5);
+	gate(f, false);
+	assert_true(alerts_settle(f->a, 10000));
+	assert_int_equal(stats(f).evaluated, 5);
+	assert_int_equal(stats(f).queued, 0);
+	assert_int_equal(stats(f).dropped, 6);
+}
+
+/*
+ * A series is classified once: with no rule on it only a point newer than
+ * the device's last is queued (its freshness needs no more); a change of
+ * rules classifies every series again.
+ */
+static void series_classified_once_and_again_when_rules_change(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id;
+
+	observe_one(f, "ws-1", "air_temp", 101, 5.0);
+	observe_one(f, "ws-1", "rh", 102, 50.0);
+	observe_one(f, "ws-1", "pressure", 103, 950.0);
+	assert_true(alerts_settle(f->a, 10000));
+	assert_int_equal(stats(f).evaluated, 3);   /* new series: all queued */
+	f->now += MIN;
+	observe_one(f, "ws-1", "air_temp", 101, -1.0);
+	observe_one(f, "ws-1", "rh", 102, 50.0);
+	observe_one(f, "ws-1", "pressure", 103, 950.0);
+	assert_true(alerts_settle(f->a, 10000));
+	assert_int_equal(stats(f).evaluated, 4);   /* quiet: one per instant */
+	id = rule(f, "{\"template\":\"frost\",\"for_s\":0}");
+	f->now += MIN;
+	observe_one(f, "ws-1", "air_temp", 101, -1.0);
+	observe_one(f, "ws-1", "rh", 102, 50.0);
+	observe_one(f, "ws-1", "pressure", 103, 950.0);
+	assert_true(alerts_settle(f->a, 10000));
+	assert_int_equal(stats(f).evaluated, 7);   /* classified again */
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	f->now += MIN;
+	observe_one(f, "ws-1", "air_temp", 101, 4.0);
+	observe_one(f, "ws-1", "rh", 102, 50.0);
+	observe_one(f, "ws-1", "pressure", 103, 950.0);
+	assert_true(alerts_settle(f->a, 10000));
+	assert_int_equal(stats(f).evaluated, 9);   /* watched 1, quiet 1 */
+	assert_int_equal(alerts_of(f, id, "closed").n, 1);
+	assert_int_equal(stats(f).dropped, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +657,9 @@ int main(void)
 		T(vegetation_anomaly_from_another_module),
 		T(repeat_escalate_and_close_by_hand),
 		T(webhook_dead_letter_after_the_last_retry),
+		T(writer_does_not_wait_for_evaluation),
+		T(full_queue_holds_the_writer_then_counts_drops),
+		T(series_classified_once_and_again_when_rules_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

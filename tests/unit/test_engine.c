@@ -198,6 +198,32 @@ static void aggregates_from_summaries_and_points(void **state)
 					     TS_AGG_AVG, &b, &n, &e), ERR_INVALID);
 }
 
+/* Aggregates over overlapping chunks and head: the newest value wins. */
+static void aggregates_resolve_overlaps_like_reads(void **state)
+{
+	struct fixture *f = *state;
+	struct ts_write again = { 11, T0 + 5 * 60000, 100.0 };
+	struct ts_write head = { 11, T0 + 6 * 60000, 200.0 };
+	struct ts_bucket *b;
+	struct err e;
+	size_t n;
+
+	write_minutes(f->eng, 11, T0, 60, 0);       /* 0.0 .. 5.9 */
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	assert_int_equal(ts_engine_write(f->eng, &again, 1, &e), 0);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	assert_int_equal(ts_engine_write(f->eng, &head, 1, &e), 0);
+	assert_int_equal(ts_engine_aggregate(f->eng, 11, T0, T0 + 3600000,
+					     3600000, TS_AGG_SUM | TS_AGG_MAX |
+					     TS_AGG_FIRST, &b, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(b[0].count, 60);
+	assert_true(fabs(b[0].max - 200.0) < 1e-9);
+	/* 0.0 + ... + 5.9 = 177, with 0.5 -> 100 and 0.6 -> 200 */
+	assert_true(fabs(b[0].sum - (177.0 - 0.5 - 0.6 + 300.0)) < 1e-9);
+	free(b);
+}
+
 static void torn_log_tail_is_cut_off(void **state)
 {
 	struct fixture *f = *state;
@@ -205,13 +231,16 @@ static void torn_log_tail_is_cut_off(void **state)
 	int fd;
 
 	write_minutes(f->eng, 4, T0, 100, 1);
-	/* a record whose write was interrupted: header without its payload */
+	/* a record whose write was interrupted: part of its header */
 	snprintf(path, sizeof(path), "%s/ts/wal/000000000001.wal", f->dir);
 	fd = open(path, O_WRONLY | O_APPEND);
 	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "\x40\0\0\0\x11\x22\x33\x44\x01", 9), 9);
+	assert_int_equal(write(fd, "\x0c\xa1\x57\x9e\x40\0\0\0\x11", 9), 9);
 	close(fd);
 	crash_and_reopen(f);
+	/* cut, not kept aside as damage */
+	strcat(path, ".damaged");
+	assert_int_equal(access(path, F_OK), -1);
 	assert_int_equal(count_points(f->eng, 4, T0, T0 + DAY), 100);
 	write_minutes(f->eng, 4, T0 + DAY, 5, 1);
 	crash_and_reopen(f);
@@ -300,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(checkpoint_moves_points_into_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(last_write_wins_and_late_points_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(aggregates_from_summaries_and_points, setup, teardown),
+		cmocka_unit_test_setup_teardown(aggregates_resolve_overlaps_like_reads, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_log_tail_is_cut_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_load_is_atomic_and_windowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollups_replace_old_raw_points_transparently, setup, teardown),
