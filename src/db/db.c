@@ -22,28 +22,11 @@ bool db_is_postgres_url(const char *where)
 			 !strncmp(where, "postgres://", 11));
 }
 
+/* util's redaction: user:PASSWORD@ and password=... become "***". */
 void db_where_shown(const char *where, char *out, size_t size)
 {
-	const char *at, *colon, *start, *pw;
-	size_t n;
-
 	snprintf(out, size, "%s", where ? where : "");
-	if (!db_is_postgres_url(where))
-		return;
-	start = strstr(where, "://") + 3;
-	at = strchr(start, '@');
-	colon = memchr(start, ':', at ? (size_t)(at - start) : 0);
-	if (at && colon && !memchr(start, '/', (size_t)(at - start)))
-		snprintf(out, size, "%.*s:***%s", (int)(colon - where), where, at);
-	/* password=... among the parameters */
-	if ((pw = strstr(out, "password=")) != NULL) {
-		char rest[1024];
-
-		n = strcspn(pw + 9, "&");
-		snprintf(rest, sizeof(rest), "%s", pw + 9 + n);
-		snprintf(out + (pw - out) + 9, size - (size_t)(pw - out) - 9,
-			 "***%s", rest);
-	}
+	err_redact(out, size);
 }
 
 static pthread_mutex_t password_lock = PTHREAD_MUTEX_INITIALIZER;

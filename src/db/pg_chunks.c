@@ -245,37 +245,71 @@ out_put:
 	return rc;
 }
 
-/* One range's rows, whole and binary (int8 and bytea as they are), on c. */
-static int read_range(struct pg_conn *c, const struct db_chunk_range *g,
+/* One range's rows, whole, in binary (int8 and bytea as they are). */
+static int read_range(struct pg_conn *c, const struct db_chunk_range *r,
 		      PGresult **out, struct err *e)
 {
 	struct pg_params p = { 0 };
 
-	pg__p_int(&p, g->series);
-	pg__p_int(&p, g->from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
-		  ? g->from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN);
-	pg__p_int(&p, g->to);
-	pg__p_int(&p, g->from);
+	pg__p_int(&p, r->series);
+	pg__p_int(&p, r->from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
+		  ? r->from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN);
+	pg__p_int(&p, r->to);
+	pg__p_int(&p, r->from);
 	return pg__run(c, PG_CHUNK_READ, "SELECT ts_min, seq, ts_max, data"
-		       " FROM chunks WHERE series = $1 AND ts_min >= $2"
-		       " AND ts_min <= $3 AND ts_max >= $4 ORDER BY ts_min,"
-		       " seq", &p, true, out, "reading chunks", e);
+		       " FROM chunks WHERE series = $1 AND ts_min >= $2 AND"
+		       " ts_min <= $3 AND ts_max >= $4 ORDER BY ts_min, seq",
+		       &p, true, out, "reading chunks", e);
 }
 
-/* Hand one range's rows to its each; stops at the first non-zero. */
-static int deliver(const struct db_chunk_range *g, const PGresult *r)
+static int each_chunk(const PGresult *res, const struct db_chunk_range *r)
 {
-	struct db_chunk k = { .series = g->series };
-	int rc = 0;
+	struct db_chunk k = { .series = r->series };
+	int rc = ERR_OK;
 
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		k.ts_min = pg__bin_int(r, i, 0);
-		k.seq = pg__bin_int(r, i, 1);
-		k.ts_max = pg__bin_int(r, i, 2);
-		k.data = PQgetvalue(r, i, 3);
-		k.len = (size_t)PQgetlength(r, i, 3);
-		rc = g->each(&k, g->ctx);
+	for (int i = 0; !rc && i < PQntuples(res); i++) {
+		k.ts_min = pg__bin_int(res, i, 0);
+		k.seq = pg__bin_int(res, i, 1);
+		k.ts_max = pg__bin_int(res, i, 2);
+		k.data = PQgetvalue(res, i, 3);
+		k.len = (size_t)PQgetlength(res, i, 3);
+		rc = r->each(&k, r->ctx);
 	}
+	return rc;
+}
+
+/*
+ * The ranges' rows come whole into results (several in one REPEATABLE READ
+ * transaction: one snapshot for all, as on SQLite), the connection goes
+ * back, then the callbacks run: stricter than the streaming the interface
+ * allows, so a callback may even call the store.
+ */
+int pg_chunks_read_view(struct db *db, const struct db_chunk_range *r,
+			size_t n, struct err *e)
+{
+	PGresult **res = calloc(n ? n : 1, sizeof(*res));
+	struct pg_conn *c;
+	int rc;
+
+	if (!res)
+		return err_nomem(e);
+	if ((rc = pg__conn_get(db, &c, e)))
+		goto out_free;
+	if (n > 1 && (rc = pg__exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ"
+				    " READ ONLY", "starting a read", e)))
+		goto out_put;
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = read_range(c, &r[i], &res[i], e);
+	if (n > 1 && (rc || (rc = pg__commit(c, e))))
+		pg__rollback(c);
+out_put:
+	pg__conn_put(db, c);
+	for (size_t i = 0; i < n && !rc; i++)
+		rc = each_chunk(res[i], &r[i]);
+out_free:
+	for (size_t i = 0; i < n; i++)
+		PQclear(res[i]);
+	free(res);
 	return rc;
 }
 
@@ -283,47 +317,9 @@ int pg_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
 		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
 		   struct err *e)
 {
-	struct db_chunk_range g = { series, from, to, each, ctx };
+	struct db_chunk_range r = { series, from, to, each, ctx };
 
-	return pg_chunks_read_view(db, &g, 1, e);
-}
-
-/*
- * The rows come whole into the results, the connection goes back, then
- * each runs: stricter than the streaming the interface allows, and each
- * may even call the store.  Several ranges share one REPEATABLE READ
- * transaction, so all see one snapshot, as on SQLite.
- */
-int pg_chunks_read_view(struct db *db, const struct db_chunk_range *g,
-			size_t n, struct err *e)
-{
-	struct pg_conn *c;
-	PGresult **r;
-	size_t got = 0;
-	int rc;
-
-	if (n == 0)
-		return ERR_OK;
-	if (!(r = calloc(n, sizeof(*r))))
-		return err_nomem(e);
-	if ((rc = pg__conn_get(db, &c, e)))
-		goto out_free;
-	if (n > 1 && (rc = pg__exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ"
-				    " READ ONLY", "starting a read", e)))
-		goto out_put;
-	for (; got < n && !rc; got++)
-		rc = read_range(c, &g[got], &r[got], e);
-	if (n > 1 && (rc || (rc = pg__commit(c, e))))
-		pg__rollback(c);
-out_put:
-	pg__conn_put(db, c);
-	for (size_t i = 0; !rc && i < n; i++)
-		rc = deliver(&g[i], r[i]);
-	for (size_t i = 0; i < got; i++)
-		PQclear(r[i]);
-out_free:
-	free(r);
-	return rc;
+	return pg_chunks_read_view(db, &r, 1, e);
 }
 
 int pg_latest_list(struct db *db,

@@ -185,9 +185,10 @@ static int read_range(struct conn *c, const struct db_chunk_range *r,
 	return rc;
 }
 
-int sqlite_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
-		       int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
-		       struct err *e)
+int sqlite_chunks_read(struct db *db, int64_t series, int64_t from,
+		       int64_t to,
+		       int (*each)(const struct db_chunk *c, void *ctx),
+		       void *ctx, struct err *e)
 {
 	struct db_chunk_range r = { series, from, to, each, ctx };
 

@@ -6,6 +6,7 @@ starts a throwaway server: tests/pg.sh); without it the file skips."""
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -26,7 +27,7 @@ SQUARE = [[86.2, 44.3], [86.204, 44.3], [86.204, 44.304], [86.2, 44.304],
 
 def new_store():
     """A fresh database and a local folder, as the command line takes them."""
-    folder = tempfile.mkdtemp(prefix="oasis-pg-")
+    folder = tempfile.mkdtemp(prefix="oasis-test-pgcli-")
     return folder, harness.pg_database()
 
 
@@ -75,6 +76,7 @@ def the_command_line_on_postgresql():
     rows = got.strip().splitlines()
     expect(len(rows) == 501, got[-300:])
     expect(rows[-1].endswith("0.699"), rows[-1])
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @test
@@ -115,6 +117,7 @@ def passwords_come_from_files_and_are_never_printed():
     p = subprocess.run([harness.OASIS, "plots", "list"], capture_output=True,
                        text=True, env=env, timeout=60, cwd=folder)
     expect(p.returncode == 0, p.stderr)
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 @test

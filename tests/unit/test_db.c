@@ -420,6 +420,18 @@ static void chunks_replace_keeps_the_newest_seq(void **state)
 	assert_int_equal(v, 7);
 	assert_int_equal(db_state_get(f->db, "never", &v, &e), 0);
 	assert_int_equal(v, 0);
+	/* several ranges read in one view */
+	{
+		struct seen a = { 0 }, b = { 0 };
+		struct db_chunk_range r[2] = {
+			{ 1, 0, 100, collect_chunk, &a },
+			{ 1, 21, 30, collect_chunk, &b },
+		};
+
+		assert_int_equal(db_chunks_read_view(f->db, r, 2, &e), 0);
+		assert_int_equal(a.n, 2);
+		assert_int_equal(b.n, 0);
+	}
 }
 
 static int64_t add_scene(struct db *db, const char *kind, int64_t at_ms,
