@@ -98,12 +98,13 @@ tsan:
 		$(TSAN_BIN)
 
 # The whole suite: sanitized build, cmocka unit tests, integration tests,
-# the browser tests, then the concurrency tests under ThreadSanitizer.
+# the browser tests, then the concurrency tests under ThreadSanitizer, with
+# a throwaway PostgreSQL (tests/pg.sh) named in OASIS_TEST_PG for the run.
 test:
 	@scripts/deps.sh install test
 	@$(MAKE) --no-print-directory -j$(JOBS) BUILD=build/asan SAN=1 unit
 	@$(MAKE) --no-print-directory tsan
-	@tests/run.sh build/asan $(TSAN_BUILD)
+	@tests/pg.sh run tests/run.sh build/asan $(TSAN_BUILD)
 
 demo:
 	@scripts/deps.sh install demo

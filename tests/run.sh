@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh BUILD [TSAN_BUILD]: run every test of the suite against the programs
 # in BUILD (cmocka unit tests, the integration tests against the real server,
-# the browser tests), then the concurrency tests built in TSAN_BUILD under
+# again on PostgreSQL when OASIS_TEST_PG names one, the browser tests), then the concurrency tests built in TSAN_BUILD under
 # ThreadSanitizer; print each suite's time ("suite unit: N s") and end with
 # one line "N passed, N failed".
 set -u
@@ -71,6 +71,22 @@ for t in tests/integration/test_*.py; do
 	tally "$name" "$log" $?
 done
 suite_end integration
+
+# The same integration tests with every server's store on PostgreSQL (a
+# database of its own each), when make test started one (tests/pg.sh).
+# test_demo runs its own store folder, and test_postgres ran already.
+if [ -n "${OASIS_TEST_PG:-}" ]; then
+	suite_start
+	for t in tests/integration/test_*.py; do
+		[ -f "$t" ] || continue
+		name=$(basename "$t" .py)
+		case $name in test_demo | test_postgres) continue ;; esac
+		log="$logs/$name.pg.log"
+		OASIS_TEST_BACKEND=postgresql /usr/bin/python3 "$t" >"$log" 2>&1
+		tally "$name (PostgreSQL)" "$log" $?
+	done
+	suite_end integration-postgresql
+fi
 
 # The big screen in a real browser: Playwright (npm playwright-core) driving
 # Debian's chromium against a server it starts itself; node's TAP output

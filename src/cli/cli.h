@@ -38,22 +38,37 @@ int cmd_imagery(int argc, char **argv);
 int cmd_pv(int argc, char **argv);
 int cmd_mqtt_acl(int argc, char **argv);
 
-/* Where the store is: --data DIR (default ./var) or --db URL. */
+/*
+ * Where the store is: --data DIR (default ./var, or $OASIS_DATA) or
+ * --db URL; --data postgresql://... is --db with the local folder left at
+ * its default (the engine's log and files keep a local folder either way).
+ * --data-password-file names a file holding a PostgreSQL password.
+ */
 struct cli_store {
 	const char *data_dir;
 	const char *db_url;
+	const char *password_file;
 };
 
-#define CLI_STORE_DEFAULT { "var", NULL }
+/* The defaults: ./var, or $OASIS_DATA when set (a folder or a URL). */
+struct cli_store cli_store_default(void);
+#define CLI_STORE_DEFAULT cli_store_default()
 
 /* getopt_long codes and table entries of the store options. */
-enum { CLI_OPT_DATA = 1000, CLI_OPT_DB, CLI_OPT_FIRST_FREE };
+enum { CLI_OPT_DATA = 1000, CLI_OPT_DB, CLI_OPT_DATA_PASSWORD_FILE,
+       CLI_OPT_FIRST_FREE };
 #define CLI_STORE_OPTIONS \
 	{ "data", required_argument, NULL, CLI_OPT_DATA }, \
-	{ "db", required_argument, NULL, CLI_OPT_DB }
+	{ "db", required_argument, NULL, CLI_OPT_DB }, \
+	{ "data-password-file", required_argument, NULL, \
+	  CLI_OPT_DATA_PASSWORD_FILE }
 
 /* Take a store option from getopt_long; false if opt is not one. */
 bool cli_store_option(int opt, const char *arg, struct cli_store *s);
+
+/* The store named by s, fit to print (no password), in buf. */
+const char *cli_store_shown(const struct cli_store *s, char *buf,
+			    size_t size);
 
 /*
  * Open the store the options name.  With create, a missing store is made

@@ -264,7 +264,7 @@ static int parse_args(int argc, char **argv, struct imagery_args *a)
 	int opt;
 
 	memset(a, 0, sizeof(*a));
-	a->store = (struct cli_store)CLI_STORE_DEFAULT;
+	a->store = CLI_STORE_DEFAULT;
 	imagery_opts_defaults(&a->o);
 	optind = 1;
 	opterr = 0;
@@ -309,7 +309,8 @@ static int ingest(struct db *db, struct imagery_args *a, struct err *e)
 	struct imagery_result r;
 	int last = -1, rc;
 
-	a->o.data_dir = a->store.db_url ? NULL : a->store.data_dir;
+	/* previews go to the local folder, which a PostgreSQL store has too */
+	a->o.data_dir = a->store.data_dir;
 	if (isatty(STDERR_FILENO)) {
 		a->o.progress = show_progress;
 		a->o.progress_ctx = &last;

@@ -69,6 +69,7 @@ int cmd_init(int argc, char **argv)
 		{ 0 },
 	};
 	struct cli_store store = CLI_STORE_DEFAULT;
+	char shown[512];
 	char password[AUTH_PASSWORD_LEN + 1];
 	const char *admin = "admin";
 	struct err e = { 0 };
@@ -98,8 +99,8 @@ int cmd_init(int argc, char **argv)
 	}
 	if (users > 0) {
 		err_set(&e, ERR_EXISTS, "the store in %s already has users; use "
-			"`oasis user` to add more", store.db_url ? store.db_url
-								 : store.data_dir);
+			"`oasis user` to add more",
+			cli_store_shown(&store, shown, sizeof(shown)));
 		rc = cli_fail("init", &e);
 		goto out;
 	}
@@ -108,7 +109,8 @@ int cmd_init(int argc, char **argv)
 		rc = cli_fail("init", &e);
 		goto out;
 	}
-	printf("store ready in %s\n", store.db_url ? store.db_url : store.data_dir);
+	printf("store ready in %s\n", cli_store_shown(&store, shown,
+						     sizeof(shown)));
 	printf("admin login: %s / %s\n", admin, password);
 	printf("(the password is shown this once; `oasis user passwd %s` "
 	       "sets a new one)\n", admin);

@@ -33,6 +33,19 @@ struct db;
  * does not exist and create is false.
  */
 int db_open(const char *where, bool create, struct db **out, struct err *e);
+/* Whether where names a PostgreSQL store (postgresql:// or postgres://). */
+bool db_is_postgres_url(const char *where);
+/*
+ * where fit to print: a URL's password (user:PASSWORD@ or password=...)
+ * replaced by "***".  Messages and logs name a store only through this.
+ */
+void db_where_shown(const char *where, char *out, size_t size);
+/*
+ * The file holding the password of PostgreSQL stores opened from now on
+ * (its first line; --data-password-file), for the whole process; NULL:
+ * none (~/.pgpass or PGPASSFILE, read by libpq, still apply).
+ */
+int db_password_file(const char *path, struct err *e);
 void db_close(struct db *db);
 /* The schema version the store is at. */
 int db_schema_version(struct db *db, int *out, struct err *e);

@@ -24,6 +24,8 @@
  */
 #include "db/sqlite_internal.h"
 
+#include "db/backends.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -38,6 +40,8 @@
 #define POOL_MAX DB_POOL_DEFAULT
 #define POOL_WAIT_MS 10000
 #define BUSY_TIMEOUT_MS 10000
+
+static const struct db_backend sqlite_backend;
 
 /* The store whose connection this thread holds (invariant 1), or NULL. */
 static _Thread_local const struct db *held_by_thread;
@@ -157,7 +161,7 @@ out_close:
 }
 
 /* Invariant 2: a second connection of the same store on one thread. */
-static void nested_acquire(const struct db *db)
+static void nested_acquire(const struct sqlite_db *db)
 {
 #ifndef NDEBUG
 	log_error("store: a thread asked for a second connection of %s while "
@@ -190,7 +194,7 @@ static struct timespec deadline_after(unsigned wait_ms)
 }
 
 /* Under db->lock: wait for a connection to come back or room to open one. */
-static int wait_for_room(struct db *db, struct err *e)
+static int wait_for_room(struct sqlite_db *db, struct err *e)
 {
 	struct timespec until;
 
@@ -210,13 +214,20 @@ static int wait_for_room(struct db *db, struct err *e)
 	return ERR_OK;
 }
 
-int sqlite__conn_get(struct db *db, struct conn **out, struct err *e)
+int sqlite__conn_get(struct db *base, struct conn **out, struct err *e)
 {
+	struct sqlite_db *db = (struct sqlite_db *)base;
 	struct conn *c = NULL;
 	bool open_new = false;
 	int rc;
 
-	if (held_by_thread == db)
+	/* a db_* function written for SQLite alone, outside db_ops.h */
+	if (base->ops != &sqlite_backend)
+		return err_set(e, ERR_INTERNAL, "store: a SQLite operation was "
+			       "called on a %s store (is it missing from "
+			       "db/db_ops.h?)", base->ops->name);
+
+	if (held_by_thread == base)
 		nested_acquire(db);
 	pthread_mutex_lock(&db->lock);
 	if ((rc = wait_for_room(db, e))) {
@@ -239,13 +250,15 @@ int sqlite__conn_get(struct db *db, struct conn **out, struct err *e)
 		return e ? e->code : ERR_STORE;
 	}
 	c->held_before = held_by_thread;
-	held_by_thread = db;
+	held_by_thread = base;
 	*out = c;
 	return ERR_OK;
 }
 
-void sqlite__conn_put(struct db *db, struct conn *c)
+void sqlite__conn_put(struct db *base, struct conn *c)
 {
+	struct sqlite_db *db = (struct sqlite_db *)base;
+
 	held_by_thread = c->held_before;
 	c->held_before = NULL;
 	pthread_mutex_lock(&db->lock);
@@ -255,9 +268,11 @@ void sqlite__conn_put(struct db *db, struct conn *c)
 	pthread_mutex_unlock(&db->lock);
 }
 
-int db_pool_config(struct db *db, unsigned connections, unsigned wait_ms,
-		   struct err *e)
+int sqlite_pool_config(struct db *base, unsigned connections,
+		       unsigned wait_ms, struct err *e)
 {
+	struct sqlite_db *db = (struct sqlite_db *)base;
+
 	if (connections < 1 || connections > DB_POOL_MAX)
 		return err_set(e, ERR_INVALID, "store connections: %u is not "
 			       "between 1 and %d", connections, DB_POOL_MAX);
@@ -269,8 +284,10 @@ int db_pool_config(struct db *db, unsigned connections, unsigned wait_ms,
 	return ERR_OK;
 }
 
-void db_pool_stats(struct db *db, struct db_pool_stats *out)
+static void sqlite_pool_stats(struct db *base, struct db_pool_stats *out)
 {
+	struct sqlite_db *db = (struct sqlite_db *)base;
+
 	pthread_mutex_lock(&db->lock);
 	out->connections = (unsigned)db->max_conns;
 	out->open = (unsigned)db->open_conns;
@@ -304,7 +321,7 @@ fail:
 }
 
 /* The pool's lock and its condition, on the monotonic clock (invariant 4). */
-static int pool_init(struct db *db)
+static int pool_init(struct sqlite_db *db)
 {
 	pthread_condattr_t attr;
 	int rc;
@@ -323,14 +340,26 @@ static int pool_init(struct db *db)
 	return 0;
 }
 
-static int open_sqlite(const char *dir, bool create, struct db **out,
-		       struct err *e)
+static void sqlite_close(struct db *base);
+
+static const struct db_backend sqlite_backend = {
+	.name = "SQLite",
+	.close = sqlite_close,
+	.pool_stats = sqlite_pool_stats,
+#define SQLITE_OP(name, params, args) .name = sqlite_##name,
+	DB_OPS(SQLITE_OP)
+#undef SQLITE_OP
+};
+
+int sqlite_open(const char *dir, bool create, struct db **out, struct err *e)
 {
-	struct db *db;
+	struct sqlite_db *db;
 	struct conn *c;
 	struct stat st;
 	int flags = SQLITE_OPEN_READWRITE;
 
+	if (sqlite3_threadsafe() == 0)
+		return err_set(e, ERR_INTERNAL, "SQLite was built without threads");
 	db = calloc(1, sizeof(*db));
 	if (!db)
 		return err_nomem(e);
@@ -355,6 +384,7 @@ static int open_sqlite(const char *dir, bool create, struct db **out,
 		free(db);
 		return err_set(e, ERR_INTERNAL, "cannot set up the store's pool");
 	}
+	db->base.ops = &sqlite_backend;
 	db->max_conns = POOL_MAX;
 	db->wait_ms = POOL_WAIT_MS;
 	if (conn_open(db->path, flags, &c, e))
@@ -364,8 +394,8 @@ static int open_sqlite(const char *dir, bool create, struct db **out,
 		conn_close(c);
 		goto out_free;
 	}
-	sqlite__conn_put(db, c);
-	*out = db;
+	sqlite__conn_put(&db->base, c);
+	*out = &db->base;
 	return ERR_OK;
 
 out_free:
@@ -375,18 +405,9 @@ out_free:
 	return e ? e->code : ERR_STORE;
 }
 
-int db_open(const char *where, bool create, struct db **out, struct err *e)
+static void sqlite_close(struct db *base)
 {
-	if (!strncmp(where, "postgresql://", 13) || !strncmp(where, "postgres://", 11))
-		return err_set(e, ERR_UNSUPPORTED, "the PostgreSQL store is not "
-			       "available in this build yet; use --data DIR");
-	if (sqlite3_threadsafe() == 0)
-		return err_set(e, ERR_INTERNAL, "SQLite was built without threads");
-	return open_sqlite(where, create, out, e);
-}
-
-void db_close(struct db *db)
-{
+	struct sqlite_db *db = (struct sqlite_db *)base;
 	struct conn *c, *next;
 
 	if (!db)
@@ -400,7 +421,7 @@ void db_close(struct db *db)
 	free(db);
 }
 
-int db_schema_version(struct db *db, int *out, struct err *e)
+int sqlite_schema_version(struct db *db, int *out, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -455,7 +476,7 @@ void sqlite__rollback(struct conn *c)
 	sqlite3_exec(c->handle, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int db_checkpoint(struct db *db, struct err *e)
+int sqlite_checkpoint(struct db *db, struct err *e)
 {
 	struct conn *c;
 	int rc;

@@ -19,8 +19,8 @@
 	" value, opened_ms, acked_by, acked_ms, ack_comment, closed_ms," \
 	" closed_by, notified_ms, escalated"
 
-int db_alert_rule_save(struct db *db, int64_t id, const char *body,
-		       int64_t now_ms, int64_t *id_out, struct err *e)
+int sqlite_alert_rule_save(struct db *db, int64_t id, const char *body,
+			   int64_t now_ms, int64_t *id_out, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -46,7 +46,7 @@ int db_alert_rule_save(struct db *db, int64_t id, const char *body,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-int db_alert_rule_delete(struct db *db, int64_t id, struct err *e)
+int sqlite_alert_rule_delete(struct db *db, int64_t id, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -81,9 +81,9 @@ static void free_rule(void *row)
 	free(((struct rule_row *)row)->body);
 }
 
-int db_alert_rule_list(struct db *db,
-		       int (*each)(int64_t id, const char *body, void *ctx),
-		       void *ctx, struct err *e)
+int sqlite_alert_rule_list(struct db *db,
+			   int (*each)(int64_t id, const char *body, void *ctx),
+			   void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct rule_row *r;
@@ -131,8 +131,8 @@ static int alert_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
-		  struct err *e)
+int sqlite_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
+		      struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -163,8 +163,8 @@ int db_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-int db_alert_get(struct db *db, int64_t id, struct db_alert *out,
-		 struct err *e)
+int sqlite_alert_get(struct db *db, int64_t id, struct db_alert *out,
+		     struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -186,8 +186,8 @@ int db_alert_get(struct db *db, int64_t id, struct db_alert *out,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-int db_alert_update(struct db *db, const struct db_alert *a, const char *from,
-		    struct err *e)
+int sqlite_alert_update(struct db *db, const struct db_alert *a, const char *from,
+			struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -228,9 +228,9 @@ int db_alert_update(struct db *db, const struct db_alert *a, const char *from,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-int db_alert_list(struct db *db, const struct db_alert_filter *f,
-		  int (*each)(const struct db_alert *a, void *ctx), void *ctx,
-		  struct err *e)
+int sqlite_alert_list(struct db *db, const struct db_alert_filter *f,
+		      int (*each)(const struct db_alert *a, void *ctx), void *ctx,
+		      struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_alert *a;
@@ -265,9 +265,9 @@ int db_alert_list(struct db *db, const struct db_alert_filter *f,
 	return rc;
 }
 
-int db_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,
-			 const char *payload, int attempts, const char *error,
-			 int64_t at_ms, struct err *e)
+int sqlite_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,
+			     const char *payload, int attempts, const char *error,
+			     int64_t at_ms, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -288,7 +288,7 @@ int db_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-int db_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e)
+int sqlite_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;

@@ -17,8 +17,8 @@ static void read_user(sqlite3_stmt *st, struct db_user *u)
 
 #define USER_COLUMNS "id, name, role, password_hash, created_ms"
 
-int db_user_create(struct db *db, const struct db_user *u, int64_t *id_out,
-		   struct err *e)
+int sqlite_user_create(struct db *db, const struct db_user *u, int64_t *id_out,
+		       struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -71,22 +71,22 @@ static int user_fetch(struct db *db, enum stmt_id id, const char *sql,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_user_get(struct db *db, const char *name, struct db_user *out,
-		struct err *e)
+int sqlite_user_get(struct db *db, const char *name, struct db_user *out,
+		    struct err *e)
 {
 	return user_fetch(db, ST_USER_GET, "SELECT " USER_COLUMNS
 			  " FROM users WHERE name = ?", name, 0, out, e);
 }
 
-int db_user_get_by_id(struct db *db, int64_t id, struct db_user *out,
-		      struct err *e)
+int sqlite_user_get_by_id(struct db *db, int64_t id, struct db_user *out,
+			  struct err *e)
 {
 	return user_fetch(db, ST_USER_GET_BY_ID, "SELECT " USER_COLUMNS
 			  " FROM users WHERE id = ?", NULL, id, out, e);
 }
 
-int db_user_set_password(struct db *db, const char *name, const char *hash,
-			 struct err *e)
+int sqlite_user_set_password(struct db *db, const char *name, const char *hash,
+			     struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -122,12 +122,12 @@ static int count_rows(struct db *db, enum stmt_id id, const char *sql,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_user_count(struct db *db, int64_t *out, struct err *e)
+int sqlite_user_count(struct db *db, int64_t *out, struct err *e)
 {
 	return count_rows(db, ST_USER_COUNT, "SELECT count(*) FROM users", out, e);
 }
 
-int db_plot_count(struct db *db, int64_t *out, struct err *e)
+int sqlite_plot_count(struct db *db, int64_t *out, struct err *e)
 {
 	return count_rows(db, ST_PLOT_COUNT, "SELECT count(*) FROM plots", out, e);
 }
@@ -146,8 +146,8 @@ static void read_token(sqlite3_stmt *st, struct db_token *t)
 	t->revoked_ms = sqlite3_column_int64(st, 7);
 }
 
-int db_token_create(struct db *db, const struct db_token *t, int64_t *id_out,
-		    struct err *e)
+int sqlite_token_create(struct db *db, const struct db_token *t, int64_t *id_out,
+			struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -175,8 +175,8 @@ int db_token_create(struct db *db, const struct db_token *t, int64_t *id_out,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_token_find(struct db *db, const char *hash, int64_t now_ms,
-		  struct db_token *out, struct err *e)
+int sqlite_token_find(struct db *db, const char *hash, int64_t now_ms,
+		      struct db_token *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -201,7 +201,7 @@ int db_token_find(struct db *db, const char *hash, int64_t now_ms,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_token_revoke(struct db *db, int64_t id, int64_t now_ms, struct err *e)
+int sqlite_token_revoke(struct db *db, int64_t id, int64_t now_ms, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -224,9 +224,9 @@ static int token_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_token_list(struct db *db,
-		  int (*each)(const struct db_token *t, void *ctx), void *ctx,
-		  struct err *e)
+int sqlite_token_list(struct db *db,
+		      int (*each)(const struct db_token *t, void *ctx), void *ctx,
+		      struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_token *t;
@@ -246,8 +246,8 @@ int db_token_list(struct db *db,
 	return rc;
 }
 
-int db_session_create(struct db *db, const struct db_session *s, int64_t now_ms,
-		      struct err *e)
+int sqlite_session_create(struct db *db, const struct db_session *s, int64_t now_ms,
+			  struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -275,8 +275,8 @@ int db_session_create(struct db *db, const struct db_session *s, int64_t now_ms,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_session_find(struct db *db, const char *hash, int64_t now_ms,
-		    struct db_session *out, struct err *e)
+int sqlite_session_find(struct db *db, const char *hash, int64_t now_ms,
+			struct db_session *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -302,7 +302,7 @@ int db_session_find(struct db *db, const char *hash, int64_t now_ms,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_session_delete(struct db *db, const char *hash, struct err *e)
+int sqlite_session_delete(struct db *db, const char *hash, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;

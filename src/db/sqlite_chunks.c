@@ -130,8 +130,8 @@ static int write_all(struct conn *c, const struct db_chunk_write *w,
 	return ERR_OK;
 }
 
-int db_chunks_write(struct db *db, const struct db_chunk_write *w,
-		    struct err *e)
+int sqlite_chunks_write(struct db *db, const struct db_chunk_write *w,
+			struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -185,13 +185,14 @@ static int read_range(struct conn *c, const struct db_chunk_range *r,
 	return rc;
 }
 
-int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
-		   int (*each)(const struct db_chunk *c, void *ctx), void *ctx,
-		   struct err *e)
+int sqlite_chunks_read(struct db *db, int64_t series, int64_t from,
+		       int64_t to,
+		       int (*each)(const struct db_chunk *c, void *ctx),
+		       void *ctx, struct err *e)
 {
 	struct db_chunk_range r = { series, from, to, each, ctx };
 
-	return db_chunks_read_view(db, &r, 1, e);
+	return sqlite_chunks_read_view(db, &r, 1, e);
 }
 
 /*
@@ -200,8 +201,8 @@ int db_chunks_read(struct db *db, int64_t series, int64_t from, int64_t to,
  * SELECT and held until COMMIT: commits meanwhile (a rollup replacing raw
  * chunks, a compaction) are seen whole or not at all.
  */
-int db_chunks_read_view(struct db *db, const struct db_chunk_range *r,
-			size_t n, struct err *e)
+int sqlite_chunks_read_view(struct db *db, const struct db_chunk_range *r,
+			    size_t n, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -219,9 +220,9 @@ out_put:
 	return rc;
 }
 
-int db_latest_list(struct db *db,
-		   int (*each)(const struct db_latest *l, void *ctx), void *ctx,
-		   struct err *e)
+int sqlite_latest_list(struct db *db,
+		       int (*each)(const struct db_latest *l, void *ctx), void *ctx,
+		       struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -248,7 +249,7 @@ int db_latest_list(struct db *db,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
+int sqlite_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -260,7 +261,7 @@ int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
 	return rc;
 }
 
-int db_state_set(struct db *db, const char *key, int64_t value, struct err *e)
+int sqlite_state_set(struct db *db, const char *key, int64_t value, struct err *e)
 {
 	struct conn *c;
 	int rc;

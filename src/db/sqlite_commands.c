@@ -21,8 +21,8 @@ static void read_command(sqlite3_stmt *st, struct db_command *c)
 	sqlite__column_copy(st, 10, c->reason, sizeof(c->reason));
 }
 
-int db_command_create(struct db *db, const struct db_command *c,
-		      int64_t *id_out, struct err *e)
+int sqlite_command_create(struct db *db, const struct db_command *c,
+			  int64_t *id_out, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -50,8 +50,8 @@ int db_command_create(struct db *db, const struct db_command *c,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-int db_command_get(struct db *db, int64_t id, struct db_command *out,
-		   struct err *e)
+int sqlite_command_get(struct db *db, int64_t id, struct db_command *out,
+		       struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -73,9 +73,9 @@ int db_command_get(struct db *db, int64_t id, struct db_command *out,
 	return sqlite__call_end(db, k, st, rc);
 }
 
-int db_command_set_state(struct db *db, int64_t id, const char *from,
-			 const char *state, int64_t at_ms, const char *reason,
-			 struct err *e)
+int sqlite_command_set_state(struct db *db, int64_t id, const char *from,
+			     const char *state, int64_t at_ms, const char *reason,
+			     struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -129,10 +129,10 @@ static int each_row(struct db *db, struct conn *k, sqlite3_stmt *st,
 	return rc;
 }
 
-int db_command_list(struct db *db, const char *device, const char *state,
-		    size_t limit,
-		    int (*each)(const struct db_command *c, void *ctx),
-		    void *ctx, struct err *e)
+int sqlite_command_list(struct db *db, const char *device, const char *state,
+			size_t limit,
+			int (*each)(const struct db_command *c, void *ctx),
+			void *ctx, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -150,9 +150,9 @@ int db_command_list(struct db *db, const char *device, const char *state,
 	return each_row(db, k, st, each, ctx, e);
 }
 
-int db_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
-		   int (*each)(const struct db_command *c, void *ctx),
-		   void *ctx, struct err *e)
+int sqlite_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
+		       int (*each)(const struct db_command *c, void *ctx),
+		       void *ctx, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;
@@ -169,7 +169,7 @@ int db_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
 	return each_row(db, k, st, each, ctx, e);
 }
 
-int db_command_clear_close(struct db *db, int64_t id, struct err *e)
+int sqlite_command_clear_close(struct db *db, int64_t id, struct err *e)
 {
 	struct conn *k;
 	sqlite3_stmt *st;

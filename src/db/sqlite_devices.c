@@ -52,8 +52,8 @@ static int insert_device(struct conn *c, const struct db_device *d,
 	return rc;
 }
 
-int db_devices_create(struct db *db, const struct db_device *d, size_t n,
-		      struct err *e)
+int sqlite_devices_create(struct db *db, const struct db_device *d, size_t n,
+			  struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -71,13 +71,13 @@ out_put:
 	return rc;
 }
 
-int db_device_create(struct db *db, const struct db_device *d, struct err *e)
+int sqlite_device_create(struct db *db, const struct db_device *d, struct err *e)
 {
-	return db_devices_create(db, d, 1, e);
+	return sqlite_devices_create(db, d, 1, e);
 }
 
-int db_device_get(struct db *db, const char *id, struct db_device *out,
-		  struct err *e)
+int sqlite_device_get(struct db *db, const char *id, struct db_device *out,
+		      struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -106,9 +106,9 @@ static int device_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_device_list(struct db *db, const char *plot,
-		   int (*each)(const struct db_device *d, void *ctx), void *ctx,
-		   struct err *e)
+int sqlite_device_list(struct db *db, const char *plot,
+		       int (*each)(const struct db_device *d, void *ctx), void *ctx,
+		       struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_device *d;
@@ -223,9 +223,9 @@ static int series_one(struct conn *c, const char *device, const char *metric,
 	return found ? ERR_OK : series_insert(c, device, mid, id, e);
 }
 
-int db_series_ensure_many(struct db *db, const char *const *devices,
-			  const char *const *metrics, size_t n, int64_t *ids,
-			  struct err *e)
+int sqlite_series_ensure_many(struct db *db, const char *const *devices,
+			      const char *const *metrics, size_t n, int64_t *ids,
+			      struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -243,10 +243,10 @@ out_put:
 	return rc;
 }
 
-int db_series_ensure(struct db *db, const char *device, const char *metric,
-		     int64_t *id_out, struct err *e)
+int sqlite_series_ensure(struct db *db, const char *device, const char *metric,
+			 int64_t *id_out, struct err *e)
 {
-	return db_series_ensure_many(db, &device, &metric, 1, id_out, e);
+	return sqlite_series_ensure_many(db, &device, &metric, 1, id_out, e);
 }
 
 static int series_row(sqlite3_stmt *st, void *row, struct err *e)
@@ -260,9 +260,9 @@ static int series_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_series_list(struct db *db, const char *device,
-		   int (*each)(const struct db_series *s, void *ctx), void *ctx,
-		   struct err *e)
+int sqlite_series_list(struct db *db, const char *device,
+		       int (*each)(const struct db_series *s, void *ctx), void *ctx,
+		       struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_series *s;

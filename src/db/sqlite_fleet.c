@@ -17,8 +17,8 @@ static int step_write(struct conn *c, sqlite3_stmt *st, const char *what,
 	return rc == SQLITE_DONE ? ERR_OK : sqlite__error(c, rc, what, e);
 }
 
-int db_equipment_set(struct db *db, const struct db_equipment *q,
-		     struct err *e)
+int sqlite_equipment_set(struct db *db, const struct db_equipment *q,
+			 struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -57,8 +57,8 @@ static void equipment_row(sqlite3_stmt *st, struct db_equipment *q)
 
 #define EQUIPMENT_COLS "device, implement, swath_m, stream_url, updated_ms"
 
-int db_equipment_get(struct db *db, const char *device,
-		     struct db_equipment *out, struct err *e)
+int sqlite_equipment_get(struct db *db, const char *device,
+			 struct db_equipment *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -90,9 +90,9 @@ static int equipment_list_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_equipment_list(struct db *db,
-		      int (*each)(const struct db_equipment *q, void *ctx),
-		      void *ctx, struct err *e)
+int sqlite_equipment_list(struct db *db,
+			  int (*each)(const struct db_equipment *q, void *ctx),
+			  void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_equipment *q;
@@ -112,12 +112,6 @@ int db_equipment_list(struct db *db,
 		rc = each(&q[i], ctx);
 	sqlite__rows_free(&rows, NULL);
 	return rc;
-}
-
-void db_snapshot_free(struct db_snapshot *s)
-{
-	free(s->jpeg);
-	s->jpeg = NULL;
 }
 
 static int snapshot_insert(struct conn *c, const struct db_snapshot *s,
@@ -148,8 +142,8 @@ static int snapshot_insert(struct conn *c, const struct db_snapshot *s,
 	return step_write(c, st, s->device, e);
 }
 
-int db_snapshot_add(struct db *db, const struct db_snapshot *s, size_t keep,
-		    int64_t *id_out, struct err *e)
+int sqlite_snapshot_add(struct db *db, const struct db_snapshot *s, size_t keep,
+			int64_t *id_out, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -177,8 +171,8 @@ static void snapshot_row(sqlite3_stmt *st, struct db_snapshot *s)
 	s->jpeg = NULL;
 }
 
-int db_snapshot_get(struct db *db, const char *device, int64_t id,
-		    struct db_snapshot *out, struct err *e)
+int sqlite_snapshot_get(struct db *db, const char *device, int64_t id,
+			struct db_snapshot *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -225,9 +219,9 @@ static int snapshot_list_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_snapshot_list(struct db *db, const char *device,
-		     int (*each)(const struct db_snapshot *s, void *ctx),
-		     void *ctx, struct err *e)
+int sqlite_snapshot_list(struct db *db, const char *device,
+			 int (*each)(const struct db_snapshot *s, void *ctx),
+			 void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_snapshot *s;

@@ -10,16 +10,6 @@
 #define STAT_COLUMNS "plot, idx, count, valid_fraction, mean, std, min," \
 	" max, median, p10, p90"
 
-void db_scene_free(struct db_scene *s)
-{
-	if (!s)
-		return;
-	free(s->crs);
-	free(s->footprint);
-	s->crs = NULL;
-	s->footprint = NULL;
-}
-
 static int step_insert(struct conn *c, sqlite3_stmt *st, const char *what,
 		       struct err *e)
 {
@@ -122,10 +112,10 @@ static int add_scene(struct conn *c, const struct db_scene *s,
 	return ERR_OK;
 }
 
-int db_scene_add(struct db *db, const struct db_scene *s,
-		 const struct db_scene_stat *stats, size_t n_stats,
-		 const struct db_anomaly *anomalies, size_t n_anomalies,
-		 int64_t *id_out, struct err *e)
+int sqlite_scene_add(struct db *db, const struct db_scene *s,
+		     const struct db_scene_stat *stats, size_t n_stats,
+		     const struct db_anomaly *anomalies, size_t n_anomalies,
+		     int64_t *id_out, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -169,8 +159,8 @@ static int read_scene(sqlite3_stmt *st, struct db_scene *s, struct err *e)
 	return ERR_OK;
 }
 
-int db_scene_get(struct db *db, int64_t id, struct db_scene *out,
-		 struct err *e)
+int sqlite_scene_get(struct db *db, int64_t id, struct db_scene *out,
+		     struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -190,8 +180,8 @@ int db_scene_get(struct db *db, int64_t id, struct db_scene *out,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_scene_newest(struct db *db, const char *kind, int64_t before_ms,
-		    struct db_scene *out, struct err *e)
+int sqlite_scene_newest(struct db *db, const char *kind, int64_t before_ms,
+			struct db_scene *out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -224,9 +214,9 @@ static void scene_row_free(void *row)
 	db_scene_free(row);
 }
 
-int db_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
-		  int (*each)(const struct db_scene *s, void *ctx), void *ctx,
-		  struct err *e)
+int sqlite_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
+		      int (*each)(const struct db_scene *s, void *ctx), void *ctx,
+		      struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_scene *s;
@@ -274,9 +264,9 @@ static int scene_stats_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_scene_stats(struct db *db, int64_t scene, const char *index,
-		   int (*each)(const struct db_scene_stat *t, void *ctx),
-		   void *ctx, struct err *e)
+int sqlite_scene_stats(struct db *db, int64_t scene, const char *index,
+		       int (*each)(const struct db_scene_stat *t, void *ctx),
+		       void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_scene_stat *t;
@@ -332,10 +322,10 @@ static int walk_points(struct db *db, struct conn *c, sqlite3_stmt *st,
 	return rc;
 }
 
-int db_index_series(struct db *db, const char *plot, const char *index,
-		    int64_t from_ms, int64_t to_ms,
-		    int (*each)(const struct db_index_point *p, void *ctx),
-		    void *ctx, struct err *e)
+int sqlite_index_series(struct db *db, const char *plot, const char *index,
+			int64_t from_ms, int64_t to_ms,
+			int (*each)(const struct db_index_point *p, void *ctx),
+			void *ctx, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -357,10 +347,10 @@ int db_index_series(struct db *db, const char *plot, const char *index,
 	return walk_points(db, c, st, each, ctx, e);
 }
 
-int db_index_previous(struct db *db, const char *index, const char *kind,
-		      int64_t since_ms, int64_t before_ms,
-		      int (*each)(const struct db_index_point *p, void *ctx),
-		      void *ctx, struct err *e)
+int sqlite_index_previous(struct db *db, const char *index, const char *kind,
+			  int64_t since_ms, int64_t before_ms,
+			  int (*each)(const struct db_index_point *p, void *ctx),
+			  void *ctx, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -418,9 +408,9 @@ static int anomaly_list_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_anomaly_list(struct db *db, int64_t scene, const char *plot,
-		    int (*each)(const struct db_anomaly *a, void *ctx),
-		    void *ctx, struct err *e)
+int sqlite_anomaly_list(struct db *db, int64_t scene, const char *plot,
+			int (*each)(const struct db_anomaly *a, void *ctx),
+			void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_anomaly *a;

@@ -27,7 +27,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 
-#include "db/db.h"
+#include "db/db_ops.h"
 
 enum stmt_id {
 	ST_USER_INSERT,
@@ -124,7 +124,9 @@ struct conn {
 	const struct db *held_before; /* the thread's mark before this one */
 };
 
-struct db {
+/* The SQLite store: the common head, then the pool. */
+struct sqlite_db {
+	struct db base;               /* first: a struct db * is one of these */
 	char path[4096];
 	pthread_mutex_t lock;
 	pthread_cond_t returned;      /* on CLOCK_MONOTONIC */
@@ -134,6 +136,11 @@ struct db {
 	unsigned wait_ms;             /* the longest wait for a connection */
 	uint64_t waits, timeouts;     /* under lock: db_pool_stats */
 };
+
+/* The SQLite implementations of the operations of db_ops.h. */
+#define SQLITE_OP_DECL(name, params, args) int sqlite_##name params;
+DB_OPS(SQLITE_OP_DECL)
+#undef SQLITE_OP_DECL
 
 /*
  * Borrow a connection (opening one if the pool allows), and give it back.

@@ -9,16 +9,6 @@
 	" soil_texture, field_capacity, wilting_point, owner, extra, geometry," \
 	" min_lon, min_lat, max_lon, max_lat, area_m2, updated_ms"
 
-void db_plot_free(struct db_plot *p)
-{
-	if (!p)
-		return;
-	free(p->extra);
-	free(p->geometry);
-	p->extra = NULL;
-	p->geometry = NULL;
-}
-
 static char *column_dup(sqlite3_stmt *st, int col)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -125,8 +115,8 @@ static int upsert_one(struct conn *c, const struct db_plot *p, bool *existed,
 	return ERR_OK;
 }
 
-int db_plots_upsert(struct db *db, const struct db_plot *rows, size_t n,
-		    size_t *added, size_t *updated, struct err *e)
+int sqlite_plots_upsert(struct db *db, const struct db_plot *rows, size_t n,
+			size_t *added, size_t *updated, struct err *e)
 {
 	struct conn *c;
 	size_t n_added = 0, n_updated = 0;
@@ -159,8 +149,8 @@ out_put:
 	return rc;
 }
 
-int db_plots_exist(struct db *db, const char *const *codes, size_t n,
-		   bool *exists, struct err *e)
+int sqlite_plots_exist(struct db *db, const char *const *codes, size_t n,
+		       bool *exists, struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -173,8 +163,8 @@ int db_plots_exist(struct db *db, const char *const *codes, size_t n,
 	return rc;
 }
 
-int db_plot_get(struct db *db, const char *code, struct db_plot *out,
-		struct err *e)
+int sqlite_plot_get(struct db *db, const char *code, struct db_plot *out,
+		    struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -194,7 +184,7 @@ int db_plot_get(struct db *db, const char *code, struct db_plot *out,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-int db_plot_delete(struct db *db, const char *code, struct err *e)
+int sqlite_plot_delete(struct db *db, const char *code, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -220,9 +210,9 @@ static void plot_row_free(void *row)
 	db_plot_free(row);
 }
 
-int db_plot_list(struct db *db, const struct db_plot_filter *f,
-		 int (*each)(const struct db_plot *p, void *ctx), void *ctx,
-		 struct err *e)
+int sqlite_plot_list(struct db *db, const struct db_plot_filter *f,
+		     int (*each)(const struct db_plot *p, void *ctx), void *ctx,
+		     struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_plot *p;

@@ -1,8 +1,8 @@
 /* Retention policies in the SQLite store. */
 #include "db/sqlite_internal.h"
 
-int db_retention_set(struct db *db, const struct db_retention *r,
-		     int64_t *id_out, struct err *e)
+int sqlite_retention_set(struct db *db, const struct db_retention *r,
+			 int64_t *id_out, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -45,9 +45,9 @@ static int retention_list_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_retention_list(struct db *db,
-		      int (*each)(const struct db_retention *r, void *ctx),
-		      void *ctx, struct err *e)
+int sqlite_retention_list(struct db *db,
+			  int (*each)(const struct db_retention *r, void *ctx),
+			  void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_retention *r;
@@ -69,7 +69,7 @@ int db_retention_list(struct db *db,
 	return rc;
 }
 
-int db_retention_delete(struct db *db, int64_t id, struct err *e)
+int sqlite_retention_delete(struct db *db, int64_t id, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-int db_station_set(struct db *db, const struct db_station *s, struct err *e)
+int sqlite_station_set(struct db *db, const struct db_station *s, struct err *e)
 {
 	struct conn *c;
 	sqlite3_stmt *st;
@@ -38,9 +38,9 @@ static int station_list_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_station_list(struct db *db,
-		    int (*each)(const struct db_station *s, void *ctx),
-		    void *ctx, struct err *e)
+int sqlite_station_list(struct db *db,
+			int (*each)(const struct db_station *s, void *ctx),
+			void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_station *s;
@@ -111,9 +111,9 @@ static int set_group(struct conn *c, const char *name, const char *station,
 	return ERR_OK;
 }
 
-int db_group_set(struct db *db, const char *name, const char *station,
-		 double flow_m3h, const char *const *plots, size_t n_plots,
-		 struct err *e)
+int sqlite_group_set(struct db *db, const char *name, const char *station,
+		     double flow_m3h, const char *const *plots, size_t n_plots,
+		     struct err *e)
 {
 	struct conn *c;
 	int rc;
@@ -143,9 +143,9 @@ static int group_list_row(sqlite3_stmt *st, void *row, struct err *e)
 	return ERR_OK;
 }
 
-int db_group_list(struct db *db,
-		  int (*each)(const struct db_group_member *m, void *ctx),
-		  void *ctx, struct err *e)
+int sqlite_group_list(struct db *db,
+		      int (*each)(const struct db_group_member *m, void *ctx),
+		      void *ctx, struct err *e)
 {
 	struct sqlite_rows rows;
 	const struct db_group_member *m;

@@ -29,11 +29,49 @@ def test(fn):
     return fn
 
 
+# OASIS_TEST_BACKEND=postgresql runs every Server's store on the PostgreSQL
+# server named by OASIS_TEST_PG (make test starts one: tests/pg.sh), in a
+# database of its own; the folder keeps the engine's local files.
+BACKEND = os.environ.get("OASIS_TEST_BACKEND", "sqlite")
+_pg_urls = {}  # a Server's folder -> its database's URL
+_pg_made = [0]  # databases made by this process
+
+
+def pg_url(name):
+    """The URL of database `name` on the test server (OASIS_TEST_PG)."""
+    base = os.environ["OASIS_TEST_PG"]
+    head, _, _ = base.rpartition("/")
+    return head + "/" + name
+
+
+def pg_admin(sql):
+    """Run one SQL command on the test server's database (psql)."""
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", "-d",
+                    os.environ["OASIS_TEST_PG"], "-c", sql], check=True,
+                   capture_output=True, timeout=60)
+
+
+def pg_database():
+    """A new empty database on the test server; returns its URL."""
+    _pg_made[0] += 1
+    name = "oasis_it_%d_%d" % (os.getpid(), _pg_made[0])
+    pg_admin("CREATE DATABASE " + name)
+    return pg_url(name)
+
+
+def store_args(data):
+    """The options naming a store: its folder, and its database if any."""
+    args = ["--data", data]
+    if data in _pg_urls:
+        args += ["--db", _pg_urls[data]]
+    return args
+
+
 def oasis(*args, data=None, check=True, input=None, timeout=120):
     """Run an oasis command; returns CompletedProcess with text output."""
     cmd = [OASIS] + list(args)
     if data is not None:
-        cmd += ["--data", data]
+        cmd += store_args(data)
     p = subprocess.run(cmd, capture_output=True, text=True, input=input,
                        timeout=timeout)
     if check and p.returncode != 0:
@@ -83,6 +121,8 @@ class Server:
     def __init__(self, extra_args=(), init=True):
         self.dir = tempfile.mkdtemp(prefix="oasis-test-")
         self.data = os.path.join(self.dir, "store")
+        if BACKEND == "postgresql":
+            _pg_urls[self.data] = pg_database()
         self.extra_args = list(extra_args)
         self.proc = None
         self.port = None
@@ -103,7 +143,7 @@ class Server:
     def start(self):
         self.log = open(os.path.join(self.dir, "server.log"), "w+")
         self.proc = subprocess.Popen(
-            [OASIS, "serve", "--data", self.data, "--listen", "127.0.0.1:0"]
+            [OASIS, "serve"] + store_args(self.data) + ["--listen", "127.0.0.1:0"]
             + self.extra_args, stdout=subprocess.PIPE, stderr=self.log,
             text=True)
         _running.append(self)

@@ -10,7 +10,7 @@ import threading
 import time
 
 from harness import (OASIS, Broker, Server, expect, expect_error, oasis, run,
-                     test, wait_for)
+                     store_args, test, wait_for)
 
 NOW = 1767225600000  # 2026-01-01T00:00:00Z, fixed: no test reads the clock
 
@@ -409,8 +409,9 @@ def a_url_password_in_an_error_is_redacted():
     d = Server()
     for url in ("mqtt://oasis:hunter2-secret@", "http://oasis:hunter2-secret@"
                 "127.0.0.1:1"):
-        p = subprocess.run([OASIS, "serve", "--data", d.data, "--listen",
-                            "127.0.0.1:0", "--mqtt", url], capture_output=True,
+        p = subprocess.run([OASIS, "serve"] + store_args(d.data) +
+                           ["--listen", "127.0.0.1:0", "--mqtt", url],
+                           capture_output=True,
                            text=True, timeout=60)
         expect(p.returncode != 0, p)
         expect("hunter2" not in p.stderr + p.stdout, p.stderr)

@@ -8,7 +8,12 @@
  * naming the wait instead of lasting for ever.
  *
  * A deadlock shows as a test failure, not a hung suite: threads are joined
- * with a deadline.
+ * with a deadline.  The two tests of threads run on PostgreSQL too when
+ * OASIS_TEST_PG names a server (make test starts one).  On PostgreSQL every
+ * listing, the engine's streams included, gives its connection back before
+ * its first callback, so no callback can hold one: there the nested call
+ * and the bounded wait are provoked by holding a connection through the
+ * pool's own pg__conn_get.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -28,6 +33,7 @@
 
 #include "agro/valves.h"
 #include "db/db.h"
+#include "db/pg_internal.h" /* the PostgreSQL pool's own tests hold a connection */
 #include "util/events.h"
 #include "util/log.h"
 
@@ -38,6 +44,8 @@
 
 struct fixture {
 	char dir[64];
+	char where[512];        /* the folder, or a PostgreSQL URL */
+	char pg_name[64];       /* PostgreSQL: the database made */
 	struct db *db;
 };
 
@@ -65,17 +73,28 @@ static void add_command(struct db *db, const char *device, int64_t at)
 	assert_int_equal(db_command_create(db, &c, &id, &e), 0);
 }
 
-static int setup(void **state)
+/* Run one SQL command on the test server's database (psql). */
+static int pg_admin(const char *sql)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "psql -q -v ON_ERROR_STOP=1 -d '%s' -c '%s'"
+		 " >/dev/null", getenv("OASIS_TEST_PG"), sql);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The store of the fixture: f->where is a folder or a URL, opened. */
+static int fill(struct fixture *f)
+{
 	struct db_retention r = { .raw_ms = 86400000, .step_ms = 3600000 };
 	struct db_equipment q = { .swath_m = NAN };
 	int64_t id;
 	struct err e;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/oasis-pool-XXXXXX");
-	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e))
+	if (db_open(f->where, true, &f->db, &e)) {
+		fprintf(stderr, "# %s\n", e.msg);
 		return -1;
+	}
 	add_device(f->db, "v-1", "valve");
 	add_device(f->db, "ws-1", "weather_station");
 	add_device(f->db, "cam-1", "camera");
@@ -90,8 +109,50 @@ static int setup(void **state)
 	if (db_equipment_set(f->db, &q, &e) ||
 	    db_pool_config(f->db, POOL, 5000, &e))
 		return -1;
-	*state = f;
 	return 0;
+}
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/oasis-pool-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	snprintf(f->where, sizeof(f->where), "%s", f->dir);
+	*state = f;
+	return fill(f);
+}
+
+static int setup_pg(void **state)
+{
+	static int counter;
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *base = getenv("OASIS_TEST_PG");
+	const char *slash = strchr(strstr(base, "://") + 3, '/');
+	char sql[128];
+
+	snprintf(f->pg_name, sizeof(f->pg_name), "oasis_pool_%d_%d",
+		 (int)getpid(), counter++);
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->pg_name);
+	if (pg_admin(sql))
+		return -1;
+	snprintf(f->where, sizeof(f->where), "%.*s/%s",
+		 slash ? (int)(slash - base) : (int)strlen(base), base,
+		 f->pg_name);
+	*state = f;
+	return fill(f);
+}
+
+static int teardown_pg(void **state)
+{
+	struct fixture *f = *state;
+	char sql[128];
+
+	db_close(f->db);
+	snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", f->pg_name);
+	free(f);
+	return pg_admin(sql);
 }
 
 static int teardown(void **state)
@@ -557,6 +618,88 @@ static void a_wait_for_a_connection_ends_with_unavailable(void **state)
 	assert_non_null(strstr(e.msg, "store connections"));
 }
 
+/* ---- the PostgreSQL pool: invariants 2 and 4 ----------------------------- */
+
+struct pg_waiter {
+	struct db *db;
+	int rc;
+	double waited_ms;
+	char msg[ERR_MSG_MAX];
+};
+
+static void *pg_waiter_main(void *arg)
+{
+	struct pg_waiter *w = arg;
+	struct timespec t0, t1;
+	struct db_device d;
+	struct err e = { 0 };
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	w->rc = db_device_get(w->db, "v-1", &d, &e);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	w->waited_ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+		       (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	snprintf(w->msg, sizeof(w->msg), "%s", e.msg);
+	return NULL;
+}
+
+static void pg_a_wait_for_a_connection_ends_with_unavailable(void **state)
+{
+	struct fixture *f = *state;
+	struct pg_waiter w = { .db = f->db };
+	struct db_pool_stats ps;
+	struct pg_conn *held;
+	struct db_device d;
+	pthread_t t;
+	struct err e;
+
+	assert_int_equal(db_pool_config(f->db, 1, 300, &e), 0);
+	assert_int_equal(pg__conn_get(f->db, &held, &e), 0);
+	assert_int_equal(pthread_create(&t, NULL, pg_waiter_main, &w), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	pg__conn_put(f->db, held);
+	assert_int_equal(w.rc, ERR_UNAVAILABLE);
+	assert_non_null(strstr(w.msg, "waiting for one"));
+	assert_non_null(strstr(w.msg, "300 ms"));
+	assert_true(w.waited_ms >= 250 && w.waited_ms < 5000);
+	assert_int_equal(db_device_get(f->db, "v-1", &d, &e), 0);
+	db_pool_stats(f->db, &ps);
+	assert_int_equal(ps.timeouts, 1);
+	assert_int_equal(ps.connections, 1);
+}
+
+static void pg_a_nested_store_call_aborts(void **state)
+{
+	struct fixture *f = *state;
+	int status;
+	pid_t pid;
+
+#ifdef NDEBUG
+	skip(); /* release builds log the nested call instead */
+#endif
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct db *db;
+		struct pg_conn *held;
+		struct db_device d;
+		struct err e;
+
+		/* the child opens its own store: connections do not cross fork */
+		if (db_open(f->where, false, &db, &e) ||
+		    pg__conn_get(db, &held, &e))
+			_exit(2);
+		db_device_get(db, "v-1", &d, &e);
+		_exit(0); /* not caught */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (!WIFSIGNALED(status))
+		fail_msg("the nested store call was not caught (exit %d)",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	assert_int_equal(WTERMSIG(status), SIGABRT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -573,6 +716,25 @@ int main(void)
 			teardown),
 	};
 
+	const struct CMUnitTest pg_tests[] = {
+		cmocka_unit_test_setup_teardown(
+			threads_calling_the_store_from_callbacks_all_finish,
+			setup_pg, teardown_pg),
+		cmocka_unit_test_setup_teardown(
+			the_valve_service_under_threads_never_deadlocks,
+			setup_pg, teardown_pg),
+		cmocka_unit_test_setup_teardown(pg_a_nested_store_call_aborts,
+						setup_pg, teardown_pg),
+		cmocka_unit_test_setup_teardown(
+			pg_a_wait_for_a_connection_ends_with_unavailable,
+			setup_pg, teardown_pg),
+	};
+	int failed;
+
 	log_set_level(LOG_WARN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	failed = cmocka_run_group_tests_name("SQLite", tests, NULL, NULL);
+	if (!getenv("OASIS_TEST_PG") || !*getenv("OASIS_TEST_PG"))
+		return failed;
+	return failed + cmocka_run_group_tests_name("PostgreSQL", pg_tests,
+						      NULL, NULL);
 }

@@ -1,0 +1,24 @@
+/*
+ * The backends' entry points, for db.c only: each opens its kind of store
+ * and returns it with its table (struct db_backend) in place.
+ */
+#ifndef OASIS_DB_BACKENDS_H
+#define OASIS_DB_BACKENDS_H
+
+#include <stdbool.h>
+
+#include "db/db.h"
+
+/* A folder: the embedded store DIR/oasis.db (sqlite.c). */
+int sqlite_open(const char *dir, bool create, struct db **out,
+		struct err *e);
+/* A postgresql:// or postgres:// URL (pg.c). */
+int pg_open(const char *url, bool create, struct db **out, struct err *e);
+
+/*
+ * The password read from the file of db_password_file into *out (heap; the
+ * caller wipes and frees it), or NULL when none was set.
+ */
+int db__password(char **out, struct err *e);
+
+#endif

@@ -1,0 +1,607 @@
+/*
+ * The PostgreSQL backend: opening the store, the connection pool,
+ * statements and errors.  The design notes are in pg_internal.h; the
+ * pool keeps sqlite.c's invariants (one connection per thread at a time,
+ * collect then act, sized to the callers, a bounded wait).
+ */
+#include "db/pg_internal.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/backends.h"
+#include "util/log.h"
+
+#define POOL_WAIT_MS 10000
+
+/*
+ * The operations on PostgreSQL so far, one line each; the others answer
+ * ERR_UNSUPPORTED ("db_NAME: not yet on PostgreSQL").  docs/POSTGRES.md
+ * lists the same.
+ */
+#define PG_DONE(X) \
+	X(schema_version) X(pool_config) X(checkpoint) \
+	X(user_create) X(user_get) X(user_get_by_id) X(user_set_password) \
+	X(user_count) X(token_create) X(token_find) X(token_revoke) \
+	X(token_list) X(session_create) X(session_find) X(session_delete) \
+	X(state_get) X(state_set) \
+	X(device_create) X(devices_create) X(device_get) X(device_list) \
+	X(series_ensure) X(series_ensure_many) X(series_list) \
+	X(plots_upsert) X(plots_exist) X(plot_get) X(plot_delete) \
+	X(plot_list) X(plot_count) \
+	X(chunks_write) X(chunks_read) X(chunks_read_view) X(latest_list) \
+	X(alert_rule_save) X(alert_rule_delete) X(alert_rule_list) \
+	X(alert_open) X(alert_get) X(alert_update) X(alert_list) \
+	X(alert_dead_letter) X(alert_dead_letter_count) \
+	X(scene_add) X(scene_get) X(scene_newest) X(scene_list) \
+	X(scene_stats) X(index_series) X(index_previous) X(anomaly_list) \
+	X(command_create) X(command_get) X(command_set_state) \
+	X(command_list) X(command_due) X(command_clear_close) \
+	X(retention_set) X(retention_list) X(retention_delete) \
+	X(station_set) X(station_list) X(group_set) X(group_list) \
+	X(equipment_set) X(equipment_get) X(equipment_list) \
+	X(snapshot_add) X(snapshot_get) X(snapshot_list)
+
+static void pg_close(struct db *db);
+static void pg_pool_stats(struct db *db, struct db_pool_stats *out);
+
+static const struct db_backend pg_backend = {
+	.name = "PostgreSQL",
+	.close = pg_close,
+	.pool_stats = pg_pool_stats,
+#define PG_OP(name) .name = pg_##name,
+	PG_DONE(PG_OP)
+#undef PG_OP
+};
+
+/* The store whose connection this thread holds, or NULL (invariant 1). */
+static _Thread_local const struct db *held_by_thread;
+
+/* ---- errors --------------------------------------------------------------- */
+
+const char *pg__sqlstate(const PGresult *r)
+{
+	const char *s = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+
+	return s ? s : "";
+}
+
+/* The first line of a libpq message, without its "ERROR:  " nor newline. */
+static void first_line(const char *msg, char *out, size_t size)
+{
+	size_t n;
+
+	if (!msg)
+		msg = "";
+	if (!strncmp(msg, "ERROR:  ", 8))
+		msg += 8;
+	n = strcspn(msg, "\n");
+	if (n >= size)
+		n = size - 1;
+	memcpy(out, msg, n);
+	out[n] = '\0';
+}
+
+int pg__error(PGconn *conn, const PGresult *r, const char *what,
+	      struct err *e)
+{
+	const char *state = pg__sqlstate(r);
+	char msg[256];
+
+	first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(conn), msg,
+		   sizeof(msg));
+	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+		return err_set(e, ERR_UNAVAILABLE, "%s: the PostgreSQL server "
+			       "cannot be reached (%s)", what, msg);
+	if (!strcmp(state, "23505"))
+		return err_set(e, ERR_EXISTS, "%s: already exists", what);
+	if (!strncmp(state, "23", 2) || !strncmp(state, "22", 2))
+		return err_set(e, ERR_INVALID, "%s: %s", what, msg);
+	if (!strcmp(state, "53100"))
+		return err_set(e, ERR_FULL, "%s: the database's disk is full (%s)",
+			       what, msg);
+	if (!strcmp(state, "40001") || !strcmp(state, "40P01") ||
+	    !strcmp(state, "55P03") || !strncmp(state, "53", 2))
+		return err_set(e, ERR_UNAVAILABLE, "%s: the store is busy (%s)",
+			       what, msg);
+	if (!strncmp(state, "28", 2) || !strcmp(state, "42501"))
+		return err_set(e, ERR_FORBIDDEN, "%s: PostgreSQL refused (%s)",
+			       what, msg);
+	return err_set(e, ERR_STORE, "%s: %s", what, msg);
+}
+
+/* ---- parameters and results ---------------------------------------------- */
+
+static int p_next(struct pg_params *p)
+{
+	if (p->n >= PG_MAX_PARAMS) {
+		/* a bug in a statement's code: fail loudly in tests */
+		log_error("store: more than %d parameters", PG_MAX_PARAMS);
+		abort();
+	}
+	p->len[p->n] = 0;
+	p->fmt[p->n] = 0;
+	return p->n++;
+}
+
+void pg__p_text(struct pg_params *p, const char *s)
+{
+	int i = p_next(p);
+
+	p->v[i] = s; /* NULL stays NULL: a NOT NULL column refuses it */
+}
+
+void pg__p_text_or_null(struct pg_params *p, const char *s)
+{
+	int i = p_next(p);
+
+	p->v[i] = s && *s ? s : NULL;
+}
+
+void pg__p_int(struct pg_params *p, int64_t v)
+{
+	int i = p_next(p);
+
+	snprintf(p->num[i], sizeof(p->num[i]), "%" PRId64, v);
+	p->v[i] = p->num[i];
+}
+
+void pg__p_real_or_null(struct pg_params *p, double v)
+{
+	int i = p_next(p);
+
+	if (!isfinite(v)) {
+		p->v[i] = NULL;
+		return;
+	}
+	snprintf(p->num[i], sizeof(p->num[i]), "%.17g", v);
+	p->v[i] = p->num[i];
+}
+
+void pg__p_bytes(struct pg_params *p, const void *data, size_t len)
+{
+	int i = p_next(p);
+
+	p->v[i] = data ? data : "";
+	p->len[i] = (int)len;
+	p->fmt[i] = 1;
+}
+
+int64_t pg__int(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0
+		: strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+double pg__real_or_nan(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NAN
+		: strtod(PQgetvalue(r, row, col), NULL);
+}
+
+void pg__copy(const PGresult *r, int row, int col, char *dst, size_t size)
+{
+	snprintf(dst, size, "%s", PQgetisnull(r, row, col) ? ""
+		 : PQgetvalue(r, row, col));
+}
+
+int64_t pg__bin_int(const PGresult *r, int row, int col)
+{
+	const unsigned char *b = (const unsigned char *)PQgetvalue(r, row, col);
+	uint64_t v = 0;
+
+	if (PQgetisnull(r, row, col) || PQgetlength(r, row, col) != 8)
+		return 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return (int64_t)v;
+}
+
+/* ---- statements ----------------------------------------------------------- */
+
+int pg__exec(struct pg_conn *c, const char *sql, const char *what,
+	     struct err *e)
+{
+	PGresult *r = PQexec(c->conn, sql);
+	int rc = ERR_OK;
+
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK)
+		rc = pg__error(c->conn, r, what, e);
+	PQclear(r);
+	return rc;
+}
+
+int pg__begin(struct pg_conn *c, struct err *e)
+{
+	return pg__exec(c, "BEGIN", "starting a transaction", e);
+}
+
+int pg__commit(struct pg_conn *c, struct err *e)
+{
+	return pg__exec(c, "COMMIT", "committing", e);
+}
+
+void pg__rollback(struct pg_conn *c)
+{
+	PQclear(PQexec(c->conn, "ROLLBACK"));
+}
+
+int pg__run(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
+	    const struct pg_params *p, bool binary, PGresult **out,
+	    const char *what, struct err *e)
+{
+	char name[16];
+	PGresult *r;
+	int n = p ? p->n : 0;
+
+	snprintf(name, sizeof(name), "o%d", (int)id);
+	if (!c->prepared[id]) {
+		r = PQprepare(c->conn, name, sql, n, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+			int rc = pg__error(c->conn, r, what, e);
+
+			PQclear(r);
+			return rc;
+		}
+		PQclear(r);
+		c->prepared[id] = 1;
+	}
+	r = PQexecPrepared(c->conn, name, n, p ? p->v : NULL,
+			   p ? p->len : NULL, p ? p->fmt : NULL, binary ? 1 : 0);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK &&
+	    PQresultStatus(r) != PGRES_TUPLES_OK) {
+		int rc = pg__error(c->conn, r, what, e);
+
+		PQclear(r);
+		return rc;
+	}
+	*out = r;
+	return ERR_OK;
+}
+
+int pg__call(struct db *db, enum pg_stmt_id id, const char *sql,
+	     const struct pg_params *p, bool binary, PGresult **out,
+	     const char *what, struct err *e)
+{
+	struct pg_conn *c;
+	int rc;
+
+	if ((rc = pg__conn_get(db, &c, e)))
+		return rc;
+	rc = pg__run(c, id, sql, p, binary, out, what, e);
+	pg__conn_put(db, c);
+	return rc;
+}
+
+int pg__call_change(struct db *db, enum pg_stmt_id id, const char *sql,
+		    const struct pg_params *p, const char *what, struct err *e)
+{
+	PGresult *r;
+	int rc;
+
+	if ((rc = pg__call(db, id, sql, p, false, &r, what, e)))
+		return rc;
+	if (!strcmp(PQcmdTuples(r), "0"))
+		rc = err_set(e, ERR_NOT_FOUND, "%s: not found", what);
+	PQclear(r);
+	return rc;
+}
+
+/* ---- the pool ------------------------------------------------------------- */
+
+static void conn_close(struct pg_conn *c)
+{
+	PQfinish(c->conn);
+	free(c);
+}
+
+static int conn_open(struct pg_db *db, struct pg_conn **out, struct err *e)
+{
+	const char *keys[] = { "dbname", "fallback_application_name",
+			       db->password ? "password" : NULL, NULL };
+	const char *values[] = { db->url, "oasis", db->password, NULL };
+	struct pg_conn *c = calloc(1, sizeof(*c));
+	char msg[256];
+
+	if (!c)
+		return err_nomem(e);
+	c->conn = PQconnectdbParams(keys, values, 1);
+	if (!c->conn) {
+		free(c);
+		return err_nomem(e);
+	}
+	if (PQstatus(c->conn) != CONNECTION_OK) {
+		first_line(PQerrorMessage(c->conn), msg, sizeof(msg));
+		conn_close(c);
+		if (strstr(msg, "does not exist"))
+			return err_set(e, ERR_NOT_FOUND, "cannot open the store "
+				       "%s: %s (create the database first)",
+				       db->shown, msg);
+		if (strstr(msg, "password") || strstr(msg, "authentication"))
+			return err_set(e, ERR_UNAUTHORIZED, "cannot open the "
+				       "store %s: %s (the password comes from "
+				       "~/.pgpass, PGPASSFILE or "
+				       "--data-password-file)", db->shown, msg);
+		return err_set(e, ERR_UNAVAILABLE, "cannot open the store %s: %s",
+			       db->shown, msg);
+	}
+	/* every timestamp Oasis stores is an integer; keep the session neutral */
+	if (pg__exec(c, "SET TIME ZONE 'UTC'; SET client_min_messages TO warning",
+		     "opening the store", e)) {
+		conn_close(c);
+		return e ? e->code : ERR_STORE;
+	}
+	*out = c;
+	return ERR_OK;
+}
+
+static void nested_acquire(const struct pg_db *db)
+{
+#ifndef NDEBUG
+	log_error("store: a thread asked for a second connection of %s while "
+		  "holding one (a store call inside a row callback?): this can "
+		  "deadlock the pool; collect the rows, then act", db->shown);
+	abort();
+#else
+	static _Atomic int logged;
+
+	if (!logged++)
+		log_error("store: a thread asked for a second connection of %s "
+			  "while holding one: this can deadlock the pool",
+			  db->shown);
+#endif
+}
+
+static struct timespec deadline_after(unsigned wait_ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += wait_ms / 1000;
+	t.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+	if (t.tv_nsec >= 1000000000L) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000L;
+	}
+	return t;
+}
+
+static int wait_for_room(struct pg_db *db, struct err *e)
+{
+	struct timespec until;
+
+	if (db->idle || db->open_conns < db->max_conns)
+		return ERR_OK;
+	until = deadline_after(db->wait_ms);
+	db->waits++;
+	while (!db->idle && db->open_conns >= db->max_conns)
+		if (pthread_cond_timedwait(&db->returned, &db->lock, &until) ==
+		    ETIMEDOUT && !db->idle && db->open_conns >= db->max_conns) {
+			db->timeouts++;
+			return err_set(e, ERR_UNAVAILABLE, "the store is busy: "
+				       "all %d of its connections stayed in use "
+				       "for %u ms while waiting for one",
+				       db->max_conns, db->wait_ms);
+		}
+	return ERR_OK;
+}
+
+int pg__conn_get(struct db *base, struct pg_conn **out, struct err *e)
+{
+	struct pg_db *db = pg_db(base);
+	struct pg_conn *c = NULL;
+	bool open_new = false;
+	int rc;
+
+	/* a db_* function written for PostgreSQL alone, outside db_ops.h */
+	if (base->ops != &pg_backend)
+		return err_set(e, ERR_INTERNAL, "store: a PostgreSQL operation "
+			       "was called on a %s store (is it missing from "
+			       "db/db_ops.h?)", base->ops->name);
+	if (held_by_thread == base)
+		nested_acquire(db);
+	pthread_mutex_lock(&db->lock);
+	if ((rc = wait_for_room(db, e))) {
+		pthread_mutex_unlock(&db->lock);
+		return rc;
+	}
+	if (db->idle) {
+		c = db->idle;
+		db->idle = c->next;
+	} else {
+		db->open_conns++;
+		open_new = true;
+	}
+	pthread_mutex_unlock(&db->lock);
+	if (open_new && conn_open(db, &c, e)) {
+		pthread_mutex_lock(&db->lock);
+		db->open_conns--;
+		pthread_cond_signal(&db->returned);
+		pthread_mutex_unlock(&db->lock);
+		return e ? e->code : ERR_STORE;
+	}
+	c->held_before = held_by_thread;
+	held_by_thread = base;
+	*out = c;
+	return ERR_OK;
+}
+
+void pg__conn_put(struct db *base, struct pg_conn *c)
+{
+	struct pg_db *db = pg_db(base);
+	bool broken;
+
+	held_by_thread = c->held_before;
+	c->held_before = NULL;
+	if (PQstatus(c->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+		pg__rollback(c); /* a call left a transaction open: a bug */
+	broken = PQstatus(c->conn) != CONNECTION_OK ||
+		 PQtransactionStatus(c->conn) != PQTRANS_IDLE;
+	if (broken)
+		conn_close(c);
+	pthread_mutex_lock(&db->lock);
+	if (broken) {
+		db->open_conns--;
+	} else {
+		c->next = db->idle;
+		db->idle = c;
+	}
+	pthread_cond_signal(&db->returned);
+	pthread_mutex_unlock(&db->lock);
+}
+
+int pg_pool_config(struct db *base, unsigned connections, unsigned wait_ms,
+		   struct err *e)
+{
+	struct pg_db *db = pg_db(base);
+
+	if (connections < 1 || connections > DB_POOL_MAX)
+		return err_set(e, ERR_INVALID, "store connections: %u is not "
+			       "between 1 and %d", connections, DB_POOL_MAX);
+	pthread_mutex_lock(&db->lock);
+	db->max_conns = (int)connections;
+	db->wait_ms = wait_ms ? wait_ms : POOL_WAIT_MS;
+	pthread_cond_broadcast(&db->returned);
+	pthread_mutex_unlock(&db->lock);
+	return ERR_OK;
+}
+
+static void pg_pool_stats(struct db *base, struct db_pool_stats *out)
+{
+	struct pg_db *db = pg_db(base);
+
+	pthread_mutex_lock(&db->lock);
+	out->connections = (unsigned)db->max_conns;
+	out->open = (unsigned)db->open_conns;
+	out->waits = db->waits;
+	out->timeouts = db->timeouts;
+	pthread_mutex_unlock(&db->lock);
+}
+
+/* ---- opening -------------------------------------------------------------- */
+
+static int pool_init(struct pg_db *db)
+{
+	pthread_condattr_t attr;
+	int rc;
+
+	if (pthread_condattr_init(&attr))
+		return -1;
+	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) ||
+	     pthread_cond_init(&db->returned, &attr);
+	pthread_condattr_destroy(&attr);
+	if (rc)
+		return -1;
+	if (pthread_mutex_init(&db->lock, NULL)) {
+		pthread_cond_destroy(&db->returned);
+		return -1;
+	}
+	return 0;
+}
+
+static void pg_free(struct pg_db *db)
+{
+	if (db->password) {
+		memset(db->password, 0, strlen(db->password));
+		free(db->password);
+	}
+	free(db->url);
+	free(db);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int pg_open(const char *url, bool create, struct db **out, struct err *e)
+{
+	struct pg_db *db = calloc(1, sizeof(*db));
+	struct pg_conn *c;
+	int rc;
+
+	if (!db)
+		return err_nomem(e);
+	db->base.ops = &pg_backend;
+	db_where_shown(url, db->shown, sizeof(db->shown));
+	if (!(db->url = strdup(url))) {
+		free(db);
+		return err_nomem(e);
+	}
+	if ((rc = db__password(&db->password, e))) {
+		pg_free(db);
+		return rc;
+	}
+	if (pool_init(db)) {
+		pg_free(db);
+		return err_set(e, ERR_INTERNAL, "cannot set up the store's pool");
+	}
+	db->max_conns = DB_POOL_DEFAULT;
+	db->wait_ms = POOL_WAIT_MS;
+	if ((rc = conn_open(db, &c, e)))
+		goto out_free;
+	db->open_conns = 1;
+	if ((rc = pg__migrate(c, create, db->shown, e))) {
+		conn_close(c);
+		goto out_free;
+	}
+	pg__conn_put(&db->base, c);
+	/* the chunk partitions of this month and the next two, made ahead */
+	if ((rc = pg__partitions_ensure(&db->base, now_ms(),
+					now_ms() + 62 * INT64_C(86400000), e))) {
+		pg_close(&db->base);
+		return rc;
+	}
+	*out = &db->base;
+	return ERR_OK;
+
+out_free:
+	pthread_cond_destroy(&db->returned);
+	pthread_mutex_destroy(&db->lock);
+	pg_free(db);
+	return rc;
+}
+
+static void pg_close(struct db *base)
+{
+	struct pg_db *db = pg_db(base);
+	struct pg_conn *c, *next;
+
+	for (c = db->idle; c; c = next) {
+		next = c->next;
+		conn_close(c);
+	}
+	pthread_cond_destroy(&db->returned);
+	pthread_mutex_destroy(&db->lock);
+	pg_free(db);
+}
+
+int pg_schema_version(struct db *db, int *out, struct err *e)
+{
+	struct pg_conn *c;
+	int rc;
+
+	if ((rc = pg__conn_get(db, &c, e)))
+		return rc;
+	rc = pg__schema_version(c, out, e);
+	pg__conn_put(db, c);
+	return rc;
+}
+
+/* PostgreSQL's own log needs no flushing by Oasis: a no-op. */
+int pg_checkpoint(struct db *db, struct err *e)
+{
+	(void)db;
+	(void)e;
+	return ERR_OK;
+}

@@ -1,0 +1,176 @@
+"""Oasis on PostgreSQL, end to end: init, a token, plots imported and
+listed by bbox, a device, a bulk ingest and a query from the command line,
+then the server: writes and queries over HTTP, kill -9 during writes and
+every acknowledged point still there.  Needs OASIS_TEST_PG (make test
+starts a throwaway server: tests/pg.sh); without it the file skips."""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+
+import harness
+from harness import Server, expect, oasis, run, test
+
+if not os.environ.get("OASIS_TEST_PG"):
+    print("1..0 # SKIP OASIS_TEST_PG is not set (make test sets it)")
+    sys.exit(0)
+
+T0 = 1780000000000  # a fixed instant: no test depends on today's date
+SQUARE = [[86.2, 44.3], [86.204, 44.3], [86.204, 44.304], [86.2, 44.304],
+          [86.2, 44.3]]
+
+
+def new_store():
+    """A fresh database and a local folder, as the command line takes them."""
+    folder = tempfile.mkdtemp(prefix="oasis-test-pgcli-")
+    return folder, harness.pg_database()
+
+
+def run_cli(folder, url, *args, check=True, input=None):
+    return oasis(*args, "--db", url, "--data", folder, check=check,
+                 input=input)
+
+
+def plots_file(folder):
+    path = os.path.join(folder, "plots.geojson")
+    features = []
+    for i, dx in enumerate((0, 0.01, 0.5)):
+        ring = [[x + dx, y] for x, y in SQUARE]
+        features.append({"type": "Feature",
+                         "properties": {"code": "P%d" % (i + 1),
+                                        "crop": "cotton"},
+                         "geometry": {"type": "Polygon",
+                                      "coordinates": [ring]}})
+    with open(path, "w") as f:
+        json.dump({"type": "FeatureCollection", "features": features}, f)
+    return path
+
+
+@test
+def the_command_line_on_postgresql():
+    folder, url = new_store()
+    out = run_cli(folder, url, "init").stdout
+    expect("admin login" in out, out)
+    p = run_cli(folder, url, "init", check=False)
+    expect(p.returncode != 0 and "already has users" in p.stderr, p.stderr)
+    token = run_cli(folder, url, "token", "create", "--role", "operator",
+                    "--name", "ops").stdout.strip()
+    expect(token.startswith("oa_"), token)
+    run_cli(folder, url, "plots", "import", plots_file(folder))
+    listed = run_cli(folder, url, "plots", "list", "--format", "csv",
+                     "--bbox", "86.19,44.29,86.215,44.31").stdout
+    codes = re.findall(r"^(P\d)", listed, re.M)
+    expect(codes == ["P1", "P2"], listed)
+    run_cli(folder, url, "devices", "add", "sp-1", "--kind", "soil_probe",
+            "--plot", "P1")
+    lines = "\n".join("soil,device=sp-1 moisture=%g %d" %
+                      (0.2 + i / 1000, T0 + i * 60000) for i in range(500))
+    run_cli(folder, url, "ingest", "-", "--precision", "ms", input=lines)
+    got = run_cli(folder, url, "query", "--series", "sp-1/moisture", "--from",
+                  str(T0), "--to", str(T0 + 500 * 60000)).stdout
+    rows = got.strip().splitlines()
+    expect(len(rows) == 501, got[-300:])
+    expect(rows[-1].endswith("0.699"), rows[-1])
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@test
+def passwords_come_from_files_and_are_never_printed():
+    """The test server wants a password (tests/pg.sh): from PGPASSFILE, or
+    --data-password-file; a password in the URL is never printed."""
+    folder, url = new_store()
+    run_cli(folder, url, "init")  # PGPASSFILE: the cluster's pgpass
+    password_file = os.path.join(os.path.dirname(os.environ["PGPASSFILE"]),
+                                 "password")
+    empty = os.path.join(folder, "empty.pgpass")
+    open(empty, "w").close()
+    os.chmod(empty, 0o600)
+    env = dict(os.environ, PGPASSFILE=empty, HOME=folder)
+
+    def cli(*args):
+        return subprocess.run([harness.OASIS, "plots", "list", "--data",
+                               folder] + list(args), capture_output=True,
+                              text=True, env=env, timeout=60)
+
+    p = cli("--db", url)
+    expect(p.returncode != 0 and "password" in p.stderr and
+           "--data-password-file" in p.stderr, p.stderr)
+    p = cli("--db", url, "--data-password-file", password_file)
+    expect(p.returncode == 0, p.stderr)
+    p = cli("--db", url, "--data-password-file", "/no/such/file")
+    expect(p.returncode != 0 and "/no/such/file" in p.stderr, p.stderr)
+    wrong = url.replace("postgres@", "postgres:hunter2@")
+    p = cli("--db", wrong)
+    expect(p.returncode != 0 and "hunter2" not in p.stderr and
+           "postgres:***@" in p.stderr, p.stderr)
+    p = cli("--db", url + "?password=hunter2&sslmode=disable")
+    expect(p.returncode != 0 and "hunter2" not in p.stderr and
+           "password=***&sslmode=disable" in p.stderr, p.stderr)
+    # OASIS_DATA names the store when --data is not given
+    env["OASIS_DATA"] = url
+    env["PGPASSFILE"] = os.environ["PGPASSFILE"]
+    p = subprocess.run([harness.OASIS, "plots", "list"], capture_output=True,
+                       text=True, env=env, timeout=60, cwd=folder)
+    expect(p.returncode == 0, p.stderr)
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+@test
+def serve_writes_queries_and_survives_kill_9():
+    harness.BACKEND = "postgresql"
+    s = Server().start()
+    body = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"code": "P1"},
+         "geometry": {"type": "Polygon", "coordinates": [SQUARE]}}]}
+    r = s.post("/api/v1/plots", body=body, token=s.admin_token)
+    expect(r.status == 201, r)
+    r = s.post("/api/v1/devices", token=s.admin_token,
+               body={"id": "ws-1", "kind": "weather_station", "plot": "P1"})
+    expect(r.status == 201, r)
+    tok = r.json()["token"]
+    acked = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(k):
+        i = 0
+        while not stop.is_set() and i < 400:
+            ts = T0 + (k * 100000 + i) * 1000
+            line = "weather,device=ws-1 air_temp=%d %d" % (i % 40,
+                                                         ts * 1000000)
+            try:
+                r = s.post("/api/v1/write", body=line, token=tok)
+            except Exception:
+                return  # the server is gone
+            if r.status == 204:
+                with lock:
+                    acked.append(ts)
+            i += 1
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(3)]
+    for t in threads:
+        t.start()
+    harness.wait_for(lambda: len(acked) >= 150, timeout=60)
+    s.stop(signal.SIGKILL)
+    stop.set()
+    for t in threads:
+        t.join()
+    s.start()
+    got = s.get("/api/v1/query?series=ws-1/air_temp&from=%d&to=%d" %
+                (T0, T0 + 400000 * 1000), token=s.admin_token)
+    expect(got.status == 200, got)
+    have = {v[0] for v in got.json()["values"]}
+    missing = [ts for ts in acked if ts not in have]
+    expect(not missing, "%d of %d acknowledged points lost" %
+           (len(missing), len(acked)))
+    status = s.stop()
+    expect(status == 0, s.server_log()[-1500:])
+    s.close()
+
+
+run()
