@@ -14,39 +14,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DAY_MS INT64_C(86400000)
-
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
+#include "util/timeutil.h"
 
 /* The month (years * 12 + month - 1) holding the instant ms. */
 static int64_t month_of(int64_t ms)
 {
-	int64_t z = (ms >= 0 ? ms : ms - DAY_MS + 1) / DAY_MS + 719468;
-	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097;
-	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	int64_t mp = (5 * doy + 2) / 153;
-	int64_t m = mp < 10 ? mp + 3 : mp - 9;
-	int64_t y = yoe + era * 400 + (m <= 2);
+	int64_t days = (ms >= 0 ? ms : ms - MS_PER_DAY + 1) / MS_PER_DAY;
+	int y, m, d;
 
-	return y * 12 + m - 1;
+	time_civil_from_days(days, &y, &m, &d);
+	return (int64_t)y * 12 + m - 1;
 }
 
 static int64_t month_start_ms(int64_t month)
 {
-	return days_from_civil(month / 12, (int)(month % 12) + 1, 1) * DAY_MS;
+	return time_days_from_civil((int)(month / 12), (int)(month % 12) + 1, 1) *
+	       MS_PER_DAY;
 }
 
 static bool month_known(struct pg_db *db, int64_t month)
