@@ -1,14 +1,15 @@
 /*
  * The PostgreSQL backend: opening the store, the connection pool,
  * statements and errors.  The design notes are in pg_internal.h; the
- * pool keeps sqlite.c's invariants (one connection per thread at a time,
- * collect then act, sized to the callers, a bounded wait).
+ * pool is db/pool.c's, with its invariants (one connection per thread at a
+ * time, collect then act, sized to the callers, a bounded wait).
  */
 #include "db/pg_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,8 +17,6 @@
 
 #include "db/backends.h"
 #include "util/log.h"
-
-#define POOL_WAIT_MS 10000
 
 /*
  * The operations on PostgreSQL so far, one line each; the others answer
@@ -60,9 +59,6 @@ static const struct db_backend pg_backend = {
 	PG_DONE(PG_OP)
 #undef PG_OP
 };
-
-/* The store whose connection this thread holds, or NULL (invariant 1). */
-static _Thread_local const struct db *held_by_thread;
 
 /* ---- errors --------------------------------------------------------------- */
 
@@ -295,6 +291,37 @@ int pg__call_change(struct db *db, enum pg_stmt_id id, const char *sql,
 	return rc;
 }
 
+int pg__run_id(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
+	       const struct pg_params *p, int64_t *out, bool *found,
+	       const char *what, struct err *e)
+{
+	PGresult *r;
+	int rc;
+
+	if ((rc = pg__run(c, id, sql, p, false, &r, what, e)))
+		return rc;
+	if (found)
+		*found = PQntuples(r) > 0;
+	if (out)
+		*out = PQntuples(r) ? pg__int(r, 0, 0) : 0;
+	PQclear(r);
+	return ERR_OK;
+}
+
+int pg__call_id(struct db *db, enum pg_stmt_id id, const char *sql,
+		const struct pg_params *p, int64_t *out, bool *found,
+		const char *what, struct err *e)
+{
+	struct pg_conn *c;
+	int rc;
+
+	if ((rc = pg__conn_get(db, &c, e)))
+		return rc;
+	rc = pg__run_id(c, id, sql, p, out, found, what, e);
+	pg__conn_put(db, c);
+	return rc;
+}
+
 /* ---- the pool ------------------------------------------------------------- */
 
 static void conn_close(struct pg_conn *c)
@@ -343,62 +370,48 @@ static int conn_open(struct pg_db *db, struct pg_conn **out, struct err *e)
 	return ERR_OK;
 }
 
-static void nested_acquire(const struct pg_db *db)
+static struct pg_db *pg_db_of(struct pool *p)
 {
-#ifndef NDEBUG
-	log_error("store: a thread asked for a second connection of %s while "
-		  "holding one (a store call inside a row callback?): this can "
-		  "deadlock the pool; collect the rows, then act", db->shown);
-	abort();
-#else
-	static _Atomic int logged;
-
-	if (!logged++)
-		log_error("store: a thread asked for a second connection of %s "
-			  "while holding one: this can deadlock the pool",
-			  db->shown);
-#endif
+	return (struct pg_db *)((char *)p - offsetof(struct pg_db, pool));
 }
 
-static struct timespec deadline_after(unsigned wait_ms)
+static int pool_open(struct pool *p, struct pool_link **out, struct err *e)
 {
-	struct timespec t;
+	struct pg_conn *c;
+	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += wait_ms / 1000;
-	t.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
-static int wait_for_room(struct pg_db *db, struct err *e)
-{
-	struct timespec until;
-
-	if (db->idle || db->open_conns < db->max_conns)
-		return ERR_OK;
-	until = deadline_after(db->wait_ms);
-	db->waits++;
-	while (!db->idle && db->open_conns >= db->max_conns)
-		if (pthread_cond_timedwait(&db->returned, &db->lock, &until) ==
-		    ETIMEDOUT && !db->idle && db->open_conns >= db->max_conns) {
-			db->timeouts++;
-			return err_set(e, ERR_UNAVAILABLE, "the store is busy: "
-				       "all %d of its connections stayed in use "
-				       "for %u ms while waiting for one",
-				       db->max_conns, db->wait_ms);
-		}
+	if ((rc = conn_open(pg_db_of(p), &c, e)))
+		return rc;
+	*out = &c->link;
 	return ERR_OK;
 }
 
+static void pool_close(struct pool_link *link)
+{
+	conn_close(pg_conn_of(link));
+}
+
+/* A connection goes back idle and healthy, or is closed (invariant 5). */
+static bool pool_keep(struct pool_link *link)
+{
+	struct pg_conn *c = pg_conn_of(link);
+
+	if (PQstatus(c->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(c->conn) != PQTRANS_IDLE)
+		pg__rollback(c); /* a call left a transaction open: a bug */
+	return PQstatus(c->conn) == CONNECTION_OK &&
+	       PQtransactionStatus(c->conn) == PQTRANS_IDLE;
+}
+
+static const struct pool_ops pg_pool_ops = {
+	.open = pool_open,
+	.close = pool_close,
+	.keep = pool_keep,
+};
+
 int pg__conn_get(struct db *base, struct pg_conn **out, struct err *e)
 {
-	struct pg_db *db = pg_db(base);
-	struct pg_conn *c = NULL;
-	bool open_new = false;
+	struct pool_link *link;
 	int rc;
 
 	/* a db_* function written for PostgreSQL alone, outside db_ops.h */
@@ -406,107 +419,29 @@ int pg__conn_get(struct db *base, struct pg_conn **out, struct err *e)
 		return err_set(e, ERR_INTERNAL, "store: a PostgreSQL operation "
 			       "was called on a %s store (is it missing from "
 			       "db/db_ops.h?)", base->ops->name);
-	if (held_by_thread == base)
-		nested_acquire(db);
-	pthread_mutex_lock(&db->lock);
-	if ((rc = wait_for_room(db, e))) {
-		pthread_mutex_unlock(&db->lock);
+	if ((rc = pool_get(&pg_db(base)->pool, &link, e)))
 		return rc;
-	}
-	if (db->idle) {
-		c = db->idle;
-		db->idle = c->next;
-	} else {
-		db->open_conns++;
-		open_new = true;
-	}
-	pthread_mutex_unlock(&db->lock);
-	if (open_new && conn_open(db, &c, e)) {
-		pthread_mutex_lock(&db->lock);
-		db->open_conns--;
-		pthread_cond_signal(&db->returned);
-		pthread_mutex_unlock(&db->lock);
-		return e ? e->code : ERR_STORE;
-	}
-	c->held_before = held_by_thread;
-	held_by_thread = base;
-	*out = c;
+	*out = pg_conn_of(link);
 	return ERR_OK;
 }
 
 void pg__conn_put(struct db *base, struct pg_conn *c)
 {
-	struct pg_db *db = pg_db(base);
-	bool broken;
-
-	held_by_thread = c->held_before;
-	c->held_before = NULL;
-	if (PQstatus(c->conn) == CONNECTION_OK &&
-	    PQtransactionStatus(c->conn) != PQTRANS_IDLE)
-		pg__rollback(c); /* a call left a transaction open: a bug */
-	broken = PQstatus(c->conn) != CONNECTION_OK ||
-		 PQtransactionStatus(c->conn) != PQTRANS_IDLE;
-	if (broken)
-		conn_close(c);
-	pthread_mutex_lock(&db->lock);
-	if (broken) {
-		db->open_conns--;
-	} else {
-		c->next = db->idle;
-		db->idle = c;
-	}
-	pthread_cond_signal(&db->returned);
-	pthread_mutex_unlock(&db->lock);
+	pool_put(&pg_db(base)->pool, &c->link);
 }
 
 int pg_pool_config(struct db *base, unsigned connections, unsigned wait_ms,
 		   struct err *e)
 {
-	struct pg_db *db = pg_db(base);
-
-	if (connections < 1 || connections > DB_POOL_MAX)
-		return err_set(e, ERR_INVALID, "store connections: %u is not "
-			       "between 1 and %d", connections, DB_POOL_MAX);
-	pthread_mutex_lock(&db->lock);
-	db->max_conns = (int)connections;
-	db->wait_ms = wait_ms ? wait_ms : POOL_WAIT_MS;
-	pthread_cond_broadcast(&db->returned);
-	pthread_mutex_unlock(&db->lock);
-	return ERR_OK;
+	return pool_config(&pg_db(base)->pool, connections, wait_ms, e);
 }
 
 static void pg_pool_stats(struct db *base, struct db_pool_stats *out)
 {
-	struct pg_db *db = pg_db(base);
-
-	pthread_mutex_lock(&db->lock);
-	out->connections = (unsigned)db->max_conns;
-	out->open = (unsigned)db->open_conns;
-	out->waits = db->waits;
-	out->timeouts = db->timeouts;
-	pthread_mutex_unlock(&db->lock);
+	pool_stats(&pg_db(base)->pool, out);
 }
 
 /* ---- opening -------------------------------------------------------------- */
-
-static int pool_init(struct pg_db *db)
-{
-	pthread_condattr_t attr;
-	int rc;
-
-	if (pthread_condattr_init(&attr))
-		return -1;
-	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) ||
-	     pthread_cond_init(&db->returned, &attr);
-	pthread_condattr_destroy(&attr);
-	if (rc)
-		return -1;
-	if (pthread_mutex_init(&db->lock, NULL)) {
-		pthread_cond_destroy(&db->returned);
-		return -1;
-	}
-	return 0;
-}
 
 static void pg_free(struct pg_db *db)
 {
@@ -544,20 +479,22 @@ int pg_open(const char *url, bool create, struct db **out, struct err *e)
 		pg_free(db);
 		return rc;
 	}
-	if (pool_init(db)) {
+	if (pthread_mutex_init(&db->lock, NULL)) {
 		pg_free(db);
-		return err_set(e, ERR_INTERNAL, "cannot set up the store's pool");
+		return err_set(e, ERR_INTERNAL, "cannot set up the store's lock");
 	}
-	db->max_conns = DB_POOL_DEFAULT;
-	db->wait_ms = POOL_WAIT_MS;
+	if ((rc = pool_init(&db->pool, &pg_pool_ops, db->shown, e))) {
+		pthread_mutex_destroy(&db->lock);
+		pg_free(db);
+		return rc;
+	}
 	if ((rc = conn_open(db, &c, e)))
 		goto out_free;
-	db->open_conns = 1;
 	if ((rc = pg__migrate(c, create, db->shown, e))) {
 		conn_close(c);
 		goto out_free;
 	}
-	pg__conn_put(&db->base, c);
+	pool_adopt(&db->pool, &c->link);
 	/* the chunk partitions of this month and the next two, made ahead */
 	if ((rc = pg__partitions_ensure(&db->base, now_ms(),
 					now_ms() + 62 * INT64_C(86400000), e))) {
@@ -568,7 +505,7 @@ int pg_open(const char *url, bool create, struct db **out, struct err *e)
 	return ERR_OK;
 
 out_free:
-	pthread_cond_destroy(&db->returned);
+	pool_destroy(&db->pool);
 	pthread_mutex_destroy(&db->lock);
 	pg_free(db);
 	return rc;
@@ -577,13 +514,8 @@ out_free:
 static void pg_close(struct db *base)
 {
 	struct pg_db *db = pg_db(base);
-	struct pg_conn *c, *next;
 
-	for (c = db->idle; c; c = next) {
-		next = c->next;
-		conn_close(c);
-	}
-	pthread_cond_destroy(&db->returned);
+	pool_destroy(&db->pool);
 	pthread_mutex_destroy(&db->lock);
 	pg_free(db);
 }

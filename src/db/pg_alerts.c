@@ -18,27 +18,24 @@ int pg_alert_rule_save(struct db *db, int64_t id, const char *body,
 		       int64_t now_ms, int64_t *id_out, struct err *e)
 {
 	struct pg_params p = { 0 };
-	PGresult *r;
+	bool found;
 	int rc;
 
 	pg__p_int(&p, id);
 	pg__p_text(&p, body);
 	pg__p_int(&p, now_ms);
 	if (id)
-		rc = pg__call(db, PG_ALERT_RULE_UPDATE, "UPDATE alert_rules SET"
-			      " body = $2, updated_ms = $3 WHERE id = $1"
-			      " RETURNING id", &p, false, &r, "alert rule", e);
+		rc = pg__call_id(db, PG_ALERT_RULE_UPDATE, "UPDATE alert_rules"
+				 " SET body = $2, updated_ms = $3 WHERE id = $1"
+				 " RETURNING id", &p, id_out, &found,
+				 "alert rule", e);
 	else
-		rc = pg__call(db, PG_ALERT_RULE_INSERT, "INSERT INTO alert_rules"
-			      " (body, updated_ms) SELECT $2, $3 WHERE $1::bigint"
-			      " = 0 RETURNING id", &p, false, &r, "alert rule", e);
-	if (rc)
-		return rc;
-	if (!PQntuples(r))
+		rc = pg__call_id(db, PG_ALERT_RULE_INSERT, "INSERT INTO"
+				 " alert_rules (body, updated_ms) SELECT $2, $3"
+				 " WHERE $1::bigint = 0 RETURNING id", &p, id_out,
+				 &found, "alert rule", e);
+	if (!rc && !found)
 		rc = err_set(e, ERR_NOT_FOUND, "alert rule: not found");
-	else if (id_out)
-		*id_out = pg__int(r, 0, 0);
-	PQclear(r);
 	return rc;
 }
 
@@ -94,8 +91,6 @@ int pg_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
 		  struct err *e)
 {
 	struct pg_params p = { 0 };
-	PGresult *r;
-	int rc;
 
 	pg__p_int(&p, a->rule_id);
 	pg__p_text(&p, a->subject);
@@ -105,15 +100,11 @@ int pg_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
 	pg__p_real_or_null(&p, a->value);
 	pg__p_int(&p, a->opened_ms);
 	pg__p_int(&p, a->notified_ms);
-	if ((rc = pg__call(db, PG_ALERT_INSERT, "INSERT INTO alerts (rule_id,"
+	return pg__call_id(db, PG_ALERT_INSERT, "INSERT INTO alerts (rule_id,"
 			   " subject, plot, severity, state, message, value,"
 			   " opened_ms, notified_ms) VALUES ($1, $2, $3, $4,"
-			   " 'open', $5, $6, $7, $8) RETURNING id", &p, false,
-			   &r, "alert", e)))
-		return rc;
-	*id_out = pg__int(r, 0, 0);
-	PQclear(r);
-	return ERR_OK;
+			   " 'open', $5, $6, $7, $8) RETURNING id", &p, id_out,
+			   NULL, "alert", e);
 }
 
 int pg_alert_get(struct db *db, int64_t id, struct db_alert *out,
@@ -227,14 +218,7 @@ int pg_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,
 
 int pg_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e)
 {
-	PGresult *r;
-	int rc;
-
-	if ((rc = pg__call(db, PG_ALERT_DEAD_LETTER_COUNT, "SELECT count(*)"
-			   " FROM alert_dead_letters", NULL, false, &r,
-			   "counting dead letters", e)))
-		return rc;
-	*out = pg__int(r, 0, 0);
-	PQclear(r);
-	return ERR_OK;
+	return pg__call_id(db, PG_ALERT_DEAD_LETTER_COUNT, "SELECT count(*)"
+			   " FROM alert_dead_letters", NULL, out, NULL,
+			   "counting dead letters", e);
 }

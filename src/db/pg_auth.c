@@ -18,22 +18,6 @@ static void read_user(const PGresult *r, int i, struct db_user *u)
 	u->created_ms = pg__int(r, i, 4);
 }
 
-/* Run an INSERT ... RETURNING id; *id_out (may be NULL) gets the id. */
-static int insert_returning(struct db *db, enum pg_stmt_id id, const char *sql,
-			    const struct pg_params *p, int64_t *id_out,
-			    const char *what, struct err *e)
-{
-	PGresult *r;
-	int rc;
-
-	if ((rc = pg__call(db, id, sql, p, false, &r, what, e)))
-		return rc;
-	if (id_out)
-		*id_out = PQntuples(r) ? pg__int(r, 0, 0) : 0;
-	PQclear(r);
-	return ERR_OK;
-}
-
 int pg_user_create(struct db *db, const struct db_user *u, int64_t *id_out,
 		   struct err *e)
 {
@@ -44,10 +28,9 @@ int pg_user_create(struct db *db, const struct db_user *u, int64_t *id_out,
 	pg__p_text(&p, u->role);
 	pg__p_text(&p, u->password_hash);
 	pg__p_int(&p, u->created_ms);
-	rc = insert_returning(db, PG_USER_INSERT, "INSERT INTO users (name,"
-			      " role, password_hash, created_ms) VALUES"
-			      " ($1, $2, $3, $4) RETURNING id", &p, id_out,
-			      "user", e);
+	rc = pg__call_id(db, PG_USER_INSERT, "INSERT INTO users (name, role,"
+			 " password_hash, created_ms) VALUES ($1, $2, $3, $4)"
+			 " RETURNING id", &p, id_out, NULL, "user", e);
 	if (rc == ERR_EXISTS)
 		err_set(e, ERR_EXISTS, "user '%s' already exists", u->name);
 	return rc;
@@ -102,29 +85,16 @@ int pg_user_set_password(struct db *db, const char *name, const char *hash,
 			       "user", e);
 }
 
-static int count_rows(struct db *db, enum pg_stmt_id id, const char *sql,
-		      int64_t *out, struct err *e)
-{
-	PGresult *r;
-	int rc;
-
-	if ((rc = pg__call(db, id, sql, NULL, false, &r, "counting", e)))
-		return rc;
-	*out = pg__int(r, 0, 0);
-	PQclear(r);
-	return ERR_OK;
-}
-
 int pg_user_count(struct db *db, int64_t *out, struct err *e)
 {
-	return count_rows(db, PG_USER_COUNT, "SELECT count(*) FROM users", out,
-			  e);
+	return pg__call_id(db, PG_USER_COUNT, "SELECT count(*) FROM users", NULL,
+			   out, NULL, "counting", e);
 }
 
 int pg_plot_count(struct db *db, int64_t *out, struct err *e)
 {
-	return count_rows(db, PG_PLOT_COUNT, "SELECT count(*) FROM plots", out,
-			  e);
+	return pg__call_id(db, PG_PLOT_COUNT, "SELECT count(*) FROM plots", NULL,
+			   out, NULL, "counting", e);
 }
 
 #define TOKEN_COLUMNS "id, name, role, device, hash, created_ms, expires_ms," \
@@ -153,10 +123,10 @@ int pg_token_create(struct db *db, const struct db_token *t, int64_t *id_out,
 	pg__p_text(&p, t->hash);
 	pg__p_int(&p, t->created_ms);
 	pg__p_int(&p, t->expires_ms);
-	return insert_returning(db, PG_TOKEN_INSERT, "INSERT INTO tokens (name,"
-				" role, device, hash, created_ms, expires_ms)"
-				" VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-				&p, id_out, "token", e);
+	return pg__call_id(db, PG_TOKEN_INSERT, "INSERT INTO tokens (name, role,"
+			   " device, hash, created_ms, expires_ms) VALUES ($1,"
+			   " $2, $3, $4, $5, $6) RETURNING id", &p, id_out, NULL,
+			   "token", e);
 }
 
 int pg_token_find(struct db *db, const char *hash, int64_t now_ms,
@@ -276,17 +246,10 @@ int pg_session_delete(struct db *db, const char *hash, struct err *e)
 int pg_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
 {
 	struct pg_params p = { 0 };
-	PGresult *r;
-	int rc;
 
 	pg__p_text(&p, key);
-	if ((rc = pg__call(db, PG_STATE_GET, "SELECT value FROM ts_state"
-			   " WHERE key = $1", &p, false, &r, "reading state",
-			   e)))
-		return rc;
-	*out = PQntuples(r) ? pg__int(r, 0, 0) : 0;
-	PQclear(r);
-	return ERR_OK;
+	return pg__call_id(db, PG_STATE_GET, "SELECT value FROM ts_state WHERE"
+			   " key = $1", &p, out, NULL, "reading state", e);
 }
 
 int pg_state_set(struct db *db, const char *key, int64_t value, struct err *e)

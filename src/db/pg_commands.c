@@ -32,8 +32,6 @@ int pg_command_create(struct db *db, const struct db_command *c,
 		      int64_t *id_out, struct err *e)
 {
 	struct pg_params p = { 0 };
-	PGresult *r;
-	int rc;
 
 	pg__p_text(&p, c->device);
 	pg__p_text(&p, c->action);
@@ -42,15 +40,11 @@ int pg_command_create(struct db *db, const struct db_command *c,
 	pg__p_text(&p, c->requested_by);
 	pg__p_int(&p, c->requested_ms);
 	pg__p_int(&p, c->auto_close_ms);
-	if ((rc = pg__call(db, PG_COMMAND_INSERT, "INSERT INTO commands (device,"
+	return pg__call_id(db, PG_COMMAND_INSERT, "INSERT INTO commands (device,"
 			   " action, duration_min, state, requested_by,"
 			   " requested_ms, auto_close_ms) VALUES ($1, $2, $3, $4,"
-			   " $5, $6, $7) RETURNING id", &p, false, &r, "command",
-			   e)))
-		return rc;
-	*id_out = pg__int(r, 0, 0);
-	PQclear(r);
-	return ERR_OK;
+			   " $5, $6, $7) RETURNING id", &p, id_out, NULL,
+			   "command", e);
 }
 
 int pg_command_get(struct db *db, int64_t id, struct db_command *out,
@@ -168,23 +162,16 @@ int pg_retention_set(struct db *db, const struct db_retention *ret,
 		     int64_t *id_out, struct err *e)
 {
 	struct pg_params p = { 0 };
-	PGresult *r;
-	int rc;
 
 	pg__p_text(&p, ret->kind);
 	pg__p_text(&p, ret->metric);
 	pg__p_int(&p, ret->raw_ms);
 	pg__p_int(&p, ret->step_ms);
-	if ((rc = pg__call(db, PG_RETENTION_SET, "INSERT INTO retention (kind,"
+	return pg__call_id(db, PG_RETENTION_SET, "INSERT INTO retention (kind,"
 			   " metric, raw_ms, step_ms) VALUES ($1, $2, $3, $4) ON"
 			   " CONFLICT (kind, metric) DO UPDATE SET raw_ms ="
 			   " excluded.raw_ms, step_ms = excluded.step_ms"
-			   " RETURNING id", &p, false, &r, "retention", e)))
-		return rc;
-	if (id_out)
-		*id_out = pg__int(r, 0, 0);
-	PQclear(r);
-	return ERR_OK;
+			   " RETURNING id", &p, id_out, NULL, "retention", e);
 }
 
 int pg_retention_list(struct db *db,

@@ -129,23 +129,6 @@ int pg_device_list(struct db *db, const char *plot,
 	return rc;
 }
 
-/* The one id a statement returned, if any (*found). */
-static int one_id(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
-		  const struct pg_params *p, int64_t *out, bool *found,
-		  const char *what, struct err *e)
-{
-	PGresult *r;
-	int rc;
-
-	if ((rc = pg__run(c, id, sql, p, false, &r, what, e)))
-		return rc;
-	*found = PQntuples(r) > 0;
-	if (*found)
-		*out = pg__int(r, 0, 0);
-	PQclear(r);
-	return ERR_OK;
-}
-
 static int metric_id(struct pg_conn *c, const char *metric, int64_t *out,
 		     struct err *e)
 {
@@ -154,20 +137,20 @@ static int metric_id(struct pg_conn *c, const char *metric, int64_t *out,
 	int rc;
 
 	pg__p_text(&p, metric);
-	if ((rc = one_id(c, PG_METRIC_FIND, "SELECT id FROM metrics WHERE"
-			 " name = $1", &p, out, &found, "reading a metric", e)))
+	if ((rc = pg__run_id(c, PG_METRIC_FIND, "SELECT id FROM metrics WHERE"
+			     " name = $1", &p, out, &found, "reading a metric", e)))
 		return rc;
 	if (found)
 		return ERR_OK;
-	if ((rc = one_id(c, PG_METRIC_ENSURE, "INSERT INTO metrics (name)"
-			 " VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING"
-			 " id", &p, out, &found, "adding a metric", e)))
+	if ((rc = pg__run_id(c, PG_METRIC_ENSURE, "INSERT INTO metrics (name)"
+			     " VALUES ($1) ON CONFLICT (name) DO NOTHING RETURNING"
+			     " id", &p, out, &found, "adding a metric", e)))
 		return rc;
 	if (found)
 		return ERR_OK;
 	/* another writer added it meanwhile */
-	if ((rc = one_id(c, PG_METRIC_FIND, "SELECT id FROM metrics WHERE"
-			 " name = $1", &p, out, &found, "reading a metric", e)))
+	if ((rc = pg__run_id(c, PG_METRIC_FIND, "SELECT id FROM metrics WHERE"
+			     " name = $1", &p, out, &found, "reading a metric", e)))
 		return rc;
 	return found ? ERR_OK : err_set(e, ERR_STORE, "metric '%s' vanished",
 					metric);
@@ -185,20 +168,20 @@ static int series_one(struct pg_conn *c, const char *device,
 		return rc;
 	pg__p_text(&p, device);
 	pg__p_int(&p, mid);
-	if ((rc = one_id(c, PG_SERIES_FIND, "SELECT id FROM series WHERE"
-			 " device = $1 AND metric = $2", &p, id, &found,
-			 "reading a series", e)) || found)
+	if ((rc = pg__run_id(c, PG_SERIES_FIND, "SELECT id FROM series WHERE"
+			     " device = $1 AND metric = $2", &p, id, &found,
+			     "reading a series", e)) || found)
 		return rc;
-	rc = one_id(c, PG_SERIES_INSERT, "INSERT INTO series (device, metric)"
-		    " VALUES ($1, $2) ON CONFLICT (device, metric) DO NOTHING"
-		    " RETURNING id", &p, id, &found, "adding a series", e);
+	rc = pg__run_id(c, PG_SERIES_INSERT, "INSERT INTO series (device, metric)"
+		        " VALUES ($1, $2) ON CONFLICT (device, metric) DO NOTHING"
+		        " RETURNING id", &p, id, &found, "adding a series", e);
 	if (rc && strstr(e->msg, "foreign key"))
 		return err_set(e, ERR_NOT_FOUND, "unknown device '%s'", device);
 	if (rc || found)
 		return rc;
-	if ((rc = one_id(c, PG_SERIES_FIND, "SELECT id FROM series WHERE"
-			 " device = $1 AND metric = $2", &p, id, &found,
-			 "reading a series", e)))
+	if ((rc = pg__run_id(c, PG_SERIES_FIND, "SELECT id FROM series WHERE"
+			     " device = $1 AND metric = $2", &p, id, &found,
+			     "reading a series", e)))
 		return rc;
 	return found ? ERR_OK : err_set(e, ERR_STORE, "series %s/%s vanished",
 					device, metric);

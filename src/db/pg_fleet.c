@@ -8,25 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A write's failure: a foreign key on devices means an unknown device. */
+/*
+ * A write (*id_out, may be NULL: the id it returned); a foreign key on
+ * devices means an unknown device.
+ */
 static int write_one(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
-		     const struct pg_params *p, PGresult **out,
+		     const struct pg_params *p, int64_t *id_out,
 		     const char *what, struct err *e)
 {
-	PGresult *r;
-	int rc;
+	int rc = pg__run_id(c, id, sql, p, id_out, NULL, what, e);
 
-	if ((rc = pg__run(c, id, sql, p, false, &r, what, e))) {
-		if (strstr(e->msg, "foreign key"))
-			return err_set(e, ERR_NOT_FOUND, "%s: no such device",
-				       what);
-		return rc;
-	}
-	if (out)
-		*out = r;
-	else
-		PQclear(r);
-	return ERR_OK;
+	if (rc && strstr(e->msg, "foreign key"))
+		return err_set(e, ERR_NOT_FOUND, "%s: no such device", what);
+	return rc;
 }
 
 int pg_equipment_set(struct db *db, const struct db_equipment *q,
@@ -112,7 +106,6 @@ static int snapshot_insert(struct pg_conn *c, const struct db_snapshot *s,
 			   size_t keep, int64_t *id_out, struct err *e)
 {
 	struct pg_params p = { 0 }, trim = { 0 };
-	PGresult *r;
 	int rc;
 
 	pg__p_text(&p, s->device);
@@ -122,11 +115,9 @@ static int snapshot_insert(struct pg_conn *c, const struct db_snapshot *s,
 	pg__p_bytes(&p, s->jpeg, s->len);
 	if ((rc = write_one(c, PG_SNAPSHOT_INSERT, "INSERT INTO snapshots"
 			    " (device, taken_ms, width, height, jpeg) VALUES"
-			    " ($1, $2, $3, $4, $5) RETURNING id", &p, &r,
+			    " ($1, $2, $3, $4, $5) RETURNING id", &p, id_out,
 			    s->device, e)))
 		return rc;
-	*id_out = pg__int(r, 0, 0);
-	PQclear(r);
 	pg__p_text(&trim, s->device);
 	pg__p_int(&trim, (int64_t)keep);
 	return write_one(c, PG_SNAPSHOT_TRIM, "DELETE FROM snapshots WHERE"

@@ -41,8 +41,6 @@ static int insert_scene(struct pg_conn *c, const struct db_scene *s,
 			int64_t *id, struct err *e)
 {
 	struct pg_params p = { 0 };
-	PGresult *r;
-	int rc;
 
 	pg__p_text(&p, s->source);
 	pg__p_text(&p, s->kind);
@@ -56,15 +54,11 @@ static int insert_scene(struct pg_conn *c, const struct db_scene *s,
 	pg__p_text(&p, s->indices);
 	pg__p_text(&p, s->preview);
 	pg__p_int(&p, s->created_ms);
-	if ((rc = pg__run(c, PG_SCENE_INSERT, "INSERT INTO scenes (source, kind,"
+	return pg__run_id(c, PG_SCENE_INSERT, "INSERT INTO scenes (source, kind,"
 			  " acquired_ms, crs, footprint, cloud_share, file,"
 			  " width, height, indices, preview, created_ms) VALUES"
 			  " ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
-			  " RETURNING id", &p, false, &r, "scene", e)))
-		return rc;
-	*id = pg__int(r, 0, 0);
-	PQclear(r);
-	return ERR_OK;
+			  " RETURNING id", &p, id, NULL, "scene", e);
 }
 
 static int insert_stat(struct pg_conn *c, int64_t scene,

@@ -6,7 +6,7 @@
  *    reads the URL (host, port, user, dbname, sslmode and the other
  *    parameters pass through), the password comes from ~/.pgpass,
  *    PGPASSFILE or --data-password-file, never from the command line.
- * 2. The pool follows the SQLite one's rules (sqlite.c's invariants): a
+ * 2. The pool is db/pool.c's, with its invariants (db/pool.h): a
  *    call borrows one connection for its whole duration, a thread holds one
  *    at a time, the size comes from db_pool_config and a wait longer than
  *    wait_ms fails with ERR_UNAVAILABLE.  A PGresult outlives its
@@ -29,6 +29,7 @@
 #include <pthread.h>
 
 #include "db/db_ops.h"
+#include "db/pool.h"
 
 enum pg_stmt_id {
 	PG_STATE_GET,
@@ -124,11 +125,15 @@ enum pg_stmt_id {
 };
 
 struct pg_conn {
+	struct pool_link link;        /* first: the pool's bookkeeping */
 	PGconn *conn;
 	unsigned char prepared[PG_STMT_COUNT_];
-	struct pg_conn *next;
-	const struct db *held_before; /* the thread's mark before this one */
 };
+
+static inline struct pg_conn *pg_conn_of(struct pool_link *link)
+{
+	return (struct pg_conn *)link;
+}
 
 #define PG_MONTHS_KNOWN 64
 
@@ -138,13 +143,8 @@ struct pg_db {
 	char *url;                    /* as given (may hold a password) */
 	char shown[512];              /* the URL without its password */
 	char *password;               /* from --data-password-file, or NULL */
-	pthread_mutex_t lock;
-	pthread_cond_t returned;      /* on CLOCK_MONOTONIC */
-	struct pg_conn *idle;
-	int open_conns;
-	int max_conns;
-	unsigned wait_ms;
-	uint64_t waits, timeouts;
+	struct pool pool;             /* db/pool.h */
+	pthread_mutex_t lock;         /* guards months */
 	/* months (since 1970-01) whose chunk partition exists, under lock */
 	int64_t months[PG_MONTHS_KNOWN];
 	size_t n_months;
@@ -160,7 +160,7 @@ static inline struct pg_db *pg_db(struct db *db)
 DB_OPS(PG_OP_DECL)
 #undef PG_OP_DECL
 
-/* Borrow a connection (bounded wait, see sqlite.c's invariants); give it back. */
+/* Borrow a connection (bounded wait, see db/pool.h); give it back. */
 int pg__conn_get(struct db *db, struct pg_conn **out, struct err *e);
 void pg__conn_put(struct db *db, struct pg_conn *c);
 
@@ -199,6 +199,19 @@ int pg__call(struct db *db, enum pg_stmt_id id, const char *sql,
 /* pg__call, then ERR_NOT_FOUND ("what: not found") when no row changed. */
 int pg__call_change(struct db *db, enum pg_stmt_id id, const char *sql,
 		    const struct pg_params *p, const char *what, struct err *e);
+
+/*
+ * One number from a statement: run it (on c, or on a connection borrowed
+ * for it) and read the first column of its first row into *out (0 when
+ * no row came; out may be NULL); *found (may be NULL) says whether a row
+ * came.  For INSERT ... RETURNING id, counts and single values.
+ */
+int pg__run_id(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
+	       const struct pg_params *p, int64_t *out, bool *found,
+	       const char *what, struct err *e);
+int pg__call_id(struct db *db, enum pg_stmt_id id, const char *sql,
+		const struct pg_params *p, int64_t *out, bool *found,
+		const char *what, struct err *e);
 
 /* Translate a failed result (or the connection's error) into *e. */
 int pg__error(PGconn *conn, const PGresult *r, const char *what,

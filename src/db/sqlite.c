@@ -2,25 +2,10 @@
  * The SQLite backend: opening the store, the connection pool, statements and
  * errors.  The design notes are in sqlite_internal.h.
  *
- * The pool's invariants (what keeps a busy server from deadlocking on it)
- * 1. A thread holds at most one connection of a store at a time.  No store
- *    call runs inside another: a row iterator (db_*_list and the like)
- *    collects its rows, gives its connection back, and only then calls its
- *    callback, so a callback may call the store again.  The two streaming
- *    iterators of the time-series engine (db_chunks_read, db_latest_list)
- *    call back while they hold the connection: their callbacks never call
- *    the store.  "Collect, then act."
- * 2. sqlite__conn_get checks invariant 1: a thread-local marks the store
- *    whose connection this thread holds, and asking for a second one is a
- *    bug that aborts in builds without NDEBUG (the tests) and is logged in
- *    the others.
- * 3. The pool is sized to the threads that may call the store at once
- *    (db_pool_config: the HTTP workers plus the background threads), so by
- *    1 and 3 a connection is always free and conn_get never waits in a
- *    correct program.
- * 4. Should it wait all the same (a bug, or more callers than sized), it
- *    waits at most wait_ms and then fails with ERR_UNAVAILABLE naming the
- *    wait (503 over HTTP): never for ever.
+ * The pool (db/pool.c) keeps its invariants, written in db/pool.h: a
+ * thread holds one connection of a store at a time, listings collect their
+ * rows before calling back ("collect, then act"), the pool is sized to the
+ * callers and a wait for a connection is bounded.
  */
 #include "db/sqlite_internal.h"
 
@@ -28,6 +13,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,14 +23,9 @@
 
 #include "util/log.h"
 
-#define POOL_MAX DB_POOL_DEFAULT
-#define POOL_WAIT_MS 10000
 #define BUSY_TIMEOUT_MS 10000
 
 static const struct db_backend sqlite_backend;
-
-/* The store whose connection this thread holds (invariant 1), or NULL. */
-static _Thread_local const struct db *held_by_thread;
 
 int sqlite__error(struct conn *c, int rc, const char *what, struct err *e)
 {
@@ -160,65 +141,35 @@ out_close:
 	return e ? e->code : ERR_STORE;
 }
 
-/* Invariant 2: a second connection of the same store on one thread. */
-static void nested_acquire(const struct sqlite_db *db)
+static struct sqlite_db *sqlite_db_of(struct pool *p)
 {
-#ifndef NDEBUG
-	log_error("store: a thread asked for a second connection of %s while "
-		  "holding one (a store call inside a row callback?): this can "
-		  "deadlock the pool; collect the rows, then act", db->path);
-	abort();
-#else
-	static _Atomic int logged;
-
-	if (!logged++)
-		log_error("store: a thread asked for a second connection of %s "
-			  "while holding one: this can deadlock the pool",
-			  db->path);
-#endif
+	return (struct sqlite_db *)((char *)p - offsetof(struct sqlite_db, pool));
 }
 
-/* The instant wait_ms from now on the pool's (monotonic) clock. */
-static struct timespec deadline_after(unsigned wait_ms)
+static int pool_open(struct pool *p, struct pool_link **out, struct err *e)
 {
-	struct timespec t;
+	struct conn *c;
+	int rc;
 
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += wait_ms / 1000;
-	t.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-	if (t.tv_nsec >= 1000000000L) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000L;
-	}
-	return t;
-}
-
-/* Under db->lock: wait for a connection to come back or room to open one. */
-static int wait_for_room(struct sqlite_db *db, struct err *e)
-{
-	struct timespec until;
-
-	if (db->idle || db->open_conns < db->max_conns)
-		return ERR_OK;
-	until = deadline_after(db->wait_ms);
-	db->waits++;
-	while (!db->idle && db->open_conns >= db->max_conns)
-		if (pthread_cond_timedwait(&db->returned, &db->lock, &until) ==
-		    ETIMEDOUT && !db->idle && db->open_conns >= db->max_conns) {
-			db->timeouts++;
-			return err_set(e, ERR_UNAVAILABLE, "the store is busy: "
-				       "all %d of its connections stayed in use "
-				       "for %u ms while waiting for one",
-				       db->max_conns, db->wait_ms);
-		}
+	if ((rc = conn_open(sqlite_db_of(p)->path, SQLITE_OPEN_READWRITE, &c, e)))
+		return rc;
+	*out = &c->link;
 	return ERR_OK;
 }
 
+static void pool_close(struct pool_link *link)
+{
+	conn_close(sqlite_conn_of(link));
+}
+
+static const struct pool_ops sqlite_pool_ops = {
+	.open = pool_open,
+	.close = pool_close,
+};
+
 int sqlite__conn_get(struct db *base, struct conn **out, struct err *e)
 {
-	struct sqlite_db *db = (struct sqlite_db *)base;
-	struct conn *c = NULL;
-	bool open_new = false;
+	struct pool_link *link;
 	int rc;
 
 	/* a db_* function written for SQLite alone, outside db_ops.h */
@@ -226,74 +177,27 @@ int sqlite__conn_get(struct db *base, struct conn **out, struct err *e)
 		return err_set(e, ERR_INTERNAL, "store: a SQLite operation was "
 			       "called on a %s store (is it missing from "
 			       "db/db_ops.h?)", base->ops->name);
-
-	if (held_by_thread == base)
-		nested_acquire(db);
-	pthread_mutex_lock(&db->lock);
-	if ((rc = wait_for_room(db, e))) {
-		pthread_mutex_unlock(&db->lock);
+	if ((rc = pool_get(&((struct sqlite_db *)base)->pool, &link, e)))
 		return rc;
-	}
-	if (db->idle) {
-		c = db->idle;
-		db->idle = c->next;
-	} else {
-		db->open_conns++;
-		open_new = true;
-	}
-	pthread_mutex_unlock(&db->lock);
-	if (open_new && conn_open(db->path, SQLITE_OPEN_READWRITE, &c, e)) {
-		pthread_mutex_lock(&db->lock);
-		db->open_conns--;
-		pthread_cond_signal(&db->returned);
-		pthread_mutex_unlock(&db->lock);
-		return e ? e->code : ERR_STORE;
-	}
-	c->held_before = held_by_thread;
-	held_by_thread = base;
-	*out = c;
+	*out = sqlite_conn_of(link);
 	return ERR_OK;
 }
 
 void sqlite__conn_put(struct db *base, struct conn *c)
 {
-	struct sqlite_db *db = (struct sqlite_db *)base;
-
-	held_by_thread = c->held_before;
-	c->held_before = NULL;
-	pthread_mutex_lock(&db->lock);
-	c->next = db->idle;
-	db->idle = c;
-	pthread_cond_signal(&db->returned);
-	pthread_mutex_unlock(&db->lock);
+	pool_put(&((struct sqlite_db *)base)->pool, &c->link);
 }
 
 int sqlite_pool_config(struct db *base, unsigned connections,
 		       unsigned wait_ms, struct err *e)
 {
-	struct sqlite_db *db = (struct sqlite_db *)base;
-
-	if (connections < 1 || connections > DB_POOL_MAX)
-		return err_set(e, ERR_INVALID, "store connections: %u is not "
-			       "between 1 and %d", connections, DB_POOL_MAX);
-	pthread_mutex_lock(&db->lock);
-	db->max_conns = (int)connections;
-	db->wait_ms = wait_ms ? wait_ms : POOL_WAIT_MS;
-	pthread_cond_broadcast(&db->returned);
-	pthread_mutex_unlock(&db->lock);
-	return ERR_OK;
+	return pool_config(&((struct sqlite_db *)base)->pool, connections,
+			   wait_ms, e);
 }
 
 static void sqlite_pool_stats(struct db *base, struct db_pool_stats *out)
 {
-	struct sqlite_db *db = (struct sqlite_db *)base;
-
-	pthread_mutex_lock(&db->lock);
-	out->connections = (unsigned)db->max_conns;
-	out->open = (unsigned)db->open_conns;
-	out->waits = db->waits;
-	out->timeouts = db->timeouts;
-	pthread_mutex_unlock(&db->lock);
+	pool_stats(&((struct sqlite_db *)base)->pool, out);
 }
 
 static int make_store_dir(const char *dir, struct err *e)
@@ -318,26 +222,6 @@ static int make_store_dir(const char *dir, struct err *e)
 fail:
 	return err_set(e, ERR_IO, "cannot create the store folder %s: %s", path,
 		       strerror(errno));
-}
-
-/* The pool's lock and its condition, on the monotonic clock (invariant 4). */
-static int pool_init(struct sqlite_db *db)
-{
-	pthread_condattr_t attr;
-	int rc;
-
-	if (pthread_condattr_init(&attr))
-		return -1;
-	rc = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) ||
-	     pthread_cond_init(&db->returned, &attr);
-	pthread_condattr_destroy(&attr);
-	if (rc)
-		return -1;
-	if (pthread_mutex_init(&db->lock, NULL)) {
-		pthread_cond_destroy(&db->returned);
-		return -1;
-	}
-	return 0;
 }
 
 static void sqlite_close(struct db *base);
@@ -380,27 +264,23 @@ int sqlite_open(const char *dir, bool create, struct db **out, struct err *e)
 		}
 		flags |= SQLITE_OPEN_CREATE;
 	}
-	if (pool_init(db)) {
+	if (pool_init(&db->pool, &sqlite_pool_ops, db->path, e)) {
 		free(db);
-		return err_set(e, ERR_INTERNAL, "cannot set up the store's pool");
+		return e ? e->code : ERR_INTERNAL;
 	}
 	db->base.ops = &sqlite_backend;
-	db->max_conns = POOL_MAX;
-	db->wait_ms = POOL_WAIT_MS;
 	if (conn_open(db->path, flags, &c, e))
 		goto out_free;
-	db->open_conns = 1;
 	if (sqlite__migrate(c, e)) {
 		conn_close(c);
 		goto out_free;
 	}
-	sqlite__conn_put(&db->base, c);
+	pool_adopt(&db->pool, &c->link);
 	*out = &db->base;
 	return ERR_OK;
 
 out_free:
-	pthread_cond_destroy(&db->returned);
-	pthread_mutex_destroy(&db->lock);
+	pool_destroy(&db->pool);
 	free(db);
 	return e ? e->code : ERR_STORE;
 }
@@ -408,16 +288,10 @@ out_free:
 static void sqlite_close(struct db *base)
 {
 	struct sqlite_db *db = (struct sqlite_db *)base;
-	struct conn *c, *next;
 
 	if (!db)
 		return;
-	for (c = db->idle; c; c = next) {
-		next = c->next;
-		conn_close(c);
-	}
-	pthread_cond_destroy(&db->returned);
-	pthread_mutex_destroy(&db->lock);
+	pool_destroy(&db->pool);
 	free(db);
 }
 

@@ -10,7 +10,7 @@
  *    one transaction on one connection and threads never share a handle.
  *    A thread holds one connection at a time: listings collect their rows
  *    before calling back (the pool's invariants are at the top of
- *    sqlite.c).
+ *    db/pool.h).
  * 3. Every statement is prepared once per connection, on first use, with
  *    SQLITE_PREPARE_PERSISTENT, and kept in the connection's table; calls
  *    bind, step and reset.
@@ -28,6 +28,7 @@
 #include <sqlite3.h>
 
 #include "db/db_ops.h"
+#include "db/pool.h"
 
 enum stmt_id {
 	ST_USER_INSERT,
@@ -125,23 +126,21 @@ enum stmt_id {
 };
 
 struct conn {
+	struct pool_link link;        /* first: the pool's bookkeeping */
 	sqlite3 *handle;
 	sqlite3_stmt *stmts[ST_COUNT_];
-	struct conn *next;
-	const struct db *held_before; /* the thread's mark before this one */
 };
 
-/* The SQLite store: the common head, then the pool. */
+static inline struct conn *sqlite_conn_of(struct pool_link *link)
+{
+	return (struct conn *)link;
+}
+
+/* The SQLite store: the common head, then the pool (db/pool.h). */
 struct sqlite_db {
 	struct db base;               /* first: a struct db * is one of these */
 	char path[4096];
-	pthread_mutex_t lock;
-	pthread_cond_t returned;      /* on CLOCK_MONOTONIC */
-	struct conn *idle;
-	int open_conns;
-	int max_conns;
-	unsigned wait_ms;             /* the longest wait for a connection */
-	uint64_t waits, timeouts;     /* under lock: db_pool_stats */
+	struct pool pool;
 };
 
 /* The SQLite implementations of the operations of db_ops.h. */
@@ -152,7 +151,8 @@ DB_OPS(SQLITE_OP_DECL)
 /*
  * Borrow a connection (opening one if the pool allows), and give it back.
  * A thread holds one connection at a time (see the invariants at the top
- * of sqlite.c); conn_get waits at most db->wait_ms, then ERR_UNAVAILABLE.
+ * of db/pool.h); conn_get waits at most the pool's wait, then
+ * ERR_UNAVAILABLE.
  */
 int sqlite__conn_get(struct db *db, struct conn **out, struct err *e);
 void sqlite__conn_put(struct db *db, struct conn *c);
