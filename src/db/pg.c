@@ -322,6 +322,28 @@ int pg__call_id(struct db *db, enum pg_stmt_id id, const char *sql,
 	return rc;
 }
 
+int pg__each_row(PGresult *r, size_t row_size,
+		 int (*read)(const PGresult *r, int i, void *row, struct err *e),
+		 void (*free_row)(void *row), struct db_each each,
+		 struct err *e)
+{
+	void *row = malloc(row_size);
+	int rc = ERR_OK;
+
+	if (!row)
+		rc = err_nomem(e);
+	for (int i = 0; !rc && i < PQntuples(r); i++) {
+		memset(row, 0, row_size);
+		if (!(rc = read(r, i, row, e)))
+			rc = each.call(&each, row);
+		if (free_row)
+			free_row(row);
+	}
+	free(row);
+	PQclear(r);
+	return rc;
+}
+
 /* ---- the pool ------------------------------------------------------------- */
 
 static void conn_close(struct pg_conn *c)

@@ -49,6 +49,17 @@ int pg_alert_rule_delete(struct db *db, int64_t id, struct err *e)
 			       e);
 }
 
+/* The body points into the result, which outlives the callback. */
+static int rule_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	struct db_rule_row *rule = row;
+
+	(void)e;
+	rule->id = pg__int(r, i, 0);
+	rule->body = PQgetvalue(r, i, 1);
+	return ERR_OK;
+}
+
 int pg_alert_rule_list(struct db *db,
 		       int (*each)(int64_t id, const char *body, void *ctx),
 		       void *ctx, struct err *e)
@@ -60,10 +71,8 @@ int pg_alert_rule_list(struct db *db,
 			   " alert_rules ORDER BY id", NULL, false, &r,
 			   "listing alert rules", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++)
-		rc = each(pg__int(r, i, 0), PQgetvalue(r, i, 1), ctx);
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_rule_row), rule_row, NULL,
+			    DB_EACH_RULE(each, ctx), e);
 }
 
 static void read_alert(const PGresult *r, int i, struct db_alert *a)
@@ -160,12 +169,18 @@ int pg_alert_update(struct db *db, const struct db_alert *a, const char *from,
 	return rc;
 }
 
+static int alert_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	(void)e;
+	read_alert(r, i, row);
+	return ERR_OK;
+}
+
 int pg_alert_list(struct db *db, const struct db_alert_filter *f,
 		  int (*each)(const struct db_alert *a, void *ctx), void *ctx,
 		  struct err *e)
 {
 	struct pg_params p = { 0 };
-	struct db_alert a;
 	PGresult *r;
 	int rc;
 
@@ -185,12 +200,8 @@ int pg_alert_list(struct db *db, const struct db_alert_filter *f,
 			   " ORDER BY opened_ms DESC, id DESC LIMIT $6", &p,
 			   false, &r, "listing alerts", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		read_alert(r, i, &a);
-		rc = each(&a, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_alert), alert_row, NULL,
+			    DB_EACH(db_alert, each, ctx), e);
 }
 
 int pg_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,

@@ -162,11 +162,17 @@ int pg_token_revoke(struct db *db, int64_t id, int64_t now_ms, struct err *e)
 			       " revoked_ms = 0", &p, "token", e);
 }
 
+static int token_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	(void)e;
+	read_token(r, i, row);
+	return ERR_OK;
+}
+
 int pg_token_list(struct db *db,
 		  int (*each)(const struct db_token *t, void *ctx), void *ctx,
 		  struct err *e)
 {
-	struct db_token t;
 	PGresult *r;
 	int rc;
 
@@ -174,13 +180,8 @@ int pg_token_list(struct db *db,
 			   " FROM tokens ORDER BY id", NULL, false, &r,
 			   "listing tokens", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		memset(&t, 0, sizeof(t));
-		read_token(r, i, &t);
-		rc = each(&t, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_token), token_row, NULL,
+			    DB_EACH(db_token, each, ctx), e);
 }
 
 int pg_session_create(struct db *db, const struct db_session *s,
@@ -269,11 +270,17 @@ int pg_state_set(struct db *db, const char *key, int64_t value, struct err *e)
 	return ERR_OK;
 }
 
+static int user_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	(void)e;
+	read_user(r, i, row);
+	return ERR_OK;
+}
+
 int pg_user_list(struct db *db,
 		 int (*each)(const struct db_user *u, void *ctx), void *ctx,
 		 struct err *e)
 {
-	struct db_user u;
 	PGresult *r;
 	int rc;
 
@@ -281,13 +288,8 @@ int pg_user_list(struct db *db,
 			   " ORDER BY name COLLATE \"C\"", NULL, false, &r,
 			   "listing users", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		memset(&u, 0, sizeof(u));
-		read_user(r, i, &u);
-		rc = each(&u, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_user), user_row, NULL,
+			    DB_EACH(db_user, each, ctx), e);
 }
 
 /* Run one statement binding a user name; ERR_NOT_FOUND if it changed nothing. */

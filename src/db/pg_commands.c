@@ -92,19 +92,19 @@ int pg_command_set_state(struct db *db, int64_t id, const char *from,
 			       e);
 }
 
+static int command_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	(void)e;
+	read_command(r, i, row);
+	return ERR_OK;
+}
+
 static int each_command(PGresult *r,
 			int (*each)(const struct db_command *c, void *ctx),
-			void *ctx)
+			void *ctx, struct err *e)
 {
-	struct db_command c;
-	int rc = ERR_OK;
-
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		read_command(r, i, &c);
-		rc = each(&c, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_command), command_row, NULL,
+			    DB_EACH(db_command, each, ctx), e);
 }
 
 int pg_command_list(struct db *db, const char *device, const char *state,
@@ -124,7 +124,7 @@ int pg_command_list(struct db *db, const char *device, const char *state,
 			   " NULL OR state = $2) ORDER BY id DESC LIMIT $3", &p,
 			   false, &r, "listing commands", e)))
 		return rc;
-	return each_command(r, each, ctx);
+	return each_command(r, each, ctx, e);
 }
 
 int pg_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
@@ -143,7 +143,7 @@ int pg_command_due(struct db *db, int64_t stale_ms, int64_t now_ms,
 			   " auto_close_ms <= $2) ORDER BY id", &p, false, &r,
 			   "listing commands", e)))
 		return rc;
-	return each_command(r, each, ctx);
+	return each_command(r, each, ctx, e);
 }
 
 int pg_command_clear_close(struct db *db, int64_t id, struct err *e)
@@ -174,11 +174,23 @@ int pg_retention_set(struct db *db, const struct db_retention *ret,
 			   " RETURNING id", &p, id_out, NULL, "retention", e);
 }
 
+static int retention_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	struct db_retention *ret = row;
+
+	(void)e;
+	ret->id = pg__int(r, i, 0);
+	pg__copy(r, i, 1, ret->kind, sizeof(ret->kind));
+	pg__copy(r, i, 2, ret->metric, sizeof(ret->metric));
+	ret->raw_ms = pg__int(r, i, 3);
+	ret->step_ms = pg__int(r, i, 4);
+	return ERR_OK;
+}
+
 int pg_retention_list(struct db *db,
 		      int (*each)(const struct db_retention *r, void *ctx),
 		      void *ctx, struct err *e)
 {
-	struct db_retention ret;
 	PGresult *r;
 	int rc;
 
@@ -186,17 +198,8 @@ int pg_retention_list(struct db *db,
 			   " raw_ms, step_ms FROM retention ORDER BY id", NULL,
 			   false, &r, "listing retention", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		memset(&ret, 0, sizeof(ret));
-		ret.id = pg__int(r, i, 0);
-		pg__copy(r, i, 1, ret.kind, sizeof(ret.kind));
-		pg__copy(r, i, 2, ret.metric, sizeof(ret.metric));
-		ret.raw_ms = pg__int(r, i, 3);
-		ret.step_ms = pg__int(r, i, 4);
-		rc = each(&ret, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_retention), retention_row,
+			    NULL, DB_EACH(db_retention, each, ctx), e);
 }
 
 int pg_retention_delete(struct db *db, int64_t id, struct err *e)
@@ -232,11 +235,22 @@ int pg_station_set(struct db *db, const struct db_station *s, struct err *e)
 	return ERR_OK;
 }
 
+static int station_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	struct db_station *s = row;
+
+	(void)e;
+	pg__copy(r, i, 0, s->name, sizeof(s->name));
+	s->capacity_m3h = pg__real_or_nan(r, i, 1);
+	s->start_min = (int)pg__int(r, i, 2);
+	s->end_min = (int)pg__int(r, i, 3);
+	return ERR_OK;
+}
+
 int pg_station_list(struct db *db,
 		    int (*each)(const struct db_station *s, void *ctx),
 		    void *ctx, struct err *e)
 {
-	struct db_station s;
 	PGresult *r;
 	int rc;
 
@@ -245,16 +259,8 @@ int pg_station_list(struct db *db,
 			   " name COLLATE \"C\"", NULL, false, &r,
 			   "listing stations", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		memset(&s, 0, sizeof(s));
-		pg__copy(r, i, 0, s.name, sizeof(s.name));
-		s.capacity_m3h = pg__real_or_nan(r, i, 1);
-		s.start_min = (int)pg__int(r, i, 2);
-		s.end_min = (int)pg__int(r, i, 3);
-		rc = each(&s, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_station), station_row, NULL,
+			    DB_EACH(db_station, each, ctx), e);
 }
 
 static int group_write(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
@@ -326,11 +332,22 @@ out_put:
 	return rc;
 }
 
+static int member_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	struct db_group_member *m = row;
+
+	(void)e;
+	pg__copy(r, i, 0, m->group, sizeof(m->group));
+	pg__copy(r, i, 1, m->station, sizeof(m->station));
+	m->flow_m3h = pg__real_or_nan(r, i, 2);
+	pg__copy(r, i, 3, m->plot, sizeof(m->plot));
+	return ERR_OK;
+}
+
 int pg_group_list(struct db *db,
 		  int (*each)(const struct db_group_member *m, void *ctx),
 		  void *ctx, struct err *e)
 {
-	struct db_group_member m;
 	PGresult *r;
 	int rc;
 
@@ -341,14 +358,6 @@ int pg_group_list(struct db *db,
 			   " m.plot COLLATE \"C\"", NULL, false, &r,
 			   "listing groups", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		memset(&m, 0, sizeof(m));
-		pg__copy(r, i, 0, m.group, sizeof(m.group));
-		pg__copy(r, i, 1, m.station, sizeof(m.station));
-		m.flow_m3h = pg__real_or_nan(r, i, 2);
-		pg__copy(r, i, 3, m.plot, sizeof(m.plot));
-		rc = each(&m, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_group_member), member_row,
+			    NULL, DB_EACH(db_group_member, each, ctx), e);
 }

@@ -99,12 +99,18 @@ int pg_device_get(struct db *db, const char *id, struct db_device *out,
 	return rc;
 }
 
+static int device_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	(void)e;
+	read_device(r, i, row);
+	return ERR_OK;
+}
+
 int pg_device_list(struct db *db, const char *plot,
 		   int (*each)(const struct db_device *d, void *ctx), void *ctx,
 		   struct err *e)
 {
 	struct pg_params p = { 0 };
-	struct db_device d;
 	PGresult *r;
 	int rc;
 
@@ -121,12 +127,8 @@ int pg_device_list(struct db *db, const char *plot,
 	}
 	if (rc)
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		read_device(r, i, &d);
-		rc = each(&d, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_device), device_row, NULL,
+			    DB_EACH(db_device, each, ctx), e);
 }
 
 static int metric_id(struct pg_conn *c, const char *metric, int64_t *out,
@@ -213,12 +215,22 @@ int pg_series_ensure(struct db *db, const char *device, const char *metric,
 	return pg_series_ensure_many(db, &device, &metric, 1, id_out, e);
 }
 
+static int series_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	struct db_series *s = row;
+
+	(void)e;
+	s->id = pg__int(r, i, 0);
+	pg__copy(r, i, 1, s->device, sizeof(s->device));
+	pg__copy(r, i, 2, s->metric, sizeof(s->metric));
+	return ERR_OK;
+}
+
 int pg_series_list(struct db *db, const char *device,
 		   int (*each)(const struct db_series *s, void *ctx), void *ctx,
 		   struct err *e)
 {
 	struct pg_params p = { 0 };
-	struct db_series s;
 	PGresult *r;
 	int rc;
 
@@ -236,15 +248,8 @@ int pg_series_list(struct db *db, const char *device,
 	}
 	if (rc)
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		memset(&s, 0, sizeof(s));
-		s.id = pg__int(r, i, 0);
-		pg__copy(r, i, 1, s.device, sizeof(s.device));
-		pg__copy(r, i, 2, s.metric, sizeof(s.metric));
-		rc = each(&s, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_series), series_row, NULL,
+			    DB_EACH(db_series, each, ctx), e);
 }
 
 /* Run one statement binding (int8, text); ERR_NOT_FOUND if no row changed. */

@@ -82,11 +82,17 @@ int pg_equipment_get(struct db *db, const char *device,
 	return rc;
 }
 
+static int equipment_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	(void)e;
+	read_equipment(r, i, row);
+	return ERR_OK;
+}
+
 int pg_equipment_list(struct db *db,
 		      int (*each)(const struct db_equipment *q, void *ctx),
 		      void *ctx, struct err *e)
 {
-	struct db_equipment q;
 	PGresult *r;
 	int rc;
 
@@ -94,12 +100,8 @@ int pg_equipment_list(struct db *db,
 			   " FROM fleet_equipment ORDER BY device COLLATE \"C\"",
 			   NULL, false, &r, "listing equipment", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		read_equipment(r, i, &q);
-		rc = each(&q, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_equipment), equipment_row,
+			    NULL, DB_EACH(db_equipment, each, ctx), e);
 }
 
 static int snapshot_insert(struct pg_conn *c, const struct db_snapshot *s,
@@ -195,12 +197,18 @@ int pg_snapshot_get(struct db *db, const char *device, int64_t id,
 	return rc;
 }
 
+static int snapshot_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	(void)e;
+	read_snapshot(r, i, row);
+	return ERR_OK;
+}
+
 int pg_snapshot_list(struct db *db, const char *device,
 		     int (*each)(const struct db_snapshot *s, void *ctx),
 		     void *ctx, struct err *e)
 {
 	struct pg_params p = { 0 };
-	struct db_snapshot s;
 	PGresult *r;
 	int rc;
 
@@ -209,10 +217,6 @@ int pg_snapshot_list(struct db *db, const char *device,
 			   " snapshots WHERE device = $1 ORDER BY id DESC", &p,
 			   true, &r, "listing snapshots", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		read_snapshot(r, i, &s);
-		rc = each(&s, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_snapshot), snapshot_row, NULL,
+			    DB_EACH(db_snapshot, each, ctx), e);
 }

@@ -189,12 +189,21 @@ int pg_scene_newest(struct db *db, const char *kind, int64_t before_ms,
 			 e);
 }
 
+static int scene_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	return read_scene(r, i, row, e);
+}
+
+static void scene_row_free(void *row)
+{
+	db_scene_free(row);
+}
+
 int pg_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
 		  int (*each)(const struct db_scene *s, void *ctx), void *ctx,
 		  struct err *e)
 {
 	struct pg_params p = { 0 };
-	struct db_scene s;
 	PGresult *r;
 	int rc;
 
@@ -205,14 +214,8 @@ int pg_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
 			   " ORDER BY acquired_ms DESC, id DESC", &p, false, &r,
 			   "listing scenes", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		if ((rc = read_scene(r, i, &s, e)))
-			break;
-		rc = each(&s, ctx);
-		db_scene_free(&s);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_scene), scene_row,
+			    scene_row_free, DB_EACH(db_scene, each, ctx), e);
 }
 
 /* A row of STAT_COLUMNS from column col on. */
@@ -229,12 +232,18 @@ static void read_stat(const PGresult *r, int i, int col,
 		*v[k] = pg__real_or_nan(r, i, col + 3 + k);
 }
 
+static int stat_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	(void)e;
+	read_stat(r, i, 0, row);
+	return ERR_OK;
+}
+
 int pg_scene_stats(struct db *db, int64_t scene, const char *index,
 		   int (*each)(const struct db_scene_stat *st, void *ctx),
 		   void *ctx, struct err *e)
 {
 	struct pg_params p = { 0 };
-	struct db_scene_stat t;
 	PGresult *r;
 	int rc;
 
@@ -245,34 +254,30 @@ int pg_scene_stats(struct db *db, int64_t scene, const char *index,
 			   " plot COLLATE \"C\"", &p, false, &r,
 			   "reading statistics", e)))
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		memset(&t, 0, sizeof(t));
-		read_stat(r, i, 0, &t);
-		rc = each(&t, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_scene_stat), stat_row, NULL,
+			    DB_EACH(db_scene_stat, each, ctx), e);
 }
 
 /* Rows of (scene id, acquired_ms, kind, source, STAT_COLUMNS...). */
+static int point_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	struct db_index_point *pt = row;
+
+	(void)e;
+	pt->scene = pg__int(r, i, 0);
+	pt->acquired_ms = pg__int(r, i, 1);
+	pg__copy(r, i, 2, pt->kind, sizeof(pt->kind));
+	pg__copy(r, i, 3, pt->source, sizeof(pt->source));
+	read_stat(r, i, 4, &pt->stat);
+	return ERR_OK;
+}
+
 static int walk_points(PGresult *r,
 		       int (*each)(const struct db_index_point *p, void *ctx),
-		       void *ctx)
+		       void *ctx, struct err *e)
 {
-	struct db_index_point pt;
-	int rc = ERR_OK;
-
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		memset(&pt, 0, sizeof(pt));
-		pt.scene = pg__int(r, i, 0);
-		pt.acquired_ms = pg__int(r, i, 1);
-		pg__copy(r, i, 2, pt.kind, sizeof(pt.kind));
-		pg__copy(r, i, 3, pt.source, sizeof(pt.source));
-		read_stat(r, i, 4, &pt.stat);
-		rc = each(&pt, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_index_point), point_row, NULL,
+			    DB_EACH(db_index_point, each, ctx), e);
 }
 
 int pg_index_series(struct db *db, const char *plot, const char *index,
@@ -297,7 +302,7 @@ int pg_index_series(struct db *db, const char *plot, const char *index,
 			   " s.acquired_ms < $4 ORDER BY s.acquired_ms, s.id",
 			   &p, false, &r, "reading a series", e)))
 		return rc;
-	return walk_points(r, each, ctx);
+	return walk_points(r, each, ctx, e);
 }
 
 /* Each plot's newest row in the window: DISTINCT ON, newest first. */
@@ -325,7 +330,7 @@ int pg_index_previous(struct db *db, const char *index, const char *kind,
 			   " s.acquired_ms DESC, s.id DESC", &p, false, &r,
 			   "reading the previous passes", e)))
 		return rc;
-	return walk_points(r, each, ctx);
+	return walk_points(r, each, ctx, e);
 }
 
 #define ANOMALY_SELECT "SELECT a.scene, a.plot, a.idx, a.rule, a.value," \
@@ -334,12 +339,28 @@ int pg_index_previous(struct db *db, const char *index, const char *kind,
 #define ANOMALY_ORDER " ORDER BY s.acquired_ms DESC, a.scene DESC," \
 	" a.plot COLLATE \"C\", a.idx, a.rule"
 
+static int anomaly_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	struct db_anomaly *a = row;
+
+	(void)e;
+	a->scene = pg__int(r, i, 0);
+	pg__copy(r, i, 1, a->plot, sizeof(a->plot));
+	pg__copy(r, i, 2, a->index, sizeof(a->index));
+	pg__copy(r, i, 3, a->rule, sizeof(a->rule));
+	a->value = pg__real_or_nan(r, i, 4);
+	a->reference = pg__real_or_nan(r, i, 5);
+	a->threshold = pg__real_or_nan(r, i, 6);
+	a->acquired_ms = pg__int(r, i, 7);
+	pg__copy(r, i, 8, a->kind, sizeof(a->kind));
+	return ERR_OK;
+}
+
 int pg_anomaly_list(struct db *db, int64_t scene, const char *plot,
 		    int (*each)(const struct db_anomaly *a, void *ctx),
 		    void *ctx, struct err *e)
 {
 	struct pg_params p = { 0 };
-	struct db_anomaly a;
 	PGresult *r;
 	int rc;
 
@@ -361,19 +382,6 @@ int pg_anomaly_list(struct db *db, int64_t scene, const char *plot,
 			      e);
 	if (rc)
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		memset(&a, 0, sizeof(a));
-		a.scene = pg__int(r, i, 0);
-		pg__copy(r, i, 1, a.plot, sizeof(a.plot));
-		pg__copy(r, i, 2, a.index, sizeof(a.index));
-		pg__copy(r, i, 3, a.rule, sizeof(a.rule));
-		a.value = pg__real_or_nan(r, i, 4);
-		a.reference = pg__real_or_nan(r, i, 5);
-		a.threshold = pg__real_or_nan(r, i, 6);
-		a.acquired_ms = pg__int(r, i, 7);
-		pg__copy(r, i, 8, a.kind, sizeof(a.kind));
-		rc = each(&a, ctx);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_anomaly), anomaly_row, NULL,
+			    DB_EACH(db_anomaly, each, ctx), e);
 }

@@ -30,6 +30,7 @@
 
 #include "db/db_ops.h"
 #include "db/pool.h"
+#include "db/rows.h"
 
 enum pg_stmt_id {
 	PG_STATE_GET,
@@ -199,6 +200,19 @@ int pg__call(struct db *db, enum pg_stmt_id id, const char *sql,
 /* pg__call, then ERR_NOT_FOUND ("what: not found") when no row changed. */
 int pg__call_change(struct db *db, enum pg_stmt_id id, const char *sql,
 		    const struct pg_params *p, const char *what, struct err *e);
+
+/*
+ * The row iterator of every listing.  r is the result of a pg__call: its
+ * connection is back in the pool already, so the callbacks may call the
+ * store (collect, then act).  Each row is read into a zeroed row_size
+ * buffer by read, handed to each (db/rows.h) and released by free_row
+ * (may be NULL); the walk stops at the first failure or non-zero answer,
+ * which it returns.  r is cleared in all cases.
+ */
+int pg__each_row(PGresult *r, size_t row_size,
+		 int (*read)(const PGresult *r, int i, void *row, struct err *e),
+		 void (*free_row)(void *row), struct db_each each,
+		 struct err *e);
 
 /*
  * One number from a statement: run it (on c, or on a connection borrowed

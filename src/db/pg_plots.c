@@ -190,12 +190,21 @@ int pg_plot_delete(struct db *db, const char *code, struct err *e)
 	return rc;
 }
 
+static int plot_row(const PGresult *r, int i, void *row, struct err *e)
+{
+	return read_plot(r, i, row, e);
+}
+
+static void plot_row_free(void *row)
+{
+	db_plot_free(row);
+}
+
 int pg_plot_list(struct db *db, const struct db_plot_filter *f,
 		 int (*each)(const struct db_plot *p, void *ctx), void *ctx,
 		 struct err *e)
 {
 	struct pg_params p = { 0 };
-	struct db_plot plot;
 	PGresult *r;
 	int rc;
 
@@ -222,12 +231,6 @@ int pg_plot_list(struct db *db, const struct db_plot_filter *f,
 	}
 	if (rc)
 		return rc;
-	for (int i = 0; !rc && i < PQntuples(r); i++) {
-		if ((rc = read_plot(r, i, &plot, e)))
-			break;
-		rc = each(&plot, ctx);
-		db_plot_free(&plot);
-	}
-	PQclear(r);
-	return rc;
+	return pg__each_row(r, sizeof(struct db_plot), plot_row, plot_row_free,
+			    DB_EACH(db_plot, each, ctx), e);
 }

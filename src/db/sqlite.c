@@ -378,11 +378,25 @@ static void *rows_next(struct sqlite_rows *rows)
 	return (char *)rows->v + rows->n * rows->row_size;
 }
 
-int sqlite__rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
-			 struct sqlite_rows *rows, size_t row_size,
-			 int (*read)(sqlite3_stmt *st, void *row, struct err *e),
-			 void (*free_row)(void *row), const char *what,
-			 struct err *e)
+static void rows_free(struct sqlite_rows *rows, void (*free_row)(void *row))
+{
+	if (free_row)
+		for (size_t i = 0; i < rows->n; i++)
+			free_row((char *)rows->v + i * rows->row_size);
+	free(rows->v);
+	memset(rows, 0, sizeof(*rows));
+}
+
+/*
+ * Step st to its end, reading each row into a new element of rows
+ * (row_size bytes each) with read, then give c back whatever happened; on
+ * failure the rows read so far are freed.
+ */
+static int rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
+			struct sqlite_rows *rows, size_t row_size,
+			int (*read)(sqlite3_stmt *st, void *row, struct err *e),
+			void (*free_row)(void *row), const char *what,
+			struct err *e)
 {
 	void *row;
 	int rc = ERR_OK, step;
@@ -403,15 +417,24 @@ int sqlite__rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
 		rc = sqlite__error(c, step, what, e);
 	sqlite__call_end(db, c, st, rc);
 	if (rc)
-		sqlite__rows_free(rows, free_row);
+		rows_free(rows, free_row);
 	return rc;
 }
 
-void sqlite__rows_free(struct sqlite_rows *rows, void (*free_row)(void *row))
+int sqlite__each_row(struct db *db, struct conn *c, sqlite3_stmt *st,
+		     size_t row_size,
+		     int (*read)(sqlite3_stmt *st, void *row, struct err *e),
+		     void (*free_row)(void *row), struct db_each each,
+		     const char *what, struct err *e)
 {
-	if (free_row)
-		for (size_t i = 0; i < rows->n; i++)
-			free_row((char *)rows->v + i * rows->row_size);
-	free(rows->v);
-	memset(rows, 0, sizeof(*rows));
+	struct sqlite_rows rows;
+	int rc;
+
+	if ((rc = rows_collect(db, c, st, &rows, row_size, read, free_row,
+			       what, e)))
+		return rc;
+	for (size_t i = 0; !rc && i < rows.n; i++)
+		rc = each.call(&each, (char *)rows.v + i * row_size);
+	rows_free(&rows, free_row);
+	return rc;
 }

@@ -60,14 +60,9 @@ int sqlite_alert_rule_delete(struct db *db, int64_t id, struct err *e)
 	return sqlite__call_end(db, k, st, rc);
 }
 
-struct rule_row {
-	int64_t id;
-	char *body;
-};
-
 static int read_rule(sqlite3_stmt *st, void *row, struct err *e)
 {
-	struct rule_row *r = row;
+	struct db_rule_row *r = row;
 	const unsigned char *body = sqlite3_column_text(st, 1);
 
 	r->id = sqlite3_column_int64(st, 0);
@@ -78,29 +73,23 @@ static int read_rule(sqlite3_stmt *st, void *row, struct err *e)
 
 static void free_rule(void *row)
 {
-	free(((struct rule_row *)row)->body);
+	free(((struct db_rule_row *)row)->body);
 }
 
 int sqlite_alert_rule_list(struct db *db,
 			   int (*each)(int64_t id, const char *body, void *ctx),
 			   void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct rule_row *r;
 	struct conn *k;
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_ALERT_RULE_LIST, "SELECT id, body"
-				     " FROM alert_rules ORDER BY id", &k, &st, e)) ||
-	    (rc = sqlite__rows_collect(db, k, st, &rows, sizeof(*r), read_rule,
-				       free_rule, "listing alert rules", e)))
+				     " FROM alert_rules ORDER BY id", &k, &st, e)))
 		return rc;
-	r = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(r[i].id, r[i].body, ctx);
-	sqlite__rows_free(&rows, free_rule);
-	return rc;
+	return sqlite__each_row(db, k, st, sizeof(struct db_rule_row),
+				read_rule, free_rule, DB_EACH_RULE(each, ctx),
+				"listing alert rules", e);
 }
 
 static void read_alert(sqlite3_stmt *st, struct db_alert *a)
@@ -232,8 +221,6 @@ int sqlite_alert_list(struct db *db, const struct db_alert_filter *f,
 		      int (*each)(const struct db_alert *a, void *ctx), void *ctx,
 		      struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_alert *a;
 	struct conn *k;
 	sqlite3_stmt *st;
 	int rc;
@@ -255,14 +242,9 @@ int sqlite_alert_list(struct db *db, const struct db_alert_filter *f,
 	sqlite3_bind_int64(st, 4, f->to);
 	sqlite3_bind_int64(st, 5, f->rule_id);
 	sqlite3_bind_int64(st, 6, f->limit ? (int64_t)f->limit : 1000);
-	if ((rc = sqlite__rows_collect(db, k, st, &rows, sizeof(*a), alert_row,
-				       NULL, "listing alerts", e)))
-		return rc;
-	a = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&a[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, k, st, sizeof(struct db_alert), alert_row,
+				NULL, DB_EACH(db_alert, each, ctx),
+				"listing alerts", e);
 }
 
 int sqlite_alert_dead_letter(struct db *db, int64_t alert_id, const char *url,

@@ -228,22 +228,16 @@ int sqlite_token_list(struct db *db,
 		      int (*each)(const struct db_token *t, void *ctx), void *ctx,
 		      struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_token *t;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_TOKEN_LIST, "SELECT " TOKEN_COLUMNS
-				     " FROM tokens ORDER BY id", &c, &st, e)) ||
-	    (rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*t), token_row,
-				       NULL, "listing tokens", e)))
+				     " FROM tokens ORDER BY id", &c, &st, e)))
 		return rc;
-	t = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&t[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_token), token_row,
+				NULL, DB_EACH(db_token, each, ctx),
+				"listing tokens", e);
 }
 
 int sqlite_session_create(struct db *db, const struct db_session *s, int64_t now_ms,
@@ -327,8 +321,6 @@ int sqlite_user_list(struct db *db,
 		     int (*each)(const struct db_user *u, void *ctx), void *ctx,
 		     struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_user *u;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -336,14 +328,9 @@ int sqlite_user_list(struct db *db,
 	if ((rc = sqlite__call_begin(db, ST_USER_LIST, "SELECT " USER_COLUMNS
 				     " FROM users ORDER BY name", &c, &st, e)))
 		return rc;
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*u), user_row,
-				       NULL, "listing users", e)))
-		return rc;
-	u = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&u[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_user), user_row,
+				NULL, DB_EACH(db_user, each, ctx),
+				"listing users", e);
 }
 
 /* Run one cached statement binding a user name; ERR_NOT_FOUND if it changed nothing. */

@@ -115,18 +115,10 @@ static int each_row(struct db *db, struct conn *k, sqlite3_stmt *st,
 		    int (*each)(const struct db_command *c, void *ctx),
 		    void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_command *c;
-	int rc;
-
-	if ((rc = sqlite__rows_collect(db, k, st, &rows, sizeof(*c),
-				       command_row, NULL, "listing commands", e)))
-		return rc;
-	c = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&c[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, k, st, sizeof(struct db_command),
+				command_row, NULL,
+				DB_EACH(db_command, each, ctx),
+				"listing commands", e);
 }
 
 int sqlite_command_list(struct db *db, const char *device, const char *state,

@@ -112,8 +112,6 @@ int sqlite_device_list(struct db *db, const char *plot,
 		       int (*each)(const struct db_device *d, void *ctx), void *ctx,
 		       struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_device *d;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -128,14 +126,9 @@ int sqlite_device_list(struct db *db, const char *plot,
 		return rc;
 	if (plot)
 		sqlite3_bind_text(st, 1, plot, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*d), device_row,
-				       NULL, "listing devices", e)))
-		return rc;
-	d = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&d[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_device), device_row,
+				NULL, DB_EACH(db_device, each, ctx),
+				"listing devices", e);
 }
 
 /* Find or add a metric name; its small integer id keeps series rows short. */
@@ -266,8 +259,6 @@ int sqlite_series_list(struct db *db, const char *device,
 		       int (*each)(const struct db_series *s, void *ctx), void *ctx,
 		       struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_series *s;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -285,14 +276,9 @@ int sqlite_series_list(struct db *db, const char *device,
 		return rc;
 	if (device)
 		sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*s), series_row,
-				       NULL, "listing series", e)))
-		return rc;
-	s = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&s[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_series), series_row,
+				NULL, DB_EACH(db_series, each, ctx),
+				"listing series", e);
 }
 
 /* Run one cached statement binding (int64, text); ERR_NOT_FOUND if no row changed. */

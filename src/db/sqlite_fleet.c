@@ -80,7 +80,7 @@ int sqlite_equipment_get(struct db *db, const char *device,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-/* One row of db_equipment_list, collected (see sqlite__rows_collect). */
+/* One row of db_equipment_list, collected (see sqlite__each_row). */
 static int equipment_list_row(sqlite3_stmt *st, void *row, struct err *e)
 {
 	struct db_equipment *q = row;
@@ -94,8 +94,6 @@ int sqlite_equipment_list(struct db *db,
 			  int (*each)(const struct db_equipment *q, void *ctx),
 			  void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_equipment *q;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -104,14 +102,10 @@ int sqlite_equipment_list(struct db *db,
 				     EQUIPMENT_COLS " FROM fleet_equipment"
 				     " ORDER BY device", &c, &st, e)))
 		return rc;
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*q),
-				       equipment_list_row, NULL, "listing equipment", e)))
-		return rc;
-	q = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&q[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_equipment),
+				equipment_list_row, NULL,
+				DB_EACH(db_equipment, each, ctx),
+				"listing equipment", e);
 }
 
 static int snapshot_insert(struct conn *c, const struct db_snapshot *s,
@@ -209,7 +203,7 @@ int sqlite_snapshot_get(struct db *db, const char *device, int64_t id,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-/* One row of db_snapshot_list, collected (see sqlite__rows_collect). */
+/* One row of db_snapshot_list, collected (see sqlite__each_row). */
 static int snapshot_list_row(sqlite3_stmt *st, void *row, struct err *e)
 {
 	struct db_snapshot *s = row;
@@ -223,8 +217,6 @@ int sqlite_snapshot_list(struct db *db, const char *device,
 			 int (*each)(const struct db_snapshot *s, void *ctx),
 			 void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_snapshot *s;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -235,12 +227,8 @@ int sqlite_snapshot_list(struct db *db, const char *device,
 				     &c, &st, e)))
 		return rc;
 	sqlite3_bind_text(st, 1, device, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*s),
-				       snapshot_list_row, NULL, "listing snapshots", e)))
-		return rc;
-	s = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&s[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_snapshot),
+				snapshot_list_row, NULL,
+				DB_EACH(db_snapshot, each, ctx),
+				"listing snapshots", e);
 }

@@ -218,8 +218,6 @@ int sqlite_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
 		      int (*each)(const struct db_scene *s, void *ctx), void *ctx,
 		      struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_scene *s;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -231,14 +229,9 @@ int sqlite_scene_list(struct db *db, int64_t from_ms, int64_t to_ms,
 		return rc;
 	sqlite3_bind_int64(st, 1, from_ms);
 	sqlite3_bind_int64(st, 2, to_ms);
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*s), scene_row,
-				       scene_row_free, "listing scenes", e)))
-		return rc;
-	s = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&s[i], ctx);
-	sqlite__rows_free(&rows, scene_row_free);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_scene), scene_row,
+				scene_row_free, DB_EACH(db_scene, each, ctx),
+				"listing scenes", e);
 }
 
 /* A row of STAT_COLUMNS from column col on. */
@@ -254,7 +247,7 @@ static void read_stat(sqlite3_stmt *st, int col, struct db_scene_stat *t)
 		*v[i] = sqlite__column_real_or_nan(st, col + 3 + i);
 }
 
-/* One row of db_scene_stats, collected (see sqlite__rows_collect). */
+/* One row of db_scene_stats, collected (see sqlite__each_row). */
 static int scene_stats_row(sqlite3_stmt *st, void *row, struct err *e)
 {
 	struct db_scene_stat *t = row;
@@ -268,8 +261,6 @@ int sqlite_scene_stats(struct db *db, int64_t scene, const char *index,
 		       int (*each)(const struct db_scene_stat *t, void *ctx),
 		       void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_scene_stat *t;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -280,14 +271,10 @@ int sqlite_scene_stats(struct db *db, int64_t scene, const char *index,
 		return rc;
 	sqlite3_bind_int64(st, 1, scene);
 	sqlite3_bind_text(st, 2, index, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*t),
-				       scene_stats_row, NULL, "reading statistics", e)))
-		return rc;
-	t = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&t[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_scene_stat),
+				scene_stats_row, NULL,
+				DB_EACH(db_scene_stat, each, ctx),
+				"reading statistics", e);
 }
 
 /* A row of scene, acquired_ms, kind, source, then STAT_COLUMNS. */
@@ -308,18 +295,10 @@ static int walk_points(struct db *db, struct conn *c, sqlite3_stmt *st,
 		       int (*each)(const struct db_index_point *p, void *ctx),
 		       void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_index_point *p;
-	int rc;
-
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*p),
-				       walk_points_row, NULL, "reading a series", e)))
-		return rc;
-	p = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&p[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_index_point),
+				walk_points_row, NULL,
+				DB_EACH(db_index_point, each, ctx),
+				"reading a series", e);
 }
 
 int sqlite_index_series(struct db *db, const char *plot, const char *index,
@@ -390,7 +369,7 @@ int sqlite_index_previous(struct db *db, const char *index, const char *kind,
 #define ANOMALY_ORDER " ORDER BY s.acquired_ms DESC, a.scene DESC, a.plot," \
 	" a.idx, a.rule"
 
-/* One row of db_anomaly_list, collected (see sqlite__rows_collect). */
+/* One row of db_anomaly_list, collected (see sqlite__each_row). */
 static int anomaly_list_row(sqlite3_stmt *st, void *row, struct err *e)
 {
 	struct db_anomaly *a = row;
@@ -412,8 +391,6 @@ int sqlite_anomaly_list(struct db *db, int64_t scene, const char *plot,
 			int (*each)(const struct db_anomaly *a, void *ctx),
 			void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_anomaly *a;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -436,12 +413,8 @@ int sqlite_anomaly_list(struct db *db, int64_t scene, const char *plot,
 	sqlite3_bind_int64(st, 1, scene);
 	if (plot)
 		sqlite3_bind_text(st, 2, plot, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*a),
-				       anomaly_list_row, NULL, "listing anomalies", e)))
-		return rc;
-	a = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&a[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_anomaly),
+				anomaly_list_row, NULL,
+				DB_EACH(db_anomaly, each, ctx),
+				"listing anomalies", e);
 }

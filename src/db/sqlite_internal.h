@@ -29,6 +29,7 @@
 
 #include "db/db_ops.h"
 #include "db/pool.h"
+#include "db/rows.h"
 
 enum stmt_id {
 	ST_USER_INSERT,
@@ -178,25 +179,24 @@ int sqlite__step_change(struct conn *c, sqlite3_stmt *st, const char *what,
 			struct err *e);
 
 /*
- * Collect, then act: the rows of a listing read into memory so that the
- * connection goes back to the pool before any callback runs.
- * sqlite__rows_collect steps st to its end, reading each row into a new
- * element of rows (row_size bytes each) with read, then gives c back
- * (call_end) whatever happened; on failure the rows read so far are freed
- * with free_row (may be NULL).  The caller walks rows->v as an array of its
- * row type, then frees them with sqlite__rows_free.
+ * The row iterator of every listing.  Collect, then act: sqlite__each_row
+ * steps st (from call_begin, bound) to its end, reading each row into
+ * memory (row_size bytes, zeroed, filled by read), gives c back (call_end)
+ * whatever happened, and only then hands each row to each (db/rows.h) in
+ * order, stopping at the first non-zero answer, which it returns.  The
+ * rows are released with free_row (may be NULL) at the end, so a callback
+ * must copy what it keeps.  A failure before the callbacks calls none.
  */
 struct sqlite_rows {
 	void *v;
 	size_t n, cap, row_size;
 };
 
-int sqlite__rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
-			 struct sqlite_rows *rows, size_t row_size,
-			 int (*read)(sqlite3_stmt *st, void *row, struct err *e),
-			 void (*free_row)(void *row), const char *what,
-			 struct err *e);
-void sqlite__rows_free(struct sqlite_rows *rows, void (*free_row)(void *row));
+int sqlite__each_row(struct db *db, struct conn *c, sqlite3_stmt *st,
+		     size_t row_size,
+		     int (*read)(sqlite3_stmt *st, void *row, struct err *e),
+		     void (*free_row)(void *row), struct db_each each,
+		     const char *what, struct err *e);
 
 /* Translate the connection's last SQLite error into *e, with context. */
 int sqlite__error(struct conn *c, int rc, const char *what, struct err *e);

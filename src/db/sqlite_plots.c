@@ -214,8 +214,6 @@ int sqlite_plot_list(struct db *db, const struct db_plot_filter *f,
 		     int (*each)(const struct db_plot *p, void *ctx), void *ctx,
 		     struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_plot *p;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -234,12 +232,7 @@ int sqlite_plot_list(struct db *db, const struct db_plot_filter *f,
 	if (f && f->has_bbox)
 		for (int i = 0; i < 4; i++)
 			sqlite3_bind_double(st, 3 + i, f->bbox[i]);
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*p), plot_row,
-				       plot_row_free, "listing plots", e)))
-		return rc;
-	p = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&p[i], ctx);
-	sqlite__rows_free(&rows, plot_row_free);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_plot), plot_row,
+				plot_row_free, DB_EACH(db_plot, each, ctx),
+				"listing plots", e);
 }

@@ -31,7 +31,7 @@ int sqlite_retention_set(struct db *db, const struct db_retention *r,
 	return sqlite__call_end(db, c, st, rc);
 }
 
-/* One row of db_retention_list, collected (see sqlite__rows_collect). */
+/* One row of db_retention_list, collected (see sqlite__each_row). */
 static int retention_list_row(sqlite3_stmt *st, void *row, struct err *e)
 {
 	struct db_retention *r = row;
@@ -49,8 +49,6 @@ int sqlite_retention_list(struct db *db,
 			  int (*each)(const struct db_retention *r, void *ctx),
 			  void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_retention *r;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -59,14 +57,10 @@ int sqlite_retention_list(struct db *db,
 				     " metric, raw_ms, step_ms FROM retention"
 				     " ORDER BY id", &c, &st, e)))
 		return rc;
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*r),
-				       retention_list_row, NULL, "listing retention", e)))
-		return rc;
-	r = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&r[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_retention),
+				retention_list_row, NULL,
+				DB_EACH(db_retention, each, ctx),
+				"listing retention", e);
 }
 
 int sqlite_retention_delete(struct db *db, int64_t id, struct err *e)

@@ -25,7 +25,7 @@ int sqlite_station_set(struct db *db, const struct db_station *s, struct err *e)
 	return sqlite__call_end(db, c, st, rc);
 }
 
-/* One row of db_station_list, collected (see sqlite__rows_collect). */
+/* One row of db_station_list, collected (see sqlite__each_row). */
 static int station_list_row(sqlite3_stmt *st, void *row, struct err *e)
 {
 	struct db_station *s = row;
@@ -42,8 +42,6 @@ int sqlite_station_list(struct db *db,
 			int (*each)(const struct db_station *s, void *ctx),
 			void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_station *s;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -52,14 +50,10 @@ int sqlite_station_list(struct db *db,
 				     " capacity_m3h, start_min, end_min FROM"
 				     " pump_stations ORDER BY name", &c, &st, e)))
 		return rc;
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*s),
-				       station_list_row, NULL, "listing stations", e)))
-		return rc;
-	s = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&s[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_station),
+				station_list_row, NULL,
+				DB_EACH(db_station, each, ctx),
+				"listing stations", e);
 }
 
 static int step_write(struct conn *c, sqlite3_stmt *st, const char *what,
@@ -130,7 +124,7 @@ out_put:
 	return rc;
 }
 
-/* One row of db_group_list, collected (see sqlite__rows_collect). */
+/* One row of db_group_list, collected (see sqlite__each_row). */
 static int group_list_row(sqlite3_stmt *st, void *row, struct err *e)
 {
 	struct db_group_member *m = row;
@@ -147,8 +141,6 @@ int sqlite_group_list(struct db *db,
 		      int (*each)(const struct db_group_member *m, void *ctx),
 		      void *ctx, struct err *e)
 {
-	struct sqlite_rows rows;
-	const struct db_group_member *m;
 	struct conn *c;
 	sqlite3_stmt *st;
 	int rc;
@@ -159,12 +151,8 @@ int sqlite_group_list(struct db *db,
 				     " ON m.grp = g.name ORDER BY g.name, m.plot",
 				     &c, &st, e)))
 		return rc;
-	if ((rc = sqlite__rows_collect(db, c, st, &rows, sizeof(*m),
-				       group_list_row, NULL, "listing groups", e)))
-		return rc;
-	m = rows.v;
-	for (size_t i = 0; !rc && i < rows.n; i++)
-		rc = each(&m[i], ctx);
-	sqlite__rows_free(&rows, NULL);
-	return rc;
+	return sqlite__each_row(db, c, st, sizeof(struct db_group_member),
+				group_list_row, NULL,
+				DB_EACH(db_group_member, each, ctx),
+				"listing groups", e);
 }
