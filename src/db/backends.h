@@ -21,4 +21,15 @@ int pg_open(const char *url, bool create, struct db **out, struct err *e);
  */
 int db__password(char **out, struct err *e);
 
+/*
+ * Fault injection for the tests (test_db_ops.c): db__fail_statement(n)
+ * makes the n-th statement this thread runs from now on fail (0: none),
+ * once; db__statement_fails is asked by each backend before it runs a
+ * statement (sqlite__stmt, pg__run) and answers true for that one.  The
+ * tests use it to show that a write failing at any statement midway
+ * leaves nothing behind.
+ */
+void db__fail_statement(unsigned n);
+bool db__statement_fails(void);
+
 #endif

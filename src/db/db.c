@@ -76,6 +76,18 @@ out:
 	return rc;
 }
 
+static _Thread_local unsigned fail_countdown;
+
+void db__fail_statement(unsigned n)
+{
+	fail_countdown = n;
+}
+
+bool db__statement_fails(void)
+{
+	return fail_countdown && --fail_countdown == 0;
+}
+
 int db_open(const char *where, bool create, struct db **out, struct err *e)
 {
 	if (!where || !*where)

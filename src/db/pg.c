@@ -238,6 +238,8 @@ int pg__run(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
 	PGresult *r;
 	int n = p ? p->n : 0;
 
+	if (db__statement_fails())
+		return err_set(e, ERR_STORE, "%s: an injected failure", what);
 	snprintf(name, sizeof(name), "o%d", (int)id);
 	if (!c->prepared[id]) {
 		r = PQprepare(c->conn, name, sql, n, NULL);

@@ -64,6 +64,8 @@ int sqlite__stmt(struct conn *c, enum stmt_id id, const char *sql,
 	sqlite3_stmt *st = c->stmts[id];
 	int rc;
 
+	if (db__statement_fails())
+		return err_set(e, ERR_STORE, "store: an injected failure");
 	if (!st) {
 		rc = sqlite3_prepare_v3(c->handle, sql, -1,
 					SQLITE_PREPARE_PERSISTENT, &st, NULL);
