@@ -60,6 +60,10 @@ for t in "$BUILD"/tests/test_*; do
 	"$t" >"$log" 2>&1
 	tally "$name" "$log" $?
 done
+# every operation of db.h has a test in the storage suite (test_db*.c)
+log="$logs/db_ops_covered.log"
+tests/db_ops_covered.sh >"$log" 2>&1
+tally db_ops_covered "$log" $?
 suite_end unit
 
 suite_start

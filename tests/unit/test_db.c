@@ -3,8 +3,9 @@
  * devices, series, chunks, a plot's latest imagery pass in a window, and
  * that a failed write leaves nothing behind.  Every test runs on SQLite,
  * then on PostgreSQL when OASIS_TEST_PG names a server (make test starts
- * one: tests/pg.sh); each test there gets a database of its own.  A test
- * of an operation not yet on PostgreSQL is skipped there, saying which.
+ * one: tests/pg.sh); each test there gets a database of its own.  The
+ * guarantees of every operation (errors, ordering, filters, atomicity) are
+ * in test_db_ops.c; test_db.h has the fixture both share.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -20,120 +21,11 @@
 
 #include "db/db.h"
 #include "db/db_ops.h"
-
-struct fixture {
-	bool pg;
-	char dir[64];           /* SQLite: the store's folder */
-	char where[512];        /* what db_open gets: dir or a URL */
-	char empty[512];        /* PostgreSQL: an empty database's URL */
-	char names[2][64];      /* PostgreSQL: the databases made */
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e;
-
-	strcpy(f->dir, "/tmp/oasis-test-db-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	strcpy(f->where, f->dir);
-	if (db_open(f->where, true, &f->db, &e)) {
-		fprintf(stderr, "# %s\n", e.msg);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
-
-/* Run one SQL command on the test server's database (psql). */
-static int pg_admin(const char *sql)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd), "psql -q -v ON_ERROR_STOP=1 -d '%s' -c '%s'"
-		 " >/dev/null", getenv("OASIS_TEST_PG"), sql);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* The URL of database name on the test server. */
-static void pg_url(const char *name, char *out, size_t size)
-{
-	const char *base = getenv("OASIS_TEST_PG");
-	const char *slash = strchr(strstr(base, "://") + 3, '/');
-	int host = slash ? (int)(slash - base) : (int)strlen(base);
-
-	snprintf(out, size, "%.*s/%s", host, base, name);
-}
-
-static int setup_pg(void **state)
-{
-	static int counter;
-	struct fixture *f = calloc(1, sizeof(*f));
-	char sql[128];
-	struct err e;
-
-	f->pg = true;
-	for (int i = 0; i < 2; i++) {
-		snprintf(f->names[i], sizeof(f->names[i]), "oasis_t%d_%d_%d",
-			 (int)getpid(), counter, i);
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->names[i]);
-		if (pg_admin(sql))
-			return -1;
-	}
-	counter++;
-	pg_url(f->names[0], f->where, sizeof(f->where));
-	pg_url(f->names[1], f->empty, sizeof(f->empty));
-	if (db_open(f->where, true, &f->db, &e)) {
-		fprintf(stderr, "# %s\n", e.msg);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown_pg(void **state)
-{
-	struct fixture *f = *state;
-	char sql[128];
-	int rc = 0;
-
-	db_close(f->db);
-	for (int i = 0; i < 2; i++) {
-		snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)",
-			 f->names[i]);
-		rc |= pg_admin(sql);
-	}
-	free(f);
-	return rc;
-}
-
-/* Skip a test on a backend that lacks what it needs, saying so. */
-#define NOT_YET_ON_PG(f, ops) do { \
-	if ((f)->pg) { \
-		print_message("# skipped on PostgreSQL: %s not yet there " \
-			      "(docs/POSTGRES.md)\n", ops); \
-		skip(); \
-	} \
-} while (0)
+#include "test_db.h"
 
 static void migrates_and_reopens(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db *again;
 	struct err e;
 	int v1, v2;
@@ -151,7 +43,7 @@ static void migrates_and_reopens(void **state)
 
 static void users_are_unique(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_user u = { .role = "admin", .password_hash = "x",
 			     .created_ms = 1 }, got;
 	struct err e;
@@ -174,7 +66,7 @@ static void users_are_unique(void **state)
 
 static void tokens_expire_and_revoke(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_token t = { .role = "viewer", .created_ms = 1 }, got;
 	struct err e;
 	int64_t id;
@@ -194,28 +86,6 @@ static void tokens_expire_and_revoke(void **state)
 	assert_int_equal(db_token_revoke(f->db, id, 7, &e), ERR_NOT_FOUND);
 }
 
-static struct db_plot plot(const char *code, double lon)
-{
-	/* a real square matching the bbox: PostGIS indexes the geometry */
-	static char shapes[8][256];
-	static int next;
-	char *g = shapes[next++ % 8];
-	struct db_plot p = { .field_capacity = NAN, .wilting_point = NAN };
-
-	snprintf(g, sizeof(shapes[0]), "{\"type\":\"Polygon\",\"coordinates\":"
-		 "[[[%g,44],[%g,44],[%g,44.01],[%g,44.01],[%g,44]]]}",
-		 lon, lon + 0.01, lon + 0.01, lon, lon);
-	snprintf(p.code, sizeof(p.code), "%s", code);
-	strcpy(p.crop, "cotton");
-	p.geometry = g;
-	p.bbox[0] = lon;
-	p.bbox[1] = 44;
-	p.bbox[2] = lon + 0.01;
-	p.bbox[3] = 44.01;
-	p.area_m2 = 1000;
-	return p;
-}
-
 static int count_plot(const struct db_plot *p, void *ctx)
 {
 	(void)p;
@@ -225,7 +95,7 @@ static int count_plot(const struct db_plot *p, void *ctx)
 
 static void plot_upsert_is_all_or_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_plot rows[3] = { plot("A", 86), plot("B", 87), plot("C", 88) };
 	struct db_plot_filter filter = { .has_bbox = true,
 					 .bbox = { 86.5, 43, 87.5, 45 } };
@@ -256,7 +126,7 @@ static void plot_upsert_is_all_or_nothing(void **state)
 
 static void devices_and_series(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_plot p = plot("P1", 86);
 	struct db_device d = { .lon = NAN, .lat = NAN, .created_ms = 1 }, got;
 	int64_t a, b, c;
@@ -292,7 +162,7 @@ static int count_user(const struct db_user *u, void *ctx)
 
 static void users_disable_and_delete(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_user u = { .role = "viewer", .password_hash = "$argon2id$x",
 			     .created_ms = 1 }, got;
 	struct db_session s = { .hash = "sess", .expires_ms = 100 }, found;
@@ -331,7 +201,7 @@ static int count_device(const struct db_device *d, void *ctx)
 
 static void deleted_devices_keep_their_series(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_device d = { .lon = NAN, .lat = NAN, .created_ms = 1 }, got;
 	struct db_token t = { .role = "device", .created_ms = 1 }, tok;
 	struct err e;
@@ -378,7 +248,7 @@ static int collect_chunk(const struct db_chunk *k, void *ctx)
 
 static void chunks_replace_keeps_the_newest_seq(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_chunk k[3] = {
 		{ .series = 1, .ts_min = 0, .ts_max = 10, .data = "aa", .len = 2 },
 		{ .series = 1, .ts_min = 5, .ts_max = 20, .data = "bb", .len = 2 },
@@ -434,29 +304,6 @@ static void chunks_replace_keeps_the_newest_seq(void **state)
 	}
 }
 
-static int64_t add_scene(struct db *db, const char *kind, int64_t at_ms,
-			 const char *plot, double mean)
-{
-	struct db_scene s = { .acquired_ms = at_ms, .crs = "EPSG:4326",
-			      .footprint = "{}", .cloud_share = NAN,
-			      .width = 1, .height = 1, .created_ms = 1 };
-	struct db_scene_stat st = { .count = 1, .valid_fraction = 1,
-				    .mean = mean, .std = 0, .min = mean,
-				    .max = mean, .median = mean, .p10 = mean,
-				    .p90 = mean };
-	int64_t id = 0;
-	struct err e;
-
-	strcpy(s.source, kind);
-	strcpy(s.kind, kind);
-	strcpy(s.file, "f.tif");
-	strcpy(s.indices, "ndvi");
-	strcpy(st.plot, plot);
-	strcpy(st.index, "ndvi");
-	assert_int_equal(db_scene_add(db, &s, &st, 1, NULL, 0, &id, &e), 0);
-	return id;
-}
-
 struct latest {
 	int n;
 	char plot[2][16];
@@ -477,7 +324,7 @@ static int note_latest(const struct db_index_point *p, void *ctx)
 
 static void latest_pass_in_a_window(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_plot rows[2] = { plot("A", 86), plot("B", 86.1) };
 	struct latest l = { 0 };
 	size_t added, updated;
@@ -508,12 +355,6 @@ static void latest_pass_in_a_window(void **state)
 }
 
 
-static int count_any(void *ctx)
-{
-	(*(int *)ctx)++;
-	return 0;
-}
-
 static int count_token(const struct db_token *t, void *ctx)
 {
 	(void)t;
@@ -522,7 +363,7 @@ static int count_token(const struct db_token *t, void *ctx)
 
 static void users_sessions_and_counts(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_user u = { .role = "viewer", .password_hash = "h1",
 			     .created_ms = 1 }, got;
 	struct db_session s = { .hash = "s1", .expires_ms = 100 }, sg;
@@ -602,7 +443,7 @@ static int note_series(const struct db_series *s, void *ctx)
 
 static void listings_filter_and_order(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_plot rows[3] = { plot("b", 86), plot("a", 87), plot("B", 88) };
 	struct db_plot_filter by_code = { .code = "a" }, by_crop = { .crop = "rice" };
 	struct db_device d[3] = {
@@ -688,7 +529,7 @@ static int note_latest_point(const struct db_latest *p, void *ctx)
 
 static void latest_only_moves_forward(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_latest in[2] = { { 1, 100, 1.5 }, { 2, 50, -2 } }, out[2];
 	struct db_latest older = { 1, 90, 9 };
 	struct db_chunk_write w = { .latest = in, .n_latest = 2 };
@@ -739,7 +580,7 @@ static int note_member(const struct db_group_member *m, void *ctx)
 
 static void retention_commands_and_rotation(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_retention r = { .kind = "", .metric = "rh", .raw_ms = 10,
 				  .step_ms = 5 };
 	struct db_device valve = { .id = "v-1", .kind = "valve", .lon = NAN,
@@ -837,7 +678,7 @@ static int count_alert(const struct db_alert *a, void *ctx)
 
 static void alerts_open_once_and_compare_and_set(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_alert a = { .rule_id = 1, .subject = "ws-1", .plot = "P1",
 			      .severity = "warning", .message = "hot",
 			      .value = NAN, .opened_ms = 1796668375679 }, got;
@@ -912,7 +753,7 @@ static int note_snapshot(const struct db_snapshot *s, void *ctx)
 
 static void fleet_equipment_and_snapshots(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_device cam = { .id = "cam-1", .kind = "camera", .lon = NAN,
 				 .lat = NAN };
 	struct db_equipment q = { .device = "cam-1", .swath_m = NAN,
@@ -979,7 +820,7 @@ static int count_anomaly(const struct db_anomaly *a, void *ctx)
 
 static void scenes_stats_and_anomalies(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_plot p = plot("A", 86);
 	struct db_scene got;
 	struct db_anomaly an = { .plot = "A", .index = "ndvi", .rule = "drop",
@@ -1044,7 +885,7 @@ static void scenes_stats_and_anomalies(void **state)
 
 static void the_pool_is_configured(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_pool_stats st;
 	struct err e;
 
@@ -1116,7 +957,7 @@ static void *open_one(void *arg)
 
 static void concurrent_opens_migrate_once(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct opener o[4];
 	pthread_t t[4];
 	struct err e;
@@ -1135,10 +976,6 @@ static void concurrent_opens_migrate_once(void **state)
 	}
 }
 
-#define BOTH(name) \
-	cmocka_unit_test_setup_teardown(name, setup, teardown)
-#define BOTH_PG(name) \
-	cmocka_unit_test_setup_teardown(name, setup_pg, teardown_pg)
 #define TESTS(T) { \
 	T(migrates_and_reopens), \
 	T(users_are_unique), \
@@ -1176,7 +1013,7 @@ int main(void)
 
 	failed = cmocka_run_group_tests_name("dispatch", common, NULL, NULL);
 	failed += cmocka_run_group_tests_name("SQLite", sqlite_tests, NULL, NULL);
-	if (!getenv("OASIS_TEST_PG") || !*getenv("OASIS_TEST_PG")) {
+	if (!test_store_pg_wanted()) {
 		printf("# PostgreSQL: OASIS_TEST_PG is not set (make test sets "
 		       "it), so only SQLite was tested\n");
 		return failed;

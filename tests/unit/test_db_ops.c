@@ -1,0 +1,1403 @@
+/*
+ * The guarantees of db.h, operation by operation, on each backend: every
+ * listing stops at its callback's answer and calls back without holding a
+ * connection (so a callback may call the store), listings come in their
+ * documented order and honour their filters, multi-statement writes are
+ * all or nothing (a failure injected midway leaves nothing written; the
+ * time-series write moves its checkpoint only with its chunks), and the
+ * error paths answer ERR_NOT_FOUND, ERR_EXISTS or ERR_INVALID as db.h
+ * says.  Each test runs on SQLite, then on PostgreSQL when OASIS_TEST_PG
+ * names a server (tests/pg.sh).  Which test covers which operation:
+ * docs/POSTGRES.md, checked by tests/db_ops_covered.sh.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/backends.h" /* db__fail_statement */
+#include "db/db.h"
+#include "test_db.h"
+
+/* ---- a store with two rows in every listing -------------------------------- */
+
+static void add_device(struct db *db, const char *id, const char *kind,
+		       const char *plot)
+{
+	struct db_device d = { .lon = NAN, .lat = NAN, .created_ms = 1 };
+	struct err e;
+
+	snprintf(d.id, sizeof(d.id), "%s", id);
+	snprintf(d.kind, sizeof(d.kind), "%s", kind);
+	snprintf(d.plot, sizeof(d.plot), "%s", plot ? plot : "");
+	assert_int_equal(db_device_create(db, &d, &e), 0);
+}
+
+static int64_t add_command(struct db *db, const char *device, const char *state,
+			   int64_t at_ms)
+{
+	struct db_command c = { .duration_min = 10, .requested_ms = at_ms,
+				.auto_close_ms = at_ms + 1 };
+	struct err e;
+	int64_t id;
+
+	snprintf(c.device, sizeof(c.device), "%s", device);
+	strcpy(c.action, "open");
+	snprintf(c.state, sizeof(c.state), "%s", state);
+	strcpy(c.requested_by, "ops");
+	assert_int_equal(db_command_create(db, &c, &id, &e), 0);
+	return id;
+}
+
+static int64_t add_alert(struct db *db, int64_t rule, const char *subject,
+			 const char *plot, int64_t at_ms)
+{
+	struct db_alert a = { .rule_id = rule, .value = NAN, .opened_ms = at_ms };
+	struct err e;
+	int64_t id;
+
+	snprintf(a.subject, sizeof(a.subject), "%s", subject);
+	snprintf(a.plot, sizeof(a.plot), "%s", plot);
+	strcpy(a.severity, "warning");
+	strcpy(a.message, "m");
+	assert_int_equal(db_alert_open(db, &a, &id, &e), 0);
+	return id;
+}
+
+static int64_t add_scene_with(struct db *db, int64_t at_ms,
+			      const char *const *plots, size_t n)
+{
+	struct db_scene s = { .acquired_ms = at_ms, .crs = "EPSG:4326",
+			      .footprint = "{}", .cloud_share = NAN,
+			      .width = 1, .height = 1, .created_ms = 1 };
+	struct db_scene_stat st[4];
+	struct db_anomaly an[4];
+	struct err e;
+	int64_t id;
+
+	strcpy(s.source, "s2");
+	strcpy(s.kind, "satellite");
+	strcpy(s.file, "f.tif");
+	strcpy(s.indices, "ndvi");
+	for (size_t i = 0; i < n; i++) {
+		st[i] = (struct db_scene_stat){ .index = "ndvi", .count = 1,
+						.valid_fraction = 1, .mean = 0.5,
+						.std = 0, .min = 0.5, .max = 0.5,
+						.median = 0.5, .p10 = 0.5,
+						.p90 = 0.5 };
+		snprintf(st[i].plot, sizeof(st[i].plot), "%s", plots[i]);
+		an[i] = (struct db_anomaly){ .index = "ndvi", .rule = "drop",
+					     .value = 0.1, .reference = 0.5,
+					     .threshold = 0.2 };
+		snprintf(an[i].plot, sizeof(an[i].plot), "%s", plots[i]);
+	}
+	assert_int_equal(db_scene_add(db, &s, st, n, an, n, &id, &e), 0);
+	return id;
+}
+
+struct filled {
+	int64_t series[2];
+	int64_t scenes[2];
+	struct db_chunk_ref at20;   /* the chunk of series[0] at 20 */
+};
+
+/* Two rows (at least) behind every listing of db.h. */
+static void fill(struct db *db, struct filled *out)
+{
+	struct db_plot p[2] = { plot("P1", 86), plot("P2", 87) };
+	const char *plots[2] = { "P1", "P2" };
+	struct db_user u = { .role = "viewer", .password_hash = "h",
+			     .created_ms = 1 };
+	struct db_token t = { .role = "viewer", .created_ms = 1 };
+	struct db_retention r = { .metric = "rh", .raw_ms = 10, .step_ms = 5 };
+	struct db_station st = { .capacity_m3h = 10, .end_min = 1440 };
+	struct db_equipment q = { .swath_m = NAN, .updated_ms = 1 };
+	unsigned char jpeg[2] = { 0xff, 0xd8 };
+	struct db_snapshot s = { .device = "cam-1", .taken_ms = 1, .width = 1,
+				 .height = 1, .len = 2, .jpeg = jpeg };
+	struct db_chunk k = { .ts_min = 0, .ts_max = 10, .data = "x", .len = 1 };
+	struct db_latest l[2] = { { 0, 10, 1 }, { 0, 10, 2 } };
+	struct db_chunk_write w = { .add = &k, .n_add = 1, .latest = l,
+				    .n_latest = 2 };
+	struct err e;
+	int64_t id;
+
+	assert_int_equal(db_plots_upsert(db, p, 2, NULL, NULL, &e), 0);
+	strcpy(u.name, "ada");
+	assert_int_equal(db_user_create(db, &u, NULL, &e), 0);
+	strcpy(u.name, "bob");
+	assert_int_equal(db_user_create(db, &u, NULL, &e), 0);
+	strcpy(t.name, "a");
+	strcpy(t.hash, "ha");
+	assert_int_equal(db_token_create(db, &t, NULL, &e), 0);
+	strcpy(t.hash, "hb");
+	assert_int_equal(db_token_create(db, &t, NULL, &e), 0);
+	add_device(db, "v-1", "valve", "P1");
+	add_device(db, "cam-1", "camera", "P1");
+	assert_int_equal(db_series_ensure(db, "v-1", "flow", &out->series[0],
+					  &e), 0);
+	assert_int_equal(db_series_ensure(db, "v-1", "rh", &out->series[1],
+					  &e), 0);
+	assert_int_equal(db_retention_set(db, &r, NULL, &e), 0);
+	strcpy(r.metric, "flow");
+	assert_int_equal(db_retention_set(db, &r, NULL, &e), 0);
+	add_command(db, "v-1", "requested", 100);
+	add_command(db, "v-1", "requested", 200);
+	strcpy(st.name, "S1");
+	assert_int_equal(db_station_set(db, &st, &e), 0);
+	strcpy(st.name, "S2");
+	assert_int_equal(db_station_set(db, &st, &e), 0);
+	assert_int_equal(db_group_set(db, "G", "S1", 5, plots, 2, &e), 0);
+	out->scenes[0] = add_scene_with(db, 1000, plots, 2);
+	out->scenes[1] = add_scene_with(db, 2000, plots, 2);
+	strcpy(q.device, "v-1");
+	assert_int_equal(db_equipment_set(db, &q, &e), 0);
+	strcpy(q.device, "cam-1");
+	assert_int_equal(db_equipment_set(db, &q, &e), 0);
+	assert_int_equal(db_snapshot_add(db, &s, 5, &id, &e), 0);
+	assert_int_equal(db_snapshot_add(db, &s, 5, &id, &e), 0);
+	assert_int_equal(db_alert_rule_save(db, 0, "{}", 1, NULL, &e), 0);
+	assert_int_equal(db_alert_rule_save(db, 0, "{}", 1, NULL, &e), 0);
+	add_alert(db, 1, "v-1", "P1", 100);
+	add_alert(db, 1, "cam-1", "P1", 200);
+	k.series = out->series[0];
+	l[0].series = out->series[0];
+	l[1].series = out->series[1];
+	assert_int_equal(db_chunks_write(db, &w, &e), 0);
+	k.series = out->series[0];
+	k.ts_min = 20;
+	k.ts_max = 30;
+	w = (struct db_chunk_write){ .add = &k, .n_add = 1 };
+	assert_int_equal(db_chunks_write(db, &w, &e), 0);
+}
+
+/* ---- every listing, with a callback that stops or calls the store ----------- */
+
+/*
+ * A listing's callback: counts its calls, then either answers `stop` or
+ * calls the store (db_user_count) and answers 0.  A store call from a
+ * callback holding a connection aborts in these builds (db/pool.h's
+ * invariant 2), so calling back must come after the connection went back.
+ */
+struct probe {
+	struct db *db;
+	int calls;
+	int stop;               /* 0: call the store instead */
+};
+
+static int probe(struct probe *p)
+{
+	int64_t n;
+	struct err e;
+
+	p->calls++;
+	if (p->stop)
+		return p->stop;
+	return db_user_count(p->db, &n, &e);
+}
+
+#define PROBE(type) \
+	static int probe_##type(const struct type *row, void *ctx) \
+	{ \
+		(void)row; \
+		return probe(ctx); \
+	}
+PROBE(db_user) PROBE(db_token) PROBE(db_plot) PROBE(db_device)
+PROBE(db_series) PROBE(db_retention) PROBE(db_command) PROBE(db_station)
+PROBE(db_group_member) PROBE(db_scene) PROBE(db_scene_stat)
+PROBE(db_index_point) PROBE(db_anomaly) PROBE(db_equipment)
+PROBE(db_snapshot) PROBE(db_alert) PROBE(db_chunk) PROBE(db_latest)
+
+static int probe_rule(int64_t id, const char *body, void *ctx)
+{
+	(void)id;
+	(void)body;
+	return probe(ctx);
+}
+
+struct listing {
+	const char *name;
+	bool streams_on_sqlite; /* calls back holding its connection there */
+	int (*run)(struct db *db, const struct filled *fl, struct probe *p,
+		   struct err *e);
+};
+
+static int run_user_list(struct db *db, const struct filled *fl,
+			 struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_user_list(db, probe_db_user, p, e);
+}
+
+static int run_token_list(struct db *db, const struct filled *fl,
+			  struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_token_list(db, probe_db_token, p, e);
+}
+
+static int run_plot_list(struct db *db, const struct filled *fl,
+			 struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_plot_list(db, NULL, probe_db_plot, p, e);
+}
+
+static int run_device_list(struct db *db, const struct filled *fl,
+			   struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_device_list(db, NULL, probe_db_device, p, e);
+}
+
+static int run_series_list(struct db *db, const struct filled *fl,
+			   struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_series_list(db, NULL, probe_db_series, p, e);
+}
+
+static int run_retention_list(struct db *db, const struct filled *fl,
+			      struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_retention_list(db, probe_db_retention, p, e);
+}
+
+static int run_command_list(struct db *db, const struct filled *fl,
+			    struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_command_list(db, "v-1", NULL, 0, probe_db_command, p, e);
+}
+
+static int run_command_due(struct db *db, const struct filled *fl,
+			   struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_command_due(db, 1000, 1000, probe_db_command, p, e);
+}
+
+static int run_station_list(struct db *db, const struct filled *fl,
+			    struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_station_list(db, probe_db_station, p, e);
+}
+
+static int run_group_list(struct db *db, const struct filled *fl,
+			  struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_group_list(db, probe_db_group_member, p, e);
+}
+
+static int run_scene_list(struct db *db, const struct filled *fl,
+			  struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_scene_list(db, 0, 10000, probe_db_scene, p, e);
+}
+
+static int run_scene_stats(struct db *db, const struct filled *fl,
+			   struct probe *p, struct err *e)
+{
+	return db_scene_stats(db, fl->scenes[0], "ndvi", probe_db_scene_stat, p,
+			      e);
+}
+
+static int run_index_series(struct db *db, const struct filled *fl,
+			    struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_index_series(db, "P1", "ndvi", 0, 10000, probe_db_index_point,
+			       p, e);
+}
+
+static int run_index_previous(struct db *db, const struct filled *fl,
+			      struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_index_previous(db, "ndvi", "satellite", 0, 10000,
+				 probe_db_index_point, p, e);
+}
+
+static int run_anomaly_list(struct db *db, const struct filled *fl,
+			    struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_anomaly_list(db, 0, NULL, probe_db_anomaly, p, e);
+}
+
+static int run_equipment_list(struct db *db, const struct filled *fl,
+			      struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_equipment_list(db, probe_db_equipment, p, e);
+}
+
+static int run_snapshot_list(struct db *db, const struct filled *fl,
+			     struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_snapshot_list(db, "cam-1", probe_db_snapshot, p, e);
+}
+
+static int run_alert_rule_list(struct db *db, const struct filled *fl,
+			       struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_alert_rule_list(db, probe_rule, p, e);
+}
+
+static int run_alert_list(struct db *db, const struct filled *fl,
+			  struct probe *p, struct err *e)
+{
+	struct db_alert_filter any = { 0 };
+
+	(void)fl;
+	return db_alert_list(db, &any, probe_db_alert, p, e);
+}
+
+static int run_chunks_read(struct db *db, const struct filled *fl,
+			   struct probe *p, struct err *e)
+{
+	return db_chunks_read(db, fl->series[0], 0, 100, probe_db_chunk, p, e);
+}
+
+static int run_chunks_read_view(struct db *db, const struct filled *fl,
+				struct probe *p, struct err *e)
+{
+	struct db_chunk_range r[2] = {
+		{ fl->series[0], 0, 100, probe_db_chunk, p },
+		{ fl->series[0], 0, 100, probe_db_chunk, p },
+	};
+
+	return db_chunks_read_view(db, r, 2, e);
+}
+
+static int run_latest_list(struct db *db, const struct filled *fl,
+			   struct probe *p, struct err *e)
+{
+	(void)fl;
+	return db_latest_list(db, probe_db_latest, p, e);
+}
+
+static const struct listing listings[] = {
+	{ "db_user_list", false, run_user_list },
+	{ "db_token_list", false, run_token_list },
+	{ "db_plot_list", false, run_plot_list },
+	{ "db_device_list", false, run_device_list },
+	{ "db_series_list", false, run_series_list },
+	{ "db_retention_list", false, run_retention_list },
+	{ "db_command_list", false, run_command_list },
+	{ "db_command_due", false, run_command_due },
+	{ "db_station_list", false, run_station_list },
+	{ "db_group_list", false, run_group_list },
+	{ "db_scene_list", false, run_scene_list },
+	{ "db_scene_stats", false, run_scene_stats },
+	{ "db_index_series", false, run_index_series },
+	{ "db_index_previous", false, run_index_previous },
+	{ "db_anomaly_list", false, run_anomaly_list },
+	{ "db_equipment_list", false, run_equipment_list },
+	{ "db_snapshot_list", false, run_snapshot_list },
+	{ "db_alert_rule_list", false, run_alert_rule_list },
+	{ "db_alert_list", false, run_alert_list },
+	{ "db_chunks_read", true, run_chunks_read },
+	{ "db_chunks_read_view", true, run_chunks_read_view },
+	{ "db_latest_list", true, run_latest_list },
+};
+
+#define N_LISTINGS (sizeof(listings) / sizeof(listings[0]))
+
+/* A callback's non-zero answer ends the listing and is its result. */
+static void listings_stop_at_the_callbacks_answer(void **state)
+{
+	struct test_store *f = *state;
+	struct filled fl;
+	struct err e;
+
+	fill(f->db, &fl);
+	for (size_t i = 0; i < N_LISTINGS; i++) {
+		struct probe p = { .db = f->db, .stop = 7 };
+		int rc = listings[i].run(f->db, &fl, &p, &e);
+
+		if (rc != 7 || p.calls != 1)
+			fail_msg("%s: answered %d after %d calls (7 after 1 "
+				 "expected)", listings[i].name, rc, p.calls);
+	}
+}
+
+/* Collect, then act: every row comes, and a callback may call the store. */
+static void listings_call_back_without_a_connection(void **state)
+{
+	struct test_store *f = *state;
+	struct filled fl;
+	struct err e;
+
+	fill(f->db, &fl);
+	for (size_t i = 0; i < N_LISTINGS; i++) {
+		struct probe p = { .db = f->db };
+		int rc;
+
+		if (!f->pg && listings[i].streams_on_sqlite)
+			continue; /* documented: their callbacks never call */
+		rc = listings[i].run(f->db, &fl, &p, &e);
+		if (rc != 0 || p.calls < 2)
+			fail_msg("%s: answered %d (%s) after %d calls (0 after "
+				 "2 or more expected)", listings[i].name, rc,
+				 rc ? e.msg : "", p.calls);
+	}
+}
+
+/* ---- ordering ----------------------------------------------------------------- */
+
+struct seen {
+	int n;
+	int64_t id[8];
+	char name[8][160];
+};
+
+static int see_user(const struct db_user *u, void *ctx)
+{
+	struct seen *s = ctx;
+
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", u->name);
+	return 0;
+}
+
+static int see_token(const struct db_token *t, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n++] = t->id;
+	return 0;
+}
+
+static int see_retention(const struct db_retention *r, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n] = r->id;
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", r->metric);
+	return 0;
+}
+
+static int see_command(const struct db_command *c, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n] = c->id;
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", c->state);
+	return 0;
+}
+
+static int see_station(const struct db_station *st, void *ctx)
+{
+	struct seen *s = ctx;
+
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", st->name);
+	return 0;
+}
+
+static int see_scene(const struct db_scene *sc, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n++] = sc->acquired_ms;
+	return 0;
+}
+
+static int see_stat(const struct db_scene_stat *t, void *ctx)
+{
+	struct seen *s = ctx;
+
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", t->plot);
+	return 0;
+}
+
+static int see_point(const struct db_index_point *p, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n] = p->acquired_ms;
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", p->stat.plot);
+	return 0;
+}
+
+static int see_anomaly(const struct db_anomaly *a, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n] = a->acquired_ms;
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", a->plot);
+	return 0;
+}
+
+static int see_equipment(const struct db_equipment *q, void *ctx)
+{
+	struct seen *s = ctx;
+
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", q->device);
+	return 0;
+}
+
+static int see_snapshot(const struct db_snapshot *sn, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n++] = sn->id;
+	return 0;
+}
+
+static int see_rule(int64_t id, const char *body, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n] = id;
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", body);
+	return 0;
+}
+
+static int see_alert(const struct db_alert *a, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n] = a->opened_ms;
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s", a->subject);
+	return 0;
+}
+
+static int see_series(const struct db_series *se, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n++] = se->id;
+	return 0;
+}
+
+static void listings_come_in_their_order(void **state)
+{
+	struct test_store *f = *state;
+	struct db_user u = { .role = "viewer", .password_hash = "h",
+			     .created_ms = 1 };
+	struct db_station st = { .capacity_m3h = 1, .end_min = 60 };
+	struct db_equipment q = { .swath_m = NAN, .updated_ms = 1 };
+	struct filled fl;
+	struct seen s = { 0 };
+	struct err e;
+
+	fill(f->db, &fl);
+	/* names bytewise on both backends: "Zed" < "ada" < "bob" */
+	strcpy(u.name, "Zed");
+	assert_int_equal(db_user_create(f->db, &u, NULL, &e), 0);
+	assert_int_equal(db_user_list(f->db, see_user, &s, &e), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.name[0], "Zed");
+	assert_string_equal(s.name[1], "ada");
+	assert_string_equal(s.name[2], "bob");
+	/* by id: tokens, retention policies, series, rules */
+	s.n = 0;
+	assert_int_equal(db_token_list(f->db, see_token, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(s.id[0] < s.id[1]);
+	s.n = 0;
+	assert_int_equal(db_retention_list(f->db, see_retention, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(s.id[0] < s.id[1]);
+	assert_string_equal(s.name[0], "rh");
+	s.n = 0;
+	assert_int_equal(db_series_list(f->db, NULL, see_series, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(s.id[0] < s.id[1]);
+	s.n = 0;
+	assert_int_equal(db_alert_rule_list(f->db, see_rule, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(s.id[0] < s.id[1]);
+	/* newest first: commands, alerts, scenes, snapshots, anomalies */
+	s.n = 0;
+	assert_int_equal(db_command_list(f->db, "v-1", NULL, 0, see_command,
+					 &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(s.id[0] > s.id[1]);
+	s.n = 0;
+	assert_int_equal(db_alert_list(f->db, &(struct db_alert_filter){ 0 },
+				       see_alert, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.id[0], 200);
+	assert_int_equal(s.id[1], 100);
+	s.n = 0;
+	assert_int_equal(db_scene_list(f->db, 0, 10000, see_scene, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.id[0], 2000);
+	assert_int_equal(s.id[1], 1000);
+	s.n = 0;
+	assert_int_equal(db_snapshot_list(f->db, "cam-1", see_snapshot, &s,
+					  &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_true(s.id[0] > s.id[1]);
+	s.n = 0;
+	assert_int_equal(db_anomaly_list(f->db, 0, "P1", see_anomaly, &s, &e),
+			 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.id[0], 2000);
+	/* oldest first: a plot's index series */
+	s.n = 0;
+	assert_int_equal(db_index_series(f->db, "P1", "ndvi", 0, 10000,
+					 see_point, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.id[0], 1000);
+	assert_int_equal(s.id[1], 2000);
+	/* plot code order: a scene's statistics, index_previous */
+	s.n = 0;
+	assert_int_equal(db_scene_stats(f->db, fl.scenes[1], "ndvi", see_stat,
+					&s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.name[0], "P1");
+	assert_string_equal(s.name[1], "P2");
+	/* names bytewise: stations, equipment */
+	strcpy(st.name, "A0");
+	assert_int_equal(db_station_set(f->db, &st, &e), 0);
+	s.n = 0;
+	assert_int_equal(db_station_list(f->db, see_station, &s, &e), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.name[0], "A0");
+	assert_string_equal(s.name[2], "S2");
+	add_device(f->db, "B-9", "machine", NULL);
+	strcpy(q.device, "B-9");
+	assert_int_equal(db_equipment_set(f->db, &q, &e), 0);
+	s.n = 0;
+	assert_int_equal(db_equipment_list(f->db, see_equipment, &s, &e), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.name[0], "B-9");
+	assert_string_equal(s.name[1], "cam-1");
+	assert_string_equal(s.name[2], "v-1");
+}
+
+/* ---- filters --------------------------------------------------------------- */
+
+static void listings_honour_their_filters(void **state)
+{
+	struct test_store *f = *state;
+	struct db_alert_filter af = { 0 };
+	struct filled fl;
+	struct seen s = { 0 };
+	struct db_alert a;
+	struct db_scene sc;
+	int64_t id;
+	struct err e;
+
+	fill(f->db, &fl);
+	/* alerts: state, plot, window, rule, limit */
+	id = add_alert(f->db, 2, "v-1", "P2", 300);
+	assert_int_equal(db_alert_get(f->db, id, &a, &e), 0);
+	strcpy(a.state, "closed");
+	assert_int_equal(db_alert_update(f->db, &a, "open", &e), 0);
+	af.state = "active";
+	assert_int_equal(db_alert_list(f->db, &af, see_alert, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	s.n = 0;
+	af = (struct db_alert_filter){ .state = "closed" };
+	assert_int_equal(db_alert_list(f->db, &af, see_alert, &s, &e), 0);
+	assert_int_equal(s.n, 1);
+	s.n = 0;
+	af = (struct db_alert_filter){ .plot = "P2" };
+	assert_int_equal(db_alert_list(f->db, &af, see_alert, &s, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.id[0], 300);
+	s.n = 0;
+	af = (struct db_alert_filter){ .from = 150, .to = 300 };
+	assert_int_equal(db_alert_list(f->db, &af, see_alert, &s, &e), 0);
+	assert_int_equal(s.n, 2); /* 200 and 300: both bounds included */
+	s.n = 0;
+	af = (struct db_alert_filter){ .rule_id = 2 };
+	assert_int_equal(db_alert_list(f->db, &af, see_alert, &s, &e), 0);
+	assert_int_equal(s.n, 1);
+	s.n = 0;
+	af = (struct db_alert_filter){ .limit = 2 };
+	assert_int_equal(db_alert_list(f->db, &af, see_alert, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.id[0], 300);
+	/* commands: state and limit, per device */
+	add_command(f->db, "v-1", "failed", 300);
+	s.n = 0;
+	assert_int_equal(db_command_list(f->db, "v-1", "failed", 0, see_command,
+					 &s, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.name[0], "failed");
+	s.n = 0;
+	assert_int_equal(db_command_list(f->db, "v-1", NULL, 2, see_command, &s,
+					 &e), 0);
+	assert_int_equal(s.n, 2);
+	s.n = 0;
+	assert_int_equal(db_command_list(f->db, "cam-1", NULL, 0, see_command,
+					 &s, &e), 0);
+	assert_int_equal(s.n, 0);
+	/* scenes: [from, to) */
+	s.n = 0;
+	assert_int_equal(db_scene_list(f->db, 1000, 2000, see_scene, &s, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.id[0], 1000);
+	assert_int_equal(db_scene_newest(f->db, "satellite", 2001, &sc, &e), 0);
+	assert_int_equal(sc.acquired_ms, 2000);
+	db_scene_free(&sc);
+	/* index series: [from, to), one plot, one index */
+	s.n = 0;
+	assert_int_equal(db_index_series(f->db, "P2", "ndvi", 1001, 3000,
+					 see_point, &s, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.id[0], 2000);
+	s.n = 0;
+	assert_int_equal(db_index_series(f->db, "P2", "savi", 0, 3000,
+					 see_point, &s, &e), 0);
+	assert_int_equal(s.n, 0);
+	/* anomalies: a scene, a scene and a plot */
+	s.n = 0;
+	assert_int_equal(db_anomaly_list(f->db, fl.scenes[0], NULL, see_anomaly,
+					 &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	s.n = 0;
+	assert_int_equal(db_anomaly_list(f->db, fl.scenes[0], "P2", see_anomaly,
+					 &s, &e), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.name[0], "P2");
+	/* statistics of another index or an unknown scene: none */
+	s.n = 0;
+	assert_int_equal(db_scene_stats(f->db, fl.scenes[0], "savi", see_stat,
+					&s, &e), 0);
+	assert_int_equal(db_scene_stats(f->db, fl.scenes[1] + 99, "ndvi",
+					see_stat, &s, &e), 0);
+	assert_int_equal(s.n, 0);
+	/* series of one device */
+	s.n = 0;
+	assert_int_equal(db_series_list(f->db, "cam-1", see_series, &s, &e), 0);
+	assert_int_equal(s.n, 0);
+}
+
+/* ---- atomicity: a failure at any statement leaves nothing ------------------- */
+
+/*
+ * Run a write with its k-th statement failing (db__fail_statement), for
+ * k = 1, 2, ... until it succeeds; after each failure unchanged() must
+ * hold.  The number of failing runs is at least `statements`, the
+ * statements the write runs before it can commit.
+ */
+struct atomic_case {
+	const char *name;
+	int statements;
+	int (*write)(struct db *db, const struct filled *fl, struct err *e);
+	bool (*unchanged)(struct db *db, const struct filled *fl);
+	bool (*landed)(struct db *db, const struct filled *fl);
+};
+
+static int count_chunk(const struct db_chunk *k, void *ctx)
+{
+	(void)k;
+	return count_any(ctx);
+}
+
+static int chunks_in(struct db *db, int64_t series, int64_t from, int64_t to)
+{
+	struct err e;
+	int n = 0;
+
+	assert_int_equal(db_chunks_read(db, series, from, to, count_chunk, &n,
+					&e), 0);
+	return n;
+}
+
+static int note_ref(const struct db_chunk *k, void *ctx)
+{
+	struct db_chunk_ref *r = ctx;
+
+	*r = (struct db_chunk_ref){ k->series, k->ts_min, k->seq };
+	return 0;
+}
+
+static int note_latest(const struct db_latest *l, void *ctx)
+{
+	struct db_latest *out = ctx;
+
+	if (l->series == out->series)
+		*out = *l;
+	return 0;
+}
+
+static int64_t latest_ts(struct db *db, int64_t series)
+{
+	struct db_latest got = { .series = series };
+	struct err e;
+
+	assert_int_equal(db_latest_list(db, note_latest, &got, &e), 0);
+	return got.ts;
+}
+
+static int64_t state_of(struct db *db, const char *key)
+{
+	struct err e;
+	int64_t v;
+
+	assert_int_equal(db_state_get(db, key, &v, &e), 0);
+	return v;
+}
+
+/*
+ * The checkpoint transaction: a time-series write replaces the chunk at
+ * 20 by one at 40, moves the series' newest value and the engine's
+ * checkpoint state (ck) together, or not at all.
+ */
+static int write_chunks(struct db *db, const struct filled *fl,
+			struct err *e)
+{
+	struct db_chunk add = { .series = fl->series[0], .ts_min = 40,
+				.ts_max = 50, .data = "y", .len = 1 };
+	struct db_chunk_ref old = fl->at20;
+	struct db_latest l = { .series = fl->series[0], .ts = 99, .value = 4 };
+	struct db_chunk_write w = { .add = &add, .n_add = 1, .replace = &old,
+				    .n_replace = 1, .latest = &l, .n_latest = 1,
+				    .state_key = "ck", .state_value = 9 };
+
+	return db_chunks_write(db, &w, e);
+}
+
+static bool chunks_unchanged(struct db *db, const struct filled *fl)
+{
+	return chunks_in(db, fl->series[0], 20, 30) == 1 &&
+	       chunks_in(db, fl->series[0], 40, 50) == 0 &&
+	       latest_ts(db, fl->series[0]) == 10 && state_of(db, "ck") == 3;
+}
+
+static bool chunks_landed(struct db *db, const struct filled *fl)
+{
+	return chunks_in(db, fl->series[0], 20, 30) == 0 &&
+	       chunks_in(db, fl->series[0], 40, 50) == 1 &&
+	       latest_ts(db, fl->series[0]) == 99 && state_of(db, "ck") == 9;
+}
+
+static int count_of_plots(struct db *db)
+{
+	struct err e;
+	int64_t n;
+
+	assert_int_equal(db_plot_count(db, &n, &e), 0);
+	return (int)n;
+}
+
+static int write_plots(struct db *db, const struct filled *fl, struct err *e)
+{
+	struct db_plot rows[2] = { plot("P3", 88), plot("P1", 86) };
+
+	(void)fl;
+	strcpy(rows[1].crop, "rice");
+	return db_plots_upsert(db, rows, 2, NULL, NULL, e);
+}
+
+static bool plots_unchanged(struct db *db, const struct filled *fl)
+{
+	struct db_plot got;
+	struct err e;
+	bool same;
+
+	(void)fl;
+	if (count_of_plots(db) != 2 || db_plot_get(db, "P1", &got, &e))
+		return false;
+	same = !strcmp(got.crop, "cotton");
+	db_plot_free(&got);
+	return same;
+}
+
+static bool plots_landed(struct db *db, const struct filled *fl)
+{
+	return !plots_unchanged(db, fl) && count_of_plots(db) == 3;
+}
+
+static int devices_counted(struct db *db)
+{
+	struct probe p = { .db = db, .stop = 0 };
+	struct err e;
+
+	assert_int_equal(db_device_list(db, NULL, probe_db_device, &p, &e), 0);
+	return p.calls;
+}
+
+static int write_devices(struct db *db, const struct filled *fl,
+			 struct err *e)
+{
+	struct db_device d[2] = {
+		{ .id = "d-1", .kind = "valve", .lon = NAN, .lat = NAN },
+		{ .id = "d-2", .kind = "valve", .plot = "P2", .lon = NAN,
+		  .lat = NAN },
+	};
+
+	(void)fl;
+	return db_devices_create(db, d, 2, e);
+}
+
+static bool devices_unchanged(struct db *db, const struct filled *fl)
+{
+	(void)fl;
+	return devices_counted(db) == 2;
+}
+
+static bool devices_landed(struct db *db, const struct filled *fl)
+{
+	(void)fl;
+	return devices_counted(db) == 4;
+}
+
+static int series_counted(struct db *db)
+{
+	struct seen s = { 0 };
+	struct err e;
+
+	assert_int_equal(db_series_list(db, NULL, see_series, &s, &e), 0);
+	return s.n;
+}
+
+static int write_series(struct db *db, const struct filled *fl,
+			struct err *e)
+{
+	const char *devs[2] = { "v-1", "cam-1" }, *mets[2] = { "m_a", "m_b" };
+	int64_t ids[2];
+
+	(void)fl;
+	return db_series_ensure_many(db, devs, mets, 2, ids, e);
+}
+
+static bool series_unchanged(struct db *db, const struct filled *fl)
+{
+	(void)fl;
+	return series_counted(db) == 2;
+}
+
+static bool series_landed(struct db *db, const struct filled *fl)
+{
+	(void)fl;
+	return series_counted(db) == 4;
+}
+
+static int scenes_counted(struct db *db)
+{
+	struct seen s = { 0 };
+	struct err e;
+
+	assert_int_equal(db_scene_list(db, 0, 100000, see_scene, &s, &e), 0);
+	return s.n;
+}
+
+static int write_scene(struct db *db, const struct filled *fl, struct err *e)
+{
+	const char *plots[2] = { "P1", "P2" };
+	struct db_scene s = { .acquired_ms = 5000, .crs = "EPSG:4326",
+			      .footprint = "{}", .cloud_share = NAN,
+			      .width = 1, .height = 1, .created_ms = 1 };
+	struct db_scene_stat st[2] = { { .index = "ndvi", .count = 1 },
+				       { .index = "ndvi", .count = 1 } };
+	struct db_anomaly an[2] = { { .index = "ndvi", .rule = "drop" },
+				    { .index = "ndvi", .rule = "drop" } };
+	int64_t id;
+
+	(void)fl;
+	strcpy(s.source, "s2");
+	strcpy(s.kind, "satellite");
+	strcpy(s.file, "f.tif");
+	strcpy(s.indices, "ndvi");
+	for (int i = 0; i < 2; i++) {
+		strcpy(st[i].plot, plots[i]);
+		strcpy(an[i].plot, plots[i]);
+	}
+	return db_scene_add(db, &s, st, 2, an, 2, &id, e);
+}
+
+static bool scenes_unchanged(struct db *db, const struct filled *fl)
+{
+	struct seen s = { 0 };
+	struct err e;
+
+	(void)fl;
+	assert_int_equal(db_index_series(db, "P2", "ndvi", 4000, 6000,
+					 see_point, &s, &e), 0);
+	return scenes_counted(db) == 2 && s.n == 0;
+}
+
+static bool scenes_landed(struct db *db, const struct filled *fl)
+{
+	(void)fl;
+	return scenes_counted(db) == 3;
+}
+
+static int write_group(struct db *db, const struct filled *fl, struct err *e)
+{
+	const char *plots[1] = { "P2" };
+
+	(void)fl;
+	/* P2 moves from G into H: G loses it, H is made */
+	return db_group_set(db, "H", "S2", 3, plots, 1, e);
+}
+
+static int see_member(const struct db_group_member *m, void *ctx)
+{
+	struct seen *s = ctx;
+
+	snprintf(s->name[s->n++], sizeof(s->name[0]), "%s:%s", m->group,
+		 m->plot);
+	return 0;
+}
+
+static bool group_is(struct db *db, const char *a, const char *b)
+{
+	struct seen s = { 0 };
+	struct err e;
+
+	assert_int_equal(db_group_list(db, see_member, &s, &e), 0);
+	return s.n == 2 && !strcmp(s.name[0], a) && !strcmp(s.name[1], b);
+}
+
+static bool group_unchanged(struct db *db, const struct filled *fl)
+{
+	(void)fl;
+	return group_is(db, "G:P1", "G:P2");
+}
+
+static bool group_landed(struct db *db, const struct filled *fl)
+{
+	(void)fl;
+	return group_is(db, "G:P1", "H:P2");
+}
+
+static int snapshots_counted(struct db *db)
+{
+	struct seen s = { 0 };
+	struct err e;
+
+	assert_int_equal(db_snapshot_list(db, "cam-1", see_snapshot, &s, &e),
+			 0);
+	return s.n;
+}
+
+static int write_snapshot(struct db *db, const struct filled *fl,
+			  struct err *e)
+{
+	unsigned char jpeg[1] = { 0xff };
+	struct db_snapshot s = { .device = "cam-1", .taken_ms = 9, .width = 1,
+				 .height = 1, .len = 1, .jpeg = jpeg };
+	int64_t id;
+
+	(void)fl;
+	return db_snapshot_add(db, &s, 1, &id, e); /* then trims to one */
+}
+
+static bool snapshots_unchanged(struct db *db, const struct filled *fl)
+{
+	(void)fl;
+	return snapshots_counted(db) == 2;
+}
+
+static bool snapshots_landed(struct db *db, const struct filled *fl)
+{
+	(void)fl;
+	return snapshots_counted(db) == 1;
+}
+
+static int write_user_delete(struct db *db, const struct filled *fl,
+			     struct err *e)
+{
+	(void)fl;
+	return db_user_delete(db, "ada", e);
+}
+
+static bool user_and_session(struct db *db, const struct filled *fl)
+{
+	struct db_user u;
+	struct db_session s;
+	struct err e;
+
+	(void)fl;
+	return !db_user_get(db, "ada", &u, &e) &&
+	       !db_session_find(db, "sess-ada", 2, &s, &e) &&
+	       !strcmp(u.password_hash, "h");
+}
+
+static bool user_gone(struct db *db, const struct filled *fl)
+{
+	struct db_user u;
+	struct db_session s;
+	struct err e;
+
+	(void)fl;
+	return db_user_get(db, "ada", &u, &e) == ERR_NOT_FOUND &&
+	       db_session_find(db, "sess-ada", 2, &s, &e) == ERR_NOT_FOUND;
+}
+
+static int write_user_disable(struct db *db, const struct filled *fl,
+			      struct err *e)
+{
+	(void)fl;
+	return db_user_disable(db, "bob", e);
+}
+
+static bool bob_and_session(struct db *db, const struct filled *fl)
+{
+	struct db_user u;
+	struct db_session s;
+	struct err e;
+
+	(void)fl;
+	return !db_user_get(db, "bob", &u, &e) &&
+	       !db_session_find(db, "sess-bob", 2, &s, &e) &&
+	       !strcmp(u.password_hash, "h");
+}
+
+static bool user_disabled(struct db *db, const struct filled *fl)
+{
+	struct db_user u;
+	struct db_session s;
+	struct err e;
+
+	(void)fl;
+	return !db_user_get(db, "bob", &u, &e) && u.password_hash[0] == '!' &&
+	       db_session_find(db, "sess-bob", 2, &s, &e) == ERR_NOT_FOUND;
+}
+
+static int write_device_delete(struct db *db, const struct filled *fl,
+			       struct err *e)
+{
+	(void)fl;
+	return db_device_delete(db, "v-1", 50, e);
+}
+
+static bool device_and_token(struct db *db, const struct filled *fl)
+{
+	struct db_device d;
+	struct db_token t;
+	struct err e;
+
+	(void)fl;
+	return !db_device_get(db, "v-1", &d, &e) && d.deleted_ms == 0 &&
+	       !db_token_find(db, "tok-v1", 60, &t, &e);
+}
+
+static bool device_deleted(struct db *db, const struct filled *fl)
+{
+	struct db_device d;
+	struct db_token t;
+	struct err e;
+
+	(void)fl;
+	return !db_device_get(db, "v-1", &d, &e) && d.deleted_ms == 50 &&
+	       db_token_find(db, "tok-v1", 60, &t, &e) == ERR_NOT_FOUND;
+}
+
+static const struct atomic_case atomic_cases[] = {
+	{ "db_chunks_write", 4, write_chunks, chunks_unchanged, chunks_landed },
+	{ "db_plots_upsert", 2, write_plots, plots_unchanged, plots_landed },
+	{ "db_devices_create", 2, write_devices, devices_unchanged,
+	  devices_landed },
+	{ "db_series_ensure_many", 2, write_series, series_unchanged,
+	  series_landed },
+	{ "db_scene_add", 5, write_scene, scenes_unchanged, scenes_landed },
+	{ "db_group_set", 3, write_group, group_unchanged, group_landed },
+	{ "db_snapshot_add", 2, write_snapshot, snapshots_unchanged,
+	  snapshots_landed },
+	{ "db_user_delete", 1, write_user_delete, user_and_session, user_gone },
+	{ "db_user_disable", 2, write_user_disable, bob_and_session,
+	  user_disabled },
+	{ "db_device_delete", 2, write_device_delete, device_and_token,
+	  device_deleted },
+};
+
+/* What the cases above find in the store before they write. */
+static void fill_for_atomicity(struct db *db, struct filled *fl)
+{
+	struct db_user u;
+	struct db_session s = { .hash = "sess-ada", .expires_ms = 100 };
+	struct db_token t = { .name = "v-1", .role = "device", .device = "v-1",
+			      .hash = "tok-v1", .created_ms = 1 };
+	struct err e;
+
+	fill(db, fl);
+	assert_int_equal(db_state_set(db, "ck", 3, &e), 0);
+	assert_int_equal(db_user_get(db, "ada", &u, &e), 0);
+	s.user_id = u.id;
+	assert_int_equal(db_session_create(db, &s, 1, &e), 0);
+	assert_int_equal(db_user_get(db, "bob", &u, &e), 0);
+	s.user_id = u.id;
+	strcpy(s.hash, "sess-bob");
+	assert_int_equal(db_session_create(db, &s, 1, &e), 0);
+	assert_int_equal(db_token_create(db, &t, NULL, &e), 0);
+	assert_int_equal(db_chunks_read(db, fl->series[0], 20, 30, note_ref,
+					&fl->at20, &e), 0);
+}
+
+static void writes_are_all_or_nothing(void **state)
+{
+	const struct atomic_case *c;
+	struct test_store *f = *state;
+	struct filled fl;
+	struct err e;
+	int rc, k;
+
+	fill_for_atomicity(f->db, &fl);
+	for (size_t i = 0; i < sizeof(atomic_cases) / sizeof(*c); i++) {
+		c = &atomic_cases[i];
+		if (!c->unchanged(f->db, &fl))
+			fail_msg("%s: not as expected before the write", c->name);
+		for (k = 1; k < 100; k++) {
+			db__fail_statement(k);
+			rc = c->write(f->db, &fl, &e);
+			db__fail_statement(0);
+			if (!rc)
+				break;
+			if (!strstr(e.msg, "injected"))
+				fail_msg("%s, statement %d failing: %s", c->name,
+					 k, e.msg);
+			if (!c->unchanged(f->db, &fl))
+				fail_msg("%s: statement %d failed but the store "
+					 "changed", c->name, k);
+		}
+		if (k - 1 < c->statements)
+			fail_msg("%s: only %d statements could fail (%d "
+				 "expected)", c->name, k - 1, c->statements);
+		if (!c->landed(f->db, &fl))
+			fail_msg("%s: succeeded but did not land whole",
+				 c->name);
+	}
+}
+
+/* A constraint violated by the last row rolls back the rows before it. */
+static void constraint_failures_roll_back(void **state)
+{
+	struct test_store *f = *state;
+	struct filled fl;
+	struct seen s = { 0 };
+	const char *devs[3] = { "v-1", "cam-1", "ghost" };
+	const char *mets[3] = { "new_a", "new_b", "new_c" };
+	const char *members[2] = { "P2", "GHOST" };
+	struct db_anomaly an = { .plot = "GHOST", .index = "ndvi",
+				 .rule = "drop" };
+	struct db_scene_stat st = { .plot = "P1", .index = "ndvi", .count = 1 };
+	struct db_scene sc = { .acquired_ms = 5000, .crs = "EPSG:4326",
+			       .footprint = "{}", .cloud_share = NAN,
+			       .width = 1, .height = 1, .created_ms = 1 };
+	struct db_plot rows[2] = { plot("P3", 88), plot("P4", 89) };
+	struct db_plot got;
+	int64_t ids[3], id;
+	struct err e;
+
+	fill(f->db, &fl);
+	assert_int_equal(db_series_ensure_many(f->db, devs, mets, 3, ids, &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_series_list(f->db, NULL, see_series, &s, &e), 0);
+	assert_int_equal(s.n, 2);
+	strcpy(sc.source, "s2");
+	strcpy(sc.kind, "satellite");
+	strcpy(sc.file, "f.tif");
+	strcpy(sc.indices, "ndvi");
+	assert_int_equal(db_scene_add(f->db, &sc, &st, 1, &an, 1, &id, &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(scenes_counted(f->db), 2);
+	assert_int_equal(db_group_set(f->db, "G", "S2", 9, members, 2, &e),
+			 ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "GHOST"));
+	assert_true(group_is(f->db, "G:P1", "G:P2"));
+	rows[1].geometry = NULL;
+	assert_int_not_equal(db_plots_upsert(f->db, rows, 2, NULL, NULL, &e), 0);
+	assert_int_equal(db_plot_get(f->db, "P3", &got, &e), ERR_NOT_FOUND);
+}
+
+/* ---- uniqueness and the error paths ------------------------------------------ */
+
+static void writes_answer_their_errors(void **state)
+{
+	struct test_store *f = *state;
+	struct filled fl;
+	struct db_command c = { .device = "ghost", .action = "open",
+				.state = "requested", .requested_by = "ops" };
+	struct db_alert a;
+	struct db_snapshot sn;
+	struct db_token t;
+	struct db_session se;
+	struct db_equipment q = { .device = "v-1", .implement = "plough",
+				  .swath_m = 3, .updated_ms = 2 };
+	struct probe p = { 0 };
+	int64_t id;
+	struct err e;
+
+	fill(f->db, &fl);
+	/* commands: an unknown device, an unknown action, an unknown id */
+	assert_int_equal(db_command_create(f->db, &c, &id, &e), ERR_INVALID);
+	strcpy(c.device, "v-1");
+	strcpy(c.action, "blink");
+	assert_int_equal(db_command_create(f->db, &c, &id, &e), ERR_INVALID);
+	assert_int_equal(db_command_set_state(f->db, 9999, "requested", "sent",
+					      1, NULL, &e), ERR_NOT_FOUND);
+	/* alerts: unknown ids */
+	assert_int_equal(db_alert_get(f->db, 9999, &a, &e), ERR_NOT_FOUND);
+	memset(&a, 0, sizeof(a));
+	a.id = 9999;
+	strcpy(a.state, "closed");
+	assert_int_equal(db_alert_update(f->db, &a, "open", &e), ERR_NOT_FOUND);
+	/* snapshots: another device's id is not found */
+	assert_int_equal(db_snapshot_get(f->db, "v-1", 0, &sn, &e),
+			 ERR_NOT_FOUND);
+	/* tokens and sessions: unknown hashes */
+	assert_int_equal(db_token_find(f->db, "nope", 1, &t, &e), ERR_NOT_FOUND);
+	assert_int_equal(db_token_revoke(f->db, 9999, 1, &e), ERR_NOT_FOUND);
+	assert_int_equal(db_session_find(f->db, "nope", 1, &se, &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_session_delete(f->db, "nope", &e), ERR_NOT_FOUND);
+	/* retention: an unknown id */
+	assert_int_equal(db_retention_delete(f->db, 9999, &e), ERR_NOT_FOUND);
+	/* equipment: set replaces (one row per device) */
+	assert_int_equal(db_equipment_set(f->db, &q, &e), 0);
+	p.db = f->db;
+	assert_int_equal(db_equipment_list(f->db, probe_db_equipment, &p, &e),
+			 0);
+	assert_int_equal(p.calls, 2);
+	assert_int_equal(db_equipment_get(f->db, "v-1", &q, &e), 0);
+	assert_string_equal(q.implement, "plough");
+	/* plots: exists for none; delete of an unknown code names it */
+	{
+		const char *codes[1] = { "NOPE" };
+		bool exists[1] = { true };
+
+		assert_int_equal(db_plots_exist(f->db, codes, 1, exists, &e), 0);
+		assert_false(exists[0]);
+		assert_int_equal(db_plot_delete(f->db, "NOPE", &e),
+				 ERR_NOT_FOUND);
+		assert_non_null(strstr(e.msg, "NOPE"));
+	}
+	/* the store's flush: nothing to say on either backend */
+	assert_int_equal(db_checkpoint(f->db, &e), 0);
+}
+
+#define TESTS(T) { \
+	T(listings_stop_at_the_callbacks_answer), \
+	T(listings_call_back_without_a_connection), \
+	T(listings_come_in_their_order), \
+	T(listings_honour_their_filters), \
+	T(writes_are_all_or_nothing), \
+	T(constraint_failures_roll_back), \
+	T(writes_answer_their_errors), \
+}
+
+int main(void)
+{
+	const struct CMUnitTest sqlite_tests[] = TESTS(BOTH);
+	const struct CMUnitTest pg_tests[] = TESTS(BOTH_PG);
+	int failed;
+
+	failed = cmocka_run_group_tests_name("SQLite", sqlite_tests, NULL, NULL);
+	if (!test_store_pg_wanted()) {
+		printf("# PostgreSQL: OASIS_TEST_PG is not set (make test sets "
+		       "it), so only SQLite was tested\n");
+		return failed;
+	}
+	return failed + cmocka_run_group_tests_name("PostgreSQL", pg_tests,
+						    NULL, NULL);
+}
