@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "test_store.h"
 #include "alert/alerts.h"
 #include "util/log.h"
 
@@ -28,7 +29,7 @@
 #define JOIN_DEADLINE_S 120
 
 struct fixture {
-	char dir[64];
+	struct test_store store;
 	struct db *db;
 	struct events *ev;
 	struct alerts *a;
@@ -47,10 +48,10 @@ static int setup(void **state)
 	struct db_plot p = { .field_capacity = NAN, .wilting_point = NAN };
 	struct err e;
 
-	strcpy(f->dir, "/tmp/oasis-alert-race-XXXXXX");
-	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e) ||
+	if (test_store_open(&f->store, false, "alertrace", false) ||
 	    events_open(100000, 60000, &f->ev, &e))
 		return -1;
+	f->db = f->store.db;
 	strcpy(p.crop, "cotton");
 	p.geometry = "{\"type\":\"Polygon\",\"coordinates\":[]}";
 	p.area_m2 = 1000;
@@ -75,18 +76,15 @@ static void start(struct fixture *f)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
+	int rc;
 
 	alerts_close(f->a);
 	free(f->scratch);
 	events_shutdown(f->ev);
 	events_free(f->ev);
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	rc = test_store_close(&f->store);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static void join_all(pthread_t *t, int n)

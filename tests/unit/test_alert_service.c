@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "test_store.h"
 #include "alert/alerts.h"
 #include "util/timeutil.h"
 
@@ -23,7 +24,7 @@
 #define MIN MS_PER_MINUTE
 
 struct fixture {
-	char dir[64];
+	struct test_store store;
 	struct db *db;
 	struct events *ev;
 	struct alerts *a;
@@ -127,10 +128,10 @@ static int setup(void **state)
 
 	pthread_mutex_init(&f->gate_lock, NULL);
 	pthread_cond_init(&f->gate_cond, NULL);
-	strcpy(f->dir, "/tmp/oasis-test-alert-XXXXXX");
-	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e) ||
+	if (test_store_open(&f->store, false, "alert", false) ||
 	    events_open(1000, 0, &f->ev, &e))
 		return -1;
+	f->db = f->store.db;
 	add_plot(f->db, "P1", 0.30, 0.12);
 	add_plot(f->db, "P2", NAN, NAN);
 	add_device(f->db, "ws-1", "weather_station", "P1");
@@ -146,19 +147,16 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
+	int rc;
 
 	alerts_close(f->a);
 	events_shutdown(f->ev);
 	events_free(f->ev);
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
+	rc = test_store_close(&f->store);
 	pthread_cond_destroy(&f->gate_cond);
 	pthread_mutex_destroy(&f->gate_lock);
 	free(f);
-	return 0;
+	return rc;
 }
 
 static int64_t rule(struct fixture *f, const char *json)

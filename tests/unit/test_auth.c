@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "test_store.h"
 
-static char dir[64];
+static struct test_store store;
 static struct db *db;
 
 static int setup(void **state)
@@ -19,20 +20,17 @@ static int setup(void **state)
 	struct err e;
 
 	(void)state;
-	strcpy(dir, "/tmp/oasis-test-auth-XXXXXX");
-	if (!mkdtemp(dir) || auth_init(&e) || db_open(dir, true, &db, &e))
+	if (auth_init(&e) || test_store_open(&store, false, "auth", false))
 		return -1;
+	db = store.db;
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	db_close(db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	db = NULL;
+	return test_store_close(&store);
 }
 
 static void role_ladder(void **state)

@@ -36,18 +36,12 @@
 #include "db/pg_internal.h" /* the PostgreSQL pool's own tests hold a connection */
 #include "util/events.h"
 #include "util/log.h"
+#include "test_store.h"
 
 #define THREADS 16            /* twice the old pool of 8 */
 #define POOL 8
 #define JOIN_DEADLINE_S 60    /* a deadlock fails the test after this */
 #define MEET_TIMEOUT_MS 3000
-
-struct fixture {
-	char dir[64];
-	char where[512];        /* the folder, or a PostgreSQL URL */
-	char pg_name[64];       /* PostgreSQL: the database made */
-	struct db *db;
-};
 
 static void add_device(struct db *db, const char *id, const char *kind)
 {
@@ -73,18 +67,8 @@ static void add_command(struct db *db, const char *device, int64_t at)
 	assert_int_equal(db_command_create(db, &c, &id, &e), 0);
 }
 
-/* Run one SQL command on the test server's database (psql). */
-static int pg_admin(const char *sql)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd), "psql -q -v ON_ERROR_STOP=1 -d '%s' -c '%s'"
-		 " >/dev/null", getenv("OASIS_TEST_PG"), sql);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
 /* The store of the fixture: f->where is a folder or a URL, opened. */
-static int fill(struct fixture *f)
+static int fill(struct test_store *f)
 {
 	struct db_retention r = { .raw_ms = 86400000, .step_ms = 3600000 };
 	struct db_equipment q = { .swath_m = NAN };
@@ -114,58 +98,31 @@ static int fill(struct fixture *f)
 
 static int setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
+	struct test_store *f = calloc(1, sizeof(*f));
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/oasis-pool-XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (!f || test_store_make(f, false, "pool", false))
 		return -1;
-	snprintf(f->where, sizeof(f->where), "%s", f->dir);
 	*state = f;
 	return fill(f);
 }
 
 static int setup_pg(void **state)
 {
-	static int counter;
-	struct fixture *f = calloc(1, sizeof(*f));
-	const char *base = getenv("OASIS_TEST_PG");
-	const char *slash = strchr(strstr(base, "://") + 3, '/');
-	char sql[128];
+	struct test_store *f = calloc(1, sizeof(*f));
 
-	snprintf(f->pg_name, sizeof(f->pg_name), "oasis_pool_%d_%d",
-		 (int)getpid(), counter++);
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->pg_name);
-	if (pg_admin(sql))
+	if (!f || test_store_make(f, true, "pool", false))
 		return -1;
-	snprintf(f->where, sizeof(f->where), "%.*s/%s",
-		 slash ? (int)(slash - base) : (int)strlen(base), base,
-		 f->pg_name);
 	*state = f;
 	return fill(f);
 }
 
-static int teardown_pg(void **state)
-{
-	struct fixture *f = *state;
-	char sql[128];
-
-	db_close(f->db);
-	snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", f->pg_name);
-	free(f);
-	return pg_admin(sql);
-}
-
 static int teardown(void **state)
 {
-	struct fixture *f = *state;
-	char cmd[128];
+	struct test_store *f = *state;
+	int rc = test_store_close(f);
 
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
 	free(f);
-	return 0;
+	return rc;
 }
 
 /*
@@ -367,7 +324,7 @@ static int join_all(struct worker *w, int n)
 
 static void threads_calling_the_store_from_callbacks_all_finish(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct meet m = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
 			  0, 0 };
 	struct worker w[THREADS];
@@ -445,7 +402,7 @@ static void *valve_main(void *arg)
 
 static void the_valve_service_under_threads_never_deadlocks(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct valve_worker w[THREADS];
 	struct events *ev;
 	struct valves *v;
@@ -506,7 +463,7 @@ static void add_chunk(struct db *db)
 
 static void a_nested_store_call_aborts(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	int status;
 	pid_t pid;
 
@@ -572,7 +529,7 @@ static void *holder_main(void *arg)
 
 static void a_wait_for_a_connection_ends_with_unavailable(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct holder h = { .db = f->db, .lock = PTHREAD_MUTEX_INITIALIZER,
 			    .cond = PTHREAD_COND_INITIALIZER };
 	struct db_pool_stats ps;
@@ -645,7 +602,7 @@ static void *pg_waiter_main(void *arg)
 
 static void pg_a_wait_for_a_connection_ends_with_unavailable(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct pg_waiter w = { .db = f->db };
 	struct db_pool_stats ps;
 	struct pg_conn *held;
@@ -670,7 +627,7 @@ static void pg_a_wait_for_a_connection_ends_with_unavailable(void **state)
 
 static void pg_a_nested_store_call_aborts(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	int status;
 	pid_t pid;
 
@@ -719,21 +676,21 @@ int main(void)
 	const struct CMUnitTest pg_tests[] = {
 		cmocka_unit_test_setup_teardown(
 			threads_calling_the_store_from_callbacks_all_finish,
-			setup_pg, teardown_pg),
+			setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(
 			the_valve_service_under_threads_never_deadlocks,
-			setup_pg, teardown_pg),
+			setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(pg_a_nested_store_call_aborts,
-						setup_pg, teardown_pg),
+						setup_pg, teardown),
 		cmocka_unit_test_setup_teardown(
 			pg_a_wait_for_a_connection_ends_with_unavailable,
-			setup_pg, teardown_pg),
+			setup_pg, teardown),
 	};
 	int failed;
 
 	log_set_level(LOG_WARN);
 	failed = cmocka_run_group_tests_name("SQLite", tests, NULL, NULL);
-	if (!getenv("OASIS_TEST_PG") || !*getenv("OASIS_TEST_PG"))
+	if (!test_store_pg_wanted())
 		return failed;
 	return failed + cmocka_run_group_tests_name("PostgreSQL", pg_tests,
 						      NULL, NULL);
