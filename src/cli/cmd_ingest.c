@@ -279,7 +279,7 @@ static int run(struct db *db, struct ingest_run *r, struct err *e)
 	if ((rc = ts_bulk_open(db, 0, &r->bulk, e)))
 		goto out_ingest;
 	if ((rc = read_pieces(r, e)) || (rc = ts_bulk_commit(r->bulk, e)) ||
-	    (rc = db_checkpoint(db, e)))
+	    (rc = db_flush(db, e)))
 		goto out_bulk;
 	show_progress(r, true);
 	ts_bulk_stats(r->bulk, &st);

@@ -22,6 +22,21 @@ int pg_open(const char *url, bool create, struct db **out, struct err *e);
 int db__password(char **out, struct err *e);
 
 /*
+ * The state keys of stores made before keys had owners, renamed by each
+ * backend at every open (idempotent, and no migration number to share).
+ */
+#define DB_STATE_RENAMES_SQL \
+	"UPDATE ts_state SET key = 'ts.wal_checkpoint'" \
+	"  WHERE key = 'wal_checkpoint';" \
+	"UPDATE ts_state SET key = 'db.chunk_seq' WHERE key = 'chunk_seq';" \
+	"UPDATE ts_state SET key = 'sim.history_to' WHERE key = 'demo_history';" \
+	"UPDATE ts_state SET key = 'sim.history_from'" \
+	"  WHERE key = 'demo_history_from';"
+
+/* ERR_INVALID unless key is a state key "<owner>.<name>" (db.h). */
+int db__state_key_check(const char *key, struct err *e);
+
+/*
  * Fault injection for the tests (test_db_ops.c): db__fail_statement(n)
  * makes the n-th statement this thread runs from now on fail (0: none),
  * once; db__statement_fails is asked by each backend before it runs a

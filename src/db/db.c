@@ -76,6 +76,26 @@ out:
 	return rc;
 }
 
+static size_t span(const char *s, const char *set)
+{
+	return strspn(s, set);
+}
+
+int db__state_key_check(const char *key, struct err *e)
+{
+	size_t owner = key ? span(key, "abcdefghijklmnopqrstuvwxyz") : 0;
+	size_t name = 0;
+
+	if (owner && key[owner] == '.')
+		name = span(key + owner + 1, "abcdefghijklmnopqrstuvwxyz"
+			    "0123456789_");
+	if (!name || key[owner + 1 + name] || owner + 1 + name > 64)
+		return err_set(e, ERR_INVALID, "state key '%s': not "
+			       "<owner>.<name> (lowercase; e.g. "
+			       "ts.wal_checkpoint)", key ? key : "");
+	return ERR_OK;
+}
+
 static _Thread_local unsigned fail_countdown;
 
 void db__fail_statement(unsigned n)

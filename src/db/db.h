@@ -268,8 +268,8 @@ struct db_chunk_write {
 	/* Newest points to record (kept only where newer than what is). */
 	const struct db_latest *latest;
 	size_t n_latest;
-	/* An engine state value stored with them (e.g. the WAL checkpoint). */
-	const char *state_key;      /* NULL: none */
+	/* A state value stored with them (e.g. ts.wal_checkpoint). */
+	const char *state_key;      /* NULL: none; else as db_state_set's */
 	int64_t state_value;
 };
 
@@ -317,7 +317,14 @@ int db_latest_list(struct db *db,
 		   int (*each)(const struct db_latest *l, void *ctx), void *ctx,
 		   struct err *e);
 
-/* A value of the engine's state (0 when never set). */
+/*
+ * Named numbers that modules keep in the store (0 when never set).  A key
+ * is "<owner>.<name>": the owner, lowercase letters, is the module that
+ * alone reads and writes it (ts.wal_checkpoint: the engine; sim.*: the
+ * demo's simulator; db.*: a backend's own), the name lowercase letters,
+ * digits and '_'.  Any other key is refused (ERR_INVALID), here and as a
+ * db_chunk_write's state_key.
+ */
 int db_state_get(struct db *db, const char *key, int64_t *out, struct err *e);
 int db_state_set(struct db *db, const char *key, int64_t value, struct err *e);
 
@@ -419,8 +426,14 @@ int db_group_list(struct db *db,
 		  int (*each)(const struct db_group_member *m, void *ctx),
 		  void *ctx, struct err *e);
 
-/* Flush the store's own log into the main file (after a bulk load). */
-int db_checkpoint(struct db *db, struct err *e);
+/*
+ * After a bulk load: leave what the store committed compact in its own
+ * files.  Nothing of durability depends on it (a commit is durable when it
+ * returns); SQLite folds its write-ahead log into the main file so the
+ * folder holds one compact file, PostgreSQL's server does that itself (a
+ * no-op).
+ */
+int db_flush(struct db *db, struct err *e);
 
 /* ---- imagery: scenes, per-plot index statistics, anomalies (rs/imagery) --- */
 

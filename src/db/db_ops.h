@@ -168,7 +168,7 @@
 	  int (*each)(const struct db_group_member *m, void *ctx), \
 	  void *ctx, struct err *e), \
 	  (db, each, ctx, e)) \
-	X(checkpoint, (struct db *db, struct err *e), \
+	X(flush, (struct db *db, struct err *e), \
 	  (db, e)) \
 	X(scene_add, (struct db *db, const struct db_scene *s, \
 	  const struct db_scene_stat *stats, size_t n_stats, \

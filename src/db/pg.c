@@ -24,7 +24,7 @@
  * lists the same.
  */
 #define PG_DONE(X) \
-	X(schema_version) X(pool_config) X(checkpoint) \
+	X(schema_version) X(pool_config) X(flush) \
 	X(user_create) X(user_get) X(user_get_by_id) X(user_set_password) \
 	X(user_count) X(user_list) X(user_disable) X(user_delete) \
 	X(token_create) X(token_find) X(token_revoke) \
@@ -514,7 +514,8 @@ int pg_open(const char *url, bool create, struct db **out, struct err *e)
 	}
 	if ((rc = conn_open(db, &c, e)))
 		goto out_free;
-	if ((rc = pg__migrate(c, create, db->shown, e))) {
+	if ((rc = pg__migrate(c, create, db->shown, e)) ||
+	    (rc = pg__exec(c, DB_STATE_RENAMES_SQL, "renaming state keys", e))) {
 		conn_close(c);
 		goto out_free;
 	}
@@ -556,8 +557,8 @@ int pg_schema_version(struct db *db, int *out, struct err *e)
 	return rc;
 }
 
-/* PostgreSQL's own log needs no flushing by Oasis: a no-op. */
-int pg_checkpoint(struct db *db, struct err *e)
+/* db_flush: the server checkpoints its own log; nothing for Oasis to do. */
+int pg_flush(struct db *db, struct err *e)
 {
 	(void)db;
 	(void)e;

@@ -5,6 +5,8 @@
  */
 #include "db/pg_internal.h"
 
+#include "db/backends.h"
+
 #include <string.h>
 
 #define USER_COLUMNS "id, name, role, password_hash, created_ms"
@@ -247,7 +249,10 @@ int pg_session_delete(struct db *db, const char *hash, struct err *e)
 int pg_state_get(struct db *db, const char *key, int64_t *out, struct err *e)
 {
 	struct pg_params p = { 0 };
+	int rc;
 
+	if ((rc = db__state_key_check(key, e)))
+		return rc;
 	pg__p_text(&p, key);
 	return pg__call_id(db, PG_STATE_GET, "SELECT value FROM ts_state WHERE"
 			   " key = $1", &p, out, NULL, "reading state", e);
@@ -259,6 +264,8 @@ int pg_state_set(struct db *db, const char *key, int64_t value, struct err *e)
 	PGresult *r;
 	int rc;
 
+	if ((rc = db__state_key_check(key, e)))
+		return rc;
 	pg__p_text(&p, key);
 	pg__p_int(&p, value);
 	if ((rc = pg__call(db, PG_STATE_SET, "INSERT INTO ts_state (key, value)"

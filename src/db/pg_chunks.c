@@ -9,6 +9,7 @@
  * commit together or not at all.
  */
 #include "db/pg_internal.h"
+#include "db/backends.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,7 +216,8 @@ int pg_chunks_write(struct db *db, const struct db_chunk_write *w,
 	struct pg_conn *c;
 	int rc;
 
-	if ((rc = pg__conn_get(db, &c, e)))
+	if ((w->state_key && (rc = db__state_key_check(w->state_key, e))) ||
+	    (rc = pg__conn_get(db, &c, e)))
 		return rc;
 	for (size_t i = 0; i < w->n_add && !rc; i++)
 		rc = ensure_on(db, c, w->add[i].ts_min, w->add[i].ts_min, e);

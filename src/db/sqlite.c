@@ -273,7 +273,7 @@ int sqlite_open(const char *dir, bool create, struct db **out, struct err *e)
 	db->base.ops = &sqlite_backend;
 	if (conn_open(db->path, flags, &c, e))
 		goto out_free;
-	if (sqlite__migrate(c, e)) {
+	if (sqlite__migrate(c, e) || sqlite__exec(c, DB_STATE_RENAMES_SQL, e)) {
 		conn_close(c);
 		goto out_free;
 	}
@@ -352,7 +352,8 @@ void sqlite__rollback(struct conn *c)
 	sqlite3_exec(c->handle, "ROLLBACK", NULL, NULL, NULL);
 }
 
-int sqlite_checkpoint(struct db *db, struct err *e)
+/* db_flush: the write-ahead log folded into oasis.db and truncated. */
+int sqlite_flush(struct db *db, struct err *e)
 {
 	struct conn *c;
 	int rc;

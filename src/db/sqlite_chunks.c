@@ -6,9 +6,11 @@
  */
 #include "db/sqlite_internal.h"
 
+#include "db/backends.h"
+
 #include <string.h>
 
-#define SEQ_KEY "chunk_seq"
+#define SEQ_KEY "db.chunk_seq"
 
 static int insert_chunk(struct conn *c, const struct db_chunk *k, int64_t seq,
 			struct err *e)
@@ -136,6 +138,8 @@ int sqlite_chunks_write(struct db *db, const struct db_chunk_write *w,
 	struct conn *c;
 	int rc;
 
+	if (w->state_key && (rc = db__state_key_check(w->state_key, e)))
+		return rc;
 	if ((rc = sqlite__conn_get(db, &c, e)))
 		return rc;
 	if ((rc = sqlite__begin(c, e)))
@@ -254,7 +258,8 @@ int sqlite_state_get(struct db *db, const char *key, int64_t *out, struct err *e
 	struct conn *c;
 	int rc;
 
-	if ((rc = sqlite__conn_get(db, &c, e)))
+	if ((rc = db__state_key_check(key, e)) ||
+	    (rc = sqlite__conn_get(db, &c, e)))
 		return rc;
 	rc = get_state(c, key, out, e);
 	sqlite__conn_put(db, c);
@@ -266,7 +271,8 @@ int sqlite_state_set(struct db *db, const char *key, int64_t value, struct err *
 	struct conn *c;
 	int rc;
 
-	if ((rc = sqlite__conn_get(db, &c, e)))
+	if ((rc = db__state_key_check(key, e)) ||
+	    (rc = sqlite__conn_get(db, &c, e)))
 		return rc;
 	rc = set_state(c, key, value, e);
 	sqlite__conn_put(db, c);

@@ -25,6 +25,9 @@
 #include "util/timeutil.h"
 
 #define PLOTS_PER_STATION 10
+/* the simulator's state in the store (db.h: keys by owner) */
+#define STATE_HISTORY_FROM "sim.history_from" /* the history's first minute */
+#define STATE_HISTORY_TO "sim.history_to"     /* written up to (excluded) */
 #define MAX_PLOTS 512
 #define PROBE_EVERY (10 * MS_PER_MINUTE)
 
@@ -445,7 +448,7 @@ int64_t demo_history_end(struct demo *d)
 	int64_t end = 0;
 	struct err e;
 
-	if (db_state_get(d->db, "demo_history", &end, &e))
+	if (db_state_get(d->db, STATE_HISTORY_TO, &end, &e))
 		return 0;
 	return end;
 }
@@ -474,15 +477,15 @@ static void replay_fields(struct demo *d, int64_t from, int64_t to)
 int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e)
 {
 	struct bulk_sink b = { { bulk_point, bulk_flush }, d->db, NULL, { 0 }, e };
-	struct db_chunk_write mark = { .state_key = "demo_history",
+	struct db_chunk_write mark = { .state_key = STATE_HISTORY_TO,
 				       .state_value = to };
 	int64_t first = 0;
 	int rc;
 
 	from -= from % MS_PER_MINUTE;
-	if ((rc = db_state_get(d->db, "demo_history_from", &first, e)))
+	if ((rc = db_state_get(d->db, STATE_HISTORY_FROM, &first, e)))
 		return rc;
-	if (!first && (rc = db_state_set(d->db, "demo_history_from",
+	if (!first && (rc = db_state_set(d->db, STATE_HISTORY_FROM,
 					 first = from, e)))
 		return rc;
 	replay_fields(d, first, from);
@@ -751,7 +754,7 @@ int demo_live_start(struct demo *d, const char *base_url, int64_t sim_start,
 {
 	int64_t from = 0;
 
-	db_state_get(d->db, "demo_history_from", &from, e);
+	db_state_get(d->db, STATE_HISTORY_FROM, &from, e);
 	replay_fields(d, from ? from : sim_start, sim_start);
 	snprintf(d->url, sizeof(d->url), "%s", base_url);
 	d->sim_start = sim_start;

@@ -17,7 +17,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 
-#define CHECKPOINT_KEY "wal_checkpoint"
+#define CHECKPOINT_KEY "ts.wal_checkpoint" /* db.h: owner ts */
 #define DEFAULT_CHECKPOINT_MS (10 * MS_PER_MINUTE)
 #define DEFAULT_MAX_HEAD_POINTS ((size_t)4 << 20)
 

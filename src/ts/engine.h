@@ -34,7 +34,7 @@
  *     into the heads is sticky too (reads would miss them).
  *  4. A checkpoint rotates the WAL to a new segment, freezes the heads,
  *     seals the frozen points into chunks and commits them in one store
- *     transaction together with "wal_checkpoint" = the new segment number.
+ *     transaction together with "ts.wal_checkpoint" = the new segment number.
  *     Only after that commit are older segments deleted.  At open, segments
  *     below wal_checkpoint are deleted and the rest are replayed: a crash
  *     anywhere loses nothing acknowledged and duplicates nothing.

@@ -256,7 +256,7 @@ static void chunks_replace_keeps_the_newest_seq(void **state)
 	};
 	struct db_latest latest = { .series = 1, .ts = 20, .value = 3 };
 	struct db_chunk_write w = { .add = k, .n_add = 2, .latest = &latest,
-				    .n_latest = 1, .state_key = "wal", .state_value = 7 };
+				    .n_latest = 1, .state_key = "test.wal", .state_value = 7 };
 	struct seen s = { 0 };
 	struct db_chunk_ref replace[2];
 	int64_t v;
@@ -286,9 +286,9 @@ static void chunks_replace_keeps_the_newest_seq(void **state)
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(db_chunks_read(f->db, 1, 21, 30, collect_chunk, &s, &e), 0);
 	assert_int_equal(s.n, 0);
-	assert_int_equal(db_state_get(f->db, "wal", &v, &e), 0);
+	assert_int_equal(db_state_get(f->db, "test.wal", &v, &e), 0);
 	assert_int_equal(v, 7);
-	assert_int_equal(db_state_get(f->db, "never", &v, &e), 0);
+	assert_int_equal(db_state_get(f->db, "test.never", &v, &e), 0);
 	assert_int_equal(v, 0);
 	/* several ranges read in one view */
 	{
@@ -543,11 +543,11 @@ static void latest_only_moves_forward(void **state)
 	assert_int_equal(out[0].ts, 100);
 	assert_float_equal(out[0].value, 1.5, 0);
 	assert_int_equal(out[1].ts, 50);
-	assert_int_equal(db_state_set(f->db, "k", 42, &e), 0);
-	assert_int_equal(db_state_set(f->db, "k", 43, &e), 0);
-	assert_int_equal(db_state_get(f->db, "k", &v, &e), 0);
+	assert_int_equal(db_state_set(f->db, "test.k", 42, &e), 0);
+	assert_int_equal(db_state_set(f->db, "test.k", 43, &e), 0);
+	assert_int_equal(db_state_get(f->db, "test.k", &v, &e), 0);
 	assert_int_equal(v, 43);
-	assert_int_equal(db_checkpoint(f->db, &e), 0);
+	assert_int_equal(db_flush(f->db, &e), 0);
 }
 
 static int count_retention(const struct db_retention *r, void *ctx)

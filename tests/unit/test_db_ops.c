@@ -860,7 +860,7 @@ static int write_chunks(struct db *db, const struct filled *fl,
 	struct db_latest l = { .series = fl->series[0], .ts = 99, .value = 4 };
 	struct db_chunk_write w = { .add = &add, .n_add = 1, .replace = &old,
 				    .n_replace = 1, .latest = &l, .n_latest = 1,
-				    .state_key = "ck", .state_value = 9 };
+				    .state_key = "test.ck", .state_value = 9 };
 
 	return db_chunks_write(db, &w, e);
 }
@@ -869,14 +869,14 @@ static bool chunks_unchanged(struct db *db, const struct filled *fl)
 {
 	return chunks_in(db, fl->series[0], 20, 30) == 1 &&
 	       chunks_in(db, fl->series[0], 40, 50) == 0 &&
-	       latest_ts(db, fl->series[0]) == 10 && state_of(db, "ck") == 3;
+	       latest_ts(db, fl->series[0]) == 10 && state_of(db, "test.ck") == 3;
 }
 
 static bool chunks_landed(struct db *db, const struct filled *fl)
 {
 	return chunks_in(db, fl->series[0], 20, 30) == 0 &&
 	       chunks_in(db, fl->series[0], 40, 50) == 1 &&
-	       latest_ts(db, fl->series[0]) == 99 && state_of(db, "ck") == 9;
+	       latest_ts(db, fl->series[0]) == 99 && state_of(db, "test.ck") == 9;
 }
 
 static int count_of_plots(struct db *db)
@@ -1221,7 +1221,7 @@ static void fill_for_atomicity(struct db *db, struct filled *fl)
 	struct err e;
 
 	fill(db, fl);
-	assert_int_equal(db_state_set(db, "ck", 3, &e), 0);
+	assert_int_equal(db_state_set(db, "test.ck", 3, &e), 0);
 	assert_int_equal(db_user_get(db, "ada", &u, &e), 0);
 	s.user_id = u.id;
 	assert_int_equal(db_session_create(db, &s, 1, &e), 0);
@@ -1373,7 +1373,7 @@ static void writes_answer_their_errors(void **state)
 		assert_non_null(strstr(e.msg, "NOPE"));
 	}
 	/* the store's flush: nothing to say on either backend */
-	assert_int_equal(db_checkpoint(f->db, &e), 0);
+	assert_int_equal(db_flush(f->db, &e), 0);
 }
 
 #define TESTS(T) { \
