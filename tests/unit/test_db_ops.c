@@ -1376,6 +1376,81 @@ static void writes_answer_their_errors(void **state)
 	assert_int_equal(db_flush(f->db, &e), 0);
 }
 
+/* State keys are "<owner>.<name>" (db.h); the store refuses others. */
+static void state_keys_are_owner_dot_name(void **state)
+{
+	static const char *const bad[] = { "wal", "Ts.x", "ts.", ".x", "ts.x.y",
+					   "ts.X", "t s.x", "sim2.x",
+					   "" };
+	struct test_store *f = *state;
+	struct db_chunk k = { .series = 1, .ts_min = 0, .ts_max = 1,
+			      .data = "z", .len = 1 };
+	struct db_chunk_write w = { .add = &k, .n_add = 1, .state_value = 5 };
+	struct err e;
+	int64_t v;
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (db_state_set(f->db, bad[i], 1, &e) != ERR_INVALID ||
+		    db_state_get(f->db, bad[i], &v, &e) != ERR_INVALID)
+			fail_msg("state key '%s' was taken", bad[i]);
+		assert_non_null(strstr(e.msg, "state key"));
+		w.state_key = bad[i];
+		assert_int_equal(db_chunks_write(f->db, &w, &e), ERR_INVALID);
+	}
+	assert_int_equal(db_chunks_read(f->db, 1, 0, 10, count_chunk, &n, &e),
+			 0);
+	assert_int_equal(n, 0); /* the refused writes wrote nothing */
+	assert_int_equal(db_state_set(f->db, "ts.wal_checkpoint", 7, &e), 0);
+	assert_int_equal(db_state_set(f->db, "sim.a_b_9", 8, &e), 0);
+	assert_int_equal(db_state_get(f->db, "ts.wal_checkpoint", &v, &e), 0);
+	assert_int_equal(v, 7);
+	assert_int_equal(db_state_get(f->db, "sim.a_b_9", &v, &e), 0);
+	assert_int_equal(v, 8);
+}
+
+/* Run SQL on the test store behind the store's back (sqlite3, psql). */
+static void raw_sql(const struct test_store *f, const char *sql)
+{
+	char cmd[2048];
+
+	if (f->pg)
+		snprintf(cmd, sizeof(cmd), "psql -q -v ON_ERROR_STOP=1 -d '%s' "
+			 "-c \"%s\" >/dev/null", f->where, sql);
+	else
+		snprintf(cmd, sizeof(cmd), "python3 -c 'import sqlite3,sys; "
+			 "c = sqlite3.connect(sys.argv[1]); "
+			 "c.executescript(sys.argv[2]); c.commit()' "
+			 "'%s/oasis.db' \"%s\"", f->dir, sql);
+	if (system(cmd) != 0)
+		fail_msg("could not run: %s", sql);
+}
+
+/*
+ * A store made before the keys had owners: opening it renames the
+ * engine's checkpoint and the simulator's keys, so the engine finds its
+ * place in its log again.
+ */
+static void old_state_keys_get_their_owners(void **state)
+{
+	struct test_store *f = *state;
+	struct err e;
+	int64_t v;
+
+	db_close(f->db);
+	f->db = NULL;
+	raw_sql(f, "INSERT INTO ts_state (key, value) VALUES "
+		"('wal_checkpoint', 41), ('demo_history', 42), "
+		"('demo_history_from', 43);");
+	assert_int_equal(db_open(f->where, false, &f->db, &e), 0);
+	assert_int_equal(db_state_get(f->db, "ts.wal_checkpoint", &v, &e), 0);
+	assert_int_equal(v, 41);
+	assert_int_equal(db_state_get(f->db, "sim.history_to", &v, &e), 0);
+	assert_int_equal(v, 42);
+	assert_int_equal(db_state_get(f->db, "sim.history_from", &v, &e), 0);
+	assert_int_equal(v, 43);
+}
+
 #define TESTS(T) { \
 	T(listings_stop_at_the_callbacks_answer), \
 	T(listings_call_back_without_a_connection), \
@@ -1384,6 +1459,8 @@ static void writes_answer_their_errors(void **state)
 	T(writes_are_all_or_nothing), \
 	T(constraint_failures_roll_back), \
 	T(writes_answer_their_errors), \
+	T(state_keys_are_owner_dot_name), \
+	T(old_state_keys_get_their_owners), \
 }
 
 int main(void)
