@@ -1451,6 +1451,42 @@ static void old_state_keys_get_their_owners(void **state)
 	assert_int_equal(v, 43);
 }
 
+/* Edges: empty batches, duplicates inside a batch, unknown references. */
+static void edges_answer_the_same_on_both(void **state)
+{
+	struct test_store *f = *state;
+	struct db_session se = { .hash = "s-x", .user_id = 9999,
+				 .expires_ms = 100 };
+	struct db_device d[2] = {
+		{ .id = "dup", .kind = "valve", .lon = NAN, .lat = NAN },
+		{ .id = "dup", .kind = "valve", .lon = NAN, .lat = NAN },
+	};
+	struct filled fl;
+	struct db *other;
+	size_t added = 9, updated = 9;
+	struct err e;
+	int64_t ids[1];
+
+	fill(f->db, &fl);
+	/* empty batches change nothing and succeed */
+	assert_int_equal(db_plots_upsert(f->db, NULL, 0, &added, &updated, &e),
+			 0);
+	assert_int_equal(added + updated, 0);
+	assert_int_equal(db_devices_create(f->db, d, 0, &e), 0);
+	assert_int_equal(db_series_ensure_many(f->db, NULL, NULL, 0, ids, &e),
+			 0);
+	/* a duplicate inside one batch: exists, and neither is made */
+	assert_int_equal(db_devices_create(f->db, d, 2, &e), ERR_EXISTS);
+	assert_int_equal(devices_counted(f->db), 2);
+	/* a session of no user: a broken reference is invalid (as a command
+	 * for no device) on both backends, not not_found */
+	assert_int_equal(db_session_create(f->db, &se, 1, &e), ERR_INVALID);
+	/* the pool's bounds; opening nothing */
+	assert_int_equal(db_pool_config(f->db, DB_POOL_MAX + 1, 0, &e),
+			 ERR_INVALID);
+	assert_int_equal(db_open("", false, &other, &e), ERR_INVALID);
+}
+
 #define TESTS(T) { \
 	T(listings_stop_at_the_callbacks_answer), \
 	T(listings_call_back_without_a_connection), \
@@ -1461,6 +1497,7 @@ static void old_state_keys_get_their_owners(void **state)
 	T(writes_answer_their_errors), \
 	T(state_keys_are_owner_dot_name), \
 	T(old_state_keys_get_their_owners), \
+	T(edges_answer_the_same_on_both), \
 }
 
 int main(void)
