@@ -439,10 +439,12 @@ int pg__conn_get(struct db *base, struct pg_conn **out, struct err *e)
 	int rc;
 
 	/* a db_* function written for PostgreSQL alone, outside db_ops.h */
-	if (base->ops != &pg_backend)
-		return err_set(e, ERR_INTERNAL, "store: a PostgreSQL operation "
-			       "was called on a %s store (is it missing from "
-			       "db/db_ops.h?)", base->ops->name);
+	if (base->ops != &pg_backend) {
+		err_set(e, ERR_INTERNAL, "store: a PostgreSQL operation was "
+			"called on a %s store (is it missing from "
+			"db/db_ops.h?)", base->ops->name);
+		return ERR_INTERNAL;
+	}
 	if ((rc = pool_get(&pg_db(base)->pool, &link, e)))
 		return rc;
 	*out = pg_conn_of(link);

@@ -175,10 +175,12 @@ int sqlite__conn_get(struct db *base, struct conn **out, struct err *e)
 	int rc;
 
 	/* a db_* function written for SQLite alone, outside db_ops.h */
-	if (base->ops != &sqlite_backend)
-		return err_set(e, ERR_INTERNAL, "store: a SQLite operation was "
-			       "called on a %s store (is it missing from "
-			       "db/db_ops.h?)", base->ops->name);
+	if (base->ops != &sqlite_backend) {
+		err_set(e, ERR_INTERNAL, "store: a SQLite operation was called "
+			"on a %s store (is it missing from db/db_ops.h?)",
+			base->ops->name);
+		return ERR_INTERNAL;
+	}
 	if ((rc = pool_get(&((struct sqlite_db *)base)->pool, &link, e)))
 		return rc;
 	*out = sqlite_conn_of(link);
