@@ -17,7 +17,7 @@ ops=$( (sed -n 's/^[[:space:]]*X(\([a-z_0-9]*\),.*/db_\1/p' src/db/db_ops.h
 tests=$(ls tests/unit/test_db*.c)
 
 # The tests of the storage suite calling op: a test function (one listed
-# in a T(...) of TESTS), or a helper that the tables of test_db_ops.c run
+# in a T(...) of TESTS), or a helper that the tables of test_db_listings.c and test_db_writes.c run
 # for a test (run_*: the listings' tests; write_*, *_unchanged, *_landed:
 # writes_are_all_or_nothing).  Other helpers (fill, add_*) do not count.
 callers() {

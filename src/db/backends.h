@@ -37,7 +37,7 @@ int db__password(char **out, struct err *e);
 int db__state_key_check(const char *key, struct err *e);
 
 /*
- * Fault injection for the tests (test_db_ops.c): db__fail_statement(n)
+ * Fault injection for the tests (test_db_writes.c): db__fail_statement(n)
  * makes the n-th statement this thread runs from now on fail (0: none),
  * once; db__statement_fails is asked by each backend before it runs a
  * statement (sqlite__stmt, pg__run) and answers true for that one.  The

@@ -5,7 +5,8 @@
  * then on PostgreSQL when OASIS_TEST_PG names a server (make test starts
  * one: tests/pg.sh); each test there gets a database of its own.  The
  * guarantees of every operation (errors, ordering, filters, atomicity) are
- * in test_db_ops.c; test_db.h has the fixture both share.
+ * in test_db_listings.c and test_db_writes.c; test_db.h has the fixture
+ * they share.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -231,7 +232,7 @@ static void deleted_devices_keep_their_series(void **state)
 	assert_int_equal(db_device_create(f->db, &d, &e), ERR_EXISTS);
 }
 
-struct seen {
+struct seen_chunks {
 	int n;
 	struct db_chunk_ref refs[8];
 	size_t bytes;
@@ -239,7 +240,7 @@ struct seen {
 
 static int collect_chunk(const struct db_chunk *k, void *ctx)
 {
-	struct seen *s = ctx;
+	struct seen_chunks *s = ctx;
 
 	s->refs[s->n++] = (struct db_chunk_ref){ k->series, k->ts_min, k->seq };
 	s->bytes += k->len;
@@ -257,7 +258,7 @@ static void chunks_replace_keeps_the_newest_seq(void **state)
 	struct db_latest latest = { .series = 1, .ts = 20, .value = 3 };
 	struct db_chunk_write w = { .add = k, .n_add = 2, .latest = &latest,
 				    .n_latest = 1, .state_key = "test.wal", .state_value = 7 };
-	struct seen s = { 0 };
+	struct seen_chunks s = { 0 };
 	struct db_chunk_ref replace[2];
 	int64_t v;
 	struct err e;
@@ -292,7 +293,7 @@ static void chunks_replace_keeps_the_newest_seq(void **state)
 	assert_int_equal(v, 0);
 	/* several ranges read in one view */
 	{
-		struct seen a = { 0 }, b = { 0 };
+		struct seen_chunks a = { 0 }, b = { 0 };
 		struct db_chunk_range r[2] = {
 			{ 1, 0, 100, collect_chunk, &a },
 			{ 1, 21, 30, collect_chunk, &b },
