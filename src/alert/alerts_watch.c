@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/duty.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -664,7 +665,8 @@ static void *timer_main(void *arg)
 		if (a->stop)
 			break;
 		pthread_mutex_unlock(&a->lock);
-		alerts_tick(a, alerts__now(a));
+		if (duty_held(DUTY_ALERTS))
+			alerts_tick(a, alerts__now(a));
 		pthread_mutex_lock(&a->lock);
 	}
 	pthread_mutex_unlock(&a->lock);

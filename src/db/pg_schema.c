@@ -213,6 +213,17 @@ static const char *const migrations[] = {
 	 * the time it was deleted; 0 while it is live
 	 */
 	"ALTER TABLE devices ADD COLUMN deleted_ms BIGINT NOT NULL DEFAULT 0;",
+
+	/*
+	 * 6: leases of the singleton duties of nodes sharing the store
+	 * (pg_cluster.c): who holds each, until when (the store's clock, ms)
+	 * and its fencing epoch
+	 */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  holder TEXT NOT NULL,"
+	"  epoch BIGINT NOT NULL,"
+	"  expires_ms BIGINT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/duty.h"
 #include "util/log.h"
 #include "util/map.h"
 #include "util/timeutil.h"
@@ -128,7 +129,7 @@ void retention_hook(struct ts_engine *eng, void *ctx)
 	struct err e = { 0 };
 	int64_t now = time_now_ms();
 
-	if (now - last < MS_PER_HOUR)
+	if (now - last < MS_PER_HOUR || !duty_held(DUTY_RETENTION))
 		return;
 	last = now;
 	if (retention_apply(db, eng, now, &r, &e))
