@@ -120,6 +120,8 @@ int alerts_rule_update(struct alerts *a, int64_t id, json_t *body,
 		       struct alert_rule *out, struct err *e);
 /* Delete a rule; its open alerts are closed ("rule deleted"). */
 int alerts_rule_delete(struct alerts *a, int64_t id, struct err *e);
+/* Read the rules from the store again (another node of a cluster changed them). */
+int alerts_reload_rules(struct alerts *a, struct err *e);
 /* Every rule as a JSON array (new reference). */
 json_t *alerts_rules_json(struct alerts *a);
 int alerts_rule_get(struct alerts *a, int64_t id, struct alert_rule *out,

@@ -134,6 +134,17 @@ static void imagery_seen(const char *kind, const char *plot,
 	alerts_source_seen(ctx, kind, plot, acquired_ms);
 }
 
+static struct cluster *the_cluster;
+
+/* Another node changed the alert rules: read them again. */
+static void rules_changed(void *ctx)
+{
+	struct err e;
+
+	if (alerts_reload_rules(ctx, &e))
+		log_error("reading the alert rules again: %s", e.msg);
+}
+
 /* The monitoring, watching ingestion, the valves and the imagery catalogue. */
 static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 		       struct err *e)
@@ -158,6 +169,8 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 		return e->code;
 	}
 	/* before the HTTP workers and the MQTT loop, the writers, start */
+	if (the_cluster)
+		cluster_on_event(the_cluster, "rules", rules_changed, svc->alerts);
 	ingest_set_observer(svc->ingest, alerts_observe, svc->alerts);
 	valves_set_observer(svc->valves, alerts_on_valve, svc->alerts);
 	return ERR_OK;
@@ -197,8 +210,6 @@ static int open_cluster(struct db *db, const struct serve_opts *o,
 		 "log", the_node, (long long)(o->lease_ms ? o->lease_ms : 10000));
 	return cluster_open(db, svc->events, &co, out, e);
 }
-
-static struct cluster *the_cluster;
 
 static int open_services(struct db *db, const char *data_dir,
 			 const struct serve_opts *o, struct http_services *svc,
@@ -251,6 +262,8 @@ static void close_services(struct http_services *svc)
 	fleet_close(svc->fleet);
 	valves_close(svc->valves);
 	ingest_set_observer(svc->ingest, NULL, NULL);
+	if (the_cluster)   /* waits for a hook in flight */
+		cluster_on_event(the_cluster, NULL, NULL, NULL);
 	alerts_close(svc->alerts);
 	ingest_close(svc->ingest);
 	ts_engine_close(svc->ts);

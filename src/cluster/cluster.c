@@ -60,7 +60,22 @@ struct cluster {
 	struct buf queue;
 	size_t queued;
 	uint64_t dropped;
+	/* cluster_on_event, under hook_lock (held while the hook runs) */
+	pthread_mutex_t hook_lock;
+	char hook_type[16];
+	void (*hook)(void *ctx);
+	void *hook_ctx;
 };
+
+void cluster_on_event(struct cluster *c, const char *type,
+		      void (*fn)(void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&c->hook_lock);
+	snprintf(c->hook_type, sizeof(c->hook_type), "%s", type ? type : "");
+	c->hook = fn;
+	c->hook_ctx = ctx;
+	pthread_mutex_unlock(&c->hook_lock);
+}
 
 static int64_t mono_ms(void)
 {
@@ -293,6 +308,10 @@ static int take_payload(const char *payload, void *ctx)
 		if (type && data)
 			events_publish_remote(c->events, type, plot, data);
 		free(data);
+		pthread_mutex_lock(&c->hook_lock);
+		if (type && c->hook && !strcmp(type, c->hook_type))
+			c->hook(c->hook_ctx);
+		pthread_mutex_unlock(&c->hook_lock);
 	}
 	json_decref(j);
 	return ERR_OK;
@@ -350,6 +369,7 @@ int cluster_open(struct db *db, struct events *ev,
 	snprintf(c->node, sizeof(c->node), "%s", o->node);
 	c->ttl_ms = o->lease_ms > 0 ? o->lease_ms : DEFAULT_LEASE_MS;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->hook_lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
 	renew_all(c);
 	duty_set_provider(duty_from_lease, c);
@@ -375,6 +395,7 @@ fail:
 	if (ev)
 		events_set_relay(ev, NULL, NULL, NULL);
 	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->hook_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return err_set(e, ERR_INTERNAL, "cannot start the cluster's threads");
@@ -398,6 +419,7 @@ void cluster_close(struct cluster *c)
 			 "(queue full)", (unsigned long long)c->dropped);
 	buf_free(&c->queue);
 	pthread_cond_destroy(&c->wake);
+	pthread_mutex_destroy(&c->hook_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

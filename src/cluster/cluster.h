@@ -32,6 +32,14 @@ int cluster_open(struct db *db, struct events *ev,
 /* Stop relaying, give the leases back (the others take them at once). */
 void cluster_close(struct cluster *c);
 
+/*
+ * Call fn(ctx) on the relay's thread for each event of this type that
+ * another node published (e.g. "rules": read the alert rules again).  Set
+ * before events flow; one hook.
+ */
+void cluster_on_event(struct cluster *c, const char *type,
+		      void (*fn)(void *ctx), void *ctx);
+
 /* Whether this node holds duty now; *epoch its lease's fencing epoch. */
 bool cluster_holds(struct cluster *c, const char *duty, int64_t *epoch);
 
