@@ -63,6 +63,7 @@ struct cluster {
 	/* cluster_on_event, under hook_lock (held while the hook runs) */
 	pthread_mutex_t hook_lock;
 	char hook_type[16];
+	bool hook_due;
 	void (*hook)(void *ctx);
 	void *hook_ctx;
 };
@@ -263,12 +264,23 @@ static void send_batch(struct cluster *c, const struct buf *q)
 	buf_free(&msg);
 }
 
+/* Run the hook if an event of its type came (on the sender's thread). */
+static void run_hook(struct cluster *c)
+{
+	pthread_mutex_lock(&c->hook_lock);
+	if (c->hook_due && c->hook)
+		c->hook(c->hook_ctx);
+	c->hook_due = false;
+	pthread_mutex_unlock(&c->hook_lock);
+}
+
 static void *send_main(void *arg)
 {
 	struct cluster *c = arg;
 	struct buf q = BUF_INIT;
 
 	while (nap(c, RELAY_PERIOD_MS)) {
+		run_hook(c);
 		pthread_mutex_lock(&c->lock);
 		if (!c->queued) {
 			pthread_mutex_unlock(&c->lock);
@@ -308,9 +320,13 @@ static int take_payload(const char *payload, void *ctx)
 		if (type && data)
 			events_publish_remote(c->events, type, plot, data);
 		free(data);
+		/*
+		 * the hook may call the store: the sender's thread runs it,
+		 * this one holds the listening connection
+		 */
 		pthread_mutex_lock(&c->hook_lock);
 		if (type && c->hook && !strcmp(type, c->hook_type))
-			c->hook(c->hook_ctx);
+			c->hook_due = true;
 		pthread_mutex_unlock(&c->hook_lock);
 	}
 	json_decref(j);
