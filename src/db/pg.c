@@ -98,7 +98,9 @@ int pg__error(PGconn *conn, const PGresult *r, const char *what,
 
 	first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(conn), msg,
 		   sizeof(msg));
-	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+	/* 25006: a read-only server (a standby, a failover under way) */
+	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
+	    !strcmp(state, "25006"))
 		return err_set(e, ERR_UNAVAILABLE, "%s: the PostgreSQL server "
 			       "cannot be reached (%s)", what, msg);
 	if (!strcmp(state, "23505"))

@@ -18,6 +18,19 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include "util/log.h"
+
+/*
+ * A commit that failed for want of the store (a failover: the connection
+ * broke, the server is read-only or starting) is tried again, with the
+ * same chunks, for this long: the writers wait instead of failing.  Safe
+ * whether or not the failed COMMIT in fact happened: the same points
+ * again read back the same (a higher seq, the same values).
+ */
+#define RETRY_FOR_MS 20000
+#define RETRY_PAUSE_MS 250
 
 /* A point queued for the commit, with its arrival rank. */
 struct arrived {
@@ -117,6 +130,35 @@ static void after_commit(struct ts_engine *eng, const struct arrived *all,
 	pthread_rwlock_unlock(&eng->heads_lock);
 }
 
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int commit_retrying(struct ts_engine *eng,
+			   const struct db_chunk_write *w, struct err *e)
+{
+	int64_t until = mono_ms() + RETRY_FOR_MS;
+	struct timespec pause = { 0, RETRY_PAUSE_MS * 1000000L };
+	unsigned tries = 1;
+	int rc;
+
+	while ((rc = db_chunks_write(eng->db, w, e)) == ERR_UNAVAILABLE &&
+	       mono_ms() < until) {
+		if (tries++ == 1)
+			log_warn("the store is unavailable (%s): retrying the "
+				 "commit for up to %d s", e->msg,
+				 RETRY_FOR_MS / 1000);
+		nanosleep(&pause, NULL);
+	}
+	if (!rc && tries > 1)
+		log_info("commit done after %u tries", tries);
+	return rc;
+}
+
 int ts__shared_flush(struct ts_engine *eng, struct pending *list)
 {
 	struct commit c = { 0 };
@@ -152,7 +194,7 @@ int ts__shared_flush(struct ts_engine *eng, struct pending *list)
 	w = (struct db_chunk_write){ .add = c.chunks.items, .n_add = c.chunks.n,
 				     .latest = c.latest,
 				     .n_latest = c.n_latest };
-	if (!(rc = db_chunks_write(eng->db, &w, &e)))
+	if (!(rc = commit_retrying(eng, &w, &e)))
 		after_commit(eng, all, n);
 out:
 	for (struct pending *p = list; p; p = p->next) {

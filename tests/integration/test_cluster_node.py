@@ -6,7 +6,8 @@ to a live node when their holder is killed -9 (one automatic valve close
 per command, one alert per rule and subject); live events reach another
 node's streams within a second, and a stream resumed on another node is
 told to resync; three nodes started at once on an empty database migrate
-it once.  Needs OASIS_TEST_PG (make test starts a throwaway server:
+it once; writes survive the store dropping every connection (commits
+retried, nothing acknowledged lost).  Needs OASIS_TEST_PG (make test starts a throwaway server:
 tests/pg.sh); without it the file skips."""
 import json
 import os
@@ -421,6 +422,57 @@ def three_nodes_started_at_once_on_an_empty_database_migrate_once():
     finally:
         for nd in nodes:
             nd.admin_token = None
+        close_all(nodes)
+
+
+@test
+def writes_survive_the_store_dropping_every_connection():
+    """Every backend of the database is terminated several times while two
+    nodes take writes (a commit's outcome then unknown): the nodes retry,
+    and every acknowledged point is there, once."""
+    nodes = cluster(2)
+    a, b = nodes
+    url = a.url
+    dbname = url.rsplit("/", 1)[1]
+    try:
+        device(a, "ws-4")
+        acked, refused = [], []
+        lock = threading.Lock()
+        stop = threading.Event()
+
+        def writer(nd, k):
+            i = 0
+            while not stop.is_set():
+                ts = T0 + (k * 100000 + i) * 1000
+                r = nd.post("/api/v1/telemetry", token=nd.admin_token,
+                            body={"device": "ws-4", "ts": ts,
+                                  "values": {"air_temp": float(i % 30)}})
+                with lock:
+                    (acked if r.status == 204 else refused).append(ts)
+                i += 1
+
+        threads = [threading.Thread(target=writer, args=(nd, k))
+                   for k, nd in enumerate((a, b, a, b))]
+        for t in threads:
+            t.start()
+        for _ in range(4):
+            time.sleep(0.7)
+            psql(url, "SELECT pg_terminate_backend(pid) FROM "
+                 "pg_stat_activity WHERE datname = '%s' AND pid <> "
+                 "pg_backend_pid()" % dbname)
+        time.sleep(0.7)
+        stop.set()
+        for t in threads:
+            t.join()
+        expect(len(acked) > 50, (len(acked), len(refused)))
+        got = {v[0]: v[1] for v in values(b, "ws-4/air_temp", T0,
+                                           T0 + 4 * 100000 * 1000)}
+        missing = [ts for ts in acked if ts not in got]
+        expect(not missing, "%d of %d acknowledged points lost"
+               % (len(missing), len(acked)))
+        print("# %d acknowledged, %d refused (503 before the commit), "
+              "0 lost" % (len(acked), len(refused)))
+    finally:
         close_all(nodes)
 
 
