@@ -180,6 +180,48 @@ void db_listener_close(struct db_listener *l)
 	free(l);
 }
 
+/* A series and where it is asked for, sorted by series. */
+struct wanted {
+	int64_t series;
+	size_t at;
+};
+
+static int by_series(const void *a, const void *b)
+{
+	const struct wanted *x = a, *y = b;
+
+	return x->series < y->series ? -1 : x->series > y->series;
+}
+
+/* The rows into out[] (series may repeat): a sorted index, then bsearch. */
+static int fill_latest(const PGresult *r, const int64_t *series, size_t n,
+		       struct db_latest *out, struct err *e)
+{
+	struct wanted *w = malloc(n * sizeof(*w));
+
+	if (!w)
+		return err_nomem(e);
+	for (size_t i = 0; i < n; i++)
+		w[i] = (struct wanted){ series[i], i };
+	qsort(w, n, sizeof(*w), by_series);
+	for (int row = 0; row < PQntuples(r); row++) {
+		struct wanted key = { pg__int(r, row, 0), 0 }, *hit;
+		int64_t ts = pg__int(r, row, 1);
+		double v = pg__real_or_nan(r, row, 2);
+
+		if (!(hit = bsearch(&key, w, n, sizeof(*w), by_series)))
+			continue;
+		while (hit > w && hit[-1].series == key.series)
+			hit--;
+		for (; hit < w + n && hit->series == key.series; hit++) {
+			out[hit->at].ts = ts;
+			out[hit->at].value = v;
+		}
+	}
+	free(w);
+	return ERR_OK;
+}
+
 int pg_latest_get(struct db *db, const int64_t *series, size_t n,
 		  struct db_latest *out, struct err *e)
 {
@@ -207,15 +249,7 @@ int pg_latest_get(struct db *db, const int64_t *series, size_t n,
 	buf_free(&ids);
 	if (rc)
 		return rc;
-	for (int row = 0; row < PQntuples(r); row++) {
-		int64_t s = pg__int(r, row, 0);
-
-		for (size_t i = 0; i < n; i++)
-			if (series[i] == s) {
-				out[i].ts = pg__int(r, row, 1);
-				out[i].value = pg__real_or_nan(r, row, 2);
-			}
-	}
+	rc = fill_latest(r, series, n, out, e);
 	PQclear(r);
-	return ERR_OK;
+	return rc;
 }
