@@ -191,6 +191,19 @@ static void note_source(struct alerts *a, const struct mon_binding *b,
 	}
 }
 
+void alerts_note_remote(struct alerts *a, const char *device,
+			const char *plot, const char *metric, int64_t ts,
+			double value)
+{
+	struct mon_point p = { 0, ts, value };
+	struct mon_binding b = { .flow = !strcmp(metric, "flow") };
+
+	pthread_mutex_lock(&a->lock);
+	if ((b.dev = alerts__device(a, device, plot)) >= 0)
+		note_source(a, &b, &p, alerts__now(a));
+	pthread_mutex_unlock(&a->lock);
+}
+
 static void describe(struct alerts *a, const struct mon_subject *s,
 		     const struct alert_rule *r, double v, char *out,
 		     size_t size)

@@ -4,6 +4,7 @@
  */
 #include "cli/serve.h"
 
+#include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <sodium.h>
@@ -136,13 +137,33 @@ static void imagery_seen(const char *kind, const char *plot,
 
 static struct cluster *the_cluster;
 
-/* Another node changed the alert rules: read them again. */
-static void rules_changed(void *ctx)
+/*
+ * Another node's event: its alert rules changed (read them again), or it
+ * took a point (the monitoring notes the device's freshness).
+ */
+static void remote_event(const char *type, const char *data, void *ctx)
 {
+	json_t *j, *ts, *v;
 	struct err e;
 
-	if (alerts_reload_rules(ctx, &e))
-		log_error("reading the alert rules again: %s", e.msg);
+	if (!strcmp(type, "rules")) {
+		if (alerts_reload_rules(ctx, &e))
+			log_error("reading the alert rules again: %s", e.msg);
+		return;
+	}
+	if (strcmp(type, "point") || !(j = json_loads(data, 0, NULL)))
+		return;
+	ts = json_object_get(j, "ts");
+	v = json_object_get(j, "value");
+	if (json_is_integer(ts) && json_is_number(v) &&
+	    json_string_value(json_object_get(j, "device")) &&
+	    json_string_value(json_object_get(j, "metric")))
+		alerts_note_remote(ctx,
+			json_string_value(json_object_get(j, "device")),
+			json_string_value(json_object_get(j, "plot")),
+			json_string_value(json_object_get(j, "metric")),
+			json_integer_value(ts), json_number_value(v));
+	json_decref(j);
 }
 
 /* The monitoring, watching ingestion, the valves and the imagery catalogue. */
@@ -170,7 +191,7 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 	}
 	/* before the HTTP workers and the MQTT loop, the writers, start */
 	if (the_cluster)
-		cluster_on_event(the_cluster, "rules", rules_changed, svc->alerts);
+		cluster_on_event(the_cluster, remote_event, svc->alerts);
 	ingest_set_observer(svc->ingest, alerts_observe, svc->alerts);
 	valves_set_observer(svc->valves, alerts_on_valve, svc->alerts);
 	return ERR_OK;
@@ -263,7 +284,7 @@ static void close_services(struct http_services *svc)
 	valves_close(svc->valves);
 	ingest_set_observer(svc->ingest, NULL, NULL);
 	if (the_cluster)   /* waits for a hook in flight */
-		cluster_on_event(the_cluster, NULL, NULL, NULL);
+		cluster_on_event(the_cluster, NULL, NULL);
 	alerts_close(svc->alerts);
 	ingest_close(svc->ingest);
 	ts_engine_close(svc->ts);

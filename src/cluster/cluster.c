@@ -62,20 +62,52 @@ struct cluster {
 	uint64_t dropped;
 	/* cluster_on_event, under hook_lock (held while the hook runs) */
 	pthread_mutex_t hook_lock;
-	char hook_type[16];
-	bool hook_due;
-	void (*hook)(void *ctx);
+	void (*hook)(const char *type, const char *data, void *ctx);
 	void *hook_ctx;
+	/* other nodes' events for the hook, under lock */
+	struct remote *remote;
+	size_t n_remote, cap_remote;
 };
 
-void cluster_on_event(struct cluster *c, const char *type,
-		      void (*fn)(void *ctx), void *ctx)
+struct remote {
+	char type[16];
+	char *data;
+};
+
+void cluster_on_event(struct cluster *c,
+		      void (*fn)(const char *type, const char *data,
+				 void *ctx),
+		      void *ctx)
 {
 	pthread_mutex_lock(&c->hook_lock);
-	snprintf(c->hook_type, sizeof(c->hook_type), "%s", type ? type : "");
 	c->hook = fn;
 	c->hook_ctx = ctx;
 	pthread_mutex_unlock(&c->hook_lock);
+}
+
+/* Keep an event for the hook (the listener's thread: no store call). */
+static void keep_remote(struct cluster *c, const char *type, const char *data)
+{
+	struct remote *r;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->n_remote == c->cap_remote) {
+		size_t cap = c->cap_remote ? c->cap_remote * 2 : 64;
+
+		if (cap > RELAY_QUEUE_MAX ||
+		    !(r = realloc(c->remote, cap * sizeof(*r)))) {
+			c->dropped++;
+			goto out;
+		}
+		c->remote = r;
+		c->cap_remote = cap;
+	}
+	r = &c->remote[c->n_remote];
+	snprintf(r->type, sizeof(r->type), "%s", type);
+	if ((r->data = strdup(data)))
+		c->n_remote++;
+out:
+	pthread_mutex_unlock(&c->lock);
 }
 
 static int64_t mono_ms(void)
@@ -264,14 +296,26 @@ static void send_batch(struct cluster *c, const struct buf *q)
 	buf_free(&msg);
 }
 
-/* Run the hook if an event of its type came (on the sender's thread). */
+/* Give the other nodes' events to the hook (on the sender's thread). */
 static void run_hook(struct cluster *c)
 {
+	struct remote *list;
+	size_t n;
+
+	pthread_mutex_lock(&c->lock);
+	list = c->remote;
+	n = c->n_remote;
+	c->remote = NULL;
+	c->n_remote = c->cap_remote = 0;
+	pthread_mutex_unlock(&c->lock);
 	pthread_mutex_lock(&c->hook_lock);
-	if (c->hook_due && c->hook)
-		c->hook(c->hook_ctx);
-	c->hook_due = false;
+	for (size_t i = 0; i < n; i++) {
+		if (c->hook)
+			c->hook(list[i].type, list[i].data, c->hook_ctx);
+		free(list[i].data);
+	}
 	pthread_mutex_unlock(&c->hook_lock);
+	free(list);
 }
 
 static void *send_main(void *arg)
@@ -317,17 +361,15 @@ static int take_payload(const char *payload, void *ctx)
 		char *data = json_dumps(json_object_get(ev, "d"),
 					JSON_COMPACT | JSON_ENCODE_ANY);
 
-		if (type && data)
-			events_publish_remote(c->events, type, plot, data);
-		free(data);
 		/*
 		 * the hook may call the store: the sender's thread runs it,
 		 * this one holds the listening connection
 		 */
-		pthread_mutex_lock(&c->hook_lock);
-		if (type && c->hook && !strcmp(type, c->hook_type))
-			c->hook_due = true;
-		pthread_mutex_unlock(&c->hook_lock);
+		if (type && data) {
+			events_publish_remote(c->events, type, plot, data);
+			keep_remote(c, type, data);
+		}
+		free(data);
 	}
 	json_decref(j);
 	return ERR_OK;
@@ -434,6 +476,9 @@ void cluster_close(struct cluster *c)
 		log_warn("%llu live events were not relayed to the other nodes "
 			 "(queue full)", (unsigned long long)c->dropped);
 	buf_free(&c->queue);
+	for (size_t i = 0; i < c->n_remote; i++)
+		free(c->remote[i].data);
+	free(c->remote);
 	pthread_cond_destroy(&c->wake);
 	pthread_mutex_destroy(&c->hook_lock);
 	pthread_mutex_destroy(&c->lock);

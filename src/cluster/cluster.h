@@ -33,12 +33,15 @@ int cluster_open(struct db *db, struct events *ev,
 void cluster_close(struct cluster *c);
 
 /*
- * Call fn(ctx) on the relay's thread for each event of this type that
- * another node published (e.g. "rules": read the alert rules again).  Set
- * before events flow; one hook.
+ * Call fn(type, data, ctx) for each event another node published (e.g.
+ * "rules": read the alert rules again; "point": note the device's
+ * freshness), on the relay's sending thread, which may call the store.
+ * One hook; NULL removes it, waiting for a call in flight.
  */
-void cluster_on_event(struct cluster *c, const char *type,
-		      void (*fn)(void *ctx), void *ctx);
+void cluster_on_event(struct cluster *c,
+		      void (*fn)(const char *type, const char *data,
+				 void *ctx),
+		      void *ctx);
 
 /* Whether this node holds duty now; *epoch its lease's fencing epoch. */
 bool cluster_holds(struct cluster *c, const char *duty, int64_t *epoch);

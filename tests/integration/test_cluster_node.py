@@ -476,4 +476,34 @@ def writes_survive_the_store_dropping_every_connection():
         close_all(nodes)
 
 
+@test
+def every_node_knows_how_fresh_every_device_is():
+    """The monitoring's clock (silent, no data, stale) runs on one node: it
+    must see the devices that report through the others."""
+    def setup(s):
+        fc = {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"code": "F"},
+             "geometry": {"type": "Polygon", "coordinates": [RING]}}]}
+        expect(s.post("/api/v1/plots", body=fc, token=s.admin_token)
+               .status == 201)
+        device(s, "ws-f", plot="F")
+
+    nodes = cluster(3, setup=setup)
+    try:
+        write(nodes[1], "ws-f", 12.0, T0)
+
+        def station_last(nd):
+            r = nd.get("/api/v1/freshness?plot=F", token=nd.admin_token)
+            expect(r.status == 200, r)
+            return [x["last"] for x in r.json()["sources"]
+                    if x["source"] == "station"][0]
+
+        for nd in nodes:
+            wait_for(lambda: station_last(nd), timeout=5)
+            expect(station_last(nd) == "2026-05-28T20:26:40.000Z",
+                   station_last(nd))
+    finally:
+        close_all(nodes)
+
+
 run()
