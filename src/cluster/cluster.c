@@ -379,6 +379,7 @@ static void *listen_main(void *arg)
 {
 	struct cluster *c = arg;
 	struct db_listener *l = NULL;
+	bool lost = false;
 	struct err e;
 
 	do {
@@ -386,12 +387,22 @@ static void *listen_main(void *arg)
 			log_warn("live events from the other nodes: %s (again in "
 				 "1 s)", e.msg);
 			l = NULL;
+			lost = true;
 			continue;
+		}
+		if (lost) {
+			/* what the others sent meanwhile is gone: screens reload */
+			log_info("live events from the other nodes: listening again");
+			events_publish_remote(c->events, "resync", "",
+					      "{\"reason\":\"events of other "
+					      "nodes were missed\"}");
+			lost = false;
 		}
 		if (db_listener_wait(l, 200, take_payload, c, &e)) {
 			log_warn("live events from the other nodes: %s", e.msg);
 			db_listener_close(l);
 			l = NULL;
+			lost = true;
 		}
 	} while (nap(c, l ? 0 : 1000));
 	db_listener_close(l);

@@ -436,6 +436,7 @@ def writes_survive_the_store_dropping_every_connection():
     dbname = url.rsplit("/", 1)[1]
     try:
         device(a, "ws-4")
+        conn, resp = stream(b.port, b.admin_token)
         acked, refused = [], []
         lock = threading.Lock()
         stop = threading.Event()
@@ -472,6 +473,14 @@ def writes_survive_the_store_dropping_every_connection():
                % (len(missing), len(acked)))
         print("# %d acknowledged, %d refused (503 before the commit), "
               "0 lost" % (len(acked), len(refused)))
+        # the node's listener lost what the other sent meanwhile: its
+        # screens are told to reload
+        while True:
+            _, kind, data = next_event(resp)
+            if kind == "resync":
+                break
+        expect("missed" in data["reason"], data)
+        conn.close()
     finally:
         close_all(nodes)
 
