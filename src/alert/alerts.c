@@ -527,13 +527,13 @@ static int store_rule(struct db *db, const struct alert_rule *r, int64_t now,
 
 /*
  * Tell the other nodes of a cluster that the rules changed: a "rules"
- * event, relayed to them (cluster/), whose alerts_reload_rules reads them
- * again.  Alone, a screen's stream just skips the event.
+ * message relayed to them (cluster/), whose alerts_reload_rules reads them
+ * again.  Alone, nothing happens.
  */
 static void rules_changed(struct alerts *a)
 {
 	if (a->events)
-		events_publish(a->events, "rules", "", "{}");
+		events_relay(a->events, "rules", "{}");
 }
 
 int alerts_reload_rules(struct alerts *a, struct err *e)

@@ -366,7 +366,9 @@ static int take_payload(const char *payload, void *ctx)
 		 * this one holds the listening connection
 		 */
 		if (type && data) {
-			events_publish_remote(c->events, type, plot, data);
+			if (strcmp(type, "rules"))   /* a message for nodes only */
+				events_publish_remote(c->events, type, plot,
+						      data);
 			keep_remote(c, type, data);
 		}
 		free(data);

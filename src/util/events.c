@@ -190,6 +190,12 @@ uint64_t events_publish(struct events *ev, const char *type, const char *plot,
 	return id;
 }
 
+void events_relay(struct events *ev, const char *type, const char *data)
+{
+	if (ev->relay)
+		ev->relay(type, "", data, ev->relay_ctx);
+}
+
 uint64_t events_publish_remote(struct events *ev, const char *type,
 			       const char *plot, const char *data)
 {

@@ -96,6 +96,12 @@ void events_set_relay(struct events *ev,
 uint64_t events_publish_remote(struct events *ev, const char *type,
 			       const char *plot, const char *data);
 /*
+ * Send an event to the other nodes only (not to this node's streams): a
+ * message between nodes, such as "rules" (the alert rules changed).
+ * Nothing happens without a relay.
+ */
+void events_relay(struct events *ev, const char *type, const char *data);
+/*
  * The event id in a Last-Event-ID: N, or ORIGIN-N of this hub's origin;
  * an id of another origin (another node, an earlier run) sets *foreign
  * and gives the newest id (the reader resumes from now, after a resync).

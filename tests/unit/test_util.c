@@ -394,6 +394,11 @@ static void events_relay_and_resume_across_nodes(void **state)
 	/* another node's event: shown here, never relayed again */
 	assert_int_equal(events_publish_remote(ev, "alert", "P2", "{}"), 2);
 	assert_int_equal(got.n, 1);
+	/* a message for the other nodes only: relayed, not in the ring */
+	events_relay(ev, "rules", "{}");
+	assert_int_equal(got.n, 2);
+	assert_string_equal(got.type, "rules");
+	assert_int_equal(events_last_id(ev), 2);
 	assert_int_equal(events_parse_id(ev, "abc123-1", &foreign), 1);
 	assert_false(foreign);
 	assert_int_equal(events_parse_id(ev, "zzz-1", &foreign), 2);
