@@ -1,10 +1,8 @@
-/* Reading series: ranges, downsampling, newest values. */
+/* Reading series: ranges and downsampling (ts/), newest values (query/). */
 #include "http/routes.h"
 
 #include <microhttpd.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ingest/ingest.h"
