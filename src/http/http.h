@@ -31,8 +31,10 @@
 #include "util/err.h"
 /*
  * Kept for the route files that found their service types here before the
- * split (struct db_*, the engine's and ingest's types): a new route
- * includes what it calls itself.
+ * split (the engine's and ingest's types, the event feed): the routes of
+ * this tree build without these four, and a new route includes the
+ * headers of what it calls itself.  To drop once the routes written
+ * meanwhile include theirs.
  */
 #include "db/db.h"
 #include "ingest/ingest.h"
