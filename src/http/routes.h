@@ -1,4 +1,9 @@
-/* The handlers of the route table, one file per group (route_*.c). */
+/*
+ * The handlers of the route table, one file per group (route_*.c).  A new
+ * route file includes this header first (it brings http/http.h, the
+ * handler's API), then the header of each service it calls; it declares
+ * its handlers here and lists them in routes.c's table.
+ */
 #ifndef OASIS_HTTP_ROUTES_H
 #define OASIS_HTTP_ROUTES_H
 
