@@ -515,4 +515,20 @@ def every_node_knows_how_fresh_every_device_is():
         close_all(nodes)
 
 
+@test
+def cluster_mode_needs_a_postgresql_store():
+    folder = tempfile.mkdtemp(prefix="oasis-test-sqlite-")
+    try:
+        p = subprocess.run([harness.OASIS, "serve", "--cluster", "--data",
+                            folder, "--listen", "127.0.0.1:0"],
+                           capture_output=True, text=True, timeout=60)
+        expect(p.returncode != 0 and "PostgreSQL" in p.stderr, p.stderr)
+        p = subprocess.run([harness.OASIS, "serve", "--lease-ttl", "10",
+                            "--data", folder], capture_output=True,
+                           text=True, timeout=60)
+        expect(p.returncode != 0 and "bad value" in p.stderr, p.stderr)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 run()
