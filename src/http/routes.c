@@ -63,7 +63,10 @@ static const struct route routes[] = {
 	ROUTE("POST", "/api/v2/write", ROLE_DEVICE, route_write_lp),
 	ROUTE("GET", "/ping", ROLE_NONE, route_influx_ping),
 	ROUTE("HEAD", "/ping", ROLE_NONE, route_influx_ping),
-	INFLUX_ROUTE("POST", "/query", ROLE_DEVICE, route_influx_query),
+	INFLUX_ROUTE("POST", "/query", ROLE_DEVICE, route_influxql),
+	INFLUX_ROUTE("GET", "/query", ROLE_DEVICE, route_influxql),
+	INFLUX_ROUTE("GET", "/api/v1/influx/query", ROLE_DEVICE, route_influxql),
+	INFLUX_ROUTE("POST", "/api/v1/influx/query", ROLE_DEVICE, route_influxql),
 	ROUTE("GET", "/api/v1/overview", ROLE_VIEWER, route_overview),
 	/* imagery: scenes, index series, anomalies, pictures */
 	ROUTE("POST", "/api/v1/imagery", ROLE_ADMIN, route_imagery_upload),

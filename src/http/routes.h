@@ -29,6 +29,9 @@ int route_telemetry(struct http_ctx *c);
 int route_influx_ping(struct http_ctx *c);
 int route_influx_query(struct http_ctx *c);
 
+/* route_influxql.c: InfluxQL as InfluxDB 1.x answers it */
+int route_influxql(struct http_ctx *c);
+
 /* route_devices.c */
 int route_devices_create(struct http_ctx *c);
 int route_devices_delete(struct http_ctx *c);

@@ -219,6 +219,11 @@ static const char *kind_from_measurement(const char *m)
 	return "sensor";
 }
 
+const char *ingest_kind_of_measurement(const char *measurement)
+{
+	return kind_from_measurement(measurement);
+}
+
 /* ---- the validation path ------------------------------------------------------- */
 
 static int point_error(const struct ingest_batch *b, const struct ingest_point *p,

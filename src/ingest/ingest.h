@@ -115,6 +115,13 @@ bool ingest_device_kind_valid(const char *kind);
 int ingest_device_register(struct ingest *ing, const struct db_device *d,
 			   char token_out[AUTH_SECRET_MAX], struct err *e);
 
+/*
+ * The kind a device that first writes under a line-protocol measurement
+ * gets ("weather..." weather_station, "soil..." soil_probe, ..., else
+ * "sensor"); InfluxQL reads a measurement back as the devices of it.
+ */
+const char *ingest_kind_of_measurement(const char *measurement);
+
 /* One known series. */
 struct ingest_series_ref {
 	const char *device;
