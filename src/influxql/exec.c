@@ -269,6 +269,23 @@ static int strset_add(struct strset *s, const char *x)
 	return ERR_OK;
 }
 
+/* Append a (key, value) pair, side by side in the set (no dedup). */
+static int pair_add(struct strset *s, const char *k, const char *v)
+{
+	if (s->n + 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 16;
+		const char **x = realloc(s->v, cap * sizeof(*x));
+
+		if (!x)
+			return ERR_NOMEM;
+		s->v = x;
+		s->cap = cap;
+	}
+	s->v[s->n++] = k;
+	s->v[s->n++] = v;
+	return ERR_OK;
+}
+
 static int str_cmp(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -422,11 +439,8 @@ static int collect(const struct iq_catalog *cat, const struct iq_stmt *st,
 						break;
 				if (j + 1 < pairs->n)
 					continue;
-				if (strset_add(pairs, "") || strset_add(pairs, ""))
+				if (pair_add(pairs, keys[k], values[k]))
 					return ERR_NOMEM;
-				/* strset_add skips duplicates: set directly */
-				pairs->v[pairs->n - 2] = keys[k];
-				pairs->v[pairs->n - 1] = values[k];
 			}
 		}
 	}
