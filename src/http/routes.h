@@ -39,6 +39,12 @@ int route_devices_list(struct http_ctx *c);
 
 /* route_query.c */
 int route_query(struct http_ctx *c);
+struct ts_query;
+/* from, to, step, agg, format of a query into q (the series left out). */
+int route_query_params(struct http_ctx *c, struct ts_query *q);
+/* route_query_many.c: several series in one answer */
+bool route_query_many_asked(struct http_ctx *c);
+int route_query_many(struct http_ctx *c);
 int route_latest(struct http_ctx *c);
 
 /* route_commands.c */

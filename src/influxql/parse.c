@@ -263,7 +263,7 @@ static enum iq_op op_of(enum iq_tok t)
 /* time OP expr: the bound, tightened into the statement's range. */
 static int time_cond(struct parser *p, struct iq_cond *c)
 {
-	int64_t ns;
+	int64_t ns = 0;
 	int rc;
 
 	if (c->op == IQ_RE || c->op == IQ_NRE) {

@@ -573,6 +573,12 @@ static void device_plot(struct ingest *ing, const char *device, char *out)
 	pthread_mutex_unlock(&ing->lock);
 }
 
+void ingest_device_plot(struct ingest *ing, const char *device,
+			char out[DB_CODE_MAX])
+{
+	device_plot(ing, device, out);
+}
+
 struct publish {
 	struct ingest *ing;
 	const struct ingest_batch *b;

@@ -122,6 +122,10 @@ int ingest_device_register(struct ingest *ing, const struct db_device *d,
  */
 const char *ingest_kind_of_measurement(const char *measurement);
 
+/* The plot code of a device ("" when it is on none or unknown). */
+void ingest_device_plot(struct ingest *ing, const char *device,
+			char out[DB_CODE_MAX]);
+
 /* One known series. */
 struct ingest_series_ref {
 	const char *device;

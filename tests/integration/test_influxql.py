@@ -232,6 +232,28 @@ def errors_as_influxdb_words_them():
     c.create_database("farm")  # still fine for a device
 
 
+@test
+def several_series_in_one_query_answer():
+    """/api/v1/query (not InfluxQL): series=a,b, patterns, plot=CODE."""
+    s = server()
+    rng = "&from=%d&to=%d&step=1h&agg=avg,count" % (BASE, BASE + 3 * 3600000)
+    r = s.get("/api/v1/query?series=ws-01/air_temp,sp-07/moisture_10cm" + rng,
+              token=s.viewer)
+    expect(r.status == 200, r)
+    got = [(x["series"], x["values"][0][2]) for x in r.json()["series"]]
+    expect(got == [("sp-07/moisture_10cm", 1), ("ws-01/air_temp", 60)], got)
+    r = s.get("/api/v1/query?series=ws-*/air_temp" + rng, token=s.viewer)
+    expect([x["series"] for x in r.json()["series"]] ==
+           ["ws-01/air_temp", "ws-02/air_temp"], r)
+    one = s.get("/api/v1/query?series=ws-02/air_temp" + rng, token=s.viewer)
+    expect(r.json()["series"][1] == one.json(), (r, one))
+    r = s.get("/api/v1/query?series=ws-*/air_temp&format=csv", token=s.viewer)
+    expect(r.status == 400, r)
+    r = s.get("/api/v1/query?plot=6523241010001&metric=air_temp",
+              token=s.viewer)
+    expect(r.status == 200 and r.json() == {"series": []}, r)
+
+
 run()
 if peer:
     peer.stop()
