@@ -57,7 +57,9 @@ def oasis_setup(binary):
         dict(auth, **{"Content-Type": "application/json"}))
     for b in batches():
         post(srv.port, "/write?precision=ms", b, auth)
-    return srv, token, store
+    # as a year of data lies: sealed into chunks (a stop checkpoints)
+    srv.stop()
+    return OasisServer(binary, store), token, store
 
 
 def main():

@@ -43,6 +43,7 @@ struct http_config {
 	int64_t session_ttl_ms;      /* browser sessions last this long */
 	unsigned login_threads;      /* password checks at once (default 2) */
 	unsigned login_queue;        /* sign-ins waiting for them (default 8) */
+	const char *metrics_allow;   /* who scrapes GET /metrics unsigned; NULL */
 };
 
 /* Defaults for every field, to override from the command line. */

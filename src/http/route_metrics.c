@@ -14,6 +14,13 @@ static void gauge(struct buf *b, const char *name, const char *help,
 
 int route_metrics(struct http_ctx *c)
 {
+	route_metrics_body(c);
+	c->content_type = "text/plain; version=0.0.4";
+	return buf_failed(&c->out) ? err_nomem(&c->err) : ERR_OK;
+}
+
+void route_metrics_body(struct http_ctx *c)
+{
 	struct ts_engine_stats st;
 	struct db_pool_stats ps;
 
@@ -57,6 +64,4 @@ int route_metrics(struct http_ctx *c)
 		      "Points the monitoring could not queue (its queue full).",
 		      "counter", as.dropped);
 	}
-	c->content_type = "text/plain; version=0.0.4";
-	return buf_failed(&c->out) ? err_nomem(&c->err) : ERR_OK;
 }

@@ -112,6 +112,8 @@ static const struct route routes[] = {
 	ROUTE("POST", "/api/v1/alerts/{id}/close", ROLE_OPERATOR,
 	      route_alert_close),
 	ROUTE("GET", "/api/v1/freshness", ROLE_VIEWER, route_freshness),
+	/* Prometheus: a viewer's token or an address of --metrics-allow */
+	ROUTE("GET", "/metrics", ROLE_NONE, route_prometheus),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -59,6 +59,10 @@ int route_irrigation_plan(struct http_ctx *c);
 
 /* route_metrics.c */
 int route_metrics(struct http_ctx *c);
+/* The figures of GET /api/v1/metrics, appended to c->out. */
+void route_metrics_body(struct http_ctx *c);
+/* route_prometheus.c: GET /metrics for a scraper */
+int route_prometheus(struct http_ctx *c);
 
 /* route_stream.c */
 int route_stream(struct http_ctx *c);
