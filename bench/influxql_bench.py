@@ -14,7 +14,8 @@ import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import machine, oasis_bin, tmpdir  # noqa: E402
-from ts_peers import Influx, KeepAlive, OasisServer, ensure_packages  # noqa: E402
+from ts_peers import (Influx, KeepAlive, OasisServer, ensure_packages,  # noqa: E402
+                      proc_cpu)
 
 START = 1672531200000  # 2023-01-01T00:00:00Z
 MINUTES = 365 * 24 * 60
@@ -90,21 +91,29 @@ def main():
             x[0] == y[0] and abs(x[1] - y[1]) < 1e-9 for x, y in zip(a, b))
         print("influxd: %d rows, same answer: %s" % (len(b), same))
     ta, tb, ratios = [], [], []
+    ca = cb = 0.0
     for i in range(runs + 1):
+        c0 = proc_cpu(srv.pid)
         x = oasis.get(path)[0]
-        y = ik.get(path)[0] if influx else None
+        c1 = proc_cpu(srv.pid)
+        if influx:
+            c2 = proc_cpu(influx.pid)
+            y = ik.get(path)[0]
+            c3 = proc_cpu(influx.pid)
         if i == 0:
             continue
         ta.append(x)
+        ca += c1 - c0
         if influx:
             tb.append(y)
+            cb += c3 - c2
             ratios.append(y / x)
     print("mean per hour over a year of minute data (%d runs, A B A B):" % runs)
-    print("  oasis   median %.2f ms (min %.2f)" %
-          (statistics.median(ta) * 1e3, min(ta) * 1e3))
+    print("  oasis   median %.2f ms (min %.2f), CPU %.2f ms a query" %
+          (statistics.median(ta) * 1e3, min(ta) * 1e3, ca / runs * 1e3))
     if influx:
-        print("  influxd median %.2f ms (min %.2f)" %
-              (statistics.median(tb) * 1e3, min(tb) * 1e3))
+        print("  influxd median %.2f ms (min %.2f), CPU %.2f ms a query" %
+              (statistics.median(tb) * 1e3, min(tb) * 1e3, cb / runs * 1e3))
         print("  influxd / oasis: median of pairwise ratios %.1fx" %
               statistics.median(ratios))
         influx.stop()
