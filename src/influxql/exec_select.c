@@ -45,6 +45,7 @@ struct plan {
 	struct iq_field fields[IQ_MAX_FIELDS * 4];
 	size_t n_fields;
 	bool aggregate;
+	bool any_plot;             /* GROUP BY *: a matched device has a plot */
 };
 
 /* A group: the devices of one series of the answer. */
@@ -128,10 +129,38 @@ static bool series_of(const struct iq_catalog *cat, const char *device,
 	return false;
 }
 
-/* SELECT *: every field of the matched devices, sorted. */
+static int field_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct iq_field *)a)->name,
+		      ((const struct iq_field *)b)->name);
+}
+
+/* SELECT * of raw points shows the tags too: device, and plot if any. */
+static void star_tags(struct plan *p, size_t from)
+{
+	bool plot = false;
+
+	if (p->aggregate || p->n_fields + 2 > sizeof(p->fields) / sizeof(p->fields[0]))
+		return;
+	for (size_t i = 0; i < p->cat->n_devices; i++)
+		plot |= p->cat->devices[i].matched && p->cat->devices[i].plot[0];
+	for (size_t i = from; i < p->n_fields; i++)
+		if (!strcmp(p->fields[i].name, "device") ||
+		    !strcmp(p->fields[i].name, "plot"))
+			return; /* a metric of that name: leave it */
+	memset(&p->fields[p->n_fields], 0, sizeof(p->fields[0]));
+	strcpy(p->fields[p->n_fields++].name, "device");
+	if (plot) {
+		memset(&p->fields[p->n_fields], 0, sizeof(p->fields[0]));
+		strcpy(p->fields[p->n_fields++].name, "plot");
+	}
+}
+
+/* SELECT *: every field of the matched devices (and tags), sorted. */
 static int expand_fields(struct plan *p, struct err *e)
 {
 	const struct iq_stmt *st = p->st;
+	size_t first_star;
 
 	for (size_t i = 0; i < st->n_fields; i++) {
 		if (strcmp(st->fields[i].name, "*")) {
@@ -140,6 +169,7 @@ static int expand_fields(struct plan *p, struct err *e)
 			p->fields[p->n_fields++] = st->fields[i];
 			continue;
 		}
+		first_star = p->n_fields;
 		for (size_t k = 0; k < p->cat->snap->n; k++) {
 			const struct ingest_series_ref *r = &p->cat->snap->refs[k];
 			const struct iq_device *d = iq_catalog_device(p->cat, r->device);
@@ -159,7 +189,14 @@ static int expand_fields(struct plan *p, struct err *e)
 			snprintf(p->fields[p->n_fields++].name, IQ_NAME_MAX, "%s",
 				 r->metric);
 		}
+		star_tags(p, first_star);
+		qsort(p->fields + first_star, p->n_fields - first_star,
+		      sizeof(p->fields[0]), field_cmp);
 	}
+	for (size_t i = 0; i < p->n_fields; i++)
+		if (!p->fields[i].func && (!strcmp(p->fields[i].name, "device") ||
+					   !strcmp(p->fields[i].name, "plot")))
+			p->fields[i].tag = true;
 	return ERR_OK;
 }
 
@@ -188,7 +225,9 @@ static const char *key_value(const struct plan *p, const struct iq_device *d,
 
 static size_t n_keys(const struct plan *p)
 {
-	return 1 + (p->st->group_all ? 2 : p->st->n_group_tags);
+	if (p->st->group_all)
+		return p->any_plot ? 3 : 2;
+	return 1 + p->st->n_group_tags;
 }
 
 static int dev_cmp(const void *a, const void *b, void *ctx)
@@ -536,9 +575,20 @@ static void series_head(const struct plan *p, const struct group *g,
 	buf_putc(&s->head, ']');
 }
 
-static void cell(struct buf *b, const struct column *c, size_t k)
+static void cell(struct buf *b, const struct column *c, size_t k,
+		 const struct iq_device *dev)
 {
 	buf_putc(b, ',');
+	if (c->f->tag) {
+		const char *v = !dev ? "" : !strcmp(c->f->name, "device")
+				? dev->id : dev->plot;
+
+		if (*v)
+			buf_json_string(b, v);
+		else
+			buf_puts(b, "null");
+		return;
+	}
 	if (!c->has[k])
 		buf_puts(b, "null");
 	else if (c->f->func == IQ_COUNT)
@@ -550,7 +600,8 @@ static void cell(struct buf *b, const struct column *c, size_t k)
 /* Rows in order (DESC reversed), OFFSET and LIMIT applied. */
 static int write_rows(const struct plan *p, struct iq_series *s,
 		      const int64_t *times, const struct column *cols,
-		      size_t nrows, const unsigned char *keep, struct err *e)
+		      size_t nrows, const unsigned char *keep,
+		      const size_t *rowdev, struct err *e)
 {
 	size_t skipped = 0, written = 0;
 	int rc;
@@ -569,7 +620,8 @@ static int write_rows(const struct plan *p, struct iq_series *s,
 		buf_putc(&s->rows, '[');
 		iq_format_time(&s->rows, times[k], p->env->epoch);
 		for (size_t i = 0; i < p->n_fields; i++)
-			cell(&s->rows, &cols[i], k);
+			cell(&s->rows, &cols[i], k, rowdev
+			     ? &p->cat->devices[rowdev[k]] : NULL);
 		buf_putc(&s->rows, ']');
 		if ((rc = iq_series_row_end(s, e)))
 			return rc;
@@ -637,7 +689,7 @@ static int aggregate_group(const struct plan *p, const struct group *g,
 		goto out_free;
 	}
 	series_head(p, g, cols, s);
-	rc = write_rows(p, s, times, cols, p->nb, keep, e);
+	rc = write_rows(p, s, times, cols, p->nb, keep, NULL, e);
 out_free:
 	columns_free(cols, p->n_fields);
 	free(times);
@@ -648,10 +700,11 @@ out_free:
 /* ---- raw rows ---------------------------------------------------------------- */
 
 /* A device's rows: its fields' points merged by time. */
-static int device_rows(const struct plan *p, const struct iq_device *d,
+static int device_rows(const struct plan *p, size_t dev, size_t **rowdev,
 		       struct pts *per_field, int64_t **times, size_t *nrows,
 		       struct column *cols, size_t *cap, struct err *e)
 {
+	const struct iq_device *d = &p->cat->devices[dev];
 	size_t *at = calloc(p->n_fields, sizeof(*at));
 
 	if (!at)
@@ -660,7 +713,8 @@ static int device_rows(const struct plan *p, const struct iq_device *d,
 		int64_t id;
 
 		per_field[i].n = 0;
-		if (!series_of(p->cat, d->id, p->fields[i].name, &id))
+		if (p->fields[i].tag ||
+		    !series_of(p->cat, d->id, p->fields[i].name, &id))
 			continue;
 		free(per_field[i].v);
 		per_field[i].v = NULL;
@@ -681,9 +735,14 @@ static int device_rows(const struct plan *p, const struct iq_device *d,
 		if (*nrows == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 256;
 			int64_t *tt = realloc(*times, ncap * sizeof(*tt));
+			size_t *rd = tt ? realloc(*rowdev, ncap * sizeof(*rd)) : NULL;
 
 			if (tt)
 				*times = tt;
+			if (rd)
+				*rowdev = rd;
+			else
+				tt = NULL;
 			for (size_t i = 0; tt && i < p->n_fields; i++) {
 				double *v = realloc(cols[i].v, ncap * sizeof(*v));
 				unsigned char *h = v ? realloc(cols[i].has, ncap) : NULL;
@@ -702,6 +761,7 @@ static int device_rows(const struct plan *p, const struct iq_device *d,
 			*cap = ncap;
 		}
 		(*times)[*nrows] = t;
+		(*rowdev)[*nrows] = dev;
 		for (size_t i = 0; i < p->n_fields; i++) {
 			bool here = at[i] < per_field[i].n &&
 				    per_field[i].v[at[i]].ts == t;
@@ -731,7 +791,7 @@ static int raw_group(const struct plan *p, const struct group *g,
 	struct column cols[IQ_MAX_FIELDS * 4] = { 0 }, sorted[IQ_MAX_FIELDS * 4];
 	struct pts per_field[IQ_MAX_FIELDS * 4] = { 0 };
 	int64_t *times = NULL, *stimes = NULL;
-	size_t nrows = 0, cap = 0, *order = NULL;
+	size_t nrows = 0, cap = 0, *order = NULL, *rowdev = NULL, *srowdev = NULL;
 	unsigned char *keep = NULL;
 	struct iq_series *s;
 	int rc = ERR_OK;
@@ -740,13 +800,14 @@ static int raw_group(const struct plan *p, const struct group *g,
 	for (size_t i = 0; i < p->n_fields; i++)
 		cols[i].f = &p->fields[i];
 	for (size_t i = 0; !rc && i < g->n; i++)
-		rc = device_rows(p, &p->cat->devices[g->devs[i]], per_field,
-				 &times, &nrows, cols, &cap, e);
+		rc = device_rows(p, g->devs[i], &rowdev, per_field, &times,
+				 &nrows, cols, &cap, e);
 	if (rc || nrows == 0)
 		goto out_free;
 	memcpy(sorted, cols, sizeof(cols));
 	order = malloc(nrows * sizeof(*order));
 	stimes = malloc(nrows * sizeof(*stimes));
+	srowdev = malloc(nrows * sizeof(*srowdev));
 	keep = malloc(nrows);
 	for (size_t i = 0; i < p->n_fields && order; i++) {
 		sorted[i].v = malloc(nrows * sizeof(double));
@@ -760,7 +821,7 @@ static int raw_group(const struct plan *p, const struct group *g,
 			order = NULL;
 		}
 	}
-	if (!order || !stimes || !keep) {
+	if (!order || !stimes || !keep || !srowdev) {
 		rc = err_nomem(e);
 		goto out_free;
 	}
@@ -770,6 +831,7 @@ static int raw_group(const struct plan *p, const struct group *g,
 		qsort_r(order, nrows, sizeof(*order), order_cmp, times);
 	for (size_t k = 0; k < nrows; k++) {
 		stimes[k] = times[order[k]];
+		srowdev[k] = rowdev[order[k]];
 		keep[k] = 1;
 		for (size_t i = 0; i < p->n_fields; i++) {
 			sorted[i].v[k] = cols[i].v[order[k]];
@@ -778,7 +840,7 @@ static int raw_group(const struct plan *p, const struct group *g,
 	}
 	if ((s = iq_result_add(r, e))) {
 		series_head(p, g, cols, s);
-		rc = write_rows(p, s, stimes, sorted, nrows, keep, e);
+		rc = write_rows(p, s, stimes, sorted, nrows, keep, srowdev, e);
 	} else {
 		rc = e->code;
 	}
@@ -789,6 +851,8 @@ out_free:
 		free(per_field[i].v);
 	free(times);
 	free(stimes);
+	free(rowdev);
+	free(srowdev);
 	free(order);
 	free(keep);
 	return rc;
@@ -809,8 +873,10 @@ int iq_select(const struct iq_env *env, const struct iq_catalog *cat,
 	if (p.to < p.from || !(devs = malloc((cat->n_devices + 1) * sizeof(*devs))))
 		return p.to < p.from ? ERR_OK : err_nomem(e);
 	for (size_t i = 0; i < cat->n_devices; i++)
-		if (cat->devices[i].matched)
+		if (cat->devices[i].matched) {
 			devs[n++] = i;
+			p.any_plot |= cat->devices[i].plot[0] != '\0';
+		}
 	qsort_r(devs, n, sizeof(*devs), dev_cmp, &p);
 	for (size_t i = 0; !rc && i < n;) {
 		struct group g = { .devs = devs + i, .n = 1 };

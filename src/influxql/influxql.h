@@ -59,6 +59,7 @@ struct iq_field {
 	char name[IQ_NAME_MAX];    /* field key; "*" for all */
 	double arg;                /* percentile's N */
 	char alias[IQ_NAME_MAX];   /* AS ...; "" none */
+	bool tag;                  /* raw: a tag's value (device, plot) */
 };
 
 /* A WHERE condition on tags (time bounds are taken out by the parser). */
