@@ -1014,6 +1014,21 @@ void iq_query_free(struct iq_query *q)
 	q->n = 0;
 }
 
+/* Room for one more statement (grown by doubling: most queries have one). */
+static int stmt_room(struct iq_query *q, struct err *e)
+{
+	struct iq_stmt *v;
+	size_t cap = q->n ? q->n * 2 : 1;
+
+	if (q->n & (q->n - 1) && q->n) /* not a power of two: room left */
+		return ERR_OK;
+	if (!(v = realloc(q->stmts, cap * sizeof(*v))))
+		return err_nomem(e);
+	memset(v + q->n, 0, (cap - q->n) * sizeof(*v));
+	q->stmts = v;
+	return ERR_OK;
+}
+
 int iq_parse(const char *text, int64_t now_ns, struct iq_query *out,
 	     struct err *e)
 {
@@ -1033,11 +1048,8 @@ int iq_parse(const char *text, int64_t now_ns, struct iq_query *out,
 				     "than %d statements", IQ_MAX_STATEMENTS);
 			break;
 		}
-		if (!out->stmts && !(out->stmts = calloc(IQ_MAX_STATEMENTS,
-							 sizeof(*out->stmts)))) {
-			rc = err_nomem(e);
+		if ((rc = stmt_room(out, e)))
 			break;
-		}
 		p.st = &out->stmts[out->n++];
 		if ((rc = statement(&p)))
 			break;
