@@ -193,6 +193,28 @@ def influxdb_python_queries():
 
 
 @test
+def a_post_with_a_form_body_and_basic_auth():
+    """Grafana's POST method: the query in an x-www-form-urlencoded body,
+    the token as Basic auth's password."""
+    import base64
+    s = server()
+    body = urllib.parse.urlencode({
+        "q": "SELECT count(air_temp) FROM weather WHERE device = 'ws-01'",
+        "db": "farm", "epoch": "s"})
+    auth = base64.b64encode(("grafana:" + s.viewer).encode()).decode()
+    for path in ("/query", "/api/v1/influx/query"):
+        c = http.client.HTTPConnection("127.0.0.1", s.port, timeout=60)
+        c.request("POST", path, body=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Authorization": "Basic " + auth})
+        r = c.getresponse()
+        got = json.loads(r.read())
+        c.close()
+        expect(r.status == 200, got)
+        expect(got["results"][0]["series"][0]["values"] == [[0, 180]], got)
+
+
+@test
 def chunked_answers_come_in_pieces():
     s = server()
     q = urllib.parse.quote("SELECT air_temp FROM weather WHERE "
