@@ -131,6 +131,32 @@ static int integer(struct parser *p, int64_t *out)
 	return ERR_OK;
 }
 
+/*
+ * Bounded repetitions multiply what regcomp builds ((a{100}){100} is ten
+ * thousand copies): the product of their counts is held to 1000, as much
+ * as RE2 (InfluxDB's regexes) takes in one.
+ */
+static bool repetition_small(const char *re)
+{
+	unsigned long product = 1;
+
+	for (const char *c = strchr(re, '{'); c; c = strchr(c + 1, '{')) {
+		unsigned long most = 0;
+		char *end;
+
+		for (const char *d = c + 1; *d && *d != '}'; d++)
+			if (isdigit((unsigned char)*d)) {
+				unsigned long v = strtoul(d, &end, 10);
+
+				most = v > most ? v : most;
+				d = end - 1;
+			}
+		if (most > 1000 || (most && (product *= most) > 1000))
+			return false;
+	}
+	return true;
+}
+
 static int regex_compile(struct parser *p, regex_t **out)
 {
 	regex_t *re;
@@ -138,6 +164,11 @@ static int regex_compile(struct parser *p, regex_t **out)
 
 	if (p->tok.t != TK_REGEX)
 		return fail(p, "regex");
+	if (!repetition_small(p->tok.text))
+		return err_set(p->e, ERR_INVALID, "error parsing query: "
+			       "invalid regular expression /%s/: repetition "
+			       "counts multiply past 1000 at line %d, char %d",
+			       p->tok.text, p->tok.line, p->tok.col);
 	if (!(re = malloc(sizeof(*re))))
 		return err_nomem(p->e);
 	rc = regcomp(re, p->tok.text, REG_EXTENDED | REG_NOSUB);

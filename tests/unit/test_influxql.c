@@ -170,6 +170,9 @@ static void syntax_errors(void **state)
 	parse_error("SELECT x FROM m WHERE d =~ /[/", "error parsing query: "
 		    "invalid regular expression /[/: Invalid regular "
 		    "expression at line 1, char 28");
+	parse_error("SELECT x FROM m WHERE d =~ /(a{100}){100}/", "error "
+		    "parsing query: invalid regular expression /(a{100}){100}/: "
+		    "repetition counts multiply past 1000 at line 1, char 28");
 }
 
 static void durations(void **state)
