@@ -20,6 +20,7 @@
 
 #include "ts/engine.h"
 #include "ts/format.h"
+#include "util/g17.h"
 #include "util/timeutil.h"
 
 #define MS_NS 1000000
@@ -593,8 +594,13 @@ static void cell(struct buf *b, const struct column *c, size_t k,
 		buf_puts(b, "null");
 	else if (c->f->func == IQ_COUNT)
 		ts_format_int(b, (int64_t)c->v[k]);
-	else
-		ts_format_double(b, c->v[k]);
+	else if (!isfinite(c->v[k]))
+		buf_puts(b, "null");
+	else {
+		char num[G17_MAX];
+
+		buf_append(b, num, g17_shortest(c->v[k], num));
+	}
 }
 
 /* Rows in order (DESC reversed), OFFSET and LIMIT applied. */

@@ -3,12 +3,16 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "influxql/influxql.h"
+#include "util/g17.h"
 
 #define NOW_NS 1700000000000000000LL
 #define H_NS 3600000000000LL
@@ -186,6 +190,51 @@ static void durations(void **state)
 	assert_false(iq_duration_parse("h", 1, &ns));
 }
 
+/* The reference: the fewest of 15, 16, 17 digits that read back. */
+static void shortest_ref(double x, char *out)
+{
+	for (int p = 15; p <= 17; p++) {
+		snprintf(out, 40, "%.*g", p, x);
+		if (strtod(out, NULL) == x)
+			return;
+	}
+}
+
+/* Answers' numbers: g17_shortest as printf's shortest search writes them. */
+static void shortest_numbers(void **state)
+{
+	static const double fixed[] = {
+		0.1, 21.3, -17.25, 12.333333333333334, 1e-4, 0.000123,
+		99999999999999.98, 1e14, 5e-324, 1e300, -0.0, 0, 100, 1.5e15,
+	};
+	char got[G17_MAX], want[40];
+	uint64_t seed = 88172645463325252ULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		g17_shortest(fixed[i], got);
+		shortest_ref(fixed[i], want);
+		assert_string_equal(got, want);
+	}
+	for (int i = 0; i < 200000; i++) {
+		double x, mag;
+
+		seed ^= seed << 13;
+		seed ^= seed >> 7;
+		seed ^= seed << 17;
+		mag = pow(10, (double)(seed % 24) - 6);
+		x = (double)(seed >> 11) / 9007199254740992.0 * mag;
+		if (i % 3 == 0) /* sums and means of short decimals */
+			x = (double)(seed % 100000) / 100.0 / (double)(1 + seed % 7);
+		if (seed & 1)
+			x = -x;
+		g17_shortest(x, got);
+		shortest_ref(x, want);
+		if (strcmp(got, want))
+			fail_msg("%.17g: %s != %s", x, got, want);
+	}
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -204,6 +253,7 @@ int main(void)
 		cmocka_unit_test_teardown(statement_errors, teardown),
 		cmocka_unit_test_teardown(syntax_errors, teardown),
 		cmocka_unit_test_teardown(durations, teardown),
+		cmocka_unit_test(shortest_numbers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
