@@ -63,6 +63,24 @@ static int may_scrape(struct http_ctx *c)
 	return ERR_OK;
 }
 
+/* The monitoring rules, all and enabled. */
+static void rules(struct http_ctx *c)
+{
+	json_t *all = alerts_rules_json(c->svc->alerts), *r;
+	size_t i, on = 0;
+
+	if (!all)
+		return;
+	json_array_foreach(all, i, r)
+		on += json_is_true(json_object_get(r, "enabled"));
+	buf_printf(&c->out, "# HELP oasis_rules Monitoring rules.\n"
+		   "# TYPE oasis_rules gauge\n"
+		   "oasis_rules{state=\"all\"} %zu\n"
+		   "oasis_rules{state=\"enabled\"} %zu\n",
+		   json_array_size(all), on);
+	json_decref(all);
+}
+
 static void more(struct http_ctx *c)
 {
 	struct ts_engine_stats st;
@@ -89,6 +107,7 @@ static void more(struct http_ctx *c)
 		alerts_stats(c->svc->alerts, &as);
 		buf_printf(&c->out, "oasis_queue_depth{queue=\"monitoring\"} "
 			   "%llu\n", (unsigned long long)as.queued);
+		rules(c);
 	}
 	if (c->svc->data_dir) {
 		snprintf(wal, sizeof(wal), "%s/ts/wal", c->svc->data_dir);

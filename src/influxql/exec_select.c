@@ -26,6 +26,7 @@
 #define MS_NS 1000000
 #define MAX_SELECT_BUCKETS ((size_t)1 << 20)
 #define TIME_END_MS 4102444800000LL   /* 2100-01-01 */
+#define MAX_RAW_ROWS ((size_t)10 << 20)  /* rows of raw points a statement */
 
 /* A column being computed: per bucket a value and whether it has one. */
 struct column {
@@ -738,6 +739,13 @@ static int device_rows(const struct plan *p, size_t dev, size_t **rowdev,
 				t = per_field[i].v[at[i]].ts;
 		if (t == INT64_MAX)
 			break;
+		if (*nrows == MAX_RAW_ROWS) {
+			free(at);
+			return err_set(e, ERR_INVALID, "Oasis answers at most %zu "
+				       "rows of raw points a statement: narrow "
+				       "the time range or the tags",
+				       MAX_RAW_ROWS);
+		}
 		if (*nrows == *cap) {
 			size_t ncap = *cap ? *cap * 2 : 256;
 			int64_t *tt = realloc(*times, ncap * sizeof(*tt));
