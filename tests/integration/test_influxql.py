@@ -31,7 +31,8 @@ def lines():
             if i % 10 == 0:
                 f += ",rh=%d.0" % (50 + i % 7)
             out.append("weather,device=ws-02 %s %d" % (f, ts))
-    out.append("soil,device=sp-07 moisture_10cm=28.5 %d" % BASE)
+    # Oasis takes the plot from the device's registration, influxd the tag
+    out.append("soil,device=sp-07,plot=P1 moisture_10cm=28.5 %d" % BASE)
     return "\n".join(out) + "\n"
 
 
@@ -44,11 +45,21 @@ def server():
     global srv
     if srv is None:
         srv = Server().start()
+        fc = {"type": "FeatureCollection", "features": [{
+            "type": "Feature", "properties": {"code": "P1"},
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [86.18, 44.28], [86.184, 44.28], [86.184, 44.283],
+                [86.18, 44.283], [86.18, 44.28]]]}}]}
+        r = srv.post("/api/v1/plots", body=json.dumps(fc),
+                     token=srv.admin_token)
+        expect(r.status == 201, r)
         for dev, kind in (("ws-01", "weather_station"),
                           ("ws-02", "weather_station"),
                           ("sp-07", "soil_probe")):
-            r = srv.post("/api/v1/devices", token=srv.admin_token,
-                         body={"id": dev, "kind": kind})
+            body = {"id": dev, "kind": kind}
+            if dev == "sp-07":
+                body["plot"] = "P1"
+            r = srv.post("/api/v1/devices", token=srv.admin_token, body=body)
             expect(r.status == 201, r)
             if dev == "sp-07":
                 srv.device_token = r.json()["token"]
@@ -193,6 +204,20 @@ def influxdb_python_queries():
 
 
 @test
+def the_plot_tag_is_the_device_s_plot():
+    s = server()
+    q = urllib.parse.quote("SELECT moisture_10cm, plot FROM soil WHERE "
+                           "plot = 'P1'; SHOW TAG VALUES FROM soil WITH KEY "
+                           "IN (plot, device)")
+    r = oasis_answer(s, "/query?db=farm&epoch=ms&q=" + q)["results"]
+    expect(r[0]["series"] == [{"name": "soil", "columns":
+                               ["time", "moisture_10cm", "plot"],
+                               "values": [[BASE, 28.5, "P1"]]}], r)
+    expect(r[1]["series"][0]["values"] == [["device", "sp-07"],
+                                           ["plot", "P1"]], r)
+
+
+@test
 def a_post_with_a_form_body_and_basic_auth():
     """Grafana's POST method: the query in an x-www-form-urlencoded body,
     the token as Basic auth's password."""
@@ -273,9 +298,11 @@ def several_series_in_one_query_answer():
     expect(r.json()["series"][1] == one.json(), (r, one))
     r = s.get("/api/v1/query?series=ws-*/air_temp&format=csv", token=s.viewer)
     expect(r.status == 400, r)
-    r = s.get("/api/v1/query?plot=6523241010001&metric=air_temp",
-              token=s.viewer)
+    r = s.get("/api/v1/query?plot=P1&metric=air_temp", token=s.viewer)
     expect(r.status == 200 and r.json() == {"series": []}, r)
+    r = s.get("/api/v1/query?plot=P1" + rng, token=s.viewer)
+    expect([x["series"] for x in r.json()["series"]] ==
+           ["sp-07/moisture_10cm"], r)
 
 
 run()
