@@ -171,7 +171,12 @@ static int regex_compile(struct parser *p, regex_t **out)
 			       p->tok.text, p->tok.line, p->tok.col);
 	if (!(re = malloc(sizeof(*re))))
 		return err_nomem(p->e);
-	rc = regcomp(re, p->tok.text, REG_EXTENDED | REG_NOSUB);
+	/* (?i) as RE2 writes "ignore case" (Grafana's measurement search) */
+	if (!strncmp(p->tok.text, "(?i)", 4))
+		rc = regcomp(re, p->tok.text + 4, REG_EXTENDED | REG_NOSUB |
+			     REG_ICASE);
+	else
+		rc = regcomp(re, p->tok.text, REG_EXTENDED | REG_NOSUB);
 	if (rc) {
 		char msg[128];
 

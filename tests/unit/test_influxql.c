@@ -91,6 +91,10 @@ static void tags_regex_and_or(void **state)
 	assert_string_equal(s->group_tags[0], "device");
 	assert_int_equal(s->fill, IQ_FILL_PREVIOUS);
 	assert_int_equal(s->limit, 5);
+	/* Grafana's escapes, RE2's (?i) */
+	s = one("SHOW TAG VALUES WITH KEY = device WHERE device =~ "
+		"/(?i)^(WS\\-01|ws\\.02)$/");
+	assert_true(iq_cond_match(s->where, keys, v1, 2));
 }
 
 static void functions_and_aliases(void **state)
