@@ -2,7 +2,6 @@
  * Running the server in the foreground until SIGINT or SIGTERM, shared by
  * `oasis serve` and `oasis demo`.
  */
-#include "http/http_metrics.h"
 #include "cli/serve.h"
 
 #include <libgen.h>
@@ -19,6 +18,7 @@
 #include "agro/valves.h"
 #include "fleet/fleet.h"
 #include "alert/alerts.h"
+#include "http/http_metrics.h"
 #include "ingest/mqtt.h"
 #include "rs/imagery.h"
 #include "ingest/retention.h"

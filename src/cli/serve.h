@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "db/db.h"
-#include "http/http.h"
+#include "http/server.h"
 #include "util/err.h"
 
 /* Find the web page's folder; NULL if none is installed. */

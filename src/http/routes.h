@@ -1,4 +1,9 @@
-/* The handlers of the route table, one file per group (route_*.c). */
+/*
+ * The handlers of the route table, one file per group (route_*.c).  A new
+ * route file includes this header first (it brings http/http.h, the
+ * handler's API), then the header of each service it calls; it declares
+ * its handlers here and lists them in routes.c's table.
+ */
 #ifndef OASIS_HTTP_ROUTES_H
 #define OASIS_HTTP_ROUTES_H
 
@@ -59,8 +64,6 @@ int route_irrigation_plan(struct http_ctx *c);
 
 /* route_metrics.c */
 int route_metrics(struct http_ctx *c);
-/* The figures of GET /api/v1/metrics, appended to c->out. */
-void route_metrics_body(struct http_ctx *c);
 /* route_prometheus.c: GET /metrics for a scraper */
 int route_prometheus(struct http_ctx *c);
 
