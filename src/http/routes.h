@@ -32,7 +32,6 @@ int route_plot_delete(struct http_ctx *c);
 int route_write_lp(struct http_ctx *c);
 int route_telemetry(struct http_ctx *c);
 int route_influx_ping(struct http_ctx *c);
-int route_influx_query(struct http_ctx *c);
 
 /* route_influxql.c: InfluxQL as InfluxDB 1.x answers it */
 int route_influxql(struct http_ctx *c);
