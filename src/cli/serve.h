@@ -65,6 +65,8 @@ enum { SERVE_OPT_MAX_BUFFERED = 1150, SERVE_OPT_MAX_INFLATED,
        SERVE_OPT_HEADER_TIMEOUT };
 /* Credentials (docs/SECURITY.md). */
 enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
+/* Prometheus (docs/API.md, "GET /metrics"). */
+enum { SERVE_OPT_METRICS_ALLOW = 1250 };
 /* Many nodes (docs/CLUSTER_NODE.md). */
 enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
        SERVE_OPT_MQTT_SHARED_GROUP };
@@ -87,6 +89,7 @@ enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
 	{ "heartbeat", required_argument, NULL, SERVE_OPT_HEARTBEAT }, \
 	{ "mqtt-password-file", required_argument, NULL, \
 	  SERVE_OPT_MQTT_PASSWORD_FILE }, \
+	{ "metrics-allow", required_argument, NULL, SERVE_OPT_METRICS_ALLOW }, \
 	{ "cluster", no_argument, NULL, SERVE_OPT_CLUSTER }, \
 	{ "node-id", required_argument, NULL, SERVE_OPT_NODE_ID }, \
 	{ "lease-ttl", required_argument, NULL, SERVE_OPT_LEASE_TTL }, \
