@@ -393,7 +393,8 @@ def bench_plan(oasis, work, pg, runs):
     print(ratio_line("A/B time", ratios))
     print("  same plots due with the same volumes: %s (%d due)" % (
         "yes" if due_a == due_b else "NO", len(due_a)))
-    SUMMARY.append(("irrigation plan, 5,000 plots, PG time / SQLite time",
+    SUMMARY.append(("irrigation plan, %d plots, PG time / SQLite time" %
+                    plan_bench.PLOTS,
                     "%.2f (%.3f s / %.3f s)" % (med(ratios), med(ta),
                                                 med(tb)), "<= 1.5"))
 
@@ -405,7 +406,10 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--only", default=",".join(PARTS))
     ap.add_argument("--before", help="another oasis binary for D")
+    ap.add_argument("--plan-plots", type=int, default=plan_bench.PLOTS,
+                    help="plots of the plan's store (default 5,000)")
     a = ap.parse_args()
+    plan_bench.PLOTS = a.plan_plots
     parts = a.only.split(",")
     oasis = oasis_bin(a.build)
     if not os.path.exists("/usr/lib/postgresql/15/bin/initdb"):

@@ -499,74 +499,106 @@ out_put:
 	return rc;
 }
 
-/* One range's rows, whole, in binary (int8 and bytea as they are). */
-static int read_range(struct pg_conn *c, const struct db_chunk_range *r,
-		      PGresult **out, struct err *e)
+/* The ranges as four int8 array literals: series, lowest ts_min, to, from. */
+static int range_arrays(const struct db_chunk_range *r, size_t n,
+			struct text a[4])
 {
-	struct pg_params p = { 0 };
+	for (size_t i = 0; i < n; i++) {
+		const char *sep = i ? "," : "{";
+		int64_t lo = r[i].from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
+			? r[i].from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN;
 
-	pg__p_int(&p, r->series);
-	pg__p_int(&p, r->from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
-		  ? r->from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN);
-	pg__p_int(&p, r->to);
-	pg__p_int(&p, r->from);
-	return pg__run(c, PG_CHUNK_READ, "SELECT ts_min, seq, ts_max, data"
-		       " FROM chunks WHERE $1::int8 >= 0 AND series = $1 AND"
-		       " ts_min >= $2 AND ts_min <= $3 AND ts_max >= $4"
-		       " UNION ALL SELECT ts_min, seq, ts_max, data FROM"
-		       " chunks_rollup WHERE $1::int8 < 0 AND series = $1 AND"
-		       " ts_min >= $2 AND ts_min <= $3 AND ts_max >= $4"
-		       " ORDER BY 1, 2", &p, true, out, "reading chunks", e);
+		if (text_add(&a[0], "%s%lld", sep, (long long)r[i].series) ||
+		    text_add(&a[1], "%s%lld", sep, (long long)lo) ||
+		    text_add(&a[2], "%s%lld", sep, (long long)r[i].to) ||
+		    text_add(&a[3], "%s%lld", sep, (long long)r[i].from))
+			return ERR_NOMEM;
+	}
+	for (int k = 0; k < 4; k++)
+		if (text_add(&a[k], "}"))
+			return ERR_NOMEM;
+	return ERR_OK;
 }
 
-static int each_chunk(const PGresult *res, const struct db_chunk_range *r)
+/*
+ * Every range's rows in one statement (one snapshot, one round trip), in
+ * binary (int8 and bytea as they are): the range's number, then the chunk,
+ * ordered by range, ts_min, seq.  Raw ranges read the month partitions
+ * their times reach (pruned at run time), rollups chunks_rollup.
+ */
+static int read_ranges(struct pg_conn *c, const struct db_chunk_range *r,
+		       size_t n, PGresult **out, struct err *e)
 {
-	struct db_chunk k = { .series = r->series };
+	struct text a[4] = { { 0 } };
+	struct pg_params p = { 0 };
+	int rc;
+
+	if (range_arrays(r, n, a)) {
+		rc = err_nomem(e);
+		goto out_free;
+	}
+	for (int k = 0; k < 4; k++)
+		pg__p_text(&p, a[k].s);
+	rc = pg__run(c, PG_CHUNK_READ, "SELECT g.i, k.ts_min, k.seq, k.ts_max,"
+		     " k.data FROM unnest($1::int8[], $2::int8[], $3::int8[],"
+		     " $4::int8[]) WITH ORDINALITY AS g(s, lo, hi, fr, i) CROSS"
+		     " JOIN LATERAL (SELECT ts_min, seq, ts_max, data FROM chunks"
+		     " WHERE g.s >= 0 AND series = g.s AND ts_min >= g.lo AND"
+		     " ts_min <= g.hi AND ts_max >= g.fr UNION ALL SELECT ts_min,"
+		     " seq, ts_max, data FROM chunks_rollup WHERE g.s < 0 AND"
+		     " series = g.s AND ts_min >= g.lo AND ts_min <= g.hi AND"
+		     " ts_max >= g.fr) k ORDER BY g.i, k.ts_min, k.seq", &p, true,
+		     out, "reading chunks", e);
+out_free:
+	for (int k = 0; k < 4; k++)
+		free(a[k].s);
+	return rc;
+}
+
+static int each_chunk(const PGresult *res, const struct db_chunk_range *r,
+		      size_t n)
+{
+	struct db_chunk k;
 	int rc = ERR_OK;
 
 	for (int i = 0; !rc && i < PQntuples(res); i++) {
-		k.ts_min = pg__bin_int(res, i, 0);
-		k.seq = pg__bin_int(res, i, 1);
-		k.ts_max = pg__bin_int(res, i, 2);
-		k.data = PQgetvalue(res, i, 3);
-		k.len = (size_t)PQgetlength(res, i, 3);
-		rc = r->each(&k, r->ctx);
+		int64_t at = pg__bin_int(res, i, 0) - 1;
+
+		if (at < 0 || (size_t)at >= n)
+			continue;
+		k = (struct db_chunk){ .series = r[at].series };
+		k.ts_min = pg__bin_int(res, i, 1);
+		k.seq = pg__bin_int(res, i, 2);
+		k.ts_max = pg__bin_int(res, i, 3);
+		k.data = PQgetvalue(res, i, 4);
+		k.len = (size_t)PQgetlength(res, i, 4);
+		rc = r[at].each(&k, r[at].ctx);
 	}
 	return rc;
 }
 
 /*
- * The ranges' rows come whole into results (several in one REPEATABLE READ
- * transaction: one snapshot for all, as on SQLite), the connection goes
+ * The ranges' rows come whole into one result (one statement: one
+ * snapshot for all, as SQLite's read transaction), the connection goes
  * back, then the callbacks run: stricter than the streaming the interface
  * allows, so a callback may even call the store.
  */
 int pg_chunks_read_view(struct db *db, const struct db_chunk_range *r,
 			size_t n, struct err *e)
 {
-	PGresult **res = calloc(n ? n : 1, sizeof(*res));
+	PGresult *res = NULL;
 	struct pg_conn *c;
 	int rc;
 
-	if (!res)
-		return err_nomem(e);
+	if (!n)
+		return ERR_OK;
 	if ((rc = pg__conn_get(db, &c, e)))
-		goto out_free;
-	if (n > 1 && (rc = pg__exec(c, "BEGIN ISOLATION LEVEL REPEATABLE READ"
-				    " READ ONLY", "starting a read", e)))
-		goto out_put;
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = read_range(c, &r[i], &res[i], e);
-	if (n > 1 && (rc || (rc = pg__commit(c, e))))
-		pg__rollback(c);
-out_put:
+		return rc;
+	rc = read_ranges(c, r, n, &res, e);
 	pg__conn_put(db, c);
-	for (size_t i = 0; i < n && !rc; i++)
-		rc = each_chunk(res[i], &r[i]);
-out_free:
-	for (size_t i = 0; i < n; i++)
-		PQclear(res[i]);
-	free(res);
+	if (!rc)
+		rc = each_chunk(res, r, n);
+	PQclear(res);
 	return rc;
 }
 
