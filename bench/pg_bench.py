@@ -136,16 +136,42 @@ Postgres.sql_db = sql_db
 
 # ---- write ---------------------------------------------------------------------
 
+def pg_cpu(pg):
+    """CPU seconds of the whole cluster so far: the postmaster, its
+    finished children (cutime, cstime) and the live ones."""
+    tick = os.sysconf("SC_CLK_TCK")
+    with open(os.path.join(pg.data, "postmaster.pid")) as f:
+        master = int(f.readline())
+
+    def stat(pid):
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()
+    fields = stat(master)
+    total = sum(int(x) for x in fields[11:15])
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            fields = stat(int(name))
+        except OSError:
+            continue
+        if int(fields[1]) == master:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def oasis_write(oasis, work, pg, register_lp, batches):
     """One run: a fresh store with every device registered, all batches
     POSTed; (seconds to the last answer, seconds to the end of shutdown,
-    server CPU seconds, points counted written)."""
+    server CPU seconds, points counted written, PostgreSQL's CPU seconds
+    from the first POST to the end of shutdown)."""
     st = Store(oasis, work, pg)
     try:
         st.run(["ingest", register_lp, "--auto-register"])
         tok = st.token()
         srv = st.serve()
         cpu = proc_cpu(srv.pid)
+        dbcpu = pg_cpu(pg) if pg else 0.0
         start = time.perf_counter()
         secs = post_batches(srv.port, "/api/v1/write?precision=ns", batches,
                             {"Authorization": "Bearer " + tok})
@@ -155,7 +181,9 @@ def oasis_write(oasis, work, pg, register_lp, batches):
         cpu = proc_cpu(srv.pid) - cpu
         srv.stop()
         stored = time.perf_counter() - start
-        return secs, stored, cpu, metric(body, "oasis_points_written_total")
+        dbcpu = pg_cpu(pg) - dbcpu if pg else 0.0
+        return secs, stored, cpu, metric(body, "oasis_points_written_total"), \
+            dbcpu
     finally:
         st.drop()
 
@@ -189,15 +217,18 @@ def copy_rows(pg, paths):
         except subprocess.CalledProcessError as e:
             errors.append(e.stderr)
     threads = [threading.Thread(target=one, args=(p,)) for p in paths]
+    dbcpu = pg_cpu(pg)
     start = time.perf_counter()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     secs = time.perf_counter() - start
+    dbcpu = pg_cpu(pg) - dbcpu
     if errors:
         raise RuntimeError("psql \\copy: %s" % errors[0][:300])
-    return secs, int(pg.sql("SELECT pg_total_relation_size('points')"))
+    return secs, int(pg.sql("SELECT pg_total_relation_size('points')")), \
+        dbcpu
 
 
 def bench_write(oasis, before, work, pg, runs):
@@ -220,11 +251,13 @@ def bench_write(oasis, before, work, pg, runs):
     t = {k: [] for k in "ABCD"}
     stored = {k: [] for k in "ABD"}
     cpu = {k: [] for k in "ABD"}
+    dbcpu = {k: [] for k in "ABCD"}
     row_bytes = 0
     for i in range(runs + 1):
         for key, name, binary, peer in sides:
-            secs, done, c, written = oasis_write(binary, work, peer,
-                                                 register_lp, batches)
+            secs, done, c, written, d = oasis_write(binary, work, peer,
+                                                    register_lp, batches)
+            dbcpu[key].append(d)
             if written != points:
                 print("  WARNING: %s counted %d points written, not %d" % (
                     name, written, points))
@@ -232,18 +265,26 @@ def bench_write(oasis, before, work, pg, runs):
             stored[key].append(done)
             cpu[key].append(c)
             print("  run %d%s: %s %s %.2f s to the last answer (%s), %.2f s"
-                  " to stopped (all in the store), server CPU %.2f s" % (
+                  " to stopped (all in the store), server CPU %.2f s%s" % (
                       i, " (warm-up)" if i == 0 else "", key, name, secs,
-                      mpts(points, secs), done, c), flush=True)
-        secs, row_bytes = copy_rows(pg, quarters)
+                      mpts(points, secs), done, c,
+                      ", PostgreSQL CPU %.2f s" % d if peer else ""),
+                  flush=True)
+        secs, row_bytes, d = copy_rows(pg, quarters)
         t["C"].append(secs)
+        dbcpu["C"].append(d)
         print("  run %d: C 4 x psql \\copy into an indexed row table %.2f s"
-              " (%s); load average %s" % (i, secs, mpts(points, secs),
-                                          load()), flush=True)
-    for d in (t, stored, cpu):
+              " (%s), PostgreSQL CPU %.2f s; load average %s" % (
+                  i, secs, mpts(points, secs), d, load()), flush=True)
+    for d in (t, stored, cpu, dbcpu):
         for k in d:
             d[k] = d[k][1:]
     report_write(points, t, stored, cpu, row_bytes)
+    for k, name in (("A", "A Oasis on PostgreSQL"), ("D", "D before"),
+                    ("C", "C rows by COPY")):
+        if dbcpu[k]:
+            print("  PostgreSQL's CPU, %-22s %s" % (name + ":",
+                                                     spread(dbcpu[k])))
 
 
 def ratio_line(what, xs):
