@@ -478,6 +478,27 @@ static int write_all(struct pg_conn *c, const struct db_chunk_write *w,
 	return ERR_OK;
 }
 
+static int write_once(struct db *db, struct pg_conn *c,
+		      const struct db_chunk_write *w, struct err *e)
+{
+	int rc = ERR_OK;
+
+	for (size_t i = 0; i < w->n_add && !rc; i++)
+		if (w->add[i].series >= 0)
+			rc = ensure_on(db, c, w->add[i].ts_min, w->add[i].ts_min,
+				       e);
+	if (rc || (rc = pg__begin(c, e)))
+		return rc;
+	if ((rc = write_all(c, w, e)) || (rc = pg__commit(c, e)))
+		pg__rollback(c);
+	return rc;
+}
+
+/*
+ * A write refused as invalid may have met a month partition that another
+ * process (`oasis retention apply`, another node) dropped since this one
+ * made or saw it: forget the months known and try once more.
+ */
 int pg_chunks_write(struct db *db, const struct db_chunk_write *w,
 		    struct err *e)
 {
@@ -486,15 +507,12 @@ int pg_chunks_write(struct db *db, const struct db_chunk_write *w,
 
 	if ((rc = pg__conn_get(db, &c, e)))
 		return rc;
-	for (size_t i = 0; i < w->n_add && !rc; i++)
-		if (w->add[i].series >= 0)
-			rc = ensure_on(db, c, w->add[i].ts_min, w->add[i].ts_min,
-				       e);
-	if (rc || (rc = pg__begin(c, e)))
-		goto out_put;
-	if ((rc = write_all(c, w, e)) || (rc = pg__commit(c, e)))
-		pg__rollback(c);
-out_put:
+	if ((rc = write_once(db, c, w, e)) == ERR_INVALID && w->n_add) {
+		pthread_mutex_lock(&pg_db(db)->lock);
+		pg_db(db)->n_months = 0;
+		pthread_mutex_unlock(&pg_db(db)->lock);
+		rc = write_once(db, c, w, e);
+	}
 	pg__conn_put(db, c);
 	return rc;
 }

@@ -353,6 +353,40 @@ static void emptied_past_months_are_dropped(void **state)
 	assert_int_equal(g.n, 2);
 }
 
+/*
+ * Another process drops a month this one knows (its cache says the
+ * partition exists): the write still lands, the partition made again.
+ */
+static void a_month_dropped_elsewhere_is_made_again(void **state)
+{
+	struct fixture *f = *state;
+	unsigned char b[2] = { 7, 7 };
+	struct db_chunk k = { .series = 3, .ts_min = JAN_2020 + DAY,
+			      .ts_max = JAN_2020 + DAY, .data = b, .len = 2 };
+	struct db_chunk_ref ref;
+	struct db_chunk_write w = { .add = &k, .n_add = 1 };
+	struct db *other;
+	size_t dropped = 0;
+	struct got g;
+	struct err e;
+
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
+	read_all(f, 3, &g);
+	ref = (struct db_chunk_ref){ 3, g.k[0].ts_min, g.k[0].seq };
+	w = (struct db_chunk_write){ .replace = &ref, .n_replace = 1 };
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
+	assert_int_equal(db_open(f->url, false, &other, &e), 0);
+	assert_int_equal(db_chunks_maintain(other, MAR_2020, &dropped, &e), 0);
+	db_close(other);
+	assert_int_equal(dropped, 1);
+	assert_false(has_table(f, "chunks_2020_01"));
+	w = (struct db_chunk_write){ .add = &k, .n_add = 1 };
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
+	assert_true(has_table(f, "chunks_2020_01"));
+	read_all(f, 3, &g);
+	assert_int_equal(g.n, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -364,6 +398,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(emptied_past_months_are_dropped,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_month_dropped_elsewhere_is_made_again, setup,
+			teardown),
 	};
 
 	if (!getenv("OASIS_TEST_PG") || !*getenv("OASIS_TEST_PG")) {
