@@ -674,7 +674,7 @@ static int drop_if_empty(struct pg_conn *c, int64_t month, bool *dropped,
 	snprintf(probe, sizeof(probe), "SELECT 1 FROM %s LIMIT 1", name);
 	snprintf(drop, sizeof(drop), "DROP TABLE %s", name);
 	if ((rc = pg__begin(c, e)) ||
-	    (rc = pg__exec(c, "SET LOCAL lock_timeout = '5s'", "dropping a chunk"
+	    (rc = pg__exec(c, "SET LOCAL lock_timeout = '1s'", "dropping a chunk"
 			   " partition", e)) ||
 	    (rc = pg__exec(c, "SELECT pg_advisory_xact_lock(476858084724)",
 			   "locking the chunk partitions", e)) ||
