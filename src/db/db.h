@@ -305,6 +305,16 @@ struct db_chunk_range {
 int db_chunks_read_view(struct db *db, const struct db_chunk_range *r,
 			size_t n, struct err *e);
 
+/*
+ * Housekeeping of the chunk store as of now_ms (the retention pass calls
+ * it after the rollups).  PostgreSQL: the month partitions of now's month
+ * and the next two are made, and those of earlier months that retention
+ * has emptied (every raw chunk rolled up) are dropped whole; *dropped
+ * (may be NULL) counts them.  SQLite: nothing to do, *dropped = 0.
+ */
+int db_chunks_maintain(struct db *db, int64_t now_ms, size_t *dropped,
+		       struct err *e);
+
 /* The newest point of each series, kept beside its chunks. */
 struct db_latest {
 	int64_t series;

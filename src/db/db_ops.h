@@ -113,6 +113,9 @@
 	X(chunks_read_view, (struct db *db, const struct db_chunk_range *r, \
 	  size_t n, struct err *e), \
 	  (db, r, n, e)) \
+	X(chunks_maintain, (struct db *db, int64_t now_ms, size_t *dropped, \
+	  struct err *e), \
+	  (db, now_ms, dropped, e)) \
 	X(latest_list, (struct db *db, \
 	  int (*each)(const struct db_latest *l, void *ctx), void *ctx, \
 	  struct err *e), \

@@ -37,6 +37,7 @@
 	X(plots_upsert) X(plots_exist) X(plot_get) X(plot_delete) \
 	X(plot_list) X(plot_count) \
 	X(chunks_write) X(chunks_read) X(chunks_read_view) X(latest_list) \
+	X(chunks_maintain) \
 	X(alert_rule_save) X(alert_rule_delete) X(alert_rule_list) \
 	X(alert_open) X(alert_get) X(alert_update) X(alert_list) \
 	X(alert_dead_letter) X(alert_dead_letter_count) \
