@@ -36,6 +36,7 @@
 	X(plots_upsert) X(plots_exist) X(plot_get) X(plot_delete) \
 	X(plot_list) X(plot_count) \
 	X(chunks_write) X(chunks_read) X(chunks_read_view) X(latest_list) \
+	X(chunks_maintain) \
 	X(alert_rule_save) X(alert_rule_delete) X(alert_rule_list) \
 	X(alert_open) X(alert_get) X(alert_update) X(alert_list) \
 	X(alert_dead_letter) X(alert_dead_letter_count) \
@@ -46,7 +47,8 @@
 	X(retention_set) X(retention_list) X(retention_delete) \
 	X(station_set) X(station_list) X(group_set) X(group_list) \
 	X(equipment_set) X(equipment_get) X(equipment_list) \
-	X(snapshot_add) X(snapshot_get) X(snapshot_list)
+	X(snapshot_add) X(snapshot_get) X(snapshot_list) \
+	X(lease_acquire) X(lease_release) X(notify) X(listen) X(latest_get)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);
@@ -93,7 +95,9 @@ int pg__error(PGconn *conn, const PGresult *r, const char *what,
 
 	first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(conn), msg,
 		   sizeof(msg));
-	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+	/* 25006: a read-only server (a standby, a failover under way) */
+	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
+	    !strcmp(state, "25006"))
 		return err_set(e, ERR_UNAVAILABLE, "%s: the PostgreSQL server "
 			       "cannot be reached (%s)", what, msg);
 	if (!strcmp(state, "23505"))

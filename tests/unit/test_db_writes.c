@@ -728,6 +728,18 @@ static void edges_answer_the_same_on_both(void **state)
 	assert_int_equal(db_pool_config(f->db, DB_POOL_MAX + 1, 0, &e),
 			 ERR_INVALID);
 	assert_int_equal(db_open("", false, &other, &e), ERR_INVALID);
+	/* notifications between nodes: PostgreSQL's alone (test_db.c's
+	 * notifications_reach_listeners); SQLite says so */
+	if (f->pg) {
+		assert_int_equal(db_notify(f->db, "oasis_edge", "x", &e), 0);
+	} else {
+		struct db_listener *l;
+
+		assert_int_equal(db_notify(f->db, "oasis_edge", "x", &e),
+				 ERR_UNSUPPORTED);
+		assert_int_equal(db_listen(f->db, "oasis_edge", &l, &e),
+				 ERR_UNSUPPORTED);
+	}
 }
 
 #define TESTS(T) { \
