@@ -9,6 +9,7 @@
  * commit together or not at all.
  */
 #include "db/pg_internal.h"
+#include "db/pg_retry.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -209,23 +210,38 @@ static int write_all(struct pg_conn *c, const struct db_chunk_write *w,
 	return ERR_OK;
 }
 
+struct chunks_write {
+	struct db *db;
+	const struct db_chunk_write *w;
+};
+
+static int chunks_write_on(struct pg_conn *c, void *ctx, struct err *e)
+{
+	struct chunks_write *a = ctx;
+	const struct db_chunk_write *w = a->w;
+	int rc = ERR_OK;
+
+	for (size_t i = 0; i < w->n_add && !rc; i++)
+		rc = ensure_on(a->db, c, w->add[i].ts_min, w->add[i].ts_min, e);
+	if (rc || (rc = pg__begin(c, e)))
+		return rc;
+	if ((rc = write_all(c, w, e)) || (rc = pg__commit(c, e)))
+		pg__rollback(c);
+	return rc;
+}
+
+/*
+ * One transaction, run again whole when it failed transiently (a failover,
+ * or a COMMIT whose outcome is unknown): idempotent, since the same chunks
+ * written twice read back the same (the higher seq wins with the same
+ * points) and a deleted chunk stays deleted.
+ */
 int pg_chunks_write(struct db *db, const struct db_chunk_write *w,
 		    struct err *e)
 {
-	struct pg_conn *c;
-	int rc;
+	struct chunks_write a = { db, w };
 
-	if ((rc = pg__conn_get(db, &c, e)))
-		return rc;
-	for (size_t i = 0; i < w->n_add && !rc; i++)
-		rc = ensure_on(db, c, w->add[i].ts_min, w->add[i].ts_min, e);
-	if (rc || (rc = pg__begin(c, e)))
-		goto out_put;
-	if ((rc = write_all(c, w, e)) || (rc = pg__commit(c, e)))
-		pg__rollback(c);
-out_put:
-	pg__conn_put(db, c);
-	return rc;
+	return pg_retry_run(db, chunks_write_on, &a, e);
 }
 
 /* One range's rows, whole, in binary (int8 and bytea as they are). */
