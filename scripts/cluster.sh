@@ -7,6 +7,12 @@
 #   scripts/cluster.sh env       the addresses as shell variables (for tests)
 #   scripts/cluster.sh leader    the PostgreSQL leader's name (p1, p2, ...)
 #   scripts/cluster.sh clean     down, then remove the state folder
+# and, for the cluster suite (tests/cluster/) and drills, by recorded PID:
+#   scripts/cluster.sh kill-pg pN      kill -9 a PostgreSQL node's Patroni,
+#                                      postmaster and backends (its machine dies)
+#   scripts/cluster.sh start-pg pN     start its Patroni again (rejoins, pg_rewind)
+#   scripts/cluster.sh stop-node oN    stop an Oasis node (SIGTERM)
+#   scripts/cluster.sh start-node oN   start it again on the same port
 #
 # What `up` starts (docs/CLUSTER.md explains the topology):
 #   etcd 3.4 (Patroni's consensus); PostgreSQL 15 + PostGIS under Patroni 3.0
@@ -367,7 +373,7 @@ make_database() {
 		-c "CREATE DATABASE oasis OWNER oasis" >/dev/null
 	su_psql "$l" oasis -q -v ON_ERROR_STOP=1 -c "CREATE EXTENSION postgis" >/dev/null
 	{
-		echo "127.0.0.1:*:oasis:oasis:$OASISPASS"
+		echo "127.0.0.1:*:*:oasis:$OASISPASS"
 		echo "127.0.0.1:*:*:postgres:$SUPERPASS"
 	} >"$STATE/pgpass"
 	chmod 600 "$STATE/pgpass"
@@ -587,6 +593,36 @@ cmd_env() {
 	echo "SUPERPASS=$SUPERPASS"
 }
 
+# The postmaster of node pN and its children, by its own postmaster.pid.
+pg_pids() {
+	local pm
+	pm=$(head -n 1 "$STATE/pg/$1/data/postmaster.pid" 2>/dev/null || true)
+	[ -n "$pm" ] && kill -0 "$pm" 2>/dev/null || return 0
+	echo "$pm"
+	ps -o pid= --ppid "$pm" 2>/dev/null | tr -d ' '
+}
+
+cmd_kill_pg() {
+	local name=$1 pids
+	pids="$(pid_of "$name") $(pg_pids "$name")"
+	date +%s%3N
+	# shellcheck disable=SC2086
+	kill -9 $pids 2>/dev/null || true
+}
+
+cmd_start_pg() {
+	load_env
+	alive "$1" && { log "$1 already runs"; return 0; }
+	spawn "$1" pg patroni "$STATE/pg/$1/patroni.yml"
+}
+
+cmd_start_node() {
+	load_env
+	alive "$1" && { log "$1 already runs"; return 0; }
+	start_node "${1#o}"
+	wait_until 60 "oasis $1" node_up "${1#o}"
+}
+
 case ${1:-} in
 up) cmd_up ;;
 down) cmd_down ;;
@@ -595,5 +631,9 @@ status) cmd_status ;;
 env) cmd_env ;;
 leader) load_env; . "$STATE/secrets"; leader ;;
 addresses) load_env; cmd_addresses ;;
+kill-pg) cmd_kill_pg "${2:?pN}" ;;
+start-pg) cmd_start_pg "${2:?pN}" ;;
+stop-node) stop_pid "${2:?oN}" TERM 30 ;;
+start-node) cmd_start_node "${2:?oN}" ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
