@@ -11,7 +11,7 @@
 #   scripts/cluster.sh kill-pg pN      kill -9 a PostgreSQL node's Patroni,
 #                                      postmaster and backends (its machine dies)
 #   scripts/cluster.sh start-pg pN     start its Patroni again (rejoins, pg_rewind)
-#   scripts/cluster.sh stop-node oN    stop an Oasis node (SIGTERM)
+#   scripts/cluster.sh stop-node oN    drain an Oasis node in haproxy, then stop it
 #   scripts/cluster.sh start-node oN   start it again on the same port
 #
 # What `up` starts (docs/CLUSTER.md explains the topology):
@@ -239,6 +239,7 @@ write_haproxy() {
 		cat <<EOF
 global
   maxconn 4000
+  stats socket $STATE/haproxy.sock mode 600 level admin
 defaults
   timeout connect 2s
   timeout client 60s
@@ -255,12 +256,19 @@ listen oasis
   mode http
   bind 127.0.0.1:$HA_HTTP
   balance leastconn
+  # /api/v1/health reads the store: during a PostgreSQL failover every node
+  # answers it late, so a node leaves on its connection errors at once
+  # (observe layer4) and on failed checks only after 20 s
   option httpchk GET /api/v1/health
   http-check expect status 200
+  timeout check 2s
   timeout tunnel 1h
   option http-server-close
+  option http-buffer-request
+  option redispatch
+  retries 3
   retry-on conn-failure empty-response response-timeout
-  default-server inter 500ms fastinter 250ms fall 2 rise 2 on-marked-down shutdown-sessions
+  default-server inter 1s fastinter 500ms fall 20 rise 2 observe layer4 error-limit 2 on-error mark-down
 EOF
 		for i in $(seq 1 "$NODES"); do
 			echo "  server o$i 127.0.0.1:$(node_port "$i") check"
@@ -480,6 +488,7 @@ cmd_up() {
 	local i
 	for i in $(seq 1 "$NODES"); do start_node "$i"; done
 	for i in $(seq 1 "$NODES"); do wait_until 60 "oasis o$i" node_up "$i"; done
+	for i in $(seq 1 "$NODES"); do wait_until 30 "haproxy's check of o$i" ha_up "o$i"; done
 	if [ "${OASIS_CLUSTER_DEMO:-1}" = 1 ]; then
 		log "loading the demo base's plots"
 		load_demo
@@ -616,11 +625,51 @@ cmd_start_pg() {
 	spawn "$1" pg patroni "$STATE/pg/$1/patroni.yml"
 }
 
+# A command on haproxy's admin socket; prints the answer.
+ha_cmd() {
+	python3 - "$STATE/haproxy.sock" "$1" <<'EOF2'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+s.sendall((sys.argv[2] + "\n").encode())
+out = b""
+while True:
+    b = s.recv(65536)
+    if not b:
+        break
+    out += b
+print(out.decode(), end="")
+EOF2
+}
+
+# Requests in progress on haproxy's server oasis/oN.
+ha_sessions() {
+	ha_cmd "show stat" | awk -F, -v s="$1" '$1 == "oasis" && $2 == s { print $5 }'
+}
+
+# haproxy sees node oN up (its health checks passed).
+ha_up() { ha_cmd "show stat" | awk -F, -v s="$1" '$1 == "oasis" && $2 == s { print $18 }' | grep -q '^UP'; }
+
+# A rolling restart's step: haproxy stops sending new requests to the
+# node (drain), the ones in progress end, then the node stops.
+cmd_stop_node() {
+	load_env
+	local i
+	ha_cmd "set server oasis/$1 state drain" >/dev/null 2>&1 || true
+	for i in $(seq 1 50); do
+		[ "$(ha_sessions "$1" 2>/dev/null || echo 0)" = 0 ] && break
+		sleep 0.1
+	done
+	stop_pid "$1" TERM 30
+}
+
 cmd_start_node() {
 	load_env
 	alive "$1" && { log "$1 already runs"; return 0; }
 	start_node "${1#o}"
 	wait_until 60 "oasis $1" node_up "${1#o}"
+	ha_cmd "set server oasis/$1 state ready" >/dev/null 2>&1 || true
+	wait_until 30 "haproxy's check of $1" ha_up "$1"
 }
 
 case ${1:-} in
@@ -633,7 +682,7 @@ leader) load_env; . "$STATE/secrets"; leader ;;
 addresses) load_env; cmd_addresses ;;
 kill-pg) cmd_kill_pg "${2:?pN}" ;;
 start-pg) cmd_start_pg "${2:?pN}" ;;
-stop-node) stop_pid "${2:?oN}" TERM 30 ;;
+stop-node) cmd_stop_node "${2:?oN}" ;;
 start-node) cmd_start_node "${2:?oN}" ;;
 *) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
