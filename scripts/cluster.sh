@@ -293,7 +293,9 @@ EOF
 write_mosquitto() {
 	local i=$1
 	mkdir -p "$STATE/mqtt"
-	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 5\n' \
+	# docs/mosquitto.conf's queue (a subscriber that falls behind loses
+	# nothing past the 1,000th message) and a small in-flight window
+	printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 5\nmax_queued_messages 2000000\nmax_queued_bytes 0\n' \
 		"$(broker_port "$i")" >"$STATE/mqtt/b$i.conf"
 }
 

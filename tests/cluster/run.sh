@@ -8,8 +8,11 @@ BUILD=${1:-build}
 start=$(date +%s)
 state=$(mktemp -d "${TMPDIR:-/tmp}/oasis-cluster-XXXXXX")
 chmod 755 "$state"
+# whatever ends the suite, the cluster's processes end with it
+trap 'OASIS_CLUSTER_DIR=$state scripts/cluster.sh down >/dev/null 2>&1; rm -rf "$state"' EXIT
+trap 'exit 143' INT TERM
 status=0
 OASIS_BIN=$PWD/$BUILD/oasis OASIS_CLUSTER_DIR=$state \
-	python3 tests/cluster/suite.py || status=$?
+	/usr/bin/python3 tests/cluster/suite.py || status=$?
 echo "suite cluster: $(($(date +%s) - start)) s"
 exit $status
