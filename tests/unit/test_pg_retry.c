@@ -133,6 +133,53 @@ static void test_terminated_connections(void **state)
 	assert_int_equal(pg_admin(getenv("OASIS_TEST_PG"), sql), 0);
 }
 
+/* The test server's port, from its URL (postgresql://USER@HOST:PORT/DB). */
+static int pg_port(void)
+{
+	const char *at = strrchr(getenv("OASIS_TEST_PG"), ':');
+
+	return at ? atoi(at + 1) : 0;
+}
+
+/*
+ * The forms a cluster's nodes use: a libpq key=value string, and a host
+ * list whose first host is down (libpq goes on to the next one that
+ * accepts writes).
+ */
+static void test_host_lists_and_key_values(void **state)
+{
+	char name[64], where[512], sql[128];
+	struct db *db = NULL;
+	struct err e;
+	int version = 0;
+
+	(void)state;
+	if (!getenv("OASIS_TEST_PG") || !*getenv("OASIS_TEST_PG"))
+		skip();
+	snprintf(name, sizeof(name), "oasis_retry_k%d", (int)getpid());
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
+	assert_int_equal(pg_admin(getenv("OASIS_TEST_PG"), sql), 0);
+	snprintf(where, sizeof(where), "host=127.0.0.1 port=%d dbname=%s "
+		 "user=postgres target_session_attrs=read-write connect_timeout=2",
+		 pg_port(), name);
+	assert_true(db_is_postgres_url(where));
+	if (db_open(where, true, &db, &e))
+		fail_msg("%s", e.msg);
+	assert_int_equal(db_schema_version(db, &version, &e), 0);
+	assert_true(version > 0);
+	db_close(db);
+	/* port 1 refuses at once; the second host is the server */
+	snprintf(where, sizeof(where), "postgresql://postgres@127.0.0.1:1,"
+		 "127.0.0.1:%d/%s?target_session_attrs=read-write"
+		 "&connect_timeout=2", pg_port(), name);
+	if (db_open(where, false, &db, &e))
+		fail_msg("%s", e.msg);
+	assert_int_equal(db_schema_version(db, &version, &e), 0);
+	db_close(db);
+	snprintf(sql, sizeof(sql), "DROP DATABASE %s", name);
+	assert_int_equal(pg_admin(getenv("OASIS_TEST_PG"), sql), 0);
+}
+
 /* With no server to reach, a call gives up after the window. */
 static void test_window_ends(void **state)
 {
@@ -177,6 +224,7 @@ int main(void)
 		cmocka_unit_test(test_store_addresses),
 		cmocka_unit_test(test_terminated_connections),
 		cmocka_unit_test(test_window_ends),
+		cmocka_unit_test(test_host_lists_and_key_values),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
