@@ -251,6 +251,61 @@ class Writer(threading.Thread):
         self.join(90)
 
 
+class SqlWriter(threading.Thread):
+    """Commits one row per transaction (synchronous_commit = on, as Oasis's
+    role has it) through the nodes' libpq host list, reconnecting after a
+    failure; keeps the acknowledged ids: what an Oasis node that commits
+    each batch to PostgreSQL sees of a failure."""
+
+    def __init__(self, cl, table):
+        super().__init__(daemon=True)
+        self.dsn, self.table = cl.v("DB_URL"), table
+        os.environ["PGPASSFILE"] = cl.v("PGPASSFILE")
+        self.acked, self.ack_times, self.unknown = [], [], 0
+        self.stop = threading.Event()
+        c = self.connect()
+        c.cursor().execute("CREATE TABLE IF NOT EXISTS %s (id bigint "
+                           "PRIMARY KEY)" % table)
+        c.commit()
+        c.close()
+
+    def connect(self):
+        import psycopg2
+        return psycopg2.connect(self.dsn)
+
+    def run(self):
+        n, conn = 0, None
+        while not self.stop.is_set():
+            try:
+                if conn is None:
+                    conn = self.connect()
+                n += 1
+                conn.cursor().execute("INSERT INTO %s VALUES (%%s)" %
+                                      self.table, (n,))
+                conn.commit()
+                self.acked.append(n)
+                self.ack_times.append(time.time())
+            except Exception:
+                self.unknown += 1
+                try:
+                    conn.close()
+                except Exception:
+                    pass
+                conn = None
+                time.sleep(0.1)
+
+    outage = Writer.outage
+
+    def finish(self):
+        self.stop.set()
+        self.join(90)
+
+    def lost(self, cl):
+        present = set(int(x) for x in cl.psql(
+            cl.leader(), "oasis", "SELECT id FROM %s" % self.table).split())
+        return len([i for i in self.acked if i not in present])
+
+
 def missing(cl, w, ports):
     """The acknowledged points of w that no node returns, and those that
     some node does not return."""
@@ -285,11 +340,37 @@ def leader_loss(cl, how):
     t0 = ms() - 6 * 3600 * 1000
     ws = [Writer(cl.ha_port, cl.token, devices[0], t0),
           Writer(cl.node_port(2), cl.token, devices[1], t0)]
-    for w in ws:
+    sw = SqlWriter(cl, "drill_" + how)
+    for w in ws + [sw]:
         w.start()
     time.sleep(4)
     old = cl.leader()
     t_event = time.time()
+    if how == "standby":
+        sync = [n for n in cl.pg_names() if cl.rest(n, "sync") == 200]
+        victim = sync[0] if sync else [n for n in cl.pg_names()
+                                       if n != old][0]
+        cl.sh("kill-pg", victim)
+        time.sleep(cl.ttl + 8)
+        for w in ws + [sw]:
+            w.finish()
+        fig = {"standby_killed": victim,
+               "sql_commit_stall_s": round(sw.outage(t_event - 1), 2),
+               "sql_acked": len(sw.acked), "sql_unknown": sw.unknown,
+               "outage_haproxy_s": round(ws[0].outage(t_event - 1), 2),
+               "outage_direct_s": round(ws[1].outage(t_event - 1), 2),
+               "acked": sum(len(w.acked) for w in ws),
+               "failed_requests": sum(w.failures for w in ws),
+               "oasis_restarts": sum(1 for a, b in zip(pids, cl.node_pids())
+                                     if a != b or not alive(b))}
+        cl.sh("start-pg", victim)
+        cl.wait_healthy(180)
+        lost = 0
+        for w in ws:
+            lost += len(missing(cl, w, [cl.node_port(i) for i in (1, 2, 3)])[0])
+        fig["lost"] = lost
+        fig["sql_lost"] = sw.lost(cl)
+        return fig
     if how == "kill":
         cl.sh("kill-pg", old)
     else:
@@ -312,10 +393,12 @@ def leader_loss(cl, how):
             w.ack_times and w.ack_times[-1] > (t_new or t_event) + 3
             for w in ws):
         time.sleep(0.2)
-    for w in ws:
+    for w in ws + [sw]:
         w.finish()
     fig = {
         "new_leader_s": round(t_new - t_event, 1) if t_new else None,
+        "sql_outage_s": round(sw.outage(t_event - 1), 2),
+        "sql_acked": len(sw.acked), "sql_unknown": sw.unknown,
         "outage_haproxy_s": round(ws[0].outage(t_event - 1), 2),
         "outage_direct_s": round(ws[1].outage(t_event - 1), 2),
         "max_latency_s": round(max(w.max_latency for w in ws), 2),
@@ -338,6 +421,7 @@ def leader_loss(cl, how):
         partial += len(pa)
     fig["lost"] = lost
     fig["not_on_every_node"] = partial
+    fig["sql_lost"] = sw.lost(cl)
     return fig
 
 
@@ -347,6 +431,7 @@ def leader_killed(cl):
     figure(json.dumps(fig))
     limit = cl.ttl + 8
     assert fig["lost"] == 0, "%d acknowledged points lost" % fig["lost"]
+    assert fig["sql_lost"] == 0, "%d committed rows lost" % fig["sql_lost"]
     assert fig["oasis_restarts"] == 0, "an Oasis node restarted or died"
     worst = max(fig["outage_haproxy_s"], fig["outage_direct_s"])
     assert worst < limit, "write outage %.1f s >= ttl + 8 = %d s" % (
@@ -358,9 +443,21 @@ def switchover(cl):
     fig = leader_loss(cl, "switchover")
     figure(json.dumps(fig))
     assert fig["lost"] == 0, "%d acknowledged points lost" % fig["lost"]
+    assert fig["sql_lost"] == 0, "%d committed rows lost" % fig["sql_lost"]
     assert fig["oasis_restarts"] == 0, "an Oasis node restarted or died"
     worst = max(fig["outage_haproxy_s"], fig["outage_direct_s"])
     assert worst < 5, "write outage %.1f s >= 5 s" % worst
+
+
+@check(11, "the synchronous standby killed -9 under two HTTP writers")
+def standby_killed(cl):
+    fig = leader_loss(cl, "standby")
+    figure(json.dumps(fig))
+    assert fig["lost"] == 0, "%d acknowledged points lost" % fig["lost"]
+    assert fig["sql_lost"] == 0, "%d committed rows lost" % fig["sql_lost"]
+    assert fig["oasis_restarts"] == 0, "an Oasis node restarted or died"
+    worst = max(fig["outage_haproxy_s"], fig["outage_direct_s"])
+    assert worst < cl.ttl + 8, "commits stalled %.1f s" % worst
 
 
 @check(7, "three nodes started at once on an empty database")
@@ -613,7 +710,7 @@ todo_stub(5, "lease hand-over when the holder is killed",
 
 # The order they run in: those that need an empty database or a quiet
 # cluster first, the failovers last.
-ORDER = [7, 1, 2, 6, 3, 5, 8, 9, 4]
+ORDER = [7, 1, 2, 6, 3, 5, 8, 9, 11, 4]
 
 
 def main():
