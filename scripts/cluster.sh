@@ -66,7 +66,13 @@ fi
 
 pidfile() { echo "$STATE/pids/$1.pid"; }
 pid_of() { cat "$(pidfile "$1")" 2>/dev/null || true; }
-alive() { local p; p=$(pid_of "$1"); [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+# A recorded process that runs (a zombie, killed but not yet reaped, does not).
+alive() {
+	local p
+	p=$(pid_of "$1")
+	[ -n "$p" ] && kill -0 "$p" 2>/dev/null &&
+		[ "$(ps -o stat= -p "$p" 2>/dev/null | cut -c1)" != Z ]
+}
 
 # Start NAME in the background (as the database's owner when AS is "pg"),
 # its output in STATE/log/NAME.log, its PID in STATE/pids/NAME.pid.

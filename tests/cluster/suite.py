@@ -742,6 +742,9 @@ def main():
             except Exception as e:
                 if todo:
                     note("expected failure: %s" % e)
+                    where = traceback.extract_tb(e.__traceback__)[-1]
+                    note("  (at %s line %d)" % (os.path.basename(
+                        where.filename), where.lineno))
                     print("not ok %d - %s (%.1fs) # TODO %s" % (
                         i, name, time.time() - t0, todo), flush=True)
                 else:
