@@ -1,131 +1,138 @@
-"""HTTP ingest on PostgreSQL: one node in cluster mode (`serve --cluster`:
-acknowledged once committed in PostgreSQL, group commit) beside the same
-node acknowledging after its local WAL, alternated A B A B on one store,
-plus two cluster nodes written at once.  Needs a PostgreSQL server:
+"""Aggregate HTTP ingest into the cluster of scripts/cluster.sh: line
+protocol through haproxy into three Oasis nodes (A) beside the same load
+into one node of the same cluster (B), PostgreSQL under Patroni in
+synchronous mode, in one run, alternating A B A B, with the ratio of each
+pair and the load average.
 
-    tests/pg.sh run python3 bench/cluster_bench.py [BUILD] [PAIRS]
+    python3 bench/cluster_bench.py [BUILD] [RUNS]
 
-BUILD defaults to build (a release build).  Each run: C clients, each
-posting R requests of S series x P points (line protocol, distinct
-timestamps per run so that every point is new)."""
+Starts its own cluster (a state folder under TMPDIR; `down` at the end).
+Each run posts BATCHES batches of LINES lines (one point each) from CLIENTS
+client threads, fresh timestamps for every run.  The figures go to
+docs/BENCHMARKS.md by hand."""
+
 import http.client
 import os
-import re
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests",
-                                "integration"))
-import harness  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+SCRIPT = os.path.join(ROOT, "scripts", "cluster.sh")
 
-BUILD = sys.argv[1] if len(sys.argv) > 1 else "build"
-PAIRS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-T0 = 1780000000000
-SHAPES = [  # (name, clients, requests per client, series, points per series)
-    ("big batches: 4 clients x 20 x 5,000 points", 4, 20, 50, 100),
-    ("small batches: 16 clients x 200 x 10 points", 16, 200, 10, 1),
-]
+DEVICES = 200
+LINES = 5000
+BATCHES = 200          # 1,000,000 points a run
+CLIENTS = 6
 
 
-def start(binary, folder, url, extra):
-    log = open(os.path.join(folder, "server.log"), "a")
-    p = subprocess.Popen([binary, "serve", "--data", folder, "--db", url,
-                          "--listen", "127.0.0.1:0"] + extra,
-                         stdout=subprocess.PIPE, stderr=log, text=True)
-    m = re.search(r"http://127\.0\.0\.1:(\d+)/", p.stdout.readline())
-    assert m, "server did not start"
-    return p, int(m.group(1))
+def sh(env, *args):
+    return subprocess.run([SCRIPT] + list(args), env=env, check=True,
+                          capture_output=True, text=True, timeout=600).stdout
 
 
-def body(run, client, req, series, points):
-    base = T0 + run * 10 ** 9 + (client * 10000 + req) * points * 1000
-    return "".join("m,device=d%d t=%d %d\n" % (s, (k + s) % 40,
-                                               (base + k * 1000) * 1000000)
-                   for s in range(series) for k in range(points))
+def post(port, token, bodies, errors):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    for b in bodies:
+        c.request("POST", "/api/v1/write?precision=ms", body=b,
+                  headers={"Authorization": "Bearer " + token})
+        r = c.getresponse()
+        r.read()
+        if r.status != 204:
+            errors.append(r.status)
+        if r.getheader("connection", "").lower() == "close":
+            c.close()
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    c.close()
 
 
-def load(ports, token, run, shape):
-    _, clients, reqs, series, points = shape
-    bodies = [[body(run, c, r, series, points) for r in range(reqs)]
-              for c in range(clients)]
+def batches(t0):
+    """BATCHES bodies: DEVICES devices, one point a second each, from t0."""
+    out = []
+    n = 0
+    for b in range(BATCHES):
+        lines = []
+        for k in range(LINES):
+            dev = n % DEVICES
+            ts = t0 + (n // DEVICES) * 1000
+            lines.append("weather,device=cb-%03d air_temp=%d %d" %
+                         (dev, n % 40, ts))
+            n += 1
+        out.append("\n".join(lines).encode())
+    return out
+
+
+def run(port, token, bodies):
     errors = []
-
-    def client(c):
-        conn = http.client.HTTPConnection("127.0.0.1", ports[c % len(ports)],
-                                          timeout=120)
-        for r in range(reqs):
-            conn.request("POST", "/api/v1/write?db=bench", body=bodies[c][r],
-                         headers={"Authorization": "Bearer " + token})
-            resp = conn.getresponse()
-            resp.read()
-            if resp.status != 204:
-                errors.append(resp.status)
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(c,))
-               for c in range(clients)]
-    t = time.perf_counter()
-    for th in threads:
+    share = [bodies[i::CLIENTS] for i in range(CLIENTS)]
+    ts = [threading.Thread(target=post, args=(port, token, s, errors))
+          for s in share]
+    t = time.time()
+    for th in ts:
         th.start()
-    for th in threads:
+    for th in ts:
         th.join()
-    dt = time.perf_counter() - t
-    assert not errors, errors[:5]
-    return clients * reqs * series * points / dt
+    secs = time.time() - t
+    if errors:
+        raise SystemExit("write errors: %s" % errors[:5])
+    return BATCHES * LINES / secs
 
 
 def main():
-    binary = os.path.join(harness.__file__.rsplit("/tests/", 1)[0], BUILD,
-                          "oasis")
-    url = harness.pg_database()
-    folder = tempfile.mkdtemp(prefix="oasis-bench-cluster-")
-    store = os.path.join(folder, "store")
-    harness.OASIS = binary
-    out = subprocess.run([binary, "init", "--data", store, "--db", url],
-                         capture_output=True, text=True, check=True)
-    token = subprocess.run([binary, "token", "create", "--role", "admin",
-                            "--name", "bench", "--data", store, "--db", url],
-                           capture_output=True, text=True,
-                           check=True).stdout.strip()
-    for d in range(50):
-        subprocess.run([binary, "devices", "add", "d%d" % d, "--kind",
-                        "weather_station", "--data", store, "--db", url],
-                       capture_output=True, text=True)
-    print("load average before: %s" % open("/proc/loadavg").read().strip())
-    run = 0
-    for shape in SHAPES:
-        wal, clu, two = [], [], []
-        for i in range(PAIRS):
-            for mode in ("wal", "cluster", "two"):
-                run += 1
-                extra = [] if mode == "wal" else ["--cluster", "--node-id"]
-                procs = []
-                if mode == "wal":
-                    procs.append(start(binary, store, url, []))
-                else:
-                    for k in range(2 if mode == "two" else 1):
-                        f = os.path.join(folder, "n%d" % k)
-                        os.makedirs(f, exist_ok=True)
-                        procs.append(start(binary, f, url,
-                                           extra + ["n%d" % k]))
-                rate = load([p for _, p in procs], token, run, shape)
-                for p, _ in procs:
-                    p.terminate()
-                    p.wait(timeout=60)
-                {"wal": wal, "cluster": clu, "two": two}[mode].append(rate)
-        print(shape[0])
-        for name, xs in (("one node, WAL acknowledgement", wal),
-                         ("one node, --cluster (PostgreSQL commit)", clu),
-                         ("two nodes, --cluster, clients split", two)):
-            print("  %-42s median %8.0f points/s (min %.0f, max %.0f)"
-                  % (name, statistics.median(xs), min(xs), max(xs)))
-        print("  ratio cluster/WAL, pairwise: %s" % ", ".join(
-            "%.2f" % (c / w) for c, w in zip(clu, wal)))
-    print("load average after: %s" % open("/proc/loadavg").read().strip())
+    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    oasis = build if build.startswith("/") else os.path.join(ROOT, build)
+    state = tempfile.mkdtemp(prefix="oasis-cluster-bench-")
+    os.chmod(state, 0o755)
+    env = dict(os.environ, OASIS_CLUSTER_DIR=state, OASIS_CLUSTER_DEMO="0",
+               OASIS_BIN=os.path.join(oasis, "oasis"))
+    try:
+        sh(env, "up")
+        v = {}
+        for line in sh(env, "env").splitlines():
+            k, _, val = line.partition("=")
+            v[k] = val.strip("'")
+        token = open(os.path.join(state, "admin-token")).read().strip()
+        c = http.client.HTTPConnection("127.0.0.1", int(v["HA_HTTP"]))
+        for d in range(DEVICES):
+            c.request("POST", "/api/v1/devices", headers={
+                "Authorization": "Bearer " + token,
+                "Content-Type": "application/json"},
+                body='{"id":"cb-%03d","kind":"weather_station"}' % d)
+            c.getresponse().read()
+        c.close()
+        now = int(time.time() * 1000)
+        span = BATCHES * LINES // DEVICES * 1000
+        sides = {"A": int(v["HA_HTTP"]), "B": int(v["O1_PORT"])}
+        got = {"A": [], "B": []}
+        k = 0
+        print("cluster: %s PostgreSQL nodes (synchronous mode), %s Oasis "
+              "nodes; %d clients x %d-line batches, %d points a run"
+              % (v["PG_NODES"], v["NODES"], CLIENTS, LINES, BATCHES * LINES))
+        for r in range(runs):
+            for side in "AB":
+                k += 1
+                bodies = batches(now - 20 * 3600 * 1000 + k * span)
+                rate = run(sides[side], token, bodies)
+                got[side].append(rate)
+                print("run %d %s %-34s %9.0f points/s  load %s" % (
+                    r + 1, side, "haproxy -> 3 nodes" if side == "A"
+                    else "one node (o1)", rate,
+                    os.getloadavg()[0].__round__(2)), flush=True)
+        ratios = [a / b for a, b in zip(got["A"], got["B"])]
+        med = lambda xs: sorted(xs)[len(xs) // 2]
+        print("median: A %.0f points/s, B %.0f points/s, ratio A/B %.2f "
+              "(pairs %s)" % (med(got["A"]), med(got["B"]), med(ratios),
+                              ", ".join("%.2f" % x for x in ratios)))
+    finally:
+        subprocess.run([SCRIPT, "down"], env=env, capture_output=True,
+                       timeout=300)
+        shutil.rmtree(state, ignore_errors=True)
 
 
-main()
+if __name__ == "__main__":
+    main()

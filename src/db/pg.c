@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "db/backends.h"
+#include "db/pg_retry.h"
 #include "util/log.h"
 
 /*
@@ -95,6 +96,7 @@ int pg__error(PGconn *conn, const PGresult *r, const char *what,
 
 	first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(conn), msg,
 		   sizeof(msg));
+	pg_retry__note(state, msg); /* a failover's failures are retried */
 	/* 25006: a read-only server (a standby, a failover under way) */
 	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
 	    !strcmp(state, "25006"))
@@ -269,18 +271,30 @@ int pg__run(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
 	return ERR_OK;
 }
 
+struct call {
+	enum pg_stmt_id id;
+	const char *sql;
+	const struct pg_params *p;
+	bool binary;
+	PGresult **out;
+	const char *what;
+};
+
+static int call_on(struct pg_conn *c, void *ctx, struct err *e)
+{
+	struct call *a = ctx;
+
+	return pg__run(c, a->id, a->sql, a->p, a->binary, a->out, a->what, e);
+}
+
+/* One statement, retried through a failover (pg_retry.h). */
 int pg__call(struct db *db, enum pg_stmt_id id, const char *sql,
 	     const struct pg_params *p, bool binary, PGresult **out,
 	     const char *what, struct err *e)
 {
-	struct pg_conn *c;
-	int rc;
+	struct call a = { id, sql, p, binary, out, what };
 
-	if ((rc = pg__conn_get(db, &c, e)))
-		return rc;
-	rc = pg__run(c, id, sql, p, binary, out, what, e);
-	pg__conn_put(db, c);
-	return rc;
+	return pg_retry_run(db, call_on, &a, e);
 }
 
 int pg__call_change(struct db *db, enum pg_stmt_id id, const char *sql,
@@ -297,6 +311,16 @@ int pg__call_change(struct db *db, enum pg_stmt_id id, const char *sql,
 	return rc;
 }
 
+/* The first column of r's first row into *out, *found (both may be NULL). */
+static void read_id(PGresult *r, int64_t *out, bool *found)
+{
+	if (found)
+		*found = PQntuples(r) > 0;
+	if (out)
+		*out = PQntuples(r) ? pg__int(r, 0, 0) : 0;
+	PQclear(r);
+}
+
 int pg__run_id(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
 	       const struct pg_params *p, int64_t *out, bool *found,
 	       const char *what, struct err *e)
@@ -306,11 +330,7 @@ int pg__run_id(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
 
 	if ((rc = pg__run(c, id, sql, p, false, &r, what, e)))
 		return rc;
-	if (found)
-		*found = PQntuples(r) > 0;
-	if (out)
-		*out = PQntuples(r) ? pg__int(r, 0, 0) : 0;
-	PQclear(r);
+	read_id(r, out, found);
 	return ERR_OK;
 }
 
@@ -318,14 +338,13 @@ int pg__call_id(struct db *db, enum pg_stmt_id id, const char *sql,
 		const struct pg_params *p, int64_t *out, bool *found,
 		const char *what, struct err *e)
 {
-	struct pg_conn *c;
+	PGresult *r;
 	int rc;
 
-	if ((rc = pg__conn_get(db, &c, e)))
+	if ((rc = pg__call(db, id, sql, p, false, &r, what, e)))
 		return rc;
-	rc = pg__run_id(c, id, sql, p, out, found, what, e);
-	pg__conn_put(db, c);
-	return rc;
+	read_id(r, out, found);
+	return ERR_OK;
 }
 
 int pg__each_row(PGresult *r, size_t row_size,
@@ -385,6 +404,7 @@ static int conn_open(struct pg_db *db, struct pg_conn **out, struct err *e)
 				       "store %s: %s (the password comes from "
 				       "~/.pgpass, PGPASSFILE or "
 				       "--data-password-file)", db->shown, msg);
+		pg_retry__note("", msg);
 		return err_set(e, ERR_UNAVAILABLE, "cannot open the store %s: %s",
 			       db->shown, msg);
 	}
@@ -458,6 +478,15 @@ int pg__conn_get(struct db *base, struct pg_conn **out, struct err *e)
 void pg__conn_put(struct db *base, struct pg_conn *c)
 {
 	pool_put(&pg_db(base)->pool, &c->link);
+}
+
+/*
+ * A connection that failed transiently: closed, and with it the idle ones
+ * (opened before it, to the same server, most likely gone too).
+ */
+void pg__conn_discard(struct db *base, struct pg_conn *c)
+{
+	pool_discard(&pg_db(base)->pool, &c->link);
 }
 
 int pg_pool_config(struct db *base, unsigned connections, unsigned wait_ms,

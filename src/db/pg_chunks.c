@@ -17,6 +17,7 @@
  */
 #include "db/pg_internal.h"
 #include "db/backends.h"
+#include "db/pg_retry.h"
 
 #include <stdarg.h>
 #include <stdint.h>
@@ -479,15 +480,21 @@ static int write_all(struct pg_conn *c, const struct db_chunk_write *w,
 	return ERR_OK;
 }
 
-static int write_once(struct db *db, struct pg_conn *c,
-		      const struct db_chunk_write *w, struct err *e)
+struct chunks_write {
+	struct db *db;
+	const struct db_chunk_write *w;
+};
+
+static int chunks_write_on(struct pg_conn *c, void *ctx, struct err *e)
 {
+	struct chunks_write *a = ctx;
+	const struct db_chunk_write *w = a->w;
 	int rc = ERR_OK;
 
 	for (size_t i = 0; i < w->n_add && !rc; i++)
 		if (w->add[i].series >= 0)
-			rc = ensure_on(db, c, w->add[i].ts_min, w->add[i].ts_min,
-				       e);
+			rc = ensure_on(a->db, c, w->add[i].ts_min,
+				       w->add[i].ts_min, e);
 	if (rc || (rc = pg__begin(c, e)))
 		return rc;
 	if ((rc = write_all(c, w, e)) || (rc = pg__commit(c, e)))
@@ -496,26 +503,29 @@ static int write_once(struct db *db, struct pg_conn *c,
 }
 
 /*
- * A write refused as invalid may have met a month partition that another
- * process (`oasis retention apply`, another node) dropped since this one
- * made or saw it: forget the months known and try once more.
+ * One transaction, run again whole when it failed transiently (a failover,
+ * or a COMMIT whose outcome is unknown): idempotent, since the same chunks
+ * written twice read back the same (the higher seq wins with the same
+ * points) and a deleted chunk stays deleted.  A write refused as invalid
+ * may have met a month partition that another process (`oasis retention
+ * apply`, another node) dropped since this one made or saw it: forget the
+ * months known and try once more.
  */
 int pg_chunks_write(struct db *db, const struct db_chunk_write *w,
 		    struct err *e)
 {
-	struct pg_conn *c;
+	struct chunks_write a = { db, w };
 	int rc;
 
-	if ((w->state_key && (rc = db__state_key_check(w->state_key, e))) ||
-	    (rc = pg__conn_get(db, &c, e)))
+	if (w->state_key && (rc = db__state_key_check(w->state_key, e)))
 		return rc;
-	if ((rc = write_once(db, c, w, e)) == ERR_INVALID && w->n_add) {
+	if ((rc = pg_retry_run(db, chunks_write_on, &a, e)) == ERR_INVALID &&
+	    w->n_add) {
 		pthread_mutex_lock(&pg_db(db)->lock);
 		pg_db(db)->n_months = 0;
 		pthread_mutex_unlock(&pg_db(db)->lock);
-		rc = write_once(db, c, w, e);
+		rc = pg_retry_run(db, chunks_write_on, &a, e);
 	}
-	pg__conn_put(db, c);
 	return rc;
 }
 

@@ -170,6 +170,8 @@ DB_OPS(PG_OP_DECL)
 /* Borrow a connection (bounded wait, see db/pool.h); give it back. */
 int pg__conn_get(struct db *db, struct pg_conn **out, struct err *e);
 void pg__conn_put(struct db *db, struct pg_conn *c);
+/* Give back a connection that failed transiently: close it and the idle ones. */
+void pg__conn_discard(struct db *db, struct pg_conn *c);
 
 /* The parameters of one statement, all sent as text but bytea (binary). */
 #define PG_MAX_PARAMS 24

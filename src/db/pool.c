@@ -174,6 +174,28 @@ void pool_put(struct pool *p, struct pool_link *c)
 	pthread_mutex_unlock(&p->lock);
 }
 
+void pool_discard(struct pool *p, struct pool_link *c)
+{
+	struct pool_link *idle, *next;
+	int dropped = 1;
+
+	held_by_thread = c->held_before;
+	c->held_before = NULL;
+	p->ops->close(c);
+	pthread_mutex_lock(&p->lock);
+	idle = p->idle;
+	p->idle = NULL;
+	for (struct pool_link *i = idle; i; i = i->next)
+		dropped++;
+	p->open_conns -= dropped;
+	pthread_cond_broadcast(&p->returned);
+	pthread_mutex_unlock(&p->lock);
+	for (; idle; idle = next) {
+		next = idle->next;
+		p->ops->close(idle);
+	}
+}
+
 void pool_adopt(struct pool *p, struct pool_link *c)
 {
 	pthread_mutex_lock(&p->lock);

@@ -80,6 +80,12 @@ void pool_destroy(struct pool *p);
  */
 int pool_get(struct pool *p, struct pool_link **out, struct err *e);
 void pool_put(struct pool *p, struct pool_link *c);
+/*
+ * Give back c as broken (a failover, a server gone): it is closed, and
+ * with it the idle connections (opened before it, to the same server,
+ * most likely gone too); the next pool_get opens new ones.
+ */
+void pool_discard(struct pool *p, struct pool_link *c);
 /* Count c, opened by the backend itself (at open), as the pool's own. */
 void pool_adopt(struct pool *p, struct pool_link *c);
 
