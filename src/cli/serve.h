@@ -8,6 +8,7 @@
 
 #include "db/db.h"
 #include "http/http.h"
+#include "video/video.h"
 #include "util/err.h"
 
 /* Find the web page's folder; NULL if none is installed. */
@@ -31,6 +32,7 @@ struct serve_opts {
 	int (*started)(const char *base_url, void *ctx, struct err *e);
 	void (*stopping)(void *ctx);
 	void *hook_ctx;
+	struct video_opts video;    /* camera relays (docs/VIDEO.md); dir set by serve_run */
 };
 
 void serve_opts_defaults(struct serve_opts *o);
@@ -74,7 +76,8 @@ enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
 	{ "heartbeat", required_argument, NULL, SERVE_OPT_HEARTBEAT }, \
 	{ "mqtt-password-file", required_argument, NULL, \
 	  SERVE_OPT_MQTT_PASSWORD_FILE }, \
-	SERVE_LIMIT_OPTIONS
+	SERVE_LIMIT_OPTIONS, \
+	SERVE_VIDEO_OPTIONS
 
 #define SERVE_LIMIT_OPTIONS \
 	{ "web-root", required_argument, NULL, 'w' }, \
@@ -85,6 +88,21 @@ enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
 	{ "max-connections-per-address", required_argument, NULL, \
 	  SERVE_OPT_MAX_PER_ADDRESS }, \
 	{ "header-timeout", required_argument, NULL, SERVE_OPT_HEADER_TIMEOUT }
+
+/* Camera relays (docs/VIDEO.md). */
+enum { SERVE_OPT_MAX_RELAYS = 1250, SERVE_OPT_VIDEO_IDLE, SERVE_OPT_VIDEO_STALL,
+       SERVE_OPT_SNAPSHOT_EVERY, SERVE_OPT_VIDEO_KEEP, SERVE_OPT_VIDEO_BUDGET,
+       SERVE_OPT_VIDEO_RECORD, SERVE_OPT_FFMPEG };
+
+#define SERVE_VIDEO_OPTIONS \
+	{ "max-relays", required_argument, NULL, SERVE_OPT_MAX_RELAYS }, \
+	{ "video-idle", required_argument, NULL, SERVE_OPT_VIDEO_IDLE }, \
+	{ "video-stall", required_argument, NULL, SERVE_OPT_VIDEO_STALL }, \
+	{ "snapshot-every", required_argument, NULL, SERVE_OPT_SNAPSHOT_EVERY }, \
+	{ "video-keep", required_argument, NULL, SERVE_OPT_VIDEO_KEEP }, \
+	{ "video-budget", required_argument, NULL, SERVE_OPT_VIDEO_BUDGET }, \
+	{ "video-record", no_argument, NULL, SERVE_OPT_VIDEO_RECORD }, \
+	{ "ffmpeg", required_argument, NULL, SERVE_OPT_FFMPEG }
 
 extern const char serve_usage[];
 

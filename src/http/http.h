@@ -52,6 +52,7 @@ void http_config_defaults(struct http_config *c);
 struct valves;
 struct fleet;
 struct alerts;
+struct video;
 
 struct http_services {
 	struct db *db;
@@ -66,6 +67,7 @@ struct http_services {
 	 * the threads that check passwords */
 	struct auth_limit *login_limit;
 	struct auth_pool *login_pool;
+	struct video *video;         /* camera relays, snapshots, recordings */
 };
 
 struct http_server;
