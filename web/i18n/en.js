@@ -306,4 +306,9 @@ export default {
   'vegetation.drone': 'Drone',
   'vegetation.anomaly': 'Flagged',
   'vegetation.picture': 'Newest NDVI picture ({time})',
+  'video.wall': 'Video',
+  'video.connecting': 'Connecting…',
+  'video.offline': 'Camera offline, retrying',
+  'video.error': 'No picture, retrying',
+  'video.unsupported': 'This browser cannot play the stream',
 };

@@ -306,4 +306,9 @@ export default {
   'vegetation.drone': '无人机',
   'vegetation.anomaly': '长势异常',
   'vegetation.picture': '查看最新 NDVI 影像（{time}）',
+  'video.wall': '视频监控',
+  'video.connecting': '正在连接…',
+  'video.offline': '摄像头离线，正在重试',
+  'video.error': '暂无画面，正在重试',
+  'video.unsupported': '此浏览器无法播放该视频流',
 };
