@@ -13,12 +13,19 @@ overlay).  It prints "ready" once it listens and runs until SIGTERM.
 import argparse
 import signal
 import sys
+import time
 
 import gi
 
 gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
+
+
+def background():
+    """A field by day (06:00-20:00 local time), the night sky otherwise."""
+    hour = time.localtime().tm_hour
+    return 0xFF3F6B2A if 6 <= hour < 20 else 0xFF0B1A2E
 
 
 def pipeline(width, height, fps, pattern, text):
@@ -29,12 +36,12 @@ def pipeline(width, height, fps, pattern, text):
                    'halignment=right valignment=top font-desc="Sans 12" '
                    '! textoverlay text="%s" halignment=left valignment=bottom '
                    'font-desc="Sans 14"' % safe)
-    return ("( videotestsrc is-live=true pattern=%s "
+    return ("( videotestsrc is-live=true pattern=%s background-color=%d "
             "! video/x-raw,width=%d,height=%d,framerate=%d/1%s "
             "! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast "
             "bitrate=%d key-int-max=%d ! video/x-h264,profile=constrained-baseline "
             "! rtph264pay name=pay0 pt=96 config-interval=1 )"
-            % (pattern, width, height, fps, overlay,
+            % (pattern, background(), width, height, fps, overlay,
                max(100, width * height * fps // 2000), fps))
 
 
