@@ -72,7 +72,7 @@ struct cam {
 	int64_t since_ms;
 	int64_t snap_ms;           /* last periodic snapshot attempt */
 	int64_t pruned_ms;
-	bool snapping;             /* a snapshot of the source is under way */
+	bool judged;               /* its health was seen since the start */
 };
 
 struct video {
@@ -267,39 +267,57 @@ static bool plot_has_offline(struct video *v, const char *plot)
 	return false;
 }
 
-/* Move c to state with reason; raise or clear its plot's alert (locked). */
+/* Raise or clear the camera_offline alert of c's plot (locked). */
+static void cam_alert(struct video *v, struct cam *c, bool raise)
+{
+	char msg[REASON_MAX + 96];
+	struct err e = { 0 };
+	int rc;
+
+	if (!v->alerts || !c->plot[0])
+		return;
+	if (raise) {
+		snprintf(msg, sizeof(msg), "camera %s: %s", c->id, c->reason);
+		rc = alerts_raise_external(v->alerts, "camera_offline", c->plot,
+					   msg, NULL, &e);
+	} else {
+		if (plot_has_offline(v, c->plot))
+			return;
+		rc = alerts_clear_external(v->alerts, "camera_offline", c->plot,
+					   &e);
+	}
+	if (rc)
+		log_warn("video: the alert of camera %s: %s", c->id, e.msg);
+}
+
+/*
+ * Move c to state with reason; raise or clear its plot's alert (locked).
+ * The first good news after a start also clears an alert a previous run
+ * left open.
+ */
 static void cam_set_state(struct video *v, struct cam *c, enum cam_state st,
 			  const char *reason)
 {
-	struct err e = { 0 };
-	char msg[REASON_MAX + 96];
-	bool was_offline = c->state == CAM_OFFLINE;
+	bool first = !c->judged;
 
+	c->judged = true;
 	if (st == CAM_OFFLINE)
 		snprintf(c->reason, sizeof(c->reason), "%s", reason);
-	if (c->state == st)
+	if (c->state == st) {
+		if (first && st != CAM_OFFLINE)
+			cam_alert(v, c, false);
 		return;
-	c->state = st;
-	c->since_ms = now_of(v);
-	if (st != CAM_OFFLINE)
-		c->reason[0] = '\0';
-	if (st == CAM_OFFLINE) {
+	}
+	if (st == CAM_OFFLINE)
 		log_warn("video: camera %s is offline: %s", c->id, reason);
-		if (v->alerts && c->plot[0]) {
-			snprintf(msg, sizeof(msg), "camera %s: %s", c->id, reason);
-			if (alerts_raise_external(v->alerts, "camera_offline",
-						  c->plot, msg, NULL, &e))
-				log_warn("video: alert for camera %s: %s", c->id,
-					 e.msg);
-		}
-	} else if (was_offline) {
+	else if (c->state == CAM_OFFLINE)
 		log_info("video: camera %s is back (%s)", c->id,
 			 state_names[st]);
-		if (v->alerts && c->plot[0] && !plot_has_offline(v, c->plot) &&
-		    alerts_clear_external(v->alerts, "camera_offline", c->plot,
-					  &e))
-			log_warn("video: alert for camera %s: %s", c->id, e.msg);
-	}
+	if (st != CAM_OFFLINE)
+		c->reason[0] = '\0';
+	c->since_ms = now_of(v);
+	c->state = st;
+	cam_alert(v, c, st == CAM_OFFLINE);
 }
 
 /* ---- the relays ---------------------------------------------------------- */
