@@ -28,7 +28,7 @@ def background():
     return 0xFF3F6B2A if 6 <= hour < 20 else 0xFF0B1A2E
 
 
-def pipeline(width, height, fps, pattern, text):
+def pipeline(width, height, fps, pattern, text, kbps=None):
     overlay = ""
     if Gst.ElementFactory.find("clockoverlay") and text is not None:
         safe = text.replace('"', "'")
@@ -42,7 +42,7 @@ def pipeline(width, height, fps, pattern, text):
             "bitrate=%d key-int-max=%d ! video/x-h264,profile=constrained-baseline "
             "! rtph264pay name=pay0 pt=96 config-interval=1 )"
             % (pattern, background(), width, height, fps, overlay,
-               max(100, width * height * fps // 2000), fps))
+               kbps or max(100, width * height * fps // 2000), fps))
 
 
 def main():
@@ -53,6 +53,7 @@ def main():
     ap.add_argument("--size", default="320x240")
     ap.add_argument("--fps", type=int, default=10)
     ap.add_argument("--pattern", default="ball")
+    ap.add_argument("--bitrate", type=int, default=None, help="kbit/s")
     a = ap.parse_args()
     Gst.init(None)
     width, height = (int(x) for x in a.size.split("x"))
@@ -63,7 +64,8 @@ def main():
     for m in a.mount or ["cam"]:
         name, _, text = m.partition("=")
         f = GstRtspServer.RTSPMediaFactory()
-        f.set_launch(pipeline(width, height, a.fps, a.pattern, text or name))
+        f.set_launch(pipeline(width, height, a.fps, a.pattern, text or name,
+                                a.bitrate))
         f.set_shared(True)
         mounts.add_factory("/" + name, f)
     if server.attach(None) == 0:

@@ -71,7 +71,7 @@ int video_relay_argv(const char *ffmpeg, const char *url, const char *dir,
 		"-pix_fmt", "yuv420p", "-force_key_frames", "expr:gte(t,n_forced*2)",
 		NULL };
 	static const char *const hls[] = {
-		"-f", "hls", "-hls_time", "2", "-hls_init_time", "1",
+		"-f", "hls", "-hls_time", "2", "-hls_init_time", "0.5",
 		"-hls_list_size", "6",
 		"-hls_flags", "independent_segments+program_date_time+temp_file",
 		"-strftime", "1", "-hls_base_url", "hls/", "-hls_segment_filename",
