@@ -15,7 +15,7 @@
 // OASIS_BIN names the server (default build/oasis).
 
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { openSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Oasis, REPO, freePort, plotsGeoJSON } from '../tests/browser/lib/oasis.mjs';
 import { launch, signIn } from '../tests/browser/lib/browser.mjs';
@@ -69,6 +69,8 @@ async function firstFrames(oasis, ids) {
   const browser = await launch(['--autoplay-policy=no-user-gesture-required']);
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
   await signIn(page, oasis.url, 'admin', oasis.adminPassword);
+  // a page of the origin without the screen (whose wall would play too)
+  await page.goto(oasis.url + '/config.json');
   const play = (id) => page.evaluate(async (cam) => {
     const { VideoPlayer, liveUrl } = await import('/js/video.js');
     const p = new VideoPlayer(liveUrl(cam));
@@ -89,7 +91,7 @@ async function firstFrames(oasis, ids) {
   const cold = [], warm = [], behind = [];
   for (let i = 0; i < TRIALS; i++) {
     const id = ids[i % ids.length];
-    await sleep(3500); // --video-idle 1: the relay has stopped
+    await sleep(9000); // --video-idle 5: the relay has stopped
     const c = await play(id);
     const w = await play(id);
     cold.push(c.ms);
@@ -136,7 +138,8 @@ async function relayLoad(oasis, ids) {
   const bytes = await viewers(oasis, ids, Date.now() + SECONDS * 1000);
   const secs = (Date.now() - t0) / 1000;
   const b1 = usage(pid);
-  const kids = k0.map(({ c, u }) => { try { return usage(c).cpu - u.cpu; } catch { return 0; } });
+  const k1 = new Set(children(pid));
+  const kids = k0.filter(({ c }) => k1.has(c)).map(({ c, u }) => usage(c).cpu - u.cpu);
   const total = bytes.reduce((a, b) => a + b, 0);
   return {
     idleCpu: (idle1.cpu - idle0.cpu) / SECONDS * 100, idleRss: idle1.rss,
@@ -155,11 +158,12 @@ async function main() {
   const oasis = new Oasis().init();
   const fc = plotsGeoJSON(2);
   oasis.importPlots(fc);
-  // --video-idle 1: a relay stops a second after its viewer, for cold starts
+  // --video-idle 5: a relay stops 5 s after its viewer, for cold starts
   oasis.port = await freePort();
   oasis.proc = spawn(process.env.OASIS_BIN || join(REPO, 'build', 'oasis'), ['serve', '--data', oasis.data,
-    '--listen', `127.0.0.1:${oasis.port}`, '--web', join(REPO, 'web'), '--video-idle', '1',
-    '--snapshot-every', '0', '--max-relays', String(RELAYS)], { stdio: ['ignore', 'pipe', 'ignore'] });
+    '--listen', `127.0.0.1:${oasis.port}`, '--web', join(REPO, 'web'), '--video-idle', '5',
+    '--snapshot-every', '0', '--max-relays', String(RELAYS)],
+    { stdio: ['ignore', 'pipe', openSync(join(oasis.dir, 'server.log'), 'a')] });
   await new Promise((ok) => oasis.proc.stdout.on('data', (c) => String(c).includes('serving') && ok()));
   for (const id of ids) {
     await oasis.device(id, 'camera', fc.features[0].properties.code);
@@ -171,6 +175,8 @@ async function main() {
     `warm median ${median(ff.warm).toFixed(0)} ms (max ${Math.max(...ff.warm).toFixed(0)}); ` +
     `behind the relay's clock median ${median(ff.behind).toFixed(2)} s`);
   const r = await relayLoad(oasis, ids);
+  if (process.env.VIDEO_BENCH_LOG) console.log(readFileSync(join(oasis.dir, 'server.log'), 'utf8').split('\n')
+    .filter((l) => /video/.test(l)).slice(-30).join('\n'));
   console.log(`oasis with no relay: ${r.idleCpu.toFixed(2)} % of a core, RSS ${r.idleRss.toFixed(1)} MB`);
   console.log(`oasis with ${r.relays} relays, ${RELAYS} viewers at ${r.mbits.toFixed(2)} Mbit/s each: ` +
     `${r.cpu.toFixed(2)} % of a core, RSS ${r.rss.toFixed(1)} MB; the ffmpeg children together ` +

@@ -12,8 +12,12 @@
 #include "util/timeutil.h"
 #include "video/video.h"
 
-/* How long a first viewer waits for a cold relay's first segments. */
-#define LIVE_WAIT_MS 8000
+/*
+ * A cold relay's first viewer is not kept waiting on a worker thread (a
+ * wall of cold cameras would hold them all): it gets 503 with
+ * Retry-After until the first segment is there, and asks again.
+ */
+#define LIVE_WAIT_MS 0
 #define RECORDING_DEFAULT_MS 3600000
 
 #define HLS_TYPE "application/vnd.apple.mpegurl"

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Oasis, REPO, freePort, plotsGeoJSON } from './lib/oasis.mjs';
-import { launch, signIn } from './lib/browser.mjs';
+import { launch, signIn, mapEval } from './lib/browser.mjs';
 
 let oasis, browser, source, code;
 
@@ -72,6 +72,10 @@ test('the video wall plays the live stream', async () => {
   await page.waitForSelector('#p-video:not([hidden]) .video-tile[data-camera="cam-live"] video');
   await advances(page, '#p-video .video-tile[data-camera="cam-live"] video');
   console.log(`# first frame on the wall ${Date.now() - t0} ms after signing in began`);
+  // the camera is on the map too, at its plot, in its state's colour
+  const cams = await mapEval(page, (chart) => chart.getOption().series.find((x) => x.id === 'cameras').data
+    .map((d) => ({ name: d.name, plot: d.plot })));
+  assert.deepEqual(cams, [{ name: 'cam-live', plot: code }]);
   // the plot's detail plays it too (the relay is warm now)
   await page.fill('.map-search input', code);
   await page.click('.map-search [type=submit]');

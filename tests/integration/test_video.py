@@ -111,8 +111,13 @@ def live_playlist_and_segments_play():
     s = setup()
     t0 = time.time()
     r = s.get("/api/v1/cameras/cam-1/live.m3u8", token=tokens["viewer"])
+    # a cold relay: 503 + Retry-After until its first segment
+    expect(r.status == 503 and r.header("Retry-After") == "1", r)
+    expect("starting" in r.body, r.body)
+    r = wait_for(lambda: (lambda x: x if x.status == 200 else None)(
+        s.get("/api/v1/cameras/cam-1/live.m3u8", token=tokens["viewer"])),
+        timeout=15, every=0.2)
     cold = time.time() - t0
-    expect(r.status == 200, r)
     expect(r.header("Content-Type").startswith("application/vnd.apple.mpegurl"))
     expect("#EXTINF" in r.body and "hls/" in r.body, r.body)
     expect("token" not in r.body and "s3cret" not in r.body, r.body)

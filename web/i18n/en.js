@@ -311,4 +311,7 @@ export default {
   'video.offline': 'Camera offline, retrying',
   'video.error': 'No picture, retrying',
   'video.unsupported': 'This browser cannot play the stream',
+  'video.state.streaming': 'streaming',
+  'video.state.idle': 'idle',
+  'video.state.offline': 'offline',
 };

@@ -311,4 +311,7 @@ export default {
   'video.offline': '摄像头离线，正在重试',
   'video.error': '暂无画面，正在重试',
   'video.unsupported': '此浏览器无法播放该视频流',
+  'video.state.streaming': '直播中',
+  'video.state.idle': '待机',
+  'video.state.offline': '离线',
 };

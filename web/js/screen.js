@@ -53,7 +53,7 @@ export class Screen {
       basemap: config.basemap || null,
     });
     this.feed = new LiveFeed(root.querySelector('#p-feed'));
-    this.wall = new VideoWall(root.querySelector('#p-video'));
+    this.wall = new VideoWall(root.querySelector('#p-video'), (cams) => this.map.setCameras(cams));
     this.live = new LiveStream('/api/v1/stream', { check: () => this.stillSignedIn() });
     this.unsubscribeLang = onLangChange(() => this.relabel());
   }

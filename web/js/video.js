@@ -71,7 +71,11 @@ export class VideoPlayer {
       return;
     }
     const hls = (this.hls = new Hls({ enableWorker: false, lowLatencyMode: false,
-      liveSyncDurationCount: 2, manifestLoadingTimeOut: 15000,
+      liveSyncDurationCount: 2,
+      // a cold relay answers 503 until its first segment (about 2 s): ask again soon
+      manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000,
+        timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
+        errorRetry: { maxNumRetry: 40, retryDelayMs: 250, maxRetryDelayMs: 500, backoff: 'linear' } } },
       xhrSetup: (xhr) => { xhr.withCredentials = true; } }));
     hls.on(Hls.Events.ERROR, (_ev, data) => {
       if (data.fatal) this.again(data.response?.code === 503 ? 'offline' : 'error');
@@ -102,8 +106,10 @@ export class VideoPlayer {
 
 /** The overview's video wall (section#p-video). */
 export class VideoWall {
-  constructor(root) {
+  /** root: section#p-video; onCameras(list): every refresh's cameras (the map's layer). */
+  constructor(root, onCameras = () => {}) {
     this.root = root;
+    this.onCameras = onCameras;
     this.grid = root?.querySelector('.video-wall');
     this.cameras = [];
     this.first = 0;
@@ -119,12 +125,14 @@ export class VideoWall {
   }
 
   async refresh() {
-    let list = [];
+    let all = [];
     try {
-      list = (await api('/cameras')).cameras.filter((c) => c.stream_url);
+      all = (await api('/cameras')).cameras;
     } catch {
-      list = [];
+      all = [];
     }
+    this.onCameras(all);
+    const list = all.filter((c) => c.stream_url);
     const ids = (cams) => cams.map((c) => c.id).join();
     const changed = ids(list) !== ids(this.cameras);
     this.cameras = list;
