@@ -724,8 +724,10 @@ void video_snapshot_tick(struct video *v)
 				snprintf(id, sizeof(id), "%s", c->id);
 			}
 		}
+		if (v->stop)
+			id[0] = '\0';
 		pthread_mutex_unlock(&v->lock);
-		if (!id[0] || v->stop)
+		if (!id[0])
 			return;
 		err_clear(&e);
 		if (video_snapshot(v, id, &s, &e))
