@@ -19,6 +19,7 @@ BUILD_DEBS="build-essential pkg-config clang"
 VIDEO_DEBS="ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
 gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x"
 TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb
+python3-prometheus-client influxdb
 python3-paho-mqtt gdal-bin postgresql postgresql-15-postgis-3 nodejs npm chromium
 fonts-noto-cjk $VIDEO_DEBS"
 DEMO_DEBS="nodejs npm $VIDEO_DEBS"

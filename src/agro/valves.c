@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ingest/ingest.h"
 #include "ingest/mqtt.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -328,4 +329,55 @@ void valves_close(struct valves *v)
 	pthread_cond_destroy(&v->stop_cond);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
+}
+
+/* ---- a valve's commands and state, for the API ---- */
+
+static int command_to_list(const struct db_command *cmd, void *ctx)
+{
+	json_array_append_new(ctx, valves_command_json(cmd));
+	return 0;
+}
+
+/* What the server believes (the last acknowledged command) and what the valve says. */
+static json_t *valve_state(struct ingest *ing, struct ts_engine *ts,
+			   const char *device, json_t *commands)
+{
+	const char *believed = "unknown";
+	int64_t id, at;
+	double val;
+	json_t *cmd, *reported = json_null();
+	size_t i;
+	struct err e;
+
+	json_array_foreach(commands, i, cmd)
+		if (!strcmp(json_string_value(json_object_get(cmd, "state")),
+			    "acknowledged")) {
+			believed = strcmp(json_string_value(json_object_get(cmd,
+				   "action")), "open") ? "closed" : "open";
+			break;
+		}
+	if (!ingest_series_find(ing, device, "valve_state", &id, &e) &&
+	    !ts_engine_latest(ts, id, &at, &val))
+		reported = json_pack("{sI sf}", "ts", (json_int_t)at, "value",
+				     val);
+	return json_pack("{ss so}", "believed", believed, "reported", reported);
+}
+
+int valves_status_json(struct valves *v, struct ingest *ing,
+		       struct ts_engine *ts, const char *device,
+		       const char *state, json_t **out, struct err *e)
+{
+	json_t *list = json_array();
+
+	*out = NULL;
+	if (!list)
+		return err_nomem(e);
+	if (db_command_list(v->db, device, state, 0, command_to_list, list, e)) {
+		json_decref(list);
+		return e->code;
+	}
+	*out = json_pack("{so so}", "valve", valve_state(ing, ts, device, list),
+			 "commands", list);
+	return *out ? ERR_OK : err_nomem(e);
 }

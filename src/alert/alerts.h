@@ -128,6 +128,21 @@ int alerts_rule_get(struct alerts *a, int64_t id, struct alert_rule *out,
 /* ---- alerts --------------------------------------------------------------- */
 
 json_t *alerts_alert_json(const struct db_alert *al);
+/*
+ * alerts_read.c: reads of the stored alerts, with or without a running
+ * service (call alerts_settle first to see every point's effect).  The
+ * alerts filter f selects as a JSON array (new reference) in *out.
+ */
+int alerts_list_json(struct db *db, const struct db_alert_filter *f,
+		     json_t **out, struct err *e);
+/* One alert; ERR_NOT_FOUND naming the id. */
+int alerts_get(struct db *db, int64_t id, struct db_alert *out,
+	       struct err *e);
+/*
+ * The rule templates as a JSON array (new reference): each as the rule it
+ * makes, without an id, with its "doc".
+ */
+json_t *alerts_templates_json(void);
 /* Acknowledge an open alert (ERR_INVALID if closed or acknowledged). */
 int alerts_ack(struct alerts *a, int64_t id, const char *who,
 	       const char *comment, struct db_alert *out, struct err *e);

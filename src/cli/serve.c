@@ -18,6 +18,7 @@
 #include "agro/valves.h"
 #include "fleet/fleet.h"
 #include "alert/alerts.h"
+#include "http/http_metrics.h"
 #include "ingest/mqtt.h"
 #include "rs/imagery.h"
 #include "ingest/retention.h"
@@ -362,6 +363,8 @@ const char serve_usage[] =
 	"  --max-connections-per-address N  from one client address (default 64)\n"
 	"  --header-timeout SECONDS  from connecting to the first request's\n"
 	"                         headers (default 10)\n"
+	"  --metrics-allow CIDR,...  addresses that scrape GET /metrics without\n"
+	"                         a token (e.g. 127.0.0.1/32,10.0.0.0/8)\n"
 	"  --timeout SECONDS      idle connection timeout, and from a request's\n"
 	"                         end to the next one's headers (default 60)\n"
 	"  --threads N            worker threads (default 2 per core, >= 4)\n"
@@ -514,6 +517,10 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 		break;
 	case SERVE_OPT_HEADER_TIMEOUT:
 		ok = parse_count(arg, &cfg->header_timeout_s);
+		break;
+	case SERVE_OPT_METRICS_ALLOW:
+		ok = http_metrics_allow_valid(arg);
+		cfg->metrics_allow = arg;
 		break;
 	default: return video_option(opt, arg, &o->video, e);
 	}

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "db/db.h"
-#include "http/http.h"
+#include "http/server.h"
 #include "video/video.h"
 #include "util/err.h"
 
@@ -57,6 +57,8 @@ enum { SERVE_OPT_MAX_BUFFERED = 1150, SERVE_OPT_MAX_INFLATED,
        SERVE_OPT_HEADER_TIMEOUT };
 /* Credentials (docs/SECURITY.md). */
 enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
+/* Prometheus (docs/API.md, "GET /metrics"). */
+enum { SERVE_OPT_METRICS_ALLOW = 1250 };
 
 #define SERVE_OPTIONS \
 	{ "listen", required_argument, NULL, 'l' }, \
@@ -76,6 +78,7 @@ enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
 	{ "heartbeat", required_argument, NULL, SERVE_OPT_HEARTBEAT }, \
 	{ "mqtt-password-file", required_argument, NULL, \
 	  SERVE_OPT_MQTT_PASSWORD_FILE }, \
+	{ "metrics-allow", required_argument, NULL, SERVE_OPT_METRICS_ALLOW }, \
 	SERVE_LIMIT_OPTIONS, \
 	SERVE_VIDEO_OPTIONS
 

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "util/events.h"
+
 struct sse {
 	struct events *events;
 	struct MHD_Connection *conn;
