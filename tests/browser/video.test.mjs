@@ -83,6 +83,12 @@ test('the video wall plays the live stream', async () => {
   const t1 = Date.now();
   await advances(page, '#detail .camera[data-camera="cam-live"] video');
   console.log(`# detail player (warm) playing ${Date.now() - t1} ms after opening`);
+  // the last minutes, played back from the recording, and back to live
+  await page.click('#detail .camera[data-camera="cam-live"] .camera-replay');
+  await page.waitForSelector('#detail .camera-player[data-mode=replay] video');
+  await advances(page, '#detail .camera[data-camera="cam-live"] video');
+  await page.click('#detail .camera[data-camera="cam-live"] .camera-replay');
+  await page.waitForSelector('#detail .camera-player[data-mode=live] video');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -314,4 +314,6 @@ export default {
   'video.state.streaming': 'streaming',
   'video.state.idle': 'idle',
   'video.state.offline': 'offline',
+  'video.replay': 'Replay the last 10 minutes',
+  'video.live': 'Back to live',
 };

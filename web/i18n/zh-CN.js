@@ -314,4 +314,6 @@ export default {
   'video.state.streaming': '直播中',
   'video.state.idle': '待机',
   'video.state.offline': '离线',
+  'video.replay': '回放最近10分钟',
+  'video.live': '返回直播',
 };

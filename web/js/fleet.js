@@ -8,7 +8,7 @@ import { api, ApiError } from './api.js';
 import { t } from './i18n.js';
 import { num, dateTime } from './format.js';
 import { el } from './dom.js';
-import { VideoPlayer, liveUrl } from './video.js';
+import { CameraView } from './video.js';
 
 const SCHEMES = /^(rtsps?|https?):\/\//i;
 
@@ -54,7 +54,7 @@ export class PlotFleet {
     this.players.forEach((p) => p.stop());
     // a camera with a stream plays live here, relayed by the server
     this.players = this.cameras.map((c) => (c.stream_url
-      ? new VideoPlayer(liveUrl(c.id), { label: c.name || c.id }) : null));
+      ? new CameraView(c.id, c.name || c.id) : null));
     this.cameraBox.replaceChildren(...this.cameras.map((c, i) => cameraItem(c, this.players[i])));
     this.players = this.players.filter(Boolean);
     this.players.forEach((p) => p.start());

@@ -14,6 +14,7 @@ const WALL_SIZE = 4;
 const WALL_CYCLE_MS = 20 * 1000;
 const WALL_REFRESH_MS = 60 * 1000;
 const RETRY_MS = 5000;
+const REPLAY_MS = 10 * 60 * 1000;
 
 let hlsModule = null;
 
@@ -101,6 +102,45 @@ export class VideoPlayer {
     this.hls = null;
     this.video.removeAttribute('src');
     this.video.load();
+  }
+}
+
+/**
+ * A camera in the plot detail: live, or the last minutes played back from
+ * the recording (GET .../recording.m3u8?from=&to=), one button between them.
+ */
+export class CameraView {
+  constructor(id, label) {
+    this.id = id;
+    this.label = label;
+    this.player = null;
+    this.box = el('div', { class: 'camera-view' });
+    this.button = el('button', { type: 'button', class: 'chip camera-replay', onclick: () => this.toggle() });
+    this.node = el('div', { class: 'camera-player' }, this.box, this.button);
+  }
+
+  start() {
+    this.show(true);
+  }
+
+  toggle() {
+    this.show(!this.live);
+  }
+
+  show(live) {
+    this.player?.stop();
+    this.live = live;
+    const now = Date.now();
+    const url = live ? liveUrl(this.id) : recordingUrl(this.id, now - REPLAY_MS, now);
+    this.player = new VideoPlayer(url, { live, label: this.label });
+    this.box.replaceChildren(this.player.node);
+    this.node.dataset.mode = live ? 'live' : 'replay';
+    this.button.textContent = t(live ? 'video.replay' : 'video.live');
+    this.player.start();
+  }
+
+  stop() {
+    this.player?.stop();
   }
 }
 
