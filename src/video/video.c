@@ -38,6 +38,7 @@
 #define RELOAD_EVERY_MS 30000
 #define KEEP_NEWEST 8
 #define SNAPSHOT_TIMEOUT_MS 15000
+#define FIRST_SNAPSHOT_MS 30000
 #define SNAPSHOT_MAX_BYTES (8u << 20)
 #define REASON_MAX 256
 /* The folder's path: room for a camera, a file name and a suffix in PATH_MAX. */
@@ -124,7 +125,9 @@ static struct cam *cam_add(struct video *v, const char *id)
 		return NULL;
 	snprintf(c->id, sizeof(c->id), "%s", id);
 	c->err_fd = -1;
-	c->snap_ms = INT64_MIN / 2;
+	/* the first periodic snapshots 30 s after the start, 5 s apart */
+	c->snap_ms = now_of(v) - v->o.snapshot_every_ms + FIRST_SNAPSHOT_MS +
+		     (int64_t)(v->n % 120) * 5000;
 	c->last_view_ms = INT64_MIN / 2;
 	v->cams[v->n++] = c;
 	return c;
