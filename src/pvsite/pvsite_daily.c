@@ -165,7 +165,7 @@ static const struct db_pv_equipment *eq_find(const struct layout *l,
 	struct db_pv_equipment key;
 
 	snprintf(key.id, sizeof(key.id), "%s", id);
-	return bsearch(&key, l->v, l->n, sizeof(*l->v), cmp_eq);
+	return l->n ? bsearch(&key, l->v, l->n, sizeof(*l->v), cmp_eq) : NULL;
 }
 
 /* The block above q ("" at none); at most 8 levels. */
