@@ -211,6 +211,15 @@ static int cmp_id(const void *a, const void *b)
 		      ((const struct db_pv_equipment *)b)->id);
 }
 
+static int cmp_id_then_index(const void *a, const void *b)
+{
+	const struct db_pv_equipment *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c ? c : (x->module_count > y->module_count) -
+		       (x->module_count < y->module_count);
+}
+
 /* The stored equipment of the site, sorted by id (for parents). */
 struct stored {
 	struct db_pv_equipment *v;
@@ -275,15 +284,14 @@ static void check_links(struct db_pv_equipment *rows, const size_t *line,
 		return;
 	}
 	memcpy(sorted, rows, n * sizeof(*sorted));
-	qsort(sorted, n, sizeof(*sorted), cmp_id);
+	/* the row's index rides in module_count while sorting (stable ties) */
+	for (size_t i = 0; i < n; i++)
+		sorted[i].module_count = (int64_t)i;
+	qsort(sorted, n, sizeof(*sorted), cmp_id_then_index);
 	for (size_t i = 1; i < n; i++)
 		if (!strcmp(sorted[i].id, sorted[i - 1].id))
-			for (size_t j = 0; j < n; j++)
-				if (!strcmp(rows[j].id, sorted[i].id)) {
-					bad(x, where, line[j], "id", "'%s' is "
-					    "repeated", rows[j].id);
-					break;
-				}
+			bad(x, where, line[sorted[i].module_count], "id",
+			    "'%s' is repeated", sorted[i].id);
 	for (size_t i = 0; i < n; i++) {
 		struct db_pv_equipment *q = &rows[i];
 
