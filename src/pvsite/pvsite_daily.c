@@ -19,6 +19,7 @@
 
 #include "pv/iec61724.h"
 #include "pv/pvwatts.h"
+#include "pv/strings.h"
 #include "pv/temperature.h"
 #include "sites/sites.h"
 #include "ts/engine.h"
@@ -26,10 +27,11 @@
 #include "util/tz.h"
 
 /* Series read per device, in this order. */
-enum { M_P_AC, M_P_DC, M_POA, M_TMOD, M_TAIR, M_WIND, M_AGC, M_LIMIT, M_N };
+enum { M_P_AC, M_P_DC, M_POA, M_TMOD, M_TAIR, M_WIND, M_AGC, M_LIMIT,
+       M_STRING, M_N };
 static const char *const metric_names[M_N] = {
 	"p_ac", "p_dc", "poa_global", "temp_module", "temp_air", "wind_speed",
-	"agc_setpoint", "export_limit",
+	"agc_setpoint", "export_limit", "string_current",
 };
 
 /* The store's series, sorted by (device, metric), for lookups. */
@@ -713,6 +715,143 @@ out:
 	return rc;
 }
 
+/* ---- strings ------------------------------------------------------------ */
+
+/* A string's day beside the others of its combiner box. */
+struct string_day {
+	double ratio_sum;
+	size_t n_judged, n_open, n_low;
+};
+
+/*
+ * The strings of one box (ids[0..n), their parent box): at each daylight
+ * interval of the box's station, pv_strings over the strings that
+ * reported; per string the mean ratio to the box's median and the
+ * intervals open or low; the box's mean dispersion.
+ */
+static int box_day(struct run *r, const char *box, const char *const *ids,
+		   size_t n, json_t *strings, json_t *boxes)
+{
+	const struct db_pv_equipment *q = eq_find(&r->l, box);
+	struct station *st = q ? station_get(r, station_of(&r->l, q)) : NULL;
+	double **cur = calloc(n, sizeof(*cur));
+	double *c = malloc(4 * n * sizeof(double));
+	enum pv_string_status *status = malloc(n * sizeof(*status));
+	struct string_day *sd = calloc(n, sizeof(*sd));
+	size_t *who = malloc(n * sizeof(*who));
+	double disp_sum = 0;
+	size_t disp_n = 0;
+	int rc = ERR_OK;
+
+	if (!cur || !c || !status || !sd || !who) {
+		rc = err_nomem(r->d.e);
+		goto out;
+	}
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = read_means(&r->d, ids[i], M_STRING, &cur[i]);
+	for (size_t k = 0; !rc && k < r->d.k; k++) {
+		struct pv_strings_out o;
+		size_t m = 0;
+
+		if (st && st->s.v[M_POA] &&
+		    !(st->s.v[M_POA][k] >= r->o.daylight_threshold))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			if (cur[i] && isfinite(cur[i][k])) {
+				c[m] = cur[i][k];
+				who[m++] = i;
+			}
+		if (m < 2)
+			continue;
+		pv_strings(c, m, c + n, status, c + 2 * n, &o);
+		if (!(o.median > 0))
+			continue;
+		for (size_t j = 0; j < m; j++) {
+			struct string_day *x = &sd[who[j]];
+
+			x->n_judged++;
+			x->ratio_sum += c[n + j];
+			x->n_open += status[j] == PV_STRING_OPEN;
+			x->n_low += status[j] == PV_STRING_LOW;
+		}
+		if (isfinite(o.dispersion_excl_open)) {
+			disp_sum += o.dispersion_excl_open;
+			disp_n++;
+		}
+	}
+	for (size_t i = 0; !rc && i < n; i++)
+		json_array_append_new(strings, json_pack("{ss ss so si si si}",
+			"id", ids[i], "combiner", box,
+			"mean_ratio", num(sd[i].n_judged ? sd[i].ratio_sum /
+					  (double)sd[i].n_judged : NAN),
+			"n_judged_intervals", (int)sd[i].n_judged,
+			"n_open_intervals", (int)sd[i].n_open,
+			"n_low_intervals", (int)sd[i].n_low));
+	if (!rc)
+		json_array_append_new(boxes, json_pack("{ss si so}", "id", box,
+			"strings", (int)n, "mean_dispersion",
+			num(disp_n ? disp_sum / (double)disp_n : NAN)));
+out:
+	for (size_t i = 0; cur && i < n; i++)
+		free(cur[i]);
+	free(cur);
+	free(c);
+	free(status);
+	free(sd);
+	free(who);
+	return rc;
+}
+
+static int cmp_string_parent(const void *a, const void *b)
+{
+	const struct db_pv_equipment *x = *(const struct db_pv_equipment *const *)a;
+	const struct db_pv_equipment *y = *(const struct db_pv_equipment *const *)b;
+	int c = strcmp(x->parent, y->parent);
+
+	return c ? c : strcmp(x->id, y->id);
+}
+
+/* Every box's strings into out's "strings" and "combiners". */
+static int compute_strings(struct run *r, json_t *out, struct err *e)
+{
+	const struct db_pv_equipment **v = malloc((r->l.n + 1) * sizeof(*v));
+	const char **ids = malloc((r->l.n + 1) * sizeof(*ids));
+	json_t *strings = json_array(), *boxes = json_array();
+	size_t n = 0;
+	int rc = ERR_OK;
+
+	if (!v || !ids || !strings || !boxes) {
+		rc = err_nomem(e);
+		goto out;
+	}
+	for (size_t i = 0; i < r->l.n; i++)
+		if (!strcmp(r->l.v[i].kind, "pv_string") && r->l.v[i].parent[0])
+			v[n++] = &r->l.v[i];
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_string_parent);
+	for (size_t i = 0; !rc && i < n; ) {
+		size_t j = i;
+
+		while (j < n && !strcmp(v[j]->parent, v[i]->parent)) {
+			ids[j - i] = v[j]->id;
+			j++;
+		}
+		rc = box_day(r, v[i]->parent, ids, j - i, strings, boxes);
+		i = j;
+	}
+	if (!rc) {
+		json_object_set_new(out, "combiners", boxes);
+		json_object_set_new(out, "strings", strings);
+		boxes = strings = NULL;
+	}
+out:
+	json_decref(strings);
+	json_decref(boxes);
+	free(v);
+	free(ids);
+	return rc;
+}
+
 static json_t *day_head(const struct run *r, const char *date)
 {
 	char from[40], to[40];
@@ -737,8 +876,8 @@ int pvsite_daily_json_opts(struct db *db, struct ts_engine *ts,
 	if (!(rc = run_open(db, ts, site, date, o, &r, e))) {
 		if (!(v = day_head(&r, date)))
 			rc = err_nomem(e);
-		else
-			rc = compute(&r, v, e);
+		else if (!(rc = compute(&r, v, e)))
+			rc = compute_strings(&r, v, e);
 	}
 	run_free(&r);
 	if (rc) {

@@ -266,6 +266,19 @@ static void synthetic_days(struct fixture *f)
 				    : 5000);
 			}
 		}
+	/* a box of four strings under INV1, the fourth open; at 09:00 the
+	 * third gives 6 A: the median (of 0, 6, 8, 8) is 7, 6/7 is low */
+	if (import(f, "id,kind,parent\nCB1,combiner,INV1\nS1,string,CB1\n"
+		   "S2,string,CB1\nS3,string,CB1\nS4,string,CB1\n", &e))
+		fail_msg("%s", e.msg);
+	for (int h = 8; h < 18; h++) {
+		int64_t t = DAY1 + h * H;
+
+		put(f, "S1", "string_current", t, 8);
+		put(f, "S2", "string_current", t, 8);
+		put(f, "S3", "string_current", t, h == 9 ? 6 : 8);
+		put(f, "S4", "string_current", t, 0);
+	}
 	put(f, "INV1", "p_ac", DAY1 - 60000, 1e5);
 	put(f, "MET1", "poa_global", DAY1 + 48 * H, 3000);
 }
@@ -338,6 +351,22 @@ static void daily_metrics_of_a_known_day(void **state)
 	close_to(get(plant, "availability_time"), 18.0 / 19);
 	close_to(get(blk, "pr"), get(plant, "pr"));
 	close_to(get(plant, "e_curtailed_kwh"), 0);
+	/* the strings against their box's median in daylight */
+	{
+		json_t *st = json_object_get(v, "strings");
+
+		assert_int_equal(json_array_size(st), 4);
+		assert_int_equal((int)get(find(st, "S4"), "n_open_intervals"), 10);
+		assert_int_equal((int)get(find(st, "S3"), "n_low_intervals"), 1);
+		assert_int_equal((int)get(find(st, "S1"), "n_low_intervals"), 0);
+		close_to(get(find(st, "S1"), "mean_ratio"), (9 + 8.0 / 7) / 10);
+		close_to(get(find(st, "S3"), "mean_ratio"), (9 + 6.0 / 7) / 10);
+		close_to(get(find(st, "S4"), "mean_ratio"), 0);
+		assert_string_equal(json_string_value(json_object_get(
+			find(st, "S4"), "combiner")), "CB1");
+		assert_int_equal(json_array_size(json_object_get(v,
+			"combiners")), 1);
+	}
 	/* the ranking: the worst first */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 		json_object_get(v, "ranking"), 0), "id")), "INV1");
