@@ -315,7 +315,7 @@ out:
 static int step(struct pg_conn *c, bool *done, struct err *e)
 {
 	char record[96];
-	int have = 0, v;
+	int have = 0, v = 0;
 
 	if (pg__begin(c, e) ||
 	    pg__exec(c, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")",

@@ -312,7 +312,7 @@ int sqlite__migrate(struct conn *c, struct err *e)
 			       "%d, newer than this program knows (%d): "
 			       "upgrade oasis", have, N_MIGRATIONS);
 	for (int v = 1; v <= N_MIGRATIONS; v++) {
-		bool done;
+		bool done = false;
 
 		if (!migrations[v - 1])
 			continue;

@@ -428,7 +428,7 @@ static int pv_import_all(struct conn *c, const char *site,
 			 int64_t now_ms, size_t *added, struct err *e)
 {
 	sqlite3_stmt *ins = NULL, *upd = NULL, *eq = NULL;
-	bool was_new;
+	bool was_new = false;
 	int rc;
 
 	if ((rc = site_exists(c, site, e)) ||
