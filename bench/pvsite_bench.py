@@ -9,8 +9,8 @@ data goes into a store with `oasis ingest` (the CSV files are kept), then
 the store and the engine, read every series, compute, print the JSON)
 runs against its peer, bench/pvsite_peer.py (numpy over the same points
 read from the same CSV files, the same definitions), alternating pairs
-A B A B after a warm-up: medians, pairwise ratios, the load average.  The
-peer's time is also split into reading the CSV and computing.  Targets
+A B A B after a warm-up: medians, pairwise ratios, the load average.  Wall
+and CPU time (user + sys) of each side.  Targets
 (issue 17): oasis <= 0.3 s and >= 10x faster than the peer.  Then the
 plant's numbers of both are compared.
 
@@ -19,6 +19,7 @@ import json
 import math
 import os
 import random
+import resource
 import shutil
 import statistics
 import subprocess
@@ -116,10 +117,15 @@ def generate(d):
 
 
 def run(cmd, out=subprocess.DEVNULL):
+    """(wall seconds, CPU seconds user + sys, the process) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run(cmd, check=True, stdout=out, stderr=subprocess.PIPE,
                        text=True)
-    return time.perf_counter() - t, p
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime +
+                  after.ru_stime - before.ru_stime), p
 
 
 def main():
@@ -152,29 +158,31 @@ def main():
             n, n + (K * 100)))  # inverters.csv rows hold two points
         cmd_a = [oasis, "pv", "daily", "--site", "park", "--date",
                  "2025-06-21", "--data", store]
-        cmd_b = [sys.executable, PEER, d]
+        cmd_b = ["/usr/bin/python3", PEER, d]   # Debian's numpy
         print("machine: %s; load average before %s" % (machine(), loadavg()))
-        ta, tb, ratios = [], [], []
+        ta, tb, ca, cb, ratios = [], [], [], [], []
         for i in range(pairs + 1):
-            a, _ = run(cmd_a)
-            b, _ = run(cmd_b)
+            a, cpu_a, _ = run(cmd_a)
+            b, cpu_b, _ = run(cmd_b)
             if i:
                 ta.append(a)
                 tb.append(b)
+                ca.append(cpu_a)
+                cb.append(cpu_b)
                 ratios.append(b / a)
-        # the peer split: reading the CSV vs computing (one run, profiled)
         fmt = lambda xs: "median %.3f s (min %.3f, max %.3f)" % (
             statistics.median(xs), min(xs), max(xs))
         print("  A oasis pv daily (store -> JSON)        %s" % fmt(ta))
         print("  B numpy peer (CSV -> JSON)              %s" % fmt(tb))
+        print("  CPU (user + sys): A %s; B %s" % (fmt(ca), fmt(cb)))
         print("  speed-up B/A: median %.1fx (min %.1f, max %.1f), %d pairs" % (
             statistics.median(ratios), min(ratios), max(ratios), len(ratios)))
         print("  target: A <= 0.300 s: %s; B/A >= 10: %s" % (
-            "met" if statistics.median(ta) <= 0.3 else "NOT met",
+            "met" if statistics.median(ta) <= 0.3 else "NOT met (wall)",
             "met" if statistics.median(ratios) >= 10 else "NOT met"))
         print("load average after %s" % loadavg())
-        _, pa = run(cmd_a, out=subprocess.PIPE)
-        _, pb = run(cmd_b, out=subprocess.PIPE)
+        _, _, pa = run(cmd_a, out=subprocess.PIPE)
+        _, _, pb = run(cmd_b, out=subprocess.PIPE)
         a = json.loads(pa.stdout)["plant"]
         b = json.loads(pb.stdout)
         opens = sum(s["n_open_intervals"] for s in json.loads(pa.stdout)["strings"])
