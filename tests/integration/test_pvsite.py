@@ -65,6 +65,14 @@ def sites_on_the_command_line():
     expect(site["equipment"]["pv_inverter"] == 2, site)
     oasis("devices", "add", "ws-9", "--kind", "weather_station", data=d)
     oasis("sites", "assign", "mulei", "device", "ws-9", data=d)
+    listed = json.loads(oasis("devices", "list", "--site", "mulei", "--format",
+                              "json", data=d).stdout)
+    expect(sorted(x["id"] for x in listed) ==
+           ["B1", "CB1", "INV1", "INV2", "MET1", "S1", "ws-9"], listed)
+    expect(json.loads(oasis("devices", "list", "--site", "base", "--format",
+                            "json", data=d).stdout) == [], "base is empty")
+    p = oasis("devices", "list", "--site", "nowhere", data=d, check=False)
+    expect(p.returncode == 1 and "nowhere" in p.stderr, p.stderr)
     p = oasis("sites", "assign", "mulei", "device", "ghost", data=d,
               check=False)
     expect(p.returncode == 1 and "ghost" in p.stderr, p.stderr)
