@@ -57,6 +57,7 @@ int pvsite_equipment_json(struct db *db, const char *site, const char *kind,
 struct pvsite_daily_opts {
 	int interval_min;            /* 0: 1 minute */
 	double daylight_threshold;   /* W/m2; 0: 50 */
+	int threads;                 /* strings read on; 0: one per core, <= 4 */
 };
 
 /*

@@ -14,8 +14,10 @@
 #include "pvsite/pvsite.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pv/iec61724.h"
 #include "pv/pvwatts.h"
@@ -548,6 +550,7 @@ static int run_open(struct db *db, struct ts_engine *ts, const char *code,
 	r->o.interval_min = o && o->interval_min > 0 ? o->interval_min : 1;
 	r->o.daylight_threshold = o && o->daylight_threshold > 0
 		? o->daylight_threshold : PV_PR_DAYLIGHT_THRESHOLD;
+	r->o.threads = o ? o->threads : 0;
 	r->d.e = e;
 	r->d.ts = ts;
 	r->d.map = &r->map;
@@ -723,38 +726,57 @@ struct string_day {
 	size_t n_judged, n_open, n_low;
 };
 
+/* One combiner box: its strings are v[first .. first + n) of the job. */
+struct box {
+	const char *id;
+	size_t first, n;
+	double disp_sum;
+	size_t disp_n;
+};
+
+/* The strings of the site, grouped by box, and what each thread does. */
+struct strings_job {
+	struct run *r;
+	const struct db_pv_equipment **v;  /* the strings, by box then id */
+	struct string_day *sd;             /* one per string */
+	struct box *boxes;
+	size_t n_boxes;
+	size_t from, to;                   /* this thread's boxes */
+	struct err err;                    /* this thread's error */
+	int rc;
+};
+
 /*
- * The strings of one box (ids[0..n), their parent box): at each daylight
- * interval of the box's station, pv_strings over the strings that
- * reported; per string the mean ratio to the box's median and the
- * intervals open or low; the box's mean dispersion.
+ * One box: at each daylight interval of the box's station, pv_strings over
+ * the strings that reported; per string the ratio to the box's median and
+ * the intervals open or low; the box's dispersion.  d is the thread's own
+ * copy of the day (its error its own).
  */
-static int box_day(struct run *r, const char *box, const char *const *ids,
-		   size_t n, json_t *strings, json_t *boxes)
+static int box_day(struct strings_job *j, struct day *d, struct box *b)
 {
-	const struct db_pv_equipment *q = eq_find(&r->l, box);
+	struct run *r = j->r;
+	const struct db_pv_equipment *q = eq_find(&r->l, b->id);
 	struct station *st = q ? station_get(r, station_of(&r->l, q)) : NULL;
+	const double *g = st ? st->s.v[M_POA] : NULL;
+	size_t n = b->n;
 	double **cur = calloc(n, sizeof(*cur));
 	double *c = malloc(4 * n * sizeof(double));
 	enum pv_string_status *status = malloc(n * sizeof(*status));
-	struct string_day *sd = calloc(n, sizeof(*sd));
 	size_t *who = malloc(n * sizeof(*who));
-	double disp_sum = 0;
-	size_t disp_n = 0;
+	struct string_day *sd = j->sd + b->first;
 	int rc = ERR_OK;
 
-	if (!cur || !c || !status || !sd || !who) {
-		rc = err_nomem(r->d.e);
+	if (!cur || !c || !status || !who) {
+		rc = err_nomem(d->e);
 		goto out;
 	}
 	for (size_t i = 0; !rc && i < n; i++)
-		rc = read_means(&r->d, ids[i], M_STRING, &cur[i]);
-	for (size_t k = 0; !rc && k < r->d.k; k++) {
+		rc = read_means(d, j->v[b->first + i]->id, M_STRING, &cur[i]);
+	for (size_t k = 0; !rc && k < d->k; k++) {
 		struct pv_strings_out o;
 		size_t m = 0;
 
-		if (st && st->s.v[M_POA] &&
-		    !(st->s.v[M_POA][k] >= r->o.daylight_threshold))
+		if (g && !(g[k] >= r->o.daylight_threshold))
 			continue;
 		for (size_t i = 0; i < n; i++)
 			if (cur[i] && isfinite(cur[i][k])) {
@@ -766,40 +788,38 @@ static int box_day(struct run *r, const char *box, const char *const *ids,
 		pv_strings(c, m, c + n, status, c + 2 * n, &o);
 		if (!(o.median > 0))
 			continue;
-		for (size_t j = 0; j < m; j++) {
-			struct string_day *x = &sd[who[j]];
+		for (size_t x = 0; x < m; x++) {
+			struct string_day *y = &sd[who[x]];
 
-			x->n_judged++;
-			x->ratio_sum += c[n + j];
-			x->n_open += status[j] == PV_STRING_OPEN;
-			x->n_low += status[j] == PV_STRING_LOW;
+			y->n_judged++;
+			y->ratio_sum += c[n + x];
+			y->n_open += status[x] == PV_STRING_OPEN;
+			y->n_low += status[x] == PV_STRING_LOW;
 		}
 		if (isfinite(o.dispersion_excl_open)) {
-			disp_sum += o.dispersion_excl_open;
-			disp_n++;
+			b->disp_sum += o.dispersion_excl_open;
+			b->disp_n++;
 		}
 	}
-	for (size_t i = 0; !rc && i < n; i++)
-		json_array_append_new(strings, json_pack("{ss ss so si si si}",
-			"id", ids[i], "combiner", box,
-			"mean_ratio", num(sd[i].n_judged ? sd[i].ratio_sum /
-					  (double)sd[i].n_judged : NAN),
-			"n_judged_intervals", (int)sd[i].n_judged,
-			"n_open_intervals", (int)sd[i].n_open,
-			"n_low_intervals", (int)sd[i].n_low));
-	if (!rc)
-		json_array_append_new(boxes, json_pack("{ss si so}", "id", box,
-			"strings", (int)n, "mean_dispersion",
-			num(disp_n ? disp_sum / (double)disp_n : NAN)));
 out:
 	for (size_t i = 0; cur && i < n; i++)
 		free(cur[i]);
 	free(cur);
 	free(c);
 	free(status);
-	free(sd);
 	free(who);
 	return rc;
+}
+
+static void *boxes_thread(void *arg)
+{
+	struct strings_job *j = arg;
+	struct day d = j->r->d;
+
+	d.e = &j->err;
+	for (size_t b = j->from; !j->rc && b < j->to; b++)
+		j->rc = box_day(j, &d, &j->boxes[b]);
+	return NULL;
 }
 
 static int cmp_string_parent(const void *a, const void *b)
@@ -811,44 +831,114 @@ static int cmp_string_parent(const void *a, const void *b)
 	return c ? c : strcmp(x->id, y->id);
 }
 
+/*
+ * Run the boxes on up to PVSITE_THREADS threads (the engine's reads are
+ * safe in parallel; each thread borrows its own store connection), each
+ * a contiguous range holding about as many strings.
+ */
+#define PVSITE_THREADS 4
+
+static int run_boxes(struct strings_job *base, size_t n_strings,
+		     struct err *e)
+{
+	struct strings_job jobs[PVSITE_THREADS];
+	pthread_t tid[PVSITE_THREADS];
+	bool started[PVSITE_THREADS] = { false };
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = cores < 1 ? 1 : cores > PVSITE_THREADS ? PVSITE_THREADS
+		  : (size_t)cores, b = 0;
+	int rc = ERR_OK;
+
+	if (base->r->o.threads > 0)
+		nt = base->r->o.threads < PVSITE_THREADS
+			? (size_t)base->r->o.threads : PVSITE_THREADS;
+	else if (n_strings < 500)
+		nt = 1;
+	for (size_t t = 0; t < nt; t++) {
+		size_t want = n_strings * (t + 1) / nt;
+
+		jobs[t] = *base;
+		jobs[t].from = b;
+		while (b < base->n_boxes &&
+		       (t == nt - 1 || base->boxes[b].first < want))
+			b++;
+		jobs[t].to = b;
+	}
+	for (size_t t = 1; t < nt; t++)
+		started[t] = !pthread_create(&tid[t], NULL, boxes_thread,
+					     &jobs[t]);
+	boxes_thread(&jobs[0]);
+	for (size_t t = 1; t < nt; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else /* no thread: do its part here */
+			boxes_thread(&jobs[t]);
+	}
+	for (size_t t = 0; t < nt && !rc; t++)
+		if ((rc = jobs[t].rc))
+			*e = jobs[t].err;
+	return rc;
+}
+
 /* Every box's strings into out's "strings" and "combiners". */
 static int compute_strings(struct run *r, json_t *out, struct err *e)
 {
-	const struct db_pv_equipment **v = malloc((r->l.n + 1) * sizeof(*v));
-	const char **ids = malloc((r->l.n + 1) * sizeof(*ids));
+	struct strings_job job = { .r = r };
 	json_t *strings = json_array(), *boxes = json_array();
 	size_t n = 0;
 	int rc = ERR_OK;
 
-	if (!v || !ids || !strings || !boxes) {
+	job.v = malloc((r->l.n + 1) * sizeof(*job.v));
+	job.boxes = calloc(r->l.n + 1, sizeof(*job.boxes));
+	job.sd = calloc(r->l.n + 1, sizeof(*job.sd));
+	if (!job.v || !job.boxes || !job.sd || !strings || !boxes) {
 		rc = err_nomem(e);
 		goto out;
 	}
 	for (size_t i = 0; i < r->l.n; i++)
 		if (!strcmp(r->l.v[i].kind, "pv_string") && r->l.v[i].parent[0])
-			v[n++] = &r->l.v[i];
+			job.v[n++] = &r->l.v[i];
 	if (n)
-		qsort(v, n, sizeof(*v), cmp_string_parent);
-	for (size_t i = 0; !rc && i < n; ) {
-		size_t j = i;
+		qsort(job.v, n, sizeof(*job.v), cmp_string_parent);
+	for (size_t i = 0; i < n; ) {
+		struct box *b = &job.boxes[job.n_boxes++];
 
-		while (j < n && !strcmp(v[j]->parent, v[i]->parent)) {
-			ids[j - i] = v[j]->id;
-			j++;
+		b->id = job.v[i]->parent;
+		b->first = i;
+		while (i < n && !strcmp(job.v[i]->parent, b->id))
+			i++;
+		b->n = i - b->first;
+	}
+	if ((rc = run_boxes(&job, n, e)))
+		goto out;
+	for (size_t i = 0; i < job.n_boxes; i++) {
+		const struct box *b = &job.boxes[i];
+
+		json_array_append_new(boxes, json_pack("{ss si so}", "id", b->id,
+			"strings", (int)b->n, "mean_dispersion",
+			num(b->disp_n ? b->disp_sum / (double)b->disp_n : NAN)));
+		for (size_t k = b->first; k < b->first + b->n; k++) {
+			const struct string_day *x = &job.sd[k];
+
+			json_array_append_new(strings, json_pack(
+				"{ss ss so si si si}", "id", job.v[k]->id,
+				"combiner", b->id, "mean_ratio",
+				num(x->n_judged ? x->ratio_sum /
+				    (double)x->n_judged : NAN),
+				"n_judged_intervals", (int)x->n_judged,
+				"n_open_intervals", (int)x->n_open,
+				"n_low_intervals", (int)x->n_low));
 		}
-		rc = box_day(r, v[i]->parent, ids, j - i, strings, boxes);
-		i = j;
 	}
-	if (!rc) {
-		json_object_set_new(out, "combiners", boxes);
-		json_object_set_new(out, "strings", strings);
-		boxes = strings = NULL;
-	}
+	json_object_set_new(out, "combiners", boxes);
+	json_object_set_new(out, "strings", strings);
+	boxes = strings = NULL;
 out:
 	json_decref(strings);
 	json_decref(boxes);
-	free(v);
-	free(ids);
+	free(job.v);
+	free(job.boxes);
+	free(job.sd);
 	return rc;
 }
 

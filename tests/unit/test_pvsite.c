@@ -269,7 +269,8 @@ static void synthetic_days(struct fixture *f)
 	/* a box of four strings under INV1, the fourth open; at 09:00 the
 	 * third gives 6 A: the median (of 0, 6, 8, 8) is 7, 6/7 is low */
 	if (import(f, "id,kind,parent\nCB1,combiner,INV1\nS1,string,CB1\n"
-		   "S2,string,CB1\nS3,string,CB1\nS4,string,CB1\n", &e))
+		   "S2,string,CB1\nS3,string,CB1\nS4,string,CB1\n"
+		   "CB2,combiner,INV2\nS5,string,CB2\nS6,string,CB2\n", &e))
 		fail_msg("%s", e.msg);
 	for (int h = 8; h < 18; h++) {
 		int64_t t = DAY1 + h * H;
@@ -278,6 +279,8 @@ static void synthetic_days(struct fixture *f)
 		put(f, "S2", "string_current", t, 8);
 		put(f, "S3", "string_current", t, h == 9 ? 6 : 8);
 		put(f, "S4", "string_current", t, 0);
+		put(f, "S5", "string_current", t, 9);
+		put(f, "S6", "string_current", t, h == 17 ? 4.5 : 9);
 	}
 	put(f, "INV1", "p_ac", DAY1 - 60000, 1e5);
 	put(f, "MET1", "poa_global", DAY1 + 48 * H, 3000);
@@ -307,7 +310,8 @@ static double get(json_t *o, const char *key)
 static void daily_metrics_of_a_known_day(void **state)
 {
 	struct fixture *f = *state;
-	struct pvsite_daily_opts o = { .interval_min = 60 };
+	/* two threads for the strings: one box each */
+	struct pvsite_daily_opts o = { .interval_min = 60, .threads = 2 };
 	json_t *v, *inv1, *inv2, *plant, *blk;
 	struct err e;
 
@@ -355,7 +359,7 @@ static void daily_metrics_of_a_known_day(void **state)
 	{
 		json_t *st = json_object_get(v, "strings");
 
-		assert_int_equal(json_array_size(st), 4);
+		assert_int_equal(json_array_size(st), 6);
 		assert_int_equal((int)get(find(st, "S4"), "n_open_intervals"), 10);
 		assert_int_equal((int)get(find(st, "S3"), "n_low_intervals"), 1);
 		assert_int_equal((int)get(find(st, "S1"), "n_low_intervals"), 0);
@@ -365,7 +369,14 @@ static void daily_metrics_of_a_known_day(void **state)
 		assert_string_equal(json_string_value(json_object_get(
 			find(st, "S4"), "combiner")), "CB1");
 		assert_int_equal(json_array_size(json_object_get(v,
-			"combiners")), 1);
+			"combiners")), 2);
+		/* CB2: two strings, the median their mean: 6.75 at 17:00 */
+		assert_int_equal((int)get(find(st, "S6"), "n_low_intervals"), 1);
+		close_to(get(find(st, "S6"), "mean_ratio"),
+			 (9 + 4.5 / 6.75) / 10);
+		close_to(get(find(st, "S5"), "mean_ratio"), (9 + 9 / 6.75) / 10);
+		close_to(get(find(json_object_get(v, "combiners"), "CB2"),
+			     "mean_dispersion"), (2.25 / 6.75) / 10);
 	}
 	/* the ranking: the worst first */
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
