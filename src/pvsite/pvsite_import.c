@@ -356,15 +356,18 @@ static size_t split(char *line, char **f)
 static int parse_csv(char *text, struct pvsite_layout *out, size_t **lines,
 		     struct errs *x, struct err *e)
 {
-	char *head[MAX_COLS], *f[MAX_COLS], *save = NULL, *line;
+	char *head[MAX_COLS], *f[MAX_COLS], *line, *next;
 	size_t nh = 0, lineno = 0, cap = 0;
 	bool has_id = false;
 
 	*lines = NULL;
-	for (line = strtok_r(text, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	for (line = text; line; line = next) {
 		size_t nf;
 
+		/* one line at a time, empty ones too (strtok would merge them
+		 * and miscount the lines) */
+		if ((next = strchr(line, '\n')))
+			*next++ = 0;
 		lineno++;
 		if (strspn(line, " \t\r") == strlen(line))
 			continue;

@@ -178,15 +178,17 @@ static void layouts_are_checked_whole(void **state)
 	add_park(f);
 	assert_int_equal(import(f, "id,kind,parent,kwp_dc,kw_ac,tilt\n"
 				"A,block,,,,\n"
+				"\n"
 				"I,inverter,A,12x,900,95\n"
 				"S,string,A,,,\n"
-				"A,tracker,,,,\n", &e), ERR_INVALID);
-	assert_non_null(strstr(e.msg, "line 3, field 'kwp_dc': '12x' is not a "
+				"A,tracker,,,,", &e), ERR_INVALID);
+	/* line numbers count the empty line too */
+	assert_non_null(strstr(e.msg, "line 4, field 'kwp_dc': '12x' is not a "
 			       "number"));
-	assert_non_null(strstr(e.msg, "line 3, field 'tilt': '95' is out of "
+	assert_non_null(strstr(e.msg, "line 4, field 'tilt': '95' is out of "
 			       "range [0, 90]"));
-	assert_non_null(strstr(e.msg, "line 4, field 'parent': 'A' cannot hold"));
-	assert_non_null(strstr(e.msg, "line 5, field 'id': 'A' is repeated"));
+	assert_non_null(strstr(e.msg, "line 5, field 'parent': 'A' cannot hold"));
+	assert_non_null(strstr(e.msg, "line 6, field 'id': 'A' is repeated"));
 	/* nothing was stored */
 	assert_int_equal(db_device_get(f->db, "A", &d, &e), ERR_NOT_FOUND);
 	assert_int_equal(import(f, layout, &e), 0);
