@@ -21,14 +21,26 @@ struct ts_engine;
 
 /* ---- the registry (pvsite_import.c) ---------------------------------- */
 
-/* The layout's kinds and the device kind of each ("inverter": pv_inverter). */
+/* The device kind of a layout kind ("inverter": "pv_inverter", and a
+ * device kind itself); NULL for neither. */
 const char *pvsite_device_kind(const char *kind);
+/* The layout kind of a device kind ("pv_inverter": "inverter"). */
+const char *pvsite_layout_kind(const char *device_kind);
 
 struct pvsite_layout {
 	struct db_pv_equipment *rows;
 	size_t n;
 };
 void pvsite_layout_free(struct pvsite_layout *l);
+
+/*
+ * Read a layout (pvsite_layout.c, pure): as pvsite_layout_parse below,
+ * with the site's stored equipment given (n_stored rows, any order) instead
+ * of read from the store; the rows' site is left empty.
+ */
+int pvsite_layout_read(const char *name, const char *text, size_t len,
+		       const struct db_pv_equipment *stored, size_t n_stored,
+		       struct pvsite_layout *out, struct err *e);
 
 /*
  * Parse a layout (CSV with a header line, or a GeoJSON FeatureCollection
