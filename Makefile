@@ -52,7 +52,8 @@ TSAN_SRC := $(sort $(wildcard tests/unit/test_*race*.c) \
 	tests/unit/test_plots_read.c tests/unit/test_pvsite.c)
 TSAN_BIN := $(TSAN_SRC:tests/unit/%.c=$(TSAN_BUILD)/tests/%)
 
-.PHONY: all check-deps unit tsan test demo bench fuzz clean format web
+.PHONY: all check-deps unit tsan test demo bench fuzz clean format web \
+	cluster-demo test-cluster
 
 all: check-deps web $(BUILD)/oasis
 
@@ -123,6 +124,20 @@ demo:
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@mkdir -p var
 	./$(BUILD)/oasis demo --data var/demo --listen 127.0.0.1:8080
+
+# A cluster on this machine (docs/CLUSTER.md): etcd, PostgreSQL under
+# Patroni, haproxy, mosquitto and three Oasis nodes; `scripts/cluster.sh
+# down` stops it.
+cluster-demo: all
+	@scripts/deps.sh install cluster
+	@scripts/cluster.sh up
+	@echo "stop it with: scripts/cluster.sh down"
+
+# The cluster suite (tests/cluster/): failures of PostgreSQL, of nodes and
+# brokers against the whole cluster, on the release build.
+test-cluster: all
+	@scripts/deps.sh install cluster
+	@tests/cluster/run.sh $(BUILD)
 
 bench: all
 	@bench/run.sh $(BUILD)

@@ -5,6 +5,8 @@
 #   scripts/deps.sh install build    install what building needs
 #   scripts/deps.sh install test     ... what `make test` needs (brokers, GDAL tools, browser)
 #   scripts/deps.sh install demo     ... what `make demo` needs
+#   scripts/deps.sh install cluster  ... what scripts/cluster.sh and `make test-cluster`
+#                                    need (etcd, Patroni, PostgreSQL, haproxy, mosquitto)
 set -eu
 
 # pkg-config name and the Debian package that provides it
@@ -14,9 +16,13 @@ libmosquitto:libmosquitto-dev libpq:libpq-dev zlib:zlib1g-dev cmocka:libcmocka-d
 
 BUILD_DEBS="build-essential pkg-config clang"
 TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb
+python3-prometheus-client influxdb
 python3-paho-mqtt gdal-bin postgresql postgresql-15-postgis-3 nodejs npm chromium
 fonts-noto-cjk"
 DEMO_DEBS="nodejs npm"
+# The cluster on one machine (scripts/cluster.sh, docs/CLUSTER.md).
+CLUSTER_DEBS="etcd-server etcd-client patroni python3-psycopg2 postgresql-15
+postgresql-15-postgis-3 haproxy mosquitto mosquitto-clients python3-paho-mqtt curl"
 
 # Installed as a Debian package, or (node and npm) as a command from elsewhere.
 have_deb() {
@@ -57,7 +63,8 @@ install() {
 	build) ;;
 	test) want="$want $TEST_DEBS" ;;
 	demo) want="$want $DEMO_DEBS" ;;
-	*) echo "deps.sh: unknown set '$1' (build, test, demo)" >&2; exit 2 ;;
+	cluster) want="$want $CLUSTER_DEBS" ;;
+	*) echo "deps.sh: unknown set '$1' (build, test, demo, cluster)" >&2; exit 2 ;;
 	esac
 	missing=""
 	for deb in $want; do
@@ -79,5 +86,5 @@ install() {
 case "${1:-check}" in
 check) check ;;
 install) install "${2:-build}" ;;
-*) echo "usage: deps.sh check | install build|test|demo" >&2; exit 2 ;;
+*) echo "usage: deps.sh check | install build|test|demo|cluster" >&2; exit 2 ;;
 esac

@@ -10,6 +10,7 @@
 
 #include "ingest/ingest.h"
 #include "ingest/mqtt.h"
+#include "util/duty.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -248,8 +249,13 @@ static int on_due(const struct db_command *c, void *ctx)
 			   "the valve did not poll)");
 		set_state(v, c->id, "requested sent", "failed", reason, &e);
 	}
-	if (c->auto_close_ms && c->auto_close_ms <= now) {
-		db_command_clear_close(v->db, c->id, &e);
+	/*
+	 * Clearing the planned close is a compare-and-set: of two clocks
+	 * (nodes of a cluster, a lease changing hands) only the one that
+	 * cleared it closes the valve.
+	 */
+	if (c->auto_close_ms && c->auto_close_ms <= now &&
+	    !db_command_clear_close(v->db, c->id, &e)) {
 		if (!strcmp(c->state, "acknowledged")) {
 			snprintf(who, sizeof(who), "schedule (command %lld)",
 				 (long long)c->id);
@@ -275,7 +281,8 @@ static void *clock_main(void *arg)
 		if (v->stop)
 			break;
 		pthread_mutex_unlock(&v->lock);
-		if (db_command_due(v->db, time_now_ms() - v->ack_timeout_ms,
+		if (duty_held(DUTY_VALVES) &&
+		    db_command_due(v->db, time_now_ms() - v->ack_timeout_ms,
 				   time_now_ms(), on_due, v, &e))
 			log_error("valve commands: %s", e.msg);
 		pthread_mutex_lock(&v->lock);

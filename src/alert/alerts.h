@@ -120,6 +120,18 @@ int alerts_rule_update(struct alerts *a, int64_t id, json_t *body,
 		       struct alert_rule *out, struct err *e);
 /* Delete a rule; its open alerts are closed ("rule deleted"). */
 int alerts_rule_delete(struct alerts *a, int64_t id, struct err *e);
+/*
+ * A point another node of a cluster took (its relayed "point" event): only
+ * the freshness it shows (the device's cadence, its plot's newest data,
+ * the plot's flow) is noted, so that the clock's silent, no-data, stale
+ * and no-flow rules, run by one node, see every node's devices.  Rules on
+ * values are evaluated by the node that took the point.
+ */
+void alerts_note_remote(struct alerts *a, const char *device,
+			const char *plot, const char *metric, int64_t ts,
+			double value);
+/* Read the rules from the store again (another node of a cluster changed them). */
+int alerts_reload_rules(struct alerts *a, struct err *e);
 /* Every rule as a JSON array (new reference). */
 json_t *alerts_rules_json(struct alerts *a);
 int alerts_rule_get(struct alerts *a, int64_t id, struct alert_rule *out,

@@ -16,10 +16,26 @@
 
 #include "db/backends.h"
 
+/*
+ * A postgresql:// or postgres:// URL (host lists as libpq takes them:
+ * host1:port1,host2:port2), or a libpq key=value string starting with one
+ * of the keys that name a server ("host=a,b port=5432,5433 dbname=oasis
+ * target_session_attrs=read-write"): libpq reads both.
+ */
 bool db_is_postgres_url(const char *where)
 {
-	return where && (!strncmp(where, "postgresql://", 13) ||
-			 !strncmp(where, "postgres://", 11));
+	static const char *const keys[] = { "host=", "hostaddr=", "port=",
+					    "dbname=", "user=", "service=" };
+
+	if (!where)
+		return false;
+	if (!strncmp(where, "postgresql://", 13) ||
+	    !strncmp(where, "postgres://", 11))
+		return true;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strncmp(where, keys[i], strlen(keys[i])))
+			return true;
+	return false;
 }
 
 /* util's redaction: user:PASSWORD@ and password=... become "***". */

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "db/backends.h"
+#include "db/pg_retry.h"
 #include "util/log.h"
 
 #define POOL_WAIT_MS 10000
@@ -37,6 +38,7 @@
 	X(plots_upsert) X(plots_exist) X(plot_get) X(plot_delete) \
 	X(plot_list) X(plot_count) \
 	X(chunks_write) X(chunks_read) X(chunks_read_view) X(latest_list) \
+	X(chunks_maintain) \
 	X(alert_rule_save) X(alert_rule_delete) X(alert_rule_list) \
 	X(alert_open) X(alert_get) X(alert_update) X(alert_list) \
 	X(alert_dead_letter) X(alert_dead_letter_count) \
@@ -48,6 +50,7 @@
 	X(station_set) X(station_list) X(group_set) X(group_list) \
 	X(equipment_set) X(equipment_get) X(equipment_list) \
 	X(snapshot_add) X(snapshot_get) X(snapshot_list) \
+	X(lease_acquire) X(lease_release) X(notify) X(listen) X(latest_get) \
 	X(site_create) X(site_update) X(site_get) X(site_list) \
 	X(site_assign) X(site_members) X(pv_import) X(pv_equipment_list)
 
@@ -99,7 +102,10 @@ int pg__error(PGconn *conn, const PGresult *r, const char *what,
 
 	first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(conn), msg,
 		   sizeof(msg));
-	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+	pg_retry__note(state, msg); /* a failover's failures are retried */
+	/* 25006: a read-only server (a standby, a failover under way) */
+	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
+	    !strcmp(state, "25006"))
 		return err_set(e, ERR_UNAVAILABLE, "%s: the PostgreSQL server "
 			       "cannot be reached (%s)", what, msg);
 	if (!strcmp(state, "23505"))
@@ -269,18 +275,30 @@ int pg__run(struct pg_conn *c, enum pg_stmt_id id, const char *sql,
 	return ERR_OK;
 }
 
+struct call {
+	enum pg_stmt_id id;
+	const char *sql;
+	const struct pg_params *p;
+	bool binary;
+	PGresult **out;
+	const char *what;
+};
+
+static int call_on(struct pg_conn *c, void *ctx, struct err *e)
+{
+	struct call *a = ctx;
+
+	return pg__run(c, a->id, a->sql, a->p, a->binary, a->out, a->what, e);
+}
+
+/* One statement, retried through a failover (pg_retry.h). */
 int pg__call(struct db *db, enum pg_stmt_id id, const char *sql,
 	     const struct pg_params *p, bool binary, PGresult **out,
 	     const char *what, struct err *e)
 {
-	struct pg_conn *c;
-	int rc;
+	struct call a = { id, sql, p, binary, out, what };
 
-	if ((rc = pg__conn_get(db, &c, e)))
-		return rc;
-	rc = pg__run(c, id, sql, p, binary, out, what, e);
-	pg__conn_put(db, c);
-	return rc;
+	return pg_retry_run(db, call_on, &a, e);
 }
 
 int pg__call_change(struct db *db, enum pg_stmt_id id, const char *sql,
@@ -332,6 +350,7 @@ static int conn_open(struct pg_db *db, struct pg_conn **out, struct err *e)
 				       "store %s: %s (the password comes from "
 				       "~/.pgpass, PGPASSFILE or "
 				       "--data-password-file)", db->shown, msg);
+		pg_retry__note("", msg);
 		return err_set(e, ERR_UNAVAILABLE, "cannot open the store %s: %s",
 			       db->shown, msg);
 	}
@@ -459,6 +478,32 @@ void pg__conn_put(struct db *base, struct pg_conn *c)
 	}
 	pthread_cond_signal(&db->returned);
 	pthread_mutex_unlock(&db->lock);
+}
+
+/*
+ * A connection that failed transiently: closed, and with it the idle ones
+ * (opened before it, to the same server, most likely gone too).
+ */
+void pg__conn_discard(struct db *base, struct pg_conn *c)
+{
+	struct pg_db *db = pg_db(base);
+	struct pg_conn *idle, *next;
+	int dropped = 1;
+
+	held_by_thread = c->held_before;
+	conn_close(c);
+	pthread_mutex_lock(&db->lock);
+	idle = db->idle;
+	db->idle = NULL;
+	for (struct pg_conn *i = idle; i; i = i->next)
+		dropped++;
+	db->open_conns -= dropped;
+	pthread_cond_broadcast(&db->returned);
+	pthread_mutex_unlock(&db->lock);
+	for (; idle; idle = next) {
+		next = idle->next;
+		conn_close(idle);
+	}
 }
 
 int pg_pool_config(struct db *base, unsigned connections, unsigned wait_ms,

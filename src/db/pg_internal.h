@@ -120,6 +120,12 @@ enum pg_stmt_id {
 	PG_USER_DELETE,
 	PG_DEVICE_DELETE,
 	PG_DEVICE_REVOKE_TOKENS,
+	/* many nodes on one store (pg_cluster.c) */
+	PG_LEASE_ACQUIRE,
+	PG_LEASE_RELEASE,
+	PG_LEASE_FORGET,
+	PG_NOTIFY,
+	PG_LATEST_GET,
 	PG_STMT_COUNT_
 };
 
@@ -163,6 +169,8 @@ DB_OPS(PG_OP_DECL)
 /* Borrow a connection (bounded wait, see sqlite.c's invariants); give it back. */
 int pg__conn_get(struct db *db, struct pg_conn **out, struct err *e);
 void pg__conn_put(struct db *db, struct pg_conn *c);
+/* Give back a connection that failed transiently: close it and the idle ones. */
+void pg__conn_discard(struct db *db, struct pg_conn *c);
 
 /* The parameters of one statement, all sent as text but bytea (binary). */
 #define PG_MAX_PARAMS 24

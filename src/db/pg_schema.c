@@ -213,6 +213,38 @@ static const char *const migrations[] = {
 	 * the time it was deleted; 0 while it is live
 	 */
 	"ALTER TABLE devices ADD COLUMN deleted_ms BIGINT NOT NULL DEFAULT 0;",
+
+	/*
+	 * 6: leases of the singleton duties of nodes sharing the store
+	 * (pg_cluster.c): who holds each, until when (the store's clock, ms)
+	 * and its fencing epoch
+	 */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  holder TEXT NOT NULL,"
+	"  epoch BIGINT NOT NULL,"
+	"  expires_ms BIGINT NOT NULL);",
+
+	/*
+	 * 7: chunks written by COPY take their seq from the sequence; the
+	 * rollups (series < 0) live apart in chunks_rollup, so that a month
+	 * partition of chunks holds raw points only and can be dropped whole
+	 * once retention has rolled all of them up
+	 */
+	"ALTER TABLE chunks ALTER COLUMN seq SET DEFAULT nextval('chunk_seq');"
+	"CREATE TABLE chunks_rollup ("
+	"  series BIGINT NOT NULL CHECK (series < 0),"
+	"  ts_min BIGINT NOT NULL,"
+	"  ts_max BIGINT NOT NULL,"
+	"  seq BIGINT NOT NULL DEFAULT nextval('chunk_seq'),"
+	"  data BYTEA NOT NULL,"
+	"  PRIMARY KEY (series, ts_min, seq));"
+	"ALTER TABLE chunks_rollup ALTER COLUMN data SET STORAGE EXTERNAL;"
+	"INSERT INTO chunks_rollup (series, ts_min, ts_max, seq, data)"
+	"  SELECT series, ts_min, ts_max, seq, data FROM chunks WHERE series < 0;"
+	"DELETE FROM chunks WHERE series < 0;"
+	"ALTER TABLE chunks ADD CONSTRAINT chunks_raw CHECK (series >= 0);",
+
 	/*
 	 * 47 (numbered apart, see sqlite__migrate): sites, the base as the
 	 * default one, the site of each device and plot, PV equipment
@@ -241,9 +273,12 @@ static const char *const migrations[] = {
 	"  site TEXT NOT NULL REFERENCES sites(code),"
 	"  kind TEXT NOT NULL, parent TEXT, name TEXT, subtype TEXT,"
 	"  met_station TEXT,"
-	"  kwp_dc DOUBLE PRECISION, kw_ac DOUBLE PRECISION, module_count BIGINT, gamma_pdc DOUBLE PRECISION,"
-	"  tilt DOUBLE PRECISION, azimuth DOUBLE PRECISION, axis_tilt DOUBLE PRECISION, axis_azimuth DOUBLE PRECISION,"
-	"  max_angle DOUBLE PRECISION, gcr DOUBLE PRECISION, lon DOUBLE PRECISION, lat DOUBLE PRECISION);"
+	"  kwp_dc DOUBLE PRECISION, kw_ac DOUBLE PRECISION,"
+	"  module_count BIGINT, gamma_pdc DOUBLE PRECISION,"
+	"  tilt DOUBLE PRECISION, azimuth DOUBLE PRECISION,"
+	"  axis_tilt DOUBLE PRECISION, axis_azimuth DOUBLE PRECISION,"
+	"  max_angle DOUBLE PRECISION, gcr DOUBLE PRECISION,"
+	"  lon DOUBLE PRECISION, lat DOUBLE PRECISION);"
 	"CREATE INDEX pv_equipment_site ON pv_equipment (site, id);",
 };
 

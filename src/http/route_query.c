@@ -45,7 +45,7 @@ static int time_param(struct http_ctx *c, const char *name, int64_t fallback,
 	return ERR_OK;
 }
 
-static int query_params(struct http_ctx *c, struct ts_query *q)
+int route_query_params(struct http_ctx *c, struct ts_query *q)
 {
 	const char *step = http_query(c, "step"), *agg = http_query(c, "agg");
 	const char *format = http_query(c, "format");
@@ -80,7 +80,9 @@ int route_query(struct http_ctx *c)
 	const struct metric_def *def;
 	struct ts_query q = { 0 };
 
-	if (split_series(c, series, device, metric) || query_params(c, &q))
+	if (route_query_many_asked(c))
+		return route_query_many(c);
+	if (split_series(c, series, device, metric) || route_query_params(c, &q))
 		return c->err.code;
 	if (ingest_series_find(c->svc->ingest, device, metric, &q.series, &c->err))
 		return c->err.code;

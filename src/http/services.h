@@ -27,6 +27,7 @@ struct http_config {
 	int64_t session_ttl_ms;      /* browser sessions last this long */
 	unsigned login_threads;      /* password checks at once (default 2) */
 	unsigned login_queue;        /* sign-ins waiting for them (default 8) */
+	const char *metrics_allow;   /* who scrapes GET /metrics unsigned; NULL */
 };
 
 /* The services the routes call; all stay the caller's. */

@@ -261,6 +261,11 @@ static const char *kind_from_measurement(const char *m)
 	return "sensor";
 }
 
+const char *ingest_kind_of_measurement(const char *measurement)
+{
+	return kind_from_measurement(measurement);
+}
+
 /* ---- the validation path ------------------------------------------------------- */
 
 static int point_error(const struct ingest_batch *b, const struct ingest_point *p,
@@ -608,6 +613,12 @@ static void device_plot(struct ingest *ing, const char *device, char *out)
 	smap_get(&ing->devices, device, &slot);
 	snprintf(out, DB_CODE_MAX, "%s", slot ? ing->plots[slot - 1] : "");
 	pthread_mutex_unlock(&ing->lock);
+}
+
+void ingest_device_plot(struct ingest *ing, const char *device,
+			char out[DB_CODE_MAX])
+{
+	device_plot(ing, device, out);
 }
 
 struct publish {

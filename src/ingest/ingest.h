@@ -125,6 +125,17 @@ int ingest_devices_json(struct ingest *ing, const char *plot, json_t **out,
 int ingest_device_delete(struct ingest *ing, const char *id, int64_t now_ms,
 			 struct err *e);
 
+/*
+ * The kind a device that first writes under a line-protocol measurement
+ * gets ("weather..." weather_station, "soil..." soil_probe, ..., else
+ * "sensor"); InfluxQL reads a measurement back as the devices of it.
+ */
+const char *ingest_kind_of_measurement(const char *measurement);
+
+/* The plot code of a device ("" when it is on none or unknown). */
+void ingest_device_plot(struct ingest *ing, const char *device,
+			char out[DB_CODE_MAX]);
+
 /* One known series. */
 struct ingest_series_ref {
 	const char *device;

@@ -20,4 +20,24 @@ int overview_prometheus(struct db *db, struct ts_engine *ts,
 			struct events *events, struct alerts *alerts,
 			struct buf *out, struct err *e);
 
+/*
+ * GET /metrics (a scraper's): the figures above and the points ingested,
+ * the series known, queue depths, monitoring rules, the bytes of the
+ * write-ahead log and of the embedded store (data_dir; NULL on PostgreSQL
+ * gives none).  ingest, events, alerts may be NULL.
+ */
+struct ingest;
+
+struct overview_scrape {
+	struct db *db;
+	struct ts_engine *ts;
+	struct ingest *ingest;
+	struct events *events;
+	struct alerts *alerts;
+	const char *data_dir;
+};
+
+int overview_prometheus_scrape(const struct overview_scrape *in,
+			       struct buf *out, struct err *e);
+
 #endif
