@@ -49,7 +49,7 @@ TSAN_BUILD := build/tsan
 TSAN_SRC := $(sort $(wildcard tests/unit/test_*race*.c) \
 	tests/unit/test_engine.c tests/unit/test_alert_service.c \
 	tests/unit/test_zonal.c tests/unit/test_zonal_gdal.c \
-	tests/unit/test_plots_read.c)
+	tests/unit/test_plots_read.c tests/unit/test_pvsite.c)
 TSAN_BIN := $(TSAN_SRC:tests/unit/%.c=$(TSAN_BUILD)/tests/%)
 
 .PHONY: all check-deps unit tsan test demo bench fuzz clean format web \

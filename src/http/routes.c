@@ -124,6 +124,17 @@ static const struct route routes[] = {
 	      route_camera_snapshot),
 	/* Prometheus: a viewer's token or an address of --metrics-allow */
 	ROUTE("GET", "/metrics", ROLE_NONE, route_prometheus),
+	/* sites and the PV park (route_sites.c) */
+	ROUTE("GET", "/api/v1/sites", ROLE_VIEWER, route_sites_list),
+	ROUTE("GET", "/api/v1/sites/{code}", ROLE_VIEWER, route_site_get),
+	ROUTE("GET", "/api/v1/sites/{code}/devices", ROLE_VIEWER,
+	      route_site_devices),
+	ROUTE("GET", "/api/v1/sites/{code}/equipment", ROLE_VIEWER,
+	      route_site_equipment),
+	ROUTE("GET", "/api/v1/sites/{code}/pv/daily", ROLE_VIEWER,
+	      route_site_pv_daily),
+	ROUTE("GET", "/api/v1/sites/{code}/pv/expected", ROLE_VIEWER,
+	      route_site_pv_expected),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
