@@ -49,7 +49,7 @@ TSAN_BUILD := build/tsan
 TSAN_SRC := $(sort $(wildcard tests/unit/test_*race*.c) \
 	tests/unit/test_engine.c tests/unit/test_alert_service.c \
 	tests/unit/test_zonal.c tests/unit/test_zonal_gdal.c \
-	tests/unit/test_plots_read.c)
+	tests/unit/test_plots_read.c tests/unit/test_pvsite.c)
 TSAN_BIN := $(TSAN_SRC:tests/unit/%.c=$(TSAN_BUILD)/tests/%)
 
 .PHONY: all check-deps unit tsan test demo bench fuzz clean format web \
@@ -63,7 +63,7 @@ check-deps:
 # The big screen's npm packages, from the lock file (again only when the lock
 # is newer than node_modules), and ECharts' browser build where the server
 # serves it (web/vendor/, not in git).
-WEB_VENDOR := web/vendor/echarts.esm.min.js
+WEB_VENDOR := web/vendor/echarts.esm.min.js web/vendor/hls.light.min.mjs
 
 web: $(WEB_VENDOR)
 
@@ -73,9 +73,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-$(WEB_VENDOR): node_modules/.package-lock.json
+web/vendor/echarts.esm.min.js: node_modules/.package-lock.json
 	@mkdir -p $(dir $@)
 	cp node_modules/echarts/dist/echarts.esm.min.js $@
+
+# hls.js's light ES module build plays the cameras' live HLS (js/video.js).
+web/vendor/hls.light.min.mjs: node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/hls.js/dist/hls.light.min.mjs $@
 
 $(BUILD)/oasis: $(BUILD)/obj/src/main.o $(BUILD)/liboasis.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)

@@ -15,11 +15,16 @@ gdal:libgdal-dev proj:libproj-dev libsodium:libsodium-dev libcurl:libcurl4-opens
 libmosquitto:libmosquitto-dev libpq:libpq-dev zlib:zlib1g-dev cmocka:libcmocka-dev"
 
 BUILD_DEBS="build-essential pkg-config clang"
+# Camera video (docs/VIDEO.md): ffmpeg relays the streams; GStreamer's RTSP
+# server (python3-gi) is the tests' and the demo's camera, x264enc (ugly)
+# its encoder, the pango overlay (gstreamer1.0-x) writes time and plot code.
+VIDEO_DEBS="ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
+gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x"
 TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb
 python3-prometheus-client influxdb
 python3-paho-mqtt gdal-bin postgresql postgresql-15-postgis-3 nodejs npm chromium
-fonts-noto-cjk"
-DEMO_DEBS="nodejs npm"
+fonts-noto-cjk $VIDEO_DEBS"
+DEMO_DEBS="nodejs npm $VIDEO_DEBS"
 # The cluster on one machine (scripts/cluster.sh, docs/CLUSTER.md).
 CLUSTER_DEBS="etcd-server etcd-client patroni python3-psycopg2 postgresql-15
 postgresql-15-postgis-3 haproxy mosquitto mosquitto-clients python3-paho-mqtt curl"

@@ -727,4 +727,91 @@ void db_listener_close(struct db_listener *l);
 int db_latest_get(struct db *db, const int64_t *series, size_t n,
 		  struct db_latest *out, struct err *e);
 
+/* ---- sites: the installation's farm and PV plants (sqlite_sites.c) ------- */
+
+/*
+ * An installation has sites; the base it had before sites existed is the
+ * default site, code DB_SITE_DEFAULT, and every device and plot belongs to
+ * one (the default unless assigned).  kind is "farm" or "pv_plant"; tz an
+ * IANA time zone name; facts a JSON object of key/value text.
+ */
+#define DB_SITE_DEFAULT "base"
+#define DB_TZ_MAX 64
+
+struct db_site {
+	char code[DB_CODE_MAX];
+	char name[DB_TEXT_MAX];
+	char kind[16];
+	char tz[DB_TZ_MAX];
+	double lon, lat, alt_m;     /* NAN when unknown */
+	char *boundary;             /* GeoJSON geometry text, or NULL (heap) */
+	char *facts;                /* JSON object text, or NULL: {} (heap) */
+	bool is_default;
+	int64_t created_ms, updated_ms;
+};
+
+/* Free the heap fields of a site (not the struct). */
+void db_site_free(struct db_site *s);
+
+/* ERR_EXISTS if the code is taken. */
+int db_site_create(struct db *db, const struct db_site *s, struct err *e);
+/* Replace every field but code, is_default and created_ms; ERR_NOT_FOUND. */
+int db_site_update(struct db *db, const struct db_site *s, struct err *e);
+int db_site_get(struct db *db, const char *code, struct db_site *out,
+		struct err *e);
+/* Every site, default first then by code (collect, then act). */
+int db_site_list(struct db *db,
+		 int (*each)(const struct db_site *s, void *ctx), void *ctx,
+		 struct err *e);
+/*
+ * Move devices (what "device") or plots (what "plot") to a site, in one
+ * transaction; ERR_NOT_FOUND naming the first unknown site or id.
+ */
+int db_site_assign(struct db *db, const char *site, const char *what,
+		   const char *const *ids, size_t n, struct err *e);
+/* The ids of a site's devices or plots (what as above), in id order. */
+int db_site_members(struct db *db, const char *site, const char *what,
+		    int (*each)(const char *id, void *ctx), void *ctx,
+		    struct err *e);
+
+/* ---- PV equipment of a pv_plant site (sqlite_sites.c) ----------------- */
+
+/*
+ * A piece of a PV plant: block, inverter, combiner box, string, tracker,
+ * export meter or met station, each a device of the same id (kind
+ * "pv_block", "pv_inverter", ...), so its points arrive by the ordinary
+ * ingest paths.  parent is the id above it ("" at the top); met_station
+ * the station whose irradiance and temperatures its expected power uses.
+ * Numbers are NAN when not given.
+ */
+struct db_pv_equipment {
+	char id[DB_NAME_MAX];
+	char site[DB_CODE_MAX];
+	char kind[DB_KIND_MAX];
+	char parent[DB_NAME_MAX];
+	char name[DB_TEXT_MAX];
+	char subtype[16];           /* inverter: central or string */
+	char met_station[DB_NAME_MAX];
+	double kwp_dc, kw_ac;
+	int64_t module_count;       /* 0: not given */
+	double gamma_pdc;
+	double tilt, azimuth;
+	double axis_tilt, axis_azimuth, max_angle, gcr;
+	double lon, lat;
+};
+
+/*
+ * Store a site's layout in one transaction: each row's device is created
+ * (or moved to the site, its kind and name updated) and its equipment row
+ * inserted or replaced; now_ms is a new device's creation time.  Counts
+ * rows added and updated.
+ */
+int db_pv_import(struct db *db, const char *site,
+		 const struct db_pv_equipment *rows, size_t n, int64_t now_ms,
+		 size_t *added, size_t *updated, struct err *e);
+/* A site's equipment, in id order (collect, then act). */
+int db_pv_equipment_list(struct db *db, const char *site,
+			 int (*each)(const struct db_pv_equipment *q, void *ctx),
+			 void *ctx, struct err *e);
+
 #endif

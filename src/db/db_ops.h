@@ -272,7 +272,39 @@
 	  (db, channel, out, e)) \
 	X(latest_get, (struct db *db, const int64_t *series, size_t n, \
 	  struct db_latest *out, struct err *e), \
-	  (db, series, n, out, e))
+	  (db, series, n, out, e)) \
+	DB_OPS_SITES(X)
+
+/* Sites and PV equipment (sqlite_sites.c, pg_sites.c). */
+#define DB_OPS_SITES(X) \
+	X(site_create, (struct db *db, const struct db_site *s, \
+	  struct err *e), \
+	  (db, s, e)) \
+	X(site_update, (struct db *db, const struct db_site *s, \
+	  struct err *e), \
+	  (db, s, e)) \
+	X(site_get, (struct db *db, const char *code, struct db_site *out, \
+	  struct err *e), \
+	  (db, code, out, e)) \
+	X(site_list, (struct db *db, \
+	  int (*each)(const struct db_site *s, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, each, ctx, e)) \
+	X(site_assign, (struct db *db, const char *site, const char *what, \
+	  const char *const *ids, size_t n, struct err *e), \
+	  (db, site, what, ids, n, e)) \
+	X(site_members, (struct db *db, const char *site, const char *what, \
+	  int (*each)(const char *id, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, site, what, each, ctx, e)) \
+	X(pv_import, (struct db *db, const char *site, \
+	  const struct db_pv_equipment *rows, size_t n, int64_t now_ms, \
+	  size_t *added, size_t *updated, struct err *e), \
+	  (db, site, rows, n, now_ms, added, updated, e)) \
+	X(pv_equipment_list, (struct db *db, const char *site, \
+	  int (*each)(const struct db_pv_equipment *q, void *ctx), \
+	  void *ctx, struct err *e), \
+	  (db, site, each, ctx, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend
