@@ -383,7 +383,7 @@ static void *rows_next(struct sqlite_rows *rows)
 	return (char *)rows->v + rows->n * rows->row_size;
 }
 
-static void rows_free(struct sqlite_rows *rows, void (*free_row)(void *row))
+void sqlite__rows_free(struct sqlite_rows *rows, void (*free_row)(void *row))
 {
 	if (free_row)
 		for (size_t i = 0; i < rows->n; i++)
@@ -422,7 +422,7 @@ static int rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
 		rc = sqlite__error(c, step, what, e);
 	sqlite__call_end(db, c, st, rc);
 	if (rc)
-		rows_free(rows, free_row);
+		sqlite__rows_free(rows, free_row);
 	return rc;
 }
 
@@ -440,6 +440,6 @@ int sqlite__each_row(struct db *db, struct conn *c, sqlite3_stmt *st,
 		return rc;
 	for (size_t i = 0; !rc && i < rows.n; i++)
 		rc = each.call(&each, (char *)rows.v + i * row_size);
-	rows_free(&rows, free_row);
+	sqlite__rows_free(&rows, free_row);
 	return rc;
 }

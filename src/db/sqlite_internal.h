@@ -197,6 +197,12 @@ int sqlite__each_row(struct db *db, struct conn *c, sqlite3_stmt *st,
 		     int (*read)(sqlite3_stmt *st, void *row, struct err *e),
 		     void (*free_row)(void *row), struct db_each each,
 		     const char *what, struct err *e);
+/*
+ * Release collected rows (each with free_row, may be NULL).  For the
+ * listings that still collect by themselves (sqlite_sites.c, whose
+ * statements are not cached).
+ */
+void sqlite__rows_free(struct sqlite_rows *rows, void (*free_row)(void *row));
 
 /* Translate the connection's last SQLite error into *e, with context. */
 int sqlite__error(struct conn *c, int rc, const char *what, struct err *e);
