@@ -21,4 +21,9 @@ int pg_open(const char *url, bool create, struct db **out, struct err *e);
  */
 int db__password(char **out, struct err *e);
 
+/* A file's name and size fit db_file_put's rules (db.h); else ERR_INVALID. */
+int db__file_check(const char *name, size_t len, struct err *e);
+/* The SHA-256 of data, as 64 hex digits and a NUL. */
+void db__sha256_hex(const void *data, size_t len, char out[65]);
+
 #endif

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "db/backends.h"
 
 bool db_is_postgres_url(const char *where)
@@ -137,4 +139,36 @@ void db_snapshot_free(struct db_snapshot *s)
 {
 	free(s->jpeg);
 	s->jpeg = NULL;
+}
+
+void db_file_free(struct db_file *f)
+{
+	if (!f)
+		return;
+	free(f->data);
+	f->data = NULL;
+}
+
+int db__file_check(const char *name, size_t len, struct err *e)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n >= DB_FILE_NAME_MAX || name[0] == '/' ||
+	    strstr(name, ".."))
+		return err_set(e, ERR_INVALID, "file name '%s': 1 to %d "
+			       "characters, relative, without '..'",
+			       name ? name : "", DB_FILE_NAME_MAX - 1);
+	if ((uint64_t)len > (uint64_t)DB_FILE_MAX)
+		return err_set(e, ERR_INVALID, "file %s: %zu bytes, more than "
+			       "the %lld a stored file may hold", name, len,
+			       (long long)DB_FILE_MAX);
+	return ERR_OK;
+}
+
+void db__sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, data, len);
+	sodium_bin2hex(out, 65, h, sizeof(h));
 }

@@ -655,4 +655,39 @@ struct db_pool_stats {
 };
 void db_pool_stats(struct db *db, struct db_pool_stats *out);
 
+/* ---- files: previews and other files every node sees (sqlite_files.c, pg_files.c) */
+
+/*
+ * A small blob store: files keyed by a path-like name
+ * ("imagery/scene-1752556200000-0a1b2c3d/ndvi.tif"), kept in the store
+ * itself (a BLOB on SQLite, a bytea on PostgreSQL) so that every node of
+ * one store sees them.  Meant for files of a few MB (imagery previews are
+ * at most 4 MB); a file is read and written whole, and may not pass
+ * DB_FILE_MAX bytes.
+ */
+#define DB_FILE_NAME_MAX 256
+#define DB_FILE_MAX (INT64_C(256) << 20)
+
+struct db_file {
+	char name[DB_FILE_NAME_MAX];
+	int64_t size;               /* bytes */
+	char sha256[65];            /* hex digest of the content */
+	int64_t created_ms;
+	void *data;                 /* heap (db_file_get) or NULL (listings) */
+};
+
+void db_file_free(struct db_file *f);
+/* Store a file, replacing the one of that name; ERR_INVALID for a bad name or size. */
+int db_file_put(struct db *db, const char *name, const void *data, size_t len,
+		int64_t created_ms, struct err *e);
+/* A file with its bytes (release with db_file_free); ERR_NOT_FOUND. */
+int db_file_get(struct db *db, const char *name, struct db_file *out,
+		struct err *e);
+/* ERR_NOT_FOUND when there is no such file. */
+int db_file_delete(struct db *db, const char *name, struct err *e);
+/* The files whose name starts with prefix ("": all), in name order, without their bytes. */
+int db_file_list(struct db *db, const char *prefix,
+		 int (*each)(const struct db_file *f, void *ctx), void *ctx,
+		 struct err *e);
+
 #endif

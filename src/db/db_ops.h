@@ -254,7 +254,19 @@
 	  (db, out, e)) \
 	X(pool_config, (struct db *db, unsigned connections, \
 	  unsigned wait_ms, struct err *e), \
-	  (db, connections, wait_ms, e))
+	  (db, connections, wait_ms, e)) \
+	X(file_put, (struct db *db, const char *name, const void *data, \
+	  size_t len, int64_t created_ms, struct err *e), \
+	  (db, name, data, len, created_ms, e)) \
+	X(file_get, (struct db *db, const char *name, struct db_file *out, \
+	  struct err *e), \
+	  (db, name, out, e)) \
+	X(file_delete, (struct db *db, const char *name, struct err *e), \
+	  (db, name, e)) \
+	X(file_list, (struct db *db, const char *prefix, \
+	  int (*each)(const struct db_file *f, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, prefix, each, ctx, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend

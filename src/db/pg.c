@@ -47,7 +47,8 @@
 	X(retention_set) X(retention_list) X(retention_delete) \
 	X(station_set) X(station_list) X(group_set) X(group_list) \
 	X(equipment_set) X(equipment_get) X(equipment_list) \
-	X(snapshot_add) X(snapshot_get) X(snapshot_list)
+	X(snapshot_add) X(snapshot_get) X(snapshot_list) \
+	X(file_put) X(file_get) X(file_delete) X(file_list)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);

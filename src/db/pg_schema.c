@@ -213,6 +213,8 @@ static const char *const migrations[] = {
 	 * the time it was deleted; 0 while it is live
 	 */
 	"ALTER TABLE devices ADD COLUMN deleted_ms BIGINT NOT NULL DEFAULT 0;",
+	/* 6: files every node sees, imagery previews first (pg_files.c) */
+	pg__files_migration,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

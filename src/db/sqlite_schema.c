@@ -207,6 +207,8 @@ static const char *const migrations[] = {
 	 * the time it was deleted; 0 while it is live
 	 */
 	"ALTER TABLE devices ADD COLUMN deleted_ms INTEGER NOT NULL DEFAULT 0;",
+	/* 10: files every node sees, imagery previews first (sqlite_files.c) */
+	sqlite__files_migration,
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

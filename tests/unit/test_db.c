@@ -1135,6 +1135,72 @@ static void concurrent_opens_migrate_once(void **state)
 	}
 }
 
+static int note_file(const struct db_file *f, void *ctx)
+{
+	char *names = ctx;
+
+	assert_null(f->data);
+	assert_int_equal(strlen(f->sha256), 64);
+	strcat(names, f->name);
+	strcat(names, " ");
+	return 0;
+}
+
+/* The blob store: put, replace, get whole, list by prefix, delete. */
+static void files_put_get_list_delete(void **state)
+{
+	struct fixture *f = *state;
+	size_t big_len = 3u << 20;
+	unsigned char *big = malloc(big_len);
+	struct db_file got;
+	char names[256] = "";
+	struct err e;
+
+	assert_non_null(big);
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = (unsigned char)(i * 7 + (i >> 11));
+	assert_int_equal(db_file_put(f->db, "imagery/s-1/ndvi.tif", "old", 3,
+				     5, &e), 0);
+	assert_int_equal(db_file_put(f->db, "imagery/s-1/ndvi.tif", big,
+				     big_len, 6, &e), 0);
+	assert_int_equal(db_file_put(f->db, "imagery/s-2/ndvi.tif", "\0b", 2,
+				     7, &e), 0);
+	assert_int_equal(db_file_put(f->db, "other/empty", NULL, 0, 8, &e), 0);
+	assert_int_equal(db_file_get(f->db, "imagery/s-1/ndvi.tif", &got, &e),
+			 0);
+	assert_int_equal(got.size, (int64_t)big_len);
+	assert_int_equal(got.created_ms, 6);
+	assert_memory_equal(got.data, big, big_len);
+	db_file_free(&got);
+	assert_int_equal(db_file_get(f->db, "imagery/s-2/ndvi.tif", &got, &e),
+			 0);
+	assert_int_equal(got.size, 2);
+	assert_memory_equal(got.data, "\0b", 2);
+	/* sha256("\0b") */
+	assert_string_equal(got.sha256, "57eb35615d47f34ec714cacdf5fd7460"
+			    "8a5e8e102724e80b24b287c0c27b6a31");
+	db_file_free(&got);
+	assert_int_equal(db_file_get(f->db, "other/empty", &got, &e), 0);
+	assert_int_equal(got.size, 0);
+	db_file_free(&got);
+	assert_int_equal(db_file_list(f->db, "imagery/", note_file, names,
+				      &e), 0);
+	assert_string_equal(names, "imagery/s-1/ndvi.tif imagery/s-2/ndvi.tif ");
+	names[0] = '\0';
+	assert_int_equal(db_file_list(f->db, "", note_file, names, &e), 0);
+	assert_string_equal(names, "imagery/s-1/ndvi.tif imagery/s-2/ndvi.tif "
+			    "other/empty ");
+	assert_int_equal(db_file_delete(f->db, "imagery/s-1/ndvi.tif", &e), 0);
+	assert_int_equal(db_file_delete(f->db, "imagery/s-1/ndvi.tif", &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_file_get(f->db, "imagery/s-1/ndvi.tif", &got, &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_file_put(f->db, "../x", "a", 1, 1, &e),
+			 ERR_INVALID);
+	assert_int_equal(db_file_put(f->db, "", "a", 1, 1, &e), ERR_INVALID);
+	free(big);
+}
+
 #define BOTH(name) \
 	cmocka_unit_test_setup_teardown(name, setup, teardown)
 #define BOTH_PG(name) \
@@ -1157,6 +1223,7 @@ static void concurrent_opens_migrate_once(void **state)
 	T(fleet_equipment_and_snapshots), \
 	T(scenes_stats_and_anomalies), \
 	T(the_pool_is_configured), \
+	T(files_put_get_list_delete), \
 }
 
 int main(void)
