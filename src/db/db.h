@@ -690,4 +690,57 @@ int db_file_list(struct db *db, const char *prefix,
 		 int (*each)(const struct db_file *f, void *ctx), void *ctx,
 		 struct err *e);
 
+/* ---- copying a whole store, table by table (oasis migrate) ---------------- */
+
+/*
+ * The tables of a store, parents before children, with their columns (the
+ * same names on every backend).  A copy reads each table of one store and
+ * writes its rows into another as they are, ids included, so that every
+ * reference and every id shown to users stays the same.
+ */
+struct db_table {
+	const char *name;
+	const char *columns;        /* "id, name, role, ..." */
+};
+extern const struct db_table db_tables[]; /* ends with { NULL, NULL } */
+
+enum db_value_kind {
+	DB_VALUE_NULL, DB_VALUE_INT, DB_VALUE_REAL, DB_VALUE_TEXT, DB_VALUE_BLOB
+};
+
+struct db_value {
+	enum db_value_kind kind;
+	int64_t i;
+	double d;
+	void *p;                    /* heap: text (NUL-terminated) or bytes */
+	size_t len;
+};
+
+/* A batch of rows: row r's column c is v[r * n_cols + c]. */
+struct db_rows {
+	size_t n_rows, n_cols;
+	struct db_value *v;         /* heap */
+	size_t bytes;               /* of text and bytes */
+};
+
+void db_rows_free(struct db_rows *r);
+/* ERR_INVALID naming a table that is not in db_tables. */
+int db_rows_count(struct db *db, const char *table, int64_t *out,
+		  struct err *e);
+/*
+ * The rows of table after position *pos (0: from the first), in a stable
+ * order, at most limit of them and not much more than max_bytes; *pos
+ * moves past them.  No rows (n_rows 0): the table is done.
+ */
+int db_rows_read(struct db *db, const char *table, int64_t *pos,
+		 size_t limit, size_t max_bytes, struct db_rows *out,
+		 struct err *e);
+/* Insert the rows (columns as in db_tables) in one transaction. */
+int db_rows_write(struct db *db, const char *table, const struct db_rows *r,
+		  struct err *e);
+/* Empty every table of db_tables (a copy starting over). */
+int db_rows_clear(struct db *db, struct err *e);
+/* After a copy: the store's id counters move past the ids copied in. */
+int db_rows_finish(struct db *db, struct err *e);
+
 #endif

@@ -266,7 +266,21 @@
 	X(file_list, (struct db *db, const char *prefix, \
 	  int (*each)(const struct db_file *f, void *ctx), void *ctx, \
 	  struct err *e), \
-	  (db, prefix, each, ctx, e))
+	  (db, prefix, each, ctx, e)) \
+	X(rows_count, (struct db *db, const char *table, int64_t *out, \
+	  struct err *e), \
+	  (db, table, out, e)) \
+	X(rows_read, (struct db *db, const char *table, int64_t *pos, \
+	  size_t limit, size_t max_bytes, struct db_rows *out, \
+	  struct err *e), \
+	  (db, table, pos, limit, max_bytes, out, e)) \
+	X(rows_write, (struct db *db, const char *table, \
+	  const struct db_rows *r, struct err *e), \
+	  (db, table, r, e)) \
+	X(rows_clear, (struct db *db, struct err *e), \
+	  (db, e)) \
+	X(rows_finish, (struct db *db, struct err *e), \
+	  (db, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend

@@ -48,7 +48,8 @@
 	X(station_set) X(station_list) X(group_set) X(group_list) \
 	X(equipment_set) X(equipment_get) X(equipment_list) \
 	X(snapshot_add) X(snapshot_get) X(snapshot_list) \
-	X(file_put) X(file_get) X(file_delete) X(file_list)
+	X(file_put) X(file_get) X(file_delete) X(file_list) \
+	X(rows_count) X(rows_read) X(rows_write) X(rows_clear) X(rows_finish)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);

@@ -1201,6 +1201,140 @@ static void files_put_get_list_delete(void **state)
 	free(big);
 }
 
+/* Copy every table of src into dst, batch by batch (oasis migrate's loop). */
+static void copy_store(struct db *src, struct db *dst)
+{
+	struct db_rows rows;
+	int64_t pos, n_src, n_dst;
+	size_t got;
+	struct err e;
+
+	for (const struct db_table *t = db_tables; t->name; t++) {
+		pos = 0;
+		do {
+			/* small batches: the paging is tested too */
+			if (db_rows_read(src, t->name, &pos, 2, 1 << 20, &rows,
+					 &e))
+				fail_msg("%s: %s", t->name, e.msg);
+			if (db_rows_write(dst, t->name, &rows, &e))
+				fail_msg("%s: %s", t->name, e.msg);
+			got = rows.n_rows;
+			db_rows_free(&rows);
+		} while (got);
+		assert_int_equal(db_rows_count(src, t->name, &n_src, &e), 0);
+		assert_int_equal(db_rows_count(dst, t->name, &n_dst, &e), 0);
+		if (n_src != n_dst)
+			fail_msg("%s: %lld rows copied of %lld", t->name,
+				 (long long)n_dst, (long long)n_src);
+	}
+	assert_int_equal(db_rows_finish(dst, &e), 0);
+}
+
+/*
+ * A store copied table by table into this one keeps its rows and ids; the
+ * ids and chunk seqs made afterwards go on past them; clearing empties it.
+ */
+static void a_store_copies_table_by_table(void **state)
+{
+	struct fixture *f = *state;
+	char dir[64] = "/tmp/oasis-test-copy-XXXXXX", cmd[96];
+	struct db *src;
+	struct db_plot p = plot("P1", 86), gp;
+	struct db_plot_filter box = { .has_bbox = true,
+				      .bbox = { 85.9, 43.9, 86.1, 44.1 } };
+	struct db_device d = { .id = "ws-1", .kind = "weather_station",
+			       .plot = "P1", .lon = NAN, .lat = NAN,
+			       .created_ms = 1 };
+	struct db_user u = { .name = "ann", .role = "admin",
+			     .password_hash = "$argon2id$x", .created_ms = 1 };
+	/* 2001: a month whose chunk partition nobody made ahead */
+	struct db_chunk k = { .ts_min = 978307200000, .ts_max = 978307260000,
+			      .data = "codec", .len = 5 };
+	struct db_chunk_write w = { .add = &k, .n_add = 1,
+				    .state_key = "wal_checkpoint",
+				    .state_value = 3 };
+	struct db_alert a = { .rule_id = 1, .subject = "ws-1", .plot = "P1",
+			      .severity = "warning", .message = "hot",
+			      .value = 1.5, .opened_ms = 5 }, ga;
+	struct db_file gf;
+	struct seen seen = { 0 };
+	int64_t uid, sid, aid, id, n, state_v;
+	int listed = 0;
+	struct err e;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(db_open(dir, true, &src, &e), 0);
+	assert_int_equal(db_user_create(src, &u, &uid, &e), 0);
+	assert_int_equal(db_plots_upsert(src, &p, 1, NULL, NULL, &e), 0);
+	assert_int_equal(db_device_create(src, &d, &e), 0);
+	assert_int_equal(db_series_ensure(src, "ws-1", "rh", &sid, &e), 0);
+	assert_int_equal(db_series_ensure(src, "ws-1", "air_temp", &sid, &e), 0);
+	k.series = sid;
+	assert_int_equal(db_chunks_write(src, &w, &e), 0);
+	assert_int_equal(db_alert_open(src, &a, &aid, &e), 0);
+	assert_int_equal(db_alert_get(src, aid, &ga, &e), 0);
+	ga.escalated = true;
+	assert_int_equal(db_alert_update(src, &ga, "open", &e), 0);
+	assert_int_equal(db_file_put(src, "imagery/s/ndvi.tif", "\0\1\2", 3, 9,
+				     &e), 0);
+
+	copy_store(src, f->db);
+
+	assert_int_equal(db_user_get(f->db, "ann", &u, &e), 0);
+	assert_int_equal(u.id, uid);
+	assert_int_equal(db_plot_get(f->db, "P1", &gp, &e), 0);
+	assert_string_equal(gp.geometry, p.geometry);
+	assert_true(isnan(gp.field_capacity));
+	db_plot_free(&gp);
+	assert_int_equal(db_plot_list(f->db, &box, count_plot, &listed, &e), 0);
+	assert_int_equal(listed, 1);
+	assert_int_equal(db_series_ensure(f->db, "ws-1", "air_temp", &id, &e),
+			 0);
+	assert_int_equal(id, sid);
+	assert_int_equal(db_chunks_read(f->db, sid, 978307200000,
+					978307200000, collect_chunk, &seen,
+					&e), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.bytes, 5);
+	assert_int_equal(db_state_get(f->db, "wal_checkpoint", &state_v, &e),
+			 0);
+	assert_int_equal(state_v, 3);
+	assert_int_equal(db_alert_get(f->db, aid, &ga, &e), 0);
+	assert_true(ga.escalated);
+	assert_true(ga.value == 1.5);
+	assert_int_equal(db_file_get(f->db, "imagery/s/ndvi.tif", &gf, &e), 0);
+	assert_int_equal(gf.size, 3);
+	assert_memory_equal(gf.data, "\0\1\2", 3);
+	db_file_free(&gf);
+	/* what comes next gets new ids and a later seq */
+	strcpy(u.name, "bob");
+	assert_int_equal(db_user_create(f->db, &u, &id, &e), 0);
+	assert_true(id > uid);
+	assert_int_equal(db_series_ensure(f->db, "ws-1", "wind", &id, &e), 0);
+	assert_true(id > sid);
+	strcpy(a.subject, "ws-2");
+	assert_int_equal(db_alert_open(f->db, &a, &id, &e), 0);
+	assert_true(id > aid);
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(db_chunks_read(f->db, sid, 978307200000,
+					978307200000, collect_chunk, &seen,
+					&e), 0);
+	assert_int_equal(seen.n, 2);
+	assert_true(seen.refs[1].seq > seen.refs[0].seq);
+	/* an unknown table is refused; clearing empties every table */
+	assert_int_equal(db_rows_count(f->db, "sqlite_master", &n, &e),
+			 ERR_INVALID);
+	assert_int_equal(db_rows_clear(f->db, &e), 0);
+	for (const struct db_table *t = db_tables; t->name; t++) {
+		assert_int_equal(db_rows_count(f->db, t->name, &n, &e), 0);
+		assert_int_equal(n, 0);
+	}
+	db_close(src);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 #define BOTH(name) \
 	cmocka_unit_test_setup_teardown(name, setup, teardown)
 #define BOTH_PG(name) \
@@ -1224,6 +1358,7 @@ static void files_put_get_list_delete(void **state)
 	T(scenes_stats_and_anomalies), \
 	T(the_pool_is_configured), \
 	T(files_put_get_list_delete), \
+	T(a_store_copies_table_by_table), \
 }
 
 int main(void)
