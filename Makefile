@@ -1,7 +1,8 @@
 # Oasis: `make` builds build/oasis; `make test` runs the whole suite under
 # AddressSanitizer and UndefinedBehaviorSanitizer, then the concurrency tests
 # under ThreadSanitizer (a build of their own, build/tsan); `make demo` starts
-# the demo base; `make bench` runs the benchmarks.  BUILD=DIR builds elsewhere.
+# the demo base (`make demo-pg` on PostgreSQL); `make bench` runs the
+# benchmarks.  BUILD=DIR builds elsewhere.
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -52,7 +53,7 @@ TSAN_SRC := $(sort $(wildcard tests/unit/test_*race*.c) \
 	tests/unit/test_plots_read.c)
 TSAN_BIN := $(TSAN_SRC:tests/unit/%.c=$(TSAN_BUILD)/tests/%)
 
-.PHONY: all check-deps unit tsan test demo bench fuzz clean format web
+.PHONY: all check-deps unit tsan test demo demo-pg bench fuzz clean format web
 
 all: check-deps web $(BUILD)/oasis
 
@@ -123,6 +124,13 @@ demo:
 	@$(MAKE) --no-print-directory -j$(JOBS) all
 	@mkdir -p var
 	./$(BUILD)/oasis demo --data var/demo --listen 127.0.0.1:8080
+
+# The demo on PostgreSQL: a cluster of its own in var/demo-pg (or the
+# database OASIS_DATA names), scripts/demo-pg.sh.
+demo-pg:
+	@scripts/deps.sh install demo-pg
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@scripts/demo-pg.sh ./$(BUILD)/oasis
 
 bench: all
 	@bench/run.sh $(BUILD)

@@ -5,6 +5,7 @@
 #   scripts/deps.sh install build    install what building needs
 #   scripts/deps.sh install test     ... what `make test` needs (brokers, GDAL tools, browser)
 #   scripts/deps.sh install demo     ... what `make demo` needs
+#   scripts/deps.sh install demo-pg  ... and `make demo-pg` (PostgreSQL, PostGIS)
 set -eu
 
 # pkg-config name and the Debian package that provides it
@@ -17,6 +18,8 @@ TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb
 python3-paho-mqtt gdal-bin postgresql postgresql-15-postgis-3 nodejs npm chromium
 fonts-noto-cjk"
 DEMO_DEBS="nodejs npm"
+# make demo-pg: the demo on a PostgreSQL cluster of its own (scripts/demo-pg.sh)
+DEMO_PG_DEBS="postgresql postgresql-15-postgis-3"
 
 # Installed as a Debian package, or (node and npm) as a command from elsewhere.
 have_deb() {
@@ -57,7 +60,8 @@ install() {
 	build) ;;
 	test) want="$want $TEST_DEBS" ;;
 	demo) want="$want $DEMO_DEBS" ;;
-	*) echo "deps.sh: unknown set '$1' (build, test, demo)" >&2; exit 2 ;;
+	demo-pg) want="$want $DEMO_DEBS $DEMO_PG_DEBS" ;;
+	*) echo "deps.sh: unknown set '$1' (build, test, demo, demo-pg)" >&2; exit 2 ;;
 	esac
 	missing=""
 	for deb in $want; do
@@ -79,5 +83,5 @@ install() {
 case "${1:-check}" in
 check) check ;;
 install) install "${2:-build}" ;;
-*) echo "usage: deps.sh check | install build|test|demo" >&2; exit 2 ;;
+*) echo "usage: deps.sh check | install build|test|demo|demo-pg" >&2; exit 2 ;;
 esac
