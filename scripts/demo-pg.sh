@@ -19,6 +19,7 @@ shift
 top=$(pwd)
 local_dir=$top/var/demo-pg/local
 mkdir -p "$local_dir"
+chmod 700 "$local_dir"
 
 case "${OASIS_DATA:-}" in
 postgres://* | postgresql://*)
