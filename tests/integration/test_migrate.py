@@ -251,4 +251,52 @@ def clear_errors():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@test
+def the_demo_base_moves_and_the_big_screen_agrees():
+    import re
+    import subprocess
+    data = tempfile.mkdtemp(prefix="oasis-test-migrate-demo-") + "/demo"
+    p = subprocess.Popen([harness.OASIS, "demo", "--data", data, "--listen",
+                          "127.0.0.1:0"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    out = ""
+    for line in p.stdout:
+        out += line
+        if "serving on" in line:
+            break
+    expect("serving on" in out, out)
+    time.sleep(3)  # a little of the live feed, into the log
+    p.send_signal(signal.SIGKILL)
+    p.wait(timeout=60)
+    p.stdout.close()
+    viewer = oasis("token", "create", "--role", "viewer", "--name", "cmp",
+                   data=data).stdout.strip()
+    url = harness.pg_database()
+    out = oasis("migrate", "--from", data, "--to", url).stdout
+    expect(re.search(r"^plots +6\d +6\d$", out, re.M) and
+           re.search(r"^files +\d{3} +\d{3}$", out, re.M), out)
+    src = Server(init=False)
+    shutil.rmtree(src.dir)
+    src.dir, src.data = os.path.dirname(data), data
+    dst = pg_server(url)
+    src.admin_token = dst.admin_token = viewer
+    src.start()
+    dst.start()
+    try:
+        ov = same(src, dst, "/api/v1/overview")
+        expect(ov["plots"]["count"] >= 55 and ov["devices"]["count"] > 100,
+               ov["plots"])
+        expect(ov["imagery"]["last_satellite"] is not None, ov["imagery"])
+        same(src, dst, "/api/v1/plots")
+        same(src, dst, "/api/v1/devices")
+        cat = same(src, dst, "/api/v1/imagery")["scenes"]
+        same(src, dst, "/api/v1/imagery/%d/%s.png" % (cat[0]["id"],
+                                                      cat[0]["indices"][0]))
+        same(src, dst, "/api/v1/query?series=ws-01/air_temp&step=1h&agg=avg&"
+             "from=%d&to=%d" % (NOW - 30 * 24 * HOUR, NOW + HOUR))
+    finally:
+        src.close()
+        dst.close()
+
+
 run()
