@@ -139,12 +139,24 @@ def same(a, b, path):
 @test
 def a_store_moves_to_postgresql_and_answers_the_same():
     src = build_source()
+    # a preview as an older Oasis kept it: a file in the store's folder
+    import sqlite3
+    db = sqlite3.connect(os.path.join(src.data, "oasis.db"))
+    name, content = db.execute("SELECT name, content FROM files WHERE name"
+                               " LIKE 'imagery/%/ndvi.tif'").fetchone()
+    os.makedirs(os.path.join(src.data, os.path.dirname(name)))
+    with open(os.path.join(src.data, name), "wb") as f:
+        f.write(content)
+    db.execute("DELETE FROM files WHERE name = ?", (name,))
+    db.commit()
+    db.close()
     url = harness.pg_database()
     p = oasis("migrate", "--from", src.data, "--to", url)
+    expect("and 1 imagery previews" in p.stdout, p.stdout)
     counts = {}
     for line in p.stdout.splitlines()[1:]:
         f = line.split()
-        if len(f) >= 3 and f[1].isdigit():
+        if len(f) >= 3 and f[1].isdigit() and f[2].isdigit():
             counts[f[0]] = (int(f[1]), int(f[2]))
     for table in ("users", "tokens", "plots", "devices", "series", "chunks",
                   "alerts", "alert_rules", "commands", "pump_stations",
