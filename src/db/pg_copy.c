@@ -1,6 +1,7 @@
 /*
  * The PostgreSQL backend's side of copying a store (db_rows_* of db.h):
- * rows written one prepared INSERT each in one transaction per batch (the
+ * rows written one prepared INSERT each, the batch's INSERTs sent in one
+ * pipeline (libpq's pipeline mode), in one transaction per batch (the
  * chunks' month partitions made first; plots get their PostGIS geometry
  * from the GeoJSON as db_plots_upsert does), then the identity sequences
  * and chunk_seq moved past the copied ids.  Reading (a copy out of
@@ -198,6 +199,41 @@ static void row_params(const struct db_value *v, size_t n, const char **vals,
 	}
 }
 
+/*
+ * The results of a pipeline of n INSERTs then a sync: the first failure
+ * into e (the rows after it come back aborted).
+ */
+static int pipeline_results(struct pg_conn *c, const char *table, size_t n,
+			    struct err *e)
+{
+	PGresult *res;
+	int rc = ERR_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		res = PQgetResult(c->conn);
+		if (!res) {
+			return rc ? rc : err_set(e, ERR_UNAVAILABLE, "%s: the "
+				     "PostgreSQL server did not answer (%s)",
+				     table, PQerrorMessage(c->conn));
+		}
+		if (!rc && PQresultStatus(res) != PGRES_COMMAND_OK)
+			rc = pg__error(c->conn, res, table, e);
+		PQclear(res);
+		while ((res = PQgetResult(c->conn))) /* the NULL after each */
+			PQclear(res);
+	}
+	res = PQgetResult(c->conn);
+	if (!rc && PQresultStatus(res) != PGRES_PIPELINE_SYNC)
+		rc = pg__error(c->conn, res, table, e);
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * The rows, one prepared INSERT each, sent in one pipeline (a round trip
+ * for the batch, not one per row).  A batch's answers are a few bytes a
+ * row, so they fit the socket's buffers while the rows are sent.
+ */
 static int insert_rows(struct pg_conn *c, const struct db_table *t,
 		       const struct db_rows *r, struct err *e)
 {
@@ -205,6 +241,7 @@ static int insert_rows(struct pg_conn *c, const struct db_table *t,
 	int lens[PG_MAX_PARAMS], fmts[PG_MAX_PARAMS];
 	char num[PG_MAX_PARAMS][32], sql[1024];
 	PGresult *res;
+	size_t sent = 0;
 	int rc;
 
 	if (r->n_cols > PG_MAX_PARAMS)
@@ -219,15 +256,23 @@ static int insert_rows(struct pg_conn *c, const struct db_table *t,
 		return rc;
 	}
 	PQclear(res);
-	for (size_t i = 0; !rc && i < r->n_rows; i++) {
-		row_params(&r->v[i * r->n_cols], r->n_cols, vals, lens, fmts,
+	if (!PQenterPipelineMode(c->conn))
+		return pg__error(c->conn, NULL, t->name, e);
+	for (; sent < r->n_rows; sent++) {
+		row_params(&r->v[sent * r->n_cols], r->n_cols, vals, lens, fmts,
 			   num);
-		res = PQexecPrepared(c->conn, "", (int)r->n_cols, vals, lens,
-				     fmts, 0);
-		if (PQresultStatus(res) != PGRES_COMMAND_OK)
-			rc = pg__error(c->conn, res, t->name, e);
-		PQclear(res);
+		if (!PQsendQueryPrepared(c->conn, "", (int)r->n_cols, vals,
+					 lens, fmts, 0))
+			break;
 	}
+	if (!PQpipelineSync(c->conn) || sent < r->n_rows)
+		rc = err_set(e, ERR_UNAVAILABLE, "%s: sending rows to the "
+			     "PostgreSQL server: %s", t->name,
+			     PQerrorMessage(c->conn));
+	else
+		rc = pipeline_results(c, t->name, sent, e);
+	if (!PQexitPipelineMode(c->conn) && !rc)
+		rc = pg__error(c->conn, NULL, t->name, e);
 	return rc;
 }
 

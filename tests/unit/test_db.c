@@ -1306,6 +1306,25 @@ static void a_store_copies_table_by_table(void **state)
 	assert_int_equal(gf.size, 3);
 	assert_memory_equal(gf.data, "\0\1\2", 3);
 	db_file_free(&gf);
+	/* a batch that fails is refused whole; the store goes on */
+	{
+		struct db_rows again;
+		int64_t pos = 0;
+
+		assert_int_equal(db_rows_read(src, "metrics", &pos, 10, 1 << 20,
+					      &again, &e), 0);
+		assert_int_equal(again.n_rows, 2);
+		/* a new metric, then one there already: the second fails */
+		again.v[0].i += 1000;
+		free(again.v[1].p);
+		again.v[1].p = strdup("new_metric");
+		again.v[1].len = strlen("new_metric");
+		assert_int_equal(db_rows_write(f->db, "metrics", &again, &e),
+				 ERR_EXISTS);
+		db_rows_free(&again);
+		assert_int_equal(db_rows_count(f->db, "metrics", &n, &e), 0);
+		assert_int_equal(n, 2);
+	}
 	/* what comes next gets new ids and a later seq */
 	strcpy(u.name, "bob");
 	assert_int_equal(db_user_create(f->db, &u, &id, &e), 0);
