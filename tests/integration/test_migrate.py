@@ -4,7 +4,9 @@ and its alert, a valve command, a station and a group, retention, an
 imagery scene and its previews) copied into an empty PostgreSQL database;
 then a server on each answers the API the same (plots, devices, queries,
 alerts, rules, commands, imagery and its pictures, the overview), with the
-same tokens.  An interrupted migrate (stopped dead halfway) is rerun and
+same tokens.  The demo base migrates and the big screen's overview is the
+same from PostgreSQL; `oasis demo --db URL` then runs on it.  An
+interrupted migrate (stopped dead halfway) is rerun and
 completes; a target not empty, a missing source and an unreachable server
 are refused with clear messages.  Needs OASIS_TEST_PG (make test starts a
 throwaway server: tests/pg.sh); without it the file skips."""
@@ -309,6 +311,29 @@ def the_demo_base_moves_and_the_big_screen_agrees():
     finally:
         src.close()
         dst.close()
+    # the demo itself runs on the migrated database (make demo-pg's way),
+    # the base found there and reused
+    local = tempfile.mkdtemp(prefix="oasis-test-migrate-demo-pg-")
+    p = subprocess.Popen([harness.OASIS, "demo", "--db", url, "--data", local,
+                          "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE,
+                         stderr=subprocess.DEVNULL, text=True)
+    out = ""
+    for line in p.stdout:
+        out += line
+        if "serving on" in line:
+            break
+    try:
+        expect("serving on" in out and "created" not in out, out)
+        port = int(re.search(r"127\.0\.0\.1:(\d+)/", out).group(1))
+        dst.port = port
+        r = dst.get("/api/v1/overview", token=viewer)
+        expect(r.status == 200 and r.json()["plots"]["count"] ==
+               ov["plots"]["count"], r)
+    finally:
+        p.send_signal(signal.SIGINT)
+        expect(p.wait(timeout=60) == 0)
+        p.stdout.close()
+        shutil.rmtree(local, ignore_errors=True)
 
 
 run()
