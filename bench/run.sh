@@ -8,6 +8,8 @@
 # run as root, else skips that peer and says so.  ts_bench.py's HTTP write
 # runs Oasis with the monitoring rules of `oasis demo` and without.
 # pv_bench.py times `oasis pv solpos` against a numpy SPA (pv_peer.py).
+# pg_bench.py runs Oasis on a throwaway PostgreSQL 15 cluster against Oasis
+# on SQLite and against COPY of rows (HTTP write, store size, the plan).
 set -eu
 BUILD=${1:-build}
 cd "$(dirname "$0")"

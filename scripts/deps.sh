@@ -15,6 +15,7 @@ libmosquitto:libmosquitto-dev libpq:libpq-dev zlib:zlib1g-dev cmocka:libcmocka-d
 
 BUILD_DEBS="build-essential pkg-config clang"
 TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb
+python3-prometheus-client influxdb
 python3-paho-mqtt gdal-bin postgresql postgresql-15-postgis-3 nodejs npm chromium
 fonts-noto-cjk"
 DEMO_DEBS="nodejs npm"

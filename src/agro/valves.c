@@ -8,7 +8,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "ingest/ingest.h"
 #include "ingest/mqtt.h"
+#include "util/duty.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -247,8 +249,13 @@ static int on_due(const struct db_command *c, void *ctx)
 			   "the valve did not poll)");
 		set_state(v, c->id, "requested sent", "failed", reason, &e);
 	}
-	if (c->auto_close_ms && c->auto_close_ms <= now) {
-		db_command_clear_close(v->db, c->id, &e);
+	/*
+	 * Clearing the planned close is a compare-and-set: of two clocks
+	 * (nodes of a cluster, a lease changing hands) only the one that
+	 * cleared it closes the valve.
+	 */
+	if (c->auto_close_ms && c->auto_close_ms <= now &&
+	    !db_command_clear_close(v->db, c->id, &e)) {
 		if (!strcmp(c->state, "acknowledged")) {
 			snprintf(who, sizeof(who), "schedule (command %lld)",
 				 (long long)c->id);
@@ -274,7 +281,8 @@ static void *clock_main(void *arg)
 		if (v->stop)
 			break;
 		pthread_mutex_unlock(&v->lock);
-		if (db_command_due(v->db, time_now_ms() - v->ack_timeout_ms,
+		if (duty_held(DUTY_VALVES) &&
+		    db_command_due(v->db, time_now_ms() - v->ack_timeout_ms,
 				   time_now_ms(), on_due, v, &e))
 			log_error("valve commands: %s", e.msg);
 		pthread_mutex_lock(&v->lock);
@@ -328,4 +336,55 @@ void valves_close(struct valves *v)
 	pthread_cond_destroy(&v->stop_cond);
 	pthread_mutex_destroy(&v->lock);
 	free(v);
+}
+
+/* ---- a valve's commands and state, for the API ---- */
+
+static int command_to_list(const struct db_command *cmd, void *ctx)
+{
+	json_array_append_new(ctx, valves_command_json(cmd));
+	return 0;
+}
+
+/* What the server believes (the last acknowledged command) and what the valve says. */
+static json_t *valve_state(struct ingest *ing, struct ts_engine *ts,
+			   const char *device, json_t *commands)
+{
+	const char *believed = "unknown";
+	int64_t id, at;
+	double val;
+	json_t *cmd, *reported = json_null();
+	size_t i;
+	struct err e;
+
+	json_array_foreach(commands, i, cmd)
+		if (!strcmp(json_string_value(json_object_get(cmd, "state")),
+			    "acknowledged")) {
+			believed = strcmp(json_string_value(json_object_get(cmd,
+				   "action")), "open") ? "closed" : "open";
+			break;
+		}
+	if (!ingest_series_find(ing, device, "valve_state", &id, &e) &&
+	    !ts_engine_latest(ts, id, &at, &val))
+		reported = json_pack("{sI sf}", "ts", (json_int_t)at, "value",
+				     val);
+	return json_pack("{ss so}", "believed", believed, "reported", reported);
+}
+
+int valves_status_json(struct valves *v, struct ingest *ing,
+		       struct ts_engine *ts, const char *device,
+		       const char *state, json_t **out, struct err *e)
+{
+	json_t *list = json_array();
+
+	*out = NULL;
+	if (!list)
+		return err_nomem(e);
+	if (db_command_list(v->db, device, state, 0, command_to_list, list, e)) {
+		json_decref(list);
+		return e->code;
+	}
+	*out = json_pack("{so so}", "valve", valve_state(ing, ts, device, list),
+			 "commands", list);
+	return *out ? ERR_OK : err_nomem(e);
 }

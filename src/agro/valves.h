@@ -72,4 +72,17 @@ void valves_on_mqtt_ack(const char *device, const void *payload, size_t len,
 struct json_t;
 struct json_t *valves_command_json(const struct db_command *c);
 
+/*
+ * A valve's commands (of one state, or all: state NULL), newest first,
+ * and its state: what the server believes (the last acknowledged
+ * command's action: "open", "closed", or "unknown") and what the valve
+ * reported last (its valve_state series' newest point, or null), as
+ * {"valve":{"believed","reported"},"commands":[...]} in *out.
+ */
+struct ingest;
+struct ts_engine;
+int valves_status_json(struct valves *v, struct ingest *ing,
+		       struct ts_engine *ts, const char *device,
+		       const char *state, struct json_t **out, struct err *e);
+
 #endif

@@ -233,3 +233,16 @@ int water_settings_apply(const struct water_settings *s, int sowing_doy,
 		return err_prefix(e, "plot %s: settings", p->code ? p->code : "?");
 	return agro_plot_check(p, e);
 }
+
+int water_settings_check_edit(const json_t *edit, struct err *e)
+{
+	const json_t *props = json_object_get(edit, "properties");
+	const json_t *v = json_object_get(json_is_object(props) &&
+					  json_object_get(edit, "type")
+					  ? props : edit, WATER_SETTINGS_KEY);
+	struct water_settings ws;
+
+	if (!v)
+		return ERR_OK;
+	return water_settings_parse(v, &ws, e);
+}

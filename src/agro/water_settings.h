@@ -72,6 +72,13 @@ int water_settings_from_attributes(const char *attributes,
 				   struct water_settings *out, struct err *e);
 
 /*
+ * Check the settings an edit of a plot carries (a JSON object of fields,
+ * or a GeoJSON Feature whose properties are the fields), before anything
+ * is stored; an edit without settings passes.
+ */
+int water_settings_check_edit(const json_t *edit, struct err *e);
+
+/*
  * Apply settings to a plot built by agro_plot_defaults(), whose sowing
  * falls on day of the year `sowing_doy`; then agro_plot_check().  The
  * message names the plot and the setting.

@@ -525,11 +525,29 @@ static int store_rule(struct db *db, const struct alert_rule *r, int64_t now,
 	return rc;
 }
 
+/*
+ * Tell the other nodes of a cluster that the rules changed: a "rules"
+ * message relayed to them (cluster/), whose alerts_reload_rules reads them
+ * again.  Alone, nothing happens.
+ */
+static void rules_changed(struct alerts *a)
+{
+	if (a->events)
+		events_relay(a->events, "rules", "{}");
+}
+
+int alerts_reload_rules(struct alerts *a, struct err *e)
+{
+	return load_rules(a, e);
+}
+
 static int save_rule(struct alerts *a, struct alert_rule *r, struct err *e)
 {
 	int rc = store_rule(a->db, r, alerts__now(a), &r->id, e);
 
-	return rc ? rc : load_rules(a, e);
+	if (!rc && !(rc = load_rules(a, e)))
+		rules_changed(a);
+	return rc;
 }
 
 int alerts_store_templates(struct db *db, const char *const *names, size_t n,
@@ -605,6 +623,7 @@ int alerts_rule_delete(struct alerts *a, int64_t id, struct err *e)
 		return e->code;
 	if (load_rules(a, e))
 		return e->code;
+	rules_changed(a);
 	return db_alert_list(a->db, &f, close_each, a, e);
 }
 

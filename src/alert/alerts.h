@@ -120,6 +120,18 @@ int alerts_rule_update(struct alerts *a, int64_t id, json_t *body,
 		       struct alert_rule *out, struct err *e);
 /* Delete a rule; its open alerts are closed ("rule deleted"). */
 int alerts_rule_delete(struct alerts *a, int64_t id, struct err *e);
+/*
+ * A point another node of a cluster took (its relayed "point" event): only
+ * the freshness it shows (the device's cadence, its plot's newest data,
+ * the plot's flow) is noted, so that the clock's silent, no-data, stale
+ * and no-flow rules, run by one node, see every node's devices.  Rules on
+ * values are evaluated by the node that took the point.
+ */
+void alerts_note_remote(struct alerts *a, const char *device,
+			const char *plot, const char *metric, int64_t ts,
+			double value);
+/* Read the rules from the store again (another node of a cluster changed them). */
+int alerts_reload_rules(struct alerts *a, struct err *e);
 /* Every rule as a JSON array (new reference). */
 json_t *alerts_rules_json(struct alerts *a);
 int alerts_rule_get(struct alerts *a, int64_t id, struct alert_rule *out,
@@ -128,6 +140,21 @@ int alerts_rule_get(struct alerts *a, int64_t id, struct alert_rule *out,
 /* ---- alerts --------------------------------------------------------------- */
 
 json_t *alerts_alert_json(const struct db_alert *al);
+/*
+ * alerts_read.c: reads of the stored alerts, with or without a running
+ * service (call alerts_settle first to see every point's effect).  The
+ * alerts filter f selects as a JSON array (new reference) in *out.
+ */
+int alerts_list_json(struct db *db, const struct db_alert_filter *f,
+		     json_t **out, struct err *e);
+/* One alert; ERR_NOT_FOUND naming the id. */
+int alerts_get(struct db *db, int64_t id, struct db_alert *out,
+	       struct err *e);
+/*
+ * The rule templates as a JSON array (new reference): each as the rule it
+ * makes, without an id, with its "doc".
+ */
+json_t *alerts_templates_json(void);
 /* Acknowledge an open alert (ERR_INVALID if closed or acknowledged). */
 int alerts_ack(struct alerts *a, int64_t id, const char *who,
 	       const char *comment, struct db_alert *out, struct err *e);

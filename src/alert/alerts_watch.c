@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/duty.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -188,6 +189,19 @@ static void note_source(struct alerts *a, const struct mon_binding *b,
 		pl->flow = p->value;
 		pl->flow_ts = p->ts;
 	}
+}
+
+void alerts_note_remote(struct alerts *a, const char *device,
+			const char *plot, const char *metric, int64_t ts,
+			double value)
+{
+	struct mon_point p = { 0, ts, value };
+	struct mon_binding b = { .flow = !strcmp(metric, "flow") };
+
+	pthread_mutex_lock(&a->lock);
+	if ((b.dev = alerts__device(a, device, plot)) >= 0)
+		note_source(a, &b, &p, alerts__now(a));
+	pthread_mutex_unlock(&a->lock);
 }
 
 static void describe(struct alerts *a, const struct mon_subject *s,
@@ -664,7 +678,8 @@ static void *timer_main(void *arg)
 		if (a->stop)
 			break;
 		pthread_mutex_unlock(&a->lock);
-		alerts_tick(a, alerts__now(a));
+		if (duty_held(DUTY_ALERTS))
+			alerts_tick(a, alerts__now(a));
 		pthread_mutex_lock(&a->lock);
 	}
 	pthread_mutex_unlock(&a->lock);

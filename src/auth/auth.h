@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "db/db.h"
 #include "util/err.h"
 
@@ -96,5 +98,16 @@ int auth_kiosk_login(struct db *db, const char *token,
 		     char cookie_out[AUTH_SECRET_MAX], struct auth_identity *who,
 		     struct err *e);
 int auth_logout(struct db *db, const char *secret, struct err *e);
+
+/* ---- auth_tokens.c: the tokens, for the admin ---- */
+
+/*
+ * Every token (never its secret) as a JSON array of {id, name, role,
+ * device, created, revoked}, in *out (new reference).
+ */
+int auth_tokens_json(struct db *db, json_t **out, struct err *e);
+/* Revoke token id at now_ms: it stops working at once. */
+int auth_token_revoke(struct db *db, int64_t id, int64_t now_ms,
+		      struct err *e);
 
 #endif

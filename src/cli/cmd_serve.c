@@ -46,6 +46,10 @@ int cmd_serve(int argc, char **argv)
 		return cli_usage_error("serve", "unexpected argument '%s'", argv[optind]);
 	if (!cfg.http.web_root)
 		cfg.http.web_root = serve_find_web_root(web, sizeof(web));
+	if (cfg.cluster && !db_is_postgres_url(store.db_url ? store.db_url
+						 : store.data_dir))
+		return cli_usage_error("serve", "--cluster: the nodes share a "
+				       "PostgreSQL store (--data postgresql://...)");
 	if (cli_store_open(&store, false, &db, &e))
 		return cli_fail("serve", &e);
 	rc = serve_run(db, store.data_dir, &cfg, &e);

@@ -4,6 +4,7 @@
  */
 #include "cli/serve.h"
 
+#include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
 #include <sodium.h>
@@ -16,8 +17,10 @@
 #include <unistd.h>
 
 #include "agro/valves.h"
+#include "cluster/cluster.h"
 #include "fleet/fleet.h"
 #include "alert/alerts.h"
+#include "http/http_metrics.h"
 #include "ingest/mqtt.h"
 #include "rs/imagery.h"
 #include "ingest/retention.h"
@@ -133,6 +136,37 @@ static void imagery_seen(const char *kind, const char *plot,
 	alerts_source_seen(ctx, kind, plot, acquired_ms);
 }
 
+static struct cluster *the_cluster;
+
+/*
+ * Another node's event: its alert rules changed (read them again), or it
+ * took a point (the monitoring notes the device's freshness).
+ */
+static void remote_event(const char *type, const char *data, void *ctx)
+{
+	json_t *j, *ts, *v;
+	struct err e;
+
+	if (!strcmp(type, "rules")) {
+		if (alerts_reload_rules(ctx, &e))
+			log_error("reading the alert rules again: %s", e.msg);
+		return;
+	}
+	if (strcmp(type, "point") || !(j = json_loads(data, 0, NULL)))
+		return;
+	ts = json_object_get(j, "ts");
+	v = json_object_get(j, "value");
+	if (json_is_integer(ts) && json_is_number(v) &&
+	    json_string_value(json_object_get(j, "device")) &&
+	    json_string_value(json_object_get(j, "metric")))
+		alerts_note_remote(ctx,
+			json_string_value(json_object_get(j, "device")),
+			json_string_value(json_object_get(j, "plot")),
+			json_string_value(json_object_get(j, "metric")),
+			json_integer_value(ts), json_number_value(v));
+	json_decref(j);
+}
+
 /* The monitoring, watching ingestion, the valves and the imagery catalogue. */
 static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 		       struct err *e)
@@ -157,18 +191,56 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 		return e->code;
 	}
 	/* before the HTTP workers and the MQTT loop, the writers, start */
+	if (the_cluster)
+		cluster_on_event(the_cluster, remote_event, svc->alerts);
 	ingest_set_observer(svc->ingest, alerts_observe, svc->alerts);
 	valves_set_observer(svc->valves, alerts_on_valve, svc->alerts);
 	return ERR_OK;
 }
 
 /* Open what the server serves: the engine (replaying its log) and ingest. */
+/* This node's id: --node-id, else HOSTNAME:PORT of --listen. */
+static void node_id(const struct serve_opts *o, char *out, size_t size)
+{
+	const char *colon = o->http.listen ? strrchr(o->http.listen, ':') : NULL;
+	char host[64] = "host";
+
+	if (o->node_id) {
+		snprintf(out, size, "%s", o->node_id);
+		return;
+	}
+	gethostname(host, sizeof(host) - 1);
+	if (colon && strcmp(colon, ":0"))
+		snprintf(out, size, "%s%s", host, colon);
+	else   /* a port chosen by the system: the process tells them apart */
+		snprintf(out, size, "%s:pid%ld", host, (long)getpid());
+}
+
+static char the_node[128];
+
+/* Many nodes: the leases and the event relay, before any publisher. */
+static int open_cluster(struct db *db, const struct serve_opts *o,
+			struct http_services *svc, struct cluster **out,
+			struct err *e)
+{
+	struct cluster_opts co = { the_node, o->lease_ms };
+
+	*out = NULL;
+	if (!o->cluster)
+		return ERR_OK;
+	log_info("cluster mode: node %s, leases of %lld ms, the store is the "
+		 "log", the_node, (long long)(o->lease_ms ? o->lease_ms : 10000));
+	return cluster_open(db, svc->events, &co, out, e);
+}
+
 static int open_services(struct db *db, const char *data_dir,
 			 const struct serve_opts *o, struct http_services *svc,
 			 struct err *e)
 {
 	/* hook and sinks are set before any thread that uses them starts */
-	struct ts_engine_opts ts_opts = { .hook = retention_hook, .hook_ctx = db };
+	struct ts_engine_opts ts_opts = { .hook = retention_hook, .hook_ctx = db,
+					  .shared = o->cluster,
+					  .node = the_node };
 
 	memset(svc, 0, sizeof(*svc));
 	svc->db = db;
@@ -176,8 +248,11 @@ static int open_services(struct db *db, const char *data_dir,
 	if (events_open(EVENTS_KEPT, o->heartbeat_ms ? o->heartbeat_ms :
 			HEARTBEAT_MS, &svc->events, e))
 		return e->code;
-	if (ts_engine_open(db, data_dir, &ts_opts, &svc->ts, e))
+	node_id(o, the_node, sizeof(the_node));
+	if (open_cluster(db, o, svc, &the_cluster, e))
 		goto out_events;
+	if (ts_engine_open(db, data_dir, &ts_opts, &svc->ts, e))
+		goto out_cluster;
 	if (ingest_open(db, &svc->ingest, e))
 		goto out_ts;
 	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
@@ -196,6 +271,9 @@ out_ingest:
 	ingest_close(svc->ingest);
 out_ts:
 	ts_engine_close(svc->ts);
+out_cluster:
+	cluster_close(the_cluster);
+	the_cluster = NULL;
 out_events:
 	events_free(svc->events);
 	return e->code;
@@ -206,9 +284,13 @@ static void close_services(struct http_services *svc)
 	fleet_close(svc->fleet);
 	valves_close(svc->valves);
 	ingest_set_observer(svc->ingest, NULL, NULL);
+	if (the_cluster)   /* waits for a hook in flight */
+		cluster_on_event(the_cluster, NULL, NULL);
 	alerts_close(svc->alerts);
 	ingest_close(svc->ingest);
 	ts_engine_close(svc->ts);
+	cluster_close(the_cluster);   /* its leases go back: others take them */
+	the_cluster = NULL;
 	events_free(svc->events);
 }
 
@@ -218,29 +300,48 @@ void serve_opts_defaults(struct serve_opts *o)
 	http_config_defaults(&o->http);
 }
 
-/* Connect to the broker and take telemetry from it. */
-static int start_mqtt(const struct serve_opts *o, unsigned port,
-		      struct http_services *svc, struct mqtt **out,
-		      struct err *e)
+/* The share group: --mqtt-shared-group, "oasis" in a cluster, or none. */
+static const char *shared_group(const struct serve_opts *o)
 {
-	char id[128], host[64] = "host", password[256];
+	if (o->mqtt_unshared)
+		return NULL;
+	if (o->mqtt_shared_group)
+		return o->mqtt_shared_group;
+	return o->cluster ? "oasis" : NULL;
+}
+
+/* Connect to broker i (0: --mqtt, then the others) and take telemetry. */
+static int start_broker(const struct serve_opts *o, int i, unsigned port,
+			struct http_services *svc, struct mqtt **out,
+			struct err *e)
+{
+	const char *url = i ? o->mqtt_more[i - 1] : o->mqtt_url;
+	const char *group = shared_group(o);
+	char id[160], host[64] = "host", password[256];
 	int rc;
 
 	*out = NULL;
-	if (!o->mqtt_url)
-		return ERR_OK;
 	gethostname(host, sizeof(host) - 1);
-	snprintf(id, sizeof(id), "oasis-%s-%u", host, port);
+	if (o->mqtt_client_id)
+		snprintf(id, sizeof(id), "%s", o->mqtt_client_id);
+	else if (o->cluster)
+		snprintf(id, sizeof(id), "oasis-%s", the_node);
+	else
+		snprintf(id, sizeof(id), "oasis-%s-%u", host, port);
+	if (i)   /* one id per broker, distinct anyway */
+		snprintf(id + strlen(id), sizeof(id) - strlen(id), "-%d", i);
 	rc = read_secret_file("mqtt-password-file", o->mqtt_password_file,
 			      password, sizeof(password), e);
 	if (!rc)
-		rc = mqtt_open(o->mqtt_url, o->mqtt_client_id ?
-			       o->mqtt_client_id : id, o->mqtt_password_file ?
-			       password : NULL, out, e);
+		rc = group ? mqtt_open_shared(url, id, o->mqtt_password_file ?
+					      password : NULL, group, out, e)
+			   : mqtt_open(url, id, o->mqtt_password_file ?
+				       password : NULL, out, e);
 	sodium_memzero(password, sizeof(password));
 	if (rc)
 		return rc;
-	valves_set_mqtt(svc->valves, *out);
+	if (!i)   /* valve commands go out through the first broker */
+		valves_set_mqtt(svc->valves, *out);
 	if (mqtt_on(*out, "acks", valves_on_mqtt_ack, svc->valves, e) ||
 	    mqtt_on(*out, "nmea", fleet_on_mqtt_nmea, svc->fleet, e) ||
 	    mqtt_on(*out, "telemetry", ingest_on_mqtt_telemetry, svc->ingest,
@@ -248,6 +349,27 @@ static int start_mqtt(const struct serve_opts *o, unsigned port,
 		return e->code;
 	/* only now: what waited in the session finds its handler */
 	return mqtt_start(*out, e);
+}
+
+static void stop_mqtt(struct mqtt **m)
+{
+	for (int i = 0; i < SERVE_MQTT_MAX; i++) {
+		mqtt_close(m[i]);
+		m[i] = NULL;
+	}
+}
+
+/* Connect to every broker given. */
+static int start_mqtt(const struct serve_opts *o, unsigned port,
+		      struct http_services *svc, struct mqtt **m,
+		      struct err *e)
+{
+	if (!o->mqtt_url)
+		return ERR_OK;
+	for (int i = 0; i <= o->n_mqtt_more; i++)
+		if (start_broker(o, i, port, svc, &m[i], e))
+			return e->code;
+	return ERR_OK;
 }
 
 static int started(const struct serve_opts *o, const char *where,
@@ -277,7 +399,7 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	const struct http_config *cfg = &o->http;
 	struct http_services svc;
 	struct http_server *server;
-	struct mqtt *mqtt;
+	struct mqtt *mqtt[SERVE_MQTT_MAX] = { 0 };
 	char where[300];
 	sigset_t stop;
 	int sig, rc = ERR_OK;
@@ -295,8 +417,9 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 		close_services(&svc);
 		return e->code;
 	}
-	if (start_mqtt(o, http_server_port(server), &svc, &mqtt, e)) {
-		mqtt_close(mqtt);
+	if (start_mqtt(o, http_server_port(server), &svc, mqtt, e)) {
+		valves_set_mqtt(svc.valves, NULL);
+		stop_mqtt(mqtt);
 		http_server_stop(server, 0);
 		close_services(&svc);
 		return e->code;
@@ -318,7 +441,7 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	events_shutdown(svc.events); /* ends the event streams */
 	http_server_stop(server, STOP_GRACE_MS);
 	valves_set_mqtt(svc.valves, NULL);
-	mqtt_close(mqtt);
+	stop_mqtt(mqtt);
 	close_services(&svc);
 	log_info(rc ? "stopped" : "stopped cleanly");
 	return rc;
@@ -340,6 +463,8 @@ const char serve_usage[] =
 	"  --max-connections-per-address N  from one client address (default 64)\n"
 	"  --header-timeout SECONDS  from connecting to the first request's\n"
 	"                         headers (default 10)\n"
+	"  --metrics-allow CIDR,...  addresses that scrape GET /metrics without\n"
+	"                         a token (e.g. 127.0.0.1/32,10.0.0.0/8)\n"
 	"  --timeout SECONDS      idle connection timeout, and from a request's\n"
 	"                         end to the next one's headers (default 60)\n"
 	"  --threads N            worker threads (default 2 per core, >= 4)\n"
@@ -357,6 +482,17 @@ const char serve_usage[] =
 	"                         check their credential (default 15000)\n"
 	"  --mqtt-password-file FILE  the broker password (not in --mqtt's URL,\n"
 	"                         where ps shows it)\n"
+	"  --cluster              one of several nodes on one PostgreSQL store:\n"
+	"                         a write is acknowledged once committed in\n"
+	"                         the store, reads come from it, singleton\n"
+	"                         duties go by leases (docs/CLUSTER_NODE.md)\n"
+	"  --node-id ID           this node's name among them (default\n"
+	"                         HOSTNAME:PORT)\n"
+	"  --lease-ttl MS         a duty's lease lasts this long (default 10000)\n"
+	"  --mqtt-shared-group G  subscribe as a member of share group G\n"
+	"                         ($share/G/oasis/+/...; default oasis with\n"
+	"                         --cluster, none without; \"\" for none);\n"
+	"                         --mqtt may be given up to 4 times\n"
 	"  --log-level LEVEL      error, warn, info (default) or debug\n"
 	"  --access-log MODE      a line per request: off, sampled (default:\n"
 	"                         errors and slow requests, at most one a\n"
@@ -404,7 +540,28 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 	bool ok = true;
 
 	switch (opt) {
-	case 'Q': o->mqtt_url = arg; break;
+	case 'Q':
+		if (!o->mqtt_url)
+			o->mqtt_url = arg;
+		else if (o->n_mqtt_more < SERVE_MQTT_MAX - 1)
+			o->mqtt_more[o->n_mqtt_more++] = arg;
+		else
+			return err_set(e, ERR_INVALID, "at most %d brokers",
+				       SERVE_MQTT_MAX);
+		break;
+	case SERVE_OPT_CLUSTER: o->cluster = true; break;
+	case SERVE_OPT_NODE_ID:
+		ok = *arg && strlen(arg) < 100;
+		o->node_id = arg;
+		break;
+	case SERVE_OPT_LEASE_TTL:
+		ok = parse_count(arg, &count) && count >= 1000;
+		o->lease_ms = count;
+		break;
+	case SERVE_OPT_MQTT_SHARED_GROUP:
+		o->mqtt_shared_group = *arg ? arg : NULL;
+		o->mqtt_unshared = !*arg;
+		break;
 	case 'I': o->mqtt_client_id = arg; break;
 	case 'V':
 		ok = parse_count(arg, &count);
@@ -441,6 +598,10 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 		break;
 	case SERVE_OPT_HEADER_TIMEOUT:
 		ok = parse_count(arg, &cfg->header_timeout_s);
+		break;
+	case SERVE_OPT_METRICS_ALLOW:
+		ok = http_metrics_allow_valid(arg);
+		cfg->metrics_allow = arg;
 		break;
 	default: return err_set(e, ERR_NOT_FOUND, "not a server option");
 	}

@@ -7,7 +7,7 @@
 #include <stddef.h>
 
 #include "db/db.h"
-#include "http/http.h"
+#include "http/server.h"
 #include "util/err.h"
 
 /* Find the web page's folder; NULL if none is installed. */
@@ -15,6 +15,8 @@ const char *serve_find_web_root(char *out, size_t size);
 
 /* Block SIGINT/SIGTERM so that only serve_run's sigwait sees them. */
 void serve_block_signals(sigset_t *set);
+
+#define SERVE_MQTT_MAX 4
 
 struct serve_opts {
 	struct http_config http;
@@ -27,6 +29,14 @@ struct serve_opts {
 	int64_t alert_max_age_ms;   /* older points are not evaluated; 0: 1 d */
 	unsigned heartbeat_ms;      /* event streams' heartbeat; 0: 15 s */
 	const char *mqtt_password_file; /* the broker password; NULL: URL's */
+	/* many nodes on one PostgreSQL store (docs/CLUSTER_NODE.md) */
+	bool cluster;               /* --cluster */
+	const char *node_id;        /* --node-id; NULL: HOSTNAME:PORT */
+	int64_t lease_ms;           /* --lease-ttl; 0: 10 s */
+	const char *mqtt_shared_group; /* NULL: "oasis" in a cluster, else none */
+	bool mqtt_unshared;         /* --mqtt-shared-group "" : none */
+	const char *mqtt_more[SERVE_MQTT_MAX - 1]; /* --mqtt given again */
+	int n_mqtt_more;
 	/* optional: called once serving (with "http://HOST:PORT"), and at stop */
 	int (*started)(const char *base_url, void *ctx, struct err *e);
 	void (*stopping)(void *ctx);
@@ -55,6 +65,11 @@ enum { SERVE_OPT_MAX_BUFFERED = 1150, SERVE_OPT_MAX_INFLATED,
        SERVE_OPT_HEADER_TIMEOUT };
 /* Credentials (docs/SECURITY.md). */
 enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
+/* Prometheus (docs/API.md, "GET /metrics"). */
+enum { SERVE_OPT_METRICS_ALLOW = 1250 };
+/* Many nodes (docs/CLUSTER_NODE.md). */
+enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
+       SERVE_OPT_MQTT_SHARED_GROUP };
 
 #define SERVE_OPTIONS \
 	{ "listen", required_argument, NULL, 'l' }, \
@@ -74,6 +89,12 @@ enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
 	{ "heartbeat", required_argument, NULL, SERVE_OPT_HEARTBEAT }, \
 	{ "mqtt-password-file", required_argument, NULL, \
 	  SERVE_OPT_MQTT_PASSWORD_FILE }, \
+	{ "metrics-allow", required_argument, NULL, SERVE_OPT_METRICS_ALLOW }, \
+	{ "cluster", no_argument, NULL, SERVE_OPT_CLUSTER }, \
+	{ "node-id", required_argument, NULL, SERVE_OPT_NODE_ID }, \
+	{ "lease-ttl", required_argument, NULL, SERVE_OPT_LEASE_TTL }, \
+	{ "mqtt-shared-group", required_argument, NULL, \
+	  SERVE_OPT_MQTT_SHARED_GROUP }, \
 	SERVE_LIMIT_OPTIONS
 
 #define SERVE_LIMIT_OPTIONS \

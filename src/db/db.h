@@ -305,6 +305,16 @@ struct db_chunk_range {
 int db_chunks_read_view(struct db *db, const struct db_chunk_range *r,
 			size_t n, struct err *e);
 
+/*
+ * Housekeeping of the chunk store as of now_ms (the retention pass calls
+ * it after the rollups).  PostgreSQL: the month partitions of now's month
+ * and the next two are made, and those of earlier months that retention
+ * has emptied (every raw chunk rolled up) are dropped whole; *dropped
+ * (may be NULL) counts them.  SQLite: nothing to do, *dropped = 0.
+ */
+int db_chunks_maintain(struct db *db, int64_t now_ms, size_t *dropped,
+		       struct err *e);
+
 /* The newest point of each series, kept beside its chunks. */
 struct db_latest {
 	int64_t series;
@@ -654,6 +664,55 @@ struct db_pool_stats {
 	uint64_t timeouts;     /* calls that gave up waiting (ERR_UNAVAILABLE) */
 };
 void db_pool_stats(struct db *db, struct db_pool_stats *out);
+
+/* ---- many nodes on one store: leases, notifications (docs/CLUSTER_NODE.md) */
+
+/*
+ * Take or renew the lease `name` for node (its --node-id) for ttl_ms of the
+ * store's clock: *held when the lease was free, expired or already node's.
+ * *epoch (the fencing token) grows each time the lease changes hands or
+ * comes back after expiring, never while one holder renews it.  On SQLite
+ * (one node) every lease is always held, epoch 1.
+ */
+int db_lease_acquire(struct db *db, const char *name, const char *node,
+		     int64_t ttl_ms, bool *held, int64_t *epoch,
+		     struct err *e);
+/*
+ * Give the lease back (it expires now; its epoch stays), or with forget
+ * delete it (leases of one use, such as a window's compaction).  Only
+ * node's lease is touched.
+ */
+int db_lease_release(struct db *db, const char *name, const char *node,
+		     bool forget, struct err *e);
+/*
+ * Send payload (under 8000 bytes) to every listener of channel, in its own
+ * transaction (PostgreSQL NOTIFY).  ERR_UNSUPPORTED on SQLite.
+ */
+int db_notify(struct db *db, const char *channel, const char *payload,
+	      struct err *e);
+/*
+ * A listener of one channel: a connection of its own, taken from the pool
+ * for its whole life by the thread that opens it; that thread waits on it
+ * and closes it.  ERR_UNSUPPORTED on SQLite.
+ */
+struct db_listener;
+int db_listen(struct db *db, const char *channel, struct db_listener **out,
+	      struct err *e);
+/*
+ * Wait up to timeout_ms for notifications and call each for every one
+ * received.  ERR_UNAVAILABLE when the connection broke (close, listen
+ * again).
+ */
+int db_listener_wait(struct db_listener *l, int timeout_ms,
+		     int (*each)(const char *payload, void *ctx), void *ctx,
+		     struct err *e);
+void db_listener_close(struct db_listener *l);
+/*
+ * The stored newest point of n series: out[i].series = series[i], ts
+ * INT64_MIN when it has none.
+ */
+int db_latest_get(struct db *db, const int64_t *series, size_t n,
+		  struct db_latest *out, struct err *e);
 
 /* ---- files: previews and other files every node sees (sqlite_files.c, pg_files.c) */
 

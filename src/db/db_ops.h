@@ -113,6 +113,9 @@
 	X(chunks_read_view, (struct db *db, const struct db_chunk_range *r, \
 	  size_t n, struct err *e), \
 	  (db, r, n, e)) \
+	X(chunks_maintain, (struct db *db, int64_t now_ms, size_t *dropped, \
+	  struct err *e), \
+	  (db, now_ms, dropped, e)) \
 	X(latest_list, (struct db *db, \
 	  int (*each)(const struct db_latest *l, void *ctx), void *ctx, \
 	  struct err *e), \
@@ -280,7 +283,22 @@
 	X(rows_clear, (struct db *db, struct err *e), \
 	  (db, e)) \
 	X(rows_finish, (struct db *db, struct err *e), \
-	  (db, e))
+	  (db, e)) \
+	X(lease_acquire, (struct db *db, const char *name, const char *node, \
+	  int64_t ttl_ms, bool *held, int64_t *epoch, struct err *e), \
+	  (db, name, node, ttl_ms, held, epoch, e)) \
+	X(lease_release, (struct db *db, const char *name, const char *node, \
+	  bool forget, struct err *e), \
+	  (db, name, node, forget, e)) \
+	X(notify, (struct db *db, const char *channel, const char *payload, \
+	  struct err *e), \
+	  (db, channel, payload, e)) \
+	X(listen, (struct db *db, const char *channel, \
+	  struct db_listener **out, struct err *e), \
+	  (db, channel, out, e)) \
+	X(latest_get, (struct db *db, const int64_t *series, size_t n, \
+	  struct db_latest *out, struct err *e), \
+	  (db, series, n, out, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend

@@ -37,6 +37,7 @@
 	X(plots_upsert) X(plots_exist) X(plot_get) X(plot_delete) \
 	X(plot_list) X(plot_count) \
 	X(chunks_write) X(chunks_read) X(chunks_read_view) X(latest_list) \
+	X(chunks_maintain) \
 	X(alert_rule_save) X(alert_rule_delete) X(alert_rule_list) \
 	X(alert_open) X(alert_get) X(alert_update) X(alert_list) \
 	X(alert_dead_letter) X(alert_dead_letter_count) \
@@ -49,7 +50,8 @@
 	X(equipment_set) X(equipment_get) X(equipment_list) \
 	X(snapshot_add) X(snapshot_get) X(snapshot_list) \
 	X(file_put) X(file_get) X(file_delete) X(file_list) \
-	X(rows_count) X(rows_read) X(rows_write) X(rows_clear) X(rows_finish)
+	X(rows_count) X(rows_read) X(rows_write) X(rows_clear) X(rows_finish) \
+	X(lease_acquire) X(lease_release) X(notify) X(listen) X(latest_get)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);
@@ -99,7 +101,9 @@ int pg__error(PGconn *conn, const PGresult *r, const char *what,
 
 	first_line(r ? PQresultErrorMessage(r) : PQerrorMessage(conn), msg,
 		   sizeof(msg));
-	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3))
+	/* 25006: a read-only server (a standby, a failover under way) */
+	if (!*state || !strncmp(state, "08", 2) || !strncmp(state, "57P", 3) ||
+	    !strcmp(state, "25006"))
 		return err_set(e, ERR_UNAVAILABLE, "%s: the PostgreSQL server "
 			       "cannot be reached (%s)", what, msg);
 	if (!strcmp(state, "23505"))

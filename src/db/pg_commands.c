@@ -158,7 +158,8 @@ int pg_command_clear_close(struct db *db, int64_t id, struct err *e)
 
 	pg__p_int(&p, id);
 	return pg__call_change(db, PG_COMMAND_CLEAR_CLOSE, "UPDATE commands SET"
-			       " auto_close_ms = 0 WHERE id = $1", &p, "command",
+			       " auto_close_ms = 0 WHERE id = $1 AND auto_close_ms <> 0",
+			       &p, "command",
 			       e);
 }
 

@@ -2,8 +2,9 @@
  * The PostgreSQL backend's side of copying a store (db_rows_* of db.h):
  * rows written one prepared INSERT each, the batch's INSERTs sent in one
  * pipeline (libpq's pipeline mode), in one transaction per batch (the
- * chunks' month partitions made first; plots get their PostGIS geometry
- * from the GeoJSON as db_plots_upsert does), then the identity sequences
+ * chunks' month partitions made first, rollup chunks (negative series)
+ * into chunks_rollup as pg_chunks.c keeps them; plots get their PostGIS
+ * geometry from the GeoJSON as db_plots_upsert does), then the identity sequences
  * and chunk_seq moved past the copied ids.  Reading (a copy out of
  * PostgreSQL, and the tests) pages in the order of the first columns,
  * which hold each table's key.  The SQL names only db_tables' constant
@@ -45,7 +46,11 @@ int pg_rows_count(struct db *db, const char *table, int64_t *out,
 
 	if (!t)
 		return e->code;
-	snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", t->name);
+	if (!strcmp(t->name, "chunks"))
+		snprintf(sql, sizeof(sql), "SELECT (SELECT count(*) FROM chunks)"
+			 " + (SELECT count(*) FROM chunks_rollup)");
+	else
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s", t->name);
 	if ((rc = pg__conn_get(db, &c, e)))
 		return rc;
 	r = PQexec(c->conn, sql);
@@ -120,9 +125,15 @@ int pg_rows_read(struct db *db, const char *table, int64_t *pos,
 		return e->code;
 	n_cols = db__table_columns(t);
 	out->n_cols = n_cols;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY 1%s%s%s LIMIT $1"
-		 " OFFSET $2", t->columns, t->name, n_cols > 1 ? ", 2" : "",
-		 n_cols > 2 ? ", 3" : "", n_cols > 3 ? ", 4" : "");
+	if (!strcmp(t->name, "chunks"))
+		snprintf(sql, sizeof(sql), "SELECT %s FROM chunks UNION ALL"
+			 " SELECT %s FROM chunks_rollup ORDER BY 1, 2, 3, 4"
+			 " LIMIT $1 OFFSET $2", t->columns, t->columns);
+	else
+		snprintf(sql, sizeof(sql), "SELECT %s FROM %s ORDER BY 1%s%s%s"
+			 " LIMIT $1 OFFSET $2", t->columns, t->name,
+			 n_cols > 1 ? ", 2" : "", n_cols > 2 ? ", 3" : "",
+			 n_cols > 3 ? ", 4" : "");
 	snprintf(lim, sizeof(lim), "%zu", limit ? limit : 1000);
 	snprintf(off, sizeof(off), "%" PRId64, *pos);
 	if ((rc = pg__conn_get(db, &c, e)))
@@ -149,11 +160,11 @@ int pg_rows_read(struct db *db, const char *table, int64_t *pos,
 }
 
 /* The INSERT of t's rows: $1..$n, and for plots the geometry from $12. */
-static int insert_sql(const struct db_table *t, size_t n_cols, char *sql,
-		      size_t size, struct err *e)
+static int insert_sql(const struct db_table *t, const char *into,
+		      size_t n_cols, char *sql, size_t size, struct err *e)
 {
 	size_t n = (size_t)snprintf(sql, size, "INSERT INTO %s (%s%s) VALUES (",
-				    t->name, t->columns,
+				    into, t->columns,
 				    strcmp(t->name, "plots") ? "" : ", geom");
 
 	for (size_t k = 0; k < n_cols && n < size; k++)
@@ -234,20 +245,34 @@ static int pipeline_results(struct pg_conn *c, const char *table, size_t n,
  * for the batch, not one per row).  A batch's answers are a few bytes a
  * row, so they fit the socket's buffers while the rows are sent.
  */
+/* Whether row i goes in: sign 0 every row; 1 series >= 0; -1 series < 0. */
+static bool row_wanted(const struct db_rows *r, size_t i, int sign)
+{
+	const struct db_value *series = &r->v[i * r->n_cols];
+
+	return !sign || (series->kind == DB_VALUE_INT &&
+			 (sign > 0) == (series->i >= 0));
+}
+
 static int insert_rows(struct pg_conn *c, const struct db_table *t,
-		       const struct db_rows *r, struct err *e)
+		       const char *into, int sign, const struct db_rows *r,
+		       struct err *e)
 {
 	const char *vals[PG_MAX_PARAMS];
 	int lens[PG_MAX_PARAMS], fmts[PG_MAX_PARAMS];
 	char num[PG_MAX_PARAMS][32], sql[1024];
 	PGresult *res;
-	size_t sent = 0;
+	size_t sent = 0, i;
 	int rc;
 
 	if (r->n_cols > PG_MAX_PARAMS)
 		return err_set(e, ERR_INTERNAL, "table %s: too many columns",
 			       t->name);
-	if ((rc = insert_sql(t, r->n_cols, sql, sizeof(sql), e)))
+	for (i = 0; i < r->n_rows && !row_wanted(r, i, sign); i++)
+		;
+	if (i == r->n_rows)
+		return ERR_OK;
+	if ((rc = insert_sql(t, into, r->n_cols, sql, sizeof(sql), e)))
 		return rc;
 	res = PQprepare(c->conn, "", sql, (int)r->n_cols, NULL);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -258,14 +283,17 @@ static int insert_rows(struct pg_conn *c, const struct db_table *t,
 	PQclear(res);
 	if (!PQenterPipelineMode(c->conn))
 		return pg__error(c->conn, NULL, t->name, e);
-	for (; sent < r->n_rows; sent++) {
-		row_params(&r->v[sent * r->n_cols], r->n_cols, vals, lens, fmts,
+	for (i = 0; i < r->n_rows; i++) {
+		if (!row_wanted(r, i, sign))
+			continue;
+		row_params(&r->v[i * r->n_cols], r->n_cols, vals, lens, fmts,
 			   num);
 		if (!PQsendQueryPrepared(c->conn, "", (int)r->n_cols, vals,
 					 lens, fmts, 0))
 			break;
+		sent++;
 	}
-	if (!PQpipelineSync(c->conn) || sent < r->n_rows)
+	if (!PQpipelineSync(c->conn) || i < r->n_rows)
 		rc = err_set(e, ERR_UNAVAILABLE, "%s: sending rows to the "
 			     "PostgreSQL server: %s", t->name,
 			     PQerrorMessage(c->conn));
@@ -285,7 +313,7 @@ static int chunk_partitions(struct db *db, const struct db_rows *r,
 	for (size_t i = 0; i < r->n_rows; i++) {
 		const struct db_value *ts_min = &r->v[i * r->n_cols + 1];
 
-		if (ts_min->kind != DB_VALUE_INT)
+		if (ts_min->kind != DB_VALUE_INT || !row_wanted(r, i, 1))
 			continue;
 		lo = ts_min->i < lo ? ts_min->i : lo;
 		hi = ts_min->i > hi ? ts_min->i : hi;
@@ -313,7 +341,14 @@ int pg_rows_write(struct db *db, const char *table, const struct db_rows *r,
 	if ((rc = pg__conn_get(db, &c, e)))
 		return rc;
 	if (!(rc = pg__begin(c, e))) {
-		if ((rc = insert_rows(c, t, r, e)) || (rc = pg__commit(c, e)))
+		/* rollup chunks (negative series) live in chunks_rollup */
+		if (!strcmp(t->name, "chunks"))
+			rc = insert_rows(c, t, "chunks", 1, r, e) ||
+			     insert_rows(c, t, "chunks_rollup", -1, r, e)
+				? e->code : ERR_OK;
+		else
+			rc = insert_rows(c, t, t->name, 0, r, e);
+		if (rc || (rc = pg__commit(c, e)))
 			pg__rollback(c);
 	}
 	pg__conn_put(db, c);
@@ -330,7 +365,7 @@ int pg_rows_clear(struct db *db, struct err *e)
 		strcat(sql, i ? ", " : "");
 		strcat(sql, db_tables[i].name);
 	}
-	strcat(sql, " RESTART IDENTITY CASCADE");
+	strcat(sql, ", chunks_rollup RESTART IDENTITY CASCADE");
 	if ((rc = pg__conn_get(db, &c, e)))
 		return rc;
 	rc = pg__exec(c, sql, "emptying the store", e);
@@ -357,8 +392,9 @@ int pg_rows_finish(struct db *db, struct err *e)
 	}
 	if (!rc)
 		rc = pg__exec(c, "SELECT setval('chunk_seq', coalesce(max(seq),"
-			      " 1), max(seq) IS NOT NULL) FROM chunks",
-			      "moving the ids on", e);
+			      " 1), max(seq) IS NOT NULL) FROM (SELECT seq FROM"
+			      " chunks UNION ALL SELECT seq FROM chunks_rollup)"
+			      " AS s", "moving the ids on", e);
 	pg__conn_put(db, c);
 	return rc;
 }

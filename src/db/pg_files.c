@@ -11,7 +11,7 @@
 
 #include "db/backends.h"
 
-/* Schema migration 6 (pg_schema.c): the files table. */
+/* Schema migration 8 (pg_schema.c): the files table. */
 const char pg__files_migration[] =
 	"CREATE TABLE files ("
 	"  name TEXT COLLATE \"C\" PRIMARY KEY,"

@@ -120,6 +120,12 @@ enum pg_stmt_id {
 	PG_USER_DELETE,
 	PG_DEVICE_DELETE,
 	PG_DEVICE_REVOKE_TOKENS,
+	/* many nodes on one store (pg_cluster.c) */
+	PG_LEASE_ACQUIRE,
+	PG_LEASE_RELEASE,
+	PG_LEASE_FORGET,
+	PG_NOTIFY,
+	PG_LATEST_GET,
 	/* files (pg_files.c) */
 	PG_FILE_PUT,
 	PG_FILE_GET,

@@ -213,7 +213,38 @@ static const char *const migrations[] = {
 	 * the time it was deleted; 0 while it is live
 	 */
 	"ALTER TABLE devices ADD COLUMN deleted_ms BIGINT NOT NULL DEFAULT 0;",
-	/* 6: files every node sees, imagery previews first (pg_files.c) */
+
+	/*
+	 * 6: leases of the singleton duties of nodes sharing the store
+	 * (pg_cluster.c): who holds each, until when (the store's clock, ms)
+	 * and its fencing epoch
+	 */
+	"CREATE TABLE leases ("
+	"  name TEXT PRIMARY KEY,"
+	"  holder TEXT NOT NULL,"
+	"  epoch BIGINT NOT NULL,"
+	"  expires_ms BIGINT NOT NULL);",
+
+	/*
+	 * 7: chunks written by COPY take their seq from the sequence; the
+	 * rollups (series < 0) live apart in chunks_rollup, so that a month
+	 * partition of chunks holds raw points only and can be dropped whole
+	 * once retention has rolled all of them up
+	 */
+	"ALTER TABLE chunks ALTER COLUMN seq SET DEFAULT nextval('chunk_seq');"
+	"CREATE TABLE chunks_rollup ("
+	"  series BIGINT NOT NULL CHECK (series < 0),"
+	"  ts_min BIGINT NOT NULL,"
+	"  ts_max BIGINT NOT NULL,"
+	"  seq BIGINT NOT NULL DEFAULT nextval('chunk_seq'),"
+	"  data BYTEA NOT NULL,"
+	"  PRIMARY KEY (series, ts_min, seq));"
+	"ALTER TABLE chunks_rollup ALTER COLUMN data SET STORAGE EXTERNAL;"
+	"INSERT INTO chunks_rollup (series, ts_min, ts_max, seq, data)"
+	"  SELECT series, ts_min, ts_max, seq, data FROM chunks WHERE series < 0;"
+	"DELETE FROM chunks WHERE series < 0;"
+	"ALTER TABLE chunks ADD CONSTRAINT chunks_raw CHECK (series >= 0);",
+	/* 8: files every node sees, imagery previews first (pg_files.c) */
 	pg__files_migration,
 };
 

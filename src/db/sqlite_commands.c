@@ -176,7 +176,8 @@ int sqlite_command_clear_close(struct db *db, int64_t id, struct err *e)
 	int rc;
 
 	if ((rc = sqlite__call_begin(db, ST_COMMAND_CLEAR_CLOSE, "UPDATE commands"
-				     " SET auto_close_ms = 0 WHERE id = ?", &k,
+				     " SET auto_close_ms = 0 WHERE id = ? AND"
+				     " auto_close_ms <> 0", &k,
 				     &st, e)))
 		return rc;
 	sqlite3_bind_int64(st, 1, id);

@@ -82,3 +82,15 @@ int sqlite_retention_delete(struct db *db, int64_t id, struct err *e)
 	rc = sqlite__step_change(c, st, "retention policy", e);
 	return sqlite__call_end(db, c, st, rc);
 }
+
+/* SQLite has no partitions: its rows are deleted by the rollups. */
+int sqlite_chunks_maintain(struct db *db, int64_t now_ms, size_t *dropped,
+			   struct err *e)
+{
+	(void)db;
+	(void)now_ms;
+	(void)e;
+	if (dropped)
+		*dropped = 0;
+	return ERR_OK;
+}

@@ -280,6 +280,11 @@ int fleet_snapshot_get(struct fleet *f, const char *device, int64_t id,
 	return db_snapshot_get(f->db, device, id, out, e);
 }
 
+void fleet_snapshot_free(struct db_snapshot *s)
+{
+	db_snapshot_free(s);
+}
+
 json_t *fleet__snapshot_json(const struct db_snapshot *s)
 {
 	char taken[32];

@@ -105,9 +105,11 @@ int fleet_snapshot_put(struct fleet *f, const char *device,
 		       const struct auth_identity *who, const void *data,
 		       size_t len, int64_t now_ms, struct db_snapshot *out,
 		       struct err *e);
-/* A snapshot (id 0: the newest) with its bytes; db_snapshot_free after. */
+/* A snapshot (id 0: the newest) with its bytes; fleet_snapshot_free after. */
 int fleet_snapshot_get(struct fleet *f, const char *device, int64_t id,
 		       struct db_snapshot *out, struct err *e);
+/* Release the bytes fleet_snapshot_get gave. */
+void fleet_snapshot_free(struct db_snapshot *s);
 /* A camera's snapshots, newest first, without bytes. */
 int fleet_snapshot_list(struct fleet *f, const char *device, json_t **out,
 			struct err *e);

@@ -1,13 +1,19 @@
 /*
- * http: the HTTP server.  It only translates: parse the request, check the
- * caller's role, call one service function, serialise the answer.  No
- * business rule lives in this folder.
+ * The handler's API: what a route (route_*.c) sees of a request and how it
+ * answers.  A handler parses the request (http_query, http_body_json...),
+ * finds the caller's role already checked by dispatch (c->who), calls one
+ * service function and serialises the answer (http_reply_json...).  No
+ * business rule lives in a handler, and a handler never calls the store
+ * (db_*) or the time-series engine (ts_engine_*) itself:
+ * tests/unit/test_layering.c fails when one does.
  *
- * server.c   libmicrohttpd glue: limits, body, one log line per request
- * deadline.c the time a connection has to send a request's headers
- * routes.c   the route table (method, path, role, handler) and dispatch
+ * A route file includes http/routes.h (which includes this header) and
+ * the header of each service it calls.  The server's own API (start, stop,
+ * its settings) is http/server.h, for the command line; the server's
+ * insides are http/http_internal.h.
+ *
+ * ctx.c      the request's parameters, headers, cookies, body; answers
  * route_*.c  the handlers, one file per group of routes
- * static.c   the web page's files
  */
 #ifndef OASIS_HTTP_HTTP_H
 #define OASIS_HTTP_HTTP_H
@@ -20,69 +26,20 @@
 #include <jansson.h>
 
 #include "auth/auth.h"
+#include "http/services.h"
+#include "util/buf.h"
+#include "util/err.h"
+/*
+ * Kept for the route files that found their service types here before the
+ * split (the engine's and ingest's types, the event feed): the routes of
+ * this tree build without these four, and a new route includes the
+ * headers of what it calls itself.  To drop once the routes written
+ * meanwhile include theirs.
+ */
 #include "db/db.h"
 #include "ingest/ingest.h"
 #include "ts/engine.h"
 #include "util/events.h"
-#include "util/buf.h"
-#include "util/err.h"
-
-struct http_config {
-	const char *listen;          /* HOST:PORT, default 127.0.0.1:8080 */
-	const char *web_root;        /* folder of the web page; NULL: none */
-	size_t max_body;             /* bytes; larger bodies get 413 */
-	size_t max_header;           /* bytes of request line and headers */
-	unsigned max_connections;
-	unsigned timeout_s;          /* idle connection timeout */
-	size_t max_buffered;         /* bodies of all requests together; 503 */
-	size_t max_inflated;         /* a gzip body inflated; 0: 4 x max_body */
-	size_t max_batch_points;     /* points in one write; 413 */
-	unsigned max_per_address;    /* connections from one address */
-	unsigned header_timeout_s;   /* to send the request line and headers */
-	unsigned threads;            /* worker threads; 0: one per core */
-	int64_t session_ttl_ms;      /* browser sessions last this long */
-	unsigned login_threads;      /* password checks at once (default 2) */
-	unsigned login_queue;        /* sign-ins waiting for them (default 8) */
-};
-
-/* Defaults for every field, to override from the command line. */
-void http_config_defaults(struct http_config *c);
-
-/* The services the routes call; all stay the caller's. */
-struct valves;
-struct fleet;
-struct alerts;
-
-struct http_services {
-	struct db *db;
-	struct ts_engine *ts;
-	struct ingest *ingest;
-	struct events *events;       /* the live feed of GET /api/v1/stream */
-	struct valves *valves;       /* valve commands */
-	const char *data_dir;        /* the store's folder (imagery previews) */
-	struct fleet *fleet;         /* machinery and cameras */
-	struct alerts *alerts;       /* monitoring: rules, alerts, freshness */
-	/* the server's own, made by http_server_start: sign-in limits and
-	 * the threads that check passwords */
-	struct auth_limit *login_limit;
-	struct auth_pool *login_pool;
-};
-
-struct http_server;
-
-/* Start serving; returns once the socket listens. */
-int http_server_start(const struct http_services *svc,
-		      const struct http_config *cfg, struct http_server **out,
-		      struct err *e);
-/* How many worker threads cfg gives (threads, or 2 per core, at least 4). */
-unsigned http_worker_threads(const struct http_config *cfg);
-/* The port actually bound (useful with port 0). */
-unsigned http_server_port(const struct http_server *s);
-/*
- * Stop gracefully: accept no new connection, let requests in flight finish
- * (up to grace_ms), then close.
- */
-void http_server_stop(struct http_server *s, int64_t grace_ms);
 
 /* ---- what handlers see ---------------------------------------------------- */
 
@@ -92,7 +49,7 @@ struct http_budget;
 
 struct http_ctx {
 	/* the request */
-	void *conn;                  /* struct MHD_Connection */
+	void *conn;                  /* server.c's: struct MHD_Connection */
 	const struct http_services *svc;
 	struct db *db;               /* svc->db */
 	const struct http_config *cfg;
@@ -109,7 +66,8 @@ struct http_ctx {
 	char set_cookie[256];
 	struct err err;              /* filled when a handler fails */
 	unsigned retry_after_s;      /* a Retry-After header, when not 0 */
-	/* server.c's: the route admitted, the bytes held of the shared budget */
+	/* server.c's, not the handler's: the route admitted, the bytes held
+	 * of the shared budget */
 	const void *route;
 	struct http_budget *budget;
 	size_t budgeted;
@@ -210,18 +168,5 @@ int http_credential_get(struct http_ctx *c, bool token_in_query,
  */
 int http_credential_identify(struct db *db, const struct http_credential *cr,
 			     struct auth_identity *who, struct err *e);
-
-/*
- * Admit a request once its headers are in, before its body is read: match
- * the route, establish who calls, check the role.  ERR_NOT_FOUND,
- * ERR_INVALID (method), ERR_UNAUTHORIZED, ERR_FORBIDDEN in c->err.
- */
-int http_admit(struct http_ctx *c);
-/* The largest body the admitted route takes (open routes take little). */
-size_t http_admitted_max_body(const struct http_ctx *c);
-/* Run the admitted route's handler (admitting it first if need be). */
-void http_dispatch(struct http_ctx *c);
-/* Is path one of the API's (whatever the method)? */
-bool http_route_known(const char *path);
 
 #endif

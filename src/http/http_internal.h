@@ -1,10 +1,14 @@
-/* The insides of the HTTP server, shared by server.c and static.c. */
+/*
+ * The insides of the HTTP server, shared by server.c, routes.c, deadline.c,
+ * ctx.c and static.c; never included by a route.
+ */
 #ifndef OASIS_HTTP_HTTP_INTERNAL_H
 #define OASIS_HTTP_HTTP_INTERNAL_H
 
 #include <microhttpd.h>
 
 #include "http/http.h"
+#include "http/server.h"
 
 /*
  * A response for GET path under root (the web page), or NULL when no such
@@ -46,5 +50,20 @@ void http__deadlines_set(struct http_deadlines *d, struct MHD_Connection *conn,
 
 /* Headers every answer carries. */
 void http__common_headers(struct MHD_Response *r);
+
+/* ---- routes.c: the route table ---- */
+
+/*
+ * Admit a request once its headers are in, before its body is read: match
+ * the route, establish who calls, check the role.  ERR_NOT_FOUND,
+ * ERR_INVALID (method), ERR_UNAUTHORIZED, ERR_FORBIDDEN in c->err.
+ */
+int http_admit(struct http_ctx *c);
+/* The largest body the admitted route takes (open routes take little). */
+size_t http_admitted_max_body(const struct http_ctx *c);
+/* Run the admitted route's handler (admitting it first if need be). */
+void http_dispatch(struct http_ctx *c);
+/* Is path one of the API's (whatever the method)? */
+bool http_route_known(const char *path);
 
 #endif

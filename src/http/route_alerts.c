@@ -28,22 +28,9 @@ static void who_of(struct http_ctx *c, char *out, size_t size)
 
 int route_rules_list(struct http_ctx *c)
 {
-	json_t *tpl = json_array();
-
-	for (const struct alert_template *t = alert_templates; t->name; t++) {
-		struct alert_rule r = { 0 };
-
-		t->fill(&r);
-		snprintf(r.name, sizeof(r.name), "%s", t->name);
-		snprintf(r.template_name, sizeof(r.template_name), "%s", t->name);
-		json_t *j = alert_rule_to_json(&r);
-
-		json_object_del(j, "id");
-		json_object_set_new(j, "doc", json_string(t->doc));
-		json_array_append_new(tpl, j);
-	}
 	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so so}", "rules",
-			       alerts_rules_json(c->svc->alerts), "templates", tpl));
+			       alerts_rules_json(c->svc->alerts), "templates",
+			       alerts_templates_json()));
 }
 
 int route_rule_get(struct http_ctx *c)
@@ -94,12 +81,6 @@ int route_rule_delete(struct http_ctx *c)
 	if (parse_id(c, &id) || alerts_rule_delete(c->svc->alerts, id, &c->err))
 		return c->err.code;
 	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
-}
-
-static int to_list(const struct db_alert *a, void *ctx)
-{
-	json_array_append_new(ctx, alerts_alert_json(a));
-	return 0;
 }
 
 static int instant_arg(struct http_ctx *c, const char *key, int64_t *out)
@@ -156,11 +137,8 @@ int route_alerts_list(struct http_ctx *c)
 		return err_set(&c->err, ERR_INVALID, "parameter 'limit': '%s' is "
 			       "not a whole number from 1 to 10000", limit);
 	settle(c);
-	arr = json_array();
-	if (db_alert_list(c->db, &f, to_list, arr, &c->err)) {
-		json_decref(arr);
+	if (alerts_list_json(c->db, &f, &arr, &c->err))
 		return c->err.code;
-	}
 	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so}", "alerts", arr));
 }
 
@@ -172,7 +150,7 @@ int route_alert_get(struct http_ctx *c)
 	if (parse_id(c, &id))
 		return c->err.code;
 	settle(c);
-	if (db_alert_get(c->db, id, &a, &c->err))
+	if (alerts_get(c->db, id, &a, &c->err))
 		return c->err.code;
 	return http_reply_json(c, MHD_HTTP_OK, alerts_alert_json(&a));
 }

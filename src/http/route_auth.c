@@ -235,27 +235,12 @@ out:
 	return rc;
 }
 
-static int token_to_json(const struct db_token *t, void *ctx)
-{
-	json_t *list = ctx;
-	char created[32];
-
-	time_format_iso(t->created_ms, created, sizeof(created));
-	json_array_append_new(list, json_pack("{sI ss ss s:s? ss sb}",
-		"id", (json_int_t)t->id, "name", t->name, "role", t->role,
-		"device", t->device[0] ? t->device : NULL, "created", created,
-		"revoked", t->revoked_ms != 0));
-	return ERR_OK;
-}
-
 int route_tokens_list(struct http_ctx *c)
 {
-	json_t *list = json_array();
+	json_t *list;
 
-	if (db_token_list(c->db, token_to_json, list, &c->err)) {
-		json_decref(list);
+	if (auth_tokens_json(c->db, &list, &c->err))
 		return c->err.code;
-	}
 	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so}", "tokens", list));
 }
 
@@ -269,7 +254,7 @@ int route_tokens_revoke(struct http_ctx *c)
 	if (errno || *end || id <= 0)
 		return err_set(&c->err, ERR_INVALID, "token id '%s' is not a "
 			       "number", c->params[0]);
-	if (db_token_revoke(c->db, id, time_now_ms(), &c->err))
+	if (auth_token_revoke(c->db, id, time_now_ms(), &c->err))
 		return c->err.code;
 	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "agro/valves.h"
-#include "ingest/ingest.h"
 
 /*
  * Whole minutes as an int, clamped (not wrapped: 2^32 + 5 is not 5) so
@@ -65,42 +64,15 @@ static int command_to_list(const struct db_command *cmd, void *ctx)
 	return 0;
 }
 
-/* What the server believes (the last acknowledged command) and what the valve says. */
-static json_t *valve_state(struct http_ctx *c, json_t *commands)
-{
-	const char *believed = "unknown";
-	int64_t id, ts;
-	double v;
-	json_t *cmd, *reported = json_null();
-	size_t i;
-	struct err e;
-
-	json_array_foreach(commands, i, cmd)
-		if (!strcmp(json_string_value(json_object_get(cmd, "state")),
-			    "acknowledged")) {
-			believed = strcmp(json_string_value(json_object_get(cmd,
-				   "action")), "open") ? "closed" : "open";
-			break;
-		}
-	if (!ingest_series_find(c->svc->ingest, c->params[0], "valve_state", &id,
-				&e) &&
-	    !ts_engine_latest(c->svc->ts, id, &ts, &v))
-		reported = json_pack("{sI sf}", "ts", (json_int_t)ts, "value", v);
-	return json_pack("{ss so}", "believed", believed, "reported", reported);
-}
-
 int route_command_list(struct http_ctx *c)
 {
-	json_t *list = json_array();
+	json_t *status;
 
-	if (db_command_list(c->db, c->params[0], http_query(c, "state"), 0,
-			    command_to_list, list, &c->err)) {
-		json_decref(list);
+	if (valves_status_json(c->svc->valves, c->svc->ingest, c->svc->ts,
+			       c->params[0], http_query(c, "state"), &status,
+			       &c->err))
 		return c->err.code;
-	}
-	return http_reply_json(c, MHD_HTTP_OK,
-			       json_pack("{so so}", "valve", valve_state(c, list),
-					 "commands", list));
+	return http_reply_json(c, MHD_HTTP_OK, status);
 }
 
 int route_command_pending(struct http_ctx *c)

@@ -76,40 +76,21 @@ out:
 	return rc;
 }
 
-static int device_json(const struct db_device *d, void *ctx)
-{
-	json_t *list = ctx;
-	json_t *loc = isfinite(d->lon) ? json_pack("[ff]", d->lon, d->lat)
-				       : json_null();
-	char created[32];
-
-	if (d->deleted_ms)
-		return ERR_OK; /* deleted: its data is kept, it is not listed */
-	time_format_iso(d->created_ms, created, sizeof(created));
-	json_array_append_new(list, json_pack("{ss ss s:s? s:s? so ss}",
-		"id", d->id, "kind", d->kind,
-		"plot", d->plot[0] ? d->plot : NULL,
-		"name", d->name[0] ? d->name : NULL,
-		"location", loc, "created", created));
-	return ERR_OK;
-}
-
 int route_devices_list(struct http_ctx *c)
 {
-	json_t *list = json_array();
+	json_t *list;
 
-	if (db_device_list(c->db, http_query(c, "plot"), device_json, list,
-			   &c->err)) {
-		json_decref(list);
+	if (ingest_devices_json(c->svc->ingest, http_query(c, "plot"), &list,
+				&c->err))
 		return c->err.code;
-	}
 	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so}", "devices", list));
 }
 
 /* DELETE /api/v1/devices/{id}: revoke its tokens, keep its data. */
 int route_devices_delete(struct http_ctx *c)
 {
-	if (db_device_delete(c->db, c->params[0], time_now_ms(), &c->err))
+	if (ingest_device_delete(c->svc->ingest, c->params[0], time_now_ms(),
+				 &c->err))
 		return c->err.code;
 	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
 }

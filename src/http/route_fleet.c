@@ -204,7 +204,7 @@ int route_snapshot_get(struct http_ctx *c)
 		return rc;
 	buf_reset(&c->out);
 	buf_append(&c->out, s.jpeg, s.len);
-	db_snapshot_free(&s);
+	fleet_snapshot_free(&s);
 	if (buf_failed(&c->out))
 		return err_nomem(&c->err);
 	c->status = MHD_HTTP_OK;

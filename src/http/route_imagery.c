@@ -164,32 +164,19 @@ static void publish_anomaly(const struct db_anomaly *a, void *ctx)
 }
 
 /* Every plot the scene saw has fresh imagery of its kind, for monitoring. */
-struct seen_ctx {
-	struct alerts *alerts;
-	const struct imagery_result *scene;
-};
-
-static int plot_seen(const struct db_scene_stat *st, void *ctx)
+static void plot_seen(const char *kind, const char *plot, int64_t acquired_ms,
+		      void *ctx)
 {
-	struct seen_ctx *s = ctx;
-
-	if (st->count > 0)
-		alerts_source_seen(s->alerts, s->scene->kind, st->plot,
-				   s->scene->acquired_ms);
-	return 0;
+	alerts_source_seen(ctx, kind, plot, acquired_ms);
 }
 
 static void tell_monitoring(struct http_ctx *c, const struct imagery_result *r)
 {
-	char index[DB_INDEX_MAX];
-	struct seen_ctx s = { c->svc->alerts, r };
 	struct err e;
 
 	if (!c->svc->alerts)
 		return;
-	snprintf(index, sizeof(index), "%.*s", (int)strcspn(r->indices, ","),
-		 r->indices);
-	if (db_scene_stats(c->db, r->scene, index, plot_seen, &s, &e))
+	if (imagery_scene_passes(c->db, r, plot_seen, c->svc->alerts, &e))
 		log_warn("imagery: scene %lld not told to monitoring: %s",
 			 (long long)r->scene, e.msg);
 }

@@ -91,22 +91,3 @@ int route_influx_ping(struct http_ctx *c)
 {
 	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
 }
-
-/*
- * POST /query: InfluxDB 1.x clients send "CREATE DATABASE" before writing.
- * Oasis has one store, so that succeeds and does nothing; other InfluxQL
- * is refused with a pointer to /api/v1/query.
- */
-int route_influx_query(struct http_ctx *c)
-{
-	const char *q = http_query(c, "q");
-
-	if (!q && c->body.len && !strncmp(c->body.data, "q=", 2))
-		q = c->body.data + 2;
-	if (q && !strncasecmp(q, "CREATE", 6) && strcasestr(q, "DATABASE"))
-		return http_reply_json(c, MHD_HTTP_OK,
-				       json_pack("{s[{si}]}", "results",
-						 "statement_id", 0));
-	return err_set(&c->err, ERR_UNSUPPORTED, "InfluxQL is not supported; "
-		       "read with GET /api/v1/query?series=DEVICE/METRIC");
-}

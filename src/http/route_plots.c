@@ -68,20 +68,6 @@ int route_plot_get(struct http_ctx *c)
 	return plots_write_feature(c->db, c->params[0], &c->out, &c->err);
 }
 
-/* The irrigation settings of an edit, checked before anything is stored. */
-static int check_water_settings(const json_t *body, struct err *e)
-{
-	const json_t *props = json_object_get(body, "properties");
-	const json_t *v = json_object_get(json_is_object(props) &&
-					  json_object_get(body, "type")
-					  ? props : body, WATER_SETTINGS_KEY);
-	struct water_settings ws;
-
-	if (!v)
-		return ERR_OK;
-	return water_settings_parse(v, &ws, e);
-}
-
 int route_plot_patch(struct http_ctx *c)
 {
 	json_t *body;
@@ -89,7 +75,7 @@ int route_plot_patch(struct http_ctx *c)
 
 	if (http_body_json(c, &body))
 		return c->err.code;
-	rc = check_water_settings(body, &c->err);
+	rc = water_settings_check_edit(body, &c->err);
 	if (!rc)
 		rc = plots_patch(c->db, c->params[0], body, &c->err);
 	json_decref(body);

@@ -20,6 +20,8 @@
 #include <string.h>
 #include <sodium.h>
 
+#include "util/events.h"
+
 struct sse {
 	struct events *events;
 	struct MHD_Connection *conn;
@@ -153,8 +155,15 @@ int route_stream(struct http_ctx *c)
 	s->events = c->svc->events;
 	s->conn = c->conn;
 	s->db = c->db;
-	s->reader.last_id = last ? strtoull(last, NULL, 10)
-				 : events_last_id(c->svc->events);
+	if (last) {
+		bool foreign;
+
+		s->reader.last_id = events_parse_id(c->svc->events, last,
+						    &foreign);
+		s->reader.resync_due = foreign;
+	} else {
+		s->reader.last_id = events_last_id(c->svc->events);
+	}
 	snprintf(s->reader.plot, sizeof(s->reader.plot), "%s", plot ? plot : "");
 	s->reader.wake = sse_wake;
 	s->reader.release = sse_release;

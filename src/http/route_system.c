@@ -3,13 +3,14 @@
 
 #include <microhttpd.h>
 
+#include "plots/plots.h"
 #include "util/version.h"
 
 int route_health(struct http_ctx *c)
 {
 	int64_t plots;
 
-	if (db_plot_count(c->db, &plots, &c->err))
+	if (plots_count(c->db, &plots, &c->err))
 		return c->err.code;
 	return http_reply_json(c, MHD_HTTP_OK,
 			       json_pack("{ss ss ss}", "status", "ok",

@@ -18,13 +18,17 @@ struct route {
 	enum role role;        /* ROLE_NONE: open to all */
 	http_handler handler;
 	bool token_in_query;   /* the `p` parameter may carry the token */
+	bool any_role;         /* every signed-in caller; the handler decides */
 };
 
 #define ROUTE(method, pattern, role, handler) \
-	{ method, pattern, role, handler, false }
+	{ method, pattern, role, handler, false, false }
 /* Routes InfluxDB 1.x clients call: the token may come as `p`. */
 #define INFLUX_ROUTE(method, pattern, role, handler) \
-	{ method, pattern, role, handler, true }
+	{ method, pattern, role, handler, true, false }
+/* InfluxQL: devices may CREATE DATABASE, readers read (route_influxql.c). */
+#define INFLUXQL_ROUTE(method, pattern, handler) \
+	{ method, pattern, ROLE_DEVICE, handler, true, true }
 
 static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/health", ROLE_NONE, route_health),
@@ -63,7 +67,10 @@ static const struct route routes[] = {
 	ROUTE("POST", "/api/v2/write", ROLE_DEVICE, route_write_lp),
 	ROUTE("GET", "/ping", ROLE_NONE, route_influx_ping),
 	ROUTE("HEAD", "/ping", ROLE_NONE, route_influx_ping),
-	INFLUX_ROUTE("POST", "/query", ROLE_DEVICE, route_influx_query),
+	INFLUXQL_ROUTE("POST", "/query", route_influxql),
+	INFLUXQL_ROUTE("GET", "/query", route_influxql),
+	INFLUXQL_ROUTE("GET", "/api/v1/influx/query", route_influxql),
+	INFLUXQL_ROUTE("POST", "/api/v1/influx/query", route_influxql),
 	ROUTE("GET", "/api/v1/overview", ROLE_VIEWER, route_overview),
 	/* imagery: scenes, index series, anomalies, pictures */
 	ROUTE("POST", "/api/v1/imagery", ROLE_ADMIN, route_imagery_upload),
@@ -105,6 +112,8 @@ static const struct route routes[] = {
 	ROUTE("POST", "/api/v1/alerts/{id}/close", ROLE_OPERATOR,
 	      route_alert_close),
 	ROUTE("GET", "/api/v1/freshness", ROLE_VIEWER, route_freshness),
+	/* Prometheus: a viewer's token or an address of --metrics-allow */
+	ROUTE("GET", "/metrics", ROLE_NONE, route_prometheus),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -238,6 +247,8 @@ static int authorise(struct http_ctx *c, const struct route *r)
 	if (c->who.role == ROLE_NONE)
 		return err_set(&c->err, ERR_UNAUTHORIZED, "sign in or send "
 			       "Authorization: Bearer TOKEN");
+	if (r->any_role)
+		return ERR_OK;
 	if (!auth_role_allows(c->who.role, need) && need == ROLE_DEVICE)
 		return err_set(&c->err, ERR_FORBIDDEN, "writing data needs a "
 			       "device token (or an admin's); you are %s",

@@ -1,4 +1,9 @@
-/* The handlers of the route table, one file per group (route_*.c). */
+/*
+ * The handlers of the route table, one file per group (route_*.c).  A new
+ * route file includes this header first (it brings http/http.h, the
+ * handler's API), then the header of each service it calls; it declares
+ * its handlers here and lists them in routes.c's table.
+ */
 #ifndef OASIS_HTTP_ROUTES_H
 #define OASIS_HTTP_ROUTES_H
 
@@ -27,7 +32,9 @@ int route_plot_delete(struct http_ctx *c);
 int route_write_lp(struct http_ctx *c);
 int route_telemetry(struct http_ctx *c);
 int route_influx_ping(struct http_ctx *c);
-int route_influx_query(struct http_ctx *c);
+
+/* route_influxql.c: InfluxQL as InfluxDB 1.x answers it */
+int route_influxql(struct http_ctx *c);
 
 /* route_devices.c */
 int route_devices_create(struct http_ctx *c);
@@ -36,6 +43,12 @@ int route_devices_list(struct http_ctx *c);
 
 /* route_query.c */
 int route_query(struct http_ctx *c);
+struct ts_query;
+/* from, to, step, agg, format of a query into q (the series left out). */
+int route_query_params(struct http_ctx *c, struct ts_query *q);
+/* route_query_many.c: several series in one answer */
+bool route_query_many_asked(struct http_ctx *c);
+int route_query_many(struct http_ctx *c);
 int route_latest(struct http_ctx *c);
 
 /* route_commands.c */
@@ -50,6 +63,8 @@ int route_irrigation_plan(struct http_ctx *c);
 
 /* route_metrics.c */
 int route_metrics(struct http_ctx *c);
+/* route_prometheus.c: GET /metrics for a scraper */
+int route_prometheus(struct http_ctx *c);
 
 /* route_stream.c */
 int route_stream(struct http_ctx *c);

@@ -25,6 +25,7 @@
  *     to its end without being kept and answered 413; one that goes on
  *     for more than another limit's worth is cut off.
  */
+#include "http/http_metrics.h"
 #include "http/http_internal.h"
 
 #include <arpa/inet.h>
@@ -431,6 +432,7 @@ static void log_request(struct http_server *s, const struct request *r,
 	enum log_level level;
 	int64_t now = time_now_ms();
 
+	http_metrics_observe(elapsed_ms(&r->start));
 	if (access_log_record(s->access, r->method, r->path, r->ctx.status,
 			      elapsed_ms(&r->start), ended_early, now, &level,
 			      line, sizeof(line)))

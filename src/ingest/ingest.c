@@ -202,6 +202,48 @@ int ingest_device_register(struct ingest *ing, const struct db_device *d,
 				 NULL, e);
 }
 
+static int device_json(const struct db_device *d, void *ctx)
+{
+	json_t *list = ctx;
+	json_t *loc = isfinite(d->lon) ? json_pack("[ff]", d->lon, d->lat)
+				       : json_null();
+	char created[32];
+
+	if (d->deleted_ms) {
+		json_decref(loc);
+		return ERR_OK; /* deleted: its data is kept, it is not listed */
+	}
+	time_format_iso(d->created_ms, created, sizeof(created));
+	json_array_append_new(list, json_pack("{ss ss s:s? s:s? so ss}",
+		"id", d->id, "kind", d->kind,
+		"plot", d->plot[0] ? d->plot : NULL,
+		"name", d->name[0] ? d->name : NULL,
+		"location", loc, "created", created));
+	return ERR_OK;
+}
+
+int ingest_devices_json(struct ingest *ing, const char *plot, json_t **out,
+			struct err *e)
+{
+	json_t *list = json_array();
+
+	*out = NULL;
+	if (!list)
+		return err_nomem(e);
+	if (db_device_list(ing->db, plot, device_json, list, e)) {
+		json_decref(list);
+		return e->code;
+	}
+	*out = list;
+	return ERR_OK;
+}
+
+int ingest_device_delete(struct ingest *ing, const char *id, int64_t now_ms,
+			 struct err *e)
+{
+	return db_device_delete(ing->db, id, now_ms, e);
+}
+
 /* The kind an unknown device gets from its line-protocol measurement. */
 static const char *kind_from_measurement(const char *m)
 {
@@ -217,6 +259,11 @@ static const char *kind_from_measurement(const char *m)
 		if (!strncmp(m, map[i].prefix, strlen(map[i].prefix)))
 			return map[i].kind;
 	return "sensor";
+}
+
+const char *ingest_kind_of_measurement(const char *measurement)
+{
+	return kind_from_measurement(measurement);
 }
 
 /* ---- the validation path ------------------------------------------------------- */
@@ -566,6 +613,12 @@ static void device_plot(struct ingest *ing, const char *device, char *out)
 	smap_get(&ing->devices, device, &slot);
 	snprintf(out, DB_CODE_MAX, "%s", slot ? ing->plots[slot - 1] : "");
 	pthread_mutex_unlock(&ing->lock);
+}
+
+void ingest_device_plot(struct ingest *ing, const char *device,
+			char out[DB_CODE_MAX])
+{
+	device_plot(ing, device, out);
 }
 
 struct publish {

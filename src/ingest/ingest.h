@@ -114,6 +114,27 @@ bool ingest_device_kind_valid(const char *kind);
  */
 int ingest_device_register(struct ingest *ing, const struct db_device *d,
 			   char token_out[AUTH_SECRET_MAX], struct err *e);
+/*
+ * The registered devices (of one plot, or all: plot NULL), deleted ones
+ * left out, as a JSON array of {id, kind, plot, name, location, created}
+ * (new reference) in *out.
+ */
+int ingest_devices_json(struct ingest *ing, const char *plot, json_t **out,
+			struct err *e);
+/* Delete a device at now_ms: its tokens are revoked, its data kept. */
+int ingest_device_delete(struct ingest *ing, const char *id, int64_t now_ms,
+			 struct err *e);
+
+/*
+ * The kind a device that first writes under a line-protocol measurement
+ * gets ("weather..." weather_station, "soil..." soil_probe, ..., else
+ * "sensor"); InfluxQL reads a measurement back as the devices of it.
+ */
+const char *ingest_kind_of_measurement(const char *measurement);
+
+/* The plot code of a device ("" when it is on none or unknown). */
+void ingest_device_plot(struct ingest *ing, const char *device,
+			char out[DB_CODE_MAX]);
 
 /* One known series. */
 struct ingest_series_ref {

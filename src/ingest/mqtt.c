@@ -15,7 +15,7 @@
 
 struct route {
 	char suffix[32];
-	char pattern[64];         /* "oasis/+/<suffix>" */
+	char pattern[160];        /* "[$share/GROUP/]oasis/+/<suffix>" */
 	mqtt_handler fn;
 	void *ctx;
 };
@@ -28,6 +28,7 @@ struct mqtt {
 	struct route routes[MAX_HANDLERS];
 	int n_routes;
 	bool connected;
+	char group[64];           /* shared subscriptions' group; "" : none */
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -154,8 +155,9 @@ static void on_message(struct mosquitto *mosq, void *obj,
 		fn(device, msg->payload, (size_t)msg->payloadlen, ctx);
 }
 
-int mqtt_open(const char *url, const char *client_id, const char *password,
-	      struct mqtt **out, struct err *e)
+static int open_client(const char *url, const char *client_id,
+		       const char *password, const char *group,
+		       struct mqtt **out, struct err *e)
 {
 	char user[128], pass[128];
 	struct mqtt *m = calloc(1, sizeof(*m));
@@ -179,7 +181,15 @@ int mqtt_open(const char *url, const char *client_id, const char *password,
 			"(mqtt://USER@HOST:PORT)");
 		goto fail;
 	}
-	m->mosq = mosquitto_new(client_id, false, m);
+	if (group && (!*group || strlen(group) >= sizeof(m->group) ||
+		      strpbrk(group, "/+#"))) {
+		err_set(e, ERR_INVALID, "--mqtt-shared-group '%s': a name "
+			"without / + #", group);
+		goto fail;
+	}
+	snprintf(m->group, sizeof(m->group), "%s", group ? group : "");
+	/* a member of a share group has a clean session: see mqtt.h */
+	m->mosq = mosquitto_new(client_id, group != NULL, m);
 	if (!m->mosq) {
 		err_set(e, ERR_NOMEM, "cannot create an MQTT client");
 		goto fail;
@@ -200,6 +210,19 @@ fail:
 	pthread_mutex_destroy(&m->lock);
 	free(m);
 	return e->code;
+}
+
+int mqtt_open(const char *url, const char *client_id, const char *password,
+	      struct mqtt **out, struct err *e)
+{
+	return open_client(url, client_id, password, NULL, out, e);
+}
+
+int mqtt_open_shared(const char *url, const char *client_id,
+		     const char *password, const char *group,
+		     struct mqtt **out, struct err *e)
+{
+	return open_client(url, client_id, password, group, out, e);
 }
 
 int mqtt_start(struct mqtt *m, struct err *e)
@@ -242,7 +265,11 @@ int mqtt_on(struct mqtt *m, const char *suffix, mqtt_handler fn, void *ctx,
 	}
 	r = &m->routes[m->n_routes++];
 	snprintf(r->suffix, sizeof(r->suffix), "%s", suffix);
-	snprintf(r->pattern, sizeof(r->pattern), "oasis/+/%s", suffix);
+	if (m->group[0])
+		snprintf(r->pattern, sizeof(r->pattern), "$share/%s/oasis/+/%s",
+			 m->group, suffix);
+	else
+		snprintf(r->pattern, sizeof(r->pattern), "oasis/+/%s", suffix);
 	r->fn = fn;
 	r->ctx = ctx;
 	if (m->connected)

@@ -35,6 +35,17 @@ typedef void (*mqtt_handler)(const char *device, const void *payload,
 int mqtt_open(const char *url, const char *client_id, const char *password,
 	      struct mqtt **out, struct err *e);
 /*
+ * The same as a member of the share group `group` (several nodes of a
+ * cluster, docs/CLUSTER_NODE.md): it subscribes to $share/GROUP/oasis/+/...
+ * so that the broker hands each message to one member, and has a clean
+ * session, so that a member that went away is not kept a share of the
+ * messages (which would wait for it): while no member is connected the
+ * broker keeps nothing for the group.
+ */
+int mqtt_open_shared(const char *url, const char *client_id,
+		     const char *password, const char *group,
+		     struct mqtt **out, struct err *e);
+/*
  * Connect in the background.  The persistent session's queued messages
  * arrive right after the connection, so every handler is registered
  * before this: none is dropped for want of one.  A broker that is down

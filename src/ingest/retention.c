@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/duty.h"
 #include "util/log.h"
 #include "util/map.h"
 #include "util/timeutil.h"
@@ -114,6 +115,10 @@ int retention_apply(struct db *db, struct ts_engine *eng, int64_t now_ms,
 	if (!(rc = db_retention_list(db, take_policy, a, e)) && a->n_policies &&
 	    !(rc = db_device_list(db, NULL, take_device, a, e)))
 		rc = db_series_list(db, NULL, apply_series, a, e);
+	/* then the store's housekeeping (partitions made ahead, emptied ones
+	 * dropped), policies or not */
+	if (!rc)
+		rc = db_chunks_maintain(db, now_ms, &out->dropped, e);
 	smap_free(&a->device_kind);
 	free(a->kinds);
 	free(a);
@@ -128,12 +133,13 @@ void retention_hook(struct ts_engine *eng, void *ctx)
 	struct err e = { 0 };
 	int64_t now = time_now_ms();
 
-	if (now - last < MS_PER_HOUR)
+	if (now - last < MS_PER_HOUR || !duty_held(DUTY_RETENTION))
 		return;
 	last = now;
 	if (retention_apply(db, eng, now, &r, &e))
 		log_error("retention: %s", e.msg);
-	else if (r.rolled)
-		log_info("retention: %llu raw points of %zu series rolled up",
-			 (unsigned long long)r.rolled, r.series);
+	else if (r.rolled || r.dropped)
+		log_info("retention: %llu raw points of %zu series rolled up, "
+			 "%zu emptied month partitions dropped",
+			 (unsigned long long)r.rolled, r.series, r.dropped);
 }

@@ -17,6 +17,7 @@
 struct retention_report {
 	size_t series;          /* series a policy applies to */
 	uint64_t rolled;        /* raw points replaced by rollups */
+	size_t dropped;         /* emptied month partitions dropped (PostgreSQL) */
 };
 
 /* Apply every policy as of now_ms. */

@@ -125,6 +125,11 @@ int plots_delete(struct db *db, const char *code, struct err *e)
 	return db_plot_delete(db, code, e);
 }
 
+int plots_count(struct db *db, int64_t *out, struct err *e)
+{
+	return db_plot_count(db, out, e);
+}
+
 int plots_parse_bbox(const char *s, struct db_plot_filter *f, struct err *e)
 {
 	double v[4];

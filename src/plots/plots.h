@@ -71,6 +71,8 @@ int plots_write_feature(struct db *db, const char *code, struct buf *out,
 int plots_patch(struct db *db, const char *code, const json_t *changes,
 		struct err *e);
 int plots_delete(struct db *db, const char *code, struct err *e);
+/* How many plots the registry holds (the health check reads the store). */
+int plots_count(struct db *db, int64_t *out, struct err *e);
 
 /* Parse "minlon,minlat,maxlon,maxlat" into a filter's bbox. */
 int plots_parse_bbox(const char *s, struct db_plot_filter *f, struct err *e);

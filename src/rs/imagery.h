@@ -136,6 +136,15 @@ int imagery_latest_passes(struct db *db, int64_t before_ms,
 			  void (*each)(const char *kind, const char *plot,
 				       int64_t acquired_ms, void *ctx),
 			  void *ctx, struct err *e);
+/*
+ * The plots a scene just ingested saw (some pixel of its first index):
+ * each(kind, plot, acquired_ms, ctx) for every one, so that monitoring
+ * knows their imagery is fresh.
+ */
+int imagery_scene_passes(struct db *db, const struct imagery_result *r,
+			 void (*each)(const char *kind, const char *plot,
+				      int64_t acquired_ms, void *ctx),
+			 void *ctx, struct err *e);
 /* Anomalies of a scene (0: any) and/or a plot (NULL: any). */
 int imagery_anomalies_json(struct db *db, int64_t scene, const char *plot,
 			   json_t **out, struct err *e);

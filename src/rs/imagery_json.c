@@ -340,3 +340,31 @@ int imagery_latest_passes(struct db *db, int64_t before_ms,
 					       &ps, e);
 	return rc;
 }
+
+struct scene_passes {
+	const struct imagery_result *scene;
+	struct passes ps;
+};
+
+static int note_scene_pass(const struct db_scene_stat *st, void *ctx)
+{
+	struct scene_passes *sp = ctx;
+
+	if (st->count > 0)
+		sp->ps.each(sp->scene->kind, st->plot, sp->scene->acquired_ms,
+			    sp->ps.ctx);
+	return 0;
+}
+
+int imagery_scene_passes(struct db *db, const struct imagery_result *r,
+			 void (*each)(const char *kind, const char *plot,
+				      int64_t acquired_ms, void *ctx),
+			 void *ctx, struct err *e)
+{
+	struct scene_passes sp = { r, { each, ctx } };
+	char index[DB_INDEX_MAX];
+
+	snprintf(index, sizeof(index), "%.*s", (int)strcspn(r->indices, ","),
+		 r->indices);
+	return db_scene_stats(db, r->scene, index, note_scene_pass, &sp, e);
+}

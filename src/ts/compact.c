@@ -166,6 +166,26 @@ out:
 	return rc;
 }
 
+/* Merge a window under its lease (shared stores); leave it if taken. */
+static int merge_taken(struct ts_engine *eng, int64_t series,
+		       const struct summaries *s, size_t first, size_t last,
+		       int64_t window, int64_t start, bool *unfinished,
+		       struct err *e)
+{
+	bool held;
+	int rc;
+
+	if ((rc = ts__shared_window_take(eng, series, start, &held, e)))
+		return rc;
+	if (!held) {
+		*unfinished = true;   /* another node merges it now */
+		return ERR_OK;
+	}
+	rc = merge_window(eng, series, s, first, last, window, e);
+	ts__shared_window_give(eng, series, start);
+	return rc;
+}
+
 /*
  * Compact one series around [from, to]; *unfinished is set when a window
  * was left because it is still open.
@@ -197,7 +217,8 @@ static int compact_series(struct ts_engine *eng, const struct dirty *d,
 			bool closed = start + window + CLOSE_GRACE_MS <= now;
 
 			if (closed || j - i + 1 >= OPEN_WINDOW_MAX_CHUNKS)
-				rc = merge_window(eng, d->series, &s, i, j, window, e);
+				rc = merge_taken(eng, d->series, &s, i, j, window,
+						 start, unfinished, e);
 			else
 				*unfinished = true;
 		}

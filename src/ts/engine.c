@@ -110,6 +110,13 @@ int ts_engine_open(struct db *db, const char *data_dir,
 
 	if (!eng)
 		return err_nomem(e);
+	if (eng->opts.shared) {
+		/* the store is the log: nothing to replay, no file */
+		if ((rc = start_maintenance(eng, e)))
+			goto fail;
+		*out = eng;
+		return ERR_OK;
+	}
 	snprintf(dir, sizeof(dir), "%s/ts", data_dir);
 	if (!eng->opts.readonly && mkdir(dir, 0700) && errno != EEXIST) {
 		rc = err_set(e, ERR_IO, "cannot create %s: %s", dir, strerror(errno));
@@ -196,6 +203,8 @@ static int flush_batch(struct ts_engine *eng, struct pending *list)
 	struct err e = { 0 };
 	int rc = ERR_OK, sticky = 0;
 
+	if (eng->opts.shared)
+		return ts__shared_flush(eng, list);
 	while (start && !rc) {
 		int n = 0;
 
@@ -233,7 +242,7 @@ int ts_engine_write(struct ts_engine *eng, const struct ts_write *pts,
 		return err_set(e, ERR_INTERNAL, "the engine is open read-only");
 	if (n == 0)
 		return ERR_OK;
-	if ((rc = wal_encode(pts, n, &me.record, e)))
+	if (!eng->opts.shared && (rc = wal_encode(pts, n, &me.record, e)))
 		goto out;
 	pthread_mutex_lock(&eng->wal_lock);
 	if (eng->sticky) {
@@ -445,8 +454,8 @@ int ts_engine_checkpoint(struct ts_engine *eng, struct err *e)
 {
 	int rc;
 
-	if (eng->opts.readonly)
-		return ERR_OK;
+	if (eng->opts.readonly || eng->opts.shared)
+		return ERR_OK;   /* shared: the heads hold no points */
 	pthread_mutex_lock(&eng->maint_lock);
 	rc = ts__checkpoint(eng, e);
 	pthread_mutex_unlock(&eng->maint_lock);
@@ -526,6 +535,15 @@ int ts_engine_latest(struct ts_engine *eng, int64_t series, int64_t *ts,
 	struct head *h;
 	int rc = ERR_NOT_FOUND;
 
+	if (eng->opts.shared) {
+		struct ts_point p;
+
+		if (ts__shared_latest(eng, &series, 1, &p) || p.ts == INT64_MIN)
+			return ERR_NOT_FOUND;
+		*ts = p.ts;
+		*value = p.value;
+		return ERR_OK;
+	}
 	pthread_rwlock_rdlock(&eng->heads_lock);
 	h = ts__head_get(eng, series, false);
 	if (h && h->has_latest) {
@@ -540,6 +558,9 @@ int ts_engine_latest(struct ts_engine *eng, int64_t series, int64_t *ts,
 void ts_engine_latest_many(struct ts_engine *eng, const int64_t *series,
 			   size_t n, struct ts_point *out)
 {
+	if (eng->opts.shared && !ts__shared_latest(eng, series, n, out))
+		return;
+	/* shared and the store failed: this node's heads, i.e. none */
 	pthread_rwlock_rdlock(&eng->heads_lock);
 	for (size_t i = 0; i < n; i++) {
 		struct head *h = ts__head_get(eng, series[i], false);

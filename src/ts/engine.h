@@ -104,6 +104,14 @@ struct ts_engine_opts {
 	/* run by the maintenance thread after each round (ts_engine_set_hook) */
 	void (*hook)(struct ts_engine *eng, void *ctx);
 	void *hook_ctx;
+	/*
+	 * Many nodes on one store (docs/CLUSTER_NODE.md): no WAL and no
+	 * points in the heads; a write is acknowledged once its chunks and
+	 * newest points committed in the store (group commit), reads and
+	 * latest values come from the store.  node: this node's id (leases).
+	 */
+	bool shared;
+	const char *node;
 };
 
 /* Open the engine on a store; data_dir holds the WAL (DATA/ts/wal). */

@@ -151,6 +151,18 @@ void ts__merge_free(struct ts_merge *m);
 /* engine.c */
 int ts__checkpoint(struct ts_engine *eng, struct err *e);
 
+/* shared.c: the engine on a store shared by many nodes (opts.shared) */
+/* The group commit's work: one store transaction; never sticky. */
+int ts__shared_flush(struct ts_engine *eng, struct pending *list);
+/* The stored newest points (ts INT64_MIN: none); an error code. */
+int ts__shared_latest(struct ts_engine *eng, const int64_t *series, size_t n,
+		      struct ts_point *out);
+/* The lease of one window's merge (always held when not shared). */
+int ts__shared_window_take(struct ts_engine *eng, int64_t series,
+			   int64_t start, bool *held, struct err *e);
+void ts__shared_window_give(struct ts_engine *eng, int64_t series,
+			    int64_t start);
+
 /*
  * view.c: one consistent view of a series for a read (invariant 7): the
  * chunk ranges are read in one store transaction (each range's callback

@@ -24,6 +24,11 @@ struct events {
 	unsigned heartbeat_ms;
 	pthread_t heartbeat;
 	pthread_cond_t stop;
+	/* many nodes: set before publishers start, then read only */
+	char origin[24];           /* ids go out as ORIGIN-N; "" : as N */
+	void (*relay)(const char *type, const char *plot, const char *data,
+		      void *ctx);
+	void *relay_ctx;
 };
 
 /* Readers to wake, collected under the lock and woken outside it. */
@@ -153,7 +158,7 @@ void events_free(struct events *ev)
 	free(ev);
 }
 
-uint64_t events_publish(struct events *ev, const char *type, const char *plot,
+static uint64_t publish(struct events *ev, const char *type, const char *plot,
 			const char *data)
 {
 	char *copy = strdup(data);
@@ -175,12 +180,59 @@ uint64_t events_publish(struct events *ev, const char *type, const char *plot,
 	return id;
 }
 
+uint64_t events_publish(struct events *ev, const char *type, const char *plot,
+			const char *data)
+{
+	uint64_t id = publish(ev, type, plot, data);
+
+	if (id && ev->relay)
+		ev->relay(type, plot ? plot : "", data, ev->relay_ctx);
+	return id;
+}
+
+void events_relay(struct events *ev, const char *type, const char *data)
+{
+	if (ev->relay)
+		ev->relay(type, "", data, ev->relay_ctx);
+}
+
+uint64_t events_publish_remote(struct events *ev, const char *type,
+			       const char *plot, const char *data)
+{
+	return publish(ev, type, plot, data);
+}
+
+void events_set_relay(struct events *ev,
+		      void (*relay)(const char *type, const char *plot,
+				    const char *data, void *ctx),
+		      void *ctx, const char *origin)
+{
+	ev->relay = relay;
+	ev->relay_ctx = ctx;
+	snprintf(ev->origin, sizeof(ev->origin), "%s", origin ? origin : "");
+}
+
+uint64_t events_parse_id(struct events *ev, const char *text, bool *foreign)
+{
+	const char *dash = strrchr(text, '-');
+
+	*foreign = false;
+	if (!ev->origin[0] && !dash)
+		return strtoull(text, NULL, 10);
+	if (!dash || (size_t)(dash - text) != strlen(ev->origin) ||
+	    strncmp(text, ev->origin, strlen(ev->origin))) {
+		*foreign = true;   /* another node's, or another run's */
+		return events_last_id(ev);
+	}
+	return strtoull(dash + 1, NULL, 10);
+}
+
 bool events_has_readers(struct events *ev)
 {
 	bool any;
 
 	pthread_mutex_lock(&ev->lock);
-	any = ev->n_readers > 0;
+	any = ev->n_readers > 0 || ev->relay; /* relayed: other nodes' readers */
 	pthread_mutex_unlock(&ev->lock);
 	return any;
 }
@@ -236,10 +288,12 @@ void events_detach(struct events *ev, struct events_reader *r)
 		r->release(r->ctx);
 }
 
-static void put_event(struct buf *out, const struct event *ev)
+static void put_event(struct buf *out, const char *origin,
+		      const struct event *ev)
 {
-	buf_printf(out, "id: %llu\nevent: %s\ndata: %s\n\n",
-		   (unsigned long long)ev->id, ev->type, ev->data);
+	buf_printf(out, "id: %s%s%llu\nevent: %s\ndata: %s\n\n", origin,
+		   *origin ? "-" : "", (unsigned long long)ev->id, ev->type,
+		   ev->data);
 }
 
 int events_read(struct events *ev, struct events_reader *r, struct buf *out,
@@ -255,6 +309,12 @@ int events_read(struct events *ev, struct events_reader *r, struct buf *out,
 		return -1;
 	}
 	oldest = ev->next_id > ev->capacity ? ev->next_id - ev->capacity : 1;
+	if (r->resync_due) {
+		/* a stream resumed from another node: reload, then live */
+		buf_puts(out, "event: resync\ndata: {\"reason\":\"another "
+			 "node\"}\n\n");
+		r->resync_due = false;
+	}
 	if (r->last_id + 1 < oldest) {
 		buf_printf(out, "event: gap\ndata: {\"missed\":%llu}\n\n",
 			   (unsigned long long)(oldest - r->last_id - 1));
@@ -268,7 +328,7 @@ int events_read(struct events *ev, struct events_reader *r, struct buf *out,
 		r->last_id = id;
 		if (r->plot[0] && strcmp(r->plot, e->plot))
 			continue;
-		put_event(out, e);
+		put_event(out, ev->origin, e);
 	}
 	if (out->len == start && r->heartbeat_due) {
 		buf_puts(out, ": keep-alive\n\n");

@@ -35,6 +35,7 @@ struct events_reader {
 	bool heartbeat_due;
 	bool beat_seen;            /* a heartbeat since events_heartbeat_passed */
 	bool detached;
+	bool resync_due;           /* say "resync" first (events_parse_id) */
 	unsigned wakes_in_flight;
 	struct events_reader *next;
 };
@@ -78,5 +79,33 @@ bool events_heartbeat_passed(struct events *ev, struct events_reader *r);
 
 /* The newest id published so far (0 if none). */
 uint64_t events_last_id(struct events *ev);
+
+/*
+ * Many nodes (docs/CLUSTER_NODE.md).  events_set_relay, before any
+ * publisher starts: relay is called (outside the lock) with every event
+ * events_publish publishes here, to send it to the other nodes, and ids go
+ * out as ORIGIN-N, ORIGIN naming this run of this node (no '-' in it).
+ * events_publish_remote publishes an event that came from another node:
+ * never relayed.  events_has_readers is then always true (the other
+ * nodes' screens read too).
+ */
+void events_set_relay(struct events *ev,
+		      void (*relay)(const char *type, const char *plot,
+				    const char *data, void *ctx),
+		      void *ctx, const char *origin);
+uint64_t events_publish_remote(struct events *ev, const char *type,
+			       const char *plot, const char *data);
+/*
+ * Send an event to the other nodes only (not to this node's streams): a
+ * message between nodes, such as "rules" (the alert rules changed).
+ * Nothing happens without a relay.
+ */
+void events_relay(struct events *ev, const char *type, const char *data);
+/*
+ * The event id in a Last-Event-ID: N, or ORIGIN-N of this hub's origin;
+ * an id of another origin (another node, an earlier run) sets *foreign
+ * and gives the newest id (the reader resumes from now, after a resync).
+ */
+uint64_t events_parse_id(struct events *ev, const char *text, bool *foreign);
 
 #endif

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 __extension__ typedef unsigned __int128 u128;
@@ -131,4 +132,78 @@ size_t g17_format(double x, char *out)
 	return n;
 slow:
 	return (size_t)snprintf(out, G17_MAX, "%.17g", x);
+}
+
+/* d's 17 digits (d * 10^(17 - digits)) when it has fewer; xp kept right. */
+static uint64_t widen(uint64_t d, int digits, int *xp)
+{
+	for (int i = digits; i < 17; i++)
+		d *= 10;
+	if (d >= D_MAX) { /* rounding carried into a new digit: 99.9 -> 100 */
+		d /= 10;
+		(*xp)++;
+	}
+	return d;
+}
+
+size_t g17_shortest(double x, char *out)
+{
+	double a = fabs(x);
+	uint64_t bits, m;
+	int e, xp, tries;
+	size_t n;
+	char tmp[G17_MAX];
+
+	if (!(a >= 1e-4 && a < 1e15))
+		goto slow;
+	memcpy(&bits, &a, sizeof(bits));
+	m = (bits & ((1ULL << 52) - 1)) | (1ULL << 52);
+	e = (int)(bits >> 52) - 1075;
+	n = g17_format(a, tmp);
+	/* the exponent of the 17-digit form, as g17_format finds it */
+	xp = (int)floor((double)((int)(bits >> 52) - 1023) *
+			0.30102999566398120);
+	for (tries = 0; tries < 3; tries++) {
+		uint64_t d;
+
+		if (xp < -4 || xp > 14)
+			goto slow;
+		d = scaled(m, e, 16 - xp);
+		if (d >= D_MAX)
+			xp++;
+		else if (d < D_MIN)
+			xp--;
+		else
+			break;
+	}
+	if (tries == 3)
+		goto slow;
+	for (int digits = 15; digits <= 16; digits++) {
+		int cx = xp;
+		uint64_t d = widen(scaled(m, e, digits - 1 - xp), digits, &cx);
+		size_t k = 0;
+
+		if (cx > 16 || d < D_MIN)
+			break;
+		if (signbit(x))
+			out[k++] = '-';
+		k += write_fixed(d, cx, out + k);
+		out[k] = '\0';
+		if (strtod(out, NULL) == x)
+			return k;
+	}
+	if (signbit(x)) {
+		out[0] = '-';
+		memcpy(out + 1, tmp, n + 1);
+		return n + 1;
+	}
+	memcpy(out, tmp, n + 1);
+	return n;
+slow:
+	for (int p = 15; p <= 17; p++) {
+		n = (size_t)snprintf(out, G17_MAX, "%.*g", p, x);
+		if (strtod(out, NULL) == x)
+			break;
+	}
+	return n;
 }

@@ -16,4 +16,11 @@
 /* Write x into out (G17_MAX bytes) as "%.17g"; returns the length. */
 size_t g17_format(double x, char *out);
 
+/*
+ * x in the fewest significant digits (15, 16 or 17) that read back as x,
+ * written as %g writes it (the JSON numbers InfluxDB and Go write, in
+ * their ranges); NaN and infinity as printf has them.  Returns the length.
+ */
+size_t g17_shortest(double x, char *out);
+
 #endif

@@ -1,7 +1,11 @@
 """Oasis on PostgreSQL, end to end: init, a token, plots imported and
 listed by bbox, a device, a bulk ingest and a query from the command line,
 then the server: writes and queries over HTTP, kill -9 during writes and
-every acknowledged point still there.  Needs OASIS_TEST_PG (make test
+every acknowledged point still there; and on a cluster of its own, a fast
+shutdown of PostgreSQL during writes from several clients (writes go on
+being acknowledged through the local write-ahead log), PostgreSQL started
+again, then kill -9 of Oasis: no acknowledged point lost, the checkpoints
+retried into PostgreSQL once it is back.  Needs OASIS_TEST_PG (make test
 starts a throwaway server: tests/pg.sh); without it the file skips."""
 import json
 import os
@@ -12,6 +16,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 
 import harness
 from harness import Server, expect, oasis, run, test
@@ -170,6 +175,156 @@ def serve_writes_queries_and_survives_kill_9():
            (len(missing), len(acked)))
     status = s.stop()
     expect(status == 0, s.server_log()[-1500:])
+    s.close()
+
+
+TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class OwnCluster:
+    """A PostgreSQL cluster of this test alone (tests/pg.sh start), so that
+    it can be shut down and started again; its password joins the test
+    server's in one pgpass file."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="oasis-test-pgown-")
+        os.chmod(self.dir, 0o755)  # the cluster's owner goes through it
+        url = subprocess.run([os.path.join(TESTS, "pg.sh"), "start",
+                              os.path.join(self.dir, "pg")], check=True,
+                             capture_output=True, text=True).stdout.strip()
+        self.url = url.rpartition("/")[0] + "/oasis_test"
+        self.data = os.path.join(self.dir, "pg", "data")
+        self.bin = "/usr/lib/postgresql/15/bin"
+        pgpass = os.path.join(self.dir, "pgpass")
+        with open(pgpass, "w") as out:
+            for path in (os.environ["PGPASSFILE"],
+                         os.path.join(self.dir, "pg", "pgpass")):
+                with open(path) as f:
+                    out.write(f.read())
+        os.chmod(pgpass, 0o600)
+        os.environ["PGPASSFILE"] = pgpass
+
+    def pg_ctl(self, *args):
+        owner = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 \
+            else []
+        subprocess.run(owner + [os.path.join(self.bin, "pg_ctl"), "-D",
+                                self.data, "-w", "-t", "60"] + list(args),
+                       check=True, capture_output=True, timeout=90)
+
+    def start_again(self):
+        """pg_ctl start with the options tests/pg.sh gave it."""
+        pg = os.path.join(self.dir, "pg")
+        with open(os.path.join(pg, "port")) as f:
+            port = f.read().strip()
+        self.pg_ctl("start", "-l", os.path.join(pg, "server.log"), "-o",
+                    "-c listen_addresses=127.0.0.1 -p %s -c "
+                    "unix_socket_directories=%s -c fsync=off -c "
+                    "max_connections=200 -c shared_buffers=64MB" % (port, pg))
+
+    def close(self):
+        subprocess.run([os.path.join(TESTS, "pg.sh"), "stop",
+                        os.path.join(self.dir, "pg")], capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def writers(s, tok, n, statuses, acked, stop):
+    """n clients writing a point each request (distinct times); each
+    acknowledged time goes to acked, every status to statuses."""
+    lock = threading.Lock()
+
+    def one(k):
+        i = 0
+        while not stop.is_set() and i < 5000:
+            ts = T0 + (k * 1000000 + i) * 1000
+            line = "soil,device=sp-1 moisture=%d %d" % (i % 50, ts * 1000000)
+            try:
+                r = s.post("/api/v1/write", body=line, token=tok)
+                status = r.status
+            except Exception:
+                status = 0  # the server is gone (kill -9)
+            with lock:
+                statuses[status] = statuses.get(status, 0) + 1
+                if status == 204:
+                    acked.append(ts)
+            if status == 0:
+                return
+            i += 1
+            time.sleep(0.002)
+
+    threads = [threading.Thread(target=one, args=(k,)) for k in range(n)]
+    for t in threads:
+        t.start()
+    return threads
+
+
+@test
+def a_postgresql_shutdown_and_kill_9_lose_no_acknowledged_point():
+    cluster = OwnCluster()
+    try:
+        shutdown_and_kill(cluster)
+    finally:
+        cluster.close()
+
+
+def shutdown_and_kill(cluster):
+    s = Server(init=False)
+    harness._pg_urls[s.data] = cluster.url
+    out = oasis("init", data=s.data).stdout
+    expect("admin login" in out, out)
+    admin = s.token("admin", "test-admin")
+    s.start()
+    r = s.post("/api/v1/devices", token=admin,
+               body={"id": "sp-1", "kind": "soil_probe"})
+    expect(r.status == 201, r)
+    tok = r.json()["token"]
+    statuses, acked, stop = {}, [], threading.Event()
+    threads = writers(s, tok, 3, statuses, acked, stop)
+    harness.wait_for(lambda: len(acked) >= 100, timeout=60)
+    cluster.pg_ctl("stop", "-m", "fast")
+    during = len(acked)
+    time.sleep(2)
+    during = len(acked) - during
+    cluster.start_again()
+    after = len(acked)
+    try:
+        harness.wait_for(lambda: len(acked) >= after + 100, timeout=60)
+    except AssertionError:
+        stop.set()
+        raise AssertionError("writes not acknowledged once PostgreSQL was "
+                             "back: %s %s" % (statuses,
+                                              s.server_log()[-2000:]))
+    s.stop(signal.SIGKILL)
+    stop.set()
+    for t in threads:
+        t.join()
+    # while PostgreSQL was down, writes were acknowledged (the local
+    # write-ahead log) or refused with 503, nothing else
+    expect(set(statuses) <= {204, 503, 0}, statuses)
+    expect(statuses.get(503, 0) > 0 or during > 0, statuses)
+    print("# while PostgreSQL was down: %d writes acknowledged; in all %s"
+          % (during, statuses))
+    print("# " + "\n# ".join(l for l in s.server_log().splitlines()
+                             if "PostgreSQL" in l or "503" in l)[-1500:])
+    s.start()
+    got = s.get("/api/v1/query?series=sp-1/moisture&from=%d&to=%d" %
+                (T0, T0 + 3000000 * 1000), token=admin)
+    expect(got.status == 200, got)
+    have = {v[0] for v in got.json()["values"]}
+    missing = [ts for ts in acked if ts not in have]
+    expect(not missing, "%d of %d acknowledged points lost" %
+           (len(missing), len(acked)))
+    expect(s.stop() == 0, s.server_log()[-1500:])
+    # every point reached PostgreSQL: a server with an empty local folder
+    # (no write-ahead log) on the same database finds them all
+    shutil.rmtree(s.data)
+    os.makedirs(s.data)
+    s.start()
+    got = s.get("/api/v1/query?series=sp-1/moisture&from=%d&to=%d" %
+                (T0, T0 + 3000000 * 1000), token=admin)
+    have = {v[0] for v in got.json()["values"]}
+    missing = [ts for ts in acked if ts not in have]
+    expect(not missing, "%d of %d acknowledged points not in PostgreSQL" %
+           (len(missing), len(acked)))
     s.close()
 
 

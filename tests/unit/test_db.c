@@ -1269,6 +1269,8 @@ static void a_store_copies_table_by_table(void **state)
 	assert_int_equal(db_device_create(src, &d, &e), 0);
 	assert_int_equal(db_series_ensure(src, "ws-1", "rh", &sid, &e), 0);
 	assert_int_equal(db_series_ensure(src, "ws-1", "air_temp", &sid, &e), 0);
+	k.series = -sid;        /* a rollup chunk: chunks_rollup on PostgreSQL */
+	assert_int_equal(db_chunks_write(src, &w, &e), 0);
 	k.series = sid;
 	assert_int_equal(db_chunks_write(src, &w, &e), 0);
 	assert_int_equal(db_alert_open(src, &a, &aid, &e), 0);
@@ -1296,6 +1298,11 @@ static void a_store_copies_table_by_table(void **state)
 					&e), 0);
 	assert_int_equal(seen.n, 1);
 	assert_int_equal(seen.bytes, 5);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(db_chunks_read(f->db, -sid, 978307200000,
+					978307200000, collect_chunk, &seen,
+					&e), 0);
+	assert_int_equal(seen.n, 1);
 	assert_int_equal(db_state_get(f->db, "wal_checkpoint", &state_v, &e),
 			 0);
 	assert_int_equal(state_v, 3);
@@ -1354,6 +1361,111 @@ static void a_store_copies_table_by_table(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/*
+ * Leases (cluster/): one holder at a time, the epoch growing only when the
+ * lease changes hands; on SQLite every lease is held, epoch 1.  Latest
+ * values of chosen series.
+ */
+static void leases_have_one_holder_and_a_fencing_epoch(void **state)
+{
+	struct fixture *f = *state;
+	struct db_latest in = { 7, 100, 2.5 }, out[3];
+	struct db_chunk_write w = { .latest = &in, .n_latest = 1 };
+	int64_t series[3] = { 7, 8, 7 }, epoch = 0, epoch2 = 0;
+	bool held = false;
+	struct err e;
+
+	assert_int_equal(db_lease_acquire(f->db, "d", "n1", 60000, &held,
+					  &epoch, &e), 0);
+	assert_true(held);
+	assert_int_equal(epoch, 1);
+	assert_int_equal(db_lease_acquire(f->db, "d", "n2", 60000, &held,
+					  &epoch2, &e), 0);
+	if (!f->pg) {
+		assert_true(held);   /* one node: always its own */
+	} else {
+		assert_false(held);
+		/* renewing keeps the epoch */
+		assert_int_equal(db_lease_acquire(f->db, "d", "n1", 60000, &held,
+						  &epoch, &e), 0);
+		assert_true(held);
+		assert_int_equal(epoch, 1);
+		/* given back: the next holder gets a new epoch */
+		assert_int_equal(db_lease_release(f->db, "d", "n1", false, &e), 0);
+		assert_int_equal(db_lease_acquire(f->db, "d", "n2", 60000, &held,
+						  &epoch2, &e), 0);
+		assert_true(held);
+		assert_int_equal(epoch2, 2);
+		assert_int_equal(db_lease_acquire(f->db, "d", "n1", 60000, &held,
+						  &epoch, &e), 0);
+		assert_false(held);
+		/* expired: taken over */
+		assert_int_equal(db_lease_acquire(f->db, "x", "n1", 1, &held,
+						  &epoch, &e), 0);
+		assert_true(held);
+		usleep(20000);
+		assert_int_equal(db_lease_acquire(f->db, "x", "n2", 60000, &held,
+						  &epoch2, &e), 0);
+		assert_true(held);
+		assert_int_equal(epoch2, epoch + 1);
+		/* forgotten: starts again at 1 */
+		assert_int_equal(db_lease_release(f->db, "x", "n2", true, &e), 0);
+		assert_int_equal(db_lease_acquire(f->db, "x", "n1", 60000, &held,
+						  &epoch, &e), 0);
+		assert_int_equal(epoch, 1);
+	}
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
+	assert_int_equal(db_latest_get(f->db, series, 3, out, &e), 0);
+	assert_int_equal(out[2].ts, 100);   /* asked twice, answered twice */
+	assert_int_equal(out[0].series, 7);
+	assert_int_equal(out[0].ts, 100);
+	assert_float_equal(out[0].value, 2.5, 0);
+	assert_int_equal(out[1].series, 8);
+	assert_true(out[1].ts == INT64_MIN);
+}
+
+struct notifier {
+	struct db *db;
+	int rc;
+};
+
+static void *notify_main(void *arg)
+{
+	struct notifier *n = arg;
+	struct err e;
+
+	usleep(100000);
+	n->rc = db_notify(n->db, "oasis_test", "hello", &e);
+	return NULL;
+}
+
+static int take_note(const char *payload, void *ctx)
+{
+	snprintf(ctx, 16, "%s", payload);
+	return 0;
+}
+
+/* A notification from one connection reaches a listener (PostgreSQL). */
+static void notifications_reach_listeners(void **state)
+{
+	struct fixture *f = *state;
+	struct notifier n = { f->db, -1 };
+	struct db_listener *l;
+	char got[16] = "";
+	pthread_t t;
+	struct err e;
+
+	assert_int_equal(db_listen(f->db, "bad name;", &l, &e), ERR_INVALID);
+	assert_int_equal(db_listen(f->db, "oasis_test", &l, &e), 0);
+	assert_int_equal(pthread_create(&t, NULL, notify_main, &n), 0);
+	for (int i = 0; i < 50 && !got[0]; i++)
+		assert_int_equal(db_listener_wait(l, 100, take_note, got, &e), 0);
+	pthread_join(t, NULL);
+	db_listener_close(l);
+	assert_int_equal(n.rc, 0);
+	assert_string_equal(got, "hello");
+}
+
 #define BOTH(name) \
 	cmocka_unit_test_setup_teardown(name, setup, teardown)
 #define BOTH_PG(name) \
@@ -1378,6 +1490,7 @@ static void a_store_copies_table_by_table(void **state)
 	T(the_pool_is_configured), \
 	T(files_put_get_list_delete), \
 	T(a_store_copies_table_by_table), \
+	T(leases_have_one_holder_and_a_fencing_epoch), \
 }
 
 int main(void)
@@ -1387,6 +1500,7 @@ int main(void)
 	/* SQLite's store has one process (the engine's lock): PostgreSQL's only */
 	const struct CMUnitTest pg_only[] = {
 		BOTH_PG(concurrent_opens_migrate_once),
+		BOTH_PG(notifications_reach_listeners),
 	};
 
 	const struct CMUnitTest common[] = {

@@ -322,9 +322,78 @@ static void rollups_replace_old_raw_points_transparently(void **state)
 					  &rolled, &e), ERR_INVALID);
 }
 
+static int count_chunk(const struct db_chunk *c, void *ctx)
+{
+	(void)c;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+/*
+ * Two engines in shared mode on one store (nodes of a cluster): a write
+ * is in the store once acknowledged (no log, no head), each reads the
+ * other's points and latest values, a later correction wins, and
+ * compaction merges the small chunks of a closed window.
+ */
+static void shared_engines_read_each_others_writes(void **state)
+{
+	struct fixture *f = *state;
+	struct ts_engine_opts o = { .no_maintenance = true, .shared = true,
+				    .node = "n1" };
+	struct ts_engine *a, *b;
+	struct ts_write fix = { 31, T0 + 5 * 60000, 99.0 };
+	struct ts_engine_stats st;
+	struct ts_point *pts, many[2];
+	int64_t series[2] = { 31, 32 }, ts;
+	double v;
+	size_t n;
+	int chunks = 0;
+	struct err e;
+
+	assert_int_equal(ts_engine_open(f->db, f->dir, &o, &a, &e), 0);
+	o.node = "n2";
+	assert_int_equal(ts_engine_open(f->db, f->dir, &o, &b, &e), 0);
+	write_minutes(a, 31, T0, 10, 1.0);
+	write_minutes(b, 31, T0 + 10 * 60000, 10, 2.0);
+	assert_int_equal(count_points(a, 31, T0, T0 + DAY), 20);
+	assert_int_equal(count_points(b, 31, T0, T0 + DAY), 20);
+	ts_engine_stats(a, &st);
+	assert_int_equal(st.head_points, 0);
+	assert_int_equal(st.points_written, 10);
+	assert_int_equal(ts_engine_latest(a, 31, &ts, &v), 0);
+	assert_int_equal(ts, T0 + 19 * 60000);
+	assert_int_equal(ts_engine_write(b, &fix, 1, &e), 0);
+	assert_int_equal(ts_engine_read(a, 31, T0 + 5 * 60000, T0 + 5 * 60000,
+					&pts, &n, &e), 0);
+	assert_int_equal(n, 1);
+	assert_float_equal(pts[0].value, 99.0, 0);
+	free(pts);
+	ts_engine_latest_many(b, series, 2, many);
+	assert_int_equal(many[0].ts, T0 + 19 * 60000);
+	assert_true(many[1].ts == INT64_MIN);
+	assert_int_equal(ts_engine_latest(b, 32, &ts, &v), ERR_NOT_FOUND);
+	/* the window is long closed (2026): a's merge takes all three */
+	assert_int_equal(db_chunks_read(f->db, 31, T0, T0 + DAY, count_chunk,
+					&chunks, &e), 0);
+	assert_int_equal(chunks, 3);
+	assert_int_equal(ts_engine_compact(a, &e), 0);
+	chunks = 0;
+	assert_int_equal(db_chunks_read(f->db, 31, T0, T0 + DAY, count_chunk,
+					&chunks, &e), 0);
+	assert_int_equal(chunks, 1);
+	assert_int_equal(count_points(b, 31, T0, T0 + DAY), 20);
+	assert_int_equal(ts_engine_read(b, 31, T0 + 5 * 60000, T0 + 5 * 60000,
+					&pts, &n, &e), 0);
+	assert_float_equal(pts[0].value, 99.0, 0);
+	free(pts);
+	ts_engine_close(b);
+	ts_engine_close(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(shared_engines_read_each_others_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(written_points_survive_a_crash, setup, teardown),
 		cmocka_unit_test_setup_teardown(checkpoint_moves_points_into_chunks, setup, teardown),
 		cmocka_unit_test_setup_teardown(last_write_wins_and_late_points_merge, setup, teardown),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "util/buf.h"
+#include "util/events.h"
 #include "util/err.h"
 #include "util/timeutil.h"
 
@@ -347,6 +348,76 @@ static void secrets_never_reach_a_message(void **state)
 			    "refused");
 }
 
+static void release_nothing(void *ctx)
+{
+	(void)ctx;
+}
+
+struct relayed {
+	int n;
+	char type[16], plot[16], data[64];
+};
+
+static void note_relay(const char *type, const char *plot, const char *data,
+		       void *ctx)
+{
+	struct relayed *r = ctx;
+
+	r->n++;
+	snprintf(r->type, sizeof(r->type), "%s", type);
+	snprintf(r->plot, sizeof(r->plot), "%s", plot);
+	snprintf(r->data, sizeof(r->data), "%s", data);
+}
+
+/* Events of a cluster node: relayed out, ids with an origin, resync. */
+static void events_relay_and_resume_across_nodes(void **state)
+{
+	struct events *ev;
+	struct events_reader r = { 0 };
+	struct relayed got = { 0 };
+	struct buf out = BUF_INIT;
+	struct err e;
+	bool foreign;
+
+	(void)state;
+	assert_int_equal(events_open(16, 60000, &ev, &e), 0);
+	/* alone: plain ids, nothing relayed */
+	assert_int_equal(events_parse_id(ev, "5", &foreign), 5);
+	assert_false(foreign);
+	events_set_relay(ev, note_relay, &got, "abc123");
+	assert_true(events_has_readers(ev));
+	assert_int_equal(events_publish(ev, "point", "P1", "{\"v\":1}"), 1);
+	assert_int_equal(got.n, 1);
+	assert_string_equal(got.type, "point");
+	assert_string_equal(got.plot, "P1");
+	assert_string_equal(got.data, "{\"v\":1}");
+	/* another node's event: shown here, never relayed again */
+	assert_int_equal(events_publish_remote(ev, "alert", "P2", "{}"), 2);
+	assert_int_equal(got.n, 1);
+	/* a message for the other nodes only: relayed, not in the ring */
+	events_relay(ev, "rules", "{}");
+	assert_int_equal(got.n, 2);
+	assert_string_equal(got.type, "rules");
+	assert_int_equal(events_last_id(ev), 2);
+	assert_int_equal(events_parse_id(ev, "abc123-1", &foreign), 1);
+	assert_false(foreign);
+	assert_int_equal(events_parse_id(ev, "zzz-1", &foreign), 2);
+	assert_true(foreign);
+	assert_int_equal(events_parse_id(ev, "7", &foreign), 2);
+	assert_true(foreign);
+	r.last_id = 1;
+	r.resync_due = true;
+	events_attach(ev, &r);
+	assert_int_equal(events_read(ev, &r, &out, 4096), 1);
+	assert_non_null(strstr(out.data, "event: resync\n"));
+	assert_non_null(strstr(out.data, "id: abc123-2\nevent: alert\n"));
+	assert_true(strstr(out.data, "resync") < strstr(out.data, "alert"));
+	r.release = release_nothing;
+	events_detach(ev, &r);
+	buf_free(&out);
+	events_free(ev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +434,7 @@ int main(void)
 		cmocka_unit_test(buffers_escape_json_and_csv),
 		cmocka_unit_test(errors_carry_context),
 		cmocka_unit_test(secrets_never_reach_a_message),
+		cmocka_unit_test(events_relay_and_resume_across_nodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

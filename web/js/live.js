@@ -8,7 +8,7 @@
 // `check` first so that an ended session goes back to the sign-in page
 // instead of retrying forever.
 
-const EVENT_TYPES = ['point', 'alert', 'anomaly', 'command', 'gap'];
+const EVENT_TYPES = ['point', 'alert', 'anomaly', 'command', 'gap', 'resync'];
 const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 60000;
 

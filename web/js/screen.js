@@ -68,6 +68,8 @@ export class Screen {
     this.live.on('alert', (a) => this.onAlert(a));
     this.live.on('anomaly', () => this.onAnomaly());
     this.live.on('gap', () => this.refreshOverview());
+    // a stream resumed on another node of a cluster: its ids mean nothing here
+    this.live.on('resync', () => this.refreshOverview());
     this.live.start();
     const early = preloaded && (await preloaded);
     const [overview, plots] = early ? [early.overview, early.plots]

@@ -1,0 +1,75 @@
+"""GET /metrics for Prometheus: the exposition format (read back with
+python3-prometheus-client's parser when installed, else a strict line
+check), a viewer's token or an address of --metrics-allow, and
+/api/v1/metrics unchanged."""
+import re
+
+from harness import Server, expect, expect_error, run, test, wait_for
+
+try:
+    from prometheus_client.parser import text_string_to_metric_families
+except ImportError:
+    text_string_to_metric_families = None
+
+LINE = re.compile(r'^(# (HELP|TYPE) [a-zA-Z_:][a-zA-Z0-9_:]* .+|'
+                  r'[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_]+="[^"]*"\})? '
+                  r'[0-9.e+-]+)$')
+
+
+def families(text):
+    if text_string_to_metric_families:
+        return {f.name: f for f in text_string_to_metric_families(text)}
+    for line in text.splitlines():
+        expect(LINE.match(line), "not exposition format: %r" % line)
+    return {m: None for m in re.findall(r"^# TYPE (\S+)", text, re.M)}
+
+
+@test
+def a_viewer_token_scrapes_in_the_exposition_format():
+    s = Server().start()
+    viewer = s.token("viewer", "prometheus")
+    s.get("/api/v1/health")
+    r = s.get("/metrics", token=viewer)
+    expect(r.status == 200, r)
+    expect(r.header("Content-Type").startswith("text/plain; version=0.0.4"),
+           r.header("Content-Type"))
+    fams = families(r.body)
+    for name in ("oasis_ingest_points", "oasis_http_request_duration_seconds",
+                 "oasis_queue_depth", "oasis_wal_bytes", "oasis_store_bytes",
+                 "oasis_points_written", "oasis_series", "oasis_rules"):
+        expect(name in fams or name + "_total" in fams, (name, sorted(fams)))
+    if text_string_to_metric_families:
+        expect(fams["oasis_http_request_duration_seconds"].type ==
+               "histogram", fams)
+
+        def counted():
+            # a request is counted as its connection completes
+            h = families(s.get("/metrics", token=viewer).body)[
+                "oasis_http_request_duration_seconds"]
+            return [x for x in h.samples
+                    if x.name.endswith("_count")][0].value >= 1
+        wait_for(counted)
+    # unchanged, for a viewer too
+    r = s.get("/api/v1/metrics", token=viewer)
+    expect(r.status == 200 and "oasis_http_request" not in r.body, r)
+    s.close()
+
+
+@test
+def without_a_token_only_the_allowed_addresses():
+    s = Server().start()
+    expect_error(s.get("/metrics"), 401)
+    dev = s.post("/api/v1/devices", token=s.admin_token,
+                 body={"id": "ws-1", "kind": "weather_station"}).json()["token"]
+    expect_error(s.get("/metrics", token=dev), 403)
+    s.close()
+    s = Server(["--metrics-allow", "10.0.0.0/8,127.0.0.1/32"]).start()
+    r = s.get("/metrics")
+    expect(r.status == 200 and "oasis_ingest_points_total" in r.body, r)
+    s.close()
+    s = Server(["--metrics-allow", "10.0.0.0/8,::1"]).start()
+    expect_error(s.get("/metrics"), 401)
+    s.close()
+
+
+run()
