@@ -20,7 +20,9 @@ tests=$(ls tests/unit/test_db*.c tests/unit/test_pg_*.c)
 # "static void NAME(void **state)"), or a helper that the tables of
 # test_db_listings.c and test_db_writes.c run for a test (run_*: the
 # listings' tests; write_*, *_unchanged, *_landed...:
-# writes_are_all_or_nothing).  Other helpers (fill, add_*) do not count.
+# writes_are_all_or_nothing; test_db.c's copy_store:
+# a_store_copies_table_by_table).  Other helpers (fill, add_*) do not
+# count.
 callers() {
 	awk -v op="$1(" '
 		{ lines[FILENAME, FNR] = $0; n[FILENAME] = FNR }
@@ -44,6 +46,8 @@ callers() {
 						name = "listings_stop_at_the_callbacks_answer, listings_call_back_without_a_connection"
 					else if (fn ~ /^write_|_unchanged$|_landed$|_and_session$|_and_token$|_disabled$|_deleted$|_gone$/)
 						name = "writes_are_all_or_nothing"
+					else if (fn == "copy_store")
+						name = "a_store_copies_table_by_table"
 					if (name == "")
 						continue
 					short = f
