@@ -3,6 +3,7 @@ alert raised by telemetry through the ordinary ingest), assigned to a
 technician, worked open -> assigned -> in_progress -> done with a
 comment and a snapshot id, a stale version refused (409), transitions
 checked (400), lists filtered; viewers read, operators write."""
+import json
 import time
 
 from harness import Server, expect, expect_error, oasis, run, test
@@ -117,6 +118,38 @@ def lists_filter_by_site_state_and_assignee():
                  400, contains="state")
     expect_error(s.get("/api/v1/workorders/999", token=s.viewer), 404)
     expect_error(s.get("/api/v1/workorders/abc", token=s.viewer), 404)
+
+
+@test
+def the_command_line_lists_shows_creates_and_sets():
+    s = server()
+    d = s.data
+    rows = json.loads(oasis("workorders", "list", "--state", "assigned",
+                            "--format", "json", data=d).stdout)
+    expect([r["title"] for r in rows] == ["fence cut"], rows)
+    csv_out = oasis("workorders", "list", "--format", "csv", data=d).stdout
+    expect(csv_out.splitlines()[0].startswith("id,site,equipment,state"),
+           csv_out)
+    w = json.loads(oasis("workorders", "create", "--title", "INV-03 noisy",
+                         "--assignee", "tech1", "--format", "json",
+                         data=d).stdout)
+    expect(w["state"] == "assigned" and w["created_by"] == "cli", w)
+    wid = str(w["id"])
+    out = oasis("workorders", "set", wid, "--version", "1", "--state",
+                "in_progress", "--comment", "on my way", data=d).stdout
+    expect("in_progress" in out and "on my way" in out, out)
+    p = oasis("workorders", "set", wid, "--version", "1", "--state", "done",
+              data=d, check=False)
+    expect(p.returncode == 1 and "version 2" in p.stderr, p.stderr)
+    shown = json.loads(oasis("workorders", "show", wid, "--format", "json",
+                             data=d).stdout)
+    expect(shown["version"] == 2 and len(shown["comments"]) == 1, shown)
+    r = s.get("/api/v1/workorders/" + wid, token=s.viewer)
+    expect(r.json()["state"] == "in_progress", r)
+    p = oasis("workorders", "set", wid, data=d, check=False)
+    expect(p.returncode == 2 and "--version" in p.stderr, p.stderr)
+    p = oasis("workorders", "show", "999", data=d, check=False)
+    expect(p.returncode == 1 and "999" in p.stderr, p.stderr)
 
 
 @test
