@@ -16,11 +16,15 @@
 #include <cmocka.h>
 
 #include "db/db.h"
+#include "pvsite/pvsite.h"
+#include "sites/sites.h"
+#include "ts/engine.h"
 #include "workorders/workorders.h"
 
 struct fixture {
 	char dir[64];
 	struct db *db;
+	struct ts_engine *eng;   /* the energy test's only */
 };
 
 static int setup(void **state)
@@ -46,6 +50,8 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 	char cmd[128];
 
+	if (f->eng)
+		ts_engine_close(f->eng);
 	db_close(f->db);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
@@ -175,12 +181,109 @@ static void create_checks(void **state)
 	json_decref(b);
 }
 
+/* ---- the energy lost ---------------------------------------------------- */
+
+#define MIN INT64_C(60000)
+/* 2025-06-21T10:00:00+08:00 */
+#define T10 INT64_C(1750471200000)
+
+static void put(struct fixture *f, const char *device, const char *metric,
+		int64_t ts, double value)
+{
+	struct ts_write w = { .ts = ts, .value = value };
+	struct err e;
+
+	if (db_series_ensure(f->db, device, metric, &w.series, &e) ||
+	    ts_engine_write(f->eng, &w, 1, &e))
+		fail_msg("%s", e.msg);
+}
+
+/*
+ * A park whose inverter sees 1000 W/m2 at 25 degC from 10:00 to 12:00
+ * (expected power X, constant) and gives 0 until 11:30, then more than
+ * X.  A ticket open from 10:30 to 12:00 lost 60 minutes of X: X kWh.
+ */
+static void energy_lost_while_open(void **state)
+{
+	static const struct ts_engine_opts manual = { .no_maintenance = true };
+	struct fixture *f = *state;
+	struct db_site s = { .lon = 90.28, .lat = 43.83, .alt_m = 1300 };
+	static const char layout[] =
+		"id,kind,parent,met_station,kwp_dc,kw_ac,gamma_pdc\n"
+		"B1,block,,,,,\nMET1,met_station,B1,,,,\n"
+		"INV1,inverter,B1,MET1,1000,900,-0.004\n";
+	struct pvsite_layout l;
+	size_t added, updated;
+	json_t *x = NULL, *day, *b;
+	struct err e;
+	double kwh;
+
+	assert_int_equal(ts_engine_open(f->db, f->dir, &manual, &f->eng, &e),
+			 0);
+	strcpy(s.code, "park");
+	strcpy(s.name, "Mulei");
+	strcpy(s.kind, "pv_plant");
+	strcpy(s.tz, "Asia/Shanghai");
+	assert_int_equal(sites_add(f->db, &s, 1, &e), 0);
+	db_site_free(&s);
+	assert_int_equal(pvsite_layout_parse(f->db, "park", "l.csv", layout,
+					     strlen(layout), &l, &e), 0);
+	assert_int_equal(pvsite_layout_store(f->db, "park", &l, 2, &added,
+					     &updated, &e), 0);
+	pvsite_layout_free(&l);
+	for (int m = 0; m < 120; m++) {
+		int64_t t = T10 + m * MIN;
+
+		put(f, "MET1", "poa_global", t, 1000);
+		put(f, "MET1", "temp_module", t, 25);
+		put(f, "INV1", "p_ac", t, m < 90 ? 0 : 5000);
+	}
+	assert_int_equal(pvsite_expected_json(f->db, f->eng, "park", "INV1",
+					      "2025-06-21", &day, &e), 0);
+	double xkw = json_number_value(json_object_get(json_array_get(
+		json_object_get(day, "points"), 0), "p_ac_expected_kw"));
+
+	json_decref(day);
+	assert_true(xkw > 500 && xkw < 1000);
+	assert_int_equal(workorders_energy_lost(f->db, f->eng, "park", "INV1",
+						T10 + 30 * MIN, T10 + 120 * MIN,
+						&kwh, &e), 0);
+	assert_true(fabs(kwh - xkw) < 1e-6 * xkw);
+	assert_int_equal(workorders_energy_lost(f->db, f->eng, "park", "MET1",
+						T10, T10 + MIN, &kwh, &e),
+			 ERR_NOT_FOUND);
+	/* the same through a ticket's life */
+	b = json_pack("{ss ss ss ss}", "site", "park", "equipment", "INV1",
+		      "title", "INV1 tripped", "assignee", "tech1");
+	assert_int_equal(workorders_create(f->db, b, "op", T10 + 30 * MIN, &x,
+					   &e), 0);
+	json_decref(b);
+	int64_t id = json_integer_value(json_object_get(x, "id"));
+
+	json_decref(x);
+	b = json_pack("{si ss}", "version", 1, "state", "in_progress");
+	assert_int_equal(workorders_patch(f->db, f->eng, id, b, "tech1",
+					  T10 + 40 * MIN, &x, &e), 0);
+	assert_true(json_is_null(json_object_get(x, "energy_lost_kwh")));
+	json_decref(x);
+	json_decref(b);
+	b = json_pack("{si ss}", "version", 2, "state", "done");
+	assert_int_equal(workorders_patch(f->db, f->eng, id, b, "tech1",
+					  T10 + 120 * MIN, &x, &e), 0);
+	assert_true(fabs(json_real_value(json_object_get(x, "energy_lost_kwh"))
+			 - xkw) < 1e-6 * xkw);
+	json_decref(x);
+	json_decref(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(transitions),
 		cmocka_unit_test_setup_teardown(lifecycle, setup, teardown),
 		cmocka_unit_test_setup_teardown(create_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(energy_lost_while_open, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
