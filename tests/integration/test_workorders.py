@@ -153,6 +153,47 @@ def the_command_line_lists_shows_creates_and_sets():
 
 
 @test
+def pv_comm_loss_opens_on_silence_and_clears_on_data():
+    """pv_comm_loss through the ordinary ingest: a PV inverter heard from
+    and then silent for window_s raises it (a weather station does not);
+    its next point clears it; a ticket is made from it in one call."""
+    s = server()
+    r = s.post("/api/v1/devices", token=s.admin_token,
+               body={"id": "INV-9", "kind": "pv_inverter"})
+    expect(r.status == 201, r)
+    r = s.post("/api/v1/rules", token=s.operator,
+               body={"template": "pv_comm_loss", "window_s": 1})
+    expect(r.status == 201 and r.json()["kind"] == "external", r)
+    rid = r.json()["id"]
+    write(s, "INV-9", "p_ac", 0.0, int(time.time() * 1000))
+
+    def mine(state):
+        got = s.get("/api/v1/alerts?state=" + state, token=s.viewer).json()
+        return [a for a in got["alerts"] if a["rule_id"] == rid]
+
+    al = None
+    for _ in range(100):
+        got = mine("open")
+        if got:
+            al = got[0]
+            break
+        time.sleep(0.05)
+    expect(al and al["subject"] == "INV-9" and
+           "communication loss" in al["message"], al)
+    r = s.post("/api/v1/workorders", token=s.operator,
+               body={"alert": al["id"]})
+    expect(r.status == 201 and r.json()["equipment"] == "INV-9", r)
+    write(s, "INV-9", "p_ac", 0.0, int(time.time() * 1000))
+    for _ in range(100):
+        if not mine("open"):
+            break
+        time.sleep(0.05)
+    expect(mine("open") == [], mine("open"))
+    closed = mine("closed")
+    expect(len(closed) == 1 and closed[0]["subject"] == "INV-9", closed)
+
+
+@test
 def stop():
     global srv
     status = srv.stop()
