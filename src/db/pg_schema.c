@@ -283,11 +283,9 @@ static const char *const migrations[] = {
 	"  max_angle DOUBLE PRECISION, gcr DOUBLE PRECISION,"
 	"  lon DOUBLE PRECISION, lat DOUBLE PRECISION);"
 	"CREATE INDEX pv_equipment_site ON pv_equipment (site, id);",
-	/*
-	 * 60 (numbered apart, see pg__migrate): work orders and their
-	 * comments
-	 */
-	[59] = "CREATE TABLE workorders ("
+
+	/* 10: work orders and their comments */
+	"CREATE TABLE workorders ("
 	"  id BIGSERIAL PRIMARY KEY,"
 	"  site TEXT NOT NULL, equipment TEXT, alert_id BIGINT,"
 	"  title TEXT NOT NULL,"

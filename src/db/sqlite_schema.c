@@ -241,11 +241,9 @@ static const char *const migrations[] = {
 	"  tilt REAL, azimuth REAL, axis_tilt REAL, axis_azimuth REAL,"
 	"  max_angle REAL, gcr REAL, lon REAL, lat REAL);"
 	"CREATE INDEX pv_equipment_site ON pv_equipment (site, id);",
-	/*
-	 * 60 (numbered apart, see sqlite__migrate): work orders and their
-	 * comments
-	 */
-	[59] = "CREATE TABLE workorders ("
+
+	/* 12: work orders and their comments */
+	"CREATE TABLE workorders ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  site TEXT NOT NULL, equipment TEXT, alert_id INTEGER,"
 	"  title TEXT NOT NULL,"
