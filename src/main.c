@@ -31,6 +31,7 @@ static const struct cli_command commands[] = {
 	{ "mqtt-acl", cmd_mqtt_acl, "print a mosquitto ACL file for the devices" },
 	{ "sites", cmd_sites, "the installation's sites: farms and PV plants" },
 	{ "migrate", cmd_migrate, "copy a SQLite store into PostgreSQL" },
+	{ "workorders", cmd_workorders, "work orders: tickets technicians work" },
 };
 
 /*

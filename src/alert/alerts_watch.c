@@ -6,6 +6,7 @@
  * sources, valves without flow, repeats and escalation).
  */
 #include "alert/alerts_internal.h"
+#include "alert/pv_eval.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -455,6 +456,38 @@ static void check_silent(struct alerts *a, int ri, int64_t now)
 	}
 }
 
+/*
+ * pv_comm_loss: a PV device with a link of its own (not a block or a
+ * string, whose data come through their combiner box) heard from before
+ * and silent for window_ms (alert/pv_eval.c).
+ */
+static void check_pv_comm(struct alerts *a, int ri, int64_t now)
+{
+	static const char *const linked[] = { "pv_inverter", "pv_combiner",
+		"pv_tracker", "pv_meter", "pv_met_station" };
+	const struct alert_rule *r = &a->rules[ri];
+	char msg[1024];
+
+	for (size_t i = 0; i < a->n_devices; i++) {
+		const struct mon_device *d = &a->devices[i];
+		enum pv_verdict v;
+		bool pv = false;
+
+		for (size_t k = 0; k < sizeof(linked) / sizeof(linked[0]); k++)
+			pv = pv || !strcmp(d->kind, linked[k]);
+		if (!pv || !alert_rule_matches(r, d->id, plot_code(a, d->plot),
+					       plot_crop(a, d->plot)))
+			continue;
+		v = pv_comm_verdict(r, d->cadence.last_ts, now);
+		if (v == PV_UNDECIDED)
+			continue;
+		snprintf(msg, sizeof(msg), "%s: no data at all from %s for "
+			 "%lld s (communication loss, not an outage)", r->name,
+			 d->id, (long long)((now - d->cadence.last_ts) / 1000));
+		judge(a, ri, d->id, d->plot, v == PV_BREACH, msg);
+	}
+}
+
 static void check_no_data(struct alerts *a, int ri, int64_t now)
 {
 	const struct alert_rule *r = &a->rules[ri];
@@ -655,6 +688,10 @@ void alerts_tick(struct alerts *a, int64_t now)
 		case ALERT_NO_DATA: check_no_data(a, (int)ri, now); break;
 		case ALERT_STALE: check_stale(a, (int)ri, now); break;
 		case ALERT_VALVE_NO_FLOW: check_no_flow(a, (int)ri, now); break;
+		case ALERT_EXTERNAL:
+			if (!strcmp(a->rules[ri].template_name, "pv_comm_loss"))
+				check_pv_comm(a, (int)ri, now);
+			break;
 		default: break;
 		}
 	}

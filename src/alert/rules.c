@@ -133,6 +133,37 @@ static void fill_satellite_stale(struct alert_rule *r)
 	fill_stale(r, "satellite", 3 * MS_PER_DAY, 3.0);
 }
 
+/*
+ * The PV park's alarms, judged by alert/pv_eval.c across devices (the
+ * thresholds and their sources: docs/PV.md, "Alarms").  Kind external: the
+ * per-device evaluation does not bind them.
+ */
+static void fill_pv_trip(struct alert_rule *r)
+{
+	base(r, ALERT_EXTERNAL, "critical", 15 * MS_PER_MINUTE);
+	cond(r, "poa_global", OP_GE, 200.0, 200.0);
+	cond(r, "p_ac", OP_LE, 1.0, 5.0);
+	r->window_ms = 5 * MS_PER_MINUTE;
+}
+
+static void fill_pv_comm(struct alert_rule *r)
+{
+	base(r, ALERT_EXTERNAL, "warning", 0);
+	r->window_ms = 10 * MS_PER_MINUTE;
+}
+
+static void fill_pv_string(struct alert_rule *r)
+{
+	base(r, ALERT_EXTERNAL, "warning", MS_PER_HOUR);
+	cond(r, "string_current", OP_LT, 0.90, 0.95);
+}
+
+static void fill_pv_tracker(struct alert_rule *r)
+{
+	base(r, ALERT_EXTERNAL, "warning", 30 * MS_PER_MINUTE);
+	cond(r, "tracker_angle", OP_GT, 5.0, 2.0);
+}
+
 const struct alert_template alert_templates[] = {
 	{ "frost", "air_temp <= 2 C for 10 min, clears >= 3 C", fill_frost },
 	{ "heat_stress", "air_temp >= 35 C for 1 h, clears <= 33 C", fill_heat },
@@ -162,6 +193,14 @@ const struct alert_template alert_templates[] = {
 	  fill_satellite_stale },
 	{ "camera_offline", "a camera's picture lost (raised by the video "
 	  "relay)", fill_vegetation },
+	{ "pv_inverter_trip", "p_ac <= 1 kW while the station's poa_global "
+	  ">= 200 W/m2 for 15 min, clears at p_ac >= 5 kW", fill_pv_trip },
+	{ "pv_comm_loss", "no data at all from a PV device for 10 min",
+	  fill_pv_comm },
+	{ "pv_string_low", "string_current below 0.90 x its combiner box "
+	  "median for 1 h, clears at 0.95", fill_pv_string },
+	{ "pv_tracker_stuck", "tracker_angle more than 5 deg off its computed "
+	  "angle for 30 min, clears within 2 deg", fill_pv_tracker },
 	{ NULL, NULL, NULL },
 };
 

@@ -267,6 +267,11 @@ const struct db_table db_tables[] = {
 	{ "alert_dead_letters", "id, alert_id, url, payload, attempts, error,"
 	  " at_ms", 0 },
 	{ "files", "name, size, sha256, created_ms, content", 0 },
+	{ "workorders", "id, site, equipment, alert_id, title, state, assignee,"
+	  " created_by, version, created_ms, updated_ms, closed_ms,"
+	  " energy_lost_kwh", 0 },
+	{ "workorder_comments", "id, workorder, author, body, snapshot_id,"
+	  " at_ms", 0 },
 	{ NULL, NULL, 0 },
 };
 

@@ -903,4 +903,68 @@ int db_rows_clear(struct db *db, struct err *e);
 /* After a copy: the store's id counters move past the ids copied in. */
 int db_rows_finish(struct db *db, struct err *e);
 
+/* ---- work orders (运维工单) of the sites (sqlite_workorders.c) ---------- */
+
+/*
+ * A ticket a technician works: made from an alert or from scratch, on a
+ * site and optionally one piece of equipment.  States open, assigned,
+ * in_progress, done (the service checks the transitions); version is the
+ * compare-and-set token every update must name.
+ */
+struct db_workorder {
+	int64_t id;
+	char site[DB_CODE_MAX];
+	char equipment[DB_NAME_MAX];    /* "" none */
+	int64_t alert_id;               /* 0 none */
+	char title[DB_TEXT_MAX * 2];
+	char state[16];
+	char assignee[DB_NAME_MAX];     /* a user's name; "" none */
+	char created_by[DB_NAME_MAX];
+	int64_t version;                /* 1 on creation, +1 per update */
+	int64_t created_ms, updated_ms;
+	int64_t closed_ms;              /* 0 while not done */
+	double energy_lost_kwh;         /* NAN: unknown */
+};
+
+/* A listing's filters; NULL or "" any. */
+struct db_workorder_filter {
+	const char *site, *state, *assignee;
+};
+
+struct db_workorder_comment {
+	int64_t id;
+	int64_t workorder;
+	char author[DB_NAME_MAX];
+	char body[DB_TEXT_MAX * 8];
+	int64_t snapshot_id;            /* a camera snapshot; 0 none */
+	int64_t at_ms;
+};
+
+/* Store w (its id ignored, version 1); *id_out gets the new id. */
+int db_workorder_create(struct db *db, const struct db_workorder *w,
+			int64_t *id_out, struct err *e);
+int db_workorder_get(struct db *db, int64_t id, struct db_workorder *out,
+		     struct err *e);
+/* Newest first (collect, then act). */
+int db_workorder_list(struct db *db, const struct db_workorder_filter *f,
+		      int (*each)(const struct db_workorder *w, void *ctx),
+		      void *ctx, struct err *e);
+/*
+ * Write w's state, assignee, updated_ms, closed_ms and energy_lost_kwh if
+ * the stored version is still w->version, and bump it: ERR_EXISTS (a
+ * conflict) naming both versions when another update came first,
+ * ERR_NOT_FOUND when there is no such work order.
+ */
+int db_workorder_update(struct db *db, const struct db_workorder *w,
+			struct err *e);
+/* ERR_NOT_FOUND when c->workorder does not exist. */
+int db_workorder_comment_add(struct db *db,
+			     const struct db_workorder_comment *c,
+			     int64_t *id_out, struct err *e);
+/* A work order's comments, oldest first. */
+int db_workorder_comments(struct db *db, int64_t workorder,
+			  int (*each)(const struct db_workorder_comment *c,
+				      void *ctx),
+			  void *ctx, struct err *e);
+
 #endif

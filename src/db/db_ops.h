@@ -330,7 +330,33 @@
 	X(pv_equipment_list, (struct db *db, const char *site, \
 	  int (*each)(const struct db_pv_equipment *q, void *ctx), \
 	  void *ctx, struct err *e), \
-	  (db, site, each, ctx, e))
+	  (db, site, each, ctx, e)) \
+	DB_OPS_WORKORDERS(X)
+
+/* Work orders (sqlite_workorders.c, pg_workorders.c). */
+#define DB_OPS_WORKORDERS(X) \
+	X(workorder_create, (struct db *db, const struct db_workorder *w, \
+	  int64_t *id_out, struct err *e), \
+	  (db, w, id_out, e)) \
+	X(workorder_get, (struct db *db, int64_t id, \
+	  struct db_workorder *out, struct err *e), \
+	  (db, id, out, e)) \
+	X(workorder_list, (struct db *db, \
+	  const struct db_workorder_filter *f, \
+	  int (*each)(const struct db_workorder *w, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, f, each, ctx, e)) \
+	X(workorder_update, (struct db *db, const struct db_workorder *w, \
+	  struct err *e), \
+	  (db, w, e)) \
+	X(workorder_comment_add, (struct db *db, \
+	  const struct db_workorder_comment *c, int64_t *id_out, \
+	  struct err *e), \
+	  (db, c, id_out, e)) \
+	X(workorder_comments, (struct db *db, int64_t workorder, \
+	  int (*each)(const struct db_workorder_comment *c, void *ctx), \
+	  void *ctx, struct err *e), \
+	  (db, workorder, each, ctx, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend

@@ -53,7 +53,9 @@
 	X(rows_count) X(rows_read) X(rows_write) X(rows_clear) X(rows_finish) \
 	X(lease_acquire) X(lease_release) X(notify) X(listen) X(latest_get) \
 	X(site_create) X(site_update) X(site_get) X(site_list) \
-	X(site_assign) X(site_members) X(pv_import) X(pv_equipment_list)
+	X(site_assign) X(site_members) X(pv_import) X(pv_equipment_list) \
+	X(workorder_create) X(workorder_get) X(workorder_list) \
+	X(workorder_update) X(workorder_comment_add) X(workorder_comments)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);

@@ -283,6 +283,27 @@ static const char *const migrations[] = {
 	"  max_angle DOUBLE PRECISION, gcr DOUBLE PRECISION,"
 	"  lon DOUBLE PRECISION, lat DOUBLE PRECISION);"
 	"CREATE INDEX pv_equipment_site ON pv_equipment (site, id);",
+
+	/* 10: work orders and their comments */
+	"CREATE TABLE workorders ("
+	"  id BIGSERIAL PRIMARY KEY,"
+	"  site TEXT NOT NULL, equipment TEXT, alert_id BIGINT,"
+	"  title TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('open','assigned',"
+	"    'in_progress','done')),"
+	"  assignee TEXT, created_by TEXT NOT NULL,"
+	"  version BIGINT NOT NULL,"
+	"  created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL,"
+	"  closed_ms BIGINT, energy_lost_kwh DOUBLE PRECISION);"
+	"CREATE INDEX workorders_site ON workorders (site, id);"
+	"CREATE TABLE workorder_comments ("
+	"  id BIGSERIAL PRIMARY KEY,"
+	"  workorder BIGINT NOT NULL REFERENCES workorders(id)"
+	"    ON DELETE CASCADE,"
+	"  author TEXT NOT NULL, body TEXT NOT NULL, snapshot_id BIGINT,"
+	"  at_ms BIGINT NOT NULL);"
+	"CREATE INDEX workorder_comments_wo ON workorder_comments"
+	"  (workorder, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

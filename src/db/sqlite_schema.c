@@ -241,6 +241,27 @@ static const char *const migrations[] = {
 	"  tilt REAL, azimuth REAL, axis_tilt REAL, axis_azimuth REAL,"
 	"  max_angle REAL, gcr REAL, lon REAL, lat REAL);"
 	"CREATE INDEX pv_equipment_site ON pv_equipment (site, id);",
+
+	/* 12: work orders and their comments */
+	"CREATE TABLE workorders ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  site TEXT NOT NULL, equipment TEXT, alert_id INTEGER,"
+	"  title TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN ('open','assigned',"
+	"    'in_progress','done')),"
+	"  assignee TEXT, created_by TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL,"
+	"  closed_ms INTEGER, energy_lost_kwh REAL);"
+	"CREATE INDEX workorders_site ON workorders (site, id);"
+	"CREATE TABLE workorder_comments ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  workorder INTEGER NOT NULL REFERENCES workorders(id)"
+	"    ON DELETE CASCADE,"
+	"  author TEXT NOT NULL, body TEXT NOT NULL, snapshot_id INTEGER,"
+	"  at_ms INTEGER NOT NULL);"
+	"CREATE INDEX workorder_comments_wo ON workorder_comments"
+	"  (workorder, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -135,6 +135,14 @@ static const struct route routes[] = {
 	      route_site_pv_daily),
 	ROUTE("GET", "/api/v1/sites/{code}/pv/expected", ROLE_VIEWER,
 	      route_site_pv_expected),
+	/* work orders (route_workorders.c) */
+	ROUTE("GET", "/api/v1/workorders", ROLE_VIEWER, route_workorders_list),
+	ROUTE("POST", "/api/v1/workorders", ROLE_OPERATOR,
+	      route_workorder_create),
+	ROUTE("GET", "/api/v1/workorders/{id}", ROLE_VIEWER,
+	      route_workorder_get),
+	ROUTE("PATCH", "/api/v1/workorders/{id}", ROLE_OPERATOR,
+	      route_workorder_patch),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

@@ -116,4 +116,10 @@ int route_site_equipment(struct http_ctx *c);
 int route_site_pv_daily(struct http_ctx *c);
 int route_site_pv_expected(struct http_ctx *c);
 
+/* route_workorders.c: work orders */
+int route_workorders_list(struct http_ctx *c);
+int route_workorder_get(struct http_ctx *c);
+int route_workorder_create(struct http_ctx *c);
+int route_workorder_patch(struct http_ctx *c);
+
 #endif

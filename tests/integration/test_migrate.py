@@ -324,7 +324,8 @@ def the_demo_base_moves_and_the_big_screen_agrees():
             break
     try:
         expect("serving on" in out and "created" not in out, out)
-        port = int(re.search(r"127\.0\.0\.1:(\d+)/", out).group(1))
+        port = int(re.search(r"serving on http://127\.0\.0\.1:(\d+)/",
+                             out).group(1))
         dst.port = port
         r = dst.get("/api/v1/overview", token=viewer)
         expect(r.status == 200 and r.json()["plots"]["count"] ==
