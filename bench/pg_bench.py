@@ -403,7 +403,7 @@ def plan_store(oasis, work, pg, today):
     return st, tok
 
 
-def bench_plan(oasis, work, pg, runs):
+def bench_plan(oasis, work, pg, runs, before=None):
     today = int(time.time()) // plan_bench.DAY
     print("\n[plan] GET /api/v1/irrigation/plan over %d plots, A on"
           " PostgreSQL, B on SQLite, alternately; load average %s" % (
@@ -414,6 +414,13 @@ def bench_plan(oasis, work, pg, runs):
     print("  both stores written over HTTP in %.0f s" % (
         time.perf_counter() - t0))
     path = "/api/v1/irrigation/plan?date=%s" % plan_bench.iso(today)
+    se = ce = body_e = None
+    te = []
+    if before:
+        # E: SQLite with the --before binary, on a copy of B's folder
+        shutil.copytree(b.dir, b.dir + "-before")
+        se = OasisServer(before, b.dir + "-before")
+        ce = plan_bench.Client(se.port, tok_b)
     sa, sb = a.serve(), b.serve()
     ca, cb = plan_bench.Client(sa.port, tok_a), plan_bench.Client(sb.port,
                                                                   tok_b)
@@ -426,12 +433,20 @@ def bench_plan(oasis, work, pg, runs):
             s = time.perf_counter()
             body_b = cb.call("GET", path)
             y = time.perf_counter() - s
+            if ce:
+                s = time.perf_counter()
+                body_e = ce.call("GET", path)
+                if i:
+                    te.append(time.perf_counter() - s)
             if i:
                 ta.append(x)
                 tb.append(y)
     finally:
         sa.stop()
         sb.stop()
+        if se:
+            se.stop()
+            shutil.rmtree(b.dir + "-before", ignore_errors=True)
         a.drop()
         b.drop()
     due_a, _ = plan_bench.due_of(body_a)
@@ -442,6 +457,11 @@ def bench_plan(oasis, work, pg, runs):
     print(ratio_line("A/B time", ratios))
     print("  same plots due with the same volumes: %s (%d due)" % (
         "yes" if due_a == due_b else "NO", len(due_a)))
+    if te:
+        print("  E SQLite, --before binary: %s" % spread(te, "%.3f"))
+        print(ratio_line("B/E time", [y / z for y, z in zip(tb, te)]))
+        print("  B and E answer alike: %s" % (
+            "yes" if plan_bench.due_of(body_e)[0] == due_b else "NO"))
     SUMMARY.append(("irrigation plan, %d plots, PG time / SQLite time" %
                     plan_bench.PLOTS,
                     "%.2f (%.3f s / %.3f s)" % (med(ratios), med(ta),
@@ -603,7 +623,7 @@ def main():
         if "size" in parts:
             bench_size(oasis, work, pg)
         if "plan" in parts:
-            bench_plan(oasis, work, pg, a.runs)
+            bench_plan(oasis, work, pg, a.runs, a.before)
         if "ndvi" in parts:
             bench_ndvi(oasis, work, pg, a.runs, a.ndvi_reads)
     finally:
