@@ -27,7 +27,8 @@ size   `oasis ingest` of the 7-day file (13.1 M points) into a fresh
        rollups, latest, series, ...; PostGIS's spatial_ref_sys apart).
 plan   GET /api/v1/irrigation/plan over 5,000 plots (plan_bench.py's
        store: 10 stations, 5,000 probes, 90 days, written over HTTP) on
-       PostgreSQL and on SQLite, alternately.
+       PostgreSQL and on SQLite, alternately; with --before also E, the
+       other binary on a copy of the SQLite folder (SQLite before/after).
 ndvi   a year of daily NDVI over 10,000 plots: 365 scenes, each with the
        statistics of all 10,000 plots (3.65 M rows of scene_stats, loaded
        by the bench straight into each store: psql \copy, sqlite3), then
