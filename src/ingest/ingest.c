@@ -241,7 +241,10 @@ int ingest_devices_json(struct ingest *ing, const char *plot, json_t **out,
 int ingest_device_delete(struct ingest *ing, const char *id, int64_t now_ms,
 			 struct err *e)
 {
-	return db_device_delete(ing->db, id, now_ms, e);
+	int rc = db_device_delete(ing->db, id, now_ms, e);
+
+	auth_token_cache_forget(); /* its tokens are revoked: at once */
+	return rc;
 }
 
 /* The kind an unknown device gets from its line-protocol measurement. */

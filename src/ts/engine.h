@@ -219,6 +219,25 @@ int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 			int64_t to, int64_t step, unsigned mask,
 			struct ts_bucket **out, size_t *n, struct err *e);
 
+/*
+ * Many aggregates in one consistent view (invariant 7): every series'
+ * chunks in one store read (one statement on PostgreSQL, one transaction
+ * on SQLite) and every head copied under one lock.  Each q[i] is answered
+ * as ts_engine_aggregate(q[i].series, from, to, step, mask) would, into
+ * q[i].out (the caller's to free()) and q[i].n.  On an error every out is
+ * NULL.  For readers that need many series at once (the irrigation plan):
+ * a round trip per batch instead of one per series.
+ */
+struct ts_agg_query {
+	int64_t series, from, to, step;
+	unsigned mask;
+	struct ts_bucket *out;
+	size_t n;
+};
+
+int ts_engine_aggregate_many(struct ts_engine *eng, struct ts_agg_query *q,
+			     size_t n, struct err *e);
+
 /* What the engine holds in memory, for /metrics and tests. */
 struct ts_engine_stats {
 	size_t series;            /* series with a head */
