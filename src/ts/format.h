@@ -20,11 +20,15 @@ struct ts_query {
 	int64_t from, to;       /* inclusive range of raw queries; [from, to) buckets */
 	int64_t step;           /* 0: raw points */
 	unsigned aggs;          /* enum ts_agg mask, with a step */
+	const struct tz *tz;    /* with a step of whole days: buckets of local
+				 * days in this zone (NULL: UTC multiples) */
 	bool csv;
 };
 
 /* "avg,min,max" into a mask; ERR_INVALID naming an unknown aggregate. */
 int ts_aggs_parse(const char *s, unsigned *mask, struct err *e);
+
+struct tz;
 
 /* Run the query and write its answer. */
 int ts_query_write(struct ts_engine *eng, const struct ts_query *q,
