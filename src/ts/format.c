@@ -222,26 +222,21 @@ static void put_point(struct buf *b, const struct ts_point *p, bool csv)
 static int64_t local_bucket_start(const struct tz *z, int64_t ms, int64_t k)
 {
 	int64_t g = time_floor_div(tz_local_day(z, ms), k) * k;
-	int64_t s = tz_day_number_start_ms(z, g);
 
-	/* a skipped midnight: the day begins at its first instant */
-	return tz_local_day(z, s) == g ? s : tz_day_next_ms(z, s);
+	return tz_day_number_start_ms(z, g);
 }
 
-/*
- * Buckets of whole local days (DST-correct: 23 or 25 h across a change),
- * folded from hourly buckets (quarter-hours when the zone's offset is not
- * whole hours), which local midnights never split.
- */
-static int local_day_buckets(struct ts_engine *eng, const struct ts_query *q,
-			     struct ts_bucket **out, size_t *n, struct err *e)
+/* Folded from hourly buckets (quarter-hours when the zone's offset is not
+ * whole hours), which local midnights never split. */
+int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
+			    int64_t from, int64_t to, int64_t k,
+			    const struct tz *z, unsigned aggs,
+			    struct ts_bucket **out, size_t *n, struct err *e)
 {
-	const struct tz *z = q->tz;
-	int64_t k = q->step / MS_PER_DAY;
-	int64_t fine = tz_offset_at(z, q->from) % 3600 ||
-		       tz_offset_at(z, q->to - 1) % 3600
+	int64_t fine = tz_offset_at(z, from) % 3600 ||
+		       tz_offset_at(z, to - 1) % 3600
 		       ? 15 * MS_PER_MINUTE : MS_PER_HOUR;
-	unsigned mask = q->aggs | TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX |
+	unsigned mask = aggs | TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX |
 			TS_AGG_SUM | TS_AGG_COUNT;
 	struct ts_bucket *b = NULL;
 	size_t nb, m = 0;
@@ -249,12 +244,14 @@ static int local_day_buckets(struct ts_engine *eng, const struct ts_query *q,
 
 	*out = NULL;
 	*n = 0;
-	if ((q->to - q->from) / fine > LOCAL_FINE_MAX)
+	if (to <= from)
+		return ERR_OK;
+	if ((to - from) / fine > LOCAL_FINE_MAX)
 		return err_set(e, ERR_TOO_LARGE, "buckets of local days (tz) "
 			       "cover at most %lld days: narrow 'from'..'to'",
 			       (long long)(LOCAL_FINE_MAX * fine / MS_PER_DAY));
-	if ((rc = ts_engine_aggregate(eng, q->series, q->from, q->to, fine,
-				      mask, &b, &nb, e)))
+	if ((rc = ts_engine_aggregate(eng, series, from, to, fine, mask, &b,
+				      &nb, e)))
 		return rc;
 	for (size_t i = 0; i < nb; i++) {
 		int64_t start = local_bucket_start(z, b[i].start, k);
@@ -285,7 +282,9 @@ int ts_query_write(struct ts_engine *eng, const struct ts_query *q,
 	int rc;
 
 	if (q->step && q->tz && q->step % MS_PER_DAY == 0)
-		rc = local_day_buckets(eng, q, &bk, &n, e);
+		rc = ts_aggregate_local_days(eng, q->series, q->from, q->to,
+					     q->step / MS_PER_DAY, q->tz,
+					     q->aggs, &bk, &n, e);
 	else if (q->step)
 		rc = ts_engine_aggregate(eng, q->series, q->from, q->to, q->step,
 					 q->aggs, &bk, &n, e);

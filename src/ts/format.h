@@ -30,6 +30,18 @@ int ts_aggs_parse(const char *s, unsigned *mask, struct err *e);
 
 struct tz;
 
+/*
+ * Buckets of k whole local days of zone z (DST-correct: a day is 23 or 25 h
+ * across a change) for the points in [from, to), aligned to multiples of
+ * k local days since 1970-01-01; each bucket's start is its local
+ * midnight (the first may precede from).  As ts_engine_aggregate
+ * otherwise; ERR_TOO_LARGE past about 228 years.
+ */
+int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
+			    int64_t from, int64_t to, int64_t k,
+			    const struct tz *z, unsigned aggs,
+			    struct ts_bucket **out, size_t *n, struct err *e);
+
 /* Run the query and write its answer. */
 int ts_query_write(struct ts_engine *eng, const struct ts_query *q,
 		   struct buf *out, struct err *e);
