@@ -5,6 +5,7 @@ zone, Asia/Shanghai), "today" on the overview, and the site's facts (the
 county's figures) on the overview.  The same answers from servers run under
 TZ=UTC and TZ=America/New_York, at fixed instants.
 """
+import json
 import os
 
 from harness import Server, expect, expect_error, oasis, run, test
@@ -121,6 +122,43 @@ def the_overview_shows_the_site_zone_and_the_county():
                    token=s.admin_token).json()["day"]
         expect(ny["tz"] == "America/New_York"
                and ny["tz_offset_min"] in (-300, -240), ny)
+
+
+@test
+def the_water_balance_counts_the_sites_days():
+    # 14 hourly readings from 2026-07-20T00:00+08:00: a complete Shanghai
+    # day (12 needed), but 8 on the 19th and 6 on the 20th as UTC days
+    s = server("America/New_York")
+    ring = [[86.2, 44.3], [86.203, 44.3], [86.203, 44.302], [86.2, 44.302],
+            [86.2, 44.3]]
+    fc = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+        "properties": {"code": "W1", "crop": "cotton",
+                       "sowing_date": "2026-07-18", "field_capacity": 0.30,
+                       "wilting_point": 0.12}}]}
+    path = os.path.join(s.dir, "w.geojson")
+    with open(path, "w") as f:
+        json.dump(fc, f)
+    oasis("plots", "import", path, data=s.data)
+    oasis("devices", "add", "ws-w", "--kind", "weather_station", "--plot", "W1",
+          "--location", "86.201,44.301", data=s.data)
+    items = ['{"device":"ws-w","ts":%d,"values":{"air_temp":%d,"rh":40,'
+             '"wind_speed":2,"solar_rad":400,"rain":0}}' % (SH[1] + h * H,
+                                                            20 + h)
+             for h in range(14)]
+    r = s.post("/api/v1/telemetry", body="\n".join(items), token=s.admin_token)
+    expect(r.status == 204, r)
+
+    def day(query):
+        r = s.get("/api/v1/plots/W1/water?from=2026-07-20&to=2026-07-20" + query,
+                  token=s.admin_token)
+        expect(r.status == 200, r)
+        return r.json()["days"][-1]
+
+    sh = day("")
+    expect(sh["date"] == "2026-07-20" and sh["weather_complete"] is True, sh)
+    utc = day("&tz=Z")
+    expect(utc["date"] == "2026-07-20" and utc["weather_complete"] is False, utc)
 
 
 if __name__ == "__main__":
