@@ -40,13 +40,10 @@ static int day_param(struct http_ctx *c, const char *key, const struct tz *z,
 	*out = fallback;
 	if (!v)
 		return ERR_OK;
-	if (strlen(v) == 10 && !time_parse_date(v, &y, &m, &d)) {
-		*out = time_days_from_civil(y, m, d);
-		return ERR_OK;
-	}
 	if (time_parse(v, time_now_ms(), &ms, &c->err))
 		return err_prefix(&c->err, "parameter '%s'", key);
-	*out = tz_local_day(z, ms);
+	*out = strlen(v) == 10 && !time_parse_date(v, &y, &m, &d)
+		? time_days_from_civil(y, m, d) : tz_local_day(z, ms);
 	return ERR_OK;
 }
 

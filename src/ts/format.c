@@ -2,6 +2,7 @@
 #include "ts/format.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,8 +10,8 @@
 #include "util/timeutil.h"
 #include "util/tz.h"
 
-/* local-day buckets are folded from fine buckets: at most this many */
-#define LOCAL_FINE_MAX (2 * 1000 * 1000)
+/* local-day buckets are folded from fine buckets read this many at a time */
+#define LOCAL_WINDOW_FINE 8192
 
 static const struct {
 	const char *name;
@@ -226,36 +227,26 @@ static int64_t local_bucket_start(const struct tz *z, int64_t ms, int64_t k)
 	return tz_day_number_start_ms(z, g);
 }
 
-/* Folded from hourly buckets (quarter-hours when the zone's offset is not
- * whole hours), which local midnights never split. */
-int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
-			    int64_t from, int64_t to, int64_t k,
-			    const struct tz *z, unsigned aggs,
-			    struct ts_bucket **out, size_t *n, struct err *e)
+/* Hours, or quarter-hours when an offset in force over [from, to) is not
+ * whole hours: local midnights never split such a bucket. */
+static int64_t fine_step(const struct tz *z, int64_t from, int64_t to)
 {
-	int64_t fine = tz_offset_at(z, from) % 3600 ||
-		       tz_offset_at(z, to - 1) % 3600
-		       ? 15 * MS_PER_MINUTE : MS_PER_HOUR;
-	unsigned mask = aggs | TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX |
-			TS_AGG_SUM | TS_AGG_COUNT;
-	struct ts_bucket *b = NULL;
-	size_t nb, m = 0;
-	int rc;
+	bool quarter = tz_offset_at(z, from) % 3600 != 0;
 
-	*out = NULL;
-	*n = 0;
-	if (to <= from)
-		return ERR_OK;
-	if ((to - from) / fine > LOCAL_FINE_MAX)
-		return err_set(e, ERR_TOO_LARGE, "buckets of local days (tz) "
-			       "cover at most %lld days: narrow 'from'..'to'",
-			       (long long)(LOCAL_FINE_MAX * fine / MS_PER_DAY));
-	if ((rc = ts_engine_aggregate(eng, series, from, to, fine, mask, &b,
-				      &nb, e)))
-		return rc;
+	for (int i = 0; i < z->n && !quarter; i++)
+		quarter = z->at[i] * 1000 >= from && z->at[i] * 1000 < to &&
+			  z->off[i] % 3600 != 0;
+	return quarter ? 15 * MS_PER_MINUTE : MS_PER_HOUR;
+}
+
+/* Fold fine buckets b[0..nb) into the local buckets res[0..*m). */
+static int fold(const struct tz *z, int64_t k, const struct ts_bucket *b,
+		size_t nb, struct ts_bucket **res, size_t *m, size_t *cap,
+		struct err *e)
+{
 	for (size_t i = 0; i < nb; i++) {
 		int64_t start = local_bucket_start(z, b[i].start, k);
-		struct ts_bucket *o = m ? &b[m - 1] : NULL;
+		struct ts_bucket *o = *m ? &(*res)[*m - 1] : NULL;
 
 		if (o && o->start == start) {
 			o->count += b[i].count;
@@ -263,12 +254,56 @@ int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
 			o->min = fmin(o->min, b[i].min);
 			o->max = fmax(o->max, b[i].max);
 			o->last = b[i].last;
-		} else {
-			b[m] = b[i];
-			b[m++].start = start;
+			continue;
 		}
+		if (*m == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			struct ts_bucket *g = realloc(*res, nc * sizeof(*g));
+
+			if (!g)
+				return err_nomem(e);
+			*res = g;
+			*cap = nc;
+		}
+		(*res)[*m] = b[i];
+		(*res)[(*m)++].start = start;
 	}
-	*out = b;
+	return ERR_OK;
+}
+
+int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
+			    int64_t from, int64_t to, int64_t k,
+			    const struct tz *z, unsigned aggs,
+			    struct ts_bucket **out, size_t *n, struct err *e)
+{
+	int64_t fine = fine_step(z, from, to);
+	int64_t window = LOCAL_WINDOW_FINE * fine;
+	unsigned mask = aggs | TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX |
+			TS_AGG_SUM | TS_AGG_COUNT;
+	struct ts_bucket *res = NULL;
+	size_t m = 0, cap = 0;
+	int rc = ERR_OK;
+
+	*out = NULL;
+	*n = 0;
+	/* windows of fine buckets, so memory stays small whatever the range;
+	 * a fine bucket cut by a window's edge folds back together */
+	for (int64_t w0 = from; w0 < to && !rc; ) {
+		int64_t w1 = to - w0 > window ? w0 + window : to;
+		struct ts_bucket *b = NULL;
+		size_t nb = 0;
+
+		if (!(rc = ts_engine_aggregate(eng, series, w0, w1, fine, mask,
+					       &b, &nb, e)))
+			rc = fold(z, k, b, nb, &res, &m, &cap, e);
+		free(b);
+		w0 = w1;
+	}
+	if (rc) {
+		free(res);
+		return rc;
+	}
+	*out = res;
 	*n = m;
 	return ERR_OK;
 }

@@ -35,7 +35,7 @@ struct tz;
  * across a change) for the points in [from, to), aligned to multiples of
  * k local days since 1970-01-01; each bucket's start is its local
  * midnight (the first may precede from).  As ts_engine_aggregate
- * otherwise; ERR_TOO_LARGE past about 228 years.
+ * otherwise (folded from hourly buckets read a window at a time).
  */
 int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
 			    int64_t from, int64_t to, int64_t k,
