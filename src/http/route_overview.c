@@ -30,7 +30,7 @@ int route_overview(struct http_ctx *c)
 			    time_now_ms(), z, have_site ? &site : NULL, &root,
 			    &c->err);
 	if (have_site)
-		db_site_free(&site);
+		sites_free(&site);
 	free(z);
 	if (rc)
 		return c->err.code;

@@ -54,20 +54,16 @@ static int time_param(struct http_ctx *c, const char *name, int64_t fallback,
 static int zone_param(struct http_ctx *c, struct ts_query *q)
 {
 	const char *asked = http_query(c, "tz");
-	struct db_site site;
-	bool have_site = false;
 	struct tz *z;
 
 	if (!asked && !(q->step && q->step % MS_PER_DAY == 0))
 		return ERR_OK;
 	if (!(z = malloc(sizeof(*z))))
 		return err_nomem(&c->err);
-	if (sites_zone(c->db, asked, &site, &have_site, z, &c->err)) {
+	if (sites_zone(c->db, asked, NULL, NULL, z, &c->err)) {
 		free(z);
 		return c->err.code;
 	}
-	if (have_site)
-		db_site_free(&site);
 	if (q->step && q->step % MS_PER_DAY == 0)
 		q->tz = z;
 	else

@@ -13,17 +13,13 @@
  * *z heap, the caller's to free. */
 static int water_of(struct http_ctx *c, struct water_ctx *w, struct tz **z)
 {
-	struct db_site site;
-	bool have_site = false;
 
 	*w = (struct water_ctx){ c->db, c->svc->ts, c->svc->ingest, NULL };
 	if (!(*z = malloc(sizeof(**z))))
 		return err_nomem(&c->err);
-	if (sites_zone(c->db, http_query(c, "tz"), &site, &have_site, *z,
+	if (sites_zone(c->db, http_query(c, "tz"), NULL, NULL, *z,
 		       &c->err))
 		return c->err.code;
-	if (have_site)
-		db_site_free(&site);
 	w->tz = *z;
 	return ERR_OK;
 }

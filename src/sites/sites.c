@@ -441,8 +441,8 @@ static bool utc_offset(const char *s, int32_t *off, bool *bad)
 	return true;
 }
 
-int sites_zone(struct db *db, const char *asked, struct db_site *site,
-	       bool *have_site, struct tz *z, struct err *e)
+static int zone_of(struct db *db, const char *asked, struct db_site *site,
+		   bool *have_site, struct tz *z, struct err *e)
 {
 	struct err ignored = { 0 };
 	int32_t off;
@@ -475,4 +475,24 @@ invalid:
 	return err_set(e, ERR_INVALID, "parameter 'tz': '%s' is neither a time "
 		       "zone like Asia/Shanghai nor a UTC offset like +08:00",
 		       asked);
+}
+
+int sites_zone(struct db *db, const char *asked, struct db_site *site,
+	       bool *have_site, struct tz *z, struct err *e)
+{
+	struct db_site own;
+	bool have = false;
+	int rc;
+
+	if (site)
+		return zone_of(db, asked, site, have_site, z, e);
+	rc = zone_of(db, asked, &own, &have, z, e);
+	if (have)
+		db_site_free(&own);
+	return rc;
+}
+
+void sites_free(struct db_site *s)
+{
+	db_site_free(s);
 }
