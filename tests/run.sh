@@ -60,6 +60,12 @@ for t in "$BUILD"/tests/test_*; do
 	"$t" >"$log" 2>&1
 	tally "$name" "$log" $?
 done
+# one clock: the site's days whatever the machine's zone
+for zone in UTC America/New_York; do
+	log="$logs/test_tz.$(echo "$zone" | tr / _).log"
+	TZ=$zone "$BUILD"/tests/test_tz >"$log" 2>&1
+	tally "test_tz TZ=$zone" "$log" $?
+done
 suite_end unit
 
 suite_start

@@ -283,7 +283,7 @@ static int metered(struct water_cache *c, const struct water_devices *pd,
 		rc = daily(c, pd->meters[k], "volume", first - 1,
 			   first + (int64_t)days - 1, TS_AGG_LAST, &b, &n, e);
 		for (size_t i = 0; !rc && i < n; i++) {
-			int64_t at = b[i].start / MS_PER_DAY - first;
+			int64_t at = water_day_of(w, b[i].start) - first;
 
 			if (at >= 0 && isfinite(prev) && b[i].last >= prev)
 				m3[at] += b[i].last - prev;
@@ -365,7 +365,7 @@ static int probed(struct water_cache *c, const struct water_devices *pd,
 		rc = daily(c, pd->probes[0], metric[k], first,
 			   first + (int64_t)days - 1, TS_AGG_AVG, &b, &n, e);
 		for (size_t i = 0; !rc && i < n; i++) {
-			int64_t at = b[i].start / MS_PER_DAY - first;
+			int64_t at = water_day_of(w, b[i].start) - first;
 
 			if (at >= 0 && (size_t)at < days && b[i].count)
 				pr[at].r[pr[at].n++] = (struct agro_probe_reading){
