@@ -12,13 +12,14 @@
 #include "util/timeutil.h"
 
 static const char usage[] =
-	"usage: oasis token create --role viewer|operator|admin --name NAME\n"
+	"usage: oasis token create --role viewer|operator|admin|metrics --name NAME\n"
 	"                          [--device ID] [--expires DURATION]\n"
 	"       oasis token list [--format table|csv|json]\n"
 	"       oasis token revoke ID\n"
 	"(each also takes --data DIR or --db URL)\n"
 	"\n"
-	"create prints the token once; only its hash is stored.\n";
+	"create prints the token once; only its hash is stored.  A metrics\n"
+	"token may only read GET /metrics (for a Prometheus scraper).\n";
 
 struct token_args {
 	const char *role;
@@ -137,9 +138,10 @@ int cmd_token(int argc, char **argv)
 	if (!strcmp(verb, "create")) {
 		if (!a.name || (!a.role && !a.device))
 			return cli_usage_error("token", "create needs --name and --role");
-		if (a.role && !a.device && auth_role_parse(a.role) < ROLE_VIEWER)
+		if (a.role && !a.device && auth_role_parse(a.role) < ROLE_METRICS)
 			return cli_usage_error("token", "--role '%s': expected "
-					       "viewer, operator or admin", a.role);
+					       "viewer, operator, admin or "
+					       "metrics", a.role);
 	} else if (!strcmp(verb, "revoke")) {
 		if (optind + 1 >= argc || strtoll(argv[optind + 1], NULL, 10) <= 0)
 			return cli_usage_error("token", "revoke needs a token ID "

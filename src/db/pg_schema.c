@@ -280,6 +280,14 @@ static const char *const migrations[] = {
 	"  max_angle DOUBLE PRECISION, gcr DOUBLE PRECISION,"
 	"  lon DOUBLE PRECISION, lat DOUBLE PRECISION);"
 	"CREATE INDEX pv_equipment_site ON pv_equipment (site, id);",
+
+	/*
+	 * 70 (numbered apart): the token role 'metrics', which may only scrape
+	 * GET /metrics
+	 */
+	[69] = "ALTER TABLE tokens DROP CONSTRAINT IF EXISTS tokens_role_check;"
+	"ALTER TABLE tokens ADD CONSTRAINT tokens_role_check CHECK (role IN"
+	"  ('viewer','operator','admin','device','metrics'));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
