@@ -97,12 +97,6 @@ static int run(struct db *db, const char *verb, const char *arg,
 	return db_token_revoke(db, strtoll(arg, NULL, 10), time_now_ms(), e);
 }
 
-/* --format: parsed when given, so a wrong one is a usage error. */
-static int take_format(const char *arg, void *ctx, struct err *e)
-{
-	return cli_format_parse(arg, &((struct token_args *)ctx)->format, e);
-}
-
 int cmd_token(int argc, char **argv)
 {
 	struct cli_store store = CLI_STORE_DEFAULT;
@@ -116,7 +110,7 @@ int cmd_token(int argc, char **argv)
 		{ "expires", "DURATION", "e.g. 90d; default never",
 		  .str = &a.expires },
 		{ "format", "table|csv|json", "how list prints",
-		  .handle = take_format },
+		  .format = &a.format },
 		{ 0 },
 	};
 	const struct cli_opts opts = { "token", usage, table, &a };

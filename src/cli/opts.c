@@ -48,6 +48,8 @@ static int take(const struct cli_opts *o, const struct cli_opt *t,
 		*t->str = arg;
 	if (t->flag)
 		*t->flag = true;
+	if (t->format && cli_format_parse(arg, t->format, &e))
+		return cli_usage_error(o->cmd, "%s", e.msg);
 	if (t->handle && t->handle(arg, o->ctx, &e))
 		return cli_usage_error(o->cmd, "%s", e.msg);
 	return 0;

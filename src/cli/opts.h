@@ -13,6 +13,7 @@
 #include <stdbool.h>
 
 #include "cli/cli.h"
+#include "cli/table.h"
 
 struct cli_opt {
 	const char *name;     /* the long name, without "--" */
@@ -20,6 +21,7 @@ struct cli_opt {
 	const char *help;     /* one line for --help */
 	const char **str;     /* a value's target (the argument as given) */
 	bool *flag;           /* a flag's target (set true) */
+	enum cli_format *format; /* a --format table|csv|json, checked */
 	/* or a handler: non-zero refuses the value with e's message */
 	int (*handle)(const char *arg, void *ctx, struct err *e);
 };

@@ -13,6 +13,7 @@ struct args {
 	const char *name;
 	bool dry;
 	int n;
+	enum cli_format format;
 };
 
 static int take_n(const char *arg, void *ctx, struct err *e)
@@ -29,6 +30,7 @@ static int parse(struct args *a, struct cli_store *s, int argc, ...)
 		{ "name", "NAME", "a name", .str = &a->name },
 		{ "dry-run", NULL, "change nothing", .flag = &a->dry },
 		{ "n", "N", "1 or 2", .handle = take_n },
+		{ "format", "table|csv|json", "how", .format = &a->format },
 		{ 0 },
 	};
 	const struct cli_opts o = { "test", "usage: oasis test\n", table, a };
@@ -54,6 +56,8 @@ static void values_flags_handlers_and_operands(void **state)
 	(void)state;
 	assert_int_equal(parse(&a, &s, 7, "test", "create", "--name", "李四",
 			       "--dry-run", "--n=2", "--data=/tmp/x"), 106);
+	assert_int_equal(parse(&a, &s, 3, "test", "--format", "csv"), 103);
+	assert_int_equal(a.format, CLI_FORMAT_CSV);
 	assert_string_equal(a.name, "李四");
 	assert_true(a.dry);
 	assert_int_equal(a.n, 2);
@@ -71,6 +75,8 @@ static void help_unknown_and_missing_values(void **state)
 	assert_int_equal(parse(&a, &s, 2, "test", "--nope"), CLI_EXIT_USAGE);
 	assert_int_equal(parse(&a, &s, 2, "test", "--name"), CLI_EXIT_USAGE);
 	assert_int_equal(parse(&a, &s, 3, "test", "--n", "3"), CLI_EXIT_USAGE);
+	assert_int_equal(parse(&a, &s, 3, "test", "--format", "xml"),
+			 CLI_EXIT_USAGE);
 	/* without a store, its options are unknown */
 	assert_int_equal(parse(&a, NULL, 3, "test", "--data", "x"),
 			 CLI_EXIT_USAGE);
