@@ -106,3 +106,12 @@ int cli_opts_parse(const struct cli_opts *o, int argc, char **argv,
 	*first = optind;
 	return CLI_OPTS_GO_ON;
 }
+
+int cli_opts_at_most(const struct cli_opts *o, int argc, char **argv,
+		     int first, int max)
+{
+	if (argc - first > max)
+		return cli_usage_error(o->cmd, "unexpected argument '%s'",
+				       argv[first + max]);
+	return CLI_OPTS_GO_ON;
+}

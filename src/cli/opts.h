@@ -46,6 +46,13 @@ struct cli_opts {
 int cli_opts_parse(const struct cli_opts *o, int argc, char **argv,
 		   struct cli_store *store, int *first);
 
+/*
+ * At most max operands from argv[first]: CLI_OPTS_GO_ON, or "unexpected
+ * argument 'X'" on stderr and CLI_EXIT_USAGE.
+ */
+int cli_opts_at_most(const struct cli_opts *o, int argc, char **argv,
+		     int first, int max);
+
 /* The options' help lines from the table ("  --name NAME  help"). */
 void cli_opts_help(const struct cli_opts *o);
 
