@@ -40,8 +40,7 @@ def setup():
     global srv
     if srv is not None:
         return srv
-    # custom metric names (big, value, the longest name) are written here
-    srv = Server(["--allow-unknown-metrics"]).start()
+    srv = Server().start()
     plot = {"type": "FeatureCollection", "features": [{
         "type": "Feature", "properties": {"code": "P1", "crop": "cotton",
                                           "sowing_date": "2026-04-20"},

@@ -18,7 +18,7 @@ def with_device(s):
 
 @test
 def refused_by_default_naming_metric_line_and_flag():
-    s = Server().start()
+    s = Server(unknown_metrics=False).start()
     tok = with_device(s)
     body = ("weather,device=ws-1 air_temp=20 %d\n"
             "weather,device=ws-1 leaf_wetness=3 %d" % (NOW_NS, NOW_NS))
@@ -36,7 +36,7 @@ def refused_by_default_naming_metric_line_and_flag():
 
 @test
 def accepted_with_the_flag():
-    s = Server(["--allow-unknown-metrics"]).start()
+    s = Server(["--allow-unknown-metrics"], unknown_metrics=False).start()
     tok = with_device(s)
     r = s.post("/api/v1/write", token=tok,
                body="weather,device=ws-1 leaf_wetness=3 %d" % NOW_NS)
