@@ -1,7 +1,8 @@
 # Oasis: `make` builds build/oasis; `make test` runs the whole suite under
 # AddressSanitizer and UndefinedBehaviorSanitizer, then the concurrency tests
 # under ThreadSanitizer (a build of their own, build/tsan); `make demo` starts
-# the demo base; `make bench` runs the benchmarks.  BUILD=DIR builds elsewhere.
+# the demo base (`make demo-pg` on PostgreSQL); `make bench` runs the
+# benchmarks.  BUILD=DIR builds elsewhere.
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -53,7 +54,7 @@ TSAN_SRC := $(sort $(wildcard tests/unit/test_*race*.c) \
 TSAN_BIN := $(TSAN_SRC:tests/unit/%.c=$(TSAN_BUILD)/tests/%)
 
 .PHONY: all check-deps unit tsan test demo bench fuzz clean format web \
-	cluster-demo test-cluster
+	cluster-demo test-cluster demo-pg
 
 all: check-deps web $(BUILD)/oasis
 
@@ -143,6 +144,13 @@ cluster-demo: all
 test-cluster: all
 	@scripts/deps.sh install cluster
 	@tests/cluster/run.sh $(BUILD)
+
+# The demo on PostgreSQL: a cluster of its own in var/demo-pg (or the
+# database OASIS_DATA names), scripts/demo-pg.sh.
+demo-pg:
+	@scripts/deps.sh install demo-pg
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@scripts/demo-pg.sh ./$(BUILD)/oasis
 
 bench: all
 	@bench/run.sh $(BUILD)

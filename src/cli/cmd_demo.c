@@ -255,9 +255,6 @@ int cmd_demo(int argc, char **argv)
 		if (serve_option(opt, optarg, &cfg, &e))
 			return cli_usage_error("demo", "%s", e.msg);
 	}
-	if (store.db_url)
-		return cli_usage_error("demo", "the demo runs on the embedded "
-				       "store (--data DIR)");
 	if (!cfg.http.web_root)
 		cfg.http.web_root = serve_find_web_root(web, sizeof(web));
 	if (cli_store_open(&store, true, &db, &e))

@@ -258,6 +258,32 @@
 	X(pool_config, (struct db *db, unsigned connections, \
 	  unsigned wait_ms, struct err *e), \
 	  (db, connections, wait_ms, e)) \
+	X(file_put, (struct db *db, const char *name, const void *data, \
+	  size_t len, int64_t created_ms, struct err *e), \
+	  (db, name, data, len, created_ms, e)) \
+	X(file_get, (struct db *db, const char *name, struct db_file *out, \
+	  struct err *e), \
+	  (db, name, out, e)) \
+	X(file_delete, (struct db *db, const char *name, struct err *e), \
+	  (db, name, e)) \
+	X(file_list, (struct db *db, const char *prefix, \
+	  int (*each)(const struct db_file *f, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, prefix, each, ctx, e)) \
+	X(rows_count, (struct db *db, const char *table, int64_t *out, \
+	  struct err *e), \
+	  (db, table, out, e)) \
+	X(rows_read, (struct db *db, const char *table, int64_t *pos, \
+	  size_t limit, size_t max_bytes, struct db_rows *out, \
+	  struct err *e), \
+	  (db, table, pos, limit, max_bytes, out, e)) \
+	X(rows_write, (struct db *db, const char *table, \
+	  const struct db_rows *r, struct err *e), \
+	  (db, table, r, e)) \
+	X(rows_clear, (struct db *db, struct err *e), \
+	  (db, e)) \
+	X(rows_finish, (struct db *db, struct err *e), \
+	  (db, e)) \
 	X(lease_acquire, (struct db *db, const char *name, const char *node, \
 	  int64_t ttl_ms, bool *held, int64_t *epoch, struct err *e), \
 	  (db, name, node, ttl_ms, held, epoch, e)) \

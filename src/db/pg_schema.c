@@ -245,11 +245,14 @@ static const char *const migrations[] = {
 	"DELETE FROM chunks WHERE series < 0;"
 	"ALTER TABLE chunks ADD CONSTRAINT chunks_raw CHECK (series >= 0);",
 
+	/* 8: files every node sees, imagery previews first (pg_files.c) */
+	pg__files_migration,
+
 	/*
-	 * 47 (numbered apart, see sqlite__migrate): sites, the base as the
+	 * 9: sites, the base as the
 	 * default one, the site of each device and plot, PV equipment
 	 */
-	[46] = "CREATE TABLE sites ("
+	"CREATE TABLE sites ("
 	"  code TEXT PRIMARY KEY,"
 	"  name TEXT NOT NULL,"
 	"  kind TEXT NOT NULL CHECK (kind IN ('farm','pv_plant')),"
@@ -322,9 +325,9 @@ static int store_exists(struct pg_conn *c, bool *out, struct err *e)
 }
 
 /*
- * The lowest migration not yet recorded, or 0.  The list may have gaps: a
- * branch takes a number well above the others' (sites are 47) so that
- * parallel work never gives two migrations one number.
+ * The lowest migration not yet recorded, or 0.  Every one missing is
+ * applied, in order, even below the highest recorded (a NULL slot in the
+ * list is skipped).
  */
 static int next_missing(struct pg_conn *c, int *out, struct err *e)
 {

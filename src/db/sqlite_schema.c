@@ -207,11 +207,15 @@ static const char *const migrations[] = {
 	 * the time it was deleted; 0 while it is live
 	 */
 	"ALTER TABLE devices ADD COLUMN deleted_ms INTEGER NOT NULL DEFAULT 0;",
+
+	/* 10: files every node sees, imagery previews first (sqlite_files.c) */
+	sqlite__files_migration,
+
 	/*
-	 * 47 (numbered apart, see sqlite__migrate): sites, the base as the
+	 * 11: sites, the base as the
 	 * default one, the site of each device and plot, PV equipment
 	 */
-	[46] = "CREATE TABLE sites ("
+	"CREATE TABLE sites ("
 	"  code TEXT PRIMARY KEY,"
 	"  name TEXT NOT NULL,"
 	"  kind TEXT NOT NULL CHECK (kind IN ('farm','pv_plant')),"
@@ -279,9 +283,8 @@ int sqlite__schema_version(struct conn *c, int *out, struct err *e)
 }
 
 /*
- * Whether migration v is recorded.  The list may have gaps: a branch takes a
- * number well above the others' (sites are 47) so that parallel work never
- * gives two migrations one number; each one missing is applied, in order.
+ * Whether migration v is recorded.  Every one missing is applied, in order,
+ * even below the highest recorded (a NULL slot in the list is skipped).
  */
 static int applied(struct conn *c, int v, bool *out, struct err *e)
 {
