@@ -18,10 +18,14 @@
 #include "db/db.h"
 #include "util/err.h"
 
-/* Roles in increasing power; a device is outside the ladder. */
+/*
+ * Roles in increasing power; a device and a metrics scraper (GET /metrics
+ * only) are outside the ladder.
+ */
 enum role {
 	ROLE_NONE = 0,
 	ROLE_DEVICE,
+	ROLE_METRICS,
 	ROLE_VIEWER,
 	ROLE_OPERATOR,
 	ROLE_ADMIN,

@@ -75,7 +75,8 @@ def the_command_line_on_postgresql():
             "--plot", "P1")
     lines = "\n".join("soil,device=sp-1 moisture=%g %d" %
                       (0.2 + i / 1000, T0 + i * 60000) for i in range(500))
-    run_cli(folder, url, "ingest", "-", "--precision", "ms", input=lines)
+    run_cli(folder, url, "ingest", "-", "--precision", "ms",
+            "--allow-unknown-metrics", input=lines)
     got = run_cli(folder, url, "query", "--series", "sp-1/moisture", "--from",
                   str(T0), "--to", str(T0 + 500 * 60000)).stdout
     rows = got.strip().splitlines()

@@ -49,6 +49,14 @@ static void role_ladder(void **state)
 	assert_true(auth_role_allows(ROLE_NONE, ROLE_NONE));
 	assert_int_equal(auth_role_parse("operator"), ROLE_OPERATOR);
 	assert_int_equal(auth_role_parse("root"), ROLE_NONE);
+	/* metrics: GET /metrics only, outside the ladder */
+	assert_int_equal(auth_role_parse("metrics"), ROLE_METRICS);
+	assert_true(auth_role_allows(ROLE_METRICS, ROLE_METRICS));
+	assert_true(auth_role_allows(ROLE_VIEWER, ROLE_METRICS));
+	assert_true(auth_role_allows(ROLE_ADMIN, ROLE_METRICS));
+	assert_false(auth_role_allows(ROLE_DEVICE, ROLE_METRICS));
+	assert_false(auth_role_allows(ROLE_METRICS, ROLE_VIEWER));
+	assert_false(auth_role_allows(ROLE_METRICS, ROLE_DEVICE));
 }
 
 static void passwords_are_argon2id(void **state)
