@@ -2,7 +2,9 @@
 protocol through haproxy into three Oasis nodes (A) beside the same load
 into one node of the same cluster (B), PostgreSQL under Patroni in
 synchronous mode, in one run, alternating A B A B, with the ratio of each
-pair and the load average.
+pair and the load average.  The nodes run with --cluster (scripts/cluster.sh):
+every acknowledged write is committed to PostgreSQL and to its synchronous
+standby.
 
     python3 bench/cluster_bench.py [BUILD] [RUNS]
 

@@ -36,7 +36,7 @@ int mqtt_open(const char *url, const char *client_id, const char *password,
 	      struct mqtt **out, struct err *e);
 /*
  * The same as a member of the share group `group` (several nodes of a
- * cluster, docs/CLUSTER_NODE.md): it subscribes to $share/GROUP/oasis/+/...
+ * cluster, docs/CLUSTER.md): it subscribes to $share/GROUP/oasis/+/...
  * so that the broker hands each message to one member.  Its session is
  * persistent too (its client id names the node): the broker keeps queuing a
  * member's share while it is away (mosquitto#2662) and delivers it when the

@@ -1,5 +1,5 @@
 """Several `oasis serve --cluster` nodes on one PostgreSQL store behave as
-one (docs/CLUSTER_NODE.md): a write through one node reads back the same
+one (docs/CLUSTER.md): a write through one node reads back the same
 from every node (HTTP and MQTT, one series through two nodes interleaved,
 a later correction winning everywhere); the singleton duties' leases move
 to a live node when their holder is killed -9 (one automatic valve close
