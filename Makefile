@@ -1,7 +1,8 @@
 # Oasis: `make` builds build/oasis; `make test` runs the whole suite under
 # AddressSanitizer and UndefinedBehaviorSanitizer, then the concurrency tests
 # under ThreadSanitizer (a build of their own, build/tsan); `make demo` starts
-# the demo base; `make bench` runs the benchmarks.  BUILD=DIR builds elsewhere.
+# the demo base (`make demo-pg` on PostgreSQL); `make bench` runs the
+# benchmarks.  BUILD=DIR builds elsewhere.
 
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -49,11 +50,11 @@ TSAN_BUILD := build/tsan
 TSAN_SRC := $(sort $(wildcard tests/unit/test_*race*.c) \
 	tests/unit/test_engine.c tests/unit/test_alert_service.c \
 	tests/unit/test_zonal.c tests/unit/test_zonal_gdal.c \
-	tests/unit/test_plots_read.c)
+	tests/unit/test_plots_read.c tests/unit/test_pvsite.c)
 TSAN_BIN := $(TSAN_SRC:tests/unit/%.c=$(TSAN_BUILD)/tests/%)
 
 .PHONY: all check-deps unit tsan test demo bench fuzz clean format web \
-	cluster-demo test-cluster
+	cluster-demo test-cluster demo-pg
 
 all: check-deps web $(BUILD)/oasis
 
@@ -63,7 +64,7 @@ check-deps:
 # The big screen's npm packages, from the lock file (again only when the lock
 # is newer than node_modules), and ECharts' browser build where the server
 # serves it (web/vendor/, not in git).
-WEB_VENDOR := web/vendor/echarts.esm.min.js
+WEB_VENDOR := web/vendor/echarts.esm.min.js web/vendor/hls.light.min.mjs
 
 web: $(WEB_VENDOR)
 
@@ -73,9 +74,14 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
-$(WEB_VENDOR): node_modules/.package-lock.json
+web/vendor/echarts.esm.min.js: node_modules/.package-lock.json
 	@mkdir -p $(dir $@)
 	cp node_modules/echarts/dist/echarts.esm.min.js $@
+
+# hls.js's light ES module build plays the cameras' live HLS (js/video.js).
+web/vendor/hls.light.min.mjs: node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/hls.js/dist/hls.light.min.mjs $@
 
 $(BUILD)/oasis: $(BUILD)/obj/src/main.o $(BUILD)/liboasis.a
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
@@ -138,6 +144,13 @@ cluster-demo: all
 test-cluster: all
 	@scripts/deps.sh install cluster
 	@tests/cluster/run.sh $(BUILD)
+
+# The demo on PostgreSQL: a cluster of its own in var/demo-pg (or the
+# database OASIS_DATA names), scripts/demo-pg.sh.
+demo-pg:
+	@scripts/deps.sh install demo-pg
+	@$(MAKE) --no-print-directory -j$(JOBS) all
+	@scripts/demo-pg.sh ./$(BUILD)/oasis
 
 bench: all
 	@bench/run.sh $(BUILD)

@@ -7,6 +7,7 @@
 #   scripts/deps.sh install demo     ... what `make demo` needs
 #   scripts/deps.sh install cluster  ... what scripts/cluster.sh and `make test-cluster`
 #                                    need (etcd, Patroni, PostgreSQL, haproxy, mosquitto)
+#   scripts/deps.sh install demo-pg  ... and `make demo-pg` (PostgreSQL, PostGIS)
 set -eu
 
 # pkg-config name and the Debian package that provides it
@@ -15,14 +16,21 @@ gdal:libgdal-dev proj:libproj-dev libsodium:libsodium-dev libcurl:libcurl4-opens
 libmosquitto:libmosquitto-dev libpq:libpq-dev zlib:zlib1g-dev cmocka:libcmocka-dev"
 
 BUILD_DEBS="build-essential pkg-config clang"
+# Camera video (docs/VIDEO.md): ffmpeg relays the streams; GStreamer's RTSP
+# server (python3-gi) is the tests' and the demo's camera, x264enc (ugly)
+# its encoder, the pango overlay (gstreamer1.0-x) writes time and plot code.
+VIDEO_DEBS="ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
+gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x"
 TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb
 python3-prometheus-client influxdb
 python3-paho-mqtt gdal-bin postgresql postgresql-15-postgis-3 nodejs npm chromium
-fonts-noto-cjk"
-DEMO_DEBS="nodejs npm"
+fonts-noto-cjk $VIDEO_DEBS"
+DEMO_DEBS="nodejs npm $VIDEO_DEBS"
 # The cluster on one machine (scripts/cluster.sh, docs/CLUSTER.md).
 CLUSTER_DEBS="etcd-server etcd-client patroni python3-psycopg2 postgresql-15
 postgresql-15-postgis-3 haproxy mosquitto mosquitto-clients python3-paho-mqtt curl"
+# make demo-pg: the demo on a PostgreSQL cluster of its own (scripts/demo-pg.sh)
+DEMO_PG_DEBS="postgresql postgresql-15-postgis-3"
 
 # Installed as a Debian package, or (node and npm) as a command from elsewhere.
 have_deb() {
@@ -64,7 +72,8 @@ install() {
 	test) want="$want $TEST_DEBS" ;;
 	demo) want="$want $DEMO_DEBS" ;;
 	cluster) want="$want $CLUSTER_DEBS" ;;
-	*) echo "deps.sh: unknown set '$1' (build, test, demo, cluster)" >&2; exit 2 ;;
+	demo-pg) want="$want $DEMO_DEBS $DEMO_PG_DEBS" ;;
+	*) echo "deps.sh: unknown set '$1' (build, test, demo, cluster, demo-pg)" >&2; exit 2 ;;
 	esac
 	missing=""
 	for deb in $want; do
@@ -86,5 +95,5 @@ install() {
 case "${1:-check}" in
 check) check ;;
 install) install "${2:-build}" ;;
-*) echo "usage: deps.sh check | install build|test|demo|cluster" >&2; exit 2 ;;
+*) echo "usage: deps.sh check | install build|test|demo|cluster|demo-pg" >&2; exit 2 ;;
 esac

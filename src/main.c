@@ -29,6 +29,8 @@ static const struct cli_command commands[] = {
 	{ "imagery", cmd_imagery, "add satellite and drone scenes; the catalogue" },
 	{ "pv", cmd_pv, "PV park models: sun, POA, temperature, PVWatts, PR" },
 	{ "mqtt-acl", cmd_mqtt_acl, "print a mosquitto ACL file for the devices" },
+	{ "sites", cmd_sites, "the installation's sites: farms and PV plants" },
+	{ "migrate", cmd_migrate, "copy a SQLite store into PostgreSQL" },
 };
 
 /*

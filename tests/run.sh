@@ -74,14 +74,15 @@ suite_end integration
 
 # The same integration tests with every server's store on PostgreSQL (a
 # database of its own each), when make test started one (tests/pg.sh).
-# test_demo runs its own store folder; test_postgres and test_cluster_node
-# (several nodes on one database of their own) ran already.
+# test_demo runs its own store folder; test_postgres, test_cluster_node
+# (several nodes on one database of their own) and test_migrate (SQLite
+# into PostgreSQL) ran already.
 if [ -n "${OASIS_TEST_PG:-}" ]; then
 	suite_start
 	for t in tests/integration/test_*.py; do
 		[ -f "$t" ] || continue
 		name=$(basename "$t" .py)
-		case $name in test_demo | test_postgres | test_cluster_node) continue ;; esac
+		case $name in test_demo | test_postgres | test_cluster_node | test_migrate) continue ;; esac
 		log="$logs/$name.pg.log"
 		OASIS_TEST_BACKEND=postgresql /usr/bin/python3 "$t" >"$log" 2>&1
 		tally "$name (PostgreSQL)" "$log" $?

@@ -160,6 +160,8 @@ const struct alert_template alert_templates[] = {
 	  fill_drone_stale },
 	{ "satellite_stale", "satellite data older than 3 x 3 days",
 	  fill_satellite_stale },
+	{ "camera_offline", "a camera's picture lost (raised by the video "
+	  "relay)", fill_vegetation },
 	{ NULL, NULL, NULL },
 };
 

@@ -37,6 +37,8 @@ int cmd_zonal(int argc, char **argv);
 int cmd_imagery(int argc, char **argv);
 int cmd_pv(int argc, char **argv);
 int cmd_mqtt_acl(int argc, char **argv);
+int cmd_sites(int argc, char **argv);
+int cmd_migrate(int argc, char **argv);
 
 /*
  * Where the store is: --data DIR (default ./var, or $OASIS_DATA) or

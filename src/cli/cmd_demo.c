@@ -22,6 +22,7 @@
 #include "sim/clock.h"
 #include "sim/demo.h"
 #include "sim/demo_base.h"
+#include "sim/demo_cameras.h"
 #include "sim/demo_imagery.h"
 #include "util/timeutil.h"
 
@@ -101,7 +102,7 @@ static void print_login(const char *dir)
 static const char *const demo_rules[] = {
 	"frost", "heat_stress", "dry_hot_wind", "strong_wind",
 	"vegetation_anomaly", "stuck_sensor", "low_battery", "valve_failed",
-	"valve_no_flow",
+	"valve_no_flow", "camera_offline",
 };
 
 /* The base's season: this year's from April on, else last year's. */
@@ -220,6 +221,7 @@ int cmd_demo(int argc, char **argv)
 	char web[PATH_MAX];
 	struct err e = { 0 };
 	struct live live = { .seed = 1, .speed = 1 };
+	struct demo_cams *cams = NULL;
 	struct db *db;
 	int64_t plots;
 	int opt, rc;
@@ -253,9 +255,6 @@ int cmd_demo(int argc, char **argv)
 		if (serve_option(opt, optarg, &cfg, &e))
 			return cli_usage_error("demo", "%s", e.msg);
 	}
-	if (store.db_url)
-		return cli_usage_error("demo", "the demo runs on the embedded "
-				       "store (--data DIR)");
 	if (!cfg.http.web_root)
 		cfg.http.web_root = serve_find_web_root(web, sizeof(web));
 	if (cli_store_open(&store, true, &db, &e))
@@ -282,7 +281,12 @@ int cmd_demo(int argc, char **argv)
 	cfg.started = start_live;
 	cfg.stopping = stop_live;
 	cfg.hook_ctx = &live;
+	if (demo_cameras_start(db, store.data_dir, &cams, &e)) {
+		db_close(db);
+		return cli_fail("demo", &e);
+	}
 	rc = serve_run(db, store.data_dir, &cfg, &e);
+	demo_cameras_stop(cams);
 	demo_close(live.demo);
 	db_close(db);
 	return rc ? cli_fail("demo", &e) : CLI_EXIT_OK;

@@ -4,17 +4,20 @@
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/table.h"
 #include "db/db.h"
 #include "ingest/ingest.h"
+#include "sites/sites.h"
 #include "util/timeutil.h"
 
 static const char usage[] =
 	"usage: oasis devices add ID --kind KIND [--plot CODE] [--name NAME]\n"
 	"                         [--location LON,LAT]\n"
-	"       oasis devices list [--plot CODE] [--format table|csv|json]\n"
+	"       oasis devices list [--plot CODE] [--site CODE]\n"
+	"                          [--format table|csv|json]\n"
 	"       oasis devices show ID [--format table|csv|json]\n"
 	"       oasis devices delete ID\n"
 	"(each also takes --data DIR)\n"
@@ -33,8 +36,15 @@ static const char *const device_head[] = {
 struct device_rows {
 	struct cli_table t;
 	bool all;             /* deleted devices too */
+	char **site_ids;      /* --site: its devices' ids, sorted; else NULL */
+	size_t n_site_ids;
 	struct err *e;
 };
+
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void format_ms(int64_t ms, char *out, size_t size)
 {
@@ -49,8 +59,13 @@ static int add_device_row(const struct db_device *d, void *ctx)
 	struct device_rows *r = ctx;
 	char lon[32] = "", lat[32] = "", created[40], deleted[40];
 	const char *row[DEVICE_NCOLS];
+	const char *key = d->id;
 
 	if (d->deleted_ms && !r->all)
+		return 0;
+	if (r->site_ids && (!r->n_site_ids ||
+	    !bsearch(&key, r->site_ids, r->n_site_ids, sizeof(char *),
+		     cmp_id)))
 		return 0;
 	if (isfinite(d->lon) && isfinite(d->lat)) {
 		snprintf(lon, sizeof(lon), "%.6f", d->lon);
@@ -63,13 +78,24 @@ static int add_device_row(const struct db_device *d, void *ctx)
 	return cli_table_add(&r->t, row, r->e);
 }
 
-static int list(struct db *db, const char *plot, const char *id,
-		enum cli_format f, struct err *e)
+static int list(struct db *db, const char *plot, const char *site,
+		const char *id, enum cli_format f, struct err *e)
 {
 	struct device_rows r = { .all = id != NULL, .e = e };
 	struct db_device d;
 	int rc;
 
+	if (site) {
+		if ((rc = sites_members(db, site, "device", &r.site_ids,
+					&r.n_site_ids, e)))
+			return rc;
+		if (r.n_site_ids)
+			qsort(r.site_ids, r.n_site_ids, sizeof(char *), cmp_id);
+		else
+			r.site_ids = calloc(1, sizeof(char *));
+		if (!r.site_ids)
+			return err_nomem(e);
+	}
 	cli_table_init(&r.t, DEVICE_NCOLS, device_head);
 	if (id)
 		rc = db_device_get(db, id, &d, e) ? (int)e->code
@@ -79,6 +105,7 @@ static int list(struct db *db, const char *plot, const char *id,
 	if (!rc)
 		rc = cli_table_print(&r.t, f, stdout, e);
 	cli_table_free(&r.t);
+	sites_members_free(r.site_ids, r.n_site_ids);
 	return rc;
 }
 
@@ -120,6 +147,7 @@ int cmd_devices(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "location", required_argument, NULL, 'l' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "site", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -127,7 +155,7 @@ int cmd_devices(int argc, char **argv)
 	struct db_device d = { .lon = NAN, .lat = NAN };
 	struct err e = { 0 };
 	enum cli_format format = CLI_FORMAT_TABLE;
-	const char *verb;
+	const char *verb, *site = NULL;
 	struct db *db;
 	int opt, rc;
 
@@ -146,6 +174,7 @@ int cmd_devices(int argc, char **argv)
 			if (cli_format_parse(optarg, &format, &e))
 				return cli_usage_error("devices", "%s", e.msg);
 			break;
+		case 's': site = optarg; break;
 		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
 		default: return cli_usage_error("devices", "unknown option");
 		}
@@ -170,11 +199,11 @@ int cmd_devices(int argc, char **argv)
 	if (!strcmp(verb, "add"))
 		rc = add(db, &d, &e);
 	else if (!strcmp(verb, "show"))
-		rc = list(db, NULL, d.id, format, &e);
+		rc = list(db, NULL, NULL, d.id, format, &e);
 	else if (!strcmp(verb, "delete"))
 		rc = delete(db, d.id, &e);
 	else
-		rc = list(db, d.plot[0] ? d.plot : NULL, NULL, format, &e);
+		rc = list(db, d.plot[0] ? d.plot : NULL, site, NULL, format, &e);
 	db_close(db);
 	return rc ? cli_fail("devices", &e) : CLI_EXIT_OK;
 }

@@ -33,6 +33,9 @@ static const char pv_usage[] =
 	"  tracker   single-axis tracker angle with backtracking\n"
 	"  pr        IEC 61724-1 metrics of a period from an interval CSV\n"
 	"  strings   string currents of a combiner box against their median\n"
+	"  import    a PV plant's equipment layout into a site (store)\n"
+	"  daily     a site's daily IEC 61724-1 metrics from the store\n"
+	"  expected  an inverter's expected vs measured power over a day\n"
 	"\n"
 	"Times are ISO 8601 with an offset (2025-06-21T14:00:00+08:00 or Z);\n"
 	"where --time is taken, --from T --to T --step D (1m, 15m, 1h)\n"
@@ -47,6 +50,8 @@ static const struct {
 	{ "poa", cmd_pv_poa },       { "temp", cmd_pv_temp },
 	{ "pvwatts", cmd_pv_pvwatts }, { "tracker", cmd_pv_tracker },
 	{ "pr", cmd_pv_pr },         { "strings", cmd_pv_strings },
+	{ "import", cmd_pv_import }, { "daily", cmd_pv_daily },
+	{ "expected", cmd_pv_expected },
 };
 
 int cmd_pv(int argc, char **argv)

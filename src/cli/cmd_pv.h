@@ -103,5 +103,9 @@ int cmd_pv_pvwatts(int argc, char **argv);
 int cmd_pv_tracker(int argc, char **argv);
 int cmd_pv_pr(int argc, char **argv);
 int cmd_pv_strings(int argc, char **argv);
+/* cmd_pv_site.c: the PV park on the store */
+int cmd_pv_import(int argc, char **argv);
+int cmd_pv_daily(int argc, char **argv);
+int cmd_pv_expected(int argc, char **argv);
 
 #endif

@@ -27,6 +27,7 @@
 #include "util/gdal_guard.h"
 #include "util/log.h"
 #include "util/timeutil.h"
+#include "video/video.h"
 
 #define STOP_GRACE_MS 5000
 /* Events kept for late readers and Last-Event-ID resumption. */
@@ -198,7 +199,21 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 	return ERR_OK;
 }
 
-/* Open what the server serves: the engine (replaying its log) and ingest. */
+/* The camera relays: segments under DATA/video (or a temporary folder). */
+static int open_video(struct http_services *svc, const char *data_dir,
+		      const struct serve_opts *o, struct err *e)
+{
+	struct video_opts vo = o->video;
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s/video", data_dir ? data_dir : "/tmp");
+	vo.dir = o->video.dir ? o->video.dir : dir;
+	if (!vo.tick_ms)
+		vo.tick_ms = 250;
+	return video_open(svc->db, svc->fleet, svc->alerts, &vo, &svc->video,
+			  e);
+}
+
 /* This node's id: --node-id, else HOSTNAME:PORT of --listen. */
 static void node_id(const struct serve_opts *o, char *out, size_t size)
 {
@@ -233,6 +248,7 @@ static int open_cluster(struct db *db, const struct serve_opts *o,
 	return cluster_open(db, svc->events, &co, out, e);
 }
 
+/* Open what the server serves: the engine (replaying its log) and ingest. */
 static int open_services(struct db *db, const char *data_dir,
 			 const struct serve_opts *o, struct http_services *svc,
 			 struct err *e)
@@ -262,7 +278,12 @@ static int open_services(struct db *db, const char *data_dir,
 		goto out_valves;
 	if (open_alerts(svc, o, e))
 		goto out_fleet;
+	if (open_video(svc, data_dir, o, e))
+		goto out_alerts;
 	return ERR_OK;
+out_alerts:
+	ingest_set_observer(svc->ingest, NULL, NULL);
+	alerts_close(svc->alerts);
 out_fleet:
 	fleet_close(svc->fleet);
 out_valves:
@@ -281,6 +302,7 @@ out_events:
 
 static void close_services(struct http_services *svc)
 {
+	video_close(svc->video);
 	fleet_close(svc->fleet);
 	valves_close(svc->valves);
 	ingest_set_observer(svc->ingest, NULL, NULL);
@@ -493,6 +515,16 @@ const char serve_usage[] =
 	"                         ($share/G/oasis/+/...; default oasis with\n"
 	"                         --cluster, none without; \"\" for none);\n"
 	"                         --mqtt may be given up to 4 times\n"
+	"  --max-relays N         camera relays (ffmpeg) at once (default 16)\n"
+	"  --video-idle SECONDS   stop a relay nobody watched this long (60)\n"
+	"  --video-stall SECONDS  a relay without a new segment this long is\n"
+	"                         offline (default 15)\n"
+	"  --snapshot-every MIN   a snapshot of each camera this often (default\n"
+	"                         10; 0: never)\n"
+	"  --video-keep DURATION  recordings kept (default 24h)\n"
+	"  --video-budget BYTES   recordings' disk budget per camera (2G)\n"
+	"  --video-record         relay (and so record) every camera always\n"
+	"  --ffmpeg PATH          the ffmpeg program (default: ffmpeg in PATH)\n"
 	"  --log-level LEVEL      error, warn, info (default) or debug\n"
 	"  --access-log MODE      a line per request: off, sampled (default:\n"
 	"                         errors and slow requests, at most one a\n"
@@ -530,6 +562,47 @@ static bool parse_count(const char *s, unsigned *out)
 		return false;
 	*out = (unsigned)v;
 	return true;
+}
+
+/* The camera relays' options (SERVE_VIDEO_OPTIONS). */
+static int video_option(int opt, const char *arg, struct video_opts *v,
+			struct err *e)
+{
+	unsigned count = 0;
+	size_t bytes = 0;
+	bool ok = true;
+
+	switch (opt) {
+	case SERVE_OPT_MAX_RELAYS: ok = parse_count(arg, &v->max_relays); break;
+	case SERVE_OPT_VIDEO_IDLE:
+		ok = parse_count(arg, &count);
+		v->idle_ms = (int64_t)count * 1000;
+		break;
+	case SERVE_OPT_VIDEO_STALL:
+		ok = parse_count(arg, &count);
+		v->stall_ms = (int64_t)count * 1000;
+		break;
+	case SERVE_OPT_SNAPSHOT_EVERY:
+		if (!strcmp(arg, "0"))
+			v->snapshot_every_ms = -1;
+		else if ((ok = parse_count(arg, &count)))
+			v->snapshot_every_ms = (int64_t)count * 60000;
+		break;
+	case SERVE_OPT_VIDEO_KEEP:
+		if (time_parse_duration(arg, &v->keep_ms, e) || v->keep_ms <= 0)
+			ok = false;
+		break;
+	case SERVE_OPT_VIDEO_BUDGET:
+		ok = parse_size(arg, &bytes);
+		v->budget_bytes = bytes;
+		break;
+	case SERVE_OPT_VIDEO_RECORD: v->record = true; break;
+	case SERVE_OPT_FFMPEG: v->ffmpeg = arg; break;
+	default: return err_set(e, ERR_NOT_FOUND, "not a server option");
+	}
+	if (!ok)
+		return err_set(e, ERR_INVALID, "bad value '%s'", arg);
+	return ERR_OK;
 }
 
 int serve_option(int opt, const char *arg, struct serve_opts *o,
@@ -603,7 +676,7 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 		ok = http_metrics_allow_valid(arg);
 		cfg->metrics_allow = arg;
 		break;
-	default: return err_set(e, ERR_NOT_FOUND, "not a server option");
+	default: return video_option(opt, arg, &o->video, e);
 	}
 	if (!ok)
 		return err_set(e, ERR_INVALID, "bad value '%s'", arg);

@@ -8,6 +8,7 @@
 
 #include "db/db.h"
 #include "http/server.h"
+#include "video/video.h"
 #include "util/err.h"
 
 /* Find the web page's folder; NULL if none is installed. */
@@ -41,6 +42,7 @@ struct serve_opts {
 	int (*started)(const char *base_url, void *ctx, struct err *e);
 	void (*stopping)(void *ctx);
 	void *hook_ctx;
+	struct video_opts video;    /* camera relays (docs/VIDEO.md); dir set by serve_run */
 };
 
 void serve_opts_defaults(struct serve_opts *o);
@@ -95,7 +97,8 @@ enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
 	{ "lease-ttl", required_argument, NULL, SERVE_OPT_LEASE_TTL }, \
 	{ "mqtt-shared-group", required_argument, NULL, \
 	  SERVE_OPT_MQTT_SHARED_GROUP }, \
-	SERVE_LIMIT_OPTIONS
+	SERVE_LIMIT_OPTIONS, \
+	SERVE_VIDEO_OPTIONS
 
 #define SERVE_LIMIT_OPTIONS \
 	{ "web-root", required_argument, NULL, 'w' }, \
@@ -106,6 +109,21 @@ enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
 	{ "max-connections-per-address", required_argument, NULL, \
 	  SERVE_OPT_MAX_PER_ADDRESS }, \
 	{ "header-timeout", required_argument, NULL, SERVE_OPT_HEADER_TIMEOUT }
+
+/* Camera relays (docs/VIDEO.md). */
+enum { SERVE_OPT_MAX_RELAYS = 1400, SERVE_OPT_VIDEO_IDLE, SERVE_OPT_VIDEO_STALL,
+       SERVE_OPT_SNAPSHOT_EVERY, SERVE_OPT_VIDEO_KEEP, SERVE_OPT_VIDEO_BUDGET,
+       SERVE_OPT_VIDEO_RECORD, SERVE_OPT_FFMPEG };
+
+#define SERVE_VIDEO_OPTIONS \
+	{ "max-relays", required_argument, NULL, SERVE_OPT_MAX_RELAYS }, \
+	{ "video-idle", required_argument, NULL, SERVE_OPT_VIDEO_IDLE }, \
+	{ "video-stall", required_argument, NULL, SERVE_OPT_VIDEO_STALL }, \
+	{ "snapshot-every", required_argument, NULL, SERVE_OPT_SNAPSHOT_EVERY }, \
+	{ "video-keep", required_argument, NULL, SERVE_OPT_VIDEO_KEEP }, \
+	{ "video-budget", required_argument, NULL, SERVE_OPT_VIDEO_BUDGET }, \
+	{ "video-record", no_argument, NULL, SERVE_OPT_VIDEO_RECORD }, \
+	{ "ffmpeg", required_argument, NULL, SERVE_OPT_FFMPEG }
 
 extern const char serve_usage[];
 

@@ -21,4 +21,17 @@ int pg_open(const char *url, bool create, struct db **out, struct err *e);
  */
 int db__password(char **out, struct err *e);
 
+/* A file's name and size fit db_file_put's rules (db.h); else ERR_INVALID. */
+int db__file_check(const char *name, size_t len, struct err *e);
+/* The SHA-256 of data, as 64 hex digits and a NUL. */
+void db__sha256_hex(const void *data, size_t len, char out[65]);
+
+/* Copying (db_rows_*): the table of db_tables named so, else ERR_INVALID. */
+const struct db_table *db__table(const char *name, struct err *e);
+/* How many columns t has. */
+size_t db__table_columns(const struct db_table *t);
+/* Append a zeroed row of n_cols values to r (grown by realloc): *row. */
+int db__rows_add(struct db_rows *r, size_t n_cols, struct db_value **row,
+		 struct err *e);
+
 #endif

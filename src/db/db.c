@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "db/backends.h"
 
 /*
@@ -153,4 +155,135 @@ void db_snapshot_free(struct db_snapshot *s)
 {
 	free(s->jpeg);
 	s->jpeg = NULL;
+}
+
+void db_file_free(struct db_file *f)
+{
+	if (!f)
+		return;
+	free(f->data);
+	f->data = NULL;
+}
+
+int db__file_check(const char *name, size_t len, struct err *e)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0 || n >= DB_FILE_NAME_MAX || name[0] == '/' ||
+	    strstr(name, ".."))
+		return err_set(e, ERR_INVALID, "file name '%s': 1 to %d "
+			       "characters, relative, without '..'",
+			       name ? name : "", DB_FILE_NAME_MAX - 1);
+	if ((uint64_t)len > (uint64_t)DB_FILE_MAX)
+		return err_set(e, ERR_INVALID, "file %s: %zu bytes, more than "
+			       "the %lld a stored file may hold", name, len,
+			       (long long)DB_FILE_MAX);
+	return ERR_OK;
+}
+
+void db__sha256_hex(const void *data, size_t len, char out[65])
+{
+	unsigned char h[crypto_hash_sha256_BYTES];
+
+	crypto_hash_sha256(h, data, len);
+	sodium_bin2hex(out, 65, h, sizeof(h));
+}
+
+/*
+ * Every table of both schemas (sqlite_schema.c, pg_schema.c) but
+ * schema_version, parents first; the columns both have.
+ */
+const struct db_table db_tables[] = {
+	{ "users", "id, name, role, password_hash, created_ms", 0 },
+	{ "tokens", "id, name, role, device, hash, created_ms, expires_ms,"
+	  " revoked_ms", 0 },
+	{ "sessions", "hash, user_id, expires_ms", 0 },
+	{ "sites", "code, name, kind, tz, lon, lat, alt_m, boundary, facts,"
+	  " is_default, created_ms, updated_ms", 1 },
+	{ "plots", "code, name, crop, variety, sowing_date, irrigation,"
+	  " soil_texture, field_capacity, wilting_point, owner, extra,"
+	  " geometry, min_lon, min_lat, max_lon, max_lat, area_m2,"
+	  " updated_ms, site", 0 },
+	{ "devices", "id, kind, plot, name, lon, lat, created_ms, deleted_ms,"
+	  " site", 0 },
+	{ "pv_equipment", "id, site, kind, parent, name, subtype, met_station,"
+	  " kwp_dc, kw_ac, module_count, gamma_pdc, tilt, azimuth, axis_tilt,"
+	  " axis_azimuth, max_angle, gcr, lon, lat", 0 },
+	{ "metrics", "id, name", 0 },
+	{ "series", "id, device, metric", 0 },
+	{ "chunks", "series, ts_min, ts_max, seq, data", 0 },
+	{ "latest", "series, ts, value", 0 },
+	{ "ts_state", "key, value", 0 },
+	{ "retention", "id, kind, metric, raw_ms, step_ms", 0 },
+	{ "commands", "id, device, action, duration_min, state, requested_by,"
+	  " requested_ms, sent_ms, done_ms, auto_close_ms, reason", 0 },
+	{ "pump_stations", "name, capacity_m3h, start_min, end_min", 0 },
+	{ "rotation_groups", "name, station, flow_m3h", 0 },
+	{ "rotation_members", "plot, grp", 0 },
+	{ "scenes", "id, source, kind, acquired_ms, crs, footprint,"
+	  " cloud_share, file, width, height, indices, preview, created_ms", 0 },
+	{ "scene_stats", "scene, plot, idx, count, valid_fraction, mean, std,"
+	  " min, max, median, p10, p90", 0 },
+	{ "anomalies", "scene, plot, idx, rule, value, reference, threshold", 0 },
+	{ "fleet_equipment", "device, implement, swath_m, stream_url,"
+	  " updated_ms", 0 },
+	{ "snapshots", "id, device, taken_ms, width, height, jpeg", 0 },
+	{ "alert_rules", "id, body, updated_ms", 0 },
+	{ "alerts", "id, rule_id, subject, plot, severity, state, message,"
+	  " value, opened_ms, acked_by, acked_ms, ack_comment, closed_ms,"
+	  " closed_by, notified_ms, escalated", 0 },
+	{ "alert_dead_letters", "id, alert_id, url, payload, attempts, error,"
+	  " at_ms", 0 },
+	{ "files", "name, size, sha256, created_ms, content", 0 },
+	{ NULL, NULL, 0 },
+};
+
+const struct db_table *db__table(const char *name, struct err *e)
+{
+	for (const struct db_table *t = db_tables; name && t->name; t++)
+		if (!strcmp(t->name, name))
+			return t;
+	err_set(e, ERR_INVALID, "table '%s' is not one of the store's",
+		name ? name : "");
+	return NULL;
+}
+
+size_t db__table_columns(const struct db_table *t)
+{
+	size_t n = 1;
+
+	for (const char *p = t->columns; *p; p++)
+		n += *p == ',';
+	return n;
+}
+
+void db_rows_free(struct db_rows *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; r->v && i < r->n_rows * r->n_cols; i++)
+		free(r->v[i].p);
+	free(r->v);
+	memset(r, 0, sizeof(*r));
+}
+
+int db__rows_add(struct db_rows *r, size_t n_cols, struct db_value **row,
+		 struct err *e)
+{
+	struct db_value *v;
+
+	r->n_cols = n_cols;
+	/* capacity: the next power of two from 16 (n_rows reaching one grows) */
+	if (r->n_rows < 16 ? !r->v : !(r->n_rows & (r->n_rows - 1))) {
+		size_t cap = r->n_rows < 16 ? 16 : r->n_rows * 2;
+
+		if (!(v = realloc(r->v, cap * n_cols * sizeof(*v))))
+			return err_nomem(e);
+		r->v = v;
+	}
+	v = r->v;
+	*row = v + r->n_rows * n_cols;
+	memset(*row, 0, n_cols * sizeof(**row));
+	r->n_rows++;
+	return ERR_OK;
 }

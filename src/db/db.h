@@ -714,4 +714,180 @@ void db_listener_close(struct db_listener *l);
 int db_latest_get(struct db *db, const int64_t *series, size_t n,
 		  struct db_latest *out, struct err *e);
 
+/* ---- sites: the installation's farm and PV plants (sqlite_sites.c) ------- */
+
+/*
+ * An installation has sites; the base it had before sites existed is the
+ * default site, code DB_SITE_DEFAULT, and every device and plot belongs to
+ * one (the default unless assigned).  kind is "farm" or "pv_plant"; tz an
+ * IANA time zone name; facts a JSON object of key/value text.
+ */
+#define DB_SITE_DEFAULT "base"
+#define DB_TZ_MAX 64
+
+struct db_site {
+	char code[DB_CODE_MAX];
+	char name[DB_TEXT_MAX];
+	char kind[16];
+	char tz[DB_TZ_MAX];
+	double lon, lat, alt_m;     /* NAN when unknown */
+	char *boundary;             /* GeoJSON geometry text, or NULL (heap) */
+	char *facts;                /* JSON object text, or NULL: {} (heap) */
+	bool is_default;
+	int64_t created_ms, updated_ms;
+};
+
+/* Free the heap fields of a site (not the struct). */
+void db_site_free(struct db_site *s);
+
+/* ERR_EXISTS if the code is taken. */
+int db_site_create(struct db *db, const struct db_site *s, struct err *e);
+/* Replace every field but code, is_default and created_ms; ERR_NOT_FOUND. */
+int db_site_update(struct db *db, const struct db_site *s, struct err *e);
+int db_site_get(struct db *db, const char *code, struct db_site *out,
+		struct err *e);
+/* Every site, default first then by code (collect, then act). */
+int db_site_list(struct db *db,
+		 int (*each)(const struct db_site *s, void *ctx), void *ctx,
+		 struct err *e);
+/*
+ * Move devices (what "device") or plots (what "plot") to a site, in one
+ * transaction; ERR_NOT_FOUND naming the first unknown site or id.
+ */
+int db_site_assign(struct db *db, const char *site, const char *what,
+		   const char *const *ids, size_t n, struct err *e);
+/* The ids of a site's devices or plots (what as above), in id order. */
+int db_site_members(struct db *db, const char *site, const char *what,
+		    int (*each)(const char *id, void *ctx), void *ctx,
+		    struct err *e);
+
+/* ---- PV equipment of a pv_plant site (sqlite_sites.c) ----------------- */
+
+/*
+ * A piece of a PV plant: block, inverter, combiner box, string, tracker,
+ * export meter or met station, each a device of the same id (kind
+ * "pv_block", "pv_inverter", ...), so its points arrive by the ordinary
+ * ingest paths.  parent is the id above it ("" at the top); met_station
+ * the station whose irradiance and temperatures its expected power uses.
+ * Numbers are NAN when not given.
+ */
+struct db_pv_equipment {
+	char id[DB_NAME_MAX];
+	char site[DB_CODE_MAX];
+	char kind[DB_KIND_MAX];
+	char parent[DB_NAME_MAX];
+	char name[DB_TEXT_MAX];
+	char subtype[16];           /* inverter: central or string */
+	char met_station[DB_NAME_MAX];
+	double kwp_dc, kw_ac;
+	int64_t module_count;       /* 0: not given */
+	double gamma_pdc;
+	double tilt, azimuth;
+	double axis_tilt, axis_azimuth, max_angle, gcr;
+	double lon, lat;
+};
+
+/*
+ * Store a site's layout in one transaction: each row's device is created
+ * (or moved to the site, its kind and name updated) and its equipment row
+ * inserted or replaced; now_ms is a new device's creation time.  Counts
+ * rows added and updated.
+ */
+int db_pv_import(struct db *db, const char *site,
+		 const struct db_pv_equipment *rows, size_t n, int64_t now_ms,
+		 size_t *added, size_t *updated, struct err *e);
+/* A site's equipment, in id order (collect, then act). */
+int db_pv_equipment_list(struct db *db, const char *site,
+			 int (*each)(const struct db_pv_equipment *q, void *ctx),
+			 void *ctx, struct err *e);
+
+/* ---- files: previews and other files every node sees (sqlite_files.c, pg_files.c) */
+
+/*
+ * A small blob store: files keyed by a path-like name
+ * ("imagery/scene-1752556200000-0a1b2c3d/ndvi.tif"), kept in the store
+ * itself (a BLOB on SQLite, a bytea on PostgreSQL) so that every node of
+ * one store sees them.  Meant for files of a few MB (imagery previews are
+ * at most 4 MB); a file is read and written whole, and may not pass
+ * DB_FILE_MAX bytes.
+ */
+#define DB_FILE_NAME_MAX 256
+#define DB_FILE_MAX (INT64_C(256) << 20)
+
+struct db_file {
+	char name[DB_FILE_NAME_MAX];
+	int64_t size;               /* bytes */
+	char sha256[65];            /* hex digest of the content */
+	int64_t created_ms;
+	void *data;                 /* heap (db_file_get) or NULL (listings) */
+};
+
+void db_file_free(struct db_file *f);
+/* Store a file, replacing the one of that name; ERR_INVALID for a bad name or size. */
+int db_file_put(struct db *db, const char *name, const void *data, size_t len,
+		int64_t created_ms, struct err *e);
+/* A file with its bytes (release with db_file_free); ERR_NOT_FOUND. */
+int db_file_get(struct db *db, const char *name, struct db_file *out,
+		struct err *e);
+/* ERR_NOT_FOUND when there is no such file. */
+int db_file_delete(struct db *db, const char *name, struct err *e);
+/* The files whose name starts with prefix ("": all), in name order, without their bytes. */
+int db_file_list(struct db *db, const char *prefix,
+		 int (*each)(const struct db_file *f, void *ctx), void *ctx,
+		 struct err *e);
+
+/* ---- copying a whole store, table by table (oasis migrate) ---------------- */
+
+/*
+ * The tables of a store, parents before children, with their columns (the
+ * same names on every backend).  A copy reads each table of one store and
+ * writes its rows into another as they are, ids included, so that every
+ * reference and every id shown to users stays the same.
+ */
+struct db_table {
+	const char *name;
+	const char *columns;        /* "id, name, role, ..." */
+	int64_t fresh_rows;         /* rows a new store starts with (sites: the base) */
+};
+extern const struct db_table db_tables[]; /* ends with { NULL, NULL, 0 } */
+
+enum db_value_kind {
+	DB_VALUE_NULL, DB_VALUE_INT, DB_VALUE_REAL, DB_VALUE_TEXT, DB_VALUE_BLOB
+};
+
+struct db_value {
+	enum db_value_kind kind;
+	int64_t i;
+	double d;
+	void *p;                    /* heap: text (NUL-terminated) or bytes */
+	size_t len;
+};
+
+/* A batch of rows: row r's column c is v[r * n_cols + c]. */
+struct db_rows {
+	size_t n_rows, n_cols;
+	struct db_value *v;         /* heap */
+	size_t bytes;               /* of text and bytes */
+};
+
+void db_rows_free(struct db_rows *r);
+/* ERR_INVALID naming a table that is not in db_tables. */
+int db_rows_count(struct db *db, const char *table, int64_t *out,
+		  struct err *e);
+/*
+ * The rows of table after position *pos (0: from the first), in a stable
+ * order, at most limit of them and not much more than max_bytes; *pos
+ * moves past them.  No rows (n_rows 0): the table is done.
+ */
+int db_rows_read(struct db *db, const char *table, int64_t *pos,
+		 size_t limit, size_t max_bytes, struct db_rows *out,
+		 struct err *e);
+/* Insert the rows (columns as in db_tables) in one transaction. */
+int db_rows_write(struct db *db, const char *table, const struct db_rows *r,
+		  struct err *e);
+/* Empty every table of db_tables (a copy starting over). */
+int db_rows_clear(struct db *db, struct err *e);
+/* After a copy: the store's id counters move past the ids copied in. */
+int db_rows_finish(struct db *db, struct err *e);
+
 #endif

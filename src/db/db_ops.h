@@ -258,6 +258,32 @@
 	X(pool_config, (struct db *db, unsigned connections, \
 	  unsigned wait_ms, struct err *e), \
 	  (db, connections, wait_ms, e)) \
+	X(file_put, (struct db *db, const char *name, const void *data, \
+	  size_t len, int64_t created_ms, struct err *e), \
+	  (db, name, data, len, created_ms, e)) \
+	X(file_get, (struct db *db, const char *name, struct db_file *out, \
+	  struct err *e), \
+	  (db, name, out, e)) \
+	X(file_delete, (struct db *db, const char *name, struct err *e), \
+	  (db, name, e)) \
+	X(file_list, (struct db *db, const char *prefix, \
+	  int (*each)(const struct db_file *f, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, prefix, each, ctx, e)) \
+	X(rows_count, (struct db *db, const char *table, int64_t *out, \
+	  struct err *e), \
+	  (db, table, out, e)) \
+	X(rows_read, (struct db *db, const char *table, int64_t *pos, \
+	  size_t limit, size_t max_bytes, struct db_rows *out, \
+	  struct err *e), \
+	  (db, table, pos, limit, max_bytes, out, e)) \
+	X(rows_write, (struct db *db, const char *table, \
+	  const struct db_rows *r, struct err *e), \
+	  (db, table, r, e)) \
+	X(rows_clear, (struct db *db, struct err *e), \
+	  (db, e)) \
+	X(rows_finish, (struct db *db, struct err *e), \
+	  (db, e)) \
 	X(lease_acquire, (struct db *db, const char *name, const char *node, \
 	  int64_t ttl_ms, bool *held, int64_t *epoch, struct err *e), \
 	  (db, name, node, ttl_ms, held, epoch, e)) \
@@ -272,7 +298,39 @@
 	  (db, channel, out, e)) \
 	X(latest_get, (struct db *db, const int64_t *series, size_t n, \
 	  struct db_latest *out, struct err *e), \
-	  (db, series, n, out, e))
+	  (db, series, n, out, e)) \
+	DB_OPS_SITES(X)
+
+/* Sites and PV equipment (sqlite_sites.c, pg_sites.c). */
+#define DB_OPS_SITES(X) \
+	X(site_create, (struct db *db, const struct db_site *s, \
+	  struct err *e), \
+	  (db, s, e)) \
+	X(site_update, (struct db *db, const struct db_site *s, \
+	  struct err *e), \
+	  (db, s, e)) \
+	X(site_get, (struct db *db, const char *code, struct db_site *out, \
+	  struct err *e), \
+	  (db, code, out, e)) \
+	X(site_list, (struct db *db, \
+	  int (*each)(const struct db_site *s, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, each, ctx, e)) \
+	X(site_assign, (struct db *db, const char *site, const char *what, \
+	  const char *const *ids, size_t n, struct err *e), \
+	  (db, site, what, ids, n, e)) \
+	X(site_members, (struct db *db, const char *site, const char *what, \
+	  int (*each)(const char *id, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, site, what, each, ctx, e)) \
+	X(pv_import, (struct db *db, const char *site, \
+	  const struct db_pv_equipment *rows, size_t n, int64_t now_ms, \
+	  size_t *added, size_t *updated, struct err *e), \
+	  (db, site, rows, n, now_ms, added, updated, e)) \
+	X(pv_equipment_list, (struct db *db, const char *site, \
+	  int (*each)(const struct db_pv_equipment *q, void *ctx), \
+	  void *ctx, struct err *e), \
+	  (db, site, each, ctx, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend

@@ -50,7 +50,11 @@
 	X(station_set) X(station_list) X(group_set) X(group_list) \
 	X(equipment_set) X(equipment_get) X(equipment_list) \
 	X(snapshot_add) X(snapshot_get) X(snapshot_list) \
-	X(lease_acquire) X(lease_release) X(notify) X(listen) X(latest_get)
+	X(file_put) X(file_get) X(file_delete) X(file_list) \
+	X(rows_count) X(rows_read) X(rows_write) X(rows_clear) X(rows_finish) \
+	X(lease_acquire) X(lease_release) X(notify) X(listen) X(latest_get) \
+	X(site_create) X(site_update) X(site_get) X(site_list) \
+	X(site_assign) X(site_members) X(pv_import) X(pv_equipment_list)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);

@@ -126,6 +126,11 @@ enum pg_stmt_id {
 	PG_LEASE_FORGET,
 	PG_NOTIFY,
 	PG_LATEST_GET,
+	/* files (pg_files.c) */
+	PG_FILE_PUT,
+	PG_FILE_GET,
+	PG_FILE_DELETE,
+	PG_FILE_LIST,
 	PG_STMT_COUNT_
 };
 
@@ -232,6 +237,8 @@ int64_t pg__bin_int(const PGresult *r, int row, int col);
 int pg__migrate(struct pg_conn *c, bool create, const char *shown,
 		struct err *e);
 int pg__schema_version(struct pg_conn *c, int *out, struct err *e);
+/* The SQL of the files table's migration (pg_files.c). */
+extern const char pg__files_migration[];
 
 /* Make sure the chunk partitions of the months [from_ms, to_ms] exist. */
 int pg__partitions_ensure(struct db *db, int64_t from_ms, int64_t to_ms,

@@ -244,6 +244,45 @@ static const char *const migrations[] = {
 	"  SELECT series, ts_min, ts_max, seq, data FROM chunks WHERE series < 0;"
 	"DELETE FROM chunks WHERE series < 0;"
 	"ALTER TABLE chunks ADD CONSTRAINT chunks_raw CHECK (series >= 0);",
+
+	/* 8: files every node sees, imagery previews first (pg_files.c) */
+	pg__files_migration,
+
+	/*
+	 * 9: sites, the base as the
+	 * default one, the site of each device and plot, PV equipment
+	 */
+	"CREATE TABLE sites ("
+	"  code TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('farm','pv_plant')),"
+	"  tz TEXT NOT NULL,"
+	"  lon DOUBLE PRECISION, lat DOUBLE PRECISION, alt_m DOUBLE PRECISION,"
+	"  boundary TEXT, facts TEXT,"
+	"  is_default BIGINT NOT NULL DEFAULT 0,"
+	"  created_ms BIGINT NOT NULL, updated_ms BIGINT NOT NULL);"
+	"CREATE UNIQUE INDEX sites_one_default ON sites (is_default)"
+	"  WHERE is_default = 1;"
+	"INSERT INTO sites (code, name, kind, tz, is_default, created_ms,"
+	"  updated_ms) VALUES ('base', 'base', 'farm', 'Asia/Shanghai', 1, 0, 0);"
+	"ALTER TABLE devices ADD COLUMN site TEXT NOT NULL DEFAULT 'base'"
+	"  REFERENCES sites(code);"
+	"ALTER TABLE plots ADD COLUMN site TEXT NOT NULL DEFAULT 'base'"
+	"  REFERENCES sites(code);"
+	"CREATE INDEX devices_site ON devices (site);"
+	"CREATE INDEX plots_site ON plots (site);"
+	"CREATE TABLE pv_equipment ("
+	"  id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,"
+	"  site TEXT NOT NULL REFERENCES sites(code),"
+	"  kind TEXT NOT NULL, parent TEXT, name TEXT, subtype TEXT,"
+	"  met_station TEXT,"
+	"  kwp_dc DOUBLE PRECISION, kw_ac DOUBLE PRECISION,"
+	"  module_count BIGINT, gamma_pdc DOUBLE PRECISION,"
+	"  tilt DOUBLE PRECISION, azimuth DOUBLE PRECISION,"
+	"  axis_tilt DOUBLE PRECISION, axis_azimuth DOUBLE PRECISION,"
+	"  max_angle DOUBLE PRECISION, gcr DOUBLE PRECISION,"
+	"  lon DOUBLE PRECISION, lat DOUBLE PRECISION);"
+	"CREATE INDEX pv_equipment_site ON pv_equipment (site, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -278,13 +317,43 @@ static int store_exists(struct pg_conn *c, bool *out, struct err *e)
 }
 
 /*
+ * The lowest migration not yet recorded, or 0.  Every one missing is
+ * applied, in order, even below the highest recorded (a NULL slot in the
+ * list is skipped).
+ */
+static int next_missing(struct pg_conn *c, int *out, struct err *e)
+{
+	PGresult *r = PQexec(c->conn, "SELECT version FROM schema_version");
+	bool have[N_MIGRATIONS + 1] = { false };
+	int rc = ERR_OK;
+
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		rc = pg__error(c->conn, r, "reading the schema version", e);
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(r); i++) {
+		int64_t v = pg__int(r, i, 0);
+
+		if (v >= 1 && v <= N_MIGRATIONS)
+			have[v] = true;
+	}
+	*out = 0;
+	for (int v = 1; v <= N_MIGRATIONS && !*out; v++)
+		if (migrations[v - 1] && !have[v])
+			*out = v;
+out:
+	PQclear(r);
+	return rc;
+}
+
+/*
  * One step, in one transaction under the lock: read the version, apply the
  * next migration if there is one.  *done when the schema is current.
  */
 static int step(struct pg_conn *c, bool *done, struct err *e)
 {
 	char record[96];
-	int have = 0, v;
+	int have = 0, v = 0;
 
 	if (pg__begin(c, e) ||
 	    pg__exec(c, "SELECT pg_advisory_xact_lock(" MIGRATE_LOCK ")",
@@ -301,9 +370,10 @@ static int step(struct pg_conn *c, bool *done, struct err *e)
 			have, N_MIGRATIONS);
 		goto fail;
 	}
-	*done = have == N_MIGRATIONS;
+	if (next_missing(c, &v, e))
+		goto fail;
+	*done = v == 0;
 	if (!*done) {
-		v = have + 1;
 		snprintf(record, sizeof(record), "INSERT INTO schema_version"
 			 " (version) VALUES (%d)", v);
 		if (pg__exec(c, migrations[v - 1], "migrating", e) ||

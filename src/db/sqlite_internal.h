@@ -121,6 +121,11 @@ enum stmt_id {
 	ST_USER_DELETE,
 	ST_DEVICE_DELETE,
 	ST_DEVICE_REVOKE_TOKENS,
+	/* files (sqlite_files.c) */
+	ST_FILE_PUT,
+	ST_FILE_GET,
+	ST_FILE_DELETE,
+	ST_FILE_LIST,
 	ST_COUNT_
 };
 
@@ -207,6 +212,8 @@ int sqlite__exec(struct conn *c, const char *sql, struct err *e);
 /* Bring the schema to the newest version. */
 int sqlite__migrate(struct conn *c, struct err *e);
 int sqlite__schema_version(struct conn *c, int *out, struct err *e);
+/* The SQL of the files table's migration (sqlite_files.c). */
+extern const char sqlite__files_migration[];
 
 /* Run BEGIN IMMEDIATE, and ROLLBACK after a failure. */
 int sqlite__begin(struct conn *c, struct err *e);

@@ -207,6 +207,40 @@ static const char *const migrations[] = {
 	 * the time it was deleted; 0 while it is live
 	 */
 	"ALTER TABLE devices ADD COLUMN deleted_ms INTEGER NOT NULL DEFAULT 0;",
+
+	/* 10: files every node sees, imagery previews first (sqlite_files.c) */
+	sqlite__files_migration,
+
+	/*
+	 * 11: sites, the base as the
+	 * default one, the site of each device and plot, PV equipment
+	 */
+	"CREATE TABLE sites ("
+	"  code TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('farm','pv_plant')),"
+	"  tz TEXT NOT NULL,"
+	"  lon REAL, lat REAL, alt_m REAL,"
+	"  boundary TEXT, facts TEXT,"
+	"  is_default INTEGER NOT NULL DEFAULT 0,"
+	"  created_ms INTEGER NOT NULL, updated_ms INTEGER NOT NULL);"
+	"CREATE UNIQUE INDEX sites_one_default ON sites (is_default)"
+	"  WHERE is_default = 1;"
+	"INSERT INTO sites (code, name, kind, tz, is_default, created_ms,"
+	"  updated_ms) VALUES ('base', 'base', 'farm', 'Asia/Shanghai', 1, 0, 0);"
+	"ALTER TABLE devices ADD COLUMN site TEXT NOT NULL DEFAULT 'base';"
+	"ALTER TABLE plots ADD COLUMN site TEXT NOT NULL DEFAULT 'base';"
+	"CREATE INDEX devices_site ON devices (site);"
+	"CREATE INDEX plots_site ON plots (site);"
+	"CREATE TABLE pv_equipment ("
+	"  id TEXT PRIMARY KEY REFERENCES devices(id) ON DELETE CASCADE,"
+	"  site TEXT NOT NULL REFERENCES sites(code),"
+	"  kind TEXT NOT NULL, parent TEXT, name TEXT, subtype TEXT,"
+	"  met_station TEXT,"
+	"  kwp_dc REAL, kw_ac REAL, module_count INTEGER, gamma_pdc REAL,"
+	"  tilt REAL, azimuth REAL, axis_tilt REAL, axis_azimuth REAL,"
+	"  max_angle REAL, gcr REAL, lon REAL, lat REAL);"
+	"CREATE INDEX pv_equipment_site ON pv_equipment (site, id);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -225,6 +259,28 @@ int sqlite__schema_version(struct conn *c, int *out, struct err *e)
 	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
+		return sqlite__error(c, rc, "reading the schema version", e);
+	return ERR_OK;
+}
+
+/*
+ * Whether migration v is recorded.  Every one missing is applied, in order,
+ * even below the highest recorded (a NULL slot in the list is skipped).
+ */
+static int applied(struct conn *c, int v, bool *out, struct err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(c->handle, "SELECT 1 FROM schema_version"
+				" WHERE version = ?", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sqlite__error(c, rc, "reading the schema version", e);
+	sqlite3_bind_int(st, 1, v);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return sqlite__error(c, rc, "reading the schema version", e);
 	return ERR_OK;
 }
@@ -258,8 +314,15 @@ int sqlite__migrate(struct conn *c, struct err *e)
 		return err_set(e, ERR_UNSUPPORTED, "the store is at schema version "
 			       "%d, newer than this program knows (%d): "
 			       "upgrade oasis", have, N_MIGRATIONS);
-	for (int v = have + 1; v <= N_MIGRATIONS; v++)
-		if (apply(c, v, e))
+	for (int v = 1; v <= N_MIGRATIONS; v++) {
+		bool done = false;
+
+		if (!migrations[v - 1])
+			continue;
+		if (applied(c, v, &done, e))
 			return e->code;
+		if (!done && apply(c, v, e))
+			return e->code;
+	}
 	return ERR_OK;
 }

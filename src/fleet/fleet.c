@@ -10,6 +10,7 @@
 #include "fleet/jpeg.h"
 #include "fleet/nmea.h"
 #include "util/log.h"
+#include "util/url.h"
 #include "util/timeutil.h"
 
 #define DEFAULT_KEEP 20
@@ -186,7 +187,8 @@ void fleet__profile(struct fleet *f, const struct db_device *d,
 		}
 		if (isfinite(q.swath_m))
 			p->swath_m = q.swath_m;
-		snprintf(p->stream_url, sizeof(p->stream_url), "%s", q.stream_url);
+		/* answers never carry the password (util/url.h) */
+		url_redact(q.stream_url, p->stream_url, sizeof(p->stream_url));
 		p->has_equipment = true;
 	}
 	p->operation = p->implement[0] ? fleet_operation_of(p->implement) : NULL;
@@ -195,7 +197,7 @@ void fleet__profile(struct fleet *f, const struct db_device *d,
 static bool url_ok(const char *u)
 {
 	static const char *const schemes[] = { "rtsp://", "rtsps://", "http://",
-					       "https://" };
+					       "https://", "rtmp://", "rtmps://" };
 	bool scheme = false;
 
 	for (size_t i = 0; i < sizeof(schemes) / sizeof(schemes[0]); i++)

@@ -11,6 +11,7 @@
 
 #include "fleet/fleet.h"
 #include "util/timeutil.h"
+#include "util/url.h"
 
 int route_nmea(struct http_ctx *c)
 {
@@ -71,6 +72,7 @@ static int equipment_of(struct http_ctx *c, json_t *body, struct db_equipment *q
 int route_equipment_set(struct http_ctx *c)
 {
 	struct db_equipment q = { 0 };
+	char url[DB_URL_MAX];
 	json_t *body;
 	int rc;
 
@@ -87,10 +89,11 @@ int route_equipment_set(struct http_ctx *c)
 	q.updated_ms = time_now_ms();
 	if ((rc = fleet_equipment_set(c->svc->fleet, &q, &c->err)))
 		return rc;
+	url_redact(q.stream_url, url, sizeof(url)); /* the password stays in */
 	return http_reply_json(c, MHD_HTTP_OK, json_pack("{ss s:s? s:o s:s?}",
 		"device", q.device, "implement", q.implement[0] ? q.implement : NULL,
 		"swath_m", isfinite(q.swath_m) ? json_real(q.swath_m) : json_null(),
-		"stream_url", q.stream_url[0] ? q.stream_url : NULL));
+		"stream_url", q.stream_url[0] ? url : NULL));
 }
 
 /* Answer with *v once the service call (its rc) has filled it. */

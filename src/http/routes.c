@@ -113,8 +113,29 @@ static const struct route routes[] = {
 	ROUTE("POST", "/api/v1/alerts/{id}/close", ROLE_OPERATOR,
 	      route_alert_close),
 	ROUTE("GET", "/api/v1/freshness", ROLE_VIEWER, route_freshness),
+	/* video (src/video): cameras live, snapshots, recordings */
+	ROUTE("GET", "/api/v1/cameras", ROLE_VIEWER, route_cameras_list),
+	ROUTE("GET", "/api/v1/cameras/{id}/live.m3u8", ROLE_VIEWER,
+	      route_camera_live),
+	ROUTE("GET", "/api/v1/cameras/{id}/hls/{file}", ROLE_VIEWER,
+	      route_camera_segment),
+	ROUTE("GET", "/api/v1/cameras/{id}/recording.m3u8", ROLE_VIEWER,
+	      route_camera_recording),
+	ROUTE("POST", "/api/v1/cameras/{id}/snapshot", ROLE_OPERATOR,
+	      route_camera_snapshot),
 	/* Prometheus: a viewer's token or an address of --metrics-allow */
 	ROUTE("GET", "/metrics", ROLE_NONE, route_prometheus),
+	/* sites and the PV park (route_sites.c) */
+	ROUTE("GET", "/api/v1/sites", ROLE_VIEWER, route_sites_list),
+	ROUTE("GET", "/api/v1/sites/{code}", ROLE_VIEWER, route_site_get),
+	ROUTE("GET", "/api/v1/sites/{code}/devices", ROLE_VIEWER,
+	      route_site_devices),
+	ROUTE("GET", "/api/v1/sites/{code}/equipment", ROLE_VIEWER,
+	      route_site_equipment),
+	ROUTE("GET", "/api/v1/sites/{code}/pv/daily", ROLE_VIEWER,
+	      route_site_pv_daily),
+	ROUTE("GET", "/api/v1/sites/{code}/pv/expected", ROLE_VIEWER,
+	      route_site_pv_expected),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

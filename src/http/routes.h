@@ -102,5 +102,19 @@ int route_alert_get(struct http_ctx *c);
 int route_alert_ack(struct http_ctx *c);
 int route_alert_close(struct http_ctx *c);
 int route_freshness(struct http_ctx *c);
+/* route_cameras.c: live video, snapshots and recordings */
+int route_cameras_list(struct http_ctx *c);
+int route_camera_live(struct http_ctx *c);
+int route_camera_segment(struct http_ctx *c);
+int route_camera_snapshot(struct http_ctx *c);
+int route_camera_recording(struct http_ctx *c);
+
+/* route_sites.c: sites and the PV park */
+int route_sites_list(struct http_ctx *c);
+int route_site_get(struct http_ctx *c);
+int route_site_devices(struct http_ctx *c);
+int route_site_equipment(struct http_ctx *c);
+int route_site_pv_daily(struct http_ctx *c);
+int route_site_pv_expected(struct http_ctx *c);
 
 #endif

@@ -38,6 +38,7 @@ struct events;
 struct valves;
 struct fleet;
 struct alerts;
+struct video;
 struct auth_limit;
 struct auth_pool;
 
@@ -54,6 +55,7 @@ struct http_services {
 	 * the threads that check passwords */
 	struct auth_limit *login_limit;
 	struct auth_pool *login_pool;
+	struct video *video;         /* camera relays, snapshots, recordings */
 };
 
 #endif

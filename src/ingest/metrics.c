@@ -52,6 +52,26 @@ static const struct metric_def table[] = {
 	{ "speed", "m/s", 0, 200, "ground speed" },
 	{ "heading", "°", 0, 360, "heading, from north, clockwise" },
 	{ "working", "0/1", 0, 1, "implement working (1) or not (0)" },
+	/* the PV park (docs/PV.md): pvlib's names where it has one */
+	{ "p_ac", "kW", -1e6, 1e6, "AC active power (inverter, meter)" },
+	{ "p_dc", "kW", -1e6, 1e6, "DC power (inverter input)" },
+	{ "v_dc", "V", 0, 2000, "DC voltage" },
+	{ "i_dc", "A", -100, 10000, "DC current" },
+	{ "string_current", "A", -5, 40, "current of one PV string" },
+	{ "energy_total", "kWh", 0, 1e12, "AC energy delivered (cumulative)" },
+	{ "inverter_state", "code", 0, 65535, "inverter operating state" },
+	{ "fault_code", "code", 0, 4294967295.0, "inverter fault code (0: none)" },
+	{ "poa_global", "W/m²", -100, 3000, "irradiance on the plane of array" },
+	{ "ghi", "W/m²", -100, 3000, "global horizontal irradiance" },
+	{ "dhi", "W/m²", -100, 3000, "diffuse horizontal irradiance" },
+	{ "dni", "W/m²", -100, 3000, "direct normal irradiance" },
+	{ "temp_module", "°C", -90, 150, "PV module (back-of-module) temperature" },
+	{ "temp_air", "°C", -90, 90, "air temperature at a PV met station" },
+	{ "albedo", "1", 0, 1, "ground albedo" },
+	{ "tracker_angle", "°", -90, 90, "tracker rotation, 0 horizontal, + west" },
+	{ "tracker_setpoint", "°", -90, 90, "tracker rotation commanded" },
+	{ "agc_setpoint", "kW", 0, 1e7, "grid operator's AGC power set-point" },
+	{ "export_limit", "kW", 0, 1e7, "export limit in force" },
 };
 
 const struct metric_def *metric_find(const char *name)

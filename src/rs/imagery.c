@@ -501,12 +501,12 @@ static int store(struct db *db, const struct imagery_opts *o,
 {
 	int rc;
 
-	if ((rc = imagery__preview_write(sc, o->data_dir, e)))
+	if ((rc = imagery__preview_write(db, sc, o->data_dir, e)))
 		return rc;
 	rc = db_scene_add(db, &sc->scene, sc->stats, sc->n_stats,
 			  sc->anomalies, sc->n_anomalies, &sc->scene.id, e);
 	if (rc) {
-		imagery__preview_remove(sc, o->data_dir);
+		imagery__preview_remove(db, sc);
 		return rc;
 	}
 	for (size_t i = 0; i < sc->n_anomalies; i++) {

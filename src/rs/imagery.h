@@ -5,8 +5,10 @@
  * are flagged (rs_anomaly), and the scene, its footprint, its cloud share,
  * the per-plot statistics and the flags are stored in one transaction:
  * all or nothing.  A reduced-resolution copy of each index (at most
- * IMAGERY_PREVIEW_MAX pixels a side) is kept in the store's folder
- * (DIR/imagery/scene-*), so pictures never need the original file.
+ * IMAGERY_PREVIEW_MAX pixels a side, a deflated GeoTIFF of at most 4 MB)
+ * is kept in the store's files (db_file_put, imagery/scene-.../INDEX.tif),
+ * so pictures never need the original file and every node sees them.
+ * The original rasters are not kept.
  *
  * Reading: the catalogue, a plot's series of an index (drone and
  * satellite apart), the anomalies, as JSON for the routes; and the
@@ -56,7 +58,12 @@ struct imagery_opts {
 	struct rs_raster_opts ro;
 	bool exact;
 	int threads;               /* <= 0: one per core */
-	const char *data_dir;      /* the store's folder (previews); NULL: none */
+	/*
+	 * The store's folder: non-NULL keeps previews (in the store's files);
+	 * imagery_png also reads the previews that older versions left in
+	 * this folder.  NULL: no previews.
+	 */
+	const char *data_dir;
 	struct rs_anomaly_opts anomaly;
 	/* Each stored flag; may be NULL.  Called after the commit. */
 	void (*on_anomaly)(const struct db_anomaly *a, void *ctx);

@@ -51,7 +51,7 @@ struct imagery__scene {
 	struct db_anomaly *anomalies;
 	size_t n_anomalies;
 	struct imagery__preview previews[RS_INDEX_COUNT];
-	char preview_dir[512];    /* relative to the data folder */
+	char preview_dir[512];    /* the previews' name prefix in the store */
 	void *wraps[RS_INDEX_COUNT]; /* the scans' preview readers */
 };
 
@@ -65,11 +65,15 @@ int imagery__scene_grid(struct imagery__scene *sc, struct rs_raster *r,
  */
 int imagery__preview_begin(struct imagery__scene *sc, size_t k,
 			   struct rs_zonal_source *src, struct err *e);
-/* Write the previews as DIR/imagery/scene-N/INDEX.tif (none if no dir). */
-int imagery__preview_write(struct imagery__scene *sc, const char *data_dir,
-			   struct err *e);
-/* Remove what preview_write made (the store refused the scene). */
-void imagery__preview_remove(struct imagery__scene *sc, const char *data_dir);
+/*
+ * Store the previews in the store's files as
+ * imagery/scene-ACQUIRED-RANDOM/INDEX.tif (db_file_put; none if data_dir
+ * is NULL), named in sc->scene.preview.
+ */
+int imagery__preview_write(struct db *db, struct imagery__scene *sc,
+			   const char *data_dir, struct err *e);
+/* Remove what preview_write stored (the store refused the scene). */
+void imagery__preview_remove(struct db *db, struct imagery__scene *sc);
 void imagery__preview_free(struct imagery__scene *sc);
 
 /*

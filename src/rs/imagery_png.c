@@ -1,7 +1,8 @@
 /*
  * Pictures: an index of a scene, colour-mapped, as a PNG with a legend
  * (a colour bar with its range written under it), for the whole scene or
- * one plot.  Read from the scene's preview raster (imagery_scene.c); the
+ * one plot.  Read from the scene's preview raster (imagery_scene.c: a file
+ * of the store, db_file_get, opened from /vsimem/); the
  * plot's outline is burnt with GDAL's rasterizer, pixels outside it are
  * dimmed; the picture is put together in a GDAL MEM dataset and written
  * by GDAL's PNG driver into /vsimem/.
@@ -327,14 +328,52 @@ static int encode_png(const struct picture *p, struct buf *out, struct err *e)
 	return rc;
 }
 
+/*
+ * The preview from the store's files into /vsimem/ (mem: its path there,
+ * unlinked by the caller after GDALClose); ERR_NOT_FOUND when the store has
+ * no such file.
+ */
+static int open_stored(struct db *db, const char *name, char *mem,
+		       size_t size, GDALDatasetH *ds, struct err *e)
+{
+	static atomic_uint counter;
+	struct db_file f;
+	VSILFILE *fp;
+	int rc;
+
+	if ((rc = db_file_get(db, name, &f, e)))
+		return rc;
+	snprintf(mem, size, "/vsimem/oasis-preview-%ld-%u.tif", (long)getpid(),
+		 atomic_fetch_add(&counter, 1));
+	/* GDAL takes the bytes and frees them (VSIFree is free) */
+	if (!(fp = VSIFileFromMemBuffer(mem, f.data, (vsi_l_offset)f.size,
+					TRUE))) {
+		db_file_free(&f);
+		mem[0] = '\0';
+		return err_nomem(e);
+	}
+	VSIFCloseL(fp);
+	*ds = GDALOpen(mem, GA_ReadOnly);
+	return ERR_OK;
+}
+
+/*
+ * A scene's preview of index: from the store's files (name
+ * PREVIEW/INDEX.tif), or for a scene ingested before previews moved into
+ * the store, from the store's folder (data_dir/PREVIEW/INDEX.tif).
+ */
 static int open_preview(struct db *db, const char *data_dir, int64_t scene,
-			const char *index, GDALDatasetH *ds, struct err *e)
+			const char *index, GDALDatasetH *ds, char *mem,
+			size_t mem_size, struct err *e)
 {
 	struct db_scene s;
-	char path[1200];
+	char name[1200];
 	size_t n = strlen(index);
 	const char *p;
+	int rc;
 
+	*ds = NULL;
+	mem[0] = '\0';
 	if (db_scene_get(db, scene, &s, e))
 		return e->code;
 	db_scene_free(&s);
@@ -344,18 +383,31 @@ static int open_preview(struct db *db, const char *data_dir, int64_t scene,
 	if (!p)
 		return err_set(e, ERR_NOT_FOUND, "scene %lld has no %s (it has "
 			       "%s)", (long long)scene, index, s.indices);
-	if (!data_dir || !s.preview[0])
+	if (!s.preview[0])
 		return err_set(e, ERR_NOT_FOUND, "scene %lld has no picture "
 			       "kept", (long long)scene);
-	snprintf(path, sizeof(path), "%s/%s/%s.tif", data_dir, s.preview, index);
+	snprintf(name, sizeof(name), "%s/%s.tif", s.preview, index);
 	GDALAllRegister();
 	CPLPushErrorHandler(CPLQuietErrorHandler);
-	*ds = GDALOpen(path, GA_ReadOnly);
+	rc = open_stored(db, name, mem, mem_size, ds, e);
+	if (rc == ERR_NOT_FOUND && data_dir) {
+		snprintf(name, sizeof(name), "%s/%s/%s.tif", data_dir,
+			 s.preview, index);
+		*ds = GDALOpen(name, GA_ReadOnly);
+		rc = ERR_OK;
+	}
 	CPLPopErrorHandler();
-	if (!*ds)
+	if (rc)
+		return rc == ERR_NOT_FOUND ? err_set(e, ERR_NOT_FOUND, "scene "
+			"%lld: its %s picture is gone from the store",
+			(long long)scene, index) : rc;
+	if (!*ds) {
+		if (mem[0])
+			VSIUnlink(mem);
+		mem[0] = '\0';
 		return err_set(e, ERR_NOT_FOUND, "scene %lld: its %s picture is "
-			       "gone from the store's folder", (long long)scene,
-			       index);
+			       "gone from the store", (long long)scene, index);
+	}
 	return ERR_OK;
 }
 
@@ -386,14 +438,18 @@ int imagery_png(struct db *db, const char *data_dir, int64_t scene,
 	GDALDatasetH ds;
 	struct window win = { 0 };
 	struct picture pic = { 0 };
+	char mem[96];
 	int rc;
 
-	if ((rc = open_preview(db, data_dir, scene, index, &ds, e)))
+	if ((rc = open_preview(db, data_dir, scene, index, &ds, mem,
+			       sizeof(mem), e)))
 		return rc;
 	if (!(rc = window_of(db, ds, plot, &win, e)) &&
 	    !(rc = paint(&win, index, &pic, e)))
 		rc = encode_png(&pic, out, e);
 	GDALClose(ds);
+	if (mem[0])
+		VSIUnlink(mem);
 	free(win.vals);
 	free(win.inside);
 	free(pic.px);

@@ -1,16 +1,17 @@
 /*
  * GDAL and OGR around a scene: its grid, the name of its CRS, its
  * footprint in lon/lat, its cloud share, and the previews (reduced index
- * rasters kept in the store's folder for the pictures).
+ * rasters kept in the store's files for the pictures: db_file_put, so
+ * that every node of a store sees them; built in memory, /vsimem/).
  */
 #include "rs/imagery_internal.h"
 
-#include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -245,6 +246,7 @@ void imagery__preview_free(struct imagery__scene *sc)
 	}
 }
 
+/* Preview k as a deflated GeoTIFF at path (a /vsimem/ file). */
 static int write_one(const struct imagery__scene *sc, size_t k,
 		     const char *path, struct err *e)
 {
@@ -275,17 +277,33 @@ static int write_one(const struct imagery__scene *sc, size_t k,
 	return ERR_OK;
 }
 
-static int make_dir(const char *path, struct err *e)
+/* Preview k into the store's files as NAME (built in memory, /vsimem/). */
+static int store_one(struct db *db, const struct imagery__scene *sc,
+		     size_t k, const char *name, struct err *e)
 {
-	if (mkdir(path, 0700) && errno != EEXIST)
-		return err_set(e, ERR_IO, "%s: %s", path, strerror(errno));
-	return ERR_OK;
+	static atomic_uint counter;
+	char path[96];
+	vsi_l_offset len = 0;
+	GByte *data;
+	int rc;
+
+	snprintf(path, sizeof(path), "/vsimem/oasis-preview-w%ld-%u.tif",
+		 (long)getpid(), atomic_fetch_add(&counter, 1));
+	if ((rc = write_one(sc, k, path, e))) {
+		VSIUnlink(path);
+		return rc;
+	}
+	if (!(data = VSIGetMemFileBuffer(path, &len, TRUE)))
+		return err_set(e, ERR_IO, "%s: the preview is empty", name);
+	rc = db_file_put(db, name, data, (size_t)len, sc->scene.created_ms, e);
+	CPLFree(data);
+	return rc;
 }
 
-int imagery__preview_write(struct imagery__scene *sc, const char *data_dir,
-			   struct err *e)
+int imagery__preview_write(struct db *db, struct imagery__scene *sc,
+			   const char *data_dir, struct err *e)
 {
-	char path[1200];
+	char name[sizeof(sc->preview_dir) + 32];
 	unsigned char rnd[4];
 
 	if (!data_dir)
@@ -295,17 +313,11 @@ int imagery__preview_write(struct imagery__scene *sc, const char *data_dir,
 		 "imagery/scene-%lld-%02x%02x%02x%02x",
 		 (long long)sc->scene.acquired_ms, rnd[0], rnd[1], rnd[2],
 		 rnd[3]);
-	snprintf(path, sizeof(path), "%s/imagery", data_dir);
-	if (make_dir(path, e))
-		return e->code;
-	snprintf(path, sizeof(path), "%s/%s", data_dir, sc->preview_dir);
-	if (make_dir(path, e))
-		return e->code;
 	for (size_t k = 0; k < sc->n_indices; k++) {
-		snprintf(path, sizeof(path), "%s/%s/%s.tif", data_dir,
-			 sc->preview_dir, rs_index_name(sc->indices[k]));
-		if (write_one(sc, k, path, e)) {
-			imagery__preview_remove(sc, data_dir);
+		snprintf(name, sizeof(name), "%s/%s.tif", sc->preview_dir,
+			 rs_index_name(sc->indices[k]));
+		if (store_one(db, sc, k, name, e)) {
+			imagery__preview_remove(db, sc);
 			return e->code;
 		}
 	}
@@ -314,19 +326,18 @@ int imagery__preview_write(struct imagery__scene *sc, const char *data_dir,
 	return ERR_OK;
 }
 
-void imagery__preview_remove(struct imagery__scene *sc, const char *data_dir)
+void imagery__preview_remove(struct db *db, struct imagery__scene *sc)
 {
-	char path[1200];
+	char name[sizeof(sc->preview_dir) + 32];
+	struct err e;
 
-	if (!data_dir || !sc->preview_dir[0])
+	if (!sc->preview_dir[0])
 		return;
 	for (size_t k = 0; k < sc->n_indices; k++) {
-		snprintf(path, sizeof(path), "%s/%s/%s.tif", data_dir,
-			 sc->preview_dir, rs_index_name(sc->indices[k]));
-		remove(path);
+		snprintf(name, sizeof(name), "%s/%s.tif", sc->preview_dir,
+			 rs_index_name(sc->indices[k]));
+		db_file_delete(db, name, &e); /* gone already: fine */
 	}
-	snprintf(path, sizeof(path), "%s/%s", data_dir, sc->preview_dir);
-	rmdir(path);
 }
 
 /* ---- cloud share ---- */

@@ -7,18 +7,23 @@
 
 #define MASK "***"
 
-/* Replace the n bytes at p with MASK, within a string of size bytes. */
+/*
+ * Replace the n bytes at p with MASK, within a string of size bytes.  With
+ * no room to grow, the tail is shortened, and the mask too when the value
+ * ends the full buffer (the end is never passed).
+ */
 static void mask(char *text, size_t size, char *p, size_t n)
 {
 	size_t len = strlen(text), tail = len - (size_t)(p - text) - n;
 	size_t m = sizeof(MASK) - 1;
+	size_t room = size - 1 - (size_t)(p - text); /* p .. the last byte */
 
 	if (n == m && !memcmp(p, MASK, m))
 		return;
-	if (len - n + m >= size) { /* no room to grow: shorten the tail */
-		if (n < m)
-			tail -= m - n > tail ? tail : m - n;
-	}
+	if (m > room)
+		m = room;
+	if (tail > room - m)
+		tail = room - m;
 	memmove(p + m, p + n, tail);
 	memcpy(p, MASK, m);
 	p[m + tail] = '\0';

@@ -20,6 +20,7 @@ import tempfile
 import numpy as np
 from osgeo import gdal, osr
 
+import harness
 from harness import Server, expect, expect_error, oasis, run, test
 
 gdal.UseExceptions()
@@ -376,7 +377,21 @@ def http_upload_series_anomalies_and_pictures():
     expect_error(SRV.get("/api/v1/imagery/2/vari.png", token=viewer), 404)
     expect_error(SRV.get("/api/v1/imagery/99/ndvi.png", token=viewer), 404)
     expect_error(SRV.get("/api/v1/plots/P0/indices.png?index=ndvi", token=viewer), 400)
+    # the previews live in the store (its files), not in its folder: on
+    # PostgreSQL a second node, with a folder of its own, draws the same
+    expect(not os.path.exists(os.path.join(SRV.data, "imagery")),
+           os.listdir(SRV.data))
+    picture = SRV.get("/api/v1/imagery/2/ndvi.png", token=viewer, raw=True).body
     SRV.stop()
+    if harness.BACKEND == "postgresql":
+        node2 = Server(init=False)
+        harness._pg_urls[node2.data] = harness._pg_urls[SRV.data]
+        node2.start()
+        try:
+            r = node2.get("/api/v1/imagery/2/ndvi.png", token=viewer, raw=True)
+            expect(r.status == 200 and r.body == picture, r)
+        finally:
+            node2.close()
 
 
 @test

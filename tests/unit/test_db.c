@@ -1135,6 +1135,232 @@ static void concurrent_opens_migrate_once(void **state)
 	}
 }
 
+static int note_file(const struct db_file *f, void *ctx)
+{
+	char *names = ctx;
+
+	assert_null(f->data);
+	assert_int_equal(strlen(f->sha256), 64);
+	strcat(names, f->name);
+	strcat(names, " ");
+	return 0;
+}
+
+/* The blob store: put, replace, get whole, list by prefix, delete. */
+static void files_put_get_list_delete(void **state)
+{
+	struct fixture *f = *state;
+	size_t big_len = 3u << 20;
+	unsigned char *big = malloc(big_len);
+	struct db_file got;
+	char names[256] = "";
+	struct err e;
+
+	assert_non_null(big);
+	for (size_t i = 0; i < big_len; i++)
+		big[i] = (unsigned char)(i * 7 + (i >> 11));
+	assert_int_equal(db_file_put(f->db, "imagery/s-1/ndvi.tif", "old", 3,
+				     5, &e), 0);
+	assert_int_equal(db_file_put(f->db, "imagery/s-1/ndvi.tif", big,
+				     big_len, 6, &e), 0);
+	assert_int_equal(db_file_put(f->db, "imagery/s-2/ndvi.tif", "\0b", 2,
+				     7, &e), 0);
+	assert_int_equal(db_file_put(f->db, "other/empty", NULL, 0, 8, &e), 0);
+	assert_int_equal(db_file_get(f->db, "imagery/s-1/ndvi.tif", &got, &e),
+			 0);
+	assert_int_equal(got.size, (int64_t)big_len);
+	assert_int_equal(got.created_ms, 6);
+	assert_memory_equal(got.data, big, big_len);
+	db_file_free(&got);
+	assert_int_equal(db_file_get(f->db, "imagery/s-2/ndvi.tif", &got, &e),
+			 0);
+	assert_int_equal(got.size, 2);
+	assert_memory_equal(got.data, "\0b", 2);
+	/* sha256("\0b") */
+	assert_string_equal(got.sha256, "57eb35615d47f34ec714cacdf5fd7460"
+			    "8a5e8e102724e80b24b287c0c27b6a31");
+	db_file_free(&got);
+	assert_int_equal(db_file_get(f->db, "other/empty", &got, &e), 0);
+	assert_int_equal(got.size, 0);
+	db_file_free(&got);
+	assert_int_equal(db_file_list(f->db, "imagery/", note_file, names,
+				      &e), 0);
+	assert_string_equal(names, "imagery/s-1/ndvi.tif imagery/s-2/ndvi.tif ");
+	names[0] = '\0';
+	assert_int_equal(db_file_list(f->db, "", note_file, names, &e), 0);
+	assert_string_equal(names, "imagery/s-1/ndvi.tif imagery/s-2/ndvi.tif "
+			    "other/empty ");
+	assert_int_equal(db_file_delete(f->db, "imagery/s-1/ndvi.tif", &e), 0);
+	assert_int_equal(db_file_delete(f->db, "imagery/s-1/ndvi.tif", &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_file_get(f->db, "imagery/s-1/ndvi.tif", &got, &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_file_put(f->db, "../x", "a", 1, 1, &e),
+			 ERR_INVALID);
+	assert_int_equal(db_file_put(f->db, "", "a", 1, 1, &e), ERR_INVALID);
+	free(big);
+}
+
+/* Copy every table of src into dst, batch by batch (oasis migrate's loop). */
+static void copy_store(struct db *src, struct db *dst)
+{
+	struct db_rows rows;
+	int64_t pos, n_src, n_dst;
+	size_t got;
+	struct err e;
+
+	for (const struct db_table *t = db_tables; t->name; t++) {
+		pos = 0;
+		do {
+			/* small batches: the paging is tested too */
+			if (db_rows_read(src, t->name, &pos, 2, 1 << 20, &rows,
+					 &e))
+				fail_msg("%s: %s", t->name, e.msg);
+			if (db_rows_write(dst, t->name, &rows, &e))
+				fail_msg("%s: %s", t->name, e.msg);
+			got = rows.n_rows;
+			db_rows_free(&rows);
+		} while (got);
+		assert_int_equal(db_rows_count(src, t->name, &n_src, &e), 0);
+		assert_int_equal(db_rows_count(dst, t->name, &n_dst, &e), 0);
+		if (n_src != n_dst)
+			fail_msg("%s: %lld rows copied of %lld", t->name,
+				 (long long)n_dst, (long long)n_src);
+	}
+	assert_int_equal(db_rows_finish(dst, &e), 0);
+}
+
+/*
+ * A store copied table by table into this one keeps its rows and ids; the
+ * ids and chunk seqs made afterwards go on past them; clearing empties it.
+ */
+static void a_store_copies_table_by_table(void **state)
+{
+	struct fixture *f = *state;
+	char dir[64] = "/tmp/oasis-test-copy-XXXXXX", cmd[96];
+	struct db *src;
+	struct db_plot p = plot("P1", 86), gp;
+	struct db_plot_filter box = { .has_bbox = true,
+				      .bbox = { 85.9, 43.9, 86.1, 44.1 } };
+	struct db_device d = { .id = "ws-1", .kind = "weather_station",
+			       .plot = "P1", .lon = NAN, .lat = NAN,
+			       .created_ms = 1 };
+	struct db_user u = { .name = "ann", .role = "admin",
+			     .password_hash = "$argon2id$x", .created_ms = 1 };
+	/* 2001: a month whose chunk partition nobody made ahead */
+	struct db_chunk k = { .ts_min = 978307200000, .ts_max = 978307260000,
+			      .data = "codec", .len = 5 };
+	struct db_chunk_write w = { .add = &k, .n_add = 1,
+				    .state_key = "wal_checkpoint",
+				    .state_value = 3 };
+	struct db_alert a = { .rule_id = 1, .subject = "ws-1", .plot = "P1",
+			      .severity = "warning", .message = "hot",
+			      .value = 1.5, .opened_ms = 5 }, ga;
+	struct db_file gf;
+	struct seen seen = { 0 };
+	int64_t uid, sid, aid, id, n, state_v;
+	int listed = 0;
+	struct err e;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(db_open(dir, true, &src, &e), 0);
+	assert_int_equal(db_user_create(src, &u, &uid, &e), 0);
+	assert_int_equal(db_plots_upsert(src, &p, 1, NULL, NULL, &e), 0);
+	assert_int_equal(db_device_create(src, &d, &e), 0);
+	assert_int_equal(db_series_ensure(src, "ws-1", "rh", &sid, &e), 0);
+	assert_int_equal(db_series_ensure(src, "ws-1", "air_temp", &sid, &e), 0);
+	k.series = -sid;        /* a rollup chunk: chunks_rollup on PostgreSQL */
+	assert_int_equal(db_chunks_write(src, &w, &e), 0);
+	k.series = sid;
+	assert_int_equal(db_chunks_write(src, &w, &e), 0);
+	assert_int_equal(db_alert_open(src, &a, &aid, &e), 0);
+	assert_int_equal(db_alert_get(src, aid, &ga, &e), 0);
+	ga.escalated = true;
+	assert_int_equal(db_alert_update(src, &ga, "open", &e), 0);
+	assert_int_equal(db_file_put(src, "imagery/s/ndvi.tif", "\0\1\2", 3, 9,
+				     &e), 0);
+
+	copy_store(src, f->db);
+
+	assert_int_equal(db_user_get(f->db, "ann", &u, &e), 0);
+	assert_int_equal(u.id, uid);
+	assert_int_equal(db_plot_get(f->db, "P1", &gp, &e), 0);
+	assert_string_equal(gp.geometry, p.geometry);
+	assert_true(isnan(gp.field_capacity));
+	db_plot_free(&gp);
+	assert_int_equal(db_plot_list(f->db, &box, count_plot, &listed, &e), 0);
+	assert_int_equal(listed, 1);
+	assert_int_equal(db_series_ensure(f->db, "ws-1", "air_temp", &id, &e),
+			 0);
+	assert_int_equal(id, sid);
+	assert_int_equal(db_chunks_read(f->db, sid, 978307200000,
+					978307200000, collect_chunk, &seen,
+					&e), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(seen.bytes, 5);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(db_chunks_read(f->db, -sid, 978307200000,
+					978307200000, collect_chunk, &seen,
+					&e), 0);
+	assert_int_equal(seen.n, 1);
+	assert_int_equal(db_state_get(f->db, "wal_checkpoint", &state_v, &e),
+			 0);
+	assert_int_equal(state_v, 3);
+	assert_int_equal(db_alert_get(f->db, aid, &ga, &e), 0);
+	assert_true(ga.escalated);
+	assert_true(ga.value == 1.5);
+	assert_int_equal(db_file_get(f->db, "imagery/s/ndvi.tif", &gf, &e), 0);
+	assert_int_equal(gf.size, 3);
+	assert_memory_equal(gf.data, "\0\1\2", 3);
+	db_file_free(&gf);
+	/* a batch that fails is refused whole; the store goes on */
+	{
+		struct db_rows again;
+		int64_t pos = 0;
+
+		assert_int_equal(db_rows_read(src, "metrics", &pos, 10, 1 << 20,
+					      &again, &e), 0);
+		assert_int_equal(again.n_rows, 2);
+		/* a new metric, then one there already: the second fails */
+		again.v[0].i += 1000;
+		free(again.v[1].p);
+		again.v[1].p = strdup("new_metric");
+		again.v[1].len = strlen("new_metric");
+		assert_int_equal(db_rows_write(f->db, "metrics", &again, &e),
+				 ERR_EXISTS);
+		db_rows_free(&again);
+		assert_int_equal(db_rows_count(f->db, "metrics", &n, &e), 0);
+		assert_int_equal(n, 2);
+	}
+	/* what comes next gets new ids and a later seq */
+	strcpy(u.name, "bob");
+	assert_int_equal(db_user_create(f->db, &u, &id, &e), 0);
+	assert_true(id > uid);
+	assert_int_equal(db_series_ensure(f->db, "ws-1", "wind", &id, &e), 0);
+	assert_true(id > sid);
+	strcpy(a.subject, "ws-2");
+	assert_int_equal(db_alert_open(f->db, &a, &id, &e), 0);
+	assert_true(id > aid);
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(db_chunks_read(f->db, sid, 978307200000,
+					978307200000, collect_chunk, &seen,
+					&e), 0);
+	assert_int_equal(seen.n, 2);
+	assert_true(seen.refs[1].seq > seen.refs[0].seq);
+	/* an unknown table is refused; clearing empties every table */
+	assert_int_equal(db_rows_count(f->db, "sqlite_master", &n, &e),
+			 ERR_INVALID);
+	assert_int_equal(db_rows_clear(f->db, &e), 0);
+	for (const struct db_table *t = db_tables; t->name; t++) {
+		assert_int_equal(db_rows_count(f->db, t->name, &n, &e), 0);
+		assert_int_equal(n, 0);
+	}
+	db_close(src);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /*
  * Leases (cluster/): one holder at a time, the epoch growing only when the
  * lease changes hands; on SQLite every lease is held, epoch 1.  Latest
@@ -1262,6 +1488,8 @@ static void notifications_reach_listeners(void **state)
 	T(fleet_equipment_and_snapshots), \
 	T(scenes_stats_and_anomalies), \
 	T(the_pool_is_configured), \
+	T(files_put_get_list_delete), \
+	T(a_store_copies_table_by_table), \
 	T(leases_have_one_holder_and_a_fencing_epoch), \
 }
 

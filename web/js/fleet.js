@@ -8,6 +8,7 @@ import { api, ApiError } from './api.js';
 import { t } from './i18n.js';
 import { num, dateTime } from './format.js';
 import { el } from './dom.js';
+import { CameraView } from './video.js';
 
 const SCHEMES = /^(rtsps?|https?):\/\//i;
 
@@ -27,6 +28,7 @@ export class PlotFleet {
     this.opsEmpty = root.querySelector('[data-i18n="empty.operations"]');
     this.cameras = [];
     this.operations = [];
+    this.players = [];
   }
 
   async load(code, signal) {
@@ -49,7 +51,13 @@ export class PlotFleet {
   }
 
   render() {
-    this.cameraBox.replaceChildren(...this.cameras.map((c) => cameraItem(c)));
+    this.players.forEach((p) => p.stop());
+    // a camera with a stream plays live here, relayed by the server
+    this.players = this.cameras.map((c) => (c.stream_url
+      ? new CameraView(c.id, c.name || c.id) : null));
+    this.cameraBox.replaceChildren(...this.cameras.map((c, i) => cameraItem(c, this.players[i])));
+    this.players = this.players.filter(Boolean);
+    this.players.forEach((p) => p.start());
     this.cameraEmpty.hidden = this.cameras.length > 0;
     this.opsBox.replaceChildren(...(this.operations.length ? [operationTable(this.operations)] : []));
     this.opsEmpty.hidden = this.operations.length > 0;
@@ -66,7 +74,7 @@ async function optional(p) {
   }
 }
 
-function cameraItem(c) {
+function cameraItem(c, player) {
   const name = c.name || c.id;
   const link = c.stream_url && SCHEMES.test(c.stream_url)
     ? el('a', { class: 'camera-stream', href: c.stream_url, target: '_blank', rel: 'noopener noreferrer',
@@ -79,7 +87,8 @@ function cameraItem(c) {
       el('figcaption', { class: 'muted', text: t('camera.taken', { time: dateTime(Date.parse(c.snapshot.taken)) }) }))
     : el('p', { class: 'muted camera-no-snapshot', text: t('camera.no_snapshot') });
   return el('div', { class: 'camera', dataset: { camera: c.id } },
-    el('div', { class: 'camera-head' }, el('span', { class: 'camera-name', text: name }), link), shot);
+    el('div', { class: 'camera-head' }, el('span', { class: 'camera-name', text: name }), link),
+    player ? player.node : null, shot);
 }
 
 function operationTable(ops) {

@@ -51,6 +51,7 @@ export class PlotMap {
     this.moistureLive = new Map(); // code -> Map(series -> %vol) from the stream
     this.machines = new Map();     // device -> {kind, lon, lat, heading, speed, working, ts}
     this.machineInfo = new Map();  // device -> GET /api/v1/machines' entry
+    this.cameras = [];             // GET /api/v1/cameras' entries
     this.ndvi = new Map();         // code -> newest NDVI (overview.imagery.ndvi)
     this.ndviKind = new Map();     // code -> satellite or drone
     this.plan = null;              // code -> due entry of today's plan; null: no plan
@@ -64,6 +65,8 @@ export class PlotMap {
     this.firstPaint = null;
     this.chart.on('click', (p) => {
       if (p.componentType === 'geo' && this.plots.has(p.name)) this.onSelect(p.name);
+      // a camera opens its plot, whose detail plays it
+      if (p.seriesId === 'cameras' && p.data?.plot && this.plots.has(p.data.plot)) this.onSelect(p.data.plot);
     });
     this.chart.on('georoam', (p) => this.onRoam(p));
     this.firstPaintDone = new Promise((resolve) => { this.firstPaint = resolve; });
@@ -200,6 +203,23 @@ export class PlotMap {
       });
     }
     return out;
+  }
+
+  /** The cameras (GET /api/v1/cameras), drawn at their place or their plot's centre. */
+  setCameras(cameras) {
+    this.cameras = cameras || [];
+    if (this.pendingReset === null && this.plots.size)
+      this.chart.setOption({ series: [{ id: 'cameras', data: this.cameraData() }] });
+  }
+
+  cameraData() {
+    return this.cameras.flatMap((c) => {
+      const box = this.boxes.get(c.plot);
+      const at = c.location || (box && [(box[0] + box[2]) / 2, (box[1] + box[3]) / 2]);
+      if (!at) return [];
+      return [{ name: c.id, value: at, plot: c.plot, camera: c,
+        itemStyle: { color: CAMERA_COLORS[c.state] || CAMERA_COLORS.idle } }];
+    });
   }
 
   /** What GET /api/v1/machines adds: each machine's implement and operation. */
@@ -380,6 +400,7 @@ export class PlotMap {
 
   tooltip(p) {
     if (p.seriesId === 'machinery') return this.machineTooltip(p.name);
+    if (p.seriesId === 'cameras') return cameraTooltip(p.data.camera);
     const props = this.plots.get(p.name);
     if (!props) return '';
     const lines = [`<b>${escapeHtml(props.code)}</b>`];
@@ -468,6 +489,11 @@ export class PlotMap {
           data: this.machineData(),
         },
         {
+          id: 'cameras', type: 'scatter', coordinateSystem: 'geo', geoIndex: 0, z: 7, symbolSize: 11,
+          symbol: 'roundRect', itemStyle: { borderColor: '#041220', borderWidth: 1 },
+          data: this.cameraData(),
+        },
+        {
           id: 'selected', type: 'lines', coordinateSystem: 'geo', geoIndex: 0, polyline: true, silent: true, z: 5,
           lineStyle: { color: '#ffe27a', width: 3, opacity: 1, shadowColor: '#ffe27a', shadowBlur: 12 },
           data: this.selectedData(),
@@ -494,6 +520,15 @@ export class PlotMap {
     notice.hidden = !text;
     notice.textContent = text || '';
   }
+}
+
+/** A camera's state on the map: streaming, idle (nobody watches), offline. */
+const CAMERA_COLORS = { streaming: '#3ee07a', idle: '#6fb6ff', offline: '#ff5a4f' };
+
+function cameraTooltip(c) {
+  const state = t('video.state.' + c.state);
+  return `<b>${escapeHtml(c.name || c.id)}</b><br>${escapeHtml(t('kind.camera'))} · ${escapeHtml(state)}` +
+    (c.error ? `<br>${escapeHtml(c.error)}` : '');
 }
 
 /** The layer buttons; onPick(id) when one is chosen. */

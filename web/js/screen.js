@@ -17,6 +17,7 @@ import { LiveStream } from './live.js';
 import { ActiveAlerts, ALERT_ITEMS } from './alerts.js';
 import { clockTime, label } from './format.js';
 import { el } from './dom.js';
+import { VideoWall } from './video.js';
 
 const PLAN_DELAY_MS = 15 * 1000;
 const SUGGESTIONS = 20;
@@ -52,6 +53,7 @@ export class Screen {
       basemap: config.basemap || null,
     });
     this.feed = new LiveFeed(root.querySelector('#p-feed'));
+    this.wall = new VideoWall(root.querySelector('#p-video'), (cams) => this.map.setCameras(cams));
     this.live = new LiveStream('/api/v1/stream', { check: () => this.stillSignedIn() });
     this.unsubscribeLang = onLangChange(() => this.relabel());
   }
@@ -85,6 +87,7 @@ export class Screen {
     this.root.dataset.ready = 'true';
     this.loadAlerts();
     this.loadMachines();
+    this.wall.start();
     const every = Math.max(10, this.config.overview_refresh_s || 60) * 1000;
     this.timers.push(setInterval(() => this.refreshOverview(), every));
     // the plan is computed plot by plot on the server: not while loading
@@ -100,6 +103,7 @@ export class Screen {
     this.anomalyTimer = null;
     this.unsubscribeLang();
     this.live.stop();
+    this.wall.stop();
     this.detail.close();
     this.map.dispose();
     this.feed.dispose();

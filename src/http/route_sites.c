@@ -1,0 +1,69 @@
+/* The sites and the PV park: GET /api/v1/sites... (docs/API.md, docs/PV.md). */
+#include "http/routes.h"
+
+#include <microhttpd.h>
+#include <string.h>
+
+#include "pvsite/pvsite.h"
+#include "sites/sites.h"
+
+/* Answer with *v once the service call (its rc) has filled it. */
+static int reply(struct http_ctx *c, int rc, json_t **v)
+{
+	return rc ? rc : http_reply_json(c, MHD_HTTP_OK, *v);
+}
+
+int route_sites_list(struct http_ctx *c)
+{
+	json_t *v = NULL;
+
+	return reply(c, sites_list_json(c->db, &v, &c->err), &v);
+}
+
+int route_site_get(struct http_ctx *c)
+{
+	json_t *v = NULL;
+
+	return reply(c, sites_get_json(c->db, c->params[0], &v, &c->err), &v);
+}
+
+int route_site_devices(struct http_ctx *c)
+{
+	json_t *v = NULL;
+
+	return reply(c, sites_devices_json(c->db, c->params[0], &v, &c->err), &v);
+}
+
+int route_site_equipment(struct http_ctx *c)
+{
+	json_t *v = NULL;
+
+	return reply(c, pvsite_equipment_json(c->db, c->params[0],
+					      http_query(c, "kind"), &v,
+					      &c->err), &v);
+}
+
+int route_site_pv_daily(struct http_ctx *c)
+{
+	const char *date = http_query(c, "date");
+	json_t *v = NULL;
+
+	if (!date)
+		return err_set(&c->err, ERR_INVALID, "parameter 'date' is "
+			       "required (YYYY-MM-DD, the site's day)");
+	return reply(c, pvsite_daily_json(c->db, c->svc->ts, c->params[0], date,
+					  &v, &c->err), &v);
+}
+
+int route_site_pv_expected(struct http_ctx *c)
+{
+	const char *date = http_query(c, "date");
+	const char *inverter = http_query(c, "inverter");
+	json_t *v = NULL;
+
+	if (!date || !inverter)
+		return err_set(&c->err, ERR_INVALID, "parameters 'inverter' and "
+			       "'date' are required");
+	return reply(c, pvsite_expected_json(c->db, c->svc->ts, c->params[0],
+					     inverter, date, &v, &c->err), &v);
+}

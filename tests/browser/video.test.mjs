@@ -1,0 +1,94 @@
+// Live video on the big screen in a real browser: a GStreamer RTSP camera
+// (scripts/rtsp_source.py, Debian packages) relayed by the server to HLS and
+// played through hls.js in Chromium, on the overview's video wall and in the
+// plot's detail: the video's clock advances (frames are decoded).
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { Oasis, REPO, freePort, plotsGeoJSON } from './lib/oasis.mjs';
+import { launch, signIn, mapEval } from './lib/browser.mjs';
+
+let oasis, browser, source, code;
+
+async function startSource(port) {
+  const proc = spawn('/usr/bin/python3', [join(REPO, 'scripts', 'rtsp_source.py'), '--port', String(port),
+    '--mount', 'cam', '--size', '320x180', '--fps', '10'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  await new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error('the RTSP source did not start')), 20000);
+    proc.stdout.on('data', (chunk) => {
+      if (String(chunk).includes('ready')) {
+        clearTimeout(timer);
+        ok();
+      }
+    });
+    proc.on('exit', (c) => fail(new Error('the RTSP source exited: ' + c)));
+  });
+  proc.removeAllListeners('exit');
+  return proc;
+}
+
+before(async () => {
+  const port = await freePort();
+  source = await startSource(port);
+  oasis = new Oasis().init();
+  const fc = plotsGeoJSON(2);
+  code = fc.features[0].properties.code;
+  oasis.importPlots(fc);
+  await oasis.start();
+  await oasis.device('cam-live', 'camera', code);
+  await oasis.api('PUT', '/devices/cam-live/equipment', { stream_url: `rtsp://viewer:pw@127.0.0.1:${port}/cam` });
+  browser = await launch(['--autoplay-policy=no-user-gesture-required']);
+});
+
+after(async () => {
+  await browser?.close();
+  await oasis?.close();
+  source?.kill('SIGTERM');
+});
+
+/** The video's clock, twice 1.5 s apart: it must have moved on. */
+async function advances(page, selector) {
+  await page.waitForFunction((sel) => {
+    const v = document.querySelector(sel);
+    return v && v.currentTime > 0 && v.readyState >= 2;
+  }, selector, { timeout: 30000 });
+  const t0 = await page.$eval(selector, (v) => v.currentTime);
+  await page.waitForTimeout(1500);
+  const t1 = await page.$eval(selector, (v) => v.currentTime);
+  assert.ok(t1 > t0, `the video stood still at ${t0} -> ${t1}`);
+  const size = await page.$eval(selector, (v) => [v.videoWidth, v.videoHeight]);
+  assert.deepEqual(size, [320, 180]);
+}
+
+test('the video wall plays the live stream', async () => {
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.stack || e.message));
+  const t0 = Date.now();
+  await signIn(page, oasis.url, 'admin', oasis.adminPassword);
+  await page.waitForSelector('#p-video:not([hidden]) .video-tile[data-camera="cam-live"] video');
+  await advances(page, '#p-video .video-tile[data-camera="cam-live"] video');
+  console.log(`# first frame on the wall ${Date.now() - t0} ms after signing in began`);
+  // the camera is on the map too, at its plot, in its state's colour
+  const cams = await mapEval(page, (chart) => chart.getOption().series.find((x) => x.id === 'cameras').data
+    .map((d) => ({ name: d.name, plot: d.plot })));
+  assert.deepEqual(cams, [{ name: 'cam-live', plot: code }]);
+  // the plot's detail plays it too (the relay is warm now)
+  await page.fill('.map-search input', code);
+  await page.click('.map-search [type=submit]');
+  await page.waitForSelector(`#detail[data-code="${code}"] .camera[data-camera="cam-live"] video`);
+  const t1 = Date.now();
+  await advances(page, '#detail .camera[data-camera="cam-live"] video');
+  console.log(`# detail player (warm) playing ${Date.now() - t1} ms after opening`);
+  // the last minutes, played back from the recording, and back to live
+  await page.click('#detail .camera[data-camera="cam-live"] .camera-replay');
+  await page.waitForSelector('#detail .camera-player[data-mode=replay] video');
+  await advances(page, '#detail .camera[data-camera="cam-live"] video');
+  await page.click('#detail .camera[data-camera="cam-live"] .camera-replay');
+  await page.waitForSelector('#detail .camera-player[data-mode=live] video');
+  assert.deepEqual(errors, []);
+  await context.close();
+});

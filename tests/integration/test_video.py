@@ -1,0 +1,237 @@
+"""Video end to end: a real RTSP camera (GStreamer's RTSP server from Debian
+packages, scripts/rtsp_source.py) relayed by oasis through ffmpeg to HLS.
+The playlist and segments are checked with ffprobe, snapshots are JPEGs of
+the camera's size, a killed source makes the camera offline with an alert
+that clears when the picture returns, and a recorded range plays back.
+Small pictures (160x120, 10 fps) keep it quick."""
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+from harness import Server, expect, expect_error, free_port, run, test, wait_for
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.join(HERE, "..", "..", "scripts", "rtsp_source.py")
+
+srv = None
+src = None
+src_port = None
+tokens = {}
+
+
+class Source:
+    """scripts/rtsp_source.py on a free port, mount cam."""
+
+    def __init__(self, port):
+        self.port = port
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", SOURCE, "--port", str(self.port), "--mount",
+             "cam", "--size", "160x120", "--fps", "10"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.proc.stdout.readline()
+        expect("ready" in line, "the RTSP source did not start: %r" % line)
+        return self
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc.stdout.close()
+            self.proc = None
+
+
+def setup():
+    global srv, src, src_port
+    if srv is None:
+        src_port = free_port()
+        src = Source(src_port).start()
+        srv = Server(extra_args=["--video-stall", "4", "--video-idle", "20",
+                                 "--snapshot-every", "0"]).start()
+        plot = {"type": "FeatureCollection", "features": [{
+            "type": "Feature", "properties": {"code": "V1"},
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [86.2, 44.3], [86.204, 44.3], [86.204, 44.303],
+                [86.2, 44.303], [86.2, 44.3]]]}}]}
+        expect(srv.post("/api/v1/plots", body=plot,
+                        token=srv.admin_token).status in (200, 201))
+        for dev in ("cam-1", "cam-2"):
+            r = srv.post("/api/v1/devices", token=srv.admin_token,
+                         body={"id": dev, "kind": "camera", "plot": "V1"})
+            expect(r.status == 201, r)
+        r = srv.request("PUT", "/api/v1/devices/cam-1/equipment",
+                        token=srv.admin_token, body={
+                            "stream_url": "rtsp://admin:s3cret@127.0.0.1:%d/cam"
+                            % src_port})
+        expect(r.status == 200, r)
+        expect("s3cret" not in r.body, "the password was echoed: %s" % r.body)
+        tokens["viewer"] = srv.token("viewer", "wall")
+        tokens["operator"] = srv.token("operator", "desk")
+        r = srv.post("/api/v1/rules", token=tokens["operator"],
+                     body={"template": "camera_offline"})
+        expect(r.status == 201, r)
+    return srv
+
+
+def ffprobe(url, token, *entries):
+    p = subprocess.run(
+        ["ffprobe", "-v", "error", "-headers",
+         "Authorization: Bearer %s\r\n" % token, "-show_entries",
+         ",".join(entries), "-of", "json", url],
+        capture_output=True, text=True, timeout=60)
+    expect(p.returncode == 0, "ffprobe failed: %s" % p.stderr)
+    return json.loads(p.stdout)
+
+
+def camera(s, cid):
+    cams = s.get("/api/v1/cameras", token=tokens["viewer"]).json()["cameras"]
+    return next(c for c in cams if c["id"] == cid)
+
+
+@test
+def cameras_are_listed_without_their_password():
+    s = setup()
+    c = camera(s, "cam-1")
+    expect(c["plot"] == "V1" and c["state"] in ("idle", "streaming"), c)
+    expect(c["stream_url"] == "rtsp://admin:***@127.0.0.1:%d/cam" % src_port,
+           c)
+    expect(camera(s, "cam-2")["stream_url"] is None)
+    r = s.get("/api/v1/plots/V1/cameras", token=tokens["viewer"])
+    expect("s3cret" not in r.body, r.body)
+    expect_error(s.get("/api/v1/cameras"), 401)
+
+
+@test
+def live_playlist_and_segments_play():
+    s = setup()
+    t0 = time.time()
+    r = s.get("/api/v1/cameras/cam-1/live.m3u8", token=tokens["viewer"])
+    # a cold relay: 503 + Retry-After until its first segment
+    expect(r.status == 503 and r.header("Retry-After") == "1", r)
+    expect("starting" in r.body, r.body)
+    r = wait_for(lambda: (lambda x: x if x.status == 200 else None)(
+        s.get("/api/v1/cameras/cam-1/live.m3u8", token=tokens["viewer"])),
+        timeout=15, every=0.2)
+    cold = time.time() - t0
+    expect(r.header("Content-Type").startswith("application/vnd.apple.mpegurl"))
+    expect("#EXTINF" in r.body and "hls/" in r.body, r.body)
+    expect("token" not in r.body and "s3cret" not in r.body, r.body)
+    seg = [l for l in r.body.splitlines() if l.startswith("hls/")][0]
+    g = s.get("/api/v1/cameras/cam-1/" + seg, token=tokens["viewer"], raw=True)
+    expect(g.status == 200 and g.body[:1] == b"\x47", "not MPEG-TS: %r" % g)
+    base = "http://127.0.0.1:%d/api/v1/cameras/cam-1/" % s.port
+    info = ffprobe(base + seg, tokens["viewer"], "stream=codec_name,width,height")
+    v = info["streams"][0]
+    expect(v["codec_name"] == "h264" and v["width"] == 160 and
+           v["height"] == 120, v)
+    info = ffprobe(base + "live.m3u8", tokens["viewer"], "stream=codec_name")
+    expect(info["streams"][0]["codec_name"] == "h264", info)
+    expect(wait_for(lambda: camera(s, "cam-1")["state"] == "streaming"))
+    t0 = time.time()
+    expect(s.get("/api/v1/cameras/cam-1/live.m3u8",
+                  token=tokens["viewer"]).status == 200)
+    warm = time.time() - t0
+    print("# playlist cold %.2f s, warm %.3f s" % (cold, warm))
+    expect_error(s.get("/api/v1/cameras/cam-1/hls/..%2Fx.ts",
+                       token=tokens["viewer"]), 404)
+    expect_error(s.get("/api/v1/cameras/cam-1/live.m3u8"), 401)
+    expect_error(s.get("/api/v1/cameras/cam-2/live.m3u8",
+                       token=tokens["viewer"]), 400, contains="stream_url")
+    expect_error(s.get("/api/v1/cameras/nope/live.m3u8",
+                       token=tokens["viewer"]), 404)
+
+
+@test
+def snapshot_from_the_stream_is_a_jpeg_of_its_size():
+    s = setup()
+    expect_error(s.post("/api/v1/cameras/cam-1/snapshot",
+                        token=tokens["viewer"]), 403)
+    r = s.post("/api/v1/cameras/cam-1/snapshot", token=tokens["operator"])
+    expect(r.status == 201, r)
+    j = r.json()
+    expect(j["width"] == 160 and j["height"] == 120, j)
+    g = s.get("/api/v1/devices/cam-1/snapshot", token=tokens["viewer"],
+              raw=True)
+    expect(g.status == 200 and g.body[:2] == b"\xff\xd8" and
+           g.body[-2:] == b"\xff\xd9", "not a JPEG")
+    with tempfile.NamedTemporaryFile(suffix=".jpg") as f:
+        f.write(g.body)
+        f.flush()
+        p = subprocess.run(["ffprobe", "-v", "error", "-show_entries",
+                            "stream=codec_name,width,height", "-of", "json",
+                            f.name], capture_output=True, text=True)
+        st = json.loads(p.stdout)["streams"][0]
+        expect(st["codec_name"] == "mjpeg" and st["width"] == 160, st)
+    expect(camera(s, "cam-1")["snapshot"]["id"] == j["id"])
+
+
+@test
+def recording_plays_a_past_range():
+    s = setup()
+    # the relay has run since the live test: some seconds are recorded
+    start = int(time.time() * 1000) - 120000
+    r = s.get("/api/v1/cameras/cam-1/recording.m3u8?from=%d&to=now" % start,
+              token=tokens["viewer"])
+    expect(r.status == 200, r)
+    expect("#EXT-X-ENDLIST" in r.body and "#EXT-X-PLAYLIST-TYPE:VOD" in r.body,
+           r.body)
+    url = ("http://127.0.0.1:%d/api/v1/cameras/cam-1/recording.m3u8?from=%d"
+           % (s.port, start))
+    info = ffprobe(url, tokens["viewer"], "format=duration")
+    expect(float(info["format"]["duration"]) >= 2, info)
+    expect_error(s.get("/api/v1/cameras/cam-1/recording.m3u8?from=1000000000&"
+                       "to=1000100000", token=tokens["viewer"]), 404)
+    expect_error(s.get("/api/v1/cameras/cam-1/recording.m3u8?from=soon",
+                       token=tokens["viewer"]), 400, contains="from")
+
+
+def open_camera_alerts(s):
+    r = s.get("/api/v1/alerts?state=open", token=tokens["viewer"]).json()
+    items = r["alerts"] if isinstance(r, dict) else r
+    return [a for a in items if a.get("template") == "camera_offline" or
+            "camera" in json.dumps(a)]
+
+
+@test
+def killed_source_goes_offline_with_an_alert_and_comes_back():
+    s = setup()
+    s.get("/api/v1/cameras/cam-1/live.m3u8", token=tokens["viewer"])
+    src.stop()
+    ok = wait_for(lambda: (s.get("/api/v1/cameras/cam-1/live.m3u8",
+                                 token=tokens["viewer"]) and
+                           camera(s, "cam-1")["state"] == "offline"),
+                  timeout=30, every=1)
+    expect(ok, "still %r" % camera(s, "cam-1"))
+    c = camera(s, "cam-1")
+    expect(c["error"], c)
+    expect(wait_for(lambda: open_camera_alerts(s), timeout=10),
+           "no camera alert")
+    src.start()
+    ok = wait_for(lambda: (s.get("/api/v1/cameras/cam-1/live.m3u8",
+                                 token=tokens["viewer"]) and
+                           camera(s, "cam-1")["state"] == "streaming"),
+                  timeout=60, every=1)
+    expect(ok, "not back: %r" % camera(s, "cam-1"))
+    expect(wait_for(lambda: not open_camera_alerts(s), timeout=10),
+           "the alert stayed open")
+
+
+@test
+def server_stops_its_relays():
+    s = setup()
+    log = s.server_log()
+    expect("relay started" in log, log[-2000:])
+    expect("s3cret" not in log, "the password is in the log")
+    expect(s.stop() == 0)
+    # no ffmpeg of ours is left behind
+    p = subprocess.run(["pgrep", "-f", s.dir], capture_output=True, text=True)
+    expect(not p.stdout.strip(), "ffmpeg left running: %s" % p.stdout)
+    src.stop()
+
+
+run()

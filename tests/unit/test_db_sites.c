@@ -1,0 +1,347 @@
+/*
+ * db/ on each backend: sites and PV equipment (sqlite_sites.c, pg_sites.c):
+ * the default site the migration makes, create, update, list, members,
+ * the all-or-nothing layout import.  Every test runs on SQLite,
+ * then on PostgreSQL when OASIS_TEST_PG names a server (make test starts
+ * one: tests/pg.sh); each test there gets a database of its own.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "db/db.h"
+#include "db/db_ops.h"
+
+struct fixture {
+	bool pg;
+	char dir[64];           /* SQLite: the store's folder */
+	char where[512];        /* what db_open gets: dir or a URL */
+	char empty[512];        /* PostgreSQL: an empty database's URL */
+	char names[2][64];      /* PostgreSQL: the databases made */
+	struct db *db;
+};
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	struct err e;
+
+	strcpy(f->dir, "/tmp/oasis-test-db-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return -1;
+	strcpy(f->where, f->dir);
+	if (db_open(f->where, true, &f->db, &e)) {
+		fprintf(stderr, "# %s\n", e.msg);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	db_close(f->db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Run one SQL command on the test server's database (psql). */
+static int pg_admin(const char *sql)
+{
+	char cmd[1024];
+
+	snprintf(cmd, sizeof(cmd), "psql -q -v ON_ERROR_STOP=1 -d '%s' -c '%s'"
+		 " >/dev/null", getenv("OASIS_TEST_PG"), sql);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The URL of database name on the test server. */
+static void pg_url(const char *name, char *out, size_t size)
+{
+	const char *base = getenv("OASIS_TEST_PG");
+	const char *slash = strchr(strstr(base, "://") + 3, '/');
+	int host = slash ? (int)(slash - base) : (int)strlen(base);
+
+	snprintf(out, size, "%.*s/%s", host, base, name);
+}
+
+static int setup_pg(void **state)
+{
+	static int counter;
+	struct fixture *f = calloc(1, sizeof(*f));
+	char sql[128];
+	struct err e;
+
+	f->pg = true;
+	for (int i = 0; i < 2; i++) {
+		snprintf(f->names[i], sizeof(f->names[i]), "oasis_t%d_%d_%d",
+			 (int)getpid(), counter, i);
+		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->names[i]);
+		if (pg_admin(sql))
+			return -1;
+	}
+	counter++;
+	pg_url(f->names[0], f->where, sizeof(f->where));
+	pg_url(f->names[1], f->empty, sizeof(f->empty));
+	if (db_open(f->where, true, &f->db, &e)) {
+		fprintf(stderr, "# %s\n", e.msg);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown_pg(void **state)
+{
+	struct fixture *f = *state;
+	char sql[128];
+	int rc = 0;
+
+	db_close(f->db);
+	for (int i = 0; i < 2; i++) {
+		snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)",
+			 f->names[i]);
+		rc |= pg_admin(sql);
+	}
+	free(f);
+	return rc;
+}
+
+static struct db_site site_of(const char *code, const char *kind)
+{
+	struct db_site s = { .lon = NAN, .lat = NAN, .alt_m = NAN };
+
+	snprintf(s.code, sizeof(s.code), "%s", code);
+	snprintf(s.name, sizeof(s.name), "site %s", code);
+	snprintf(s.kind, sizeof(s.kind), "%s", kind);
+	snprintf(s.tz, sizeof(s.tz), "Asia/Shanghai");
+	return s;
+}
+
+static int collect_code(const struct db_site *s, void *ctx)
+{
+	char *out = ctx;
+
+	strcat(out, s->code);
+	strcat(out, s->is_default ? "* " : " ");
+	return 0;
+}
+
+static int collect_id(const char *id, void *ctx)
+{
+	strcat(ctx, id);
+	strcat(ctx, " ");
+	return 0;
+}
+
+static void the_base_is_the_default_site(void **state)
+{
+	struct fixture *f = *state;
+	struct db_device d = { .lon = NAN, .lat = NAN };
+	char codes[256] = "", ids[256] = "";
+	struct db_site s;
+	struct err e;
+
+	assert_int_equal(db_site_get(f->db, DB_SITE_DEFAULT, &s, &e), 0);
+	assert_true(s.is_default);
+	assert_string_equal(s.kind, "farm");
+	assert_string_equal(s.tz, "Asia/Shanghai");
+	db_site_free(&s);
+	/* a device made the old way belongs to the default site */
+	strcpy(d.id, "ws1");
+	strcpy(d.kind, "weather_station");
+	d.created_ms = 1;
+	assert_int_equal(db_device_create(f->db, &d, &e), 0);
+	assert_int_equal(db_site_members(f->db, "base", "device", collect_id,
+					 ids, &e), 0);
+	assert_string_equal(ids, "ws1 ");
+	assert_int_equal(db_site_list(f->db, collect_code, codes, &e), 0);
+	assert_string_equal(codes, "base* ");
+	assert_int_equal(db_site_get(f->db, "nope", &s, &e), ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "nope"));
+}
+
+static void sites_create_update_and_assign(void **state)
+{
+	struct fixture *f = *state;
+	struct db_site s = site_of("mulei", "pv_plant"), got;
+	struct db_device d = { .lon = NAN, .lat = NAN };
+	const char *ids[] = { "inv1" }, *bad[] = { "inv1", "ghost" };
+	char codes[256] = "", members[256] = "";
+	struct err e;
+
+	s.lon = 90.28;
+	s.lat = 43.83;
+	s.facts = strdup("{\"county\":\"木垒\"}");
+	s.created_ms = s.updated_ms = 5;
+	assert_int_equal(db_site_create(f->db, &s, &e), 0);
+	assert_int_equal(db_site_create(f->db, &s, &e), ERR_EXISTS);
+	assert_int_equal(db_site_get(f->db, "mulei", &got, &e), 0);
+	assert_string_equal(got.kind, "pv_plant");
+	assert_false(got.is_default);
+	assert_true(fabs(got.lat - 43.83) < 1e-12);
+	assert_true(isnan(got.alt_m));
+	assert_null(got.boundary);
+	assert_string_equal(got.facts, "{\"county\":\"木垒\"}");
+	db_site_free(&got);
+	/* update */
+	snprintf(s.name, sizeof(s.name), "Mulei park");
+	s.alt_m = 1300;
+	s.updated_ms = 9;
+	assert_int_equal(db_site_update(f->db, &s, &e), 0);
+	assert_int_equal(db_site_get(f->db, "mulei", &got, &e), 0);
+	assert_string_equal(got.name, "Mulei park");
+	assert_true(got.alt_m == 1300);
+	assert_int_equal(got.created_ms, 5);
+	assert_int_equal(got.updated_ms, 9);
+	db_site_free(&got);
+	db_site_free(&s);
+	s = site_of("ghost", "farm");
+	assert_int_equal(db_site_update(f->db, &s, &e), ERR_NOT_FOUND);
+	assert_int_equal(db_site_list(f->db, collect_code, codes, &e), 0);
+	assert_string_equal(codes, "base* mulei ");
+	/* members: all or nothing */
+	strcpy(d.id, "inv1");
+	strcpy(d.kind, "pv_inverter");
+	assert_int_equal(db_device_create(f->db, &d, &e), 0);
+	assert_int_equal(db_site_assign(f->db, "mulei", "device", bad, 2, &e),
+			 ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "ghost"));
+	assert_int_equal(db_site_members(f->db, "mulei", "device", collect_id,
+					 members, &e), 0);
+	assert_string_equal(members, "");
+	assert_int_equal(db_site_assign(f->db, "nowhere", "device", ids, 1, &e),
+			 ERR_NOT_FOUND);
+	assert_int_equal(db_site_assign(f->db, "mulei", "device", ids, 1, &e),
+			 0);
+	assert_int_equal(db_site_members(f->db, "mulei", "device", collect_id,
+					 members, &e), 0);
+	assert_string_equal(members, "inv1 ");
+	assert_int_equal(db_site_members(f->db, "mulei", "sheep", collect_id,
+					 members, &e), ERR_INVALID);
+}
+
+static struct db_pv_equipment eq(const char *id, const char *kind,
+				 const char *parent)
+{
+	struct db_pv_equipment q = {
+		.kwp_dc = NAN, .kw_ac = NAN, .gamma_pdc = NAN, .tilt = NAN,
+		.azimuth = NAN, .axis_tilt = NAN, .axis_azimuth = NAN,
+		.max_angle = NAN, .gcr = NAN, .lon = NAN, .lat = NAN,
+	};
+
+	snprintf(q.id, sizeof(q.id), "%s", id);
+	snprintf(q.kind, sizeof(q.kind), "%s", kind);
+	snprintf(q.parent, sizeof(q.parent), "%s", parent);
+	return q;
+}
+
+struct eq_list {
+	struct db_pv_equipment v[8];
+	size_t n;
+};
+
+static int take_eq(const struct db_pv_equipment *q, void *ctx)
+{
+	struct eq_list *l = ctx;
+
+	if (l->n < 8)
+		l->v[l->n++] = *q;
+	return 0;
+}
+
+static void pv_import_is_all_or_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct db_site s = site_of("park", "pv_plant");
+	struct db_pv_equipment rows[3];
+	struct eq_list l = { .n = 0 };
+	struct db_device d;
+	size_t added, updated;
+	struct err e;
+
+	s.created_ms = s.updated_ms = 1;
+	assert_int_equal(db_site_create(f->db, &s, &e), 0);
+	rows[0] = eq("B1", "pv_block", "");
+	rows[1] = eq("INV1", "pv_inverter", "B1");
+	rows[1].kwp_dc = 1000;
+	rows[1].kw_ac = 900;
+	rows[1].module_count = 1850;
+	rows[1].gamma_pdc = -0.0035;
+	snprintf(rows[1].subtype, sizeof(rows[1].subtype), "central");
+	rows[2] = eq("MET1", "pv_met_station", "B1");
+	rows[2].lon = 90.28;
+	rows[2].lat = 43.83;
+	assert_int_equal(db_pv_import(f->db, "park", rows, 3, 7, &added,
+				      &updated, &e), 0);
+	assert_int_equal(added, 3);
+	assert_int_equal(updated, 0);
+	assert_int_equal(db_device_get(f->db, "INV1", &d, &e), 0);
+	assert_string_equal(d.kind, "pv_inverter");
+	assert_int_equal(d.created_ms, 7);
+	assert_int_equal(db_pv_equipment_list(f->db, "park", take_eq, &l, &e), 0);
+	assert_int_equal(l.n, 3);
+	assert_string_equal(l.v[1].id, "INV1");
+	assert_string_equal(l.v[1].parent, "B1");
+	assert_string_equal(l.v[1].subtype, "central");
+	assert_true(l.v[1].kwp_dc == 1000 && l.v[1].kw_ac == 900);
+	assert_int_equal(l.v[1].module_count, 1850);
+	assert_true(l.v[1].gamma_pdc == -0.0035);
+	assert_true(isnan(l.v[1].tilt));
+	assert_true(l.v[2].lat == 43.83);
+	/* again: updated, not added */
+	rows[1].kw_ac = 950;
+	assert_int_equal(db_pv_import(f->db, "park", rows, 3, 8, &added,
+				      &updated, &e), 0);
+	assert_int_equal(added, 0);
+	assert_int_equal(updated, 3);
+	/* an unknown site stores nothing */
+	rows[0] = eq("B2", "pv_block", "");
+	assert_int_equal(db_pv_import(f->db, "nowhere", rows, 1, 9, &added,
+				      &updated, &e), ERR_NOT_FOUND);
+	assert_int_equal(db_device_get(f->db, "B2", &d, &e), ERR_NOT_FOUND);
+	l.n = 0;
+	assert_int_equal(db_pv_equipment_list(f->db, "park", take_eq, &l, &e), 0);
+	assert_int_equal(l.n, 3);
+	assert_true(l.v[1].kw_ac == 950);
+}
+
+#define BOTH(name) \
+	cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define BOTH_PG(name) \
+	cmocka_unit_test_setup_teardown(name, setup_pg, teardown_pg)
+#define TESTS(T) { \
+	T(the_base_is_the_default_site), \
+	T(sites_create_update_and_assign), \
+	T(pv_import_is_all_or_nothing), \
+}
+
+int main(void)
+{
+	const struct CMUnitTest sqlite_tests[] = TESTS(BOTH);
+	const struct CMUnitTest pg_tests[] = TESTS(BOTH_PG);
+	int failed;
+
+	failed = cmocka_run_group_tests_name("SQLite", sqlite_tests, NULL, NULL);
+	if (!getenv("OASIS_TEST_PG") || !*getenv("OASIS_TEST_PG")) {
+		printf("# PostgreSQL: OASIS_TEST_PG is not set (make test sets "
+		       "it), so only SQLite was tested\n");
+		return failed;
+	}
+	return failed + cmocka_run_group_tests_name("PostgreSQL", pg_tests,
+						     NULL, NULL);
+}
