@@ -510,7 +510,7 @@ const char serve_usage[] =
 	"  --cluster              one of several nodes on one PostgreSQL store:\n"
 	"                         a write is acknowledged once committed in\n"
 	"                         the store, reads come from it, singleton\n"
-	"                         duties go by leases (docs/CLUSTER_NODE.md)\n"
+	"                         duties go by leases (docs/CLUSTER.md)\n"
 	"  --node-id ID           this node's name among them (default\n"
 	"                         HOSTNAME:PORT)\n"
 	"  --lease-ttl MS         a duty's lease lasts this long (default 10000)\n"

@@ -32,6 +32,7 @@ struct route {
 
 static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/health", ROLE_NONE, route_health),
+	ROUTE("GET", "/api/v1/health/live", ROLE_NONE, route_health_live),
 	ROUTE("POST", "/api/v1/login", ROLE_NONE, route_login),
 	ROUTE("POST", "/api/v1/logout", ROLE_NONE, route_logout),
 	ROUTE("GET", "/api/v1/me", ROLE_VIEWER, route_me),

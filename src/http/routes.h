@@ -11,6 +11,7 @@
 
 /* route_system.c */
 int route_health(struct http_ctx *c);
+int route_health_live(struct http_ctx *c);
 
 /* route_auth.c */
 int route_login(struct http_ctx *c);

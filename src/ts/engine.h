@@ -105,7 +105,7 @@ struct ts_engine_opts {
 	void (*hook)(struct ts_engine *eng, void *ctx);
 	void *hook_ctx;
 	/*
-	 * Many nodes on one store (docs/CLUSTER_NODE.md): no WAL and no
+	 * Many nodes on one store (docs/CLUSTER.md): no WAL and no
 	 * points in the heads; a write is acknowledged once its chunks and
 	 * newest points committed in the store (group commit), reads and
 	 * latest values come from the store.  node: this node's id (leases).
