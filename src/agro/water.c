@@ -8,6 +8,7 @@
 
 #include "agro/fao56.h"
 #include "agro/water_settings.h"
+#include "ts/format.h"
 #include "util/timeutil.h"
 
 #define LOOKAHEAD_DAYS 30
@@ -180,7 +181,7 @@ static int station_of(const struct water_cache *c, const struct db_plot *p)
 #define AHEAD_SLACK 64
 
 static int want(struct water_cache *c, int64_t id, int64_t from, int64_t to,
-		unsigned aggs, struct err *e)
+		int64_t step, unsigned aggs, struct err *e)
 {
 	if (c->n_ahead == c->cap_ahead) {
 		size_t cap = c->cap_ahead ? c->cap_ahead * 2 : 256;
@@ -191,9 +192,8 @@ static int want(struct water_cache *c, int64_t id, int64_t from, int64_t to,
 		c->ahead = q;
 		c->cap_ahead = cap;
 	}
-	c->ahead[c->n_ahead++] = (struct ts_agg_query){ id, from, to,
-							MS_PER_DAY, aggs,
-							NULL, 0 };
+	c->ahead[c->n_ahead++] = (struct ts_agg_query){ id, from, to, step,
+							aggs, NULL, 0 };
 	return ERR_OK;
 }
 
@@ -243,15 +243,21 @@ static bool ahead_take(struct water_cache *c, int64_t id, int64_t from,
 /*
  * Daily buckets of a device's series over [first, last] days (none if it
  * has no such series): listed only while the cache lists the plan's reads,
- * else from the reads fetched ahead, else read alone.
+ * else from the reads fetched ahead, else read alone.  Days are the
+ * water context's local days: the reads listed ahead are of fine (hourly)
+ * buckets, folded into local days once fetched, as water__daily does.
  */
 static int daily(struct water_cache *c, const char *device,
 		 const char *metric, int64_t first, int64_t last,
 		 unsigned aggs, struct ts_bucket **out, size_t *n,
 		 struct err *e)
 {
+	const struct tz *z = c->w.tz;
 	struct err missing = { 0 };
-	int64_t id, from = first * MS_PER_DAY, to = (last + 1) * MS_PER_DAY;
+	int64_t id, from, to, step;
+	unsigned mask = z ? ts_local_fine_mask(aggs) : aggs;
+	struct ts_bucket *fine = NULL;
+	size_t n_fine = 0;
 	int rc;
 
 	*out = NULL;
@@ -261,12 +267,22 @@ static int daily(struct water_cache *c, const char *device,
 		return ERR_OK; /* no such series: nothing measured */
 	if (rc)
 		return *e = missing, rc;
+	from = z ? water_day_start(&c->w, first) : first * MS_PER_DAY;
+	to = z ? water_day_start(&c->w, last + 1) : (last + 1) * MS_PER_DAY;
+	step = z ? ts_local_fine_step(z, from, to) : MS_PER_DAY;
 	if (c->listing)
-		return want(c, id, from, to, aggs, e);
-	if (ahead_take(c, id, from, to, aggs, out, n, &rc, e))
+		return want(c, id, from, to, step, mask, e);
+	if (!ahead_take(c, id, from, to, mask, &fine, &n_fine, &rc, e))
+		return water__daily(&c->w, device, metric, first, last, aggs,
+				    out, n, e);
+	if (rc || !z) {
+		*out = fine;
+		*n = n_fine;
 		return rc;
-	return ts_engine_aggregate(c->w.ts, id, from, to, MS_PER_DAY, aggs,
-				   out, n, e);
+	}
+	rc = ts_fold_local_days(z, 1, fine, n_fine, out, n, e);
+	free(fine);
+	return rc;
 }
 
 /* Metered m3 per day: the day's last cumulative volume less the last before. */
@@ -283,7 +299,7 @@ static int metered(struct water_cache *c, const struct water_devices *pd,
 		rc = daily(c, pd->meters[k], "volume", first - 1,
 			   first + (int64_t)days - 1, TS_AGG_LAST, &b, &n, e);
 		for (size_t i = 0; !rc && i < n; i++) {
-			int64_t at = water_day_of(w, b[i].start) - first;
+			int64_t at = water_day_of(&c->w, b[i].start) - first;
 
 			if (at >= 0 && isfinite(prev) && b[i].last >= prev)
 				m3[at] += b[i].last - prev;
@@ -365,7 +381,7 @@ static int probed(struct water_cache *c, const struct water_devices *pd,
 		rc = daily(c, pd->probes[0], metric[k], first,
 			   first + (int64_t)days - 1, TS_AGG_AVG, &b, &n, e);
 		for (size_t i = 0; !rc && i < n; i++) {
-			int64_t at = water_day_of(w, b[i].start) - first;
+			int64_t at = water_day_of(&c->w, b[i].start) - first;
 
 			if (at >= 0 && (size_t)at < days && b[i].count)
 				pr[at].r[pr[at].n++] = (struct agro_probe_reading){

@@ -271,6 +271,35 @@ static int fold(const struct tz *z, int64_t k, const struct ts_bucket *b,
 	return ERR_OK;
 }
 
+int64_t ts_local_fine_step(const struct tz *z, int64_t from, int64_t to)
+{
+	return fine_step(z, from, to);
+}
+
+unsigned ts_local_fine_mask(unsigned aggs)
+{
+	return aggs | TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX | TS_AGG_SUM |
+	       TS_AGG_COUNT;
+}
+
+int ts_fold_local_days(const struct tz *z, int64_t k,
+		       const struct ts_bucket *b, size_t nb,
+		       struct ts_bucket **out, size_t *n, struct err *e)
+{
+	struct ts_bucket *res = NULL;
+	size_t m = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (fold(z, k, b, nb, &res, &m, &cap, e)) {
+		free(res);
+		return e->code;
+	}
+	*out = res;
+	*n = m;
+	return ERR_OK;
+}
+
 int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
 			    int64_t from, int64_t to, int64_t k,
 			    const struct tz *z, unsigned aggs,
@@ -278,8 +307,7 @@ int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
 {
 	int64_t fine = fine_step(z, from, to);
 	int64_t window = LOCAL_WINDOW_FINE * fine;
-	unsigned mask = aggs | TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX |
-			TS_AGG_SUM | TS_AGG_COUNT;
+	unsigned mask = ts_local_fine_mask(aggs);
 	struct ts_bucket *res = NULL;
 	size_t m = 0, cap = 0;
 	int rc = ERR_OK;

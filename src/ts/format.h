@@ -42,6 +42,19 @@ int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
 			    const struct tz *z, unsigned aggs,
 			    struct ts_bucket **out, size_t *n, struct err *e);
 
+/*
+ * The pieces of ts_aggregate_local_days, for a caller that reads the fine
+ * buckets itself (many series in one view, ts_engine_aggregate_many): the
+ * fine step to read [from, to) with (an hour, a quarter of one for zones
+ * off the whole hour), the aggregates to read them with, and their fold
+ * into buckets of k local days (*out the caller's to free()).
+ */
+int64_t ts_local_fine_step(const struct tz *z, int64_t from, int64_t to);
+unsigned ts_local_fine_mask(unsigned aggs);
+int ts_fold_local_days(const struct tz *z, int64_t k,
+		       const struct ts_bucket *b, size_t nb,
+		       struct ts_bucket **out, size_t *n, struct err *e);
+
 /* Run the query and write its answer. */
 int ts_query_write(struct ts_engine *eng, const struct ts_query *q,
 		   struct buf *out, struct err *e);
