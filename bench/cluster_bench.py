@@ -2,7 +2,9 @@
 protocol through haproxy into three Oasis nodes (A) beside the same load
 into one node of the same cluster (B), PostgreSQL under Patroni in
 synchronous mode, in one run, alternating A B A B, with the ratio of each
-pair and the load average.
+pair and the load average.  The nodes run with --cluster (scripts/cluster.sh):
+every acknowledged write is committed to PostgreSQL and to its synchronous
+standby.
 
     python3 bench/cluster_bench.py [BUILD] [RUNS]
 
@@ -66,6 +68,55 @@ def batches(t0):
     return out
 
 
+def cpu_of(pid):
+    """CPU seconds (user + system) of a process, 0 when gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            f = f.read().rsplit(")", 1)[1].split()
+        return (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def children(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def cpu_by_part(state, v):
+    """CPU seconds so far of the Oasis nodes, PostgreSQL (postmasters and
+    their children, e.g. backends and walsenders), haproxy and this client;
+    processes that ended meanwhile are not counted."""
+    def pid(name):
+        try:
+            with open(os.path.join(state, "pids", name + ".pid")) as f:
+                return int(f.read())
+        except (OSError, ValueError):
+            return 0
+    pg = 0.0
+    for i in range(1, int(v["PG_NODES"]) + 1):
+        try:
+            with open(os.path.join(state, "pg", "p%d" % i, "data",
+                                   "postmaster.pid")) as f:
+                pm = int(f.readline())
+        except (OSError, ValueError):
+            continue
+        pg += cpu_of(pm) + sum(cpu_of(c) for c in children(pm))
+    me = os.times()
+    return {"oasis": sum(cpu_of(pid("o%d" % i))
+                         for i in range(1, int(v["NODES"]) + 1)),
+            "postgres": pg, "haproxy": cpu_of(pid("haproxy")),
+            "client": me.user + me.system}
+
+
 def run(port, token, bodies):
     errors = []
     share = [bodies[i::CLIENTS] for i in range(CLIENTS)]
@@ -117,12 +168,17 @@ def main():
             for side in "AB":
                 k += 1
                 bodies = batches(now - 20 * 3600 * 1000 + k * span)
+                c0 = cpu_by_part(state, v)
                 rate = run(sides[side], token, bodies)
+                c1 = cpu_by_part(state, v)
                 got[side].append(rate)
-                print("run %d %s %-34s %9.0f points/s  load %s" % (
-                    r + 1, side, "haproxy -> 3 nodes" if side == "A"
-                    else "one node (o1)", rate,
-                    os.getloadavg()[0].__round__(2)), flush=True)
+                print("run %d %s %-20s %9.0f points/s  load %5.2f  CPU s "
+                      "per 1M points: %s" % (
+                          r + 1, side, "haproxy -> 3 nodes" if side == "A"
+                          else "one node (o1)", rate, os.getloadavg()[0],
+                          " ".join("%s %.2f" % (k, (c1[k] - c0[k]) * 1e6 /
+                                                (BATCHES * LINES))
+                                   for k in c0)), flush=True)
         ratios = [a / b for a, b in zip(got["A"], got["B"])]
         med = lambda xs: sorted(xs)[len(xs) // 2]
         print("median: A %.0f points/s, B %.0f points/s, ratio A/B %.2f "

@@ -79,7 +79,7 @@ def tmpdir(prefix):
 def serve(binary, store, who="bench"):
     """`oasis serve` on store at a free loopback port: (process, port)."""
     proc = subprocess.Popen([binary, "serve", "--data", store, "--listen",
-                             "127.0.0.1:0"], stdout=subprocess.PIPE,
+                             "127.0.0.1:0", "--allow-unknown-metrics"], stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, text=True)
     m = re.search(r"127\.0\.0\.1:(\d+)", proc.stdout.readline())
     if not m:

@@ -4,7 +4,7 @@ PostgreSQL, in the same run (issue 15's numbers).
   python3 bench/pg_bench.py [BUILD] [--runs N] [--only PARTS]
                             [--before OASIS_BINARY]
 
-PARTS is a comma list of write,size,plan (default all):
+PARTS is a comma list of write,size,plan,ndvi (default all):
 
 write  HTTP ingest of the 1-day file (100 stations and 1,000 probes,
        1.87 M points, moved to end a minute ago) in 5,000-line batches from
@@ -27,13 +27,22 @@ size   `oasis ingest` of the 7-day file (13.1 M points) into a fresh
        rollups, latest, series, ...; PostGIS's spatial_ref_sys apart).
 plan   GET /api/v1/irrigation/plan over 5,000 plots (plan_bench.py's
        store: 10 stations, 5,000 probes, 90 days, written over HTTP) on
-       PostgreSQL and on SQLite, alternately.
+       PostgreSQL and on SQLite, alternately; with --before also E, the
+       other binary on a copy of the SQLite folder (SQLite before/after).
+ndvi   a year of daily NDVI over 10,000 plots: 365 scenes, each with the
+       statistics of all 10,000 plots (3.65 M rows of scene_stats, loaded
+       by the bench straight into each store: psql \copy, sqlite3), then
+       GET /api/v1/plots/{code}/indices?index=ndvi (the plot's year of
+       NDVI, the service the plot page's chart reads) for --ndvi-reads
+       plots spread over the 10,000, one keep-alive client, PostgreSQL and
+       SQLite alternately.
 
 The cluster is a throwaway one (initdb in a temporary folder, a free
 loopback port, default settings: fsync on, synchronous_commit on,
 shared_buffers 128 MB), stopped at the end.  Standard library only; run
 with /usr/bin/python3 from bench/ (make bench does)."""
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -51,7 +60,7 @@ from ts_bench import load_note, metric, recent_batches
 from ts_peers import (KeepAlive, OasisServer, Postgres, du_bytes, proc_cpu,
                       post_batches)
 
-PARTS = ("write", "size", "plan")
+PARTS = ("write", "size", "plan", "ndvi")
 SUMMARY = []
 COUNTER = [0]
 
@@ -395,7 +404,7 @@ def plan_store(oasis, work, pg, today):
     return st, tok
 
 
-def bench_plan(oasis, work, pg, runs):
+def bench_plan(oasis, work, pg, runs, before=None):
     today = int(time.time()) // plan_bench.DAY
     print("\n[plan] GET /api/v1/irrigation/plan over %d plots, A on"
           " PostgreSQL, B on SQLite, alternately; load average %s" % (
@@ -406,6 +415,13 @@ def bench_plan(oasis, work, pg, runs):
     print("  both stores written over HTTP in %.0f s" % (
         time.perf_counter() - t0))
     path = "/api/v1/irrigation/plan?date=%s" % plan_bench.iso(today)
+    se = ce = body_e = None
+    te = []
+    if before:
+        # E: SQLite with the --before binary, on a copy of B's folder
+        shutil.copytree(b.dir, b.dir + "-before")
+        se = OasisServer(before, b.dir + "-before")
+        ce = plan_bench.Client(se.port, tok_b)
     sa, sb = a.serve(), b.serve()
     ca, cb = plan_bench.Client(sa.port, tok_a), plan_bench.Client(sb.port,
                                                                   tok_b)
@@ -418,12 +434,20 @@ def bench_plan(oasis, work, pg, runs):
             s = time.perf_counter()
             body_b = cb.call("GET", path)
             y = time.perf_counter() - s
+            if ce:
+                s = time.perf_counter()
+                body_e = ce.call("GET", path)
+                if i:
+                    te.append(time.perf_counter() - s)
             if i:
                 ta.append(x)
                 tb.append(y)
     finally:
         sa.stop()
         sb.stop()
+        if se:
+            se.stop()
+            shutil.rmtree(b.dir + "-before", ignore_errors=True)
         a.drop()
         b.drop()
     due_a, _ = plan_bench.due_of(body_a)
@@ -434,10 +458,137 @@ def bench_plan(oasis, work, pg, runs):
     print(ratio_line("A/B time", ratios))
     print("  same plots due with the same volumes: %s (%d due)" % (
         "yes" if due_a == due_b else "NO", len(due_a)))
+    if te:
+        print("  E SQLite, --before binary: %s" % spread(te, "%.3f"))
+        print(ratio_line("B/E time", [y / z for y, z in zip(tb, te)]))
+        print("  B and E answer alike: %s" % (
+            "yes" if plan_bench.due_of(body_e)[0] == due_b else "NO"))
     SUMMARY.append(("irrigation plan, %d plots, PG time / SQLite time" %
                     plan_bench.PLOTS,
                     "%.2f (%.3f s / %.3f s)" % (med(ratios), med(ta),
                                                 med(tb)), "<= 1.5"))
+
+
+# ---- ndvi ----------------------------------------------------------------------
+
+NDVI_PLOTS = 10000
+NDVI_DAYS = 365
+
+
+def ndvi_rows(path, first_day):
+    """The scenes' and statistics' CSV files: a year of daily scenes, each
+    with every plot's NDVI statistics (a smooth season plus noise)."""
+    import random
+    rnd = random.Random(15)
+    scenes, stats = path + "-scenes.csv", path + "-stats.csv"
+    with open(scenes, "w") as f:
+        for d in range(NDVI_DAYS):
+            ms = (first_day + d) * 86400000 + 5 * 3600000
+            f.write('%d,bench,satellite,%d,EPSG:4326,{},0.0,"",512,512,'
+                    'ndvi,"",%d\n' % (d + 1, ms, ms))
+    with open(stats, "w") as f:
+        for d in range(NDVI_DAYS):
+            season = 0.2 + 0.6 * max(0.0, 1 - abs(d - 200) / 120.0)
+            for i in range(NDVI_PLOTS):
+                m = season + rnd.uniform(-0.05, 0.05)
+                v = [round(x, 3) + 0.0 for x in (m, m - 0.2, m + 0.2,
+                                                 m - 0.07, m + 0.07)]
+                f.write("%d,B%04d,ndvi,%d,0.98,%r,0.05,%r,%r,%r,%r,%r\n" % (
+                    d + 1, i, 400 + i % 300, v[0], v[1], v[2], v[0], v[3],
+                    v[4]))
+    return scenes, stats
+
+
+def ndvi_store(oasis, work, pg, scenes, stats, sown):
+    st = Store(oasis, work, pg)
+    geo = os.path.join(work, "ndvi-plots.geojson")
+    if not os.path.exists(geo):
+        keep = plan_bench.PLOTS
+        plan_bench.PLOTS = NDVI_PLOTS
+        plan_bench.plots_geojson(geo, sown)
+        plan_bench.PLOTS = keep
+    st.run(["plots", "import", geo])
+    if pg:
+        for table, path in (("scenes", scenes), ("scene_stats", stats)):
+            copy = "\\copy %s FROM '%s' CSV" % (table, path)
+            subprocess.run(pg.psql_cmd(copy)[:-4] + ["-d", st.db, "-c",
+                                                     copy],
+                           check=True, capture_output=True)
+        pg.sql_db(st.db, "SELECT setval(pg_get_serial_sequence('scenes',"
+                  " 'id'), %d)" % NDVI_DAYS)
+        pg.sql_db(st.db, "VACUUM ANALYZE scenes")
+        pg.sql_db(st.db, "VACUUM ANALYZE scene_stats")
+    else:
+        import csv
+        import sqlite3
+        db = sqlite3.connect(os.path.join(st.dir, "oasis.db"))
+        with open(scenes) as f:
+            db.executemany("INSERT INTO scenes VALUES (?,?,?,?,?,?,?,?,?,?,"
+                           "?,?,?)", csv.reader(f))
+        with open(stats) as f:
+            db.executemany("INSERT INTO scene_stats VALUES (?,?,?,?,?,?,?,?,"
+                           "?,?,?,?)", csv.reader(f))
+        db.commit()
+        db.execute("ANALYZE")
+        db.close()
+    return st, st.token("viewer")
+
+
+def bench_ndvi(oasis, work, pg, runs, reads):
+    today = int(time.time()) // plan_bench.DAY
+    first = today - NDVI_DAYS
+    print("\n[ndvi] a year of daily NDVI over %d plots (%d scenes, %.2f M"
+          " rows); GET /api/v1/plots/{code}/indices?index=ndvi for %d"
+          " plots, A on PostgreSQL, B on SQLite, alternately; load average"
+          " %s" % (NDVI_PLOTS, NDVI_DAYS, NDVI_PLOTS * NDVI_DAYS / 1e6, reads,
+                   load()))
+    t0 = time.perf_counter()
+    scenes, stats = ndvi_rows(os.path.join(work, "ndvi"), first)
+    a, tok_a = ndvi_store(oasis, work, pg, scenes, stats, first)
+    b, tok_b = ndvi_store(oasis, work, None, scenes, stats, first)
+    os.remove(stats)
+    print("  both stores loaded in %.0f s" % (time.perf_counter() - t0))
+    step = max(1, NDVI_PLOTS // reads)
+    paths = ["/api/v1/plots/B%04d/indices?index=ndvi" % (i * step % NDVI_PLOTS)
+             for i in range(reads)]
+    sa, sb = a.serve(), b.serve()
+    ca, cb = plan_bench.Client(sa.port, tok_a), plan_bench.Client(sb.port,
+                                                                  tok_b)
+    ta, tb = [], []
+    try:
+        for i in range(runs + 1):
+            got = []
+            for c, out in ((ca, ta), (cb, tb)):
+                s = time.perf_counter()
+                bodies = [c.call("GET", p) for p in paths]
+                x = time.perf_counter() - s
+                got.append(bodies)
+                if i:
+                    out.append(x)
+            same = got[0] == got[1]
+            if not same:
+                x, y = next((x, y) for x, y in zip(*got) if x != y)
+                k = next(k for k in range(min(len(x), len(y)))
+                         if x[k] != y[k])
+                print("  differ: A %r\n          B %r" % (x[max(0, k - 80):k + 80],
+                                                       y[max(0, k - 80):k + 80]))
+            n = len(json.loads(got[0][0])["satellite"])
+    finally:
+        sa.stop()
+        sb.stop()
+        a.drop()
+        b.drop()
+    ratios = [x / y for x, y in zip(ta, tb)]
+    print("  A PostgreSQL: %s, %.2f ms a plot" % (spread(ta, "%.3f"),
+                                                 med(ta) / reads * 1e3))
+    print("  B SQLite:     %s, %.2f ms a plot" % (spread(tb, "%.3f"),
+                                                 med(tb) / reads * 1e3))
+    print(ratio_line("A/B time", ratios))
+    print("  the same answers on both: %s (%d days a plot)" % (
+        "yes" if same else "NO", n))
+    SUMMARY.append(("a year of daily NDVI, %d of %d plots, PG / SQLite" % (
+        reads, NDVI_PLOTS), "%.2f (%.3f s / %.3f s)" % (
+            med(ratios), med(ta), med(tb)), "<= 1.5"))
 
 
 def main():
@@ -449,7 +600,12 @@ def main():
     ap.add_argument("--before", help="another oasis binary for D")
     ap.add_argument("--plan-plots", type=int, default=plan_bench.PLOTS,
                     help="plots of the plan's store (default 5,000)")
+    ap.add_argument("--ndvi-reads", type=int, default=1000,
+                    help="plots whose NDVI year is read each round")
+    ap.add_argument("--ndvi-plots", type=int, default=NDVI_PLOTS,
+                    help="plots with a year of NDVI (default 10,000)")
     a = ap.parse_args()
+    globals()["NDVI_PLOTS"] = a.ndvi_plots
     plan_bench.PLOTS = a.plan_plots
     parts = a.only.split(",")
     oasis = oasis_bin(a.build)
@@ -468,7 +624,9 @@ def main():
         if "size" in parts:
             bench_size(oasis, work, pg)
         if "plan" in parts:
-            bench_plan(oasis, work, pg, a.runs)
+            bench_plan(oasis, work, pg, a.runs, a.before)
+        if "ndvi" in parts:
+            bench_ndvi(oasis, work, pg, a.runs, a.ndvi_reads)
     finally:
         pg.stop()
         shutil.rmtree(work, ignore_errors=True)

@@ -37,6 +37,7 @@
 #   OASIS_CLUSTER_BROKERS=1         mosquitto brokers (1 or 2)
 #   OASIS_CLUSTER_TTL=10 OASIS_CLUSTER_LOOP_WAIT=1 OASIS_CLUSTER_RETRY_TIMEOUT=4
 #                                   Patroni's timings (loop_wait + 2 retry <= ttl)
+#   OASIS_CLUSTER_LEASE_TTL=10000   the nodes' lease ttl in ms (--lease-ttl)
 #   OASIS_CLUSTER_DEMO=1            load the demo base's plots (0: an empty base)
 #   OASIS_BIN=build/oasis           the program the nodes run
 #   OASIS_CLUSTER_SERVE_ARGS=       more options for every `oasis serve`
@@ -51,6 +52,7 @@ BROKERS=${OASIS_CLUSTER_BROKERS:-1}
 TTL=${OASIS_CLUSTER_TTL:-10}
 LOOP_WAIT=${OASIS_CLUSTER_LOOP_WAIT:-1}
 RETRY_TIMEOUT=${OASIS_CLUSTER_RETRY_TIMEOUT:-4}
+LEASE_TTL=${OASIS_CLUSTER_LEASE_TTL:-10000}
 OASIS=${OASIS_BIN:-$ROOT/build/oasis}
 PG_BIN=${PGBIN:-$(ls -d /usr/lib/postgresql/15/bin 2>/dev/null || true)}
 
@@ -138,6 +140,7 @@ choose_ports() {
 		echo "NODES=$NODES"
 		echo "BROKERS=$BROKERS"
 		echo "TTL=$TTL"
+		echo "LEASE_TTL=$LEASE_TTL"
 		for i in $(seq 1 "$PG_NODES"); do
 			echo "P${i}_PG=${p[k]}"
 			echo "P${i}_REST=${p[k + 1]}"
@@ -262,19 +265,20 @@ listen oasis
   mode http
   bind 127.0.0.1:$HA_HTTP
   balance leastconn
-  # /api/v1/health reads the store: during a PostgreSQL failover every node
-  # answers it late, so a node leaves on its connection errors at once
-  # (observe layer4) and on failed checks only after 20 s
-  option httpchk GET /api/v1/health
+  # /api/v1/health/live touches no store: a PostgreSQL failover, which makes
+  # every node's store answer late at once, takes no node out; a dead node
+  # leaves on its connection errors at once (observe layer4) or after
+  # 2 failed checks (~1.5 s)
+  option httpchk GET /api/v1/health/live
   http-check expect status 200
-  timeout check 2s
+  timeout check 1s
   timeout tunnel 1h
   option http-server-close
   option http-buffer-request
   option redispatch
   retries 3
   retry-on conn-failure empty-response response-timeout
-  default-server inter 1s fastinter 500ms fall 20 rise 2 observe layer4 error-limit 2 on-error mark-down
+  default-server inter 1s fastinter 250ms downinter 500ms fall 2 rise 1 observe layer4 error-limit 2 on-error mark-down
 EOF
 		for i in $(seq 1 "$NODES"); do
 			echo "  server o$i 127.0.0.1:$(node_port "$i") check"
@@ -420,9 +424,12 @@ start_node() {
 	mkdir -p "$dir"
 	chmod 700 "$dir"
 	# shellcheck disable=SC2046,SC2086
+	# one node of several (docs/CLUSTER.md): PostgreSQL is the log, leases,
+	# a share of every broker's telemetry, events relayed to the others
 	spawn "o$i" self PGPASSFILE="$STATE/pgpass" "$OASIS" serve --db "$(db_url)" \
 		--data "$dir" --listen "127.0.0.1:$(node_port "$i")" \
-		--mqtt-client-id "oasis-o$i-$(node_port "$i")" \
+		--cluster --node-id "o$i" --lease-ttl "$LEASE_TTL" \
+		--mqtt-shared-group oasis \
 		$(mqtt_args) ${OASIS_CLUSTER_SERVE_ARGS:-}
 }
 

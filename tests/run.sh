@@ -64,6 +64,12 @@ done
 log="$logs/db_ops_covered.log"
 tests/db_ops_covered.sh >"$log" 2>&1
 tally db_ops_covered "$log" $?
+# one clock: the site's days whatever the machine's zone
+for zone in UTC America/New_York; do
+	log="$logs/test_tz.$(echo "$zone" | tr / _).log"
+	TZ=$zone "$BUILD"/tests/test_tz >"$log" 2>&1
+	tally "test_tz TZ=$zone" "$log" $?
+done
 suite_end unit
 
 suite_start

@@ -8,6 +8,7 @@
 
 #include "agro/fao56.h"
 #include "agro/water_settings.h"
+#include "ts/format.h"
 #include "util/timeutil.h"
 
 #define LOOKAHEAD_DAYS 30
@@ -138,6 +139,9 @@ void water_cache_close(struct water_cache *c)
 	if (!c)
 		return;
 	water__stations_free(c);
+	for (size_t i = 0; i < c->n_ahead; i++)
+		free(c->ahead[i].out);
+	free(c->ahead);
 	free(c->devices);
 	smap_free(&c->plot_index);
 	free(c);
@@ -169,8 +173,120 @@ static int station_of(const struct water_cache *c, const struct db_plot *p)
 
 /* ---- what the plot's own devices measured ------------------------------------- */
 
+/* ---- reads listed ahead and answered in batches (the plan) ------------------- */
+
+/* Reads answered by one view of the engine: one store round trip. */
+#define AHEAD_BATCH 1024
+/* How far past the next listed read one not found is looked for. */
+#define AHEAD_SLACK 64
+
+static int want(struct water_cache *c, int64_t id, int64_t from, int64_t to,
+		int64_t step, unsigned aggs, struct err *e)
+{
+	if (c->n_ahead == c->cap_ahead) {
+		size_t cap = c->cap_ahead ? c->cap_ahead * 2 : 256;
+		struct ts_agg_query *q = realloc(c->ahead, cap * sizeof(*q));
+
+		if (!q)
+			return err_nomem(e);
+		c->ahead = q;
+		c->cap_ahead = cap;
+	}
+	c->ahead[c->n_ahead++] = (struct ts_agg_query){ id, from, to, step,
+							aggs, NULL, 0 };
+	return ERR_OK;
+}
+
+static bool same_read(const struct ts_agg_query *q, int64_t id, int64_t from,
+		      int64_t to, unsigned aggs)
+{
+	return q->series == id && q->from == from && q->to == to &&
+	       q->mask == aggs;
+}
+
+/*
+ * The buckets of a read listed ahead, fetched with the next AHEAD_BATCH
+ * reads in one view if not yet; false if the read was not listed (the
+ * caller reads it alone).  Reads listed but skipped are dropped.
+ */
+static bool ahead_take(struct water_cache *c, int64_t id, int64_t from,
+		       int64_t to, unsigned aggs, struct ts_bucket **out,
+		       size_t *n, int *rc, struct err *e)
+{
+	size_t i = c->next_ahead, end;
+
+	while (i < c->n_ahead && i < c->next_ahead + AHEAD_SLACK &&
+	       !same_read(&c->ahead[i], id, from, to, aggs))
+		i++;
+	if (i >= c->n_ahead || !same_read(&c->ahead[i], id, from, to, aggs))
+		return false;
+	for (size_t k = c->next_ahead; k < i; k++) {
+		free(c->ahead[k].out);
+		c->ahead[k].out = NULL;
+	}
+	c->next_ahead = i;
+	if (i >= c->fetched_ahead) {
+		end = c->n_ahead - i < AHEAD_BATCH ? c->n_ahead : i + AHEAD_BATCH;
+		if ((*rc = ts_engine_aggregate_many(c->w.ts, c->ahead + i,
+						    end - i, e)))
+			return true;
+		c->fetched_ahead = end;
+	}
+	*out = c->ahead[i].out;
+	*n = c->ahead[i].n;
+	c->ahead[i].out = NULL;
+	c->next_ahead = i + 1;
+	*rc = ERR_OK;
+	return true;
+}
+
+/*
+ * Daily buckets of a device's series over [first, last] days (none if it
+ * has no such series): listed only while the cache lists the plan's reads,
+ * else from the reads fetched ahead, else read alone.  Days are the
+ * water context's local days: the reads listed ahead are of fine (hourly)
+ * buckets, folded into local days once fetched, as water__daily does.
+ */
+static int daily(struct water_cache *c, const char *device,
+		 const char *metric, int64_t first, int64_t last,
+		 unsigned aggs, struct ts_bucket **out, size_t *n,
+		 struct err *e)
+{
+	const struct tz *z = c->w.tz;
+	struct err missing = { 0 };
+	int64_t id, from, to, step;
+	unsigned mask = z ? ts_local_fine_mask(aggs) : aggs;
+	struct ts_bucket *fine = NULL;
+	size_t n_fine = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	rc = ingest_series_find(c->w.ing, device, metric, &id, &missing);
+	if (rc == ERR_NOT_FOUND)
+		return ERR_OK; /* no such series: nothing measured */
+	if (rc)
+		return *e = missing, rc;
+	from = z ? water_day_start(&c->w, first) : first * MS_PER_DAY;
+	to = z ? water_day_start(&c->w, last + 1) : (last + 1) * MS_PER_DAY;
+	step = z ? ts_local_fine_step(z, from, to) : MS_PER_DAY;
+	if (c->listing)
+		return want(c, id, from, to, step, mask, e);
+	if (!ahead_take(c, id, from, to, mask, &fine, &n_fine, &rc, e))
+		return water__daily(&c->w, device, metric, first, last, aggs,
+				    out, n, e);
+	if (rc || !z) {
+		*out = fine;
+		*n = n_fine;
+		return rc;
+	}
+	rc = ts_fold_local_days(z, 1, fine, n_fine, out, n, e);
+	free(fine);
+	return rc;
+}
+
 /* Metered m3 per day: the day's last cumulative volume less the last before. */
-static int metered(const struct water_ctx *w, const struct water_devices *pd,
+static int metered(struct water_cache *c, const struct water_devices *pd,
 		   int64_t first, size_t days, double *m3, struct err *e)
 {
 	struct ts_bucket *b;
@@ -180,10 +296,10 @@ static int metered(const struct water_ctx *w, const struct water_devices *pd,
 	for (int k = 0; pd && k < pd->n_meters && !rc; k++) {
 		double prev = NAN;
 
-		rc = water__daily(w, pd->meters[k], "volume", first - 1,
-				  first + (int64_t)days - 1, TS_AGG_LAST, &b, &n, e);
+		rc = daily(c, pd->meters[k], "volume", first - 1,
+			   first + (int64_t)days - 1, TS_AGG_LAST, &b, &n, e);
 		for (size_t i = 0; !rc && i < n; i++) {
-			int64_t at = b[i].start / MS_PER_DAY - first;
+			int64_t at = water_day_of(&c->w, b[i].start) - first;
 
 			if (at >= 0 && isfinite(prev) && b[i].last >= prev)
 				m3[at] += b[i].last - prev;
@@ -250,7 +366,7 @@ struct probe_day {
 	size_t n;
 };
 
-static int probed(const struct water_ctx *w, const struct water_devices *pd,
+static int probed(struct water_cache *c, const struct water_devices *pd,
 		  int64_t first, size_t days, struct probe_day *pr,
 		  struct err *e)
 {
@@ -262,10 +378,10 @@ static int probed(const struct water_ctx *w, const struct water_devices *pd,
 	int rc = ERR_OK;
 
 	for (int k = 0; pd && pd->n_probes && k < PROBE_DEPTHS && !rc; k++) {
-		rc = water__daily(w, pd->probes[0], metric[k], first,
-				  first + (int64_t)days - 1, TS_AGG_AVG, &b, &n, e);
+		rc = daily(c, pd->probes[0], metric[k], first,
+			   first + (int64_t)days - 1, TS_AGG_AVG, &b, &n, e);
 		for (size_t i = 0; !rc && i < n; i++) {
-			int64_t at = b[i].start / MS_PER_DAY - first;
+			int64_t at = water_day_of(&c->w, b[i].start) - first;
 
 			if (at >= 0 && (size_t)at < days && b[i].count)
 				pr[at].r[pr[at].n++] = (struct agro_probe_reading){
@@ -333,9 +449,9 @@ static int gather(struct water_cache *c, const char *code, int64_t first,
 	in->probes = calloc(days, sizeof(*in->probes));
 	if (!in->m3 || !in->probes)
 		return err_nomem(e);
-	if ((rc = metered(&c->w, pd, first, days, in->m3, e)))
+	if ((rc = metered(c, pd, first, days, in->m3, e)))
 		return rc;
-	return probed(&c->w, pd, first, days, in->probes, e);
+	return probed(c, pd, first, days, in->probes, e);
 }
 
 /* Step the balance day by day on the station's resolved weather. */
@@ -424,6 +540,12 @@ int water_compute(struct water_cache *c, const struct db_plot *p,
 	out->n_days = (size_t)(to_day - sowing + 1);
 	if (out->n_days > SEASON_DAYS_MAX)
 		out->n_days = SEASON_DAYS_MAX; /* one season */
+	if (c->listing) {
+		rc = gather(c, out->code, sowing, out->n_days, &in, e);
+		inputs_free(&in);
+		out->n_days = 0;
+		return rc;
+	}
 	if (!(out->days = calloc(out->n_days, sizeof(*out->days))))
 		return err_nomem(e);
 	if (!(rc = gather(c, out->code, sowing, out->n_days, &in, e)) &&
@@ -432,6 +554,19 @@ int water_compute(struct water_cache *c, const struct db_plot *p,
 	inputs_free(&in);
 	if (rc)
 		water_plot_free(out);
+	return rc;
+}
+
+int water__list_reads(struct water_cache *c, const struct db_plot *p,
+		       int64_t to_day, struct err *e)
+{
+	struct water_plot wp;
+	int rc;
+
+	c->listing = true;
+	rc = water_compute(c, p, to_day, &wp, e);
+	c->listing = false;
+	water_plot_free(&wp);
 	return rc;
 }
 

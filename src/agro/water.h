@@ -6,7 +6,9 @@
  * water balance (agro/balance.c) from sowing to the day asked, with the
  * recommendation for the days ahead (agro/plan.c).
  *
- * Days are UTC days.  The station is the plot's own, else the nearest
+ * Days are the civil days of the site's time zone (water_ctx.tz, from
+ * util/tz: local midnight to local midnight, 23 or 25 h across a
+ * daylight-saving change), numbered from 1970-01-01 local.  The station is the plot's own, else the nearest
  * weather station.  Its daily weather (agro/water_weather.c) is read once
  * per request for all the plots that use it, and each station day resolved
  * once:
@@ -38,6 +40,7 @@
 #include "ts/engine.h"
 #include "util/buf.h"
 #include "util/err.h"
+#include "util/tz.h"
 
 /* The base's elevation when a station has none: Manas's oasis, 470 m. */
 #define WATER_ALTITUDE_M 470.0
@@ -87,7 +90,12 @@ struct water_ctx {
 	struct db *db;
 	struct ts_engine *ts;
 	struct ingest *ing;
+	const struct tz *tz;    /* the zone of the days (NULL: UTC days) */
 };
+
+/* Day numbers (local days since 1970-01-01 in w->tz) and instants. */
+int64_t water_day_start(const struct water_ctx *w, int64_t day);
+int64_t water_day_of(const struct water_ctx *w, int64_t ms);
 
 /*
  * What one request reads once and shares among its plots: the stations

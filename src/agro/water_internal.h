@@ -59,6 +59,13 @@ struct water_cache {
 	struct water_devices *devices;   /* by plot, through plot_index */
 	size_t n_devices, cap_devices;
 	struct smap plot_index;          /* plot code -> index in devices */
+	/* the series reads water_compute will make, listed ahead
+	 * (water__list_reads) and fetched AHEAD_BATCH at a time */
+	struct ts_agg_query *ahead;
+	size_t n_ahead, cap_ahead;
+	size_t next_ahead;               /* the next read expected */
+	size_t fetched_ahead;            /* [.., fetched_ahead) are fetched */
+	bool listing;                    /* water_compute only lists reads */
 };
 
 /*
@@ -76,5 +83,13 @@ int water__daily(const struct water_ctx *w, const char *device,
 		 struct err *e);
 
 void water__stations_free(struct water_cache *c);
+/*
+ * List the series reads water_compute(c, p, to_day) will make, so that
+ * later calls in the same order get them from batched reads (one store
+ * round trip per batch instead of one per series).  The answers are those
+ * of the reads made one by one.
+ */
+int water__list_reads(struct water_cache *c, const struct db_plot *p,
+		      int64_t to_day, struct err *e);
 
 #endif

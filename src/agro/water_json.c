@@ -143,6 +143,17 @@ struct plan {
 	struct err *e;
 };
 
+/* First pass: the series reads of every plot, to be fetched in batches. */
+static int list_plot(const struct db_plot *p, void *ctx)
+{
+	struct plan *pl = ctx;
+	struct err ignored = { 0 };
+
+	/* a plot that fails here fails again below, where it is reported */
+	(void)water__list_reads(pl->cache, p, pl->day - 1, &ignored);
+	return 0;
+}
+
 static int plan_plot(const struct db_plot *p, void *ctx)
 {
 	struct plan *pl = ctx;
@@ -334,7 +345,8 @@ int water_plan_json(const struct water_ctx *w, const struct water_opts *o,
 
 	if ((rc = water_cache_open(w, o, &pl.cache, e)))
 		return rc;
-	if ((rc = db_plot_list(w->db, NULL, plan_plot, &pl, e)))
+	if ((rc = db_plot_list(w->db, NULL, list_plot, &pl, e)) ||
+	    (rc = db_plot_list(w->db, NULL, plan_plot, &pl, e)))
 		goto out;
 	if (!(order = malloc((pl.n ? pl.n : 1) * sizeof(*order)))) {
 		rc = err_nomem(e);

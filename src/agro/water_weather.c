@@ -12,6 +12,7 @@
 
 #include "agro/et0_station.h"
 #include "agro/fao56.h"
+#include "ts/format.h"
 #include "util/timeutil.h"
 
 /* Days read before the first one asked, so that day has a previous one. */
@@ -44,6 +45,11 @@ int water__daily(const struct water_ctx *w, const char *device,
 		return ERR_OK; /* no such series: nothing measured */
 	if (rc)
 		return *e = missing, rc;
+	if (w->tz)
+		return ts_aggregate_local_days(w->ts, id,
+					       water_day_start(w, first),
+					       water_day_start(w, last + 1), 1,
+					       w->tz, aggs, out, n, e);
 	return ts_engine_aggregate(w->ts, id, first * MS_PER_DAY,
 				   (last + 1) * MS_PER_DAY, MS_PER_DAY, aggs, out,
 				   n, e);
@@ -106,7 +112,7 @@ static int read_daily(const struct water_ctx *w, const struct wx_station *s,
 				  s->first + (int64_t)s->n - 1, parts[i].aggs,
 				  &b, &n, e);
 		for (size_t k = 0; !rc && k < n; k++) {
-			int64_t at = b[k].start / MS_PER_DAY - s->first;
+			int64_t at = water_day_of(w, b[k].start) - s->first;
 
 			if (at >= 0 && (size_t)at < s->n && b[k].count)
 				parts[i].put(&days[at], &b[k]);
@@ -167,13 +173,15 @@ static int read_hourly(const struct water_ctx *w, const struct wx_station *s,
 				       &missing))
 			return ERR_OK; /* a series missing: no hour counts */
 	}
-	if ((rc = et0_station_read(w->ts, series, s->first * MS_PER_DAY,
-				   (s->first + (int64_t)s->n) * MS_PER_DAY, &h, e)))
+	if ((rc = et0_station_read(w->ts, series, water_day_start(w, s->first),
+				   water_day_start(w, s->first + (int64_t)s->n),
+				   &h, e)))
 		return rc;
 	for (size_t k = 0; k < s->n; k++) {
 		double sum = 0;
 
-		if (et0_station_hourly(&h, &site, (s->first + (int64_t)k) * MS_PER_DAY,
+		if (et0_station_hourly(&h, &site,
+				       water_day_start(w, s->first + (int64_t)k),
 				       24, et0, have) < 24)
 			continue;
 		for (int i = 0; i < 24; i++)
@@ -381,4 +389,14 @@ void water__stations_free(struct water_cache *c)
 	free(c->stations);
 	c->stations = NULL;
 	c->n_stations = 0;
+}
+
+int64_t water_day_start(const struct water_ctx *w, int64_t day)
+{
+	return w->tz ? tz_day_number_start_ms(w->tz, day) : day * MS_PER_DAY;
+}
+
+int64_t water_day_of(const struct water_ctx *w, int64_t ms)
+{
+	return w->tz ? tz_local_day(w->tz, ms) : time_floor_div(ms, MS_PER_DAY);
 }

@@ -18,10 +18,14 @@
 #include "db/db.h"
 #include "util/err.h"
 
-/* Roles in increasing power; a device is outside the ladder. */
+/*
+ * Roles in increasing power; a device and a metrics scraper (GET /metrics
+ * only) are outside the ladder.
+ */
 enum role {
 	ROLE_NONE = 0,
 	ROLE_DEVICE,
+	ROLE_METRICS,
 	ROLE_VIEWER,
 	ROLE_OPERATOR,
 	ROLE_ADMIN,
@@ -109,5 +113,34 @@ int auth_tokens_json(struct db *db, json_t **out, struct err *e);
 /* Revoke token id at now_ms: it stops working at once. */
 int auth_token_revoke(struct db *db, int64_t id, int64_t now_ms,
 		      struct err *e);
+
+/* ---- token_cache.c: identities kept for a store outage ---- */
+
+/*
+ * auth_identify_token asks the store on every request.  A token the store
+ * recognised is remembered (by the hash of its secret) with the time the
+ * store confirmed it; when the store then fails (an error, not "unknown
+ * token"), an identity confirmed less than AUTH_TOKEN_CACHE_MS ago, and
+ * not past the token's expiry, answers instead: requests, writes above
+ * all, go on through a short PostgreSQL outage.  Revoking a token on this
+ * node (auth_token_revoke, a device deleted) forgets every remembered
+ * identity at once.  A revocation made elsewhere (another node, the
+ * command line) is seen by the next request the store answers; only while
+ * the store is failing can a token revoked there be accepted, for at most
+ * AUTH_TOKEN_CACHE_MS after its last confirmation (docs/SECURITY.md).
+ */
+#define AUTH_TOKEN_CACHE_MS 30000
+#define AUTH_TOKEN_CACHE_SLOTS 1024
+
+/* Forget every remembered identity. */
+void auth_token_cache_forget(void);
+/* Tests: the cache's clock (NULL: time_now_ms again). */
+void auth_token_cache_clock(int64_t (*now_ms)(void));
+/* Internal to auth: the clock, and remembering and finding an identity. */
+int64_t auth__token_cache_now(void);
+void auth__token_cache_put(const char *hash, const struct auth_identity *who,
+			   int64_t expires_ms, int64_t now_ms);
+bool auth__token_cache_get(const char *hash, int64_t now_ms,
+			   struct auth_identity *out);
 
 #endif

@@ -34,5 +34,8 @@ int auth_tokens_json(struct db *db, json_t **out, struct err *e)
 int auth_token_revoke(struct db *db, int64_t id, int64_t now_ms,
 		      struct err *e)
 {
-	return db_token_revoke(db, id, now_ms, e);
+	int rc = db_token_revoke(db, id, now_ms, e);
+
+	auth_token_cache_forget(); /* at once, also for an outage after */
+	return rc;
 }

@@ -22,6 +22,7 @@
 #include "sim/clock.h"
 #include "sim/demo.h"
 #include "sim/demo_base.h"
+#include "sites/sites.h"
 #include "sim/demo_cameras.h"
 #include "sim/demo_imagery.h"
 #include "util/timeutil.h"
@@ -105,6 +106,29 @@ static const char *const demo_rules[] = {
 	"valve_no_flow", "camera_offline",
 };
 
+/* The county's figures on the screen's header (docs/BIG_SCREEN.md): Manas
+ * county's 1.1 M mu, 650,000 of them under digital management, and the
+ * base's 12,000 mu, as facts of the default site. */
+static int demo_site_facts(struct db *db, struct err *e)
+{
+	static const char *const facts[][2] = {
+		{ "county", "玛纳斯县" }, { "county_en", "Manas County" },
+		{ "county_mu", "1100000" }, { "digital_mu", "650000" },
+		{ "base_mu", "12000" },
+	};
+	struct db_site site;
+	int rc;
+
+	if ((rc = db_site_get(db, DB_SITE_DEFAULT, &site, e)))
+		return rc;
+	for (size_t i = 0; !rc && i < sizeof(facts) / sizeof(facts[0]); i++)
+		rc = sites_fact_set(&site.facts, facts[i][0], facts[i][1], e);
+	if (!rc)
+		rc = sites_update(db, &site, time_now_ms(), e);
+	db_site_free(&site);
+	return rc;
+}
+
 /* The base's season: this year's from April on, else last year's. */
 static int create_base(struct db *db, const char *dir, uint64_t seed,
 		       const struct sim_clock *clock, struct err *e)
@@ -114,7 +138,8 @@ static int create_base(struct db *db, const char *dir, uint64_t seed,
 	int64_t users;
 
 	time_civil_from_days(sim_clock_now(clock) / MS_PER_DAY, &y, &m, &d);
-	if (demo_base_create(db, seed, m < 4 ? y - 1 : y, e))
+	if (demo_base_create(db, seed, m < 4 ? y - 1 : y, e) ||
+	    demo_site_facts(db, e))
 		return e->code;
 	if (db_user_count(db, &users, e))
 		return e->code;

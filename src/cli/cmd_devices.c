@@ -1,12 +1,12 @@
 /* oasis devices: register field devices and list them. */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/opts.h"
 #include "cli/table.h"
 #include "db/db.h"
 #include "ingest/ingest.h"
@@ -138,59 +138,57 @@ static int add(struct db *db, struct db_device *d, struct err *e)
 	return ERR_OK;
 }
 
+/* --location LON,LAT into the device (ctx). */
+static int take_location(const char *arg, void *ctx, struct err *e)
+{
+	struct db_device *d = ctx;
+
+	if (sscanf(arg, "%lf,%lf", &d->lon, &d->lat) != 2)
+		return err_set(e, ERR_INVALID, "--location LON,LAT");
+	return ERR_OK;
+}
+
 int cmd_devices(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "kind", required_argument, NULL, 'k' },
-		{ "plot", required_argument, NULL, 'p' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "location", required_argument, NULL, 'l' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "site", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct cli_store store = CLI_STORE_DEFAULT;
 	struct db_device d = { .lon = NAN, .lat = NAN };
 	struct err e = { 0 };
 	enum cli_format format = CLI_FORMAT_TABLE;
-	const char *verb, *site = NULL;
+	const char *verb, *site = NULL, *kind = "", *plot = "", *name = "";
+	const struct cli_opt table[] = {
+		{ "kind", "KIND", "what it is (add)", .str = &kind },
+		{ "plot", "CODE", "the plot it stands in", .str = &plot },
+		{ "name", "NAME", "a name for people (add)", .str = &name },
+		{ "location", "LON,LAT", "where it stands (add)",
+		  .handle = take_location },
+		{ "format", "table|csv|json", "how list and show print",
+		  .format = &format },
+		{ "site", "CODE", "only the devices of this site (list)",
+		  .str = &site },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "devices", usage, table, &d };
 	struct db *db;
-	int opt, rc;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, &store))
-			continue;
-		switch (opt) {
-		case 'k': snprintf(d.kind, sizeof(d.kind), "%s", optarg); break;
-		case 'p': snprintf(d.plot, sizeof(d.plot), "%s", optarg); break;
-		case 'n': snprintf(d.name, sizeof(d.name), "%s", optarg); break;
-		case 'l':
-			if (sscanf(optarg, "%lf,%lf", &d.lon, &d.lat) != 2)
-				return cli_usage_error("devices", "--location LON,LAT");
-			break;
-		case 'f':
-			if (cli_format_parse(optarg, &format, &e))
-				return cli_usage_error("devices", "%s", e.msg);
-			break;
-		case 's': site = optarg; break;
-		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
-		default: return cli_usage_error("devices", "unknown option");
-		}
-	}
-	if (optind >= argc)
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	snprintf(d.kind, sizeof(d.kind), "%s", kind);
+	snprintf(d.plot, sizeof(d.plot), "%s", plot);
+	snprintf(d.name, sizeof(d.name), "%s", name);
+	if (first >= argc)
 		return cli_usage_error("devices", "expected add or list");
-	verb = argv[optind];
+	verb = argv[first];
 	if (!strcmp(verb, "add")) {
-		if (optind + 1 >= argc || !d.kind[0])
+		if (first + 1 >= argc || !d.kind[0])
 			return cli_usage_error("devices", "add needs an ID and --kind");
-		snprintf(d.id, sizeof(d.id), "%s", argv[optind + 1]);
+		snprintf(d.id, sizeof(d.id), "%s", argv[first + 1]);
 	} else if (!strcmp(verb, "show") || !strcmp(verb, "delete")) {
-		if (optind + 1 >= argc)
+		if (first + 1 >= argc)
 			return cli_usage_error("devices", "%s needs a device ID",
 					       verb);
-		snprintf(d.id, sizeof(d.id), "%s", argv[optind + 1]);
+		snprintf(d.id, sizeof(d.id), "%s", argv[first + 1]);
 	} else if (strcmp(verb, "list")) {
 		return cli_usage_error("devices", "unknown action '%s'", verb);
 	}

@@ -27,7 +27,8 @@
 
 static const char usage[] =
 	"usage: oasis ingest FILE|- [--format lp|json|csv] [--precision P]\n"
-	"                    [--auto-register] [--data DIR]\n"
+	"                    [--auto-register] [--allow-unknown-metrics]\n"
+	"                    [--data DIR]\n"
 	"\n"
 	"Bulk-load sensor data: InfluxDB line protocol (lp), telemetry JSON\n"
 	"(an object, an array or NDJSON) or CSV (series,ts_ms,value or\n"
@@ -35,8 +36,9 @@ static const char usage[] =
 	"(.lp .txt .json .ndjson .jsonl .csv) unless given; standard input is\n"
 	"line protocol unless given.  --precision ns|us|ms|s|m|h (lp; default\n"
 	"ns).  --auto-register registers unknown devices (their kind from the\n"
-	"measurement name); otherwise they are refused.  Nothing is stored if\n"
-	"any line is refused.\n";
+	"measurement name); otherwise they are refused.  A metric name outside\n"
+	"the catalogue is refused unless --allow-unknown-metrics.  Nothing is\n"
+	"stored if any line is refused.\n";
 
 enum format { FMT_LP, FMT_JSON, FMT_CSV };
 
@@ -45,6 +47,7 @@ struct ingest_run {
 	enum format format;
 	enum ingest_precision precision;
 	bool auto_register;
+	bool allow_unknown_metrics;
 	FILE *in;
 	off_t size;             /* 0 when unknown (a pipe) */
 	char *csv_header;       /* the header line, for every CSV piece */
@@ -276,6 +279,7 @@ static int run(struct db *db, struct ingest_run *r, struct err *e)
 	r->last_progress = r->start;
 	if ((rc = ingest_open(db, &r->ing, e)))
 		goto out_batch;
+	ingest_set_unknown_metrics(r->ing, r->allow_unknown_metrics);
 	if ((rc = ts_bulk_open(db, 0, &r->bulk, e)))
 		goto out_ingest;
 	if ((rc = read_pieces(r, e)) || (rc = ts_bulk_commit(r->bulk, e)) ||
@@ -308,6 +312,7 @@ int cmd_ingest(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "precision", required_argument, NULL, 'p' },
 		{ "auto-register", no_argument, NULL, 'a' },
+		{ "allow-unknown-metrics", no_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -329,6 +334,7 @@ int cmd_ingest(int argc, char **argv)
 				return cli_usage_error("ingest", "%s", e.msg);
 			break;
 		case 'a': r.auto_register = true; break;
+		case 'u': r.allow_unknown_metrics = true; break;
 		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
 		default: return cli_usage_error("ingest", "unknown option");
 		}

@@ -3,12 +3,12 @@
 
 #include <errno.h>
 #include <ftw.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "auth/auth.h"
+#include "cli/opts.h"
 #include "db/db.h"
 
 static const char usage[] =
@@ -62,33 +62,27 @@ static int tighten_store(const char *dir, struct err *e)
 
 int cmd_init(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "admin", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct cli_store store = CLI_STORE_DEFAULT;
 	char shown[512];
 	char password[AUTH_PASSWORD_LEN + 1];
 	const char *admin = "admin";
+	const struct cli_opt table[] = {
+		{ "admin", "NAME", "the first admin's name (default admin)",
+		  .str = &admin },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "init", usage, table, NULL };
 	struct err e = { 0 };
 	struct db *db;
 	int64_t users;
-	int opt, rc = CLI_EXIT_OK;
+	int first, rc = CLI_EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, &store))
-			continue;
-		if (opt == 'a')
-			admin = optarg;
-		else if (opt == 'h')
-			return fputs(usage, stdout), CLI_EXIT_OK;
-		else
-			return cli_usage_error("init", "unknown option");
-	}
-	if (optind != argc)
-		return cli_usage_error("init", "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON ||
+	    (rc = cli_opts_at_most(&opts, argc, argv, first, 0)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	rc = CLI_EXIT_OK;
 	if (!store.db_url && tighten_store(store.data_dir, &e))
 		return cli_fail("init", &e);
 	if (cli_store_open(&store, true, &db, &e))

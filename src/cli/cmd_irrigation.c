@@ -1,11 +1,11 @@
 /* oasis irrigation: pump stations and their rotation groups (轮灌组). */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/opts.h"
 #include "db/db.h"
 
 static const char usage[] =
@@ -106,46 +106,39 @@ static int run(struct db *db, const char *verb, const char *name,
 
 int cmd_irrigation(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "capacity", required_argument, NULL, 'c' },
-		{ "hours", required_argument, NULL, 'H' },
-		{ "station", required_argument, NULL, 's' },
-		{ "flow", required_argument, NULL, 'f' },
-		{ "plots", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct cli_store store = CLI_STORE_DEFAULT;
 	struct args a = { 0 };
+	const struct cli_opt table[] = {
+		{ "capacity", "M3H", "a station's capacity (station)",
+		  .str = &a.capacity },
+		{ "hours", "HH:MM-HH:MM", "when it may pump (station)",
+		  .str = &a.hours },
+		{ "station", "NAME", "the group's station (group)",
+		  .str = &a.station },
+		{ "flow", "M3H", "the group's flow (group)", .str = &a.flow },
+		{ "plots", "CODE,...", "the group's plots (group)",
+		  .str = &a.plots },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "irrigation", usage, table, NULL };
 	struct err e = { 0 };
 	const char *verb;
 	struct db *db;
-	int opt, rc;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, &store))
-			continue;
-		switch (opt) {
-		case 'c': a.capacity = optarg; break;
-		case 'H': a.hours = optarg; break;
-		case 's': a.station = optarg; break;
-		case 'f': a.flow = optarg; break;
-		case 'p': a.plots = optarg; break;
-		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
-		default: return cli_usage_error("irrigation", "unknown option");
-		}
-	}
-	if (optind >= argc)
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	if (first >= argc)
 		return cli_usage_error("irrigation", "expected station, group or list");
-	verb = argv[optind];
+	verb = argv[first];
 	if (strcmp(verb, "list") && strcmp(verb, "station") && strcmp(verb, "group"))
 		return cli_usage_error("irrigation", "unknown action '%s'", verb);
-	if (strcmp(verb, "list") && optind + 1 >= argc)
+	if (strcmp(verb, "list") && first + 1 >= argc)
 		return cli_usage_error("irrigation", "%s needs a NAME", verb);
 	if (cli_store_open(&store, false, &db, &e))
 		return cli_fail("irrigation", &e);
-	rc = run(db, verb, optind + 1 < argc ? argv[optind + 1] : NULL, &a, &e);
+	rc = run(db, verb, first + 1 < argc ? argv[first + 1] : NULL, &a, &e);
 	db_close(db);
 	if (rc == ERR_INVALID)
 		return cli_usage_error("irrigation", "%s", e.msg);

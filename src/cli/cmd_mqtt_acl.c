@@ -8,10 +8,10 @@
  */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/opts.h"
 #include "db/db.h"
 
 static const char usage[] =
@@ -56,32 +56,25 @@ static void print_server(const char *user)
 
 int cmd_mqtt_acl(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "server-user", required_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct cli_store store = CLI_STORE_DEFAULT;
 	const char *server_user = "oasis";
+	const struct cli_opt table[] = {
+		{ "server-user", "NAME", "the server's broker user "
+		  "(default oasis)", .str = &server_user },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "mqtt-acl", usage, table, NULL };
 	struct err e = { 0 };
 	struct db *db;
 	size_t n = 0;
-	int opt, rc = CLI_EXIT_OK;
+	int first, rc = CLI_EXIT_OK;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, &store))
-			continue;
-		if (opt == 's')
-			server_user = optarg;
-		else if (opt == 'h')
-			return fputs(usage, stdout), CLI_EXIT_OK;
-		else
-			return cli_usage_error("mqtt-acl", "unknown option");
-	}
-	if (optind != argc)
-		return cli_usage_error("mqtt-acl", "unexpected argument '%s'",
-				       argv[optind]);
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON ||
+	    (rc = cli_opts_at_most(&opts, argc, argv, first, 0)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	rc = CLI_EXIT_OK;
 	if (!*server_user || strpbrk(server_user, " \t\r\n#+/"))
 		return cli_usage_error("mqtt-acl", "--server-user '%s' is not "
 				       "a broker user name", server_user);

@@ -1,10 +1,10 @@
 /* oasis query: read a series from the store, raw or downsampled. */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/opts.h"
 #include "db/db.h"
 #include "ingest/ingest.h"
 #include "ingest/metrics.h"
@@ -29,33 +29,24 @@ struct query_args {
 static int parse_args(int argc, char **argv, struct cli_store *store,
 		      struct query_args *a)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "series", required_argument, NULL, 's' },
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "step", required_argument, NULL, 'p' },
-		{ "agg", required_argument, NULL, 'a' },
-		{ "format", required_argument, NULL, 'o' },
-		{ "help", no_argument, NULL, 'h' },
+	const struct cli_opt table[] = {
+		{ "series", "DEVICE/METRIC", "the series", .str = &a->series },
+		{ "from", "T", "start (default now-1d)", .str = &a->from },
+		{ "to", "T", "end (default now)", .str = &a->to },
+		{ "step", "DURATION", "downsample per step", .str = &a->step },
+		{ "agg", "LIST", "aggregates per step (default avg)",
+		  .str = &a->agg },
+		{ "format", "csv|json", "output (default csv)",
+		  .str = &a->format },
 		{ 0 },
 	};
-	int opt;
+	const struct cli_opts opts = { "query", usage, table, NULL };
+	int first, rc = cli_opts_parse(&opts, argc, argv, store, &first);
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, store))
-			continue;
-		switch (opt) {
-		case 's': a->series = optarg; break;
-		case 'f': a->from = optarg; break;
-		case 't': a->to = optarg; break;
-		case 'p': a->step = optarg; break;
-		case 'a': a->agg = optarg; break;
-		case 'o': a->format = optarg; break;
-		case 'h': fputs(usage, stdout); return -1;
-		default: return cli_usage_error("query", "unknown option");
-		}
-	}
+	if (rc == CLI_EXIT_OK)
+		return -1; /* --help */
+	if (rc != CLI_OPTS_GO_ON)
+		return rc;
 	if (!a->series || !strchr(a->series, '/'))
 		return cli_usage_error("query", "--series DEVICE/METRIC is needed");
 	if (a->format && strcmp(a->format, "csv") && strcmp(a->format, "json"))

@@ -1,11 +1,11 @@
 /* oasis retention: how long raw points are kept before only rollups remain. */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/opts.h"
 #include "db/db.h"
 #include "ingest/retention.h"
 #include "ts/engine.h"
@@ -95,48 +95,45 @@ static int check_set(struct args *a, struct err *e)
 
 int cmd_retention(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "kind", required_argument, NULL, 'k' },
-		{ "metric", required_argument, NULL, 'm' },
-		{ "raw", required_argument, NULL, 'r' },
-		{ "rollup", required_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct cli_store store = CLI_STORE_DEFAULT;
 	struct args a = { 0 };
+	const char *kind = "", *metric = "";
+	const struct cli_opt table[] = {
+		{ "kind", "KIND", "the series' device kind (default any)",
+		  .str = &kind },
+		{ "metric", "METRIC", "the series' metric (default any)",
+		  .str = &metric },
+		{ "raw", "DURATION", "how long raw points stay (set)",
+		  .str = &a.raw },
+		{ "rollup", "STEP", "the aggregates' step (default 1h)",
+		  .str = &a.rollup },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "retention", usage, table, NULL };
 	struct err e = { 0 };
 	const char *verb;
 	struct db *db;
-	int opt, rc;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, &store))
-			continue;
-		switch (opt) {
-		case 'k': snprintf(a.r.kind, sizeof(a.r.kind), "%s", optarg); break;
-		case 'm': snprintf(a.r.metric, sizeof(a.r.metric), "%s", optarg); break;
-		case 'r': a.raw = optarg; break;
-		case 'u': a.rollup = optarg; break;
-		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
-		default: return cli_usage_error("retention", "unknown option");
-		}
-	}
-	if (optind >= argc)
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	snprintf(a.r.kind, sizeof(a.r.kind), "%s", kind);
+	snprintf(a.r.metric, sizeof(a.r.metric), "%s", metric);
+	if (first >= argc)
 		return cli_usage_error("retention", "expected set, list, delete or apply");
-	verb = argv[optind];
+	verb = argv[first];
 	if (strcmp(verb, "set") && strcmp(verb, "list") && strcmp(verb, "delete") &&
 	    strcmp(verb, "apply"))
 		return cli_usage_error("retention", "unknown action '%s'", verb);
 	if (!strcmp(verb, "set") && check_set(&a, &e))
 		return cli_usage_error("retention", "%s", e.msg);
-	if (!strcmp(verb, "delete") && (optind + 1 >= argc ||
-					strtoll(argv[optind + 1], NULL, 10) <= 0))
+	if (!strcmp(verb, "delete") && (first + 1 >= argc ||
+					strtoll(argv[first + 1], NULL, 10) <= 0))
 		return cli_usage_error("retention", "delete needs a policy ID");
 	if (cli_store_open(&store, false, &db, &e))
 		return cli_fail("retention", &e);
-	rc = run(db, store.data_dir, verb, optind + 1 < argc ? argv[optind + 1] : NULL,
+	rc = run(db, store.data_dir, verb, first + 1 < argc ? argv[first + 1] : NULL,
 		 &a, &e);
 	db_close(db);
 	return rc ? cli_fail("retention", &e) : CLI_EXIT_OK;

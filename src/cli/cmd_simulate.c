@@ -1,12 +1,12 @@
 /* oasis simulate: a load generator of simulated devices. */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/opts.h"
 #include "sim/loadgen.h"
 #include "util/timeutil.h"
 
@@ -23,46 +23,53 @@ static const char usage[] =
 	"on (RFC 3339 or milliseconds) instead of the wall clock.  Only use\n"
 	"it against servers of your own.\n";
 
+/* --at T: readings stamped from T on (ctx: the loadgen_opts). */
+static int take_at(const char *arg, void *ctx, struct err *e)
+{
+	struct loadgen_opts *o = ctx;
+	int64_t at;
+
+	if (time_parse(arg, time_now_ms(), &at, e))
+		return err_prefix(e, "--at");
+	sim_clock_start_at(&o->clock, at);
+	return ERR_OK;
+}
+
 int cmd_simulate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "url", required_argument, NULL, 'u' },
-		{ "token", required_argument, NULL, 't' },
-		{ "devices", required_argument, NULL, 'd' },
-		{ "rate", required_argument, NULL, 'r' },
-		{ "mqtt", required_argument, NULL, 'm' },
-		{ "duration", required_argument, NULL, 's' },
-		{ "threads", required_argument, NULL, 'n' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "at", required_argument, NULL, 'a' },
-		{ "help", no_argument, NULL, 'h' },
+	struct loadgen_opts o = { .seconds = 10, .threads = 4, .seed = 1 };
+	const char *devices = "0", *rate = "0", *duration = NULL;
+	const char *threads = NULL, *seed = NULL;
+	const struct cli_opt table[] = {
+		{ "url", "URL", "the server (http://HOST:PORT)", .str = &o.url },
+		{ "token", "TOKEN", "an admin's token", .str = &o.token },
+		{ "devices", "N", "simulated devices", .str = &devices },
+		{ "rate", "R", "points per second in all", .str = &rate },
+		{ "mqtt", "URL", "report over MQTT (mqtt://HOST:PORT)",
+		  .str = &o.mqtt_url },
+		{ "duration", "SECONDS", "how long (default 10)",
+		  .str = &duration },
+		{ "threads", "N", "sending threads (default 4)", .str = &threads },
+		{ "seed", "N", "the simulation's seed (default 1)", .str = &seed },
+		{ "at", "T", "stamp readings from T on", .handle = take_at },
 		{ 0 },
 	};
-	struct loadgen_opts o = { .seconds = 10, .threads = 4, .seed = 1 };
+	const struct cli_opts opts = { "simulate", usage, table, &o };
 	struct loadgen_report r;
 	struct err e = { 0 };
-	int64_t at;
-	int opt;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'u': o.url = optarg; break;
-		case 't': o.token = optarg; break;
-		case 'd': o.devices = atoi(optarg); break;
-		case 'r': o.rate = atof(optarg); break;
-		case 'm': o.mqtt_url = optarg; break;
-		case 's': o.seconds = atof(optarg); break;
-		case 'n': o.threads = atoi(optarg); break;
-		case 'S': o.seed = strtoull(optarg, NULL, 10); break;
-		case 'a':
-			if (time_parse(optarg, time_now_ms(), &at, &e))
-				return cli_usage_error("simulate", "--at: %s", e.msg);
-			sim_clock_start_at(&o.clock, at);
-			break;
-		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
-		default: return cli_usage_error("simulate", "unknown option");
-		}
-	}
+	if ((rc = cli_opts_parse(&opts, argc, argv, NULL, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	o.devices = atoi(devices);
+	o.rate = atof(rate);
+	if (duration)
+		o.seconds = atof(duration);
+	if (threads)
+		o.threads = atoi(threads);
+	if (seed)
+		o.seed = strtoull(seed, NULL, 10);
 	if (!o.url || strncmp(o.url, "http", 4) || !o.token)
 		return cli_usage_error("simulate", "--url http://HOST:PORT and "
 				       "--token are needed");

@@ -1,24 +1,25 @@
 /* oasis token: API tokens for programs, gateways and wall screens. */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/auth.h"
+#include "cli/opts.h"
 #include "cli/table.h"
 #include "db/db.h"
 #include "util/timeutil.h"
 
 static const char usage[] =
-	"usage: oasis token create --role viewer|operator|admin --name NAME\n"
+	"usage: oasis token create --role viewer|operator|admin|metrics --name NAME\n"
 	"                          [--device ID] [--expires DURATION]\n"
 	"       oasis token list [--format table|csv|json]\n"
 	"       oasis token revoke ID\n"
 	"(each also takes --data DIR or --db URL)\n"
 	"\n"
-	"create prints the token once; only its hash is stored.\n";
+	"create prints the token once; only its hash is stored.  A metrics\n"
+	"token may only read GET /metrics (for a Prometheus scraper).\n";
 
 struct token_args {
 	const char *role;
@@ -98,50 +99,41 @@ static int run(struct db *db, const char *verb, const char *arg,
 
 int cmd_token(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "role", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "device", required_argument, NULL, 'd' },
-		{ "expires", required_argument, NULL, 'x' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct cli_store store = CLI_STORE_DEFAULT;
 	struct token_args a = { 0 };
+	const struct cli_opt table[] = {
+		{ "role", "ROLE", "viewer, operator, admin or metrics",
+		  .str = &a.role },
+		{ "name", "NAME", "what the token is for", .str = &a.name },
+		{ "device", "ID", "a device's own token (role device)",
+		  .str = &a.device },
+		{ "expires", "DURATION", "e.g. 90d; default never",
+		  .str = &a.expires },
+		{ "format", "table|csv|json", "how list prints",
+		  .format = &a.format },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "token", usage, table, &a };
 	struct err e = { 0 };
 	const char *verb;
 	struct db *db;
-	int opt, rc;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, &store))
-			continue;
-		switch (opt) {
-		case 'r': a.role = optarg; break;
-		case 'n': a.name = optarg; break;
-		case 'd': a.device = optarg; break;
-		case 'x': a.expires = optarg; break;
-		case 'f':
-			if (cli_format_parse(optarg, &a.format, &e))
-				return cli_usage_error("token", "%s", e.msg);
-			break;
-		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
-		default: return cli_usage_error("token", "unknown option");
-		}
-	}
-	if (optind >= argc)
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	if (first >= argc)
 		return cli_usage_error("token", "expected create, list or revoke");
-	verb = argv[optind];
+	verb = argv[first];
 	if (!strcmp(verb, "create")) {
 		if (!a.name || (!a.role && !a.device))
 			return cli_usage_error("token", "create needs --name and --role");
-		if (a.role && !a.device && auth_role_parse(a.role) < ROLE_VIEWER)
+		if (a.role && !a.device && auth_role_parse(a.role) < ROLE_METRICS)
 			return cli_usage_error("token", "--role '%s': expected "
-					       "viewer, operator or admin", a.role);
+					       "viewer, operator, admin or "
+					       "metrics", a.role);
 	} else if (!strcmp(verb, "revoke")) {
-		if (optind + 1 >= argc || strtoll(argv[optind + 1], NULL, 10) <= 0)
+		if (first + 1 >= argc || strtoll(argv[first + 1], NULL, 10) <= 0)
 			return cli_usage_error("token", "revoke needs a token ID "
 					       "(see `oasis token list`)");
 	} else if (strcmp(verb, "list")) {
@@ -149,7 +141,7 @@ int cmd_token(int argc, char **argv)
 	}
 	if (cli_store_open(&store, false, &db, &e))
 		return cli_fail("token", &e);
-	rc = run(db, verb, optind + 1 < argc ? argv[optind + 1] : NULL, &a, &e);
+	rc = run(db, verb, first + 1 < argc ? argv[first + 1] : NULL, &a, &e);
 	db_close(db);
 	return rc ? cli_fail("token", &e) : CLI_EXIT_OK;
 }

@@ -1,11 +1,11 @@
 /* oasis user: add people who sign in to the big screen, reset passwords. */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "auth/auth.h"
+#include "cli/opts.h"
 #include "cli/table.h"
 #include "db/db.h"
 #include "util/timeutil.h"
@@ -85,47 +85,37 @@ static int set_password(struct db *db, const char *name, const char *password,
 
 int cmd_user(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "role", required_argument, NULL, 'r' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct cli_store store = CLI_STORE_DEFAULT;
 	char password[AUTH_PASSWORD_LEN + 1];
 	const char *role = NULL, *verb, *name;
 	struct err e = { 0 };
 	enum cli_format format = CLI_FORMAT_TABLE;
+	const struct cli_opt table[] = {
+		{ "role", "ROLE", "viewer, operator or admin (add)",
+		  .str = &role },
+		{ "format", "table|csv|json", "how list prints",
+		  .format = &format },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "user", usage, table, NULL };
 	struct db *db;
-	int opt, rc;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, &store))
-			continue;
-		if (opt == 'r')
-			role = optarg;
-		else if (opt == 'f' && cli_format_parse(optarg, &format, &e))
-			return cli_usage_error("user", "%s", e.msg);
-		else if (opt == 'f')
-			continue;
-		else if (opt == 'h')
-			return fputs(usage, stdout), CLI_EXIT_OK;
-		else
-			return cli_usage_error("user", "unknown option");
-	}
-	if (argc - optind == 1 && !strcmp(argv[optind], "list")) {
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	if (argc - first == 1 && !strcmp(argv[first], "list")) {
 		if (cli_store_open(&store, false, &db, &e))
 			return cli_fail("user", &e);
 		rc = administer(db, "list", NULL, format, &e);
 		db_close(db);
 		return rc ? cli_fail("user", &e) : CLI_EXIT_OK;
 	}
-	if (argc - optind != 2)
+	if (argc - first != 2)
 		return cli_usage_error("user", "expected list, or add|passwd|"
 				       "disable|delete and a user name");
-	verb = argv[optind];
-	name = argv[optind + 1];
+	verb = argv[first];
+	name = argv[first + 1];
 	if (!strcmp(verb, "disable") || !strcmp(verb, "delete")) {
 		if (cli_store_open(&store, false, &db, &e))
 			return cli_fail("user", &e);

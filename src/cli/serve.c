@@ -272,6 +272,7 @@ static int open_services(struct db *db, const char *data_dir,
 	if (ingest_open(db, &svc->ingest, e))
 		goto out_ts;
 	ingest_set_sinks(svc->ingest, svc->ts, svc->events);
+	ingest_set_unknown_metrics(svc->ingest, o->allow_unknown_metrics);
 	if (valves_open(db, svc->events, o->valve_ack_timeout_ms, &svc->valves, e))
 		goto out_ingest;
 	if (fleet_open(db, svc->ts, svc->ingest, NULL, &svc->fleet, e))
@@ -487,6 +488,8 @@ const char serve_usage[] =
 	"                         headers (default 10)\n"
 	"  --metrics-allow CIDR,...  addresses that scrape GET /metrics without\n"
 	"                         a token (e.g. 127.0.0.1/32,10.0.0.0/8)\n"
+	"  --allow-unknown-metrics  accept metric names outside the catalogue\n"
+	"                         (GET /api/v1/metrics); refused by default\n"
 	"  --timeout SECONDS      idle connection timeout, and from a request's\n"
 	"                         end to the next one's headers (default 60)\n"
 	"  --threads N            worker threads (default 2 per core, >= 4)\n"
@@ -507,7 +510,7 @@ const char serve_usage[] =
 	"  --cluster              one of several nodes on one PostgreSQL store:\n"
 	"                         a write is acknowledged once committed in\n"
 	"                         the store, reads come from it, singleton\n"
-	"                         duties go by leases (docs/CLUSTER_NODE.md)\n"
+	"                         duties go by leases (docs/CLUSTER.md)\n"
 	"  --node-id ID           this node's name among them (default\n"
 	"                         HOSTNAME:PORT)\n"
 	"  --lease-ttl MS         a duty's lease lasts this long (default 10000)\n"
@@ -675,6 +678,9 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 	case SERVE_OPT_METRICS_ALLOW:
 		ok = http_metrics_allow_valid(arg);
 		cfg->metrics_allow = arg;
+		break;
+	case SERVE_OPT_ALLOW_UNKNOWN_METRICS:
+		o->allow_unknown_metrics = true;
 		break;
 	default: return video_option(opt, arg, &o->video, e);
 	}

@@ -30,7 +30,7 @@ struct serve_opts {
 	int64_t alert_max_age_ms;   /* older points are not evaluated; 0: 1 d */
 	unsigned heartbeat_ms;      /* event streams' heartbeat; 0: 15 s */
 	const char *mqtt_password_file; /* the broker password; NULL: URL's */
-	/* many nodes on one PostgreSQL store (docs/CLUSTER_NODE.md) */
+	/* many nodes on one PostgreSQL store (docs/CLUSTER.md) */
 	bool cluster;               /* --cluster */
 	const char *node_id;        /* --node-id; NULL: HOSTNAME:PORT */
 	int64_t lease_ms;           /* --lease-ttl; 0: 10 s */
@@ -43,6 +43,7 @@ struct serve_opts {
 	void (*stopping)(void *ctx);
 	void *hook_ctx;
 	struct video_opts video;    /* camera relays (docs/VIDEO.md); dir set by serve_run */
+	bool allow_unknown_metrics; /* metric names outside the catalogue */
 };
 
 void serve_opts_defaults(struct serve_opts *o);
@@ -69,7 +70,9 @@ enum { SERVE_OPT_MAX_BUFFERED = 1150, SERVE_OPT_MAX_INFLATED,
 enum { SERVE_OPT_HEARTBEAT = 1200, SERVE_OPT_MQTT_PASSWORD_FILE };
 /* Prometheus (docs/API.md, "GET /metrics"). */
 enum { SERVE_OPT_METRICS_ALLOW = 1250 };
-/* Many nodes (docs/CLUSTER_NODE.md). */
+/* Metric names outside the catalogue (docs/API.md, "Metrics"). */
+enum { SERVE_OPT_ALLOW_UNKNOWN_METRICS = 1260 };
+/* Many nodes (docs/CLUSTER.md). */
 enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
        SERVE_OPT_MQTT_SHARED_GROUP };
 
@@ -92,6 +95,8 @@ enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
 	{ "mqtt-password-file", required_argument, NULL, \
 	  SERVE_OPT_MQTT_PASSWORD_FILE }, \
 	{ "metrics-allow", required_argument, NULL, SERVE_OPT_METRICS_ALLOW }, \
+	{ "allow-unknown-metrics", no_argument, NULL, \
+	  SERVE_OPT_ALLOW_UNKNOWN_METRICS }, \
 	{ "cluster", no_argument, NULL, SERVE_OPT_CLUSTER }, \
 	{ "node-id", required_argument, NULL, SERVE_OPT_NODE_ID }, \
 	{ "lease-ttl", required_argument, NULL, SERVE_OPT_LEASE_TTL }, \

@@ -1,6 +1,6 @@
 /*
  * Leases of the singleton duties and the relay of live events between
- * nodes.  docs/CLUSTER_NODE.md explains both.
+ * nodes.  docs/CLUSTER.md explains both.
  *
  * Leases.  A thread renews every duty's lease each third of its ttl.  The
  * node counts a lease as held until the instant it asked plus the ttl less

@@ -1,6 +1,6 @@
 /*
  * cluster: what a node does so that N nodes on one PostgreSQL store behave
- * as one (docs/CLUSTER_NODE.md).  It holds the leases of the singleton
+ * as one (docs/CLUSTER.md).  It holds the leases of the singleton
  * duties (util/duty.h answers from them), and carries the live events
  * published here to every other node and theirs to this one's streams
  * (NOTIFY/LISTEN on the channel oasis_events).  The engine's shared mode

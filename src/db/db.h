@@ -678,7 +678,7 @@ struct db_pool_stats {
 };
 void db_pool_stats(struct db *db, struct db_pool_stats *out);
 
-/* ---- many nodes on one store: leases, notifications (docs/CLUSTER_NODE.md) */
+/* ---- many nodes on one store: leases, notifications (docs/CLUSTER.md) */
 
 /*
  * Take or renew the lease `name` for node (its --node-id) for ttl_ms of the

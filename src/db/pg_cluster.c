@@ -1,5 +1,5 @@
 /*
- * Many nodes on one PostgreSQL store (docs/CLUSTER_NODE.md): leases with a
+ * Many nodes on one PostgreSQL store (docs/CLUSTER.md): leases with a
  * fencing epoch, notifications between nodes (NOTIFY / LISTEN) and the
  * newest points of chosen series.
  *

@@ -304,6 +304,14 @@ static const char *const migrations[] = {
 	"  at_ms BIGINT NOT NULL);"
 	"CREATE INDEX workorder_comments_wo ON workorder_comments"
 	"  (workorder, id);",
+
+	/*
+	 * 11: the token role 'metrics', which may only scrape
+	 * GET /metrics
+	 */
+	"ALTER TABLE tokens DROP CONSTRAINT IF EXISTS tokens_role_check;"
+	"ALTER TABLE tokens ADD CONSTRAINT tokens_role_check CHECK (role IN"
+	"  ('viewer','operator','admin','device','metrics'));",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

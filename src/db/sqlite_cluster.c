@@ -2,7 +2,7 @@
  * Many nodes on one store, on SQLite: there is only ever one node (the
  * store is a file of one machine), so every lease is held by it, for good,
  * at epoch 1; notifications and listeners do not exist (the one node's
- * events never need to leave it).  docs/CLUSTER_NODE.md.
+ * events never need to leave it).  docs/CLUSTER.md.
  */
 #include "db/sqlite_internal.h"
 

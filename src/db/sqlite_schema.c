@@ -262,6 +262,26 @@ static const char *const migrations[] = {
 	"  at_ms INTEGER NOT NULL);"
 	"CREATE INDEX workorder_comments_wo ON workorder_comments"
 	"  (workorder, id);",
+
+	/*
+	 * 13: the token role 'metrics', which may only scrape
+	 * GET /metrics.  SQLite cannot alter a CHECK: rebuild the table.
+	 */
+	"CREATE TABLE tokens_new ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK (role IN"
+	"    ('viewer','operator','admin','device','metrics')),"
+	"  device TEXT NOT NULL DEFAULT '',"
+	"  hash TEXT NOT NULL UNIQUE,"
+	"  created_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL DEFAULT 0,"
+	"  revoked_ms INTEGER NOT NULL DEFAULT 0);"
+	"INSERT INTO tokens_new (id, name, role, device, hash, created_ms,"
+	"  expires_ms, revoked_ms) SELECT id, name, role, device, hash,"
+	"  created_ms, expires_ms, revoked_ms FROM tokens;"
+	"DROP TABLE tokens;"
+	"ALTER TABLE tokens_new RENAME TO tokens;",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

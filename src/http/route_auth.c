@@ -219,7 +219,7 @@ int route_tokens_create(struct http_ctx *c)
 	role = auth_role_parse(role_name);
 	if (role == ROLE_NONE || (role == ROLE_DEVICE && !device)) {
 		rc = err_set(&c->err, ERR_INVALID, "field 'role': '%s' is not "
-			     "viewer, operator or admin", role_name);
+			     "viewer, operator, admin or metrics", role_name);
 		goto out;
 	}
 	rc = auth_token_create(c->db, role, name, device, 0, secret, &id, &c->err);

@@ -1,9 +1,10 @@
 /*
  * GET /metrics: the server's figures for Prometheus, in the text
  * exposition format (version 0.0.4): overview_prometheus_scrape's and the
- * request latency histogram.  A scraper sends a viewer's token
- * (Prometheus's `authorization` or `bearer_token`) or calls from an
- * address of --metrics-allow.
+ * request latency histogram.  A scraper sends a token of role metrics
+ * (which may read nothing else) or a viewer's (Prometheus's
+ * `authorization` or `bearer_token`), or calls from an address of
+ * --metrics-allow.
  */
 #include "http/routes.h"
 
@@ -19,11 +20,11 @@ static int may_scrape(struct http_ctx *c)
 		return ERR_OK;
 	if (c->who.role == ROLE_NONE)
 		return err_set(&c->err, ERR_UNAUTHORIZED, "GET /metrics needs a "
-			       "viewer's token (Authorization: Bearer TOKEN) or "
+			       "metrics or viewer token (Authorization: Bearer TOKEN) or "
 			       "an address in --metrics-allow");
-	if (!auth_role_allows(c->who.role, ROLE_VIEWER))
+	if (!auth_role_allows(c->who.role, ROLE_METRICS))
 		return err_set(&c->err, ERR_FORBIDDEN, "GET /metrics needs the "
-			       "viewer role; you are %s",
+			       "metrics or viewer role; you are %s",
 			       auth_role_name(c->who.role));
 	return ERR_OK;
 }

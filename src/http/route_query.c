@@ -2,12 +2,14 @@
 #include "http/routes.h"
 
 #include <microhttpd.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "ingest/ingest.h"
 #include "ingest/metrics.h"
 #include "query/query.h"
+#include "sites/sites.h"
 #include "ts/format.h"
 #include "util/timeutil.h"
 
@@ -45,6 +47,36 @@ static int time_param(struct http_ctx *c, const char *name, int64_t fallback,
 	return ERR_OK;
 }
 
+/*
+ * tz=: the zone of buckets of whole days (default the default site's);
+ * checked whenever given, kept only for such buckets.  q->tz is heap.
+ */
+static int zone_param(struct http_ctx *c, struct ts_query *q)
+{
+	const char *asked = http_query(c, "tz");
+	struct tz *z;
+
+	if (!asked && !(q->step && q->step % MS_PER_DAY == 0))
+		return ERR_OK;
+	if (!(z = malloc(sizeof(*z))))
+		return err_nomem(&c->err);
+	if (sites_zone(c->db, asked, NULL, NULL, z, &c->err)) {
+		free(z);
+		return c->err.code;
+	}
+	if (q->step && q->step % MS_PER_DAY == 0)
+		q->tz = z;
+	else
+		free(z);
+	return ERR_OK;
+}
+
+void route_query_params_free(struct ts_query *q)
+{
+	free((void *)q->tz);
+	q->tz = NULL;
+}
+
 int route_query_params(struct http_ctx *c, struct ts_query *q)
 {
 	const char *step = http_query(c, "step"), *agg = http_query(c, "agg");
@@ -70,7 +102,7 @@ int route_query_params(struct http_ctx *c, struct ts_query *q)
 		return err_set(&c->err, ERR_INVALID, "parameter 'format': '%s' is "
 			       "not json or csv", format);
 	q->csv = format && !strcmp(format, "csv");
-	return ERR_OK;
+	return zone_param(c, q);
 }
 
 int route_query(struct http_ctx *c)
@@ -79,20 +111,25 @@ int route_query(struct http_ctx *c)
 	char device[DB_NAME_MAX], metric[DB_NAME_MAX];
 	const struct metric_def *def;
 	struct ts_query q = { 0 };
+	int rc;
 
 	if (route_query_many_asked(c))
 		return route_query_many(c);
 	if (split_series(c, series, device, metric) || route_query_params(c, &q))
-		return c->err.code;
+		goto out;
 	if (ingest_series_find(c->svc->ingest, device, metric, &q.series, &c->err))
-		return c->err.code;
+		goto out;
 	q.label = series;
 	def = metric_find(metric);
 	q.unit = def ? def->unit : NULL;
 	if (q.step)
 		q.to += 1; /* buckets are [from, to) and the range inclusive */
 	c->content_type = q.csv ? "text/csv; charset=utf-8" : "application/json";
-	return ts_query_write(c->svc->ts, &q, &c->out, &c->err);
+	ts_query_write(c->svc->ts, &q, &c->out, &c->err);
+out:
+	rc = c->err.code;
+	route_query_params_free(&q);
+	return rc;
 }
 
 /* ---- latest ---- */

@@ -77,18 +77,30 @@ static int write_one(struct http_ctx *c, const struct ts_query *base,
 	return ts_query_write(c->svc->ts, &q, &c->out, &c->err);
 }
 
+static int query_many(struct http_ctx *c, struct ts_query *qp);
+
 int route_query_many(struct http_ctx *c)
 {
-	const struct ingest_snapshot *snap;
 	struct ts_query q = { 0 };
+	int rc = query_many(c, &q);
+
+	route_query_params_free(&q);
+	return rc;
+}
+
+static int query_many(struct http_ctx *c, struct ts_query *qp)
+{
+	const struct ingest_snapshot *snap;
+	struct ts_query q;
 	size_t n = 0;
 	int rc = ERR_OK;
 
 	if (http_query(c, "plot") && http_query(c, "series"))
 		return err_set(&c->err, ERR_INVALID, "give 'series' or 'plot', "
 			       "not both");
-	if (route_query_params(c, &q))
+	if (route_query_params(c, qp))
 		return c->err.code;
+	q = *qp;
 	if (q.csv)
 		return err_set(&c->err, ERR_INVALID, "parameter 'format': csv "
 			       "takes one series; several come as json");

@@ -2,14 +2,45 @@
 #include "http/routes.h"
 
 #include <microhttpd.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agro/water.h"
+#include "sites/sites.h"
 #include "util/timeutil.h"
 
-static struct water_ctx water_of(struct http_ctx *c)
+/* The store and the zone of the days (tz=, default the default site's);
+ * *z heap, the caller's to free. */
+static int water_of(struct http_ctx *c, struct water_ctx *w, struct tz **z)
 {
-	return (struct water_ctx){ c->db, c->svc->ts, c->svc->ingest };
+
+	*w = (struct water_ctx){ c->db, c->svc->ts, c->svc->ingest, NULL };
+	if (!(*z = malloc(sizeof(**z))))
+		return err_nomem(&c->err);
+	if (sites_zone(c->db, http_query(c, "tz"), NULL, NULL, *z,
+		       &c->err))
+		return c->err.code;
+	w->tz = *z;
+	return ERR_OK;
+}
+
+/* A day parameter: a date (YYYY-MM-DD) is that civil day; an instant the
+ * local day holding it; fallback when absent. */
+static int day_param(struct http_ctx *c, const char *key, const struct tz *z,
+		     int64_t fallback, int64_t *out)
+{
+	const char *v = http_query(c, key);
+	int y, m, d;
+	int64_t ms;
+
+	*out = fallback;
+	if (!v)
+		return ERR_OK;
+	if (time_parse(v, time_now_ms(), &ms, &c->err))
+		return err_prefix(&c->err, "parameter '%s'", key);
+	*out = strlen(v) == 10 && !time_parse_date(v, &y, &m, &d)
+		? time_days_from_civil(y, m, d) : tz_local_day(z, ms);
+	return ERR_OK;
 }
 
 /* et0=daily (default) or et0=hourly: how a day's ET0 is computed. */
@@ -30,28 +61,40 @@ static int opts_param(struct http_ctx *c, struct water_opts *o)
 
 int route_plot_water(struct http_ctx *c)
 {
-	struct water_ctx w = water_of(c);
+	struct water_ctx w;
 	struct water_opts o;
-	int64_t today = time_now_ms() / MS_PER_DAY, from, to;
+	struct tz *z = NULL;
+	int64_t from, to;
 
-	if (http_query_day(c, "to", today, &to) ||
-	    http_query_day(c, "from", to - 30, &from) || opts_param(c, &o))
-		return c->err.code;
-	if (to < from)
-		return err_set(&c->err, ERR_INVALID, "'to' is before 'from'");
+	if (water_of(c, &w, &z) ||
+	    day_param(c, "to", z, tz_local_day(z, time_now_ms()), &to) ||
+	    day_param(c, "from", z, to - 30, &from) || opts_param(c, &o))
+		goto out;
+	if (to < from) {
+		err_set(&c->err, ERR_INVALID, "'to' is before 'from'");
+		goto out;
+	}
 	c->content_type = "application/json";
-	return water_plot_json(&w, &o, c->params[0], from, to, &c->out, &c->err);
+	water_plot_json(&w, &o, c->params[0], from, to, &c->out, &c->err);
+out:
+	free(z);
+	return c->err.code;
 }
 
 int route_irrigation_plan(struct http_ctx *c)
 {
-	struct water_ctx w = water_of(c);
+	struct water_ctx w;
 	struct water_opts o;
+	struct tz *z = NULL;
 	int64_t day;
 
-	if (http_query_day(c, "date", time_now_ms() / MS_PER_DAY, &day) ||
+	if (water_of(c, &w, &z) ||
+	    day_param(c, "date", z, tz_local_day(z, time_now_ms()), &day) ||
 	    opts_param(c, &o))
-		return c->err.code;
+		goto out;
 	c->content_type = "application/json";
-	return water_plan_json(&w, &o, day, &c->out, &c->err);
+	water_plan_json(&w, &o, day, &c->out, &c->err);
+out:
+	free(z);
+	return c->err.code;
 }

@@ -32,6 +32,7 @@ struct route {
 
 static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/health", ROLE_NONE, route_health),
+	ROUTE("GET", "/api/v1/health/live", ROLE_NONE, route_health_live),
 	ROUTE("POST", "/api/v1/login", ROLE_NONE, route_login),
 	ROUTE("POST", "/api/v1/logout", ROLE_NONE, route_logout),
 	ROUTE("GET", "/api/v1/me", ROLE_VIEWER, route_me),
@@ -122,7 +123,7 @@ static const struct route routes[] = {
 	      route_camera_recording),
 	ROUTE("POST", "/api/v1/cameras/{id}/snapshot", ROLE_OPERATOR,
 	      route_camera_snapshot),
-	/* Prometheus: a viewer's token or an address of --metrics-allow */
+	/* Prometheus: a metrics or viewer token, or an address of --metrics-allow */
 	ROUTE("GET", "/metrics", ROLE_NONE, route_prometheus),
 	/* sites and the PV park (route_sites.c) */
 	ROUTE("GET", "/api/v1/sites", ROLE_VIEWER, route_sites_list),
@@ -276,6 +277,9 @@ static int authorise(struct http_ctx *c, const struct route *r)
 	if (c->who.role == ROLE_NONE)
 		return err_set(&c->err, ERR_UNAUTHORIZED, "sign in or send "
 			       "Authorization: Bearer TOKEN");
+	if (c->who.role == ROLE_METRICS)
+		return err_set(&c->err, ERR_FORBIDDEN, "a metrics token may only "
+			       "read GET /metrics");
 	if (r->any_role)
 		return ERR_OK;
 	if (!auth_role_allows(c->who.role, need) && need == ROLE_DEVICE)

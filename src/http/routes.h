@@ -11,6 +11,7 @@
 
 /* route_system.c */
 int route_health(struct http_ctx *c);
+int route_health_live(struct http_ctx *c);
 
 /* route_auth.c */
 int route_login(struct http_ctx *c);
@@ -46,6 +47,8 @@ int route_query(struct http_ctx *c);
 struct ts_query;
 /* from, to, step, agg, format of a query into q (the series left out). */
 int route_query_params(struct http_ctx *c, struct ts_query *q);
+/* Frees what route_query_params allocated (the zone of day buckets). */
+void route_query_params_free(struct ts_query *q);
 /* route_query_many.c: several series in one answer */
 bool route_query_many_asked(struct http_ctx *c);
 int route_query_many(struct http_ctx *c);

@@ -28,6 +28,7 @@ struct ingest {
 	char (*plots)[DB_CODE_MAX]; /* the plot codes devices are on */
 	size_t n_plots, cap_plots;
 	struct ingest_snapshot *snapshot; /* sorted series, while current */
+	bool refuse_unknown_metrics; /* names outside the catalogue */
 };
 
 /* The index + 1 of a plot code in ing->plots (added if new); 0 for none. */
@@ -86,6 +87,11 @@ int ingest_open(struct db *db, struct ingest **out, struct err *e)
 	}
 	*out = ing;
 	return ERR_OK;
+}
+
+void ingest_set_unknown_metrics(struct ingest *ing, bool allow)
+{
+	ing->refuse_unknown_metrics = !allow;
 }
 
 void ingest_close(struct ingest *ing)
@@ -241,7 +247,10 @@ int ingest_devices_json(struct ingest *ing, const char *plot, json_t **out,
 int ingest_device_delete(struct ingest *ing, const char *id, int64_t now_ms,
 			 struct err *e)
 {
-	return db_device_delete(ing->db, id, now_ms, e);
+	int rc = db_device_delete(ing->db, id, now_ms, e);
+
+	auth_token_cache_forget(); /* its tokens are revoked: at once */
+	return rc;
 }
 
 /* The kind an unknown device gets from its line-protocol measurement. */
@@ -283,9 +292,9 @@ static int point_error(const struct ingest_batch *b, const struct ingest_point *
  * The definition a metric is checked against, looked up once per metric of
  * a batch (names repeat on every line): cache maps arena offsets to it.
  */
-static int metric_of(const struct ingest_batch *b, const struct ingest_point *p,
-		     struct imap *cache, const struct metric_def **def,
-		     struct err *e)
+static int metric_of(const struct ingest *ing, const struct ingest_batch *b,
+		     const struct ingest_point *p, struct imap *cache,
+		     const struct metric_def **def, struct err *e)
 {
 	const char *metric = ingest_str(b, p->metric);
 
@@ -295,6 +304,11 @@ static int metric_of(const struct ingest_batch *b, const struct ingest_point *p,
 		return point_error(b, p, e, "metric '%s' is not a valid name "
 				   "(expected [a-z][a-z0-9_]{0,62})%s", metric, "");
 	*def = metric_find(metric);
+	if (!*def && ing->refuse_unknown_metrics)
+		return point_error(b, p, e, "metric '%s' is not in the catalogue "
+				   "(GET /api/v1/metrics); to accept it, run "
+				   "oasis serve or oasis ingest with "
+				   "--allow-unknown-metrics%s", metric, "");
 	if (!*def)
 		*def = &metric_custom;
 	return imap_put(cache, p->metric, (void *)*def) ? err_nomem(e) : ERR_OK;
@@ -536,7 +550,7 @@ static int validate(struct ingest *ing, const struct ingest_batch *b,
 				     (unknown ? 2 : 1)))
 				rc = err_nomem(e);
 		}
-		if (!rc && !(rc = metric_of(b, p, &metrics, &def, e)))
+		if (!rc && !(rc = metric_of(ing, b, p, &metrics, &def, e)))
 			rc = check_value(b, p, def, o->now_ms, e);
 	}
 	imap_free(&metrics);

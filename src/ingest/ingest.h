@@ -30,6 +30,12 @@ struct ingest;
 int ingest_open(struct db *db, struct ingest **out, struct err *e);
 void ingest_close(struct ingest *ing);
 /*
+ * Whether a metric name outside the catalogue (ingest/metrics.h) is
+ * accepted as a custom metric (the default here) or refused, naming the
+ * metric, the line and --allow-unknown-metrics.  Set before writes start.
+ */
+void ingest_set_unknown_metrics(struct ingest *ing, bool allow);
+/*
  * Where points that arrive without a caller-given engine go (MQTT), and
  * the live feed the points written are published to (newest per series).
  */

@@ -188,8 +188,8 @@ static int open_client(const char *url, const char *client_id,
 		goto fail;
 	}
 	snprintf(m->group, sizeof(m->group), "%s", group ? group : "");
-	/* a member of a share group has a clean session: see mqtt.h */
-	m->mosq = mosquitto_new(client_id, group != NULL, m);
+	/* a persistent session, a member of a share group too: see mqtt.h */
+	m->mosq = mosquitto_new(client_id, false, m);
 	if (!m->mosq) {
 		err_set(e, ERR_NOMEM, "cannot create an MQTT client");
 		goto fail;

@@ -14,6 +14,7 @@
 #include "ts/engine.h"
 #include "util/map.h"
 #include "util/timeutil.h"
+#include "util/tz.h"
 
 #define OV_FRESH_MS (3 * MS_PER_HOUR)
 #define OV_DEFAULT_TZ_MIN (8 * 60)
@@ -66,7 +67,9 @@ struct overview {
 	bool alerts;                /* the alert service runs */
 	struct err *e;
 	int64_t now, day_start;
-	int tz_min;                 /* minutes east of UTC */
+	int tz_min;                 /* minutes east of UTC, now */
+	const struct tz *tz;        /* the zone of "today" */
+	const struct db_site *site; /* the site shown, or NULL */
 	/* plots */
 	json_t *crops;              /* crop -> {"plots":n,"area_mu":x} */
 	size_t n_plots;
@@ -733,6 +736,24 @@ static void overview_free(struct overview *ov)
 	smap_free(&ov->meters);
 }
 
+/* The site shown: code, name, zone and its facts (the county's figures). */
+static json_t *site_section(const struct overview *ov)
+{
+	const struct db_site *s = ov->site;
+	json_t *facts = NULL;
+
+	if (!s)
+		return json_pack("{sb ss}", "available", 0, "tz", ov->tz->name);
+	if (s->facts)
+		facts = json_loads(s->facts, 0, NULL);
+	if (!json_is_object(facts)) {
+		json_decref(facts);
+		facts = json_object();
+	}
+	return json_pack("{sb ss ss ss so}", "available", 1, "code", s->code,
+			 "name", s->name, "tz", s->tz, "facts", facts);
+}
+
 static json_t *overview_json(struct overview *ov)
 {
 	json_t *root, *weather, *soil;
@@ -743,9 +764,10 @@ static json_t *overview_json(struct overview *ov)
 	soil = soil_section(ov);
 	time_format_iso(ov->now, now, sizeof(now));
 	time_format_iso(ov->day_start, day, sizeof(day));
-	root = json_pack("{ss sI s{ss si} so s{sI so} so so so}",
+	root = json_pack("{ss sI s{ss si ss} so so s{sI so} so so so}",
 			 "generated", now, "ts", (json_int_t)ov->now,
 			 "day", "start", day, "tz_offset_min", ov->tz_min,
+			 "tz", ov->tz->name, "site", site_section(ov),
 			 "plots", plots_section(ov),
 			 "devices", "count", (json_int_t)ov->n_devices,
 			 "by_kind", json_incref(ov->by_kind),
@@ -756,16 +778,17 @@ static json_t *overview_json(struct overview *ov)
 
 
 int overview_build(struct db *db, struct ts_engine *ts, bool alerts,
-		   int64_t now, int tz_min, json_t **out, struct err *e)
+		   int64_t now, const struct tz *tz, const struct db_site *site,
+		   json_t **out, struct err *e)
 {
-	struct overview ov = { .db = db, .ts = ts, .alerts = alerts, .e = e };
+	struct overview ov = { .db = db, .ts = ts, .alerts = alerts, .e = e,
+			       .tz = tz, .site = site };
 	int rc;
 
 	*out = NULL;
-	ov.tz_min = tz_min;
+	ov.tz_min = tz_offset_at(tz, now) / 60;
 	ov.now = now;
-	ov.day_start = (ov.now + ov.tz_min * 60000LL) / MS_PER_DAY * MS_PER_DAY -
-		       ov.tz_min * 60000LL;
+	ov.day_start = tz_day_start_ms(tz, now);
 	ov.crops = json_object();
 	ov.by_kind = json_object();
 	if ((rc = db_plot_list(db, NULL, ov_plot, &ov, e)) ||

@@ -18,7 +18,8 @@
  *
  * "Current" means the newest value of a series, if it is at most 3 hours
  * old; older values are counted as not reporting.  "Today" is the civil
- * day of the caller's UTC offset.
+ * day of the site's time zone
+ * (util/tz: tz_day_start_ms), or of the zone the caller asks for.
  *
  * The module sits above the services it reads (agro, alert, rs, ingest's
  * metric catalogue, the time-series engine, the store) and below http/.
@@ -39,13 +40,17 @@
 
 struct ts_engine;
 
+struct tz;
+
 /*
- * The overview at now (ms since the epoch) for the day of tz_min (minutes
- * east of UTC); alerts says whether the alert service runs (else the
- * alerts section is "available": false).  *out is the caller's.
+ * The overview at now (ms since the epoch) for the civil day of zone tz
+ * holding now; site (NULL: none) is shown with its facts in "site";
+ * alerts says whether the alert service runs (else the alerts section is
+ * "available": false).  *out is the caller's.
  */
 int overview_build(struct db *db, struct ts_engine *ts, bool alerts,
-		   int64_t now, int tz_min, json_t **out, struct err *e);
+		   int64_t now, const struct tz *tz, const struct db_site *site,
+		   json_t **out, struct err *e);
 
 /* ---- the pure parts ---- */
 

@@ -163,9 +163,6 @@ int imagery_series_json(struct db *db, const char *plot, const char *index,
 	json_t *doc;
 	int rc;
 
-	if ((rc = db_plot_get(db, plot, &p, e)))
-		return rc;
-	db_plot_free(&p);
 	doc = json_pack("{s:s,s:s,s:[],s:[],s:[]}", "plot", plot, "index",
 			index, "satellite", "drone", "anomalies");
 	if (!doc)
@@ -173,6 +170,13 @@ int imagery_series_json(struct db *db, const char *plot, const char *index,
 	rc = db_index_series(db, plot, index, from_ms, to_ms, add_entry, doc, e);
 	if (rc == ERR_NOMEM)
 		err_nomem(e);
+	/* statistics exist only for registered plots (a foreign key): only
+	 * an empty series asks whether the plot is there (one statement less
+	 * for every plot with imagery) */
+	if (!rc && !json_array_size(json_object_get(doc, "satellite")) &&
+	    !json_array_size(json_object_get(doc, "drone")) &&
+	    !(rc = db_plot_get(db, plot, &p, e)))
+		db_plot_free(&p);
 	if (!rc) {
 		struct flag_filter f = { json_object_get(doc, "anomalies"),
 					 index, from_ms, to_ms };

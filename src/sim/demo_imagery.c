@@ -16,14 +16,18 @@
 
 #include "rs/imagery.h"
 #include "util/timeutil.h"
+#include "util/tz.h"
 
 #define SAT_PIXEL_M 10.0
 #define DRONE_PIXEL_M 4.0
 #define MARGIN_M 150.0
 #define SAT_EVERY_DAYS 3
 #define SAT_TIME_MS (5 * MS_PER_HOUR + 10 * MS_PER_MINUTE) /* 05:10 UTC */
-/* The drone's patrol: every 2 hours by day, 08:00 to 18:00 local (UTC+6). */
-#define DRONE_FIRST_MS (2 * MS_PER_HOUR)                    /* 08:00 local */
+/* The drone's patrol: every 2 hours by day, 10:00 to 20:00 on the base's
+ * clock (Asia/Shanghai, the demo site's zone; the sun is up at Manas, whose
+ * solar noon is about 14:15 there). */
+#define DEMO_TZ "Asia/Shanghai"
+#define DRONE_FIRST_MS (10 * MS_PER_HOUR)    /* after local midnight */
 #define DRONE_EVERY_MS (2 * MS_PER_HOUR)
 #define DRONE_FLIGHTS 6
 #define DRONE_PLOTS 10     /* the first row of fields */
@@ -346,23 +350,31 @@ static int make_scenes(struct db *db, const char *dir, const struct dbase *b,
 		       int64_t from_ms, int64_t to_ms, int *n, struct err *e)
 {
 	int64_t d0 = (from_ms + MS_PER_DAY - 1) / MS_PER_DAY - 1;
+	struct tz *z = malloc(sizeof(*z));
+	struct err ignored = { 0 };
 	int rc = ERR_OK;
 
+	if (!z)
+		return err_nomem(e);
+	if (tz_load(DEMO_TZ, NULL, z, &ignored))
+		tz_fixed(z, 8 * 3600, "+08:00");
 	for (int64_t day = d0; day * MS_PER_DAY < to_ms && !rc; day++) {
 		int64_t t = day * MS_PER_DAY;
+		int64_t local0 = tz_day_number_start_ms(z, day);
 
 		if (day % SAT_EVERY_DAYS == 0 && t + SAT_TIME_MS >= from_ms &&
 		    t + SAT_TIME_MS < to_ms && !(rc = satellite_scene(db, dir, b,
 		    sat, day, e)))
 			(*n)++;
 		for (int f = 0; f < DRONE_FLIGHTS && !rc; f++) {
-			int64_t at = t + DRONE_FIRST_MS + f * DRONE_EVERY_MS;
+			int64_t at = local0 + DRONE_FIRST_MS + f * DRONE_EVERY_MS;
 
 			if (at >= from_ms && at < to_ms &&
 			    !(rc = drone_mosaic(db, dir, b, uav, at, e)))
 				(*n)++;
 		}
 	}
+	free(z);
 	return rc;
 }
 

@@ -1,7 +1,9 @@
 /* Sites: checks, storage and JSON; see sites.h. */
 #include "sites/sites.h"
 
+#include <ctype.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -414,4 +416,83 @@ int sites_load(struct db *db, const char *code, struct db_site *out,
 		return err_prefix(e, "site '%s'", code);
 	}
 	return ERR_OK;
+}
+
+#define SITES_FALLBACK_TZ "Asia/Shanghai"
+
+/* "+08:00", "-05:30", "+8" (a '+' may arrive decoded as a space), "Z",
+ * "UTC": seconds east of UTC; false when s is none of these. */
+static bool utc_offset(const char *s, int32_t *off, bool *bad)
+{
+	int h = 0, m = 0, n;
+	char extra;
+
+	*bad = false;
+	if (!strcmp(s, "Z") || !strcmp(s, "UTC")) {
+		*off = 0;
+		return true;
+	}
+	if (!(s[0] == '+' || s[0] == '-' || s[0] == ' '))
+		return false;
+	n = isdigit((unsigned char)s[1])
+		? sscanf(s + 1, "%2d:%2d%c", &h, &m, &extra) : 0;
+	*bad = n < 1 || n > 2 || h > 14 || m < 0 || m > 59;
+	*off = (s[0] == '-' ? -1 : 1) * (h * 3600 + m * 60);
+	return true;
+}
+
+static int zone_of(struct db *db, const char *asked, struct db_site *site,
+		   bool *have_site, struct tz *z, struct err *e)
+{
+	struct err ignored = { 0 };
+	int32_t off;
+	bool bad;
+	char name[16];
+
+	*have_site = !db_site_get(db, DB_SITE_DEFAULT, site, &ignored);
+	if (asked && utc_offset(asked, &off, &bad)) {
+		if (bad)
+			goto invalid;
+		snprintf(name, sizeof(name), "%s%02d:%02d", off < 0 ? "-" : "+",
+			 abs(off) / 3600, abs(off) / 60 % 60);
+		tz_fixed(z, off, off ? name : "UTC");
+		return ERR_OK;
+	}
+	if (asked) {
+		if (tz_load(asked, NULL, z, &ignored))
+			goto invalid;
+		return ERR_OK;
+	}
+	if (*have_site && !tz_load(site->tz, NULL, z, &ignored))
+		return ERR_OK;
+	if (tz_load(SITES_FALLBACK_TZ, NULL, z, &ignored))
+		tz_fixed(z, 8 * 3600, "+08:00");
+	return ERR_OK;
+invalid:
+	if (*have_site)
+		db_site_free(site);
+	*have_site = false;
+	return err_set(e, ERR_INVALID, "parameter 'tz': '%s' is neither a time "
+		       "zone like Asia/Shanghai nor a UTC offset like +08:00",
+		       asked);
+}
+
+int sites_zone(struct db *db, const char *asked, struct db_site *site,
+	       bool *have_site, struct tz *z, struct err *e)
+{
+	struct db_site own;
+	bool have = false;
+	int rc;
+
+	if (site)
+		return zone_of(db, asked, site, have_site, z, e);
+	rc = zone_of(db, asked, &own, &have, z, e);
+	if (have)
+		db_site_free(&own);
+	return rc;
+}
+
+void sites_free(struct db_site *s)
+{
+	db_site_free(s);
 }

@@ -56,4 +56,17 @@ int sites_devices_json(struct db *db, const char *site, json_t **out,
 int sites_load(struct db *db, const char *code, struct db_site *out,
 	       struct tz *tz, struct err *e);
 
+/*
+ * The zone of a request's days: asked (a ?tz= value: an IANA name such as
+ * "Asia/Shanghai", a UTC offset "+08:00", "-05:30", "+8", or "Z"/"UTC";
+ * NULL: the default site's zone).  The default site is loaded into *site
+ * unless site is NULL (*have_site false when there is none; then
+ * Asia/Shanghai).  ERR_INVALID naming parameter 'tz'.  Free *site with
+ * sites_free when *have_site.
+ */
+int sites_zone(struct db *db, const char *asked, struct db_site *site,
+	       bool *have_site, struct tz *z, struct err *e);
+/* Free the heap fields of a site (not the struct). */
+void sites_free(struct db_site *s);
+
 #endif

@@ -105,7 +105,7 @@ struct ts_engine_opts {
 	void (*hook)(struct ts_engine *eng, void *ctx);
 	void *hook_ctx;
 	/*
-	 * Many nodes on one store (docs/CLUSTER_NODE.md): no WAL and no
+	 * Many nodes on one store (docs/CLUSTER.md): no WAL and no
 	 * points in the heads; a write is acknowledged once its chunks and
 	 * newest points committed in the store (group commit), reads and
 	 * latest values come from the store.  node: this node's id (leases).
@@ -218,6 +218,25 @@ struct ts_bucket {
 int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
 			int64_t to, int64_t step, unsigned mask,
 			struct ts_bucket **out, size_t *n, struct err *e);
+
+/*
+ * Many aggregates in one consistent view (invariant 7): every series'
+ * chunks in one store read (one statement on PostgreSQL, one transaction
+ * on SQLite) and every head copied under one lock.  Each q[i] is answered
+ * as ts_engine_aggregate(q[i].series, from, to, step, mask) would, into
+ * q[i].out (the caller's to free()) and q[i].n.  On an error every out is
+ * NULL.  For readers that need many series at once (the irrigation plan):
+ * a round trip per batch instead of one per series.
+ */
+struct ts_agg_query {
+	int64_t series, from, to, step;
+	unsigned mask;
+	struct ts_bucket *out;
+	size_t n;
+};
+
+int ts_engine_aggregate_many(struct ts_engine *eng, struct ts_agg_query *q,
+			     size_t n, struct err *e);
 
 /* What the engine holds in memory, for /metrics and tests. */
 struct ts_engine_stats {

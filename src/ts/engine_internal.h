@@ -182,4 +182,19 @@ struct ts_view {
 int ts__view_read(struct ts_engine *eng, const struct ts_view *v,
 		  struct ts_point **head, size_t *n_head, struct err *e);
 
+/*
+ * Many series in one view: every range in one store read, then the head of
+ * each h[i] (series, [from, to]) copied under one lock into h[i].pts (the
+ * caller's to free()); begun again as ts__view_read, reset(ctx) between.
+ */
+struct ts_view_head {
+	int64_t series, from, to;
+	struct ts_point *pts;
+	size_t n;
+};
+
+int ts__view_read_many(struct ts_engine *eng, const struct db_chunk_range *r,
+		       size_t n_ranges, struct ts_view_head *h, size_t n_heads,
+		       void (*reset)(void *ctx), void *ctx, struct err *e);
+
 #endif

@@ -2,11 +2,16 @@
 #include "ts/format.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/timeutil.h"
+#include "util/tz.h"
+
+/* local-day buckets are folded from fine buckets read this many at a time */
+#define LOCAL_WINDOW_FINE 8192
 
 static const struct {
 	const char *name;
@@ -213,6 +218,124 @@ static void put_point(struct buf *b, const struct ts_point *p, bool csv)
 	buf_puts(b, csv ? "\n" : "]");
 }
 
+/* The start of the bucket of k local days holding instant ms: buckets
+ * are aligned to multiples of k local days since 1970-01-01 (local). */
+static int64_t local_bucket_start(const struct tz *z, int64_t ms, int64_t k)
+{
+	int64_t g = time_floor_div(tz_local_day(z, ms), k) * k;
+
+	return tz_day_number_start_ms(z, g);
+}
+
+/* Hours, or quarter-hours when an offset in force over [from, to) is not
+ * whole hours: local midnights never split such a bucket. */
+static int64_t fine_step(const struct tz *z, int64_t from, int64_t to)
+{
+	bool quarter = tz_offset_at(z, from) % 3600 != 0;
+
+	for (int i = 0; i < z->n && !quarter; i++)
+		quarter = z->at[i] * 1000 >= from && z->at[i] * 1000 < to &&
+			  z->off[i] % 3600 != 0;
+	return quarter ? 15 * MS_PER_MINUTE : MS_PER_HOUR;
+}
+
+/* Fold fine buckets b[0..nb) into the local buckets res[0..*m). */
+static int fold(const struct tz *z, int64_t k, const struct ts_bucket *b,
+		size_t nb, struct ts_bucket **res, size_t *m, size_t *cap,
+		struct err *e)
+{
+	for (size_t i = 0; i < nb; i++) {
+		int64_t start = local_bucket_start(z, b[i].start, k);
+		struct ts_bucket *o = *m ? &(*res)[*m - 1] : NULL;
+
+		if (o && o->start == start) {
+			o->count += b[i].count;
+			o->sum += b[i].sum;
+			o->min = fmin(o->min, b[i].min);
+			o->max = fmax(o->max, b[i].max);
+			o->last = b[i].last;
+			continue;
+		}
+		if (*m == *cap) {
+			size_t nc = *cap ? *cap * 2 : 64;
+			struct ts_bucket *g = realloc(*res, nc * sizeof(*g));
+
+			if (!g)
+				return err_nomem(e);
+			*res = g;
+			*cap = nc;
+		}
+		(*res)[*m] = b[i];
+		(*res)[(*m)++].start = start;
+	}
+	return ERR_OK;
+}
+
+int64_t ts_local_fine_step(const struct tz *z, int64_t from, int64_t to)
+{
+	return fine_step(z, from, to);
+}
+
+unsigned ts_local_fine_mask(unsigned aggs)
+{
+	return aggs | TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX | TS_AGG_SUM |
+	       TS_AGG_COUNT;
+}
+
+int ts_fold_local_days(const struct tz *z, int64_t k,
+		       const struct ts_bucket *b, size_t nb,
+		       struct ts_bucket **out, size_t *n, struct err *e)
+{
+	struct ts_bucket *res = NULL;
+	size_t m = 0, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	if (fold(z, k, b, nb, &res, &m, &cap, e)) {
+		free(res);
+		return e->code;
+	}
+	*out = res;
+	*n = m;
+	return ERR_OK;
+}
+
+int ts_aggregate_local_days(struct ts_engine *eng, int64_t series,
+			    int64_t from, int64_t to, int64_t k,
+			    const struct tz *z, unsigned aggs,
+			    struct ts_bucket **out, size_t *n, struct err *e)
+{
+	int64_t fine = fine_step(z, from, to);
+	int64_t window = LOCAL_WINDOW_FINE * fine;
+	unsigned mask = ts_local_fine_mask(aggs);
+	struct ts_bucket *res = NULL;
+	size_t m = 0, cap = 0;
+	int rc = ERR_OK;
+
+	*out = NULL;
+	*n = 0;
+	/* windows of fine buckets, so memory stays small whatever the range;
+	 * a fine bucket cut by a window's edge folds back together */
+	for (int64_t w0 = from; w0 < to && !rc; ) {
+		int64_t w1 = to - w0 > window ? w0 + window : to;
+		struct ts_bucket *b = NULL;
+		size_t nb = 0;
+
+		if (!(rc = ts_engine_aggregate(eng, series, w0, w1, fine, mask,
+					       &b, &nb, e)))
+			rc = fold(z, k, b, nb, &res, &m, &cap, e);
+		free(b);
+		w0 = w1;
+	}
+	if (rc) {
+		free(res);
+		return rc;
+	}
+	*out = res;
+	*n = m;
+	return ERR_OK;
+}
+
 int ts_query_write(struct ts_engine *eng, const struct ts_query *q,
 		   struct buf *out, struct err *e)
 {
@@ -221,7 +344,11 @@ int ts_query_write(struct ts_engine *eng, const struct ts_query *q,
 	size_t n;
 	int rc;
 
-	if (q->step)
+	if (q->step && q->tz && q->step % MS_PER_DAY == 0)
+		rc = ts_aggregate_local_days(eng, q->series, q->from, q->to,
+					     q->step / MS_PER_DAY, q->tz,
+					     q->aggs, &bk, &n, e);
+	else if (q->step)
 		rc = ts_engine_aggregate(eng, q->series, q->from, q->to, q->step,
 					 q->aggs, &bk, &n, e);
 	else

@@ -406,22 +406,6 @@ static void agg_read_reset(void *ctx)
 	rollup_gather_clear(&ar->rg);
 }
 
-/* The planned chunks, rollups and head of [from, to) in one view. */
-static int agg_view(struct ts_engine *eng, int64_t series, int64_t from,
-		    int64_t to, struct agg_read *ar, struct ts_point **head,
-		    size_t *nh, struct err *e)
-{
-	struct db_chunk_range r[1 + TS_ROLLUP_FIELDS];
-	struct ts_view v = { r, 1 + TS_ROLLUP_FIELDS, series, from, to - 1,
-			     agg_read_reset, ar };
-
-	rollup_gather_init(&ar->rg, from, to - 1, e);
-	r[0] = (struct db_chunk_range){ series, from, to - 1, plan_chunk,
-					ar->plan };
-	rollup_ranges(series, &ar->rg, r + 1);
-	return ts__view_read(eng, &v, head, nh, e);
-}
-
 /* Do the planned chunks, then the head, follow one another in time? */
 static bool plan_in_order(const struct agg_plan *p, const struct ts_point *head,
 			  size_t nh)
@@ -598,62 +582,194 @@ static int compact_buckets(struct ts_bucket *b, size_t nb, int64_t base,
 	return ERR_OK;
 }
 
-int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
-			int64_t to, int64_t step, unsigned mask,
-			struct ts_bucket **out, size_t *n, struct err *e)
-{
-	struct agg_plan plan = { .e = e };
-	struct agg_read ar = { .plan = &plan };
-	struct ts_point *pts = NULL, *head = NULL;
+/* One aggregate: its buckets, and what its view gathers. */
+struct agg_job {
+	struct agg_plan plan;
+	struct agg_read ar;
 	struct ts_bucket *b;
-	size_t nb, np, nh = 0;
-	int64_t head_min = INT64_MAX, head_max = INT64_MIN, base;
-	uint64_t count;
-	bool all_summaries = true;
-	int rc;
+	size_t nb;
+	int64_t base;
+};
 
-	*out = NULL;
-	*n = 0;
+/* Check the range and step, make the buckets and the gatherers. */
+static int agg_begin(struct agg_job *j, int64_t from, int64_t to,
+		     int64_t step, struct err *e)
+{
+	uint64_t count;
+
+	memset(j, 0, sizeof(*j));
+	j->plan.e = e;
+	j->ar.plan = &j->plan;
+	rollup_gather_init(&j->ar.rg, from, to - 1, e);
 	if (step <= 0 || to <= from)
 		return err_set(e, ERR_INVALID, "empty range or step");
 	/* buckets are aligned to multiples of step since the epoch; the
 	 * count is computed without overflow whatever from, to and step */
-	if (time_buckets(from, to, step, &base, &count) || count > MAX_BUCKETS)
+	if (time_buckets(from, to, step, &j->base, &count) ||
+	    count > MAX_BUCKETS)
 		return err_set(e, ERR_INVALID, "the range makes more than %zu "
 			       "buckets of this step: use a larger step",
 			       MAX_BUCKETS);
-	nb = (size_t)count;
-	if (!(b = calloc(nb, sizeof(*b))))
+	j->nb = (size_t)count;
+	if (!(j->b = calloc(j->nb, sizeof(*j->b))))
 		return err_nomem(e);
-	if ((rc = agg_view(eng, series, from, to, &ar, &head, &nh, e)) ||
-	    (rc = fold_rollups(&ar.rg, series, base, step, b, e)))
+	return ERR_OK;
+}
+
+/* The 1 + TS_ROLLUP_FIELDS ranges of the job's view into r. */
+static void agg_ranges(struct agg_job *j, int64_t series, int64_t from,
+		       int64_t to, struct db_chunk_range *r)
+{
+	r[0] = (struct db_chunk_range){ series, from, to - 1, plan_chunk,
+					&j->plan };
+	rollup_ranges(series, &j->ar.rg, r + 1);
+}
+
+static void agg_job_free(struct agg_job *j)
+{
+	free(j->b);
+	plan_free(&j->plan);
+	rollup_gather_free(&j->ar.rg);
+}
+
+/* The buckets from what the view gathered; head is taken (freed). */
+static int agg_finish(struct agg_job *j, int64_t series, int64_t from,
+		      int64_t to, int64_t step, unsigned mask,
+		      struct ts_point *head, size_t nh, struct ts_bucket **out,
+		      size_t *n, struct err *e)
+{
+	struct agg_plan *plan = &j->plan;
+	struct ts_point *pts = NULL;
+	int64_t head_min = INT64_MAX, head_max = INT64_MIN, base = j->base;
+	bool all_summaries = true;
+	size_t np;
+	int rc;
+
+	if ((rc = fold_rollups(&j->ar.rg, series, base, step, j->b, e)))
 		goto out;
 	if (nh) {
 		head_min = head[0].ts;
 		head_max = head[nh - 1].ts;
 	}
-	for (size_t i = 0; i < plan.n; i++)
-		all_summaries &= summary_usable(&plan, i, from, to, base, step,
+	for (size_t i = 0; i < plan->n; i++)
+		all_summaries &= summary_usable(plan, i, from, to, base, step,
 						mask, head_min, head_max);
 	if (all_summaries) {
-		for (size_t i = 0; i < plan.n; i++)
-			bucket_add_summary(&b[(plan.chunks[i].ts_min - base) / step],
-					   &plan.chunks[i].sum);
-		accumulate(b, from, to, base, step, head, nh);
+		for (size_t i = 0; i < plan->n; i++)
+			bucket_add_summary(&j->b[(plan->chunks[i].ts_min - base)
+						 / step], &plan->chunks[i].sum);
+		accumulate(j->b, from, to, base, step, head, nh);
 	} else {
 		/* overlaps or chunks across buckets: read the points */
-		if ((rc = plan_points(&plan, &head, nh, from, to - 1, &pts, &np,
+		if ((rc = plan_points(plan, &head, nh, from, to - 1, &pts, &np,
 				      e)))
 			goto out;
-		accumulate(b, from, to, base, step, pts, np);
+		accumulate(j->b, from, to, base, step, pts, np);
 	}
-	rc = compact_buckets(b, nb, base, step, out, n);
-	b = NULL;
+	rc = compact_buckets(j->b, j->nb, base, step, out, n);
+	j->b = NULL;
 out:
-	free(b);
 	free(pts);
 	free(head);
-	plan_free(&plan);
-	rollup_gather_free(&ar.rg);
+	return rc;
+}
+
+int ts_engine_aggregate(struct ts_engine *eng, int64_t series, int64_t from,
+			int64_t to, int64_t step, unsigned mask,
+			struct ts_bucket **out, size_t *n, struct err *e)
+{
+	struct db_chunk_range r[1 + TS_ROLLUP_FIELDS];
+	struct agg_job j;
+	struct ts_view v = { r, 1 + TS_ROLLUP_FIELDS, series, from, to - 1,
+			     agg_read_reset, &j.ar };
+	struct ts_point *head = NULL;
+	size_t nh = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!(rc = agg_begin(&j, from, to, step, e))) {
+		agg_ranges(&j, series, from, to, r);
+		if (!(rc = ts__view_read(eng, &v, &head, &nh, e)))
+			rc = agg_finish(&j, series, from, to, step, mask, head,
+					nh, out, n, e);
+		else
+			free(head);
+	}
+	agg_job_free(&j);
+	return rc;
+}
+
+/* ---- many aggregates in one view ---------------------------------------------- */
+
+struct many_read {
+	struct agg_job *jobs;
+	size_t n;
+};
+
+static void many_reset(void *ctx)
+{
+	struct many_read *m = ctx;
+
+	for (size_t i = 0; i < m->n; i++)
+		agg_read_reset(&m->jobs[i].ar);
+}
+
+static void queries_clear(struct ts_agg_query *q, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(q[i].out);
+		q[i].out = NULL;
+		q[i].n = 0;
+	}
+}
+
+int ts_engine_aggregate_many(struct ts_engine *eng, struct ts_agg_query *q,
+			     size_t n, struct err *e)
+{
+	const size_t per = 1 + TS_ROLLUP_FIELDS;
+	struct agg_job *jobs = calloc(n ? n : 1, sizeof(*jobs));
+	struct db_chunk_range *r = calloc(n ? n * per : 1, sizeof(*r));
+	struct ts_view_head *h = calloc(n ? n : 1, sizeof(*h));
+	struct many_read m = { jobs, 0 };
+	int rc = ERR_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		q[i].out = NULL;
+		q[i].n = 0;
+	}
+	if (!jobs || !r || !h) {
+		rc = err_nomem(e);
+		goto out;
+	}
+	for (size_t i = 0; i < n && !rc; i++, m.n++) {
+		if ((rc = agg_begin(&jobs[i], q[i].from, q[i].to, q[i].step, e))) {
+			err_prefix(e, "series %lld", (long long)q[i].series);
+			break;
+		}
+		agg_ranges(&jobs[i], q[i].series, q[i].from, q[i].to,
+			   r + i * per);
+		h[i] = (struct ts_view_head){ q[i].series, q[i].from,
+					      q[i].to - 1, NULL, 0 };
+	}
+	if (m.n < n || rc)
+		goto out;
+	rc = ts__view_read_many(eng, r, n * per, h, n, many_reset, &m, e);
+	for (size_t i = 0; i < n && !rc; i++) {
+		rc = agg_finish(&jobs[i], q[i].series, q[i].from, q[i].to,
+				q[i].step, q[i].mask, h[i].pts, h[i].n,
+				&q[i].out, &q[i].n, e);
+		h[i].pts = NULL;
+	}
+out:
+	for (size_t i = 0; h && i < n; i++)
+		free(h[i].pts);
+	for (size_t i = 0; i < m.n; i++)
+		agg_job_free(&jobs[i]);
+	if (rc)
+		queries_clear(q, n);
+	free(jobs);
+	free(r);
+	free(h);
 	return rc;
 }

@@ -3,7 +3,7 @@
  * timers, retention, imagery and report jobs) ask duty_held before each
  * round.  Alone (SQLite, or no cluster) every duty is always held; with
  * many nodes on one store, cluster/ installs the answer: the duty's lease
- * in the store (docs/CLUSTER_NODE.md).
+ * in the store (docs/CLUSTER.md).
  */
 #ifndef OASIS_UTIL_DUTY_H
 #define OASIS_UTIL_DUTY_H

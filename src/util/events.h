@@ -81,7 +81,7 @@ bool events_heartbeat_passed(struct events *ev, struct events_reader *r);
 uint64_t events_last_id(struct events *ev);
 
 /*
- * Many nodes (docs/CLUSTER_NODE.md).  events_set_relay, before any
+ * Many nodes (docs/CLUSTER.md).  events_set_relay, before any
  * publisher starts: relay is called (outside the lock) with every event
  * events_publish publishes here, to send it to the other nodes, and ids go
  * out as ORIGIN-N, ORIGIN naming this run of this node (no '-' in it).

@@ -215,3 +215,52 @@ int64_t tz_local_midnight_ms(const struct tz *z, int y, int m, int d)
 	t = local - (int64_t)tz_offset_at(z, t) * 1000;
 	return t;
 }
+
+static int64_t floor_div(int64_t a, int64_t d)
+{
+	return a >= 0 ? a / d : -((-a + d - 1) / d);
+}
+
+int64_t tz_local_day(const struct tz *z, int64_t ms)
+{
+	return floor_div(ms + (int64_t)tz_offset_at(z, ms) * 1000, 86400000);
+}
+
+static int64_t midnight_guess(const struct tz *z, int64_t day)
+{
+	int64_t local = day * 86400000;
+	int64_t t = local - (int64_t)tz_offset_at(z, local) * 1000;
+
+	return local - (int64_t)tz_offset_at(z, t) * 1000;
+}
+
+int64_t tz_day_number_start_ms(const struct tz *z, int64_t day)
+{
+	int64_t t = midnight_guess(z, day);
+
+	/* a skipped midnight: the guess lies in the day before; the day
+	 * starts at the transition */
+	if (tz_local_day(z, t) != day)
+		for (int i = 0; i < z->n; i++)
+			if (z->at[i] * 1000 > t &&
+			    tz_local_day(z, z->at[i] * 1000) == day)
+				return z->at[i] * 1000;
+	return t;
+}
+
+int64_t tz_day_start_ms(const struct tz *z, int64_t ms)
+{
+	return tz_day_number_start_ms(z, tz_local_day(z, ms));
+}
+
+int64_t tz_day_next_ms(const struct tz *z, int64_t ms)
+{
+	return tz_day_number_start_ms(z, tz_local_day(z, ms) + 1);
+}
+
+void tz_fixed(struct tz *z, int32_t off_s, const char *name)
+{
+	memset(z, 0, sizeof(*z));
+	snprintf(z->name, sizeof(z->name), "%s", name);
+	z->before = off_s;
+}

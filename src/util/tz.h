@@ -41,4 +41,22 @@ int32_t tz_offset_at(const struct tz *z, int64_t ms);
  */
 int64_t tz_local_midnight_ms(const struct tz *z, int y, int m, int d);
 
+/*
+ * The one day boundary of the project: the local midnight that starts the
+ * civil day holding instant ms in zone z, and the local day number (days
+ * since 1970-01-01 local) of that day.  A day is 23 or 25 h long across a
+ * daylight-saving change: step from day to day with tz_day_next_ms or day
+ * numbers, never by adding 24 h.
+ */
+int64_t tz_day_start_ms(const struct tz *z, int64_t ms);
+int64_t tz_local_day(const struct tz *z, int64_t ms);
+/* The local midnight starting local day number day (its first instant
+ * when the zone skips midnight that day). */
+int64_t tz_day_number_start_ms(const struct tz *z, int64_t day);
+/* The start of the civil day after the one holding ms. */
+int64_t tz_day_next_ms(const struct tz *z, int64_t ms);
+
+/* A zone of one fixed offset (seconds east of UTC), named name. */
+void tz_fixed(struct tz *z, int32_t off_s, const char *name);
+
 #endif

@@ -120,10 +120,10 @@ test('the overview figures are the API\'s', async () => {
   assert.equal(await text(page, '[data-field="irrigation.done"]'), '—');
   // the imagery passes, as when they were, and the plots flagged
   assert.ok(await page.locator('[data-empty="imagery"]').isHidden());
-  const sat = new Date(ov.imagery.last_satellite.acquired_ms);
-  const pad = (x) => String(x).padStart(2, '0');
-  assert.equal(await text(page, '[data-field="imagery.satellite"]'),
-    `3 天前（${sat.getFullYear()}-${pad(sat.getMonth() + 1)}-${pad(sat.getDate())}）`);
+  // the date in the site's zone (the overview's day.tz), not this machine's
+  const satDay = new Intl.DateTimeFormat('en-CA', { timeZone: ov.day.tz })
+    .format(new Date(ov.imagery.last_satellite.acquired_ms));
+  assert.equal(await text(page, '[data-field="imagery.satellite"]'), `3 天前（${satDay}）`);
   assert.equal(await text(page, '[data-field="imagery.drone"]'), '—');
   assert.equal(ov.imagery.anomalies, 1);
   assert.equal(await text(page, '[data-field="imagery.anomalies"]'), '1 块');

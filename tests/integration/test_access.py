@@ -20,6 +20,9 @@ def health_needs_no_credentials():
     r = server().get("/api/v1/health")
     expect(r.status == 200, r)
     expect(r.json()["status"] == "ok")
+    r = server().get("/api/v1/health/live")   # the load balancer's check
+    expect(r.status == 200, r)
+    expect(r.json()["status"] == "ok")
 
 
 @test

@@ -1,5 +1,5 @@
 """Several `oasis serve --cluster` nodes on one PostgreSQL store behave as
-one (docs/CLUSTER_NODE.md): a write through one node reads back the same
+one (docs/CLUSTER.md): a write through one node reads back the same
 from every node (HTTP and MQTT, one series through two nodes interleaved,
 a later correction winning everywhere); the singleton duties' leases move
 to a live node when their holder is killed -9 (one automatic valve close
@@ -223,6 +223,48 @@ def mqtt_telemetry_is_shared_between_nodes_and_read_from_all():
         # each message went to one node: the shares add up to the whole
         shares = [written(nd) for nd in nodes]
         expect(sum(shares) == n and min(shares) > 0, shares)
+    finally:
+        close_all(nodes)
+        broker.close()
+
+
+@test
+def a_node_killed_with_a_backlog_takes_it_when_it_returns():
+    """The share queued at the broker for a node that stalls and is then
+    killed -9 is not lost: the member's persistent session keeps it until
+    the node with the same --node-id connects again (a clean session lost
+    it)."""
+    broker = Broker().start()
+    nodes = cluster(2, extra=["--mqtt", broker.url],
+                    setup=lambda s: device(s, "sp-2", "soil_probe"))
+    a, b = nodes
+    try:
+        for nd in nodes:
+            wait_for(lambda: "mqtt: connected" in nd.server_log())
+        time.sleep(0.5)  # both share-group subscriptions in place
+        b.proc.send_signal(signal.SIGSTOP)   # its share queues at the broker
+        import paho.mqtt.client as mqtt
+        cl = mqtt.Client(client_id="cluster-test-backlog")
+        cl.connect("127.0.0.1", broker.port)
+        cl.loop_start()
+        n = 40
+        for i in range(n):
+            cl.publish("oasis/sp-2/telemetry", json.dumps(
+                {"ts": T0 + i * 1000, "values": {"moisture_10cm": 30 + i % 5}}),
+                qos=1).wait_for_publish()
+        cl.loop_stop()
+        cl.disconnect()
+        time.sleep(0.5)
+        b.stop(signal.SIGKILL)
+        a_took = written(a)
+        expect(0 < a_took < n, a_took)   # b had its share queued
+        b.start()   # the same node id, so the same MQTT session
+        want = [[T0 + i * 1000, 30.0 + i % 5] for i in range(n)]
+        got = wait_for(lambda: (lambda v: v if len(v) == n else None)(
+            values(a, "sp-2/moisture_10cm", T0, T0 + n * 1000)), timeout=20)
+        expect(got == want, got)
+        print("# a node's backlog at the broker: %d of %d readings, "
+              "taken after its restart" % (n - a_took, n))
     finally:
         close_all(nodes)
         broker.close()

@@ -1,6 +1,7 @@
 """GET /metrics for Prometheus: the exposition format (read back with
 python3-prometheus-client's parser when installed, else a strict line
-check), a viewer's token or an address of --metrics-allow, and
+check), a metrics or viewer token or an address of --metrics-allow
+(a metrics token reads nothing else), and
 /api/v1/metrics unchanged."""
 import re
 
@@ -69,6 +70,29 @@ def without_a_token_only_the_allowed_addresses():
     s.close()
     s = Server(["--metrics-allow", "10.0.0.0/8,::1"]).start()
     expect_error(s.get("/metrics"), 401)
+    s.close()
+
+
+
+@test
+def a_metrics_token_scrapes_and_reads_nothing_else():
+    s = Server().start()
+    scraper = s.token("metrics", "prometheus")
+    r = s.get("/metrics", token=scraper)
+    expect(r.status == 200 and "oasis_ingest_points_total" in r.body, r)
+    for path in ("/api/v1/metrics", "/api/v1/devices", "/api/v1/alerts",
+                 "/query?q=SHOW+DATABASES"):
+        expect_error(s.get(path, token=scraper), 403,
+                     contains="metrics token")
+    expect_error(s.post("/api/v1/write", token=scraper, body="m v=1"), 403)
+    # the API makes one too (admin), and lists its role
+    r = s.post("/api/v1/tokens", token=s.admin_token,
+               body={"name": "prom-2", "role": "metrics"})
+    expect(r.status == 201 and r.json()["role"] == "metrics", r)
+    expect(s.get("/metrics", token=r.json()["token"]).status == 200, r)
+    roles = [t["role"] for t in
+             s.get("/api/v1/tokens", token=s.admin_token).json()["tokens"]]
+    expect(roles.count("metrics") == 2, roles)
     s.close()
 
 

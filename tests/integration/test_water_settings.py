@@ -72,6 +72,8 @@ def setup():
     with open(path, "w") as f:
         f.write("\n".join(lines))
     oasis("ingest", path, "--precision", "s", data=srv.data)
+    # the fixture's days are UTC days: the base's days follow its zone
+    oasis("sites", "set", "base", "--tz", "UTC", data=srv.data)
     srv.start()
     return srv
 

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "auth/auth.h"
 #include "test_store.h"
 
@@ -45,6 +47,14 @@ static void role_ladder(void **state)
 	assert_true(auth_role_allows(ROLE_NONE, ROLE_NONE));
 	assert_int_equal(auth_role_parse("operator"), ROLE_OPERATOR);
 	assert_int_equal(auth_role_parse("root"), ROLE_NONE);
+	/* metrics: GET /metrics only, outside the ladder */
+	assert_int_equal(auth_role_parse("metrics"), ROLE_METRICS);
+	assert_true(auth_role_allows(ROLE_METRICS, ROLE_METRICS));
+	assert_true(auth_role_allows(ROLE_VIEWER, ROLE_METRICS));
+	assert_true(auth_role_allows(ROLE_ADMIN, ROLE_METRICS));
+	assert_false(auth_role_allows(ROLE_DEVICE, ROLE_METRICS));
+	assert_false(auth_role_allows(ROLE_METRICS, ROLE_VIEWER));
+	assert_false(auth_role_allows(ROLE_METRICS, ROLE_DEVICE));
 }
 
 static void passwords_are_argon2id(void **state)
@@ -127,6 +137,78 @@ static void sessions_open_and_close(void **state)
 			 ERR_UNAUTHORIZED);
 }
 
+/* ---- the token cache ---------------------------------------------------- */
+
+static int64_t fake_now;
+
+static int64_t fake_clock(void)
+{
+	return fake_now;
+}
+
+/* The stored form of a secret, as auth computes it (hex BLAKE2b-256). */
+static void hash_of(const char *secret, char out[DB_HASH_MAX])
+{
+	unsigned char d[crypto_generichash_BYTES];
+
+	crypto_generichash(d, sizeof(d), (const unsigned char *)secret,
+			   strlen(secret), NULL, 0);
+	sodium_bin2hex(out, DB_HASH_MAX, d, sizeof(d));
+}
+
+static void token_cache_expires_and_forgets(void **state)
+{
+	char secret[AUTH_SECRET_MAX], brief[AUTH_SECRET_MAX], hash[DB_HASH_MAX];
+	char hash2[DB_HASH_MAX];
+	struct auth_identity who, got;
+	int64_t id, id2;
+	struct err e;
+
+	(void)state;
+	fake_now = INT64_C(1782864000000);
+	auth_token_cache_clock(fake_clock);
+	assert_int_equal(auth_token_create(db, ROLE_OPERATOR, "cached", NULL, 0,
+					   secret, &id, &e), 0);
+	hash_of(secret, hash);
+	/* not yet confirmed by the store: nothing remembered */
+	assert_false(auth__token_cache_get(hash, fake_now, &got));
+	assert_int_equal(auth_identify_token(db, secret, &who, &e), 0);
+	assert_true(auth__token_cache_get(hash, fake_now, &got));
+	assert_int_equal(got.token_id, id);
+	assert_int_equal(got.role, ROLE_OPERATOR);
+	assert_string_equal(got.name, "cached");
+	/* the TTL counts from the store's last confirmation */
+	fake_now += AUTH_TOKEN_CACHE_MS - 1;
+	assert_true(auth__token_cache_get(hash, fake_now, &got));
+	fake_now += 1;
+	assert_false(auth__token_cache_get(hash, fake_now, &got));
+	assert_int_equal(auth_identify_token(db, secret, &who, &e), 0);
+	assert_true(auth__token_cache_get(hash, fake_now + 1000, &got));
+	/* the token's own expiry bounds it too */
+	assert_int_equal(auth_token_create(db, ROLE_VIEWER, "brief", NULL,
+					   fake_now + 500, brief, &id2, &e), 0);
+	assert_int_equal(auth_identify_token(db, brief, &who, &e), 0);
+	hash_of(brief, hash2);
+	assert_true(auth__token_cache_get(hash2, fake_now + 499, &got));
+	assert_false(auth__token_cache_get(hash2, fake_now + 500, &got));
+	/* a revocation on this node forgets at once */
+	assert_int_equal(auth_token_revoke(db, id, fake_now, &e), 0);
+	assert_false(auth__token_cache_get(hash, fake_now, &got));
+	assert_int_equal(auth_identify_token(db, secret, &who, &e),
+			 ERR_UNAUTHORIZED);
+	assert_false(auth__token_cache_get(hash, fake_now, &got));
+	/* bounded: a token taking the same slot replaces the one there */
+	auth__token_cache_put(hash2, &who, 0, fake_now);
+	memcpy(hash, hash2, 8);
+	hash[8] = hash2[8] == 'a' ? 'b' : 'a';
+	auth__token_cache_put(hash, &who, 0, fake_now);
+	assert_true(auth__token_cache_get(hash, fake_now, &got));
+	assert_false(auth__token_cache_get(hash2, fake_now, &got));
+	auth_token_cache_forget();
+	assert_false(auth__token_cache_get(hash, fake_now, &got));
+	auth_token_cache_clock(NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -134,6 +216,7 @@ int main(void)
 		cmocka_unit_test(passwords_are_argon2id),
 		cmocka_unit_test(tokens_identify_and_revoke),
 		cmocka_unit_test(sessions_open_and_close),
+		cmocka_unit_test(token_cache_expires_and_forgets),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -87,6 +87,24 @@ static void tokens_expire_and_revoke(void **state)
 	assert_int_equal(db_token_revoke(f->db, id, 7, &e), ERR_NOT_FOUND);
 }
 
+/* Migration 13 (SQLite), 11 (PostgreSQL): a token of role metrics (a Prometheus scraper) is stored. */
+static void tokens_of_role_metrics(void **state)
+{
+	struct test_store *f = *state;
+	struct db_token t = { .role = "metrics", .created_ms = 1 }, got;
+	struct err e;
+	int64_t id;
+
+	strcpy(t.name, "prometheus");
+	strcpy(t.hash, "scrape");
+	assert_int_equal(db_token_create(f->db, &t, &id, &e), 0);
+	assert_int_equal(db_token_find(f->db, "scrape", 2, &got, &e), 0);
+	assert_string_equal(got.role, "metrics");
+	strcpy(t.role, "root");
+	strcpy(t.hash, "other");
+	assert_int_equal(db_token_create(f->db, &t, &id, &e), ERR_INVALID);
+}
+
 static int count_plot(const struct db_plot *p, void *ctx)
 {
 	(void)p;
@@ -1315,6 +1333,7 @@ static void notifications_reach_listeners(void **state)
 	T(migrates_and_reopens), \
 	T(users_are_unique), \
 	T(tokens_expire_and_revoke), \
+	T(tokens_of_role_metrics), \
 	T(users_disable_and_delete), \
 	T(deleted_devices_keep_their_series), \
 	T(plot_upsert_is_all_or_nothing), \

@@ -224,6 +224,66 @@ static void aggregates_resolve_overlaps_like_reads(void **state)
 	free(b);
 }
 
+static void assert_same_buckets(const struct ts_bucket *a, size_t na,
+				const struct ts_bucket *b, size_t nb)
+{
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_int_equal(a[i].start, b[i].start);
+		assert_int_equal(a[i].count, b[i].count);
+		assert_true(a[i].sum == b[i].sum && a[i].min == b[i].min &&
+			    a[i].max == b[i].max && a[i].first == b[i].first &&
+			    a[i].last == b[i].last);
+	}
+}
+
+/* Many aggregates in one view answer as each one alone. */
+static void aggregate_many_answers_as_each_alone(void **state)
+{
+	struct fixture *f = *state;
+	struct ts_write late = { 41, T0 + 5 * 60000, 100.0 };
+	unsigned all = TS_AGG_AVG | TS_AGG_MIN | TS_AGG_MAX | TS_AGG_SUM |
+		       TS_AGG_COUNT | TS_AGG_FIRST | TS_AGG_LAST;
+	struct ts_agg_query q[] = {
+		{ 41, T0, T0 + 3 * DAY, DAY, all, NULL, 0 },   /* chunks + head */
+		{ 42, T0, T0 + 3 * DAY, DAY, TS_AGG_AVG, NULL, 0 }, /* rolled up */
+		{ 43, T0, T0 + DAY, 3600000, TS_AGG_LAST, NULL, 0 }, /* head */
+		{ 44, T0, T0 + DAY, DAY, all, NULL, 0 },        /* no points */
+		{ 41, T0 + DAY / 2, T0 + 2 * DAY, 3600000, all, NULL, 0 },
+	};
+	size_t nq = sizeof(q) / sizeof(q[0]), rolled, n;
+	struct ts_bucket *b;
+	struct err e;
+
+	write_minutes(f->eng, 41, T0, 2 * 1440, 10);
+	write_minutes(f->eng, 42, T0, 3 * 1440, 20);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	assert_int_equal(ts_engine_rollup(f->eng, 42, T0 + 2 * DAY, 3600000,
+					  &rolled, &e), 0);
+	assert_int_equal(ts_engine_write(f->eng, &late, 1, &e), 0);
+	write_minutes(f->eng, 41, T0 + 2 * DAY, 100, 30);
+	write_minutes(f->eng, 43, T0, 200, 40);
+	assert_int_equal(ts_engine_aggregate_many(f->eng, q, nq, &e), 0);
+	for (size_t i = 0; i < nq; i++) {
+		assert_int_equal(ts_engine_aggregate(f->eng, q[i].series,
+						     q[i].from, q[i].to,
+						     q[i].step, q[i].mask, &b,
+						     &n, &e), 0);
+		assert_same_buckets(q[i].out, q[i].n, b, n);
+		free(b);
+		free(q[i].out);
+	}
+	assert_int_equal(q[0].n, 3);
+	assert_int_equal(q[3].n, 0);
+	/* one query refused: none answered */
+	q[2].step = 0;
+	assert_int_equal(ts_engine_aggregate_many(f->eng, q, nq, &e),
+			 ERR_INVALID);
+	for (size_t i = 0; i < nq; i++)
+		assert_null(q[i].out);
+	assert_int_equal(ts_engine_aggregate_many(f->eng, q, 0, &e), 0);
+}
+
 static void torn_log_tail_is_cut_off(void **state)
 {
 	struct fixture *f = *state;
@@ -399,6 +459,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(last_write_wins_and_late_points_merge, setup, teardown),
 		cmocka_unit_test_setup_teardown(aggregates_from_summaries_and_points, setup, teardown),
 		cmocka_unit_test_setup_teardown(aggregates_resolve_overlaps_like_reads, setup, teardown),
+		cmocka_unit_test_setup_teardown(aggregate_many_answers_as_each_alone, setup, teardown),
 		cmocka_unit_test_setup_teardown(torn_log_tail_is_cut_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_load_is_atomic_and_windowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollups_replace_old_raw_points_transparently, setup, teardown),

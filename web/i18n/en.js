@@ -7,6 +7,9 @@ export default {
   'app.subtitle': 'Digital cotton base · live monitoring',
   'app.loading': 'Loading…',
   'app.error': 'Could not load: {message}',
+  'site.county_mu': '{mu} in the county',
+  'site.digital_mu': '{mu} under digital management',
+  'site.base_mu': 'this base {mu}',
 
   'login.subtitle': 'Digital cotton base · big screen',
   'login.tab_password': 'Account',

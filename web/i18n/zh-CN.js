@@ -7,6 +7,9 @@ export default {
   'app.subtitle': '数字棉花基地 · 全域实时监测',
   'app.loading': '正在加载…',
   'app.error': '加载失败：{message}',
+  'site.county_mu': '全县 {mu}',
+  'site.digital_mu': '数字化管理 {mu}',
+  'site.base_mu': '本基地 {mu}',
 
   'login.subtitle': '数字棉花基地 · 智慧农业大屏',
   'login.tab_password': '账号登录',

@@ -23,19 +23,60 @@ export function num(v, digits = 0) {
   return numberFormat(digits).format(v);
 }
 
-const pad = (n) => String(n).padStart(2, '0');
+/* One clock: times show in the site's time zone (the overview's day.tz,
+ * an IANA name or a UTC offset), not the browser's. */
+let siteZone = 'Asia/Shanghai';
+let partsFormat = null;
 
-/** HH:MM:SS in the viewer's time zone. */
-export function clockTime(ms) {
-  const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+/** The zone every time on the screen is shown in. */
+export function setSiteZone(tz) {
+  if (!tz || tz === siteZone) return;
+  let zone = tz;
+  const m = /^([+-])(\d{2}):(\d{2})$/.exec(tz);
+  if (m && m[3] === '00') zone = `Etc/GMT${m[1] === '+' ? '-' : '+'}${Number(m[2])}`;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+  } catch {
+    return; /* a zone this browser does not know: keep the last one */
+  }
+  siteZone = zone;
+  partsFormat = null;
 }
 
-/** YYYY-MM-DD HH:MM in the viewer's time zone. */
+export function currentSiteZone() { return siteZone; }
+
+/* {year, month, day, hour, minute, second} of ms in the site's zone. */
+function zoneParts(ms) {
+  if (!partsFormat) {
+    partsFormat = new Intl.DateTimeFormat('en-GB', {
+      timeZone: siteZone, hourCycle: 'h23', year: 'numeric', month: '2-digit',
+      day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+  }
+  const p = {};
+  for (const { type, value } of partsFormat.formatToParts(new Date(ms))) p[type] = value;
+  return p;
+}
+
+/** HH:MM:SS in the site's time zone. */
+export function clockTime(ms) {
+  const p = zoneParts(ms);
+  return `${p.hour}:${p.minute}:${p.second}`;
+}
+
+/** YYYY-MM-DD HH:MM in the site's time zone. */
 export function dateTime(ms) {
-  const d = new Date(ms);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const p = zoneParts(ms);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+}
+
+/** An area in mu as the header shows it: 110万亩 / 1.1 M mu. */
+export function muArea(v) {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return '—';
+  if (currentLang() === 'zh-CN') {
+    return v >= 10000 ? `${num(v / 10000, v % 10000 ? 1 : 0)}万亩` : `${num(v)}亩`;
+  }
+  return v >= 1e6 ? `${num(v / 1e6, v % 1e6 ? 1 : 0)} M mu` : `${num(v)} mu`;
 }
 
 /** "3 min ago". */

@@ -6,7 +6,7 @@
 // signing out and in again leaves nothing behind.
 
 import { api } from './api.js';
-import { t, onLangChange } from './i18n.js';
+import { t, onLangChange, currentLang } from './i18n.js';
 import { whoAmI } from './auth.js';
 import { ChartSet } from './charts.js';
 import { OverviewPanels } from './overview.js';
@@ -15,7 +15,7 @@ import { PlotDetail } from './detail.js';
 import { LiveFeed } from './feed.js';
 import { LiveStream } from './live.js';
 import { ActiveAlerts, ALERT_ITEMS } from './alerts.js';
-import { clockTime, label } from './format.js';
+import { clockTime, label, muArea, setSiteZone } from './format.js';
 import { el } from './dom.js';
 import { VideoWall } from './video.js';
 
@@ -78,6 +78,7 @@ export class Screen {
       : await Promise.all([api('/overview'), api('/plots')]);
     performance.mark('oasis:data');
     this.overview.render(overview);
+    this.showSite(overview);
     this.map.setPlots(plots);
     performance.mark('oasis:map-set');
     this.showOnMap(overview);
@@ -263,6 +264,7 @@ export class Screen {
     try {
       const overview = await api('/overview');
       this.overview.render(overview);
+      this.showSite(overview);
       this.showOnMap(overview);
       await Promise.all([this.loadAlerts(), overview.machinery.available ? this.loadMachines() : null]);
     } catch {
@@ -291,6 +293,27 @@ export class Screen {
     this.map.setPlan(plan);
   }
 
+  /** The site's zone for every clock, and its county's figures (facts:
+   * county / county_en, county_mu, digital_mu, base_mu) in the header. */
+  showSite(overview) {
+    this.site = overview || this.site;
+    if (!this.site) return;
+    setSiteZone(this.site.day && this.site.day.tz);
+    this.tickClock();
+    const facts = (this.site.site && this.site.site.facts) || {};
+    const box = this.root.querySelector('.county-facts');
+    const county = currentLang() === 'zh-CN' ? facts.county : (facts.county_en || facts.county);
+    const parts = [];
+    if (county) parts.push(county);
+    for (const key of ['county_mu', 'digital_mu', 'base_mu']) {
+      if (typeof facts[key] === 'number') {
+        parts.push(t('site.' + key, { mu: muArea(facts[key]) }));
+      }
+    }
+    box.textContent = parts.join(' · ');
+    box.hidden = parts.length === 0;
+  }
+
   tickClock() {
     this.root.querySelector('.clock').textContent = clockTime(Date.now());
   }
@@ -303,6 +326,7 @@ export class Screen {
 
   relabel() {
     this.overview.relabel();
+    this.showSite(null);
     this.map.relabel();
     this.detail.relabel();
     this.feed.relabel();

@@ -87,7 +87,7 @@ export class Oasis {
     this.port = port || this.port || (await freePort());
     const log = openSync(join(this.dir, 'server.log'), 'a');
     this.proc = spawn(OASIS_BIN, ['serve', '--data', this.data, '--listen', `127.0.0.1:${this.port}`,
-      '--web', join(REPO, 'web')], { stdio: ['ignore', 'pipe', log] });
+      '--web', join(REPO, 'web'), '--allow-unknown-metrics'], { stdio: ['ignore', 'pipe', log] });
     closeSync(log);
     const proc = this.proc;
     await new Promise((ok, fail) => {
