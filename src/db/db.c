@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "db/backends.h"
+#include "db/pg_retry.h"
 
 /*
  * A postgresql:// or postgres:// URL (host lists as libpq takes them:
@@ -323,4 +324,9 @@ int db__rows_add(struct db_rows *r, size_t n_cols, struct db_value **row,
 	memset(*row, 0, n_cols * sizeof(**row));
 	r->n_rows++;
 	return ERR_OK;
+}
+
+void db_thread_patience(unsigned ms)
+{
+	pg_retry_thread_window(ms);
 }

@@ -670,6 +670,15 @@ int db_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e);
 int db_pool_config(struct db *db, unsigned connections, unsigned wait_ms,
 		   struct err *e);
 
+/*
+ * How long the calling thread's store calls keep riding out a store that
+ * cannot be reached (a PostgreSQL failover: db/pg_retry.h) before failing
+ * with ERR_UNAVAILABLE: ms, or 0 for the store's own window (30 s).  For a
+ * caller with a fallback that must answer quickly (the token cache during
+ * an outage).  SQLite never waits so.
+ */
+void db_thread_patience(unsigned ms);
+
 struct db_pool_stats {
 	unsigned connections;  /* the pool's size */
 	unsigned open;         /* connections open now */

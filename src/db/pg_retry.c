@@ -70,6 +70,14 @@ void pg_retry_window(unsigned ms)
 	atomic_store(&window_ms, ms ? ms : WINDOW_DEFAULT_MS);
 }
 
+/* This thread's own window, when it has a fallback (0: the window above). */
+static _Thread_local unsigned thread_window_ms;
+
+void pg_retry_thread_window(unsigned ms)
+{
+	thread_window_ms = ms;
+}
+
 void pg_retry_stats(struct pg_retry_stats *out)
 {
 	out->transient = atomic_load(&n_transient);
@@ -118,7 +126,8 @@ static void pause_ms(unsigned ms)
 
 int pg_retry_run(struct db *db, pg_retry_fn fn, void *ctx, struct err *e)
 {
-	int64_t until = mono_ms() + atomic_load(&window_ms);
+	int64_t until = mono_ms() + (thread_window_ms ? thread_window_ms
+				     : atomic_load(&window_ms));
 	struct pg_conn *c;
 	unsigned attempt = 0;
 	bool transient;

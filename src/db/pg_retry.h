@@ -50,6 +50,8 @@ unsigned pg_retry_delay_ms(unsigned attempt);
 
 /* How long a call keeps retrying (ms; 0 restores the default, 30 s). */
 void pg_retry_window(unsigned ms);
+/* The same for the calling thread alone (0: the window above again). */
+void pg_retry_thread_window(unsigned ms);
 
 /* Failures and retries since the start (for /metrics and the tests). */
 struct pg_retry_stats {
