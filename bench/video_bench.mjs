@@ -3,13 +3,17 @@
 //     connects, writes the first segment) and warm (the relay runs),
 //     alternating cold A, warm A, cold B, warm B, ...;
 //  2. live latency: how far behind the relay's wall clock the picture
-//     plays (Date.now() - hls.js playingDate, from EXT-X-PROGRAM-DATE-TIME);
+//     plays (Date.now() - hls.js playingDate, from EXT-X-PROGRAM-DATE-TIME),
+//     4 s into playback and, steady, after --steady seconds (default 60) of
+//     playback, sampled each second for 10 s (--steady 0 skips it;
+//     --latency-only measures only this);
 //  3. N relays (default 16) at ~2 Mbit/s: the CPU and memory of oasis
 //     itself (not its ffmpeg children, counted apart) while N clients poll
 //     the live playlists and fetch every segment, against the same server
 //     with no relay, side by side.
 //
 //   node bench/video_bench.mjs [--relays 16] [--trials 5] [--seconds 30]
+//                              [--steady 60] [--latency-only]
 //
 // The cameras are scripts/rtsp_source.py (GStreamer, Debian packages);
 // OASIS_BIN names the server (default build/oasis).
@@ -27,6 +31,8 @@ const arg = (name, dflt) => {
 const RELAYS = arg('relays', 16);
 const TRIALS = arg('trials', 5);
 const SECONDS = arg('seconds', 30);
+const STEADY = arg('steady', 60);
+const LATENCY_ONLY = process.argv.includes('--latency-only');
 const TICK = 100; // clock ticks a second (getconf CLK_TCK)
 const sleep = (ms) => new Promise((ok) => setTimeout(ok, ms));
 
@@ -104,6 +110,56 @@ async function firstFrames(oasis, ids) {
   return { cold, warm, behind };
 }
 
+/**
+ * Steady-state latency: one camera played for STEADY seconds, then
+ * Date.now() - playingDate and hls.js's distance to the live edge
+ * (hls.latency) sampled each second for 10 s.
+ */
+async function steadyLatency(oasis, id) {
+  const browser = await launch(['--autoplay-policy=no-user-gesture-required']);
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  await signIn(page, oasis.url, 'admin', oasis.adminPassword);
+  await page.goto(oasis.url + '/config.json');
+  const out = await page.evaluate(async ({ cam, steadyMs }) => {
+    const { VideoPlayer, liveUrl } = await import('/js/video.js');
+    const p = new VideoPlayer(liveUrl(cam));
+    document.body.append(p.node);
+    await p.start();
+    // when each segment appears in the relay's playlist (polled every 100 ms)
+    const appeared = new Map();
+    let polling = true;
+    const poll = (async () => {
+      while (polling) {
+        const pl = await (await fetch(liveUrl(cam))).text().catch(() => '');
+        for (const line of pl.split('\n').filter((l) => l.startsWith('hls/')))
+          if (!appeared.has(line)) appeared.set(line, Date.now());
+        await new Promise((ok) => setTimeout(ok, 100));
+      }
+    })();
+    await new Promise((ok) => setTimeout(ok, steadyMs));
+    const behind = [], edge = [], source = [];
+    for (let i = 0; i < 10; i++) {
+      if (p.hls?.playingDate) behind.push((Date.now() - p.hls.playingDate.getTime()) / 1000);
+      if (Number.isFinite(p.hls?.latency)) edge.push(p.hls.latency);
+      // the newest segment seen appearing that the player knows: the picture
+      // is (its end - currentTime) behind that segment's last frame, which
+      // the source sent at most the time of its appearance ago
+      const frags = p.hls?.levels?.[p.hls.currentLevel]?.details?.fragments || [];
+      const f = [...frags].reverse().find((x) => appeared.has(x.relurl) && appeared.get(x.relurl) > 0);
+      if (f && appeared.size > 3) source.push((Date.now() - appeared.get(f.relurl)) / 1000 + (f.start + f.duration - p.video.currentTime));
+      await new Promise((ok) => setTimeout(ok, 1000));
+    }
+    polling = false;
+    await poll;
+    const durs = (p.hls?.levels?.[p.hls.currentLevel]?.details?.fragments || []).map((x) => x.duration);
+    const stalls = p.video.getVideoPlaybackQuality?.().droppedVideoFrames ?? null;
+    p.stop();
+    return { behind, edge, source, durs, dropped: stalls };
+  }, { cam: id, steadyMs: STEADY * 1000 });
+  await browser.close();
+  return out;
+}
+
 /** A client per camera polling its playlist each second, fetching new segments. */
 function viewers(oasis, ids, until) {
   return Promise.all(ids.map(async (id) => {
@@ -170,6 +226,18 @@ async function main() {
     await oasis.api('PUT', `/devices/${id}/equipment`, { stream_url: `rtsp://127.0.0.1:${port}/${id}` });
   }
   console.log(`load average before: ${loadavg()}`);
+  if (STEADY > 0) {
+    const st = await steadyLatency(oasis, ids[0]);
+    const range = (a) => `median ${median(a).toFixed(2)} s (${Math.min(...a).toFixed(2)} to ${Math.max(...a).toFixed(2)})`;
+    console.log(`steady live latency after ${STEADY} s of playback: behind the source (segment appearance) ` +
+      `${range(st.source)}; behind the relay's clock ${range(st.behind)}; ` +
+      `behind the live edge (hls.latency) ${range(st.edge)}; segments ${st.durs.map((d) => d.toFixed(2)).join(' ')} s; dropped frames ${st.dropped}; load ${loadavg()}`);
+    if (LATENCY_ONLY) {
+      await oasis.close();
+      src.kill('SIGTERM');
+      return;
+    }
+  }
   const ff = await firstFrames(oasis, ids.slice(0, 2));
   console.log(`first frame: cold median ${median(ff.cold).toFixed(0)} ms (max ${Math.max(...ff.cold).toFixed(0)}), ` +
     `warm median ${median(ff.warm).toFixed(0)} ms (max ${Math.max(...ff.warm).toFixed(0)}); ` +

@@ -5,6 +5,7 @@
  */
 #include "alert/alerts_internal.h"
 
+#include <curl/curl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -196,6 +197,19 @@ void alerts__unbind(struct alerts *a)
 
 /* ---- alerts ------------------------------------------------------------------ */
 
+/* The camera snapshot an alert carries: camera, id and where to get it. */
+static json_t *snapshot_json(const struct db_alert *al)
+{
+	char url[DB_NAME_MAX * 3 + 64];
+	char *camera = curl_easy_escape(NULL, al->snapshot_camera, 0);
+
+	snprintf(url, sizeof(url), "/api/v1/devices/%s/snapshot?id=%lld",
+		 camera ? camera : "", (long long)al->snapshot_id);
+	curl_free(camera);
+	return json_pack("{ss sI ss}", "camera", al->snapshot_camera, "id",
+			 (json_int_t)al->snapshot_id, "url", url);
+}
+
 json_t *alerts_alert_json(const struct db_alert *al)
 {
 	char opened[32], acked[32], closed[32];
@@ -219,7 +233,24 @@ json_t *alerts_alert_json(const struct db_alert *al)
 	if (al->closed_ms)
 		json_object_set_new(j, "closed", json_pack("{ss ss}", "by",
 				    al->closed_by, "at", closed));
+	if (al->snapshot_id && al->snapshot_camera[0])
+		json_object_set_new(j, "snapshot", snapshot_json(al));
 	return j;
+}
+
+void alerts_on_open(struct alerts *a,
+		    void (*fn)(const struct db_alert *al, void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&a->lock);
+	a->on_open = fn;
+	a->on_open_ctx = ctx;
+	pthread_mutex_unlock(&a->lock);
+}
+
+int alerts_set_snapshot(struct alerts *a, int64_t id, const char *camera,
+			int64_t snapshot_id, struct err *e)
+{
+	return db_alert_set_snapshot(a->db, id, camera, snapshot_id, e);
 }
 
 /* Tell the stream and the webhook that alert al had event what. */
@@ -291,6 +322,8 @@ static void open_alert(struct alerts *a, const struct mon_action *x,
 	}
 	pthread_mutex_lock(&a->lock);
 	add_active(a, &al);
+	if (a->on_open)
+		a->on_open(&al, a->on_open_ctx);
 	pthread_mutex_unlock(&a->lock);
 	announce(a, &al, "opened");
 }

@@ -139,6 +139,19 @@ int alerts_rule_get(struct alerts *a, int64_t id, struct alert_rule *out,
 
 /* ---- alerts --------------------------------------------------------------- */
 
+/*
+ * fn(alert, ctx) is called after each alert opens, on the thread that
+ * opened it (the monitoring thread, or a module raising one): it must not
+ * block nor call back into the alerts.  The video service uses it to take
+ * a snapshot of the plot's camera (registered by cli/serve.c, so that
+ * alert/ knows nothing of video/).  NULL removes it.
+ */
+void alerts_on_open(struct alerts *a,
+		    void (*fn)(const struct db_alert *al, void *ctx), void *ctx);
+/* Record the camera snapshot alert id carries (its "snapshot"). */
+int alerts_set_snapshot(struct alerts *a, int64_t id, const char *camera,
+			int64_t snapshot_id, struct err *e);
+
 json_t *alerts_alert_json(const struct db_alert *al);
 /*
  * alerts_read.c: reads of the stored alerts, with or without a running

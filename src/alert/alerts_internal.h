@@ -134,6 +134,8 @@ struct alerts {
 	struct db *db;
 	struct events *events;
 	struct notify *notify;
+	void (*on_open)(const struct db_alert *al, void *ctx); /* under lock */
+	void *on_open_ctx;
 	struct alerts_opts o;
 	int64_t started_ms;
 	pthread_mutex_t lock;

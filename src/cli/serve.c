@@ -281,6 +281,7 @@ static int open_services(struct db *db, const char *data_dir,
 		goto out_fleet;
 	if (open_video(svc, data_dir, o, e))
 		goto out_alerts;
+	alerts_on_open(svc->alerts, video_alert_opened, svc->video);
 	return ERR_OK;
 out_alerts:
 	ingest_set_observer(svc->ingest, NULL, NULL);
@@ -303,6 +304,7 @@ out_events:
 
 static void close_services(struct http_services *svc)
 {
+	alerts_on_open(svc->alerts, NULL, NULL);
 	video_close(svc->video);
 	fleet_close(svc->fleet);
 	valves_close(svc->valves);

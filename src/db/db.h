@@ -613,7 +613,13 @@ struct db_alert {
 	char closed_by[DB_NAME_MAX + 16];
 	int64_t notified_ms;
 	bool escalated;
+	int64_t snapshot_id;            /* a camera's snapshot at opening; 0 none */
+	char snapshot_camera[DB_NAME_MAX]; /* whose snapshot ("" none) */
 };
+
+/* Record the camera snapshot alert id carries; ERR_NOT_FOUND naming it. */
+int db_alert_set_snapshot(struct db *db, int64_t id, const char *camera,
+			  int64_t snapshot_id, struct err *e);
 
 /*
  * Open an alert (state open).  ERR_EXISTS when the rule already has an

@@ -255,6 +255,9 @@
 	X(alert_dead_letter_count, (struct db *db, int64_t *out, \
 	  struct err *e), \
 	  (db, out, e)) \
+	X(alert_set_snapshot, (struct db *db, int64_t id, \
+	  const char *camera, int64_t snapshot_id, struct err *e), \
+	  (db, id, camera, snapshot_id, e)) \
 	X(pool_config, (struct db *db, unsigned connections, \
 	  unsigned wait_ms, struct err *e), \
 	  (db, connections, wait_ms, e)) \

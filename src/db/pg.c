@@ -40,7 +40,7 @@
 	X(chunks_maintain) \
 	X(alert_rule_save) X(alert_rule_delete) X(alert_rule_list) \
 	X(alert_open) X(alert_get) X(alert_update) X(alert_list) \
-	X(alert_dead_letter) X(alert_dead_letter_count) \
+	X(alert_dead_letter) X(alert_dead_letter_count) X(alert_set_snapshot) \
 	X(scene_add) X(scene_get) X(scene_newest) X(scene_list) \
 	X(scene_stats) X(index_series) X(index_previous) X(anomaly_list) \
 	X(command_create) X(command_get) X(command_set_state) \

@@ -12,7 +12,8 @@
 
 #define ALERT_COLUMNS "id, rule_id, subject, plot, severity, state, message," \
 	" value, opened_ms, acked_by, acked_ms, ack_comment, closed_ms," \
-	" closed_by, notified_ms, escalated"
+	" closed_by, notified_ms, escalated, snapshot_id," \
+	" snapshot_camera"
 
 int pg_alert_rule_save(struct db *db, int64_t id, const char *body,
 		       int64_t now_ms, int64_t *id_out, struct err *e)
@@ -94,6 +95,8 @@ static void read_alert(const PGresult *r, int i, struct db_alert *a)
 	pg__copy(r, i, 13, a->closed_by, sizeof(a->closed_by));
 	a->notified_ms = pg__int(r, i, 14);
 	a->escalated = !strcmp(PQgetvalue(r, i, 15), "t");
+	a->snapshot_id = pg__int(r, i, 16);
+	pg__copy(r, i, 17, a->snapshot_camera, sizeof(a->snapshot_camera));
 }
 
 int pg_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
@@ -232,4 +235,17 @@ int pg_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e)
 	return pg__call_id(db, PG_ALERT_DEAD_LETTER_COUNT, "SELECT count(*)"
 			   " FROM alert_dead_letters", NULL, out, NULL,
 			   "counting dead letters", e);
+}
+
+int pg_alert_set_snapshot(struct db *db, int64_t id, const char *camera,
+			  int64_t snapshot_id, struct err *e)
+{
+	struct pg_params p = { 0 };
+
+	pg__p_int(&p, id);
+	pg__p_int(&p, snapshot_id);
+	pg__p_text(&p, camera);
+	return pg__call_change(db, PG_ALERT_SET_SNAPSHOT, "UPDATE alerts SET"
+			       " snapshot_id = $2, snapshot_camera = $3"
+			       " WHERE id = $1", &p, "alert", e);
 }

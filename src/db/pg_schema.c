@@ -312,6 +312,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE tokens DROP CONSTRAINT IF EXISTS tokens_role_check;"
 	"ALTER TABLE tokens ADD CONSTRAINT tokens_role_check CHECK (role IN"
 	"  ('viewer','operator','admin','device','metrics'));",
+
+	/* 12: the camera snapshot an alert carries (see SQLite's 14) */
+	"ALTER TABLE alerts ADD COLUMN snapshot_id BIGINT NOT NULL DEFAULT 0;"
+	"ALTER TABLE alerts ADD COLUMN snapshot_camera TEXT NOT NULL"
+	"  DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

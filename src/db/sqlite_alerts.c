@@ -17,7 +17,8 @@
 
 #define ALERT_COLUMNS "id, rule_id, subject, plot, severity, state, message," \
 	" value, opened_ms, acked_by, acked_ms, ack_comment, closed_ms," \
-	" closed_by, notified_ms, escalated"
+	" closed_by, notified_ms, escalated, snapshot_id," \
+	" snapshot_camera"
 
 int sqlite_alert_rule_save(struct db *db, int64_t id, const char *body,
 			   int64_t now_ms, int64_t *id_out, struct err *e)
@@ -111,6 +112,9 @@ static void read_alert(sqlite3_stmt *st, struct db_alert *a)
 	sqlite__column_copy(st, 13, a->closed_by, sizeof(a->closed_by));
 	a->notified_ms = sqlite3_column_int64(st, 14);
 	a->escalated = sqlite3_column_int(st, 15) != 0;
+	a->snapshot_id = sqlite3_column_int64(st, 16);
+	sqlite__column_copy(st, 17, a->snapshot_camera,
+			    sizeof(a->snapshot_camera));
 }
 
 static int alert_row(sqlite3_stmt *st, void *row, struct err *e)
@@ -286,5 +290,24 @@ int sqlite_alert_dead_letter_count(struct db *db, int64_t *out, struct err *e)
 	} else {
 		rc = sqlite__error(k, rc, "counting dead letters", e);
 	}
+	return sqlite__call_end(db, k, st, rc);
+}
+
+int sqlite_alert_set_snapshot(struct db *db, int64_t id, const char *camera,
+			      int64_t snapshot_id, struct err *e)
+{
+	struct conn *k;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_ALERT_SET_SNAPSHOT, "UPDATE alerts"
+				     " SET snapshot_id = ?2, snapshot_camera = ?3"
+				     " WHERE id = ?1",
+				     &k, &st, e)))
+		return rc;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, snapshot_id);
+	sqlite3_bind_text(st, 3, camera, -1, SQLITE_TRANSIENT);
+	rc = sqlite__step_change(k, st, "alert", e);
 	return sqlite__call_end(db, k, st, rc);
 }

@@ -116,6 +116,7 @@ enum stmt_id {
 	ST_ALERT_LIST,
 	ST_ALERT_DEAD_LETTER,
 	ST_ALERT_DEAD_LETTER_COUNT,
+	ST_ALERT_SET_SNAPSHOT,
 	/* administration: users listed, disabled, deleted; devices deleted */
 	ST_USER_LIST,
 	ST_USER_DISABLE,

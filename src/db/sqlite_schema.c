@@ -282,6 +282,15 @@ static const char *const migrations[] = {
 	"  created_ms, expires_ms, revoked_ms FROM tokens;"
 	"DROP TABLE tokens;"
 	"ALTER TABLE tokens_new RENAME TO tokens;",
+
+	/*
+	 * 14: the camera snapshot (camera, id) an alert carries, taken when it opened on a
+	 * plot with a camera (src/video/); 0 none.  No reference: snapshots
+	 * are pruned, the alert stays.
+	 */
+	"ALTER TABLE alerts ADD COLUMN snapshot_id INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE alerts ADD COLUMN snapshot_camera TEXT NOT NULL"
+	"  DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

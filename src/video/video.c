@@ -41,6 +41,8 @@
 #define FIRST_SNAPSHOT_MS 30000
 #define SNAPSHOT_MAX_BYTES (8u << 20)
 #define REASON_MAX 256
+#define ALERTS_PENDING_MAX 64
+#define ALERT_SNAPSHOT_FRESH_MS 60000
 /* The folder's path: room for a camera, a file name and a suffix in PATH_MAX. */
 #define DIR_MAX (PATH_MAX - 2 * DB_NAME_MAX - 64)
 
@@ -91,6 +93,10 @@ struct video {
 	int64_t loaded_ms;
 	bool stop, threads;
 	pthread_t sup, snap;
+	/* alerts opened on plots, waiting for their camera's snapshot */
+	pthread_mutex_t pend_lock;
+	struct { int64_t id; char plot[DB_CODE_MAX]; } pend[ALERTS_PENDING_MAX];
+	size_t n_pend;
 };
 
 static int64_t now_of(struct video *v)
@@ -704,12 +710,95 @@ int video_snapshot(struct video *v, const char *camera,
 	return rc;
 }
 
+static int newest_snapshot(const struct db_snapshot *s, void *ctx);
+
+void video_alert_opened(const struct db_alert *al, void *ctx)
+{
+	struct video *v = ctx;
+
+	if (!al->plot[0])
+		return;
+	pthread_mutex_lock(&v->pend_lock);
+	if (v->n_pend < ALERTS_PENDING_MAX) {
+		v->pend[v->n_pend].id = al->id;
+		snprintf(v->pend[v->n_pend].plot, sizeof(v->pend[0].plot), "%s",
+			 al->plot);
+		v->n_pend++;
+	} else {
+		log_warn("video: too many alerts waiting for a snapshot: alert "
+			 "%lld has none", (long long)al->id);
+	}
+	pthread_mutex_unlock(&v->pend_lock);
+	pthread_cond_broadcast(&v->wake); /* the snapshot thread */
+}
+
+/*
+ * A snapshot of camera for an alert: its newest if taken within
+ * ALERT_SNAPSHOT_FRESH_MS, else one taken now.
+ */
+static int alert_snapshot_of(struct video *v, const char *camera,
+			     struct db_snapshot *out, struct err *e)
+{
+	struct db_snapshot newest = { 0 };
+
+	if (!db_snapshot_list(v->db, camera, newest_snapshot, &newest, e) &&
+	    newest.id && now_of(v) - newest.taken_ms <= ALERT_SNAPSHOT_FRESH_MS) {
+		*out = newest;
+		return ERR_OK;
+	}
+	err_clear(e);
+	return video_snapshot(v, camera, out, e);
+}
+
+/* Give each alert opened since the last pass its plot's camera's snapshot. */
+static void alert_snapshots(struct video *v)
+{
+	size_t n;
+
+	pthread_mutex_lock(&v->pend_lock);
+	n = v->n_pend;
+	pthread_mutex_unlock(&v->pend_lock);
+	for (size_t i = 0; i < n; i++) {
+		char cams[8][DB_NAME_MAX], plot[DB_CODE_MAX];
+		struct db_snapshot s = { 0 };
+		struct err e = { 0 };
+		int64_t alert;
+		size_t k = 0, j;
+
+		pthread_mutex_lock(&v->pend_lock);
+		alert = v->pend[i].id;
+		snprintf(plot, sizeof(plot), "%s", v->pend[i].plot);
+		pthread_mutex_unlock(&v->pend_lock);
+		pthread_mutex_lock(&v->lock);
+		for (j = 0; j < v->n && k < 8; j++)
+			if (v->cams[j]->url[0] && !strcmp(v->cams[j]->plot, plot))
+				snprintf(cams[k++], DB_NAME_MAX, "%s", v->cams[j]->id);
+		pthread_mutex_unlock(&v->lock);
+		for (j = 0; j < k; j++) {   /* the first camera with a picture */
+			err_clear(&e);
+			if (!alert_snapshot_of(v, cams[j], &s, &e))
+				break;
+			log_debug("video: the snapshot of alert %lld: %s",
+				  (long long)alert, e.msg);
+		}
+		if (j < k && v->alerts &&
+		    alerts_set_snapshot(v->alerts, alert, cams[j], s.id, &e))
+			log_warn("video: the snapshot of alert %lld: %s",
+				 (long long)alert, e.msg);
+	}
+	pthread_mutex_lock(&v->pend_lock);  /* drop those done, keep newer */
+	memmove(v->pend, v->pend + n, (v->n_pend - n) * sizeof(v->pend[0]));
+	v->n_pend -= n;
+	pthread_mutex_unlock(&v->pend_lock);
+}
+
 void video_snapshot_tick(struct video *v)
 {
 	int64_t now = now_of(v);
 	char id[DB_NAME_MAX];
 	struct err e = { 0 };
 
+	alert_snapshots(v);
 	if (now - v->loaded_ms >= RELOAD_EVERY_MS && load_cameras(v, &e))
 		log_warn("video: reading the cameras: %s", e.msg);
 	if (v->o.snapshot_every_ms < 0)
@@ -998,6 +1087,7 @@ int video_open(struct db *db, struct fleet *fleet, struct alerts *alerts,
 	v->o = *o;
 	opts_defaults(&v->o);
 	pthread_mutex_init(&v->lock, NULL);
+	pthread_mutex_init(&v->pend_lock, NULL);
 	pthread_cond_init(&v->wake, NULL);
 	if (!o->dir || strlen(o->dir) >= sizeof(v->dir)) {
 		err_set(e, ERR_INVALID, "video folder: none or too long a path");
@@ -1088,5 +1178,6 @@ void video_close(struct video *v)
 	free(v->cams);
 	pthread_cond_destroy(&v->wake);
 	pthread_mutex_destroy(&v->lock);
+	pthread_mutex_destroy(&v->pend_lock);
 	free(v);
 }

@@ -73,7 +73,14 @@ void video_close(struct video *v);
 
 /* One supervisor pass: reap, read stderr, restart, stop idle, prune. */
 void video_tick(struct video *v);
-/* One pass of periodic snapshots (the snapshot thread calls it). */
+/*
+ * The alerts' on_open hook (ctx: the video; cli/serve.c registers it): an
+ * alert opened on a plot with a camera gets, on the snapshot thread, that
+ * camera's snapshot (its newest if under a minute old, else one taken
+ * now), recorded with alerts_set_snapshot.  Never blocks.
+ */
+void video_alert_opened(const struct db_alert *al, void *ctx);
+/* One pass of alerts' and periodic snapshots (the snapshot thread calls it). */
 void video_snapshot_tick(struct video *v);
 
 /*

@@ -92,3 +92,42 @@ test('the video wall plays the live stream', async () => {
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+/** The cameras on the wall now, in order. */
+function wallCameras(page) {
+  return page.$$eval('#p-video .video-tile', (tiles) => tiles.map((t) => t.dataset.camera));
+}
+
+test('the wall pages with buttons, and cycles by itself only on a wall screen', async () => {
+  const dead = await freePort(); // nothing listens: these cameras stay dark
+  for (const id of ['cam-b', 'cam-c', 'cam-d', 'cam-e']) {
+    await oasis.device(id, 'camera', code);
+    await oasis.api('PUT', `/devices/${id}/equipment`, { stream_url: `rtsp://127.0.0.1:${dead}/x` });
+  }
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
+  const page = await context.newPage();
+  await signIn(page, oasis.url, 'admin', oasis.adminPassword);
+  await page.waitForSelector('#p-video:not([hidden]) .video-pager:not([hidden])');
+  assert.equal(await page.$eval('#p-video', (s) => s.dataset.cycling), 'false');
+  const first = await wallCameras(page);
+  assert.equal(first.length, 4);
+  assert.equal(await page.textContent('#p-video .video-next'), '下四路');
+  await page.click('#screen .lang-switch');
+  await page.waitForFunction(() => document.querySelector('#p-video .video-next').textContent === 'Next four');
+  await page.click('#p-video .video-next');
+  const second = await wallCameras(page);
+  assert.notDeepEqual(second, first);
+  assert.ok(second.includes('cam-live') !== first.includes('cam-live') || second[0] !== first[0]);
+  await page.click('#p-video .video-prev');
+  assert.deepEqual(await wallCameras(page), first);
+  await context.close();
+  // a wall screen (kiosk token): no buttons, the wall cycles
+  const token = await oasis.token('viewer', 'wall');
+  const kiosk = await (await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'zh-CN' })).newPage();
+  await kiosk.goto(`${oasis.url}/#kiosk=${token.token}`);
+  await kiosk.waitForSelector('#p-video[data-cycling=true]:not([hidden]) .video-tile');
+  assert.equal(await kiosk.$eval('#p-video .video-pager', (p) => p.hidden), true);
+  await kiosk.reload(); // the kiosk cookie outlives the address: still a wall screen
+  await kiosk.waitForSelector('#p-video[data-cycling=true]:not([hidden]) .video-tile');
+  await kiosk.context().close();
+});

@@ -309,6 +309,8 @@ export default {
   'vegetation.drone': 'Drone',
   'vegetation.anomaly': 'Flagged',
   'vegetation.picture': 'Newest NDVI picture ({time})',
+  'video.previous': 'Previous four',
+  'video.next': 'Next four',
   'video.wall': 'Video',
   'video.connecting': 'Connecting…',
   'video.offline': 'Camera offline, retrying',

@@ -309,6 +309,8 @@ export default {
   'vegetation.drone': '无人机',
   'vegetation.anomaly': '长势异常',
   'vegetation.picture': '查看最新 NDVI 影像（{time}）',
+  'video.previous': '上四路',
+  'video.next': '下四路',
   'video.wall': '视频监控',
   'video.connecting': '正在连接…',
   'video.offline': '摄像头离线，正在重试',

@@ -15,6 +15,8 @@ export async function whoAmI() {
 }
 
 export function signInWithPassword(username, password) {
+  kioskHere = false; // a person at the screen: no longer a wall screen
+  try { sessionStorage.removeItem(KIOSK_KEY); } catch { /* storage off */ }
   return api('/login', { method: 'POST', body: { username, password }, quiet401: true });
 }
 
@@ -35,7 +37,21 @@ export function takeKioskToken() {
   const m = /^#kiosk=([A-Za-z0-9_\-]+)$/.exec(location.hash);
   if (!m) return null;
   history.replaceState(null, '', location.pathname + location.search);
+  try { sessionStorage.setItem(KIOSK_KEY, '1'); } catch { /* storage off: this load only */ }
+  kioskHere = true;
   return m[1];
+}
+
+const KIOSK_KEY = 'oasis.kiosk';
+let kioskHere = false;
+
+/**
+ * Is this tab a wall screen (signed in through /#kiosk=TOKEN, in this load or
+ * an earlier one of the same tab: the kiosk cookie outlives the address)?
+ */
+export function isKiosk() {
+  if (kioskHere) return true;
+  try { return sessionStorage.getItem(KIOSK_KEY) === '1'; } catch { return false; }
 }
 
 /** Operators and admins may command valves. */

@@ -7,7 +7,7 @@
 
 import { api } from './api.js';
 import { t, onLangChange, currentLang } from './i18n.js';
-import { whoAmI } from './auth.js';
+import { whoAmI, isKiosk } from './auth.js';
 import { ChartSet } from './charts.js';
 import { OverviewPanels } from './overview.js';
 import { PlotMap, layerButtons } from './map.js';
@@ -53,7 +53,8 @@ export class Screen {
       basemap: config.basemap || null,
     });
     this.feed = new LiveFeed(root.querySelector('#p-feed'));
-    this.wall = new VideoWall(root.querySelector('#p-video'), (cams) => this.map.setCameras(cams));
+    this.wall = new VideoWall(root.querySelector('#p-video'), (cams) => this.map.setCameras(cams),
+      { kiosk: isKiosk() });
     this.live = new LiveStream('/api/v1/stream', { check: () => this.stillSignedIn() });
     this.unsubscribeLang = onLangChange(() => this.relabel());
   }

@@ -2,8 +2,9 @@
 // (GET /api/v1/cameras/ID/live.m3u8, the session cookie as credential),
 // through hls.js (vendored from npm, loaded when the first player starts)
 // or the browser's own HLS where it has one (Safari); and the overview's
-// video wall: four cameras at a time (2 x 2), cycling through all of them
-// when there are more.
+// video wall: four cameras at a time (2 x 2); on a wall screen (kiosk mode)
+// cycling through all of them when there are more, elsewhere with buttons
+// for the next and previous four.
 
 import { api } from './api.js';
 import { t } from './i18n.js';
@@ -147,10 +148,15 @@ export class CameraView {
 /** The overview's video wall (section#p-video). */
 export class VideoWall {
   /** root: section#p-video; onCameras(list): every refresh's cameras (the map's layer). */
-  constructor(root, onCameras = () => {}) {
+  /** kiosk: a wall screen, which cycles by itself; elsewhere buttons page through. */
+  constructor(root, onCameras = () => {}, { kiosk = false } = {}) {
     this.root = root;
+    this.kiosk = kiosk;
     this.onCameras = onCameras;
     this.grid = root?.querySelector('.video-wall');
+    this.pager = root?.querySelector('.video-pager');
+    this.pager?.querySelector('.video-prev')?.addEventListener('click', () => this.page(-1));
+    this.pager?.querySelector('.video-next')?.addEventListener('click', () => this.page(1));
     this.cameras = [];
     this.first = 0;
     this.players = [];
@@ -161,7 +167,7 @@ export class VideoWall {
     if (!this.root) return;
     await this.refresh();
     this.timers.push(setInterval(() => this.refresh(), WALL_REFRESH_MS));
-    this.timers.push(setInterval(() => this.cycle(), WALL_CYCLE_MS));
+    if (this.kiosk) this.timers.push(setInterval(() => this.cycle(), WALL_CYCLE_MS));
   }
 
   async refresh() {
@@ -177,12 +183,20 @@ export class VideoWall {
     const changed = ids(list) !== ids(this.cameras);
     this.cameras = list;
     this.root.hidden = list.length === 0;
+    this.root.dataset.cycling = String(this.kiosk);
+    if (this.pager) this.pager.hidden = this.kiosk || list.length <= WALL_SIZE;
     if (changed) this.show();
   }
 
   cycle() {
-    if (this.cameras.length <= WALL_SIZE) return;
-    this.first = (this.first + WALL_SIZE) % this.cameras.length;
+    this.page(1);
+  }
+
+  /** The next (+1) or previous (-1) four cameras, round the list. */
+  page(step) {
+    const n = this.cameras.length;
+    if (n <= WALL_SIZE) return;
+    this.first = (((this.first + step * WALL_SIZE) % n) + n) % n;
     this.show();
   }
 
