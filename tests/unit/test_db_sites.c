@@ -19,107 +19,7 @@
 
 #include "db/db.h"
 #include "db/db_ops.h"
-
-struct fixture {
-	bool pg;
-	char dir[64];           /* SQLite: the store's folder */
-	char where[512];        /* what db_open gets: dir or a URL */
-	char empty[512];        /* PostgreSQL: an empty database's URL */
-	char names[2][64];      /* PostgreSQL: the databases made */
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e;
-
-	strcpy(f->dir, "/tmp/oasis-test-db-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	strcpy(f->where, f->dir);
-	if (db_open(f->where, true, &f->db, &e)) {
-		fprintf(stderr, "# %s\n", e.msg);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
-
-/* Run one SQL command on the test server's database (psql). */
-static int pg_admin(const char *sql)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd), "psql -q -v ON_ERROR_STOP=1 -d '%s' -c '%s'"
-		 " >/dev/null", getenv("OASIS_TEST_PG"), sql);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* The URL of database name on the test server. */
-static void pg_url(const char *name, char *out, size_t size)
-{
-	const char *base = getenv("OASIS_TEST_PG");
-	const char *slash = strchr(strstr(base, "://") + 3, '/');
-	int host = slash ? (int)(slash - base) : (int)strlen(base);
-
-	snprintf(out, size, "%.*s/%s", host, base, name);
-}
-
-static int setup_pg(void **state)
-{
-	static int counter;
-	struct fixture *f = calloc(1, sizeof(*f));
-	char sql[128];
-	struct err e;
-
-	f->pg = true;
-	for (int i = 0; i < 2; i++) {
-		snprintf(f->names[i], sizeof(f->names[i]), "oasis_t%d_%d_%d",
-			 (int)getpid(), counter, i);
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->names[i]);
-		if (pg_admin(sql))
-			return -1;
-	}
-	counter++;
-	pg_url(f->names[0], f->where, sizeof(f->where));
-	pg_url(f->names[1], f->empty, sizeof(f->empty));
-	if (db_open(f->where, true, &f->db, &e)) {
-		fprintf(stderr, "# %s\n", e.msg);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown_pg(void **state)
-{
-	struct fixture *f = *state;
-	char sql[128];
-	int rc = 0;
-
-	db_close(f->db);
-	for (int i = 0; i < 2; i++) {
-		snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)",
-			 f->names[i]);
-		rc |= pg_admin(sql);
-	}
-	free(f);
-	return rc;
-}
+#include "test_store.h"
 
 static struct db_site site_of(const char *code, const char *kind)
 {
@@ -150,7 +50,7 @@ static int collect_id(const char *id, void *ctx)
 
 static void the_base_is_the_default_site(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_device d = { .lon = NAN, .lat = NAN };
 	char codes[256] = "", ids[256] = "";
 	struct db_site s;
@@ -177,7 +77,7 @@ static void the_base_is_the_default_site(void **state)
 
 static void sites_create_update_and_assign(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_site s = site_of("mulei", "pv_plant"), got;
 	struct db_device d = { .lon = NAN, .lat = NAN };
 	const char *ids[] = { "inv1" }, *bad[] = { "inv1", "ghost" };
@@ -266,7 +166,7 @@ static int take_eq(const struct db_pv_equipment *q, void *ctx)
 
 static void pv_import_is_all_or_nothing(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_site s = site_of("park", "pv_plant");
 	struct db_pv_equipment rows[3];
 	struct eq_list l = { .n = 0 };
@@ -321,9 +221,11 @@ static void pv_import_is_all_or_nothing(void **state)
 }
 
 #define BOTH(name) \
-	cmocka_unit_test_setup_teardown(name, setup, teardown)
+	cmocka_unit_test_setup_teardown(name, test_store_setup, \
+					test_store_teardown)
 #define BOTH_PG(name) \
-	cmocka_unit_test_setup_teardown(name, setup_pg, teardown_pg)
+	cmocka_unit_test_setup_teardown(name, test_store_setup_pg, \
+					test_store_teardown)
 #define TESTS(T) { \
 	T(the_base_is_the_default_site), \
 	T(sites_create_update_and_assign), \

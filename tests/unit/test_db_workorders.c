@@ -20,107 +20,7 @@
 
 #include "db/db.h"
 #include "db/db_ops.h"
-
-struct fixture {
-	bool pg;
-	char dir[64];           /* SQLite: the store's folder */
-	char where[512];        /* what db_open gets: dir or a URL */
-	char empty[512];        /* PostgreSQL: an empty database's URL */
-	char names[2][64];      /* PostgreSQL: the databases made */
-	struct db *db;
-};
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e;
-
-	strcpy(f->dir, "/tmp/oasis-test-db-XXXXXX");
-	if (!mkdtemp(f->dir))
-		return -1;
-	strcpy(f->where, f->dir);
-	if (db_open(f->where, true, &f->db, &e)) {
-		fprintf(stderr, "# %s\n", e.msg);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fixture *f = *state;
-	char cmd[128];
-
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(f);
-	return 0;
-}
-
-/* Run one SQL command on the test server's database (psql). */
-static int pg_admin(const char *sql)
-{
-	char cmd[1024];
-
-	snprintf(cmd, sizeof(cmd), "psql -q -v ON_ERROR_STOP=1 -d '%s' -c '%s'"
-		 " >/dev/null", getenv("OASIS_TEST_PG"), sql);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-/* The URL of database name on the test server. */
-static void pg_url(const char *name, char *out, size_t size)
-{
-	const char *base = getenv("OASIS_TEST_PG");
-	const char *slash = strchr(strstr(base, "://") + 3, '/');
-	int host = slash ? (int)(slash - base) : (int)strlen(base);
-
-	snprintf(out, size, "%.*s/%s", host, base, name);
-}
-
-static int setup_pg(void **state)
-{
-	static int counter;
-	struct fixture *f = calloc(1, sizeof(*f));
-	char sql[128];
-	struct err e;
-
-	f->pg = true;
-	for (int i = 0; i < 2; i++) {
-		snprintf(f->names[i], sizeof(f->names[i]), "oasis_t%d_%d_%d",
-			 (int)getpid(), counter, i);
-		snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->names[i]);
-		if (pg_admin(sql))
-			return -1;
-	}
-	counter++;
-	pg_url(f->names[0], f->where, sizeof(f->where));
-	pg_url(f->names[1], f->empty, sizeof(f->empty));
-	if (db_open(f->where, true, &f->db, &e)) {
-		fprintf(stderr, "# %s\n", e.msg);
-		return -1;
-	}
-	*state = f;
-	return 0;
-}
-
-static int teardown_pg(void **state)
-{
-	struct fixture *f = *state;
-	char sql[128];
-	int rc = 0;
-
-	db_close(f->db);
-	for (int i = 0; i < 2; i++) {
-		snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)",
-			 f->names[i]);
-		rc |= pg_admin(sql);
-	}
-	free(f);
-	return rc;
-}
+#include "test_store.h"
 
 static struct db_workorder wo_of(const char *site, const char *title,
 				 const char *equipment)
@@ -155,7 +55,7 @@ static int collect_body(const struct db_workorder_comment *c, void *ctx)
 
 static void workorders_create_get_list(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_workorder a = wo_of("park", "INV-01 tripped", "INV-01");
 	struct db_workorder b = wo_of("park", "fence", "");
 	struct db_workorder c = wo_of("base", "valve", "");
@@ -206,7 +106,7 @@ static void workorders_create_get_list(void **state)
 /* Two operators load version 1; the first update wins, the second conflicts. */
 static void workorder_update_is_compare_and_set(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_workorder w = wo_of("park", "string 3 open", "CB-07");
 	struct db_workorder one, two, g;
 	int64_t id;
@@ -245,7 +145,7 @@ static void workorder_update_is_compare_and_set(void **state)
 
 static void workorder_comments(void **state)
 {
-	struct fixture *f = *state;
+	struct test_store *f = *state;
 	struct db_workorder w = wo_of("park", "tracker T-3 stuck", "T-3");
 	struct db_workorder_comment c = { 0 };
 	int64_t id, cid;
@@ -271,9 +171,11 @@ static void workorder_comments(void **state)
 }
 
 #define BOTH(name) \
-	cmocka_unit_test_setup_teardown(name, setup, teardown)
+	cmocka_unit_test_setup_teardown(name, test_store_setup, \
+					test_store_teardown)
 #define BOTH_PG(name) \
-	cmocka_unit_test_setup_teardown(name, setup_pg, teardown_pg)
+	cmocka_unit_test_setup_teardown(name, test_store_setup_pg, \
+					test_store_teardown)
 #define TESTS(T) { \
 	T(workorders_create_get_list), \
 	T(workorder_update_is_compare_and_set), \
