@@ -5,6 +5,7 @@ bounded number of lines, --access-log all writes every request, and
 command-line calls say nothing on stderr unless something is wrong."""
 import http.client
 import re
+import time
 
 from harness import Server, expect, oasis, run, test
 
@@ -27,6 +28,14 @@ def polls(s, path, n, token):
         c.close()
 
 
+def log_settles(s, done, timeout=5):
+    """Wait until done() holds (a line written after its answer was sent
+    reaches the log a moment later), at most timeout seconds."""
+    deadline = time.time() + timeout
+    while not done() and time.time() < deadline:
+        time.sleep(0.05)
+
+
 @test
 def a_thousand_polls_write_no_line_but_errors_do():
     s = Server(extra_args=["--max-buffered", "1K"]).start()
@@ -40,10 +49,14 @@ def a_thousand_polls_write_no_line_but_errors_do():
         # a body over the server's budget: 503
         r = s.post("/api/v1/write", body=b"x" * 4096, token=s.admin_token)
         expect(r.status == 503, r)
+        # a request's line is written once its answer is sent: wait for it
+        warned = lambda: [l for l in access_lines(s.server_log(),
+                                                  "POST /api/v1/write 503")
+                          if " WARN " in l]
+        log_settles(s, warned)
         log = s.server_log()
         expect(access_lines(log, "GET /api/v1/no-such-route 404"), log[-2000:])
-        expect([l for l in access_lines(log, "POST /api/v1/write 503")
-                if " WARN " in l], log[-2000:])
+        expect(warned(), log[-2000:])
         # the summary, written at the stop at the latest, counts the polls
         s.stop()
         log = s.server_log()
@@ -86,8 +99,10 @@ def access_log_all_writes_every_request_and_off_none():
     try:
         viewer = s.token("viewer", "poller")
         polls(s, "/api/v1/me", 20, viewer)
-        expect(len(access_lines(s.server_log(), "GET /api/v1/me 200")) == 20,
-               s.server_log()[-2000:])
+        twenty = lambda: len(access_lines(s.server_log(),
+                                          "GET /api/v1/me 200")) == 20
+        log_settles(s, twenty)
+        expect(twenty(), s.server_log()[-2000:])
     finally:
         s.close()
     s = Server(extra_args=["--access-log=off"]).start()

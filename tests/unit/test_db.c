@@ -695,6 +695,29 @@ static int count_alert(const struct db_alert *a, void *ctx)
 	return count_any(ctx);
 }
 
+/* An alert records the camera snapshot taken when it opened, once known. */
+static void alerts_carry_a_camera_snapshot(void **state)
+{
+	struct test_store *f = *state;
+	struct db_alert a = { .rule_id = 1, .subject = "ws-1", .plot = "P1",
+			      .severity = "warning", .message = "wind",
+			      .value = 20, .opened_ms = 5 }, got;
+	int64_t id;
+	struct err e;
+
+	assert_int_equal(db_alert_open(f->db, &a, &id, &e), 0);
+	assert_int_equal(db_alert_get(f->db, id, &got, &e), 0);
+	assert_int_equal(got.snapshot_id, 0);
+	assert_string_equal(got.snapshot_camera, "");
+	assert_int_equal(db_alert_set_snapshot(f->db, id, "cam-1", 42, &e), 0);
+	assert_int_equal(db_alert_get(f->db, id, &got, &e), 0);
+	assert_int_equal(got.snapshot_id, 42);
+	assert_string_equal(got.snapshot_camera, "cam-1");
+	assert_int_equal(db_alert_set_snapshot(f->db, id + 100, "cam-1", 43,
+					       &e), ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "alert"));
+}
+
 static void alerts_open_once_and_compare_and_set(void **state)
 {
 	struct test_store *f = *state;
@@ -1345,6 +1368,7 @@ static void notifications_reach_listeners(void **state)
 	T(latest_only_moves_forward), \
 	T(retention_commands_and_rotation), \
 	T(alerts_open_once_and_compare_and_set), \
+	T(alerts_carry_a_camera_snapshot), \
 	T(fleet_equipment_and_snapshots), \
 	T(scenes_stats_and_anomalies), \
 	T(the_pool_is_configured), \
