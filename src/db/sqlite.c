@@ -394,14 +394,15 @@ void sqlite__rows_free(struct sqlite_rows *rows, void (*free_row)(void *row))
 
 /*
  * Step st to its end, reading each row into a new element of rows
- * (row_size bytes each) with read, then give c back whatever happened; on
- * failure the rows read so far are freed.
+ * (row_size bytes each) with read, then give c back and reset st (finalize
+ * it when own) whatever happened; on failure the rows read so far are
+ * freed.
  */
-static int rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
-			struct sqlite_rows *rows, size_t row_size,
-			int (*read)(sqlite3_stmt *st, void *row, struct err *e),
-			void (*free_row)(void *row), const char *what,
-			struct err *e)
+int sqlite__rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
+			 bool own, struct sqlite_rows *rows, size_t row_size,
+			 int (*read)(sqlite3_stmt *st, void *row, struct err *e),
+			 void (*free_row)(void *row), const char *what,
+			 struct err *e)
 {
 	void *row;
 	int rc = ERR_OK, step;
@@ -420,7 +421,12 @@ static int rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
 	}
 	if (!rc && step != SQLITE_DONE)
 		rc = sqlite__error(c, step, what, e);
-	sqlite__call_end(db, c, st, rc);
+	if (own) {
+		sqlite3_finalize(st);
+		sqlite__conn_put(db, c);
+	} else {
+		sqlite__call_end(db, c, st, rc);
+	}
 	if (rc)
 		sqlite__rows_free(rows, free_row);
 	return rc;
@@ -435,8 +441,8 @@ int sqlite__each_row(struct db *db, struct conn *c, sqlite3_stmt *st,
 	struct sqlite_rows rows;
 	int rc;
 
-	if ((rc = rows_collect(db, c, st, &rows, row_size, read, free_row,
-			       what, e)))
+	if ((rc = sqlite__rows_collect(db, c, st, false, &rows, row_size, read,
+				       free_row, what, e)))
 		return rc;
 	for (size_t i = 0; !rc && i < rows.n; i++)
 		rc = each.call(&each, (char *)rows.v + i * row_size);

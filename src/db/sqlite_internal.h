@@ -204,10 +204,17 @@ int sqlite__each_row(struct db *db, struct conn *c, sqlite3_stmt *st,
 		     void (*free_row)(void *row), struct db_each each,
 		     const char *what, struct err *e);
 /*
- * Release collected rows (each with free_row, may be NULL).  For the
- * listings that still collect by themselves (sqlite_sites.c, whose
- * statements are not cached).
+ * The collecting half of sqlite__each_row, for the listings that hand rows
+ * on themselves (sqlite_sites.c, sqlite_workorders.c): st's rows into
+ * *rows, then c given back and st reset (a cached statement) or, when own
+ * (prepared for this call alone), finalized.  On failure nothing is kept.
  */
+int sqlite__rows_collect(struct db *db, struct conn *c, sqlite3_stmt *st,
+			 bool own, struct sqlite_rows *rows, size_t row_size,
+			 int (*read)(sqlite3_stmt *st, void *row, struct err *e),
+			 void (*free_row)(void *row), const char *what,
+			 struct err *e);
+/* Release collected rows (each with free_row, may be NULL). */
 void sqlite__rows_free(struct sqlite_rows *rows, void (*free_row)(void *row));
 
 /* Translate the connection's last SQLite error into *e, with context. */

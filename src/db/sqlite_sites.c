@@ -129,40 +129,6 @@ out:
 	return rc;
 }
 
-/* Read the rows of st (bound) into memory and give c back. */
-static int collect(struct db *db, struct conn *c, sqlite3_stmt *st,
-		   struct sqlite_rows *rows, size_t size,
-		   int (*read)(sqlite3_stmt *, void *, struct err *),
-		   void (*free_row)(void *), struct err *e)
-{
-	int rc = ERR_OK, step;
-
-	memset(rows, 0, sizeof(*rows));
-	rows->row_size = size;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW && !rc) {
-		if (rows->n == rows->cap) {
-			size_t cap = rows->cap ? 2 * rows->cap : 16;
-			void *v = realloc(rows->v, cap * size);
-
-			if (!v) {
-				rc = err_set(e, ERR_NOMEM, "out of memory listing");
-				break;
-			}
-			rows->v = v;
-			rows->cap = cap;
-		}
-		if (!(rc = read(st, (char *)rows->v + rows->n * size, e)))
-			rows->n++;
-	}
-	if (!rc && step != SQLITE_DONE)
-		rc = sqlite__error(c, step, "listing", e);
-	sqlite3_finalize(st);
-	sqlite__conn_put(db, c);
-	if (rc)
-		sqlite__rows_free(rows, free_row);
-	return rc;
-}
-
 int sqlite_site_get(struct db *db, const char *code, struct db_site *out,
 		    struct err *e)
 {
@@ -179,8 +145,8 @@ int sqlite_site_get(struct db *db, const char *code, struct db_site *out,
 		return rc;
 	}
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-	if ((rc = collect(db, c, st, &rows, sizeof(*out), read_site, free_site,
-			  e)))
+	if ((rc = sqlite__rows_collect(db, c, st, true, &rows, sizeof(*out),
+				       read_site, free_site, "sites", e)))
 		return rc;
 	if (rows.n == 0)
 		rc = err_set(e, ERR_NOT_FOUND, "unknown site '%s'", code);
@@ -207,7 +173,8 @@ int sqlite_site_list(struct db *db,
 		sqlite__conn_put(db, c);
 		return rc;
 	}
-	if ((rc = collect(db, c, st, &rows, sizeof(*s), read_site, free_site, e)))
+	if ((rc = sqlite__rows_collect(db, c, st, true, &rows, sizeof(*s),
+				       read_site, free_site, "sites", e)))
 		return rc;
 	s = rows.v;
 	for (size_t i = 0; !rc && i < rows.n; i++)
@@ -322,7 +289,8 @@ int sqlite_site_members(struct db *db, const char *site, const char *what,
 		return rc;
 	}
 	sqlite3_bind_text(st, 1, site, -1, SQLITE_TRANSIENT);
-	if ((rc = collect(db, c, st, &rows, sizeof(*m), read_member, NULL, e)))
+	if ((rc = sqlite__rows_collect(db, c, st, true, &rows, sizeof(*m),
+				       read_member, NULL, "sites", e)))
 		return rc;
 	m = rows.v;
 	for (size_t i = 0; !rc && i < rows.n; i++)
@@ -503,7 +471,8 @@ int sqlite_pv_equipment_list(struct db *db, const char *site,
 		return rc;
 	}
 	sqlite3_bind_text(st, 1, site, -1, SQLITE_TRANSIENT);
-	if ((rc = collect(db, c, st, &rows, sizeof(*q), read_pv, NULL, e)))
+	if ((rc = sqlite__rows_collect(db, c, st, true, &rows, sizeof(*q),
+				       read_pv, NULL, "sites", e)))
 		return rc;
 	q = rows.v;
 	for (size_t i = 0; !rc && i < rows.n; i++)

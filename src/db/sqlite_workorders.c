@@ -69,41 +69,6 @@ static void bind_id_or_null(sqlite3_stmt *st, int idx, int64_t v)
 		sqlite3_bind_null(st, idx);
 }
 
-/* Read the rows of st (bound) into memory, finalize it, give c back. */
-static int collect(struct db *db, struct conn *c, sqlite3_stmt *st,
-		   struct sqlite_rows *rows, size_t size,
-		   int (*read)(sqlite3_stmt *, void *, struct err *),
-		   struct err *e)
-{
-	int rc = ERR_OK, step;
-
-	memset(rows, 0, sizeof(*rows));
-	rows->row_size = size;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW && !rc) {
-		if (rows->n == rows->cap) {
-			size_t cap = rows->cap ? 2 * rows->cap : 16;
-			void *v = realloc(rows->v, cap * size);
-
-			if (!v) {
-				rc = err_set(e, ERR_NOMEM, "out of memory "
-					     "listing work orders");
-				break;
-			}
-			rows->v = v;
-			rows->cap = cap;
-		}
-		if (!(rc = read(st, (char *)rows->v + rows->n * size, e)))
-			rows->n++;
-	}
-	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
-		rc = sqlite__error(c, step, "listing work orders", e);
-	sqlite3_finalize(st);
-	sqlite__conn_put(db, c);
-	if (rc)
-		sqlite__rows_free(rows, NULL);
-	return rc;
-}
-
 int sqlite_workorder_create(struct db *db, const struct db_workorder *w,
 			    int64_t *id_out, struct err *e)
 {
@@ -159,7 +124,8 @@ int sqlite_workorder_get(struct db *db, int64_t id, struct db_workorder *out,
 		return rc;
 	}
 	sqlite3_bind_int64(st, 1, id);
-	if ((rc = collect(db, c, st, &rows, sizeof(*out), read_wo, e)))
+	if ((rc = sqlite__rows_collect(db, c, st, true, &rows, sizeof(*out),
+				       read_wo, NULL, "work orders", e)))
 		return rc;
 	if (rows.n == 0)
 		rc = err_set(e, ERR_NOT_FOUND, "unknown work order %lld",
@@ -197,7 +163,8 @@ int sqlite_workorder_list(struct db *db, const struct db_workorder_filter *f,
 	sqlite__bind_text_or_null(st, 1, f ? or_null(f->site) : NULL);
 	sqlite__bind_text_or_null(st, 2, f ? or_null(f->state) : NULL);
 	sqlite__bind_text_or_null(st, 3, f ? or_null(f->assignee) : NULL);
-	if ((rc = collect(db, c, st, &rows, sizeof(*w), read_wo, e)))
+	if ((rc = sqlite__rows_collect(db, c, st, true, &rows, sizeof(*w),
+				       read_wo, NULL, "work orders", e)))
 		return rc;
 	w = rows.v;
 	for (size_t i = 0; !rc && i < rows.n; i++)
@@ -310,7 +277,8 @@ int sqlite_workorder_comments(struct db *db, int64_t workorder,
 		return rc;
 	}
 	sqlite3_bind_int64(st, 1, workorder);
-	if ((rc = collect(db, c, st, &rows, sizeof(*cm), read_comment, e)))
+	if ((rc = sqlite__rows_collect(db, c, st, true, &rows, sizeof(*cm),
+				       read_comment, NULL, "work orders", e)))
 		return rc;
 	cm = rows.v;
 	for (size_t i = 0; !rc && i < rows.n; i++)
