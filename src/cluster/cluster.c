@@ -34,6 +34,7 @@
 #define PAYLOAD_MAX 7800
 #define RELAY_QUEUE_MAX 20000
 #define RELAY_PERIOD_MS 20
+#define LISTEN_WAIT_MS 5000
 
 static const char *const duties[] = {
 	DUTY_ALERTS, DUTY_VALVES, DUTY_RETENTION, DUTY_JOBS
@@ -56,6 +57,9 @@ struct cluster {
 	struct lease leases[N_DUTIES];
 	pthread_t lease_thread, send_thread, listen_thread;
 	bool threads;
+	/* the listener's first try is over (under lock, told by tried) */
+	bool listen_tried;
+	pthread_cond_t tried;
 	/* the relay queue: whole JSON objects, comma-joined */
 	struct buf queue;
 	size_t queued;
@@ -377,6 +381,29 @@ static int take_payload(const char *payload, void *ctx)
 	return ERR_OK;
 }
 
+static void tell_tried(struct cluster *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->listen_tried = true;
+	pthread_cond_broadcast(&c->tried);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/*
+ * Wait (a few seconds at most) for the listener's first LISTEN: a screen
+ * attached once the node answers gets every event the others send then.
+ */
+static void wait_listening(struct cluster *c)
+{
+	struct timespec until = deadline_in(LISTEN_WAIT_MS);
+
+	pthread_mutex_lock(&c->lock);
+	while (!c->listen_tried &&
+	       !pthread_cond_timedwait(&c->tried, &c->lock, &until))
+		;
+	pthread_mutex_unlock(&c->lock);
+}
+
 static void *listen_main(void *arg)
 {
 	struct cluster *c = arg;
@@ -390,8 +417,10 @@ static void *listen_main(void *arg)
 				 "1 s)", e.msg);
 			l = NULL;
 			lost = true;
+			tell_tried(c);
 			continue;
 		}
+		tell_tried(c);
 		if (lost) {
 			/* what the others sent meanwhile is gone: screens reload */
 			log_info("live events from the other nodes: listening again");
@@ -442,6 +471,7 @@ int cluster_open(struct db *db, struct events *ev,
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->hook_lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
+	pthread_cond_init(&c->tried, NULL);
 	renew_all(c);
 	duty_set_provider(duty_from_lease, c);
 	if (ev) {
@@ -458,6 +488,8 @@ int cluster_open(struct db *db, struct events *ev,
 		log_error("cannot start the cluster's threads");
 		abort();
 	}
+	if (ev)
+		wait_listening(c);
 	c->threads = true;
 	*out = c;
 	return ERR_OK;
@@ -466,6 +498,7 @@ fail:
 	if (ev)
 		events_set_relay(ev, NULL, NULL, NULL);
 	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->tried);
 	pthread_mutex_destroy(&c->hook_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
@@ -493,6 +526,7 @@ void cluster_close(struct cluster *c)
 		free(c->remote[i].data);
 	free(c->remote);
 	pthread_cond_destroy(&c->wake);
+	pthread_cond_destroy(&c->tried);
 	pthread_mutex_destroy(&c->hook_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
