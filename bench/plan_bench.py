@@ -91,9 +91,14 @@ class Client:
         headers = dict(self.auth)
         if body is not None:
             headers["Content-Type"] = ctype
-        self.conn.request(method, path, body=body, headers=headers)
-        r = self.conn.getresponse()
-        data = r.read()
+        for _ in range(10):
+            self.conn.request(method, path, body=body, headers=headers)
+            r = self.conn.getresponse()
+            data = r.read()
+            if r.status != 503:
+                break
+            # busy (a loaded machine): as a client should, after Retry-After
+            time.sleep(float(r.getheader("Retry-After") or 1))
         if r.status >= 300:
             sys.exit("plan_bench: %s %s: %d %s" % (method, path, r.status,
                                                     data[:300]))

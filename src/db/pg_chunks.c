@@ -540,23 +540,31 @@ int pg_chunks_write(struct db *db, const struct db_chunk_write *w,
 	return rc;
 }
 
-/* The ranges as four int8 array literals: series, lowest ts_min, to, from. */
+/*
+ * The ranges as int8 array literals, five for the raw ranges and five for
+ * the rolled-up ones: the range's number (from 1), series, lowest ts_min,
+ * to, from.
+ */
+#define RANGE_COLUMNS 5
+
 static int range_arrays(const struct db_chunk_range *r, size_t n,
-			struct text a[4])
+			struct text a[2 * RANGE_COLUMNS])
 {
 	for (size_t i = 0; i < n; i++) {
-		const char *sep = i ? "," : "{";
+		struct text *t = r[i].series >= 0 ? a : a + RANGE_COLUMNS;
+		const char *sep = t[0].len ? "," : "{";
 		int64_t lo = r[i].from > INT64_MIN + DB_CHUNK_MAX_SPAN_MS
 			? r[i].from - DB_CHUNK_MAX_SPAN_MS : INT64_MIN;
 
-		if (text_add(&a[0], "%s%lld", sep, (long long)r[i].series) ||
-		    text_add(&a[1], "%s%lld", sep, (long long)lo) ||
-		    text_add(&a[2], "%s%lld", sep, (long long)r[i].to) ||
-		    text_add(&a[3], "%s%lld", sep, (long long)r[i].from))
+		if (text_add(&t[0], "%s%zu", sep, i + 1) ||
+		    text_add(&t[1], "%s%lld", sep, (long long)r[i].series) ||
+		    text_add(&t[2], "%s%lld", sep, (long long)lo) ||
+		    text_add(&t[3], "%s%lld", sep, (long long)r[i].to) ||
+		    text_add(&t[4], "%s%lld", sep, (long long)r[i].from))
 			return ERR_NOMEM;
 	}
-	for (int k = 0; k < 4; k++)
-		if (text_add(&a[k], "}"))
+	for (int k = 0; k < 2 * RANGE_COLUMNS; k++)
+		if (text_add(&a[k], a[k].len ? "}" : "{}"))
 			return ERR_NOMEM;
 	return ERR_OK;
 }
@@ -565,12 +573,14 @@ static int range_arrays(const struct db_chunk_range *r, size_t n,
  * Every range's rows in one statement (one snapshot, one round trip), in
  * binary (int8 and bytea as they are): the range's number, then the chunk,
  * ordered by range, ts_min, seq.  Raw ranges read the month partitions
- * their times reach (pruned at run time), rollups chunks_rollup.
+ * their times reach (pruned at run time), rollups chunks_rollup, each from
+ * an array of its own: one lateral subquery over both tables cost ten times
+ * as much, the partitions' pruning being set up again for every range.
  */
 static int read_ranges(struct pg_conn *c, const struct db_chunk_range *r,
 		       size_t n, PGresult **out, struct err *e)
 {
-	struct text a[4] = { { 0 } };
+	struct text a[2 * RANGE_COLUMNS] = { { 0 } };
 	struct pg_params p = { 0 };
 	int rc;
 
@@ -578,20 +588,22 @@ static int read_ranges(struct pg_conn *c, const struct db_chunk_range *r,
 		rc = err_nomem(e);
 		goto out_free;
 	}
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 2 * RANGE_COLUMNS; k++)
 		pg__p_text(&p, a[k].s);
 	rc = pg__run(c, PG_CHUNK_READ, "SELECT g.i, k.ts_min, k.seq, k.ts_max,"
 		     " k.data FROM unnest($1::int8[], $2::int8[], $3::int8[],"
-		     " $4::int8[]) WITH ORDINALITY AS g(s, lo, hi, fr, i) CROSS"
-		     " JOIN LATERAL (SELECT ts_min, seq, ts_max, data FROM chunks"
-		     " WHERE g.s >= 0 AND series = g.s AND ts_min >= g.lo AND"
-		     " ts_min <= g.hi AND ts_max >= g.fr UNION ALL SELECT ts_min,"
-		     " seq, ts_max, data FROM chunks_rollup WHERE g.s < 0 AND"
+		     " $4::int8[], $5::int8[]) AS g(i, s, lo, hi, fr) CROSS JOIN"
+		     " LATERAL (SELECT ts_min, seq, ts_max, data FROM chunks WHERE"
 		     " series = g.s AND ts_min >= g.lo AND ts_min <= g.hi AND"
-		     " ts_max >= g.fr) k ORDER BY g.i, k.ts_min, k.seq", &p, true,
-		     out, "reading chunks", e);
+		     " ts_max >= g.fr) k UNION ALL SELECT g.i, k.ts_min, k.seq,"
+		     " k.ts_max, k.data FROM unnest($6::int8[], $7::int8[],"
+		     " $8::int8[], $9::int8[], $10::int8[]) AS g(i, s, lo, hi, fr)"
+		     " CROSS JOIN LATERAL (SELECT ts_min, seq, ts_max, data FROM"
+		     " chunks_rollup WHERE series = g.s AND ts_min >= g.lo AND"
+		     " ts_min <= g.hi AND ts_max >= g.fr) k ORDER BY 1, 2, 3", &p,
+		     true, out, "reading chunks", e);
 out_free:
-	for (int k = 0; k < 4; k++)
+	for (int k = 0; k < 2 * RANGE_COLUMNS; k++)
 		free(a[k].s);
 	return rc;
 }

@@ -236,6 +236,7 @@ int ts_engine_compact(struct ts_engine *eng, struct err *e)
 {
 	struct dirty_list l = { 0 };
 	int64_t now = time_now_ms();
+	bool stop = false;
 	int rc = ERR_OK;
 
 	if (eng->opts.readonly)
@@ -247,9 +248,10 @@ int ts_engine_compact(struct ts_engine *eng, struct err *e)
 	for (size_t i = 0; i < l.n; i++) {
 		bool unfinished = false;
 
-		if (!rc)
+		/* closing: the rest is left for the next start (todo_save) */
+		if (!rc && !stop && !(stop = ts__stopping(eng)))
 			rc = compact_series(eng, &l.items[i], now, &unfinished, e);
-		if (rc || unfinished)
+		if (rc || stop || unfinished)
 			mark_dirty(eng, &l.items[i], false);
 	}
 	pthread_rwlock_wrlock(&eng->heads_lock);

@@ -489,6 +489,16 @@ static bool nap(struct ts_engine *eng, int64_t ms)
 	return !stopping;
 }
 
+bool ts__stopping(struct ts_engine *eng)
+{
+	bool stopping;
+
+	pthread_mutex_lock(&eng->stop_lock);
+	stopping = eng->stopping;
+	pthread_mutex_unlock(&eng->stop_lock);
+	return stopping;
+}
+
 static void *maintenance_main(void *arg)
 {
 	struct ts_engine *eng = arg;

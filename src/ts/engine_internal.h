@@ -165,6 +165,8 @@ int ts__shared_latest(struct ts_engine *eng, const int64_t *series, size_t n,
  * taken back at the next open so that compaction goes on where it stopped.
  */
 void ts__compact_todo_save(struct ts_engine *eng);
+/* The engine is closing: long maintenance work stops early. */
+bool ts__stopping(struct ts_engine *eng);
 int ts__compact_todo_load(struct ts_engine *eng, struct err *e);
 
 /* The lease of one window's merge (always held when not shared). */

@@ -428,6 +428,40 @@ static void compaction_goes_on_after_a_restart(void **state)
 }
 
 /*
+ * A stop during the maintenance thread's round of compaction loses none of
+ * the work: what the round had not reached is merged after the next start.
+ */
+static void a_stop_during_compaction_leaves_the_rest_for_later(void **state)
+{
+	struct fixture *f = *state;
+	struct ts_engine_opts busy = { .checkpoint_ms = 1 };
+	enum { SERIES = 300 };
+	struct ts_engine_stats st;
+	struct err e;
+
+	ts_engine_close(f->eng);
+	assert_int_equal(ts_engine_open(f->db, f->dir, &manual, &f->eng, &e), 0);
+	for (int64_t s = 100; s < 100 + SERIES; s++)
+		write_minutes(f->eng, s, T0, 30, 1);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	for (int64_t s = 100; s < 100 + SERIES; s++)
+		write_minutes(f->eng, s, T0 + 30 * 60000, 30, 1);
+	ts_engine_close(f->eng);   /* its checkpoint leaves 2 chunks each */
+	/* a maintenance thread compacts; stopped whenever it has got to */
+	assert_int_equal(ts_engine_open(f->db, f->dir, &busy, &f->eng, &e), 0);
+	for (int merged = 0; !merged; usleep(1000)) {
+		ts_engine_stats(f->eng, &st);
+		for (int64_t s = 100; s < 100 + SERIES && !merged; s++)
+			merged = st.compactions || chunks_of(f->db, s) == 1;
+	}
+	ts_engine_close(f->eng);   /* most likely in the middle of the round */
+	assert_int_equal(ts_engine_open(f->db, f->dir, &manual, &f->eng, &e), 0);
+	assert_int_equal(ts_engine_compact(f->eng, &e), 0);
+	for (int64_t s = 100; s < 100 + SERIES; s++)
+		assert_int_equal(chunks_of(f->db, s), 1);
+}
+
+/*
  * Two engines in shared mode on one store (nodes of a cluster): a write
  * is in the store once acknowledged (no log, no head), each reads the
  * other's points and latest values, a later correction wins, and
@@ -502,6 +536,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bulk_load_is_atomic_and_windowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollups_replace_old_raw_points_transparently, setup, teardown),
 		cmocka_unit_test_setup_teardown(compaction_goes_on_after_a_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_stop_during_compaction_leaves_the_rest_for_later, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
