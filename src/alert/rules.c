@@ -156,6 +156,7 @@ static void fill_pv_string(struct alert_rule *r)
 {
 	base(r, ALERT_EXTERNAL, "warning", MS_PER_HOUR);
 	cond(r, "string_current", OP_LT, 0.90, 0.95);
+	r->window_ms = 5 * MS_PER_MINUTE;  /* the box's strings as fresh */
 }
 
 static void fill_pv_tracker(struct alert_rule *r)

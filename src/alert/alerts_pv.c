@@ -1,0 +1,629 @@
+/*
+ * The PV park's alarms on live points: pv_inverter_trip, pv_string_low and
+ * pv_tracker_stuck judge a point against points of other devices (an
+ * inverter's p_ac against its met station's poa_global, a string's current
+ * against its combiner box's median, a tracker's angle against the angle
+ * the sun and its geometry give), which the per-device conditions of
+ * alerts_watch.c cannot.  The links come from the equipment registry
+ * (db_pv_equipment_list of every pv_plant site), read on the monitoring
+ * thread when a PV rule exists: at the first batch, after a change of
+ * rules, when a PV device the registry did not hold is heard from, and
+ * every ALERTS_PV_REFRESH_MS.
+ *
+ * Each node keeps the latest value of its metric; a point updates it (an
+ * older point than the latest is ignored) and judges the subjects it
+ * concerns at the point's time, with the verdicts and the sustained state
+ * of alert/pv_eval.c: the inverter (a p_ac point), every inverter of a
+ * station (a poa_global point), the string (a string_current point), the
+ * tracker (a tracker_angle point).  The hold runs on the data's time, so a
+ * back-filled hour judges as it would have live.  One subject per device
+ * and rule: the alert's subject is the device id.  docs/PV.md, "Alarms".
+ */
+#include "alert/alerts_internal.h"
+#include "alert/pv_eval.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/log.h"
+#include "util/timeutil.h"
+
+/* The registry is read again at least this often while PV rules exist. */
+#define ALERTS_PV_REFRESH_MS (5 * MS_PER_MINUTE)
+
+static const char *const role_metric[MON_PV_ROLES_] = {
+	"p_ac", "poa_global", "string_current", NULL, "tracker_angle",
+};
+
+/* The templates judged here, and the role whose points each judges. */
+static bool is_pv_template(const char *name)
+{
+	return !strcmp(name, "pv_inverter_trip") ||
+	       !strcmp(name, "pv_string_low") ||
+	       !strcmp(name, "pv_tracker_stuck");
+}
+
+static bool pv_rules(const struct alerts *a)
+{
+	for (size_t i = 0; i < a->n_rules; i++)
+		if (a->rules[i].enabled &&
+		    is_pv_template(a->rules[i].template_name))
+			return true;
+	return false;
+}
+
+void alerts__pv_free(struct mon_pv *pv)
+{
+	free(pv->nodes);
+	free(pv->links);
+	free(pv->scratch);
+	free(pv->status);
+	smap_free(&pv->index);
+	memset(pv, 0, sizeof(*pv));
+}
+
+/* ---- reading the registry (without the lock) ---------------------------- */
+
+struct pv_site {
+	char code[DB_CODE_MAX];
+	double lon, lat, alt_m;
+};
+
+struct pv_read {
+	struct pv_site *sites;
+	size_t n_sites, cap_sites;
+	struct db_pv_equipment *rows;      /* the current site's, by id */
+	size_t n_rows, cap_rows;
+};
+
+static int take_site(const struct db_site *s, void *ctx)
+{
+	struct pv_read *r = ctx;
+	struct pv_site *x;
+
+	if (strcmp(s->kind, "pv_plant"))
+		return 0;
+	if (r->n_sites == r->cap_sites) {
+		size_t cap = r->cap_sites ? 2 * r->cap_sites : 4;
+		void *p = realloc(r->sites, cap * sizeof(*r->sites));
+
+		if (!p)
+			return ERR_NOMEM;
+		r->sites = p;
+		r->cap_sites = cap;
+	}
+	x = &r->sites[r->n_sites++];
+	snprintf(x->code, sizeof(x->code), "%s", s->code);
+	x->lon = s->lon;
+	x->lat = s->lat;
+	x->alt_m = s->alt_m;
+	return 0;
+}
+
+static int take_row(const struct db_pv_equipment *q, void *ctx)
+{
+	struct pv_read *r = ctx;
+
+	if (r->n_rows == r->cap_rows) {
+		size_t cap = r->cap_rows ? 2 * r->cap_rows : 256;
+		void *p = realloc(r->rows, cap * sizeof(*r->rows));
+
+		if (!p)
+			return ERR_NOMEM;
+		r->rows = p;
+		r->cap_rows = cap;
+	}
+	r->rows[r->n_rows++] = *q;
+	return 0;
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+	return strcmp(((const struct db_pv_equipment *)a)->id,
+		      ((const struct db_pv_equipment *)b)->id);
+}
+
+static const struct db_pv_equipment *row_find(const struct pv_read *r,
+					      const char *id)
+{
+	struct db_pv_equipment key;
+
+	snprintf(key.id, sizeof(key.id), "%s", id);
+	return r->n_rows ? bsearch(&key, r->rows, r->n_rows, sizeof(key),
+				   cmp_row) : NULL;
+}
+
+/* The block above q ("" at none), as pvsite_daily.c finds it. */
+static const char *block_of(const struct pv_read *r,
+			    const struct db_pv_equipment *q)
+{
+	for (int depth = 0; q && depth < 8; depth++) {
+		if (!strcmp(q->kind, "pv_block"))
+			return q->id;
+		q = q->parent[0] ? row_find(r, q->parent) : NULL;
+	}
+	return "";
+}
+
+/*
+ * The met station of q, chosen as the daily metrics choose it
+ * (pvsite_daily.c, docs/PV.md): its own or an ancestor's met_station, a
+ * station of its block, else the site's first; NULL for none.
+ */
+static const char *station_of(const struct pv_read *r,
+			      const struct db_pv_equipment *q)
+{
+	const char *blk = block_of(r, q);
+	const struct db_pv_equipment *p = q;
+
+	for (int depth = 0; p && depth < 8; depth++) {
+		if (p->met_station[0])
+			return p->met_station;
+		p = p->parent[0] ? row_find(r, p->parent) : NULL;
+	}
+	for (size_t i = 0; blk[0] && i < r->n_rows; i++)
+		if (!strcmp(r->rows[i].kind, "pv_met_station") &&
+		    !strcmp(block_of(r, &r->rows[i]), blk))
+			return r->rows[i].id;
+	for (size_t i = 0; i < r->n_rows; i++)
+		if (!strcmp(r->rows[i].kind, "pv_met_station"))
+			return r->rows[i].id;
+	return NULL;
+}
+
+static int role_of(const char *kind)
+{
+	static const char *const kinds[MON_PV_ROLES_] = {
+		"pv_inverter", "pv_met_station", "pv_string", "pv_combiner",
+		"pv_tracker",
+	};
+
+	for (int i = 0; i < MON_PV_ROLES_; i++)
+		if (!strcmp(kind, kinds[i]))
+			return i;
+	return -1;
+}
+
+static double or_default(double v, double d)
+{
+	return isfinite(v) ? v : d;
+}
+
+static void tracker_of(const struct db_pv_equipment *q,
+		       const struct pv_site *s, struct mon_pv_node *n)
+{
+	double lat = isfinite(q->lat) ? q->lat : s->lat;
+	double lon = isfinite(q->lon) ? q->lon : s->lon;
+	double alt = or_default(s->alt_m, 0);
+
+	n->geo = (struct pv_tracker){
+		.axis_tilt = or_default(q->axis_tilt, 0),
+		.axis_azimuth = or_default(q->axis_azimuth, 180),
+		.max_angle = or_default(q->max_angle, 60),
+		.backtrack = true,
+		.gcr = or_default(q->gcr, 0.35),
+		.cross_axis_tilt = 0,
+	};
+	n->site = (struct pv_spa_site){
+		.latitude = lat, .longitude = lon, .altitude = alt,
+		.pressure = pv_alt2pres(alt),
+		.temperature = PV_SPA_TEMPERATURE,
+		.atmos_refract = PV_SPA_ATMOS_REFRACT,
+	};
+	n->located = isfinite(lat) && isfinite(lon);
+}
+
+static int add_node(struct mon_pv *pv, size_t *cap, const char *id, int role)
+{
+	struct mon_pv_node *n;
+
+	if (pv->n == *cap) {
+		size_t c = *cap ? 2 * *cap : 256;
+		void *p = realloc(pv->nodes, c * sizeof(*pv->nodes));
+
+		if (!p)
+			return ERR_NOMEM;
+		pv->nodes = p;
+		*cap = c;
+	}
+	n = &pv->nodes[pv->n];
+	memset(n, 0, sizeof(*n));
+	snprintf(n->id, sizeof(n->id), "%s", id);
+	n->role = (enum mon_pv_role)role;
+	n->link = -1;
+	if (smap_put(&pv->index, id, (int64_t)pv->n + 1))
+		return ERR_NOMEM;
+	pv->n++;
+	return ERR_OK;
+}
+
+static int node_of(const struct mon_pv *pv, const char *id)
+{
+	int64_t at;
+
+	return id && smap_get(&pv->index, id, &at) ? (int)at - 1 : -1;
+}
+
+/* One site's pieces into pv: the nodes, then their links. */
+static int add_site(struct mon_pv *pv, size_t *cap, struct pv_read *r,
+		    const struct pv_site *s)
+{
+	size_t first = pv->n;
+	int rc, role;
+
+	if (r->n_rows)
+		qsort(r->rows, r->n_rows, sizeof(*r->rows), cmp_row);
+	for (size_t i = 0; i < r->n_rows; i++) {
+		if ((role = role_of(r->rows[i].kind)) < 0 ||
+		    node_of(pv, r->rows[i].id) >= 0)
+			continue;
+		if ((rc = add_node(pv, cap, r->rows[i].id, role)))
+			return rc;
+		if (role == MON_PV_TRACKER)
+			tracker_of(&r->rows[i], s, &pv->nodes[pv->n - 1]);
+	}
+	for (size_t i = first; i < pv->n; i++) {
+		struct mon_pv_node *n = &pv->nodes[i];
+		const struct db_pv_equipment *q = row_find(r, n->id);
+		int to;
+
+		if (n->role == MON_PV_INVERTER)
+			n->link = node_of(pv, station_of(r, q));
+		else if (n->role == MON_PV_STRING &&
+			 (to = node_of(pv, q->parent)) >= 0 &&
+			 (pv->nodes[to].role == MON_PV_BOX ||
+			  pv->nodes[to].role == MON_PV_INVERTER))
+			n->link = to;   /* strings straight under an inverter too */
+	}
+	return ERR_OK;
+}
+
+/* Group the links: each node's dependents at links[first .. first + n). */
+static int group_links(struct mon_pv *pv)
+{
+	size_t at = 0;
+
+	for (size_t i = 0; i < pv->n; i++)
+		if (pv->nodes[i].link >= 0)
+			pv->nodes[pv->nodes[i].link].n++;
+	for (size_t i = 0; i < pv->n; i++) {
+		pv->nodes[i].first = at;
+		at += pv->nodes[i].n;
+		if (pv->nodes[i].role != MON_PV_STATION &&
+		    pv->nodes[i].n > pv->box_max)
+			pv->box_max = pv->nodes[i].n;
+		pv->nodes[i].n = 0;
+	}
+	pv->n_links = at;
+	if (!(pv->links = malloc((at + 1) * sizeof(*pv->links))) ||
+	    !(pv->scratch = malloc((4 * pv->box_max + 1) * sizeof(double))) ||
+	    !(pv->status = malloc((pv->box_max + 1) * sizeof(*pv->status))))
+		return ERR_NOMEM;
+	for (size_t i = 0; i < pv->n; i++) {
+		struct mon_pv_node *to;
+
+		if (pv->nodes[i].link < 0)
+			continue;
+		to = &pv->nodes[pv->nodes[i].link];
+		pv->links[to->first + to->n++] = (int)i;
+	}
+	return ERR_OK;
+}
+
+/* Every pv_plant site's registry into pv. */
+static int pv_read(struct db *db, struct mon_pv *pv, struct err *e)
+{
+	struct pv_read r = { 0 };
+	size_t cap = 0;
+	int rc;
+
+	memset(pv, 0, sizeof(*pv));
+	if ((rc = db_site_list(db, take_site, &r, e)))
+		goto out;
+	for (size_t i = 0; i < r.n_sites; i++) {
+		r.n_rows = 0;
+		if ((rc = db_pv_equipment_list(db, r.sites[i].code, take_row, &r,
+					       e)) ||
+		    (rc = add_site(pv, &cap, &r, &r.sites[i])))
+			goto out;
+	}
+	rc = group_links(pv);
+out:
+	if (rc == ERR_NOMEM)
+		err_nomem(e);
+	free(r.sites);
+	free(r.rows);
+	return rc;
+}
+
+/* Under the lock: install fresh, keeping the latest values by id. */
+static void pv_install(struct alerts *a, struct mon_pv *fresh, int64_t now)
+{
+	struct mon_pv *old = &a->pv;
+
+	for (size_t i = 0; i < fresh->n; i++) {
+		int k = node_of(old, fresh->nodes[i].id);
+
+		if (k >= 0 && old->nodes[k].role == fresh->nodes[i].role) {
+			fresh->nodes[i].value = old->nodes[k].value;
+			fresh->nodes[i].ts = old->nodes[k].ts;
+		}
+	}
+	for (int r = 0; r < MON_PV_ROLES_; r++)
+		fresh->metric[r] = role_metric[r]
+			? alerts__metric(a, role_metric[r]) : -1;
+	fresh->loaded_ms = now;
+	alerts__pv_free(old);
+	*old = *fresh;
+	/* a series classified before its device was linked: again */
+	alerts__forget_classes(a);
+}
+
+void alerts__pv_refresh(struct alerts *a)
+{
+	int64_t now = alerts__now(a);
+	struct mon_pv fresh;
+	struct err e;
+	bool due, want;
+
+	pthread_mutex_lock(&a->lock);
+	want = pv_rules(a);
+	due = want && (!a->pv.loaded_ms || a->pv.dirty ||
+		       now - a->pv.loaded_ms >= ALERTS_PV_REFRESH_MS);
+	if (!want && a->pv.loaded_ms)
+		alerts__pv_free(&a->pv);
+	a->pv.dirty = false;
+	pthread_mutex_unlock(&a->lock);
+	if (!due)
+		return;
+	if (pv_read(a->db, &fresh, &e)) {
+		log_error("monitoring: the PV registry could not be read: %s",
+			  e.msg);
+		alerts__pv_free(&fresh);
+		pthread_mutex_lock(&a->lock);
+		a->pv.loaded_ms = now;   /* try again at the next refresh */
+		pthread_mutex_unlock(&a->lock);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	pv_install(a, &fresh, now);
+	pthread_mutex_unlock(&a->lock);
+}
+
+void alerts__pv_learned(struct alerts *a, int dev)
+{
+	const struct mon_device *d = &a->devices[dev];
+
+	if (a->pv.loaded_ms && role_of(d->kind) >= 0 &&
+	    node_of(&a->pv, d->id) < 0)
+		a->pv.dirty = true;
+}
+
+/* ---- judging (under the lock) ------------------------------------------- */
+
+static struct mon_pv_node *node_of_binding(struct alerts *a,
+					   const struct mon_binding *b)
+{
+	int k;
+
+	if (!a->pv.n || b->metric < 0)
+		return NULL;
+	k = node_of(&a->pv, a->devices[b->dev].id);
+	if (k < 0 || b->metric != a->pv.metric[a->pv.nodes[k].role])
+		return NULL;
+	return &a->pv.nodes[k];
+}
+
+bool alerts__pv_watches(struct alerts *a, const struct mon_binding *b)
+{
+	return node_of_binding(a, b) != NULL;
+}
+
+/* The plot of a node's device (-1: none, or not heard from yet). */
+static int node_plot(struct alerts *a, const struct mon_pv_node *n)
+{
+	int64_t at;
+
+	return smap_get(&a->device_index, n->id, &at)
+		? a->devices[at - 1].plot : -1;
+}
+
+/*
+ * Step rule ri on node n with verdict v at ts; the change (raise, clear or
+ * none).  The hold lives in the subject's state: holds_since, active, and
+ * ts[0] the newest instant judged (an older one is ignored).
+ */
+static enum eval_change judge(struct alerts *a, int ri,
+			      const struct mon_pv_node *n, int plot,
+			      enum pv_verdict v, int64_t ts)
+{
+	struct mon_subject *s = alerts__subject(a, ri, n->id, plot);
+	struct pv_hold h;
+	enum eval_change ch;
+
+	if (!s || ts < s->st.ts[0])
+		return EVAL_SAME;
+	s->st.ts[0] = ts;
+	h.since = s->st.holds_since;
+	h.active = s->st.active;
+	ch = pv_hold_step(&h, v, ts, a->rules[ri].for_ms);
+	s->st.holds_since = h.since;
+	s->st.active = h.active;
+	return ch;
+}
+
+/* The rules of template tpl that concern node n: their indices, in turn. */
+static int next_rule(struct alerts *a, int from, const char *tpl,
+		     const struct mon_pv_node *n, int plot)
+{
+	for (size_t ri = (size_t)from + 1; ri < a->n_rules; ri++) {
+		const struct alert_rule *r = &a->rules[ri];
+
+		if (r->enabled && !strcmp(r->template_name, tpl) &&
+		    alert_rule_matches(r, n->id, plot >= 0
+				       ? a->plots[plot].code : "",
+				       plot >= 0 ? a->plots[plot].crop : ""))
+			return (int)ri;
+	}
+	return -1;
+}
+
+static void judge_trip(struct alerts *a, const struct mon_pv_node *inv,
+		       int64_t ts)
+{
+	const struct mon_pv_node *st = inv->link >= 0
+		? &a->pv.nodes[inv->link] : NULL;
+	struct pv_inverter_obs o = {
+		.p_ac = inv->value, .p_ac_ts = inv->ts,
+		.poa = st ? st->value : NAN, .poa_ts = st ? st->ts : 0,
+	};
+	int plot = node_plot(a, inv);
+	char msg[512];
+
+	for (int ri = -1; (ri = next_rule(a, ri, "pv_inverter_trip", inv,
+					  plot)) >= 0; ) {
+		const struct alert_rule *r = &a->rules[ri];
+		enum eval_change ch = judge(a, ri, inv, plot,
+					    pv_trip_verdict(r, &o, ts), ts);
+
+		if (ch == EVAL_SAME)
+			continue;
+		snprintf(msg, sizeof(msg), "%s: inverter %s gives %g kW while "
+			 "its station %s reads %g W/m2 (tripped: no AC power "
+			 "under light for %lld min)", r->name, inv->id, o.p_ac,
+			 st ? st->id : "-", o.poa,
+			 (long long)(r->for_ms / MS_PER_MINUTE));
+		alerts__act(a, ch == EVAL_RAISE, ri, inv->id, plot, o.p_ac,
+			    ch == EVAL_RAISE ? msg : "");
+	}
+}
+
+/*
+ * The median of the currents of box's strings at ts: those whose latest
+ * value is at most window_ms older (or newer) than ts; NaN with fewer than
+ * PV_ALARM_BOX_MIN_STRINGS, where one low string would move the median.
+ */
+#define PV_ALARM_BOX_MIN_STRINGS 3
+
+static double box_median(struct alerts *a, const struct mon_pv_node *box,
+			 int64_t ts, int64_t window_ms)
+{
+	struct mon_pv *pv = &a->pv;
+	double *c = pv->scratch;
+	struct pv_strings_out o;
+	size_t m = 0;
+
+	for (size_t i = 0; i < box->n; i++) {
+		const struct mon_pv_node *s = &pv->nodes[pv->links[box->first + i]];
+
+		if (s->ts > 0 && llabs(s->ts - ts) <= window_ms)
+			c[m++] = s->value;
+	}
+	if (m < PV_ALARM_BOX_MIN_STRINGS)
+		return NAN;
+	pv_strings(c, m, c + pv->box_max, pv->status, c + 2 * pv->box_max, &o);
+	return o.median;
+}
+
+static void judge_string(struct alerts *a, const struct mon_pv_node *s,
+			 int64_t ts)
+{
+	const struct mon_pv_node *box = s->link >= 0 ? &a->pv.nodes[s->link]
+						     : NULL;
+	int plot = node_plot(a, s);
+	char msg[512];
+
+	for (int ri = -1; box && (ri = next_rule(a, ri, "pv_string_low", s,
+						 plot)) >= 0; ) {
+		const struct alert_rule *r = &a->rules[ri];
+		double median = box_median(a, box, ts, r->window_ms > 0
+					   ? r->window_ms : 5 * MS_PER_MINUTE);
+		enum eval_change ch = judge(a, ri, s, plot,
+			pv_string_verdict(r, s->value, median), ts);
+
+		if (ch == EVAL_SAME)
+			continue;
+		snprintf(msg, sizeof(msg), "%s: string %s gives %g A, %.0f%% of "
+			 "its box %s's median %g A (%s string for %lld min)",
+			 r->name, s->id, s->value, 100 * s->value / median,
+			 box->id, median, s->value / median <
+			 PV_STRING_OPEN_RATIO ? "open" : "low",
+			 (long long)(r->for_ms / MS_PER_MINUTE));
+		alerts__act(a, ch == EVAL_RAISE, ri, s->id, plot,
+			    s->value / median, ch == EVAL_RAISE ? msg : "");
+	}
+}
+
+/* The angle a tracker should have at ts (NaN: the sun down, unknown place). */
+static double computed_angle(const struct mon_pv_node *t, int64_t ts)
+{
+	struct pv_solpos sp;
+	struct pv_tracker_out o;
+
+	if (!t->located)
+		return NAN;
+	pv_spa_solpos((double)ts / 1000.0, PV_SPA_DELTA_T, &t->site, &sp);
+	pv_singleaxis(sp.apparent_zenith, sp.azimuth, &t->geo, &o);
+	return o.tracker_theta;
+}
+
+static void judge_tracker(struct alerts *a, const struct mon_pv_node *t,
+			  int64_t ts)
+{
+	int plot = node_plot(a, t);
+	double want = NAN;
+	bool computed = false;
+	char msg[512];
+
+	for (int ri = -1; (ri = next_rule(a, ri, "pv_tracker_stuck", t,
+					  plot)) >= 0; ) {
+		const struct alert_rule *r = &a->rules[ri];
+		enum eval_change ch;
+
+		if (!computed) {
+			want = computed_angle(t, ts);
+			computed = true;
+		}
+		ch = judge(a, ri, t, plot, pv_tracker_verdict(r, t->value, want),
+			   ts);
+		if (ch == EVAL_SAME)
+			continue;
+		snprintf(msg, sizeof(msg), "%s: tracker %s at %.1f deg while the "
+			 "sun and its geometry give %.1f deg (stuck for %lld "
+			 "min)", r->name, t->id, t->value, want,
+			 (long long)(r->for_ms / MS_PER_MINUTE));
+		alerts__act(a, ch == EVAL_RAISE, ri, t->id, plot,
+			    fabs(t->value - want), ch == EVAL_RAISE ? msg : "");
+	}
+}
+
+void alerts__pv_point(struct alerts *a, const struct mon_binding *b,
+		      const struct mon_point *p)
+{
+	struct mon_pv_node *n = node_of_binding(a, b);
+
+	if (!n || p->ts < n->ts)
+		return;
+	n->value = p->value;
+	n->ts = p->ts;
+	switch (n->role) {
+	case MON_PV_INVERTER:
+		judge_trip(a, n, p->ts);
+		break;
+	case MON_PV_STATION:
+		for (size_t i = 0; i < n->n; i++)
+			judge_trip(a, &a->pv.nodes[a->pv.links[n->first + i]],
+				   p->ts);
+		break;
+	case MON_PV_STRING:
+		judge_string(a, n, p->ts);
+		break;
+	case MON_PV_TRACKER:
+		judge_tracker(a, n, p->ts);
+		break;
+	default:
+		break;
+	}
+}
