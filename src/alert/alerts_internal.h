@@ -9,6 +9,7 @@
 #include "alert/freshness.h"
 #include "pv/spa.h"
 #include "pv/strings.h"
+#include "pv/health.h"
 #include "pv/tracking.h"
 #include "util/map.h"
 
@@ -155,8 +156,12 @@ struct mon_pv_node {
 	double value;                 /* the latest of the role's metric */
 	int64_t ts;                   /* its time; 0: none yet */
 	struct pv_tracker geo;        /* tracker */
-	struct pv_spa_site site;      /* tracker: where it stands */
-	bool located;                 /* tracker: site known */
+	struct pv_spa_site site;      /* tracker, station: where it stands */
+	bool located;                 /* site known */
+	int twin;                     /* station: the one it is held against */
+	double ghi;                   /* station: the latest ghi */
+	int64_t ghi_ts;
+	struct pv_stuck stuck[2];     /* station: poa_global, ghi */
 };
 
 struct mon_pv {
@@ -169,6 +174,7 @@ struct mon_pv {
 	enum pv_string_status *status;
 	struct smap index;            /* id -> node + 1 */
 	int metric[MON_PV_ROLES_];    /* index in metrics of each role's; -1 */
+	int metric_ghi;               /* a station's second metric */
 	int64_t loaded_ms;            /* 0: never */
 	bool dirty;                   /* read the registry again */
 };

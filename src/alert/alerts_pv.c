@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pv/irradiance.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -42,6 +43,7 @@ static bool is_pv_template(const char *name)
 {
 	return !strcmp(name, "pv_inverter_trip") ||
 	       !strcmp(name, "pv_string_low") ||
+	       !strcmp(name, "pv_sensor_quality") ||
 	       !strcmp(name, "pv_tracker_stuck");
 }
 
@@ -191,13 +193,26 @@ static double or_default(double v, double d)
 	return isfinite(v) ? v : d;
 }
 
-static void tracker_of(const struct db_pv_equipment *q,
-		       const struct pv_site *s, struct mon_pv_node *n)
+/* Where a tracker or a station stands: its own place, else the site's. */
+static void locate(const struct db_pv_equipment *q, const struct pv_site *s,
+		   struct mon_pv_node *n)
 {
 	double lat = isfinite(q->lat) ? q->lat : s->lat;
 	double lon = isfinite(q->lon) ? q->lon : s->lon;
 	double alt = or_default(s->alt_m, 0);
 
+	n->site = (struct pv_spa_site){
+		.latitude = lat, .longitude = lon, .altitude = alt,
+		.pressure = pv_alt2pres(alt),
+		.temperature = PV_SPA_TEMPERATURE,
+		.atmos_refract = PV_SPA_ATMOS_REFRACT,
+	};
+	n->located = isfinite(lat) && isfinite(lon);
+}
+
+static void tracker_of(const struct db_pv_equipment *q,
+		       struct mon_pv_node *n)
+{
 	n->geo = (struct pv_tracker){
 		.axis_tilt = or_default(q->axis_tilt, 0),
 		.axis_azimuth = or_default(q->axis_azimuth, 180),
@@ -206,13 +221,6 @@ static void tracker_of(const struct db_pv_equipment *q,
 		.gcr = or_default(q->gcr, 0.35),
 		.cross_axis_tilt = 0,
 	};
-	n->site = (struct pv_spa_site){
-		.latitude = lat, .longitude = lon, .altitude = alt,
-		.pressure = pv_alt2pres(alt),
-		.temperature = PV_SPA_TEMPERATURE,
-		.atmos_refract = PV_SPA_ATMOS_REFRACT,
-	};
-	n->located = isfinite(lat) && isfinite(lon);
 }
 
 static int add_node(struct mon_pv *pv, size_t *cap, const char *id, int role)
@@ -233,6 +241,7 @@ static int add_node(struct mon_pv *pv, size_t *cap, const char *id, int role)
 	snprintf(n->id, sizeof(n->id), "%s", id);
 	n->role = (enum mon_pv_role)role;
 	n->link = -1;
+	n->twin = -1;
 	if (smap_put(&pv->index, id, (int64_t)pv->n + 1))
 		return ERR_NOMEM;
 	pv->n++;
@@ -244,6 +253,31 @@ static int node_of(const struct mon_pv *pv, const char *id)
 	int64_t at;
 
 	return id && smap_get(&pv->index, id, &at) ? (int)at - 1 : -1;
+}
+
+/*
+ * A station's twin, the sensor its readings are held against: another
+ * station of its block, else the site's first other station; -1 for none.
+ */
+static int twin_of(const struct mon_pv *pv, size_t first,
+		   const struct pv_read *r, const struct db_pv_equipment *q)
+{
+	const char *blk = block_of(r, q);
+	int other = -1;
+
+	for (size_t i = first; i < pv->n; i++) {
+		const struct db_pv_equipment *o;
+
+		if (pv->nodes[i].role != MON_PV_STATION ||
+		    !strcmp(pv->nodes[i].id, q->id) ||
+		    !(o = row_find(r, pv->nodes[i].id)))
+			continue;
+		if (blk[0] && !strcmp(block_of(r, o), blk))
+			return (int)i;
+		if (other < 0)
+			other = (int)i;
+	}
+	return other;
 }
 
 /* One site's pieces into pv: the nodes, then their links. */
@@ -261,8 +295,9 @@ static int add_site(struct mon_pv *pv, size_t *cap, struct pv_read *r,
 			continue;
 		if ((rc = add_node(pv, cap, r->rows[i].id, role)))
 			return rc;
+		locate(&r->rows[i], s, &pv->nodes[pv->n - 1]);
 		if (role == MON_PV_TRACKER)
-			tracker_of(&r->rows[i], s, &pv->nodes[pv->n - 1]);
+			tracker_of(&r->rows[i], &pv->nodes[pv->n - 1]);
 	}
 	for (size_t i = first; i < pv->n; i++) {
 		struct mon_pv_node *n = &pv->nodes[i];
@@ -276,6 +311,8 @@ static int add_site(struct mon_pv *pv, size_t *cap, struct pv_read *r,
 			 (pv->nodes[to].role == MON_PV_BOX ||
 			  pv->nodes[to].role == MON_PV_INVERTER))
 			n->link = to;   /* strings straight under an inverter too */
+		else if (n->role == MON_PV_STATION)
+			n->twin = twin_of(pv, first, r, q);
 	}
 	return ERR_OK;
 }
@@ -347,13 +384,19 @@ static void pv_install(struct alerts *a, struct mon_pv *fresh, int64_t now)
 		int k = node_of(old, fresh->nodes[i].id);
 
 		if (k >= 0 && old->nodes[k].role == fresh->nodes[i].role) {
-			fresh->nodes[i].value = old->nodes[k].value;
-			fresh->nodes[i].ts = old->nodes[k].ts;
+			struct mon_pv_node *n = &fresh->nodes[i];
+
+			n->value = old->nodes[k].value;
+			n->ts = old->nodes[k].ts;
+			n->ghi = old->nodes[k].ghi;
+			n->ghi_ts = old->nodes[k].ghi_ts;
+			memcpy(n->stuck, old->nodes[k].stuck, sizeof(n->stuck));
 		}
 	}
 	for (int r = 0; r < MON_PV_ROLES_; r++)
 		fresh->metric[r] = role_metric[r]
 			? alerts__metric(a, role_metric[r]) : -1;
+	fresh->metric_ghi = alerts__metric(a, "ghi");
 	fresh->loaded_ms = now;
 	alerts__pv_free(old);
 	*old = *fresh;
@@ -403,22 +446,31 @@ void alerts__pv_learned(struct alerts *a, int dev)
 
 /* ---- judging (under the lock) ------------------------------------------- */
 
+/* The node a series feeds, *ghi set for a station's ghi; NULL: none. */
 static struct mon_pv_node *node_of_binding(struct alerts *a,
-					   const struct mon_binding *b)
+					   const struct mon_binding *b,
+					   bool *ghi)
 {
+	struct mon_pv_node *n;
 	int k;
 
+	*ghi = false;
 	if (!a->pv.n || b->metric < 0)
 		return NULL;
-	k = node_of(&a->pv, a->devices[b->dev].id);
-	if (k < 0 || b->metric != a->pv.metric[a->pv.nodes[k].role])
+	if ((k = node_of(&a->pv, a->devices[b->dev].id)) < 0)
 		return NULL;
-	return &a->pv.nodes[k];
+	n = &a->pv.nodes[k];
+	if (b->metric == a->pv.metric[n->role])
+		return n;
+	*ghi = n->role == MON_PV_STATION && b->metric == a->pv.metric_ghi;
+	return *ghi ? n : NULL;
 }
 
 bool alerts__pv_watches(struct alerts *a, const struct mon_binding *b)
 {
-	return node_of_binding(a, b) != NULL;
+	bool ghi;
+
+	return node_of_binding(a, b, &ghi) != NULL;
 }
 
 /* The plot of a node's device (-1: none, or not heard from yet). */
@@ -431,15 +483,17 @@ static int node_plot(struct alerts *a, const struct mon_pv_node *n)
 }
 
 /*
- * Step rule ri on node n with verdict v at ts; the change (raise, clear or
- * none).  The hold lives in the subject's state: holds_since, active, and
- * ts[0] the newest instant judged (an older one is ignored).
+ * Step rule ri on subject with verdict v at ts, held for_ms; the change
+ * (raise, clear or none).  The hold lives in the subject's state:
+ * holds_since, active, and ts[0] the newest instant judged (an older one
+ * is ignored).
  */
-static enum eval_change judge(struct alerts *a, int ri,
-			      const struct mon_pv_node *n, int plot,
-			      enum pv_verdict v, int64_t ts)
+static enum eval_change judge_for(struct alerts *a, int ri,
+				  const char *subject, int plot,
+				  enum pv_verdict v, int64_t ts,
+				  int64_t for_ms)
 {
-	struct mon_subject *s = alerts__subject(a, ri, n->id, plot);
+	struct mon_subject *s = alerts__subject(a, ri, subject, plot);
 	struct pv_hold h;
 	enum eval_change ch;
 
@@ -448,10 +502,18 @@ static enum eval_change judge(struct alerts *a, int ri,
 	s->st.ts[0] = ts;
 	h.since = s->st.holds_since;
 	h.active = s->st.active;
-	ch = pv_hold_step(&h, v, ts, a->rules[ri].for_ms);
+	ch = pv_hold_step(&h, v, ts, for_ms);
 	s->st.holds_since = h.since;
 	s->st.active = h.active;
 	return ch;
+}
+
+/* The same on a device, held the rule's for_ms. */
+static enum eval_change judge(struct alerts *a, int ri,
+			      const struct mon_pv_node *n, int plot,
+			      enum pv_verdict v, int64_t ts)
+{
+	return judge_for(a, ri, n->id, plot, v, ts, a->rules[ri].for_ms);
 }
 
 /* The rules of template tpl that concern node n: their indices, in turn. */
@@ -569,6 +631,36 @@ static double computed_angle(const struct mon_pv_node *t, int64_t ts)
 	return o.tracker_theta;
 }
 
+static void sensor_message(const struct alert_rule *r,
+			   const struct mon_pv_node *st, const char *metric,
+			   enum pv_sensor_cause c, const struct pv_sensor_obs *o,
+			   char *out, size_t size)
+{
+	switch (c) {
+	case PV_SENSOR_RANGE:
+		snprintf(out, size, "%s: %s %s reads %g W/m2, outside its "
+			 "physically possible limits", r->name, st->id, metric,
+			 o->g);
+		break;
+	case PV_SENSOR_CLEARSKY:
+		snprintf(out, size, "%s: %s %s reads %g W/m2, above %g x the "
+			 "clear-sky %.0f W/m2 + 100", r->name, st->id, metric,
+			 o->g, r->cond[0].threshold,
+			 pv_clearsky_haurwitz(o->apparent_zenith));
+		break;
+	case PV_SENSOR_TWIN:
+		snprintf(out, size, "%s: %s %s reads %g W/m2, its twin %g "
+			 "(%.0f%% apart)", r->name, st->id, metric, o->g,
+			 o->twin, 100 * pv_pair_deviation(o->g, o->twin, 0));
+		break;
+	default:
+		snprintf(out, size, "%s: %s %s stuck at %g W/m2 in daylight "
+			 "for %lld min", r->name, st->id, metric, o->g,
+			 (long long)(o->stuck_ms / MS_PER_MINUTE));
+		break;
+	}
+}
+
 static void judge_tracker(struct alerts *a, const struct mon_pv_node *t,
 			  int64_t ts)
 {
@@ -599,13 +691,106 @@ static void judge_tracker(struct alerts *a, const struct mon_pv_node *t,
 	}
 }
 
+/* The twin's reading of the same sensor near ts (5 min), or NaN. */
+#define PV_TWIN_WINDOW_MS (5 * MS_PER_MINUTE)
+
+static double twin_reading(struct alerts *a, const struct mon_pv_node *st,
+			   bool ghi, int64_t ts)
+{
+	const struct mon_pv_node *t = st->twin >= 0 ? &a->pv.nodes[st->twin]
+						    : NULL;
+	int64_t at = t ? (ghi ? t->ghi_ts : t->ts) : 0;
+
+	if (!t || !at || llabs(at - ts) > PV_TWIN_WINDOW_MS)
+		return NAN;
+	return ghi ? t->ghi : t->value;
+}
+
+/* Clear-sky GHI above which a pyranometer must move (W/m2). */
+#define PV_STUCK_DAYLIGHT_CS 100.0
+
+/* A station's reading: the geometry, the twin and the stuck run. */
+static void sensor_obs(struct alerts *a, struct mon_pv_node *st, bool ghi,
+		       int64_t ts, struct pv_sensor_obs *o)
+{
+	double g = ghi ? st->ghi : st->value;
+	bool day;
+
+	o->g = g;
+	o->poa = !ghi;
+	o->apparent_zenith = o->dni_extra = NAN;
+	if (st->located) {
+		struct pv_solpos sp;
+		int y, m, d;
+		int64_t days = ts >= 0 ? ts / MS_PER_DAY
+				       : -((-ts - 1) / MS_PER_DAY) - 1;
+
+		pv_spa_solpos((double)ts / 1000.0, PV_SPA_DELTA_T, &st->site,
+			      &sp);
+		o->apparent_zenith = sp.apparent_zenith;
+		time_civil_from_days(days, &y, &m, &d);
+		o->dni_extra = pv_extra_spencer((int)(days -
+			time_days_from_civil(y, 1, 1)) + 1, PV_SOLAR_CONSTANT);
+		day = pv_clearsky_haurwitz(sp.apparent_zenith) >=
+		      PV_STUCK_DAYLIGHT_CS;
+	} else {
+		day = g >= 50;   /* no place: light itself says day */
+	}
+	o->twin = twin_reading(a, st, ghi, ts);
+	o->stuck_ms = pv_stuck_step(&st->stuck[ghi], ts, g, day, 1e-9);
+	if (!day)
+		o->stuck_ms = -1;
+}
+
+static void judge_sensor(struct alerts *a, struct mon_pv_node *st, bool ghi,
+			 int64_t ts)
+{
+	const char *metric = ghi ? "ghi" : "poa_global";
+	int plot = node_plot(a, st);
+	struct pv_sensor_obs o;
+	bool have = false;
+	char subject[DB_NAME_MAX * 2], msg[512];
+
+	for (int ri = -1; (ri = next_rule(a, ri, "pv_sensor_quality", st,
+					  plot)) >= 0; ) {
+		const struct alert_rule *r = &a->rules[ri];
+
+		if (!have) {
+			sensor_obs(a, st, ghi, ts, &o);
+			have = true;
+		}
+		for (int c = 0; c < PV_SENSOR_CAUSES_; c++) {
+			enum eval_change ch;
+
+			snprintf(subject, sizeof(subject), "%s/%s/%s", st->id,
+				 metric, pv_sensor_cause_name(c));
+			ch = judge_for(a, ri, subject, plot, pv_sensor_verdict(
+				r, (enum pv_sensor_cause)c, &o), ts,
+				c == PV_SENSOR_STUCK ? 0 : r->for_ms);
+			if (ch == EVAL_SAME)
+				continue;
+			sensor_message(r, st, metric, (enum pv_sensor_cause)c,
+				       &o, msg, sizeof(msg));
+			alerts__act(a, ch == EVAL_RAISE, ri, subject, plot, o.g,
+				    ch == EVAL_RAISE ? msg : "");
+		}
+	}
+}
+
 void alerts__pv_point(struct alerts *a, const struct mon_binding *b,
 		      const struct mon_point *p)
 {
-	struct mon_pv_node *n = node_of_binding(a, b);
+	bool ghi;
+	struct mon_pv_node *n = node_of_binding(a, b, &ghi);
 
-	if (!n || p->ts < n->ts)
+	if (!n || p->ts < (ghi ? n->ghi_ts : n->ts))
 		return;
+	if (ghi) {
+		n->ghi = p->value;
+		n->ghi_ts = p->ts;
+		judge_sensor(a, n, true, p->ts);
+		return;
+	}
 	n->value = p->value;
 	n->ts = p->ts;
 	switch (n->role) {
@@ -616,6 +801,7 @@ void alerts__pv_point(struct alerts *a, const struct mon_binding *b,
 		for (size_t i = 0; i < n->n; i++)
 			judge_trip(a, &a->pv.nodes[a->pv.links[n->first + i]],
 				   p->ts);
+		judge_sensor(a, n, false, p->ts);
 		break;
 	case MON_PV_STRING:
 		judge_string(a, n, p->ts);

@@ -139,11 +139,15 @@ enum pv_verdict pv_sensor_verdict(const struct alert_rule *r,
 		return PV_UNDECIDED;
 	switch (c) {
 	case PV_SENSOR_RANGE:
+		if (isnan(o->apparent_zenith))
+			return PV_UNDECIDED;
 		pv_ghi_limits(o->apparent_zenith, o->dni_extra, &lim);
+		if (o->poa)
+			lim.upper_possible = (day ? 1.5 * o->dni_extra : 0) + 100;
 		return o->g < lim.lower || o->g > lim.upper_possible
 			? PV_BREACH : PV_CLEARED;
 	case PV_SENSOR_CLEARSKY:
-		if (!day)
+		if (!day || o->poa)
 			return PV_UNDECIDED;
 		cs = pv_clearsky_haurwitz(o->apparent_zenith);
 		if (o->g > r->cond[0].threshold * cs + PV_SENSOR_CLEARSKY_PLUS)
@@ -159,8 +163,8 @@ enum pv_verdict pv_sensor_verdict(const struct alert_rule *r,
 		return alert_cond_cleared(&r->cond[1], dev) ? PV_CLEARED
 							    : PV_UNDECIDED;
 	case PV_SENSOR_STUCK:
-		if (!day)
-			return PV_UNDECIDED;
+		if (o->stuck_ms < 0)
+			return PV_UNDECIDED;   /* night: zeros repeat */
 		return o->stuck_ms >= r->window_ms ? PV_BREACH
 			: o->stuck_ms == 0 ? PV_CLEARED : PV_UNDECIDED;
 	default:

@@ -121,11 +121,18 @@ struct pv_sensor_obs {
 	double g;              /* W/m2, the reading */
 	double apparent_zenith, dni_extra;
 	double twin;           /* the twin's reading at about the same time; NaN none */
-	int64_t stuck_ms;      /* pv_stuck_step's run */
+	int64_t stuck_ms;      /* pv_stuck_step's run; < 0: night, not judged */
+	bool poa;              /* a plane-of-array sensor, not GHI */
 };
 
-/* The verdict of one cause on a reading; night (zenith >= 90) judges
- * only the range (a pyranometer may not read far below zero). */
+/*
+ * The verdict of one cause on a reading.  Range: GHI within the QCRad
+ * physically possible limits; a plane-of-array sensor, which may see more
+ * than GHI (a tilted plane facing a low sun), within -4 and 1.5 Sa + 100
+ * by day, 100 by night.  Clear sky: GHI only (a tilted plane has no
+ * clear-sky GHI to be held to).  Night (apparent zenith >= 90) judges only
+ * the range; an unknown zenith (NaN) neither range nor clear sky.
+ */
 enum pv_verdict pv_sensor_verdict(const struct alert_rule *r,
 				  enum pv_sensor_cause c,
 				  const struct pv_sensor_obs *o);

@@ -5,7 +5,9 @@ power under light) opens, is acknowledged and clears when power returns,
 while an inverter that is silent (communication loss) is never judged
 tripped; a low string against its combiner box's median opens and clears;
 a tracker stuck off the angle the sun and its geometry give opens and
-clears.  One alert per device and cause; the webhook receives each change.
+clears; irradiance sensors disagreeing with their twin, brighter than
+clear sky, or stuck in daylight open an alert per sensor and cause, and
+clear.  One alert per device and cause; the webhook receives each change.
 Times are taken relative to now (points more than a day old are not
 judged); the tracker stands where the sun is high at that instant."""
 import http.server
@@ -26,7 +28,8 @@ LON = (LON + 180) % 360 - 180
 
 LAYOUT = """id,kind,parent,met_station,kwp_dc,kw_ac,lon,lat,axis_azimuth,gcr
 B1,block,,,,,,,,
-MET1,met_station,B1,,,,,,,
+MET1,met_station,B1,,,,%(lon).6f,0,,
+MET2,met_station,B1,,,,%(lon).6f,0,,
 INV1,inverter,B1,MET1,250,200,,,,
 INV2,inverter,B1,MET1,250,200,,,,
 INV3,inverter,B1,MET1,250,200,,,,
@@ -35,8 +38,8 @@ S1,string,CB1,,,,,,,
 S2,string,CB1,,,,,,,
 S3,string,CB1,,,,,,,
 S4,string,CB1,,,,,,,
-TRK1,tracker,B1,,,,%.6f,0,180,0.35
-""" % LON
+TRK1,tracker,B1,,,,%(lon).6f,0,180,0.35
+""" % {"lon": LON}
 
 srv = None
 hook_port = free_port()
@@ -187,6 +190,31 @@ def a_stuck_tracker_opens_and_clears():
     write(s, [("TRK1", {"tracker_angle": computed_angle(t) + 1.0}, t)])
     expect(alerts(s, rid, "open") == [], alerts(s, rid, "open"))
     expect([a["subject"] for a in alerts(s, rid, "closed")] == ["TRK1"])
+
+
+@test
+def irradiance_sensors_twin_clear_sky_and_stuck():
+    s = server()
+    rid = rule(s, {"template": "pv_sensor_quality", "for_s": 120,
+                   "window_s": 600})
+    t1 = T0 + 10 * MIN
+    for m in range(13):
+        t = t1 + m * MIN
+        write(s, [("MET1", {"poa_global": 800.0 + m, "ghi": 1800.0 + m}, t),
+                  ("MET2", {"poa_global": 600.0 + m, "ghi": 512.0}, t)])
+    got = sorted(a["subject"] for a in alerts(s, rid, "open"))
+    expect(got == ["MET1/ghi/clearsky", "MET1/ghi/twin",
+                   "MET1/poa_global/twin", "MET2/ghi/stuck",
+                   "MET2/ghi/twin", "MET2/poa_global/twin"], got)
+    stuck = [a for a in alerts(s, rid, "open")
+             if a["subject"] == "MET2/ghi/stuck"][0]
+    expect("stuck at 512" in stuck["message"], stuck)
+    for m in range(13, 15):
+        t = t1 + m * MIN
+        write(s, [("MET1", {"poa_global": 812.0, "ghi": 1000.0}, t),
+                  ("MET2", {"poa_global": 805.0, "ghi": 1001.0 + m}, t)])
+    expect(alerts(s, rid, "open") == [], alerts(s, rid, "open"))
+    expect(len(alerts(s, rid, "closed")) == 6, alerts(s, rid, "closed"))
 
 
 @test

@@ -226,6 +226,9 @@ static void stuck_in_daylight(void **state)
 	assert_int_equal(o.stuck_ms, 0);
 	assert_int_equal(pv_sensor_verdict(&r, PV_SENSOR_STUCK, &o),
 			 PV_CLEARED);
+	o.stuck_ms = -1;   /* night: not judged, an open alert stays */
+	assert_int_equal(pv_sensor_verdict(&r, PV_SENSOR_STUCK, &o),
+			 PV_UNDECIDED);
 	/* an older reading is ignored */
 	assert_int_equal(pv_stuck_step(&s, T0, 515, true, 0.01), 0);
 	/* zeros at night repeat legitimately */
