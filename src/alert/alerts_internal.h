@@ -216,6 +216,9 @@ struct alerts {
 	bool stop, timer_started;
 	struct mon_queue queue;
 	struct mon_pv pv;             /* under lock */
+	void (*on_daily)(void *ctx, int64_t now);  /* under lock */
+	void *on_daily_ctx;
+	int64_t daily_ms;             /* its last call */
 };
 
 int64_t alerts__now(struct alerts *a);

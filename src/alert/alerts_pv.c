@@ -813,3 +813,107 @@ void alerts__pv_point(struct alerts *a, const struct mon_binding *b,
 		break;
 	}
 }
+
+/* ---- the daily alarms ---------------------------------------------------- */
+
+void alerts_on_daily(struct alerts *a, void (*fn)(void *ctx, int64_t now),
+		     void *ctx)
+{
+	pthread_mutex_lock(&a->lock);
+	a->on_daily = fn;
+	a->on_daily_ctx = ctx;
+	a->daily_ms = 0;
+	pthread_mutex_unlock(&a->lock);
+}
+
+bool alerts_pv_daily_windows(struct alerts *a, int *drop_days,
+			     int *soiling_days)
+{
+	*drop_days = *soiling_days = 0;
+	pthread_mutex_lock(&a->lock);
+	for (size_t i = 0; i < a->n_rules; i++) {
+		const struct alert_rule *r = &a->rules[i];
+		int days = (int)((r->window_ms + MS_PER_DAY - 1) / MS_PER_DAY);
+
+		if (!r->enabled)
+			continue;
+		if (!strcmp(r->template_name, "pv_pr_drop") && days > *drop_days)
+			*drop_days = days;
+		if (!strcmp(r->template_name, "pv_soiling") &&
+		    days > *soiling_days)
+			*soiling_days = days;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return *drop_days > 0 || *soiling_days > 0;
+}
+
+/* A device's node for the messages' sake: its id and plot. */
+static void day_node(struct alerts *a, const char *inverter,
+		     struct mon_pv_node *n, int *plot)
+{
+	memset(n, 0, sizeof(*n));
+	snprintf(n->id, sizeof(n->id), "%s", inverter);
+	*plot = node_plot(a, n);
+}
+
+static void day_drop(struct alerts *a, const struct mon_pv_node *n, int plot,
+		     const char *date, int64_t ts, const struct pv_drop *d)
+{
+	char msg[512];
+
+	for (int ri = -1; (ri = next_rule(a, ri, "pv_pr_drop", n, plot)) >= 0; ) {
+		const struct alert_rule *r = &a->rules[ri];
+		enum eval_change ch = judge(a, ri, n, plot,
+					    pv_drop_verdict(r, d), ts);
+
+		if (ch == EVAL_SAME)
+			continue;
+		snprintf(msg, sizeof(msg), "%s: inverter %s gave %.0f%% of its "
+			 "expected energy on %s, %.2f x the median %.3f of its "
+			 "previous %zu days", r->name, n->id,
+			 100 * d->relative * d->baseline, date, d->relative,
+			 d->baseline, d->n_days);
+		alerts__act(a, ch == EVAL_RAISE, ri, n->id, plot, d->relative,
+			    ch == EVAL_RAISE ? msg : "");
+	}
+}
+
+static void day_soiling(struct alerts *a, const struct mon_pv_node *n,
+			int plot, const char *date, int64_t ts,
+			const struct pv_soiling *s)
+{
+	char msg[512];
+
+	for (int ri = -1; (ri = next_rule(a, ri, "pv_soiling", n, plot)) >= 0; ) {
+		const struct alert_rule *r = &a->rules[ri];
+		enum eval_change ch = judge(a, ri, n, plot,
+					    pv_soiling_verdict(r, s), ts);
+
+		if (ch == EVAL_SAME)
+			continue;
+		snprintf(msg, sizeof(msg), "%s: inverter %s has lost about "
+			 "%.1f%% to soiling by %s (%.2f%% a day over %zu days "
+			 "since the last cleaning)", r->name, n->id,
+			 100 * s->loss, date, -100 * s->rate_per_day,
+			 s->n_days);
+		alerts__act(a, ch == EVAL_RAISE, ri, n->id, plot, s->loss,
+			    ch == EVAL_RAISE ? msg : "");
+	}
+}
+
+void alerts_pv_day(struct alerts *a, const char *inverter, const char *date,
+		   int64_t day_end_ms, const struct pv_drop *drop,
+		   const struct pv_soiling *soiling)
+{
+	struct mon_pv_node n;
+	int plot;
+
+	pthread_mutex_lock(&a->lock);
+	day_node(a, inverter, &n, &plot);
+	if (drop)
+		day_drop(a, &n, plot, date, day_end_ms, drop);
+	if (soiling)
+		day_soiling(a, &n, plot, date, day_end_ms, soiling);
+	pthread_mutex_unlock(&a->lock);
+	alerts__flush(a);
+}

@@ -682,6 +682,7 @@ static void carry_out(struct alerts *a, const struct due *d, int64_t now)
 void alerts_tick(struct alerts *a, int64_t now)
 {
 	struct due due[DUE_MAX];
+	void (*daily)(void *ctx, int64_t now);
 	size_t n_due;
 
 	pthread_mutex_lock(&a->lock);
@@ -702,10 +703,17 @@ void alerts_tick(struct alerts *a, int64_t now)
 	}
 	check_durations(a, now);
 	n_due = collect_due(a, now, due, DUE_MAX);
+	daily = a->on_daily && (!a->daily_ms ||
+				now - a->daily_ms >= ALERTS_DAILY_CHECK_MS)
+		? a->on_daily : NULL;
+	if (daily)
+		a->daily_ms = now;
 	pthread_mutex_unlock(&a->lock);
 	alerts__flush(a);
 	for (size_t i = 0; i < n_due; i++)
 		carry_out(a, &due[i], now);
+	if (daily)   /* may read the store for seconds: the clock waits */
+		daily(a->on_daily_ctx, now);
 }
 
 static void *timer_main(void *arg)

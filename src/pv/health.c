@@ -63,7 +63,7 @@ void pv_soiling(const double *ratio, size_t n, double cleaning_jump,
 {
 	double recent[PV_SOILING_REF_DAYS], ref[PV_SOILING_REF_DAYS];
 	double *x, *y, slope, b;
-	size_t m = 0, last = 0, k = 0;
+	size_t m = 0, first = 0, last = 0, k = 0;
 
 	out->start = 0;
 	out->n_cleanings = 0;
@@ -89,7 +89,9 @@ void pv_soiling(const double *ratio, size_t n, double cleaning_jump,
 	y = x + n;
 	for (size_t i = out->start; i < n; i++)
 		if (isfinite(ratio[i])) {
-			x[m] = (double)(i - out->start);
+			if (!m)
+				first = i;
+			x[m] = (double)(i - first);
 			y[m++] = ratio[i];
 			last = i;
 		}
@@ -106,7 +108,7 @@ void pv_soiling(const double *ratio, size_t n, double cleaning_jump,
 		return;
 	out->ratio_clean = b;
 	out->rate_per_day = slope / b;
-	out->loss = fmax(0, -slope * (double)(last - out->start) / b);
+	out->loss = fmax(0, -slope * (double)(last - first) / b);
 }
 
 size_t pv_soiling_scratch(size_t n)

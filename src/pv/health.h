@@ -53,7 +53,8 @@ struct pv_soiling {
 			        last cleaning, or 0) */
 	size_t n_cleanings;  /* cleanings seen in the series */
 	size_t n_days;       /* valid days in the interval */
-	double ratio_clean;  /* the fitted ratio at the interval's start */
+	double ratio_clean;  /* the fitted ratio on the interval's first
+			        valid day */
 	double rate_per_day; /* slope / ratio_clean: -0.002 = -0.2 %/day */
 	double loss;         /* 1 - fitted(last day) / ratio_clean, >= 0 */
 };

@@ -155,6 +155,19 @@ static void soiling_with_a_cleaning_and_a_bad_day(void **state)
 	pv_soiling(r, 10, 0.03, scratch, &s);
 	near(s.loss, 0.072, 1e-12);
 	assert_int_equal(pv_soiling_verdict(&rule, &s), PV_BREACH);
+	/* days without data first: the line starts on the first day with
+	 * some (7 days on: 0.8 % x 6 = 4.8 %), not extrapolated back */
+	{
+		double q[10] = { NAN, NAN, NAN };
+
+		for (int d = 3; d < 10; d++)
+			q[d] = 0.90 * (1 - 0.008 * (d - 3));
+		pv_soiling(q, 10, 0.03, scratch, &s);
+		assert_int_equal(s.n_days, 7);
+		near(s.ratio_clean, 0.90, 1e-12);
+		near(s.loss, 0.048, 1e-12);
+		assert_int_equal(pv_soiling_verdict(&rule, &s), PV_UNDECIDED);
+	}
 	/* then cleaned: the last day alone in its interval, no loss */
 	r[10] = 0.90;
 	pv_soiling(r, 11, 0.03, scratch, &s);
