@@ -375,10 +375,26 @@ out:
 	return rc;
 }
 
+/* Do old and fresh hold the same pieces with the same links? */
+static bool pv_same(const struct mon_pv *old, const struct mon_pv *fresh)
+{
+	if (old->n != fresh->n || !old->loaded_ms)
+		return false;
+	for (size_t i = 0; i < fresh->n; i++) {
+		const struct mon_pv_node *x = &old->nodes[i], *y = &fresh->nodes[i];
+
+		if (strcmp(x->id, y->id) || x->role != y->role ||
+		    x->link != y->link)
+			return false;
+	}
+	return true;
+}
+
 /* Under the lock: install fresh, keeping the latest values by id. */
 static void pv_install(struct alerts *a, struct mon_pv *fresh, int64_t now)
 {
 	struct mon_pv *old = &a->pv;
+	bool same = pv_same(old, fresh);
 
 	for (size_t i = 0; i < fresh->n; i++) {
 		int k = node_of(old, fresh->nodes[i].id);
@@ -401,7 +417,8 @@ static void pv_install(struct alerts *a, struct mon_pv *fresh, int64_t now)
 	alerts__pv_free(old);
 	*old = *fresh;
 	/* a series classified before its device was linked: again */
-	alerts__forget_classes(a);
+	if (!same)
+		alerts__forget_classes(a);
 }
 
 void alerts__pv_refresh(struct alerts *a)

@@ -683,6 +683,7 @@ void alerts_tick(struct alerts *a, int64_t now)
 {
 	struct due due[DUE_MAX];
 	void (*daily)(void *ctx, int64_t now);
+	void *daily_ctx;
 	size_t n_due;
 
 	pthread_mutex_lock(&a->lock);
@@ -706,6 +707,7 @@ void alerts_tick(struct alerts *a, int64_t now)
 	daily = a->on_daily && (!a->daily_ms ||
 				now - a->daily_ms >= ALERTS_DAILY_CHECK_MS)
 		? a->on_daily : NULL;
+	daily_ctx = a->on_daily_ctx;
 	if (daily)
 		a->daily_ms = now;
 	pthread_mutex_unlock(&a->lock);
@@ -713,7 +715,7 @@ void alerts_tick(struct alerts *a, int64_t now)
 	for (size_t i = 0; i < n_due; i++)
 		carry_out(a, &due[i], now);
 	if (daily)   /* may read the store for seconds: the clock waits */
-		daily(a->on_daily_ctx, now);
+		daily(daily_ctx, now);
 }
 
 static void *timer_main(void *arg)
