@@ -463,6 +463,15 @@ void alerts__pv_learned(struct alerts *a, int dev)
 
 /* ---- judging (under the lock) ------------------------------------------- */
 
+/* Is metric (an index in metrics) one the PV rules read? */
+static bool pv_metric(const struct mon_pv *pv, int metric)
+{
+	for (int r = 0; r < MON_PV_ROLES_; r++)
+		if (pv->metric[r] == metric)
+			return true;
+	return pv->metric_ghi == metric;
+}
+
 /* The node a series feeds, *ghi set for a station's ghi; NULL: none. */
 static struct mon_pv_node *node_of_binding(struct alerts *a,
 					   const struct mon_binding *b,
@@ -472,8 +481,8 @@ static struct mon_pv_node *node_of_binding(struct alerts *a,
 	int k;
 
 	*ghi = false;
-	if (!a->pv.n || b->metric < 0)
-		return NULL;
+	if (!a->pv.n || b->metric < 0 || !pv_metric(&a->pv, b->metric))
+		return NULL;   /* most points: a farm's, or another metric */
 	if ((k = node_of(&a->pv, a->devices[b->dev].id)) < 0)
 		return NULL;
 	n = &a->pv.nodes[k];
