@@ -176,7 +176,8 @@ struct mon_pv {
 	int metric[MON_PV_ROLES_];    /* index in metrics of each role's; -1 */
 	int metric_ghi;               /* a station's second metric */
 	int64_t loaded_ms;            /* 0: never */
-	bool dirty;                   /* read the registry again */
+	bool dirty;                   /* read the registry again: rules changed */
+	bool unknown;                 /* a PV device it does not hold was heard */
 };
 
 struct alerts {

@@ -7,8 +7,8 @@
  * alerts_watch.c cannot.  The links come from the equipment registry
  * (db_pv_equipment_list of every pv_plant site), read on the monitoring
  * thread when a PV rule exists: at the first batch, after a change of
- * rules, when a PV device the registry did not hold is heard from, and
- * every ALERTS_PV_REFRESH_MS.
+ * rules, when a PV device the registry did not hold is heard from (at most
+ * every ALERTS_PV_UNKNOWN_MS), and every ALERTS_PV_REFRESH_MS.
  *
  * Each node keeps the latest value of its metric; a point updates it (an
  * older point than the latest is ignored) and judges the subjects it
@@ -33,6 +33,9 @@
 
 /* The registry is read again at least this often while PV rules exist. */
 #define ALERTS_PV_REFRESH_MS (5 * MS_PER_MINUTE)
+/* ... and for a PV device it did not hold, at most this often (a park of
+ * devices without a layout would have it read at each new series). */
+#define ALERTS_PV_UNKNOWN_MS (10 * 1000)
 
 static const char *const role_metric[MON_PV_ROLES_] = {
 	"p_ac", "poa_global", "string_current", NULL, "tracker_angle",
@@ -414,6 +417,8 @@ static void pv_install(struct alerts *a, struct mon_pv *fresh, int64_t now)
 			? alerts__metric(a, role_metric[r]) : -1;
 	fresh->metric_ghi = alerts__metric(a, "ghi");
 	fresh->loaded_ms = now;
+	fresh->dirty = old->dirty;       /* set while the registry was read */
+	fresh->unknown = old->unknown;
 	alerts__pv_free(old);
 	*old = *fresh;
 	/* a series classified before its device was linked: again */
@@ -431,10 +436,14 @@ void alerts__pv_refresh(struct alerts *a)
 	pthread_mutex_lock(&a->lock);
 	want = pv_rules(a);
 	due = want && (!a->pv.loaded_ms || a->pv.dirty ||
+		       (a->pv.unknown &&
+			now - a->pv.loaded_ms >= ALERTS_PV_UNKNOWN_MS) ||
 		       now - a->pv.loaded_ms >= ALERTS_PV_REFRESH_MS);
 	if (!want && a->pv.loaded_ms)
 		alerts__pv_free(&a->pv);
 	a->pv.dirty = false;
+	if (due)
+		a->pv.unknown = false;
 	pthread_mutex_unlock(&a->lock);
 	if (!due)
 		return;
@@ -458,7 +467,7 @@ void alerts__pv_learned(struct alerts *a, int dev)
 
 	if (a->pv.loaded_ms && role_of(d->kind) >= 0 &&
 	    node_of(&a->pv, d->id) < 0)
-		a->pv.dirty = true;
+		a->pv.unknown = true;
 }
 
 /* ---- judging (under the lock) ------------------------------------------- */

@@ -716,6 +716,26 @@ static void pv_alarms_on_points(void **state)
 	f->now += MIN;
 	point(f, "PS3", "string_current", "", 7.9);
 	assert_int_equal(alerts_of(f, low, "closed").n, 1);
+	/* pieces imported while it runs: read again once heard from */
+	{
+		struct db_pv_equipment more[] = {
+			pv_piece("PM2", "pv_met_station", "", ""),
+			pv_piece("PI2", "pv_inverter", "", "PM2"),
+		};
+
+		more[1].kwp_dc = 250;
+		more[1].kw_ac = 200;
+		assert_int_equal(db_pv_import(f->db, "pk", more, 2, f->now,
+					      &added, &updated, &e), 0);
+		for (int m = 0; m <= 12; m++) {
+			point(f, "PI2", "p_ac", "", 0.0);
+			point(f, "PM2", "poa_global", "", 800.0);
+			f->now += MIN;
+		}
+		assert_int_equal(alerts_of(f, trip, "open").n, 1);
+		assert_string_equal(alerts_of(f, trip, "open").last.subject,
+				    "PI2");
+	}
 }
 
 int main(void)
