@@ -534,6 +534,7 @@ static int load_rules(struct alerts *a, struct err *e)
 	free(a->rules);
 	a->rules = fresh.rules;
 	a->n_rules = fresh.n_rules;
+	a->pv.dirty = true;   /* a new PV rule: read the registry */
 	pthread_mutex_unlock(&a->lock);
 	return ERR_OK;
 }
@@ -727,6 +728,7 @@ void alerts_close(struct alerts *a)
 	free(a->metrics);
 	smap_free(&a->metric_index);
 	alerts__queue_free(a);
+	alerts__pv_free(&a->pv);
 	smap_free(&a->device_index);
 	smap_free(&a->plot_index);
 	free(a->subjects);

@@ -109,6 +109,35 @@ void alerts_source_seen(struct alerts *a, const char *source,
 int alerts_store_templates(struct db *db, const char *const *names, size_t n,
 			   int64_t now, struct err *e);
 
+/* ---- the PV plants' daily alarms (alerts_pv.c) --------------------- */
+
+struct pv_drop;
+struct pv_soiling;
+
+/*
+ * The history the enabled pv_pr_drop and pv_soiling rules need, in days
+ * (the largest window_s of each; 0: no such rule).  False when neither.
+ */
+bool alerts_pv_daily_windows(struct alerts *a, int *drop_days,
+			     int *soiling_days);
+/*
+ * An inverter's day (date, ending at day_end_ms, the site's midnight),
+ * judged by every enabled pv_pr_drop rule (drop, or NULL) and pv_soiling
+ * rule (soiling, or NULL) that matches it: opened, kept or cleared.
+ */
+void alerts_pv_day(struct alerts *a, const char *inverter, const char *date,
+		   int64_t day_end_ms, const struct pv_drop *drop,
+		   const struct pv_soiling *soiling);
+/*
+ * fn(ctx, now) is called from the clock at most every
+ * ALERTS_DAILY_CHECK_MS, without the lock (pvsite judges each PV site's
+ * last complete day there: cli/serve.c registers it, so that alert/ does
+ * not call pvsite/).  NULL removes it.
+ */
+#define ALERTS_DAILY_CHECK_MS (10 * 60 * 1000)
+void alerts_on_daily(struct alerts *a, void (*fn)(void *ctx, int64_t now),
+		     void *ctx);
+
 /* Run the clock's checks at now (the timer calls it every tick_ms). */
 void alerts_tick(struct alerts *a, int64_t now);
 

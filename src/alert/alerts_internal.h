@@ -7,6 +7,10 @@
 #include "alert/alerts.h"
 #include "alert/eval.h"
 #include "alert/freshness.h"
+#include "pv/spa.h"
+#include "pv/strings.h"
+#include "pv/health.h"
+#include "pv/tracking.h"
 #include "util/map.h"
 
 /* A device as the monitoring knows it. */
@@ -51,6 +55,7 @@ struct mon_series {
 /* What a series' points touch: its device, and (subject, condition) pairs. */
 struct mon_binding {
 	int dev;                      /* index in devices */
+	int metric;                   /* index in metrics */
 	bool flow;
 	int n;
 	struct { struct mon_subject *s; int cond; } *to;
@@ -130,6 +135,51 @@ struct mon_queue {
 	bool started, stop;
 };
 
+/*
+ * The PV plants as the PV alarms see them (alerts_pv.c): a node per piece
+ * whose points or links they judge, read from the equipment registry.
+ */
+enum mon_pv_role {
+	MON_PV_INVERTER,   /* p_ac, judged against its station's poa_global */
+	MON_PV_STATION,    /* poa_global; links: the inverters it serves */
+	MON_PV_STRING,     /* string_current, against its box's median */
+	MON_PV_BOX,        /* no metric; links: its strings */
+	MON_PV_TRACKER,    /* tracker_angle, against pv_singleaxis */
+	MON_PV_ROLES_
+};
+
+struct mon_pv_node {
+	char id[DB_NAME_MAX];
+	enum mon_pv_role role;
+	int link;                     /* inverter: station; string: box; -1 */
+	size_t first, n;              /* station, box: links[first .. +n) */
+	double value;                 /* the latest of the role's metric */
+	int64_t ts;                   /* its time; 0: none yet */
+	struct pv_tracker geo;        /* tracker */
+	struct pv_spa_site site;      /* tracker, station: where it stands */
+	bool located;                 /* site known */
+	int twin;                     /* station: the one it is held against */
+	double ghi;                   /* station: the latest ghi */
+	int64_t ghi_ts;
+	struct pv_stuck stuck[2];     /* station: poa_global, ghi */
+};
+
+struct mon_pv {
+	struct mon_pv_node *nodes;
+	size_t n;
+	int *links;                   /* node indices, grouped per station/box */
+	size_t n_links;
+	size_t box_max;               /* the most strings of one box */
+	double *scratch;              /* 4 x box_max doubles */
+	enum pv_string_status *status;
+	struct smap index;            /* id -> node + 1 */
+	int metric[MON_PV_ROLES_];    /* index in metrics of each role's; -1 */
+	int metric_ghi;               /* a station's second metric */
+	int64_t loaded_ms;            /* 0: never */
+	bool dirty;                   /* read the registry again: rules changed */
+	bool unknown;                 /* a PV device it does not hold was heard */
+};
+
 struct alerts {
 	struct db *db;
 	struct events *events;
@@ -166,6 +216,10 @@ struct alerts {
 	pthread_cond_t stop_cond;
 	bool stop, timer_started;
 	struct mon_queue queue;
+	struct mon_pv pv;             /* under lock */
+	void (*on_daily)(void *ctx, int64_t now);  /* under lock */
+	void *on_daily_ctx;
+	int64_t daily_ms;             /* its last call */
 };
 
 int64_t alerts__now(struct alerts *a);
@@ -195,6 +249,22 @@ void alerts__evaluate(struct alerts *a, const struct mon_name *names,
 void alerts__classify(struct alerts *a, int64_t series, uintptr_t what);
 /* Under the lock: every series to be classified again (rules changed). */
 void alerts__forget_classes(struct alerts *a);
+/* Under the lock: the index of a metric name (added if new), or -1. */
+int alerts__metric(struct alerts *a, const char *name);
+/*
+ * alerts_pv.c.  Without the lock, on the monitoring thread: read the PV
+ * plants' registry again when a PV rule exists and it is due (rules or
+ * devices changed, or every ALERTS_PV_REFRESH_MS).
+ */
+void alerts__pv_refresh(struct alerts *a);
+/* Under the lock: does the series of b (device, metric) feed a PV rule? */
+bool alerts__pv_watches(struct alerts *a, const struct mon_binding *b);
+/* Under the lock: a point of such a series, judged by the PV rules. */
+void alerts__pv_point(struct alerts *a, const struct mon_binding *b,
+		      const struct mon_point *p);
+/* Under the lock: a PV device was learned (the registry may have changed). */
+void alerts__pv_learned(struct alerts *a, int dev);
+void alerts__pv_free(struct mon_pv *pv);
 int alerts__queue_start(struct alerts *a);
 /* Evaluate what is queued, then stop the monitoring thread. */
 void alerts__queue_stop(struct alerts *a);

@@ -95,6 +95,7 @@ static struct mon_binding *bind_series(struct alerts *a, int64_t series,
 	if (!b)
 		return NULL;
 	b->dev = ms->dev;
+	b->metric = ms->metric;
 	b->flow = ms->flow;
 	if (imap_put(&a->bindings, series, b)) {
 		free(b);
@@ -117,8 +118,7 @@ static struct mon_binding *binding_of(struct alerts *a, int64_t series)
 	return ms ? bind_series(a, series, ms) : NULL;
 }
 
-/* The index of a metric name in a->metrics (added if new), or -1. */
-static int metric_index(struct alerts *a, const char *name)
+int alerts__metric(struct alerts *a, const char *name)
 {
 	int64_t at;
 	char *copy;
@@ -152,7 +152,7 @@ static struct mon_binding *learn(struct alerts *a, const struct mon_name *nm)
 
 	if (!ms) {
 		if ((dev = alerts__device(a, nm->device, nm->plot)) < 0 ||
-		    (metric = metric_index(a, nm->metric)) < 0 ||
+		    (metric = alerts__metric(a, nm->metric)) < 0 ||
 		    !(ms = calloc(1, sizeof(*ms))))
 			return NULL;
 		ms->dev = dev;
@@ -162,6 +162,7 @@ static struct mon_binding *learn(struct alerts *a, const struct mon_name *nm)
 			free(ms);
 			return NULL;
 		}
+		alerts__pv_learned(a, dev);
 	}
 	return binding_of(a, nm->series);
 }
@@ -261,6 +262,8 @@ static void evaluate_slice(struct alerts *a, const struct mon_point *pts,
 		note_source(a, b, p, now);
 		if (b->n && p->ts >= oldest)
 			eval_point(a, b, p);
+		if (a->pv.n && p->ts >= oldest)
+			alerts__pv_point(a, b, p);
 	}
 	act = a->n_actions > 0;
 	pthread_mutex_unlock(&a->lock);
@@ -271,12 +274,14 @@ static void evaluate_slice(struct alerts *a, const struct mon_point *pts,
 void alerts__evaluate(struct alerts *a, const struct mon_name *names,
 		      size_t n_names, const struct mon_point *pts, size_t n)
 {
+	alerts__pv_refresh(a);
 	pthread_mutex_lock(&a->lock);
 	for (size_t i = 0; i < n_names; i++) {
 		const struct mon_binding *b = learn(a, &names[i]);
 
 		if (b)
-			alerts__classify(a, names[i].series, b->n || b->flow
+			alerts__classify(a, names[i].series,
+					 b->n || b->flow || alerts__pv_watches(a, b)
 					 ? MON_WATCH : MON_QUIET + (uintptr_t)b->dev);
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -677,6 +682,8 @@ static void carry_out(struct alerts *a, const struct due *d, int64_t now)
 void alerts_tick(struct alerts *a, int64_t now)
 {
 	struct due due[DUE_MAX];
+	void (*daily)(void *ctx, int64_t now);
+	void *daily_ctx;
 	size_t n_due;
 
 	pthread_mutex_lock(&a->lock);
@@ -697,10 +704,18 @@ void alerts_tick(struct alerts *a, int64_t now)
 	}
 	check_durations(a, now);
 	n_due = collect_due(a, now, due, DUE_MAX);
+	daily = a->on_daily && (!a->daily_ms ||
+				now - a->daily_ms >= ALERTS_DAILY_CHECK_MS)
+		? a->on_daily : NULL;
+	daily_ctx = a->on_daily_ctx;
+	if (daily)
+		a->daily_ms = now;
 	pthread_mutex_unlock(&a->lock);
 	alerts__flush(a);
 	for (size_t i = 0; i < n_due; i++)
 		carry_out(a, &due[i], now);
+	if (daily)   /* may read the store for seconds: the clock waits */
+		daily(daily_ctx, now);
 }
 
 static void *timer_main(void *arg)

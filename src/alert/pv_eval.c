@@ -90,3 +90,84 @@ enum pv_verdict pv_tracker_verdict(const struct alert_rule *r,
 	return alert_cond_cleared(&r->cond[0], off) ? PV_CLEARED
 						    : PV_UNDECIDED;
 }
+
+enum pv_verdict pv_drop_verdict(const struct alert_rule *r,
+				const struct pv_drop *d)
+{
+	if (r->n_cond < 1 || !isfinite(d->relative) ||
+	    (double)d->n_days < r->factor)
+		return PV_UNDECIDED;
+	if (alert_cond_breached(&r->cond[0], d->relative))
+		return PV_BREACH;
+	return alert_cond_cleared(&r->cond[0], d->relative) ? PV_CLEARED
+							    : PV_UNDECIDED;
+}
+
+enum pv_verdict pv_soiling_verdict(const struct alert_rule *r,
+				   const struct pv_soiling *s)
+{
+	if (r->n_cond < 1 || !isfinite(s->loss))
+		return PV_UNDECIDED;
+	if (alert_cond_breached(&r->cond[0], s->loss))
+		return (double)s->n_days >= r->factor ? PV_BREACH
+						       : PV_UNDECIDED;
+	return alert_cond_cleared(&r->cond[0], s->loss) ? PV_CLEARED
+							: PV_UNDECIDED;
+}
+
+const char *pv_sensor_cause_name(enum pv_sensor_cause c)
+{
+	static const char *const names[] = { "range", "clearsky", "twin",
+					      "stuck" };
+	return names[c];
+}
+
+/* Irradiance a twin comparison needs in both sensors (W/m2). */
+#define PV_SENSOR_TWIN_MIN_G 200.0
+/* Above this multiple of clear sky plus this much: too bright to be true. */
+#define PV_SENSOR_CLEARSKY_PLUS 100.0
+
+enum pv_verdict pv_sensor_verdict(const struct alert_rule *r,
+				  enum pv_sensor_cause c,
+				  const struct pv_sensor_obs *o)
+{
+	struct pv_ghi_limits lim;
+	bool day = o->apparent_zenith < 90;
+	double cs, dev;
+
+	if (!isfinite(o->g) || r->n_cond < 2)
+		return PV_UNDECIDED;
+	switch (c) {
+	case PV_SENSOR_RANGE:
+		if (isnan(o->apparent_zenith))
+			return PV_UNDECIDED;
+		pv_ghi_limits(o->apparent_zenith, o->dni_extra, &lim);
+		if (o->poa)
+			lim.upper_possible = (day ? 1.5 * o->dni_extra : 0) + 100;
+		return o->g < lim.lower || o->g > lim.upper_possible
+			? PV_BREACH : PV_CLEARED;
+	case PV_SENSOR_CLEARSKY:
+		if (!day || o->poa)
+			return PV_UNDECIDED;
+		cs = pv_clearsky_haurwitz(o->apparent_zenith);
+		if (o->g > r->cond[0].threshold * cs + PV_SENSOR_CLEARSKY_PLUS)
+			return PV_BREACH;
+		return o->g <= r->cond[0].clear * cs + PV_SENSOR_CLEARSKY_PLUS
+			? PV_CLEARED : PV_UNDECIDED;
+	case PV_SENSOR_TWIN:
+		dev = pv_pair_deviation(o->g, o->twin, PV_SENSOR_TWIN_MIN_G);
+		if (!isfinite(dev))
+			return PV_UNDECIDED;
+		if (alert_cond_breached(&r->cond[1], dev))
+			return PV_BREACH;
+		return alert_cond_cleared(&r->cond[1], dev) ? PV_CLEARED
+							    : PV_UNDECIDED;
+	case PV_SENSOR_STUCK:
+		if (o->stuck_ms < 0)
+			return PV_UNDECIDED;   /* night: zeros repeat */
+		return o->stuck_ms >= r->window_ms ? PV_BREACH
+			: o->stuck_ms == 0 ? PV_CLEARED : PV_UNDECIDED;
+	default:
+		return PV_UNDECIDED;
+	}
+}

@@ -25,6 +25,7 @@
 
 #include "alert/eval.h"
 #include "alert/rules.h"
+#include "pv/health.h"
 
 /* A combiner box whose median string current is below this is not judged. */
 #define PV_EVAL_STRING_MIN_MEDIAN_A 1.0
@@ -86,5 +87,54 @@ enum pv_verdict pv_string_verdict(const struct alert_rule *r, double current,
  */
 enum pv_verdict pv_tracker_verdict(const struct alert_rule *r,
 				   double reported, double computed);
+
+/*
+ * pv_pr_drop: cond[0] on the day's ratio relative to its baseline
+ * (pv_ratio_drop): below threshold breaches, at or above clear clears;
+ * no baseline (fewer than factor valid days) is undecided.
+ */
+enum pv_verdict pv_drop_verdict(const struct alert_rule *r,
+				const struct pv_drop *d);
+
+/*
+ * pv_soiling: cond[0] on the estimated soiling loss (pv_soiling): at or
+ * above threshold, over at least factor valid days since the last
+ * cleaning, breaches; at or below clear clears (a cleaning brings it to
+ * 0); unknown is undecided.
+ */
+enum pv_verdict pv_soiling_verdict(const struct alert_rule *r,
+				   const struct pv_soiling *s);
+
+/* The causes pv_sensor_quality tells apart, each an alert of its own. */
+enum pv_sensor_cause {
+	PV_SENSOR_RANGE,      /* outside the physically possible limits */
+	PV_SENSOR_CLEARSKY,   /* above cond[0] x clear sky + 100 W/m2 */
+	PV_SENSOR_TWIN,       /* cond[1] relative deviation from its twin */
+	PV_SENSOR_STUCK,      /* one value in daylight for window_ms */
+	PV_SENSOR_CAUSES_
+};
+
+const char *pv_sensor_cause_name(enum pv_sensor_cause c);
+
+/* What judging one irradiance reading needs. */
+struct pv_sensor_obs {
+	double g;              /* W/m2, the reading */
+	double apparent_zenith, dni_extra;
+	double twin;           /* the twin's reading at about the same time; NaN none */
+	int64_t stuck_ms;      /* pv_stuck_step's run; < 0: night, not judged */
+	bool poa;              /* a plane-of-array sensor, not GHI */
+};
+
+/*
+ * The verdict of one cause on a reading.  Range: GHI within the QCRad
+ * physically possible limits; a plane-of-array sensor, which may see more
+ * than GHI (a tilted plane facing a low sun), within -4 and 1.5 Sa + 100
+ * by day, 100 by night.  Clear sky: GHI only (a tilted plane has no
+ * clear-sky GHI to be held to).  Night (apparent zenith >= 90) judges only
+ * the range; an unknown zenith (NaN) neither range nor clear sky.
+ */
+enum pv_verdict pv_sensor_verdict(const struct alert_rule *r,
+				  enum pv_sensor_cause c,
+				  const struct pv_sensor_obs *o);
 
 #endif

@@ -156,12 +156,45 @@ static void fill_pv_string(struct alert_rule *r)
 {
 	base(r, ALERT_EXTERNAL, "warning", MS_PER_HOUR);
 	cond(r, "string_current", OP_LT, 0.90, 0.95);
+	r->window_ms = 5 * MS_PER_MINUTE;  /* the box's strings as fresh */
 }
 
 static void fill_pv_tracker(struct alert_rule *r)
 {
 	base(r, ALERT_EXTERNAL, "warning", 30 * MS_PER_MINUTE);
 	cond(r, "tracker_angle", OP_GT, 5.0, 2.0);
+}
+
+/* The day's expected ratio below 0.90 x the median of the 14 days before. */
+static void fill_pv_drop(struct alert_rule *r)
+{
+	base(r, ALERT_EXTERNAL, "warning", 0);
+	cond(r, "expected_ratio", OP_LT, 0.90, 0.95);
+	r->window_ms = 14 * MS_PER_DAY;
+	r->factor = 5;          /* valid days the baseline needs at least */
+}
+
+/* Soiling: 5 % lost since the last cleaning, over at least 5 days. */
+static void fill_pv_soiling(struct alert_rule *r)
+{
+	base(r, ALERT_EXTERNAL, "warning", 0);
+	cond(r, "soiling_loss", OP_GE, 0.05, 0.02);
+	r->window_ms = 30 * MS_PER_DAY;
+	r->factor = 5;
+}
+
+/*
+ * A pyranometer's readings: outside the QCRad physically possible limits,
+ * more than 1.5 x the clear-sky GHI plus 100 W/m2 (cond[0]), more than 10 %
+ * from its twin station when both see >= 200 W/m2 (cond[1]), or stuck in
+ * daylight for window_s; each for for_s.
+ */
+static void fill_pv_sensor(struct alert_rule *r)
+{
+	base(r, ALERT_EXTERNAL, "warning", 30 * MS_PER_MINUTE);
+	cond(r, "poa_global", OP_GT, 1.5, 1.3);
+	cond(r, "twin_deviation", OP_GT, 0.10, 0.05);
+	r->window_ms = MS_PER_HOUR;
 }
 
 const struct alert_template alert_templates[] = {
@@ -201,6 +234,14 @@ const struct alert_template alert_templates[] = {
 	  "median for 1 h, clears at 0.95", fill_pv_string },
 	{ "pv_tracker_stuck", "tracker_angle more than 5 deg off its computed "
 	  "angle for 30 min, clears within 2 deg", fill_pv_tracker },
+	{ "pv_pr_drop", "an inverter's daily expected ratio below 0.90 x the "
+	  "median of its previous 14 days, clears at 0.95", fill_pv_drop },
+	{ "pv_soiling", "soiling loss >= 5 % since the last cleaning (Theil-Sen "
+	  "of the temperature-corrected daily ratio), clears below 2 %",
+	  fill_pv_soiling },
+	{ "pv_sensor_quality", "an irradiance sensor out of its physical "
+	  "limits, above clear sky, 10 % off its twin, or stuck in daylight "
+	  "for 1 h", fill_pv_sensor },
 	{ NULL, NULL, NULL },
 };
 

@@ -20,6 +20,7 @@
 #include "cluster/cluster.h"
 #include "fleet/fleet.h"
 #include "alert/alerts.h"
+#include "pvsite/pvsite.h"
 #include "http/http_metrics.h"
 #include "ingest/mqtt.h"
 #include "rs/imagery.h"
@@ -248,6 +249,9 @@ static int open_cluster(struct db *db, const struct serve_opts *o,
 	return cluster_open(db, svc->events, &co, out, e);
 }
 
+/* The PV sites' daily alarms, judged from the monitoring's clock. */
+static struct pvsite_watch the_pv_watch;
+
 /* Open what the server serves: the engine (replaying its log) and ingest. */
 static int open_services(struct db *db, const char *data_dir,
 			 const struct serve_opts *o, struct http_services *svc,
@@ -282,6 +286,8 @@ static int open_services(struct db *db, const char *data_dir,
 	if (open_video(svc, data_dir, o, e))
 		goto out_alerts;
 	alerts_on_open(svc->alerts, video_alert_opened, svc->video);
+	the_pv_watch = (struct pvsite_watch){ db, svc->ts, svc->alerts, {{0}}, 0 };
+	alerts_on_daily(svc->alerts, pvsite_watch_daily, &the_pv_watch);
 	return ERR_OK;
 out_alerts:
 	ingest_set_observer(svc->ingest, NULL, NULL);

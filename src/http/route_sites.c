@@ -67,3 +67,18 @@ int route_site_pv_expected(struct http_ctx *c)
 	return reply(c, pvsite_expected_json(c->db, c->svc->ts, c->params[0],
 					     inverter, date, &v, &c->err), &v);
 }
+
+/* GET: the daily alarms' numbers of a day; POST also judges them. */
+int route_site_pv_health(struct http_ctx *c)
+{
+	const char *date = http_query(c, "date");
+	json_t *v = NULL;
+
+	if (!date)
+		return err_set(&c->err, ERR_INVALID, "parameter 'date' is "
+			       "required (YYYY-MM-DD, the site's day)");
+	return reply(c, pvsite_health_judge(c->db, c->svc->ts, c->svc->alerts,
+					    c->params[0], date,
+					    !strcmp(c->method, "POST"), &v,
+					    &c->err), &v);
+}

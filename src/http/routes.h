@@ -118,6 +118,7 @@ int route_site_devices(struct http_ctx *c);
 int route_site_equipment(struct http_ctx *c);
 int route_site_pv_daily(struct http_ctx *c);
 int route_site_pv_expected(struct http_ctx *c);
+int route_site_pv_health(struct http_ctx *c);
 
 /* route_workorders.c: work orders */
 int route_workorders_list(struct http_ctx *c);

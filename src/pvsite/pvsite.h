@@ -70,6 +70,7 @@ struct pvsite_daily_opts {
 	int interval_min;            /* 0: 1 minute */
 	double daylight_threshold;   /* W/m2; 0: 50 */
 	int threads;                 /* strings read on; 0: one per core, <= 4 */
+	bool no_strings;             /* leave the strings and boxes out */
 };
 
 /*
@@ -86,5 +87,39 @@ int pvsite_daily_json_opts(struct db *db, struct ts_engine *ts,
 int pvsite_expected_json(struct db *db, struct ts_engine *ts,
 			 const char *site, const char *inverter,
 			 const char *date, json_t **out, struct err *e);
+
+/* ---- the daily alarms' numbers (pvsite_health.c) ----------------------- */
+
+struct alerts;
+
+/*
+ * Each inverter of site on date: its expected ratio against the median of
+ * its drop_days previous days (pv_ratio_drop) and its soiling from the
+ * temperature-corrected PR of the soiling_days ending on date
+ * (pv_soiling), as JSON (docs/PV.md, "Alarms").  With a, the day is also
+ * judged by the pv_pr_drop and pv_soiling rules (alerts_pv_day).  Each
+ * day is the daily metrics' (pvsite_daily_json_opts without strings).
+ */
+int pvsite_health_json(struct db *db, struct ts_engine *ts, struct alerts *a,
+		       const char *site, const char *date, int drop_days,
+		       int soiling_days, json_t **out, struct err *e);
+/* The same with the rules' windows (alerts_pv_daily_windows; 14 and 30
+ * days without rules). */
+int pvsite_health_judge(struct db *db, struct ts_engine *ts, struct alerts *a,
+			const char *site, const char *date, bool judge,
+			json_t **out, struct err *e);
+
+/*
+ * The clock's daily hook (alerts_on_daily; ctx a struct pvsite_watch):
+ * each pv_plant site's last complete day (in its zone), once, judged.
+ */
+struct pvsite_watch {
+	struct db *db;
+	struct ts_engine *ts;
+	struct alerts *alerts;
+	char done[16][DB_CODE_MAX + 12];   /* "site/date" judged */
+	size_t n_done;
+};
+void pvsite_watch_daily(void *ctx, int64_t now);
 
 #endif

@@ -551,6 +551,7 @@ static int run_open(struct db *db, struct ts_engine *ts, const char *code,
 	r->o.daylight_threshold = o && o->daylight_threshold > 0
 		? o->daylight_threshold : PV_PR_DAYLIGHT_THRESHOLD;
 	r->o.threads = o ? o->threads : 0;
+	r->o.no_strings = o && o->no_strings;
 	r->d.e = e;
 	r->d.ts = ts;
 	r->d.map = &r->map;
@@ -966,7 +967,7 @@ int pvsite_daily_json_opts(struct db *db, struct ts_engine *ts,
 	if (!(rc = run_open(db, ts, site, date, o, &r, e))) {
 		if (!(v = day_head(&r, date)))
 			rc = err_nomem(e);
-		else if (!(rc = compute(&r, v, e)))
+		else if (!(rc = compute(&r, v, e)) && !r.o.no_strings)
 			rc = compute_strings(&r, v, e);
 	}
 	run_free(&r);

@@ -640,6 +640,104 @@ static void series_classified_once_and_again_when_rules_change(void **state)
 	assert_int_equal(stats(f).dropped, 0);
 }
 
+/* A PV plant's piece for the registry (numbers not given: NAN). */
+static struct db_pv_equipment pv_piece(const char *id, const char *kind,
+				       const char *parent, const char *station)
+{
+	struct db_pv_equipment q = {
+		.kwp_dc = NAN, .kw_ac = NAN, .gamma_pdc = NAN, .tilt = NAN,
+		.azimuth = NAN, .axis_tilt = NAN, .axis_azimuth = NAN,
+		.max_angle = NAN, .gcr = NAN, .lon = NAN, .lat = NAN,
+	};
+
+	snprintf(q.id, sizeof(q.id), "%s", id);
+	snprintf(q.kind, sizeof(q.kind), "%s", kind);
+	snprintf(q.parent, sizeof(q.parent), "%s", parent);
+	snprintf(q.met_station, sizeof(q.met_station), "%s", station);
+	return q;
+}
+
+/*
+ * The PV alarms on points, through the registry: an inverter giving
+ * nothing under its station's light trips after for_s (the station's
+ * points judge it too); a restart keeps the alert open and raises none
+ * twice; power back clears it.  A string far below its box's median opens
+ * pv_string_low.  Points of a device the registry does not hold judge
+ * nothing.
+ */
+static void pv_alarms_on_points(void **state)
+{
+	struct fixture *f = *state;
+	struct db_site site = { .lon = NAN, .lat = NAN, .alt_m = NAN };
+	struct db_pv_equipment rows[] = {
+		pv_piece("PM1", "pv_met_station", "", ""),
+		pv_piece("PI1", "pv_inverter", "", "PM1"),
+		pv_piece("PC1", "pv_combiner", "PI1", ""),
+		pv_piece("PS1", "pv_string", "PC1", ""),
+		pv_piece("PS2", "pv_string", "PC1", ""),
+		pv_piece("PS3", "pv_string", "PC1", ""),
+	};
+	size_t added, updated;
+	int64_t trip, low;
+	struct err e;
+
+	strcpy(site.code, "pk");
+	strcpy(site.name, "park");
+	strcpy(site.kind, "pv_plant");
+	strcpy(site.tz, "Asia/Shanghai");
+	rows[1].kwp_dc = 250;
+	rows[1].kw_ac = 200;
+	assert_int_equal(db_site_create(f->db, &site, &e), 0);
+	assert_int_equal(db_pv_import(f->db, "pk", rows, 6, T0, &added,
+				      &updated, &e), 0);
+	trip = rule(f, "{\"template\":\"pv_inverter_trip\",\"for_s\":600}");
+	low = rule(f, "{\"template\":\"pv_string_low\",\"for_s\":0}");
+	for (int m = 0; m <= 10; m++) {
+		point(f, "PI1", "p_ac", "", 0.0);
+		point(f, "PM1", "poa_global", "", 800.0);
+		point(f, "PX9", "p_ac", "", 0.0);   /* not in the registry */
+		assert_int_equal(alerts_of(f, trip, "open").n, m == 10);
+		f->now += MIN;
+	}
+	assert_string_equal(alerts_of(f, trip, "open").last.subject, "PI1");
+	alerts_close(f->a);                   /* a restart */
+	start(f);
+	point(f, "PM1", "poa_global", "", 810.0);
+	point(f, "PI1", "p_ac", "", 0.5);
+	assert_int_equal(alerts_of(f, trip, NULL).n, 1);
+	point(f, "PI1", "p_ac", "", 150.0);
+	assert_int_equal(alerts_of(f, trip, "closed").n, 1);
+	point(f, "PS1", "string_current", "", 8.0);
+	point(f, "PS2", "string_current", "", 8.2);
+	assert_int_equal(alerts_of(f, low, NULL).n, 0);  /* 2 strings: no median */
+	point(f, "PS3", "string_current", "", 3.0);
+	assert_int_equal(alerts_of(f, low, "open").n, 1);
+	assert_string_equal(alerts_of(f, low, "open").last.subject, "PS3");
+	f->now += MIN;
+	point(f, "PS3", "string_current", "", 7.9);
+	assert_int_equal(alerts_of(f, low, "closed").n, 1);
+	/* pieces imported while it runs: read again once heard from */
+	{
+		struct db_pv_equipment more[] = {
+			pv_piece("PM2", "pv_met_station", "", ""),
+			pv_piece("PI2", "pv_inverter", "", "PM2"),
+		};
+
+		more[1].kwp_dc = 250;
+		more[1].kw_ac = 200;
+		assert_int_equal(db_pv_import(f->db, "pk", more, 2, f->now,
+					      &added, &updated, &e), 0);
+		for (int m = 0; m <= 12; m++) {
+			point(f, "PI2", "p_ac", "", 0.0);
+			point(f, "PM2", "poa_global", "", 800.0);
+			f->now += MIN;
+		}
+		assert_int_equal(alerts_of(f, trip, "open").n, 1);
+		assert_string_equal(alerts_of(f, trip, "open").last.subject,
+				    "PI2");
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -658,6 +756,7 @@ int main(void)
 		T(writer_does_not_wait_for_evaluation),
 		T(full_queue_holds_the_writer_then_counts_drops),
 		T(series_classified_once_and_again_when_rules_change),
+		T(pv_alarms_on_points),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
