@@ -51,8 +51,10 @@ def setup():
     if srv is None:
         src_port = free_port()
         src = Source(src_port).start()
+        # recording off: relays run for viewers only, start cold, stop idle
         srv = Server(extra_args=["--video-stall", "4", "--video-idle", "20",
-                                 "--snapshot-every", "0"]).start()
+                                 "--snapshot-every", "0",
+                                 "--video-record=off"]).start()
         plot = {"type": "FeatureCollection", "features": [{
             "type": "Feature", "properties": {"code": "V1"},
             "geometry": {"type": "Polygon", "coordinates": [[
@@ -246,6 +248,8 @@ def killed_source_goes_offline_with_an_alert_and_comes_back():
     expect(c["error"], c)
     expect(wait_for(lambda: open_camera_alerts(s), timeout=10),
            "no camera alert")
+    expect([a["subject"] for a in open_camera_alerts(s)] == ["cam-1"],
+           open_camera_alerts(s))
     src.start()
     ok = wait_for(lambda: (s.get("/api/v1/cameras/cam-1/live.m3u8",
                                  token=tokens["viewer"]) and
@@ -256,9 +260,109 @@ def killed_source_goes_offline_with_an_alert_and_comes_back():
            "the alert stayed open")
 
 
+rec = None
+src_b = None
+
+
+def setup_recording():
+    """A server with recording on (the default): rec-a on the shared source,
+    rec-b on a source of its own, both on plot R1; a viewer's relay would
+    stop after 3 s alone (--video-idle 3)."""
+    global rec, src_b
+    if rec is None:
+        setup()
+        src_b = Source(free_port()).start()
+        rec = Server(extra_args=["--video-stall", "4", "--video-idle", "3",
+                                 "--snapshot-every", "0"]).start()
+        plot = {"type": "FeatureCollection", "features": [{
+            "type": "Feature", "properties": {"code": "R1"},
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [86.3, 44.3], [86.304, 44.3], [86.304, 44.303],
+                [86.3, 44.303], [86.3, 44.3]]]}}]}
+        expect(rec.post("/api/v1/plots", body=plot,
+                        token=rec.admin_token).status in (200, 201))
+        for dev, port in (("rec-a", src_port), ("rec-b", src_b.port)):
+            r = rec.post("/api/v1/devices", token=rec.admin_token,
+                         body={"id": dev, "kind": "camera", "plot": "R1"})
+            expect(r.status == 201, r)
+            r = rec.request("PUT", "/api/v1/devices/%s/equipment" % dev,
+                            token=rec.admin_token, body={
+                                "stream_url": "rtsp://127.0.0.1:%d/cam" % port})
+            expect(r.status == 200, r)
+        r = rec.post("/api/v1/rules", token=rec.admin_token,
+                     body={"template": "camera_offline"})
+        expect(r.status == 201, r)
+    return rec
+
+
+def rec_camera(cid):
+    cams = rec.get("/api/v1/cameras", token=rec.admin_token).json()["cameras"]
+    return next(c for c in cams if c["id"] == cid)
+
+
+@test
+def recording_goes_on_without_viewers():
+    r = setup_recording()
+    t0 = int(time.time() * 1000)
+    # nobody asks for live.m3u8: the recording relays start by themselves
+    for cid in ("rec-a", "rec-b"):
+        ok = wait_for(lambda: rec_camera(cid)["state"] == "streaming",
+                      timeout=30, every=0.5)
+        expect(ok, rec_camera(cid))
+        expect(rec_camera(cid)["recording"] is True, rec_camera(cid))
+    time.sleep(8)  # past --video-idle 3: a viewer's relay would be gone
+    expect(rec_camera("rec-a")["state"] == "streaming", rec_camera("rec-a"))
+    expect("relay stopped" not in r.server_log(), r.server_log()[-1500:])
+    url = ("http://127.0.0.1:%d/api/v1/cameras/rec-a/recording.m3u8?from=%d"
+           % (r.port, t0))
+    info = ffprobe(url, r.admin_token, "format=duration")
+    expect(float(info["format"]["duration"]) >= 4, info)
+    # the live playlist of a recorded camera is there at once (no 503)
+    g = r.get("/api/v1/cameras/rec-a/live.m3u8", token=r.admin_token)
+    expect(g.status == 200 and "#EXTINF" in g.body, g)
+
+
+def rec_alerts(state):
+    body = rec.get("/api/v1/alerts?state=%s" % state,
+                   token=rec.admin_token).json()
+    items = body["alerts"] if isinstance(body, dict) else body
+    return [a for a in items if a["message"].startswith("camera ")]
+
+
+@test
+def offline_alert_is_per_camera():
+    setup_recording()
+    expect(wait_for(lambda: rec_camera("rec-b")["state"] == "streaming",
+                    timeout=30, every=0.5), rec_camera("rec-b"))
+    src_b.stop()
+    expect(wait_for(lambda: rec_camera("rec-b")["state"] == "offline",
+                    timeout=30, every=0.5), rec_camera("rec-b"))
+    expect(wait_for(lambda: rec_alerts("open"), timeout=10), "no alert")
+    opened = rec_alerts("open")
+    # one alert, rec-b's own, on its plot; rec-a streams on without one
+    expect([(a["subject"], a["plot"]) for a in opened] == [("rec-b", "R1")],
+           opened)
+    expect(opened[0]["message"].startswith("camera rec-b: "), opened)
+    expect(rec_camera("rec-a")["state"] == "streaming", rec_camera("rec-a"))
+    src_b.start()
+    ok = wait_for(lambda: rec_camera("rec-b")["state"] == "streaming",
+                  timeout=60, every=1)
+    expect(ok, "not back: %r" % rec_camera("rec-b"))
+    expect(wait_for(lambda: not rec_alerts("open"), timeout=10),
+           "the alert stayed open: %r" % rec_alerts("open"))
+    closed = [a for a in rec_alerts("closed") if a["subject"] == "rec-b"]
+    expect(len(closed) == 1, closed)
+
+
 @test
 def server_stops_its_relays():
     s = setup()
+    if rec is not None:
+        expect(rec.stop() == 0)
+        p = subprocess.run(["pgrep", "-f", rec.dir], capture_output=True,
+                           text=True)
+        expect(not p.stdout.strip(), "ffmpeg left running: %s" % p.stdout)
+        src_b.stop()
     log = s.server_log()
     expect("relay started" in log, log[-2000:])
     expect("s3cret" not in log, "the password is in the log")
