@@ -79,6 +79,7 @@ struct cam {
 	bool judged;               /* its health was seen since the start */
 	bool recorded;             /* relayed always (opts.record) */
 	bool unrecorded_said;      /* logged that max_recordings leaves it out */
+	bool budget_said;          /* logged that the budget cuts the recording */
 };
 
 struct video {
@@ -640,6 +641,15 @@ static void prune(struct video *v, struct cam *c, int64_t now)
 		snprintf(path, sizeof(path), "%s/%" PRId64 ".ts", dir,
 			 segs[i].start_s);
 		unlink(path);
+	}
+	/* the budget, not the age, cut: say once how much it holds */
+	if (k && k < n && segs[k - 1].start_s >= now / 1000 - v->o.keep_ms / 1000 &&
+	    !c->budget_said) {
+		log_warn("video: camera %s: --video-budget holds %.1f h of the %.1f h "
+			 "of --video-keep", c->id,
+			 (double)(now / 1000 - segs[k].start_s) / 3600.0,
+			 (double)v->o.keep_ms / 3600000.0);
+		c->budget_said = true;
 	}
 	if (k)
 		log_debug("video: camera %s: %zu old segments deleted", c->id, k);

@@ -66,7 +66,7 @@ static void camera(struct db *db, const char *id, const char *url)
 	assert_int_equal(db_equipment_set(db, &q, &e), 0);
 }
 
-static int setup_with(void **state, bool record)
+static int setup_with(void **state, bool record, uint64_t budget)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char path[128], vdir[128];
@@ -95,6 +95,8 @@ static int setup_with(void **state, bool record)
 	o.stall_ms = 300000; /* the stand-in writes one playlist only */
 	o.now = clock_of;
 	o.now_ctx = f;
+	o.budget_bytes = budget;
+	o.keep_ms = 3600000;
 	if (record) {   /* cam-1 recorded; one relay more for viewers */
 		o.record = true;
 		o.max_recordings = 1;
@@ -110,13 +112,19 @@ static int setup_with(void **state, bool record)
 /* Recording off: relays run only for viewers. */
 static int setup(void **state)
 {
-	return setup_with(state, false);
+	return setup_with(state, false, 0);
+}
+
+/* Recording off, a budget of 10 kB a camera. */
+static int setup_budget(void **state)
+{
+	return setup_with(state, false, 10000);
 }
 
 /* Recording on (serve's default), at most one camera. */
 static int setup_recording(void **state)
 {
-	return setup_with(state, true);
+	return setup_with(state, true, 0);
 }
 
 static int teardown(void **state)
@@ -300,6 +308,53 @@ static void recording_goes_on_without_viewers(void **state)
 	buf_free(&b);
 }
 
+/* A segment of n bytes starting at second start in cam-1's folder. */
+static void segment(struct fixture *f, int64_t start, size_t n)
+{
+	char path[192];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/video/cam-1", f->dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/video/cam-1/%lld.ts", f->dir,
+		 (long long)start);
+	assert_non_null(fp = fopen(path, "w"));
+	for (size_t i = 0; i < n; i++)
+		fputc('G', fp);
+	fclose(fp);
+}
+
+static bool segment_there(struct fixture *f, int64_t start)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/video/cam-1/%lld.ts", f->dir,
+		 (long long)start);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * The supervisor deletes segments older than --video-keep (1 h here), then
+ * the oldest until the folder fits --video-budget (10 kB).
+ */
+static void old_segments_go_by_age_and_budget(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now_s = T0 / 1000;
+
+	for (int i = 0; i < 3; i++)      /* two hours old */
+		segment(f, now_s - 7200 + 2 * i, 100);
+	for (int i = 0; i < 20; i++)     /* the last 40 s, 20 kB */
+		segment(f, now_s - 40 + 2 * i, 1000);
+	video_tick(f->v);
+	for (int i = 0; i < 3; i++)
+		assert_false(segment_there(f, now_s - 7200 + 2 * i));
+	for (int i = 0; i < 10; i++)     /* the oldest ten over the budget */
+		assert_false(segment_there(f, now_s - 40 + 2 * i));
+	for (int i = 10; i < 20; i++)
+		assert_true(segment_there(f, now_s - 40 + 2 * i));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -313,6 +368,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(recording_goes_on_without_viewers,
 						setup_recording, teardown),
+		cmocka_unit_test_setup_teardown(old_segments_go_by_age_and_budget,
+						setup_budget, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
