@@ -11,7 +11,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import Server, expect, expect_error, free_port, run, test, wait_for
+from harness import OASIS, Server, expect, expect_error, free_port, run, test, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.join(HERE, "..", "..", "scripts", "rtsp_source.py")
@@ -103,6 +103,7 @@ def cameras_are_listed_without_their_password():
     expect(c["stream_url"] == "rtsp://admin:***@127.0.0.1:%d/cam" % src_port,
            c)
     expect(camera(s, "cam-2")["stream_url"] is None)
+    expect(c["recording"] is False, c)  # --video-record=off
     r = s.get("/api/v1/plots/V1/cameras", token=tokens["viewer"])
     expect("s3cret" not in r.body, r.body)
     expect_error(s.get("/api/v1/cameras"), 401)
@@ -320,6 +321,31 @@ def recording_goes_on_without_viewers():
     # the live playlist of a recorded camera is there at once (no 503)
     g = r.get("/api/v1/cameras/rec-a/live.m3u8", token=r.admin_token)
     expect(g.status == 200 and "#EXTINF" in g.body, g)
+
+
+@test
+def record_option_forms():
+    # the bare flag of earlier versions still means on; a bad value is refused
+    p = subprocess.run([OASIS, "serve",
+                        "--video-record=maybe"], capture_output=True,
+                       text=True, timeout=30)
+    expect(p.returncode != 0 and "--video-record=maybe" in p.stderr, p.stderr)
+    s = Server(extra_args=["--video-record", "--snapshot-every", "0"]).start()
+    try:
+        expect(s.post("/api/v1/devices", token=s.admin_token, body={
+            "id": "cam-x", "kind": "camera"}).status == 201)
+        expect(s.request("PUT", "/api/v1/devices/cam-x/equipment",
+                         token=s.admin_token, body={
+                             "stream_url": "rtsp://127.0.0.1:%d/x"
+                             % free_port()}).status == 200)
+
+        def recording():
+            cams = s.get("/api/v1/cameras",
+                         token=s.admin_token).json()["cameras"]
+            return cams and cams[0]["recording"]
+        expect(wait_for(recording, timeout=10, every=0.3), "not recorded")
+    finally:
+        s.stop()
 
 
 def rec_alerts(state):
