@@ -354,7 +354,7 @@ static int relay_start(struct video *v, struct cam *c, struct err *e)
 	unlink(scratch); /* a stale playlist is never served */
 	if (video_relay_argv(v->ffmpeg, c->url, dir, c->transcode, argv, 64,
 			     scratch, sizeof(scratch), e) ||
-	    video__spawn(argv, &c->pid, &c->err_fd, e))
+	    video__spawn(argv, true, &c->pid, &c->err_fd, e))
 		return e->code;
 	v->running++;
 	c->started_ms = c->seg_seen_ms = now_of(v);

@@ -7,6 +7,7 @@ Small pictures (160x120, 10 fps) keep it quick."""
 
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import time
@@ -378,6 +379,34 @@ def offline_alert_is_per_camera():
            "the alert stayed open: %r" % rec_alerts("open"))
     closed = [a for a in rec_alerts("closed") if a["subject"] == "rec-b"]
     expect(len(closed) == 1, closed)
+
+
+@test
+def a_killed_server_leaves_no_relay():
+    # ffmpeg ignores SIGPIPE: without setpriv --pdeathsig a recording relay
+    # would outlive a crashed server, writing segments nobody prunes
+    setup()
+    s = Server(extra_args=["--snapshot-every", "0"]).start()
+    try:
+        expect(s.post("/api/v1/devices", token=s.admin_token, body={
+            "id": "cam-k", "kind": "camera"}).status == 201)
+        expect(s.request("PUT", "/api/v1/devices/cam-k/equipment",
+                         token=s.admin_token, body={
+                             "stream_url": "rtsp://127.0.0.1:%d/cam"
+                             % src_port}).status == 200)
+        expect(wait_for(lambda: s.get("/api/v1/cameras", token=s.admin_token)
+                        .json()["cameras"][0]["state"] == "streaming",
+                        timeout=30, every=0.5), "no relay")
+        pids = subprocess.run(["pgrep", "-f", s.dir], capture_output=True,
+                              text=True).stdout.split()
+        expect(pids, "no ffmpeg found")
+    finally:
+        s.stop(signal.SIGKILL)
+
+    def gone():
+        return not subprocess.run(["pgrep", "-f", s.dir], capture_output=True,
+                                  text=True).stdout.strip()
+    expect(wait_for(gone, timeout=10, every=0.2), "a relay outlived the server")
 
 
 @test
