@@ -195,6 +195,30 @@ static int collect_camera(const struct db_device *d, void *ctx)
 	return ERR_OK;
 }
 
+/*
+ * A camera deleted from the store (or no longer of kind camera) loses its
+ * source: its relay stops and it is not recorded any more (locked).
+ */
+static void cams_gone(struct video *v, const struct loaded *l)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		struct cam *c = v->cams[i];
+		size_t j = 0;
+
+		while (j < l->n && strcmp(l->devs[j].id, c->id))
+			j++;
+		if (j < l->n || !c->url[0])
+			continue;
+		c->url[0] = '\0';
+		if (c->pid && !c->stopping) {
+			c->stopping = true;
+			c->stop_reason[0] = '\0';
+			c->term_ms = now_of(v);
+			video__signal(c->pid, SIGTERM);
+		}
+	}
+}
+
 /* Read every camera and its stream URL from the store (not under the lock). */
 static int load_cameras(struct video *v, struct err *e)
 {
@@ -218,6 +242,7 @@ static int load_cameras(struct video *v, struct err *e)
 	pthread_mutex_lock(&v->lock);
 	for (size_t i = 0; i < l.n; i++)
 		cam_update(v, &l.devs[i], urls[i]);
+	cams_gone(v, &l);
 	v->loaded_ms = now_of(v);
 	pthread_mutex_unlock(&v->lock);
 out:

@@ -305,6 +305,10 @@ static void recording_goes_on_without_viewers(void **state)
 	tick_until(f, "cam-2", "idle");
 	video_tick(f->v);
 	tick_until(f, "cam-1", "streaming");
+	/* deleted: no longer recorded, its relay stops */
+	assert_int_equal(db_device_delete(f->db, "cam-1", f->now, &e), 0);
+	tick_until(f, "cam-1", "idle");
+	assert_false(recording_of(f, "cam-1"));
 	buf_free(&b);
 }
 
