@@ -268,13 +268,15 @@ src_b = None
 
 def setup_recording():
     """A server with recording on (the default): rec-a on the shared source,
-    rec-b on a source of its own, both on plot R1; a viewer's relay would
-    stop after 3 s alone (--video-idle 3)."""
+    rec-b on a source of its own, rec-c on a port where nothing listens
+    (offline all along), all on plot R1; a viewer's relay would stop after
+    3 s alone (--video-idle 3).  --video-stall 8: a loaded machine may hold
+    a healthy stream up for 4 s."""
     global rec, src_b
     if rec is None:
         setup()
         src_b = Source(free_port()).start()
-        rec = Server(extra_args=["--video-stall", "4", "--video-idle", "3",
+        rec = Server(extra_args=["--video-stall", "8", "--video-idle", "3",
                                  "--snapshot-every", "0"]).start()
         plot = {"type": "FeatureCollection", "features": [{
             "type": "Feature", "properties": {"code": "R1"},
@@ -283,7 +285,8 @@ def setup_recording():
                 [86.3, 44.303], [86.3, 44.3]]]}}]}
         expect(rec.post("/api/v1/plots", body=plot,
                         token=rec.admin_token).status in (200, 201))
-        for dev, port in (("rec-a", src_port), ("rec-b", src_b.port)):
+        for dev, port in (("rec-a", src_port), ("rec-b", src_b.port),
+                          ("rec-c", free_port())):
             r = rec.post("/api/v1/devices", token=rec.admin_token,
                          body={"id": dev, "kind": "camera", "plot": "R1"})
             expect(r.status == 201, r)
@@ -356,29 +359,41 @@ def rec_alerts(state):
     return [a for a in items if a["message"].startswith("camera ")]
 
 
+def camera_alerts(state, *cams):
+    return sorted((a["subject"], a["plot"]) for a in rec_alerts(state)
+                  if a["subject"] in cams)
+
+
 @test
 def offline_alert_is_per_camera():
     setup_recording()
+    # rec-c cannot be reached: its own alert, open all along
+    expect(wait_for(lambda: camera_alerts("open", "rec-c"), timeout=30,
+                    every=0.5), rec_camera("rec-c"))
     expect(wait_for(lambda: rec_camera("rec-b")["state"] == "streaming",
                     timeout=30, every=0.5), rec_camera("rec-b"))
     src_b.stop()
     expect(wait_for(lambda: rec_camera("rec-b")["state"] == "offline",
                     timeout=30, every=0.5), rec_camera("rec-b"))
-    expect(wait_for(lambda: rec_alerts("open"), timeout=10), "no alert")
-    opened = rec_alerts("open")
-    # one alert, rec-b's own, on its plot; rec-a streams on without one
-    expect([(a["subject"], a["plot"]) for a in opened] == [("rec-b", "R1")],
-           opened)
-    expect(opened[0]["message"].startswith("camera rec-b: "), opened)
-    expect(rec_camera("rec-a")["state"] == "streaming", rec_camera("rec-a"))
+    expect(wait_for(lambda: len(camera_alerts("open", "rec-b", "rec-c")) == 2,
+                    timeout=10), rec_alerts("open"))
+    # one alert a camera, each with the camera as subject, on its plot
+    expect(camera_alerts("open", "rec-b", "rec-c") ==
+           [("rec-b", "R1"), ("rec-c", "R1")], rec_alerts("open"))
+    expect(not [a for a in rec_alerts("open") if a["subject"] == "R1"],
+           rec_alerts("open"))
+    b = [a for a in rec_alerts("open") if a["subject"] == "rec-b"][0]
+    expect(b["message"].startswith("camera rec-b: "), b)
     src_b.start()
     ok = wait_for(lambda: rec_camera("rec-b")["state"] == "streaming",
                   timeout=60, every=1)
     expect(ok, "not back: %r" % rec_camera("rec-b"))
-    expect(wait_for(lambda: not rec_alerts("open"), timeout=10),
-           "the alert stayed open: %r" % rec_alerts("open"))
-    closed = [a for a in rec_alerts("closed") if a["subject"] == "rec-b"]
-    expect(len(closed) == 1, closed)
+    # rec-b's closes while rec-c, on the same plot, is still offline
+    expect(wait_for(lambda: camera_alerts("open", "rec-b", "rec-c") ==
+                    [("rec-c", "R1")], timeout=10),
+           "rec-b's alert stayed open: %r" % rec_alerts("open"))
+    expect(camera_alerts("closed", "rec-b") == [("rec-b", "R1")],
+           rec_alerts("closed"))
 
 
 @test
