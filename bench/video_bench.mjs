@@ -214,11 +214,13 @@ async function main() {
   const oasis = new Oasis().init();
   const fc = plotsGeoJSON(2);
   oasis.importPlots(fc);
-  // --video-idle 5: a relay stops 5 s after its viewer, for cold starts
+  // --video-idle 5: a relay stops 5 s after its viewer, for cold starts;
+  // --video-record=off: no camera is relayed unwatched (a recorded camera's
+  // relay runs all the time: it starts as the warm figure says)
   oasis.port = await freePort();
   oasis.proc = spawn(process.env.OASIS_BIN || join(REPO, 'build', 'oasis'), ['serve', '--data', oasis.data,
     '--listen', `127.0.0.1:${oasis.port}`, '--web', join(REPO, 'web'), '--video-idle', '5',
-    '--snapshot-every', '0', '--max-relays', String(RELAYS)],
+    '--snapshot-every', '0', '--max-relays', String(RELAYS), '--video-record=off'],
     { stdio: ['ignore', 'pipe', openSync(join(oasis.dir, 'server.log'), 'a')] });
   await new Promise((ok) => oasis.proc.stdout.on('data', (c) => String(c).includes('serving') && ok()));
   for (const id of ids) {

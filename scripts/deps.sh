@@ -18,9 +18,10 @@ libmosquitto:libmosquitto-dev libpq:libpq-dev zlib:zlib1g-dev cmocka:libcmocka-d
 BUILD_DEBS="build-essential pkg-config clang"
 # Camera video (docs/VIDEO.md): ffmpeg relays the streams; GStreamer's RTSP
 # server (python3-gi) is the tests' and the demo's camera, x264enc (ugly)
-# its encoder, the pango overlay (gstreamer1.0-x) writes time and plot code.
+# its encoder, the pango overlay (gstreamer1.0-x) writes time and plot code;
+# util-linux's setpriv (essential, named for clarity) ties each relay to the server.
 VIDEO_DEBS="ffmpeg python3-gi gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-base
-gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x"
+gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x util-linux"
 TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb
 python3-prometheus-client influxdb
 python3-paho-mqtt gdal-bin postgresql postgresql-15-postgis-3 nodejs npm chromium

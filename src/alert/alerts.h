@@ -97,6 +97,16 @@ int alerts_raise_external(struct alerts *a, const char *template_name,
 			  struct err *e);
 int alerts_clear_external(struct alerts *a, const char *template_name,
 			  const char *plot, struct err *e);
+/*
+ * The same for one device (a camera): the alert's subject is the device id,
+ * so each device of a plot has its own; rules filtered on that device or
+ * on its plot (plot "" or NULL: a device on no plot) are used.
+ */
+int alerts_raise_device(struct alerts *a, const char *template_name,
+			const char *device, const char *plot,
+			const char *message, bool *raised, struct err *e);
+int alerts_clear_device(struct alerts *a, const char *template_name,
+			const char *device, const char *plot, struct err *e);
 /* Data of a source ("drone", "satellite") arrived for plot at ts. */
 void alerts_source_seen(struct alerts *a, const char *source,
 			const char *plot, int64_t ts);

@@ -367,17 +367,23 @@ void alerts_on_valve(const struct db_command *c, const char *plot, void *ctx)
 
 /* ---- other modules ------------------------------------------------------------- */
 
-static int external(struct alerts *a, const char *tpl, const char *plot,
-		    const char *message, bool raise, bool *raised,
-		    struct err *e)
+/*
+ * Raise or clear the rules of template tpl for one subject: the plot (device
+ * NULL: rules without a device filter) or one device of the plot (plot may
+ * be "" for a device on none).
+ */
+static int external(struct alerts *a, const char *tpl, const char *device,
+		    const char *plot, const char *message, bool raise,
+		    bool *raised, struct err *e)
 {
+	const char *subject = device ? device : plot;
 	int p;
 
 	if (raised)
 		*raised = false;
 	pthread_mutex_lock(&a->lock);
 	p = alerts__plot(a, plot);
-	if (p < 0) {
+	if (p < 0 && (!device || (plot && plot[0]))) {
 		pthread_mutex_unlock(&a->lock);
 		return err_set(e, ERR_NOT_FOUND, "no plot '%s'", plot);
 	}
@@ -386,15 +392,18 @@ static int external(struct alerts *a, const char *tpl, const char *plot,
 		struct mon_subject *s;
 
 		if (!r->enabled || strcmp(r->template_name, tpl) ||
-		    !alert_rule_matches(r, "", plot, a->plots[p].crop) ||
-		    r->device[0] || !(s = alerts__subject(a, (int)ri, plot, p)))
+		    !alert_rule_matches(r, device ? device : "",
+					p >= 0 ? a->plots[p].code : "",
+					p >= 0 ? a->plots[p].crop : "") ||
+		    (!device && r->device[0]) ||
+		    !(s = alerts__subject(a, (int)ri, subject, p)))
 			continue;
 		if (raised && raise)
 			*raised = true;
 		if (s->st.active == raise)
 			continue;
 		s->st.active = raise;
-		alerts__act(a, raise, (int)ri, plot, p, NAN, message);
+		alerts__act(a, raise, (int)ri, subject, p, NAN, message);
 	}
 	pthread_mutex_unlock(&a->lock);
 	alerts__flush(a);
@@ -405,13 +414,28 @@ int alerts_raise_external(struct alerts *a, const char *template_name,
 			  const char *plot, const char *message, bool *raised,
 			  struct err *e)
 {
-	return external(a, template_name, plot, message, true, raised, e);
+	return external(a, template_name, NULL, plot, message, true, raised, e);
 }
 
 int alerts_clear_external(struct alerts *a, const char *template_name,
 			  const char *plot, struct err *e)
 {
-	return external(a, template_name, plot, "", false, NULL, e);
+	return external(a, template_name, NULL, plot, "", false, NULL, e);
+}
+
+int alerts_raise_device(struct alerts *a, const char *template_name,
+			const char *device, const char *plot,
+			const char *message, bool *raised, struct err *e)
+{
+	return external(a, template_name, device, plot ? plot : "", message,
+			true, raised, e);
+}
+
+int alerts_clear_device(struct alerts *a, const char *template_name,
+			const char *device, const char *plot, struct err *e)
+{
+	return external(a, template_name, device, plot ? plot : "", "", false,
+			NULL, e);
 }
 
 void alerts_source_seen(struct alerts *a, const char *source,

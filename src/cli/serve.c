@@ -209,6 +209,8 @@ static int open_video(struct http_services *svc, const char *data_dir,
 
 	snprintf(dir, sizeof(dir), "%s/video", data_dir ? data_dir : "/tmp");
 	vo.dir = o->video.dir ? o->video.dir : dir;
+	/* every node of a cluster would pull every camera: on when asked */
+	vo.record = o->video_record ? o->video_record > 0 : !o->cluster;
 	if (!vo.tick_ms)
 		vo.tick_ms = 250;
 	return video_open(svc->db, svc->fleet, svc->alerts, &vo, &svc->video,
@@ -526,7 +528,8 @@ const char serve_usage[] =
 	"                         ($share/G/oasis/+/...; default oasis with\n"
 	"                         --cluster, none without; \"\" for none);\n"
 	"                         --mqtt may be given up to 4 times\n"
-	"  --max-relays N         camera relays (ffmpeg) at once (default 16)\n"
+	"  --max-relays N         relays (ffmpeg) at once for viewers of cameras\n"
+	"                         not recorded (default 16)\n"
 	"  --video-idle SECONDS   stop a relay nobody watched this long (60)\n"
 	"  --video-stall SECONDS  a relay without a new segment this long is\n"
 	"                         offline (default 15)\n"
@@ -534,7 +537,11 @@ const char serve_usage[] =
 	"                         10; 0: never)\n"
 	"  --video-keep DURATION  recordings kept (default 24h)\n"
 	"  --video-budget BYTES   recordings' disk budget per camera (2G)\n"
-	"  --video-record         relay (and so record) every camera always\n"
+	"  --video-record[=on|off]\n"
+	"                         relay (and so record) every camera always\n"
+	"                         (default on; off with --cluster)\n"
+	"  --max-recordings N     cameras recorded at most (default 32); they\n"
+	"                         do not count against --max-relays\n"
 	"  --ffmpeg PATH          the ffmpeg program (default: ffmpeg in PATH)\n"
 	"  --log-level LEVEL      error, warn, info (default) or debug\n"
 	"  --access-log MODE      a line per request: off, sampled (default:\n"
@@ -607,7 +614,9 @@ static int video_option(int opt, const char *arg, struct video_opts *v,
 		ok = parse_size(arg, &bytes);
 		v->budget_bytes = bytes;
 		break;
-	case SERVE_OPT_VIDEO_RECORD: v->record = true; break;
+	case SERVE_OPT_MAX_RECORDINGS:
+		ok = parse_count(arg, &v->max_recordings);
+		break;
 	case SERVE_OPT_FFMPEG: v->ffmpeg = arg; break;
 	default: return err_set(e, ERR_NOT_FOUND, "not a server option");
 	}
@@ -689,6 +698,10 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 		break;
 	case SERVE_OPT_ALLOW_UNKNOWN_METRICS:
 		o->allow_unknown_metrics = true;
+		break;
+	case SERVE_OPT_VIDEO_RECORD:
+		ok = !arg || !strcmp(arg, "on") || !strcmp(arg, "off");
+		o->video_record = arg && !strcmp(arg, "off") ? -1 : 1;
 		break;
 	default: return video_option(opt, arg, &o->video, e);
 	}

@@ -43,6 +43,8 @@ struct serve_opts {
 	void (*stopping)(void *ctx);
 	void *hook_ctx;
 	struct video_opts video;    /* camera relays (docs/VIDEO.md); dir set by serve_run */
+	int video_record;           /* --video-record: 0 default (on, off with
+				       --cluster), 1 on, -1 off */
 	bool allow_unknown_metrics; /* metric names outside the catalogue */
 };
 
@@ -118,7 +120,7 @@ enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
 /* Camera relays (docs/VIDEO.md). */
 enum { SERVE_OPT_MAX_RELAYS = 1400, SERVE_OPT_VIDEO_IDLE, SERVE_OPT_VIDEO_STALL,
        SERVE_OPT_SNAPSHOT_EVERY, SERVE_OPT_VIDEO_KEEP, SERVE_OPT_VIDEO_BUDGET,
-       SERVE_OPT_VIDEO_RECORD, SERVE_OPT_FFMPEG };
+       SERVE_OPT_VIDEO_RECORD, SERVE_OPT_FFMPEG, SERVE_OPT_MAX_RECORDINGS };
 
 #define SERVE_VIDEO_OPTIONS \
 	{ "max-relays", required_argument, NULL, SERVE_OPT_MAX_RELAYS }, \
@@ -127,7 +129,8 @@ enum { SERVE_OPT_MAX_RELAYS = 1400, SERVE_OPT_VIDEO_IDLE, SERVE_OPT_VIDEO_STALL,
 	{ "snapshot-every", required_argument, NULL, SERVE_OPT_SNAPSHOT_EVERY }, \
 	{ "video-keep", required_argument, NULL, SERVE_OPT_VIDEO_KEEP }, \
 	{ "video-budget", required_argument, NULL, SERVE_OPT_VIDEO_BUDGET }, \
-	{ "video-record", no_argument, NULL, SERVE_OPT_VIDEO_RECORD }, \
+	{ "video-record", optional_argument, NULL, SERVE_OPT_VIDEO_RECORD }, \
+	{ "max-recordings", required_argument, NULL, SERVE_OPT_MAX_RECORDINGS }, \
 	{ "ffmpeg", required_argument, NULL, SERVE_OPT_FFMPEG }
 
 extern const char serve_usage[];

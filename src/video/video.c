@@ -28,6 +28,7 @@
 #include "video/video_internal.h"
 
 #define DEFAULT_MAX_RELAYS 16
+#define DEFAULT_MAX_RECORDINGS 32
 #define DEFAULT_IDLE_MS 60000
 #define DEFAULT_STALL_MS 15000
 #define DEFAULT_SNAPSHOT_MS (10 * 60000)
@@ -76,6 +77,9 @@ struct cam {
 	int64_t snap_ms;           /* last periodic snapshot attempt */
 	int64_t pruned_ms;
 	bool judged;               /* its health was seen since the start */
+	bool recorded;             /* relayed always (opts.record) */
+	bool unrecorded_said;      /* logged that max_recordings leaves it out */
+	bool budget_said;          /* logged that the budget cuts the recording */
 };
 
 struct video {
@@ -191,6 +195,30 @@ static int collect_camera(const struct db_device *d, void *ctx)
 	return ERR_OK;
 }
 
+/*
+ * A camera deleted from the store (or no longer of kind camera) loses its
+ * source: its relay stops and it is not recorded any more (locked).
+ */
+static void cams_gone(struct video *v, const struct loaded *l)
+{
+	for (size_t i = 0; i < v->n; i++) {
+		struct cam *c = v->cams[i];
+		size_t j = 0;
+
+		while (j < l->n && strcmp(l->devs[j].id, c->id))
+			j++;
+		if (j < l->n || !c->url[0])
+			continue;
+		c->url[0] = '\0';
+		if (c->pid && !c->stopping) {
+			c->stopping = true;
+			c->stop_reason[0] = '\0';
+			c->term_ms = now_of(v);
+			video__signal(c->pid, SIGTERM);
+		}
+	}
+}
+
 /* Read every camera and its stream URL from the store (not under the lock). */
 static int load_cameras(struct video *v, struct err *e)
 {
@@ -214,6 +242,7 @@ static int load_cameras(struct video *v, struct err *e)
 	pthread_mutex_lock(&v->lock);
 	for (size_t i = 0; i < l.n; i++)
 		cam_update(v, &l.devs[i], urls[i]);
+	cams_gone(v, &l);
 	v->loaded_ms = now_of(v);
 	pthread_mutex_unlock(&v->lock);
 out:
@@ -276,24 +305,30 @@ static bool plot_has_offline(struct video *v, const char *plot)
 	return false;
 }
 
-/* Raise or clear the camera_offline alert of c's plot (locked). */
+/*
+ * Raise or clear c's own camera_offline alert (subject: the camera's id;
+ * locked).  A clear also closes the per-plot alert (subject: the plot)
+ * that versions before per-camera alerts raised, once no camera of the
+ * plot is offline.
+ */
 static void cam_alert(struct video *v, struct cam *c, bool raise)
 {
 	char msg[REASON_MAX + 96];
 	struct err e = { 0 };
 	int rc;
 
-	if (!v->alerts || !c->plot[0])
+	if (!v->alerts)
 		return;
 	if (raise) {
 		snprintf(msg, sizeof(msg), "camera %s: %s", c->id, c->reason);
-		rc = alerts_raise_external(v->alerts, "camera_offline", c->plot,
-					   msg, NULL, &e);
+		rc = alerts_raise_device(v->alerts, "camera_offline", c->id,
+					 c->plot, msg, NULL, &e);
 	} else {
-		if (plot_has_offline(v, c->plot))
-			return;
-		rc = alerts_clear_external(v->alerts, "camera_offline", c->plot,
-					   &e);
+		rc = alerts_clear_device(v->alerts, "camera_offline", c->id,
+					 c->plot, &e);
+		if (!rc && c->plot[0] && !plot_has_offline(v, c->plot))
+			rc = alerts_clear_external(v->alerts, "camera_offline",
+						   c->plot, &e);
 	}
 	if (rc)
 		log_warn("video: the alert of camera %s: %s", c->id, e.msg);
@@ -344,7 +379,7 @@ static int relay_start(struct video *v, struct cam *c, struct err *e)
 	unlink(scratch); /* a stale playlist is never served */
 	if (video_relay_argv(v->ffmpeg, c->url, dir, c->transcode, argv, 64,
 			     scratch, sizeof(scratch), e) ||
-	    video__spawn(argv, &c->pid, &c->err_fd, e))
+	    video__spawn(argv, true, &c->pid, &c->err_fd, e))
 		return e->code;
 	v->running++;
 	c->started_ms = c->seg_seen_ms = now_of(v);
@@ -478,9 +513,49 @@ static void relay_watch(struct video *v, struct cam *c, int64_t now)
 	relay_stop(v, c, why);
 }
 
+/* Relays running for viewers of cameras not recorded (locked). */
+static unsigned viewer_relays(const struct video *v)
+{
+	unsigned n = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		n += v->cams[i]->pid && !v->cams[i]->recorded;
+	return n;
+}
+
+/* Whether another relay may start for c (locked). */
+static bool relay_room(const struct video *v, const struct cam *c)
+{
+	return c->recorded || viewer_relays(v) < v->o.max_relays;
+}
+
+/*
+ * Which cameras are recorded: with opts.record, the first max_recordings
+ * with a stream_url (locked).
+ */
+static void choose_recorded(struct video *v)
+{
+	unsigned k = 0;
+
+	for (size_t i = 0; i < v->n; i++) {
+		struct cam *c = v->cams[i];
+
+		c->recorded = v->o.record && c->url[0] &&
+			      k < v->o.max_recordings;
+		k += c->recorded;
+		if (v->o.record && c->url[0] && !c->recorded &&
+		    !c->unrecorded_said) {
+			log_warn("video: camera %s is not recorded: %u cameras are "
+				 "already (--max-recordings); it is relayed "
+				 "only while watched", c->id, v->o.max_recordings);
+			c->unrecorded_said = true;
+		}
+	}
+}
+
 static void relay_supervise(struct video *v, struct cam *c, int64_t now)
 {
-	bool wanted = v->o.record || now - c->last_view_ms < v->o.idle_ms;
+	bool wanted = c->recorded || now - c->last_view_ms < v->o.idle_ms;
 	int status;
 	pid_t r;
 
@@ -498,7 +573,7 @@ static void relay_supervise(struct video *v, struct cam *c, int64_t now)
 		}
 	}
 	if (!c->pid && wanted && c->url[0] && now >= c->retry_ms &&
-	    v->running < v->o.max_relays) {
+	    relay_room(v, c)) {
 		struct err e = { 0 };
 
 		if (relay_start(v, c, &e)) {
@@ -592,6 +667,15 @@ static void prune(struct video *v, struct cam *c, int64_t now)
 			 segs[i].start_s);
 		unlink(path);
 	}
+	/* the budget, not the age, cut: say once how much it holds */
+	if (k && k < n && segs[k - 1].start_s >= now / 1000 - v->o.keep_ms / 1000 &&
+	    !c->budget_said) {
+		log_warn("video: camera %s: --video-budget holds %.1f h of the %.1f h "
+			 "of --video-keep", c->id,
+			 (double)(now / 1000 - segs[k].start_s) / 3600.0,
+			 (double)v->o.keep_ms / 3600000.0);
+		c->budget_said = true;
+	}
 	if (k)
 		log_debug("video: camera %s: %zu old segments deleted", c->id, k);
 	free(segs);
@@ -602,6 +686,7 @@ void video_tick(struct video *v)
 	int64_t now = now_of(v);
 
 	pthread_mutex_lock(&v->lock);
+	choose_recorded(v);
 	for (size_t i = 0; i < v->n; i++) {
 		struct cam *c = v->cams[i];
 
@@ -855,14 +940,15 @@ static json_t *cam_json(struct video *v, const struct cam *c,
 	if (c->lon == c->lon && c->lat == c->lat)
 		loc = json_pack("[ff]", c->lon, c->lat);
 	(void)v;
-	return json_pack("{ss s:s? s:s? s:s? ss s:s? s:s? so so sb}",
+	return json_pack("{ss s:s? s:s? s:s? ss s:s? s:s? so so sb sb}",
 		"id", c->id, "plot", c->plot[0] ? c->plot : NULL,
 		"name", c->name[0] ? c->name : NULL,
 		"stream_url", c->url[0] ? url : NULL,
 		"state", state_names[c->state],
 		"error", c->reason[0] ? c->reason : NULL,
 		"since", c->since_ms ? since : NULL, "snapshot", shot,
-		"location", loc, "transcoding", c->transcode);
+		"location", loc, "transcoding", c->transcode,
+		"recording", c->recorded);
 }
 
 int video_cameras(struct video *v, json_t **out, struct err *e)
@@ -934,9 +1020,9 @@ static int live_want(struct video *v, struct cam *c, struct err *e)
 		return err_set(e, ERR_UNAVAILABLE, "camera '%s' is offline (%s); "
 			       "trying again in %" PRId64 " s", c->id, c->reason,
 			       (c->retry_ms - now + 999) / 1000);
-	if (v->running >= v->o.max_relays)
-		return err_set(e, ERR_LIMITED, "%u relays run already "
-			       "(--max-relays)", v->running);
+	if (!relay_room(v, c))
+		return err_set(e, ERR_LIMITED, "%u relays run already for "
+			       "viewers (--max-relays)", viewer_relays(v));
 	if (relay_start(v, c, e)) {
 		cam_set_state(v, c, CAM_OFFLINE, e->msg);
 		return e->code;
@@ -1062,6 +1148,8 @@ static void opts_defaults(struct video_opts *o)
 {
 	if (!o->max_relays)
 		o->max_relays = DEFAULT_MAX_RELAYS;
+	if (!o->max_recordings)
+		o->max_recordings = DEFAULT_MAX_RECORDINGS;
 	if (!o->idle_ms)
 		o->idle_ms = DEFAULT_IDLE_MS;
 	if (!o->stall_ms)

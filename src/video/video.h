@@ -13,9 +13,16 @@
  * UNIX second it starts; another codec is re-encoded to H.264.  Audio is
  * dropped (cameras' G.711 does not play in browsers).
  *
+ * With opts.record, every camera with a stream_url (the first
+ * max_recordings of them, in the order the store lists them) is relayed all
+ * the time, watched or not, so that its last keep_ms are recorded; its one
+ * relay also serves its live viewers.  Other cameras are relayed while
+ * watched.
+ *
  * Invariants:
- *  1. At most max_relays ffmpeg relays run at once; a viewer beyond that
- *     gets ERR_LIMITED.
+ *  1. At most max_relays ffmpeg relays run at once for viewers of cameras
+ *     not recorded (a viewer beyond that gets ERR_LIMITED), and at most
+ *     max_recordings for recorded cameras.
  *  2. Every child started is waited for: by the supervisor when it exits,
  *     by video_close at the end (no zombie, no orphan group).
  *  3. A camera's folder holds at most keep_ms of segments and at most
@@ -59,7 +66,8 @@ struct video_opts {
 	int64_t snapshot_every_ms;  /* periodic snapshots; 0: 10 min; <0: off */
 	int64_t keep_ms;            /* recordings kept; 0: 24 h */
 	uint64_t budget_bytes;      /* per camera; 0: 2 GiB */
-	bool record;                /* relay every camera all the time */
+	bool record;                /* relay (record) every camera always */
+	unsigned max_recordings;    /* cameras recorded at most; 0: 32 */
 	unsigned tick_ms;           /* supervisor period; 0: no threads */
 	int64_t (*now)(void *ctx);  /* NULL: the wall clock */
 	void *now_ctx;

@@ -92,6 +92,12 @@ int video_relay_argv(const char *ffmpeg, const char *url, const char *dir,
 		return err_set(e, ERR_INVALID, "stream_url: unsupported scheme "
 			       "(rtsp, rtsps, rtmp, http, https)");
 	}
+	/*
+	 * Stream parameters from the first 0.5 s, not ffmpeg's default 5 s
+	 * window: a cold start's first segment comes about a second sooner
+	 * (docs/BENCHMARKS.md, "Live video").
+	 */
+	PUT("-analyzeduration"); PUT("500000");
 	PUT("-i"); PUT(url);
 	PUT("-map"); PUT("0:v:0"); PUT("-an");
 	for (const char *const *a = transcode ? x264 : copy; *a; a++)

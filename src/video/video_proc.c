@@ -73,11 +73,40 @@ static int spawn(const char *const *argv, int out_w, int err_w, pid_t *pid,
 	return ERR_OK;
 }
 
-int video__spawn(const char *const *argv, pid_t *pid, int *err_fd,
+/* util-linux's setpriv, or NULL where it is missing. */
+static const char *setpriv_path(void)
+{
+	static const char *const paths[] = { "/usr/bin/setpriv", "/bin/setpriv" };
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (!access(paths[i], X_OK))
+			return paths[i];
+	return NULL;
+}
+
+#define TIED_MAX 128
+
+int video__spawn(const char *const *argv, bool tied, pid_t *pid, int *err_fd,
 		 struct err *e)
 {
+	const char *wrapped[TIED_MAX + 4];
+	const char *setpriv = tied ? setpriv_path() : NULL;
+	size_t n = 0;
 	int p[2];
 
+	if (setpriv) {
+		wrapped[n++] = setpriv;
+		wrapped[n++] = "--pdeathsig";
+		wrapped[n++] = "TERM";
+		for (size_t i = 0; argv[i]; i++) {
+			if (i == TIED_MAX)
+				return err_set(e, ERR_INTERNAL, "%s: too many "
+					       "arguments", argv[0]);
+			wrapped[n++] = argv[i];
+		}
+		wrapped[n] = NULL;
+		argv = wrapped;
+	}
 	if (pipe2(p, O_CLOEXEC))
 		return err_set(e, ERR_IO, "pipe: %s", strerror(errno));
 	if (spawn(argv, -1, p[1], pid, e)) {

@@ -93,6 +93,78 @@ test('the video wall plays the live stream', async () => {
   await context.close();
 });
 
+/** ms as YYYY-MM-DDTHH:MM in zone (what a datetime-local input holds). */
+function inZone(ms, zone) {
+  const p = Object.fromEntries(new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23',
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' })
+    .formatToParts(new Date(ms)).map(({ type, value }) => [type, value]));
+  return `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}`;
+}
+
+test('a range picked in the plot detail is the range the recording playlist asks for', async () => {
+  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, locale: 'en-US' });
+  const page = await context.newPage();
+  const asked = [];
+  page.on('request', (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.endsWith('/cameras/cam-live/recording.m3u8'))
+      asked.push({ from: Number(u.searchParams.get('from')), to: Number(u.searchParams.get('to')) });
+  });
+  await signIn(page, oasis.url, 'admin', oasis.adminPassword);
+  await page.fill('.map-search input', code);
+  await page.click('.map-search [type=submit]');
+  const cam = `#detail[data-code="${code}"] .camera[data-camera="cam-live"]`;
+  await page.waitForSelector(`${cam} .camera-player[data-mode=live]`);
+  assert.equal(await page.isVisible(`${cam} .camera-range`), false);
+  // replay: the last 10 minutes at first, the picker shown with that range
+  await page.click(`${cam} .camera-replay`);
+  await page.waitForSelector(`${cam} .camera-player[data-mode=replay] .camera-range:not([hidden])`);
+  for (let i = 0; i < 50 && !asked.length; i++) await page.waitForTimeout(100);
+  assert.ok(asked.length >= 1, 'no recording playlist was asked for');
+  assert.equal(asked[0].to - asked[0].from, 10 * 60 * 1000);
+  assert.ok(Math.abs(asked[0].to - Date.now()) < 60000, JSON.stringify(asked[0]));
+  assert.equal(await page.textContent(`${cam} .camera-range-play`), '播放该时段');
+  assert.equal(await page.textContent(`${cam} .camera-replay`), '返回直播');
+  // the screen's clock is the site's zone, not the browser's
+  const zone = await page.evaluate(async () => (await import('/js/format.js')).currentSiteZone());
+  const now = Date.now();
+  const from = Math.floor(now / 60000) * 60000 - 15 * 60000;
+  const to = Math.floor(now / 60000) * 60000 + 60000;
+  assert.equal(await page.inputValue(`${cam} input[name=to]`), inZone(to, zone));
+  // the end before the start: refused, nothing asked
+  await page.fill(`${cam} input[name=from]`, inZone(to, zone));
+  await page.fill(`${cam} input[name=to]`, inZone(from, zone));
+  await page.click(`${cam} .camera-range-play`);
+  await page.waitForSelector(`${cam} .camera-range[data-invalid=true]`);
+  assert.equal(await page.textContent(`${cam} .camera-range-message`), '结束时间须晚于开始时间');
+  // in English too (the detail is drawn again: live, then replay again)
+  await page.click('#screen .lang-switch');
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'Replay', `${cam} .camera-replay`);
+  await page.click(`${cam} .camera-replay`);
+  await page.waitForSelector(`${cam} .camera-player[data-mode=replay] .camera-range:not([hidden])`);
+  assert.equal(await page.textContent(`${cam} .camera-range-play`), 'Play this range');
+  assert.equal(await page.textContent(`${cam} .camera-range label`), 'From');
+  await page.fill(`${cam} input[name=from]`, inZone(to, zone));
+  await page.fill(`${cam} input[name=to]`, inZone(from, zone));
+  await page.click(`${cam} .camera-range-play`);
+  await page.waitForSelector(`${cam} .camera-range[data-invalid=true]`);
+  assert.equal(await page.textContent(`${cam} .camera-range-message`), 'The end must come after the start');
+  assert.ok(!asked.some((a) => a.from >= a.to), JSON.stringify(asked));
+  assert.ok(!asked.some((a) => a.from >= a.to), JSON.stringify(asked));
+  // from 15 minutes ago to the next minute: asked for exactly that, and it plays
+  await page.fill(`${cam} input[name=from]`, inZone(from, zone));
+  await page.fill(`${cam} input[name=to]`, inZone(to, zone));
+  await page.click(`${cam} .camera-range-play`);
+  await page.waitForSelector(`${cam} .camera-range[data-invalid=false]`);
+  const want = { from, to };
+  for (let i = 0; i < 50 && !asked.some((a) => a.from === want.from && a.to === want.to); i++)
+    await page.waitForTimeout(100);
+  assert.deepEqual(asked[asked.length - 1], want);
+  await advances(page, `${cam} video`);
+  assert.equal(await page.textContent(`${cam} .camera-range-message`), '');
+  await context.close();
+});
+
 /** The cameras on the wall now, in order. */
 function wallCameras(page) {
   return page.$$eval('#p-video .video-tile', (tiles) => tiles.map((t) => t.dataset.camera));

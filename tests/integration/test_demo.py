@@ -9,8 +9,12 @@ import json
 
 
 def start_demo(data, *extra):
+    # no recording of the ten cameras (the demo's default): twenty more
+    # processes (encoders and relays) would slow the simulator these tests
+    # time; test_video.py tests recording
     p = subprocess.Popen([OASIS, "demo", "--data", data, "--listen",
-                          "127.0.0.1:0"] + list(extra), stdout=subprocess.PIPE,
+                          "127.0.0.1:0", "--video-record=off"] + list(extra),
+                         stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, text=True)
     lines = []
     while True:

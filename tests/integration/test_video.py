@@ -7,11 +7,12 @@ Small pictures (160x120, 10 fps) keep it quick."""
 
 import json
 import os
+import signal
 import subprocess
 import tempfile
 import time
 
-from harness import Server, expect, expect_error, free_port, run, test, wait_for
+from harness import OASIS, Server, expect, expect_error, free_port, run, test, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.join(HERE, "..", "..", "scripts", "rtsp_source.py")
@@ -51,8 +52,10 @@ def setup():
     if srv is None:
         src_port = free_port()
         src = Source(src_port).start()
+        # recording off: relays run for viewers only, start cold, stop idle
         srv = Server(extra_args=["--video-stall", "4", "--video-idle", "20",
-                                 "--snapshot-every", "0"]).start()
+                                 "--snapshot-every", "0",
+                                 "--video-record=off"]).start()
         plot = {"type": "FeatureCollection", "features": [{
             "type": "Feature", "properties": {"code": "V1"},
             "geometry": {"type": "Polygon", "coordinates": [[
@@ -101,6 +104,7 @@ def cameras_are_listed_without_their_password():
     expect(c["stream_url"] == "rtsp://admin:***@127.0.0.1:%d/cam" % src_port,
            c)
     expect(camera(s, "cam-2")["stream_url"] is None)
+    expect(c["recording"] is False, c)  # --video-record=off
     r = s.get("/api/v1/plots/V1/cameras", token=tokens["viewer"])
     expect("s3cret" not in r.body, r.body)
     expect_error(s.get("/api/v1/cameras"), 401)
@@ -246,6 +250,8 @@ def killed_source_goes_offline_with_an_alert_and_comes_back():
     expect(c["error"], c)
     expect(wait_for(lambda: open_camera_alerts(s), timeout=10),
            "no camera alert")
+    expect([a["subject"] for a in open_camera_alerts(s)] == ["cam-1"],
+           open_camera_alerts(s))
     src.start()
     ok = wait_for(lambda: (s.get("/api/v1/cameras/cam-1/live.m3u8",
                                  token=tokens["viewer"]) and
@@ -256,9 +262,177 @@ def killed_source_goes_offline_with_an_alert_and_comes_back():
            "the alert stayed open")
 
 
+rec = None
+src_b = None
+
+
+def setup_recording():
+    """A server with recording on (the default): rec-a on the shared source,
+    rec-b on a source of its own, rec-c on a port where nothing listens
+    (offline all along), all on plot R1; a viewer's relay would stop after
+    3 s alone (--video-idle 3).  --video-stall 8: a loaded machine may hold
+    a healthy stream up for 4 s."""
+    global rec, src_b
+    if rec is None:
+        setup()
+        src_b = Source(free_port()).start()
+        rec = Server(extra_args=["--video-stall", "8", "--video-idle", "3",
+                                 "--snapshot-every", "0"]).start()
+        plot = {"type": "FeatureCollection", "features": [{
+            "type": "Feature", "properties": {"code": "R1"},
+            "geometry": {"type": "Polygon", "coordinates": [[
+                [86.3, 44.3], [86.304, 44.3], [86.304, 44.303],
+                [86.3, 44.303], [86.3, 44.3]]]}}]}
+        expect(rec.post("/api/v1/plots", body=plot,
+                        token=rec.admin_token).status in (200, 201))
+        for dev, port in (("rec-a", src_port), ("rec-b", src_b.port),
+                          ("rec-c", free_port())):
+            r = rec.post("/api/v1/devices", token=rec.admin_token,
+                         body={"id": dev, "kind": "camera", "plot": "R1"})
+            expect(r.status == 201, r)
+            r = rec.request("PUT", "/api/v1/devices/%s/equipment" % dev,
+                            token=rec.admin_token, body={
+                                "stream_url": "rtsp://127.0.0.1:%d/cam" % port})
+            expect(r.status == 200, r)
+        r = rec.post("/api/v1/rules", token=rec.admin_token,
+                     body={"template": "camera_offline"})
+        expect(r.status == 201, r)
+    return rec
+
+
+def rec_camera(cid):
+    cams = rec.get("/api/v1/cameras", token=rec.admin_token).json()["cameras"]
+    return next(c for c in cams if c["id"] == cid)
+
+
+@test
+def recording_goes_on_without_viewers():
+    r = setup_recording()
+    t0 = int(time.time() * 1000)
+    # nobody asks for live.m3u8: the recording relays start by themselves
+    for cid in ("rec-a", "rec-b"):
+        ok = wait_for(lambda: rec_camera(cid)["state"] == "streaming",
+                      timeout=30, every=0.5)
+        expect(ok, rec_camera(cid))
+        expect(rec_camera(cid)["recording"] is True, rec_camera(cid))
+    time.sleep(8)  # past --video-idle 3: a viewer's relay would be gone
+    expect(rec_camera("rec-a")["state"] == "streaming", rec_camera("rec-a"))
+    expect("relay stopped" not in r.server_log(), r.server_log()[-1500:])
+    url = ("http://127.0.0.1:%d/api/v1/cameras/rec-a/recording.m3u8?from=%d"
+           % (r.port, t0))
+    info = ffprobe(url, r.admin_token, "format=duration")
+    expect(float(info["format"]["duration"]) >= 4, info)
+    # the live playlist of a recorded camera is there at once (no 503)
+    g = r.get("/api/v1/cameras/rec-a/live.m3u8", token=r.admin_token)
+    expect(g.status == 200 and "#EXTINF" in g.body, g)
+
+
+@test
+def record_option_forms():
+    # the bare flag of earlier versions still means on; a bad value is refused
+    p = subprocess.run([OASIS, "serve",
+                        "--video-record=maybe"], capture_output=True,
+                       text=True, timeout=30)
+    expect(p.returncode != 0 and "--video-record=maybe" in p.stderr, p.stderr)
+    s = Server(extra_args=["--video-record", "--snapshot-every", "0"]).start()
+    try:
+        expect(s.post("/api/v1/devices", token=s.admin_token, body={
+            "id": "cam-x", "kind": "camera"}).status == 201)
+        expect(s.request("PUT", "/api/v1/devices/cam-x/equipment",
+                         token=s.admin_token, body={
+                             "stream_url": "rtsp://127.0.0.1:%d/x"
+                             % free_port()}).status == 200)
+
+        def recording():
+            cams = s.get("/api/v1/cameras",
+                         token=s.admin_token).json()["cameras"]
+            return cams and cams[0]["recording"]
+        expect(wait_for(recording, timeout=10, every=0.3), "not recorded")
+    finally:
+        s.stop()
+
+
+def rec_alerts(state):
+    body = rec.get("/api/v1/alerts?state=%s" % state,
+                   token=rec.admin_token).json()
+    items = body["alerts"] if isinstance(body, dict) else body
+    return [a for a in items if a["message"].startswith("camera ")]
+
+
+def camera_alerts(state, *cams):
+    return sorted((a["subject"], a["plot"]) for a in rec_alerts(state)
+                  if a["subject"] in cams)
+
+
+@test
+def offline_alert_is_per_camera():
+    setup_recording()
+    # rec-c cannot be reached: its own alert, open all along
+    expect(wait_for(lambda: camera_alerts("open", "rec-c"), timeout=30,
+                    every=0.5), rec_camera("rec-c"))
+    expect(wait_for(lambda: rec_camera("rec-b")["state"] == "streaming",
+                    timeout=30, every=0.5), rec_camera("rec-b"))
+    src_b.stop()
+    expect(wait_for(lambda: rec_camera("rec-b")["state"] == "offline",
+                    timeout=30, every=0.5), rec_camera("rec-b"))
+    expect(wait_for(lambda: len(camera_alerts("open", "rec-b", "rec-c")) == 2,
+                    timeout=10), rec_alerts("open"))
+    # one alert a camera, each with the camera as subject, on its plot
+    expect(camera_alerts("open", "rec-b", "rec-c") ==
+           [("rec-b", "R1"), ("rec-c", "R1")], rec_alerts("open"))
+    expect(not [a for a in rec_alerts("open") if a["subject"] == "R1"],
+           rec_alerts("open"))
+    b = [a for a in rec_alerts("open") if a["subject"] == "rec-b"][0]
+    expect(b["message"].startswith("camera rec-b: "), b)
+    src_b.start()
+    ok = wait_for(lambda: rec_camera("rec-b")["state"] == "streaming",
+                  timeout=60, every=1)
+    expect(ok, "not back: %r" % rec_camera("rec-b"))
+    # rec-b's closes while rec-c, on the same plot, is still offline
+    expect(wait_for(lambda: camera_alerts("open", "rec-b", "rec-c") ==
+                    [("rec-c", "R1")], timeout=10),
+           "rec-b's alert stayed open: %r" % rec_alerts("open"))
+    expect(camera_alerts("closed", "rec-b") == [("rec-b", "R1")],
+           rec_alerts("closed"))
+
+
+@test
+def a_killed_server_leaves_no_relay():
+    # ffmpeg ignores SIGPIPE: without setpriv --pdeathsig a recording relay
+    # would outlive a crashed server, writing segments nobody prunes
+    setup()
+    s = Server(extra_args=["--snapshot-every", "0"]).start()
+    try:
+        expect(s.post("/api/v1/devices", token=s.admin_token, body={
+            "id": "cam-k", "kind": "camera"}).status == 201)
+        expect(s.request("PUT", "/api/v1/devices/cam-k/equipment",
+                         token=s.admin_token, body={
+                             "stream_url": "rtsp://127.0.0.1:%d/cam"
+                             % src_port}).status == 200)
+        expect(wait_for(lambda: s.get("/api/v1/cameras", token=s.admin_token)
+                        .json()["cameras"][0]["state"] == "streaming",
+                        timeout=30, every=0.5), "no relay")
+        pids = subprocess.run(["pgrep", "-f", s.dir], capture_output=True,
+                              text=True).stdout.split()
+        expect(pids, "no ffmpeg found")
+    finally:
+        s.stop(signal.SIGKILL)
+
+    def gone():
+        return not subprocess.run(["pgrep", "-f", s.dir], capture_output=True,
+                                  text=True).stdout.strip()
+    expect(wait_for(gone, timeout=10, every=0.2), "a relay outlived the server")
+
+
 @test
 def server_stops_its_relays():
     s = setup()
+    if rec is not None:
+        expect(rec.stop() == 0)
+        p = subprocess.run(["pgrep", "-f", rec.dir], capture_output=True,
+                           text=True)
+        expect(not p.stdout.strip(), "ffmpeg left running: %s" % p.stdout)
+        src_b.stop()
     log = s.server_log()
     expect("relay started" in log, log[-2000:])
     expect("s3cret" not in log, "the password is in the log")

@@ -473,6 +473,49 @@ static void vegetation_anomaly_from_another_module(void **state)
 	assert_int_equal(alerts_of(f, id, "closed").n, 1);
 }
 
+/* A camera's alert is its own: two cameras of P1, one back, one still out. */
+static void device_alerts_are_per_device(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"camera_offline\"}");
+	struct db_alert_filter flt = { .state = "open", .rule_id = 0 };
+	struct count c = { 0 };
+	bool raised;
+	struct err e;
+
+	flt.rule_id = id;
+	assert_int_equal(alerts_raise_device(f->a, "camera_offline", "cam-a",
+			 "P1", "camera cam-a: Connection refused", &raised, &e), 0);
+	assert_true(raised);
+	assert_int_equal(alerts_raise_device(f->a, "camera_offline", "cam-b",
+			 "P1", "camera cam-b: stalled", &raised, &e), 0);
+	alerts_raise_device(f->a, "camera_offline", "cam-b", "P1", "again",
+			    &raised, &e);
+	assert_int_equal(alerts_of(f, id, "open").n, 2);
+	assert_int_equal(alerts_clear_device(f->a, "camera_offline", "cam-a",
+					     "P1", &e), 0);
+	/* cam-a's closed while cam-b's stays open */
+	assert_int_equal(alerts_of(f, id, "closed").n, 1);
+	assert_string_equal(alerts_of(f, id, "closed").last.subject, "cam-a");
+	assert_int_equal(db_alert_list(f->db, &flt, count_one, &c, &e), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.last.subject, "cam-b");
+	assert_string_equal(c.last.plot, "P1");
+	assert_string_equal(c.last.message, "camera cam-b: stalled");
+	/* a camera on no plot; an unknown plot */
+	assert_int_equal(alerts_raise_device(f->a, "camera_offline", "cam-c",
+			 "", "camera cam-c: 401 Unauthorized", &raised, &e), 0);
+	assert_true(raised);
+	assert_int_equal(alerts_raise_device(f->a, "camera_offline", "cam-d",
+			 "NOPE", "x", &raised, &e), ERR_NOT_FOUND);
+	assert_int_equal(alerts_clear_device(f->a, "camera_offline", "cam-b",
+					     "P1", &e), 0);
+	assert_int_equal(alerts_clear_device(f->a, "camera_offline", "cam-c",
+					     NULL, &e), 0);
+	assert_int_equal(alerts_of(f, id, "open").n, 0);
+	assert_int_equal(alerts_of(f, id, "closed").n, 3);
+}
+
 static void repeat_escalate_and_close_by_hand(void **state)
 {
 	struct fixture *f = *state;
@@ -751,6 +794,7 @@ int main(void)
 		T(drone_stale_counts_daytime),
 		T(valves),
 		T(vegetation_anomaly_from_another_module),
+		T(device_alerts_are_per_device),
 		T(repeat_escalate_and_close_by_hand),
 		T(webhook_dead_letter_after_the_last_retry),
 		T(writer_does_not_wait_for_evaluation),

@@ -101,6 +101,7 @@ static void builds_relay_command_lines(void **state)
 	assert_true(has_pair(argv, "-hls_time", "2"));
 	assert_true(has_pair(argv, "-hls_segment_filename", "/v/cam-1/%s.ts"));
 	assert_true(has_pair(argv, "-i", "rtsp://h/x"));
+	assert_true(has_pair(argv, "-analyzeduration", "500000"));
 	assert_true(has_pair(argv, "/v/cam-1/%s.ts", "/v/cam-1/live.m3u8"));
 	assert_int_equal(video_relay_argv("ffmpeg", "http://h/x.flv", "/v/c",
 					  true, argv, 64, scratch,

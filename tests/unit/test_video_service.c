@@ -4,7 +4,8 @@
  * writes the playlist named by its last argument and sleeps, or fails with
  * a message on stderr): the first viewer starts a relay, it is streaming
  * once the playlist changes, stopped after a minute without viewers;
- * --max-relays; a playlist that stops changing is a stall; a failing source turns offline with ffmpeg's last line
+ * --max-relays; with recording on, a camera is relayed with no viewer and
+ * stays relayed, outside --max-relays; a playlist that stops changing is a stall; a failing source turns offline with ffmpeg's last line
  * (password redacted) and is retried with backoff; video_close leaves no
  * child behind.
  */
@@ -65,7 +66,7 @@ static void camera(struct db *db, const char *id, const char *url)
 	assert_int_equal(db_equipment_set(db, &q, &e), 0);
 }
 
-static int setup(void **state)
+static int setup_with(void **state, bool record, uint64_t budget)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	char path[128], vdir[128];
@@ -94,10 +95,36 @@ static int setup(void **state)
 	o.stall_ms = 300000; /* the stand-in writes one playlist only */
 	o.now = clock_of;
 	o.now_ctx = f;
+	o.budget_bytes = budget;
+	o.keep_ms = 3600000;
+	if (record) {   /* cam-1 recorded; one relay more for viewers */
+		o.record = true;
+		o.max_recordings = 1;
+		o.max_relays = 1;
+		o.stall_ms = 3600000; /* past the ten unwatched minutes */
+	}
 	if (video_open(f->db, NULL, NULL, &o, &f->v, &e))
 		return -1;
 	*state = f;
 	return 0;
+}
+
+/* Recording off: relays run only for viewers. */
+static int setup(void **state)
+{
+	return setup_with(state, false, 0);
+}
+
+/* Recording off, a budget of 10 kB a camera. */
+static int setup_budget(void **state)
+{
+	return setup_with(state, false, 10000);
+}
+
+/* Recording on (serve's default), at most one camera. */
+static int setup_recording(void **state)
+{
+	return setup_with(state, true, 0);
 }
 
 static int teardown(void **state)
@@ -151,6 +178,7 @@ static void tick_until(struct fixture *f, const char *id, const char *want)
 	fail_msg("camera %s never became %s", id, want);
 }
 
+/* Recording off (setup): a viewer's relay stops a minute after the last. */
 static void viewer_starts_and_a_minute_alone_stops(void **state)
 {
 	struct fixture *f = *state;
@@ -239,6 +267,98 @@ static void a_playlist_that_stops_changing_is_a_stall(void **state)
 	buf_free(&b);
 }
 
+static bool recording_of(struct fixture *f, const char *id)
+{
+	json_t *all = NULL, *c = entry(f, id, &all);
+	bool r = json_is_true(json_object_get(c, "recording"));
+
+	json_decref(all);
+	return r;
+}
+
+/*
+ * Recording on: cam-1 is relayed with no viewer at all and stays so past
+ * the idle time; it does not count against --max-relays, which bounds the
+ * viewers' relays of the cameras not recorded (--max-recordings 1 leaves
+ * cam-2 and cam-3 out); a viewer's relay still stops when left alone.
+ */
+static void recording_goes_on_without_viewers(void **state)
+{
+	struct fixture *f = *state;
+	struct buf b = BUF_INIT;
+	struct err e = { 0 };
+
+	tick_until(f, "cam-1", "streaming");
+	assert_true(recording_of(f, "cam-1"));
+	assert_false(recording_of(f, "cam-2"));
+	f->now += 10 * 60000; /* ten minutes, never watched */
+	video_tick(f->v);
+	tick_until(f, "cam-1", "streaming");
+	/* one relay for viewers besides the recording */
+	assert_int_equal(video_live(f->v, "cam-2", 3000, &b, &e), ERR_OK);
+	tick_until(f, "cam-2", "streaming");
+	assert_int_equal(video_live(f->v, "cam-3", 0, &b, &e), ERR_LIMITED);
+	assert_non_null(strstr(e.msg, "--max-relays"));
+	/* the recorded camera's live playlist is there at once */
+	assert_int_equal(video_live(f->v, "cam-1", 0, &b, &e), ERR_OK);
+	f->now += 61000; /* nobody watches either any more */
+	tick_until(f, "cam-2", "idle");
+	video_tick(f->v);
+	tick_until(f, "cam-1", "streaming");
+	/* deleted: no longer recorded, its relay stops */
+	assert_int_equal(db_device_delete(f->db, "cam-1", f->now, &e), 0);
+	tick_until(f, "cam-1", "idle");
+	assert_false(recording_of(f, "cam-1"));
+	buf_free(&b);
+}
+
+/* A segment of n bytes starting at second start in cam-1's folder. */
+static void segment(struct fixture *f, int64_t start, size_t n)
+{
+	char path[192];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/video/cam-1", f->dir);
+	mkdir(path, 0700);
+	snprintf(path, sizeof(path), "%s/video/cam-1/%lld.ts", f->dir,
+		 (long long)start);
+	assert_non_null(fp = fopen(path, "w"));
+	for (size_t i = 0; i < n; i++)
+		fputc('G', fp);
+	fclose(fp);
+}
+
+static bool segment_there(struct fixture *f, int64_t start)
+{
+	char path[192];
+
+	snprintf(path, sizeof(path), "%s/video/cam-1/%lld.ts", f->dir,
+		 (long long)start);
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * The supervisor deletes segments older than --video-keep (1 h here), then
+ * the oldest until the folder fits --video-budget (10 kB).
+ */
+static void old_segments_go_by_age_and_budget(void **state)
+{
+	struct fixture *f = *state;
+	int64_t now_s = T0 / 1000;
+
+	for (int i = 0; i < 3; i++)      /* two hours old */
+		segment(f, now_s - 7200 + 2 * i, 100);
+	for (int i = 0; i < 20; i++)     /* the last 40 s, 20 kB */
+		segment(f, now_s - 40 + 2 * i, 1000);
+	video_tick(f->v);
+	for (int i = 0; i < 3; i++)
+		assert_false(segment_there(f, now_s - 7200 + 2 * i));
+	for (int i = 0; i < 10; i++)     /* the oldest ten over the budget */
+		assert_false(segment_there(f, now_s - 40 + 2 * i));
+	for (int i = 10; i < 20; i++)
+		assert_true(segment_there(f, now_s - 40 + 2 * i));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -250,6 +370,10 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(a_playlist_that_stops_changing_is_a_stall,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(recording_goes_on_without_viewers,
+						setup_recording, teardown),
+		cmocka_unit_test_setup_teardown(old_segments_go_by_age_and_budget,
+						setup_budget, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

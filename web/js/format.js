@@ -150,3 +150,21 @@ export function compass(deg) {
   if (!Number.isFinite(deg)) return '—';
   return t('compass.' + (Math.round(deg / 22.5) % 16));
 }
+
+/** ms as a datetime-local input's value (YYYY-MM-DDTHH:MM) in the site's zone. */
+export function siteInputValue(ms) {
+  return dateTime(ms).replace(' ', 'T');
+}
+
+/** A datetime-local input's value (YYYY-MM-DDTHH:MM), read in the site's zone, as ms; NaN if not one. */
+export function fromSiteInput(value) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value || '');
+  if (!m) return NaN;
+  const wall = Date.UTC(+m[1], m[2] - 1, +m[3], +m[4], +m[5]);
+  let ms = wall;
+  for (let i = 0; i < 2; i++) { // the zone's offset at that instant (twice: across a change)
+    const p = zoneParts(ms);
+    ms = wall - (Date.UTC(+p.year, p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - ms);
+  }
+  return ms;
+}

@@ -9,13 +9,16 @@
 import { api } from './api.js';
 import { t } from './i18n.js';
 import { el } from './dom.js';
+import { fromSiteInput, siteInputValue } from './format.js';
 
 const HLS_URL = '/vendor/hls.light.min.mjs';
 const WALL_SIZE = 4;
 const WALL_CYCLE_MS = 20 * 1000;
 const WALL_REFRESH_MS = 60 * 1000;
 const RETRY_MS = 5000;
-const REPLAY_MS = 10 * 60 * 1000;
+const REPLAY_MS = 10 * 60 * 1000;   // the replay's default range: the last 10 minutes
+const KEPT_MS = 24 * 3600 * 1000;    // what the server keeps by default (--video-keep)
+const MINUTE = 60 * 1000;
 
 let hlsModule = null;
 
@@ -74,17 +77,27 @@ export class VideoPlayer {
     }
     const hls = (this.hls = new Hls({ enableWorker: false, lowLatencyMode: false,
       liveSyncDurationCount: 2,
-      // a cold relay answers 503 until its first segment (about 2 s): ask again soon
+      // a cold relay answers 503 until its first segment (about 1.3 s): ask
+      // again every 200 ms (a 503 costs the server nothing: no worker waits)
       manifestLoadPolicy: { default: { maxTimeToFirstByteMs: 10000, maxLoadTimeMs: 20000,
         timeoutRetry: { maxNumRetry: 2, retryDelayMs: 0, maxRetryDelayMs: 0 },
-        errorRetry: { maxNumRetry: 40, retryDelayMs: 250, maxRetryDelayMs: 500, backoff: 'linear' } } },
+        errorRetry: { maxNumRetry: 75, retryDelayMs: 200, maxRetryDelayMs: 200, backoff: 'linear' } } },
       xhrSetup: (xhr) => { xhr.withCredentials = true; } }));
     hls.on(Hls.Events.ERROR, (_ev, data) => {
-      if (data.fatal) this.again(data.response?.code === 503 ? 'offline' : 'error');
+      if (!data.fatal) return;
+      if (!this.live && data.response?.code === 404) this.fail('no_recording');
+      else this.again(data.response?.code === 503 ? 'offline' : 'error');
     });
     hls.loadSource(this.url);
     hls.attachMedia(this.video);
     this.video.play().catch(() => {});
+  }
+
+  /** A failure that retrying does not mend (no recording in the range). */
+  fail(state) {
+    this.setState(state);
+    this.hls?.destroy();
+    this.hls = null;
   }
 
   again(state = 'error') {
@@ -107,8 +120,10 @@ export class VideoPlayer {
 }
 
 /**
- * A camera in the plot detail: live, or the last minutes played back from
- * the recording (GET .../recording.m3u8?from=&to=), one button between them.
+ * A camera in the plot detail: live, or a time range played back from the
+ * recording (GET .../recording.m3u8?from=&to=): one button between them;
+ * in replay a picker of the range (from, to: within the kept 24 h, in the
+ * site's time zone, to the minute), the last 10 minutes at first.
  */
 export class CameraView {
   constructor(id, label) {
@@ -117,7 +132,21 @@ export class CameraView {
     this.player = null;
     this.box = el('div', { class: 'camera-view' });
     this.button = el('button', { type: 'button', class: 'chip camera-replay', onclick: () => this.toggle() });
-    this.node = el('div', { class: 'camera-player' }, this.box, this.button);
+    this.from = el('input', { type: 'datetime-local', name: 'from', required: true });
+    this.to = el('input', { type: 'datetime-local', name: 'to', required: true });
+    // labelled through data-i18n: a language switch re-labels them
+    const caption = (key) => el('span', { dataset: { i18n: key }, text: t(key) });
+    this.playButton = el('button', { type: 'submit', class: 'chip camera-range-play',
+      dataset: { i18n: 'video.play_range' }, text: t('video.play_range') });
+    this.message = el('span', { class: 'camera-range-message muted', role: 'status' });
+    this.range = el('form', { class: 'camera-range', hidden: true, onsubmit: (ev) => {
+      ev.preventDefault();
+      this.playRange();
+    } },
+    el('label', {}, caption('video.from'), this.from), el('label', {}, caption('video.to'), this.to),
+    this.playButton, this.message);
+    this.node = el('div', { class: 'camera-player' }, this.box,
+      el('div', { class: 'camera-controls' }, this.button, this.range));
   }
 
   start() {
@@ -128,15 +157,51 @@ export class CameraView {
     this.show(!this.live);
   }
 
+  /** Live, or (live false) the default range: the last 10 minutes. */
   show(live) {
-    this.player?.stop();
     this.live = live;
-    const now = Date.now();
-    const url = live ? liveUrl(this.id) : recordingUrl(this.id, now - REPLAY_MS, now);
-    this.player = new VideoPlayer(url, { live, label: this.label });
-    this.box.replaceChildren(this.player.node);
     this.node.dataset.mode = live ? 'live' : 'replay';
-    this.button.textContent = t(live ? 'video.replay' : 'video.live');
+    this.button.dataset.i18n = live ? 'video.replay' : 'video.live';
+    this.button.textContent = t(this.button.dataset.i18n);
+    this.range.hidden = live;
+    this.say('');
+    if (live) {
+      this.play(liveUrl(this.id));
+      return;
+    }
+    const now = Date.now();
+    const end = Math.ceil(now / MINUTE) * MINUTE;
+    this.from.min = this.to.min = siteInputValue(Math.ceil((now - KEPT_MS) / MINUTE) * MINUTE);
+    this.from.max = this.to.max = siteInputValue(end);
+    this.from.value = siteInputValue(end - REPLAY_MS);
+    this.to.value = siteInputValue(end);
+    this.play(recordingUrl(this.id, now - REPLAY_MS, now));
+  }
+
+  /** The range the picker holds, checked: within the kept 24 h, from before to. */
+  playRange() {
+    const from = fromSiteInput(this.from.value);
+    const to = fromSiteInput(this.to.value);
+    const now = Date.now();
+    let problem = '';
+    if (!Number.isFinite(from) || !Number.isFinite(to)) problem = 'video.range_missing';
+    else if (to <= from) problem = 'video.range_order';
+    else if (from < now - KEPT_MS - MINUTE || from > now) problem = 'video.range_kept';
+    this.say(problem);
+    if (!problem) this.play(recordingUrl(this.id, from, to));
+  }
+
+  /** A message under the picker (an i18n key; '' none). */
+  say(key) {
+    this.message.dataset.i18n = key;
+    this.message.textContent = key ? t(key) : '';
+    this.range.dataset.invalid = String(Boolean(key));
+  }
+
+  play(url) {
+    this.player?.stop();
+    this.player = new VideoPlayer(url, { live: this.live, label: this.label });
+    this.box.replaceChildren(this.player.node);
     this.player.start();
   }
 
