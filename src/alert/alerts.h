@@ -95,6 +95,13 @@ void alerts_on_valve(const struct db_command *c, const char *plot, void *ctx);
 int alerts_raise_external(struct alerts *a, const char *template_name,
 			  const char *plot, const char *message, bool *raised,
 			  struct err *e);
+/*
+ * The same with what the alert says structured: its detail is code
+ * template_name with params (borrowed; rule, template and plot added).
+ */
+int alerts_raise_external_with(struct alerts *a, const char *template_name,
+			       const char *plot, const char *message,
+			       json_t *params, bool *raised, struct err *e);
 int alerts_clear_external(struct alerts *a, const char *template_name,
 			  const char *plot, struct err *e);
 /* Data of a source ("drone", "satellite") arrived for plot at ts. */
@@ -108,6 +115,16 @@ void alerts_source_seen(struct alerts *a, const char *source,
  */
 int alerts_store_templates(struct db *db, const char *const *names, size_t n,
 			   int64_t now, struct err *e);
+
+/*
+ * alerts_prime.c: the first evaluation, on the history.  Evaluate the last
+ * hours of every series a rule on points watches (each up to its newest
+ * point), carrying out only where each rule and subject ends: what holds
+ * at the end of the history is open once this returns.  Call it once,
+ * after alerts_open and before the writers start.
+ */
+struct ts_engine;
+int alerts_prime(struct alerts *a, struct ts_engine *ts, struct err *e);
 
 /* Run the clock's checks at now (the timer calls it every tick_ms). */
 void alerts_tick(struct alerts *a, int64_t now);

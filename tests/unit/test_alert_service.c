@@ -251,8 +251,8 @@ static void frost_lifecycle(void **state)
 	point(f, "ws-1", "air_temp", "P1", -1.0);      /* no storm */
 	assert_int_equal(alerts_of(f, id, NULL).n, 1);
 	al = alerts_of(f, id, NULL).last;
-	assert_string_equal(al.subject, "ws-1");
-	assert_string_equal(al.plot, "P1");
+	assert_string_equal(al.subject, "base");   /* the air over the base */
+	assert_string_equal(al.plot, "");
 	assert_int_equal(alerts_ack(f->a, al.id, "op", "on it", &al, &e), 0);
 	assert_string_equal(al.state, "acknowledged");
 	assert_int_equal(alerts_ack(f->a, al.id, "op", "", &al, &e), ERR_INVALID);
@@ -451,6 +451,101 @@ static void valves(void **state)
 	assert_int_equal(alerts_of(f, noflow, "closed").n, 1);
 }
 
+/* The detail's params of the newest alert of rule id (new reference). */
+static json_t *params_of(struct fixture *f, int64_t id, const char *code)
+{
+	struct db_alert al = alerts_of(f, id, NULL).last;
+	json_t *d = json_loads(al.detail, 0, NULL), *p;
+
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "code")), code);
+	p = json_incref(json_object_get(d, "params"));
+	json_decref(d);
+	assert_non_null(p);
+	return p;
+}
+
+/*
+ * Two stations, one frost: one alert of the base, on no plot, listing the
+ * plots it covers; open while either breaches, closed when both cleared.
+ */
+static void weather_is_one_alert_of_the_base(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"frost\",\"for_s\":0}");
+	struct db_alert al;
+	json_t *p;
+
+	add_device(f->db, "ws-2", "weather_station", "P2");
+	point(f, "ws-1", "air_temp", "P1", -1.0);
+	point(f, "ws-2", "air_temp", "P2", -3.0);
+	assert_int_equal(alerts_of(f, id, NULL).n, 1);
+	al = alerts_of(f, id, "open").last;
+	assert_string_equal(al.subject, "base");
+	assert_string_equal(al.plot, "");
+	assert_string_equal(al.severity, "critical"); /* cotton, sown: growing */
+	p = params_of(f, id, "weather");
+	assert_string_equal(json_string_value(json_object_get(p, "station")),
+			    "ws-1");
+	assert_string_equal(json_string_value(json_object_get(p, "area")), "base");
+	assert_int_equal(json_integer_value(json_object_get(p, "plots_n")), 2);
+	assert_int_equal(json_array_size(json_object_get(p, "plots")), 2);
+	assert_true(json_real_value(json_object_get(p, "value")) == -1.0);
+	assert_string_equal(json_string_value(json_object_get(p, "metric")),
+			    "air_temp");
+	json_decref(p);
+	f->now += MIN;
+	point(f, "ws-1", "air_temp", "P1", 4.0);    /* ws-2 still freezing */
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	point(f, "ws-2", "air_temp", "P2", 4.0);
+	assert_int_equal(alerts_of(f, id, "closed").n, 1);
+	assert_int_equal(alerts_of(f, id, NULL).n, 1);
+	/* the station's battery is the station's own alert, on its plot */
+	id = rule(f, "{\"template\":\"low_battery\",\"for_s\":0}");
+	point(f, "ws-2", "battery", "P2", 1.0);
+	al = alerts_of(f, id, "open").last;
+	assert_string_equal(al.subject, "ws-2");
+	assert_string_equal(al.plot, "P2");
+	json_decref(params_of(f, id, "threshold"));
+}
+
+/* A frost on plots whose crop is harvested (past its season) is only info. */
+static void frost_on_harvested_plots_is_info(void **state)
+{
+	struct fixture *f = *state;
+	struct db_plot w = { .field_capacity = NAN, .wilting_point = NAN };
+	struct err e;
+	int64_t id;
+	json_t *p;
+
+	snprintf(w.code, sizeof(w.code), "W1");
+	strcpy(w.crop, "spring_wheat");
+	strcpy(w.sowing_date, "2026-03-20");     /* 200 days at most: Oct 6 */
+	w.geometry = "{\"type\":\"Polygon\",\"coordinates\":[]}";
+	w.area_m2 = 1000;
+	assert_int_equal(db_plots_upsert(f->db, &w, 1, NULL, NULL, &e), 0);
+	add_device(f->db, "ws-w", "weather_station", "W1");
+	alerts_close(f->a);
+	start(f);
+	id = rule(f, "{\"template\":\"frost\",\"for_s\":0,"
+		  "\"crop\":\"spring_wheat\"}");
+	point(f, "ws-w", "air_temp", "W1", -1.0);   /* July 1: growing */
+	assert_string_equal(alerts_of(f, id, "open").last.severity, "critical");
+	p = params_of(f, id, "weather");
+	assert_int_equal(json_integer_value(json_object_get(p, "plots_n")), 1);
+	assert_int_equal(json_integer_value(json_object_get(p, "in_season_n")), 1);
+	json_decref(p);
+	f->now += MIN;
+	point(f, "ws-w", "air_temp", "W1", 5.0);
+	f->now = T0 + 130 * MS_PER_DAY;               /* Nov 8: harvested */
+	point(f, "ws-w", "air_temp", "W1", -8.0);
+	assert_int_equal(alerts_of(f, id, NULL).n, 2);
+	assert_string_equal(alerts_of(f, id, "open").last.severity, "info");
+	p = params_of(f, id, "weather");
+	assert_int_equal(json_integer_value(json_object_get(p, "in_season_n")), 0);
+	json_decref(p);
+}
+
 static void vegetation_anomaly_from_another_module(void **state)
 {
 	struct fixture *f = *state;
@@ -645,6 +740,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(frost_lifecycle),
+		T(weather_is_one_alert_of_the_base),
+		T(frost_on_harvested_plots_is_info),
 		T(restart_raises_no_duplicate),
 		T(several_weather_templates),
 		T(root_zone_depletion),
