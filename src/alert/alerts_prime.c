@@ -152,7 +152,8 @@ int alerts_prime(struct alerts *a, struct ts_engine *ts, struct err *e)
 	if (rc == 1 || pr.rc)
 		rc = pr.rc ? pr.rc : err_nomem(e);
 	if (!rc) {
-		qsort(pr.pts, pr.n_pts, sizeof(*pr.pts), by_time);
+		if (pr.n_pts)
+			qsort(pr.pts, pr.n_pts, sizeof(*pr.pts), by_time);
 		alerts__evaluate(a, pr.names, pr.n_names, pr.pts, pr.n_pts);
 		log_info("alerts: the first evaluation took %zu points of %zu "
 			 "series (the last %lld min of each)", pr.n_pts,
