@@ -136,8 +136,10 @@ test('the overview figures are the API\'s', async () => {
   assert.equal(await first.getAttribute('data-plot'), ov.alerts.items[0].plot);
   // worded from its code and parameters, not the API's English message
   assert.equal(ov.alerts.items[0].code, 'weather');
-  assert.match(await first.locator('.alert-message').textContent(), /^霜冻：气温 0\.0 °C（≤ 2\.0 °C），ws-frost 站/);
-  assert.equal(await first.getAttribute('data-severity'), 'critical');
+  assert.match(await first.locator('.alert-message').textContent(), /^霜冻：气温 1\.0 °C（≤ 2\.0 °C），ws-frost 站；涉及 1 块地/);
+  // critical while the crop is in the field, info once harvested (the seeded
+  // plots are sown on 2026-04-15; the readings are today's)
+  assert.equal(await first.getAttribute('data-severity'), ov.alerts.items[0].severity);
   assert.equal(ov.machinery.working, 1);
   assert.equal(await text(page, '[data-field="machinery.working"]'), '1');
   assert.ok(await page.locator('[data-empty="machinery"]').isHidden());
@@ -519,7 +521,8 @@ test('the alerts layer colors the alerted plot, and clicking an alert opens its 
   }, alerted.size);
   const colors = await regionColors(page);
   assert.deepEqual(Object.keys(colors).sort(), [...alerted].sort());
-  assert.equal(colors[base.codes[0]], '#ff4d4f'); // critical
+  const worst = active.filter((a) => a.plot === base.codes[0]).map((a) => a.severity);
+  assert.equal(colors[base.codes[0]], worst.includes('critical') ? '#ff4d4f' : worst.includes('warning') ? '#ffc94d' : '#5b8cff');
   assert.deepEqual(await page.locator('.map-legend .legend-item[data-severity]').evaluateAll((e) => e.map((x) => x.dataset.severity)),
     ['critical', 'warning', 'info']);
   await page.click(`#p-alerts .alert-row[data-plot="${base.codes[0]}"]`);
