@@ -18,6 +18,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ts/engine.h"
 #include "util/log.h"
@@ -142,8 +143,10 @@ static int by_time(const void *x, const void *y)
 int alerts_prime(struct alerts *a, struct ts_engine *ts, struct err *e)
 {
 	struct prime pr = { .a = a, .ts = ts, .e = e };
+	struct timespec t0, t1;
 	int rc;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	pthread_mutex_lock(&a->lock);
 	pr.window_ms = window_of(a);
 	a->priming = true;
@@ -155,9 +158,12 @@ int alerts_prime(struct alerts *a, struct ts_engine *ts, struct err *e)
 		if (pr.n_pts)
 			qsort(pr.pts, pr.n_pts, sizeof(*pr.pts), by_time);
 		alerts__evaluate(a, pr.names, pr.n_names, pr.pts, pr.n_pts);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_info("alerts: the first evaluation took %zu points of %zu "
-			 "series (the last %lld min of each)", pr.n_pts,
-			 pr.n_names, (long long)(pr.window_ms / MS_PER_MINUTE));
+			 "series (the last %lld min of each) in %.0f ms", pr.n_pts,
+			 pr.n_names, (long long)(pr.window_ms / MS_PER_MINUTE),
+			 (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	}
 	pthread_mutex_lock(&a->lock);
 	a->priming = false;
