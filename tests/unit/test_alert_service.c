@@ -327,11 +327,26 @@ static void root_zone_depletion(void **state)
 	assert_int_equal(alerts_of(f, id, "open").n, 1);
 }
 
+/* The detail's params of the newest alert of rule id (new reference). */
+static json_t *params_of(struct fixture *f, int64_t id, const char *code)
+{
+	struct db_alert al = alerts_of(f, id, NULL).last;
+	json_t *d = json_loads(al.detail, 0, NULL), *p;
+
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "code")), code);
+	p = json_incref(json_object_get(d, "params"));
+	json_decref(d);
+	assert_non_null(p);
+	return p;
+}
+
 static void stuck_and_silent(void **state)
 {
 	struct fixture *f = *state;
 	int64_t stuck = rule(f, "{\"template\":\"stuck_sensor\"}");
 	int64_t silent = rule(f, "{\"template\":\"sensor_silent\"}");
+	json_t *p;
 
 	for (int i = 0; i <= 40; i++) {
 		point(f, "ws-1", "air_temp", "P1", 21.0);
@@ -340,12 +355,20 @@ static void stuck_and_silent(void **state)
 	assert_int_equal(alerts_of(f, stuck, "open").n, 1);
 	assert_string_equal(alerts_of(f, stuck, NULL).last.subject,
 			    "ws-1/air_temp");
+	p = params_of(f, stuck, "stuck");
+	assert_string_equal(json_string_value(json_object_get(p, "device")), "ws-1");
+	assert_int_equal(json_integer_value(json_object_get(p, "minutes")), 180);
+	json_decref(p);
 	/* last point at now - 5 min; silent after 15 min */
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, silent, NULL).n, 0);
 	f->now += 11 * MIN;
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, silent, "open").n, 1);
+	p = params_of(f, silent, "silent");
+	assert_int_equal(json_integer_value(json_object_get(p, "silent_s")), 960);
+	assert_int_equal(json_integer_value(json_object_get(p, "interval_s")), 300);
+	json_decref(p);
 	point(f, "ws-1", "air_temp", "P1", 21.5);
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, silent, "closed").n, 1);
@@ -435,8 +458,15 @@ static void valves(void **state)
 	int64_t noflow = rule(f, "{\"template\":\"valve_no_flow\"}");
 	struct db_command c = command("open", "failed");
 
+	json_t *p;
+
 	alerts_on_valve(&c, "P1", f->a);
 	assert_int_equal(alerts_of(f, failed, "open").n, 1);
+	p = params_of(f, failed, "valve_failed");
+	assert_string_equal(json_string_value(json_object_get(p, "reason")),
+			    "refused");
+	assert_string_equal(json_string_value(json_object_get(p, "action")), "open");
+	json_decref(p);
 	c = command("open", "acknowledged");
 	alerts_on_valve(&c, "P1", f->a);
 	assert_int_equal(alerts_of(f, failed, "closed").n, 1);
@@ -446,23 +476,12 @@ static void valves(void **state)
 	f->now += 2 * MIN;
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, noflow, "open").n, 1);
+	p = params_of(f, noflow, "valve_no_flow");
+	assert_int_equal(json_integer_value(json_object_get(p, "minutes")), 6);
+	json_decref(p);
 	point(f, "fm-1", "flow", "P1", 12.5);
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, noflow, "closed").n, 1);
-}
-
-/* The detail's params of the newest alert of rule id (new reference). */
-static json_t *params_of(struct fixture *f, int64_t id, const char *code)
-{
-	struct db_alert al = alerts_of(f, id, NULL).last;
-	json_t *d = json_loads(al.detail, 0, NULL), *p;
-
-	assert_non_null(d);
-	assert_string_equal(json_string_value(json_object_get(d, "code")), code);
-	p = json_incref(json_object_get(d, "params"));
-	json_decref(d);
-	assert_non_null(p);
-	return p;
 }
 
 /*
@@ -553,9 +572,20 @@ static void vegetation_anomaly_from_another_module(void **state)
 	bool raised;
 	struct err e;
 
-	assert_int_equal(alerts_raise_external(f->a, "vegetation_anomaly", "P2",
-			 "NDVI 0.21 below the plot's 0.45 median", &raised, &e), 0);
+	json_t *params = json_pack("{ss sf sf}", "index", "ndvi", "value", 0.21,
+				   "reference", 0.45), *p;
+
+	assert_int_equal(alerts_raise_external_with(f->a, "vegetation_anomaly",
+			 "P2", "NDVI 0.21 below the plot's 0.45 median", params,
+			 &raised, &e), 0);
+	json_decref(params);
 	assert_true(raised);
+	p = params_of(f, id, "vegetation_anomaly");   /* its own, and ours */
+	assert_string_equal(json_string_value(json_object_get(p, "plot")), "P2");
+	assert_string_equal(json_string_value(json_object_get(p, "template")),
+			    "vegetation_anomaly");
+	assert_true(json_real_value(json_object_get(p, "reference")) == 0.45);
+	json_decref(p);
 	alerts_raise_external(f->a, "vegetation_anomaly", "P2", "again", &raised,
 			      &e);
 	assert_int_equal(alerts_of(f, id, NULL).n, 1);
