@@ -180,6 +180,15 @@ for (const lang of ['zh-CN', 'en']) {
     await page.waitForSelector(`#detail[data-code="${base.codes[0]}"][data-state=ready]`);
     await page.waitForFunction(() => document.querySelectorAll('#detail .alert-row').length >= 2);
     await look('detail');
+    // an operator's actions and what the page answers: an acknowledgement
+    // (the other language's run acknowledged one already: shown as done),
+    // and a valve command
+    await page.click('#detail .alert-ack');
+    await page.waitForSelector('#detail .alert-message-line:not([hidden])');
+    await page.waitForSelector('#detail .alert-acked');
+    await page.click('#detail .valve-open');
+    await page.waitForSelector('#detail .valve-message:not([hidden])');
+    await look('detail, after acting');
     await page.keyboard.press('Escape');
     await page.waitForSelector('#detail', { state: 'hidden' });
     await page.fill('.map-search input', base.codes[3]); // the flagged NDVI

@@ -99,6 +99,12 @@ export function alertRow(a, onPick) {
   return row;
 }
 
+/** Who acted, as the server names them ("duty (operator)"): the role translated. */
+function who(by) {
+  const m = /^(.*) \((viewer|operator|admin)\)$/.exec(by || '');
+  return m ? `${m[1]} · ${label('role', m[2])}` : by;
+}
+
 /** A plot's active alerts in its detail, with acknowledge buttons for operators. */
 export class PlotAlerts {
   /** root: section#detail; me: who is signed in. */
@@ -150,7 +156,8 @@ export class PlotAlerts {
       const row = alertRow(a, null);
       if (a.state === 'acknowledged' && a.acknowledged)
         row.append(el('span', { class: 'alert-acked muted',
-          text: t('alerts.acked_by', { by: a.acknowledged.by, comment: a.acknowledged.comment || '' }) }));
+          text: t('alerts.acked_by', { by: who(a.acknowledged.by),
+            comment: a.acknowledged.comment || t('alerts.ack_comment') }) }));
       else if (this.canAck && a.state === 'open') {
         const comment = el('input', { class: 'alert-comment', maxlength: '200', placeholder: t('alerts.comment') });
         row.append(el('span', { class: 'alert-actions' }, comment,
@@ -163,7 +170,9 @@ export class PlotAlerts {
   }
 
   async ack(a, typed) {
-    const comment = typed || t('alerts.ack_comment');
+    // nothing typed: no comment stored (the screen says "acknowledged on
+    // the big screen" in the language of whoever reads it)
+    const comment = typed;
     try {
       const got = await api(`/alerts/${a.id}/ack`, { method: 'POST', body: { comment } });
       if (this.alerts) this.alerts = this.alerts.map((x) => (x.id === got.id ? got : x));
