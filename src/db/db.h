@@ -596,7 +596,7 @@ int db_alert_rule_list(struct db *db,
 		       int (*each)(int64_t id, const char *body, void *ctx),
 		       void *ctx, struct err *e);
 
-#define DB_ALERT_DETAIL_MAX 2048
+#define DB_ALERT_DETAIL_MAX 4096
 struct db_alert {
 	int64_t id;
 	int64_t rule_id;

@@ -528,6 +528,34 @@ static void weather_is_one_alert_of_the_base(void **state)
 	json_decref(params_of(f, id, "threshold"));
 }
 
+/* A county's weather: the first 200 plots listed, every one counted. */
+static void a_county_weather_lists_200_plots_and_counts_all(void **state)
+{
+	struct fixture *f = *state;
+	struct db_plot *many = calloc(300, sizeof(*many));
+	struct err e;
+	int64_t id;
+	json_t *p;
+
+	for (int i = 0; i < 300; i++) {
+		snprintf(many[i].code, sizeof(many[i].code), "652324%07d", i);
+		strcpy(many[i].crop, "cotton");
+		many[i].field_capacity = many[i].wilting_point = NAN;
+		many[i].geometry = "{\"type\":\"Polygon\",\"coordinates\":[]}";
+		many[i].area_m2 = 1000;
+	}
+	assert_int_equal(db_plots_upsert(f->db, many, 300, NULL, NULL, &e), 0);
+	free(many);
+	alerts_close(f->a);
+	start(f);
+	id = rule(f, "{\"template\":\"frost\",\"for_s\":0}");
+	point(f, "ws-1", "air_temp", "P1", -4.0);
+	p = params_of(f, id, "weather");
+	assert_int_equal(json_integer_value(json_object_get(p, "plots_n")), 302);
+	assert_int_equal(json_array_size(json_object_get(p, "plots")), 200);
+	json_decref(p);
+}
+
 /* A frost on plots whose crop is harvested (past its season) is only info. */
 static void frost_on_harvested_plots_is_info(void **state)
 {
@@ -772,6 +800,7 @@ int main(void)
 		T(frost_lifecycle),
 		T(weather_is_one_alert_of_the_base),
 		T(frost_on_harvested_plots_is_info),
+		T(a_county_weather_lists_200_plots_and_counts_all),
 		T(restart_raises_no_duplicate),
 		T(several_weather_templates),
 		T(root_zone_depletion),

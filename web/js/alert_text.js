@@ -75,11 +75,18 @@ export function alertPlace(a) {
   return a.subject;
 }
 
-/** The plots an alert concerns: its own, or those a weather alert covers. */
-export function alertPlots(a) {
+/**
+ * The plots an alert concerns: its own, or those a weather alert covers;
+ * allPlots (every code the page knows) when the alert covers the whole
+ * base and lists fewer than it covers (a county: the list is cut at 200).
+ */
+export function alertPlots(a, allPlots = null) {
   if (a.plot) return [a.plot];
   const p = a.params || {};
-  return Array.isArray(p.plots) ? p.plots : [];
+  const listed = Array.isArray(p.plots) ? p.plots : [];
+  if (allPlots && a.code === 'weather' && p.area === 'base' && listed.length < (p.plots_n || 0))
+    return allPlots;
+  return listed;
 }
 
 /** An error as the page's sentence: the API's stable code, translated. */

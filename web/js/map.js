@@ -145,8 +145,9 @@ export class PlotMap {
   setAlerts(alerts) {
     this.alertsKnown = alerts !== null && alerts !== undefined;
     this.worst.clear();
+    const all = [...this.plots.keys()];
     for (const a of alerts || [])
-      for (const code of alertPlots(a)) { // a weather alert: every plot it covers
+      for (const code of alertPlots(a, all)) { // a weather alert: every plot it covers
         const had = this.worst.get(code);
         if (!had || (SEVERITY_RANK[a.severity] || 0) > (SEVERITY_RANK[had] || 0)) this.worst.set(code, a.severity);
       }
