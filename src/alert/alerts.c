@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agro/crops.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -39,6 +40,30 @@ static bool grow(void **arr, size_t *cap, size_t n, size_t elem)
 
 /* ---- the registry ----------------------------------------------------------- */
 
+/* A plot's crop season: its longest FAO-56 Table 11 row; 180 d if unknown. */
+static int64_t season_ms(const char *crop)
+{
+	const struct agro_stage_lengths *rows;
+	enum agro_crop c;
+	struct err e;
+	int days = 0;
+
+	if (!agro_crop_find(crop, &c, &e))
+		for (size_t i = 0, n = agro_crop_stages(c, &rows); i < n; i++)
+			if (rows[i].total > days)
+				days = rows[i].total;
+	return (int64_t)(days ? days : 180) * MS_PER_DAY;
+}
+
+static void plot_season(struct mon_plot *m, const struct db_plot *p)
+{
+	int y, mo, d;
+
+	m->season_ms = season_ms(p->crop);
+	if (p->sowing_date[0] && !time_parse_date(p->sowing_date, &y, &mo, &d))
+		m->sown_ms = time_days_from_civil(y, mo, d) * MS_PER_DAY;
+}
+
 static int add_plot(struct alerts *a, const struct db_plot *p)
 {
 	struct mon_plot *m;
@@ -51,6 +76,7 @@ static int add_plot(struct alerts *a, const struct db_plot *p)
 	snprintf(m->crop, sizeof(m->crop), "%s", p->crop);
 	m->fc = p->field_capacity;
 	m->wp = p->wilting_point;
+	plot_season(m, p);
 	if (smap_put(&a->plot_index, p->code, (int64_t)a->n_plots + 1))
 		return -1;
 	return (int)a->n_plots++;
@@ -137,6 +163,14 @@ static struct mon_active *find_active(struct alerts *a, const char *key)
 	return NULL;
 }
 
+bool alerts__is_active(struct alerts *a, int64_t rule_id, const char *subject)
+{
+	char key[DB_NAME_MAX * 3];
+
+	subject_key(key, sizeof(key), rule_id, subject);
+	return find_active(a, key) != NULL;
+}
+
 struct mon_subject *alerts__subject(struct alerts *a, int rule,
 				    const char *subject, int plot)
 {
@@ -158,7 +192,14 @@ struct mon_subject *alerts__subject(struct alerts *a, int rule,
 	s->plot = plot;
 	snprintf(s->subject, sizeof(s->subject), "%s", subject);
 	memcpy(s->cond, a->rules[rule].cond, sizeof(s->cond));
-	s->st.active = find_active(a, key) != NULL;
+	s->area = s->kind == ALERT_THRESHOLD && plot == MON_AREA;
+	if (s->area) { /* a weather station: its alert is the base's */
+		s->plot = alerts__plot(a, a->rules[rule].plot);
+		s->st.active = alerts__is_active(a, a->rules[rule].id,
+				alerts__area_subject(&a->rules[rule]));
+	} else {
+		s->st.active = find_active(a, key) != NULL;
+	}
 	if (smap_put(&a->subject_index, key, (int64_t)a->n_subjects + 1)) {
 		free(s);
 		return NULL;
@@ -210,6 +251,22 @@ static json_t *snapshot_json(const struct db_alert *al)
 			 (json_int_t)al->snapshot_id, "url", url);
 }
 
+/*
+ * What the alert says, structured: "code" and "params" from its detail
+ * (an alert stored before it had one: code null, params {}).
+ */
+static void detail_json(json_t *j, const char *detail)
+{
+	json_t *d = detail[0] ? json_loads(detail, 0, NULL) : NULL;
+	json_t *code = d ? json_object_get(d, "code") : NULL;
+	json_t *params = d ? json_object_get(d, "params") : NULL;
+
+	json_object_set(j, "code", json_is_string(code) ? code : json_null());
+	json_object_set_new(j, "params", json_is_object(params)
+			    ? json_incref(params) : json_object());
+	json_decref(d);
+}
+
 json_t *alerts_alert_json(const struct db_alert *al)
 {
 	char opened[32], acked[32], closed[32];
@@ -235,6 +292,7 @@ json_t *alerts_alert_json(const struct db_alert *al)
 				    al->closed_by, "at", closed));
 	if (al->snapshot_id && al->snapshot_camera[0])
 		json_object_set_new(j, "snapshot", snapshot_json(al));
+	detail_json(j, al->detail);
 	return j;
 }
 
@@ -310,9 +368,11 @@ static void open_alert(struct alerts *a, const struct mon_action *x,
 	snprintf(al.subject, sizeof(al.subject), "%s", x->subject);
 	snprintf(al.plot, sizeof(al.plot), "%s",
 		 x->plot >= 0 ? a->plots[x->plot].code : "");
-	snprintf(al.severity, sizeof(al.severity), "%s", r->severity);
+	snprintf(al.severity, sizeof(al.severity), "%s",
+		 x->severity[0] ? x->severity : r->severity);
 	snprintf(al.state, sizeof(al.state), "open");
 	snprintf(al.message, sizeof(al.message), "%s", x->message);
+	snprintf(al.detail, sizeof(al.detail), "%s", x->detail);
 	al.value = x->value;
 	al.opened_ms = al.notified_ms = alerts__now(a);
 	if (db_alert_open(a->db, &al, &al.id, &e)) {
@@ -397,18 +457,35 @@ static void clear_alert(struct alerts *a, const struct mon_action *x,
 void alerts__act(struct alerts *a, bool raise, int rule, const char *subject,
 		 int plot, double value, const char *message)
 {
-	struct mon_action *x;
+	alerts__act_detail(a, raise, rule, subject, plot, value, message, NULL,
+			   NULL);
+}
 
-	if (!grow((void **)&a->actions, &a->cap_actions, a->n_actions,
-		  sizeof(*x)))
-		return;
-	x = &a->actions[a->n_actions++];
+void alerts__act_detail(struct alerts *a, bool raise, int rule,
+			const char *subject, int plot, double value,
+			const char *message, const char *detail,
+			const char *severity)
+{
+	struct mon_action *x = NULL;
+
+	for (size_t i = 0; a->priming && i < a->n_actions; i++)
+		if (a->actions[i].rule.id == a->rules[rule].id &&
+		    !strcmp(a->actions[i].subject, subject))
+			x = &a->actions[i]; /* only the end state counts */
+	if (!x) {
+		if (!grow((void **)&a->actions, &a->cap_actions, a->n_actions,
+			  sizeof(*x)))
+			return;
+		x = &a->actions[a->n_actions++];
+	}
 	x->raise = raise;
 	x->rule = a->rules[rule];
 	snprintf(x->subject, sizeof(x->subject), "%s", subject);
 	x->plot = plot;
 	x->value = value;
 	snprintf(x->message, sizeof(x->message), "%s", message ? message : "");
+	snprintf(x->detail, sizeof(x->detail), "%s", detail ? detail : "");
+	snprintf(x->severity, sizeof(x->severity), "%s", severity ? severity : "");
 }
 
 /*
@@ -422,13 +499,13 @@ void alerts__flush(struct alerts *a)
 	size_t n;
 
 	pthread_mutex_lock(&a->lock);
-	n = a->n_actions;
+	n = a->priming ? 0 : a->n_actions;
 	pthread_mutex_unlock(&a->lock);
 	if (!n)
 		return; /* the common case: nothing decided, nobody waits */
 	pthread_mutex_lock(&a->flush_lock);
 	pthread_mutex_lock(&a->lock);
-	n = a->n_actions;
+	n = a->priming ? 0 : a->n_actions;
 	xs = n ? malloc(n * sizeof(*xs)) : NULL;
 	if (xs)
 		memcpy(xs, a->actions, n * sizeof(*xs));
@@ -490,6 +567,14 @@ int alerts_close_alert(struct alerts *a, int64_t id, const char *who,
 	if (smap_get(&a->subject_index, key, &at)) {
 		a->subjects[at - 1]->st.active = false;
 		a->subjects[at - 1]->st.holds_since = 0;
+	}
+	for (size_t i = 0; i < a->n_subjects; i++) { /* the base's stations */
+		struct mon_subject *s = a->subjects[i];
+
+		if (s->area && a->rules[s->rule].id == out->rule_id) {
+			s->st.active = false;
+			s->st.holds_since = 0;
+		}
 	}
 	pthread_mutex_unlock(&a->lock);
 	return ERR_OK;

@@ -95,6 +95,13 @@ void alerts_on_valve(const struct db_command *c, const char *plot, void *ctx);
 int alerts_raise_external(struct alerts *a, const char *template_name,
 			  const char *plot, const char *message, bool *raised,
 			  struct err *e);
+/*
+ * The same with what the alert says structured: its detail is code
+ * template_name with params (borrowed; rule, template and plot added).
+ */
+int alerts_raise_external_with(struct alerts *a, const char *template_name,
+			       const char *plot, const char *message,
+			       json_t *params, bool *raised, struct err *e);
 int alerts_clear_external(struct alerts *a, const char *template_name,
 			  const char *plot, struct err *e);
 /*
@@ -147,6 +154,16 @@ void alerts_pv_day(struct alerts *a, const char *inverter, const char *date,
 #define ALERTS_DAILY_CHECK_MS (10 * 60 * 1000)
 void alerts_on_daily(struct alerts *a, void (*fn)(void *ctx, int64_t now),
 		     void *ctx);
+
+/*
+ * alerts_prime.c: the first evaluation, on the history.  Evaluate the last
+ * hours of every series a rule on points watches (each up to its newest
+ * point), carrying out only where each rule and subject ends: what holds
+ * at the end of the history is open once this returns.  Call it once,
+ * after alerts_open and before the writers start.
+ */
+struct ts_engine;
+int alerts_prime(struct alerts *a, struct ts_engine *ts, struct err *e);
 
 /* Run the clock's checks at now (the timer calls it every tick_ms). */
 void alerts_tick(struct alerts *a, int64_t now);

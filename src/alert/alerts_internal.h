@@ -30,6 +30,8 @@ struct mon_plot {
 	int64_t last_any;             /* newest of any of its devices */
 	double flow;                  /* newest flow on the plot */
 	int64_t flow_ts;
+	int64_t sown_ms;              /* its sowing day; 0 unknown */
+	int64_t season_ms;            /* its crop's longest season (FAO-56) */
 };
 
 /* The state of one rule on one subject. */
@@ -41,6 +43,7 @@ struct mon_subject {
 	int64_t for_ms, window_ms;
 	int rule;                     /* index in rules */
 	int plot;
+	bool area;                    /* weather of the base: one alert a rule */
 	struct alert_cond cond[ALERT_MAX_CONDS]; /* effective (raw: from soil) */
 	char subject[DB_NAME_MAX * 2];
 };
@@ -84,6 +87,8 @@ struct mon_action {
 	int plot;
 	double value;
 	char message[DB_TEXT_MAX * 2];
+	char severity[16];            /* "" the rule's */
+	char detail[DB_ALERT_DETAIL_MAX]; /* the structured text, or "" */
 };
 
 /* A durable point waiting for the monitoring thread. */
@@ -215,6 +220,7 @@ struct alerts {
 	pthread_t timer;
 	pthread_cond_t stop_cond;
 	bool stop, timer_started;
+	bool priming;                 /* alerts_prime: coalesce, do not flush */
 	struct mon_queue queue;
 	struct mon_pv pv;             /* under lock */
 	void (*on_daily)(void *ctx, int64_t now);  /* under lock */
@@ -227,12 +233,40 @@ int64_t alerts__now(struct alerts *a);
 int alerts__device(struct alerts *a, const char *id,
 				  const char *plot);
 int alerts__plot(struct alerts *a, const char *code);
-/* Under the lock: the state of rule on subject (made if new), or NULL. */
+/*
+ * Under the lock: the state of rule on subject (made if new), or NULL.
+ * plot MON_AREA: a weather station's, whose alert is the base's (the
+ * rule's area subject, no plot).
+ */
+#define MON_AREA (-2)
 struct mon_subject *alerts__subject(struct alerts *a, int rule,
 				    const char *subject, int plot);
 /* Under the lock: queue a raise or clear. */
 void alerts__act(struct alerts *a, bool raise, int rule, const char *subject,
 		 int plot, double value, const char *message);
+/*
+ * The same with what the alert says structured (detail, JSON text, may be
+ * NULL) and a severity other than the rule's (NULL: the rule's).
+ */
+void alerts__act_detail(struct alerts *a, bool raise, int rule,
+			const char *subject, int plot, double value,
+			const char *message, const char *detail,
+			const char *severity);
+/* Under the lock: is an alert of rule_id on subject not closed? */
+bool alerts__is_active(struct alerts *a, int64_t rule_id, const char *subject);
+/*
+ * alerts_say.c, under the lock: a threshold, raw or stuck subject's raise
+ * or clear (its value v at ts), worded in English and structured, and for
+ * a weather subject (area) made one alert of the base per rule.
+ */
+void alerts__say_change(struct alerts *a, struct mon_subject *s, bool raise,
+			int64_t ts, double v);
+/* Does a point of metric on a device of kind tell the base's weather? */
+bool alerts__weather(const char *kind, const char *metric);
+/* The alert subject of a weather rule: its station if it names one, else "base". */
+const char *alerts__area_subject(const struct alert_rule *r);
+/* A detail {"code":code,"params":params} as text in out (params stolen). */
+void alerts__detail(const char *code, json_t *params, char *out, size_t size);
 /* Under the lock: forget an alert not closed (it was closed). */
 void alerts__drop_active(struct alerts *a, int64_t id);
 /* Without the lock: carry out the queued actions. */

@@ -79,7 +79,10 @@ static void bind_rule(struct alerts *a, struct mon_binding *b, int ri,
 			continue;
 		snprintf(subject, sizeof(subject), r->kind == ALERT_STUCK
 			 ? "%s/%s" : "%s", d->id, metric);
-		if (!(s = alerts__subject(a, ri, subject, d->plot)))
+		if (!(s = alerts__subject(a, ri, subject,
+					  r->kind == ALERT_THRESHOLD &&
+					  alerts__weather(d->kind, metric)
+					  ? MON_AREA : d->plot)))
 			return;
 		if (r->kind == ALERT_RAW)
 			s->cond[i].threshold = s->cond[i].clear = level;
@@ -206,26 +209,9 @@ void alerts_note_remote(struct alerts *a, const char *device,
 	pthread_mutex_unlock(&a->lock);
 }
 
-static void describe(struct alerts *a, const struct mon_subject *s,
-		     const struct alert_rule *r, double v, char *out,
-		     size_t size)
-{
-	const struct alert_cond *c = &s->cond[0];
-
-	if (r->kind == ALERT_STUCK)
-		snprintf(out, size, "%s: %s has read %g for %lld min", r->name,
-			 s->subject, v, (long long)(r->window_ms / MS_PER_MINUTE));
-	else
-		snprintf(out, size, "%s: %s %s %g %s %g%s%s", r->name, s->subject,
-			 c->metric, v, alert_op_name(c->op), c->threshold,
-			 s->plot >= 0 ? " on plot " : "", plot_code(a, s->plot));
-}
-
 static void eval_point(struct alerts *a, const struct mon_binding *b,
 		       const struct mon_point *p)
 {
-	char msg[1024];
-
 	for (int k = 0; k < b->n; k++) {
 		struct mon_subject *s = b->to[k].s;
 		enum eval_change ch = s->kind == ALERT_STUCK
@@ -233,11 +219,9 @@ static void eval_point(struct alerts *a, const struct mon_binding *b,
 			: eval_conditions(s->cond, s->n_cond, s->for_ms, &s->st,
 					  b->to[k].cond, p->ts, p->value);
 
-		if (ch == EVAL_SAME)
-			continue;
-		describe(a, s, &a->rules[s->rule], p->value, msg, sizeof(msg));
-		alerts__act(a, ch == EVAL_RAISE, s->rule, s->subject, s->plot,
-			    p->value, msg);
+		if (ch != EVAL_SAME)
+			alerts__say_change(a, s, ch == EVAL_RAISE, p->ts,
+					   p->value);
 	}
 }
 
@@ -323,7 +307,8 @@ static void watch_valve(struct alerts *a, const char *device, int plot,
 
 /* Raise or clear the valve rules of kind on a device. */
 static void valve_rules(struct alerts *a, enum alert_kind kind, bool raise,
-			const char *device, int plot, const char *msg)
+			const char *device, int plot, const char *msg,
+			const char *detail)
 {
 	for (size_t ri = 0; ri < a->n_rules; ri++) {
 		const struct alert_rule *r = &a->rules[ri];
@@ -336,14 +321,26 @@ static void valve_rules(struct alerts *a, enum alert_kind kind, bool raise,
 		    s->st.active == raise)
 			continue;
 		s->st.active = raise;
-		alerts__act(a, raise, (int)ri, device, plot, NAN, msg);
+		alerts__act_detail(a, raise, (int)ri, device, plot, NAN, msg,
+				   detail, NULL);
 	}
+}
+
+/* A failed command, structured: why as a code the screen words. */
+static void failed_detail(const struct db_command *c, char *out, size_t size)
+{
+	json_t *p = json_pack("{ss sI ss ss ss}", "device", c->device,
+			      "command", (json_int_t)c->id, "action", c->action,
+			      "reason", strstr(c->reason, "did not acknowledge")
+			      ? "no_ack" : "refused", "text", c->reason);
+
+	alerts__detail("valve_failed", p, out, size);
 }
 
 void alerts_on_valve(const struct db_command *c, const char *plot, void *ctx)
 {
 	struct alerts *a = ctx;
-	char msg[1024];
+	char msg[1024], detail[DB_ALERT_DETAIL_MAX];
 	int p;
 
 	pthread_mutex_lock(&a->lock);
@@ -351,14 +348,17 @@ void alerts_on_valve(const struct db_command *c, const char *plot, void *ctx)
 	if (!strcmp(c->state, "failed")) {
 		snprintf(msg, sizeof(msg), "valve %s: command %lld (%s) failed: %s",
 			 c->device, (long long)c->id, c->action, c->reason);
-		valve_rules(a, ALERT_VALVE_FAILED, true, c->device, p, msg);
+		failed_detail(c, detail, sizeof(detail));
+		valve_rules(a, ALERT_VALVE_FAILED, true, c->device, p, msg,
+			    detail);
 	} else if (!strcmp(c->state, "acknowledged")) {
-		valve_rules(a, ALERT_VALVE_FAILED, false, c->device, p, "");
+		valve_rules(a, ALERT_VALVE_FAILED, false, c->device, p, "", NULL);
 		if (!strcmp(c->action, "open")) {
 			watch_valve(a, c->device, p, alerts__now(a));
 		} else {
 			forget_valve(a, c->device);
-			valve_rules(a, ALERT_VALVE_NO_FLOW, false, c->device, p, "");
+			valve_rules(a, ALERT_VALVE_NO_FLOW, false, c->device, p, "",
+				    NULL);
 		}
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -370,13 +370,15 @@ void alerts_on_valve(const struct db_command *c, const char *plot, void *ctx)
 /*
  * Raise or clear the rules of template tpl for one subject: the plot (device
  * NULL: rules without a device filter) or one device of the plot (plot may
- * be "" for a device on none).
+ * be "" for a device on none); params (borrowed, or NULL) go into the
+ * alert's structured detail.
  */
 static int external(struct alerts *a, const char *tpl, const char *device,
-		    const char *plot, const char *message, bool raise,
-		    bool *raised, struct err *e)
+		    const char *plot, const char *message, json_t *params,
+		    bool raise, bool *raised, struct err *e)
 {
 	const char *subject = device ? device : plot;
+	char detail[DB_ALERT_DETAIL_MAX] = "";
 	int p;
 
 	if (raised)
@@ -403,7 +405,19 @@ static int external(struct alerts *a, const char *tpl, const char *device,
 		if (s->st.active == raise)
 			continue;
 		s->st.active = raise;
-		alerts__act(a, raise, (int)ri, subject, p, NAN, message);
+		if (raise) {
+			json_t *d = json_pack("{ss ss ss}", "rule", r->name,
+					      "template", tpl, "plot", plot);
+
+			if (d && device)
+				json_object_set_new(d, "device",
+						    json_string(device));
+			if (d && params)
+				json_object_update_missing(d, params);
+			alerts__detail(tpl, d, detail, sizeof(detail));
+		}
+		alerts__act_detail(a, raise, (int)ri, subject, p, NAN, message,
+				   detail, NULL);
 	}
 	pthread_mutex_unlock(&a->lock);
 	alerts__flush(a);
@@ -414,13 +428,23 @@ int alerts_raise_external(struct alerts *a, const char *template_name,
 			  const char *plot, const char *message, bool *raised,
 			  struct err *e)
 {
-	return external(a, template_name, NULL, plot, message, true, raised, e);
+	return external(a, template_name, NULL, plot, message, NULL, true,
+			raised, e);
+}
+
+int alerts_raise_external_with(struct alerts *a, const char *template_name,
+			       const char *plot, const char *message,
+			       json_t *params, bool *raised, struct err *e)
+{
+	return external(a, template_name, NULL, plot, message, params, true,
+			raised, e);
 }
 
 int alerts_clear_external(struct alerts *a, const char *template_name,
 			  const char *plot, struct err *e)
 {
-	return external(a, template_name, NULL, plot, "", false, NULL, e);
+	return external(a, template_name, NULL, plot, "", NULL, false, NULL,
+			e);
 }
 
 int alerts_raise_device(struct alerts *a, const char *template_name,
@@ -428,14 +452,14 @@ int alerts_raise_device(struct alerts *a, const char *template_name,
 			const char *message, bool *raised, struct err *e)
 {
 	return external(a, template_name, device, plot ? plot : "", message,
-			true, raised, e);
+			NULL, true, raised, e);
 }
 
 int alerts_clear_device(struct alerts *a, const char *template_name,
 			const char *device, const char *plot, struct err *e)
 {
-	return external(a, template_name, device, plot ? plot : "", "", false,
-			NULL, e);
+	return external(a, template_name, device, plot ? plot : "", "", NULL,
+			false, NULL, e);
 }
 
 void alerts_source_seen(struct alerts *a, const char *source,
@@ -452,16 +476,40 @@ void alerts_source_seen(struct alerts *a, const char *source,
 
 /* ---- the clock ---------------------------------------------------------------- */
 
-/* Raise or clear rule ri on subject as late says. */
-static void judge(struct alerts *a, int ri, const char *subject, int plot,
-		  bool late, const char *msg)
+/* Must rule ri on subject change to late?  If so its state is changed. */
+static bool flips(struct alerts *a, int ri, const char *subject, int plot,
+		  bool late)
 {
 	struct mon_subject *s = alerts__subject(a, ri, subject, plot);
 
 	if (!s || s->st.active == late)
-		return;
+		return false;
 	s->st.active = late;
-	alerts__act(a, late, ri, subject, plot, NAN, msg);
+	return true;
+}
+
+/* The params every clock alert has: its rule and template, and one name. */
+static json_t *clock_params(const struct alert_rule *r, const char *key,
+			    const char *value)
+{
+	return json_pack("{ss ss ss}", "rule", r->name, "template",
+			 r->template_name, key, value);
+}
+
+static json_t *plot_or_null(struct alerts *a, int plot)
+{
+	return plot >= 0 ? json_string(plot_code(a, plot)) : json_null();
+}
+
+/* Raise or clear rule ri on subject, saying msg and (code, params). */
+static void clock_act(struct alerts *a, int ri, const char *subject, int plot,
+		      bool late, const char *msg, const char *code,
+		      json_t *params)
+{
+	char detail[DB_ALERT_DETAIL_MAX];
+
+	alerts__detail(code, params, detail, sizeof(detail));
+	alerts__act_detail(a, late, ri, subject, plot, NAN, msg, detail, NULL);
 }
 
 static void check_silent(struct alerts *a, int ri, int64_t now)
@@ -471,17 +519,26 @@ static void check_silent(struct alerts *a, int ri, int64_t now)
 
 	for (size_t i = 0; i < a->n_devices; i++) {
 		const struct mon_device *d = &a->devices[i];
+		long long silent_s = (now - d->cadence.last_ts) / 1000;
+		bool late;
+		json_t *p;
 
 		if (!d->cadence.last_ts ||
 		    !alert_rule_matches(r, d->id, plot_code(a, d->plot),
 					plot_crop(a, d->plot)))
 			continue;
+		late = eval_silent(&d->cadence, r->factor, now);
+		if (!flips(a, ri, d->id, d->plot, late))
+			continue;
 		snprintf(msg, sizeof(msg), "%s: device %s silent since %lld s "
-			 "(usually every %.0f s)", r->name, d->id,
-			 (long long)((now - d->cadence.last_ts) / 1000),
+			 "(usually every %.0f s)", r->name, d->id, silent_s,
 			 d->cadence.interval_ms / 1000);
-		judge(a, ri, d->id, d->plot,
-		      eval_silent(&d->cadence, r->factor, now), msg);
+		p = clock_params(r, "device", d->id);
+		json_object_set_new(p, "silent_s", json_integer(silent_s));
+		json_object_set_new(p, "interval_s", json_integer((json_int_t)
+				    (d->cadence.interval_ms / 1000 + 0.5)));
+		json_object_set_new(p, "plot", plot_or_null(a, d->plot));
+		clock_act(a, ri, d->id, d->plot, late, msg, "silent", p);
 	}
 }
 
@@ -499,8 +556,10 @@ static void check_pv_comm(struct alerts *a, int ri, int64_t now)
 
 	for (size_t i = 0; i < a->n_devices; i++) {
 		const struct mon_device *d = &a->devices[i];
+		long long silent_s = (now - d->cadence.last_ts) / 1000;
 		enum pv_verdict v;
 		bool pv = false;
+		json_t *p;
 
 		for (size_t k = 0; k < sizeof(linked) / sizeof(linked[0]); k++)
 			pv = pv || !strcmp(d->kind, linked[k]);
@@ -508,12 +567,16 @@ static void check_pv_comm(struct alerts *a, int ri, int64_t now)
 					       plot_crop(a, d->plot)))
 			continue;
 		v = pv_comm_verdict(r, d->cadence.last_ts, now);
-		if (v == PV_UNDECIDED)
+		if (v == PV_UNDECIDED ||
+		    !flips(a, ri, d->id, d->plot, v == PV_BREACH))
 			continue;
 		snprintf(msg, sizeof(msg), "%s: no data at all from %s for "
 			 "%lld s (communication loss, not an outage)", r->name,
-			 d->id, (long long)((now - d->cadence.last_ts) / 1000));
-		judge(a, ri, d->id, d->plot, v == PV_BREACH, msg);
+			 d->id, silent_s);
+		p = clock_params(r, "device", d->id);
+		json_object_set_new(p, "silent_s", json_integer(silent_s));
+		clock_act(a, ri, d->id, d->plot, v == PV_BREACH, msg,
+			  "pv_comm_loss", p);
 	}
 }
 
@@ -521,30 +584,43 @@ static void check_no_data(struct alerts *a, int ri, int64_t now)
 {
 	const struct alert_rule *r = &a->rules[ri];
 	char msg[1024];
+	json_t *p;
 
 	if (r->device[0]) {
 		int d = alerts__device(a, r->device, NULL);
 		int64_t last;
+		bool late;
 
 		if (d < 0)
 			return;
 		last = a->devices[d].cadence.last_ts;
+		late = now - (last ? last : a->started_ms) > r->window_ms;
+		if (!flips(a, ri, r->device, a->devices[d].plot, late))
+			return;
 		snprintf(msg, sizeof(msg), "%s: no data from %s for %lld min",
 			 r->name, r->device, (long long)r->window_ms / MS_PER_MINUTE);
-		judge(a, ri, r->device, a->devices[d].plot,
-		      now - (last ? last : a->started_ms) > r->window_ms, msg);
+		p = clock_params(r, "device", r->device);
+		json_object_set_new(p, "minutes", json_integer((json_int_t)
+				    (r->window_ms / MS_PER_MINUTE)));
+		clock_act(a, ri, r->device, a->devices[d].plot, late, msg,
+			  "no_data", p);
 		return;
 	}
 	for (size_t i = 0; i < a->n_plots; i++) {
-		const struct mon_plot *p = &a->plots[i];
-		int64_t last = p->last_any ? p->last_any : a->started_ms;
+		const struct mon_plot *pl = &a->plots[i];
+		int64_t last = pl->last_any ? pl->last_any : a->started_ms;
+		bool late = now - last > r->window_ms;
 
-		if (!p->n_devices || !alert_rule_matches(r, "", p->code, p->crop))
+		if (!pl->n_devices || !alert_rule_matches(r, "", pl->code, pl->crop) ||
+		    !flips(a, ri, pl->code, (int)i, late))
 			continue;
 		snprintf(msg, sizeof(msg), "%s: no data from any device of plot "
-			 "%s for %lld min", r->name, p->code,
+			 "%s for %lld min", r->name, pl->code,
 			 (long long)((now - last) / MS_PER_MINUTE));
-		judge(a, ri, p->code, (int)i, now - last > r->window_ms, msg);
+		p = clock_params(r, "plot", pl->code);
+		json_object_set_new(p, "minutes", json_integer((json_int_t)
+				    ((now - last) / MS_PER_MINUTE)));
+		clock_act(a, ri, pl->code, (int)i, late, msg, "no_data", p);
 	}
 }
 
@@ -553,23 +629,30 @@ static void check_stale(struct alerts *a, int ri, int64_t now)
 	const struct alert_rule *r = &a->rules[ri];
 	int src = fresh_source_from_name(r->source);
 	char msg[1024], subject[DB_NAME_MAX * 2];
+	json_t *p;
 
 	if (src < 0)
 		return;
 	for (size_t i = 0; i < a->n_plots; i++) {
-		const struct mon_plot *p = &a->plots[i];
+		const struct mon_plot *pl = &a->plots[i];
+		bool late;
 
-		if ((src == FRESH_STATION && !p->n_devices) ||
-		    !alert_rule_matches(r, "", p->code, p->crop))
+		if ((src == FRESH_STATION && !pl->n_devices) ||
+		    !alert_rule_matches(r, "", pl->code, pl->crop))
 			continue;
-		snprintf(subject, sizeof(subject), "%s/%s", p->code, r->source);
+		snprintf(subject, sizeof(subject), "%s/%s", pl->code, r->source);
+		late = fresh_late((enum fresh_source)src, pl->last[src],
+				  a->started_ms, r->cadence_ms, r->factor, now);
+		if (!flips(a, ri, subject, (int)i, late))
+			continue;
 		snprintf(msg, sizeof(msg), "%s: %s data of plot %s missed its "
-			 "cadence (%lld min)", r->name, r->source, p->code,
+			 "cadence (%lld min)", r->name, r->source, pl->code,
 			 (long long)(r->cadence_ms / MS_PER_MINUTE));
-		judge(a, ri, subject, (int)i,
-		      fresh_late((enum fresh_source)src, p->last[src],
-				 a->started_ms, r->cadence_ms, r->factor, now),
-		      msg);
+		p = clock_params(r, "plot", pl->code);
+		json_object_set_new(p, "source", json_string(r->source));
+		json_object_set_new(p, "cadence_min", json_integer((json_int_t)
+				    (r->cadence_ms / MS_PER_MINUTE)));
+		clock_act(a, ri, subject, (int)i, late, msg, "stale", p);
 	}
 }
 
@@ -577,21 +660,27 @@ static void check_no_flow(struct alerts *a, int ri, int64_t now)
 {
 	const struct alert_rule *r = &a->rules[ri];
 	char msg[1024];
+	json_t *p;
 
 	for (size_t i = 0; i < a->n_valves; i++) {
 		const struct mon_valve *v = &a->valves[i];
-		const struct mon_plot *p = v->plot >= 0 ? &a->plots[v->plot] : NULL;
-		bool flowing = p && p->flow_ts > v->since_ms &&
-			       !alert_cond_breached(&r->cond[0], p->flow);
+		const struct mon_plot *pl = v->plot >= 0 ? &a->plots[v->plot] : NULL;
+		bool flowing = pl && pl->flow_ts > v->since_ms &&
+			       !alert_cond_breached(&r->cond[0], pl->flow);
+		long long minutes = (now - v->since_ms) / MS_PER_MINUTE;
 
 		if (!alert_rule_matches(r, v->device, plot_code(a, v->plot),
-					plot_crop(a, v->plot)))
+					plot_crop(a, v->plot)) ||
+		    !(flowing || now - v->since_ms >= r->window_ms) ||
+		    !flips(a, ri, v->device, v->plot, !flowing))
 			continue;
 		snprintf(msg, sizeof(msg), "%s: valve %s open for %lld min and no "
-			 "flow on its plot", r->name, v->device,
-			 (long long)((now - v->since_ms) / MS_PER_MINUTE));
-		if (flowing || now - v->since_ms >= r->window_ms)
-			judge(a, ri, v->device, v->plot, !flowing, msg);
+			 "flow on its plot", r->name, v->device, minutes);
+		p = clock_params(r, "device", v->device);
+		json_object_set_new(p, "minutes", json_integer(minutes));
+		json_object_set_new(p, "plot", plot_or_null(a, v->plot));
+		clock_act(a, ri, v->device, v->plot, !flowing, msg,
+			  "valve_no_flow", p);
 	}
 }
 
@@ -601,8 +690,6 @@ static void check_no_flow(struct alerts *a, int ri, int64_t now)
 /* Threshold rules whose duration is met by the clock, between points. */
 static void check_durations(struct alerts *a, int64_t now)
 {
-	char msg[1024];
-
 	for (size_t i = 0; i < a->n_subjects; i++) {
 		struct mon_subject *s = a->subjects[i];
 		const struct alert_rule *r = &a->rules[s->rule];
@@ -612,9 +699,7 @@ static void check_durations(struct alerts *a, int64_t now)
 		    eval_conditions_at(r->n_cond, r->for_ms, HOLD_FRESH_MS,
 				       &s->st, now) != EVAL_RAISE)
 			continue;
-		describe(a, s, r, s->st.value[0], msg, sizeof(msg));
-		alerts__act(a, true, s->rule, s->subject, s->plot,
-			    s->st.value[0], msg);
+		alerts__say_change(a, s, true, s->st.ts[0], s->st.value[0]);
 	}
 }
 

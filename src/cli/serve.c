@@ -188,7 +188,8 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 	if (rc)
 		return rc;
 	if (imagery_latest_passes(svc->db, time_now_ms() + 1, imagery_seen,
-				  svc->alerts, e)) {
+				  svc->alerts, e) ||
+	    alerts_prime(svc->alerts, svc->ts, e)) {
 		alerts_close(svc->alerts);
 		return e->code;
 	}

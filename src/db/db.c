@@ -265,7 +265,7 @@ const struct db_table db_tables[] = {
 	{ "alerts", "id, rule_id, subject, plot, severity, state, message,"
 	  " value, opened_ms, acked_by, acked_ms, ack_comment, closed_ms,"
 	  " closed_by, notified_ms, escalated, snapshot_id,"
-	  " snapshot_camera", 0 },
+	  " snapshot_camera, detail", 0 },
 	{ "alert_dead_letters", "id, alert_id, url, payload, attempts, error,"
 	  " at_ms", 0 },
 	{ "files", "name, size, sha256, created_ms, content", 0 },

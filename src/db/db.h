@@ -602,6 +602,7 @@ int db_alert_rule_list(struct db *db,
 		       int (*each)(int64_t id, const char *body, void *ctx),
 		       void *ctx, struct err *e);
 
+#define DB_ALERT_DETAIL_MAX 4096
 struct db_alert {
 	int64_t id;
 	int64_t rule_id;
@@ -621,6 +622,8 @@ struct db_alert {
 	bool escalated;
 	int64_t snapshot_id;            /* a camera's snapshot at opening; 0 none */
 	char snapshot_camera[DB_NAME_MAX]; /* whose snapshot ("" none) */
+	/* what it says, structured: {"code":..,"params":{..}} JSON, or "" */
+	char detail[DB_ALERT_DETAIL_MAX];
 };
 
 /* Record the camera snapshot alert id carries; ERR_NOT_FOUND naming it. */

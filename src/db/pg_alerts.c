@@ -13,7 +13,7 @@
 #define ALERT_COLUMNS "id, rule_id, subject, plot, severity, state, message," \
 	" value, opened_ms, acked_by, acked_ms, ack_comment, closed_ms," \
 	" closed_by, notified_ms, escalated, snapshot_id," \
-	" snapshot_camera"
+	" snapshot_camera, detail"
 
 int pg_alert_rule_save(struct db *db, int64_t id, const char *body,
 		       int64_t now_ms, int64_t *id_out, struct err *e)
@@ -97,6 +97,7 @@ static void read_alert(const PGresult *r, int i, struct db_alert *a)
 	a->escalated = !strcmp(PQgetvalue(r, i, 15), "t");
 	a->snapshot_id = pg__int(r, i, 16);
 	pg__copy(r, i, 17, a->snapshot_camera, sizeof(a->snapshot_camera));
+	pg__copy(r, i, 18, a->detail, sizeof(a->detail));
 }
 
 int pg_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
@@ -112,10 +113,12 @@ int pg_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
 	pg__p_real_or_null(&p, a->value);
 	pg__p_int(&p, a->opened_ms);
 	pg__p_int(&p, a->notified_ms);
+	pg__p_text(&p, a->detail);
 	return pg__call_id(db, PG_ALERT_INSERT, "INSERT INTO alerts (rule_id,"
 			   " subject, plot, severity, state, message, value,"
-			   " opened_ms, notified_ms) VALUES ($1, $2, $3, $4,"
-			   " 'open', $5, $6, $7, $8) RETURNING id", &p, id_out,
+			   " opened_ms, notified_ms, detail) VALUES ($1, $2, $3,"
+			   " $4, 'open', $5, $6, $7, $8, $9) RETURNING id", &p,
+			   id_out,
 			   NULL, "alert", e);
 }
 

@@ -317,6 +317,9 @@ static const char *const migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN snapshot_id BIGINT NOT NULL DEFAULT 0;"
 	"ALTER TABLE alerts ADD COLUMN snapshot_camera TEXT NOT NULL"
 	"  DEFAULT '';",
+
+	/* 13: an alert's structured text (see SQLite's 15) */
+	"ALTER TABLE alerts ADD COLUMN detail TEXT NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

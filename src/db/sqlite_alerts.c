@@ -18,7 +18,7 @@
 #define ALERT_COLUMNS "id, rule_id, subject, plot, severity, state, message," \
 	" value, opened_ms, acked_by, acked_ms, ack_comment, closed_ms," \
 	" closed_by, notified_ms, escalated, snapshot_id," \
-	" snapshot_camera"
+	" snapshot_camera, detail"
 
 int sqlite_alert_rule_save(struct db *db, int64_t id, const char *body,
 			   int64_t now_ms, int64_t *id_out, struct err *e)
@@ -115,6 +115,7 @@ static void read_alert(sqlite3_stmt *st, struct db_alert *a)
 	a->snapshot_id = sqlite3_column_int64(st, 16);
 	sqlite__column_copy(st, 17, a->snapshot_camera,
 			    sizeof(a->snapshot_camera));
+	sqlite__column_copy(st, 18, a->detail, sizeof(a->detail));
 }
 
 static int alert_row(sqlite3_stmt *st, void *row, struct err *e)
@@ -133,8 +134,9 @@ int sqlite_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
 
 	if ((rc = sqlite__call_begin(db, ST_ALERT_INSERT, "INSERT INTO alerts"
 				     " (rule_id, subject, plot, severity, state,"
-				     " message, value, opened_ms, notified_ms)"
-				     " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?)",
+				     " message, value, opened_ms, notified_ms,"
+				     " detail)"
+				     " VALUES (?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
 				     &k, &st, e)))
 		return rc;
 	sqlite3_bind_int64(st, 1, a->rule_id);
@@ -146,6 +148,7 @@ int sqlite_alert_open(struct db *db, const struct db_alert *a, int64_t *id_out,
 		sqlite3_bind_double(st, 6, a->value);
 	sqlite3_bind_int64(st, 7, a->opened_ms);
 	sqlite3_bind_int64(st, 8, a->notified_ms);
+	sqlite3_bind_text(st, 9, a->detail, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE) {
 		rc = ERR_OK;

@@ -291,6 +291,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN snapshot_id INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE alerts ADD COLUMN snapshot_camera TEXT NOT NULL"
 	"  DEFAULT '';",
+
+	/*
+	 * 15: what an alert says, structured for the screen to word in its
+	 * language: {"code":..,"params":{..}} as JSON ('' for older alerts,
+	 * which keep their English message).
+	 */
+	"ALTER TABLE alerts ADD COLUMN detail TEXT NOT NULL DEFAULT '';",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

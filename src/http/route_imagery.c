@@ -151,16 +151,22 @@ static void publish_anomaly(const struct db_anomaly *a, void *ctx)
 	char msg[512];
 	struct err e;
 	bool raised;
+	json_t *params = json_pack("{sI ss ss ss sf sf sf}", "scene",
+				   (json_int_t)a->scene, "kind", a->kind,
+				   "index", a->index, "check", a->rule,
+				   "value", a->value, "reference", a->reference,
+				   "threshold", a->threshold);
 
 	if (text && svc->events)
 		events_publish(svc->events, "anomaly", a->plot, text);
 	free(text);
 	json_decref(j);
 	imagery_anomaly_summary(a, msg, sizeof(msg));
-	if (svc->alerts && alerts_raise_external(svc->alerts,
+	if (svc->alerts && alerts_raise_external_with(svc->alerts,
 						 "vegetation_anomaly", a->plot,
-						 msg, &raised, &e))
+						 msg, params, &raised, &e))
 		log_warn("imagery: no alert for %s: %s", a->plot, e.msg);
+	json_decref(params);
 }
 
 /* Every plot the scene saw has fresh imagery of its kind, for monitoring. */

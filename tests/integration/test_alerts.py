@@ -12,7 +12,7 @@ import threading
 import time
 
 from harness import EventStream, Server, expect, expect_error, free_port, \
-    run, test, wait_for
+    oasis, run, test, wait_for
 
 SECRET = "s3cret-for-the-webhook-test"
 NOW = int(time.time() * 1000)
@@ -116,7 +116,12 @@ def an_alert_opens_is_acknowledged_and_clears_with_hysteresis():
     open_ = alerts(s, "?state=open&plot=A")
     expect(len(open_) == 1 and open_[0]["rule_id"] == rule["id"], open_)
     aid = open_[0]["id"]
-    expect(open_[0]["subject"] == "ws-a" and open_[0]["plot"] == "A", open_)
+    # the weather of plot A (the rule's filter): its subject is the plot
+    expect(open_[0]["subject"] == "A" and open_[0]["plot"] == "A", open_)
+    expect(open_[0]["code"] == "weather" and
+           open_[0]["params"]["station"] == "ws-a" and
+           open_[0]["params"]["plots"] == ["A"] and
+           open_[0]["params"]["value"] == 1.0, open_)
     # the big screen's count and list of what is still active
     ov = s.get("/api/v1/overview", token=s.viewer).json()["alerts"]
     expect(ov["available"] is True and ov["open"] >= 1 and
@@ -166,7 +171,7 @@ def the_webhook_is_signed_and_retried_while_the_receiver_is_down():
 @test
 def alerts_stream_live_and_resume_after_a_reconnect():
     s = server()
-    make_rule(s, {"template": "strong_wind", "for_s": 0})
+    make_rule(s, {"template": "strong_wind", "plot": "A", "for_s": 0})
     st = EventStream(s.port, s.viewer, "?plot=A")
     write(s, "ws-b", "wind_speed", 20.0, NOW + 2000)   # plot B: filtered out
     write(s, "ws-a", "wind_speed", 20.0, NOW + 2000)
@@ -269,6 +274,68 @@ def rules_are_evaluated_after_the_answer_and_reads_see_them():
     got = (after["oasis_monitoring_evaluated_points_total"] -
            before["oasis_monitoring_evaluated_points_total"])
     expect(26 <= got <= 26 + 3, (before, after))
+
+
+@test
+def the_weather_of_the_base_is_one_alert_with_the_plots_it_covers():
+    s = server()
+    rule = make_rule(s, {"template": "frost", "for_s": 0})
+    write(s, "ws-a", "air_temp", -2.0, NOW + 900000)
+    write(s, "ws-b", "air_temp", -3.0, NOW + 900000)
+    mine = [a for a in alerts(s) if a["rule_id"] == rule["id"]]
+    expect(len(mine) == 1, mine)
+    a = mine[0]
+    expect(a["subject"] == "base" and a["plot"] is None, a)
+    expect(a["severity"] == "critical", a)   # cotton in the field
+    expect(a["code"] == "weather" and a["params"]["area"] == "base" and
+           sorted(a["params"]["plots"]) == ["A", "B"] and
+           a["params"]["plots_n"] == 2 and a["params"]["in_season_n"] == 2 and
+           a["params"]["template"] == "frost" and
+           a["params"]["metric"] == "air_temp", a)
+    expect("over the base" in a["message"], a)
+    write(s, "ws-a", "air_temp", 5.0, NOW + 960000)
+    expect([x["state"] for x in alerts(s) if x["rule_id"] == rule["id"]]
+           == ["open"])
+    write(s, "ws-b", "air_temp", 5.0, NOW + 960000)
+    expect([x["state"] for x in alerts(s) if x["rule_id"] == rule["id"]]
+           == ["closed"])
+    s.request("DELETE", "/api/v1/rules/%d" % rule["id"], token=s.operator)
+
+
+@test
+def the_first_evaluation_runs_on_the_history_at_start():
+    """A frost under way when the server starts is open at once; a heat
+    that rose and cleared within the history opens nothing."""
+    s = server()
+    for dev, plot in (("ws-c", "B"), ("ws-d", "A")):
+        r = s.post("/api/v1/devices", token=s.admin_token,
+                   body={"id": dev, "kind": "weather_station", "plot": plot})
+        expect(r.status == 201, r)
+    frost = make_rule(s, {"template": "frost", "device": "ws-c"})
+    heat = make_rule(s, {"template": "heat_stress", "device": "ws-d"})
+    expect(s.stop() == 0)
+    now = int(time.time() * 1000)
+    minute = 60000
+    lines = ["weather,device=ws-c air_temp=-5 %d" % (now - k * minute)
+             for k in range(40, 0, -1)]
+    lines += ["weather,device=ws-d air_temp=%d %d"
+              % (38 if k > 40 else 20, now - k * minute)
+              for k in range(110, 0, -1)]
+    path = os.path.join(s.dir, "history.lp")
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    oasis("ingest", path, "--format", "lp", "--precision", "ms", data=s.data)
+    s.start()
+    mine = [a for a in alerts(s, "?state=open") if a["rule_id"] == frost["id"]]
+    expect(len(mine) == 1, (mine, s.server_log()[-3000:]))
+    expect(mine[0]["subject"] == "ws-c" and mine[0]["code"] == "weather" and
+           mine[0]["params"]["value"] == -5 and
+           mine[0]["params"]["area"] == "station", mine)
+    expect([a for a in alerts(s) if a["rule_id"] == heat["id"]] == [],
+           "a heat that cleared within the history opened an alert")
+    expect("the first evaluation took" in s.server_log(), s.server_log()[-2000:])
+    for r in (frost, heat):
+        s.request("DELETE", "/api/v1/rules/%d" % r["id"], token=s.operator)
 
 
 @test

@@ -159,6 +159,37 @@ def demo_has_devices_history_and_a_live_feed():
         expect(stop(p) == 0)
 
 
+WINTER_NIGHT = "2026-12-08T20:00:00Z"   # 04:00 at Manas: a frost night
+
+
+@test
+def a_frost_under_way_at_start_is_one_alert_of_the_base_at_once():
+    """The first evaluation runs on the history before the server serves:
+    the frost of the night is open at once, one alert of the base (not one
+    per station) over every plot, and only info: December's fields are
+    harvested."""
+    data = tempfile.mkdtemp() + "/demo"
+    p, out = start_demo(data, "--at", WINTER_NIGHT)
+    try:
+        token = oasis("token", "create", "--role", "viewer", "--name", "t",
+                      data=data).stdout.strip()
+        port = port_of(out)
+        _, rules = get(port, "/api/v1/rules", token)
+        frost = [r["id"] for r in rules["rules"] if r["template"] == "frost"]
+        _, got = get(port, "/api/v1/alerts?state=open", token)
+        mine = [a for a in got["alerts"] if a["rule_id"] in frost]
+        expect(len(mine) == 1, mine)
+        a = mine[0]
+        expect(a["subject"] == "base" and a["plot"] is None, a)
+        expect(a["severity"] == "info", a)
+        n = len(plots_of(data))
+        expect(a["code"] == "weather" and a["params"]["plots_n"] == n and
+               a["params"]["in_season_n"] == 0 and
+               a["params"]["value"] <= 2, a)
+    finally:
+        expect(stop(p) == 0)
+
+
 def post(port, path, token, body):
     import http.client
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)

@@ -193,7 +193,7 @@ def alert_on_the_cameras_plot_carries_its_snapshot():
 
     def wind_alert():
         r = s.get("/api/v1/alerts?state=open", token=tokens["viewer"]).json()
-        got = [a for a in r["alerts"] if a["subject"].startswith("ws-v1")
+        got = [a for a in r["alerts"] if a["plot"] == "V1"
                and "snapshot" in a]
         return got[0] if got else None
     try:

@@ -40,9 +40,9 @@ def patch(s, wid, body, token=None):
 
 def open_alert(s):
     r = s.post("/api/v1/rules", token=s.operator,
-               body={"template": "frost", "for_s": 0})
+               body={"template": "low_battery", "for_s": 0})
     expect(r.status == 201, r)
-    write(s, "ws-a", "air_temp", 0.5, NOW)
+    write(s, "ws-a", "battery", 3.0, NOW)   # the station's own fault
     for _ in range(100):
         got = s.get("/api/v1/alerts?state=open", token=s.viewer).json()
         if got["alerts"]:

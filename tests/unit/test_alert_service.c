@@ -251,8 +251,8 @@ static void frost_lifecycle(void **state)
 	point(f, "ws-1", "air_temp", "P1", -1.0);      /* no storm */
 	assert_int_equal(alerts_of(f, id, NULL).n, 1);
 	al = alerts_of(f, id, NULL).last;
-	assert_string_equal(al.subject, "ws-1");
-	assert_string_equal(al.plot, "P1");
+	assert_string_equal(al.subject, "base");   /* the air over the base */
+	assert_string_equal(al.plot, "");
 	assert_int_equal(alerts_ack(f->a, al.id, "op", "on it", &al, &e), 0);
 	assert_string_equal(al.state, "acknowledged");
 	assert_int_equal(alerts_ack(f->a, al.id, "op", "", &al, &e), ERR_INVALID);
@@ -327,11 +327,26 @@ static void root_zone_depletion(void **state)
 	assert_int_equal(alerts_of(f, id, "open").n, 1);
 }
 
+/* The detail's params of the newest alert of rule id (new reference). */
+static json_t *params_of(struct fixture *f, int64_t id, const char *code)
+{
+	struct db_alert al = alerts_of(f, id, NULL).last;
+	json_t *d = json_loads(al.detail, 0, NULL), *p;
+
+	assert_non_null(d);
+	assert_string_equal(json_string_value(json_object_get(d, "code")), code);
+	p = json_incref(json_object_get(d, "params"));
+	json_decref(d);
+	assert_non_null(p);
+	return p;
+}
+
 static void stuck_and_silent(void **state)
 {
 	struct fixture *f = *state;
 	int64_t stuck = rule(f, "{\"template\":\"stuck_sensor\"}");
 	int64_t silent = rule(f, "{\"template\":\"sensor_silent\"}");
+	json_t *p;
 
 	for (int i = 0; i <= 40; i++) {
 		point(f, "ws-1", "air_temp", "P1", 21.0);
@@ -340,12 +355,20 @@ static void stuck_and_silent(void **state)
 	assert_int_equal(alerts_of(f, stuck, "open").n, 1);
 	assert_string_equal(alerts_of(f, stuck, NULL).last.subject,
 			    "ws-1/air_temp");
+	p = params_of(f, stuck, "stuck");
+	assert_string_equal(json_string_value(json_object_get(p, "device")), "ws-1");
+	assert_int_equal(json_integer_value(json_object_get(p, "minutes")), 180);
+	json_decref(p);
 	/* last point at now - 5 min; silent after 15 min */
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, silent, NULL).n, 0);
 	f->now += 11 * MIN;
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, silent, "open").n, 1);
+	p = params_of(f, silent, "silent");
+	assert_int_equal(json_integer_value(json_object_get(p, "silent_s")), 960);
+	assert_int_equal(json_integer_value(json_object_get(p, "interval_s")), 300);
+	json_decref(p);
 	point(f, "ws-1", "air_temp", "P1", 21.5);
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, silent, "closed").n, 1);
@@ -435,8 +458,15 @@ static void valves(void **state)
 	int64_t noflow = rule(f, "{\"template\":\"valve_no_flow\"}");
 	struct db_command c = command("open", "failed");
 
+	json_t *p;
+
 	alerts_on_valve(&c, "P1", f->a);
 	assert_int_equal(alerts_of(f, failed, "open").n, 1);
+	p = params_of(f, failed, "valve_failed");
+	assert_string_equal(json_string_value(json_object_get(p, "reason")),
+			    "refused");
+	assert_string_equal(json_string_value(json_object_get(p, "action")), "open");
+	json_decref(p);
 	c = command("open", "acknowledged");
 	alerts_on_valve(&c, "P1", f->a);
 	assert_int_equal(alerts_of(f, failed, "closed").n, 1);
@@ -446,9 +476,121 @@ static void valves(void **state)
 	f->now += 2 * MIN;
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, noflow, "open").n, 1);
+	p = params_of(f, noflow, "valve_no_flow");
+	assert_int_equal(json_integer_value(json_object_get(p, "minutes")), 6);
+	json_decref(p);
 	point(f, "fm-1", "flow", "P1", 12.5);
 	alerts_tick(f->a, f->now);
 	assert_int_equal(alerts_of(f, noflow, "closed").n, 1);
+}
+
+/*
+ * Two stations, one frost: one alert of the base, on no plot, listing the
+ * plots it covers; open while either breaches, closed when both cleared.
+ */
+static void weather_is_one_alert_of_the_base(void **state)
+{
+	struct fixture *f = *state;
+	int64_t id = rule(f, "{\"template\":\"frost\",\"for_s\":0}");
+	struct db_alert al;
+	json_t *p;
+
+	add_device(f->db, "ws-2", "weather_station", "P2");
+	point(f, "ws-1", "air_temp", "P1", -1.0);
+	point(f, "ws-2", "air_temp", "P2", -3.0);
+	assert_int_equal(alerts_of(f, id, NULL).n, 1);
+	al = alerts_of(f, id, "open").last;
+	assert_string_equal(al.subject, "base");
+	assert_string_equal(al.plot, "");
+	assert_string_equal(al.severity, "critical"); /* cotton, sown: growing */
+	p = params_of(f, id, "weather");
+	assert_string_equal(json_string_value(json_object_get(p, "station")),
+			    "ws-1");
+	assert_string_equal(json_string_value(json_object_get(p, "area")), "base");
+	assert_int_equal(json_integer_value(json_object_get(p, "plots_n")), 2);
+	assert_int_equal(json_array_size(json_object_get(p, "plots")), 2);
+	assert_true(json_real_value(json_object_get(p, "value")) == -1.0);
+	assert_string_equal(json_string_value(json_object_get(p, "metric")),
+			    "air_temp");
+	json_decref(p);
+	f->now += MIN;
+	point(f, "ws-1", "air_temp", "P1", 4.0);    /* ws-2 still freezing */
+	assert_int_equal(alerts_of(f, id, "open").n, 1);
+	point(f, "ws-2", "air_temp", "P2", 4.0);
+	assert_int_equal(alerts_of(f, id, "closed").n, 1);
+	assert_int_equal(alerts_of(f, id, NULL).n, 1);
+	/* the station's battery is the station's own alert, on its plot */
+	id = rule(f, "{\"template\":\"low_battery\",\"for_s\":0}");
+	point(f, "ws-2", "battery", "P2", 1.0);
+	al = alerts_of(f, id, "open").last;
+	assert_string_equal(al.subject, "ws-2");
+	assert_string_equal(al.plot, "P2");
+	json_decref(params_of(f, id, "threshold"));
+}
+
+/* A county's weather: the first 200 plots listed, every one counted. */
+static void a_county_weather_lists_200_plots_and_counts_all(void **state)
+{
+	struct fixture *f = *state;
+	struct db_plot *many = calloc(300, sizeof(*many));
+	struct err e;
+	int64_t id;
+	json_t *p;
+
+	for (int i = 0; i < 300; i++) {
+		snprintf(many[i].code, sizeof(many[i].code), "652324%07d", i);
+		strcpy(many[i].crop, "cotton");
+		many[i].field_capacity = many[i].wilting_point = NAN;
+		many[i].geometry = "{\"type\":\"Polygon\",\"coordinates\":[]}";
+		many[i].area_m2 = 1000;
+	}
+	assert_int_equal(db_plots_upsert(f->db, many, 300, NULL, NULL, &e), 0);
+	free(many);
+	alerts_close(f->a);
+	start(f);
+	id = rule(f, "{\"template\":\"frost\",\"for_s\":0}");
+	point(f, "ws-1", "air_temp", "P1", -4.0);
+	p = params_of(f, id, "weather");
+	assert_int_equal(json_integer_value(json_object_get(p, "plots_n")), 302);
+	assert_int_equal(json_array_size(json_object_get(p, "plots")), 200);
+	json_decref(p);
+}
+
+/* A frost on plots whose crop is harvested (past its season) is only info. */
+static void frost_on_harvested_plots_is_info(void **state)
+{
+	struct fixture *f = *state;
+	struct db_plot w = { .field_capacity = NAN, .wilting_point = NAN };
+	struct err e;
+	int64_t id;
+	json_t *p;
+
+	snprintf(w.code, sizeof(w.code), "W1");
+	strcpy(w.crop, "spring_wheat");
+	strcpy(w.sowing_date, "2026-03-20");     /* 200 days at most: Oct 6 */
+	w.geometry = "{\"type\":\"Polygon\",\"coordinates\":[]}";
+	w.area_m2 = 1000;
+	assert_int_equal(db_plots_upsert(f->db, &w, 1, NULL, NULL, &e), 0);
+	add_device(f->db, "ws-w", "weather_station", "W1");
+	alerts_close(f->a);
+	start(f);
+	id = rule(f, "{\"template\":\"frost\",\"for_s\":0,"
+		  "\"crop\":\"spring_wheat\"}");
+	point(f, "ws-w", "air_temp", "W1", -1.0);   /* July 1: growing */
+	assert_string_equal(alerts_of(f, id, "open").last.severity, "critical");
+	p = params_of(f, id, "weather");
+	assert_int_equal(json_integer_value(json_object_get(p, "plots_n")), 1);
+	assert_int_equal(json_integer_value(json_object_get(p, "in_season_n")), 1);
+	json_decref(p);
+	f->now += MIN;
+	point(f, "ws-w", "air_temp", "W1", 5.0);
+	f->now = T0 + 130 * MS_PER_DAY;               /* Nov 8: harvested */
+	point(f, "ws-w", "air_temp", "W1", -8.0);
+	assert_int_equal(alerts_of(f, id, NULL).n, 2);
+	assert_string_equal(alerts_of(f, id, "open").last.severity, "info");
+	p = params_of(f, id, "weather");
+	assert_int_equal(json_integer_value(json_object_get(p, "in_season_n")), 0);
+	json_decref(p);
 }
 
 static void vegetation_anomaly_from_another_module(void **state)
@@ -458,9 +600,20 @@ static void vegetation_anomaly_from_another_module(void **state)
 	bool raised;
 	struct err e;
 
-	assert_int_equal(alerts_raise_external(f->a, "vegetation_anomaly", "P2",
-			 "NDVI 0.21 below the plot's 0.45 median", &raised, &e), 0);
+	json_t *params = json_pack("{ss sf sf}", "index", "ndvi", "value", 0.21,
+				   "reference", 0.45), *p;
+
+	assert_int_equal(alerts_raise_external_with(f->a, "vegetation_anomaly",
+			 "P2", "NDVI 0.21 below the plot's 0.45 median", params,
+			 &raised, &e), 0);
+	json_decref(params);
 	assert_true(raised);
+	p = params_of(f, id, "vegetation_anomaly");   /* its own, and ours */
+	assert_string_equal(json_string_value(json_object_get(p, "plot")), "P2");
+	assert_string_equal(json_string_value(json_object_get(p, "template")),
+			    "vegetation_anomaly");
+	assert_true(json_real_value(json_object_get(p, "reference")) == 0.45);
+	json_decref(p);
 	alerts_raise_external(f->a, "vegetation_anomaly", "P2", "again", &raised,
 			      &e);
 	assert_int_equal(alerts_of(f, id, NULL).n, 1);
@@ -786,6 +939,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(frost_lifecycle),
+		T(weather_is_one_alert_of_the_base),
+		T(frost_on_harvested_plots_is_info),
+		T(a_county_weather_lists_200_plots_and_counts_all),
 		T(restart_raises_no_duplicate),
 		T(several_weather_templates),
 		T(root_zone_depletion),

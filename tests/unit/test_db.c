@@ -723,6 +723,7 @@ static void alerts_open_once_and_compare_and_set(void **state)
 	struct test_store *f = *state;
 	struct db_alert a = { .rule_id = 1, .subject = "ws-1", .plot = "P1",
 			      .severity = "warning", .message = "hot",
+			      .detail = "{\"code\":\"heat\",\"params\":{}}",
 			      .value = NAN, .opened_ms = 1796668375679 }, got;
 	struct db_alert_filter active = { .state = "active" };
 	struct db_alert_filter window = { .from = 1796668375000,
@@ -743,6 +744,7 @@ static void alerts_open_once_and_compare_and_set(void **state)
 	assert_int_equal(db_alert_open(f->db, &a, &id, &e), ERR_EXISTS);
 	assert_int_equal(db_alert_get(f->db, id, &got, &e), 0);
 	assert_true(isnan(got.value));
+	assert_string_equal(got.detail, "{\"code\":\"heat\",\"params\":{}}");
 	assert_false(got.escalated);
 	got.escalated = true;
 	strcpy(got.severity, "critical");

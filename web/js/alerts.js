@@ -5,8 +5,9 @@
 
 import { api, qs, ApiError } from './api.js';
 import { t } from './i18n.js';
-import { label, dateTime, ago } from './format.js';
+import { label, dateTime, ago, num } from './format.js';
 import { el } from './dom.js';
+import { alertText, alertPlace, alertPlots, errorText } from './alert_text.js';
 
 export const ALERT_ITEMS = 6;      // rows of the overview's list
 const CLOSED_EVENTS = new Set(['closed']);
@@ -41,28 +42,67 @@ export class ActiveAlerts {
     return [...this.byId.values()].sort((x, y) => y.opened_ms - x.opened_ms || y.id - x.id);
   }
 
+  /** A plot's: its own and the base's weather that covers it. */
   ofPlot(code) {
-    return this.list().filter((a) => a.plot === code);
+    return this.list().filter((a) => alertPlots(a).includes(code));
   }
 }
 
-/** One alert as a row: severity colour, plot code, message, when it opened. */
+const SEVERITY_RANK = { info: 1, warning: 2, critical: 3 };
+
+/**
+ * The list as the overview shows it: one row per rule, so that an event of
+ * the whole base (a gateway down: every probe silent) is one row, its
+ * count beside it; the row is the rule's newest alert with `group` (how
+ * many, the worst severity, every plot).  Newest first.
+ */
+export function groupAlerts(list) {
+  const byRule = new Map();
+  for (const a of list) {
+    const key = a.rule_id ?? 'id' + a.id;
+    const g = byRule.get(key);
+    if (!g) {
+      byRule.set(key, { ...a, group: { n: 1, plots: new Set(alertPlots(a)) } });
+      continue;
+    }
+    g.group.n++;
+    for (const p of alertPlots(a)) g.group.plots.add(p);
+    if ((SEVERITY_RANK[a.severity] || 0) > (SEVERITY_RANK[g.severity] || 0)) g.severity = a.severity;
+  }
+  return [...byRule.values()];
+}
+
+/**
+ * One alert (or a group of one rule's, from groupAlerts) as a row:
+ * severity colour, where (its plot, or the base and how many plots), what
+ * it says in the page's language, when it opened.
+ */
 export function alertRow(a, onPick) {
+  const text = alertText(a);
+  const pick = a.plot || alertPlots(a)[0];
+  const n = a.group ? a.group.n : 1;
   const row = el('li', {
-    class: 'alert-row' + (a.plot && onPick ? ' pickable' : ''),
-    dataset: { id: String(a.id), severity: a.severity, state: a.state, plot: a.plot || '' },
-    title: a.message,
+    class: 'alert-row' + (pick && onPick ? ' pickable' : ''),
+    dataset: { id: String(a.id), severity: a.severity, state: a.state, plot: a.plot || '', code: a.code || '',
+      count: String(n) },
+    title: text,
   },
   el('span', { class: 'alert-sev', text: label('severity', a.severity) }),
-  el('span', { class: 'alert-plot', text: a.plot || a.subject }),
-  el('span', { class: 'alert-message', text: a.message }),
+  el('span', { class: 'alert-plot', text: alertPlace(a) }),
+  el('span', { class: 'alert-message', text: n > 1 ? `${text} · ${t('alert.group', { n: num(n) })}` : text }),
   el('time', { class: 'alert-time muted', datetime: a.opened, title: dateTime(a.opened_ms), text: ago(a.opened_ms) }));
-  if (a.plot && onPick) {
+  if (pick && onPick) {
     row.tabIndex = 0;
-    row.addEventListener('click', () => onPick(a.plot));
-    row.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') onPick(a.plot); });
+    row.addEventListener('click', () => onPick(pick));
+    row.addEventListener('keydown', (ev) => { if (ev.key === 'Enter') onPick(pick); });
   }
   return row;
+}
+
+/** Who acted, as the server names them ("duty (operator)"): the role translated. */
+function who(by) {
+  const m = /^(.*) \((viewer|operator|admin)\)$/.exec(by || '');
+  return m ? `${m[1]} · ${label('role', m[2])}` : by;
 }
 
 /** A plot's active alerts in its detail, with acknowledge buttons for operators. */
@@ -82,9 +122,10 @@ export class PlotAlerts {
     this.alerts = null;
     this.say('');
     try {
-      const r = await api('/alerts' + qs({ state: 'active', plot: code }), { signal });
+      // the plot's own and the base's weather covering it (on no plot)
+      const r = await api('/alerts' + qs({ state: 'active' }), { signal });
       if (signal?.aborted || this.code !== code) return;
-      this.alerts = r.alerts || [];
+      this.alerts = (r.alerts || []).filter((a) => alertPlots(a).includes(code));
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
       this.alerts = null; // a server without monitoring: the empty state
@@ -115,7 +156,8 @@ export class PlotAlerts {
       const row = alertRow(a, null);
       if (a.state === 'acknowledged' && a.acknowledged)
         row.append(el('span', { class: 'alert-acked muted',
-          text: t('alerts.acked_by', { by: a.acknowledged.by, comment: a.acknowledged.comment || '' }) }));
+          text: t('alerts.acked_by', { by: who(a.acknowledged.by),
+            comment: a.acknowledged.comment || t('alerts.ack_comment') }) }));
       else if (this.canAck && a.state === 'open') {
         const comment = el('input', { class: 'alert-comment', maxlength: '200', placeholder: t('alerts.comment') });
         row.append(el('span', { class: 'alert-actions' }, comment,
@@ -128,7 +170,9 @@ export class PlotAlerts {
   }
 
   async ack(a, typed) {
-    const comment = typed || t('alerts.ack_comment');
+    // nothing typed: no comment stored (the screen says "acknowledged on
+    // the big screen" in the language of whoever reads it)
+    const comment = typed;
     try {
       const got = await api(`/alerts/${a.id}/ack`, { method: 'POST', body: { comment } });
       if (this.alerts) this.alerts = this.alerts.map((x) => (x.id === got.id ? got : x));
@@ -136,7 +180,7 @@ export class PlotAlerts {
       this.say(t('alerts.acked', { id: a.id }), 'ok');
     } catch (e) {
       if (!(e instanceof ApiError)) throw e;
-      this.say(t('alerts.ack_failed', { message: e.message }), 'error');
+      this.say(t('alerts.ack_failed', { message: errorText(e) }), 'error');
     }
   }
 

@@ -6,6 +6,7 @@
 // across imagery passes (vegetation.js), and its cameras and machinery
 // operations (fleet.js).
 
+import { errorText } from './alert_text.js';
 import { api, qs, mapLimited, ApiError } from './api.js';
 import { t } from './i18n.js';
 import { num, label, metricName, metricValue, metricUnit, metricDigits, clockTime } from './format.js';
@@ -99,7 +100,7 @@ export class PlotDetail {
     } catch (e) {
       if (abort.signal.aborted) return;
       this.root.dataset.state = 'error';
-      this.root.querySelector('.detail-name').textContent = t('detail.load_failed', { message: e.message });
+      this.root.querySelector('.detail-name').textContent = t('detail.load_failed', { message: errorText(e) });
     }
   }
 

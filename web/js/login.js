@@ -1,5 +1,6 @@
 // The sign-in page: a name and password, or a wall screen's viewer token.
 
+import { errorText as apiErrorText } from './alert_text.js';
 import { t } from './i18n.js';
 import { ApiError } from './api.js';
 import { signInWithPassword, signInWithToken } from './auth.js';
@@ -66,8 +67,8 @@ export class LoginView {
 
 /** What to tell a person whose sign-in failed. */
 export function errorText(e, mode) {
-  if (!(e instanceof ApiError)) return t('login.error_network', { message: e.message });
+  if (!(e instanceof ApiError)) return t('error.network');
   if (mode === 'token' && e.status === 403) return t('login.error_token_role');
   if (e.status === 401) return t(mode === 'token' ? 'login.error_token' : 'login.error_credentials');
-  return e.message;
+  return apiErrorText(e);
 }

@@ -2,6 +2,7 @@
 // the address signs a wall screen in first), then the sign-in page or the
 // big screen.
 
+import { errorText as apiErrorText } from './alert_text.js';
 import { initI18n, setLang, otherLang, t } from './i18n.js';
 import { api, setUnauthorizedHandler } from './api.js';
 import { whoAmI, signInWithToken, signOut, takeKioskToken } from './auth.js';
@@ -63,7 +64,7 @@ class App {
     const screen = (this.screen = new Screen(document.getElementById('screen'), me, this.config,
       (message) => this.signOut(message)));
     screen.start(preloaded).catch((e) => {
-      if (this.screen === screen) this.showLogin(t('app.error', { message: e.message }));
+      if (this.screen === screen) this.showLogin(t('app.error', { message: apiErrorText(e) }));
     });
   }
 

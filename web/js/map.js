@@ -6,6 +6,7 @@
 // top, where they last reported.  An optional basemap image (config.json)
 // lies under the plots.
 
+import { alertPlots } from './alert_text.js';
 import { echarts } from './charts.js';
 import { t } from './i18n.js';
 import { num, label } from './format.js';
@@ -144,11 +145,12 @@ export class PlotMap {
   setAlerts(alerts) {
     this.alertsKnown = alerts !== null && alerts !== undefined;
     this.worst.clear();
-    for (const a of alerts || []) {
-      if (!a.plot) continue;
-      const had = this.worst.get(a.plot);
-      if (!had || (SEVERITY_RANK[a.severity] || 0) > (SEVERITY_RANK[had] || 0)) this.worst.set(a.plot, a.severity);
-    }
+    const all = [...this.plots.keys()];
+    for (const a of alerts || [])
+      for (const code of alertPlots(a, all)) { // a weather alert: every plot it covers
+        const had = this.worst.get(code);
+        if (!had || (SEVERITY_RANK[a.severity] || 0) > (SEVERITY_RANK[had] || 0)) this.worst.set(code, a.severity);
+      }
     if (this.layer === 'alerts' && this.plots.size) this.redraw();
   }
 
@@ -233,7 +235,8 @@ export class PlotMap {
     const state = m.working === null ? '' : ' · ' + t(m.working ? 'machinery.state_working' : 'machinery.state_idle');
     const info = this.machineInfo.get(name);
     const work = info && info.operation ? `<br>${escapeHtml(label('operation', info.operation))}` +
-      (info.implement ? ` (${escapeHtml(info.implement)}${info.swath_m ? ', ' + num(info.swath_m, 1) + ' m' : ''})` : '') : '';
+      (info.implement ? ` (${escapeHtml(label('implement', info.implement))}` +
+        `${info.swath_m ? t('alert.and') + t('machinery.swath', { m: num(info.swath_m, 1) }) : ''})` : '') : '';
     return `<b>${escapeHtml(name)}</b><br>${escapeHtml(label('kind', m.kind))}${state}${work}` +
       (m.speed === null ? '' : `<br>${num(m.speed, 1)} m/s`);
   }

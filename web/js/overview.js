@@ -9,7 +9,7 @@ import { t } from './i18n.js';
 import { num, compass, label, passWhen } from './format.js';
 import { setField, setEmpty } from './dom.js';
 import { MUTED, GRID_LINE } from './charts.js';
-import { alertRow, ALERT_ITEMS } from './alerts.js';
+import { alertRow, groupAlerts, ALERT_ITEMS } from './alerts.js';
 
 const ROSE_COLORS = ['#1e6fa8', '#2fd6ff', '#36f1a4', '#ffc94d', '#ff7a59'];
 
@@ -193,7 +193,8 @@ export class OverviewPanels {
     setEmpty(this.root, 'alerts', !al.available ? t('empty.alerts')
       : al.open === 0 ? t('alerts.none') : '');
     setField(this.root, 'alerts.open', al.available ? num(al.open) + (al.more ? '+' : '') : '—');
-    const items = al.available ? (al.items || []).slice(0, ALERT_ITEMS) : [];
+    // one row per rule: an event of the whole base is one row with its count
+    const items = al.available ? groupAlerts(al.items || []).slice(0, ALERT_ITEMS) : [];
     this.root.querySelector('#p-alerts .alert-list').replaceChildren(
       ...items.map((a) => alertRow(a, this.onPickPlot)));
   }

@@ -14,7 +14,7 @@ import { PlotMap, layerButtons } from './map.js';
 import { PlotDetail } from './detail.js';
 import { LiveFeed } from './feed.js';
 import { LiveStream } from './live.js';
-import { ActiveAlerts, ALERT_ITEMS } from './alerts.js';
+import { ActiveAlerts } from './alerts.js';
 import { clockTime, label, muArea, setSiteZone } from './format.js';
 import { el } from './dom.js';
 import { VideoWall } from './video.js';
@@ -239,7 +239,7 @@ export class Screen {
 
   showAlerts(more) {
     const list = this.active.list();
-    this.overview.setAlerts({ available: true, open: list.length, more, items: list.slice(0, ALERT_ITEMS) });
+    this.overview.setAlerts({ available: true, open: list.length, more, items: list });
     this.map.setAlerts(list);
     this.detail.onAlerts(this.active);
   }

@@ -4,6 +4,7 @@
 // `command` events.  A server without that route (404) gets "valve
 // control not available".
 
+import { errorText } from './alert_text.js';
 import { api, ApiError } from './api.js';
 import { t } from './i18n.js';
 import { el } from './dom.js';
@@ -67,7 +68,7 @@ export class ValveControls {
       this.say(t('valve.sent', { id, action, state: stateText(cmd && cmd.state) }), 'ok');
     } catch (e) {
       if (e instanceof ApiError && e.status === 404) this.say(t('valve.not_available'), 'unavailable');
-      else this.say(t('valve.failed', { message: e.message }), 'error');
+      else this.say(t('valve.failed', { message: errorText(e) }), 'error');
     }
   }
 

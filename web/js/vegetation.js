@@ -65,7 +65,9 @@ export class VegetationChart {
     const byScene = new Map([...sat, ...drone].map((p) => [p[2], p]));
     const flagged = (d.anomalies || []).flatMap((a) => {
       const p = byScene.get(a.scene);
-      return p ? [{ value: [p[0], p[1]], message: a.message }] : [];
+      return p ? [{ value: [p[0], p[1]], message: t('alert.text.vegetation', {
+        what: t('alert_tpl.vegetation_anomaly'), plot: a.plot, index: String(a.index || 'ndvi').toUpperCase(),
+        value: num(a.value, 2), reference: num(a.reference, 2) }) }] : [];
     });
     this.charts.show(this.box, JSON.stringify([sat, drone, flagged]), () => ({
       title: { text: 'NDVI', left: 0, top: 0, textStyle: { fontSize: 13, fontWeight: 'normal' } },

@@ -3,6 +3,7 @@
 // the last 30 days' root-zone depletion against the readily (RAW) and
 // totally (TAW) available water, with the crop's daily water use.
 
+import { errorText } from './alert_text.js';
 import { api, ApiError } from './api.js';
 import { t } from './i18n.js';
 import { num } from './format.js';
@@ -28,7 +29,7 @@ export class WaterBalance {
       // a server without the water balance says "no such route"; anything
       // else (no crop or sowing date, missing data) is worth reading
       const absent = e.status === 404 && /no such route/.test(e.message);
-      this.showEmpty(absent ? t('empty.water') : t('water.no_balance', { message: e.message }));
+      this.showEmpty(absent ? t('empty.water') : t('water.no_balance', { message: errorText(e) }));
       return;
     }
     this.render();
