@@ -262,6 +262,9 @@ struct db_chunk_write {
 	 * Chunks these replace (a compaction): deleted in the same
 	 * transaction.  The first added chunk takes the highest replaced seq,
 	 * so that it still loses to anything written after what it merged.
+	 * ERR_EXISTS, nothing written, when a chunk of a replaced series was
+	 * stored since they were read with a seq between theirs (another
+	 * node's write committed during the merge): read and merge again.
 	 */
 	const struct db_chunk_ref *replace;
 	size_t n_replace;
