@@ -153,6 +153,10 @@ static void remote_event(const char *type, const char *data, void *ctx)
 			log_error("reading the alert rules again: %s", e.msg);
 		return;
 	}
+	if (!strcmp(type, "readings")) {   /* for the rules this node holds */
+		alerts_observe_remote(ctx, data);
+		return;
+	}
 	if (strcmp(type, "point") || !(j = json_loads(data, 0, NULL)))
 		return;
 	ts = json_object_get(j, "ts");
@@ -176,6 +180,7 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 	struct alerts_opts ao = {
 		.tick_ms = o->alert_tick_ms ? o->alert_tick_ms : 1000,
 		.max_age_ms = o->alert_max_age_ms,
+		.cluster = the_cluster != NULL,
 		.notify = { .url = o->webhook_url, .secret = secret },
 	};
 	int rc = read_secret_file("webhook-secret-file", o->webhook_secret_file,

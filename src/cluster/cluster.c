@@ -370,7 +370,8 @@ static int take_payload(const char *payload, void *ctx)
 		 * this one holds the listening connection
 		 */
 		if (type && data) {
-			if (strcmp(type, "rules"))   /* a message for nodes only */
+			/* messages for nodes only: rules changed, readings */
+			if (strcmp(type, "rules") && strcmp(type, "readings"))
 				events_publish_remote(c->events, type, plot,
 						      data);
 			keep_remote(c, type, data);

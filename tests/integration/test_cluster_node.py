@@ -558,6 +558,58 @@ def every_node_knows_how_fresh_every_device_is():
 
 
 @test
+def rules_with_durations_see_every_node_s_readings():
+    """A rule with a duration (for_s) or on consecutive readings (stuck)
+    is evaluated by the holder of the alerts lease from every node's
+    readings (relayed): readings of one series written alternately through
+    two nodes raise exactly one alert where the series calls for one, and
+    none where each node alone would have seen a long enough run."""
+    nodes = cluster(2)
+    a, b = nodes
+    now = int(time.time() * 1000) - 3600000   # device time, within a day
+    try:
+        for dev in ("ws-x", "ws-y", "ws-z"):
+            device(a, dev)
+        op = a.token("operator", "rules")
+        r = b.post("/api/v1/rules", token=op, body={
+            "name": "hot", "for_s": 60, "conditions": [
+                {"metric": "air_temp", "op": ">", "threshold": 30,
+                 "clear": 25}]})
+        expect(r.status == 201, r)
+        hot = r.json()["id"]
+        r = a.post("/api/v1/rules", token=op, body={
+            "template": "stuck_sensor", "window_s": 60, "device": "ws-z"})
+        expect(r.status == 201, r)
+        stuck = r.json()["id"]
+        time.sleep(0.5)   # the rules reach the other node
+        # ws-y breaches for 60 s, ws-z reads 12 for 60 s: each node sees
+        # only 40 s of it.  ws-x alternates 35 (through a) and 20 (b):
+        # a alone would see it above 30 for 80 s.
+        for i in range(6):
+            nd = nodes[i % 2]
+            t = now + i * 20000
+            if i < 4:
+                write(nd, "ws-y", 35.0, t)
+                write(nd, "ws-z", 12.0, t)
+            write(nd, "ws-x", 35.0 if i % 2 == 0 else 20.0, t)
+            time.sleep(0.3)   # the holder takes them in time order
+
+        def mine(nd):
+            got = nd.get("/api/v1/alerts?state=open", token=a.admin_token)
+            expect(got.status == 200, got)
+            return sorted((x["rule_id"], x["subject"])
+                          for x in got.json()["alerts"])
+
+        want = [(hot, "ws-y"), (stuck, "ws-z/air_temp")]
+        wait_for(lambda: mine(a) == want, timeout=10)
+        time.sleep(1)   # time for a wrong or second alert
+        for nd in nodes:
+            expect(mine(nd) == want, mine(nd))
+    finally:
+        close_all(nodes)
+
+
+@test
 def cluster_mode_needs_a_postgresql_store():
     folder = tempfile.mkdtemp(prefix="oasis-test-sqlite-")
     try:
