@@ -716,6 +716,14 @@ int db_lease_acquire(struct db *db, const char *name, const char *node,
 int db_lease_release(struct db *db, const char *name, const char *node,
 		     bool forget, struct err *e);
 /*
+ * Call each with the name of every lease starting with prefix that has
+ * expired (the store's clock), in name order; a non-zero return stops and
+ * is returned.  On SQLite (one node) none ever expires.
+ */
+int db_lease_expired(struct db *db, const char *prefix,
+		     int (*each)(const char *name, void *ctx), void *ctx,
+		     struct err *e);
+/*
  * Send payload (under 8000 bytes) to every listener of channel, in its own
  * transaction (PostgreSQL NOTIFY).  ERR_UNSUPPORTED on SQLite.
  */

@@ -130,6 +130,7 @@ enum pg_stmt_id {
 	PG_LEASE_ACQUIRE,
 	PG_LEASE_RELEASE,
 	PG_LEASE_FORGET,
+	PG_LEASE_EXPIRED,
 	PG_NOTIFY,
 	PG_LATEST_GET,
 	/* files (pg_files.c) */
