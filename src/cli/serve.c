@@ -402,6 +402,41 @@ static int start_mqtt(const struct serve_opts *o, unsigned port,
 	return ERR_OK;
 }
 
+/*
+ * A dead node's MQTT sessions (its share of each broker), taken over by
+ * this node (cluster/cluster.h's hook): their queued share comes here
+ * and they leave the share group, so the live nodes take the whole.
+ */
+#define ADOPT_QUIET_MS 2000
+#define ADOPT_MAX_MS 60000
+
+static void adopt_sessions(const char *node, void *ctx)
+{
+	struct mqtt **m = ctx;
+	char id[200];
+	size_t taken;
+	struct err e;
+
+	for (int i = 0; i < SERVE_MQTT_MAX && m[i]; i++) {
+		snprintf(id, sizeof(id), "oasis-%s", node);
+		if (i)
+			snprintf(id + strlen(id), sizeof(id) - strlen(id), "-%d", i);
+		if (mqtt_adopt(m[i], id, ADOPT_QUIET_MS, ADOPT_MAX_MS, &taken, &e))
+			log_warn("%s", e.msg);
+		else
+			log_info("mqtt: took over the session %s: %zu messages, "
+				 "its share goes to the live nodes", id, taken);
+	}
+}
+
+/* Whether this node takes over the MQTT sessions of the dead ones. */
+static bool adopts(const struct serve_opts *o)
+{
+	/* their ids are oasis-NODE[-i]: only without --mqtt-client-id */
+	return the_cluster && o->mqtt_url && shared_group(o) &&
+	       !o->mqtt_client_id;
+}
+
 static int started(const struct serve_opts *o, const char *where,
 		   struct err *e)
 {
@@ -454,6 +489,8 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 		close_services(&svc);
 		return e->code;
 	}
+	if (adopts(o))
+		cluster_on_dead_node(the_cluster, adopt_sessions, mqtt);
 	serve_print_address(cfg->listen, http_server_port(server), where,
 			    sizeof(where));
 	log_info("serving on http://%s (web page: %s)", where,
@@ -470,6 +507,8 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	events_shutdown(svc.events); /* ends the event streams */
 	http_server_stop(server, STOP_GRACE_MS);
+	if (adopts(o))   /* waits for a take-over in flight */
+		cluster_on_dead_node(the_cluster, NULL, NULL);
 	valves_set_mqtt(svc.valves, NULL);
 	stop_mqtt(mqtt);
 	close_services(&svc);

@@ -270,6 +270,75 @@ def a_node_killed_with_a_backlog_takes_it_when_it_returns():
         broker.close()
 
 
+
+@test
+def a_dead_node_s_share_moves_to_the_others():
+    """A node killed -9 for good: its MQTT share does not wait for it.
+    Once its lease node/NAME expires a live node takes over its persistent
+    session (the share the broker queued for it and what it had not
+    acknowledged come to that node) and leaves the share group, so the
+    live nodes take the whole from then on.  Nothing PUBACKed is lost."""
+    broker = Broker().start()
+    nodes = cluster(2, extra=["--mqtt", broker.url],
+                    setup=lambda s: device(s, "sp-3", "soil_probe"))
+    a, b = nodes
+    try:
+        for nd in nodes:
+            wait_for(lambda: "mqtt: connected" in nd.server_log())
+        time.sleep(0.5)  # both share-group subscriptions in place
+        import paho.mqtt.client as mqtt
+        cl = mqtt.Client(client_id="cluster-test-moves")
+        cl.connect("127.0.0.1", broker.port)
+        cl.loop_start()
+        sent = [0]
+
+        def publish(k):
+            for _ in range(k):
+                i = sent[0]
+                cl.publish("oasis/sp-3/telemetry", json.dumps(
+                    {"ts": T0 + i * 1000,
+                     "values": {"moisture_10cm": 10 + i % 7}}),
+                    qos=1).wait_for_publish()
+                sent[0] += 1
+
+        b.proc.send_signal(signal.SIGSTOP)   # a backlog for b at the broker
+        publish(40)
+        b.stop(signal.SIGKILL)
+        killed = time.time()
+        for _ in range(30):   # the publisher goes on meanwhile
+            publish(1)
+            time.sleep(0.05)
+
+        def count():
+            return len(values(a, "sp-3/moisture_10cm", T0,
+                              T0 + sent[0] * 1000))
+
+        wait_for(lambda: count() == sent[0], timeout=TTL_MS / 1000 + 10)
+        moved = time.time() - killed
+        expect(moved < TTL_MS / 1000 + 5, moved)
+        # it leaves the session once nothing came for 2 s
+        wait_for(lambda: "took over the session oasis-n2" in a.server_log(),
+                 timeout=10)
+        # from now on the live node takes every reading at once
+        before = written(a)
+        t = time.time()
+        publish(20)
+        wait_for(lambda: count() == sent[0], timeout=5)
+        expect(written(a) - before == 20, written(a) - before)
+        want = [[T0 + i * 1000, 10.0 + i % 7] for i in range(sent[0])]
+        got = values(a, "sp-3/moisture_10cm", T0, T0 + sent[0] * 1000)
+        expect(got == want, got)
+        print("# a dead node's share: all %d readings in %.1f s after the "
+              "kill (ttl %.1f s), 0 lost; then 20 readings in %.2f s "
+              "through the live node" % (sent[0], moved, TTL_MS / 1000,
+                                         time.time() - t))
+        cl.loop_stop()
+        cl.disconnect()
+    finally:
+        close_all(nodes)
+        broker.close()
+
+
 def history(s, dev):
     r = s.get("/api/v1/devices/%s/commands" % dev, token=s.admin_token)
     expect(r.status == 200, r)
