@@ -690,6 +690,10 @@ def cluster_mode_needs_a_postgresql_store():
                             "--data", folder], capture_output=True,
                            text=True, timeout=60)
         expect(p.returncode != 0 and "bad value" in p.stderr, p.stderr)
+        p = subprocess.run([harness.OASIS, "serve", "--mqtt-sessions", "9",
+                            "--data", folder], capture_output=True,
+                           text=True, timeout=60)
+        expect(p.returncode != 0 and "bad value" in p.stderr, p.stderr)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
