@@ -274,6 +274,12 @@ struct db_chunk_write {
 	/* A state value stored with them (e.g. ts.wal_checkpoint). */
 	const char *state_key;      /* NULL: none; else as db_state_set's */
 	int64_t state_value;
+	/*
+	 * Only a new layout of points already stored (a compaction): the
+	 * store may commit it without waiting for the disk (PostgreSQL), since
+	 * losing it in a crash leaves the same points in the old chunks.
+	 */
+	bool relayout;
 };
 
 /* Store (and replace) chunks atomically. */

@@ -604,7 +604,18 @@ static int chunks_write_on(struct pg_conn *c, void *ctx, struct err *e)
 		if (w->add[i].series >= 0)
 			rc = ensure_on(a->db, c, w->add[i].ts_min,
 				       w->add[i].ts_min, e);
-	if (rc || (rc = pg__begin(c, e)))
+	if (rc)
+		return rc;
+	/*
+	 * a relayout's commit is made durable by any later one (the log is
+	 * flushed in order), or lost with the same points left as they were
+	 */
+	if (w->relayout)
+		rc = pg__exec(c, "BEGIN; SET LOCAL synchronous_commit TO off",
+			      "starting a transaction", e);
+	else
+		rc = pg__begin(c, e);
+	if (rc)
 		return rc;
 	if ((rc = write_all(c, w, e)) || (rc = pg__commit(c, e)))
 		pg__rollback(c);

@@ -45,6 +45,9 @@ int overview_prometheus(struct db *db, struct ts_engine *ts,
 	      "Series with a head in memory.", "gauge", st.series);
 	gauge(out, "oasis_checkpoints_total",
 	      "Checkpoints since the server started.", "counter", st.checkpoints);
+	gauge(out, "oasis_compactions_total",
+	      "Rounds of compaction (merging the small chunks of a window) "
+	      "since the server started.", "counter", st.compactions);
 	gauge(out, "oasis_wal_segment",
 	      "The write-ahead log segment being written.", "gauge",
 	      st.wal_segment);

@@ -8,9 +8,11 @@
  */
 #include "ts/engine_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/log.h"
 #include "util/timeutil.h"
 
 /* A window still receiving points is merged only once it has this many. */
@@ -51,12 +53,12 @@ static void take_dirty(int64_t key, void *value, void *ctx)
 	h->dirty = false;
 }
 
-static void put_back_dirty(struct ts_engine *eng, const struct dirty *d)
+static void mark_dirty(struct ts_engine *eng, const struct dirty *d, bool create)
 {
 	struct head *h;
 
 	pthread_rwlock_wrlock(&eng->heads_lock);
-	h = ts__head_get(eng, d->series, false);
+	h = ts__head_get(eng, d->series, create);
 	if (h) {
 		if (!h->dirty || d->from < h->dirty_from)
 			h->dirty_from = d->from;
@@ -156,7 +158,8 @@ static int merge_window(struct ts_engine *eng, int64_t series,
 		goto out;
 	ts__chunks_fix(&cl);
 	w = (struct db_chunk_write){ .add = cl.items, .n_add = cl.n,
-				     .replace = refs, .n_replace = count };
+				     .replace = refs, .n_replace = count,
+				     .relayout = true };
 	rc = db_chunks_write(eng->db, &w, e);
 out:
 	ts__chunk_list_free(&cl);
@@ -252,11 +255,95 @@ int ts_engine_compact(struct ts_engine *eng, struct err *e)
 		if (!rc)
 			rc = compact_series(eng, &l.items[i], now, &unfinished, e);
 		if (rc || unfinished)
-			put_back_dirty(eng, &l.items[i]);
+			mark_dirty(eng, &l.items[i], false);
 	}
+	pthread_rwlock_wrlock(&eng->heads_lock);
+	eng->compactions++;
+	pthread_rwlock_unlock(&eng->heads_lock);
 	pthread_mutex_unlock(&eng->maint_lock);
 	free(l.items);
 	if (!rc && l.failed)
 		rc = err_nomem(e);
 	return rc;
+}
+
+/* ---- the work left at close, kept in the store for the next start ---------- */
+
+/*
+ * A text file in the store: one "series from to" line per dirty range.  It
+ * is written when the engine closes cleanly and read at the next start, so
+ * a restart does not leave the windows written just before it fragmented
+ * for good (their reads would cost a row per checkpoint's chunk).  After a
+ * crash the file is older than the work: the ranges it lacks stay as they
+ * are, readable, only slower to read.
+ */
+#define TODO_FILE "ts/compaction-todo"
+
+void ts__compact_todo_save(struct ts_engine *eng)
+{
+	struct dirty_list l = { 0 };
+	struct buf text = BUF_INIT;
+	struct err e;
+	int rc;
+
+	pthread_rwlock_wrlock(&eng->heads_lock);
+	imap_foreach(&eng->heads, take_dirty, &l);
+	pthread_rwlock_unlock(&eng->heads_lock);
+	for (size_t i = 0; i < l.n; i++)
+		buf_printf(&text, "%lld %lld %lld\n",
+			   (long long)l.items[i].series,
+			   (long long)l.items[i].from, (long long)l.items[i].to);
+	if (l.failed || buf_failed(&text))
+		rc = err_nomem(&e);
+	else if (l.n)
+		rc = db_file_put(eng->db, TODO_FILE, text.data, text.len,
+				 time_now_ms(), &e);
+	else if ((rc = db_file_delete(eng->db, TODO_FILE, &e)) == ERR_NOT_FOUND)
+		rc = ERR_OK;
+	if (rc)
+		log_warn("closing the time-series engine: the compaction left "
+			 "(%zu series) is not kept for the next start: %s", l.n,
+			 e.msg);
+	else if (l.n)
+		log_info("compaction left for the next start: %zu series", l.n);
+	buf_free(&text);
+	free(l.items);
+}
+
+int ts__compact_todo_load(struct ts_engine *eng, struct err *e)
+{
+	struct db_file f;
+	const char *p, *end;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = db_file_get(eng->db, TODO_FILE, &f, e)) == ERR_NOT_FOUND)
+		return ERR_OK;
+	if (rc)
+		return err_prefix(e, "reading the compaction left at the last stop");
+	p = f.data;
+	end = p + f.size;
+	while (p < end) {
+		long long series, from, to;
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		char line[80];
+		size_t len = eol ? (size_t)(eol - p) : (size_t)(end - p);
+
+		if (len < sizeof(line)) {
+			memcpy(line, p, len);
+			line[len] = '\0';
+			if (sscanf(line, "%lld %lld %lld", &series, &from, &to) == 3 &&
+			    from <= to) {
+				mark_dirty(eng, &(struct dirty){ series, from, to },
+					   true);
+				n++;
+			}
+		}
+		p += len + 1;
+	}
+	db_file_free(&f);
+	eng->compact_at_start = n > 0;
+	if (n)
+		log_info("compaction left at the last stop: %zu series", n);
+	return ERR_OK;
 }

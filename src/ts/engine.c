@@ -128,7 +128,9 @@ int ts_engine_open(struct db *db, const char *data_dir,
 		goto fail;
 	rc = wal_open(&eng->wal, dir, (uint64_t)checkpoint, eng->opts.readonly,
 		      replay_into_heads, eng, &ws, e);
-	if (rc || (rc = start_maintenance(eng, e)))
+	if (rc || (!eng->opts.readonly &&
+		   (rc = ts__compact_todo_load(eng, e))) ||
+	    (rc = start_maintenance(eng, e)))
 		goto fail;
 	if (ws.damaged_segments)
 		log_error("time-series log replayed with DAMAGE: %" PRIu64 " points "
@@ -175,6 +177,8 @@ void ts_engine_close(struct ts_engine *eng)
 	    ts_engine_checkpoint(eng, &e))
 		log_warn("closing the time-series engine: %s (the log keeps "
 			 "the points)", e.msg);
+	if (!eng->opts.readonly && !eng->opts.shared)
+		ts__compact_todo_save(eng);
 	wal_close(&eng->wal);
 	engine_free(eng);
 }
@@ -488,7 +492,7 @@ static bool nap(struct ts_engine *eng, int64_t ms)
 static void *maintenance_main(void *arg)
 {
 	struct ts_engine *eng = arg;
-	int64_t last = time_now_ms();
+	int64_t last = eng->compact_at_start ? 0 : time_now_ms();
 	struct err e;
 
 	while (nap(eng, 1000)) {
@@ -579,6 +583,7 @@ void ts_engine_stats(struct ts_engine *eng, struct ts_engine_stats *out)
 	out->head_points = eng->head_points;
 	out->points_written = eng->points_written;
 	out->checkpoints = eng->checkpoints;
+	out->compactions = eng->compactions;
 	pthread_rwlock_unlock(&eng->heads_lock);
 	out->read_retries = atomic_load(&eng->read_retries);
 	pthread_mutex_lock(&eng->wal_lock);

@@ -245,6 +245,7 @@ struct ts_engine_stats {
 	uint64_t wal_segment;
 	uint64_t points_written;
 	uint64_t checkpoints;
+	uint64_t compactions;     /* rounds of compaction finished */
 	uint64_t read_retries;    /* reads begun again (invariant 7) */
 	int sticky;               /* the log's sticky error; 0: none */
 };

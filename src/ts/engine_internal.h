@@ -66,6 +66,9 @@ struct ts_engine {
 	size_t head_points;
 	uint64_t points_written;
 	uint64_t checkpoints;
+	uint64_t compactions;
+	/* work left at the last stop: the first round runs at once */
+	bool compact_at_start;
 	/*
 	 * Bumped (under heads_lock, held for writing) each time a checkpoint
 	 * that has committed its chunks drops their points from the heads;
@@ -157,6 +160,13 @@ int ts__shared_flush(struct ts_engine *eng, struct pending *list);
 /* The stored newest points (ts INT64_MIN: none); an error code. */
 int ts__shared_latest(struct ts_engine *eng, const int64_t *series, size_t n,
 		      struct ts_point *out);
+/*
+ * The dirty ranges left at a clean close, kept in the store (compact.c), and
+ * taken back at the next open so that compaction goes on where it stopped.
+ */
+void ts__compact_todo_save(struct ts_engine *eng);
+int ts__compact_todo_load(struct ts_engine *eng, struct err *e);
+
 /* The lease of one window's merge (always held when not shared). */
 int ts__shared_window_take(struct ts_engine *eng, int64_t series,
 			   int64_t start, bool *held, struct err *e);

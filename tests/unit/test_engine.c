@@ -389,6 +389,44 @@ static int count_chunk(const struct db_chunk *c, void *ctx)
 	return 0;
 }
 
+static int chunks_of(struct db *db, int64_t series)
+{
+	int n = 0;
+	struct err e;
+
+	assert_int_equal(db_chunks_read(db, series, T0 - DAY, T0 + 2 * DAY,
+					count_chunk, &n, &e), 0);
+	return n;
+}
+
+/*
+ * A window left fragmented by checkpoints just before a clean stop is
+ * merged after the next start: the work left is kept in the store.
+ */
+static void compaction_goes_on_after_a_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct err e;
+
+	write_minutes(f->eng, 31, T0, 100, 10);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	write_minutes(f->eng, 31, T0 + 100 * 60000, 100, 10);
+	assert_int_equal(ts_engine_checkpoint(f->eng, &e), 0);
+	assert_int_equal(chunks_of(f->db, 31), 2);
+	ts_engine_close(f->eng);
+	f->eng = NULL;
+	assert_int_equal(ts_engine_open(f->db, f->dir, &manual, &f->eng, &e), 0);
+	assert_int_equal(ts_engine_compact(f->eng, &e), 0);
+	assert_int_equal(chunks_of(f->db, 31), 1);
+	assert_int_equal(count_points(f->eng, 31, T0, T0 + DAY), 200);
+	/* done: a second restart finds nothing left */
+	ts_engine_close(f->eng);
+	f->eng = NULL;
+	assert_int_equal(ts_engine_open(f->db, f->dir, &manual, &f->eng, &e), 0);
+	assert_int_equal(ts_engine_compact(f->eng, &e), 0);
+	assert_int_equal(chunks_of(f->db, 31), 1);
+}
+
 /*
  * Two engines in shared mode on one store (nodes of a cluster): a write
  * is in the store once acknowledged (no log, no head), each reads the
@@ -463,6 +501,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(torn_log_tail_is_cut_off, setup, teardown),
 		cmocka_unit_test_setup_teardown(bulk_load_is_atomic_and_windowed, setup, teardown),
 		cmocka_unit_test_setup_teardown(rollups_replace_old_raw_points_transparently, setup, teardown),
+		cmocka_unit_test_setup_teardown(compaction_goes_on_after_a_restart, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
