@@ -53,6 +53,14 @@ struct alerts_opts {
 	int64_t tick_ms;             /* the timer's period; 0: no timer */
 	int64_t max_age_ms;          /* older points are not evaluated; 0: 1 d */
 	size_t queue_max;            /* points waiting at most; 0: 262,144 */
+	/*
+	 * One of several nodes (docs/CLUSTER.md): the rules that need a
+	 * series' readings in order (a duration, stuck, several conditions)
+	 * are evaluated by the holder of DUTY_ALERTS alone; the other nodes
+	 * hand it their readings of those series (events_relay "readings",
+	 * given to alerts_observe_remote there).
+	 */
+	bool cluster;
 	struct notify_opts notify;
 };
 
@@ -186,6 +194,12 @@ int alerts_rule_delete(struct alerts *a, int64_t id, struct err *e);
 void alerts_note_remote(struct alerts *a, const char *device,
 			const char *plot, const char *metric, int64_t ts,
 			double value);
+/*
+ * Readings another node relayed ("readings": its points of series bound
+ * to rules it leaves to the holder of DUTY_ALERTS; data as sent, JSON):
+ * queued and, on the holder, evaluated by those rules only.
+ */
+void alerts_observe_remote(struct alerts *a, const char *data);
 /* Read the rules from the store again (another node of a cluster changed them). */
 int alerts_reload_rules(struct alerts *a, struct err *e);
 /* Every rule as a JSON array (new reference). */

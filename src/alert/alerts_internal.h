@@ -95,6 +95,7 @@ struct mon_action {
 struct mon_point {
 	int64_t series, ts;
 	double value;
+	bool remote;                  /* relayed by another node (cluster) */
 };
 
 /* A series the queue had not seen: its names, sent once. */

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/duty.h"
 #include "util/log.h"
 #include "util/timeutil.h"
 
@@ -33,6 +34,7 @@
 struct name_src {
 	const struct ingest_observed *batch;  /* from ingestion, or */
 	const struct ingest_seen *seen;       /* given */
+	bool remote;                          /* relayed by another node */
 };
 
 /* A writer's patience for one batch. */
@@ -175,11 +177,12 @@ static void enqueue(struct mon_queue *q, const struct name_src *src,
 
 		if (writes)
 			pt = (struct mon_point){ writes[i].series, writes[i].ts,
-						 writes[i].value };
+						 writes[i].value, false };
 		else
 			pt = (struct mon_point){ src->seen[i].series,
 						 src->seen[i].ts,
-						 src->seen[i].value };
+						 src->seen[i].value,
+						 src->remote };
 		dropped += !queue_point(q, src, i, &pt, &b);
 	}
 	if (dropped)
@@ -192,7 +195,7 @@ void alerts_observe(const struct ingest_observed *batch,
 		    const struct ts_write *pts, size_t n, void *ctx)
 {
 	struct alerts *a = ctx;
-	struct name_src src = { batch, NULL };
+	struct name_src src = { batch, NULL, false };
 
 	enqueue(&a->queue, &src, pts, n);
 }
@@ -200,9 +203,49 @@ void alerts_observe(const struct ingest_observed *batch,
 void alerts_observe_points(struct alerts *a, const struct ingest_seen *pts,
 			   size_t n)
 {
-	struct name_src src = { NULL, pts };
+	struct name_src src = { NULL, pts, false };
 
 	enqueue(&a->queue, &src, NULL, n);
+}
+
+/* One relayed reading: [series, ts, value, device, metric, plot]. */
+static bool reading_of(json_t *r, struct ingest_seen *out)
+{
+	json_t *s = json_array_get(r, 0), *ts = json_array_get(r, 1),
+	       *v = json_array_get(r, 2);
+
+	*out = (struct ingest_seen){
+		.device = json_string_value(json_array_get(r, 3)),
+		.metric = json_string_value(json_array_get(r, 4)),
+		.plot = json_string_value(json_array_get(r, 5)),
+	};
+	if (!json_is_integer(s) || !json_is_integer(ts) ||
+	    !json_is_number(v) || !out->device || !out->metric || !out->plot)
+		return false;
+	out->series = json_integer_value(s);
+	out->ts = json_integer_value(ts);
+	out->value = json_number_value(v);
+	return true;
+}
+
+void alerts_observe_remote(struct alerts *a, const char *data)
+{
+	json_t *j = json_loads(data, 0, NULL), *list = json_object_get(j, "r"), *r;
+	struct ingest_seen *pts = NULL;
+	struct name_src src = { NULL, NULL, true };
+	size_t i, n = 0;
+
+	/* only the holder evaluates them (a new holder misses a few) */
+	if (!a->o.cluster || !duty_held(DUTY_ALERTS) || !json_is_array(list) ||
+	    !(pts = calloc(json_array_size(list) + 1, sizeof(*pts))))
+		goto out;
+	json_array_foreach(list, i, r)
+		n += reading_of(r, &pts[n]);
+	src.seen = pts;
+	enqueue(&a->queue, &src, NULL, n);
+out:
+	free(pts);
+	json_decref(j);
 }
 
 void alerts__classify(struct alerts *a, int64_t series, uintptr_t what)

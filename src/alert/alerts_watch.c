@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/buf.h"
 #include "util/duty.h"
 #include "util/log.h"
 #include "util/timeutil.h"
@@ -200,7 +201,7 @@ void alerts_note_remote(struct alerts *a, const char *device,
 			const char *plot, const char *metric, int64_t ts,
 			double value)
 {
-	struct mon_point p = { 0, ts, value };
+	struct mon_point p = { 0, ts, value, false };
 	struct mon_binding b = { .flow = !strcmp(metric, "flow") };
 
 	pthread_mutex_lock(&a->lock);
@@ -209,28 +210,94 @@ void alerts_note_remote(struct alerts *a, const char *device,
 	pthread_mutex_unlock(&a->lock);
 }
 
-static void eval_point(struct alerts *a, const struct mon_binding *b,
-		       const struct mon_point *p)
+/*
+ * Whether a rule needs every reading of its series in order: a duration,
+ * stuck, several conditions.  In a cluster one node (the holder of
+ * DUTY_ALERTS) evaluates those, from every node's readings.
+ */
+static bool needs_order(const struct mon_subject *s)
 {
+	return s->kind == ALERT_STUCK || s->for_ms > 0 || s->n_cond > 1;
+}
+
+/*
+ * In a cluster: where a point goes.  The holder evaluates every rule on
+ * its own points and the ordered ones on relayed points; another node
+ * evaluates the rest on its own points and forwards (true) those the
+ * ordered rules need.
+ */
+struct route {
+	bool cluster, holder;
+};
+
+static bool eval_point(struct alerts *a, const struct mon_binding *b,
+		       const struct mon_point *p, struct route rt)
+{
+	bool forward = false;
+
 	for (int k = 0; k < b->n; k++) {
 		struct mon_subject *s = b->to[k].s;
-		enum eval_change ch = s->kind == ALERT_STUCK
+		enum eval_change ch;
+
+		if (rt.cluster && needs_order(s) && !rt.holder) {
+			forward |= !p->remote;
+			continue;
+		}
+		if (rt.cluster && !needs_order(s) && p->remote)
+			continue;   /* its own node evaluated it */
+		ch = s->kind == ALERT_STUCK
 			? eval_stuck(s->window_ms, &s->st, p->ts, p->value)
 			: eval_conditions(s->cond, s->n_cond, s->for_ms, &s->st,
 					  b->to[k].cond, p->ts, p->value);
-
 		if (ch != EVAL_SAME)
 			alerts__say_change(a, s, ch == EVAL_RAISE, p->ts,
 					   p->value);
 	}
+	return forward;
 }
 
 /* Points evaluated under the lock at a time: reads and acks get their turn. */
 #define SLICE 4096
+/* A "readings" message's data at most (a NOTIFY payload is < 8000 bytes). */
+#define READINGS_MAX 6000
+
+/* Relay the readings gathered ({"r":[... ), emptying the buffer. */
+static void send_readings(struct alerts *a, struct buf *out)
+{
+	if (!out->len)
+		return;
+	buf_puts(out, "]}");
+	if (!buf_failed(out))
+		events_relay(a->events, "readings", out->data);
+	buf_reset(out);
+}
+
+/* Add one reading for the holder: [series, ts, value, device, metric, plot]. */
+static void add_reading(struct alerts *a, const struct mon_binding *b,
+			const struct mon_point *p, struct buf *out)
+{
+	const struct mon_series *ms = imap_get(&a->series, p->series);
+	const struct mon_device *d = &a->devices[b->dev];
+
+	if (!ms || !isfinite(p->value))
+		return;
+	buf_puts(out, out->len ? "," : "{\"r\":[");
+	buf_printf(out, "[%lld,%lld,%.17g,", (long long)p->series,
+		   (long long)p->ts, p->value);
+	buf_json_string(out, d->id);
+	buf_putc(out, ',');
+	buf_json_string(out, a->metrics[ms->metric]);
+	buf_putc(out, ',');
+	buf_json_string(out, plot_code(a, d->plot));
+	buf_putc(out, ']');
+	if (out->len > READINGS_MAX)
+		send_readings(a, out);
+}
 
 static void evaluate_slice(struct alerts *a, const struct mon_point *pts,
-			   size_t n)
+			   size_t n, struct buf *fwd)
 {
+	struct route rt = { a->o.cluster, a->o.cluster && duty_held(DUTY_ALERTS) };
 	int64_t now, oldest;
 	bool act;
 
@@ -244,10 +311,10 @@ static void evaluate_slice(struct alerts *a, const struct mon_point *pts,
 		if (!b)
 			continue;
 		note_source(a, b, p, now);
-		if (b->n && p->ts >= oldest)
-			eval_point(a, b, p);
-		if (a->pv.n && p->ts >= oldest)
-			alerts__pv_point(a, b, p);
+		if (b->n && p->ts >= oldest && eval_point(a, b, p, rt))
+			add_reading(a, b, p, fwd);
+		if (a->pv.n && p->ts >= oldest && !p->remote)
+			alerts__pv_point(a, b, p);   /* (a relayed point: done) */
 	}
 	act = a->n_actions > 0;
 	pthread_mutex_unlock(&a->lock);
@@ -269,8 +336,13 @@ void alerts__evaluate(struct alerts *a, const struct mon_name *names,
 					 ? MON_WATCH : MON_QUIET + (uintptr_t)b->dev);
 	}
 	pthread_mutex_unlock(&a->lock);
+	struct buf fwd = BUF_INIT;
+
 	for (size_t off = 0; off < n; off += SLICE)
-		evaluate_slice(a, pts + off, n - off < SLICE ? n - off : SLICE);
+		evaluate_slice(a, pts + off, n - off < SLICE ? n - off : SLICE,
+			       &fwd);
+	send_readings(a, &fwd);
+	buf_free(&fwd);
 }
 
 /* ---- valves ------------------------------------------------------------------ */

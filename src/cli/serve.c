@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <signal.h>
@@ -154,6 +155,10 @@ static void remote_event(const char *type, const char *data, void *ctx)
 			log_error("reading the alert rules again: %s", e.msg);
 		return;
 	}
+	if (!strcmp(type, "readings")) {   /* for the rules this node holds */
+		alerts_observe_remote(ctx, data);
+		return;
+	}
 	if (strcmp(type, "point") || !(j = json_loads(data, 0, NULL)))
 		return;
 	ts = json_object_get(j, "ts");
@@ -177,6 +182,7 @@ static int open_alerts(struct http_services *svc, const struct serve_opts *o,
 	struct alerts_opts ao = {
 		.tick_ms = o->alert_tick_ms ? o->alert_tick_ms : 1000,
 		.max_age_ms = o->alert_max_age_ms,
+		.cluster = the_cluster != NULL,
 		.notify = { .url = o->webhook_url, .secret = secret },
 	};
 	int rc = read_secret_file("webhook-secret-file", o->webhook_secret_file,
@@ -344,26 +350,51 @@ static const char *shared_group(const struct serve_opts *o)
 	return o->cluster ? "oasis" : NULL;
 }
 
-/* Connect to broker i (0: --mqtt, then the others) and take telemetry. */
-static int start_broker(const struct serve_opts *o, int i, unsigned port,
-			struct http_services *svc, struct mqtt **out,
-			struct err *e)
+/* Sessions per broker: several in a share group, one otherwise. */
+static unsigned sessions_of(const struct serve_opts *o)
+{
+	if (!shared_group(o))
+		return 1;   /* plain subscriptions would get every message N times */
+	return o->mqtt_sessions ? o->mqtt_sessions : 4;
+}
+
+/*
+ * Session k of a node on broker i: oasis-NODE, -i for the second and
+ * later brokers, _sK for the second and later sessions.
+ */
+static void session_id(const char *base, int i, unsigned k, char *id,
+		       size_t size)
+{
+	int n = snprintf(id, size, "%s", base);
+
+	if (i && n >= 0 && (size_t)n < size)
+		n += snprintf(id + n, size - (size_t)n, "-%d", i);
+	if (k && n >= 0 && (size_t)n < size)
+		snprintf(id + n, size - (size_t)n, "_s%u", k + 1);
+}
+
+/*
+ * Connect session k to broker i (0: --mqtt, then the others) and take
+ * telemetry.
+ */
+static int start_broker(const struct serve_opts *o, int i, unsigned k,
+			unsigned port, struct http_services *svc,
+			struct mqtt **out, struct err *e)
 {
 	const char *url = i ? o->mqtt_more[i - 1] : o->mqtt_url;
 	const char *group = shared_group(o);
-	char id[160], host[64] = "host", password[256];
+	char base[160], id[200], host[64] = "host", password[256];
 	int rc;
 
 	*out = NULL;
 	gethostname(host, sizeof(host) - 1);
 	if (o->mqtt_client_id)
-		snprintf(id, sizeof(id), "%s", o->mqtt_client_id);
+		snprintf(base, sizeof(base), "%s", o->mqtt_client_id);
 	else if (o->cluster)
-		snprintf(id, sizeof(id), "oasis-%s", the_node);
+		snprintf(base, sizeof(base), "oasis-%s", the_node);
 	else
-		snprintf(id, sizeof(id), "oasis-%s-%u", host, port);
-	if (i)   /* one id per broker, distinct anyway */
-		snprintf(id + strlen(id), sizeof(id) - strlen(id), "-%d", i);
+		snprintf(base, sizeof(base), "oasis-%s-%u", host, port);
+	session_id(base, i, k, id, sizeof(id));   /* distinct anyway */
 	rc = read_secret_file("mqtt-password-file", o->mqtt_password_file,
 			      password, sizeof(password), e);
 	if (!rc)
@@ -374,7 +405,7 @@ static int start_broker(const struct serve_opts *o, int i, unsigned port,
 	sodium_memzero(password, sizeof(password));
 	if (rc)
 		return rc;
-	if (!i)   /* valve commands go out through the first broker */
+	if (!i && !k)   /* valve commands go out through the first broker */
 		valves_set_mqtt(svc->valves, *out);
 	if (mqtt_on(*out, "acks", valves_on_mqtt_ack, svc->valves, e) ||
 	    mqtt_on(*out, "nmea", fleet_on_mqtt_nmea, svc->fleet, e) ||
@@ -385,9 +416,11 @@ static int start_broker(const struct serve_opts *o, int i, unsigned port,
 	return mqtt_start(*out, e);
 }
 
+#define N_MQTT (SERVE_MQTT_MAX * SERVE_MQTT_SESSIONS_MAX)
+
 static void stop_mqtt(struct mqtt **m)
 {
-	for (int i = 0; i < SERVE_MQTT_MAX; i++) {
+	for (int i = 0; i < N_MQTT; i++) {
 		mqtt_close(m[i]);
 		m[i] = NULL;
 	}
@@ -401,9 +434,80 @@ static int start_mqtt(const struct serve_opts *o, unsigned port,
 	if (!o->mqtt_url)
 		return ERR_OK;
 	for (int i = 0; i <= o->n_mqtt_more; i++)
-		if (start_broker(o, i, port, svc, &m[i], e))
-			return e->code;
+		for (unsigned k = 0; k < sessions_of(o); k++)
+			if (start_broker(o, i, k, port, svc,
+					 &m[i * SERVE_MQTT_SESSIONS_MAX + k], e))
+				return e->code;
 	return ERR_OK;
+}
+
+/*
+ * A dead node's MQTT sessions (its share of each broker), taken over by
+ * this node (cluster/cluster.h's hook): their queued share comes here
+ * and they leave the share group, so the live nodes take the whole.
+ */
+#define ADOPT_QUIET_MS 2000
+#define ADOPT_MAX_MS 60000
+
+/* The nodes' sessions per broker (the same --mqtt-sessions everywhere). */
+static unsigned adopt_sessions_n;
+
+struct adoptee {
+	struct mqtt *like;
+	char id[200];
+	pthread_t t;
+	bool started;
+};
+
+static void *adopt_one_session(void *arg)
+{
+	struct adoptee *a = arg;
+	size_t taken;
+	struct err e;
+
+	if (mqtt_adopt(a->like, a->id, ADOPT_QUIET_MS, ADOPT_MAX_MS, &taken,
+		       &e))
+		log_warn("%s", e.msg);
+	else
+		log_info("mqtt: took over the session %s: %zu messages, its "
+			 "share goes to the live nodes", a->id, taken);
+	return NULL;
+}
+
+/* Every session of the dead node on every broker, at once. */
+static void adopt_sessions(const char *node, void *ctx)
+{
+	struct mqtt **m = ctx;
+	struct adoptee *list = calloc(N_MQTT, sizeof(*list));
+	char base[160];
+
+	if (!list)
+		return;
+	snprintf(base, sizeof(base), "oasis-%s", node);
+	for (int i = 0; i < SERVE_MQTT_MAX; i++)
+		for (unsigned k = 0; k < adopt_sessions_n; k++) {
+			struct adoptee *a = &list[i * SERVE_MQTT_SESSIONS_MAX + k];
+
+			if (!(a->like = m[i * SERVE_MQTT_SESSIONS_MAX]))
+				continue;
+			session_id(base, i, k, a->id, sizeof(a->id));
+			a->started = !pthread_create(&a->t, NULL,
+						     adopt_one_session, a);
+			if (!a->started)   /* no thread: here, one by one */
+				adopt_one_session(a);
+		}
+	for (int i = 0; i < N_MQTT; i++)
+		if (list[i].started)
+			pthread_join(list[i].t, NULL);
+	free(list);
+}
+
+/* Whether this node takes over the MQTT sessions of the dead ones. */
+static bool adopts(const struct serve_opts *o)
+{
+	/* their ids are oasis-NODE[-i]: only without --mqtt-client-id */
+	return the_cluster && o->mqtt_url && shared_group(o) &&
+	       !o->mqtt_client_id;
 }
 
 static int started(const struct serve_opts *o, const char *where,
@@ -433,7 +537,7 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 	const struct http_config *cfg = &o->http;
 	struct http_services svc;
 	struct http_server *server;
-	struct mqtt *mqtt[SERVE_MQTT_MAX] = { 0 };
+	struct mqtt *mqtt[N_MQTT] = { 0 };
 	char where[300];
 	sigset_t stop;
 	int sig, rc = ERR_OK;
@@ -458,6 +562,9 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 		close_services(&svc);
 		return e->code;
 	}
+	adopt_sessions_n = sessions_of(o);
+	if (adopts(o))
+		cluster_on_dead_node(the_cluster, adopt_sessions, mqtt);
 	serve_print_address(cfg->listen, http_server_port(server), where,
 			    sizeof(where));
 	log_info("serving on http://%s (web page: %s)", where,
@@ -474,6 +581,8 @@ int serve_run(struct db *db, const char *data_dir, const struct serve_opts *o,
 		 sig == SIGINT ? "SIGINT" : "SIGTERM");
 	events_shutdown(svc.events); /* ends the event streams */
 	http_server_stop(server, STOP_GRACE_MS);
+	if (adopts(o))   /* waits for a take-over in flight */
+		cluster_on_dead_node(the_cluster, NULL, NULL);
 	valves_set_mqtt(svc.valves, NULL);
 	stop_mqtt(mqtt);
 	close_services(&svc);
@@ -529,6 +638,9 @@ const char serve_usage[] =
 	"                         ($share/G/oasis/+/...; default oasis with\n"
 	"                         --cluster, none without; \"\" for none);\n"
 	"                         --mqtt may be given up to 4 times\n"
+	"  --mqtt-sessions N      in a share group, N sessions per broker\n"
+	"                         (default 4, at most 8): N messages are\n"
+	"                         committed at once (docs/CLUSTER.md)\n"
 	"  --max-relays N         relays (ffmpeg) at once for viewers of cameras\n"
 	"                         not recorded (default 16)\n"
 	"  --video-idle SECONDS   stop a relay nobody watched this long (60)\n"
@@ -655,6 +767,11 @@ int serve_option(int opt, const char *arg, struct serve_opts *o,
 	case SERVE_OPT_MQTT_SHARED_GROUP:
 		o->mqtt_shared_group = *arg ? arg : NULL;
 		o->mqtt_unshared = !*arg;
+		break;
+	case SERVE_OPT_MQTT_SESSIONS:
+		ok = parse_count(arg, &o->mqtt_sessions) &&
+		     o->mqtt_sessions >= 1 &&
+		     o->mqtt_sessions <= SERVE_MQTT_SESSIONS_MAX;
 		break;
 	case 'I': o->mqtt_client_id = arg; break;
 	case 'V':

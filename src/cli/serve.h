@@ -18,6 +18,8 @@ const char *serve_find_web_root(char *out, size_t size);
 void serve_block_signals(sigset_t *set);
 
 #define SERVE_MQTT_MAX 4
+/* Share-group sessions per broker at most (--mqtt-sessions). */
+#define SERVE_MQTT_SESSIONS_MAX 8
 
 struct serve_opts {
 	struct http_config http;
@@ -36,6 +38,7 @@ struct serve_opts {
 	int64_t lease_ms;           /* --lease-ttl; 0: 10 s */
 	const char *mqtt_shared_group; /* NULL: "oasis" in a cluster, else none */
 	bool mqtt_unshared;         /* --mqtt-shared-group "" : none */
+	unsigned mqtt_sessions;     /* per broker in a share group; 0: 4 */
 	const char *mqtt_more[SERVE_MQTT_MAX - 1]; /* --mqtt given again */
 	int n_mqtt_more;
 	/* optional: called once serving (with "http://HOST:PORT"), and at stop */
@@ -76,7 +79,7 @@ enum { SERVE_OPT_METRICS_ALLOW = 1250 };
 enum { SERVE_OPT_ALLOW_UNKNOWN_METRICS = 1260 };
 /* Many nodes (docs/CLUSTER.md). */
 enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
-       SERVE_OPT_MQTT_SHARED_GROUP };
+       SERVE_OPT_MQTT_SHARED_GROUP, SERVE_OPT_MQTT_SESSIONS };
 
 #define SERVE_OPTIONS \
 	{ "listen", required_argument, NULL, 'l' }, \
@@ -104,6 +107,7 @@ enum { SERVE_OPT_CLUSTER = 1300, SERVE_OPT_NODE_ID, SERVE_OPT_LEASE_TTL,
 	{ "lease-ttl", required_argument, NULL, SERVE_OPT_LEASE_TTL }, \
 	{ "mqtt-shared-group", required_argument, NULL, \
 	  SERVE_OPT_MQTT_SHARED_GROUP }, \
+	{ "mqtt-sessions", required_argument, NULL, SERVE_OPT_MQTT_SESSIONS }, \
 	SERVE_LIMIT_OPTIONS, \
 	SERVE_VIDEO_OPTIONS
 

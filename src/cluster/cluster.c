@@ -8,6 +8,13 @@
  * the moment it answered, which is later, so the node stops acting before
  * any other node can take the lease, whatever the clocks' offsets.
  *
+ * Nodes.  Each node renews the lease node/NODE with the duties' and
+ * keeps it at a clean stop (a restart within the ttl changes nothing).
+ * Every third of the ttl a thread looks for expired node/ leases: a dead
+ * node's.  It takes one (one node wins), calls the hook (cluster_on_dead_
+ * node: serve takes over the dead node's MQTT sessions), then deletes it;
+ * the dead node, once back, makes it again.
+ *
  * Events.  events_publish here calls relay(), which queues the event; a
  * sender thread sends the queue every few ms as NOTIFY payloads (under
  * 8000 bytes each: {"n":NODE,"e":[{"t":TYPE,"p":PLOT,"d":DATA},...]}) in
@@ -35,6 +42,9 @@
 #define RELAY_QUEUE_MAX 20000
 #define RELAY_PERIOD_MS 20
 #define LISTEN_WAIT_MS 5000
+#define NODE_PREFIX "node/"
+/* how long taking over a dead node's leftovers may take */
+#define ADOPT_MS 120000
 
 static const char *const duties[] = {
 	DUTY_ALERTS, DUTY_VALVES, DUTY_RETENTION, DUTY_JOBS
@@ -55,7 +65,7 @@ struct cluster {
 	pthread_cond_t wake;
 	bool stop;
 	struct lease leases[N_DUTIES];
-	pthread_t lease_thread, send_thread, listen_thread;
+	pthread_t lease_thread, send_thread, listen_thread, adopt_thread;
 	bool threads;
 	/* the listener's first try is over (under lock, told by tried) */
 	bool listen_tried;
@@ -68,6 +78,10 @@ struct cluster {
 	pthread_mutex_t hook_lock;
 	void (*hook)(const char *type, const char *data, void *ctx);
 	void *hook_ctx;
+	/* cluster_on_dead_node, under adopt_lock (held while it runs) */
+	pthread_mutex_t adopt_lock;
+	void (*adopt)(const char *node, void *ctx);
+	void *adopt_ctx;
 	/* other nodes' events for the hook, under lock */
 	struct remote *remote;
 	size_t n_remote, cap_remote;
@@ -175,10 +189,25 @@ static void renew(struct cluster *c, size_t i)
 		log_warn("node %s lost the duty %s", c->node, duties[i]);
 }
 
+/* This node's liveness: node/NODE (kept, not given back, at a stop). */
+static void renew_node(struct cluster *c)
+{
+	char name[160];
+	int64_t epoch;
+	bool held;
+	struct err e;
+
+	snprintf(name, sizeof(name), NODE_PREFIX "%s", c->node);
+	if (db_lease_acquire(c->db, name, c->node, c->ttl_ms, &held, &epoch, &e))
+		log_warn("lease %s: %s", name, e.msg);
+	/* not held: another node takes over what this one left; soon back */
+}
+
 static void renew_all(struct cluster *c)
 {
 	for (size_t i = 0; i < N_DUTIES; i++)
 		renew(c, i);
+	renew_node(c);
 }
 
 static void *lease_main(void *arg)
@@ -187,6 +216,83 @@ static void *lease_main(void *arg)
 
 	while (nap(c, c->ttl_ms / 3))
 		renew_all(c);
+	return NULL;
+}
+
+/* ---- dead nodes ------------------------------------------------------------ */
+
+void cluster_on_dead_node(struct cluster *c,
+			  void (*fn)(const char *node, void *ctx), void *ctx)
+{
+	pthread_mutex_lock(&c->adopt_lock);
+	c->adopt = fn;
+	c->adopt_ctx = ctx;
+	pthread_mutex_unlock(&c->adopt_lock);
+}
+
+struct dead_list {
+	char (*names)[160];
+	size_t n, cap;
+};
+
+static int note_dead(const char *name, void *ctx)
+{
+	struct dead_list *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		char (*p)[160] = realloc(l->names, cap * sizeof(*p));
+
+		if (!p)
+			return ERR_NOMEM;
+		l->names = p;
+		l->cap = cap;
+	}
+	snprintf(l->names[l->n++], sizeof(l->names[0]), "%s", name);
+	return ERR_OK;
+}
+
+/* Take over what the node of lease `name` left, if no other node does. */
+static void adopt_one(struct cluster *c, const char *name)
+{
+	const char *node = name + strlen(NODE_PREFIX);
+	int64_t epoch;
+	bool held;
+	struct err e;
+
+	if (!strcmp(node, c->node) ||
+	    db_lease_acquire(c->db, name, c->node, ADOPT_MS, &held, &epoch, &e) ||
+	    !held)
+		return;
+	log_info("node %s takes over what node %s left (it is gone)", c->node,
+		 node);
+	pthread_mutex_lock(&c->adopt_lock);
+	if (c->adopt)
+		c->adopt(node, c->adopt_ctx);
+	pthread_mutex_unlock(&c->adopt_lock);
+	if (db_lease_release(c->db, name, c->node, true, &e))
+		log_warn("lease %s: %s", name, e.msg);
+}
+
+static void *adopt_main(void *arg)
+{
+	struct cluster *c = arg;
+	struct dead_list l = { 0 };
+	struct err e;
+	bool hooked;
+
+	while (nap(c, c->ttl_ms / 3)) {
+		pthread_mutex_lock(&c->adopt_lock);
+		hooked = c->adopt != NULL;
+		pthread_mutex_unlock(&c->adopt_lock);
+		l.n = 0;
+		if (!hooked ||
+		    db_lease_expired(c->db, NODE_PREFIX, note_dead, &l, &e))
+			continue;
+		for (size_t i = 0; i < l.n; i++)
+			adopt_one(c, l.names[i]);
+	}
+	free(l.names);
 	return NULL;
 }
 
@@ -370,7 +476,8 @@ static int take_payload(const char *payload, void *ctx)
 		 * this one holds the listening connection
 		 */
 		if (type && data) {
-			if (strcmp(type, "rules"))   /* a message for nodes only */
+			/* messages for nodes only: rules changed, readings */
+			if (strcmp(type, "rules") && strcmp(type, "readings"))
 				events_publish_remote(c->events, type, plot,
 						      data);
 			keep_remote(c, type, data);
@@ -449,6 +556,7 @@ static void stop_threads(struct cluster *c)
 	pthread_cond_broadcast(&c->wake);
 	pthread_mutex_unlock(&c->lock);
 	pthread_join(c->lease_thread, NULL);
+	pthread_join(c->adopt_thread, NULL);
 	if (c->events) {
 		pthread_join(c->send_thread, NULL);
 		pthread_join(c->listen_thread, NULL);
@@ -470,6 +578,7 @@ int cluster_open(struct db *db, struct events *ev,
 	c->ttl_ms = o->lease_ms > 0 ? o->lease_ms : DEFAULT_LEASE_MS;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->hook_lock, NULL);
+	pthread_mutex_init(&c->adopt_lock, NULL);
 	pthread_cond_init(&c->wake, NULL);
 	pthread_cond_init(&c->tried, NULL);
 	renew_all(c);
@@ -482,6 +591,10 @@ int cluster_open(struct db *db, struct events *ev,
 	}
 	if (pthread_create(&c->lease_thread, NULL, lease_main, c))
 		goto fail;
+	if (pthread_create(&c->adopt_thread, NULL, adopt_main, c)) {
+		log_error("cannot start the cluster's threads");
+		abort();
+	}
 	if (ev && (pthread_create(&c->send_thread, NULL, send_main, c) ||
 		   pthread_create(&c->listen_thread, NULL, listen_main, c))) {
 		/* a half start: keep it simple, refuse to run */
@@ -500,6 +613,7 @@ fail:
 	pthread_cond_destroy(&c->wake);
 	pthread_cond_destroy(&c->tried);
 	pthread_mutex_destroy(&c->hook_lock);
+	pthread_mutex_destroy(&c->adopt_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 	return err_set(e, ERR_INTERNAL, "cannot start the cluster's threads");
@@ -528,6 +642,7 @@ void cluster_close(struct cluster *c)
 	pthread_cond_destroy(&c->wake);
 	pthread_cond_destroy(&c->tried);
 	pthread_mutex_destroy(&c->hook_lock);
+	pthread_mutex_destroy(&c->adopt_lock);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }

@@ -43,6 +43,16 @@ void cluster_on_event(struct cluster *c,
 				 void *ctx),
 		      void *ctx);
 
+/*
+ * Call fn(node, ctx) when another node died (its lease node/NODE, renewed
+ * with the duties', expired): fn takes over what it left behind (its MQTT
+ * sessions), on a thread of its own, under the lease node/NODE (so one
+ * node does it), which is forgotten once fn returns.  One hook; NULL
+ * removes it, waiting for a call in flight.
+ */
+void cluster_on_dead_node(struct cluster *c,
+			  void (*fn)(const char *node, void *ctx), void *ctx);
+
 /* Whether this node holds duty now; *epoch its lease's fencing epoch. */
 bool cluster_holds(struct cluster *c, const char *duty, int64_t *epoch);
 

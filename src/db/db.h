@@ -262,6 +262,9 @@ struct db_chunk_write {
 	 * Chunks these replace (a compaction): deleted in the same
 	 * transaction.  The first added chunk takes the highest replaced seq,
 	 * so that it still loses to anything written after what it merged.
+	 * ERR_EXISTS, nothing written, when a chunk of a replaced series was
+	 * stored since they were read with a seq between theirs (another
+	 * node's write committed during the merge): read and merge again.
 	 */
 	const struct db_chunk_ref *replace;
 	size_t n_replace;
@@ -721,6 +724,14 @@ int db_lease_acquire(struct db *db, const char *name, const char *node,
  */
 int db_lease_release(struct db *db, const char *name, const char *node,
 		     bool forget, struct err *e);
+/*
+ * Call each with the name of every lease starting with prefix that has
+ * expired (the store's clock), in name order; a non-zero return stops and
+ * is returned.  On SQLite (one node) none ever expires.
+ */
+int db_lease_expired(struct db *db, const char *prefix,
+		     int (*each)(const char *name, void *ctx), void *ctx,
+		     struct err *e);
 /*
  * Send payload (under 8000 bytes) to every listener of channel, in its own
  * transaction (PostgreSQL NOTIFY).  ERR_UNSUPPORTED on SQLite.

@@ -293,6 +293,10 @@
 	X(lease_release, (struct db *db, const char *name, const char *node, \
 	  bool forget, struct err *e), \
 	  (db, name, node, forget, e)) \
+	X(lease_expired, (struct db *db, const char *prefix, \
+	  int (*each)(const char *name, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, prefix, each, ctx, e)) \
 	X(notify, (struct db *db, const char *channel, const char *payload, \
 	  struct err *e), \
 	  (db, channel, payload, e)) \

@@ -51,7 +51,7 @@
 	X(snapshot_add) X(snapshot_get) X(snapshot_list) \
 	X(file_put) X(file_get) X(file_delete) X(file_list) \
 	X(rows_count) X(rows_read) X(rows_write) X(rows_clear) X(rows_finish) \
-	X(lease_acquire) X(lease_release) X(notify) X(listen) X(latest_get) \
+	X(lease_acquire) X(lease_release) X(lease_expired) X(notify) X(listen) X(latest_get) \
 	X(site_create) X(site_update) X(site_get) X(site_list) \
 	X(site_assign) X(site_members) X(pv_import) X(pv_equipment_list) \
 	X(workorder_create) X(workorder_get) X(workorder_list) \

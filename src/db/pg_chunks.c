@@ -204,7 +204,124 @@ static int insert_chunk(struct pg_conn *c, const struct db_chunk *k,
 			 e);
 }
 
-/* The replaced chunks, one statement for all, in both tables. */
+/*
+ * A merge (a write that replaces chunks) and the writes of the same series
+ * are serialised by a transaction-level advisory lock of the series'
+ * bucket (series mod 64): writers take it shared before their chunks get
+ * a seq, a merge takes it alone before it checks what it replaces.  So a
+ * write whose seq was drawn before the merge's check has committed when the
+ * check runs (and is seen), and one drawn after gets a seq above every
+ * replaced one.  Without it a correction committed while its window was
+ * merged, with a seq below the newest replaced, lost to the merged chunk
+ * (which keeps that newest seq).  64 buckets bound the locks a big write
+ * holds (PostgreSQL's lock table is shared and small).
+ */
+#define CHUNK_LOCK_CLASS "1331851587"   /* "OASC" */
+#define CHUNK_LOCK_BUCKETS 64
+/* DB_CHUNK_MAX_SPAN_MS in SQL */
+#define MAX_SPAN_SQL "5529600000"
+_Static_assert(DB_CHUNK_MAX_SPAN_MS == INT64_C(5529600000),
+	       "MAX_SPAN_SQL is DB_CHUNK_MAX_SPAN_MS");
+
+static uint64_t bucket_bit(int64_t series)
+{
+	return UINT64_C(1) << (uint64_t)(((series % CHUNK_LOCK_BUCKETS) +
+					  CHUNK_LOCK_BUCKETS) %
+					 CHUNK_LOCK_BUCKETS);
+}
+
+/* Take the buckets of mask: shared (writers) or alone (a merge). */
+static int lock_buckets(struct pg_conn *c, uint64_t mask, bool alone,
+			struct err *e)
+{
+	struct pg_params p = { 0 };
+
+	if (!mask)
+		return ERR_OK;
+	pg__p_int(&p, (int64_t)mask);
+	if (alone)
+		return run_clear(c, PG_CHUNK_LOCK, "SELECT pg_advisory_xact_lock("
+				 CHUNK_LOCK_CLASS ", b) FROM generate_series(0,"
+				 " 63) b WHERE ($1::int8 >> b) & 1 = 1 ORDER BY"
+				 " b", &p, "locking the series merged", e);
+	return run_clear(c, PG_CHUNK_LOCK_SHARED, "SELECT"
+			 " pg_advisory_xact_lock_shared(" CHUNK_LOCK_CLASS ", b)"
+			 " FROM generate_series(0, 63) b WHERE ($1::int8 >> b)"
+			 " & 1 = 1 ORDER BY b", &p, "locking the series written",
+			 e);
+}
+
+static int lock_series(struct pg_conn *c, const struct db_chunk_write *w,
+		       struct err *e)
+{
+	uint64_t merged = 0, written = 0;
+	int rc;
+
+	for (size_t i = 0; i < w->n_replace; i++)
+		merged |= bucket_bit(w->replace[i].series);
+	for (size_t i = 0; i < w->n_add; i++)
+		written |= bucket_bit(w->add[i].series);
+	if ((rc = lock_buckets(c, merged, true, e)))
+		return rc;
+	return lock_buckets(c, written & ~merged, false, e);
+}
+
+/* The replaced chunks' keys as three int8 array literals. */
+static int replaced_arrays(const struct db_chunk_write *w, struct text a[3])
+{
+	for (size_t i = 0; i < w->n_replace; i++) {
+		const struct db_chunk_ref *r = &w->replace[i];
+		const char *sep = i ? "," : "{";
+
+		if (text_add(&a[0], "%s%lld", sep, (long long)r->series) ||
+		    text_add(&a[1], "%s%lld", sep, (long long)r->ts_min) ||
+		    text_add(&a[2], "%s%lld", sep, (long long)r->seq))
+			return ERR_NOMEM;
+	}
+	for (int k = 0; k < 3; k++)
+		if (text_add(&a[k], "}"))
+			return ERR_NOMEM;
+	return ERR_OK;
+}
+
+/*
+ * Whether a chunk the merge did not read lies within what it replaces with
+ * a seq between the replaced ones (written after the merge read): the
+ * merged chunk, with the highest replaced seq, would beat it where some
+ * replaced chunk lost to it.  ERR_EXISTS then: merge the window again.
+ */
+static int check_raced(struct pg_conn *c, struct pg_params *p, struct err *e)
+{
+	PGresult *r;
+	long long n;
+	int rc;
+
+	if ((rc = pg__run(c, PG_CHUNK_RACED, "WITH g AS (SELECT * FROM"
+			  " unnest($1::int8[], $2::int8[], $3::int8[]) AS g(s,"
+			  " t, q) WHERE s >= 0), m AS (SELECT k.series, min(k.ts_min)"
+			  " lo, max(k.ts_max) hi, min(k.seq) qlo, max(k.seq) qhi"
+			  " FROM chunks k JOIN g ON k.series = g.s AND k.ts_min ="
+			  " g.t AND k.seq = g.q GROUP BY k.series) SELECT count(*)"
+			  " FROM chunks x JOIN m ON x.series = m.series AND"
+			  " x.ts_min <= m.hi AND x.ts_min >= m.lo - "
+			  MAX_SPAN_SQL " AND x.ts_max >= m.lo AND x.seq >"
+			  " m.qlo AND x.seq < m.qhi WHERE (x.series, x.ts_min,"
+			  " x.seq) NOT IN (SELECT s, t, q FROM g)", p, false, &r,
+			  "checking the chunks merged", e)))
+		return rc;
+	n = atoll(PQgetvalue(r, 0, 0));
+	PQclear(r);
+	if (n)
+		return err_set(e, ERR_EXISTS, "%lld chunk(s) written into the"
+			       " span being merged meanwhile: merge it again",
+			       n);
+	return ERR_OK;
+}
+
+/*
+ * The replaced chunks, one statement for all, in both tables, once none
+ * was written beside them since they were read (check_raced).
+ */
 static int delete_chunks(struct pg_conn *c, const struct db_chunk_write *w,
 			 struct err *e)
 {
@@ -214,22 +331,14 @@ static int delete_chunks(struct pg_conn *c, const struct db_chunk_write *w,
 
 	if (!w->n_replace)
 		return ERR_OK;
-	for (size_t i = 0; i < w->n_replace && !rc; i++) {
-		const struct db_chunk_ref *r = &w->replace[i];
-		const char *sep = i ? "," : "{";
-
-		rc = text_add(&a[0], "%s%lld", sep, (long long)r->series) ||
-		     text_add(&a[1], "%s%lld", sep, (long long)r->ts_min) ||
-		     text_add(&a[2], "%s%lld", sep, (long long)r->seq);
-	}
-	for (int k = 0; k < 3 && !rc; k++)
-		rc = text_add(&a[k], "}");
-	if (rc) {
+	if (replaced_arrays(w, a)) {
 		rc = err_nomem(e);
 		goto out_free;
 	}
 	for (int k = 0; k < 3; k++)
 		pg__p_text(&p, a[k].s);
+	if ((rc = check_raced(c, &p, e)))
+		goto out_free;
 	rc = run_clear(c, PG_CHUNK_DELETE, "WITH g AS (SELECT * FROM"
 		       " unnest($1::int8[], $2::int8[], $3::int8[]) AS g(s, t,"
 		       " q)), r AS (DELETE FROM chunks_rollup WHERE (series,"
@@ -464,7 +573,7 @@ static int write_all(struct pg_conn *c, const struct db_chunk_write *w,
 	for (size_t i = 0; i < w->n_replace; i++)
 		if (w->replace[i].seq > keep_seq)
 			keep_seq = w->replace[i].seq;
-	if ((rc = delete_chunks(c, w, e)))
+	if ((rc = lock_series(c, w, e)) || (rc = delete_chunks(c, w, e)))
 		return rc;
 	/* the first added chunk of a compaction keeps the replaced seq */
 	if (keep_seq && w->n_add &&

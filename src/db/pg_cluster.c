@@ -71,6 +71,26 @@ int pg_lease_release(struct db *db, const char *name, const char *node,
 	return ERR_OK;
 }
 
+int pg_lease_expired(struct db *db, const char *prefix,
+		     int (*each)(const char *name, void *ctx), void *ctx,
+		     struct err *e)
+{
+	struct pg_params p = { 0 };
+	PGresult *r;
+	int rc;
+
+	pg__p_text(&p, prefix);
+	if ((rc = pg__call(db, PG_LEASE_EXPIRED, "SELECT name FROM leases WHERE"
+			   " starts_with(name, $1) AND expires_ms < " NOW_MS
+			   " ORDER BY name", &p, false, &r, "listing expired"
+			   " leases", e)))
+		return rc;
+	for (int i = 0; !rc && i < PQntuples(r); i++)
+		rc = each(PQgetvalue(r, i, 0), ctx);
+	PQclear(r);
+	return rc;
+}
+
 int pg_notify(struct db *db, const char *channel, const char *payload,
 	      struct err *e)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "util/log.h"
 
@@ -29,6 +30,7 @@ struct mqtt {
 	int n_routes;
 	bool connected;
 	char group[64];           /* shared subscriptions' group; "" : none */
+	char user[128], pass[128]; /* for mqtt_adopt's connections */
 };
 
 static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
@@ -130,16 +132,14 @@ static bool split_topic(const char *topic, char *device, size_t dsize,
 	return true;
 }
 
-static void on_message(struct mosquitto *mosq, void *obj,
-		       const struct mosquitto_message *msg)
+/* Hand a message to m's handler of its topic. */
+static void dispatch(struct mqtt *m, const struct mosquitto_message *msg)
 {
-	struct mqtt *m = obj;
 	char device[128];
 	const char *suffix;
 	mqtt_handler fn = NULL;
 	void *ctx = NULL;
 
-	(void)mosq;
 	if (!split_topic(msg->topic, device, sizeof(device), &suffix)) {
 		log_warn("mqtt: ignoring a message on '%s'", msg->topic);
 		return;
@@ -153,6 +153,13 @@ static void on_message(struct mosquitto *mosq, void *obj,
 	pthread_mutex_unlock(&m->lock);
 	if (fn)
 		fn(device, msg->payload, (size_t)msg->payloadlen, ctx);
+}
+
+static void on_message(struct mosquitto *mosq, void *obj,
+		       const struct mosquitto_message *msg)
+{
+	(void)mosq;
+	dispatch(obj, msg);
 }
 
 static int open_client(const char *url, const char *client_id,
@@ -196,6 +203,8 @@ static int open_client(const char *url, const char *client_id,
 	}
 	if (user[0])
 		mosquitto_username_pw_set(m->mosq, user, pass[0] ? pass : NULL);
+	memcpy(m->user, user, sizeof(m->user));
+	memcpy(m->pass, pass, sizeof(m->pass));
 	mosquitto_connect_callback_set(m->mosq, on_connect);
 	mosquitto_disconnect_callback_set(m->mosq, on_disconnect);
 	mosquitto_message_callback_set(m->mosq, on_message);
@@ -250,7 +259,126 @@ void mqtt_close(struct mqtt *m)
 	mosquitto_loop_stop(m->mosq, false);
 	mosquitto_destroy(m->mosq);
 	pthread_mutex_destroy(&m->lock);
+	sodium_memzero(m->pass, sizeof(m->pass));
 	free(m);
+}
+
+/* ---- taking over a dead member's session ------------------------------------ */
+
+struct adoption {
+	struct mqtt *like;
+	int left;                 /* UNSUBACKs awaited */
+	bool lost;                /* the connection ended (its owner is back) */
+	bool refused;
+	size_t taken;
+	struct timespec last;     /* the last message or UNSUBACK */
+};
+
+static void mono_now(struct timespec *t)
+{
+	clock_gettime(CLOCK_MONOTONIC, t);
+}
+
+static int64_t ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	mono_now(&now);
+	return (int64_t)(now.tv_sec - t->tv_sec) * 1000 +
+	       (now.tv_nsec - t->tv_nsec) / 1000000;
+}
+
+static void adopt_connect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct adoption *a = obj;
+
+	if (rc) {
+		a->refused = true;
+		return;
+	}
+	/* leave the share group: from now the others get the whole */
+	pthread_mutex_lock(&a->like->lock);
+	for (int i = 0; i < a->like->n_routes; i++)
+		if (mosquitto_unsubscribe(mosq, NULL,
+					  a->like->routes[i].pattern) ==
+		    MOSQ_ERR_SUCCESS)
+			a->left++;
+	pthread_mutex_unlock(&a->like->lock);
+	mono_now(&a->last);
+}
+
+static void adopt_unsubscribed(struct mosquitto *mosq, void *obj, int mid)
+{
+	struct adoption *a = obj;
+
+	(void)mosq;
+	(void)mid;
+	a->left--;
+	mono_now(&a->last);
+}
+
+static void adopt_message(struct mosquitto *mosq, void *obj,
+			  const struct mosquitto_message *msg)
+{
+	struct adoption *a = obj;
+
+	(void)mosq;
+	dispatch(a->like, msg);
+	a->taken++;
+	mono_now(&a->last);
+}
+
+static void adopt_disconnect(struct mosquitto *mosq, void *obj, int rc)
+{
+	struct adoption *a = obj;
+
+	(void)mosq;
+	if (rc)
+		a->lost = true;
+}
+
+int mqtt_adopt(struct mqtt *like, const char *client_id, int quiet_ms,
+	       int max_ms, size_t *taken, struct err *e)
+{
+	struct adoption a = { .like = like };
+	struct mosquitto *mosq;
+	struct timespec start;
+	int rc;
+
+	*taken = 0;
+	if (!(mosq = mosquitto_new(client_id, false, &a)))
+		return err_set(e, ERR_NOMEM, "cannot create an MQTT client");
+	if (like->user[0])
+		mosquitto_username_pw_set(mosq, like->user,
+					  like->pass[0] ? like->pass : NULL);
+	mosquitto_connect_callback_set(mosq, adopt_connect);
+	mosquitto_unsubscribe_callback_set(mosq, adopt_unsubscribed);
+	mosquitto_message_callback_set(mosq, adopt_message);
+	mosquitto_disconnect_callback_set(mosq, adopt_disconnect);
+	mono_now(&start);
+	if ((rc = mosquitto_connect(mosq, like->host, like->port,
+				    KEEPALIVE_S)) != MOSQ_ERR_SUCCESS) {
+		rc = err_set(e, ERR_UNAVAILABLE, "mqtt: taking over the session"
+			     " %s at %s:%d: %s", client_id, like->host,
+			     like->port, mosquitto_strerror(rc));
+		goto out;
+	}
+	a.last = start;
+	while (!a.lost && !a.refused && ms_since(&start) < max_ms &&
+	       (a.left > 0 || ms_since(&a.last) < quiet_ms))
+		if (mosquitto_loop(mosq, 100, 1) != MOSQ_ERR_SUCCESS)
+			break;
+	rc = a.refused ? err_set(e, ERR_UNAVAILABLE, "mqtt: %s:%d refused the"
+				 " session %s", like->host, like->port,
+				 client_id) : ERR_OK;
+	if (!a.lost) {
+		mosquitto_disconnect(mosq);
+		mosquitto_loop(mosq, 100, 1);
+	}
+out:
+	*taken = a.taken;
+	mosquitto_destroy(mosq);
+	return rc;
 }
 
 int mqtt_on(struct mqtt *m, const char *suffix, mqtt_handler fn, void *ctx,

@@ -42,8 +42,8 @@ int mqtt_open(const char *url, const char *client_id, const char *password,
  * member's share while it is away (mosquitto#2662) and delivers it when the
  * node is back, so a node killed with a backlog at the broker loses none of
  * it (a clean session lost the whole backlog: 2,464 of 10,000 readings in
- * the cluster suite's check 3).  The price: the share of a node that never
- * comes back waits for a node started with its id.
+ * the cluster suite's check 3).  The share of a node that does not come
+ * back is taken over by another node (mqtt_adopt).
  */
 int mqtt_open_shared(const char *url, const char *client_id,
 		     const char *password, const char *group,
@@ -57,6 +57,21 @@ int mqtt_open_shared(const char *url, const char *client_id,
 int mqtt_start(struct mqtt *m, struct err *e);
 /* Disconnect and free. */
 void mqtt_close(struct mqtt *m);
+
+/*
+ * Take over the persistent session client_id of a share-group member that
+ * died (docs/CLUSTER.md, "Shared MQTT ingest"), on like's broker with its
+ * credentials and handlers: connect with that id (the broker resumes the
+ * session and sends what it queued for it and what it had not
+ * acknowledged), leave the share group (unsubscribe like's patterns, so
+ * the broker hands the whole to the live members), handle every message
+ * as like does, and disconnect once none came for quiet_ms (or after
+ * max_ms, or at once when the session's owner connects again and takes it
+ * back).  The session stays at the broker without subscriptions; its
+ * node joins the group again when it connects.  *taken: messages handled.
+ */
+int mqtt_adopt(struct mqtt *like, const char *client_id, int quiet_ms,
+	       int max_ms, size_t *taken, struct err *e);
 
 /*
  * Handle messages on oasis/DEVICE/<suffix> (e.g. "telemetry", "acks") at

@@ -186,6 +186,11 @@ static int merge_taken(struct ts_engine *eng, int64_t series,
 	}
 	rc = merge_window(eng, series, s, first, last, window, e);
 	ts__shared_window_give(eng, series, start);
+	if (rc == ERR_EXISTS) {
+		/* another node wrote into the window meanwhile (db.h) */
+		*unfinished = true;
+		return ERR_OK;
+	}
 	return rc;
 }
 

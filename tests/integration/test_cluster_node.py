@@ -270,6 +270,75 @@ def a_node_killed_with_a_backlog_takes_it_when_it_returns():
         broker.close()
 
 
+
+@test
+def a_dead_node_s_share_moves_to_the_others():
+    """A node killed -9 for good: its MQTT share does not wait for it.
+    Once its lease node/NAME expires a live node takes over its persistent
+    session (the share the broker queued for it and what it had not
+    acknowledged come to that node) and leaves the share group, so the
+    live nodes take the whole from then on.  Nothing PUBACKed is lost."""
+    broker = Broker().start()
+    nodes = cluster(2, extra=["--mqtt", broker.url],
+                    setup=lambda s: device(s, "sp-3", "soil_probe"))
+    a, b = nodes
+    try:
+        for nd in nodes:
+            wait_for(lambda: "mqtt: connected" in nd.server_log())
+        time.sleep(0.5)  # both share-group subscriptions in place
+        import paho.mqtt.client as mqtt
+        cl = mqtt.Client(client_id="cluster-test-moves")
+        cl.connect("127.0.0.1", broker.port)
+        cl.loop_start()
+        sent = [0]
+
+        def publish(k):
+            for _ in range(k):
+                i = sent[0]
+                cl.publish("oasis/sp-3/telemetry", json.dumps(
+                    {"ts": T0 + i * 1000,
+                     "values": {"moisture_10cm": 10 + i % 7}}),
+                    qos=1).wait_for_publish()
+                sent[0] += 1
+
+        b.proc.send_signal(signal.SIGSTOP)   # a backlog for b at the broker
+        publish(40)
+        b.stop(signal.SIGKILL)
+        killed = time.time()
+        for _ in range(30):   # the publisher goes on meanwhile
+            publish(1)
+            time.sleep(0.05)
+
+        def count():
+            return len(values(a, "sp-3/moisture_10cm", T0,
+                              T0 + sent[0] * 1000))
+
+        wait_for(lambda: count() == sent[0], timeout=TTL_MS / 1000 + 10)
+        moved = time.time() - killed
+        expect(moved < TTL_MS / 1000 + 5, moved)
+        # it leaves the session once nothing came for 2 s
+        wait_for(lambda: "took over the session oasis-n2" in a.server_log(),
+                 timeout=10)
+        # from now on the live node takes every reading at once
+        before = written(a)
+        t = time.time()
+        publish(20)
+        wait_for(lambda: count() == sent[0], timeout=5)
+        expect(written(a) - before == 20, written(a) - before)
+        want = [[T0 + i * 1000, 10.0 + i % 7] for i in range(sent[0])]
+        got = values(a, "sp-3/moisture_10cm", T0, T0 + sent[0] * 1000)
+        expect(got == want, got)
+        print("# a dead node's share: all %d readings in %.1f s after the "
+              "kill (ttl %.1f s), 0 lost; then 20 readings in %.2f s "
+              "through the live node" % (sent[0], moved, TTL_MS / 1000,
+                                         time.time() - t))
+        cl.loop_stop()
+        cl.disconnect()
+    finally:
+        close_all(nodes)
+        broker.close()
+
+
 def history(s, dev):
     r = s.get("/api/v1/devices/%s/commands" % dev, token=s.admin_token)
     expect(r.status == 200, r)
@@ -516,11 +585,19 @@ def writes_survive_the_store_dropping_every_connection():
         print("# %d acknowledged, %d refused (503 before the commit), "
               "0 lost" % (len(acked), len(refused)))
         # the node's listener lost what the other sent meanwhile: its
-        # screens are told to reload
+        # screens are told to reload.  Thousands of point events come
+        # first, read raw (resp.fp shows the chunked encoding's size lines,
+        # which may cut an event's data): only the resync is parsed.
         while True:
-            _, kind, data = next_event(resp)
-            if kind == "resync":
+            line = resp.fp.readline().decode()
+            expect(line != "", "the stream ended")
+            if line.rstrip("\r\n") == "event: resync":
                 break
+        data = None
+        while data is None:
+            line = resp.fp.readline().decode().rstrip("\r\n")
+            if line.startswith("data: "):
+                data = json.loads(line[len("data: "):])
         expect("missed" in data["reason"], data)
         conn.close()
     finally:
@@ -558,6 +635,58 @@ def every_node_knows_how_fresh_every_device_is():
 
 
 @test
+def rules_with_durations_see_every_node_s_readings():
+    """A rule with a duration (for_s) or on consecutive readings (stuck)
+    is evaluated by the holder of the alerts lease from every node's
+    readings (relayed): readings of one series written alternately through
+    two nodes raise exactly one alert where the series calls for one, and
+    none where each node alone would have seen a long enough run."""
+    nodes = cluster(2)
+    a, b = nodes
+    now = int(time.time() * 1000) - 3600000   # device time, within a day
+    try:
+        for dev in ("ws-x", "ws-y", "ws-z"):
+            device(a, dev)
+        op = a.token("operator", "rules")
+        r = b.post("/api/v1/rules", token=op, body={
+            "name": "hot", "for_s": 60, "conditions": [
+                {"metric": "air_temp", "op": ">", "threshold": 30,
+                 "clear": 25}]})
+        expect(r.status == 201, r)
+        hot = r.json()["id"]
+        r = a.post("/api/v1/rules", token=op, body={
+            "template": "stuck_sensor", "window_s": 60, "device": "ws-z"})
+        expect(r.status == 201, r)
+        stuck = r.json()["id"]
+        time.sleep(0.5)   # the rules reach the other node
+        # ws-y breaches for 60 s, ws-z reads 12 for 60 s: each node sees
+        # only 40 s of it.  ws-x alternates 35 (through a) and 20 (b):
+        # a alone would see it above 30 for 80 s.
+        for i in range(6):
+            nd = nodes[i % 2]
+            t = now + i * 20000
+            if i < 4:
+                write(nd, "ws-y", 35.0, t)
+                write(nd, "ws-z", 12.0, t)
+            write(nd, "ws-x", 35.0 if i % 2 == 0 else 20.0, t)
+            time.sleep(0.3)   # the holder takes them in time order
+
+        def mine(nd):
+            got = nd.get("/api/v1/alerts?state=open", token=a.admin_token)
+            expect(got.status == 200, got)
+            return sorted((x["rule_id"], x["subject"])
+                          for x in got.json()["alerts"])
+
+        want = [(hot, "ws-y"), (stuck, "ws-z/air_temp")]
+        wait_for(lambda: mine(a) == want, timeout=10)
+        time.sleep(1)   # time for a wrong or second alert
+        for nd in nodes:
+            expect(mine(nd) == want, mine(nd))
+    finally:
+        close_all(nodes)
+
+
+@test
 def cluster_mode_needs_a_postgresql_store():
     folder = tempfile.mkdtemp(prefix="oasis-test-sqlite-")
     try:
@@ -566,6 +695,10 @@ def cluster_mode_needs_a_postgresql_store():
                            capture_output=True, text=True, timeout=60)
         expect(p.returncode != 0 and "PostgreSQL" in p.stderr, p.stderr)
         p = subprocess.run([harness.OASIS, "serve", "--lease-ttl", "10",
+                            "--data", folder], capture_output=True,
+                           text=True, timeout=60)
+        expect(p.returncode != 0 and "bad value" in p.stderr, p.stderr)
+        p = subprocess.run([harness.OASIS, "serve", "--mqtt-sessions", "9",
                             "--data", folder], capture_output=True,
                            text=True, timeout=60)
         expect(p.returncode != 0 and "bad value" in p.stderr, p.stderr)

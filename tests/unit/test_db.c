@@ -1254,9 +1254,24 @@ static void a_store_copies_table_by_table(void **state)
  * lease changes hands; on SQLite every lease is held, epoch 1.  Latest
  * values of chosen series.
  */
+struct lease_names {
+	size_t n;
+	char names[4][32];
+};
+
+static int take_lease_name(const char *name, void *ctx)
+{
+	struct lease_names *l = ctx;
+
+	if (l->n < 4)
+		snprintf(l->names[l->n++], sizeof(l->names[0]), "%s", name);
+	return 0;
+}
+
 static void leases_have_one_holder_and_a_fencing_epoch(void **state)
 {
 	struct test_store *f = *state;
+	struct lease_names expired = { 0 };
 	struct db_latest in = { 7, 100, 2.5 }, out[3];
 	struct db_chunk_write w = { .latest = &in, .n_latest = 1 };
 	int64_t series[3] = { 7, 8, 7 }, epoch = 0, epoch2 = 0;
@@ -1301,6 +1316,22 @@ static void leases_have_one_holder_and_a_fencing_epoch(void **state)
 		assert_int_equal(db_lease_acquire(f->db, "x", "n1", 60000, &held,
 						  &epoch, &e), 0);
 		assert_int_equal(epoch, 1);
+	}
+	/* the expired ones of a prefix (a dead node's): none on SQLite */
+	assert_int_equal(db_lease_acquire(f->db, "node/b", "b", 1, &held,
+					  &epoch, &e), 0);
+	assert_int_equal(db_lease_acquire(f->db, "node/a", "a", 60000, &held,
+					  &epoch, &e), 0);
+	assert_int_equal(db_lease_acquire(f->db, "nodes", "c", 1, &held,
+					  &epoch, &e), 0);
+	usleep(20000);
+	assert_int_equal(db_lease_expired(f->db, "node/", take_lease_name,
+					  &expired, &e), 0);
+	if (f->pg) {
+		assert_int_equal(expired.n, 1);
+		assert_string_equal(expired.names[0], "node/b");
+	} else {
+		assert_int_equal(expired.n, 0);
 	}
 	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
 	assert_int_equal(db_latest_get(f->db, series, 3, out, &e), 0);

@@ -2,7 +2,8 @@
  * The chunk store on PostgreSQL (src/db/pg_chunks.c): a checkpoint's many
  * chunks sent by COPY into the month partitions and rollups apart, the
  * newest points in one statement (a series named twice keeps its newest),
- * a compaction keeping the replaced seq, a failed write leaving nothing,
+ * a compaction keeping the replaced seq, a compaction racing a correction
+ * (the correction still wins), a failed write leaving nothing,
  * and db_chunks_maintain with an injected clock: partitions made ahead,
  * emptied ones of past months dropped, non-empty and current ones kept.
  * Needs OASIS_TEST_PG (make test starts a server: tests/pg.sh); each test
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <libpq-fe.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,6 +260,115 @@ static void a_compaction_keeps_the_replaced_seq(void **state)
 		assert_true(g.k[i].seq > top);
 }
 
+/* A write on a thread of its own. */
+struct bg_write {
+	struct db *db;
+	struct db_chunk_write w;
+	pthread_t t;
+	int rc;
+	struct err e;
+};
+
+static void *bg_run(void *arg)
+{
+	struct bg_write *b = arg;
+
+	b->rc = db_chunks_write(b->db, &b->w, &b->e);
+	return NULL;
+}
+
+/* The first byte of the chunk that wins at ts (the highest seq over it). */
+static unsigned char winner_at(struct fixture *f, int64_t series, int64_t ts)
+{
+	struct got g;
+	int64_t top = -1;
+	unsigned char won = 0;
+
+	read_all(f, series, &g);
+	for (size_t i = 0; i < g.n; i++)
+		if (g.k[i].ts_min <= ts && ts <= g.k[i].ts_max &&
+		    g.k[i].seq > top) {
+			top = g.k[i].seq;
+			won = g.first[i];
+		}
+	return won;
+}
+
+/*
+ * The compaction race: a correction C draws its seq, then stalls before
+ * committing (its upsert of `latest` waits on a row the test locks); a
+ * write W of the same series commits with a higher seq; a merge reads the
+ * window (A and W, not C) and replaces them by one chunk with W's seq.
+ * Once C commits it must still win at its instant: the merge waits for C
+ * (the series' lock) and then refuses (ERR_EXISTS), nothing replaced.
+ * Without the lock and the check the merged chunk (seq W > C) wins there.
+ */
+static void a_merge_racing_a_correction_loses_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct db_chunk a = { .series = 9, .ts_min = JAN_2020,
+			      .ts_max = JAN_2020 + 10, .data = "A", .len = 1 };
+	struct db_chunk c = { .series = 9, .ts_min = JAN_2020 + 5,
+			      .ts_max = JAN_2020 + 5, .data = "C", .len = 1 };
+	struct db_chunk wk = { .series = 9, .ts_min = JAN_2020 + 20,
+			       .ts_max = JAN_2020 + 20, .data = "W", .len = 1 };
+	struct db_chunk m = { .series = 9, .ts_min = JAN_2020,
+			      .ts_max = JAN_2020 + 20, .data = "M", .len = 1 };
+	struct db_latest la = { 9, JAN_2020 + 10, 1 }, lc = { 9, JAN_2020 + 30, 2 };
+	struct db_chunk_write w = { .add = &a, .n_add = 1, .latest = &la,
+				    .n_latest = 1 };
+	struct bg_write bc = { .db = f->db }, bm = { .db = f->db };
+	struct db_chunk_ref refs[2], more[3];
+	PGresult *r;
+	struct got g;
+	struct err e;
+	int waited = 0;
+
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
+	r = PQexec(f->admin, "BEGIN");
+	PQclear(r);
+	r = PQexec(f->admin, "SELECT * FROM latest WHERE series = 9 FOR UPDATE");
+	assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+	PQclear(r);
+	bc.w = (struct db_chunk_write){ .add = &c, .n_add = 1, .latest = &lc,
+					.n_latest = 1 };
+	assert_int_equal(pthread_create(&bc.t, NULL, bg_run, &bc), 0);
+	/* C has its seq and waits for the row */
+	while (scalar(f, "SELECT count(*) FROM pg_stat_activity WHERE datname ="
+		      " current_database() AND wait_event_type = 'Lock'") == 0) {
+		assert_true(waited++ < 1000);
+		usleep(10000);
+	}
+	w = (struct db_chunk_write){ .add = &wk, .n_add = 1 };
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
+	read_all(f, 9, &g);
+	assert_int_equal(g.n, 2);   /* A and W: C is not committed */
+	for (int i = 0; i < 2; i++)
+		refs[i] = (struct db_chunk_ref){ 9, g.k[i].ts_min, g.k[i].seq };
+	bm.w = (struct db_chunk_write){ .add = &m, .n_add = 1, .replace = refs,
+					.n_replace = 2 };
+	assert_int_equal(pthread_create(&bm.t, NULL, bg_run, &bm), 0);
+	usleep(300000);
+	r = PQexec(f->admin, "ROLLBACK");
+	PQclear(r);
+	pthread_join(bc.t, NULL);
+	pthread_join(bm.t, NULL);
+	assert_int_equal(bc.rc, 0);
+	assert_int_equal(winner_at(f, 9, JAN_2020 + 5), 'C');
+	assert_int_equal(winner_at(f, 9, JAN_2020 + 20), 'W');
+	assert_int_equal(bm.rc, ERR_EXISTS);
+	/* merged again with C among the replaced, it goes through */
+	read_all(f, 9, &g);
+	assert_int_equal(g.n, 3);
+	for (int i = 0; i < 3; i++)
+		more[i] = (struct db_chunk_ref){ 9, g.k[i].ts_min, g.k[i].seq };
+	w = (struct db_chunk_write){ .add = &m, .n_add = 1, .replace = more,
+				     .n_replace = 3 };
+	assert_int_equal(db_chunks_write(f->db, &w, &e), 0);
+	read_all(f, 9, &g);
+	assert_int_equal(g.n, 1);
+}
+
 /* A write failing after its COPY leaves nothing: the replaced chunk stays. */
 static void a_failed_write_leaves_nothing(void **state)
 {
@@ -438,6 +549,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			a_compaction_keeps_the_replaced_seq, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			a_merge_racing_a_correction_loses_nothing, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(a_failed_write_leaves_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(emptied_past_months_are_dropped,
