@@ -125,7 +125,7 @@ static int add_series(const struct db_series *s, void *ctx)
 	memcpy(nm->metric, s->metric, strlen(s->metric) + 1);
 	for (size_t i = 0; i < n; i++)
 		pr->pts[pr->n_pts++] = (struct mon_point){ s->id, pts[i].ts,
-							   pts[i].value };
+							   pts[i].value, false };
 	free(pts);
 	return 0;
 }
