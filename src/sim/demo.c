@@ -17,6 +17,7 @@
 #include "sim/clock.h"
 #include "sim/demo_imagery.h"
 #include "sim/field.h"
+#include "sim/sun.h"
 #include "sim/weather.h"
 #include "ts/bulk.h"
 #include "util/buf.h"
@@ -30,6 +31,15 @@
 #define STATE_HISTORY_TO "sim.history_to"     /* written up to (excluded) */
 #define MAX_PLOTS 512
 #define PROBE_EVERY (10 * MS_PER_MINUTE)
+/* The history's old days (before its last FINE_DAYS) are thinner: the
+ * stations and the idle machines every 10 minutes, the probes every 30
+ * (the fields still step every 10); machines at work and the valves and
+ * meters report as they do live. */
+#define FINE_DAYS 14
+#define OLD_IDLE_EVERY (10 * MS_PER_MINUTE)
+#define OLD_PROBE_EVERY (30 * MS_PER_MINUTE)
+#define DRONES 2
+#define DRONE_PLOTS 10            /* each drone's block of fields */
 
 struct demo_plot {
 	char code[DB_CODE_MAX];
@@ -46,6 +56,9 @@ struct demo {
 	struct demo_plot *plots;
 	size_t n_plots;
 	int n_stations;
+	double drone_box[DRONES][4]; /* the bounds of each drone's block */
+	int64_t sun_day, sunrise, sunset; /* the day's daylight, cached */
+	int64_t equipped_day;     /* when the tractors' implements were set */
 	json_t *tokens;           /* device id -> token */
 	/* the live simulation */
 	pthread_t thread;
@@ -153,6 +166,44 @@ static int set_equipment(struct demo *d, const char *id, const char *implement,
 	return db_equipment_set(d->db, &q, e);
 }
 
+/*
+ * The tractors' field seasons (days of the year): sowing in April, the
+ * summer's spraying against mites and bollworm and the chemical topping
+ * (June to late August), autumn tillage (October and November).
+ */
+static const struct {
+	int from, to;
+	const char *implement;
+} seasons[] = {
+	{ 95, 120, "seeder" }, { 152, 235, "boom_sprayer" },
+	{ 274, 334, "cultivator" },
+};
+
+static const char *season_implement(int doy)
+{
+	const char *last = seasons[2].implement;
+
+	for (size_t i = 0; i < sizeof(seasons) / sizeof(seasons[0]); i++)
+		if (doy >= seasons[i].from)
+			last = seasons[i].implement;
+	return last;
+}
+
+/* The implements the tractors carry on t's day (the season's). */
+static int equip_tractors(struct demo *d, int64_t t, struct err *e)
+{
+	const char *implement = season_implement(sim_day_of_year(t));
+	char id[32];
+	int rc = ERR_OK;
+
+	for (int k = 1; k <= 3 && !rc; k++) {
+		device_id(id, sizeof(id), "trac", k);
+		rc = set_equipment(d, id, implement, 12.0, "", e);
+	}
+	d->equipped_day = t / MS_PER_DAY;
+	return rc;
+}
+
 static int register_devices(struct demo *d, struct err *e)
 {
 	char id[32];
@@ -187,17 +238,19 @@ static int register_devices(struct demo *d, struct err *e)
 				rc = set_equipment(d, id, "", NAN, url, e);
 		}
 	}
-	for (int k = 1; k <= 2 && !rc; k++) {
+	for (int k = 1; k <= DRONES && !rc; k++) {
 		device_id(id, sizeof(id), "uav", k);
 		rc = add_device(d, ing, id, "drone", NULL, e);
 	}
 	for (int k = 1; k <= 3 && !rc; k++) {
-		int doy = sim_day_of_year(sim_clock_now(&d->clock));
-
 		device_id(id, sizeof(id), "trac", k);
-		if (!(rc = add_device(d, ing, id, "tractor", NULL, e)))
-			rc = set_equipment(d, id, doy < 200 ? "seeder" : "cultivator",
-					   12.0, "", e);
+		rc = add_device(d, ing, id, "tractor", NULL, e);
+	}
+	if (!rc)
+		rc = equip_tractors(d, sim_clock_now(&d->clock), e);
+	for (int k = 1; k <= DRONES && !rc; k++) {
+		device_id(id, sizeof(id), "uav", k);
+		rc = set_equipment(d, id, "multispectral_camera", NAN, "", e);
 	}
 	ingest_close(ing);
 	return rc ? rc : save_tokens(d, e);
@@ -214,6 +267,23 @@ static void load_tokens(struct demo *d)
 	if (!json_is_object(d->tokens)) {
 		json_decref(d->tokens);
 		d->tokens = json_object();
+	}
+}
+
+/* Each drone patrols a block of DRONE_PLOTS fields: their bounds. */
+static void drone_blocks(struct demo *d)
+{
+	for (int k = 0; k < DRONES; k++) {
+		double *b = d->drone_box[k];
+		size_t first = (size_t)k * DRONE_PLOTS % d->n_plots;
+
+		memcpy(b, d->plots[first].bbox, sizeof(d->drone_box[k]));
+		for (size_t i = first; i < first + DRONE_PLOTS && i < d->n_plots; i++) {
+			const double *p = d->plots[i].bbox;
+
+			b[0] = fmin(b[0], p[0]), b[1] = fmin(b[1], p[1]);
+			b[2] = fmax(b[2], p[2]), b[3] = fmax(b[3], p[3]);
+		}
 	}
 }
 
@@ -241,6 +311,7 @@ int demo_open(struct db *db, const char *data_dir, uint64_t seed,
 		goto fail;
 	}
 	d->n_stations = (int)((d->n_plots + PLOTS_PER_STATION - 1) / PLOTS_PER_STATION);
+	drone_blocks(d);
 	if ((rc = register_devices(d, e)))
 		goto fail;
 	*out = d;
@@ -248,6 +319,29 @@ int demo_open(struct db *db, const char *data_dir, uint64_t seed,
 fail:
 	demo_close(d);
 	return rc;
+}
+
+/* ---- the season ------------------------------------------------------------ */
+
+#define BASE_UTC_OFFSET_MS (8 * MS_PER_HOUR) /* Asia/Shanghai, no DST */
+#define MIN_HISTORY_MS (30 * MS_PER_DAY)
+
+int demo_season_year(int64_t now)
+{
+	int64_t local = now + BASE_UTC_OFFSET_MS;
+	int y, m, d;
+
+	time_civil_from_days(local >= 0 ? local / MS_PER_DAY
+				 : (local - MS_PER_DAY + 1) / MS_PER_DAY, &y, &m, &d);
+	return m < 4 ? y - 1 : y;
+}
+
+int64_t demo_season_start(int64_t now)
+{
+	int64_t sowing = time_days_from_civil(demo_season_year(now), 4, 10) *
+			 MS_PER_DAY - BASE_UTC_OFFSET_MS;
+
+	return sowing > now - MIN_HISTORY_MS ? now - MIN_HISTORY_MS : sowing;
 }
 
 /* ---- what the devices report ----------------------------------------------- */
@@ -289,8 +383,10 @@ static int report_station(struct demo *d, struct sink *k, int s, int64_t t)
 	return k->flush(k, id);
 }
 
+/* Step plot p's field to t; its probe reports when `probe`, its meter and
+ * valve whenever water flows or the valve moves. */
 static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
-		       int64_t t)
+		       int64_t t, bool probe)
 {
 	static const char *const moisture[] = { "moisture_10cm", "moisture_20cm",
 						"moisture_40cm" };
@@ -304,9 +400,9 @@ static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
 	sim_weather_at(d->seed, (p->number - 1) / PLOTS_PER_STATION, t, &w);
 	sim_field_step(&p->field, &w, t);
 	device_id(id, sizeof(id), "sp", p->number);
-	for (int i = 0; i < 3 && !rc; i++)
+	for (int i = 0; i < 3 && !rc && probe; i++)
 		if (!(rc = k->point(k, id, moisture[i], t,
-				    rounded(p->field.theta[i], 0.1))))
+				    rounded(p->field.liquid[i], 0.1))))
 			rc = k->point(k, id, soil_t[i], t,
 				      rounded(p->field.soil_t[i], 0.1));
 	if (rc || (rc = k->flush(k, id)))
@@ -327,10 +423,11 @@ static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
 }
 
 /*
- * The tractors: by day in the field seasons (sowing in April, autumn
- * tillage from October to November) each works one plot a day, up and
- * down lanes of its implement's width at a working pace; otherwise it
- * stands in the yard at the base's south-west corner.
+ * The tractors: by day in the field seasons (sowing in April, spraying
+ * and topping in summer, autumn tillage from October to November) each
+ * works one plot a day, up and down lanes of its implement's width at a
+ * working pace; otherwise it stands in the yard at the base's south-west
+ * corner.
  */
 #define TRACTORS 3
 #define LANE_M 12.0
@@ -338,7 +435,10 @@ static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
 
 static bool field_season(int doy)
 {
-	return (doy >= 95 && doy <= 120) || (doy >= 274 && doy <= 334);
+	for (size_t i = 0; i < sizeof(seasons) / sizeof(seasons[0]); i++)
+		if (doy >= seasons[i].from && doy <= seasons[i].to)
+			return true;
+	return false;
 }
 
 /* The hour of the sun at the base (local mean solar time) at instant t. */
@@ -355,7 +455,8 @@ bool demo_tractor_at_work(int64_t t)
 	return field_season(sim_day_of_year(t)) && h >= 9 && h < 18;
 }
 
-static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t)
+static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t,
+			  bool idle)
 {
 	double solar_h = solar_hour(t);
 	bool working = demo_tractor_at_work(t);
@@ -369,6 +470,8 @@ static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t)
 	char id[32];
 	int rc;
 
+	if (!working && !idle)
+		return ERR_OK;
 	device_id(id, sizeof(id), "trac", n + 1);
 	if (!working) {
 		lon = d->plots[0].bbox[0] - 0.002 * (n + 1);
@@ -392,20 +495,120 @@ static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t)
 	return k->flush(k, id);
 }
 
+/*
+ * The drones: each flies the patrol (demo_imagery.h) by daylight over its
+ * block of fields, up and down lanes 60 m apart at 8 m/s and 100 m above
+ * the ground, and otherwise stands landed in the yard.
+ */
+#define DRONE_LANE_M 60.0
+#define DRONE_PACE_MS 8.0
+#define DRONE_ALT_M 100.0
+
+/* Where flight time `since` (ms into a flight) puts a drone in box b. */
+static void drone_place(const double b[4], int64_t since, double *lon,
+			double *lat, double *heading)
+{
+	double m_per_lon = 111320.0 * cos(SIM_LAT * M_PI / 180);
+	double width = (b[2] - b[0]) * m_per_lon;
+	double height = (b[3] - b[1]) * 111132.0;
+	double done = (double)since / 1000.0 * DRONE_PACE_MS;
+	int lanes = (int)(height / DRONE_LANE_M) + 1;
+	int lane = (int)(done / width) % lanes;
+	double along = fmod(done, width);
+
+	*heading = lane % 2 ? 270 : 90;
+	*lon = b[0] + (lane % 2 ? width - along : along) / m_per_lon;
+	*lat = b[1] + (lane * DRONE_LANE_M + DRONE_LANE_M / 2) / 111132.0;
+}
+
+/* How long the patrol has been flying at t (-1: it is not). */
+static int64_t drone_flying(struct demo *d, int64_t t)
+{
+	int64_t local0 = (t + BASE_UTC_OFFSET_MS) / MS_PER_DAY * MS_PER_DAY -
+			 BASE_UTC_OFFSET_MS;
+	int64_t since = t - local0 - DEMO_PATROL_FIRST_MS + DEMO_PATROL_FLIGHT_MS;
+	int64_t end;
+
+	if (since < 0 || since >= DEMO_PATROL_FLIGHTS * DEMO_PATROL_EVERY_MS ||
+	    since % DEMO_PATROL_EVERY_MS >= DEMO_PATROL_FLIGHT_MS)
+		return -1;
+	end = t - since % DEMO_PATROL_EVERY_MS + DEMO_PATROL_FLIGHT_MS;
+	if (d->sun_day != local0 / MS_PER_DAY) {
+		d->sun_day = local0 / MS_PER_DAY;
+		if (!sim_sun_rise_set(SIM_LAT, SIM_LON, local0 + MS_PER_DAY / 2,
+				      &d->sunrise, &d->sunset))
+			d->sunrise = d->sunset = 0;
+	}
+	return demo_patrol_by_day(end, d->sunrise, d->sunset)
+		? since % DEMO_PATROL_EVERY_MS : -1;
+}
+
+static int report_drone(struct demo *d, struct sink *k, int n, int64_t t,
+			bool idle)
+{
+	int64_t since = drone_flying(d, t);
+	double lon, lat, heading = 0;
+	char id[32];
+	int rc;
+
+	if (since < 0 && !idle)
+		return ERR_OK;
+	device_id(id, sizeof(id), "uav", n + 1);
+	if (since >= 0) {
+		drone_place(d->drone_box[n], since, &lon, &lat, &heading);
+	} else {
+		lon = d->plots[0].bbox[0] - 0.002 * (TRACTORS + n + 1);
+		lat = d->plots[0].bbox[1] - 0.001;
+	}
+	if ((rc = k->point(k, id, "longitude", t, rounded(lon, 0.000001))) ||
+	    (rc = k->point(k, id, "latitude", t, rounded(lat, 0.000001))) ||
+	    (rc = k->point(k, id, "altitude", t, since >= 0 ? DRONE_ALT_M : 0)) ||
+	    (rc = k->point(k, id, "speed", t, since >= 0 ? DRONE_PACE_MS : 0)) ||
+	    (rc = k->point(k, id, "heading", t, heading)) ||
+	    (rc = k->point(k, id, "working", t, since >= 0)))
+		return rc;
+	return k->flush(k, id);
+}
+
+/* What a minute reports (the history's old days report less: FINE_DAYS). */
+enum {
+	REPORT_STATIONS = 1,  /* the weather stations */
+	REPORT_IDLE = 2,      /* machines at rest */
+	REPORT_PROBES = 4,    /* the soil probes (at a PROBE_EVERY minute) */
+	REPORT_ALL = 7,
+};
+
 /* Everything the base reports at minute t. */
-static int report_minute(struct demo *d, struct sink *k, int64_t t)
+static int report_minute(struct demo *d, struct sink *k, int64_t t,
+			 unsigned what)
 {
 	int rc = ERR_OK;
 
-	for (int s = 0; s < d->n_stations && !rc; s++)
+	for (int s = 0; s < d->n_stations && !rc && (what & REPORT_STATIONS); s++)
 		rc = report_station(d, k, s, t);
 	for (int n = 0; n < TRACTORS && !rc; n++)
-		rc = report_tractor(d, k, n, t);
+		rc = report_tractor(d, k, n, t, what & REPORT_IDLE);
+	for (int n = 0; n < DRONES && !rc; n++)
+		rc = report_drone(d, k, n, t, what & REPORT_IDLE);
 	if (t % PROBE_EVERY)
 		return rc;
 	for (size_t i = 0; i < d->n_plots && !rc; i++)
-		rc = report_plot(d, k, &d->plots[i], t);
+		rc = report_plot(d, k, &d->plots[i], t, what & REPORT_PROBES);
 	return rc;
+}
+
+/* What the history reports at minute t when its fine days start at fine. */
+static unsigned history_reports(int64_t t, int64_t fine)
+{
+	unsigned what = 0;
+
+	if (t >= fine)
+		return REPORT_ALL;
+	if (t % OLD_IDLE_EVERY == 0)
+		what |= REPORT_STATIONS | REPORT_IDLE;
+	if (t % OLD_PROBE_EVERY == 0)
+		what |= REPORT_PROBES;
+	return what;
 }
 
 /* ---- history: straight into the store -------------------------------------- */
@@ -492,7 +695,8 @@ int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e)
 	if ((rc = ts_bulk_open(d->db, 0, &b.bulk, e)))
 		return rc;
 	for (int64_t t = from; t < to && !rc; t += MS_PER_MINUTE)
-		rc = report_minute(d, &b.base, t);
+		rc = report_minute(d, &b.base, t, history_reports(
+			t, to - FINE_DAYS * MS_PER_DAY));
 	if (!rc && !(rc = ts_bulk_commit(b.bulk, e)))
 		rc = db_chunks_write(d->db, &mark, e);
 	ts_bulk_free(b.bulk);
@@ -733,10 +937,16 @@ static void *live_main(void *arg)
 		/* catch up with the simulated clock, a second at a time */
 		for (; sim_now(d) >= t && time_now_ms() < until && !stopping(d);
 		     t += MS_PER_MINUTE)
-			report_minute(d, &h.base, t);
+			report_minute(d, &h.base, t, REPORT_ALL);
 		if (t - flown >= MS_PER_HOUR) {
 			fly(d, flown, t);
 			flown = t;
+		}
+		if (t / MS_PER_DAY != d->equipped_day) {
+			struct err e;
+
+			if (equip_tractors(d, t, &e))
+				log_warn("demo: the tractors' implements: %s", e.msg);
 		}
 	}
 out:

@@ -35,6 +35,15 @@ int demo_open(struct db *db, const char *data_dir, uint64_t seed,
 	      const struct sim_clock *clock, struct demo **out, struct err *e);
 void demo_close(struct demo *d);
 
+/*
+ * The demo's season: the year whose cotton the base grows at instant now
+ * (from April 1 on, the year's; before, last year's), and where a new
+ * base's history starts: at the season's first sowing, April 10, 00:00
+ * at Manas (UTC+8), or 30 days before now if that is later (early April).
+ */
+int demo_season_year(int64_t now);
+int64_t demo_season_start(int64_t now);
+
 /* Where the demo's history ends (0: it has none yet). */
 int64_t demo_history_end(struct demo *d);
 

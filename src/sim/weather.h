@@ -42,6 +42,15 @@ struct sim_weather {
 void sim_weather_at(uint64_t seed, int station, int64_t ms,
 		    struct sim_weather *out);
 
+/*
+ * The seasonal climate at a day of year: mean air temperature and daily
+ * range (degC), and the base-wide weather anomaly of the air temperature
+ * at an instant (the passing warm and cold spells, degC): what the
+ * simulated soil's surface follows.
+ */
+void sim_weather_season(int doy, double *mean, double *range);
+double sim_weather_anomaly(uint64_t seed, int64_t ms);
+
 /* Day of year (1..366) of an instant, UTC. */
 int sim_day_of_year(int64_t ms);
 
