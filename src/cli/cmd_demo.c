@@ -22,9 +22,11 @@
 #include "sim/clock.h"
 #include "sim/demo.h"
 #include "sim/demo_base.h"
+#include "sites/features.h"
 #include "sites/sites.h"
 #include "sim/demo_cameras.h"
 #include "sim/demo_imagery.h"
+#include "util/buf.h"
 #include "util/timeutil.h"
 
 #define DEMO_USER "admin"
@@ -172,6 +174,20 @@ static int64_t lead_ms(double speed)
 	return speed <= 1 ? 0 : (int64_t)fmin(lead, (HISTORY_DAYS - 1) * MS_PER_DAY);
 }
 
+/* The base's canals, roads and shelterbelts for the map, unless there. */
+static int save_features(const char *dir, uint64_t seed, struct err *e)
+{
+	struct buf gj = BUF_INIT;
+	int rc;
+
+	demo_base_features_geojson(seed, &gj);
+	rc = buf_failed(&gj) ? err_nomem(e)
+			     : sites_features_save(dir, DB_SITE_DEFAULT, gj.data,
+						   gj.len, false, e);
+	buf_free(&gj);
+	return rc;
+}
+
 /* The devices, and the history up to where the live feed takes over. */
 static int prepare(struct db *db, const struct cli_store *store,
 		   struct live *live, struct err *e)
@@ -183,7 +199,8 @@ static int prepare(struct db *db, const struct cli_store *store,
 	int scenes = 0;
 
 	if (demo_open(db, store->data_dir, live->seed, &live->clock,
-		      &live->demo, e))
+		      &live->demo, e) ||
+	    save_features(store->data_dir, live->seed, e))
 		return e->code;
 	end = demo_history_end(live->demo);
 	if (end > now) {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pvsite/pvsite.h"
+#include "sites/features.h"
 #include "sites/sites.h"
 
 /* Answer with *v once the service call (its rc) has filled it. */
@@ -66,4 +67,12 @@ int route_site_pv_expected(struct http_ctx *c)
 			       "'date' are required");
 	return reply(c, pvsite_expected_json(c->db, c->svc->ts, c->params[0],
 					     inverter, date, &v, &c->err), &v);
+}
+
+int route_site_features(struct http_ctx *c)
+{
+	json_t *v = NULL;
+
+	return reply(c, sites_features_json(c->db, c->svc->data_dir,
+					    c->params[0], &v, &c->err), &v);
 }

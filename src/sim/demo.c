@@ -45,6 +45,8 @@ struct demo_plot {
 	char code[DB_CODE_MAX];
 	int number;               /* 1.. : device ids are derived from it */
 	double bbox[4];           /* lon/lat bounds, for the tractors' lanes */
+	double strip[5];          /* a strip's head corner, bearing, width and
+				     length (property "strip"), or NAN */
 	struct sim_field field;
 };
 
@@ -83,6 +85,20 @@ static int sowing_doy(const char *date)
 	return (int)(time_days_from_civil(y, m, d) - time_days_from_civil(y, 1, 1)) + 1;
 }
 
+/* The demo base's strip frame from a plot's extra properties (demo_base.c),
+ * NAN without one. */
+static void read_strip(const char *extra, double out[5])
+{
+	json_t *v = extra ? json_loads(extra, 0, NULL) : NULL;
+	json_t *a = json_object_get(v, "strip");
+
+	for (int i = 0; i < 5; i++)
+		out[i] = json_array_size(a) == 5 &&
+			 json_is_number(json_array_get(a, (size_t)i))
+			? json_number_value(json_array_get(a, (size_t)i)) : NAN;
+	json_decref(v);
+}
+
 static int load_plot(const struct db_plot *p, void *ctx)
 {
 	struct demo *d = ctx;
@@ -95,6 +111,7 @@ static int load_plot(const struct db_plot *p, void *ctx)
 	snprintf(dp->code, sizeof(dp->code), "%s", p->code);
 	dp->number = (int)d->n_plots + 1;
 	memcpy(dp->bbox, p->bbox, sizeof(dp->bbox));
+	read_strip(p->extra, dp->strip);
 	sim_weather_at(d->seed, (int)d->n_plots / PLOTS_PER_STATION, 0, &w);
 	sim_field_init(&dp->field, d->seed, dp->number,
 		       isfinite(p->field_capacity) ? p->field_capacity : 0.30,
@@ -173,10 +190,12 @@ static int set_equipment(struct demo *d, const char *id, const char *implement,
  */
 static const struct {
 	int from, to;
+	double start_h, end_h;    /* the working day, solar hours */
 	const char *implement;
 } seasons[] = {
-	{ 95, 120, "seeder" }, { 152, 235, "boom_sprayer" },
-	{ 274, 334, "cultivator" },
+	{ 95, 120, 9, 18, "seeder" },
+	{ 152, 235, 7, 13, "boom_sprayer" },  /* before the day's heat */
+	{ 274, 334, 9, 18, "cultivator" },
 };
 
 static const char *season_implement(int doy)
@@ -433,12 +452,13 @@ static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
 #define LANE_M 12.0
 #define PACE_MS 2.0               /* m/s while working */
 
-static bool field_season(int doy)
+/* The field season of a day (-1: none). */
+static int field_season(int doy)
 {
 	for (size_t i = 0; i < sizeof(seasons) / sizeof(seasons[0]); i++)
 		if (doy >= seasons[i].from && doy <= seasons[i].to)
-			return true;
-	return false;
+			return (int)i;
+	return -1;
 }
 
 /* The hour of the sun at the base (local mean solar time) at instant t. */
@@ -448,24 +468,54 @@ static double solar_hour(int64_t t)
 		    MS_PER_HOUR + SIM_LON / 15.0, 24.0);
 }
 
-bool demo_tractor_at_work(int64_t t)
+/* Hours since the working day started (negative: not at work). */
+static double work_hours(int64_t t)
 {
+	int s = field_season(sim_day_of_year(t));
 	double h = solar_hour(t);
 
-	return field_season(sim_day_of_year(t)) && h >= 9 && h < 18;
+	if (s < 0 || h < seasons[s].start_h || h >= seasons[s].end_h)
+		return -1;
+	return h - seasons[s].start_h;
+}
+
+bool demo_tractor_at_work(int64_t t)
+{
+	return work_hours(t) >= 0;
+}
+
+/*
+ * Where `done` metres of work put a tractor in a strip: up and down lanes
+ * along it, LANE_M apart from its west edge, turning at its ends.
+ */
+static void strip_place(const double s[5], double done, double *lon,
+			double *lat, double *heading)
+{
+	double m_per_lon = 111320.0 * cos(SIM_LAT * M_PI / 180);
+	double b = s[2] * M_PI / 180;
+	int lanes = (int)(s[3] / LANE_M);
+	int lane = (int)(done / s[4]) % (lanes > 0 ? lanes : 1);
+	double along = fmod(done, s[4]);
+	double u = lane * LANE_M + LANE_M / 2;
+	double v = lane % 2 ? s[4] - along : along;
+
+	/* v along the bearing, u square to it (to its right) */
+	*lon = s[0] + (v * sin(b) + u * cos(b)) / m_per_lon;
+	*lat = s[1] + (v * cos(b) - u * sin(b)) / 111132.0;
+	*heading = fmod(s[2] + (lane % 2 ? 180 : 0), 360);
 }
 
 static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t,
 			  bool idle)
 {
-	double solar_h = solar_hour(t);
-	bool working = demo_tractor_at_work(t);
+	double worked_h = work_hours(t);
+	bool working = worked_h >= 0;
 	const struct demo_plot *p = &d->plots[(size_t)(t / MS_PER_DAY * TRACTORS + n) %
 					      d->n_plots];
 	double m_per_lon = 111320.0 * cos(SIM_LAT * M_PI / 180);
 	double width = (p->bbox[2] - p->bbox[0]) * m_per_lon;
 	double height = (p->bbox[3] - p->bbox[1]) * 111132.0;
-	double done = (solar_h - 9) * 3600 * PACE_MS, along, lon, lat, heading;
+	double done = worked_h * 3600 * PACE_MS, along, lon, lat, heading;
 	int lane;
 	char id[32];
 	int rc;
@@ -477,6 +527,8 @@ static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t,
 		lon = d->plots[0].bbox[0] - 0.002 * (n + 1);
 		lat = d->plots[0].bbox[1] - 0.001;
 		along = heading = 0;
+	} else if (isfinite(p->strip[4])) {
+		strip_place(p->strip, done, &lon, &lat, &heading);
 	} else {
 		lane = (int)(done / width);
 		along = fmod(done, width);
@@ -613,30 +665,73 @@ static unsigned history_reports(int64_t t, int64_t fine)
 
 /* ---- history: straight into the store -------------------------------------- */
 
+/*
+ * The series the history writes, in the order it first wrote them: each
+ * minute reports its devices and metrics in the same order, so the next
+ * series is most often the one after the last (no key to format or hash).
+ */
+struct seen {
+	char device[32];
+	const char *metric;       /* the reporters' string literals */
+	int64_t id;
+};
+
 struct bulk_sink {
 	struct sink base;
 	struct db *db;
 	struct ts_bulk *bulk;
-	struct smap series;
+	struct smap series;       /* "device/metric" -> index in seen */
+	struct seen *seen;
+	size_t n_seen, cap_seen, next;
 	struct err *e;
 };
+
+/* The index of (device, metric) in b->seen, added on first sight. */
+static int series_of(struct bulk_sink *b, const char *device,
+		     const char *metric, size_t *out)
+{
+	char key[DB_NAME_MAX * 2 + 2];
+	struct seen *s;
+	int64_t at;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s/%s", device, metric);
+	if (smap_get(&b->series, key, &at)) {
+		*out = (size_t)at;
+		return ERR_OK;
+	}
+	if (b->n_seen == b->cap_seen) {
+		size_t cap = b->cap_seen ? 2 * b->cap_seen : 1024;
+
+		if (!(s = realloc(b->seen, cap * sizeof(*s))))
+			return err_nomem(b->e);
+		b->seen = s, b->cap_seen = cap;
+	}
+	s = &b->seen[b->n_seen];
+	snprintf(s->device, sizeof(s->device), "%s", device);
+	s->metric = metric;
+	if ((rc = db_series_ensure(b->db, device, metric, &s->id, b->e)))
+		return rc;
+	if (smap_put(&b->series, key, (int64_t)b->n_seen))
+		return err_nomem(b->e);
+	*out = b->n_seen++;
+	return ERR_OK;
+}
 
 static int bulk_point(struct sink *s, const char *device, const char *metric,
 		      int64_t ts, double value)
 {
 	struct bulk_sink *b = (struct bulk_sink *)s;
-	char key[DB_NAME_MAX * 2 + 2];
-	int64_t id;
+	size_t k = b->next;
 	int rc;
 
-	snprintf(key, sizeof(key), "%s/%s", device, metric);
-	if (!smap_get(&b->series, key, &id)) {
-		if ((rc = db_series_ensure(b->db, device, metric, &id, b->e)))
+	if (k >= b->n_seen || b->seen[k].metric != metric ||
+	    strcmp(b->seen[k].device, device)) {
+		if ((rc = series_of(b, device, metric, &k)))
 			return rc;
-		if (smap_put(&b->series, key, id))
-			return err_nomem(b->e);
 	}
-	return ts_bulk_add(b->bulk, id, ts, value, b->e);
+	b->next = k + 1;
+	return ts_bulk_add(b->bulk, b->seen[k].id, ts, value, b->e);
 }
 
 static int bulk_flush(struct sink *s, const char *device)
@@ -679,7 +774,8 @@ static void replay_fields(struct demo *d, int64_t from, int64_t to)
 
 int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e)
 {
-	struct bulk_sink b = { { bulk_point, bulk_flush }, d->db, NULL, { 0 }, e };
+	struct bulk_sink b = { .base = { bulk_point, bulk_flush }, .db = d->db,
+			       .e = e };
 	struct db_chunk_write mark = { .state_key = STATE_HISTORY_TO,
 				       .state_value = to };
 	int64_t first = 0;
@@ -701,6 +797,7 @@ int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e)
 		rc = db_chunks_write(d->db, &mark, e);
 	ts_bulk_free(b.bulk);
 	smap_free(&b.series);
+	free(b.seen);
 	return rc;
 }
 

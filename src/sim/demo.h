@@ -58,9 +58,10 @@ int demo_live_start(struct demo *d, const char *base_url, int64_t sim_start,
 		    double speed, struct err *e);
 
 /*
- * Whether the demo's tractors are at work at instant t: by day (9 to 18
- * solar time) in the field seasons, sowing (April) and autumn tillage
- * (October and November).
+ * Whether the demo's tractors are at work at instant t: by day in the
+ * field seasons: sowing (April, 9 to 18 solar time), spraying and topping
+ * (June to late August, 7 to 13 before the heat) and autumn tillage
+ * (October and November, 9 to 18).
  */
 bool demo_tractor_at_work(int64_t t);
 

@@ -19,13 +19,14 @@
 #include "util/err.h"
 
 /*
- * The drone's patrol: a flight of 20 minutes ending every 2 hours from
- * 10:00 to 20:00 on the base's clock (Asia/Shanghai), each ending with a
- * mosaic; it flies by daylight only: from 15 minutes after sunrise at
- * Manas to 15 minutes before sunset (sim/sun.h), so four flights a day in
- * December and six in summer.
+ * The drone's patrol: a flight of 20 minutes every 2 hours from 10:00 to
+ * 20:00 on the base's clock (Asia/Shanghai), each ending with a mosaic
+ * (10:20, 12:20, ...); it flies by daylight only: from 15 minutes after
+ * sunrise at Manas to 15 minutes before sunset (sim/sun.h), so five
+ * flights a day in December and six in summer.
  */
-#define DEMO_PATROL_FIRST_MS (10 * MS_PER_HOUR)  /* after local midnight */
+#define DEMO_PATROL_FIRST_MS (10 * MS_PER_HOUR + 20 * MS_PER_MINUTE)
+					/* the first mosaic, after local midnight */
 #define DEMO_PATROL_EVERY_MS (2 * MS_PER_HOUR)
 #define DEMO_PATROL_FLIGHTS 6
 #define DEMO_PATROL_FLIGHT_MS (20 * MS_PER_MINUTE)
