@@ -175,15 +175,15 @@ static int64_t lead_ms(double speed)
 }
 
 /* The base's canals, roads and shelterbelts for the map, unless there. */
-static int save_features(const char *dir, uint64_t seed, struct err *e)
+static int save_features(struct db *db, uint64_t seed, struct err *e)
 {
 	struct buf gj = BUF_INIT;
 	int rc;
 
 	demo_base_features_geojson(seed, &gj);
 	rc = buf_failed(&gj) ? err_nomem(e)
-			     : sites_features_save(dir, DB_SITE_DEFAULT, gj.data,
-						   gj.len, false, e);
+			     : sites_features_save(db, DB_SITE_DEFAULT, gj.data,
+						   gj.len, false, time_now_ms(), e);
 	buf_free(&gj);
 	return rc;
 }
@@ -200,7 +200,7 @@ static int prepare(struct db *db, const struct cli_store *store,
 
 	if (demo_open(db, store->data_dir, live->seed, &live->clock,
 		      &live->demo, e) ||
-	    save_features(store->data_dir, live->seed, e))
+	    save_features(db, live->seed, e))
 		return e->code;
 	end = demo_history_end(live->demo);
 	if (end > now) {

@@ -73,6 +73,6 @@ int route_site_features(struct http_ctx *c)
 {
 	json_t *v = NULL;
 
-	return reply(c, sites_features_json(c->db, c->svc->data_dir,
-					    c->params[0], &v, &c->err), &v);
+	return reply(c, sites_features_json(c->db, c->params[0], &v, &c->err),
+		     &v);
 }

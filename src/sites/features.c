@@ -1,24 +1,17 @@
-/* A site's map features, kept as a GeoJSON file in the store's folder. */
+/* A site's map features, kept as a GeoJSON file among the store's files. */
 #include "sites/features.h"
 
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
-#include "sites/sites.h"
-
-static int site_dir(const char *data_dir, const char *code, char *out,
-		    size_t size, struct err *e)
+static int file_name(const char *code, char *out, size_t size, struct err *e)
 {
 	if (!code[0] || strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklm"
 			       "nopqrstuvwxyz0123456789_-") != strlen(code))
 		return err_set(e, ERR_INVALID, "site code '%s': letters, digits, "
 			       "'_' and '-' only", code);
-	if ((size_t)snprintf(out, size, "%s/sites/%s", data_dir, code) >= size)
-		return err_set(e, ERR_INVALID, "store folder path too long");
+	if ((size_t)snprintf(out, size, "sites/%s/features.geojson", code) >= size)
+		return err_set(e, ERR_INVALID, "site code '%s' too long", code);
 	return ERR_OK;
 }
 
@@ -34,11 +27,12 @@ static int check(json_t *v, const char *what, struct err *e)
 	return ERR_OK;
 }
 
-int sites_features_json(struct db *db, const char *data_dir, const char *code,
-			json_t **out, struct err *e)
+int sites_features_json(struct db *db, const char *code, json_t **out,
+			struct err *e)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32];
+	char name[DB_FILE_NAME_MAX];
 	struct db_site site;
+	struct db_file f = { 0 };
 	json_error_t je;
 	json_t *v;
 	int rc;
@@ -46,17 +40,21 @@ int sites_features_json(struct db *db, const char *data_dir, const char *code,
 	if ((rc = db_site_get(db, code, &site, e)))
 		return rc;
 	db_site_free(&site);
-	if ((rc = site_dir(data_dir, code, dir, sizeof(dir), e)))
+	if ((rc = file_name(code, name, sizeof(name), e)))
 		return rc;
-	snprintf(path, sizeof(path), "%s/features.geojson", dir);
-	if (access(path, F_OK)) {
+	if ((rc = db_file_get(db, name, &f, e)) == ERR_NOT_FOUND) {
 		*out = json_pack("{ss s[]}", "type", "FeatureCollection",
 				 "features");
 		return *out ? ERR_OK : err_nomem(e);
 	}
-	if (!(v = json_load_file(path, 0, &je)))
-		return err_set(e, ERR_IO, "%s line %d: %s", path, je.line, je.text);
-	if ((rc = check(v, path, e))) {
+	if (rc)
+		return rc;
+	v = json_loadb(f.data, (size_t)f.size, 0, &je);
+	db_file_free(&f);
+	if (!v)
+		return err_set(e, ERR_INTERNAL, "%s line %d: %s", name, je.line,
+			       je.text);
+	if ((rc = check(v, name, e))) {
 		json_decref(v);
 		return rc;
 	}
@@ -64,39 +62,27 @@ int sites_features_json(struct db *db, const char *data_dir, const char *code,
 	return ERR_OK;
 }
 
-static int make_dir(const char *path, struct err *e)
-{
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return err_set(e, ERR_IO, "cannot create %s: %s", path,
-			       strerror(errno));
-	return ERR_OK;
-}
-
-int sites_features_save(const char *data_dir, const char *code,
-			const char *geojson, size_t len, bool replace,
+int sites_features_save(struct db *db, const char *code, const char *geojson,
+			size_t len, bool replace, int64_t now_ms,
 			struct err *e)
 {
-	char dir[PATH_MAX], path[PATH_MAX + 32], tmp[PATH_MAX + 48];
+	char name[DB_FILE_NAME_MAX];
+	struct db_file f = { 0 };
+	struct err miss;
 	json_error_t je;
 	json_t *v;
 	int rc;
 
-	if ((rc = site_dir(data_dir, code, dir, sizeof(dir), e)))
+	if ((rc = file_name(code, name, sizeof(name), e)))
 		return rc;
-	snprintf(path, sizeof(path), "%s/features.geojson", dir);
-	if (!replace && !access(path, F_OK))
+	if (!replace && !db_file_get(db, name, &f, &miss)) {
+		db_file_free(&f);
 		return ERR_OK;
+	}
 	if (!(v = json_loadb(geojson, len, 0, &je)))
 		return err_set(e, ERR_INVALID, "features line %d: %s", je.line,
 			       je.text);
 	rc = check(v, "features", e);
-	snprintf(tmp, sizeof(tmp), "%s/sites", data_dir);
-	if (!rc && !(rc = make_dir(tmp, e)) && !(rc = make_dir(dir, e))) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-		if (json_dump_file(v, tmp, JSON_COMPACT) || rename(tmp, path))
-			rc = err_set(e, ERR_IO, "cannot write %s: %s", path,
-				     strerror(errno));
-	}
 	json_decref(v);
-	return rc;
+	return rc ? rc : db_file_put(db, name, geojson, len, now_ms, e);
 }
