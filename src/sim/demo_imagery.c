@@ -30,6 +30,9 @@
 #define DEMO_TZ "Asia/Shanghai"
 #define PATROL_MARGIN_MS (15 * MS_PER_MINUTE)
 #define WEEKLY_FLIGHT 2    /* the 14:00 flight, one day in seven */
+/* Before the full patrol: weekly flights for WEEKLY_DAYS, and before them
+ * no drone and a satellite pass every 2 * SAT_EVERY_DAYS days. */
+#define WEEKLY_DAYS 23
 #define DRONE_PLOTS 10     /* the first row of fields */
 #define MAX_DEMO_PLOTS 512
 #define UTM_45N 32645
@@ -356,7 +359,8 @@ static bool flies(int64_t day, int f, int64_t at, int64_t patrol_from)
 {
 	int64_t rise, set;
 
-	if (at < patrol_from && (day % 7 || f != WEEKLY_FLIGHT))
+	if (at < patrol_from && (day % 7 || f != WEEKLY_FLIGHT ||
+				 at < patrol_from - WEEKLY_DAYS * MS_PER_DAY))
 		return false;
 	return sim_sun_rise_set(SIM_LAT, SIM_LON, at, &rise, &set) &&
 	       demo_patrol_by_day(at, rise, set);
@@ -380,7 +384,10 @@ static int make_scenes(struct db *db, const char *dir, const struct dbase *b,
 		int64_t t = day * MS_PER_DAY;
 		int64_t local0 = tz_day_number_start_ms(z, day);
 
-		if (day % SAT_EVERY_DAYS == 0 && t + SAT_TIME_MS >= from_ms &&
+		bool old = t < patrol_from - WEEKLY_DAYS * MS_PER_DAY;
+
+		if (day % (old ? 2 * SAT_EVERY_DAYS : SAT_EVERY_DAYS) == 0 &&
+		    t + SAT_TIME_MS >= from_ms &&
 		    t + SAT_TIME_MS < to_ms && !(rc = satellite_scene(db, dir, b,
 		    sat, day, e)))
 			(*n)++;

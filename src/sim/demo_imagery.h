@@ -46,9 +46,10 @@ int demo_imagery(struct db *db, const char *data_dir, uint64_t seed,
 		 int64_t from_ms, int64_t to_ms, int *n, struct err *e);
 
 /*
- * The same, with the drone's full patrol only from patrol_from on: before
- * it, one flight a week (the season's history stays quick to make; the
- * satellite passes are all there).
+ * The same, with the drone's full patrol only from patrol_from on: in the
+ * 23 days before it, one flight a week; before those, no drone and a
+ * satellite pass every 6 days instead of 3 (the season's history stays
+ * quick to make and its NDVI curve whole).
  */
 int demo_imagery_season(struct db *db, const char *data_dir, uint64_t seed,
 			int64_t from_ms, int64_t to_ms, int64_t patrol_from,

@@ -127,13 +127,14 @@ def demo_has_devices_history_and_a_live_feed():
         status, q = get(port, "/api/v1/query?series=trac-02/longitude"
                         "&%s&step=1d&agg=min,max" % window(30), token)
         expect(all(86.1 < v[1] <= v[2] < 86.5 for v in q["values"]), q)
-        # imagery: a satellite scene every 3 days since April 10 (214
-        # days), the drone's patrol every 2 hours by daylight (5 flights
-        # in November) in the last 7 days and weekly before
+        # imagery since April 10 (214 days): a satellite scene every 3
+        # days in the last 30, every 6 before (41); the drone's patrol
+        # every 2 hours by daylight (5 flights in November) in the last 7
+        # days, weekly in the 23 before
         status, cat = get(port, "/api/v1/imagery", token)
         kinds = [s["kind"] for s in cat["scenes"]]
-        expect(68 <= kinds.count("satellite") <= 74 and
-               5 * 6 + 25 <= kinds.count("drone") <= 6 * 8 + 31,
+        expect(39 <= kinds.count("satellite") <= 43 and
+               5 * 7 + 2 <= kinds.count("drone") <= 6 * 8 + 4,
                (kinds.count("satellite"), kinds.count("drone")))
         sat = [s for s in cat["scenes"] if s["kind"] == "satellite"][0]
         expect(sat["indices"][0] == "ndvi" and sat["crs"] == "EPSG:32645", sat)
