@@ -29,8 +29,9 @@
 #define M_PER_DEG_LAT 111132.0
 #define MAX_RING 8
 
-static const char *const townships[][2] = {
-	{ "101", "兰州湾镇" }, { "102", "乐土驿镇" }, { "103", "包家店镇" },
+static const char *const townships[][3] = {
+	{ "101", "兰州湾镇", "Lanzhouwan" }, { "102", "乐土驿镇", "Letuyi" },
+	{ "103", "包家店镇", "Baojiadian" },
 };
 
 struct field {
@@ -193,7 +194,8 @@ void demo_base_plots_geojson(uint64_t seed, int year, struct buf *out)
 /* ---- canals, roads and shelterbelts ------------------------------------------ */
 
 static void line_feature(struct buf *out, bool first, const char *kind,
-			 const char *level, const char *name, double width_m,
+			 const char *level, const char *name,
+			 const char *name_en, double width_m,
 			 double u0, double v0, double u1, double v1)
 {
 	double a[2], b[2];
@@ -203,6 +205,8 @@ static void line_feature(struct buf *out, bool first, const char *kind,
 	buf_printf(out, "%s{\"type\":\"Feature\",\"properties\":{\"kind\":\"%s\","
 		   "\"level\":\"%s\",\"name\":", first ? "" : ",", kind, level);
 	buf_json_string(out, name);
+	buf_puts(out, ",\"name_en\":");
+	buf_json_string(out, name_en);
 	buf_printf(out, ",\"width_m\":%.0f},\"geometry\":{\"type\":\"LineString\","
 		   "\"coordinates\":[[%.7f,%.7f],[%.7f,%.7f]]}}", width_m, a[0],
 		   a[1], b[0], b[1]);
@@ -213,7 +217,7 @@ void demo_base_features_geojson(uint64_t seed, struct buf *out)
 	struct block b[TOWNS * BLOCKS_PER_TOWN];
 	struct rng r;
 	double east = 0, top = 0;
-	char name[64];
+	char name[64], name_en[64];
 
 	rng_seed(&r, seed);
 	blocks_make(&r, b);
@@ -224,9 +228,11 @@ void demo_base_features_geojson(uint64_t seed, struct buf *out)
 	}
 	buf_puts(out, "{\"type\":\"FeatureCollection\",\"features\":[");
 	/* the main canal and its shelterbelt down the west side */
-	line_feature(out, true, "canal", "main", "玛纳斯河西干渠", 12,
+	line_feature(out, true, "canal", "main", "玛纳斯河西干渠",
+		     "Manas River west main canal", 12,
 		     -14, -CORRIDOR_M, -14, top + 20);
-	line_feature(out, false, "shelterbelt", "main", "西干渠林带", 16,
+	line_feature(out, false, "shelterbelt", "main", "西干渠林带",
+		     "West main canal shelterbelt", 16,
 		     -36, -CORRIDOR_M, -36, top + 20);
 	for (int t = 0; t < TOWNS; t++) {
 		const struct block *w = &b[t * BLOCKS_PER_TOWN];
@@ -235,21 +241,25 @@ void demo_base_features_geojson(uint64_t seed, struct buf *out)
 
 		/* at the strips' heads: the branch canal, its road, a belt */
 		snprintf(name, sizeof(name), "%s支渠", townships[t][1]);
-		line_feature(out, false, "canal", "branch", name, 4,
+		snprintf(name_en, sizeof(name_en), "%s branch canal",
+			 townships[t][2]);
+		line_feature(out, false, "canal", "branch", name, name_en, 4,
 			     -14, v - 8, east, v - 8);
 		snprintf(name, sizeof(name), "%s机耕路", townships[t][1]);
-		line_feature(out, false, "road", "farm", name, 8,
+		snprintf(name_en, sizeof(name_en), "%s farm road",
+			 townships[t][2]);
+		line_feature(out, false, "road", "farm", name, name_en, 8,
 			     -14, v - 20, east, v - 20);
-		line_feature(out, false, "shelterbelt", "branch", "", 12,
+		line_feature(out, false, "shelterbelt", "branch", "", "", 12,
 			     -36, v - 38, east, v - 38);
 		/* between the town's two blocks: a road and a belt */
-		line_feature(out, false, "road", "field", "", 6,
+		line_feature(out, false, "road", "field", "", "", 6,
 			     e->u0 - 14, v - 20, e->u0 - 14, v + e->length);
-		line_feature(out, false, "shelterbelt", "field", "", 12,
+		line_feature(out, false, "shelterbelt", "field", "", "", 12,
 			     e->u0 - 34, v - 38, e->u0 - 34, v + w->length);
 	}
 	/* the last belt, north of the base */
-	line_feature(out, false, "shelterbelt", "branch", "", 12,
+	line_feature(out, false, "shelterbelt", "branch", "", "", 12,
 		     -36, top + 12, east, top + 12);
 	buf_puts(out, "]}");
 }

@@ -26,7 +26,7 @@ void demo_base_plots_geojson(uint64_t seed, int year, struct buf *out);
  * Write the base's canals, roads and shelterbelts as a GeoJSON
  * FeatureCollection of LineStrings (EPSG:4326) with properties kind
  * (canal, road, shelterbelt), level (main, branch, farm, field), name
- * (may be empty) and width_m, for the map (sites/features.h).
+ * and name_en (may be empty) and width_m, for the map (sites/features.h).
  */
 void demo_base_features_geojson(uint64_t seed, struct buf *out);
 
