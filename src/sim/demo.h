@@ -1,8 +1,9 @@
 /*
  * demo: the living demo base.  Its devices (a weather station per row of
  * fields, about 2,000 mu each; a soil probe, a flow meter and a valve per
- * plot; cameras on some plots; two drones and three tractors), thirty days
- * of history written straight into the store, and then the live
+ * plot; cameras on some plots; two drones and three tractors), the
+ * season's history from sowing written straight into the store (thinner
+ * for the old days: docs/DEMO.md), and then the live
  * simulation: every device reports to the server over HTTP with its own
  * token, exactly as a real one would.
  *
