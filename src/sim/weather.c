@@ -98,9 +98,17 @@ static double diurnal(double h)
 	return cos(M_PI * (h - tmax) / (24.0 - tmax + tmin));
 }
 
+/* The dog days (三伏): the hottest spell of the year, centred on 20 July. */
+#define DOG_DAYS_DOY 201
+#define DOG_DAYS_WIDTH 9.0
+#define DOG_DAYS_C 3.0
+
 double sim_weather_anomaly(uint64_t seed, int64_t ms)
 {
-	return 4.0 * smooth(seed, 21, ms, 3 * MS_PER_DAY);
+	double dog = (sim_day_of_year(ms) - DOG_DAYS_DOY) / DOG_DAYS_WIDTH;
+
+	return 4.0 * smooth(seed, 21, ms, 3 * MS_PER_DAY) +
+	       DOG_DAYS_C * exp(-dog * dog);
 }
 
 static double air_temperature(uint64_t seed, int station, int64_t ms, int doy,
