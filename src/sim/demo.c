@@ -61,6 +61,8 @@ struct demo {
 	double drone_box[DRONES][4]; /* the bounds of each drone's block */
 	int64_t sun_day, sunrise, sunset; /* the day's daylight, cached */
 	int64_t equipped_day;     /* when the tractors' implements were set */
+	int64_t fields_to;        /* the fields stand where the history ended
+				     here (0: not stepped yet) */
 	json_t *tokens;           /* device id -> token */
 	/* the live simulation */
 	pthread_t thread;
@@ -795,6 +797,7 @@ int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e)
 			t, to - FINE_DAYS * MS_PER_DAY));
 	if (!rc && !(rc = ts_bulk_commit(b.bulk, e)))
 		rc = db_chunks_write(d->db, &mark, e);
+	d->fields_to = rc ? 0 : to;
 	ts_bulk_free(b.bulk);
 	smap_free(&b.series);
 	free(b.seen);
@@ -1061,8 +1064,11 @@ int demo_live_start(struct demo *d, const char *base_url, int64_t sim_start,
 {
 	int64_t from = 0;
 
+	/* a season of fields to replay takes seconds: not when the history
+	 * just brought them here */
 	db_state_get(d->db, STATE_HISTORY_FROM, &from, e);
-	replay_fields(d, from ? from : sim_start, sim_start);
+	if (d->fields_to != sim_start)
+		replay_fields(d, from ? from : sim_start, sim_start);
 	snprintf(d->url, sizeof(d->url), "%s", base_url);
 	d->sim_start = sim_start;
 	d->real_start = time_now_ms();
