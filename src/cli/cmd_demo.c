@@ -22,20 +22,25 @@
 #include "sim/clock.h"
 #include "sim/demo.h"
 #include "sim/demo_base.h"
+#include "sites/features.h"
 #include "sites/sites.h"
 #include "sim/demo_cameras.h"
 #include "sim/demo_imagery.h"
+#include "util/buf.h"
 #include "util/timeutil.h"
 
 #define DEMO_USER "admin"
 #define HISTORY_DAYS 30
+/* The drone's full patrol in the history's last days (weekly before). */
+#define PATROL_DAYS 7
 
 static void print_usage(void)
 {
 	printf("usage: oasis demo [--data DIR] [--seed N] [--speed X] [--at T]"
 	       " [OPTIONS]\n\n"
 	       "Create the demo base near Manas in DIR (default ./var) if it is\n"
-	       "not there (plots, devices, %d days of history), then serve it\n"
+	       "not there (plots, devices, the season's history from sowing,\n"
+	       "April 10, or at least %d days), then serve it\n"
 	       "with its devices reporting live until Ctrl-C.  A second run\n"
 	       "reuses it and fills the time it was off.\n\n"
 	       "  --seed N               the base's random seed (default 1)\n"
@@ -134,11 +139,9 @@ static int create_base(struct db *db, const char *dir, uint64_t seed,
 		       const struct sim_clock *clock, struct err *e)
 {
 	char password[AUTH_PASSWORD_LEN + 1];
-	int y, m, d;
 	int64_t users;
 
-	time_civil_from_days(sim_clock_now(clock) / MS_PER_DAY, &y, &m, &d);
-	if (demo_base_create(db, seed, m < 4 ? y - 1 : y, e) ||
+	if (demo_base_create(db, seed, demo_season_year(sim_clock_now(clock)), e) ||
 	    demo_site_facts(db, e))
 		return e->code;
 	if (db_user_count(db, &users, e))
@@ -171,6 +174,20 @@ static int64_t lead_ms(double speed)
 	return speed <= 1 ? 0 : (int64_t)fmin(lead, (HISTORY_DAYS - 1) * MS_PER_DAY);
 }
 
+/* The base's canals, roads and shelterbelts for the map, unless there. */
+static int save_features(struct db *db, uint64_t seed, struct err *e)
+{
+	struct buf gj = BUF_INIT;
+	int rc;
+
+	demo_base_features_geojson(seed, &gj);
+	rc = buf_failed(&gj) ? err_nomem(e)
+			     : sites_features_save(db, DB_SITE_DEFAULT, gj.data,
+						   gj.len, false, time_now_ms(), e);
+	buf_free(&gj);
+	return rc;
+}
+
 /* The devices, and the history up to where the live feed takes over. */
 static int prepare(struct db *db, const struct cli_store *store,
 		   struct live *live, struct err *e)
@@ -182,7 +199,8 @@ static int prepare(struct db *db, const struct cli_store *store,
 	int scenes = 0;
 
 	if (demo_open(db, store->data_dir, live->seed, &live->clock,
-		      &live->demo, e))
+		      &live->demo, e) ||
+	    save_features(db, live->seed, e))
 		return e->code;
 	end = demo_history_end(live->demo);
 	if (end > now) {
@@ -195,9 +213,10 @@ static int prepare(struct db *db, const struct cli_store *store,
 	if (end >= to)
 		return ERR_OK;
 	if (!end)
-		end = now - HISTORY_DAYS * MS_PER_DAY;
+		end = demo_season_start(now);
 	printf("writing the history from %lld hours ago...\n",
 	       (long long)((now - end) / MS_PER_HOUR));
+	fflush(stdout);
 	fflush(stdout);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (demo_history(live->demo, end, to, e))
@@ -205,7 +224,9 @@ static int prepare(struct db *db, const struct cli_store *store,
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("history written in %.1f s\n", (double)(t1.tv_sec - t0.tv_sec) +
 	       (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	if (demo_imagery(db, store->data_dir, live->seed, end, to, &scenes, e))
+	fflush(stdout);
+	if (demo_imagery_season(db, store->data_dir, live->seed, end, to,
+				to - PATROL_DAYS * MS_PER_DAY, &scenes, e))
 		return err_prefix(e, "the demo's imagery");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	printf("%d satellite scenes and drone mosaics ingested in %.1f s\n",

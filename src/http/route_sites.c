@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "pvsite/pvsite.h"
+#include "sites/features.h"
 #include "sites/sites.h"
 
 /* Answer with *v once the service call (its rc) has filled it. */
@@ -81,4 +82,12 @@ int route_site_pv_health(struct http_ctx *c)
 					    c->params[0], date,
 					    !strcmp(c->method, "POST"), &v,
 					    &c->err), &v);
+}
+
+int route_site_features(struct http_ctx *c)
+{
+	json_t *v = NULL;
+
+	return reply(c, sites_features_json(c->db, c->params[0], &v, &c->err),
+		     &v);
 }

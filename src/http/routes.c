@@ -140,6 +140,8 @@ static const struct route routes[] = {
 	      route_site_pv_health),
 	ROUTE("POST", "/api/v1/sites/{code}/pv/health", ROLE_OPERATOR,
 	      route_site_pv_health),
+	ROUTE("GET", "/api/v1/sites/{code}/features", ROLE_VIEWER,
+	      route_site_features),
 	/* work orders (route_workorders.c) */
 	ROUTE("GET", "/api/v1/workorders", ROLE_VIEWER, route_workorders_list),
 	ROUTE("POST", "/api/v1/workorders", ROLE_OPERATOR,

@@ -114,6 +114,7 @@ int route_camera_recording(struct http_ctx *c);
 /* route_sites.c: sites and the PV park */
 int route_sites_list(struct http_ctx *c);
 int route_site_get(struct http_ctx *c);
+int route_site_features(struct http_ctx *c);
 int route_site_devices(struct http_ctx *c);
 int route_site_equipment(struct http_ctx *c);
 int route_site_pv_daily(struct http_ctx *c);

@@ -17,6 +17,7 @@
 #include "sim/clock.h"
 #include "sim/demo_imagery.h"
 #include "sim/field.h"
+#include "sim/sun.h"
 #include "sim/weather.h"
 #include "ts/bulk.h"
 #include "util/buf.h"
@@ -30,11 +31,22 @@
 #define STATE_HISTORY_TO "sim.history_to"     /* written up to (excluded) */
 #define MAX_PLOTS 512
 #define PROBE_EVERY (10 * MS_PER_MINUTE)
+/* The history's old days (before its last FINE_DAYS) are thinner: the
+ * stations and the idle machines every 10 minutes, the probes every 30
+ * (the fields still step every 10); machines at work and the valves and
+ * meters report as they do live. */
+#define FINE_DAYS 14
+#define OLD_IDLE_EVERY (10 * MS_PER_MINUTE)
+#define OLD_PROBE_EVERY (30 * MS_PER_MINUTE)
+#define DRONES 2
+#define DRONE_PLOTS 10            /* each drone's block of fields */
 
 struct demo_plot {
 	char code[DB_CODE_MAX];
 	int number;               /* 1.. : device ids are derived from it */
 	double bbox[4];           /* lon/lat bounds, for the tractors' lanes */
+	double strip[5];          /* a strip's head corner, bearing, width and
+				     length (property "strip"), or NAN */
 	struct sim_field field;
 };
 
@@ -46,6 +58,11 @@ struct demo {
 	struct demo_plot *plots;
 	size_t n_plots;
 	int n_stations;
+	double drone_box[DRONES][4]; /* the bounds of each drone's block */
+	int64_t sun_day, sunrise, sunset; /* the day's daylight, cached */
+	int64_t equipped_day;     /* when the tractors' implements were set */
+	int64_t fields_to;        /* the fields stand where the history ended
+				     here (0: not stepped yet) */
 	json_t *tokens;           /* device id -> token */
 	/* the live simulation */
 	pthread_t thread;
@@ -70,6 +87,20 @@ static int sowing_doy(const char *date)
 	return (int)(time_days_from_civil(y, m, d) - time_days_from_civil(y, 1, 1)) + 1;
 }
 
+/* The demo base's strip frame from a plot's extra properties (demo_base.c),
+ * NAN without one. */
+static void read_strip(const char *extra, double out[5])
+{
+	json_t *v = extra ? json_loads(extra, 0, NULL) : NULL;
+	json_t *a = json_object_get(v, "strip");
+
+	for (int i = 0; i < 5; i++)
+		out[i] = json_array_size(a) == 5 &&
+			 json_is_number(json_array_get(a, (size_t)i))
+			? json_number_value(json_array_get(a, (size_t)i)) : NAN;
+	json_decref(v);
+}
+
 static int load_plot(const struct db_plot *p, void *ctx)
 {
 	struct demo *d = ctx;
@@ -82,6 +113,7 @@ static int load_plot(const struct db_plot *p, void *ctx)
 	snprintf(dp->code, sizeof(dp->code), "%s", p->code);
 	dp->number = (int)d->n_plots + 1;
 	memcpy(dp->bbox, p->bbox, sizeof(dp->bbox));
+	read_strip(p->extra, dp->strip);
 	sim_weather_at(d->seed, (int)d->n_plots / PLOTS_PER_STATION, 0, &w);
 	sim_field_init(&dp->field, d->seed, dp->number,
 		       isfinite(p->field_capacity) ? p->field_capacity : 0.30,
@@ -153,6 +185,46 @@ static int set_equipment(struct demo *d, const char *id, const char *implement,
 	return db_equipment_set(d->db, &q, e);
 }
 
+/*
+ * The tractors' field seasons (days of the year): sowing in April, the
+ * summer's spraying against mites and bollworm and the chemical topping
+ * (June to late August), autumn tillage (October and November).
+ */
+static const struct {
+	int from, to;
+	double start_h, end_h;    /* the working day, solar hours */
+	const char *implement;
+} seasons[] = {
+	{ 95, 120, 9, 18, "seeder" },
+	{ 152, 235, 7, 13, "boom_sprayer" },  /* before the day's heat */
+	{ 274, 334, 9, 18, "cultivator" },
+};
+
+static const char *season_implement(int doy)
+{
+	const char *last = seasons[2].implement;
+
+	for (size_t i = 0; i < sizeof(seasons) / sizeof(seasons[0]); i++)
+		if (doy >= seasons[i].from)
+			last = seasons[i].implement;
+	return last;
+}
+
+/* The implements the tractors carry on t's day (the season's). */
+static int equip_tractors(struct demo *d, int64_t t, struct err *e)
+{
+	const char *implement = season_implement(sim_day_of_year(t));
+	char id[32];
+	int rc = ERR_OK;
+
+	for (int k = 1; k <= 3 && !rc; k++) {
+		device_id(id, sizeof(id), "trac", k);
+		rc = set_equipment(d, id, implement, 12.0, "", e);
+	}
+	d->equipped_day = t / MS_PER_DAY;
+	return rc;
+}
+
 static int register_devices(struct demo *d, struct err *e)
 {
 	char id[32];
@@ -187,17 +259,19 @@ static int register_devices(struct demo *d, struct err *e)
 				rc = set_equipment(d, id, "", NAN, url, e);
 		}
 	}
-	for (int k = 1; k <= 2 && !rc; k++) {
+	for (int k = 1; k <= DRONES && !rc; k++) {
 		device_id(id, sizeof(id), "uav", k);
 		rc = add_device(d, ing, id, "drone", NULL, e);
 	}
 	for (int k = 1; k <= 3 && !rc; k++) {
-		int doy = sim_day_of_year(sim_clock_now(&d->clock));
-
 		device_id(id, sizeof(id), "trac", k);
-		if (!(rc = add_device(d, ing, id, "tractor", NULL, e)))
-			rc = set_equipment(d, id, doy < 200 ? "seeder" : "cultivator",
-					   12.0, "", e);
+		rc = add_device(d, ing, id, "tractor", NULL, e);
+	}
+	if (!rc)
+		rc = equip_tractors(d, sim_clock_now(&d->clock), e);
+	for (int k = 1; k <= DRONES && !rc; k++) {
+		device_id(id, sizeof(id), "uav", k);
+		rc = set_equipment(d, id, "multispectral_camera", NAN, "", e);
 	}
 	ingest_close(ing);
 	return rc ? rc : save_tokens(d, e);
@@ -214,6 +288,23 @@ static void load_tokens(struct demo *d)
 	if (!json_is_object(d->tokens)) {
 		json_decref(d->tokens);
 		d->tokens = json_object();
+	}
+}
+
+/* Each drone patrols a block of DRONE_PLOTS fields: their bounds. */
+static void drone_blocks(struct demo *d)
+{
+	for (int k = 0; k < DRONES; k++) {
+		double *b = d->drone_box[k];
+		size_t first = (size_t)k * DRONE_PLOTS % d->n_plots;
+
+		memcpy(b, d->plots[first].bbox, sizeof(d->drone_box[k]));
+		for (size_t i = first; i < first + DRONE_PLOTS && i < d->n_plots; i++) {
+			const double *p = d->plots[i].bbox;
+
+			b[0] = fmin(b[0], p[0]), b[1] = fmin(b[1], p[1]);
+			b[2] = fmax(b[2], p[2]), b[3] = fmax(b[3], p[3]);
+		}
 	}
 }
 
@@ -241,6 +332,7 @@ int demo_open(struct db *db, const char *data_dir, uint64_t seed,
 		goto fail;
 	}
 	d->n_stations = (int)((d->n_plots + PLOTS_PER_STATION - 1) / PLOTS_PER_STATION);
+	drone_blocks(d);
 	if ((rc = register_devices(d, e)))
 		goto fail;
 	*out = d;
@@ -248,6 +340,29 @@ int demo_open(struct db *db, const char *data_dir, uint64_t seed,
 fail:
 	demo_close(d);
 	return rc;
+}
+
+/* ---- the season ------------------------------------------------------------ */
+
+#define BASE_UTC_OFFSET_MS (8 * MS_PER_HOUR) /* Asia/Shanghai, no DST */
+#define MIN_HISTORY_MS (30 * MS_PER_DAY)
+
+int demo_season_year(int64_t now)
+{
+	int64_t local = now + BASE_UTC_OFFSET_MS;
+	int y, m, d;
+
+	time_civil_from_days(local >= 0 ? local / MS_PER_DAY
+				 : (local - MS_PER_DAY + 1) / MS_PER_DAY, &y, &m, &d);
+	return m < 4 ? y - 1 : y;
+}
+
+int64_t demo_season_start(int64_t now)
+{
+	int64_t sowing = time_days_from_civil(demo_season_year(now), 4, 10) *
+			 MS_PER_DAY - BASE_UTC_OFFSET_MS;
+
+	return sowing > now - MIN_HISTORY_MS ? now - MIN_HISTORY_MS : sowing;
 }
 
 /* ---- what the devices report ----------------------------------------------- */
@@ -289,8 +404,10 @@ static int report_station(struct demo *d, struct sink *k, int s, int64_t t)
 	return k->flush(k, id);
 }
 
+/* Step plot p's field to t; its probe reports when `probe`, its meter and
+ * valve whenever water flows or the valve moves. */
 static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
-		       int64_t t)
+		       int64_t t, bool probe)
 {
 	static const char *const moisture[] = { "moisture_10cm", "moisture_20cm",
 						"moisture_40cm" };
@@ -304,9 +421,9 @@ static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
 	sim_weather_at(d->seed, (p->number - 1) / PLOTS_PER_STATION, t, &w);
 	sim_field_step(&p->field, &w, t);
 	device_id(id, sizeof(id), "sp", p->number);
-	for (int i = 0; i < 3 && !rc; i++)
+	for (int i = 0; i < 3 && !rc && probe; i++)
 		if (!(rc = k->point(k, id, moisture[i], t,
-				    rounded(p->field.theta[i], 0.1))))
+				    rounded(p->field.liquid[i], 0.1))))
 			rc = k->point(k, id, soil_t[i], t,
 				      rounded(p->field.soil_t[i], 0.1));
 	if (rc || (rc = k->flush(k, id)))
@@ -327,18 +444,23 @@ static int report_plot(struct demo *d, struct sink *k, struct demo_plot *p,
 }
 
 /*
- * The tractors: by day in the field seasons (sowing in April, autumn
- * tillage from October to November) each works one plot a day, up and
- * down lanes of its implement's width at a working pace; otherwise it
- * stands in the yard at the base's south-west corner.
+ * The tractors: by day in the field seasons (sowing in April, spraying
+ * and topping in summer, autumn tillage from October to November) each
+ * works one plot a day, up and down lanes of its implement's width at a
+ * working pace; otherwise it stands in the yard at the base's south-west
+ * corner.
  */
 #define TRACTORS 3
 #define LANE_M 12.0
 #define PACE_MS 2.0               /* m/s while working */
 
-static bool field_season(int doy)
+/* The field season of a day (-1: none). */
+static int field_season(int doy)
 {
-	return (doy >= 95 && doy <= 120) || (doy >= 274 && doy <= 334);
+	for (size_t i = 0; i < sizeof(seasons) / sizeof(seasons[0]); i++)
+		if (doy >= seasons[i].from && doy <= seasons[i].to)
+			return (int)i;
+	return -1;
 }
 
 /* The hour of the sun at the base (local mean solar time) at instant t. */
@@ -348,32 +470,67 @@ static double solar_hour(int64_t t)
 		    MS_PER_HOUR + SIM_LON / 15.0, 24.0);
 }
 
-bool demo_tractor_at_work(int64_t t)
+/* Hours since the working day started (negative: not at work). */
+static double work_hours(int64_t t)
 {
+	int s = field_season(sim_day_of_year(t));
 	double h = solar_hour(t);
 
-	return field_season(sim_day_of_year(t)) && h >= 9 && h < 18;
+	if (s < 0 || h < seasons[s].start_h || h >= seasons[s].end_h)
+		return -1;
+	return h - seasons[s].start_h;
 }
 
-static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t)
+bool demo_tractor_at_work(int64_t t)
 {
-	double solar_h = solar_hour(t);
-	bool working = demo_tractor_at_work(t);
+	return work_hours(t) >= 0;
+}
+
+/*
+ * Where `done` metres of work put a tractor in a strip: up and down lanes
+ * along it, LANE_M apart from its west edge, turning at its ends.
+ */
+static void strip_place(const double s[5], double done, double *lon,
+			double *lat, double *heading)
+{
+	double m_per_lon = 111320.0 * cos(SIM_LAT * M_PI / 180);
+	double b = s[2] * M_PI / 180;
+	int lanes = (int)(s[3] / LANE_M);
+	int lane = (int)(done / s[4]) % (lanes > 0 ? lanes : 1);
+	double along = fmod(done, s[4]);
+	double u = lane * LANE_M + LANE_M / 2;
+	double v = lane % 2 ? s[4] - along : along;
+
+	/* v along the bearing, u square to it (to its right) */
+	*lon = s[0] + (v * sin(b) + u * cos(b)) / m_per_lon;
+	*lat = s[1] + (v * cos(b) - u * sin(b)) / 111132.0;
+	*heading = fmod(s[2] + (lane % 2 ? 180 : 0), 360);
+}
+
+static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t,
+			  bool idle)
+{
+	double worked_h = work_hours(t);
+	bool working = worked_h >= 0;
 	const struct demo_plot *p = &d->plots[(size_t)(t / MS_PER_DAY * TRACTORS + n) %
 					      d->n_plots];
 	double m_per_lon = 111320.0 * cos(SIM_LAT * M_PI / 180);
 	double width = (p->bbox[2] - p->bbox[0]) * m_per_lon;
 	double height = (p->bbox[3] - p->bbox[1]) * 111132.0;
-	double done = (solar_h - 9) * 3600 * PACE_MS, along, lon, lat, heading;
+	double done = worked_h * 3600 * PACE_MS, along, lon, lat, heading;
 	int lane;
 	char id[32];
 	int rc;
 
+	if (!working && !idle)
+		return ERR_OK;
 	device_id(id, sizeof(id), "trac", n + 1);
 	if (!working) {
 		lon = d->plots[0].bbox[0] - 0.002 * (n + 1);
 		lat = d->plots[0].bbox[1] - 0.001;
 		along = heading = 0;
+	} else if (isfinite(p->strip[4])) {
+		strip_place(p->strip, done, &lon, &lat, &heading);
 	} else {
 		lane = (int)(done / width);
 		along = fmod(done, width);
@@ -392,48 +549,191 @@ static int report_tractor(struct demo *d, struct sink *k, int n, int64_t t)
 	return k->flush(k, id);
 }
 
+/*
+ * The drones: each flies the patrol (demo_imagery.h) by daylight over its
+ * block of fields, up and down lanes 60 m apart at 8 m/s and 100 m above
+ * the ground, and otherwise stands landed in the yard.
+ */
+#define DRONE_LANE_M 60.0
+#define DRONE_PACE_MS 8.0
+#define DRONE_ALT_M 100.0
+
+/* Where flight time `since` (ms into a flight) puts a drone in box b. */
+static void drone_place(const double b[4], int64_t since, double *lon,
+			double *lat, double *heading)
+{
+	double m_per_lon = 111320.0 * cos(SIM_LAT * M_PI / 180);
+	double width = (b[2] - b[0]) * m_per_lon;
+	double height = (b[3] - b[1]) * 111132.0;
+	double done = (double)since / 1000.0 * DRONE_PACE_MS;
+	int lanes = (int)(height / DRONE_LANE_M) + 1;
+	int lane = (int)(done / width) % lanes;
+	double along = fmod(done, width);
+
+	*heading = lane % 2 ? 270 : 90;
+	*lon = b[0] + (lane % 2 ? width - along : along) / m_per_lon;
+	*lat = b[1] + (lane * DRONE_LANE_M + DRONE_LANE_M / 2) / 111132.0;
+}
+
+/* How long the patrol has been flying at t (-1: it is not). */
+static int64_t drone_flying(struct demo *d, int64_t t)
+{
+	int64_t local0 = (t + BASE_UTC_OFFSET_MS) / MS_PER_DAY * MS_PER_DAY -
+			 BASE_UTC_OFFSET_MS;
+	int64_t since = t - local0 - DEMO_PATROL_FIRST_MS + DEMO_PATROL_FLIGHT_MS;
+	int64_t end;
+
+	if (since < 0 || since >= DEMO_PATROL_FLIGHTS * DEMO_PATROL_EVERY_MS ||
+	    since % DEMO_PATROL_EVERY_MS >= DEMO_PATROL_FLIGHT_MS)
+		return -1;
+	end = t - since % DEMO_PATROL_EVERY_MS + DEMO_PATROL_FLIGHT_MS;
+	if (d->sun_day != local0 / MS_PER_DAY) {
+		d->sun_day = local0 / MS_PER_DAY;
+		if (!sim_sun_rise_set(SIM_LAT, SIM_LON, local0 + MS_PER_DAY / 2,
+				      &d->sunrise, &d->sunset))
+			d->sunrise = d->sunset = 0;
+	}
+	return demo_patrol_by_day(end, d->sunrise, d->sunset)
+		? since % DEMO_PATROL_EVERY_MS : -1;
+}
+
+static int report_drone(struct demo *d, struct sink *k, int n, int64_t t,
+			bool idle)
+{
+	int64_t since = drone_flying(d, t);
+	double lon, lat, heading = 0;
+	char id[32];
+	int rc;
+
+	if (since < 0 && !idle)
+		return ERR_OK;
+	device_id(id, sizeof(id), "uav", n + 1);
+	if (since >= 0) {
+		drone_place(d->drone_box[n], since, &lon, &lat, &heading);
+	} else {
+		lon = d->plots[0].bbox[0] - 0.002 * (TRACTORS + n + 1);
+		lat = d->plots[0].bbox[1] - 0.001;
+	}
+	if ((rc = k->point(k, id, "longitude", t, rounded(lon, 0.000001))) ||
+	    (rc = k->point(k, id, "latitude", t, rounded(lat, 0.000001))) ||
+	    (rc = k->point(k, id, "altitude", t, since >= 0 ? DRONE_ALT_M : 0)) ||
+	    (rc = k->point(k, id, "speed", t, since >= 0 ? DRONE_PACE_MS : 0)) ||
+	    (rc = k->point(k, id, "heading", t, heading)) ||
+	    (rc = k->point(k, id, "working", t, since >= 0)))
+		return rc;
+	return k->flush(k, id);
+}
+
+/* What a minute reports (the history's old days report less: FINE_DAYS). */
+enum {
+	REPORT_STATIONS = 1,  /* the weather stations */
+	REPORT_IDLE = 2,      /* machines at rest */
+	REPORT_PROBES = 4,    /* the soil probes (at a PROBE_EVERY minute) */
+	REPORT_ALL = 7,
+};
+
 /* Everything the base reports at minute t. */
-static int report_minute(struct demo *d, struct sink *k, int64_t t)
+static int report_minute(struct demo *d, struct sink *k, int64_t t,
+			 unsigned what)
 {
 	int rc = ERR_OK;
 
-	for (int s = 0; s < d->n_stations && !rc; s++)
+	for (int s = 0; s < d->n_stations && !rc && (what & REPORT_STATIONS); s++)
 		rc = report_station(d, k, s, t);
 	for (int n = 0; n < TRACTORS && !rc; n++)
-		rc = report_tractor(d, k, n, t);
+		rc = report_tractor(d, k, n, t, what & REPORT_IDLE);
+	for (int n = 0; n < DRONES && !rc; n++)
+		rc = report_drone(d, k, n, t, what & REPORT_IDLE);
 	if (t % PROBE_EVERY)
 		return rc;
 	for (size_t i = 0; i < d->n_plots && !rc; i++)
-		rc = report_plot(d, k, &d->plots[i], t);
+		rc = report_plot(d, k, &d->plots[i], t, what & REPORT_PROBES);
 	return rc;
 }
 
+/* What the history reports at minute t when its fine days start at fine. */
+static unsigned history_reports(int64_t t, int64_t fine)
+{
+	unsigned what = 0;
+
+	if (t >= fine)
+		return REPORT_ALL;
+	if (t % OLD_IDLE_EVERY == 0)
+		what |= REPORT_STATIONS | REPORT_IDLE;
+	if (t % OLD_PROBE_EVERY == 0)
+		what |= REPORT_PROBES;
+	return what;
+}
+
 /* ---- history: straight into the store -------------------------------------- */
+
+/*
+ * The series the history writes, in the order it first wrote them: each
+ * minute reports its devices and metrics in the same order, so the next
+ * series is most often the one after the last (no key to format or hash).
+ */
+struct seen {
+	char device[32];
+	const char *metric;       /* the reporters' string literals */
+	int64_t id;
+};
 
 struct bulk_sink {
 	struct sink base;
 	struct db *db;
 	struct ts_bulk *bulk;
-	struct smap series;
+	struct smap series;       /* "device/metric" -> index in seen */
+	struct seen *seen;
+	size_t n_seen, cap_seen, next;
 	struct err *e;
 };
+
+/* The index of (device, metric) in b->seen, added on first sight. */
+static int series_of(struct bulk_sink *b, const char *device,
+		     const char *metric, size_t *out)
+{
+	char key[DB_NAME_MAX * 2 + 2];
+	struct seen *s;
+	int64_t at;
+	int rc;
+
+	snprintf(key, sizeof(key), "%s/%s", device, metric);
+	if (smap_get(&b->series, key, &at)) {
+		*out = (size_t)at;
+		return ERR_OK;
+	}
+	if (b->n_seen == b->cap_seen) {
+		size_t cap = b->cap_seen ? 2 * b->cap_seen : 1024;
+
+		if (!(s = realloc(b->seen, cap * sizeof(*s))))
+			return err_nomem(b->e);
+		b->seen = s, b->cap_seen = cap;
+	}
+	s = &b->seen[b->n_seen];
+	snprintf(s->device, sizeof(s->device), "%s", device);
+	s->metric = metric;
+	if ((rc = db_series_ensure(b->db, device, metric, &s->id, b->e)))
+		return rc;
+	if (smap_put(&b->series, key, (int64_t)b->n_seen))
+		return err_nomem(b->e);
+	*out = b->n_seen++;
+	return ERR_OK;
+}
 
 static int bulk_point(struct sink *s, const char *device, const char *metric,
 		      int64_t ts, double value)
 {
 	struct bulk_sink *b = (struct bulk_sink *)s;
-	char key[DB_NAME_MAX * 2 + 2];
-	int64_t id;
+	size_t k = b->next;
 	int rc;
 
-	snprintf(key, sizeof(key), "%s/%s", device, metric);
-	if (!smap_get(&b->series, key, &id)) {
-		if ((rc = db_series_ensure(b->db, device, metric, &id, b->e)))
+	if (k >= b->n_seen || b->seen[k].metric != metric ||
+	    strcmp(b->seen[k].device, device)) {
+		if ((rc = series_of(b, device, metric, &k)))
 			return rc;
-		if (smap_put(&b->series, key, id))
-			return err_nomem(b->e);
 	}
-	return ts_bulk_add(b->bulk, id, ts, value, b->e);
+	b->next = k + 1;
+	return ts_bulk_add(b->bulk, b->seen[k].id, ts, value, b->e);
 }
 
 static int bulk_flush(struct sink *s, const char *device)
@@ -476,7 +776,8 @@ static void replay_fields(struct demo *d, int64_t from, int64_t to)
 
 int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e)
 {
-	struct bulk_sink b = { { bulk_point, bulk_flush }, d->db, NULL, { 0 }, e };
+	struct bulk_sink b = { .base = { bulk_point, bulk_flush }, .db = d->db,
+			       .e = e };
 	struct db_chunk_write mark = { .state_key = STATE_HISTORY_TO,
 				       .state_value = to };
 	int64_t first = 0;
@@ -492,11 +793,14 @@ int demo_history(struct demo *d, int64_t from, int64_t to, struct err *e)
 	if ((rc = ts_bulk_open(d->db, 0, &b.bulk, e)))
 		return rc;
 	for (int64_t t = from; t < to && !rc; t += MS_PER_MINUTE)
-		rc = report_minute(d, &b.base, t);
+		rc = report_minute(d, &b.base, t, history_reports(
+			t, to - FINE_DAYS * MS_PER_DAY));
 	if (!rc && !(rc = ts_bulk_commit(b.bulk, e)))
 		rc = db_chunks_write(d->db, &mark, e);
+	d->fields_to = rc ? 0 : to;
 	ts_bulk_free(b.bulk);
 	smap_free(&b.series);
+	free(b.seen);
 	return rc;
 }
 
@@ -733,10 +1037,16 @@ static void *live_main(void *arg)
 		/* catch up with the simulated clock, a second at a time */
 		for (; sim_now(d) >= t && time_now_ms() < until && !stopping(d);
 		     t += MS_PER_MINUTE)
-			report_minute(d, &h.base, t);
+			report_minute(d, &h.base, t, REPORT_ALL);
 		if (t - flown >= MS_PER_HOUR) {
 			fly(d, flown, t);
 			flown = t;
+		}
+		if (t / MS_PER_DAY != d->equipped_day) {
+			struct err e;
+
+			if (equip_tractors(d, t, &e))
+				log_warn("demo: the tractors' implements: %s", e.msg);
 		}
 	}
 out:
@@ -754,8 +1064,11 @@ int demo_live_start(struct demo *d, const char *base_url, int64_t sim_start,
 {
 	int64_t from = 0;
 
+	/* a season of fields to replay takes seconds: not when the history
+	 * just brought them here */
 	db_state_get(d->db, STATE_HISTORY_FROM, &from, e);
-	replay_fields(d, from ? from : sim_start, sim_start);
+	if (d->fields_to != sim_start)
+		replay_fields(d, from ? from : sim_start, sim_start);
 	snprintf(d->url, sizeof(d->url), "%s", base_url);
 	d->sim_start = sim_start;
 	d->real_start = time_now_ms();

@@ -1,27 +1,37 @@
 /*
- * The demo base's plots.  Fields lie in a grid of blocks separated by farm
- * roads and shelter belts, as the oasis fields north of Manas do; each field
- * varies a little in size, crop, variety and sowing date, drawn from a
- * seeded generator so that the same seed always gives the same base.
+ * The demo base's plots.  Fields lie as the oasis fields north of Manas
+ * do: long strips side by side, each taking its water at its head from a
+ * branch canal (支渠) that runs with a farm road along the block, the
+ * blocks framed by poplar shelterbelts (林带) and fed by a main canal
+ * (干渠) along their west side; the whole pattern turned 20 degrees east
+ * of north, as the alluvial fan slopes.  Strips vary in width, the far end
+ * of a block follows a road that is not square to the strips, and a few
+ * strips lose a corner to a pump house or a farmstead.  Each field varies
+ * in crop, variety, sowing date and soil, drawn from a seeded generator so
+ * that the same seed always gives the same base.
  */
 #include "sim/demo_base.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "plots/plots.h"
 #include "sim/rng.h"
 
-#define ROWS 6
-#define COLS 10
-#define FIELD_W_M 420.0   /* east-west */
-#define FIELD_H_M 320.0   /* north-south */
-#define ROAD_M 30.0
+#define TOWNS 3
+#define BLOCKS_PER_TOWN 2
+#define STRIPS 10              /* strips per block */
+#define STRIP_GAP_M 6.0        /* a field track between two strips */
+#define CORRIDOR_M 48.0        /* canal, road and shelterbelt between blocks */
+#define TURN_DEG 20.0          /* the strips' axis, east of north */
 #define M_PER_DEG_LAT 111132.0
+#define MAX_RING 8
 
-static const char *const townships[][2] = {
-	{ "101", "兰州湾镇" }, { "102", "乐土驿镇" }, { "103", "包家店镇" },
+static const char *const townships[][3] = {
+	{ "101", "兰州湾镇", "Lanzhouwan" }, { "102", "乐土驿镇", "Letuyi" },
+	{ "103", "包家店镇", "Baojiadian" },
 };
 
 struct field {
@@ -32,30 +42,94 @@ struct field {
 	char sowing[24];
 	const char *soil;
 	double fc, wp;
-	double ring[5][2];
+	double ring[MAX_RING][2];
+	int n_ring;
+	double strip[5];           /* lon, lat of the head's west corner,
+				      bearing, width, length (m) */
 };
 
-static void field_ring(int row, int col, struct rng *r, double ring[5][2])
-{
-	double m_per_deg_lon = M_PER_DEG_LAT * cos(DEMO_ORIGIN_LAT * M_PI / 180);
-	double w = FIELD_W_M * (0.85 + 0.3 * rng_uniform(r));
-	double h = FIELD_H_M * (0.9 + 0.2 * rng_uniform(r));
-	double x0 = col * (FIELD_W_M * 1.15 + ROAD_M);
-	double y0 = row * (FIELD_H_M * 1.1 + ROAD_M);
-	double xs[5] = { x0, x0 + w, x0 + w, x0, x0 };
-	double ys[5] = { y0, y0, y0 + h, y0 + h, y0 };
+/* A block: where it starts in the turned frame and its strips' widths. */
+struct block {
+	double u0, v0;             /* m: u across the strips, v along them */
+	double length;             /* of its strips, at the block's west end */
+	double slope;              /* of its far end: dv per du */
+	double width[STRIPS];
+	double span;               /* the block's extent along u */
+};
 
-	for (int i = 0; i < 5; i++) {
-		ring[i][0] = DEMO_ORIGIN_LON + xs[i] / m_per_deg_lon;
-		ring[i][1] = DEMO_ORIGIN_LAT + ys[i] / M_PER_DEG_LAT;
+/* The base's frame: u across the strips (east-south-east), v along them. */
+static void to_lonlat(double u, double v, double out[2])
+{
+	double t = TURN_DEG * M_PI / 180;
+	double x = u * cos(t) + v * sin(t), y = -u * sin(t) + v * cos(t);
+	double m_per_deg_lon = M_PER_DEG_LAT * cos(DEMO_ORIGIN_LAT * M_PI / 180);
+
+	out[0] = DEMO_ORIGIN_LON + x / m_per_deg_lon;
+	out[1] = DEMO_ORIGIN_LAT + y / M_PER_DEG_LAT;
+}
+
+/* The blocks, drawn first from the seed (every block's shape). */
+static void blocks_make(struct rng *r, struct block b[TOWNS * BLOCKS_PER_TOWN])
+{
+	double longest = 0;
+
+	for (int k = 0; k < TOWNS * BLOCKS_PER_TOWN; k++) {
+		b[k].span = 0;
+		for (int i = 0; i < STRIPS; i++) {
+			b[k].width[i] = 150.0 + 70.0 * rng_uniform(r);
+			b[k].span += b[k].width[i] + (i ? STRIP_GAP_M : 0);
+		}
+		b[k].length = 680.0 + 120.0 * rng_uniform(r);
+		b[k].slope = (rng_uniform(r) - 0.5) * 0.12;
+		longest = fmax(longest, b[k].length + fmax(0, b[k].slope) * b[k].span);
+	}
+	for (int k = 0; k < TOWNS * BLOCKS_PER_TOWN; k++) {
+		int town = k / BLOCKS_PER_TOWN, col = k % BLOCKS_PER_TOWN;
+
+		b[k].u0 = col ? b[k - 1].u0 + b[k - 1].span + CORRIDOR_M : 0;
+		b[k].v0 = town * (longest + CORRIDOR_M);
 	}
 }
 
-static void field_make(int index, int year, struct rng *r, struct field *f)
+/* Strip i of block b: its ring (with a corner cut for some) and frame. */
+static void strip_ring(const struct block *b, int i, bool notch,
+		       struct field *f)
 {
-	int row = index / COLS, col = index % COLS;
-	int town = row / 2;
-	int number = (row % 2) * COLS + col + 1;
+	double u = b->u0, w = b->width[i];
+	double uv[MAX_RING][2];
+	int n = 0;
+
+	for (int k = 0; k < i; k++)
+		u += b->width[k] + STRIP_GAP_M;
+	double far0 = b->v0 + b->length + b->slope * (u - b->u0);
+	double far1 = b->v0 + b->length + b->slope * (u + w - b->u0);
+
+	uv[n][0] = u, uv[n++][1] = b->v0;
+	if (notch) {   /* the head's east corner: a pump house and its yard */
+		uv[n][0] = u + w - 45, uv[n++][1] = b->v0;
+		uv[n][0] = u + w - 45, uv[n++][1] = b->v0 + 60;
+		uv[n][0] = u + w, uv[n++][1] = b->v0 + 60;
+	} else {
+		uv[n][0] = u + w, uv[n++][1] = b->v0;
+	}
+	uv[n][0] = u + w, uv[n++][1] = far1;
+	uv[n][0] = u, uv[n++][1] = far0;
+	uv[n][0] = u, uv[n++][1] = b->v0;
+	for (int k = 0; k < n; k++)
+		to_lonlat(uv[k][0], uv[k][1], f->ring[k]);
+	f->n_ring = n;
+	to_lonlat(u, b->v0, f->strip);
+	f->strip[2] = TURN_DEG;
+	f->strip[3] = w;
+	f->strip[4] = fmin(far0, far1) - b->v0;
+}
+
+static void field_make(int index, int year, const struct block *blocks,
+		       struct rng *r, struct field *f)
+{
+	int block = index / STRIPS, i = index % STRIPS;
+	int town = block / BLOCKS_PER_TOWN;
+	int number = (block % BLOCKS_PER_TOWN) * STRIPS + i + 1;
 	double u = rng_uniform(r);
 	bool maize = u < 0.17;
 
@@ -75,7 +149,7 @@ static void field_make(int index, int year, struct rng *r, struct field *f)
 		f->fc = 0.22 + 0.03 * rng_uniform(r);
 		f->wp = 0.08 + 0.02 * rng_uniform(r);
 	}
-	field_ring(row, col, r, f->ring);
+	strip_ring(&blocks[block], i, index % 7 == 3, f);
 }
 
 static void field_geojson(const struct field *f, struct buf *out)
@@ -88,10 +162,12 @@ static void field_geojson(const struct field *f, struct buf *out)
 	buf_json_string(out, f->variety);
 	buf_printf(out, ",\"sowing_date\":\"%s\",\"irrigation\":\"drip_under_film\","
 		   "\"soil_texture\":\"%s\",\"field_capacity\":%.3f,"
-		   "\"wilting_point\":%.3f,\"owner\":\"玛纳斯县数字棉花示范基地\"},"
+		   "\"wilting_point\":%.3f,\"owner\":\"玛纳斯县数字棉花示范基地\","
+		   "\"strip\":[%.7f,%.7f,%.1f,%.1f,%.1f]},"
 		   "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[",
-		   f->sowing, f->soil, f->fc, f->wp);
-	for (int i = 0; i < 5; i++)
+		   f->sowing, f->soil, f->fc, f->wp, f->strip[0], f->strip[1],
+		   f->strip[2], f->strip[3], f->strip[4]);
+	for (int i = 0; i < f->n_ring; i++)
 		buf_printf(out, "%s[%.7f,%.7f]", i ? "," : "", f->ring[i][0],
 			   f->ring[i][1]);
 	buf_puts(out, "]]}}");
@@ -99,17 +175,92 @@ static void field_geojson(const struct field *f, struct buf *out)
 
 void demo_base_plots_geojson(uint64_t seed, int year, struct buf *out)
 {
+	struct block blocks[TOWNS * BLOCKS_PER_TOWN];
 	struct rng r;
 	struct field f;
 
 	rng_seed(&r, seed);
+	blocks_make(&r, blocks);
 	buf_puts(out, "{\"type\":\"FeatureCollection\",\"features\":[");
-	for (int i = 0; i < ROWS * COLS; i++) {
-		field_make(i, year, &r, &f);
+	for (int i = 0; i < TOWNS * BLOCKS_PER_TOWN * STRIPS; i++) {
+		field_make(i, year, blocks, &r, &f);
 		if (i)
 			buf_putc(out, ',');
 		field_geojson(&f, out);
 	}
+	buf_puts(out, "]}");
+}
+
+/* ---- canals, roads and shelterbelts ------------------------------------------ */
+
+static void line_feature(struct buf *out, bool first, const char *kind,
+			 const char *level, const char *name,
+			 const char *name_en, double width_m,
+			 double u0, double v0, double u1, double v1)
+{
+	double a[2], b[2];
+
+	to_lonlat(u0, v0, a);
+	to_lonlat(u1, v1, b);
+	buf_printf(out, "%s{\"type\":\"Feature\",\"properties\":{\"kind\":\"%s\","
+		   "\"level\":\"%s\",\"name\":", first ? "" : ",", kind, level);
+	buf_json_string(out, name);
+	buf_puts(out, ",\"name_en\":");
+	buf_json_string(out, name_en);
+	buf_printf(out, ",\"width_m\":%.0f},\"geometry\":{\"type\":\"LineString\","
+		   "\"coordinates\":[[%.7f,%.7f],[%.7f,%.7f]]}}", width_m, a[0],
+		   a[1], b[0], b[1]);
+}
+
+void demo_base_features_geojson(uint64_t seed, struct buf *out)
+{
+	struct block b[TOWNS * BLOCKS_PER_TOWN];
+	struct rng r;
+	double east = 0, top = 0;
+	char name[64], name_en[64];
+
+	rng_seed(&r, seed);
+	blocks_make(&r, b);
+	for (int k = 0; k < TOWNS * BLOCKS_PER_TOWN; k++) {
+		east = fmax(east, b[k].u0 + b[k].span);
+		top = fmax(top, b[k].v0 + b[k].length +
+			   fmax(0, b[k].slope) * b[k].span);
+	}
+	buf_puts(out, "{\"type\":\"FeatureCollection\",\"features\":[");
+	/* the main canal and its shelterbelt down the west side */
+	line_feature(out, true, "canal", "main", "玛纳斯河西干渠",
+		     "Manas River west main canal", 12,
+		     -14, -CORRIDOR_M, -14, top + 20);
+	line_feature(out, false, "shelterbelt", "main", "西干渠林带",
+		     "West main canal shelterbelt", 16,
+		     -36, -CORRIDOR_M, -36, top + 20);
+	for (int t = 0; t < TOWNS; t++) {
+		const struct block *w = &b[t * BLOCKS_PER_TOWN];
+		const struct block *e = &b[t * BLOCKS_PER_TOWN + 1];
+		double v = w->v0;
+
+		/* at the strips' heads: the branch canal, its road, a belt */
+		snprintf(name, sizeof(name), "%s支渠", townships[t][1]);
+		snprintf(name_en, sizeof(name_en), "%s branch canal",
+			 townships[t][2]);
+		line_feature(out, false, "canal", "branch", name, name_en, 4,
+			     -14, v - 8, east, v - 8);
+		snprintf(name, sizeof(name), "%s机耕路", townships[t][1]);
+		snprintf(name_en, sizeof(name_en), "%s farm road",
+			 townships[t][2]);
+		line_feature(out, false, "road", "farm", name, name_en, 8,
+			     -14, v - 20, east, v - 20);
+		line_feature(out, false, "shelterbelt", "branch", "", "", 12,
+			     -36, v - 38, east, v - 38);
+		/* between the town's two blocks: a road and a belt */
+		line_feature(out, false, "road", "field", "", "", 6,
+			     e->u0 - 14, v - 20, e->u0 - 14, v + e->length);
+		line_feature(out, false, "shelterbelt", "field", "", "", 12,
+			     e->u0 - 34, v - 38, e->u0 - 34, v + w->length);
+	}
+	/* the last belt, north of the base */
+	line_feature(out, false, "shelterbelt", "branch", "", "", 12,
+		     -36, top + 12, east, top + 12);
 	buf_puts(out, "]}");
 }
 

@@ -15,6 +15,8 @@
 #include <ogr_srs_api.h>
 
 #include "rs/imagery.h"
+#include "sim/sun.h"
+#include "sim/weather.h"
 #include "util/timeutil.h"
 #include "util/tz.h"
 
@@ -23,13 +25,14 @@
 #define MARGIN_M 150.0
 #define SAT_EVERY_DAYS 3
 #define SAT_TIME_MS (5 * MS_PER_HOUR + 10 * MS_PER_MINUTE) /* 05:10 UTC */
-/* The drone's patrol: every 2 hours by day, 10:00 to 20:00 on the base's
- * clock (Asia/Shanghai, the demo site's zone; the sun is up at Manas, whose
- * solar noon is about 14:15 there). */
+/* The drone's patrol (demo_imagery.h) on the base's clock: Asia/Shanghai,
+ * the demo site's zone; Manas's solar noon is about 14:15 there. */
 #define DEMO_TZ "Asia/Shanghai"
-#define DRONE_FIRST_MS (10 * MS_PER_HOUR)    /* after local midnight */
-#define DRONE_EVERY_MS (2 * MS_PER_HOUR)
-#define DRONE_FLIGHTS 6
+#define PATROL_MARGIN_MS (15 * MS_PER_MINUTE)
+#define WEEKLY_FLIGHT 2    /* the 14:00 flight, one day in seven */
+/* Before the full patrol: weekly flights for WEEKLY_DAYS, and before them
+ * no drone and a satellite pass every 2 * SAT_EVERY_DAYS days. */
+#define WEEKLY_DAYS 23
 #define DRONE_PLOTS 10     /* the first row of fields */
 #define MAX_DEMO_PLOTS 512
 #define UTM_45N 32645
@@ -46,6 +49,12 @@ struct dbase {
 	size_t n;
 	uint64_t seed;
 };
+
+bool demo_patrol_by_day(int64_t end, int64_t rise, int64_t set)
+{
+	return end - DEMO_PATROL_FLIGHT_MS >= rise + PATROL_MARGIN_MS &&
+	       end <= set - PATROL_MARGIN_MS;
+}
 
 double demo_ndvi(int das, double vigour)
 {
@@ -345,9 +354,22 @@ static int drone_mosaic(struct db *db, const char *dir, const struct dbase *b,
 	return rc;
 }
 
+/* Whether flight f of day (UTC day number) flies, ending at `at`. */
+static bool flies(int64_t day, int f, int64_t at, int64_t patrol_from)
+{
+	int64_t rise, set;
+
+	if (at < patrol_from && (day % 7 || f != WEEKLY_FLIGHT ||
+				 at < patrol_from - WEEKLY_DAYS * MS_PER_DAY))
+		return false;
+	return sim_sun_rise_set(SIM_LAT, SIM_LON, at, &rise, &set) &&
+	       demo_patrol_by_day(at, rise, set);
+}
+
 static int make_scenes(struct db *db, const char *dir, const struct dbase *b,
 		       const struct grid *sat, const struct grid *uav,
-		       int64_t from_ms, int64_t to_ms, int *n, struct err *e)
+		       int64_t from_ms, int64_t to_ms, int64_t patrol_from,
+		       int *n, struct err *e)
 {
 	int64_t d0 = (from_ms + MS_PER_DAY - 1) / MS_PER_DAY - 1;
 	struct tz *z = malloc(sizeof(*z));
@@ -362,14 +384,19 @@ static int make_scenes(struct db *db, const char *dir, const struct dbase *b,
 		int64_t t = day * MS_PER_DAY;
 		int64_t local0 = tz_day_number_start_ms(z, day);
 
-		if (day % SAT_EVERY_DAYS == 0 && t + SAT_TIME_MS >= from_ms &&
+		bool old = t < patrol_from - WEEKLY_DAYS * MS_PER_DAY;
+
+		if (day % (old ? 2 * SAT_EVERY_DAYS : SAT_EVERY_DAYS) == 0 &&
+		    t + SAT_TIME_MS >= from_ms &&
 		    t + SAT_TIME_MS < to_ms && !(rc = satellite_scene(db, dir, b,
 		    sat, day, e)))
 			(*n)++;
-		for (int f = 0; f < DRONE_FLIGHTS && !rc; f++) {
-			int64_t at = local0 + DRONE_FIRST_MS + f * DRONE_EVERY_MS;
+		for (int f = 0; f < DEMO_PATROL_FLIGHTS && !rc; f++) {
+			int64_t at = local0 + DEMO_PATROL_FIRST_MS +
+				     f * DEMO_PATROL_EVERY_MS;
 
 			if (at >= from_ms && at < to_ms &&
+			    flies(day, f, at, patrol_from) &&
 			    !(rc = drone_mosaic(db, dir, b, uav, at, e)))
 				(*n)++;
 		}
@@ -380,6 +407,14 @@ static int make_scenes(struct db *db, const char *dir, const struct dbase *b,
 
 int demo_imagery(struct db *db, const char *data_dir, uint64_t seed,
 		 int64_t from_ms, int64_t to_ms, int *n, struct err *e)
+{
+	return demo_imagery_season(db, data_dir, seed, from_ms, to_ms, from_ms,
+				   n, e);
+}
+
+int demo_imagery_season(struct db *db, const char *data_dir, uint64_t seed,
+			int64_t from_ms, int64_t to_ms, int64_t patrol_from,
+			int *n, struct err *e)
 {
 	struct dbase *b = calloc(1, sizeof(*b));
 	struct grid sat = { 0 }, uav = { 0 };
@@ -400,7 +435,7 @@ int demo_imagery(struct db *db, const char *data_dir, uint64_t seed,
 	    !(rc = grid_burn(b, 0, b->n < DRONE_PLOTS ? b->n : DRONE_PLOTS,
 			     &uav, e)))
 		rc = make_scenes(db, data_dir, b, &sat, &uav, from_ms, to_ms,
-				 &count, e);
+				 patrol_from, &count, e);
 	if (n)
 		*n = count;
 	grid_free(&sat);

@@ -10,8 +10,7 @@ static const double layer_mm[3] = { 150.0, 150.0, 300.0 };
 /* Where the crop takes its water from, and where drip water goes. */
 static const double uptake[3] = { 0.5, 0.3, 0.2 };
 static const double infiltration[3] = { 0.55, 0.3, 0.15 };
-/* Soil temperature: time constants (hours) of the lag behind the air. */
-static const double soil_tau_h[3] = { 3.0, 8.0, 30.0 };
+const double sim_probe_depth_m[3] = { 0.10, 0.20, 0.40 };
 
 #define DRIP_DEPTH_MM 32.0
 #define DRIP_HOURS 6.0
@@ -59,6 +58,84 @@ static double et0_rate(const struct sim_weather *w)
 	return 0.0135 * (w->air_temp + 17.8) * rs_mm;
 }
 
+/* ---- soil temperature and frost --------------------------------------------- */
+
+#define YEAR_S (365.2425 * 86400.0)
+#define DAY_S 86400.0
+#define SPELL_S (3 * 86400.0)       /* the weather's warm and cold spells */
+/* The surface: a mulched field a little warmer than the air over the year
+ * (Manas: air 5.3 degC, soil near 8 degC), its yearly wave damped by the
+ * winter's snow, at its warmest in mid-July (day 196.6 after 1 January,
+ * as the simulated air); by day at its warmest at 13:00 solar time. */
+#define SURFACE_MEAN 8.3
+#define SURFACE_YEAR_AMP 17.0
+#define YEAR_PEAK_DAY 196.6
+#define DAY_PEAK_H 13.0
+
+double sim_damping_depth(double kappa, double period_s)
+{
+	return sqrt(2.0 * kappa / (2.0 * M_PI / period_s));
+}
+
+double sim_soil_wave(double z, double damping_depth, double amplitude,
+		     double angle)
+{
+	double r = z / damping_depth;
+
+	return amplitude * exp(-r) * sin(angle - r);
+}
+
+/* The surface's daily amplitude: half the season's daily air range, more
+ * under a clear sky, more in summer (a bare or filmed surface heats well
+ * beyond the air by day; snow and a low sun damp it in winter). */
+static double day_amplitude(int64_t ms, double cloud)
+{
+	double mean, range, summer;
+	int doy = sim_day_of_year(ms);
+
+	sim_weather_season(doy, &mean, &range);
+	summer = 0.7 - 0.3 * cos(2 * M_PI * (doy - 15) / 365.25); /* 0.4..1 */
+	return range / 2 * (1.0 + 0.6 * (1.0 - cloud)) * summer;
+}
+
+double sim_soil_temp(uint64_t seed, double z, int64_t ms, double cloud)
+{
+	double days = (double)ms / MS_PER_DAY;
+	double solar_h = fmod(fmod(days, 1.0) * 24.0 + SIM_LON / 15.0 + 48.0, 24.0);
+	double year_angle = 2 * M_PI * (days - YEAR_PEAK_DAY) / 365.2425 + M_PI / 2;
+	double day_angle = 2 * M_PI * (solar_h - DAY_PEAK_H) / 24.0 + M_PI / 2;
+	double d_year = sim_damping_depth(SIM_SOIL_KAPPA, YEAR_S);
+	double d_day = sim_damping_depth(SIM_SOIL_KAPPA, DAY_S);
+	double d_spell = sim_damping_depth(SIM_SOIL_KAPPA, SPELL_S);
+	/* a spell reaches depth z damped and z/D radians of its period late */
+	int64_t late = (int64_t)(z / d_spell / (2 * M_PI) * SPELL_S * 1000.0);
+
+	return SURFACE_MEAN +
+	       sim_soil_wave(z, d_year, SURFACE_YEAR_AMP, year_angle) +
+	       sim_soil_wave(z, d_day, day_amplitude(ms, cloud), day_angle) +
+	       sim_weather_anomaly(seed, ms - late) * exp(-z / d_spell);
+}
+
+double sim_soil_liquid(double theta, double wp, double soil_t)
+{
+	double unfrozen;
+
+	if (soil_t >= 0)
+		return theta;
+	unfrozen = 1.1 * wp * pow(-soil_t, -0.45);
+	return unfrozen < theta ? unfrozen : theta;
+}
+
+static void soil_state(struct sim_field *f, const struct sim_weather *w,
+		       int64_t ms)
+{
+	for (int i = 0; i < 3; i++) {
+		f->soil_t[i] = sim_soil_temp(f->seed, sim_probe_depth_m[i], ms,
+					     w->cloud);
+		f->liquid[i] = sim_soil_liquid(f->theta[i], f->wp, f->soil_t[i]);
+	}
+}
+
 void sim_field_init(struct sim_field *f, uint64_t seed, int index, double fc,
 		    double wp, double area_m2, int sowing_doy, int64_t start,
 		    const struct sim_weather *w)
@@ -70,8 +147,8 @@ void sim_field_init(struct sim_field *f, uint64_t seed, int index, double fc,
 	for (int i = 0; i < 3; i++) {
 		f->theta[i] = f->wp + (f->fc - f->wp) * (0.6 + 0.1 * i +
 			      0.1 * hash01(seed, index, i));
-		f->soil_t[i] = w->air_temp;
 	}
+	soil_state(f, w, start);
 }
 
 void sim_field_valve(struct sim_field *f, int64_t now, int64_t until)
@@ -137,7 +214,7 @@ static void water(struct sim_field *f, const struct sim_weather *w, int doy,
 		double d_mm = applied * infiltration[i] - et * uptake[i] * dry;
 
 		f->theta[i] += d_mm / layer_mm[i] * 100.0;
-		if (f->theta[i] > f->fc) {
+		if (f->theta[i] > f->fc && f->soil_t[i] >= 0) { /* ice holds it */
 			/* drainage toward field capacity, a 10 h time constant */
 			double excess = (f->theta[i] - f->fc) * fmin(1.0, dt_h / 10.0);
 
@@ -163,8 +240,6 @@ void sim_field_step(struct sim_field *f, const struct sim_weather *w,
 	water(f, w, doy, dt_h);
 	if (f->irrigating)
 		f->volume += f->flow * dt_h;
-	for (int i = 0; i < 3; i++)
-		f->soil_t[i] += (w->air_temp + 1.5 - f->soil_t[i]) *
-				(1.0 - exp(-dt_h / soil_tau_h[i]));
+	soil_state(f, w, ms);
 	f->last_ms = ms;
 }

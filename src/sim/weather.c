@@ -75,7 +75,7 @@ static double day_cloud(uint64_t seed, int64_t ms)
 }
 
 /* Seasonal mean temperature and daily range at a day of year. */
-static void season(int doy, double *mean, double *range)
+void sim_weather_season(int doy, double *mean, double *range)
 {
 	double phase = cos(2 * M_PI * (doy - 15) / 365.25);
 
@@ -98,13 +98,26 @@ static double diurnal(double h)
 	return cos(M_PI * (h - tmax) / (24.0 - tmax + tmin));
 }
 
+/* The dog days (三伏): the hottest spell of the year, centred on 20 July. */
+#define DOG_DAYS_DOY 201
+#define DOG_DAYS_WIDTH 9.0
+#define DOG_DAYS_C 3.0
+
+double sim_weather_anomaly(uint64_t seed, int64_t ms)
+{
+	double dog = (sim_day_of_year(ms) - DOG_DAYS_DOY) / DOG_DAYS_WIDTH;
+
+	return 4.0 * smooth(seed, 21, ms, 3 * MS_PER_DAY) +
+	       DOG_DAYS_C * exp(-dog * dog);
+}
+
 static double air_temperature(uint64_t seed, int station, int64_t ms, int doy,
 			      double h, double cloud, double *day_min)
 {
 	double mean, range, anomaly;
 
-	season(doy, &mean, &range);
-	anomaly = 4.0 * smooth(seed, 21, ms, 3 * MS_PER_DAY) +
+	sim_weather_season(doy, &mean, &range);
+	anomaly = sim_weather_anomaly(seed, ms) +
 		  0.6 * smooth(seed, 100 + station, ms, 6 * MS_PER_HOUR);
 	range *= 1.0 - 0.45 * cloud;
 	mean += anomaly - 2.0 * cloud + 0.3 * (station % 3 - 1);

@@ -111,14 +111,19 @@ def demo_has_devices_history_and_a_live_feed():
                and kinds.count("flow_meter") == 60, kinds)
         expect(kinds.count("camera") >= 5 and kinds.count("drone") == 2 and
                kinds.count("tractor") == 3, kinds)
-        # thirty days of minute data from each station
+        # the season's history (from April 10): minute data from each
+        # station in the last 14 days, every 10 minutes before
         status, q = get(port, "/api/v1/query?series=ws-01/air_temp&%s"
-                        "&step=1d&agg=count" % window(30), token)
+                        "&step=1d&agg=count" % window(14), token)
         counts = [v[1] for v in q["values"]]
-        expect(len(counts) >= 30 and sum(counts) > 29 * 1440, counts)
+        expect(len(counts) >= 14 and sum(counts) > 13 * 1440, counts)
+        status, q = get(port, "/api/v1/query?series=ws-01/air_temp&%s"
+                        "&step=1d&agg=count" % window(200), token)
+        expect(len(q["values"]) >= 200 and
+               all(v[1] >= 144 for v in q["values"][1:]), q["values"])
         status, q = get(port, "/api/v1/query?series=sp-07/moisture_10cm"
-                        "&%s&step=1d&agg=count" % window(30), token)
-        expect(sum(v[1] for v in q["values"]) > 29 * 144, q["values"])
+                        "&%s&step=1d&agg=count" % window(14), token)
+        expect(sum(v[1] for v in q["values"]) > 13 * 144, q["values"])
         # tractors at work: autumn tillage by day, in the yard by night
         status, q = get(port, "/api/v1/query?series=trac-02/working"
                         "&%s&step=1d&agg=max" % window(30), token)
@@ -126,12 +131,15 @@ def demo_has_devices_history_and_a_live_feed():
         status, q = get(port, "/api/v1/query?series=trac-02/longitude"
                         "&%s&step=1d&agg=min,max" % window(30), token)
         expect(all(86.1 < v[1] <= v[2] < 86.5 for v in q["values"]), q)
-        # imagery: a satellite scene every 3 days, a drone mosaic every 2
-        # hours by day (6 flights)
+        # imagery since April 10 (214 days): a satellite scene every 3
+        # days in the last 30, every 6 before (41); the drone's patrol
+        # every 2 hours by daylight (5 flights in November) in the last 7
+        # days, weekly in the 23 before
         status, cat = get(port, "/api/v1/imagery", token)
         kinds = [s["kind"] for s in cat["scenes"]]
-        expect(9 <= kinds.count("satellite") <= 11 and
-               6 * 29 <= kinds.count("drone") <= 6 * 31, kinds)
+        expect(39 <= kinds.count("satellite") <= 43 and
+               5 * 7 + 2 <= kinds.count("drone") <= 6 * 8 + 4,
+               (kinds.count("satellite"), kinds.count("drone")))
         sat = [s for s in cat["scenes"] if s["kind"] == "satellite"][0]
         expect(sat["indices"][0] == "ndvi" and sat["crs"] == "EPSG:32645", sat)
         code = plots_of(data)[0]
