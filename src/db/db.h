@@ -87,6 +87,9 @@ int db_user_list(struct db *db,
 int db_user_disable(struct db *db, const char *name, struct err *e);
 /* Delete a user and their sessions; ERR_NOT_FOUND for an unknown name. */
 int db_user_delete(struct db *db, const char *name, struct err *e);
+/* Give a user another role (one of auth's names); ERR_NOT_FOUND if unknown. */
+int db_user_set_role(struct db *db, const char *name, const char *role,
+		     struct err *e);
 
 struct db_token {
 	int64_t id;
@@ -213,6 +216,12 @@ int db_device_list(struct db *db, const char *plot,
  */
 int db_device_delete(struct db *db, const char *id, int64_t now_ms,
 		     struct err *e);
+/*
+ * Change a live device's kind, plot ("" none), name and location (NAN:
+ * none) to d's; its id, creation and tokens stay.  ERR_NOT_FOUND for an
+ * unknown or deleted device, or an unknown plot (the message says which).
+ */
+int db_device_update(struct db *db, const struct db_device *d, struct err *e);
 
 /* ---- series ---------------------------------------------------------------- */
 

@@ -359,7 +359,13 @@
 	X(workorder_comments, (struct db *db, int64_t workorder, \
 	  int (*each)(const struct db_workorder_comment *c, void *ctx), \
 	  void *ctx, struct err *e), \
-	  (db, workorder, each, ctx, e))
+	  (db, workorder, each, ctx, e)) \
+	X(user_set_role, (struct db *db, const char *name, const char *role, \
+	  struct err *e), \
+	  (db, name, role, e)) \
+	X(device_update, (struct db *db, const struct db_device *d, \
+	  struct err *e), \
+	  (db, d, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend

@@ -123,6 +123,8 @@ enum pg_stmt_id {
 	PG_USER_DELETE,
 	PG_DEVICE_DELETE,
 	PG_DEVICE_REVOKE_TOKENS,
+	PG_USER_SET_ROLE,
+	PG_DEVICE_UPDATE,
 	/* many nodes on one store (pg_cluster.c) */
 	PG_LEASE_ACQUIRE,
 	PG_LEASE_RELEASE,

@@ -124,6 +124,8 @@ enum stmt_id {
 	ST_USER_DELETE,
 	ST_DEVICE_DELETE,
 	ST_DEVICE_REVOKE_TOKENS,
+	ST_USER_SET_ROLE,
+	ST_DEVICE_UPDATE,
 	/* files (sqlite_files.c) */
 	ST_FILE_PUT,
 	ST_FILE_GET,

@@ -144,6 +144,15 @@ static const struct route routes[] = {
 	      route_workorder_get),
 	ROUTE("PATCH", "/api/v1/workorders/{id}", ROLE_OPERATOR,
 	      route_workorder_patch),
+	/* the admin console (route_users.c, route_devices.c) */
+	ROUTE("GET", "/api/v1/users", ROLE_ADMIN, route_users_list),
+	ROUTE("PATCH", "/api/v1/users/{name}", ROLE_ADMIN, route_user_patch),
+	ROUTE("DELETE", "/api/v1/users/{name}", ROLE_ADMIN, route_user_delete),
+	ROUTE("POST", "/api/v1/users/{name}/password", ROLE_ADMIN,
+	      route_user_password),
+	ROUTE("PATCH", "/api/v1/devices/{id}", ROLE_ADMIN, route_devices_patch),
+	ROUTE("POST", "/api/v1/devices/{id}/token", ROLE_ADMIN,
+	      route_devices_token),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

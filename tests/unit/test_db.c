@@ -250,6 +250,63 @@ static void deleted_devices_keep_their_series(void **state)
 	assert_int_equal(db_device_create(f->db, &d, &e), ERR_EXISTS);
 }
 
+/* db_user_set_role and db_device_update: the console's edits. */
+static void roles_and_devices_are_edited(void **state)
+{
+	struct test_store *f = *state;
+	struct db_user u = { .role = "viewer", .password_hash = "$argon2id$x",
+			     .created_ms = 1 }, got;
+	struct db_device d = { .lon = NAN, .lat = NAN, .created_ms = 1 }, dev;
+	struct db_plot p = plot("P-1", 87);
+	size_t added, updated;
+	struct err e;
+	int64_t id;
+
+	strcpy(u.name, "lin");
+	assert_int_equal(db_user_create(f->db, &u, &id, &e), 0);
+	assert_int_equal(db_user_set_role(f->db, "lin", "operator", &e), 0);
+	assert_int_equal(db_user_get(f->db, "lin", &got, &e), 0);
+	assert_string_equal(got.role, "operator");
+	assert_string_equal(got.password_hash, "$argon2id$x");
+	assert_int_equal(db_user_set_role(f->db, "nobody", "admin", &e),
+			 ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "nobody"));
+
+	assert_int_equal(db_plots_upsert(f->db, &p, 1, &added, &updated, &e), 0);
+	strcpy(d.id, "sp-1");
+	strcpy(d.kind, "soil_probe");
+	assert_int_equal(db_device_create(f->db, &d, &e), 0);
+	strcpy(d.plot, "P-1");
+	strcpy(d.name, "north probe");
+	strcpy(d.kind, "sensor");
+	d.lon = 87.005;
+	d.lat = 44.005;
+	assert_int_equal(db_device_update(f->db, &d, &e), 0);
+	assert_int_equal(db_device_get(f->db, "sp-1", &dev, &e), 0);
+	assert_string_equal(dev.plot, "P-1");
+	assert_string_equal(dev.name, "north probe");
+	assert_string_equal(dev.kind, "sensor");
+	assert_true(fabs(dev.lon - 87.005) < 1e-9);
+	assert_int_equal(dev.created_ms, 1);
+	/* off its plot, no location */
+	d.plot[0] = '\0';
+	d.lon = d.lat = NAN;
+	assert_int_equal(db_device_update(f->db, &d, &e), 0);
+	assert_int_equal(db_device_get(f->db, "sp-1", &dev, &e), 0);
+	assert_string_equal(dev.plot, "");
+	assert_true(isnan(dev.lon));
+	strcpy(d.plot, "P-404");
+	assert_int_equal(db_device_update(f->db, &d, &e), ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "P-404"));
+	d.plot[0] = '\0';
+	strcpy(d.id, "ghost");
+	assert_int_equal(db_device_update(f->db, &d, &e), ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "ghost"));
+	strcpy(d.id, "sp-1");
+	assert_int_equal(db_device_delete(f->db, "sp-1", 5, &e), 0);
+	assert_int_equal(db_device_update(f->db, &d, &e), ERR_NOT_FOUND);
+}
+
 struct seen_chunks {
 	int n;
 	struct db_chunk_ref refs[8];
@@ -1359,6 +1416,7 @@ static void notifications_reach_listeners(void **state)
 	T(tokens_of_role_metrics), \
 	T(users_disable_and_delete), \
 	T(deleted_devices_keep_their_series), \
+	T(roles_and_devices_are_edited), \
 	T(plot_upsert_is_all_or_nothing), \
 	T(devices_and_series), \
 	T(chunks_replace_keeps_the_newest_seq), \
