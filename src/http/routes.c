@@ -104,6 +104,7 @@ static const struct route routes[] = {
 	/* monitoring (alert/): viewers read, operators edit rules and act */
 	ROUTE("GET", "/api/v1/rules", ROLE_VIEWER, route_rules_list),
 	ROUTE("POST", "/api/v1/rules", ROLE_OPERATOR, route_rule_create),
+	ROUTE("POST", "/api/v1/rules/test", ROLE_OPERATOR, route_rule_test),
 	ROUTE("GET", "/api/v1/rules/{id}", ROLE_VIEWER, route_rule_get),
 	ROUTE("PATCH", "/api/v1/rules/{id}", ROLE_OPERATOR, route_rule_patch),
 	ROUTE("DELETE", "/api/v1/rules/{id}", ROLE_OPERATOR, route_rule_delete),

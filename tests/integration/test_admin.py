@@ -1,5 +1,6 @@
 """The admin console's API: users (list, role, disable, reset password,
 delete), devices (edit, move to a plot, rotate the token), and who may."""
+import json
 import time
 
 from harness import Server, expect, expect_error, run, test
@@ -173,6 +174,52 @@ def devices_are_edited_moved_and_rekeyed():
                            body={"name": "x"}, token=s.admin_token), 404)
     expect_error(s.post("/api/v1/devices/sp-7/token", token=s.admin_token),
                  404)
+
+
+@test
+def a_rule_replays_recent_points():
+    s = server()
+    r = s.post("/api/v1/devices", body={"id": "ws-1",
+                                        "kind": "weather_station"},
+               token=s.admin_token)
+    expect(r.status == 201, r)
+    now = int(time.time() * 1000)
+    minute = 60_000
+    start = now - 5 * 60 * minute
+    temps = [1.0] * 12 + [6.0] * 6        # 10-minute steps: 2 h of frost
+    items = [{"device": "ws-1", "ts": start + i * 10 * minute,
+              "values": {"air_temp": v}} for i, v in enumerate(temps)]
+    r = s.request("POST", "/api/v1/telemetry",
+                  body="\n".join(json.dumps(x) for x in items),
+                  token=s.admin_token)
+    expect(r.status in (200, 204), r)
+    op = s.token("operator", "duty")
+    r = s.post("/api/v1/rules/test", body={"template": "frost",
+                                           "device": "ws-1"}, token=op)
+    expect(r.status == 200, r)
+    got = r.json()
+    expect(got["subjects"] == 1 and got["points"] == 18, got)
+    expect(got["opened"] == 1 and got["closed"] == 1, got)
+    ev = got["events"]
+    expect([e["change"] for e in ev] == ["open", "close"], ev)
+    expect(ev[0]["subject"] == "ws-1" and ev[0]["value"] == 1.0, ev)
+    # a stored rule by id; nothing is stored by a test
+    r = s.post("/api/v1/rules", body={"template": "heat_stress"}, token=op)
+    expect(r.status == 201, r)
+    rid = r.json()["id"]
+    r = s.post("/api/v1/rules/test", body={"id": rid}, token=op)
+    expect(r.status == 200 and r.json()["opened"] == 0, r)
+    alerts = s.get("/api/v1/alerts", token=op).json()
+    expect(all(a.get("rule") != rid for a in alerts.get("alerts", [])), alerts)
+    # a window before the points: nothing
+    r = s.post("/api/v1/rules/test?to=%d" % (start - minute),
+               body={"template": "frost"}, token=op)
+    expect(r.status == 200 and r.json()["points"] == 0, r)
+    expect_error(s.post("/api/v1/rules/test",
+                        body={"template": "sensor_silent"}, token=op),
+                 400, contains="silent")
+    expect_error(s.post("/api/v1/rules/test", body={"template": "frost"},
+                        token=s.token("viewer", "v2")), 403)
 
 
 if __name__ == "__main__":
