@@ -87,6 +87,15 @@ def user_edits_say_what_is_wrong():
                  404, contains="nobody")
     expect_error(s.post("/api/v1/users/nobody/password",
                         token=s.admin_token), 404, contains="nobody")
+    # names in the path are percent-encoded (Chinese names)
+    r = s.post("/api/v1/users", body={"username": "王五", "role": "viewer",
+                                      "password": "wang-pass-1"},
+               token=s.admin_token)
+    expect(r.status == 201, r)
+    r = s.request("PATCH", "/api/v1/users/%E7%8E%8B%E4%BA%94",
+                  body={"role": "operator"}, token=s.admin_token)
+    expect(r.status == 204, r)
+    expect(user_named(s, "王五")["role"] == "operator")
 
 
 @test

@@ -144,6 +144,12 @@ def users_list_disable_and_delete():
     out = oasis("user", "passwd", "李四", data=s.data).stdout
     password = re.search(r"login: \S+ / (\S+)", out).group(1)
     expect(login(s, "李四", password).status == 200)
+    out = oasis("user", "role", "李四", "--role", "operator", data=s.data).stdout
+    expect("operator" in out, out)
+    expect(re.search(r"李四\s+operator\s+active",
+                     oasis("user", "list", data=s.data).stdout))
+    p = oasis("user", "role", "李四", "--role", "root", data=s.data, check=False)
+    expect(p.returncode != 0 and "--role" in p.stderr, p.stderr)
     oasis("user", "delete", "李四", data=s.data)
     expect("李四" not in oasis("user", "list", data=s.data).stdout)
     expect_error(login(s, "李四", password), 401)
