@@ -138,6 +138,22 @@ int auth_user_reset_password(struct db *db, const char *name,
 			     char password_out[AUTH_PASSWORD_LEN + 1],
 			     struct err *e);
 
+/* ---- auth_audit.c: who changed what through the API ---- */
+
+#define AUTH_AUDIT_MAX 1000
+
+/* Note that who did METHOD path at now_ms, answered with status. */
+int auth_audit_note(struct db *db, const struct auth_identity *who,
+		    const char *method, const char *path, int status,
+		    int64_t now_ms, struct err *e);
+/*
+ * At most limit (1 to AUTH_AUDIT_MAX) entries older than before_id (0: the
+ * newest), newest first, as a JSON array of {id, time, actor, role,
+ * action, status} in *out.
+ */
+int auth_audit_json(struct db *db, int64_t before_id, int limit, json_t **out,
+		    struct err *e);
+
 /* ---- token_cache.c: identities kept for a store outage ---- */
 
 /*

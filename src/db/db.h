@@ -87,6 +87,24 @@ int db_user_list(struct db *db,
 int db_user_disable(struct db *db, const char *name, struct err *e);
 /* Delete a user and their sessions; ERR_NOT_FOUND for an unknown name. */
 int db_user_delete(struct db *db, const char *name, struct err *e);
+/*
+ * The audit log: who changed what through the API, when, and the answer's
+ * status (never a body: no secret lands here).  Rows are only added.
+ */
+struct db_audit {
+	int64_t id;
+	int64_t at_ms;
+	char actor[DB_NAME_MAX];    /* the user or token name */
+	char role[DB_ROLE_MAX];
+	char action[256];           /* "PATCH /api/v1/users/lin" */
+	int status;                 /* the HTTP status answered */
+};
+
+int db_audit_add(struct db *db, const struct db_audit *a, struct err *e);
+/* At most limit entries older than before_id (0: the newest), newest first. */
+int db_audit_list(struct db *db, int64_t before_id, int limit,
+		  int (*each)(const struct db_audit *a, void *ctx), void *ctx,
+		  struct err *e);
 /* Give a user another role (one of auth's names); ERR_NOT_FOUND if unknown. */
 int db_user_set_role(struct db *db, const char *name, const char *role,
 		     struct err *e);

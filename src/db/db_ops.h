@@ -365,7 +365,13 @@
 	  (db, name, role, e)) \
 	X(device_update, (struct db *db, const struct db_device *d, \
 	  struct err *e), \
-	  (db, d, e))
+	  (db, d, e)) \
+	X(audit_add, (struct db *db, const struct db_audit *a, struct err *e), \
+	  (db, a, e)) \
+	X(audit_list, (struct db *db, int64_t before_id, int limit, \
+	  int (*each)(const struct db_audit *a, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, before_id, limit, each, ctx, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend

@@ -56,7 +56,8 @@
 	X(site_assign) X(site_members) X(pv_import) X(pv_equipment_list) \
 	X(workorder_create) X(workorder_get) X(workorder_list) \
 	X(workorder_update) X(workorder_comment_add) X(workorder_comments) \
-	X(user_set_role) X(device_update)
+	X(user_set_role) X(device_update) \
+	X(audit_add) X(audit_list)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);

@@ -125,6 +125,9 @@ enum pg_stmt_id {
 	PG_DEVICE_REVOKE_TOKENS,
 	PG_USER_SET_ROLE,
 	PG_DEVICE_UPDATE,
+	PG_AUDIT_ADD,
+	PG_AUDIT_LIST,
+	PG_AUDIT_LIST_BEFORE,
 	/* many nodes on one store (pg_cluster.c) */
 	PG_LEASE_ACQUIRE,
 	PG_LEASE_RELEASE,

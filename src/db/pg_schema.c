@@ -317,6 +317,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN snapshot_id BIGINT NOT NULL DEFAULT 0;"
 	"ALTER TABLE alerts ADD COLUMN snapshot_camera TEXT NOT NULL"
 	"  DEFAULT '';",
+
+	/* 13: the audit log (see SQLite's 15) */
+	"CREATE TABLE audit ("
+	"  id BIGSERIAL PRIMARY KEY,"
+	"  at_ms BIGINT NOT NULL,"
+	"  actor TEXT NOT NULL, role TEXT NOT NULL,"
+	"  action TEXT NOT NULL, status INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

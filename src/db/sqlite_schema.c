@@ -291,6 +291,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE alerts ADD COLUMN snapshot_id INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE alerts ADD COLUMN snapshot_camera TEXT NOT NULL"
 	"  DEFAULT '';",
+
+	/* 15: the audit log: who changed what through the API */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at_ms INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL, role TEXT NOT NULL,"
+	"  action TEXT NOT NULL, status INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -6,6 +6,7 @@
 
 #include <microhttpd.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 int route_users_list(struct http_ctx *c)
@@ -87,4 +88,24 @@ int route_user_password(struct http_ctx *c)
 			     c->params[0], "password", password));
 	sodium_memzero(password, sizeof(password));
 	return rc;
+}
+
+/* GET /api/v1/audit[?before=ID&limit=N]: who changed what, newest first. */
+int route_audit_list(struct http_ctx *c)
+{
+	const char *before = http_query(c, "before"), *limit = http_query(c, "limit");
+	long long b = 0, n = 100;
+	char *end;
+	json_t *list;
+
+	if (before && ((b = strtoll(before, &end, 10)) <= 0 || *end))
+		return err_set(&c->err, ERR_INVALID, "parameter 'before': "
+			       "expected an entry's id");
+	if (limit && ((n = strtoll(limit, &end, 10)) <= 0 || *end ||
+		      n > AUTH_AUDIT_MAX))
+		return err_set(&c->err, ERR_INVALID, "parameter 'limit': "
+			       "expected 1 to %d", AUTH_AUDIT_MAX);
+	if (auth_audit_json(c->db, b, (int)n, &list, &c->err))
+		return c->err.code;
+	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so}", "entries", list));
 }

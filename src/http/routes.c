@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/log.h"
+#include "util/timeutil.h"
+
 #define SESSION_COOKIE "oasis_session"
 
 struct route {
@@ -105,6 +108,7 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/rules", ROLE_VIEWER, route_rules_list),
 	ROUTE("POST", "/api/v1/rules", ROLE_OPERATOR, route_rule_create),
 	ROUTE("POST", "/api/v1/rules/test", ROLE_OPERATOR, route_rule_test),
+	ROUTE("GET", "/api/v1/audit", ROLE_ADMIN, route_audit_list),
 	ROUTE("GET", "/api/v1/rules/{id}", ROLE_VIEWER, route_rule_get),
 	ROUTE("PATCH", "/api/v1/rules/{id}", ROLE_OPERATOR, route_rule_patch),
 	ROUTE("DELETE", "/api/v1/rules/{id}", ROLE_OPERATOR, route_rule_delete),
@@ -356,6 +360,25 @@ size_t http_admitted_max_body(const struct http_ctx *c)
 	return c->cfg->max_body;
 }
 
+/*
+ * The audit log: a change (not GET or HEAD) through a route of an operator
+ * or an admin, whatever its outcome.  A failure to note it is logged and
+ * does not change the answer.
+ */
+static void audit(struct http_ctx *c, const struct route *r, bool ok)
+{
+	struct err e = { 0 };
+	unsigned status = ok ? c->status : http_status_of(c->err.code);
+
+	if (r->role < ROLE_OPERATOR || !strcmp(c->method, "GET") ||
+	    !strcmp(c->method, "HEAD") || c->suspended)
+		return;
+	if (auth_audit_note(c->db, &c->who, c->method, c->path, (int)status,
+			    time_now_ms(), &e))
+		log_warn("audit log: %s %s by %s not noted: %s", c->method,
+			 c->path, c->who.name, e.msg);
+}
+
 void http_dispatch(struct http_ctx *c)
 {
 	const struct route *r;
@@ -375,8 +398,12 @@ void http_dispatch(struct http_ctx *c)
 	 * failure it then recovered from (a series that is missing,
 	 * a fallback taken), which must not become the reply.
 	 */
-	if (r->handler(c) == ERR_OK)
+	if (r->handler(c) == ERR_OK) {
 		err_clear(&c->err);
-	else if (c->err.code == ERR_OK)
-		err_set(&c->err, ERR_INTERNAL, "internal error");
+		audit(c, r, true);
+	} else {
+		if (c->err.code == ERR_OK)
+			err_set(&c->err, ERR_INTERNAL, "internal error");
+		audit(c, r, false);
+	}
 }

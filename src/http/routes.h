@@ -48,6 +48,7 @@ int route_user_patch(struct http_ctx *c);
 int route_user_delete(struct http_ctx *c);
 int route_user_password(struct http_ctx *c);
 int route_rule_test(struct http_ctx *c);
+int route_audit_list(struct http_ctx *c);
 int route_devices_list(struct http_ctx *c);
 
 /* route_query.c */

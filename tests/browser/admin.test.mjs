@@ -4,6 +4,7 @@
 // battery, register, edit and move, new token, delete), monitoring rules
 // (from a template, enable/disable, edit, test on the last day, delete),
 // plot import by dropping a file (the dry-run report, then the import),
+// the audit log,
 // and that nobody but an admin gets the console.
 
 import { test, before, after } from 'node:test';
@@ -262,6 +263,19 @@ test('plot import: a dropped file is checked first, then imported (en, zh-CN)', 
   assert.match(await text(page, '.admin-rejects li'), /BAD-1/);
   assert.ok(await page.locator('.admin-import').isDisabled());
   assert.match(await text(page, '.admin-report'), /有误\s+1/);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
+test('the audit log lists who changed what, newest first (zh-CN, en)', async () => {
+  await oasis.api('POST', '/tokens', { name: 'audited-token', role: 'viewer' });
+  const page = await adminConsole('zh-CN', 'audit');
+  assert.equal(await text(page, '.admin-tabs [data-page=audit]'), '审计日志');
+  const first = page.locator('.admin-table.audit tbody tr').first();
+  assert.match(await first.innerText(), /browser-tests[\s\S]*管理员[\s\S]*POST \/api\/v1\/tokens[\s\S]*201/);
+  await page.evaluate(() => document.querySelector('.lang-switch').click());
+  await page.waitForFunction(() => document.querySelector('.admin-table.audit th')?.textContent === 'Time');
+  assert.match(await page.locator('.admin-table.audit tbody tr').first().innerText(), /admin/);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });

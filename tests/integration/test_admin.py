@@ -231,5 +231,43 @@ def a_rule_replays_recent_points():
                         token=s.token("viewer", "v2")), 403)
 
 
+@test
+def the_audit_log_says_who_changed_what():
+    s = server()
+    op = s.token("operator", "night-shift")
+    r = s.post("/api/v1/rules", body={"template": "frost", "name": "audited"},
+               token=op)
+    expect(r.status == 201, r)
+    rid = r.json()["id"]
+    expect_error(s.request("PATCH", "/api/v1/rules/%d" % rid,
+                           body={"severity": "loud"}, token=op), 400)
+    s.get("/api/v1/rules", token=op)                     # reads are not noted
+    r = s.post("/api/v1/users/nobody/password", token=s.admin_token)
+    expect(r.status == 404, r)
+    r = s.get("/api/v1/audit?limit=3", token=s.admin_token)
+    expect(r.status == 200, r)
+    e = r.json()["entries"]
+    expect([x["action"] for x in e] == [
+        "POST /api/v1/users/nobody/password",
+        "PATCH /api/v1/rules/%d" % rid, "POST /api/v1/rules"], e)
+    expect([x["status"] for x in e] == [404, 400, 201], e)
+    expect(e[2]["actor"] == "night-shift" and e[2]["role"] == "operator", e)
+    expect(e[0]["actor"] == "test-admin" and e[0]["time"].endswith("Z"), e)
+    # paging: older than the last one seen
+    r = s.get("/api/v1/audit?limit=1&before=%d" % e[2]["id"],
+              token=s.admin_token)
+    older = r.json()["entries"]
+    expect(len(older) == 1 and older[0]["id"] < e[2]["id"], older)
+    # no secret in it: a new token's secret is in no entry
+    r = s.post("/api/v1/tokens", body={"name": "t", "role": "viewer"},
+               token=s.admin_token)
+    secret = r.json()["token"]
+    r = s.get("/api/v1/audit", token=s.admin_token)
+    expect(secret not in r.body and "POST /api/v1/tokens" in r.body, r)
+    expect_error(s.get("/api/v1/audit", token=op), 403)
+    expect_error(s.get("/api/v1/audit?limit=0", token=s.admin_token), 400,
+                 contains="limit")
+
+
 if __name__ == "__main__":
     run()

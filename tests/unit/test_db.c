@@ -307,6 +307,46 @@ static void roles_and_devices_are_edited(void **state)
 	assert_int_equal(db_device_update(f->db, &d, &e), ERR_NOT_FOUND);
 }
 
+static int collect_audit(const struct db_audit *a, void *ctx)
+{
+	struct db_audit *out = ctx;
+
+	while (out->id)
+		out++;
+	*out = *a;
+	return 0;
+}
+
+/* db_audit_add and db_audit_list: newest first, paged by id. */
+static void the_audit_log_pages_newest_first(void **state)
+{
+	struct test_store *f = *state;
+	struct db_audit a = { .role = "admin", .status = 204 }, got[8];
+	struct err e;
+
+	strcpy(a.actor, "admin");
+	for (int i = 1; i <= 5; i++) {
+		a.at_ms = 1000 * i;
+		snprintf(a.action, sizeof(a.action), "DELETE /api/v1/users/u%d", i);
+		assert_int_equal(db_audit_add(f->db, &a, &e), 0);
+	}
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_audit_list(f->db, 0, 3, collect_audit, got, &e), 0);
+	assert_string_equal(got[0].action, "DELETE /api/v1/users/u5");
+	assert_string_equal(got[2].action, "DELETE /api/v1/users/u3");
+	assert_int_equal(got[0].at_ms, 5000);
+	assert_int_equal(got[0].status, 204);
+	assert_string_equal(got[0].actor, "admin");
+	assert_string_equal(got[0].role, "admin");
+	assert_int_equal(got[3].id, 0);
+	int64_t last = got[2].id;
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_audit_list(f->db, last, 10, collect_audit, got, &e), 0);
+	assert_string_equal(got[0].action, "DELETE /api/v1/users/u2");
+	assert_string_equal(got[1].action, "DELETE /api/v1/users/u1");
+	assert_int_equal(got[2].id, 0);
+}
+
 struct seen_chunks {
 	int n;
 	struct db_chunk_ref refs[8];
@@ -1417,6 +1457,7 @@ static void notifications_reach_listeners(void **state)
 	T(users_disable_and_delete), \
 	T(deleted_devices_keep_their_series), \
 	T(roles_and_devices_are_edited), \
+	T(the_audit_log_pages_newest_first), \
 	T(plot_upsert_is_all_or_nothing), \
 	T(devices_and_series), \
 	T(chunks_replace_keeps_the_newest_seq), \

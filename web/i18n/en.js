@@ -440,4 +440,11 @@ export default {
   'rule_template.vegetation_anomaly': 'Growth anomaly',
   'rule_template.sensor_silent': 'Device silent',
   'rule_template.stuck_sensor': 'Stuck sensor',
+  'admin.tab.audit': 'Audit log',
+  'admin.audit.about': 'Every change an operator or an admin made through the API (not reads), newest first.',
+  'admin.audit.time': 'Time',
+  'admin.audit.actor': 'By',
+  'admin.audit.action': 'Action',
+  'admin.audit.status': 'Status',
+  'admin.audit.older': 'Older entries',
 };

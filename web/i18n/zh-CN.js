@@ -440,4 +440,11 @@ export default {
   'rule_template.vegetation_anomaly': '长势异常',
   'rule_template.sensor_silent': '设备失联',
   'rule_template.stuck_sensor': '传感器卡值',
+  'admin.tab.audit': '审计日志',
+  'admin.audit.about': '操作员和管理员通过接口所做的每一项变更（不含读取），最新的在前。',
+  'admin.audit.time': '时间',
+  'admin.audit.actor': '操作者',
+  'admin.audit.action': '操作',
+  'admin.audit.status': '结果',
+  'admin.audit.older': '更早的记录',
 };

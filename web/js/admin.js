@@ -1,6 +1,6 @@
 // The admin console: a page over the big screen, for the admin role only,
 // with a tab per task (users, API tokens, devices, monitoring rules, plot
-// import).  Every action calls the same HTTP API as the command line; the
+// import, the audit log).  Every action calls the same HTTP API as the command line; the
 // server checks the role again on each call.  main.js mounts it after an
 // admin signs in and unmounts it on sign-out.
 
@@ -11,6 +11,7 @@ import { UsersPage, TokensPage } from './admin_users.js';
 import { DevicesPage } from './admin_devices.js';
 import { RulesPage } from './admin_rules.js';
 import { PlotImportPage } from './admin_plots.js';
+import { AuditPage } from './admin_audit.js';
 
 const PAGES = [
   ['users', UsersPage],
@@ -18,6 +19,7 @@ const PAGES = [
   ['devices', DevicesPage],
   ['rules', RulesPage],
   ['plots', PlotImportPage],
+  ['audit', AuditPage],
 ];
 
 export class AdminConsole {
