@@ -37,8 +37,15 @@ def a_viewer_token_scrapes_in_the_exposition_format():
     fams = families(r.body)
     for name in ("oasis_ingest_points", "oasis_http_request_duration_seconds",
                  "oasis_queue_depth", "oasis_wal_bytes", "oasis_store_bytes",
-                 "oasis_points_written", "oasis_series", "oasis_rules"):
+                 "oasis_points_written", "oasis_series", "oasis_rules",
+                 "oasis_video_relays", "oasis_video_relays_max",
+                 "oasis_video_cameras"):
         expect(name in fams or name + "_total" in fams, (name, sorted(fams)))
+    # no camera yet: no relay runs, the limit is the default (16)
+    expect(re.search(r"^oasis_video_relays 0$", r.body, re.M), r.body)
+    expect(re.search(r"^oasis_video_relays_max 16$", r.body, re.M), r.body)
+    expect(re.search(r'^oasis_video_cameras\{state="offline"\} 0$', r.body,
+                     re.M), r.body)
     if text_string_to_metric_families:
         expect(fams["oasis_http_request_duration_seconds"].type ==
                "histogram", fams)
