@@ -22,16 +22,17 @@ struct route {
 	http_handler handler;
 	bool token_in_query;   /* the `p` parameter may carry the token */
 	bool any_role;         /* every signed-in caller; the handler decides */
+	bool influx_errors;    /* errors in InfluxDB 1.x's shape (its clients read them) */
 };
 
 #define ROUTE(method, pattern, role, handler) \
-	{ method, pattern, role, handler, false, false }
+	{ method, pattern, role, handler, false, false, false }
 /* Routes InfluxDB 1.x clients call: the token may come as `p`. */
 #define INFLUX_ROUTE(method, pattern, role, handler) \
-	{ method, pattern, role, handler, true, false }
+	{ method, pattern, role, handler, true, false, false }
 /* InfluxQL: devices may CREATE DATABASE, readers read (route_influxql.c). */
 #define INFLUXQL_ROUTE(method, pattern, handler) \
-	{ method, pattern, ROLE_DEVICE, handler, true, true }
+	{ method, pattern, ROLE_DEVICE, handler, true, true, true }
 
 static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/health", ROLE_NONE, route_health),
@@ -286,8 +287,14 @@ static int authorise(struct http_ctx *c, const struct route *r)
 
 	if (need == ROLE_NONE)
 		return ERR_OK; /* open routes ignore a bad credential */
+	/* InfluxDB 1.x's own words, which its clients and Grafana show */
+	if (r->influx_errors && rc == ERR_UNAUTHORIZED)
+		return err_set(&c->err, ERR_UNAUTHORIZED, "authorization failed");
 	if (rc)
 		return rc;
+	if (r->influx_errors && c->who.role == ROLE_NONE)
+		return err_set(&c->err, ERR_UNAUTHORIZED, "unable to parse "
+			       "authentication credentials");
 	if (c->who.role == ROLE_NONE)
 		return err_set(&c->err, ERR_UNAUTHORIZED, "sign in or send "
 			       "Authorization: Bearer TOKEN");
@@ -338,6 +345,7 @@ int http_admit(struct http_ctx *c)
 		path_known = true;
 		if (strcmp(r->method, c->method))
 			continue;
+		c->influx_errors = r->influx_errors;
 		if (authorise(c, r))
 			return c->err.code;
 		err_clear(&c->err);
