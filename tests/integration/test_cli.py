@@ -117,6 +117,31 @@ def deleting_a_device_revokes_its_tokens_and_keeps_its_data():
                         body={"values": {"air_temp": 1}}), 401)
 
 
+# the commands parsed by the one option table (src/cli/opts.c), with an
+# option each names in its --help
+TABLE_COMMANDS = {
+    "devices": "--format", "init": "--data", "irrigation": "--station",
+    "mqtt-acl": "--data", "query": "--series", "retention": "--data",
+    "simulate": "--rate", "token": "--role", "user": "--role",
+    "plots": "--encoding", "ingest": "--allow-unknown-metrics",
+    "migrate": "--from",
+}
+
+
+@test
+def every_table_command_helps_and_refuses_alike():
+    for cmd, option in TABLE_COMMANDS.items():
+        p = oasis(cmd, "--help")
+        expect(p.returncode == 0 and p.stdout.startswith("usage: oasis " + cmd),
+               (cmd, p.stdout[:80]))
+        expect("\noptions:\n" in p.stdout and option in p.stdout,
+               (cmd, p.stdout))
+        p = oasis(cmd, "--no-such-option", check=False)
+        expect(p.returncode == 2, (cmd, p.returncode))
+        expect("oasis %s: unknown option '--no-such-option'" % cmd in p.stderr,
+               (cmd, p.stderr))
+
+
 @test
 def users_list_disable_and_delete():
     s = server()
