@@ -241,6 +241,28 @@ int db_device_delete(struct db *db, const char *id, int64_t now_ms,
  */
 int db_device_update(struct db *db, const struct db_device *d, struct err *e);
 
+/*
+ * The registry of custom metrics: a metric outside the catalogue
+ * (ingest/metrics.c) that is registered with its unit is accepted without
+ * --allow-unknown-metrics.
+ */
+struct db_metric_unit {
+	char name[DB_NAME_MAX];
+	char unit[32];
+	char what[DB_TEXT_MAX];     /* "" none */
+	int64_t updated_ms;
+};
+
+/* Register a metric's unit, or change it (by name). */
+int db_metric_unit_set(struct db *db, const struct db_metric_unit *u,
+		       struct err *e);
+/* Every registered metric, in name order. */
+int db_metric_unit_list(struct db *db,
+			int (*each)(const struct db_metric_unit *u, void *ctx),
+			void *ctx, struct err *e);
+/* ERR_NOT_FOUND for a name not registered. */
+int db_metric_unit_delete(struct db *db, const char *name, struct err *e);
+
 /* ---- series ---------------------------------------------------------------- */
 
 struct db_series {

@@ -371,7 +371,17 @@
 	X(audit_list, (struct db *db, int64_t before_id, int limit, \
 	  int (*each)(const struct db_audit *a, void *ctx), void *ctx, \
 	  struct err *e), \
-	  (db, before_id, limit, each, ctx, e))
+	  (db, before_id, limit, each, ctx, e)) \
+	X(metric_unit_set, (struct db *db, const struct db_metric_unit *u, \
+	  struct err *e), \
+	  (db, u, e)) \
+	X(metric_unit_list, (struct db *db, \
+	  int (*each)(const struct db_metric_unit *u, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, each, ctx, e)) \
+	X(metric_unit_delete, (struct db *db, const char *name, \
+	  struct err *e), \
+	  (db, name, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend

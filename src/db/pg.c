@@ -57,7 +57,8 @@
 	X(workorder_create) X(workorder_get) X(workorder_list) \
 	X(workorder_update) X(workorder_comment_add) X(workorder_comments) \
 	X(user_set_role) X(device_update) \
-	X(audit_add) X(audit_list)
+	X(audit_add) X(audit_list) \
+	X(metric_unit_set) X(metric_unit_list) X(metric_unit_delete)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);

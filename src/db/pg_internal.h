@@ -128,6 +128,9 @@ enum pg_stmt_id {
 	PG_AUDIT_ADD,
 	PG_AUDIT_LIST,
 	PG_AUDIT_LIST_BEFORE,
+	PG_METRIC_UNIT_SET,
+	PG_METRIC_UNIT_LIST,
+	PG_METRIC_UNIT_DELETE,
 	/* many nodes on one store (pg_cluster.c) */
 	PG_LEASE_ACQUIRE,
 	PG_LEASE_RELEASE,

@@ -324,6 +324,13 @@ static const char *const migrations[] = {
 	"  at_ms BIGINT NOT NULL,"
 	"  actor TEXT NOT NULL, role TEXT NOT NULL,"
 	"  action TEXT NOT NULL, status INTEGER NOT NULL);",
+
+	/* 14: the units of custom metrics (see SQLite's 16) */
+	"CREATE TABLE metric_units ("
+	"  name TEXT PRIMARY KEY,"
+	"  unit TEXT NOT NULL,"
+	"  what TEXT NOT NULL DEFAULT '',"
+	"  updated_ms BIGINT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

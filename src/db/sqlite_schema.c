@@ -298,6 +298,13 @@ static const char *const migrations[] = {
 	"  at_ms INTEGER NOT NULL,"
 	"  actor TEXT NOT NULL, role TEXT NOT NULL,"
 	"  action TEXT NOT NULL, status INTEGER NOT NULL);",
+
+	/* 16: the units of custom metrics (the registry) */
+	"CREATE TABLE metric_units ("
+	"  name TEXT PRIMARY KEY,"
+	"  unit TEXT NOT NULL,"
+	"  what TEXT NOT NULL DEFAULT '',"
+	"  updated_ms INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -159,6 +159,10 @@ static const struct route routes[] = {
 	ROUTE("PATCH", "/api/v1/devices/{id}", ROLE_ADMIN, route_devices_patch),
 	ROUTE("POST", "/api/v1/devices/{id}/token", ROLE_ADMIN,
 	      route_devices_token),
+	/* the metrics accepted: the catalogue, custom ones with a unit */
+	ROUTE("GET", "/api/v1/units", ROLE_VIEWER, route_units_list),
+	ROUTE("PUT", "/api/v1/units/{name}", ROLE_ADMIN, route_unit_put),
+	ROUTE("DELETE", "/api/v1/units/{name}", ROLE_ADMIN, route_unit_delete),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

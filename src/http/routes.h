@@ -49,6 +49,10 @@ int route_user_delete(struct http_ctx *c);
 int route_user_password(struct http_ctx *c);
 int route_rule_test(struct http_ctx *c);
 int route_audit_list(struct http_ctx *c);
+/* route_units.c: the catalogue and the registered custom metrics */
+int route_units_list(struct http_ctx *c);
+int route_unit_put(struct http_ctx *c);
+int route_unit_delete(struct http_ctx *c);
 int route_devices_list(struct http_ctx *c);
 
 /* route_query.c */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ingest/metrics.h"
+#include "ingest/units.h"
 #include "util/log.h"
 #include "util/map.h"
 #include "util/timeutil.h"
@@ -29,6 +30,7 @@ struct ingest {
 	size_t n_plots, cap_plots;
 	struct ingest_snapshot *snapshot; /* sorted series, while current */
 	bool refuse_unknown_metrics; /* names outside the catalogue */
+	struct ingest_units *units;  /* custom metrics registered with a unit */
 };
 
 /* The index + 1 of a plot code in ing->plots (added if new); 0 for none. */
@@ -81,12 +83,18 @@ int ingest_open(struct db *db, struct ingest **out, struct err *e)
 	ing->db = db;
 	pthread_mutex_init(&ing->lock, NULL);
 	if ((rc = db_device_list(db, NULL, cache_device, ing, e)) ||
-	    (rc = db_series_list(db, NULL, cache_series, ing, e))) {
+	    (rc = db_series_list(db, NULL, cache_series, ing, e)) ||
+	    (rc = ingest_units_open(db, &ing->units, e))) {
 		ingest_close(ing);
 		return rc == ERR_NOMEM ? err_nomem(e) : rc;
 	}
 	*out = ing;
 	return ERR_OK;
+}
+
+struct ingest_units *ingest_units(struct ingest *ing)
+{
+	return ing->units;
 }
 
 void ingest_set_unknown_metrics(struct ingest *ing, bool allow)
@@ -98,6 +106,7 @@ void ingest_close(struct ingest *ing)
 {
 	if (!ing)
 		return;
+	ingest_units_close(ing->units);
 	smap_free(&ing->devices);
 	smap_free(&ing->series);
 	free(ing->snapshot);    /* readers are gone by now */
@@ -427,11 +436,13 @@ static int metric_of(const struct ingest *ing, const struct ingest_batch *b,
 		return point_error(b, p, e, "metric '%s' is not a valid name "
 				   "(expected [a-z][a-z0-9_]{0,62})%s", metric, "");
 	*def = metric_find(metric);
-	if (!*def && ing->refuse_unknown_metrics)
+	if (!*def && ing->refuse_unknown_metrics &&
+	    !ingest_units_known(ing->units, metric, true))
 		return point_error(b, p, e, "metric '%s' is not in the catalogue "
-				   "(GET /api/v1/metrics); to accept it, run "
-				   "oasis serve or oasis ingest with "
-				   "--allow-unknown-metrics%s", metric, "");
+				   "(GET /api/v1/units); to accept it, register "
+				   "its unit (oasis units add %s --unit UNIT) or "
+				   "run oasis serve or oasis ingest with "
+				   "--allow-unknown-metrics", metric, metric);
 	if (!*def)
 		*def = &metric_custom;
 	return imap_put(cache, p->metric, (void *)*def) ? err_nomem(e) : ERR_OK;

@@ -106,6 +106,9 @@ int ingest_write(struct ingest *ing, struct ts_engine *ts,
 		 const struct ingest_batch *b, const struct ingest_opts *o,
 		 struct ingest_summary *s, struct err *e);
 
+/* The registry of custom metrics (units.h), for its routes and command. */
+struct ingest_units *ingest_units(struct ingest *ing);
+
 /* ---- devices ------------------------------------------------------------ */
 
 /* Device ids: 1-64 of [A-Za-z0-9._:-], starting with a letter or digit. */

@@ -347,6 +347,52 @@ static void the_audit_log_pages_newest_first(void **state)
 	assert_int_equal(got[2].id, 0);
 }
 
+static int collect_unit(const struct db_metric_unit *u, void *ctx)
+{
+	struct db_metric_unit *out = ctx;
+
+	while (out->name[0])
+		out++;
+	*out = *u;
+	return 0;
+}
+
+/* db_metric_unit_set, _list and _delete: the registry of custom metrics. */
+static void custom_metrics_are_registered(void **state)
+{
+	struct test_store *f = *state;
+	struct db_metric_unit u = { .updated_ms = 1 }, got[4];
+	struct err e;
+
+	strcpy(u.name, "leaf_wetness");
+	strcpy(u.unit, "min");
+	strcpy(u.what, "wet leaf minutes");
+	assert_int_equal(db_metric_unit_set(f->db, &u, &e), 0);
+	strcpy(u.name, "canopy_temp");
+	strcpy(u.unit, "C");
+	u.what[0] = '\0';
+	assert_int_equal(db_metric_unit_set(f->db, &u, &e), 0);
+	strcpy(u.unit, "°C");     /* again: changed in place */
+	u.updated_ms = 2;
+	assert_int_equal(db_metric_unit_set(f->db, &u, &e), 0);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_metric_unit_list(f->db, collect_unit, got, &e), 0);
+	assert_string_equal(got[0].name, "canopy_temp");
+	assert_string_equal(got[0].unit, "°C");
+	assert_int_equal(got[0].updated_ms, 2);
+	assert_string_equal(got[1].name, "leaf_wetness");
+	assert_string_equal(got[1].what, "wet leaf minutes");
+	assert_string_equal(got[2].name, "");
+	assert_int_equal(db_metric_unit_delete(f->db, "canopy_temp", &e), 0);
+	assert_int_equal(db_metric_unit_delete(f->db, "canopy_temp", &e),
+			 ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "canopy_temp"));
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_metric_unit_list(f->db, collect_unit, got, &e), 0);
+	assert_string_equal(got[0].name, "leaf_wetness");
+	assert_string_equal(got[1].name, "");
+}
+
 struct seen_chunks {
 	int n;
 	struct db_chunk_ref refs[8];
@@ -1458,6 +1504,7 @@ static void notifications_reach_listeners(void **state)
 	T(deleted_devices_keep_their_series), \
 	T(roles_and_devices_are_edited), \
 	T(the_audit_log_pages_newest_first), \
+	T(custom_metrics_are_registered), \
 	T(plot_upsert_is_all_or_nothing), \
 	T(devices_and_series), \
 	T(chunks_replace_keeps_the_newest_seq), \
