@@ -163,6 +163,7 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/units", ROLE_VIEWER, route_units_list),
 	ROUTE("PUT", "/api/v1/units/{name}", ROLE_ADMIN, route_unit_put),
 	ROUTE("DELETE", "/api/v1/units/{name}", ROLE_ADMIN, route_unit_delete),
+	ROUTE("GET", "/api/v1/reports/daily", ROLE_VIEWER, route_report_daily),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))

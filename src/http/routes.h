@@ -53,6 +53,8 @@ int route_audit_list(struct http_ctx *c);
 int route_units_list(struct http_ctx *c);
 int route_unit_put(struct http_ctx *c);
 int route_unit_delete(struct http_ctx *c);
+/* route_reports.c */
+int route_report_daily(struct http_ctx *c);
 int route_devices_list(struct http_ctx *c);
 
 /* route_query.c */

@@ -124,7 +124,7 @@ TABLE_COMMANDS = {
     "mqtt-acl": "--data", "query": "--series", "retention": "--data",
     "simulate": "--rate", "token": "--role", "user": "--role",
     "plots": "--encoding", "ingest": "--allow-unknown-metrics",
-    "migrate": "--from", "units": "--unit", "workorders": "--assignee", "sites": "--unset-fact",
+    "migrate": "--from", "units": "--unit", "workorders": "--assignee", "sites": "--unset-fact", "report": "--date",
 }
 
 
