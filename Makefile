@@ -10,7 +10,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 Q := $(if $(V),,@)
 SAN ?=
 CC ?= cc
-PKGS := libmicrohttpd jansson sqlite3 gdal proj libsodium libcurl libmosquitto libpq zlib
+PKGS := libmicrohttpd jansson sqlite3 gdal proj libsodium libcurl libmosquitto libpq zlib \
+	cairo xlsxwriter
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)

@@ -13,7 +13,8 @@ set -eu
 # pkg-config name and the Debian package that provides it
 LIBS="libmicrohttpd:libmicrohttpd-dev jansson:libjansson-dev sqlite3:libsqlite3-dev
 gdal:libgdal-dev proj:libproj-dev libsodium:libsodium-dev libcurl:libcurl4-openssl-dev
-libmosquitto:libmosquitto-dev libpq:libpq-dev zlib:zlib1g-dev cmocka:libcmocka-dev"
+libmosquitto:libmosquitto-dev libpq:libpq-dev zlib:zlib1g-dev cmocka:libcmocka-dev
+cairo:libcairo2-dev xlsxwriter:libxlsxwriter-dev"
 
 BUILD_DEBS="build-essential pkg-config clang"
 # Camera video (docs/VIDEO.md): ffmpeg relays the streams; GStreamer's RTSP
@@ -25,8 +26,8 @@ gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-x util-linux"
 TEST_DEBS="mosquitto mosquitto-clients python3 python3-gdal python3-influxdb
 python3-prometheus-client influxdb
 python3-paho-mqtt gdal-bin postgresql postgresql-15-postgis-3 nodejs npm chromium
-fonts-noto-cjk $VIDEO_DEBS"
-DEMO_DEBS="nodejs npm $VIDEO_DEBS"
+fonts-noto-cjk python3-openpyxl poppler-utils $VIDEO_DEBS"
+DEMO_DEBS="nodejs npm fonts-noto-cjk $VIDEO_DEBS"
 # The cluster on one machine (scripts/cluster.sh, docs/CLUSTER.md).
 CLUSTER_DEBS="etcd-server etcd-client patroni python3-psycopg2 postgresql-15
 postgresql-15-postgis-3 haproxy mosquitto mosquitto-clients python3-paho-mqtt curl"

@@ -32,6 +32,8 @@ static const struct cli_command commands[] = {
 	{ "sites", cmd_sites, "the installation's sites: farms and PV plants" },
 	{ "migrate", cmd_migrate, "copy a SQLite store into PostgreSQL" },
 	{ "workorders", cmd_workorders, "work orders: tickets technicians work" },
+	{ "units", cmd_units, "custom metrics registered with their unit" },
+	{ "report", cmd_report, "the daily base report: PDF, XLSX or CSV" },
 };
 
 /*

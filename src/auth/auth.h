@@ -114,6 +114,46 @@ int auth_tokens_json(struct db *db, json_t **out, struct err *e);
 int auth_token_revoke(struct db *db, int64_t id, int64_t now_ms,
 		      struct err *e);
 
+/* ---- auth_users.c: the people who sign in, for the admin ---- */
+
+/* Every user as a JSON array of {name, role, state, created} in *out. */
+int auth_users_json(struct db *db, json_t **out, struct err *e);
+/*
+ * Give name the role (viewer, operator or admin), disable them (their
+ * sessions end at once) or delete them.  acting is the admin doing it
+ * (NULL: the command line): nobody disables, deletes or demotes
+ * themselves (ERR_FORBIDDEN).  ERR_NOT_FOUND names an unknown user.
+ */
+int auth_user_set_role(struct db *db, const char *acting, const char *name,
+		       enum role role, struct err *e);
+int auth_user_disable(struct db *db, const char *acting, const char *name,
+		      struct err *e);
+int auth_user_delete(struct db *db, const char *acting, const char *name,
+		     struct err *e);
+/*
+ * Give name a new generated password (written to password_out, to show
+ * once); a disabled user is enabled again.
+ */
+int auth_user_reset_password(struct db *db, const char *name,
+			     char password_out[AUTH_PASSWORD_LEN + 1],
+			     struct err *e);
+
+/* ---- auth_audit.c: who changed what through the API ---- */
+
+#define AUTH_AUDIT_MAX 1000
+
+/* Note that who did METHOD path at now_ms, answered with status. */
+int auth_audit_note(struct db *db, const struct auth_identity *who,
+		    const char *method, const char *path, int status,
+		    int64_t now_ms, struct err *e);
+/*
+ * At most limit (1 to AUTH_AUDIT_MAX) entries older than before_id (0: the
+ * newest), newest first, as a JSON array of {id, time, actor, role,
+ * action, status} in *out.
+ */
+int auth_audit_json(struct db *db, int64_t before_id, int limit, json_t **out,
+		    struct err *e);
+
 /* ---- token_cache.c: identities kept for a store outage ---- */
 
 /*

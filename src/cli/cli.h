@@ -40,6 +40,8 @@ int cmd_mqtt_acl(int argc, char **argv);
 int cmd_sites(int argc, char **argv);
 int cmd_migrate(int argc, char **argv);
 int cmd_workorders(int argc, char **argv);
+int cmd_units(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 
 /*
  * Where the store is: --data DIR (default ./var, or $OASIS_DATA) or

@@ -8,7 +8,6 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli/opts.h"
 #include "db/db.h"
 #include "ingest/batch.h"
 #include "ingest/ingest.h"
@@ -305,44 +305,45 @@ out_batch:
 	return rc;
 }
 
+/* --precision ns|us|ms|s|m|h of line protocol's timestamps. */
+static int precision_option(const char *arg, void *ctx, struct err *e)
+{
+	struct ingest_run *r = ctx;
+
+	if (ingest_precision_parse(arg, &r->precision, e))
+		return err_prefix(e, "--precision");
+	return ERR_OK;
+}
+
 int cmd_ingest(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "format", required_argument, NULL, 'f' },
-		{ "precision", required_argument, NULL, 'p' },
-		{ "auto-register", no_argument, NULL, 'a' },
-		{ "allow-unknown-metrics", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct cli_store store = CLI_STORE_DEFAULT;
 	struct ingest_run r = { 0 };
 	const char *format = NULL;
+	const struct cli_opt table[] = {
+		{ "format", "lp|json|csv", "the file's format (default: from its "
+		  "name; lp for standard input)", .str = &format },
+		{ "precision", "ns|us|ms|s|m|h", "line protocol's timestamps "
+		  "(default ns)", .handle = precision_option },
+		{ "auto-register", NULL, "register unknown devices as they come",
+		  .flag = &r.auto_register },
+		{ "allow-unknown-metrics", NULL, "accept metric names outside "
+		  "the catalogue", .flag = &r.allow_unknown_metrics },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "ingest", usage, table, &r };
 	struct err e = { 0 };
 	struct stat st;
 	struct db *db;
-	int opt, rc;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, &store))
-			continue;
-		switch (opt) {
-		case 'f': format = optarg; break;
-		case 'p':
-			if (ingest_precision_parse(optarg, &r.precision, &e))
-				return cli_usage_error("ingest", "%s", e.msg);
-			break;
-		case 'a': r.auto_register = true; break;
-		case 'u': r.allow_unknown_metrics = true; break;
-		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
-		default: return cli_usage_error("ingest", "unknown option");
-		}
-	}
-	if (optind + 1 != argc)
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	if (first + 1 != argc)
 		return cli_usage_error("ingest", "expected one FILE (or - for "
 				       "standard input)");
-	r.path = argv[optind];
+	r.path = argv[first];
 	if (format_from_name(!strcmp(r.path, "-") ? "" : r.path, format, &r.format))
 		return cli_usage_error("ingest", "--format: lp, json or csv");
 	r.in = strcmp(r.path, "-") ? fopen(r.path, "rb") : stdin;

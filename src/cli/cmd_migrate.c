@@ -22,7 +22,6 @@
 #include "cli/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +29,7 @@
 #include <unistd.h>
 
 #include "auth/auth.h"
+#include "cli/opts.h"
 #include "db/db.h"
 #include "ts/engine.h"
 #include "util/timeutil.h"
@@ -355,37 +355,37 @@ static int run(struct migrate *m, struct err *e)
 	return ERR_OK;
 }
 
+/* --data-password-file FILE: the PostgreSQL password, read from a file. */
+static int password_file_option(const char *arg, void *ctx, struct err *e)
+{
+	(void)ctx;
+	return db_password_file(arg, e);
+}
+
 int cmd_migrate(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "from", required_argument, NULL, 'f' },
-		{ "to", required_argument, NULL, 't' },
-		{ "data-password-file", required_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
+	struct migrate m = { 0 };
+	const struct cli_opt table[] = {
+		{ "from", "DIR", "the embedded store to copy", .str = &m.from },
+		{ "to", "URL", "the PostgreSQL store: postgresql://USER@HOST:PORT/DB",
+		  .str = &m.to },
+		{ "data-password-file", "FILE", "the PostgreSQL password, from a "
+		  "file", .handle = password_file_option },
 		{ 0 },
 	};
-	struct migrate m = { 0 };
+	const struct cli_opts opts = { "migrate", usage, table, &m };
 	struct err e = { 0 };
-	int opt, rc;
+	int first, rc;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'f': m.from = optarg; break;
-		case 't': m.to = optarg; break;
-		case 'p':
-			if (db_password_file(optarg, &e))
-				return cli_fail("migrate", &e);
-			break;
-		case 'h': return fputs(usage, stdout), CLI_EXIT_OK;
-		default: return cli_usage_error("migrate", "unknown option");
-		}
-	}
+	if ((rc = cli_opts_parse(&opts, argc, argv, NULL, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	if ((rc = cli_opts_at_most(&opts, argc, argv, first, 0)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
 	if (!m.from || !m.to)
 		return cli_usage_error("migrate", "both --from DIR and --to URL "
 				       "are needed");
-	if (optind < argc)
-		return cli_usage_error("migrate", "unexpected '%s'",
-				       argv[optind]);
 	m.tty = isatty(STDERR_FILENO);
 	m.crash_after = getenv("OASIS_MIGRATE_CRASH_AFTER");
 	rc = run(&m, &e);

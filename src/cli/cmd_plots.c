@@ -1,11 +1,10 @@
 /* oasis plots: import the field plots from survey files, list them. */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "cli/opts.h"
 #include "cli/table.h"
 #include "db/db.h"
 #include "plots/plots.h"
@@ -129,68 +128,58 @@ static int show(struct db *db, const char *code, struct err *e)
 	return rc;
 }
 
-static int parse(int argc, char **argv, struct cli_store *store,
-		 struct plots_args *a, struct err *e)
+/* --bbox MINLON,MINLAT,MAXLON,MAXLAT into the list's filter. */
+static int bbox_option(const char *arg, void *ctx, struct err *e)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "code-field", required_argument, NULL, 'c' },
-		{ "crs", required_argument, NULL, 'C' },
-		{ "encoding", required_argument, NULL, 'E' },
-		{ "skip-invalid", no_argument, NULL, 's' },
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "crop", required_argument, NULL, 'p' },
-		{ "bbox", required_argument, NULL, 'b' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int opt;
+	struct plots_args *a = ctx;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, store))
-			continue;
-		switch (opt) {
-		case 'c': a->import.read.code_field = optarg; break;
-		case 'C': a->import.read.assign_crs = optarg; break;
-		case 'E': a->import.read.encoding = optarg; break;
-		case 's': a->import.skip_invalid = true; break;
-		case 'n': a->import.dry_run = true; break;
-		case 'f': a->format = optarg; break;
-		case 'p': a->filter.crop = optarg; break;
-		case 'b':
-			if (plots_parse_bbox(optarg, &a->filter, e))
-				return err_prefix(e, "--bbox"), CLI_EXIT_USAGE;
-			break;
-		case 'h': fputs(usage, stdout); return -1;
-		default: return err_set(e, ERR_INVALID, "unknown option"), CLI_EXIT_USAGE;
-		}
-	}
-	if (a->format && strcmp(a->format, "csv") && strcmp(a->format, "geojson")
-	    && strcmp(a->format, "json") && strcmp(a->format, "table"))
-		return err_set(e, ERR_INVALID, "--format '%s': expected geojson "
-			       "(json), csv or table", a->format), CLI_EXIT_USAGE;
-	return CLI_EXIT_OK;
+	if (plots_parse_bbox(arg, &a->filter, e))
+		return err_prefix(e, "--bbox");
+	return ERR_OK;
 }
 
 int cmd_plots(int argc, char **argv)
 {
 	struct cli_store store = CLI_STORE_DEFAULT;
 	struct plots_args a = { 0 };
+	const struct cli_opt table[] = {
+		{ "code-field", "NAME", "the attribute holding each plot's code "
+		  "(import)", .str = &a.import.read.code_field },
+		{ "crs", "CRS", "the CRS of a file that names none, e.g. "
+		  "EPSG:4538 (import)", .str = &a.import.read.assign_crs },
+		{ "encoding", "NAME", "text encoding of a Shapefile without .cpg: "
+		  "GBK, CP936, UTF-8... (import)", .str = &a.import.read.encoding },
+		{ "skip-invalid", NULL, "store the valid plots, report the others "
+		  "(import)", .flag = &a.import.skip_invalid },
+		{ "dry-run", NULL, "read and check, store nothing (import)",
+		  .flag = &a.import.dry_run },
+		{ "format", "geojson|json|csv|table", "how list prints",
+		  .str = &a.format },
+		{ "crop", "CROP", "only plots of this crop (list)",
+		  .str = &a.filter.crop },
+		{ "bbox", "MINLON,MINLAT,MAXLON,MAXLAT", "only plots meeting this "
+		  "box (list)", .handle = bbox_option },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "plots", usage, table, &a };
 	struct err e = { 0 };
 	const char *verb, *arg;
 	struct db *db;
-	int rc;
+	int first, rc;
 
-	rc = parse(argc, argv, &store, &a, &e);
-	if (rc < 0)
-		return CLI_EXIT_OK;
-	if (rc)
-		return cli_usage_error("plots", "%s", e.msg);
-	if (optind >= argc)
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	if (a.format && strcmp(a.format, "csv") && strcmp(a.format, "geojson")
+	    && strcmp(a.format, "json") && strcmp(a.format, "table"))
+		return cli_usage_error("plots", "--format '%s': expected geojson "
+				       "(json), csv or table", a.format);
+	if (first >= argc)
 		return cli_usage_error("plots", "expected import, list, show or delete");
-	verb = argv[optind];
-	arg = optind + 1 < argc ? argv[optind + 1] : NULL;
+	if ((rc = cli_opts_at_most(&opts, argc, argv, first, 2)) != CLI_OPTS_GO_ON)
+		return rc;
+	verb = argv[first];
+	arg = first + 1 < argc ? argv[first + 1] : NULL;
 	if (strcmp(verb, "list") && !arg)
 		return cli_usage_error("plots", "%s needs %s", verb,
 				       strcmp(verb, "import") ? "a plot code" : "a FILE");

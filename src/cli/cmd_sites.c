@@ -1,12 +1,12 @@
 /* oasis sites: the installation's sites (the base, the PV park...). */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/opts.h"
 #include "cli/table.h"
 #include "db/db.h"
 #include "sites/sites.h"
@@ -29,9 +29,6 @@ static const char usage[] =
 	"MultiPolygon, or a Feature of one) and facts (key/value: county,\n"
 	"mu under management...).  The base that existed before sites is the\n"
 	"default site, 'base'; devices and plots belong to it until assigned.\n";
-
-enum { OPT_NAME = CLI_OPT_FIRST_FREE, OPT_KIND, OPT_TZ, OPT_LOCATION, OPT_ALT,
-       OPT_BOUNDARY, OPT_FACT, OPT_UNSET_FACT, OPT_FORMAT };
 
 #define MAX_FACTS 32
 
@@ -219,97 +216,97 @@ static int set(struct db *db, const char *code, const struct args *a,
 	return rc;
 }
 
-static int parse(int argc, char **argv, struct cli_store *store,
-		 struct args *a)
+static int location_option(const char *arg, void *ctx, struct err *e)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "name", required_argument, NULL, OPT_NAME },
-		{ "kind", required_argument, NULL, OPT_KIND },
-		{ "tz", required_argument, NULL, OPT_TZ },
-		{ "location", required_argument, NULL, OPT_LOCATION },
-		{ "alt", required_argument, NULL, OPT_ALT },
-		{ "boundary", required_argument, NULL, OPT_BOUNDARY },
-		{ "fact", required_argument, NULL, OPT_FACT },
-		{ "unset-fact", required_argument, NULL, OPT_UNSET_FACT },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct err e = { 0 };
-	char *end;
-	int opt;
+	struct args *a = ctx;
 
-	while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, store))
-			continue;
-		switch (opt) {
-		case OPT_NAME: a->name = optarg; break;
-		case OPT_KIND: a->kind = optarg; break;
-		case OPT_TZ: a->tz = optarg; break;
-		case OPT_BOUNDARY: a->boundary_file = optarg; break;
-		case OPT_LOCATION:
-			if (sscanf(optarg, "%lf,%lf", &a->lon, &a->lat) != 2)
-				return cli_usage_error("sites", "--location "
-						       "LON,LAT: '%s'", optarg);
-			a->has_location = true;
-			break;
-		case OPT_ALT:
-			a->alt = strtod(optarg, &end);
-			if (end == optarg || *end)
-				return cli_usage_error("sites", "--alt: '%s' is "
-						       "not a number", optarg);
-			a->has_alt = true;
-			break;
-		case OPT_FACT:
-		case OPT_UNSET_FACT:
-			if (a->n_facts == MAX_FACTS)
-				return cli_usage_error("sites", "at most %d "
-						       "facts at once", MAX_FACTS);
-			if (opt == OPT_FACT && !strchr(optarg, '='))
-				return cli_usage_error("sites", "--fact KEY=VALUE:"
-						       " '%s'", optarg);
-			a->unset[a->n_facts] = opt == OPT_UNSET_FACT;
-			a->facts[a->n_facts++] = optarg;
-			break;
-		case OPT_FORMAT:
-			if (cli_format_parse(optarg, &a->format, &e))
-				return cli_usage_error("sites", "%s", e.msg);
-			break;
-		case 'h': return fputs(usage, stdout), -1;
-		default: return cli_usage_error("sites", "unknown option");
-		}
-	}
-	return CLI_EXIT_OK;
+	if (sscanf(arg, "%lf,%lf", &a->lon, &a->lat) != 2)
+		return err_set(e, ERR_INVALID, "--location LON,LAT: '%s'", arg);
+	a->has_location = true;
+	return ERR_OK;
+}
+
+static int alt_option(const char *arg, void *ctx, struct err *e)
+{
+	struct args *a = ctx;
+	char *end;
+
+	a->alt = strtod(arg, &end);
+	if (end == arg || *end)
+		return err_set(e, ERR_INVALID, "--alt: '%s' is not a number", arg);
+	a->has_alt = true;
+	return ERR_OK;
+}
+
+/* A --fact KEY=VALUE or an --unset-fact KEY, kept in the order given. */
+static int fact(struct args *a, const char *arg, bool unset, struct err *e)
+{
+	if (a->n_facts == MAX_FACTS)
+		return err_set(e, ERR_INVALID, "at most %d facts at once",
+			       MAX_FACTS);
+	if (!unset && !strchr(arg, '='))
+		return err_set(e, ERR_INVALID, "--fact KEY=VALUE: '%s'", arg);
+	a->unset[a->n_facts] = unset;
+	a->facts[a->n_facts++] = arg;
+	return ERR_OK;
+}
+
+static int fact_option(const char *arg, void *ctx, struct err *e)
+{
+	return fact(ctx, arg, false, e);
+}
+
+static int unset_fact_option(const char *arg, void *ctx, struct err *e)
+{
+	return fact(ctx, arg, true, e);
 }
 
 int cmd_sites(int argc, char **argv)
 {
 	struct cli_store store = CLI_STORE_DEFAULT;
 	struct args a = { .format = CLI_FORMAT_TABLE };
+	const struct cli_opt table[] = {
+		{ "name", "NAME", "the site's name (add, set)", .str = &a.name },
+		{ "kind", "farm|pv_plant", "what the site is (add)", .str = &a.kind },
+		{ "tz", "ZONE", "its time zone, e.g. Asia/Shanghai (add, set)",
+		  .str = &a.tz },
+		{ "location", "LON,LAT", "where it is", .handle = location_option },
+		{ "alt", "METRES", "its altitude", .handle = alt_option },
+		{ "boundary", "FILE", "its boundary, a GeoJSON file",
+		  .str = &a.boundary_file },
+		{ "fact", "KEY=VALUE", "a fact shown with it (repeatable)",
+		  .handle = fact_option },
+		{ "unset-fact", "KEY", "remove a fact (repeatable)",
+		  .handle = unset_fact_option },
+		{ "format", "table|csv|json", "how list and show print",
+		  .format = &a.format },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "sites", usage, table, &a };
 	struct err e = { 0 };
 	const char *verb, *code = NULL;
 	struct db *db;
-	int rc;
+	int first, rc;
 
-	if ((rc = parse(argc, argv, &store, &a)))
-		return rc < 0 ? CLI_EXIT_OK : rc;
-	if (optind >= argc)
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	if (first >= argc)
 		return cli_usage_error("sites", "expected add, set, list, show "
 				       "or assign");
-	verb = argv[optind];
+	verb = argv[first];
 	if (strcmp(verb, "list")) {
-		if (optind + 1 >= argc)
+		if (first + 1 >= argc)
 			return cli_usage_error("sites", "%s needs a site CODE",
 					       verb);
-		code = argv[optind + 1];
+		code = argv[first + 1];
 	}
 	if (!strcmp(verb, "add") && (!a.name || !a.kind || !a.tz))
 		return cli_usage_error("sites", "add needs --name, --kind and "
 				       "--tz");
-	if (!strcmp(verb, "assign") && (optind + 3 >= argc ||
-	    (strcmp(argv[optind + 2], "device") &&
-	     strcmp(argv[optind + 2], "plot"))))
+	if (!strcmp(verb, "assign") && (first + 3 >= argc ||
+	    (strcmp(argv[first + 2], "device") &&
+	     strcmp(argv[first + 2], "plot"))))
 		return cli_usage_error("sites", "assign CODE device|plot ID...");
 	if (strcmp(verb, "add") && strcmp(verb, "set") && strcmp(verb, "list") &&
 	    strcmp(verb, "show") && strcmp(verb, "assign"))
@@ -321,14 +318,14 @@ int cmd_sites(int argc, char **argv)
 	else if (!strcmp(verb, "set"))
 		rc = set(db, code, &a, &e);
 	else if (!strcmp(verb, "assign"))
-		rc = db_site_assign(db, code, argv[optind + 2],
-				    (const char *const *)argv + optind + 3,
-				    (size_t)(argc - optind - 3), &e);
+		rc = db_site_assign(db, code, argv[first + 2],
+				    (const char *const *)argv + first + 3,
+				    (size_t)(argc - first - 3), &e);
 	else
 		rc = list(db, code, a.format, &e);
 	if (!rc && !strcmp(verb, "assign"))
 		fprintf(stderr, "%d %s(s) moved to site %s\n",
-			argc - optind - 3, argv[optind + 2], code);
+			argc - first - 3, argv[first + 2], code);
 	db_close(db);
 	return rc ? cli_fail("sites", &e) : CLI_EXIT_OK;
 }

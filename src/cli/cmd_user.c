@@ -14,6 +14,7 @@ static const char usage[] =
 	"usage: oasis user add NAME --role viewer|operator|admin [--data DIR]\n"
 	"       oasis user passwd NAME [--data DIR]\n"
 	"       oasis user list [--format table|csv|json] [--data DIR]\n"
+	"       oasis user role NAME --role viewer|operator|admin [--data DIR]\n"
 	"       oasis user disable NAME [--data DIR]\n"
 	"       oasis user delete NAME [--data DIR]\n"
 	"\n"
@@ -64,23 +65,13 @@ static int administer(struct db *db, const char *verb, const char *name,
 	if (!strcmp(verb, "list"))
 		return list(db, f, e);
 	if (!strcmp(verb, "disable"))
-		rc = db_user_disable(db, name, e);
+		rc = auth_user_disable(db, NULL, name, e);
 	else
-		rc = db_user_delete(db, name, e);
+		rc = auth_user_delete(db, NULL, name, e);
 	if (!rc)
 		printf("user %s %s; their sessions are ended\n", name,
 		       !strcmp(verb, "disable") ? "disabled" : "deleted");
 	return rc;
-}
-
-static int set_password(struct db *db, const char *name, const char *password,
-			struct err *e)
-{
-	char hash[DB_HASH_MAX];
-
-	if (auth_password_hash(password, hash, e))
-		return e->code;
-	return db_user_set_password(db, name, hash, e);
 }
 
 int cmd_user(int argc, char **argv)
@@ -91,7 +82,7 @@ int cmd_user(int argc, char **argv)
 	struct err e = { 0 };
 	enum cli_format format = CLI_FORMAT_TABLE;
 	const struct cli_opt table[] = {
-		{ "role", "ROLE", "viewer, operator or admin (add)",
+		{ "role", "ROLE", "viewer, operator or admin (add, role)",
 		  .str = &role },
 		{ "format", "table|csv|json", "how list prints",
 		  .format = &format },
@@ -116,6 +107,18 @@ int cmd_user(int argc, char **argv)
 				       "disable|delete and a user name");
 	verb = argv[first];
 	name = argv[first + 1];
+	if (!strcmp(verb, "role")) {
+		if (!role || auth_role_parse(role) < ROLE_VIEWER)
+			return cli_usage_error("user", "--role viewer|operator|"
+					       "admin is needed");
+		if (cli_store_open(&store, false, &db, &e))
+			return cli_fail("user", &e);
+		rc = auth_user_set_role(db, NULL, name, auth_role_parse(role), &e);
+		if (!rc)
+			printf("user %s is now %s\n", name, role);
+		db_close(db);
+		return rc ? cli_fail("user", &e) : CLI_EXIT_OK;
+	}
 	if (!strcmp(verb, "disable") || !strcmp(verb, "delete")) {
 		if (cli_store_open(&store, false, &db, &e))
 			return cli_fail("user", &e);
@@ -129,11 +132,12 @@ int cmd_user(int argc, char **argv)
 		return cli_usage_error("user", "--role viewer|operator|admin is needed");
 	if (cli_store_open(&store, false, &db, &e))
 		return cli_fail("user", &e);
-	auth_password_generate(password);
-	if (!strcmp(verb, "add"))
+	if (!strcmp(verb, "add")) {
+		auth_password_generate(password);
 		rc = auth_user_create(db, name, auth_role_parse(role), password, &e);
-	else
-		rc = set_password(db, name, password, &e);
+	} else {
+		rc = auth_user_reset_password(db, name, password, &e);
+	}
 	if (rc == ERR_OK)
 		printf("login: %s / %s\n(the password is shown this once)\n",
 		       name, password);

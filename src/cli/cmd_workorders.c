@@ -1,11 +1,11 @@
 /* oasis workorders: the work orders (运维工单) of the sites. */
 #include "cli/cli.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/opts.h"
 #include "cli/table.h"
 #include "db/db.h"
 #include "util/timeutil.h"
@@ -27,10 +27,6 @@ static const char usage[] =
 	"and moved open -> assigned -> in_progress -> done; every change names\n"
 	"the version it was read with (a stale one is refused).  States:\n"
 	"open, assigned, in_progress, done.  docs/PV.md, \"Work orders\".\n";
-
-enum { OPT_SITE = CLI_OPT_FIRST_FREE, OPT_STATE, OPT_ASSIGNEE, OPT_FORMAT,
-       OPT_TITLE, OPT_EQUIPMENT, OPT_ALERT, OPT_VERSION, OPT_COMMENT,
-       OPT_SNAPSHOT };
 
 struct args {
 	const char *site, *state, *assignee, *title, *equipment, *comment;
@@ -193,84 +189,77 @@ static int change(struct db *db, const char *verb, int64_t id,
 	return rc;
 }
 
-static int number(const char *s, long long *out)
+/* A positive integer option into *out. */
+static int number(const char *name, const char *s, long long *out,
+		  struct err *e)
 {
 	char *end;
 
 	*out = strtoll(s, &end, 10);
-	return end == s || *end || *out <= 0
-		? cli_usage_error("workorders", "'%s' is not a positive "
-				  "integer", s)
-		: CLI_EXIT_OK;
+	if (end == s || *end || *out <= 0)
+		return err_set(e, ERR_INVALID, "--%s: '%s' is not a positive "
+			       "integer", name, s);
+	return ERR_OK;
 }
 
-static int parse(int argc, char **argv, struct cli_store *store,
-		 struct args *a)
+static int alert_option(const char *arg, void *ctx, struct err *e)
 {
-	static const struct option opts[] = {
-		CLI_STORE_OPTIONS,
-		{ "site", required_argument, NULL, OPT_SITE },
-		{ "state", required_argument, NULL, OPT_STATE },
-		{ "assignee", required_argument, NULL, OPT_ASSIGNEE },
-		{ "format", required_argument, NULL, OPT_FORMAT },
-		{ "title", required_argument, NULL, OPT_TITLE },
-		{ "equipment", required_argument, NULL, OPT_EQUIPMENT },
-		{ "alert", required_argument, NULL, OPT_ALERT },
-		{ "version", required_argument, NULL, OPT_VERSION },
-		{ "comment", required_argument, NULL, OPT_COMMENT },
-		{ "snapshot", required_argument, NULL, OPT_SNAPSHOT },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct err e = { 0 };
-	int opt, rc = CLI_EXIT_OK;
+	return number("alert", arg, &((struct args *)ctx)->alert, e);
+}
 
-	while (!rc && (opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (cli_store_option(opt, optarg, store))
-			continue;
-		switch (opt) {
-		case OPT_SITE: a->site = optarg; break;
-		case OPT_STATE: a->state = optarg; break;
-		case OPT_ASSIGNEE: a->assignee = optarg; break;
-		case OPT_TITLE: a->title = optarg; break;
-		case OPT_EQUIPMENT: a->equipment = optarg; break;
-		case OPT_COMMENT: a->comment = optarg; break;
-		case OPT_ALERT: rc = number(optarg, &a->alert); break;
-		case OPT_VERSION: rc = number(optarg, &a->version); break;
-		case OPT_SNAPSHOT: rc = number(optarg, &a->snapshot); break;
-		case OPT_FORMAT:
-			if (cli_format_parse(optarg, &a->format, &e))
-				return cli_usage_error("workorders", "%s", e.msg);
-			break;
-		case 'h': return fputs(usage, stdout), -1;
-		default: return cli_usage_error("workorders", "unknown option");
-		}
-	}
-	return rc;
+static int version_option(const char *arg, void *ctx, struct err *e)
+{
+	return number("version", arg, &((struct args *)ctx)->version, e);
+}
+
+static int snapshot_option(const char *arg, void *ctx, struct err *e)
+{
+	return number("snapshot", arg, &((struct args *)ctx)->snapshot, e);
 }
 
 int cmd_workorders(int argc, char **argv)
 {
 	struct cli_store store = CLI_STORE_DEFAULT;
 	struct args a = { .format = CLI_FORMAT_TABLE };
+	const struct cli_opt table[] = {
+		{ "site", "CODE", "the site (list, create)", .str = &a.site },
+		{ "state", "STATE", "open, assigned, in_progress or done",
+		  .str = &a.state },
+		{ "assignee", "USER", "who works it", .str = &a.assignee },
+		{ "format", "table|csv|json", "how it prints", .format = &a.format },
+		{ "title", "TEXT", "what is to be done (create)", .str = &a.title },
+		{ "equipment", "ID", "the device or equipment (create)",
+		  .str = &a.equipment },
+		{ "alert", "ID", "made from this alert (create)",
+		  .handle = alert_option },
+		{ "version", "N", "the version it was read with (set)",
+		  .handle = version_option },
+		{ "comment", "TEXT", "a comment for the trail (set)",
+		  .str = &a.comment },
+		{ "snapshot", "ID", "a camera snapshot with the comment (set)",
+		  .handle = snapshot_option },
+		{ 0 },
+	};
+	const struct cli_opts opts = { "workorders", usage, table, &a };
 	struct err e = { 0 };
 	const char *verb;
 	int64_t id = 0;
 	struct db *db;
 	json_t *v;
-	int rc;
+	int first, rc;
 
-	if ((rc = parse(argc, argv, &store, &a)))
-		return rc < 0 ? CLI_EXIT_OK : rc;
-	if (optind >= argc)
+	if ((rc = cli_opts_parse(&opts, argc, argv, &store, &first)) !=
+	    CLI_OPTS_GO_ON)
+		return rc;
+	if (first >= argc)
 		return cli_usage_error("workorders", "expected list, show, create "
 				       "or set");
-	verb = argv[optind];
+	verb = argv[first];
 	if (strcmp(verb, "list") && strcmp(verb, "show") &&
 	    strcmp(verb, "create") && strcmp(verb, "set"))
 		return cli_usage_error("workorders", "unknown action '%s'", verb);
 	if ((!strcmp(verb, "show") || !strcmp(verb, "set")) &&
-	    (optind + 1 >= argc || parse_id(argv[optind + 1], &id)))
+	    (first + 1 >= argc || parse_id(argv[first + 1], &id)))
 		return cli_usage_error("workorders", "%s needs a work order ID",
 				       verb);
 	if (!strcmp(verb, "set") && !a.version)

@@ -274,6 +274,8 @@ const struct db_table db_tables[] = {
 	  " energy_lost_kwh", 0 },
 	{ "workorder_comments", "id, workorder, author, body, snapshot_id,"
 	  " at_ms", 0 },
+	{ "audit", "id, at_ms, actor, role, action, status", 0 },
+	{ "metric_units", "name, unit, what, updated_ms", 0 },
 	{ NULL, NULL, 0 },
 };
 

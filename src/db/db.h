@@ -87,6 +87,27 @@ int db_user_list(struct db *db,
 int db_user_disable(struct db *db, const char *name, struct err *e);
 /* Delete a user and their sessions; ERR_NOT_FOUND for an unknown name. */
 int db_user_delete(struct db *db, const char *name, struct err *e);
+/*
+ * The audit log: who changed what through the API, when, and the answer's
+ * status (never a body: no secret lands here).  Rows are only added.
+ */
+struct db_audit {
+	int64_t id;
+	int64_t at_ms;
+	char actor[DB_NAME_MAX];    /* the user or token name */
+	char role[DB_ROLE_MAX];
+	char action[256];           /* "PATCH /api/v1/users/lin" */
+	int status;                 /* the HTTP status answered */
+};
+
+int db_audit_add(struct db *db, const struct db_audit *a, struct err *e);
+/* At most limit entries older than before_id (0: the newest), newest first. */
+int db_audit_list(struct db *db, int64_t before_id, int limit,
+		  int (*each)(const struct db_audit *a, void *ctx), void *ctx,
+		  struct err *e);
+/* Give a user another role (one of auth's names); ERR_NOT_FOUND if unknown. */
+int db_user_set_role(struct db *db, const char *name, const char *role,
+		     struct err *e);
 
 struct db_token {
 	int64_t id;
@@ -213,6 +234,34 @@ int db_device_list(struct db *db, const char *plot,
  */
 int db_device_delete(struct db *db, const char *id, int64_t now_ms,
 		     struct err *e);
+/*
+ * Change a live device's kind, plot ("" none), name and location (NAN:
+ * none) to d's; its id, creation and tokens stay.  ERR_NOT_FOUND for an
+ * unknown or deleted device, or an unknown plot (the message says which).
+ */
+int db_device_update(struct db *db, const struct db_device *d, struct err *e);
+
+/*
+ * The registry of custom metrics: a metric outside the catalogue
+ * (ingest/metrics.c) that is registered with its unit is accepted without
+ * --allow-unknown-metrics.
+ */
+struct db_metric_unit {
+	char name[DB_NAME_MAX];
+	char unit[32];
+	char what[DB_TEXT_MAX];     /* "" none */
+	int64_t updated_ms;
+};
+
+/* Register a metric's unit, or change it (by name). */
+int db_metric_unit_set(struct db *db, const struct db_metric_unit *u,
+		       struct err *e);
+/* Every registered metric, in name order. */
+int db_metric_unit_list(struct db *db,
+			int (*each)(const struct db_metric_unit *u, void *ctx),
+			void *ctx, struct err *e);
+/* ERR_NOT_FOUND for a name not registered. */
+int db_metric_unit_delete(struct db *db, const char *name, struct err *e);
 
 /* ---- series ---------------------------------------------------------------- */
 

@@ -363,7 +363,29 @@
 	X(workorder_comments, (struct db *db, int64_t workorder, \
 	  int (*each)(const struct db_workorder_comment *c, void *ctx), \
 	  void *ctx, struct err *e), \
-	  (db, workorder, each, ctx, e))
+	  (db, workorder, each, ctx, e)) \
+	X(user_set_role, (struct db *db, const char *name, const char *role, \
+	  struct err *e), \
+	  (db, name, role, e)) \
+	X(device_update, (struct db *db, const struct db_device *d, \
+	  struct err *e), \
+	  (db, d, e)) \
+	X(audit_add, (struct db *db, const struct db_audit *a, struct err *e), \
+	  (db, a, e)) \
+	X(audit_list, (struct db *db, int64_t before_id, int limit, \
+	  int (*each)(const struct db_audit *a, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, before_id, limit, each, ctx, e)) \
+	X(metric_unit_set, (struct db *db, const struct db_metric_unit *u, \
+	  struct err *e), \
+	  (db, u, e)) \
+	X(metric_unit_list, (struct db *db, \
+	  int (*each)(const struct db_metric_unit *u, void *ctx), void *ctx, \
+	  struct err *e), \
+	  (db, each, ctx, e)) \
+	X(metric_unit_delete, (struct db *db, const char *name, \
+	  struct err *e), \
+	  (db, name, e))
 
 /*
  * A backend: its name, a function per operation (NULL: not on this backend

@@ -55,7 +55,10 @@
 	X(site_create) X(site_update) X(site_get) X(site_list) \
 	X(site_assign) X(site_members) X(pv_import) X(pv_equipment_list) \
 	X(workorder_create) X(workorder_get) X(workorder_list) \
-	X(workorder_update) X(workorder_comment_add) X(workorder_comments)
+	X(workorder_update) X(workorder_comment_add) X(workorder_comments) \
+	X(user_set_role) X(device_update) \
+	X(audit_add) X(audit_list) \
+	X(metric_unit_set) X(metric_unit_list) X(metric_unit_delete)
 
 static void pg_close(struct db *db);
 static void pg_pool_stats(struct db *db, struct db_pool_stats *out);

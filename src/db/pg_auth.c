@@ -355,3 +355,18 @@ int pg_user_delete(struct db *db, const char *name, struct err *e)
 	pg__conn_put(db, c);
 	return rc;
 }
+
+int pg_user_set_role(struct db *db, const char *name, const char *role,
+		     struct err *e)
+{
+	struct pg_params p = { 0 };
+	int rc;
+
+	pg__p_text(&p, role);
+	pg__p_text(&p, name);
+	rc = pg__call_change(db, PG_USER_SET_ROLE, "UPDATE users SET role = $1"
+			     " WHERE name = $2", &p, "user", e);
+	if (rc == ERR_NOT_FOUND)
+		err_set(e, ERR_NOT_FOUND, "no user named '%s'", name);
+	return rc;
+}

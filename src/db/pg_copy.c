@@ -32,7 +32,7 @@
 static const char *const identity_tables[] = {
 	"users", "tokens", "metrics", "series", "retention", "commands",
 	"scenes", "snapshots", "alert_rules", "alerts", "alert_dead_letters",
-	"workorders", "workorder_comments",
+	"workorders", "workorder_comments", "audit",
 	NULL,
 };
 

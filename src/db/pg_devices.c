@@ -294,3 +294,31 @@ out_put:
 	pg__conn_put(db, c);
 	return rc;
 }
+
+int pg_device_update(struct db *db, const struct db_device *d, struct err *e)
+{
+	struct pg_params p = { 0 };
+	bool where = isfinite(d->lon) && isfinite(d->lat);
+	PGresult *r;
+	int rc;
+
+	pg__p_text(&p, d->kind);
+	pg__p_text_or_null(&p, d->plot);
+	pg__p_text_or_null(&p, d->name);
+	pg__p_real_or_null(&p, where ? d->lon : NAN);
+	pg__p_real_or_null(&p, where ? d->lat : NAN);
+	pg__p_text(&p, d->id);
+	rc = pg__call(db, PG_DEVICE_UPDATE, "UPDATE devices SET kind = $1,"
+		      " plot = $2, name = $3, lon = $4, lat = $5 WHERE id = $6"
+		      " AND deleted_ms = 0", &p, false, &r, "device", e);
+	if (rc) {
+		if (strstr(e->msg, "foreign key"))
+			return err_set(e, ERR_NOT_FOUND, "device '%s': no plot "
+				       "with code '%s'", d->id, d->plot);
+		return rc;
+	}
+	if (!strcmp(PQcmdTuples(r), "0"))
+		rc = err_set(e, ERR_NOT_FOUND, "unknown device '%s'", d->id);
+	PQclear(r);
+	return rc;
+}

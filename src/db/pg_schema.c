@@ -320,6 +320,20 @@ static const char *const migrations[] = {
 
 	/* 13: an alert's structured text (see SQLite's 15) */
 	"ALTER TABLE alerts ADD COLUMN detail TEXT NOT NULL DEFAULT '';",
+
+	/* 14: the audit log (see SQLite's 16) */
+	"CREATE TABLE audit ("
+	"  id BIGSERIAL PRIMARY KEY,"
+	"  at_ms BIGINT NOT NULL,"
+	"  actor TEXT NOT NULL, role TEXT NOT NULL,"
+	"  action TEXT NOT NULL, status INTEGER NOT NULL);",
+
+	/* 15: the units of custom metrics (see SQLite's 17) */
+	"CREATE TABLE metric_units ("
+	"  name TEXT PRIMARY KEY,"
+	"  unit TEXT NOT NULL,"
+	"  what TEXT NOT NULL DEFAULT '',"
+	"  updated_ms BIGINT NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

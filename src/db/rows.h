@@ -26,7 +26,8 @@ struct db_each {
 	X(db_user) X(db_token) X(db_plot) X(db_device) X(db_series) \
 	X(db_retention) X(db_command) X(db_station) X(db_group_member) \
 	X(db_scene) X(db_scene_stat) X(db_anomaly) X(db_index_point) \
-	X(db_equipment) X(db_snapshot) X(db_alert) X(db_file)
+	X(db_equipment) X(db_snapshot) X(db_alert) X(db_file) \
+	X(db_audit) X(db_metric_unit)
 
 #define DB_EACH_CALL(type) \
 	static inline int db__each_##type(const struct db_each *each, \

@@ -392,3 +392,26 @@ int sqlite_user_delete(struct db *db, const char *name, struct err *e)
 	sqlite__conn_put(db, c);
 	return rc;
 }
+
+int sqlite_user_set_role(struct db *db, const char *name, const char *role,
+			 struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_USER_SET_ROLE,
+				     "UPDATE users SET role = ? WHERE name = ?",
+				     &c, &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, role, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_DONE)
+		rc = sqlite__error(c, rc, "user", e);
+	else if (sqlite3_changes(c->handle) == 0)
+		rc = err_set(e, ERR_NOT_FOUND, "no user named '%s'", name);
+	else
+		rc = ERR_OK;
+	return sqlite__call_end(db, c, st, rc);
+}

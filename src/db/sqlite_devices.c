@@ -327,3 +327,39 @@ out_put:
 	sqlite__conn_put(db, c);
 	return rc;
 }
+
+int sqlite_device_update(struct db *db, const struct db_device *d,
+			 struct err *e)
+{
+	struct conn *c;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = sqlite__call_begin(db, ST_DEVICE_UPDATE, "UPDATE devices SET"
+				     " kind = ?, plot = ?, name = ?, lon = ?,"
+				     " lat = ? WHERE id = ? AND deleted_ms = 0",
+				     &c, &st, e)))
+		return rc;
+	sqlite3_bind_text(st, 1, d->kind, -1, SQLITE_TRANSIENT);
+	sqlite__bind_text_or_null(st, 2, d->plot);
+	sqlite__bind_text_or_null(st, 3, d->name);
+	if (isfinite(d->lon) && isfinite(d->lat)) {
+		sqlite3_bind_double(st, 4, d->lon);
+		sqlite3_bind_double(st, 5, d->lat);
+	} else {
+		sqlite3_bind_null(st, 4);
+		sqlite3_bind_null(st, 5);
+	}
+	sqlite3_bind_text(st, 6, d->id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		rc = err_set(e, ERR_NOT_FOUND, "device '%s': no plot with code "
+			     "'%s'", d->id, d->plot);
+	else if (rc != SQLITE_DONE)
+		rc = sqlite__error(c, rc, "device", e);
+	else if (sqlite3_changes(c->handle) == 0)
+		rc = err_set(e, ERR_NOT_FOUND, "unknown device '%s'", d->id);
+	else
+		rc = ERR_OK;
+	return sqlite__call_end(db, c, st, rc);
+}

@@ -298,6 +298,20 @@ static const char *const migrations[] = {
 	 * which keep their English message).
 	 */
 	"ALTER TABLE alerts ADD COLUMN detail TEXT NOT NULL DEFAULT '';",
+
+	/* 16: the audit log: who changed what through the API */
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  at_ms INTEGER NOT NULL,"
+	"  actor TEXT NOT NULL, role TEXT NOT NULL,"
+	"  action TEXT NOT NULL, status INTEGER NOT NULL);",
+
+	/* 17: the units of custom metrics (the registry) */
+	"CREATE TABLE metric_units ("
+	"  name TEXT PRIMARY KEY,"
+	"  unit TEXT NOT NULL,"
+	"  what TEXT NOT NULL DEFAULT '',"
+	"  updated_ms INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -69,6 +69,7 @@ struct http_ctx {
 	/* server.c's, not the handler's: the route admitted, the bytes held
 	 * of the shared budget */
 	const void *route;
+	bool influx_errors;          /* errors as InfluxDB 1.x writes them */
 	struct http_budget *budget;
 	size_t budgeted;
 	/*

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alert/alerts.h"
+#include "alert/rule_test.h"
 #include "util/timeutil.h"
 
 static int parse_id(struct http_ctx *c, int64_t *id)
@@ -216,4 +217,40 @@ int route_freshness(struct http_ctx *c)
 	if (!j)
 		return c->err.code != ERR_OK ? (int)c->err.code : err_nomem(&c->err);
 	return http_reply_json(c, MHD_HTTP_OK, j);
+}
+
+/*
+ * POST /api/v1/rules/test[?from=&to=]: the rule of the body (a stored one
+ * by {"id": N}, or fields as for POST /rules) tried on past data, by
+ * default the last day.
+ */
+int route_rule_test(struct http_ctx *c)
+{
+	struct alert_rule r;
+	json_t *body, *id, *out;
+	int64_t to, from;
+	int rc;
+
+	if (instant_arg(c, "to", &to) || instant_arg(c, "from", &from))
+		return c->err.code;
+	if (!to)
+		to = time_now_ms();
+	if (!from)
+		from = to - 86400000;
+	if (from >= to)
+		return err_set(&c->err, ERR_INVALID, "parameter 'from': must be "
+			       "before 'to'");
+	if (http_body_json(c, &body))
+		return c->err.code;
+	id = json_object_get(body, "id");
+	if (json_is_integer(id))
+		rc = alerts_rule_get(c->svc->alerts, json_integer_value(id), &r,
+				     &c->err);
+	else
+		rc = alert_rule_from_json(body, NULL, &r, &c->err);
+	json_decref(body);
+	if (rc || (rc = alerts_rule_test(c->db, c->svc->ingest, c->svc->ts, &r,
+					 from, to, &out, &c->err)))
+		return rc;
+	return http_reply_json(c, MHD_HTTP_OK, out);
 }

@@ -94,3 +94,41 @@ int route_devices_delete(struct http_ctx *c)
 		return c->err.code;
 	return http_reply_empty(c, MHD_HTTP_NO_CONTENT);
 }
+
+/* PATCH /api/v1/devices/{id}: kind, plot (move), name, location. */
+int route_devices_patch(struct http_ctx *c)
+{
+	struct db_device d;
+	json_t *body, *loc;
+	char created[32];
+	int rc;
+
+	if (http_body_json(c, &body))
+		return c->err.code;
+	rc = ingest_device_patch(c->svc->ingest, c->params[0], body, &d, &c->err);
+	json_decref(body);
+	if (rc)
+		return rc;
+	loc = isfinite(d.lon) ? json_pack("[ff]", d.lon, d.lat) : json_null();
+	time_format_iso(d.created_ms, created, sizeof(created));
+	return http_reply_json(c, MHD_HTTP_OK, json_pack("{ss ss s:s? s:s? so ss}",
+			       "id", d.id, "kind", d.kind,
+			       "plot", d.plot[0] ? d.plot : NULL,
+			       "name", d.name[0] ? d.name : NULL,
+			       "location", loc, "created", created));
+}
+
+/* POST /api/v1/devices/{id}/token: a new token (once), the old revoked. */
+int route_devices_token(struct http_ctx *c)
+{
+	char token[AUTH_SECRET_MAX];
+	int rc;
+
+	if (ingest_device_rotate_token(c->svc->ingest, c->params[0],
+				       time_now_ms(), token, &c->err))
+		return c->err.code;
+	rc = http_reply_json(c, MHD_HTTP_OK, json_pack("{ss ss}", "id",
+			     c->params[0], "token", token));
+	sodium_memzero(token, sizeof(token));
+	return rc;
+}

@@ -33,7 +33,7 @@ int route_prometheus(struct http_ctx *c)
 {
 	struct overview_scrape in = {
 		c->db, c->svc->ts, c->svc->ingest, c->svc->events,
-		c->svc->alerts, c->svc->data_dir,
+		c->svc->alerts, c->svc->data_dir, c->svc->video,
 	};
 
 	if (may_scrape(c) || overview_prometheus_scrape(&in, &c->out, &c->err))

@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/log.h"
+#include "util/timeutil.h"
+
 #define SESSION_COOKIE "oasis_session"
 
 struct route {
@@ -19,16 +22,17 @@ struct route {
 	http_handler handler;
 	bool token_in_query;   /* the `p` parameter may carry the token */
 	bool any_role;         /* every signed-in caller; the handler decides */
+	bool influx_errors;    /* errors in InfluxDB 1.x's shape (its clients read them) */
 };
 
 #define ROUTE(method, pattern, role, handler) \
-	{ method, pattern, role, handler, false, false }
+	{ method, pattern, role, handler, false, false, false }
 /* Routes InfluxDB 1.x clients call: the token may come as `p`. */
 #define INFLUX_ROUTE(method, pattern, role, handler) \
-	{ method, pattern, role, handler, true, false }
+	{ method, pattern, role, handler, true, false, false }
 /* InfluxQL: devices may CREATE DATABASE, readers read (route_influxql.c). */
 #define INFLUXQL_ROUTE(method, pattern, handler) \
-	{ method, pattern, ROLE_DEVICE, handler, true, true }
+	{ method, pattern, ROLE_DEVICE, handler, true, true, true }
 
 static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/health", ROLE_NONE, route_health),
@@ -104,6 +108,8 @@ static const struct route routes[] = {
 	/* monitoring (alert/): viewers read, operators edit rules and act */
 	ROUTE("GET", "/api/v1/rules", ROLE_VIEWER, route_rules_list),
 	ROUTE("POST", "/api/v1/rules", ROLE_OPERATOR, route_rule_create),
+	ROUTE("POST", "/api/v1/rules/test", ROLE_OPERATOR, route_rule_test),
+	ROUTE("GET", "/api/v1/audit", ROLE_ADMIN, route_audit_list),
 	ROUTE("GET", "/api/v1/rules/{id}", ROLE_VIEWER, route_rule_get),
 	ROUTE("PATCH", "/api/v1/rules/{id}", ROLE_OPERATOR, route_rule_patch),
 	ROUTE("DELETE", "/api/v1/rules/{id}", ROLE_OPERATOR, route_rule_delete),
@@ -150,6 +156,20 @@ static const struct route routes[] = {
 	      route_workorder_get),
 	ROUTE("PATCH", "/api/v1/workorders/{id}", ROLE_OPERATOR,
 	      route_workorder_patch),
+	/* the admin console (route_users.c, route_devices.c) */
+	ROUTE("GET", "/api/v1/users", ROLE_ADMIN, route_users_list),
+	ROUTE("PATCH", "/api/v1/users/{name}", ROLE_ADMIN, route_user_patch),
+	ROUTE("DELETE", "/api/v1/users/{name}", ROLE_ADMIN, route_user_delete),
+	ROUTE("POST", "/api/v1/users/{name}/password", ROLE_ADMIN,
+	      route_user_password),
+	ROUTE("PATCH", "/api/v1/devices/{id}", ROLE_ADMIN, route_devices_patch),
+	ROUTE("POST", "/api/v1/devices/{id}/token", ROLE_ADMIN,
+	      route_devices_token),
+	/* the metrics accepted: the catalogue, custom ones with a unit */
+	ROUTE("GET", "/api/v1/units", ROLE_VIEWER, route_units_list),
+	ROUTE("PUT", "/api/v1/units/{name}", ROLE_ADMIN, route_unit_put),
+	ROUTE("DELETE", "/api/v1/units/{name}", ROLE_ADMIN, route_unit_delete),
+	ROUTE("GET", "/api/v1/reports/daily", ROLE_VIEWER, route_report_daily),
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -278,8 +298,14 @@ static int authorise(struct http_ctx *c, const struct route *r)
 
 	if (need == ROLE_NONE)
 		return ERR_OK; /* open routes ignore a bad credential */
+	/* InfluxDB 1.x's own words, which its clients and Grafana show */
+	if (r->influx_errors && rc == ERR_UNAUTHORIZED)
+		return err_set(&c->err, ERR_UNAUTHORIZED, "authorization failed");
 	if (rc)
 		return rc;
+	if (r->influx_errors && c->who.role == ROLE_NONE)
+		return err_set(&c->err, ERR_UNAUTHORIZED, "unable to parse "
+			       "authentication credentials");
 	if (c->who.role == ROLE_NONE)
 		return err_set(&c->err, ERR_UNAUTHORIZED, "sign in or send "
 			       "Authorization: Bearer TOKEN");
@@ -330,6 +356,7 @@ int http_admit(struct http_ctx *c)
 		path_known = true;
 		if (strcmp(r->method, c->method))
 			continue;
+		c->influx_errors = r->influx_errors;
 		if (authorise(c, r))
 			return c->err.code;
 		err_clear(&c->err);
@@ -352,6 +379,25 @@ size_t http_admitted_max_body(const struct http_ctx *c)
 	return c->cfg->max_body;
 }
 
+/*
+ * The audit log: a change (not GET or HEAD) through a route of an operator
+ * or an admin, whatever its outcome.  A failure to note it is logged and
+ * does not change the answer.
+ */
+static void audit(struct http_ctx *c, const struct route *r, bool ok)
+{
+	struct err e = { 0 };
+	unsigned status = ok ? c->status : http_status_of(c->err.code);
+
+	if (r->role < ROLE_OPERATOR || !strcmp(c->method, "GET") ||
+	    !strcmp(c->method, "HEAD") || c->suspended)
+		return;
+	if (auth_audit_note(c->db, &c->who, c->method, c->path, (int)status,
+			    time_now_ms(), &e))
+		log_warn("audit log: %s %s by %s not noted: %s", c->method,
+			 c->path, c->who.name, e.msg);
+}
+
 void http_dispatch(struct http_ctx *c)
 {
 	const struct route *r;
@@ -371,8 +417,12 @@ void http_dispatch(struct http_ctx *c)
 	 * failure it then recovered from (a series that is missing,
 	 * a fallback taken), which must not become the reply.
 	 */
-	if (r->handler(c) == ERR_OK)
+	if (r->handler(c) == ERR_OK) {
 		err_clear(&c->err);
-	else if (c->err.code == ERR_OK)
-		err_set(&c->err, ERR_INTERNAL, "internal error");
+		audit(c, r, true);
+	} else {
+		if (c->err.code == ERR_OK)
+			err_set(&c->err, ERR_INTERNAL, "internal error");
+		audit(c, r, false);
+	}
 }

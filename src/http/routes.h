@@ -40,6 +40,21 @@ int route_influxql(struct http_ctx *c);
 /* route_devices.c */
 int route_devices_create(struct http_ctx *c);
 int route_devices_delete(struct http_ctx *c);
+int route_devices_patch(struct http_ctx *c);
+int route_devices_token(struct http_ctx *c);
+/* route_users.c: the admin console's users */
+int route_users_list(struct http_ctx *c);
+int route_user_patch(struct http_ctx *c);
+int route_user_delete(struct http_ctx *c);
+int route_user_password(struct http_ctx *c);
+int route_rule_test(struct http_ctx *c);
+int route_audit_list(struct http_ctx *c);
+/* route_units.c: the catalogue and the registered custom metrics */
+int route_units_list(struct http_ctx *c);
+int route_unit_put(struct http_ctx *c);
+int route_unit_delete(struct http_ctx *c);
+/* route_reports.c */
+int route_report_daily(struct http_ctx *c);
 int route_devices_list(struct http_ctx *c);
 
 /* route_query.c */

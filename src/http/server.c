@@ -137,13 +137,23 @@ static double elapsed_ms(const struct timespec *start)
 	       (now.tv_nsec - start->tv_nsec) / 1e6;
 }
 
-/* The JSON error body of DESIGN.md: {"error":{"code":..,"message":..}}. */
+/*
+ * The JSON error body of DESIGN.md: {"error":{"code":..,"message":..}};
+ * on InfluxDB 1.x's routes, its own {"error":"message"}.
+ */
 static void error_body(struct http_ctx *c)
 {
 	if (c->err.code == ERR_OK)
 		err_set(&c->err, ERR_INTERNAL, "internal error");
 	c->status = http_status_of(c->err.code);
 	buf_reset(&c->out);
+	c->content_type = "application/json";
+	if (c->influx_errors) {
+		buf_puts(&c->out, "{\"error\":");
+		buf_json_string(&c->out, c->err.msg);
+		buf_puts(&c->out, "}\n");
+		return;
+	}
 	buf_puts(&c->out, "{\"error\":{\"code\":");
 	buf_json_string(&c->out, err_code_name(c->err.code));
 	buf_puts(&c->out, ",\"message\":");
@@ -190,7 +200,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn,
 	}
 	if (c->status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-					"Bearer realm=\"oasis\"");
+					c->influx_errors ? "Basic realm=\"InfluxDB\""
+							 : "Bearer realm=\"oasis\"");
 	ok = MHD_queue_response(conn, c->status, resp);
 	MHD_destroy_response(resp);
 	r->answered = true;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ingest/metrics.h"
+#include "ingest/units.h"
 #include "util/log.h"
 #include "util/map.h"
 #include "util/timeutil.h"
@@ -29,6 +30,7 @@ struct ingest {
 	size_t n_plots, cap_plots;
 	struct ingest_snapshot *snapshot; /* sorted series, while current */
 	bool refuse_unknown_metrics; /* names outside the catalogue */
+	struct ingest_units *units;  /* custom metrics registered with a unit */
 };
 
 /* The index + 1 of a plot code in ing->plots (added if new); 0 for none. */
@@ -81,12 +83,18 @@ int ingest_open(struct db *db, struct ingest **out, struct err *e)
 	ing->db = db;
 	pthread_mutex_init(&ing->lock, NULL);
 	if ((rc = db_device_list(db, NULL, cache_device, ing, e)) ||
-	    (rc = db_series_list(db, NULL, cache_series, ing, e))) {
+	    (rc = db_series_list(db, NULL, cache_series, ing, e)) ||
+	    (rc = ingest_units_open(db, &ing->units, e))) {
 		ingest_close(ing);
 		return rc == ERR_NOMEM ? err_nomem(e) : rc;
 	}
 	*out = ing;
 	return ERR_OK;
+}
+
+struct ingest_units *ingest_units(struct ingest *ing)
+{
+	return ing->units;
 }
 
 void ingest_set_unknown_metrics(struct ingest *ing, bool allow)
@@ -98,6 +106,7 @@ void ingest_close(struct ingest *ing)
 {
 	if (!ing)
 		return;
+	ingest_units_close(ing->units);
 	smap_free(&ing->devices);
 	smap_free(&ing->series);
 	free(ing->snapshot);    /* readers are gone by now */
@@ -253,6 +262,129 @@ int ingest_device_delete(struct ingest *ing, const char *id, int64_t now_ms,
 	return rc;
 }
 
+int ingest_device_update(struct ingest *ing, const struct db_device *d,
+			 struct err *e)
+{
+	int rc;
+
+	if ((rc = device_check(d, e)) || (rc = db_device_update(ing->db, d, e)))
+		return rc;
+	pthread_mutex_lock(&ing->lock);
+	rc = smap_put(&ing->devices, d->id, plot_slot(ing, d->plot));
+	pthread_mutex_unlock(&ing->lock);
+	return rc ? err_nomem(e) : ERR_OK;
+}
+
+/* Member key of a PATCH body into dst (absent: unchanged; null: ""). */
+static int patch_text(json_t *body, const char *key, char *dst, size_t size,
+		      struct err *e)
+{
+	json_t *v = json_object_get(body, key);
+
+	if (!v)
+		return ERR_OK;
+	if (json_is_null(v)) {
+		dst[0] = '\0';
+		return ERR_OK;
+	}
+	if (!json_is_string(v) || strlen(json_string_value(v)) >= size)
+		return err_set(e, ERR_INVALID, "field '%s': expected a string of "
+			       "at most %zu characters", key, size - 1);
+	snprintf(dst, size, "%s", json_string_value(v));
+	return ERR_OK;
+}
+
+static int patch_location(json_t *body, struct db_device *d, struct err *e)
+{
+	json_t *loc = json_object_get(body, "location");
+
+	if (!loc)
+		return ERR_OK;
+	if (json_is_null(loc)) {
+		d->lon = d->lat = NAN;
+		return ERR_OK;
+	}
+	if (!json_is_array(loc) || json_array_size(loc) != 2 ||
+	    !json_is_number(json_array_get(loc, 0)) ||
+	    !json_is_number(json_array_get(loc, 1)))
+		return err_set(e, ERR_INVALID, "field 'location': expected "
+			       "[lon, lat] in degrees, or null");
+	d->lon = json_number_value(json_array_get(loc, 0));
+	d->lat = json_number_value(json_array_get(loc, 1));
+	return ERR_OK;
+}
+
+int ingest_device_patch(struct ingest *ing, const char *id, json_t *body,
+			struct db_device *out, struct err *e)
+{
+	const char *key;
+	json_t *v;
+	int rc;
+
+	if (!json_is_object(body))
+		return err_set(e, ERR_INVALID, "expected a JSON object");
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "kind") && strcmp(key, "plot") &&
+		    strcmp(key, "name") && strcmp(key, "location"))
+			return err_set(e, ERR_INVALID, "field '%s': not one a "
+				       "device can change (kind, plot, name, "
+				       "location)", key);
+	}
+	if ((rc = db_device_get(ing->db, id, out, e)))
+		return rc;
+	if (out->deleted_ms)
+		return err_set(e, ERR_NOT_FOUND, "unknown device '%s'", id);
+	if ((rc = patch_text(body, "kind", out->kind, sizeof(out->kind), e)) ||
+	    (rc = patch_text(body, "plot", out->plot, sizeof(out->plot), e)) ||
+	    (rc = patch_text(body, "name", out->name, sizeof(out->name), e)) ||
+	    (rc = patch_location(body, out, e)))
+		return rc;
+	return ingest_device_update(ing, out, e);
+}
+
+/* The live tokens of one device, collected (the store is not called back). */
+struct device_tokens {
+	const char *device;
+	int64_t ids[16];
+	size_t n;
+};
+
+static int collect_device_token(const struct db_token *t, void *ctx)
+{
+	struct device_tokens *d = ctx;
+
+	if (!t->revoked_ms && !strcmp(t->device, d->device) &&
+	    d->n < sizeof(d->ids) / sizeof(d->ids[0]))
+		d->ids[d->n++] = t->id;
+	return ERR_OK;
+}
+
+int ingest_device_rotate_token(struct ingest *ing, const char *id,
+			       int64_t now_ms, char token_out[AUTH_SECRET_MAX],
+			       struct err *e)
+{
+	struct device_tokens old = { .device = id };
+	struct db_device d;
+	char name[DB_NAME_MAX + 8];
+	int rc;
+
+	if ((rc = db_device_get(ing->db, id, &d, e)))
+		return rc;
+	if (d.deleted_ms)
+		return err_set(e, ERR_NOT_FOUND, "unknown device '%s'", id);
+	if ((rc = db_token_list(ing->db, collect_device_token, &old, e)))
+		return rc;
+	/* the new one first: a failure midway leaves the device working */
+	snprintf(name, sizeof(name), "device %s", id);
+	name[DB_NAME_MAX - 1] = '\0';
+	if ((rc = auth_token_create(ing->db, ROLE_DEVICE, name, id, 0, token_out,
+				    NULL, e)))
+		return rc;
+	for (size_t i = 0; i < old.n && !rc; i++)
+		rc = auth_token_revoke(ing->db, old.ids[i], now_ms, e);
+	return rc;
+}
+
 /* The kind an unknown device gets from its line-protocol measurement. */
 static const char *kind_from_measurement(const char *m)
 {
@@ -304,11 +436,13 @@ static int metric_of(const struct ingest *ing, const struct ingest_batch *b,
 		return point_error(b, p, e, "metric '%s' is not a valid name "
 				   "(expected [a-z][a-z0-9_]{0,62})%s", metric, "");
 	*def = metric_find(metric);
-	if (!*def && ing->refuse_unknown_metrics)
+	if (!*def && ing->refuse_unknown_metrics &&
+	    !ingest_units_known(ing->units, metric, true))
 		return point_error(b, p, e, "metric '%s' is not in the catalogue "
-				   "(GET /api/v1/metrics); to accept it, run "
-				   "oasis serve or oasis ingest with "
-				   "--allow-unknown-metrics%s", metric, "");
+				   "(GET /api/v1/units); to accept it, register "
+				   "its unit (oasis units add %s --unit UNIT) or "
+				   "run oasis serve or oasis ingest with "
+				   "--allow-unknown-metrics", metric, metric);
 	if (!*def)
 		*def = &metric_custom;
 	return imap_put(cache, p->metric, (void *)*def) ? err_nomem(e) : ERR_OK;

@@ -106,6 +106,9 @@ int ingest_write(struct ingest *ing, struct ts_engine *ts,
 		 const struct ingest_batch *b, const struct ingest_opts *o,
 		 struct ingest_summary *s, struct err *e);
 
+/* The registry of custom metrics (units.h), for its routes and command. */
+struct ingest_units *ingest_units(struct ingest *ing);
+
 /* ---- devices ------------------------------------------------------------ */
 
 /* Device ids: 1-64 of [A-Za-z0-9._:-], starting with a letter or digit. */
@@ -127,6 +130,26 @@ int ingest_device_register(struct ingest *ing, const struct db_device *d,
  */
 int ingest_devices_json(struct ingest *ing, const char *plot, json_t **out,
 			struct err *e);
+/*
+ * Change a device's kind, plot, name and location to d's (checked as on
+ * registration); its id, tokens and data stay.
+ */
+int ingest_device_update(struct ingest *ing, const struct db_device *d,
+			 struct err *e);
+/*
+ * The same from a PATCH body: the members given (kind, plot, name,
+ * location; null clears plot, name or location) change, the others stay.
+ * The device as it now is goes to *out.
+ */
+int ingest_device_patch(struct ingest *ing, const char *id, json_t *body,
+			struct db_device *out, struct err *e);
+/*
+ * Give a device a new token (written to token_out, to show once) and
+ * revoke the ones it had, at now_ms.
+ */
+int ingest_device_rotate_token(struct ingest *ing, const char *id,
+			       int64_t now_ms, char token_out[AUTH_SECRET_MAX],
+			       struct err *e);
 /* Delete a device at now_ms: its tokens are revoked, its data kept. */
 int ingest_device_delete(struct ingest *ing, const char *id, int64_t now_ms,
 			 struct err *e);

@@ -35,6 +35,7 @@ struct overview_scrape {
 	struct events *events;
 	struct alerts *alerts;
 	const char *data_dir;
+	struct video *video;         /* NULL: no camera relays */
 };
 
 int overview_prometheus_scrape(const struct overview_scrape *in,

@@ -1,7 +1,7 @@
 /*
  * The figures GET /metrics adds for a Prometheus scraper to those of
  * overview_prometheus: points ingested, series known, queue depths,
- * monitoring rules, and the bytes of the write-ahead log and the store.
+ * monitoring rules, camera relays, and the bytes of the write-ahead log and the store.
  */
 #include "overview/prometheus.h"
 
@@ -13,6 +13,7 @@
 
 #include "alert/alerts.h"
 #include "ingest/ingest.h"
+#include "video/video.h"
 
 static void gauge(struct buf *b, const char *name, const char *help,
 		  const char *type, unsigned long long v)
@@ -61,6 +62,24 @@ static void rules(struct alerts *alerts, struct buf *out)
 	json_decref(all);
 }
 
+/* The camera relays (ffmpeg) running, their limit, the cameras' health. */
+static void relays(struct video *video, struct buf *out)
+{
+	struct video_stats vs;
+
+	video_stats(video, &vs);
+	gauge(out, "oasis_video_relays", "Camera relays (RTSP to HLS) running.",
+	      "gauge", vs.relays);
+	gauge(out, "oasis_video_relays_max", "Camera relays that may run at "
+	      "once.", "gauge", vs.max_relays);
+	buf_printf(out, "# HELP oasis_video_cameras Cameras by health.\n"
+		   "# TYPE oasis_video_cameras gauge\n"
+		   "oasis_video_cameras{state=\"streaming\"} %u\n"
+		   "oasis_video_cameras{state=\"idle\"} %u\n"
+		   "oasis_video_cameras{state=\"offline\"} %u\n",
+		   vs.streaming, vs.idle, vs.offline);
+}
+
 int overview_prometheus_scrape(const struct overview_scrape *in,
 			       struct buf *out, struct err *e)
 {
@@ -94,6 +113,8 @@ int overview_prometheus_scrape(const struct overview_scrape *in,
 			   (unsigned long long)as.queued);
 		rules(in->alerts, out);
 	}
+	if (in->video)
+		relays(in->video, out);
 	if (in->data_dir) {
 		snprintf(wal, sizeof(wal), "%s/ts/wal", in->data_dir);
 		gauge(out, "oasis_wal_bytes", "Bytes of the write-ahead log's "

@@ -1269,3 +1269,20 @@ void video_close(struct video *v)
 	pthread_mutex_destroy(&v->pend_lock);
 	free(v);
 }
+
+void video_stats(struct video *v, struct video_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&v->lock);
+	out->relays = v->running;
+	out->max_relays = v->o.max_relays;
+	out->cameras = (unsigned)v->n;
+	for (size_t i = 0; i < v->n; i++) {
+		switch (v->cams[i]->state) {
+		case CAM_STREAMING: out->streaming++; break;
+		case CAM_IDLE: out->idle++; break;
+		case CAM_OFFLINE: out->offline++; break;
+		}
+	}
+	pthread_mutex_unlock(&v->lock);
+}

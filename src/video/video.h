@@ -79,6 +79,15 @@ int video_open(struct db *db, struct fleet *fleet, struct alerts *alerts,
 /* Stop every relay (SIGTERM, then SIGKILL), wait for them, free. */
 void video_close(struct video *v);
 
+/* The relays and the cameras' health now, for GET /metrics. */
+struct video_stats {
+	unsigned relays;            /* ffmpeg relays running */
+	unsigned max_relays;        /* at most at once */
+	unsigned cameras;
+	unsigned streaming, idle, offline;
+};
+void video_stats(struct video *v, struct video_stats *out);
+
 /* One supervisor pass: reap, read stderr, restart, stop idle, prune. */
 void video_tick(struct video *v);
 /*

@@ -117,6 +117,31 @@ def deleting_a_device_revokes_its_tokens_and_keeps_its_data():
                         body={"values": {"air_temp": 1}}), 401)
 
 
+# the commands parsed by the one option table (src/cli/opts.c), with an
+# option each names in its --help
+TABLE_COMMANDS = {
+    "devices": "--format", "init": "--data", "irrigation": "--station",
+    "mqtt-acl": "--data", "query": "--series", "retention": "--data",
+    "simulate": "--rate", "token": "--role", "user": "--role",
+    "plots": "--encoding", "ingest": "--allow-unknown-metrics",
+    "migrate": "--from", "units": "--unit", "workorders": "--assignee", "sites": "--unset-fact", "report": "--date",
+}
+
+
+@test
+def every_table_command_helps_and_refuses_alike():
+    for cmd, option in TABLE_COMMANDS.items():
+        p = oasis(cmd, "--help")
+        expect(p.returncode == 0 and p.stdout.startswith("usage: oasis " + cmd),
+               (cmd, p.stdout[:80]))
+        expect("\noptions:\n" in p.stdout and option in p.stdout,
+               (cmd, p.stdout))
+        p = oasis(cmd, "--no-such-option", check=False)
+        expect(p.returncode == 2, (cmd, p.returncode))
+        expect("oasis %s: unknown option '--no-such-option'" % cmd in p.stderr,
+               (cmd, p.stderr))
+
+
 @test
 def users_list_disable_and_delete():
     s = server()
@@ -144,6 +169,12 @@ def users_list_disable_and_delete():
     out = oasis("user", "passwd", "李四", data=s.data).stdout
     password = re.search(r"login: \S+ / (\S+)", out).group(1)
     expect(login(s, "李四", password).status == 200)
+    out = oasis("user", "role", "李四", "--role", "operator", data=s.data).stdout
+    expect("operator" in out, out)
+    expect(re.search(r"李四\s+operator\s+active",
+                     oasis("user", "list", data=s.data).stdout))
+    p = oasis("user", "role", "李四", "--role", "root", data=s.data, check=False)
+    expect(p.returncode != 0 and "--role" in p.stderr, p.stderr)
     oasis("user", "delete", "李四", data=s.data)
     expect("李四" not in oasis("user", "list", data=s.data).stdout)
     expect_error(login(s, "李四", password), 401)

@@ -283,6 +283,49 @@ def errors_as_influxdb_words_them():
     c.create_database("farm")  # still fine for a device
 
 
+def get_full(port, path, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    c.request("GET", path, headers=headers or {})
+    r = c.getresponse()
+    out = (r.status, dict((k.lower(), v) for k, v in r.getheaders()),
+           r.read())
+    c.close()
+    return out
+
+
+@test
+def a_401_is_influxdbs():
+    """No credential, or a wrong one: InfluxDB 1.x's status, body and
+    challenge, which its clients and Grafana show as they are."""
+    s = server()
+    q = "/query?db=farm&q=SHOW%20DATABASES"
+    for path in (q, "/api/v1/influx/query?db=farm&q=SHOW%20DATABASES"):
+        status, headers, body = get_full(s.port, path)
+        expect(status == 401, body)
+        expect(json.loads(body) == {
+            "error": "unable to parse authentication credentials"}, body)
+        expect(headers["www-authenticate"] == 'Basic realm="InfluxDB"',
+               headers)
+    status, headers, body = get_full(s.port, q + "&u=grafana&p=oa_wrong")
+    expect(status == 401, body)
+    expect(json.loads(body) == {"error": "authorization failed"}, body)
+    status, _, body = get_full(s.port, q, {"Authorization": "Token oa_nope"})
+    expect(status == 401 and json.loads(body) ==
+           {"error": "authorization failed"}, body)
+    c = InfluxDBClient("127.0.0.1", s.port, "grafana", "oa_wrong", "farm")
+    try:
+        c.query("SHOW DATABASES")
+        expect(False, "a wrong token was accepted")
+    except Exception as e:  # influxdb-python's InfluxDBClientError
+        expect(getattr(e, "code", None) == 401 and
+               "authorization failed" in str(e), repr(e))
+    # Oasis's own routes keep Oasis's shape
+    status, headers, body = get_full(s.port, "/api/v1/plots")
+    expect(status == 401 and json.loads(body)["error"]["code"] ==
+           "unauthorized", body)
+    expect(headers["www-authenticate"].startswith("Bearer"), headers)
+
+
 @test
 def several_series_in_one_query_answer():
     """/api/v1/query (not InfluxQL): series=a,b, patterns, plot=CODE."""

@@ -37,8 +37,15 @@ def a_viewer_token_scrapes_in_the_exposition_format():
     fams = families(r.body)
     for name in ("oasis_ingest_points", "oasis_http_request_duration_seconds",
                  "oasis_queue_depth", "oasis_wal_bytes", "oasis_store_bytes",
-                 "oasis_points_written", "oasis_series", "oasis_rules"):
+                 "oasis_points_written", "oasis_series", "oasis_rules",
+                 "oasis_video_relays", "oasis_video_relays_max",
+                 "oasis_video_cameras"):
         expect(name in fams or name + "_total" in fams, (name, sorted(fams)))
+    # no camera yet: no relay runs, the limit is the default (16)
+    expect(re.search(r"^oasis_video_relays 0$", r.body, re.M), r.body)
+    expect(re.search(r"^oasis_video_relays_max 16$", r.body, re.M), r.body)
+    expect(re.search(r'^oasis_video_cameras\{state="offline"\} 0$', r.body,
+                     re.M), r.body)
     if text_string_to_metric_families:
         expect(fams["oasis_http_request_duration_seconds"].type ==
                "histogram", fams)
@@ -80,10 +87,12 @@ def a_metrics_token_scrapes_and_reads_nothing_else():
     scraper = s.token("metrics", "prometheus")
     r = s.get("/metrics", token=scraper)
     expect(r.status == 200 and "oasis_ingest_points_total" in r.body, r)
-    for path in ("/api/v1/metrics", "/api/v1/devices", "/api/v1/alerts",
-                 "/query?q=SHOW+DATABASES"):
+    for path in ("/api/v1/metrics", "/api/v1/devices", "/api/v1/alerts"):
         expect_error(s.get(path, token=scraper), 403,
                      contains="metrics token")
+    # InfluxDB's route answers in InfluxDB's shape, {"error": "..."}
+    r = s.get("/query?q=SHOW+DATABASES", token=scraper)
+    expect(r.status == 403 and "metrics token" in r.json()["error"], r)
     expect_error(s.post("/api/v1/write", token=scraper, body="m v=1"), 403)
     # the API makes one too (admin), and lists its role
     r = s.post("/api/v1/tokens", token=s.admin_token,

@@ -35,6 +35,51 @@ def refused_by_default_naming_metric_line_and_flag():
 
 
 @test
+def accepted_once_registered_with_a_unit():
+    s = Server(unknown_metrics=False).start()
+    tok = with_device(s)
+    line = "weather,device=ws-1 leaf_wetness=3 %d" % NOW_NS
+    err = expect_error(s.post("/api/v1/write", body=line, token=tok), 400)
+    expect("oasis units add leaf_wetness --unit" in err["message"], err)
+    # registered over HTTP by an admin: accepted at once
+    expect_error(s.request("PUT", "/api/v1/units/leaf_wetness",
+                           body={"unit": "min"},
+                           token=s.token("viewer", "v")), 403)
+    expect_error(s.request("PUT", "/api/v1/units/leaf_wetness", body={},
+                           token=s.admin_token), 400, contains="unit")
+    expect_error(s.request("PUT", "/api/v1/units/air_temp",
+                           body={"unit": "K"}, token=s.admin_token),
+                 400, contains="catalogue")
+    expect_error(s.request("PUT", "/api/v1/units/Bad-Name",
+                           body={"unit": "x"}, token=s.admin_token),
+                 400, contains="valid name")
+    r = s.request("PUT", "/api/v1/units/leaf_wetness",
+                  body={"unit": "min", "description": "wet leaf minutes"},
+                  token=s.admin_token)
+    expect(r.status == 200 and r.json()["unit"] == "min", r)
+    r = s.post("/api/v1/write", body=line, token=tok)
+    expect(r.status == 204, r)
+    # registered by the command line while the server runs: read again
+    oasis("units", "add", "canopy_temp", "--unit", "°C", data=s.data)
+    r = s.post("/api/v1/telemetry", token=tok,
+               body={"device": "ws-1", "values": {"canopy_temp": 24.5}})
+    expect(r.status in (200, 204), r)
+    units = s.get("/api/v1/units", token=s.admin_token).json()
+    expect([(u["name"], u["unit"]) for u in units["registered"]] ==
+           [("canopy_temp", "°C"), ("leaf_wetness", "min")], units)
+    expect(any(u["name"] == "air_temp" and u["unit"] == "°C"
+               for u in units["catalogue"]), units)
+    # unregistered: refused again
+    r = s.request("DELETE", "/api/v1/units/leaf_wetness", token=s.admin_token)
+    expect(r.status == 204, r)
+    expect_error(s.post("/api/v1/write", body=line, token=tok), 400,
+                 contains="leaf_wetness")
+    expect_error(s.request("DELETE", "/api/v1/units/leaf_wetness",
+                           token=s.admin_token), 404, contains="registered")
+    s.close()
+
+
+@test
 def accepted_with_the_flag():
     s = Server(["--allow-unknown-metrics"], unknown_metrics=False).start()
     tok = with_device(s)

@@ -7,6 +7,7 @@ Small pictures (160x120, 10 fps) keep it quick."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import tempfile
@@ -141,6 +142,11 @@ def live_playlist_and_segments_play():
                   token=tokens["viewer"]).status == 200)
     warm = time.time() - t0
     print("# playlist cold %.2f s, warm %.3f s" % (cold, warm))
+    # GET /metrics counts the relay running and the camera streaming
+    m = s.get("/metrics", token=tokens["viewer"]).body
+    expect(re.search(r"^oasis_video_relays 1$", m, re.M), m)
+    expect(re.search(r'^oasis_video_cameras\{state="streaming"\} 1$', m,
+                     re.M), m)
     expect_error(s.get("/api/v1/cameras/cam-1/hls/..%2Fx.ts",
                        token=tokens["viewer"]), 404)
     expect_error(s.get("/api/v1/cameras/cam-1/live.m3u8"), 401)

@@ -250,6 +250,149 @@ static void deleted_devices_keep_their_series(void **state)
 	assert_int_equal(db_device_create(f->db, &d, &e), ERR_EXISTS);
 }
 
+/* db_user_set_role and db_device_update: the console's edits. */
+static void roles_and_devices_are_edited(void **state)
+{
+	struct test_store *f = *state;
+	struct db_user u = { .role = "viewer", .password_hash = "$argon2id$x",
+			     .created_ms = 1 }, got;
+	struct db_device d = { .lon = NAN, .lat = NAN, .created_ms = 1 }, dev;
+	struct db_plot p = plot("P-1", 87);
+	size_t added, updated;
+	struct err e;
+	int64_t id;
+
+	strcpy(u.name, "lin");
+	assert_int_equal(db_user_create(f->db, &u, &id, &e), 0);
+	assert_int_equal(db_user_set_role(f->db, "lin", "operator", &e), 0);
+	assert_int_equal(db_user_get(f->db, "lin", &got, &e), 0);
+	assert_string_equal(got.role, "operator");
+	assert_string_equal(got.password_hash, "$argon2id$x");
+	assert_int_equal(db_user_set_role(f->db, "nobody", "admin", &e),
+			 ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "nobody"));
+
+	assert_int_equal(db_plots_upsert(f->db, &p, 1, &added, &updated, &e), 0);
+	strcpy(d.id, "sp-1");
+	strcpy(d.kind, "soil_probe");
+	assert_int_equal(db_device_create(f->db, &d, &e), 0);
+	strcpy(d.plot, "P-1");
+	strcpy(d.name, "north probe");
+	strcpy(d.kind, "sensor");
+	d.lon = 87.005;
+	d.lat = 44.005;
+	assert_int_equal(db_device_update(f->db, &d, &e), 0);
+	assert_int_equal(db_device_get(f->db, "sp-1", &dev, &e), 0);
+	assert_string_equal(dev.plot, "P-1");
+	assert_string_equal(dev.name, "north probe");
+	assert_string_equal(dev.kind, "sensor");
+	assert_true(fabs(dev.lon - 87.005) < 1e-9);
+	assert_int_equal(dev.created_ms, 1);
+	/* off its plot, no location */
+	d.plot[0] = '\0';
+	d.lon = d.lat = NAN;
+	assert_int_equal(db_device_update(f->db, &d, &e), 0);
+	assert_int_equal(db_device_get(f->db, "sp-1", &dev, &e), 0);
+	assert_string_equal(dev.plot, "");
+	assert_true(isnan(dev.lon));
+	strcpy(d.plot, "P-404");
+	assert_int_equal(db_device_update(f->db, &d, &e), ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "P-404"));
+	d.plot[0] = '\0';
+	strcpy(d.id, "ghost");
+	assert_int_equal(db_device_update(f->db, &d, &e), ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "ghost"));
+	strcpy(d.id, "sp-1");
+	assert_int_equal(db_device_delete(f->db, "sp-1", 5, &e), 0);
+	assert_int_equal(db_device_update(f->db, &d, &e), ERR_NOT_FOUND);
+}
+
+static int collect_audit(const struct db_audit *a, void *ctx)
+{
+	struct db_audit *out = ctx;
+
+	while (out->id)
+		out++;
+	*out = *a;
+	return 0;
+}
+
+/* db_audit_add and db_audit_list: newest first, paged by id. */
+static void the_audit_log_pages_newest_first(void **state)
+{
+	struct test_store *f = *state;
+	struct db_audit a = { .role = "admin", .status = 204 }, got[8];
+	struct err e;
+
+	strcpy(a.actor, "admin");
+	for (int i = 1; i <= 5; i++) {
+		a.at_ms = 1000 * i;
+		snprintf(a.action, sizeof(a.action), "DELETE /api/v1/users/u%d", i);
+		assert_int_equal(db_audit_add(f->db, &a, &e), 0);
+	}
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_audit_list(f->db, 0, 3, collect_audit, got, &e), 0);
+	assert_string_equal(got[0].action, "DELETE /api/v1/users/u5");
+	assert_string_equal(got[2].action, "DELETE /api/v1/users/u3");
+	assert_int_equal(got[0].at_ms, 5000);
+	assert_int_equal(got[0].status, 204);
+	assert_string_equal(got[0].actor, "admin");
+	assert_string_equal(got[0].role, "admin");
+	assert_int_equal(got[3].id, 0);
+	int64_t last = got[2].id;
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_audit_list(f->db, last, 10, collect_audit, got, &e), 0);
+	assert_string_equal(got[0].action, "DELETE /api/v1/users/u2");
+	assert_string_equal(got[1].action, "DELETE /api/v1/users/u1");
+	assert_int_equal(got[2].id, 0);
+}
+
+static int collect_unit(const struct db_metric_unit *u, void *ctx)
+{
+	struct db_metric_unit *out = ctx;
+
+	while (out->name[0])
+		out++;
+	*out = *u;
+	return 0;
+}
+
+/* db_metric_unit_set, _list and _delete: the registry of custom metrics. */
+static void custom_metrics_are_registered(void **state)
+{
+	struct test_store *f = *state;
+	struct db_metric_unit u = { .updated_ms = 1 }, got[4];
+	struct err e;
+
+	strcpy(u.name, "leaf_wetness");
+	strcpy(u.unit, "min");
+	strcpy(u.what, "wet leaf minutes");
+	assert_int_equal(db_metric_unit_set(f->db, &u, &e), 0);
+	strcpy(u.name, "canopy_temp");
+	strcpy(u.unit, "C");
+	u.what[0] = '\0';
+	assert_int_equal(db_metric_unit_set(f->db, &u, &e), 0);
+	strcpy(u.unit, "°C");     /* again: changed in place */
+	u.updated_ms = 2;
+	assert_int_equal(db_metric_unit_set(f->db, &u, &e), 0);
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_metric_unit_list(f->db, collect_unit, got, &e), 0);
+	assert_string_equal(got[0].name, "canopy_temp");
+	assert_string_equal(got[0].unit, "°C");
+	assert_int_equal(got[0].updated_ms, 2);
+	assert_string_equal(got[1].name, "leaf_wetness");
+	assert_string_equal(got[1].what, "wet leaf minutes");
+	assert_string_equal(got[2].name, "");
+	assert_int_equal(db_metric_unit_delete(f->db, "canopy_temp", &e), 0);
+	assert_int_equal(db_metric_unit_delete(f->db, "canopy_temp", &e),
+			 ERR_NOT_FOUND);
+	assert_non_null(strstr(e.msg, "canopy_temp"));
+	memset(got, 0, sizeof(got));
+	assert_int_equal(db_metric_unit_list(f->db, collect_unit, got, &e), 0);
+	assert_string_equal(got[0].name, "leaf_wetness");
+	assert_string_equal(got[1].name, "");
+}
+
 struct seen_chunks {
 	int n;
 	struct db_chunk_ref refs[8];
@@ -1392,6 +1535,9 @@ static void notifications_reach_listeners(void **state)
 	T(tokens_of_role_metrics), \
 	T(users_disable_and_delete), \
 	T(deleted_devices_keep_their_series), \
+	T(roles_and_devices_are_edited), \
+	T(the_audit_log_pages_newest_first), \
+	T(custom_metrics_are_registered), \
 	T(plot_upsert_is_all_or_nothing), \
 	T(devices_and_series), \
 	T(chunks_replace_keeps_the_newest_seq), \

@@ -66,6 +66,18 @@ class App {
     screen.start(preloaded).catch((e) => {
       if (this.screen === screen) this.showLogin(t('app.error', { message: apiErrorText(e) }));
     });
+    this.mountAdmin(me, screen);
+  }
+
+  /** The admin console (admin.js), loaded for admins only. */
+  async mountAdmin(me, screen) {
+    this.admin?.unmount();
+    this.admin = null;
+    if (me.role !== 'admin') return;
+    const { AdminConsole } = await import('./admin.js');
+    if (this.screen !== screen) return; // signed out meanwhile
+    this.admin = new AdminConsole(document.getElementById('screen'), me);
+    this.admin.mount();
   }
 
   async signOut(message) {
@@ -76,6 +88,8 @@ class App {
   showLogin(message) {
     const screen = this.screen;
     this.screen = null;
+    this.admin?.unmount();
+    this.admin = null;
     screen?.stop();
     this.login.show(message);
   }
