@@ -9,12 +9,13 @@
 #include "cli/table.h"
 #include "db/db.h"
 #include "plots/plots.h"
+#include "sites/sites.h"
 
 static const char usage[] =
 	"usage: oasis plots import FILE [--code-field NAME] [--crs CRS]\n"
 	"                          [--encoding NAME] [--skip-invalid] [--dry-run]\n"
 	"       oasis plots list [--format geojson|json|csv|table] [--crop CROP]\n"
-	"                        [--bbox MINLON,MINLAT,MAXLON,MAXLAT]\n"
+	"                        [--bbox MINLON,MINLAT,MAXLON,MAXLAT] [--site CODE]\n"
 	"       oasis plots show CODE\n"
 	"       oasis plots delete CODE\n"
 	"(each also takes --data DIR or --db URL)\n"
@@ -66,7 +67,7 @@ static int write_out(struct buf *b)
 }
 
 static const char *const plot_head[] = {
-	"code", "name", "crop", "variety", "area_ha", "owner",
+	"code", "name", "crop", "variety", "area_ha", "owner", "site",
 };
 
 struct plot_rows {
@@ -78,8 +79,8 @@ static int add_plot_row(const struct db_plot *p, void *ctx)
 {
 	struct plot_rows *r = ctx;
 	char area[32];
-	const char *row[6] = { p->code, p->name, p->crop, p->variety, area,
-			       p->owner };
+	const char *row[7] = { p->code, p->name, p->crop, p->variety, area,
+			       p->owner, p->site };
 
 	snprintf(area, sizeof(area), "%.2f", p->area_m2 / 10000);
 	return cli_table_add(&r->t, row, r->e);
@@ -90,7 +91,7 @@ static int list_table(struct db *db, const struct plots_args *a, struct err *e)
 	struct plot_rows r = { .e = e };
 	int rc;
 
-	cli_table_init(&r.t, 6, plot_head);
+	cli_table_init(&r.t, 7, plot_head);
 	rc = db_plot_list(db, &a->filter, add_plot_row, &r, e);
 	if (!rc)
 		rc = cli_table_print(&r.t, CLI_FORMAT_TABLE, stdout, e);
@@ -103,6 +104,8 @@ static int list(struct db *db, const struct plots_args *a, struct err *e)
 	struct buf b = BUF_INIT;
 	int rc;
 
+	if (a->filter.site && (rc = sites_known(db, a->filter.site, e)))
+		return rc;
 	if (a->format && !strcmp(a->format, "table"))
 		return list_table(db, a, e);
 	if (a->format && !strcmp(a->format, "csv"))
@@ -142,6 +145,7 @@ static int parse(int argc, char **argv, struct cli_store *store,
 		{ "format", required_argument, NULL, 'f' },
 		{ "crop", required_argument, NULL, 'p' },
 		{ "bbox", required_argument, NULL, 'b' },
+		{ "site", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -158,6 +162,7 @@ static int parse(int argc, char **argv, struct cli_store *store,
 		case 'n': a->import.dry_run = true; break;
 		case 'f': a->format = optarg; break;
 		case 'p': a->filter.crop = optarg; break;
+		case 'S': a->filter.site = optarg; break;
 		case 'b':
 			if (plots_parse_bbox(optarg, &a->filter, e))
 				return err_prefix(e, "--bbox"), CLI_EXIT_USAGE;

@@ -121,12 +121,12 @@ bool ingest_device_kind_valid(const char *kind);
 int ingest_device_register(struct ingest *ing, const struct db_device *d,
 			   char token_out[AUTH_SECRET_MAX], struct err *e);
 /*
- * The registered devices (of one plot, or all: plot NULL), deleted ones
- * left out, as a JSON array of {id, kind, plot, name, location, created}
- * (new reference) in *out.
+ * The registered devices (of one plot and/or one site, or all: NULL),
+ * deleted ones left out, as a JSON array of {id, kind, plot, name,
+ * location, created, site} (new reference) in *out.
  */
-int ingest_devices_json(struct ingest *ing, const char *plot, json_t **out,
-			struct err *e);
+int ingest_devices_json(struct ingest *ing, const char *plot, const char *site,
+			json_t **out, struct err *e);
 /* Delete a device at now_ms: its tokens are revoked, its data kept. */
 int ingest_device_delete(struct ingest *ing, const char *id, int64_t now_ms,
 			 struct err *e);
