@@ -464,10 +464,24 @@ static void plan_faults(struct demo_pv *p, int64_t now_ms)
 			   11 * MS_PER_HOUR;
 }
 
+struct demo_pv *demo_pv_new(uint64_t seed, int64_t now_ms, int64_t from_ms)
+{
+	struct demo_pv *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		return NULL;
+	p->seed = seed;
+	p->from = from_ms;
+	for (int i = 0; i < INVERTERS; i++)
+		p->derate[i] = 0.95 + 0.03 * hash01(seed, 7, i);
+	plan_faults(p, now_ms);
+	return p;
+}
+
 int demo_pv_open(struct db *db, uint64_t seed, int64_t now_ms, json_t *tokens,
 		 struct demo_pv **out, struct err *e)
 {
-	struct demo_pv *p = calloc(1, sizeof(*p));
+	struct demo_pv *p = demo_pv_new(seed, now_ms, 0);
 	struct db_site s;
 	struct err ignored = { 0 };
 	int rc;
@@ -475,10 +489,6 @@ int demo_pv_open(struct db *db, uint64_t seed, int64_t now_ms, json_t *tokens,
 	*out = NULL;
 	if (!p)
 		return err_nomem(e);
-	p->seed = seed;
-	for (int i = 0; i < INVERTERS; i++)
-		p->derate[i] = 0.95 + 0.03 * hash01(seed, 7, i);
-	plan_faults(p, now_ms);
 	if (db_site_get(db, DEMO_PV_SITE, &s, &ignored)) {
 		if ((rc = create_site(db, now_ms, e)) ||
 		    (rc = create_layout(db, now_ms, e)) ||

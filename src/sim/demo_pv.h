@@ -44,6 +44,9 @@ struct demo_pv;
 int demo_pv_open(struct db *db, uint64_t seed, int64_t now_ms, json_t *tokens,
 		 struct demo_pv **out, struct err *e);
 void demo_pv_close(struct demo_pv *p);
+/* The park's simulation alone, without the store (for the tests): its
+ * faults planned from now_ms, its history from from_ms. */
+struct demo_pv *demo_pv_new(uint64_t seed, int64_t now_ms, int64_t from_ms);
 
 /* Where the point of a reading goes. */
 typedef int (*demo_pv_emit)(void *ctx, const char *device,
