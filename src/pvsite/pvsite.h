@@ -91,7 +91,7 @@ int pvsite_expected_json(struct db *db, struct ts_engine *ts,
  * The plant's day as a curve, one point per interval_min (0: 1) where any
  * inverter reports or the station has light: the inverters' AC power
  * summed, their expected power (PVWatts) summed, the first station's
- * irradiance and module temperature, the export limit, and how many
+ * irradiance, module and air temperature and wind, the export limit, and how many
  * inverters reported; "now" is the last interval any inverter reported.
  */
 int pvsite_plant_json(struct db *db, struct ts_engine *ts, const char *site,

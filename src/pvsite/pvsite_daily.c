@@ -1043,7 +1043,7 @@ out:
 struct plant_curve {
 	double *p_ac, *p_exp;      /* summed over the inverters, kW */
 	int *n_ac;                 /* inverters reporting */
-	const double *poa, *tmod;  /* the first station's */
+	const double *poa, *tmod, *tair, *wind;  /* the first station's */
 };
 
 /* Add every inverter's measured and expected power into c. */
@@ -1084,11 +1084,13 @@ static json_t *plant_point(const struct run *r, const struct plant_curve *c,
 	char t[40];
 
 	time_format_iso(r->d.from + (int64_t)k * r->d.step, t, sizeof(t));
-	return json_pack("{ss so so so so so si}", "time", t,
+	return json_pack("{ss so so so so so so so si}", "time", t,
 			 "p_ac_kw", num(c->p_ac[k]),
 			 "p_ac_expected_kw", num(c->p_exp[k]),
 			 "poa_global", num(c->poa ? c->poa[k] : NAN),
 			 "temp_module", num(c->tmod ? c->tmod[k] : NAN),
+			 "temp_air", num(c->tair ? c->tair[k] : NAN),
+			 "wind_speed", num(c->wind ? c->wind[k] : NAN),
 			 "limit_kw", num(r->limit ? r->limit[k] : NAN),
 			 "inverters_reporting", c->n_ac[k]);
 }
@@ -1120,6 +1122,8 @@ int pvsite_plant_json(struct db *db, struct ts_engine *ts, const char *site,
 	if (r.n_st) {
 		c.poa = r.st[0].s.v[M_POA];
 		c.tmod = r.st[0].s.v[M_TMOD];
+		c.tair = r.st[0].s.v[M_TAIR];
+		c.wind = r.st[0].s.v[M_WIND];
 	}
 	for (size_t i = 0; i < r.l.n; i++)
 		if (!strcmp(r.l.v[i].kind, "pv_inverter")) {

@@ -187,7 +187,8 @@ def the_plants_curve():
     lines = []
     for k in range(2):
         t = t0 + k * 60000
-        lines.append("pv,device=MET1 poa_global=800,temp_module=45 %d" % t)
+        lines.append("pv,device=MET1 poa_global=800,temp_module=45,"
+                     "temp_air=28,wind_speed=3 %d" % t)
         lines.append("pv,device=INV1 p_ac=60 %d" % t)
         lines.append("pv,device=INV2 p_ac=%d %d" % (40 + k * 10, t))
     r = s.post("/api/v1/write?precision=ms", body="\n".join(lines),
@@ -204,6 +205,7 @@ def the_plants_curve():
     expect(all(p["inverters_reporting"] == 2 for p in c["points"]), c)
     expect(c["now"]["time"] == "2025-06-21T03:01:00.000Z", c["now"])
     expect(c["now"]["poa_global"] == 800 and c["now"]["temp_module"] == 45, c)
+    expect(c["now"]["temp_air"] == 28 and c["now"]["wind_speed"] == 3, c)
     # PVWatts: 800 W/m2, cell 45 + 0.8 * 3 = 47.4 degC, gamma -0.0037
     dc = 0.8 * 100 * (1 - 0.0037 * 22.4)
     expect(abs(c["now"]["p_ac_expected_kw"] / 2 - dc * 0.955) < dc * 0.02,

@@ -366,6 +366,7 @@ export default {
   'pv.empty.alerts': 'No alarms on this site.',
   'pv.empty.no_monitoring': 'Monitoring is not available.',
   'pv.empty.workorders': 'No open work orders.',
+  'pv.weather': 'air {air} °C · wind {wind} m/s',
   'pv.facts_mwp': '{mwp} MWp',
   'pv.facts_mw': '{mw} MW AC',
 };

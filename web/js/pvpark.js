@@ -186,6 +186,8 @@ export class PvPark {
     setField(this.box, 'pv.curtailed_sub', p ? t('pv.curtailed_minutes', { n: num(p.n_curtailed_intervals) }) : '');
     setField(this.box, 'pv.poa', num(now && now.poa_global));
     setField(this.box, 'pv.tmod', num(now && now.temp_module, 1));
+    setField(this.box, 'pv.tmod_sub', now && Number.isFinite(now.temp_air)
+      ? t('pv.weather', { air: num(now.temp_air, 1), wind: num(now.wind_speed, 1) }) : '');
   }
 
   renderChart(plant) {
