@@ -103,7 +103,7 @@ test('selecting the PV site shows the park, in both languages, and back', async 
   assert.ok(daily.plant.availability_time < 1, 'the trip costs availability');
   assert.equal(await text(page, '[data-field="pv.curtailed"]'), zh(daily.plant.e_curtailed_kwh / 1000, 2));
   assert.equal(await text(page, '[data-field="pv.poa"]'), zh(plant.now.poa_global, 0));
-  assert.equal(await text(page, '[data-field="pv.tmod_sub"]'), '气温 22.0 °C · 风速 2.0 m/s');
+  assert.equal(await text(page, '[data-field="pv.tmod_sub"]'), '气温 22.0° · 风 2.0 m/s');
 
   // the inverters, worst first: the tripped one
   const ranks = await page.locator('.pv-rank').evaluateAll((r) => r.map((x) => [x.dataset.id, x.dataset.status]));

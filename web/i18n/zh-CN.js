@@ -366,7 +366,7 @@ export default {
   'pv.empty.alerts': '本站暂无告警。',
   'pv.empty.no_monitoring': '告警服务不可用。',
   'pv.empty.workorders': '暂无未完成工单。',
-  'pv.weather': '气温 {air} °C · 风速 {wind} m/s',
+  'pv.weather': '气温 {air}° · 风 {wind} m/s',
   'pv.facts_mwp': '装机 {mwp} MWp',
   'pv.facts_mw': '交流 {mw} MW',
 };

@@ -34,6 +34,16 @@ export function ratioClass(r) {
   return 'ok';
 }
 
+/** An inverter's actual/expected: ok from 93 %, fair from 85 %, low below
+ * (an inverter's own losses and its station's view leave a healthy one a
+ * few percent under PVWatts; a trip or a failed string set, far under). */
+export function rankClass(r) {
+  if (r === null || r === undefined || !Number.isFinite(r)) return 'none';
+  if (r < 0.85) return 'low';
+  if (r < 0.93) return 'fair';
+  return 'ok';
+}
+
 const pct = (v, digits = 1) => (Number.isFinite(v) ? num(v * 100, digits) : '—');
 const mw = (kw, digits = 2) => (Number.isFinite(kw) ? num(kw / 1000, digits) : '—');
 
@@ -183,7 +193,9 @@ export class PvPark {
     setField(this.box, 'pv.availability', pct(p && p.availability_time));
     setField(this.box, 'pv.availability_sub', p ? t('pv.lost', { mwh: mw(p.e_lost_outage_kwh, 2) }) : '');
     setField(this.box, 'pv.curtailed', mw(p && p.e_curtailed_kwh, 2));
-    setField(this.box, 'pv.curtailed_sub', p ? t('pv.curtailed_minutes', { n: num(p.n_curtailed_intervals) }) : '');
+    // the limit is the plant's: every inverter has the same curtailed intervals
+    const curtailed = Math.max(0, ...((daily && daily.inverters) || []).map((i) => i.n_curtailed_intervals || 0));
+    setField(this.box, 'pv.curtailed_sub', p ? t('pv.curtailed_minutes', { n: num(curtailed * (daily.interval_min || 1)) }) : '');
     setField(this.box, 'pv.poa', num(now && now.poa_global));
     setField(this.box, 'pv.tmod', num(now && now.temp_module, 1));
     setField(this.box, 'pv.tmod_sub', now && Number.isFinite(now.temp_air)
@@ -204,11 +216,13 @@ export class PvPark {
       yAxis: { type: 'value', name: 'MW', nameTextStyle: { color: MUTED } },
       series: [
         { name: t('pv.series.actual'), type: 'line', showSymbol: false, data: series('p_ac_kw'),
-          lineStyle: { color: PALETTE[0], width: 2 }, areaStyle: { color: 'rgba(47,214,255,0.12)' } },
+          itemStyle: { color: PALETTE[0] }, lineStyle: { color: PALETTE[0], width: 2 },
+          areaStyle: { color: 'rgba(47,214,255,0.12)' } },
         { name: t('pv.series.expected'), type: 'line', showSymbol: false, data: series('p_ac_expected_kw'),
-          lineStyle: { color: PALETTE[2], type: 'dashed' } },
+          itemStyle: { color: PALETTE[2] }, lineStyle: { color: PALETTE[2], type: 'dashed' } },
         ...(limit ? [{ name: t('pv.series.limit'), type: 'line', step: 'end', showSymbol: false,
-          data: series('limit_kw'), lineStyle: { color: PALETTE[3], width: 1 } }] : []),
+          data: series('limit_kw'), itemStyle: { color: PALETTE[3] },
+          lineStyle: { color: PALETTE[3], width: 1 } }] : []),
       ],
     }));
   }
@@ -218,7 +232,7 @@ export class PvPark {
     const byId = new Map(((daily && daily.inverters) || []).map((x) => [x.id, x]));
     const rows = ((daily && daily.ranking) || []).map((r, i) => {
       const inv = byId.get(r.id) || {};
-      const cls = ratioClass(r.expected_ratio);
+      const cls = rankClass(r.expected_ratio);
       const width = Number.isFinite(r.expected_ratio) ? Math.max(0, Math.min(1, r.expected_ratio)) * 100 : 0;
       return el('li', { class: 'pv-rank', dataset: { id: r.id, status: cls } },
         el('span', { class: 'pv-rank-n', text: String(i + 1) }),
@@ -242,13 +256,13 @@ export class PvPark {
     }
     const rows = [...boxes.values()].filter((b) => b.strings.length).map(({ c, strings }) =>
       el('div', { class: 'pv-box', dataset: { box: c.id } },
-        el('span', { class: 'pv-box-id', text: c.id.replace(/^CB-/, ''),
-          title: t('pv.dispersion', { pct: pct(c.mean_dispersion) }) }),
+        el('span', { class: 'pv-box-id', text: c.id.replace(/^CB-/, ''), title: c.id }),
         el('span', { class: 'pv-cells' }, ...strings.map((s) => el('span', {
           class: 'pv-cell',
           dataset: { string: s.id, status: ratioClass(s.mean_ratio) },
           title: `${s.id}: ${pct(s.mean_ratio)}%`,
-        })))));
+        }))),
+        el('span', { class: 'pv-box-disp muted', text: t('pv.dispersion', { pct: pct(c.mean_dispersion) }) })));
     map.replaceChildren(...rows);
     setEmpty(this.box, 'pv-strings', rows.length ? '' : t('pv.empty.strings'));
     const low = ((daily && daily.strings) || []).filter((s) => ['low', 'open'].includes(ratioClass(s.mean_ratio))).length;
