@@ -340,7 +340,7 @@ static void layout_csv(struct buf *o)
 			   "2778,%g,%g,%g,,,,,%.5f,%.5f\n", inv,
 			   i / INV_PER_BLOCK + 1, inv + 4, INV_KWP, INV_KW_AC,
 			   GAMMA, TILT, AZIMUTH,
-			   lon - 0.003 + 0.003 * (i % INV_PER_BLOCK), lat);
+			   lon - 0.003 + 0.003 * (i % INV_PER_BLOCK), lat - 0.002);
 		for (int bx = 0; bx < BOXES_PER_INV; bx++) {
 			snprintf(box, sizeof(box), "CB-%s-%d", inv + 4, bx + 1);
 			buf_printf(o, "%s,combiner,%s,汇流箱 %s,,,,,,,,,,,,,,\n",

@@ -24,13 +24,13 @@ const LOW = 'S4';              // at 80 % of its box's others
 let oasis, browser;
 
 const LAYOUT = [
-  'id,kind,parent,name,subtype,met_station,kwp_dc,kw_ac,tilt,azimuth',
-  'B1,block,,区块1,,,,,,',
-  'MET1,met_station,B1,气象站,,,,,,',
-  'M1,meter,B1,关口表,,,,,,',
-  ...[1, 2, 3].map((i) => `INV${i},inverter,B1,逆变器${i},string,MET1,100,90,35,180`),
-  'CB1,combiner,INV1,汇流箱1,,,,,,',
-  ...[1, 2, 3, 4, 5, 6].map((i) => `S${i},string,CB1,,,,,,,`),
+  'id,kind,parent,name,subtype,met_station,kwp_dc,kw_ac,tilt,azimuth,lon,lat',
+  'B1,block,,区块1,,,,,,,90.28,43.83',
+  'MET1,met_station,B1,气象站,,,,,,,,',
+  'M1,meter,B1,关口表,,,,,,,,',
+  ...[1, 2, 3].map((i) => `INV${i},inverter,B1,逆变器${i},string,MET1,100,90,35,180,${90.278 + i * 0.001},43.829`),
+  'CB1,combiner,INV1,汇流箱1,,,,,,,,',
+  ...[1, 2, 3, 4, 5, 6].map((i) => `S${i},string,CB1,,,,,,,,,`),
 ].join('\n') + '\n';
 
 /** The morning's readings, minute by minute from 06:00 to 11:59 local. */
@@ -126,6 +126,13 @@ test('selecting the PV site shows the park, in both languages, and back', async 
   // the day's curve: actual and expected
   const series = await chartEval(page, '.pv-chart', (chart) => chart.getOption().series.map((s) => [s.name, s.data.length]));
   assert.deepEqual(series, [['实发功率', plant.points.length], ['应发功率', plant.points.length]]);
+
+  // the plan: the block and its inverters where they stand, coloured as ranked
+  const plan = await chartEval(page, '.pv-layout', (chart) => Object.fromEntries(chart.getOption().series
+    .filter((x) => x.type === 'scatter').map((x) => [x.name, x.data.map((d) => [d.name, d.itemStyle.color])])));
+  assert.deepEqual(plan.block, [['B1 · 区块1', 'rgba(47,214,255,0.35)']]);
+  assert.deepEqual(plan.inverter.map((d) => d[0]), ['INV1 · 逆变器1', 'INV2 · 逆变器2', 'INV3 · 逆变器3']);
+  assert.equal(plan.inverter[2][1], '#ff6b5b');
 
   // English
   await page.click('.topbar .lang-switch');

@@ -89,7 +89,8 @@ export class PvPark {
         el('div', { class: 'chart pv-chart', dataset: { chart: 'pv-power' } })),
       panel('p-pv-ranking', 'pv.ranking_title',
         el('ol', { class: 'pv-ranking' }),
-        el('p', { class: 'empty', dataset: { empty: 'pv-ranking' }, hidden: true })),
+        el('p', { class: 'empty', dataset: { empty: 'pv-ranking' }, hidden: true }),
+        el('div', { class: 'chart pv-layout', dataset: { chart: 'pv-layout' }, hidden: true })),
       panel('p-pv-strings', 'pv.strings_title',
         el('div', { class: 'pv-heatmap' }),
         el('p', { class: 'pv-legend muted' },
@@ -125,6 +126,7 @@ export class PvPark {
   async show(site) {
     this.site = site;
     this.last = null;
+    this.equipment = null;
     this.box.hidden = false;
     this.box.dataset.site = site.code;
     delete this.box.dataset.ready;
@@ -153,15 +155,17 @@ export class PvPark {
     const date = siteDate(Date.now(), site.tz);
     const base = '/sites/' + encodeURIComponent(site.code);
     const settle = (p) => p.then((v) => v, () => null);
-    const [plant, daily, alerts, orders, devices] = await Promise.all([
+    const [plant, daily, alerts, orders, devices, equipment] = await Promise.all([
       settle(api(`${base}/pv/plant` + qs({ date, interval_min: CHART_INTERVAL_MIN }))),
       settle(api(`${base}/pv/daily` + qs({ date }))),
       settle(api('/alerts' + qs({ state: 'active', limit: 1000 }))),
       settle(api('/workorders' + qs({ site: site.code }))),
       settle(api('/devices' + qs({ site: site.code }))),
+      this.equipment ? this.equipment : settle(api(`${base}/equipment`)),
     ]);
+    this.equipment = equipment;
     if (this.site !== site) return; // switched away meanwhile
-    this.last = { date, plant, daily, alerts, orders, devices };
+    this.last = { date, plant, daily, alerts, orders, devices, equipment };
     this.render();
     this.box.dataset.ready = 'true';
   }
@@ -173,6 +177,7 @@ export class PvPark {
     this.renderKpis(plant, daily);
     this.renderChart(plant);
     this.renderRanking(daily);
+    this.renderLayout(daily);
     this.renderStrings(daily);
     this.renderAlerts();
   }
@@ -245,6 +250,50 @@ export class PvPark {
     });
     list.replaceChildren(...rows);
     setEmpty(this.box, 'pv-ranking', rows.length ? '' : t('pv.empty.ranking'));
+  }
+
+  /** The park's plan: its boundary, its blocks and inverters where they
+   * stand, each inverter coloured as in the ranking (when placed). */
+  renderLayout(daily) {
+    const box = this.box.querySelector('.pv-layout');
+    const eq = (this.last.equipment && this.last.equipment.equipment) || [];
+    const placed = eq.filter((q) => Number.isFinite(q.lon) && Number.isFinite(q.lat) && q.kind !== 'string');
+    box.hidden = placed.length === 0;
+    if (box.hidden) return;
+    const ratio = new Map(((daily && daily.ranking) || []).map((r) => [r.id, r.expected_ratio]));
+    const colour = { ok: '#1f9d6b', fair: '#c9a227', low: '#ff6b5b', none: MUTED };
+    const ring = (() => {
+      const b = this.site.boundary;
+      if (!b) return [];
+      const poly = b.type === 'MultiPolygon' ? b.coordinates[0] : b.coordinates;
+      return (poly && poly[0]) || [];
+    })();
+    const kinds = ['block', 'inverter', 'met_station', 'meter', 'tracker'];
+    const key = JSON.stringify([this.site.code, placed.map((q) => q.id), [...ratio.values()]]);
+    this.charts.show(box, key, () => ({
+      grid: { left: 4, right: 4, top: 4, bottom: 4 },
+      xAxis: { type: 'value', scale: true, show: false },
+      yAxis: { type: 'value', scale: true, show: false },
+      tooltip: { trigger: 'item', formatter: (p) => p.data.name },
+      series: [
+        { type: 'line', data: ring, showSymbol: false, silent: true,
+          lineStyle: { color: 'rgba(47,214,255,0.5)', type: 'dashed' } },
+        ...kinds.map((kind) => ({
+          type: 'scatter', name: kind,
+          symbol: kind === 'block' ? 'rect' : kind === 'met_station' ? 'triangle' : kind === 'meter' ? 'diamond' : 'circle',
+          symbolSize: kind === 'block' ? 16 : kind === 'inverter' ? 12 : 9,
+          data: placed.filter((q) => q.kind === kind).map((q) => ({
+            name: q.name ? `${q.id} · ${q.name}` : q.id,
+            value: [q.lon, q.lat],
+            itemStyle: { color: kind === 'inverter' ? colour[rankClass(ratio.get(q.id))]
+              : kind === 'block' ? 'rgba(47,214,255,0.35)' : PALETTE[4] },
+            label: { show: kind !== 'tracker', formatter: q.id.replace(/^INV-/, ''),
+              position: kind === 'block' ? 'top' : 'bottom',
+              color: MUTED, fontSize: 11 },
+          })),
+        })),
+      ],
+    }));
   }
 
   renderStrings(daily) {
