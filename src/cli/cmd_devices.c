@@ -29,22 +29,16 @@ static const char usage[] =
 	"queryable); its id stays taken.  list leaves deleted devices out.\n";
 
 static const char *const device_head[] = {
-	"id", "kind", "plot", "name", "lon", "lat", "created", "deleted",
+	"id", "kind", "plot", "name", "lon", "lat", "created", "deleted", "site",
 };
 #define DEVICE_NCOLS (sizeof(device_head) / sizeof(device_head[0]))
 
 struct device_rows {
 	struct cli_table t;
 	bool all;             /* deleted devices too */
-	char **site_ids;      /* --site: its devices' ids, sorted; else NULL */
-	size_t n_site_ids;
+	const char *site;     /* --site: only its devices; else NULL */
 	struct err *e;
 };
-
-static int cmp_id(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
 
 static void format_ms(int64_t ms, char *out, size_t size)
 {
@@ -59,13 +53,8 @@ static int add_device_row(const struct db_device *d, void *ctx)
 	struct device_rows *r = ctx;
 	char lon[32] = "", lat[32] = "", created[40], deleted[40];
 	const char *row[DEVICE_NCOLS];
-	const char *key = d->id;
 
-	if (d->deleted_ms && !r->all)
-		return 0;
-	if (r->site_ids && (!r->n_site_ids ||
-	    !bsearch(&key, r->site_ids, r->n_site_ids, sizeof(char *),
-		     cmp_id)))
+	if ((d->deleted_ms && !r->all) || (r->site && strcmp(d->site, r->site)))
 		return 0;
 	if (isfinite(d->lon) && isfinite(d->lat)) {
 		snprintf(lon, sizeof(lon), "%.6f", d->lon);
@@ -75,27 +64,19 @@ static int add_device_row(const struct db_device *d, void *ctx)
 	format_ms(d->deleted_ms, deleted, sizeof(deleted));
 	row[0] = d->id; row[1] = d->kind; row[2] = d->plot; row[3] = d->name;
 	row[4] = lon; row[5] = lat; row[6] = created; row[7] = deleted;
+	row[8] = d->site;
 	return cli_table_add(&r->t, row, r->e);
 }
 
 static int list(struct db *db, const char *plot, const char *site,
 		const char *id, enum cli_format f, struct err *e)
 {
-	struct device_rows r = { .all = id != NULL, .e = e };
+	struct device_rows r = { .all = id != NULL, .site = site, .e = e };
 	struct db_device d;
 	int rc;
 
-	if (site) {
-		if ((rc = sites_members(db, site, "device", &r.site_ids,
-					&r.n_site_ids, e)))
-			return rc;
-		if (r.n_site_ids)
-			qsort(r.site_ids, r.n_site_ids, sizeof(char *), cmp_id);
-		else
-			r.site_ids = calloc(1, sizeof(char *));
-		if (!r.site_ids)
-			return err_nomem(e);
-	}
+	if (site && (rc = sites_known(db, site, e)))
+		return rc;
 	cli_table_init(&r.t, DEVICE_NCOLS, device_head);
 	if (id)
 		rc = db_device_get(db, id, &d, e) ? (int)e->code
@@ -105,7 +86,6 @@ static int list(struct db *db, const char *plot, const char *site,
 	if (!rc)
 		rc = cli_table_print(&r.t, f, stdout, e);
 	cli_table_free(&r.t);
-	sites_members_free(r.site_ids, r.n_site_ids);
 	return rc;
 }
 

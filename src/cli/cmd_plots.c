@@ -8,12 +8,13 @@
 #include "cli/table.h"
 #include "db/db.h"
 #include "plots/plots.h"
+#include "sites/sites.h"
 
 static const char usage[] =
 	"usage: oasis plots import FILE [--code-field NAME] [--crs CRS]\n"
 	"                          [--encoding NAME] [--skip-invalid] [--dry-run]\n"
 	"       oasis plots list [--format geojson|json|csv|table] [--crop CROP]\n"
-	"                        [--bbox MINLON,MINLAT,MAXLON,MAXLAT]\n"
+	"                        [--bbox MINLON,MINLAT,MAXLON,MAXLAT] [--site CODE]\n"
 	"       oasis plots show CODE\n"
 	"       oasis plots delete CODE\n"
 	"(each also takes --data DIR or --db URL)\n"
@@ -65,7 +66,7 @@ static int write_out(struct buf *b)
 }
 
 static const char *const plot_head[] = {
-	"code", "name", "crop", "variety", "area_ha", "owner",
+	"code", "name", "crop", "variety", "area_ha", "owner", "site",
 };
 
 struct plot_rows {
@@ -77,8 +78,8 @@ static int add_plot_row(const struct db_plot *p, void *ctx)
 {
 	struct plot_rows *r = ctx;
 	char area[32];
-	const char *row[6] = { p->code, p->name, p->crop, p->variety, area,
-			       p->owner };
+	const char *row[7] = { p->code, p->name, p->crop, p->variety, area,
+			       p->owner, p->site };
 
 	snprintf(area, sizeof(area), "%.2f", p->area_m2 / 10000);
 	return cli_table_add(&r->t, row, r->e);
@@ -89,7 +90,7 @@ static int list_table(struct db *db, const struct plots_args *a, struct err *e)
 	struct plot_rows r = { .e = e };
 	int rc;
 
-	cli_table_init(&r.t, 6, plot_head);
+	cli_table_init(&r.t, 7, plot_head);
 	rc = db_plot_list(db, &a->filter, add_plot_row, &r, e);
 	if (!rc)
 		rc = cli_table_print(&r.t, CLI_FORMAT_TABLE, stdout, e);
@@ -102,6 +103,8 @@ static int list(struct db *db, const struct plots_args *a, struct err *e)
 	struct buf b = BUF_INIT;
 	int rc;
 
+	if (a->filter.site && (rc = sites_known(db, a->filter.site, e)))
+		return rc;
 	if (a->format && !strcmp(a->format, "table"))
 		return list_table(db, a, e);
 	if (a->format && !strcmp(a->format, "csv"))
@@ -159,6 +162,8 @@ int cmd_plots(int argc, char **argv)
 		  .str = &a.filter.crop },
 		{ "bbox", "MINLON,MINLAT,MAXLON,MAXLAT", "only plots meeting this "
 		  "box (list)", .handle = bbox_option },
+		{ "site", "CODE", "only plots of this site (list)",
+		  .str = &a.filter.site },
 		{ 0 },
 	};
 	const struct cli_opts opts = { "plots", usage, table, &a };

@@ -165,6 +165,7 @@ struct db_plot {
 	double bbox[4];             /* min lon, min lat, max lon, max lat */
 	double area_m2;             /* geodesic */
 	int64_t updated_ms;
+	char site[DB_CODE_MAX];     /* the site it belongs to (read only) */
 };
 
 /* Release the heap fields of p (not p itself). */
@@ -175,6 +176,7 @@ struct db_plot_filter {
 	double bbox[4];             /* plots whose bbox intersects this one */
 	const char *crop;           /* NULL: any */
 	const char *code;           /* NULL: any */
+	const char *site;           /* NULL: any */
 };
 
 /*
@@ -210,6 +212,8 @@ struct db_device {
 	double lon, lat;            /* NAN when unknown */
 	int64_t created_ms;
 	int64_t deleted_ms;         /* 0: live; else when it was deleted */
+	char site[DB_CODE_MAX];     /* the site it belongs to (read only: set
+				     * with db_site_assign; "base" when new) */
 };
 
 /* ERR_EXISTS if the id is taken; ERR_NOT_FOUND if the plot is unknown. */

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #define DEVICE_COLUMNS "id, kind, coalesce(plot, ''), name, lon, lat," \
-	" created_ms, deleted_ms"
+	" created_ms, deleted_ms, site"
 
 static void read_device(const PGresult *r, int i, struct db_device *d)
 {
@@ -23,6 +23,7 @@ static void read_device(const PGresult *r, int i, struct db_device *d)
 	d->lat = pg__real_or_nan(r, i, 5);
 	d->created_ms = pg__int(r, i, 6);
 	d->deleted_ms = pg__int(r, i, 7);
+	pg__copy(r, i, 8, d->site, sizeof(d->site));
 }
 
 static int insert_device(struct pg_conn *c, const struct db_device *d,

@@ -14,6 +14,8 @@
 #define PLOT_COLUMNS "code, name, crop, variety, sowing_date, irrigation," \
 	" soil_texture, field_capacity, wilting_point, owner, extra, geometry," \
 	" min_lon, min_lat, max_lon, max_lat, area_m2, updated_ms"
+/* what a read selects: the columns written, and the site */
+#define PLOT_READ_COLUMNS PLOT_COLUMNS ", site"
 
 static char *value_dup(const PGresult *r, int i, int col)
 {
@@ -40,6 +42,7 @@ static int read_plot(const PGresult *r, int i, struct db_plot *p,
 		p->bbox[k] = pg__real_or_nan(r, i, 12 + k);
 	p->area_m2 = pg__real_or_nan(r, i, 16);
 	p->updated_ms = pg__int(r, i, 17);
+	pg__copy(r, i, 18, p->site, sizeof(p->site));
 	if (!p->geometry || (!PQgetisnull(r, i, 10) && !p->extra)) {
 		db_plot_free(p);
 		return err_nomem(e);
@@ -166,7 +169,7 @@ int pg_plot_get(struct db *db, const char *code, struct db_plot *out,
 	int rc;
 
 	pg__p_text(&p, code);
-	if ((rc = pg__call(db, PG_PLOT_GET, "SELECT " PLOT_COLUMNS " FROM plots"
+	if ((rc = pg__call(db, PG_PLOT_GET, "SELECT " PLOT_READ_COLUMNS " FROM plots"
 			   " WHERE code = $1", &p, false, &r, code, e)))
 		return rc;
 	if (PQntuples(r))
@@ -210,22 +213,25 @@ int pg_plot_list(struct db *db, const struct db_plot_filter *f,
 
 	pg__p_text(&p, f ? f->crop : NULL);  /* "" matches nothing, as on SQLite */
 	pg__p_text(&p, f ? f->code : NULL);
+	pg__p_text(&p, f ? f->site : NULL);
 	if (f && f->has_bbox) {
 		for (int i = 0; i < 4; i++)
 			pg__p_real_or_null(&p, f->bbox[i]);
 		/* the index finds the candidates, the stored bbox decides */
-		rc = pg__call(db, PG_PLOT_LIST_BBOX, "SELECT " PLOT_COLUMNS
+		rc = pg__call(db, PG_PLOT_LIST_BBOX, "SELECT " PLOT_READ_COLUMNS
 			      " FROM plots WHERE ($1::text IS NULL OR crop = $1)"
 			      " AND ($2::text IS NULL OR code = $2)"
-			      " AND geom && ST_MakeEnvelope($3, $4, $5, $6, 4326)"
-			      " AND max_lon >= $3 AND max_lat >= $4"
-			      " AND min_lon <= $5 AND min_lat <= $6"
+			      " AND ($3::text IS NULL OR site = $3)"
+			      " AND geom && ST_MakeEnvelope($4, $5, $6, $7, 4326)"
+			      " AND max_lon >= $4 AND max_lat >= $5"
+			      " AND min_lon <= $6 AND min_lat <= $7"
 			      " ORDER BY code COLLATE \"C\"", &p, false, &r,
 			      "listing plots", e);
 	} else {
-		rc = pg__call(db, PG_PLOT_LIST, "SELECT " PLOT_COLUMNS
+		rc = pg__call(db, PG_PLOT_LIST, "SELECT " PLOT_READ_COLUMNS
 			      " FROM plots WHERE ($1::text IS NULL OR crop = $1)"
 			      " AND ($2::text IS NULL OR code = $2)"
+			      " AND ($3::text IS NULL OR site = $3)"
 			      " ORDER BY code COLLATE \"C\"", &p, false, &r,
 			      "listing plots", e);
 	}

@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define DEVICE_COLUMNS "id, kind, coalesce(plot, ''), name, lon, lat, created_ms," \
-	" deleted_ms"
+	" deleted_ms, site"
 
 static void read_device(sqlite3_stmt *st, struct db_device *d)
 {
@@ -20,6 +20,7 @@ static void read_device(sqlite3_stmt *st, struct db_device *d)
 		: sqlite3_column_double(st, 5);
 	d->created_ms = sqlite3_column_int64(st, 6);
 	d->deleted_ms = sqlite3_column_int64(st, 7);
+	sqlite__column_copy(st, 8, d->site, sizeof(d->site));
 }
 
 static int insert_device(struct conn *c, const struct db_device *d,

@@ -8,6 +8,8 @@
 #define PLOT_COLUMNS "code, name, crop, variety, sowing_date, irrigation," \
 	" soil_texture, field_capacity, wilting_point, owner, extra, geometry," \
 	" min_lon, min_lat, max_lon, max_lat, area_m2, updated_ms"
+/* what a read selects: the columns written, and the site */
+#define PLOT_READ_COLUMNS PLOT_COLUMNS ", site"
 
 static char *column_dup(sqlite3_stmt *st, int col)
 {
@@ -36,6 +38,7 @@ static int read_plot(sqlite3_stmt *st, struct db_plot *p, struct err *e)
 		p->bbox[i] = sqlite3_column_double(st, 12 + i);
 	p->area_m2 = sqlite3_column_double(st, 16);
 	p->updated_ms = sqlite3_column_int64(st, 17);
+	sqlite__column_copy(st, 18, p->site, sizeof(p->site));
 	if (!p->geometry || (sqlite3_column_type(st, 10) != SQLITE_NULL && !p->extra)) {
 		db_plot_free(p);
 		return err_nomem(e);
@@ -170,7 +173,7 @@ int sqlite_plot_get(struct db *db, const char *code, struct db_plot *out,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = sqlite__call_begin(db, ST_PLOT_GET, "SELECT " PLOT_COLUMNS
+	if ((rc = sqlite__call_begin(db, ST_PLOT_GET, "SELECT " PLOT_READ_COLUMNS
 				     " FROM plots WHERE code = ?", &c, &st, e)))
 		return rc;
 	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
@@ -218,11 +221,12 @@ int sqlite_plot_list(struct db *db, const struct db_plot_filter *f,
 	sqlite3_stmt *st;
 	int rc;
 
-	if ((rc = sqlite__call_begin(db, ST_PLOT_LIST, "SELECT " PLOT_COLUMNS
+	if ((rc = sqlite__call_begin(db, ST_PLOT_LIST, "SELECT " PLOT_READ_COLUMNS
 				     " FROM plots WHERE (?1 IS NULL OR crop = ?1)"
 				     " AND (?2 IS NULL OR code = ?2)"
 				     " AND (?3 IS NULL OR (max_lon >= ?3 AND"
 				     " max_lat >= ?4 AND min_lon <= ?5 AND min_lat <= ?6))"
+				     " AND (?7 IS NULL OR site = ?7)"
 				     " ORDER BY code", &c, &st, e)))
 		return rc;
 	if (f && f->crop)
@@ -232,6 +236,8 @@ int sqlite_plot_list(struct db *db, const struct db_plot_filter *f,
 	if (f && f->has_bbox)
 		for (int i = 0; i < 4; i++)
 			sqlite3_bind_double(st, 3 + i, f->bbox[i]);
+	if (f && f->site)
+		sqlite3_bind_text(st, 7, f->site, -1, SQLITE_TRANSIENT);
 	return sqlite__each_row(db, c, st, sizeof(struct db_plot), plot_row,
 				plot_row_free, DB_EACH(db_plot, each, ctx),
 				"listing plots", e);

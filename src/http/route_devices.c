@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "ingest/ingest.h"
+#include "sites/sites.h"
 #include "util/timeutil.h"
 
 static int text_field(struct http_ctx *c, json_t *body, const char *key,
@@ -78,10 +79,13 @@ out:
 
 int route_devices_list(struct http_ctx *c)
 {
+	const char *site = http_query(c, "site");
 	json_t *list;
 
-	if (ingest_devices_json(c->svc->ingest, http_query(c, "plot"), &list,
-				&c->err))
+	if (site && sites_known(c->db, site, &c->err))
+		return err_prefix(&c->err, "parameter 'site'");
+	if (ingest_devices_json(c->svc->ingest, http_query(c, "plot"), site,
+				&list, &c->err))
 		return c->err.code;
 	return http_reply_json(c, MHD_HTTP_OK, json_pack("{so}", "devices", list));
 }

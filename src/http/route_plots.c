@@ -6,6 +6,7 @@
 
 #include "agro/water_settings.h"
 #include "plots/plots.h"
+#include "sites/sites.h"
 
 int route_plots_list(struct http_ctx *c)
 {
@@ -14,6 +15,9 @@ int route_plots_list(struct http_ctx *c)
 	const char *format = http_query(c, "format");
 
 	f.crop = http_query(c, "crop");
+	f.site = http_query(c, "site");
+	if (f.site && sites_known(c->db, f.site, &c->err))
+		return err_prefix(&c->err, "parameter 'site'");
 	if (bbox && plots_parse_bbox(bbox, &f, &c->err))
 		return err_prefix(&c->err, "parameter 'bbox'");
 	if (format && !strcmp(format, "csv")) {

@@ -148,6 +148,10 @@ static const struct route routes[] = {
 	      route_site_pv_health),
 	ROUTE("GET", "/api/v1/sites/{code}/features", ROLE_VIEWER,
 	      route_site_features),
+	ROUTE("POST", "/api/v1/sites", ROLE_ADMIN, route_sites_create),
+	ROUTE("PATCH", "/api/v1/sites/{code}", ROLE_ADMIN, route_site_patch),
+	ROUTE("GET", "/api/v1/sites/{code}/pv/plant", ROLE_VIEWER,
+	      route_site_pv_plant),
 	/* work orders (route_workorders.c) */
 	ROUTE("GET", "/api/v1/workorders", ROLE_VIEWER, route_workorders_list),
 	ROUTE("POST", "/api/v1/workorders", ROLE_OPERATOR,

@@ -135,6 +135,9 @@ int route_site_equipment(struct http_ctx *c);
 int route_site_pv_daily(struct http_ctx *c);
 int route_site_pv_expected(struct http_ctx *c);
 int route_site_pv_health(struct http_ctx *c);
+int route_sites_create(struct http_ctx *c);
+int route_site_patch(struct http_ctx *c);
+int route_site_pv_plant(struct http_ctx *c);
 
 /* route_workorders.c: work orders */
 int route_workorders_list(struct http_ctx *c);

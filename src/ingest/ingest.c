@@ -217,35 +217,40 @@ int ingest_device_register(struct ingest *ing, const struct db_device *d,
 				 NULL, e);
 }
 
+struct device_list {
+	json_t *list;
+	const char *site;       /* NULL: any */
+};
+
 static int device_json(const struct db_device *d, void *ctx)
 {
-	json_t *list = ctx;
-	json_t *loc = isfinite(d->lon) ? json_pack("[ff]", d->lon, d->lat)
-				       : json_null();
+	struct device_list *l = ctx;
+	json_t *loc;
 	char created[32];
 
-	if (d->deleted_ms) {
-		json_decref(loc);
-		return ERR_OK; /* deleted: its data is kept, it is not listed */
-	}
+	/* deleted: its data is kept, it is not listed */
+	if (d->deleted_ms || (l->site && strcmp(d->site, l->site)))
+		return ERR_OK;
+	loc = isfinite(d->lon) ? json_pack("[ff]", d->lon, d->lat) : json_null();
 	time_format_iso(d->created_ms, created, sizeof(created));
-	json_array_append_new(list, json_pack("{ss ss s:s? s:s? so ss}",
+	json_array_append_new(l->list, json_pack("{ss ss s:s? s:s? so ss ss}",
 		"id", d->id, "kind", d->kind,
 		"plot", d->plot[0] ? d->plot : NULL,
 		"name", d->name[0] ? d->name : NULL,
-		"location", loc, "created", created));
+		"location", loc, "created", created, "site", d->site));
 	return ERR_OK;
 }
 
-int ingest_devices_json(struct ingest *ing, const char *plot, json_t **out,
-			struct err *e)
+int ingest_devices_json(struct ingest *ing, const char *plot, const char *site,
+			json_t **out, struct err *e)
 {
 	json_t *list = json_array();
+	struct device_list l = { list, site };
 
 	*out = NULL;
 	if (!list)
 		return err_nomem(e);
-	if (db_device_list(ing->db, plot, device_json, list, e)) {
+	if (db_device_list(ing->db, plot, device_json, &l, e)) {
 		json_decref(list);
 		return e->code;
 	}

@@ -124,12 +124,12 @@ bool ingest_device_kind_valid(const char *kind);
 int ingest_device_register(struct ingest *ing, const struct db_device *d,
 			   char token_out[AUTH_SECRET_MAX], struct err *e);
 /*
- * The registered devices (of one plot, or all: plot NULL), deleted ones
- * left out, as a JSON array of {id, kind, plot, name, location, created}
- * (new reference) in *out.
+ * The registered devices (of one plot and/or one site, or all: NULL),
+ * deleted ones left out, as a JSON array of {id, kind, plot, name,
+ * location, created, site} (new reference) in *out.
  */
-int ingest_devices_json(struct ingest *ing, const char *plot, json_t **out,
-			struct err *e);
+int ingest_devices_json(struct ingest *ing, const char *plot, const char *site,
+			json_t **out, struct err *e);
 /*
  * Change a device's kind, plot, name and location to d's (checked as on
  * registration); its id, tokens and data stay.

@@ -47,6 +47,7 @@ static void put_properties(struct buf *b, const struct db_plot *p)
 	put_number(b, "area_mu", p->area_m2 / GEODESIC_M2_PER_MU, 3);
 	time_format_iso(p->updated_ms, when, sizeof(when));
 	put_text(b, "updated", when);
+	put_text(b, "site", p->site);
 	buf_printf(b, ",\"attributes\":%s}", p->extra ? p->extra : "{}");
 }
 
@@ -107,7 +108,7 @@ int plots_write_feature(struct db *db, const char *code, struct buf *out,
 
 static const char csv_header[] = "code,name,crop,variety,sowing_date,"
 	"irrigation,soil_texture,field_capacity,wilting_point,owner,"
-	"area_m2,area_ha,area_mu,min_lon,min_lat,max_lon,max_lat\n";
+	"area_m2,area_ha,area_mu,min_lon,min_lat,max_lon,max_lat,site\n";
 
 static void csv_number(struct buf *b, double v, int digits)
 {
@@ -142,6 +143,7 @@ static int collect_csv(const struct db_plot *p, void *ctx)
 	csv_number(b, p->area_m2 / GEODESIC_M2_PER_MU, 3);
 	for (int i = 0; i < 4; i++)
 		csv_number(b, p->bbox[i], 7);
+	csv_text(b, p->site);
 	buf_putc(b, '\n');
 	return buf_failed(b) ? ERR_NOMEM : ERR_OK;
 }

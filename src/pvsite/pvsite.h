@@ -122,4 +122,15 @@ struct pvsite_watch {
 };
 void pvsite_watch_daily(void *ctx, int64_t now);
 
+/*
+ * The plant's day as a curve, one point per interval_min (0: 1) where any
+ * inverter reports or the station has light: the inverters' AC power
+ * summed, their expected power (PVWatts) summed, the first station's
+ * irradiance, module and air temperature and wind, the export limit, and how many
+ * inverters reported; "now" is the last interval any inverter reported.
+ */
+int pvsite_plant_json(struct db *db, struct ts_engine *ts, const char *site,
+		      const char *date, int interval_min, json_t **out,
+		      struct err *e);
+
 #endif

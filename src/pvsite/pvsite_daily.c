@@ -1038,3 +1038,128 @@ out:
 	*out = v;
 	return ERR_OK;
 }
+
+/* ---- the plant's curve (GET .../pv/plant) ------------------------------- */
+
+struct plant_curve {
+	double *p_ac, *p_exp;      /* summed over the inverters, kW */
+	int *n_ac;                 /* inverters reporting */
+	const double *poa, *tmod, *tair, *wind;  /* the first station's */
+};
+
+/* Add every inverter's measured and expected power into c. */
+static int plant_sum(struct run *r, struct plant_curve *c)
+{
+	int rc = ERR_OK;
+
+	for (size_t i = 0; !rc && i < r->l.n; i++) {
+		const struct db_pv_equipment *q = &r->l.v[i];
+		struct station *s;
+		double *ac;
+
+		if (strcmp(q->kind, "pv_inverter"))
+			continue;
+		if ((rc = read_means(&r->d, q->id, M_P_AC, &ac)))
+			break;
+		s = station_get(r, station_of(&r->l, q));
+		for (size_t k = 0; k < r->d.k; k++) {
+			double x = s && s->tcell
+				? expected_kw(q, s->s.v[M_POA][k], s->tcell[k]) : NAN;
+
+			if (ac && isfinite(ac[k])) {
+				c->p_ac[k] = (c->n_ac[k] ? c->p_ac[k] : 0) + ac[k];
+				c->n_ac[k]++;
+			}
+			if (isfinite(x))
+				c->p_exp[k] = (isfinite(c->p_exp[k]) ? c->p_exp[k]
+								   : 0) + x;
+		}
+		free(ac);
+	}
+	return rc;
+}
+
+static json_t *plant_point(const struct run *r, const struct plant_curve *c,
+			   size_t k)
+{
+	char t[40];
+
+	time_format_iso(r->d.from + (int64_t)k * r->d.step, t, sizeof(t));
+	return json_pack("{ss so so so so so so so si}", "time", t,
+			 "p_ac_kw", num(c->p_ac[k]),
+			 "p_ac_expected_kw", num(c->p_exp[k]),
+			 "poa_global", num(c->poa ? c->poa[k] : NAN),
+			 "temp_module", num(c->tmod ? c->tmod[k] : NAN),
+			 "temp_air", num(c->tair ? c->tair[k] : NAN),
+			 "wind_speed", num(c->wind ? c->wind[k] : NAN),
+			 "limit_kw", num(r->limit ? r->limit[k] : NAN),
+			 "inverters_reporting", c->n_ac[k]);
+}
+
+int pvsite_plant_json(struct db *db, struct ts_engine *ts, const char *site,
+		      const char *date, int interval_min, json_t **out,
+		      struct err *e)
+{
+	struct pvsite_daily_opts o = { .interval_min = interval_min };
+	struct plant_curve c = { 0 };
+	json_t *v = NULL, *pts = NULL;
+	double kwp = 0, kw_ac = 0;
+	size_t last = SIZE_MAX;
+	struct run r;
+	int rc;
+
+	*out = NULL;
+	if ((rc = run_open(db, ts, site, date, &o, &r, e)))
+		goto out;
+	c.p_ac = malloc(r.d.k * sizeof(double));
+	c.p_exp = malloc(r.d.k * sizeof(double));
+	c.n_ac = calloc(r.d.k, sizeof(int));
+	if (!c.p_ac || !c.p_exp || !c.n_ac) {
+		rc = err_nomem(e);
+		goto out;
+	}
+	for (size_t k = 0; k < r.d.k; k++)
+		c.p_ac[k] = c.p_exp[k] = NAN;
+	if (r.n_st) {
+		c.poa = r.st[0].s.v[M_POA];
+		c.tmod = r.st[0].s.v[M_TMOD];
+		c.tair = r.st[0].s.v[M_TAIR];
+		c.wind = r.st[0].s.v[M_WIND];
+	}
+	for (size_t i = 0; i < r.l.n; i++)
+		if (!strcmp(r.l.v[i].kind, "pv_inverter")) {
+			kwp += isfinite(r.l.v[i].kwp_dc) ? r.l.v[i].kwp_dc : 0;
+			kw_ac += isfinite(r.l.v[i].kw_ac) ? r.l.v[i].kw_ac : 0;
+		}
+	if ((rc = plant_sum(&r, &c)))
+		goto out;
+	if (!(v = day_head(&r, date)) || !(pts = json_array())) {
+		rc = err_nomem(e);
+		goto out;
+	}
+	for (size_t k = 0; k < r.d.k; k++) {
+		if (c.n_ac[k])
+			last = k;
+		if (!c.n_ac[k] && !(c.poa && isfinite(c.poa[k])))
+			continue;
+		json_array_append_new(pts, plant_point(&r, &c, k));
+	}
+	json_object_set_new(v, "kwp_dc", json_real(kwp));
+	json_object_set_new(v, "kw_ac", json_real(kw_ac));
+	json_object_set_new(v, "now", last == SIZE_MAX ? json_null()
+					: plant_point(&r, &c, last));
+	json_object_set_new(v, "points", pts);
+	pts = NULL;
+out:
+	free(c.p_ac);
+	free(c.p_exp);
+	free(c.n_ac);
+	json_decref(pts);
+	run_free(&r);
+	if (rc) {
+		json_decref(v);
+		return rc;
+	}
+	*out = v;
+	return ERR_OK;
+}

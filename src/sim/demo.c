@@ -16,6 +16,7 @@
 #include "ingest/ingest.h"
 #include "sim/clock.h"
 #include "sim/demo_imagery.h"
+#include "sim/demo_pv.h"
 #include "sim/field.h"
 #include "sim/sun.h"
 #include "sim/weather.h"
@@ -64,6 +65,7 @@ struct demo {
 	int64_t fields_to;        /* the fields stand where the history ended
 				     here (0: not stepped yet) */
 	json_t *tokens;           /* device id -> token */
+	struct demo_pv *pv;       /* the PV park (sim/demo_pv.c) */
 	/* the live simulation */
 	pthread_t thread;
 	bool running;
@@ -333,7 +335,9 @@ int demo_open(struct db *db, const char *data_dir, uint64_t seed,
 	}
 	d->n_stations = (int)((d->n_plots + PLOTS_PER_STATION - 1) / PLOTS_PER_STATION);
 	drone_blocks(d);
-	if ((rc = register_devices(d, e)))
+	if ((rc = demo_pv_open(db, seed, sim_clock_now(&d->clock), d->tokens,
+			       &d->pv, e)) ||
+	    (rc = register_devices(d, e)))
 		goto fail;
 	*out = d;
 	return ERR_OK;
@@ -632,11 +636,23 @@ enum {
 	REPORT_ALL = 7,
 };
 
-/* Everything the base reports at minute t. */
+/* The PV park's readings go to the sink, posted by its gateway. */
+static int pv_point(void *ctx, const char *device, const char *metric,
+		    int64_t t, double value)
+{
+	struct sink *k = ctx;
+
+	return k->point(k, device, metric, t, value);
+}
+
+/* Everything the base and the PV park report at minute t. */
 static int report_minute(struct demo *d, struct sink *k, int64_t t,
 			 unsigned what)
 {
-	int rc = ERR_OK;
+	int rc = demo_pv_minute(d->pv, t, pv_point, k);
+
+	if (!rc)
+		rc = k->flush(k, DEMO_PV_GATEWAY);
 
 	for (int s = 0; s < d->n_stations && !rc && (what & REPORT_STATIONS); s++)
 		rc = report_station(d, k, s, t);
@@ -1100,6 +1116,7 @@ void demo_close(struct demo *d)
 		pthread_join(d->thread, NULL);
 		curl_global_cleanup();
 	}
+	demo_pv_close(d->pv);
 	json_decref(d->tokens);
 	pthread_cond_destroy(&d->wake);
 	pthread_mutex_destroy(&d->lock);

@@ -404,6 +404,16 @@ int sites_devices_json(struct db *db, const char *site, json_t **out,
 	return ERR_OK;
 }
 
+int sites_known(struct db *db, const char *code, struct err *e)
+{
+	struct db_site s;
+	int rc = db_site_get(db, code, &s, e);
+
+	if (!rc)
+		db_site_free(&s);
+	return rc;
+}
+
 int sites_load(struct db *db, const char *code, struct db_site *out,
 	       struct tz *tz, struct err *e)
 {

@@ -24,6 +24,23 @@
  */
 int sites_check(struct db_site *s, struct err *e);
 
+/*
+ * A site made from a JSON body {code, name, kind, tz, location, boundary,
+ * facts} (the first four required; location {lon, lat, alt_m} or [lon,
+ * lat], boundary GeoJSON, facts an object) and stored; *out the site as
+ * sites_get_json writes it.  ERR_INVALID naming the field, ERR_EXISTS for
+ * a taken code (sites_edit.c).
+ */
+int sites_create_json(struct db *db, json_t *body, int64_t now_ms,
+		      json_t **out, struct err *e);
+/*
+ * A site's fields changed from a JSON body (any of name, kind, tz,
+ * location, boundary, facts; null clears location and boundary; facts are
+ * merged, a null value removing a key); the code never changes.
+ */
+int sites_patch_json(struct db *db, const char *code, json_t *body,
+		     int64_t now_ms, json_t **out, struct err *e);
+
 /* Check and store a new site (now_ms its creation). */
 int sites_add(struct db *db, struct db_site *s, int64_t now_ms,
 	      struct err *e);
@@ -51,6 +68,9 @@ void sites_members_free(char **ids, size_t n);
 /* The live devices of a site, as GET /api/v1/devices writes them. */
 int sites_devices_json(struct db *db, const char *site, json_t **out,
 		       struct err *e);
+
+/* ERR_NOT_FOUND naming the code unless the site exists. */
+int sites_known(struct db *db, const char *code, struct err *e);
 
 /* A site and its time zone, loaded; ERR_NOT_FOUND for an unknown code. */
 int sites_load(struct db *db, const char *code, struct db_site *out,

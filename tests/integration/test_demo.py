@@ -266,4 +266,68 @@ def a_faster_demo_replays_toward_now():
         expect(stop(p) == 0)
 
 
+@test
+def the_pv_park_at_mulei():
+    """The demo's second site: the Mulei park, its layout, two days of
+    history (the day before --at has the trip from 11:00 to 13:00 local,
+    the AGC curtailment from 12:00 to 14:00, the low string), a work order,
+    and its live feed posted through the gateway."""
+    import time
+    data = tempfile.mkdtemp() + "/pv"
+    p, out = start_demo(data, "--at", SUMMER)
+    try:
+        token = oasis("token", "create", "--role", "viewer", "--name", "t",
+                      data=data).stdout.strip()
+        port = port_of(out)
+        _, sites = get(port, "/api/v1/sites", token)
+        mulei = [s for s in sites["sites"] if s["code"] == "mulei"]
+        expect(len(mulei) == 1 and mulei[0]["kind"] == "pv_plant", sites)
+        expect(mulei[0]["tz"] == "Asia/Shanghai" and
+               mulei[0]["location"]["alt_m"] == 1300, mulei)
+        _, site = get(port, "/api/v1/sites/mulei", token)
+        expect(site["equipment"] == {
+            "pv_block": 2, "pv_inverter": 6, "pv_combiner": 12,
+            "pv_string": 96, "pv_tracker": 4, "pv_met_station": 1,
+            "pv_meter": 1}, site["equipment"])
+        _, devs = get(port, "/api/v1/devices?site=mulei", token)
+        expect(len(devs["devices"]) == 122, len(devs["devices"]))
+        status, day = get(port, "/api/v1/sites/mulei/pv/daily?date=2026-07-19",
+                          token)
+        expect(status == 200, day)
+        expect(day["ranking"][0]["id"] == "INV-B2-3", day["ranking"])
+        tripped = [i for i in day["inverters"] if i["id"] == "INV-B2-3"][0]
+        expect(tripped["n_unavailable_intervals"] >= 60, tripped)
+        expect(day["plant"]["n_curtailed_intervals"] > 0, day["plant"])
+        expect(0.7 < day["plant"]["pr"] < 0.95, day["plant"])
+        low = {s["id"]: s["mean_ratio"] for s in day["strings"]}
+        expect(0.75 < low["S-B1-1-1-05"] < 0.81, low["S-B1-1-1-05"])
+        expect(all(0.97 < r < 1.03 for k, r in low.items()
+                   if k != "S-B1-1-1-05" and r is not None), low)
+        # 11:00 to 13:00 local on the 19th: nothing from the tripped one
+        status, q = get(port, "/api/v1/query?series=INV-B2-3/p_ac"
+                        "&from=2026-07-19T03:00:00Z&to=2026-07-19T04:59:00Z"
+                        "&step=1h&agg=max", token)
+        expect([v[1] for v in q["values"]] == [0, 0], q)
+        _, wo = get(port, "/api/v1/workorders?site=mulei", token)
+        expect(len(wo["workorders"]) == 1 and
+               wo["workorders"][0]["equipment"] == "CB-B1-1-1", wo)
+        _, rules = get(port, "/api/v1/rules", token)
+        names = {r["template"] for r in rules["rules"]}
+        expect({"pv_inverter_trip", "pv_string_low"} <= names and
+               "pv_comm_loss" not in names, names)
+        # live: the met station's minutes keep coming through the gateway
+        _, first = get(port, "/api/v1/latest?device=MET1", token)
+        t0 = first["values"]["poa_global"]["ts"]
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            _, now = get(port, "/api/v1/latest?device=MET1", token)
+            if now["values"]["poa_global"]["ts"] > t0:
+                break
+            time.sleep(1)
+        expect(now["values"]["poa_global"]["ts"] > t0, "no live PV point")
+        expect(now["values"]["poa_global"]["value"] > 300, now)
+    finally:
+        expect(stop(p) == 0)
+
+
 run()

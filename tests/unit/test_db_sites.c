@@ -220,6 +220,79 @@ static void pv_import_is_all_or_nothing(void **state)
 	assert_true(l.v[1].kw_ac == 950);
 }
 
+static int plot_site(const struct db_plot *p, void *ctx)
+{
+	strcat(ctx, p->code);
+	strcat(ctx, "@");
+	strcat(ctx, p->site);
+	strcat(ctx, " ");
+	return 0;
+}
+
+static int device_site(const struct db_device *d, void *ctx)
+{
+	strcat(ctx, d->id);
+	strcat(ctx, "@");
+	strcat(ctx, d->site);
+	strcat(ctx, " ");
+	return 0;
+}
+
+/* A device and a plot read back name their site; plots filter by it. */
+static void devices_and_plots_carry_their_site(void **state)
+{
+	struct test_store *f = *state;
+	struct db_site s = site_of("mulei", "pv_plant");
+	struct db_device d = { .lon = NAN, .lat = NAN };
+	struct db_plot p = { .field_capacity = NAN, .wilting_point = NAN,
+			     .area_m2 = 100, .bbox = { 86, 44, 86.1, 44.1 } };
+	struct db_plot_filter flt = { .site = "mulei" };
+	struct db_device got;
+	struct db_plot gp;
+	const char *ids[] = { "inv9" }, *codes[] = { "P2" };
+	char seen[256] = "";
+	struct err e;
+
+	assert_int_equal(db_site_create(f->db, &s, &e), 0);
+	db_site_free(&s);
+	strcpy(d.id, "inv9");
+	strcpy(d.kind, "pv_inverter");
+	assert_int_equal(db_device_create(f->db, &d, &e), 0);
+	assert_int_equal(db_device_get(f->db, "inv9", &got, &e), 0);
+	assert_string_equal(got.site, "base");
+	assert_int_equal(db_site_assign(f->db, "mulei", "device", ids, 1, &e), 0);
+	assert_int_equal(db_device_get(f->db, "inv9", &got, &e), 0);
+	assert_string_equal(got.site, "mulei");
+	assert_int_equal(db_device_list(f->db, NULL, device_site, seen, &e), 0);
+	assert_string_equal(seen, "inv9@mulei ");
+	p.geometry = "{\"type\":\"Polygon\",\"coordinates\":[[[86,44],"
+		     "[86.1,44],[86.1,44.1],[86,44]]]}";
+	strcpy(p.code, "P1");
+	assert_int_equal(db_plots_upsert(f->db, &p, 1, NULL, NULL, &e), 0);
+	strcpy(p.code, "P2");
+	assert_int_equal(db_plots_upsert(f->db, &p, 1, NULL, NULL, &e), 0);
+	assert_int_equal(db_site_assign(f->db, "mulei", "plot", codes, 1, &e), 0);
+	seen[0] = '\0';
+	assert_int_equal(db_plot_list(f->db, NULL, plot_site, seen, &e), 0);
+	assert_string_equal(seen, "P1@base P2@mulei ");
+	seen[0] = '\0';
+	assert_int_equal(db_plot_list(f->db, &flt, plot_site, seen, &e), 0);
+	assert_string_equal(seen, "P2@mulei ");
+	/* with a bounding box too (PostgreSQL has a statement of its own) */
+	flt.site = "base";
+	flt.has_bbox = true;
+	flt.bbox[0] = 85;
+	flt.bbox[1] = 43;
+	flt.bbox[2] = 87;
+	flt.bbox[3] = 45;
+	seen[0] = '\0';
+	assert_int_equal(db_plot_list(f->db, &flt, plot_site, seen, &e), 0);
+	assert_string_equal(seen, "P1@base ");
+	assert_int_equal(db_plot_get(f->db, "P2", &gp, &e), 0);
+	assert_string_equal(gp.site, "mulei");
+	db_plot_free(&gp);
+}
+
 #define BOTH(name) \
 	cmocka_unit_test_setup_teardown(name, test_store_setup, \
 					test_store_teardown)
@@ -230,6 +303,7 @@ static void pv_import_is_all_or_nothing(void **state)
 	T(the_base_is_the_default_site), \
 	T(sites_create_update_and_assign), \
 	T(pv_import_is_all_or_nothing), \
+	T(devices_and_plots_carry_their_site), \
 }
 
 int main(void)

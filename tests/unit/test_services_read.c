@@ -129,13 +129,13 @@ static void test_devices_and_tokens(void **state)
 
 	add_device(f, "sp-1", "soil_probe");
 	add_device(f, "sp-2", "soil_probe");
-	assert_int_equal(ingest_devices_json(f->ing, NULL, &list, &e), 0);
+	assert_int_equal(ingest_devices_json(f->ing, NULL, NULL, &list, &e), 0);
 	assert_int_equal(json_array_size(list), 2);
 	assert_true(json_is_null(json_object_get(json_array_get(list, 0),
 						 "location")));
 	json_decref(list);
 	assert_int_equal(ingest_device_delete(f->ing, "sp-1", T0, &e), 0);
-	assert_int_equal(ingest_devices_json(f->ing, NULL, &list, &e), 0);
+	assert_int_equal(ingest_devices_json(f->ing, NULL, NULL, &list, &e), 0);
 	assert_int_equal(json_array_size(list), 1);
 	assert_string_equal(json_string_value(json_object_get(
 		json_array_get(list, 0), "id")), "sp-2");

@@ -18,12 +18,14 @@ import { ActiveAlerts } from './alerts.js';
 import { clockTime, label, muArea, setSiteZone } from './format.js';
 import { el } from './dom.js';
 import { VideoWall } from './video.js';
+import { PvPark } from './pvpark.js';
 
 const PLAN_DELAY_MS = 15 * 1000;
 const SUGGESTIONS = 20;
 const PLAN_REFRESH_MS = 10 * 60 * 1000;
 const ALERTS_LIMIT = 1000;
 const ANOMALY_SETTLE_MS = 2000;
+const SITE_KEY = 'oasis.site';
 
 export class Screen {
   /**
@@ -56,6 +58,8 @@ export class Screen {
     this.wall = new VideoWall(root.querySelector('#p-video'), (cams) => this.map.setCameras(cams),
       { kiosk: isKiosk() });
     this.live = new LiveStream('/api/v1/stream', { check: () => this.stillSignedIn() });
+    this.pv = new PvPark(root, this.charts);
+    this.sites = [];
     this.unsubscribeLang = onLangChange(() => this.relabel());
   }
 
@@ -89,6 +93,7 @@ export class Screen {
     this.root.dataset.ready = 'true';
     this.loadAlerts();
     this.loadMachines();
+    this.loadSites();
     this.wall.start();
     const every = Math.max(10, this.config.overview_refresh_s || 60) * 1000;
     this.timers.push(setInterval(() => this.refreshOverview(), every));
@@ -106,6 +111,13 @@ export class Screen {
     this.unsubscribeLang();
     this.live.stop();
     this.wall.stop();
+    this.pv.dispose();
+    this.root.querySelector('.site-switch')?.remove();
+    const subtitle = this.root.querySelector('.brand [data-i18n="pv.subtitle"]');
+    if (subtitle) {
+      subtitle.dataset.i18n = 'app.subtitle';
+      subtitle.textContent = t('app.subtitle');
+    }
     this.detail.close();
     this.map.dispose();
     this.feed.dispose();
@@ -303,6 +315,11 @@ export class Screen {
     this.tickClock();
     const facts = (this.site.site && this.site.site.facts) || {};
     const box = this.root.querySelector('.county-facts');
+    if (this.pv.isShown()) {
+      box.textContent = this.pv.factsLine(currentLang());
+      box.hidden = !box.textContent;
+      return;
+    }
     const county = currentLang() === 'zh-CN' ? facts.county : (facts.county_en || facts.county);
     const parts = [];
     if (county) parts.push(county);
@@ -317,6 +334,43 @@ export class Screen {
 
   tickClock() {
     this.root.querySelector('.clock').textContent = clockTime(Date.now());
+  }
+
+  /** The site switcher: shown when the installation has more than one site. */
+  async loadSites() {
+    try {
+      this.sites = (await api('/sites')).sites || [];
+    } catch {
+      this.sites = []; /* a server without sites: the base alone */
+    }
+    if (this.sites.length < 2) return;
+    const select = el('select', { class: 'site-switch chip', 'aria-label': t('pv.site_switch') },
+      ...this.sites.map((s) => el('option', { value: s.code, text: s.name })));
+    select.addEventListener('change', () => this.selectSite(select.value), { signal: this.listeners.signal });
+    this.root.querySelector('.topbar-right').prepend(select);
+    let kept = null;
+    try { kept = localStorage.getItem(SITE_KEY); } catch { /* storage off */ }
+    if (kept && this.sites.some((s) => s.code === kept)) {
+      select.value = kept;
+      this.selectSite(kept);
+    }
+  }
+
+  /** Show a site: a PV plant's own panels, or the base's. */
+  selectSite(code) {
+    const site = this.sites.find((s) => s.code === code);
+    try { localStorage.setItem(SITE_KEY, code); } catch { /* storage off */ }
+    const subtitle = this.root.querySelector('.brand [data-i18n="app.subtitle"], .brand [data-i18n="pv.subtitle"]');
+    if (site && site.kind === 'pv_plant') {
+      if (this.detail.isOpen()) this.detail.close();
+      subtitle.dataset.i18n = 'pv.subtitle';
+      this.pv.show(site);
+    } else {
+      subtitle.dataset.i18n = 'app.subtitle';
+      this.pv.hide();
+    }
+    subtitle.textContent = t(subtitle.dataset.i18n);
+    this.showSite(null);
   }
 
   showLiveState(state) {
@@ -334,5 +388,8 @@ export class Screen {
     this.showLayers();
     this.showWho();
     this.showLiveState(this.live.state);
+    this.pv.relabel();
+    const select = this.root.querySelector('.site-switch');
+    if (select) select.setAttribute('aria-label', t('pv.site_switch'));
   }
 }
