@@ -49,7 +49,7 @@ int route_basemap_tile(struct http_ctx *c)
 	const char *name = c->params[3], *g = http_query(c, "g");
 	size_t len = strlen(name);
 	char y_text[16];
-	int z, x, y;
+	int z = 0, x = 0, y = 0;
 
 	if (!c->svc->basemap)
 		return no_basemap(c);

@@ -310,9 +310,9 @@ static int open_source(struct db *db, const struct pick *p,
 }
 
 /*
- * The newest colour pictures, newest first, back to a satellite scene or
- * BASEMAP_SCENES of them (the recent ones only: IMAGERY_RECENT_DAYS before
- * the newest).
+ * The newest colour pictures, newest first: the newest satellite scene's
+ * and the newest drone mosaics' after it (BASEMAP_SCENES in all; the
+ * recent ones only: IMAGERY_RECENT_DAYS before the newest).
  */
 static int choose(struct db *db, int64_t newest, struct sources *s,
 		  struct err *e)
@@ -326,12 +326,17 @@ static int choose(struct db *db, int64_t newest, struct sources *s,
 	if (!rc)
 		qsort(l.p, l.n, sizeof(*l.p), newest_first);
 	for (size_t i = 0; !rc && i < l.n && s->n < BASEMAP_SCENES; i++) {
+		bool sat = !strcmp(l.p[i].kind, "satellite");
+
+		/* room is kept for the satellite scene under the drones' */
+		if (!sat && s->n >= BASEMAP_SCENES - 1)
+			continue;
 		rc = open_source(db, &l.p[i], s, e);
 		if (rc == ERR_NOT_FOUND) {
 			rc = ERR_OK;
 			continue;
 		}
-		if (!rc && !strcmp(l.p[i].kind, "satellite"))
+		if (!rc && sat)
 			break;
 	}
 	free(l.p);

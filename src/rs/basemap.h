@@ -3,9 +3,9 @@
  * mercator grid every slippy map uses, 256-pixel PNG tiles).
  *
  * A generation is a mosaic of the base's newest colour pictures (each
- * scene's rgb.tif, rs/imagery_colour.c): the newest scenes, newest on
- * top, going back until a satellite scene (which covers the base) or
- * BASEMAP_SCENES scenes; over the registry's extent with a margin, in
+ * scene's rgb.tif, rs/imagery_colour.c): the newest satellite scene
+ * (which covers the base) and the newest drone mosaics after it, newest
+ * on top, BASEMAP_SCENES at most; over the registry's extent with a margin, in
  * EPSG:3857, snapped to the tile grid of its finest zoom (the zoom whose
  * pixels are as fine as the finest scene's).  GDAL warps it (gdalwarp,
  * bilinear, an alpha band: places no scene covers stay transparent) and
