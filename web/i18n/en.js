@@ -321,4 +321,11 @@ export default {
   'video.state.offline': 'offline',
   'video.replay': 'Replay the last 10 minutes',
   'video.live': 'Back to live',
+  // the map as a control room (issue 19: basemap, north arrow, scale, trails)
+  'map.basemap': 'Basemap',
+  'map.basemap.imagery': 'Imagery',
+  'map.basemap.none': 'No basemap',
+  'map.north': 'North',
+  'map.north_short': 'N',
+  'map.trails_legend': 'Yellow: tractors\' last hour  Dashed blue: drone flight paths',
 };

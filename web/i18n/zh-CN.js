@@ -321,4 +321,11 @@ export default {
   'video.state.offline': '离线',
   'video.replay': '回放最近10分钟',
   'video.live': '返回直播',
+  // the map as a control room (issue 19: basemap, north arrow, scale, trails)
+  'map.basemap': '底图',
+  'map.basemap.imagery': '影像底图',
+  'map.basemap.none': '无底图',
+  'map.north': '北方向',
+  'map.north_short': '北',
+  'map.trails_legend': '黄线：农机近1小时轨迹  蓝虚线：无人机航迹',
 };
