@@ -97,6 +97,7 @@ export class PlotMap {
     this.pendingReset = null;
     this.sizeWatch = new ResizeObserver(() => {
       if (this.pendingReset !== null && this.hasSize()) this.render(this.pendingReset);
+      else if (this.plots.size) this.showOverlays(); // the toolbar or the foot wrapped
     });
     this.sizeWatch.observe(container);
     this.chart.on('finished', () => {
@@ -716,7 +717,9 @@ export class PlotMap {
   /** The geo's center and zoom that hold frame() (zoom 1 holds the plots). */
   frameView() {
     const f = this.frame(), e = this.extent;
-    const zoom = Math.min(1, (e[2] - e[0]) / Math.max(1e-9, f[2] - f[0]), (e[3] - e[1]) / Math.max(1e-9, f[3] - f[1]));
+    // a machine at the edge keeps room for its symbol and name
+    const fits = Math.min((e[2] - e[0]) / Math.max(1e-9, f[2] - f[0]), (e[3] - e[1]) / Math.max(1e-9, f[3] - f[1]));
+    const zoom = fits < 1 ? fits * 0.9 : 1;
     this.zoom = zoom;
     return { zoom, center: [(f[0] + f[2]) / 2, (f[1] + f[3]) / 2] };
   }
@@ -739,6 +742,11 @@ export class PlotMap {
     const scale = panel.querySelector('.map-scale');
     const north = panel.querySelector('.map-north');
     if (!scale || !north) return;
+    // over the map's own box, whatever the toolbar and the foot wrap to
+    const top = `${this.container.offsetTop + 10}px`;
+    north.style.top = scale.style.top = top;
+    const legend = panel.querySelector('.map-legend');
+    if (legend) legend.style.bottom = `${panel.clientHeight - this.container.offsetTop - this.container.offsetHeight + 8}px`;
     const px = this.pxPerDegree();
     north.hidden = scale.hidden = !px || !this.plots.size;
     if (!px) return;
