@@ -449,7 +449,9 @@ static int grid_make(struct db *db, const struct sources *s, struct grid *g,
 	g->zmax = g->zmax < 1 ? 1 : g->zmax > 22 ? 22 : g->zmax;
 	for (snap(g, box); g->zmax > 1 &&
 	     ((g->tx1 - g->tx0) * BASEMAP_TILE > BASEMAP_MAX_SIDE ||
-	      (g->ty1 - g->ty0) * BASEMAP_TILE > BASEMAP_MAX_SIDE); snap(g, box))
+	      (g->ty1 - g->ty0) * BASEMAP_TILE > BASEMAP_MAX_SIDE ||
+	      (double)(g->tx1 - g->tx0) * (g->ty1 - g->ty0) * BASEMAP_TILE *
+	      BASEMAP_TILE > BASEMAP_MAX_PIXELS); snap(g, box))
 		g->zmax--;
 	g->gt[0] = g->tx0 * tile_m(g->zmax) - WEB_MERCATOR_HALF;
 	g->gt[1] = tile_m(g->zmax) / BASEMAP_TILE;
@@ -490,7 +492,7 @@ static int warp(const struct sources *s, const struct grid *g,
 		GDALDatasetH *out, struct err *e)
 {
 	char *argv[] = { "-r", "bilinear", "-dstalpha", "-multi", "-wo",
-			 "NUM_THREADS=ALL_CPUS", NULL };
+			 "NUM_THREADS=ALL_CPUS", "-wm", "256", NULL };
 	int w = (g->tx1 - g->tx0) * BASEMAP_TILE, h = (g->ty1 - g->ty0) * BASEMAP_TILE;
 	GDALDatasetH src[BASEMAP_SCENES], dst;
 	GDALWarpAppOptions *opt;
@@ -538,7 +540,7 @@ static int store_cog(struct db *db, GDALDatasetH mem, const char *gen,
 		     struct err *e)
 {
 	static atomic_uint counter;
-	char *co[] = { "COMPRESS=DEFLATE", "LEVEL=1", "BLOCKSIZE=256",
+	char *co[] = { "COMPRESS=ZSTD", "LEVEL=1", "PREDICTOR=YES", "BLOCKSIZE=256",
 		       "OVERVIEW_RESAMPLING=AVERAGE", "NUM_THREADS=ALL_CPUS",
 		       NULL };
 	char path[96], name[128];
@@ -610,7 +612,7 @@ int basemap_build(struct db *db, const char *gen, struct err *e)
 	struct grid g = { 0 };
 	GDALDatasetH mem = NULL;
 	char cur[GEN_MAX], *scenes = NULL;
-	int64_t newest, t0 = mono_ms();
+	int64_t newest, t0 = mono_ms(), t1, t2;
 	int rc;
 
 	GDALAllRegister();
@@ -621,17 +623,22 @@ int basemap_build(struct db *db, const char *gen, struct err *e)
 	if (newest == INT64_MIN)
 		return err_set(e, ERR_NOT_FOUND, "no scene yet: the basemap has "
 			       "no imagery");
-	if ((rc = choose(db, newest, &s, e)) || (rc = grid_make(db, &s, &g, e)) ||
-	    (rc = warp(&s, &g, &mem, e)))
+	if ((rc = choose(db, newest, &s, e)) || (rc = grid_make(db, &s, &g, e)))
 		goto out;
+	t1 = mono_ms();
+	if ((rc = warp(&s, &g, &mem, e)))
+		goto out;
+	t2 = mono_ms();
 	scenes = scenes_text(&s);
 	set_meta(mem, &g, gen, scenes);
 	if (!(rc = store_cog(db, mem, gen, e))) {
 		drop_old(db, gen);
 		log_info("basemap: generation %s built from %zu scenes, zoom "
-			 "%d, %d x %d tiles, in %lld ms", gen, s.n, g.zmax,
+			 "%d, %d x %d tiles, in %lld ms (sources %lld, warp "
+			 "%lld, COG and store %lld)", gen, s.n, g.zmax,
 			 g.tx1 - g.tx0, g.ty1 - g.ty0,
-			 (long long)(mono_ms() - t0));
+			 (long long)(mono_ms() - t0), (long long)(t1 - t0),
+			 (long long)(t2 - t1), (long long)(mono_ms() - t2));
 	}
 out:
 	if (mem)
@@ -806,6 +813,7 @@ static int encode_png(const unsigned char *rgba, struct buf *out,
 		      struct err *e)
 {
 	static atomic_uint counter;
+	char *zlevel[] = { "ZLEVEL=3", NULL }; /* a cold tile sooner */
 	char path[96];
 	GDALDatasetH m, png;
 	vsi_l_offset len = 0;
@@ -824,7 +832,7 @@ static int encode_png(const unsigned char *rgba, struct buf *out,
 	}
 	snprintf(path, sizeof(path), "/vsimem/oasis-tile-%ld-%u.png",
 		 (long)getpid(), atomic_fetch_add(&counter, 1));
-	png = GDALCreateCopy(GDALGetDriverByName("PNG"), path, m, FALSE, NULL,
+	png = GDALCreateCopy(GDALGetDriverByName("PNG"), path, m, FALSE, zlevel,
 			     NULL, NULL);
 	GDALClose(m);
 	if (!png)

@@ -7,7 +7,8 @@
  * (which covers the base) and the newest drone mosaics after it, newest
  * on top, BASEMAP_SCENES at most; over the registry's extent with a margin, in
  * EPSG:3857, snapped to the tile grid of its finest zoom (the zoom whose
- * pixels are as fine as the finest scene's).  GDAL warps it (gdalwarp,
+ * pixels are as fine as the finest scene's, or the finest whose mosaic
+ * holds at most BASEMAP_MAX_PIXELS).  GDAL warps it (gdalwarp,
  * bilinear, an alpha band: places no scene covers stay transparent) and
  * writes it as a Cloud-Optimized GeoTIFF with overviews (the COG driver,
  * averaged), kept in the store's files as basemap/GENERATION/truecolour.tif.
@@ -47,6 +48,9 @@
 #define BASEMAP_CHECK_MS 2000
 #define BASEMAP_CACHE_BYTES (48u << 20)
 #define BASEMAP_MAX_SIDE 8192     /* pixels of the finest zoom, a side */
+/* and in all: a 12,000 mu base (3 x 3 km) gets zoom 16 (1.7 m a pixel on
+ * the ground at 44 N), regenerated within seconds; smaller ones finer */
+#define BASEMAP_MAX_PIXELS (8 << 20)
 #define BASEMAP_OVERZOOM 4        /* zooms served past the finest */
 #define BASEMAP_TILE 256
 
