@@ -102,15 +102,21 @@ static void cache_put(struct cache *c, const char *key, const void *data,
 
 /* ---- the service ---- */
 
+/* A generation opened: the mosaic and what it is. */
+struct mosaic {
+	GDALDatasetH ds;          /* NULL: no imagery */
+	char mem[96];             /* its /vsimem/ path */
+	int zmax, zmin, tx0, ty0; /* finest zoom; its first tile */
+	json_t *scenes;           /* what the mosaic is made of */
+};
+
 struct basemap {
 	pthread_mutex_t lock;     /* all below */
 	char gen[GEN_MAX];        /* the generation loaded; "" none yet */
 	bool dirty;               /* look again at the next request */
+	bool building;            /* a request builds or loads the next one */
 	int64_t checked_ms;       /* monotonic */
-	GDALDatasetH ds;          /* the mosaic; NULL: no imagery */
-	char mem[96];             /* its /vsimem/ path */
-	int zmax, zmin, tx0, ty0; /* finest zoom; its first tile */
-	json_t *scenes;           /* what the mosaic is made of */
+	struct mosaic m;
 	struct cache cache;
 };
 
@@ -136,23 +142,21 @@ int basemap_open(struct basemap **out, struct err *e)
 	return ERR_OK;
 }
 
-static void unload(struct basemap *b)
+static void unload(struct mosaic *m)
 {
-	if (b->ds)
-		GDALClose(b->ds);
-	if (b->mem[0])
-		VSIUnlink(b->mem);
-	json_decref(b->scenes);
-	b->ds = NULL;
-	b->mem[0] = '\0';
-	b->scenes = NULL;
+	if (m->ds)
+		GDALClose(m->ds);
+	if (m->mem[0])
+		VSIUnlink(m->mem);
+	json_decref(m->scenes);
+	memset(m, 0, sizeof(*m));
 }
 
 void basemap_close(struct basemap *b)
 {
 	if (!b)
 		return;
-	unload(b);
+	unload(&b->m);
 	cache_clear_locked(&b->cache);
 	pthread_mutex_destroy(&b->cache.lock);
 	pthread_mutex_destroy(&b->lock);
@@ -661,7 +665,7 @@ static int meta_int(GDALDatasetH ds, const char *key, int *out)
 	return ERR_OK;
 }
 
-static int load_file(struct basemap *b, struct db *db, const char *gen,
+static int load_file(struct mosaic *m, struct db *db, const char *gen,
 		     struct err *e)
 {
 	static atomic_uint counter;
@@ -674,60 +678,64 @@ static int load_file(struct basemap *b, struct db *db, const char *gen,
 	file_name(name, sizeof(name), gen);
 	if ((rc = db_file_get(db, name, &f, e)))
 		return rc;
-	snprintf(b->mem, sizeof(b->mem), "/vsimem/oasis-basemap-%ld-%u.tif",
+	snprintf(m->mem, sizeof(m->mem), "/vsimem/oasis-basemap-%ld-%u.tif",
 		 (long)getpid(), atomic_fetch_add(&counter, 1));
-	if (!(fp = VSIFileFromMemBuffer(b->mem, f.data, (vsi_l_offset)f.size,
+	if (!(fp = VSIFileFromMemBuffer(m->mem, f.data, (vsi_l_offset)f.size,
 					TRUE))) {
 		db_file_free(&f);
-		b->mem[0] = '\0';
+		m->mem[0] = '\0';
 		return err_nomem(e);
 	}
 	VSIFCloseL(fp);
-	if (!(b->ds = GDALOpen(b->mem, GA_ReadOnly)) ||
-	    meta_int(b->ds, "OASIS_ZMAX", &b->zmax) ||
-	    meta_int(b->ds, "OASIS_TX0", &b->tx0) ||
-	    meta_int(b->ds, "OASIS_TY0", &b->ty0))
+	if (!(m->ds = GDALOpen(m->mem, GA_ReadOnly)) ||
+	    meta_int(m->ds, "OASIS_ZMAX", &m->zmax) ||
+	    meta_int(m->ds, "OASIS_TX0", &m->tx0) ||
+	    meta_int(m->ds, "OASIS_TY0", &m->ty0))
 		return err_set(e, ERR_INVALID, "%s is not a basemap of this "
 			       "version", name);
-	b->zmin = b->zmax - GDALGetOverviewCount(GDALGetRasterBand(b->ds, 1));
-	sc = GDALGetMetadataItem(b->ds, "OASIS_SCENES", NULL);
-	b->scenes = sc ? json_loads(sc, 0, NULL) : NULL;
+	m->zmin = m->zmax - GDALGetOverviewCount(GDALGetRasterBand(m->ds, 1));
+	sc = GDALGetMetadataItem(m->ds, "OASIS_SCENES", NULL);
+	m->scenes = sc ? json_loads(sc, 0, NULL) : NULL;
 	return ERR_OK;
 }
 
-/* Generation gen: from the store, else built and stored (invariant 2). */
-static int load(struct basemap *b, struct db *db, const char *gen,
+/*
+ * Generation gen into *m: from the store, else built and stored
+ * (invariant 2); ERR_NOT_FOUND (m->ds NULL) when there is no imagery.
+ */
+static int load(struct mosaic *m, struct db *db, const char *gen,
 		struct err *e)
 {
-	int rc;
+	int rc = load_file(m, db, gen, e);
 
-	unload(b);
-	pthread_mutex_lock(&b->cache.lock);
-	cache_clear_locked(&b->cache);
-	pthread_mutex_unlock(&b->cache.lock);
-	rc = load_file(b, db, gen, e);
 	if (!rc)
 		log_info("basemap: generation %s loaded from the store", gen);
 	if (rc == ERR_NOT_FOUND) {
 		err_clear(e);
 		rc = basemap_build(db, gen, e);
 		if (!rc)
-			rc = load_file(b, db, gen, e);
+			rc = load_file(m, db, gen, e);
 	}
 	if (rc)
-		unload(b);
-	/* no imagery is a state, not a failure: remembered for the gen */
-	if (rc == ERR_NOT_FOUND || !rc)
-		snprintf(b->gen, sizeof(b->gen), "%s", gen);
-	return rc == ERR_NOT_FOUND ? ERR_OK : rc;
+		unload(m);
+	return rc;
 }
 
+/*
+ * With b->lock held: look for a new generation (at most every
+ * BASEMAP_CHECK_MS) and load it.  The lock is let go while it is built
+ * or loaded: meanwhile the other requests serve the generation before.
+ */
 static int update_locked(struct basemap *b, struct db *db, struct err *e)
 {
 	char gen[GEN_MAX];
+	struct mosaic next = { 0 };
 	int64_t now = mono_ms();
+	int rc;
 
 	if (!b->dirty && b->gen[0] && now - b->checked_ms < BASEMAP_CHECK_MS)
+		return ERR_OK;
+	if (b->building)
 		return ERR_OK;
 	if (current_gen(db, gen, NULL, e))
 		return e->code;
@@ -735,7 +743,24 @@ static int update_locked(struct basemap *b, struct db *db, struct err *e)
 	b->dirty = false;
 	if (!strcmp(gen, b->gen))
 		return ERR_OK;
-	return load(b, db, gen, e);
+	b->building = true;
+	pthread_mutex_unlock(&b->lock);
+	rc = load(&next, db, gen, e);
+	pthread_mutex_lock(&b->lock);
+	b->building = false;
+	if (rc && rc != ERR_NOT_FOUND) {
+		b->dirty = true; /* tried again at the next request */
+		return rc;
+	}
+	/* no imagery is a state, not a failure: remembered for the gen */
+	unload(&b->m);
+	b->m = next;
+	snprintf(b->gen, sizeof(b->gen), "%s", gen);
+	pthread_mutex_lock(&b->cache.lock);
+	cache_clear_locked(&b->cache);
+	pthread_mutex_unlock(&b->cache.lock);
+	err_clear(e);
+	return ERR_OK;
 }
 
 int basemap_update(struct basemap *b, struct db *db, struct err *e)
@@ -744,7 +769,7 @@ int basemap_update(struct basemap *b, struct db *db, struct err *e)
 
 	pthread_mutex_lock(&b->lock);
 	rc = update_locked(b, db, e);
-	if (!rc && !b->ds)
+	if (!rc && !b->m.ds)
 		rc = err_set(e, ERR_NOT_FOUND, "the basemap has no imagery yet: "
 			     "ingest a scene with a blue, a green and a red band");
 	pthread_mutex_unlock(&b->lock);
@@ -756,7 +781,7 @@ bool basemap_is_current(struct basemap *b, const char *gen)
 	bool yes;
 
 	pthread_mutex_lock(&b->lock);
-	yes = b->ds && !strcmp(b->gen, gen);
+	yes = b->m.ds && !strcmp(b->gen, gen);
 	pthread_mutex_unlock(&b->lock);
 	return yes;
 }
@@ -783,22 +808,22 @@ int basemap_info_json(struct basemap *b, struct db *db, json_t **out,
 	pthread_mutex_lock(&b->lock);
 	if ((rc = update_locked(b, db, e)))
 		goto out;
-	if (!b->ds) {
+	if (!b->m.ds) {
 		*out = json_pack("{sn s[]}", "generation", "layers");
 		goto out;
 	}
 	snprintf(tiles, sizeof(tiles), "/api/v1/basemap/" LAYER
 		 "/{z}/{x}/{y}.png?g=%s", b->gen);
-	w = GDALGetRasterXSize(b->ds) / BASEMAP_TILE;
-	h = GDALGetRasterYSize(b->ds) / BASEMAP_TILE;
+	w = GDALGetRasterXSize(b->m.ds) / BASEMAP_TILE;
+	h = GDALGetRasterYSize(b->m.ds) / BASEMAP_TILE;
 	doc = json_pack("{ss s[{ss ss}] s[ffff] si si si so}",
 		"generation", b->gen, "layers", "id", LAYER, "tiles",
 		tiles, "bounds",
-		tile_lon(b->tx0, b->zmax), tile_lat(b->ty0 + h, b->zmax),
-		tile_lon(b->tx0 + w, b->zmax), tile_lat(b->ty0, b->zmax),
-		"minzoom", b->zmin, "maxzoom", b->zmax,
-		"overzoom", b->zmax + BASEMAP_OVERZOOM,
-		"scenes", b->scenes ? json_incref(b->scenes) : json_array());
+		tile_lon(b->m.tx0, b->m.zmax), tile_lat(b->m.ty0 + h, b->m.zmax),
+		tile_lon(b->m.tx0 + w, b->m.zmax), tile_lat(b->m.ty0, b->m.zmax),
+		"minzoom", b->m.zmin, "maxzoom", b->m.zmax,
+		"overzoom", b->m.zmax + BASEMAP_OVERZOOM,
+		"scenes", b->m.scenes ? json_incref(b->m.scenes) : json_array());
 	*out = doc;
 	if (!doc)
 		rc = err_nomem(e);
@@ -849,9 +874,9 @@ static int encode_png(const unsigned char *rgba, struct buf *out,
 static int read_tile(struct basemap *b, int z, int x, int y,
 		     unsigned char *rgba, struct err *e)
 {
-	double s = ldexp(1, b->zmax - z), T = BASEMAP_TILE;
-	double W = GDALGetRasterXSize(b->ds), H = GDALGetRasterYSize(b->ds);
-	double fx = x * T * s - b->tx0 * T, fy = y * T * s - b->ty0 * T;
+	double s = ldexp(1, b->m.zmax - z), T = BASEMAP_TILE;
+	double W = GDALGetRasterXSize(b->m.ds), H = GDALGetRasterYSize(b->m.ds);
+	double fx = x * T * s - b->m.tx0 * T, fy = y * T * s - b->m.ty0 * T;
 	double ix0 = fmax(fx, 0), iy0 = fmax(fy, 0);
 	double ix1 = fmin(fx + T * s, W), iy1 = fmin(fy + T * s, H);
 	int bx0 = (int)lround((ix0 - fx) / s), by0 = (int)lround((iy0 - fy) / s);
@@ -866,7 +891,7 @@ static int read_tile(struct basemap *b, int z, int x, int y,
 	ex.bFloatingPointWindowValidity = TRUE;
 	ex.dfXOff = ix0, ex.dfYOff = iy0;
 	ex.dfXSize = ix1 - ix0, ex.dfYSize = iy1 - iy0;
-	if (GDALDatasetRasterIOEx(b->ds, GF_Read, nx0, ny0,
+	if (GDALDatasetRasterIOEx(b->m.ds, GF_Read, nx0, ny0,
 				  (int)ceil(ix1) - nx0, (int)ceil(iy1) - ny0,
 				  rgba + ((size_t)by0 * BASEMAP_TILE + bx0) * 4,
 				  bx1 - bx0, by1 - by0, GDT_Byte, 4, NULL, 4,
@@ -882,10 +907,10 @@ static int check_tile(const struct basemap *b, const char *layer, int z,
 	if (strcmp(layer, LAYER))
 		return err_set(e, ERR_NOT_FOUND, "no basemap layer '%s' (there "
 			       "is " LAYER ")", layer);
-	if (z < b->zmin - 2 || z > b->zmax + BASEMAP_OVERZOOM || z > 28)
+	if (z < b->m.zmin - 2 || z > b->m.zmax + BASEMAP_OVERZOOM || z > 28)
 		return err_set(e, ERR_NOT_FOUND, "zoom %d is outside the "
-			       "basemap's zooms %d to %d", z, b->zmin - 2,
-			       b->zmax + BASEMAP_OVERZOOM);
+			       "basemap's zooms %d to %d", z, b->m.zmin - 2,
+			       b->m.zmax + BASEMAP_OVERZOOM);
 	if (x < 0 || y < 0 || (int64_t)x >= (INT64_C(1) << z) ||
 	    (int64_t)y >= (INT64_C(1) << z))
 		return err_set(e, ERR_NOT_FOUND, "tile %d/%d/%d is outside the "
@@ -902,7 +927,7 @@ int basemap_tile(struct basemap *b, struct db *db, const char *layer, int z,
 
 	pthread_mutex_lock(&b->lock);
 	rc = update_locked(b, db, e);
-	if (!rc && !b->ds)
+	if (!rc && !b->m.ds)
 		rc = err_set(e, ERR_NOT_FOUND, "the basemap has no imagery yet");
 	if (!rc)
 		rc = check_tile(b, layer, z, x, y, e);

@@ -29,7 +29,8 @@
  *      and at once after basemap_refresh (an upload on this node).
  *
  * Thread-safe: one mosaic open per node, read under a lock; the cache has
- * its own.  The store is the caller's (a request's connection): the
+ * its own.  A new generation is built or loaded by one request without
+ * the lock: meanwhile the others serve the one before.  The store is the caller's (a request's connection): the
  * service keeps none.
  */
 #ifndef OASIS_RS_BASEMAP_H
