@@ -22,7 +22,8 @@ const MOISTURE_COLORS = ['#9a4a16', '#d9903b', '#e8dc7a', '#4cc9c0', '#2a7de1', 
 // the layers' colours over imagery: see-through, so the fields show
 const OVER_IMAGERY_ALPHA = 0.55;
 const TRAIL_MS = 3600e3;       // a machine's trail: its last hour
-const LABEL_FONT_PX = 16;      // plot codes, legible from across the room
+const LABEL_FONT_PX = 16;      // plot codes, legible from across the room,
+const LABEL_MIN_PX = 14;       // and never smaller
 const LANDSCAPE_STYLE = {
   canal: { color: '#3fa9ff', width: 3 },
   road: { color: '#c9c2b0', width: 2.5 },
@@ -392,8 +393,16 @@ export class PlotMap {
   labelsWanted() {
     const px = this.pxPerDegree();
     if (!px) return false;
-    return this.plotSize[0] * px[0] >= (0.62 * this.shortLen + 0.4) * LABEL_FONT_PX &&
-      this.plotSize[1] * px[1] >= 1.4 * LABEL_FONT_PX;
+    return this.plotSize[0] * px[0] >= (0.62 * this.shortLen + 0.4) * LABEL_MIN_PX &&
+      this.plotSize[1] * px[1] >= 1.4 * LABEL_MIN_PX;
+  }
+
+  /** The labels' size: 16 px where the median plot has room, 14 at least. */
+  labelFont() {
+    const px = this.pxPerDegree();
+    if (!px) return LABEL_FONT_PX;
+    const fit = (this.plotSize[0] * px[0]) / (0.62 * this.shortLen + 0.4);
+    return Math.max(LABEL_MIN_PX, Math.min(LABEL_FONT_PX, Math.floor(fit)));
   }
 
   /**
@@ -404,7 +413,7 @@ export class PlotMap {
     const box = this.boxes.get(code), px = this.pxPerDegree();
     if (!box || !px) return code;
     const width = (box[2] - box[0]) * px[0];
-    return width >= 0.62 * LABEL_FONT_PX * code.length + 8 ? code : code.slice(-this.shortLen);
+    return width >= 0.62 * this.labelFont() * code.length + 8 ? code : code.slice(-this.shortLen);
   }
 
   onRoam(p) {
@@ -413,7 +422,7 @@ export class PlotMap {
     const want = this.labelsWanted();
     if (want !== this.labels || want) {
       this.labels = want;
-      this.chart.setOption({ geo: { label: { show: want } }, series: [{ id: 'machinery', label: { show: want } }] });
+      this.chart.setOption({ geo: { label: { show: want, fontSize: this.labelFont() } }, series: [{ id: 'machinery', label: { show: want } }] });
     }
     // the tiles and the scale follow the view, once a frame
     if (!this.roamFrame)
@@ -694,9 +703,9 @@ export class PlotMap {
     }, { replaceMerge: ['series'] });
     // the labels depend on the layout just made
     const want = this.labelsWanted();
-    if (want !== this.labels) {
+    if (want !== this.labels || want) {
       this.labels = want;
-      this.chart.setOption({ geo: { label: { show: want } }, series: [{ id: 'machinery', label: { show: want } }] });
+      this.chart.setOption({ geo: { label: { show: want, fontSize: this.labelFont() } }, series: [{ id: 'machinery', label: { show: want } }] });
     }
     if (this.imagery && this.imageryOn) this.chart.setOption({ series: [{ id: 'basemap', data: this.tileData() }] });
     this.showLegend();
