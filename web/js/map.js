@@ -81,6 +81,7 @@ export class PlotMap {
     this.userRoamed = false;       // the operator moved the map: keep the view
     this.plotSize = [0, 0];        // the median plot's width and height, degrees
     this.shortLen = 4;             // the plot codes' shortest unique tail
+    this.labelSize = LABEL_FONT_PX;
     this.roamFrame = 0;
     this.redrawTimer = null;
     this.firstPaint = null;
@@ -397,6 +398,15 @@ export class PlotMap {
       this.plotSize[1] * px[1] >= 1.4 * LABEL_MIN_PX;
   }
 
+  /** Show or hide the codes, at their size, when either changed (a roam, a layout). */
+  updateLabels() {
+    const want = this.labelsWanted(), size = want ? this.labelFont() : this.labelSize;
+    if (want === this.labels && size === this.labelSize) return;
+    this.labels = want;
+    this.labelSize = size;
+    this.chart.setOption({ geo: { label: { show: want, fontSize: size } }, series: [{ id: 'machinery', label: { show: want } }] });
+  }
+
   /** The labels' size: 16 px where the median plot has room, 14 at least. */
   labelFont() {
     const px = this.pxPerDegree();
@@ -419,11 +429,7 @@ export class PlotMap {
   onRoam(p) {
     if (this.pendingReset !== null) return;
     if (p.zoom) this.zoom *= p.zoom;
-    const want = this.labelsWanted();
-    if (want !== this.labels || want) {
-      this.labels = want;
-      this.chart.setOption({ geo: { label: { show: want, fontSize: this.labelFont() } }, series: [{ id: 'machinery', label: { show: want } }] });
-    }
+    this.updateLabels();
     // the tiles and the scale follow the view, once a frame
     if (!this.roamFrame)
       this.roamFrame = requestAnimationFrame(() => {
@@ -664,7 +670,7 @@ export class PlotMap {
         borderColor: this.showsImagery() ? 'rgba(200, 240, 255, 0.85)' : 'rgba(120, 200, 255, 0.55)', borderWidth: this.showsImagery() ? 1 : 0.6 },
       // no label on hover: the tooltip names the plot, and 5,000 labels cost a first paint
       emphasis: { itemStyle: { areaColor: '#2fd6ff' }, label: { show: false } },
-      label: { show: this.labels, color: '#ffffff', fontSize: LABEL_FONT_PX, fontWeight: 600,
+      label: { show: this.labels, color: '#ffffff', fontSize: this.labelSize, fontWeight: 600,
         textBorderColor: '#041220', textBorderWidth: 3, formatter: (p) => this.labelText(p.name) },
       tooltip: { show: true },
       regions: this.layerRegions(),
@@ -702,11 +708,7 @@ export class PlotMap {
         }],
     }, { replaceMerge: ['series'] });
     // the labels depend on the layout just made
-    const want = this.labelsWanted();
-    if (want !== this.labels || want) {
-      this.labels = want;
-      this.chart.setOption({ geo: { label: { show: want, fontSize: this.labelFont() } }, series: [{ id: 'machinery', label: { show: want } }] });
-    }
+    this.updateLabels();
     if (this.imagery && this.imageryOn) this.chart.setOption({ series: [{ id: 'basemap', data: this.tileData() }] });
     this.showLegend();
     this.showOverlays();
