@@ -30,6 +30,7 @@
 #include "util/log.h"
 #include "util/timeutil.h"
 #include "video/video.h"
+#include "rs/basemap.h"
 
 #define STOP_GRACE_MS 5000
 /* Events kept for late readers and Last-Event-ID resumption. */
@@ -295,9 +296,14 @@ static int open_services(struct db *db, const char *data_dir,
 	if (open_video(svc, data_dir, o, e))
 		goto out_alerts;
 	alerts_on_open(svc->alerts, video_alert_opened, svc->video);
+	if (basemap_open(&svc->basemap, e))
+		goto out_video;
 	the_pv_watch = (struct pvsite_watch){ db, svc->ts, svc->alerts, {{0}}, 0 };
 	alerts_on_daily(svc->alerts, pvsite_watch_daily, &the_pv_watch);
 	return ERR_OK;
+out_video:
+	alerts_on_open(svc->alerts, NULL, NULL);
+	video_close(svc->video);
 out_alerts:
 	ingest_set_observer(svc->ingest, NULL, NULL);
 	alerts_close(svc->alerts);
@@ -319,6 +325,7 @@ out_events:
 
 static void close_services(struct http_services *svc)
 {
+	basemap_close(svc->basemap);
 	alerts_on_open(svc->alerts, NULL, NULL);
 	video_close(svc->video);
 	fleet_close(svc->fleet);

@@ -43,7 +43,7 @@
 
 /* ---- what handlers see ---------------------------------------------------- */
 
-#define HTTP_MAX_PARAMS 3
+#define HTTP_MAX_PARAMS 4
 
 struct http_budget;
 
@@ -66,6 +66,7 @@ struct http_ctx {
 	char set_cookie[256];
 	struct err err;              /* filled when a handler fails */
 	unsigned retry_after_s;      /* a Retry-After header, when not 0 */
+	const char *cache_control;   /* Cache-Control; NULL: no-store */
 	/* server.c's, not the handler's: the route admitted, the bytes held
 	 * of the shared budget */
 	const void *route;

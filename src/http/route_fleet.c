@@ -109,15 +109,44 @@ int route_machines(struct http_ctx *c)
 	return reply(c, fleet_machines(c->svc->fleet, &v, &c->err), &v);
 }
 
+/* A window of at most a day: from=T[&to=T] (a trail: from=-1h). */
+static int track_window(struct http_ctx *c, int64_t *from, int64_t *to)
+{
+	const char *f = http_query(c, "from"), *t = http_query(c, "to");
+	int64_t now = time_now_ms();
+
+	if (t && time_parse(t, now, to, &c->err))
+		return err_prefix(&c->err, "parameter 'to'");
+	if (!t)
+		*to = now + 1;
+	if (time_parse(f, now, from, &c->err))
+		return err_prefix(&c->err, "parameter 'from'");
+	if (*to <= *from || *to - *from > MS_PER_DAY)
+		return err_set(&c->err, ERR_INVALID, "parameters 'from' and "
+			       "'to': a window of at most a day, 'to' after "
+			       "'from' (a trail: from=-1h)");
+	return ERR_OK;
+}
+
 int route_machine_track(struct http_ctx *c)
 {
-	int64_t day;
+	int64_t day, from, to;
 	json_t *v = NULL;
 
-	if (http_query_day(c, "date", time_now_ms() / MS_PER_DAY, &day))
-		return c->err.code;
-	return reply(c, fleet_track(c->svc->fleet, c->params[0], day * MS_PER_DAY,
-				    (day + 1) * MS_PER_DAY, &v, &c->err), &v);
+	if (http_query(c, "from")) {
+		if (http_query(c, "date"))
+			return err_set(&c->err, ERR_INVALID, "give 'date' or "
+				       "'from', not both");
+		if (track_window(c, &from, &to))
+			return c->err.code;
+	} else {
+		if (http_query_day(c, "date", time_now_ms() / MS_PER_DAY, &day))
+			return c->err.code;
+		from = day * MS_PER_DAY;
+		to = (day + 1) * MS_PER_DAY;
+	}
+	return reply(c, fleet_track(c->svc->fleet, c->params[0], from, to, &v,
+				    &c->err), &v);
 }
 
 int route_plot_operations(struct http_ctx *c)

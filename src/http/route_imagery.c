@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 
 #include "alert/alerts.h"
+#include "rs/basemap.h"
 #include "rs/imagery.h"
 #include "rs/rs_args.h"
 #include "util/gdal_guard.h"
@@ -254,6 +255,7 @@ int route_imagery_upload(struct http_ctx *c)
 	if (rc)
 		return upload_error(c, u.path);
 	tell_monitoring(c, &r);
+	basemap_refresh(c->svc->basemap); /* the next tile sees the scene */
 	return http_reply_json(c, MHD_HTTP_CREATED, imagery_result_json(&r));
 }
 

@@ -82,6 +82,10 @@ static const struct route routes[] = {
 	ROUTE("GET", "/api/v1/imagery", ROLE_VIEWER, route_imagery_list),
 	ROUTE("GET", "/api/v1/imagery/{id}/{picture}", ROLE_VIEWER,
 	      route_imagery_png),
+	/* the map's imagery as XYZ tiles (rs/basemap.h) */
+	ROUTE("GET", "/api/v1/basemap", ROLE_VIEWER, route_basemap_info),
+	ROUTE("GET", "/api/v1/basemap/{layer}/{z}/{x}/{y}", ROLE_VIEWER,
+	      route_basemap_tile),
 	ROUTE("GET", "/api/v1/plots/{code}/indices", ROLE_VIEWER,
 	      route_plot_indices),
 	ROUTE("GET", "/api/v1/plots/{code}/indices.png", ROLE_VIEWER,

@@ -94,6 +94,8 @@ int route_overview(struct http_ctx *c);
 int route_imagery_upload(struct http_ctx *c);
 int route_imagery_list(struct http_ctx *c);
 int route_imagery_png(struct http_ctx *c);
+int route_basemap_info(struct http_ctx *c);
+int route_basemap_tile(struct http_ctx *c);
 int route_plot_indices(struct http_ctx *c);
 int route_plot_indices_png(struct http_ctx *c);
 int route_anomalies(struct http_ctx *c);

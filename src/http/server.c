@@ -185,7 +185,8 @@ static enum MHD_Result send_answer(struct MHD_Connection *conn,
 	if (c->content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 					c->content_type);
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+				c->cache_control ? c->cache_control : "no-store");
 	if (c->set_cookie[0])
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
 					c->set_cookie);

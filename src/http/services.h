@@ -41,6 +41,7 @@ struct alerts;
 struct video;
 struct auth_limit;
 struct auth_pool;
+struct basemap;
 
 struct http_services {
 	struct db *db;
@@ -56,6 +57,7 @@ struct http_services {
 	struct auth_limit *login_limit;
 	struct auth_pool *login_pool;
 	struct video *video;         /* camera relays, snapshots, recordings */
+	struct basemap *basemap;     /* the map's imagery tiles */
 };
 
 #endif

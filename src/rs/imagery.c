@@ -497,12 +497,17 @@ static void fill_result(const struct imagery__scene *sc,
 }
 
 static int store(struct db *db, const struct imagery_opts *o,
-		 struct imagery__scene *sc, struct err *e)
+		 const struct rs_raster_opts *ro, struct imagery__scene *sc,
+		 struct err *e)
 {
 	int rc;
 
 	if ((rc = imagery__preview_write(db, sc, o->data_dir, e)))
 		return rc;
+	if ((rc = imagery__colour_write(db, sc, ro, e))) {
+		imagery__preview_remove(db, sc);
+		return rc;
+	}
 	rc = db_scene_add(db, &sc->scene, sc->stats, sc->n_stats,
 			  sc->anomalies, sc->n_anomalies, &sc->scene.id, e);
 	if (rc) {
@@ -537,7 +542,7 @@ int imagery_ingest(struct db *db, const struct imagery_opts *o,
 		return rc;
 	sc.plots = &plots;
 	fill_catalogue(o, &sc);
-	if (!(rc = compute(db, o, &ro, &sc, e)) && !(rc = store(db, o, &sc, e)))
+	if (!(rc = compute(db, o, &ro, &sc, e)) && !(rc = store(db, o, &ro, &sc, e)))
 		fill_result(&sc, out);
 	scene_free(&sc);
 	imagery__plots_free(&plots);

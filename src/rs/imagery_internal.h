@@ -6,6 +6,7 @@
  *                    cloud share, previews (reduced index rasters)
  *   imagery_json.c   the catalogue, series and anomalies as JSON
  *   imagery_png.c    colour-mapped pictures with a legend
+ *   imagery_colour.c the scene's colour picture for the basemap
  */
 #ifndef OASIS_RS_IMAGERY_INTERNAL_H
 #define OASIS_RS_IMAGERY_INTERNAL_H
@@ -72,7 +73,15 @@ int imagery__preview_begin(struct imagery__scene *sc, size_t k,
  */
 int imagery__preview_write(struct db *db, struct imagery__scene *sc,
 			   const char *data_dir, struct err *e);
-/* Remove what preview_write stored (the store refused the scene). */
+/*
+ * The scene's colour picture (its red, green and blue bands as bytes),
+ * PREVIEW/rgb.tif in the store's files, for the basemap (imagery_colour.c);
+ * none when the scene has no such bands or no previews are kept.
+ */
+int imagery__colour_write(struct db *db, struct imagery__scene *sc,
+			  const struct rs_raster_opts *ro, struct err *e);
+
+/* Remove what preview_write (and colour_write) stored (the store refused the scene). */
 void imagery__preview_remove(struct db *db, struct imagery__scene *sc);
 void imagery__preview_free(struct imagery__scene *sc);
 

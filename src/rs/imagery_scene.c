@@ -338,6 +338,8 @@ void imagery__preview_remove(struct db *db, struct imagery__scene *sc)
 			 rs_index_name(sc->indices[k]));
 		db_file_delete(db, name, &e); /* gone already: fine */
 	}
+	snprintf(name, sizeof(name), "%s/rgb.tif", sc->preview_dir);
+	db_file_delete(db, name, &e);
 }
 
 /* ---- cloud share ---- */

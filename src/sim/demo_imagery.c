@@ -275,9 +275,10 @@ static int satellite_scene(struct db *db, const char *dir,
 			   const struct dbase *b, const struct grid *g,
 			   int64_t day, struct err *e)
 {
-	static const char *const desc[] = { "B03", "B04", "B08", "SCL" };
+	/* blue, green and red make the map's true-colour basemap */
+	static const char *const desc[] = { "B02", "B03", "B04", "B08", "SCL" };
 	size_t np = (size_t)g->w * g->h;
-	uint16_t *v = malloc(4 * np * sizeof(*v));
+	uint16_t *v = malloc(5 * np * sizeof(*v));
 	struct imagery_opts o;
 	struct imagery_result r;
 	char path[96], scl[128];
@@ -288,19 +289,21 @@ static int satellite_scene(struct db *db, const char *dir,
 	for (size_t k = 0; k < np; k++) {
 		double ndvi = pixel_ndvi(b, g, k, day);
 		double nir = 0.22 + 0.3 * ndvi, red = nir * (1 - ndvi) / (1 + ndvi);
-		const double refl[3] = { 0.06 + 0.05 * ndvi, red, nir };
+		/* beige soil to a green canopy (blue, green, red, NIR) */
+		const double refl[4] = { 0.10 - 0.07 * ndvi, 0.16 - 0.06 * ndvi,
+					 red, nir };
 
-		for (int i = 0; i < 3; i++)  /* baseline 04.00: DN = 10000 R + 1000 */
+		for (int i = 0; i < 4; i++)  /* baseline 04.00: DN = 10000 R + 1000 */
 			v[i * np + k] = (uint16_t)lround(refl[i] * 10000 + 1000);
-		v[3 * np + k] = (uint16_t)scl_class(g, k, day, ndvi);
+		v[4 * np + k] = (uint16_t)scl_class(g, k, day, ndvi);
 	}
 	snprintf(path, sizeof(path), "/vsimem/oasis-demo-%ld/S2_%lld.tif",
 		 (long)getpid(), (long long)day);
-	rc = write_bands(path, g, 4, GDT_UInt16, v, desc, e);
+	rc = write_bands(path, g, 5, GDT_UInt16, v, desc, e);
 	free(v);
 	if (rc)
 		return rc;
-	snprintf(scl, sizeof(scl), "vrt://%s?bands=4", path);
+	snprintf(scl, sizeof(scl), "vrt://%s?bands=5", path);
 	imagery_opts_defaults(&o);
 	o.raster = path;
 	o.source = "sentinel-2b";

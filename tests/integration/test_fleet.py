@@ -249,6 +249,17 @@ def operations_match_ogr_on_a_synthetic_day():
     expect(len(tr["points"]) == len(pts), len(tr["points"]))
     expect(tr["columns"] == ["ts", "lon", "lat", "speed", "heading", "working"], tr)
     expect(tr["points"][0][0] == pts[0][0] and tr["points"][-1][5] == 0, tr["points"][-1])
+    # a trail: a window of at most a day (from=T&to=T, or from=-1h)
+    t0, t1 = pts[0][0], pts[len(pts) // 2][0]
+    r = s.get("/api/v1/machines/trac-1/track?from=%d&to=%d" % (t0, t1),
+              token=tokens["viewer"])
+    expect(r.status == 200, r)
+    got = [p[0] for p in r.json()["points"]]
+    expect(got == [p[0] for p in pts if t0 <= p[0] < t1], (len(got), t0, t1))
+    for bad in ("from=%d&to=%d" % (t1, t0), "from=%d&to=%d" % (t0, t0 + 2 * DAY),
+                "from=-1h&date=" + day, "from=yesterday"):
+        expect(s.get("/api/v1/machines/trac-1/track?" + bad,
+                     token=tokens["viewer"]).status == 400, bad)
     # machines: the newest state
     r = s.get("/api/v1/machines", token=tokens["viewer"])
     ms = {m["id"]: m for m in r.json()["machines"]}

@@ -583,4 +583,11 @@ export default {
   'pv.weather': 'air {air}° · wind {wind} m/s',
   'pv.facts_mwp': '{mwp} MWp',
   'pv.facts_mw': '{mw} MW AC',
+  // the map as a control room (issue 19: basemap, north arrow, scale, trails)
+  'map.basemap': 'Basemap',
+  'map.basemap.imagery': 'Imagery',
+  'map.basemap.none': 'No basemap',
+  'map.north': 'North',
+  'map.north_short': 'N',
+  'map.trails_legend': 'Yellow: tractors\' last hour  Dashed blue: drone flight paths',
 };

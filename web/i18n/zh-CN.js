@@ -583,4 +583,11 @@ export default {
   'pv.weather': '气温 {air}° · 风 {wind} m/s',
   'pv.facts_mwp': '装机 {mwp} MWp',
   'pv.facts_mw': '交流 {mw} MW',
+  // the map as a control room (issue 19: basemap, north arrow, scale, trails)
+  'map.basemap': '底图',
+  'map.basemap.imagery': '影像底图',
+  'map.basemap.none': '无底图',
+  'map.north': '北方向',
+  'map.north_short': '北',
+  'map.trails_legend': '黄线：农机近1小时轨迹  蓝虚线：无人机航迹',
 };

@@ -33,6 +33,24 @@ export class LiveFeed {
     if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
   }
 
+  /**
+   * Start with the newest readings since sinceMs (GET /api/v1/latest?all=1:
+   * {columns, values}), oldest first, under any the stream brought already;
+   * they do not count in the rate.
+   */
+  seed(doc, sinceMs) {
+    const col = Object.fromEntries((doc?.columns || []).map((c, i) => [c, i]));
+    const rows = (doc?.values || []).filter((r) => r[col.ts] >= sinceMs)
+      .sort((a, b) => a[col.ts] - b[col.ts]).slice(-ROWS);
+    const live = [];
+    for (let i = this.ring.size - 1; i >= 0; i--) live.push(this.ring.fromNewest(i));
+    this.ring.clear();
+    for (const r of rows)
+      this.ring.push({ device: r[col.device], metric: r[col.metric], ts: r[col.ts], value: r[col.value], plot: null });
+    for (const p of live) this.ring.push(p);
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.draw());
+  }
+
   /** Move the rate window to this second, zeroing the seconds passed. */
   advance(second) {
     if (second === this.lastSecond) return;

@@ -5,6 +5,7 @@
 // /api/v1/overview's, GET /api/v1/irrigation/plan's and (kept current from
 // the stream) GET /api/v1/alerts?state=active's.
 
+import { cropColor } from './crops.js';
 import { t } from './i18n.js';
 import { num, compass, label, passWhen } from './format.js';
 import { setField, setEmpty } from './dom.js';
@@ -60,7 +61,8 @@ export class OverviewPanels {
       series: [{
         type: 'pie', radius: ['52%', '78%'], center: ['26%', '50%'],
         label: { show: false }, itemStyle: { borderColor: '#07162a', borderWidth: 2 },
-        data: crops.map((c) => ({ name: label('crop', c.crop), value: c.area_mu })),
+        data: crops.map((c) => ({ name: label('crop', c.crop), value: c.area_mu,
+          itemStyle: { color: cropColor(c.crop) } })),
       }],
     }));
   }

@@ -10,7 +10,7 @@ import { t, onLangChange, currentLang } from './i18n.js';
 import { whoAmI, isKiosk } from './auth.js';
 import { ChartSet } from './charts.js';
 import { OverviewPanels } from './overview.js';
-import { PlotMap, layerButtons } from './map.js';
+import { PlotMap, layerButtons, basemapButtons } from './map.js';
 import { PlotDetail } from './detail.js';
 import { LiveFeed } from './feed.js';
 import { LiveStream } from './live.js';
@@ -26,6 +26,8 @@ const PLAN_REFRESH_MS = 10 * 60 * 1000;
 const ALERTS_LIMIT = 1000;
 const ANOMALY_SETTLE_MS = 2000;
 const SITE_KEY = 'oasis.site';
+const MAX_TRAILS = 40;            // machines whose last hour the map draws
+const RECENT_MS = 10 * 60 * 1000; // the feed starts with these last minutes
 
 export class Screen {
   /**
@@ -94,6 +96,9 @@ export class Screen {
     this.loadAlerts();
     this.loadMachines();
     this.loadSites();
+    this.loadImagery();
+    this.loadLandscape();
+    this.loadRecentPoints();
     this.wall.start();
     const every = Math.max(10, this.config.overview_refresh_s || 60) * 1000;
     this.timers.push(setInterval(() => this.refreshOverview(), every));
@@ -148,6 +153,10 @@ export class Screen {
   }
 
   showLayers() {
+    basemapButtons(this.root.querySelector('.basemap-switch'), this.map.imageryOn, (on) => {
+      this.map.setImageryOn(on);
+      this.showLayers();
+    });
     layerButtons(this.root.querySelector('.layer-switch'), this.map.layer, (id) => {
       this.map.setLayer(id);
       this.showLayers();
@@ -221,10 +230,55 @@ export class Screen {
 
   /** Machines' implements and operations, for the map's tooltips (optional). */
   async loadMachines() {
+    let machines;
     try {
-      this.map.setMachineInfo((await api('/machines')).machines);
+      machines = (await api('/machines')).machines;
+      this.map.setMachineInfo(machines);
     } catch {
-      /* a server without machinery: the tooltips say less */
+      return; /* a server without machinery: the tooltips say less */
+    }
+    // each machine's last hour: a tractor's trail, a drone's flight path
+    const trails = {};
+    await Promise.all(machines.slice(0, MAX_TRAILS).map(async (m) => {
+      try {
+        const tr = await api(`/machines/${encodeURIComponent(m.id)}/track?from=-1h`);
+        trails[m.id] = tr.points.map((p) => [p[1], p[2], p[0]]);
+      } catch {
+        /* no trail for this one */
+      }
+    }));
+    this.map.setTrails(trails);
+  }
+
+  /** The basemap's newest generation (a scene may have arrived). */
+  async loadImagery() {
+    try {
+      this.map.setImagery(await api('/basemap'));
+    } catch {
+      this.map.setImagery(null); /* a server without a basemap */
+    }
+  }
+
+  /**
+   * Canals, roads and shelterbelts: a GeoJSON FeatureCollection (features
+   * with a property `kind`) at config.json's `landscape`, a path below
+   * /api/v1 (none by default).
+   */
+  async loadLandscape() {
+    if (!this.config.landscape) return;
+    try {
+      this.map.setLandscape(await api(this.config.landscape));
+    } catch {
+      /* not there: the map draws the plots only */
+    }
+  }
+
+  /** The feed starts with the last minutes' readings, not empty. */
+  async loadRecentPoints() {
+    try {
+      this.feed.seed((await api('/latest?all=1')), Date.now() - RECENT_MS);
+    } catch {
+      /* the stream fills it */
     }
   }
 
@@ -271,6 +325,7 @@ export class Screen {
     const note = this.root.querySelector('.machinery-note');
     note.dataset.i18n = this.machineryLive ? 'map.machinery_legend' : 'map.machinery_empty';
     note.textContent = t(note.dataset.i18n);
+    this.root.querySelector('.trails-note').hidden = !this.machineryLive;
   }
 
   async refreshOverview() {
@@ -279,7 +334,8 @@ export class Screen {
       this.overview.render(overview);
       this.showSite(overview);
       this.showOnMap(overview);
-      await Promise.all([this.loadAlerts(), overview.machinery.available ? this.loadMachines() : null]);
+      await Promise.all([this.loadAlerts(), overview.machinery.available ? this.loadMachines() : null,
+        this.loadImagery()]);
     } catch {
       /* shown by the live state; the next refresh retries */
     }
