@@ -262,12 +262,19 @@ export class Screen {
   /**
    * Canals, roads and shelterbelts: a GeoJSON FeatureCollection (features
    * with a property `kind`) at config.json's `landscape`, a path below
-   * /api/v1 (none by default).
+   * /api/v1; by default the features of the base's farm site.
    */
   async loadLandscape() {
-    if (!this.config.landscape) return;
     try {
-      this.map.setLandscape(await api(this.config.landscape));
+      let path = this.config.landscape;
+      if (!path) { /* the base's own: its default farm site's features */
+        const sites = (await api('/sites')).sites || [];
+        const farm = sites.find((x) => x.kind === 'farm' && x.default) ||
+          sites.find((x) => x.kind === 'farm');
+        if (!farm) return;
+        path = '/sites/' + encodeURIComponent(farm.code) + '/features';
+      }
+      this.map.setLandscape(await api(path));
     } catch {
       /* not there: the map draws the plots only */
     }
