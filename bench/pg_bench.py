@@ -420,6 +420,25 @@ def wait_compacted(client, what, timeout=900.0):
         what, time.perf_counter() - start))
 
 
+def wait_vacuumed(st, timeout=600.0):
+    """Wait for autovacuum to have gone over the chunk partitions that
+    compaction emptied (dead rows under 1 % of the live ones): a store
+    read hours after its writes, as the base's is, not the minute after a
+    season written at once."""
+    start = time.perf_counter()
+    dead = live = 0
+    while time.perf_counter() - start < timeout:
+        dead, live = (int(x) for x in st.pg.sql_db(
+            st.db, "SELECT coalesce(sum(n_dead_tup), 0), coalesce(sum("
+            "n_live_tup), 0) FROM pg_stat_user_tables WHERE relname LIKE"
+            " 'chunks%'").split("|"))
+        if dead * 100 <= live:
+            break
+        time.sleep(2)
+    print("  A PostgreSQL: autovacuum done after %.0f s (%d dead rows of %d)"
+          % (time.perf_counter() - start, dead, live))
+
+
 def bench_plan(oasis, work, pg, runs, before=None):
     today = int(time.time()) // plan_bench.DAY
     print("\n[plan] GET /api/v1/irrigation/plan over %d plots, A on"
@@ -443,15 +462,25 @@ def bench_plan(oasis, work, pg, runs, before=None):
                                                                   tok_b)
     wait_compacted(ca, "A PostgreSQL")
     wait_compacted(cb, "B SQLite")
-    ta, tb = [], []
+    wait_vacuumed(a)
+    print("  chunks: A %s, B %s" % (
+        a.pg.sql_db(a.db, "SELECT count(*) FROM chunks"),
+        subprocess.run(["sqlite3", os.path.join(b.dir, "oasis.db"),
+                        "SELECT count(*) FROM chunks"], capture_output=True,
+                       text=True).stdout.strip()))
+    ta, tb, cpu_a, cpu_b = [], [], [], []
     try:
         for i in range(runs + 1):
-            s = time.perf_counter()
+            s, c = time.perf_counter(), proc_cpu(sa.pid)
             body_a = ca.call("GET", path)
             x = time.perf_counter() - s
-            s = time.perf_counter()
+            if i:
+                cpu_a.append(proc_cpu(sa.pid) - c)
+            s, c = time.perf_counter(), proc_cpu(sb.pid)
             body_b = cb.call("GET", path)
             y = time.perf_counter() - s
+            if i:
+                cpu_b.append(proc_cpu(sb.pid) - c)
             if ce:
                 s = time.perf_counter()
                 body_e = ce.call("GET", path)
@@ -473,6 +502,8 @@ def bench_plan(oasis, work, pg, runs, before=None):
     ratios = [x / y for x, y in zip(ta, tb)]
     print("  A PostgreSQL: %s" % spread(ta, "%.3f"))
     print("  B SQLite:     %s" % spread(tb, "%.3f"))
+    print("  server CPU per plan: A %.3f s, B %.3f s (medians)" % (
+        med(cpu_a), med(cpu_b)))
     print(ratio_line("A/B time", ratios))
     print("  same plots due with the same volumes: %s (%d due)" % (
         "yes" if due_a == due_b else "NO", len(due_a)))
