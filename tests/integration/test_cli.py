@@ -222,7 +222,7 @@ def plots_list_as_a_table():
     t = oasis("plots", "list", "--format", "table", data=s.data).stdout
     lines = t.splitlines()
     expect(lines[0].split() == ["code", "name", "crop", "variety", "area_ha",
-                                "owner"], t)
+                                "owner", "site"], t)
     row = [l for l in lines if l.startswith("C1")][0]
     expect(width(row[:row.index("cotton")]) ==
            width(lines[0][:lines[0].index("crop")]), t)
