@@ -755,6 +755,7 @@ struct db_pool_stats {
 	unsigned open;         /* connections open now */
 	uint64_t waits;        /* calls that found every connection in use */
 	uint64_t timeouts;     /* calls that gave up waiting (ERR_UNAVAILABLE) */
+	uint64_t opened;       /* connections opened since the store was */
 };
 void db_pool_stats(struct db *db, struct db_pool_stats *out);
 

@@ -152,6 +152,7 @@ enum pg_stmt_id {
 struct pg_conn {
 	struct pool_link link;        /* first: the pool's bookkeeping */
 	PGconn *conn;
+	unsigned uses;                /* times lent out (pool_keep) */
 	unsigned char prepared[PG_STMT_COUNT_];
 };
 

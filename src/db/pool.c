@@ -147,9 +147,14 @@ int pool_get(struct pool *p, struct pool_link **out, struct err *e)
 		nested_acquire(p);
 	if ((rc = take(p, &c, e)))
 		return rc;
-	if (!c && (rc = p->ops->open(p, &c, e))) {
-		give_room(p);
-		return rc;
+	if (!c) {
+		if ((rc = p->ops->open(p, &c, e))) {
+			give_room(p);
+			return rc;
+		}
+		pthread_mutex_lock(&p->lock);
+		p->opened++;
+		pthread_mutex_unlock(&p->lock);
 	}
 	c->next = NULL;
 	c->held_before = held_by_thread;
@@ -200,6 +205,7 @@ void pool_adopt(struct pool *p, struct pool_link *c)
 {
 	pthread_mutex_lock(&p->lock);
 	p->open_conns++;
+	p->opened++;
 	c->held_before = NULL;
 	c->next = p->idle;
 	p->idle = c;
@@ -228,5 +234,6 @@ void pool_stats(struct pool *p, struct db_pool_stats *out)
 	out->open = (unsigned)p->open_conns;
 	out->waits = p->waits;
 	out->timeouts = p->timeouts;
+	out->opened = p->opened;
 	pthread_mutex_unlock(&p->lock);
 }

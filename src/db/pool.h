@@ -60,6 +60,7 @@ struct pool {
 	pthread_cond_t returned;      /* on CLOCK_MONOTONIC */
 	struct pool_link *idle;
 	int open_conns;
+	uint64_t opened;
 	int max_conns;
 	unsigned wait_ms;             /* the longest wait for a connection */
 	uint64_t waits, timeouts;     /* under lock: db_pool_stats */

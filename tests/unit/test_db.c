@@ -1084,6 +1084,33 @@ static void the_pool_is_configured(void **state)
 	assert_int_equal(st.timeouts, 0);
 }
 
+/*
+ * A PostgreSQL connection lent out 1,000 times is closed and its successor
+ * opened (a server process grows slower with use: docs/POSTGRES.md);
+ * SQLite's stay.  Either way every call is answered.
+ */
+static void connections_are_renewed_after_many_uses(void **state)
+{
+	struct test_store *f = *state;
+	struct db_pool_stats before, after;
+	struct err e;
+	int64_t v;
+
+	db_pool_stats(f->db, &before);
+	assert_true(before.opened >= 1);
+	assert_int_equal(db_state_set(f->db, "test.uses", 7, &e), 0);
+	for (int i = 0; i < 2500; i++) {
+		assert_int_equal(db_state_get(f->db, "test.uses", &v, &e), 0);
+		assert_int_equal(v, 7);
+	}
+	db_pool_stats(f->db, &after);
+	if (f->pg)
+		assert_true(after.opened >= before.opened + 2);
+	else
+		assert_int_equal(after.opened, before.opened);
+	assert_int_equal(after.timeouts, 0);
+}
+
 /* The dispatch: an operation a backend lacks is named, not crashed on. */
 static void a_missing_operation_is_named(void **state)
 {
@@ -1551,6 +1578,7 @@ static void notifications_reach_listeners(void **state)
 	T(fleet_equipment_and_snapshots), \
 	T(scenes_stats_and_anomalies), \
 	T(the_pool_is_configured), \
+	T(connections_are_renewed_after_many_uses), \
 	T(files_put_get_list_delete), \
 	T(a_store_copies_table_by_table), \
 	T(leases_have_one_holder_and_a_fencing_epoch), \
