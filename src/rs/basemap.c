@@ -837,37 +837,10 @@ out:
 static int encode_png(const unsigned char *rgba, struct buf *out,
 		      struct err *e)
 {
-	static atomic_uint counter;
 	char *zlevel[] = { "ZLEVEL=3", NULL }; /* a cold tile sooner */
-	char path[96];
-	GDALDatasetH m, png;
-	vsi_l_offset len = 0;
-	GByte *data;
 
-	m = GDALCreate(GDALGetDriverByName("MEM"), "", BASEMAP_TILE,
-		       BASEMAP_TILE, 4, GDT_Byte, NULL);
-	if (!m)
-		return err_set(e, ERR_INTERNAL, "GDAL MEM: %s", CPLGetLastErrorMsg());
-	if (GDALDatasetRasterIO(m, GF_Write, 0, 0, BASEMAP_TILE, BASEMAP_TILE,
-				(void *)rgba, BASEMAP_TILE, BASEMAP_TILE,
-				GDT_Byte, 4, NULL, 4, 4 * BASEMAP_TILE, 1)) {
-		GDALClose(m);
-		return err_set(e, ERR_INTERNAL, "GDAL MEM: %s",
-			       CPLGetLastErrorMsg());
-	}
-	snprintf(path, sizeof(path), "/vsimem/oasis-tile-%ld-%u.png",
-		 (long)getpid(), atomic_fetch_add(&counter, 1));
-	png = GDALCreateCopy(GDALGetDriverByName("PNG"), path, m, FALSE, zlevel,
-			     NULL, NULL);
-	GDALClose(m);
-	if (!png)
-		return err_set(e, ERR_INTERNAL, "GDAL PNG: %s", CPLGetLastErrorMsg());
-	GDALClose(png);
-	data = VSIGetMemFileBuffer(path, &len, FALSE);
-	if (data)
-		buf_append(out, data, (size_t)len);
-	VSIUnlink(path);
-	return data && !buf_failed(out) ? ERR_OK : err_nomem(e);
+	return imagery__png_rgba(rgba, BASEMAP_TILE, BASEMAP_TILE, zlevel, out,
+				 e);
 }
 
 /* The part of tile z/x/y the mosaic covers, read by GDAL into rgba. */

@@ -93,4 +93,12 @@ void imagery__preview_free(struct imagery__scene *sc);
 int imagery__cloud_share(const struct rs_raster_opts *ro, double *out,
 			 struct err *e);
 
+/*
+ * An RGBA picture (w x h, 4 bytes a pixel, rows top down) as PNG bytes
+ * appended to out, by GDAL (options: the PNG driver's creation options,
+ * or NULL).
+ */
+int imagery__png_rgba(const unsigned char *rgba, int w, int h,
+		      char **options, struct buf *out, struct err *e);
+
 #endif

@@ -292,29 +292,29 @@ static int paint(const struct window *win, const char *index,
 	return ERR_OK;
 }
 
-static int encode_png(const struct picture *p, struct buf *out, struct err *e)
+int imagery__png_rgba(const unsigned char *rgba, int w, int h,
+		      char **options, struct buf *out, struct err *e)
 {
 	static atomic_uint counter;
 	char path[96];
 	GDALDatasetH m, png;
 	vsi_l_offset len = 0;
 	GByte *data;
-	int rc = ERR_OK;
 
-	m = GDALCreate(GDALGetDriverByName("MEM"), "", p->w, p->h, 4, GDT_Byte,
+	m = GDALCreate(GDALGetDriverByName("MEM"), "", w, h, 4, GDT_Byte,
 		       NULL);
 	if (!m)
 		return err_set(e, ERR_INTERNAL, "GDAL MEM: %s", CPLGetLastErrorMsg());
-	if (GDALDatasetRasterIO(m, GF_Write, 0, 0, p->w, p->h, p->px, p->w,
-				p->h, GDT_Byte, 4, NULL, 4, 4 * p->w, 1)) {
+	if (GDALDatasetRasterIO(m, GF_Write, 0, 0, w, h, (void *)rgba, w, h,
+				GDT_Byte, 4, NULL, 4, 4 * w, 1)) {
 		GDALClose(m);
 		return err_set(e, ERR_INTERNAL, "GDAL MEM: %s",
 			       CPLGetLastErrorMsg());
 	}
 	snprintf(path, sizeof(path), "/vsimem/oasis-png-%ld-%u.png",
 		 (long)getpid(), atomic_fetch_add(&counter, 1));
-	png = GDALCreateCopy(GDALGetDriverByName("PNG"), path, m, FALSE, NULL,
-			     NULL, NULL);
+	png = GDALCreateCopy(GDALGetDriverByName("PNG"), path, m, FALSE,
+			     options, NULL, NULL);
 	GDALClose(m);
 	if (!png)
 		return err_set(e, ERR_INTERNAL, "GDAL PNG: %s", CPLGetLastErrorMsg());
@@ -323,9 +323,12 @@ static int encode_png(const struct picture *p, struct buf *out, struct err *e)
 	if (data)
 		buf_append(out, data, (size_t)len);
 	VSIUnlink(path);
-	if (!data || buf_failed(out))
-		rc = err_nomem(e);
-	return rc;
+	return data && !buf_failed(out) ? ERR_OK : err_nomem(e);
+}
+
+static int encode_png(const struct picture *p, struct buf *out, struct err *e)
+{
+	return imagery__png_rgba(p->px, p->w, p->h, NULL, out, e);
 }
 
 /*
