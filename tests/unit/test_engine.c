@@ -19,6 +19,7 @@
 #include "db/db.h"
 #include "ts/bulk.h"
 #include "ts/engine.h"
+#include "test_folder.h"
 
 #define DAY INT64_C(86400000)
 #define T0 INT64_C(1782864000000) /* 2026-07-01T00:00:00Z */
@@ -34,11 +35,9 @@ static const struct ts_engine_opts manual = { .no_maintenance = true };
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e;
 
-	strcpy(f->dir, "/tmp/oasis-test-engine-XXXXXX");
-	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e) ||
-	    ts_engine_open(f->db, f->dir, &manual, &f->eng, &e))
+	if (test_folder_open(f->dir, sizeof(f->dir), "engine", &f->db,
+			     &f->eng, &manual))
 		return -1;
 	*state = f;
 	return 0;
@@ -47,12 +46,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	ts_engine_close(f->eng);
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (test_folder_close(f->dir, f->db, f->eng))
 		return -1;
 	free(f);
 	return 0;

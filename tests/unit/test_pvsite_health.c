@@ -21,6 +21,7 @@
 #include "sites/sites.h"
 #include "ts/engine.h"
 #include "util/timeutil.h"
+#include "test_folder.h"
 
 #define H MS_PER_HOUR
 /* 2025-06-14T00:00:00+08:00, the first day of history */
@@ -47,10 +48,9 @@ static int setup(void **state)
 	struct alerts_opts o = { .now = fixed_now, .now_ctx = f };
 	struct err e;
 
-	strcpy(f->dir, "/tmp/oasis-test-pvhealth-XXXXXX");
 	f->now = DAY0;
-	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e) ||
-	    ts_engine_open(f->db, f->dir, &manual, &f->eng, &e) ||
+	if (test_folder_open(f->dir, sizeof(f->dir), "pvhealth", &f->db,
+			     &f->eng, &manual) ||
 	    alerts_open(f->db, NULL, &o, &f->a, &e))
 		return -1;
 	*state = f;
@@ -60,13 +60,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	alerts_close(f->a);
-	ts_engine_close(f->eng);
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (test_folder_close(f->dir, f->db, f->eng))
 		return -1;
 	free(f);
 	return 0;

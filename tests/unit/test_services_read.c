@@ -22,6 +22,7 @@
 #include "ingest/ingest.h"
 #include "plots/plots.h"
 #include "query/query.h"
+#include "test_folder.h"
 
 #define T0 INT64_C(1782864000000) /* 2026-07-01T00:00:00Z */
 
@@ -41,10 +42,9 @@ static int setup(void **state)
 
 	if (!f)
 		return -1;
-	strcpy(f->dir, "/tmp/oasis-test-services-XXXXXX");
-	if (!mkdtemp(f->dir) || auth_init(&e) ||
-	    db_open(f->dir, true, &f->db, &e) ||
-	    ts_engine_open(f->db, f->dir, &manual, &f->eng, &e) ||
+	if (auth_init(&e) ||
+	    test_folder_open(f->dir, sizeof(f->dir), "services", &f->db,
+			     &f->eng, &manual) ||
 	    ingest_open(f->db, &f->ing, &e))
 		return -1;
 	ingest_set_sinks(f->ing, f->eng, NULL);
@@ -55,13 +55,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	ingest_close(f->ing);
-	ts_engine_close(f->eng);
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (test_folder_close(f->dir, f->db, f->eng))
 		return -1;
 	free(f);
 	return 0;

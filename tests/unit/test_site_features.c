@@ -17,6 +17,7 @@
 #include "sim/demo_base.h"
 #include "sites/features.h"
 #include "util/buf.h"
+#include "test_folder.h"
 
 struct fixture {
 	char dir[64];
@@ -26,10 +27,9 @@ struct fixture {
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e;
 
-	strcpy(f->dir, "/tmp/oasis-test-features-XXXXXX");
-	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e))
+	if (test_folder_open(f->dir, sizeof(f->dir), "features", &f->db,
+			     NULL, NULL))
 		return -1;
 	*state = f;
 	return 0;
@@ -38,11 +38,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (test_folder_close(f->dir, f->db, NULL))
 		return -1;
 	free(f);
 	return 0;

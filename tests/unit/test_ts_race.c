@@ -24,6 +24,7 @@
 #include "db/db.h"
 #include "ts/engine.h"
 #include "ts/wal.h"
+#include "test_folder.h"
 
 #define DAY INT64_C(86400000)
 #define T0 INT64_C(1782864000000) /* 2026-07-01T00:00:00Z */
@@ -50,11 +51,9 @@ static const struct ts_engine_opts manual = { .no_maintenance = true };
 static int setup(void **state)
 {
 	struct race *r = calloc(1, sizeof(*r));
-	struct err e;
 
-	strcpy(r->dir, "/tmp/oasis-test-ts-race-XXXXXX");
-	if (!mkdtemp(r->dir) || db_open(r->dir, true, &r->db, &e) ||
-	    ts_engine_open(r->db, r->dir, &manual, &r->eng, &e))
+	if (test_folder_open(r->dir, sizeof(r->dir), "ts-race", &r->db,
+			     &r->eng, &manual))
 		return -1;
 	*state = r;
 	return 0;
@@ -63,12 +62,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct race *r = *state;
-	char cmd[128];
 
-	ts_engine_close(r->eng);
-	db_close(r->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", r->dir);
-	if (system(cmd) != 0)
+	if (test_folder_close(r->dir, r->db, r->eng))
 		return -1;
 	free(r);
 	return 0;

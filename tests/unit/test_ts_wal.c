@@ -24,6 +24,7 @@
 #include "http/http.h"
 #include "ts/engine.h"
 #include "ts/wal.h"
+#include "test_folder.h"
 
 #define DAY INT64_C(86400000)
 #define T0 INT64_C(1782864000000) /* 2026-07-01T00:00:00Z */
@@ -43,11 +44,9 @@ static const struct ts_engine_opts manual = { .no_maintenance = true };
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	struct err e;
 
-	strcpy(f->dir, "/tmp/oasis-test-ts-wal-XXXXXX");
-	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e) ||
-	    ts_engine_open(f->db, f->dir, &manual, &f->eng, &e))
+	if (test_folder_open(f->dir, sizeof(f->dir), "ts-wal", &f->db,
+			     &f->eng, &manual))
 		return -1;
 	snprintf(f->wal, sizeof(f->wal), "%s/ts/wal", f->dir);
 	*state = f;
@@ -57,13 +56,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	wal_sys_reset();
-	ts_engine_close(f->eng);
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (test_folder_close(f->dir, f->db, f->eng))
 		return -1;
 	free(f);
 	return 0;

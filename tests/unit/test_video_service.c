@@ -26,6 +26,7 @@
 
 #include "db/db.h"
 #include "video/video.h"
+#include "test_folder.h"
 
 #define T0 1782900000000LL
 
@@ -74,8 +75,8 @@ static int setup_with(void **state, bool record, uint64_t budget)
 	struct err e = { 0 };
 	FILE *fp;
 
-	strcpy(f->dir, "/tmp/oasis-test-video-XXXXXX");
-	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e))
+	if (test_folder_open(f->dir, sizeof(f->dir), "video", &f->db,
+			     NULL, NULL))
 		return -1;
 	snprintf(path, sizeof(path), "%s/ffmpeg", f->dir);
 	if (!(fp = fopen(path, "w")))
@@ -130,12 +131,9 @@ static int setup_recording(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	video_close(f->v);
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (test_folder_close(f->dir, f->db, NULL))
 		return -1;
 	free(f);
 	return 0;

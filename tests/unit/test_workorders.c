@@ -20,6 +20,7 @@
 #include "sites/sites.h"
 #include "ts/engine.h"
 #include "workorders/workorders.h"
+#include "test_folder.h"
 
 struct fixture {
 	char dir[64];
@@ -33,8 +34,8 @@ static int setup(void **state)
 	struct db_user u = { 0 };
 	struct err e;
 
-	strcpy(f->dir, "/tmp/oasis-test-wo-XXXXXX");
-	if (!mkdtemp(f->dir) || db_open(f->dir, true, &f->db, &e))
+	if (test_folder_open(f->dir, sizeof(f->dir), "wo", &f->db,
+			     NULL, NULL))
 		return -1;
 	snprintf(u.name, sizeof(u.name), "tech1");
 	snprintf(u.role, sizeof(u.role), "operator");
@@ -48,13 +49,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	if (f->eng)
-		ts_engine_close(f->eng);
-	db_close(f->db);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
+	if (test_folder_close(f->dir, f->db, f->eng))
 		return -1;
 	free(f);
 	return 0;
