@@ -26,20 +26,27 @@ static void read_device(const PGresult *r, int i, struct db_device *d)
 	pg__copy(r, i, 8, d->site, sizeof(d->site));
 }
 
+/* A device's kind, plot, name, lon and lat (a place only when whole). */
+static void device_params(struct pg_params *p, const struct db_device *d)
+{
+	bool where = isfinite(d->lon) && isfinite(d->lat);
+
+	pg__p_text(p, d->kind);
+	pg__p_text_or_null(p, d->plot);
+	pg__p_text_or_null(p, d->name);
+	pg__p_real_or_null(p, where ? d->lon : NAN);
+	pg__p_real_or_null(p, where ? d->lat : NAN);
+}
+
 static int insert_device(struct pg_conn *c, const struct db_device *d,
 			 struct err *e)
 {
 	struct pg_params p = { 0 };
-	bool where = isfinite(d->lon) && isfinite(d->lat);
 	PGresult *r;
 	int rc;
 
 	pg__p_text(&p, d->id);
-	pg__p_text(&p, d->kind);
-	pg__p_text_or_null(&p, d->plot);
-	pg__p_text_or_null(&p, d->name);
-	pg__p_real_or_null(&p, where ? d->lon : NAN);
-	pg__p_real_or_null(&p, where ? d->lat : NAN);
+	device_params(&p, d);
 	pg__p_int(&p, d->created_ms);
 	rc = pg__run(c, PG_DEVICE_INSERT, "INSERT INTO devices (id, kind, plot,"
 		     " name, lon, lat, created_ms) VALUES ($1, $2, $3, $4, $5,"
@@ -299,15 +306,10 @@ out_put:
 int pg_device_update(struct db *db, const struct db_device *d, struct err *e)
 {
 	struct pg_params p = { 0 };
-	bool where = isfinite(d->lon) && isfinite(d->lat);
 	PGresult *r;
 	int rc;
 
-	pg__p_text(&p, d->kind);
-	pg__p_text_or_null(&p, d->plot);
-	pg__p_text_or_null(&p, d->name);
-	pg__p_real_or_null(&p, where ? d->lon : NAN);
-	pg__p_real_or_null(&p, where ? d->lat : NAN);
+	device_params(&p, d);
 	pg__p_text(&p, d->id);
 	rc = pg__call(db, PG_DEVICE_UPDATE, "UPDATE devices SET kind = $1,"
 		      " plot = $2, name = $3, lon = $4, lat = $5 WHERE id = $6"
